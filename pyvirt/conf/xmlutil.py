@@ -1,0 +1,267 @@
+"""Shared XML helpers: parsing with libvirt's errors, units, canonical output.
+
+Every object module in pyvirt/conf/ uses these, so that all of pyvirt reads
+XML the same way and writes it the way libvirt does: two-space indentation,
+single-quoted attributes, empty elements left out.
+
+Parsing:   ``root = parse_xml(text, "domain")`` -> lxml element, or a
+           ``VIR_ERR_XML_ERROR`` naming line and column.
+Writing:   build a tree with :class:`E` (or lxml elements) and call
+           :func:`to_string`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Iterable
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_XML
+SCHEMA_DIR = Path("/usr/share/libvirt/schemas")
+
+_PARSER = etree.XMLParser(remove_blank_text=False, resolve_entities=False,
+                          no_network=True, huge_tree=False)
+
+
+def parse_xml(text: str | bytes, root: str | None = None,
+              what: str | None = None, domain: int = C.VIR_FROM_DOMAIN) -> etree._Element:
+    """Parse ``text`` and return its root element.
+
+    ``root`` is the expected root element name; ``what`` names the document
+    in errors (libvirt says ``(domain_definition)``).  Raises
+    ``VIR_ERR_XML_ERROR`` for text that is not well formed, with the line,
+    column and a pointer under the offending text, and for a wrong root.
+    """
+    label = what or (f"{root}_definition" if root else "xml")
+    if text is None:
+        raise report(C.VIR_ERR_INVALID_ARG, "xml description must not be NULL", domain)
+    if isinstance(text, str):
+        data = text.encode("utf-8")
+    else:
+        data = text
+    try:
+        elem = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (0, 0)
+        msg = exc.msg or str(exc)
+        # lxml appends ", line L, column C"; libvirt puts position first.
+        msg = msg.split(", line ")[0]
+        lines = data.decode("utf-8", "replace").splitlines() or [""]
+        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        pointer = "-" * max(col - 1, 0) + "^"
+        detail = f"({label}):{line}:{col}: {msg}\n{src}\n{pointer}"
+        raise report(C.VIR_ERR_XML_ERROR, detail, domain) from None
+    if root is not None and elem.tag != root:
+        raise report(C.VIR_ERR_XML_ERROR,
+                     f"unexpected root element <{elem.tag}>, expecting <{root}>", domain)
+    return elem
+
+
+# --- values -------------------------------------------------------------
+
+_UNITS = {
+    "b": 1, "bytes": 1,
+    "k": 1024, "kib": 1024, "kb": 1000,
+    "m": 1024 ** 2, "mib": 1024 ** 2, "mb": 1000 ** 2,
+    "g": 1024 ** 3, "gib": 1024 ** 3, "gb": 1000 ** 3,
+    "t": 1024 ** 4, "tib": 1024 ** 4, "tb": 1000 ** 4,
+    "p": 1024 ** 5, "pib": 1024 ** 5, "pb": 1000 ** 5,
+    "e": 1024 ** 6, "eib": 1024 ** 6, "eb": 1000 ** 6,
+}
+
+
+def xml_error(detail: str, domain: int = C.VIR_FROM_DOMAIN) -> libvirtError:
+    """Return a ``VIR_ERR_XML_ERROR`` with ``detail`` (a bad value, say)."""
+    return report(C.VIR_ERR_XML_ERROR, detail, domain)
+
+
+def invalid_value(value: str, where: str, domain: int = C.VIR_FROM_DOMAIN) -> libvirtError:
+    """Return libvirt's error for a value that does not parse."""
+    return xml_error(f"Invalid value '{value}' for element or attribute '{where}'", domain)
+
+
+def bad_attr(attr: str, elem: str, value: str, domain: int = C.VIR_FROM_DOMAIN) -> libvirtError:
+    """Return libvirt's error for an attribute with an unknown enum value."""
+    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': '{value}'.",
+                     domain)
+
+
+def scale_bytes(value: str, unit: str | None, default_unit: str, where: str,
+                domain: int = C.VIR_FROM_DOMAIN) -> int:
+    """Return ``value`` in ``unit`` (or ``default_unit``) as a number of bytes."""
+    try:
+        number = int(value.strip(), 10)
+    except (ValueError, AttributeError):
+        raise invalid_value(str(value), where, domain) from None
+    if number < 0:
+        raise invalid_value(str(value), where, domain)
+    factor = _UNITS.get((unit or default_unit).lower())
+    if factor is None:
+        raise report(C.VIR_ERR_INVALID_ARG, f"unknown storage size unit '{unit}'", domain)
+    return number * factor
+
+
+def to_kib(value: str, unit: str | None, where: str, domain: int = C.VIR_FROM_DOMAIN) -> int:
+    """Return a memory size in KiB, rounding up as libvirt does."""
+    size = scale_bytes(value, unit, "KiB", where, domain)
+    return (size + 1023) // 1024
+
+
+def parse_int(value: str | None, where: str, domain: int = C.VIR_FROM_DOMAIN,
+              minimum: int | None = None, base: int = 10) -> int | None:
+    """Return ``value`` as an int (None stays None), or an XML error naming ``where``."""
+    if value is None:
+        return None
+    try:
+        number = int(value.strip(), base if base else 0)
+    except ValueError:
+        raise invalid_value(value, where, domain) from None
+    if minimum is not None and number < minimum:
+        raise invalid_value(value, where, domain)
+    return number
+
+
+def parse_yesno(value: str | None, attr: str, elem: str,
+                domain: int = C.VIR_FROM_DOMAIN) -> bool | None:
+    """Return True/False for 'yes'/'no' (also 'on'/'off'), None when absent."""
+    if value is None:
+        return None
+    if value in ("yes", "on"):
+        return True
+    if value in ("no", "off"):
+        return False
+    raise bad_attr(attr, elem, value, domain)
+
+
+def yesno(flag: bool | None) -> str | None:
+    """Format a tri-state as 'yes'/'no'/None."""
+    return None if flag is None else ("yes" if flag else "no")
+
+
+# --- canonical output -----------------------------------------------------
+
+class E:
+    """A minimal element to format: tag, ordered attributes, text, children.
+
+    Attributes whose value is None are left out, and so are elements with
+    neither attributes, text nor children unless ``keep`` is set.
+    """
+
+    __slots__ = ("tag", "attrs", "text", "children", "keep", "raw")
+
+    def __init__(self, tag: str, attrs: Iterable[tuple[str, object]] | dict | None = None,
+                 text: object = None, children: Iterable["E | None"] | None = None,
+                 keep: bool = False) -> None:
+        self.tag = tag
+        items = attrs.items() if isinstance(attrs, dict) else (attrs or ())
+        self.attrs = [(k, v) for k, v in items if v is not None]
+        self.text = None if text is None else str(text)
+        self.children = [c for c in (children or ()) if c is not None]
+        self.keep = keep
+        self.raw: str | None = None
+
+    def add(self, child: "E | None") -> "E | None":
+        """Append ``child`` (None is ignored) and return it."""
+        if child is not None:
+            self.children.append(child)
+        return child
+
+    def set(self, name: str, value: object) -> None:
+        """Append attribute ``name`` unless ``value`` is None."""
+        if value is not None:
+            self.attrs.append((name, value))
+
+    @classmethod
+    def raw_xml(cls, text: str) -> "E":
+        """An element whose serialised form is given (foreign XML, metadata)."""
+        node = cls("#raw", keep=True)
+        node.raw = text
+        return node
+
+    def empty(self) -> bool:
+        """True when the element carries nothing and is not kept."""
+        return (not self.keep and not self.attrs and self.text is None
+                and all(c.empty() for c in self.children))
+
+
+def escape_attr(value: str) -> str:
+    """Escape an attribute value for single quotes, as libvirt does."""
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("'", "&apos;").replace('"', "&quot;")
+            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+
+
+def escape_text(value: str) -> str:
+    """Escape element text, as libvirt does."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _write(node: E, indent: int, out: list[str]) -> None:
+    pad = "  " * indent
+    if node.raw is not None:
+        for line in node.raw.splitlines():
+            out.append(pad + line + "\n")
+        return
+    attrs = "".join(f" {k}='{escape_attr(str(v))}'" for k, v in node.attrs)
+    kids = [c for c in node.children if not c.empty()]
+    if not kids and node.text is None:
+        out.append(f"{pad}<{node.tag}{attrs}/>\n")
+    elif not kids:
+        out.append(f"{pad}<{node.tag}{attrs}>{escape_text(node.text or '')}</{node.tag}>\n")
+    else:
+        out.append(f"{pad}<{node.tag}{attrs}>\n")
+        for child in kids:
+            _write(child, indent + 1, out)
+        out.append(f"{pad}</{node.tag}>\n")
+
+
+def to_string(node: E, indent: int = 0) -> str:
+    """Serialise ``node`` the way libvirt does (ends with a newline)."""
+    out: list[str] = []
+    _write(node, indent, out)
+    return "".join(out)
+
+
+def element_to_string(elem: etree._Element) -> str:
+    """Serialise a foreign lxml element (metadata), re-indented by two spaces."""
+    text = etree.tostring(elem, encoding="unicode").strip()
+    reparsed = etree.fromstring(text, etree.XMLParser(remove_blank_text=True))
+    etree.indent(reparsed, space="  ")
+    return etree.tostring(reparsed, encoding="unicode")
+
+
+# --- schemas --------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _schema(name: str) -> etree.RelaxNG:
+    path = SCHEMA_DIR / f"{name}.rng"
+    return etree.RelaxNG(etree.parse(str(path)))
+
+
+def schema_available(name: str = "domain") -> bool:
+    """True when libvirt's RelaxNG schema ``name`` is installed."""
+    return (SCHEMA_DIR / f"{name}.rng").exists()
+
+
+def validate(text: str | bytes, schema: str, domain: int = C.VIR_FROM_DOMAIN) -> None:
+    """Check ``text`` against libvirt's RelaxNG schema ``schema`` (e.g. 'domain').
+
+    Raises ``VIR_ERR_XML_INVALID_SCHEMA`` with the validator's first
+    complaint, or ``VIR_ERR_OPERATION_UNSUPPORTED`` without the schema files.
+    """
+    if not schema_available(schema):
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                     f"schema '{SCHEMA_DIR / (schema + '.rng')}' is not installed", domain)
+    elem = parse_xml(text, None, domain=domain)
+    rng = _schema(schema)
+    if not rng.validate(elem):
+        err = rng.error_log.last_error
+        detail = f"{SCHEMA_DIR / (schema + '.rng')}: {err.message if err else 'invalid'}"
+        if err is not None:
+            detail += f" (line {err.line})"
+        raise report(C.VIR_ERR_XML_INVALID_SCHEMA, detail, domain)
