@@ -273,3 +273,8 @@ def virGetLastErrorMessage() -> str:  # noqa: N802
 def virResetLastError() -> None:  # noqa: N802
     """Forget the thread's last error."""
     _tls.last = None
+
+
+def denied(name: str, domain: int = C.VIR_FROM_DOMAIN) -> libvirtError:
+    """Return the ``VIR_ERR_OPERATION_DENIED`` error of a read-only connection."""
+    return report(C.VIR_ERR_OPERATION_DENIED, f"read only access prevents {name}", domain)

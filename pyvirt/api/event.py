@@ -1,0 +1,171 @@
+"""The event-loop functions of libvirt-python, and per-connection delivery.
+
+An application chooses the event loop: libvirt's default one
+(``virEventRegisterDefaultImpl`` + ``virEventRunDefaultImpl``) or its own
+(``virEventRegisterImpl``, as ``libvirtaio`` does with asyncio).  Drivers
+raise events from any thread; each connection queues them and delivers
+them from a timer of the registered loop, as libvirt does, so callbacks
+run in the application's loop.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Any, Callable
+
+from pyvirt import constants as C
+from pyvirt.errors import report
+from pyvirt.util.eventloop import DefaultEventLoop
+
+_FROM = C.VIR_FROM_EVENT
+
+# The registered implementation: six functions, as virEventRegisterImpl takes them.
+_impl: dict[str, Callable[..., Any]] | None = None
+_default: DefaultEventLoop | None = None
+
+
+def virEventRegisterImpl(addHandle: Callable[..., Any], updateHandle: Callable[..., Any],  # noqa: N802,N803
+                         removeHandle: Callable[..., Any], addTimeout: Callable[..., Any],
+                         updateTimeout: Callable[..., Any], removeTimeout: Callable[..., Any]) -> None:
+    """Use the application's event loop (six functions, as libvirt-python takes them)."""
+    global _impl
+    _impl = {"addHandle": addHandle, "updateHandle": updateHandle,
+             "removeHandle": removeHandle, "addTimeout": addTimeout,
+             "updateTimeout": updateTimeout, "removeTimeout": removeTimeout}
+
+
+def virEventRegisterDefaultImpl() -> int:  # noqa: N802
+    """Use libvirt's default poll() loop; run it with virEventRunDefaultImpl()."""
+    global _default, _impl
+    if _default is None:
+        _default = DefaultEventLoop()
+    loop = _default
+    _impl = {"addHandle": lambda fd, ev, cb, op: loop.add_handle(fd, ev, cb, op, _free_of(op)),
+             "updateHandle": loop.update_handle, "removeHandle": loop.remove_handle,
+             "addTimeout": lambda ms, cb, op: loop.add_timeout(ms, cb, op, _free_of(op)),
+             "updateTimeout": loop.update_timeout, "removeTimeout": loop.remove_timeout,
+             "default": loop}  # type: ignore[dict-item]
+    return 0
+
+
+def _free_of(opaque: Any) -> Callable[[Any], Any] | None:
+    if isinstance(opaque, tuple) and len(opaque) == 3 and callable(opaque[2]):
+        return lambda op: op[2](op[1])
+    return None
+
+
+def virEventRunDefaultImpl() -> int:  # noqa: N802
+    """Run one iteration of the default event loop."""
+    if _default is None:
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "the default event loop is not registered",
+                     _FROM)
+    _default.run_once()
+    return 0
+
+
+def _require() -> dict[str, Callable[..., Any]]:
+    if _impl is None:
+        raise report(C.VIR_ERR_INTERNAL_ERROR,
+                     "no event loop implementation registered: call "
+                     "virEventRegisterDefaultImpl() or virEventRegisterImpl() first", _FROM)
+    return _impl
+
+
+def _invoke_handle(watch: int, fd: int, events: int, opaque: Any) -> None:
+    opaque[0](watch, fd, events, opaque[1])
+
+
+def _invoke_timeout(timer: int, opaque: Any) -> None:
+    opaque[0](timer, opaque[1])
+
+
+def virEventAddHandle(fd: int, event: int, cb: Callable[..., Any], opaque: Any) -> int:  # noqa: N802
+    """Watch ``fd`` in the registered loop; cb(watch, fd, events, opaque)."""
+    return _require()["addHandle"](fd, event, _invoke_handle, (cb, opaque, None))
+
+
+def virEventUpdateHandle(watch: int, events: int) -> None:  # noqa: N802
+    """Change the events a handle watches."""
+    _require()["updateHandle"](watch, events)
+
+
+def virEventRemoveHandle(watch: int) -> int:  # noqa: N802
+    """Stop watching a handle."""
+    return _require()["removeHandle"](watch)
+
+
+def virEventAddTimeout(timeout: int, cb: Callable[..., Any], opaque: Any,  # noqa: N802
+                       ff: Callable[[Any], Any] | None = None) -> int:
+    """Add a timer in the registered loop; cb(timer, opaque) every ``timeout`` ms."""
+    return _require()["addTimeout"](timeout, _invoke_timeout, (cb, opaque, ff))
+
+
+def virEventUpdateTimeout(timer: int, timeout: int) -> None:  # noqa: N802
+    """Change a timer's interval (-1 disables, 0 fires at once)."""
+    _require()["updateTimeout"](timer, timeout)
+
+
+def virEventRemoveTimeout(timer: int) -> int:  # noqa: N802
+    """Delete a timer."""
+    return _require()["removeTimeout"](timer)
+
+
+def virEventInvokeFreeCallback(opaque: Any) -> None:  # noqa: N802
+    """Run the free function of a handle's or timer's opaque, as libvirt-python does."""
+    if isinstance(opaque, tuple) and len(opaque) == 3 and callable(opaque[2]):
+        opaque[2](opaque[1])
+
+
+class EventQueue:
+    """One connection's queue of events from its drivers.
+
+    The first registered callback adds a timer (disabled) to the event loop;
+    each queued event arms it; the timer delivers everything queued and
+    disarms; the last deregistration removes it.  ``deliver`` is safe to
+    call from any thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: collections.deque[tuple[Callable[..., Any], tuple]] = collections.deque()
+        self._timer = -1
+        self._users = 0
+
+    def acquire(self) -> None:
+        """Note a new callback registration (adds the timer on the first)."""
+        with self._lock:
+            if self._users == 0:
+                if _impl is None:
+                    raise report(C.VIR_ERR_INTERNAL_ERROR,
+                                 "could not initialize domain event timer (register an event "
+                                 "loop with virEventRegisterDefaultImpl() first)", _FROM)
+                self._timer = virEventAddTimeout(-1, self._flush, None)
+            self._users += 1
+
+    def release(self) -> None:
+        """Note a deregistration (removes the timer after the last)."""
+        with self._lock:
+            self._users -= 1
+            timer = self._timer if self._users == 0 else -1
+            if self._users == 0:
+                self._timer = -1
+        if timer >= 0:
+            virEventRemoveTimeout(timer)
+
+    def deliver(self, func: Callable[..., Any], *args: Any) -> None:
+        """Queue func(*args) to run from the event loop."""
+        with self._lock:
+            self._queue.append((func, args))
+            timer = self._timer
+        if timer >= 0:
+            virEventUpdateTimeout(timer, 0)
+
+    def _flush(self, timer: int, _opaque: Any) -> None:
+        with self._lock:
+            items = list(self._queue)
+            self._queue.clear()
+            if self._timer >= 0:
+                virEventUpdateTimeout(self._timer, -1)
+        for func, args in items:
+            func(*args)

@@ -1,0 +1,130 @@
+"""virStream: the application's end of a console, upload or download."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from pyvirt import constants as C
+from pyvirt.api import _generated as G
+from pyvirt.api import event
+from pyvirt.api.base import ApiObject
+from pyvirt.driver.stream import Stream
+from pyvirt.errors import no_support
+
+_CHUNK = 256 * 1024
+
+
+class virStream(ApiObject, G._virStream):  # noqa: N801
+    """A data stream; made by virConnect.newStream(), bound by a transfer call."""
+
+    __slots__ = ("_cb", "_timer", "_events", "_watch")
+
+    def __init__(self, conn: Any, _obj: Any = None) -> None:
+        ApiObject.__init__(self, conn, _obj if _obj is not None else Stream())
+        self._cb: tuple[Callable[..., Any], Any] | None = None
+        self._timer = -1
+        self._events = 0
+        self._watch: Callable[[], None] | None = None
+
+    def send(self, data: bytes) -> int:
+        """Send bytes to the driver; return how many were sent."""
+        return self._o.send(data)
+
+    def recv(self, nbytes: int) -> bytes | int:
+        """Receive up to ``nbytes``: b'' at end, -2 when non-blocking and none ready."""
+        return self._o.recv(nbytes)
+
+    def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:  # noqa: N802
+        """Receive like recv(); this stream has no holes, so flags change nothing."""
+        return self._o.recv(nbytes)
+
+    def recvHole(self, flags: int = 0) -> int:  # noqa: N802
+        """Sparse streams are not offered by pyvirt's drivers."""
+        raise no_support("virStreamRecvHole", C.VIR_FROM_STREAMS)
+
+    def sendHole(self, length: int, flags: int = 0) -> int:  # noqa: N802
+        """Sparse streams are not offered by pyvirt's drivers."""
+        raise no_support("virStreamSendHole", C.VIR_FROM_STREAMS)
+
+    def finish(self) -> None:
+        """Finish the transfer; raises if the driver reported an error."""
+        self._o.finish()
+
+    def abort(self) -> None:
+        """Abort the transfer."""
+        self._o.abort()
+
+    def recvAll(self, handler: Callable[[Any, bytes, Any], Any], opaque: Any) -> None:  # noqa: N802
+        """Receive until end of file, passing each chunk to handler(stream, data, opaque)."""
+        while True:
+            got = self.recv(_CHUNK)
+            if got == -2:
+                continue
+            if not got:
+                break
+            try:
+                handler(self, got, opaque)
+            except BaseException:
+                self.abort()
+                raise
+
+    def sendAll(self, handler: Callable[[Any, int, Any], bytes], opaque: Any) -> None:  # noqa: N802
+        """Send what handler(stream, nbytes, opaque) returns until it returns b''."""
+        while True:
+            try:
+                got = handler(self, _CHUNK, opaque)
+            except BaseException:
+                self.abort()
+                raise
+            if not got:
+                break
+            self.send(got)
+
+    def sparseRecvAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
+                      opaque: Any) -> None:
+        """Receive everything; with no holes this is recvAll()."""
+        self.recvAll(handler, opaque)
+
+    def sparseSendAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
+                      skipHandler: Callable[..., Any], opaque: Any) -> None:
+        """Send everything; with no holes this is sendAll()."""
+        self.sendAll(handler, opaque)
+
+    def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], Any],  # noqa: N802
+                         opaque: Any) -> None:
+        """Call cb(stream, events, opaque) from the event loop when ``events`` hold."""
+        self._cb = (cb, opaque)
+        self._events = events
+        self._timer = event.virEventAddTimeout(-1, self._fire, None)
+        self._watch = self._changed
+        self._o.watch(self._watch)
+        self._changed()
+
+    def eventUpdateCallback(self, events: int) -> None:  # noqa: N802
+        """Change the events of interest."""
+        self._events = events
+        self._changed()
+
+    def eventRemoveCallback(self) -> None:  # noqa: N802
+        """Remove the callback."""
+        if self._watch is not None:
+            self._o.unwatch(self._watch)
+            self._watch = None
+        if self._timer >= 0:
+            event.virEventRemoveTimeout(self._timer)
+            self._timer = -1
+        self._cb = None
+
+    def _changed(self) -> None:
+        if self._timer >= 0 and self._o.readiness() & self._events:
+            event.virEventUpdateTimeout(self._timer, 0)
+
+    def _fire(self, timer: int, _opaque: Any) -> None:
+        ready = self._o.readiness() & self._events
+        if not ready or self._cb is None:
+            event.virEventUpdateTimeout(timer, -1)
+            return
+        cb, opaque = self._cb
+        cb(self, ready, opaque)
+        if not self._o.readiness() & self._events:
+            event.virEventUpdateTimeout(timer, -1)

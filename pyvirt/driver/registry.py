@@ -1,0 +1,86 @@
+"""Which driver serves a URI, and the set of family drivers of a connection.
+
+Drivers register an opener under their URI scheme name (``test``,
+``qemu``, ``remote``).  An opener returns a :class:`Drivers` for the URI,
+or None when the URI is not for it; modules are imported only when a URI
+asks for them, so ``import pyvirt`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pyvirt import constants as C
+from pyvirt.driver import interface as I
+from pyvirt.driver.uri import URI
+from pyvirt.errors import report
+
+
+@dataclass
+class Drivers:
+    """The family drivers behind one connection (unset families: NO_SUPPORT)."""
+
+    hv: I.HypervisorDriver
+    net: I.NetworkDriver = field(default_factory=I.NetworkDriver)
+    stor: I.StorageDriver = field(default_factory=I.StorageDriver)
+    dev: I.NodeDeviceDriver = field(default_factory=I.NodeDeviceDriver)
+    sec: I.SecretDriver = field(default_factory=I.SecretDriver)
+    iface: I.InterfaceDriver = field(default_factory=I.InterfaceDriver)
+    nwf: I.NWFilterDriver = field(default_factory=I.NWFilterDriver)
+
+    @classmethod
+    def single(cls, drv: Any) -> "Drivers":
+        """All families served by one object (the test driver, the remote client)."""
+        return cls(hv=drv, net=drv, stor=drv, dev=drv, sec=drv, iface=drv, nwf=drv)
+
+    def close(self) -> None:
+        """Close each distinct driver object once."""
+        seen: set[int] = set()
+        for drv in (self.hv, self.net, self.stor, self.dev, self.sec, self.iface, self.nwf):
+            if id(drv) in seen:
+                continue
+            seen.add(id(drv))
+            closer = getattr(drv, "connectClose", None)
+            if closer is not None and type(drv).connectClose is not I.HypervisorDriver.connectClose:
+                closer()
+
+
+# An opener: (uri, auth, flags) -> Drivers | None
+Opener = Callable[[URI, Any, int], "Drivers | None"]
+
+# scheme -> "module:function", imported on first use
+_OPENERS: dict[str, str] = {
+    "test": "pyvirt.drivers.test:open_uri",
+    "qemu": "pyvirt.drivers.qemu:open_uri",
+    "remote": "pyvirt.drivers.remote:open_uri",
+}
+
+
+def register(scheme: str, target: str) -> None:
+    """Register ``module:function`` as the opener for ``scheme`` URIs."""
+    _OPENERS[scheme] = target
+
+
+def _load(target: str) -> Opener | None:
+    module, _, func = target.partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    return getattr(mod, func)
+
+
+def open_drivers(uri: URI, auth: Any, flags: int) -> Drivers:
+    """Return the drivers for ``uri``, or raise ``VIR_ERR_NO_CONNECT``."""
+    scheme = "remote" if uri.is_remote else uri.driver
+    target = _OPENERS.get(scheme)
+    opener = _load(target) if target else None
+    drivers = opener(uri, auth, flags) if opener else None
+    if drivers is None:
+        raise report(C.VIR_ERR_NO_CONNECT, f"{uri.raw}: no driver for scheme '{uri.driver}'"
+                     + (" over a transport" if uri.is_remote else ""), C.VIR_FROM_NONE)
+    return drivers

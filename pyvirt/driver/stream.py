@@ -1,0 +1,163 @@
+"""The driver side of a virStream: bytes between an application and a driver.
+
+A stream is made by ``virConnect.newStream()`` and bound to a transfer by a
+driver call (``openConsole``, ``download``, ``upload``, ``screenshot``).
+The driver produces data with :meth:`Stream.feed` / :meth:`Stream.feed_eof`
+/ :meth:`Stream.feed_error`, and consumes what the application sends
+through the ``sink`` it binds (``sink.write(data)``, ``sink.finish()``,
+``sink.abort()``).  Every method is thread-safe: drivers may feed from
+their own threads.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Any, Callable, Protocol
+
+from pyvirt import constants as C
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_STREAMS
+
+
+class Sink(Protocol):
+    """Where the data an application sends goes."""
+
+    def write(self, data: bytes) -> None: ...
+    def finish(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+class Stream:
+    """A bidirectional byte stream with an end-of-file and an error state."""
+
+    def __init__(self, flags: int = 0) -> None:
+        self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
+        self._cond = threading.Condition()
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._eof = False
+        self._error: libvirtError | None = None
+        self._closed = False
+        self.sink: Sink | None = None
+        self.bound = False
+        self._watchers: list[Callable[[], None]] = []
+
+    # --- driver side ---------------------------------------------------
+    def bind(self, sink: Sink | None = None) -> None:
+        """Attach the stream to a transfer; ``sink`` receives sent data."""
+        with self._cond:
+            if self.bound:
+                raise report(C.VIR_ERR_OPERATION_INVALID, "stream is already in use", _FROM)
+            self.bound = True
+            self.sink = sink
+        self._notify()
+
+    def feed(self, data: bytes) -> None:
+        """Make ``data`` available to the application's recv()."""
+        if not data:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._chunks.append(bytes(data))
+            self._cond.notify_all()
+        self._notify()
+
+    def feed_eof(self) -> None:
+        """Mark the end of the data."""
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+        self._notify()
+
+    def feed_error(self, err: libvirtError) -> None:
+        """Fail the stream: the application's next call raises ``err``."""
+        with self._cond:
+            self._error = err
+            self._cond.notify_all()
+        self._notify()
+
+    # --- application side ------------------------------------------------
+    def recv(self, nbytes: int) -> bytes | int:
+        """Return up to ``nbytes`` (b'' at end of file; -2 if non-blocking and empty)."""
+        with self._cond:
+            while not self._chunks and not self._eof and self._error is None:
+                if self.nonblock:
+                    return -2
+                self._cond.wait()
+            if self._chunks:
+                chunk = self._chunks.popleft()
+                if len(chunk) > nbytes:
+                    self._chunks.appendleft(chunk[nbytes:])
+                    chunk = chunk[:nbytes]
+                return chunk
+            if self._error is not None:
+                raise self._error
+            return b""
+
+    def send(self, data: bytes) -> int:
+        """Hand ``data`` to the driver's sink; return the count sent."""
+        with self._cond:
+            if self._error is not None:
+                raise self._error
+            sink = self.sink
+        if sink is None:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "stream does not accept data (not bound to an upload or console)",
+                         _FROM)
+        sink.write(bytes(data))
+        return len(data)
+
+    def finish(self) -> None:
+        """End a transfer successfully (the driver's sink sees finish())."""
+        with self._cond:
+            err = self._error
+            sink = self.sink
+            self._closed = True
+        if sink is not None:
+            sink.finish()
+        if err is not None:
+            raise err
+
+    def abort(self) -> None:
+        """Cancel the transfer."""
+        with self._cond:
+            self._closed = True
+            self._eof = True
+            sink = self.sink
+            self._cond.notify_all()
+        if sink is not None:
+            sink.abort()
+
+    def readiness(self) -> int:
+        """Return the VIR_STREAM_EVENT_* bits that hold now."""
+        events = 0
+        with self._cond:
+            if self._chunks or self._eof:
+                events |= C.VIR_STREAM_EVENT_READABLE
+            if self._error is not None:
+                events |= C.VIR_STREAM_EVENT_ERROR
+            if self.sink is not None and not self._closed:
+                events |= C.VIR_STREAM_EVENT_WRITABLE
+        return events
+
+    def watch(self, func: Callable[[], None]) -> None:
+        """Call ``func`` whenever the stream's state changes."""
+        self._watchers.append(func)
+
+    def unwatch(self, func: Callable[[], None]) -> None:
+        """Stop calling ``func``."""
+        if func in self._watchers:
+            self._watchers.remove(func)
+
+    def _notify(self) -> None:
+        for func in list(self._watchers):
+            func()
+
+
+def handle_of(stream: Any) -> Stream:
+    """Return the driver-side Stream of a virStream handle (drivers call this)."""
+    if not isinstance(stream, Stream):
+        raise report(C.VIR_ERR_INVALID_STREAM, "virStream", _FROM)
+    return stream
