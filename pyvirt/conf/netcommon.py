@@ -84,11 +84,11 @@ class Bandwidth:
             bw.outbound = Rate.parse(outs[0], False)
         return bw
 
-    def format(self) -> E | None:
-        """Return ``<bandwidth>``, or None when it carries nothing."""
+    def format(self, class_id: int | None = None) -> E | None:
+        """Return ``<bandwidth>`` (with ``classID`` when given), or None when empty."""
         if self.inbound is None and self.outbound is None:
             return None
-        node = E("bandwidth")
+        node = E("bandwidth", [("classID", class_id or None)])
         if self.inbound is not None:
             node.add(self.inbound.format("inbound"))
         if self.outbound is not None:
