@@ -1,0 +1,138 @@
+"""The event-loop functions: libvirt's default loop, custom loops, asyncio."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import pyvirt
+from pyvirt import aio
+from pyvirt.api import event
+
+
+@pytest.fixture
+def default_loop():
+    saved = event._impl
+    pyvirt.virEventRegisterDefaultImpl()
+    yield
+    event._impl = saved
+
+
+def test_timer_fires_and_can_be_disabled(default_loop):
+    fired = []
+    timer = pyvirt.virEventAddTimeout(0, lambda t, op: fired.append((t, op)), "opaque")
+    pyvirt.virEventRunDefaultImpl()
+    assert fired == [(timer, "opaque")]
+    pyvirt.virEventUpdateTimeout(timer, -1)
+    done = []
+    other = pyvirt.virEventAddTimeout(10, lambda t, op: done.append(t), None)
+    pyvirt.virEventRunDefaultImpl()
+    assert fired == [(timer, "opaque")] and done == [other]
+    assert pyvirt.virEventRemoveTimeout(timer) == 0
+    assert pyvirt.virEventRemoveTimeout(other) == 0
+    assert pyvirt.virEventRemoveTimeout(other) == -1
+
+
+def test_handle_reports_readable(default_loop):
+    rfd, wfd = os.pipe()
+    seen = []
+    watch = pyvirt.virEventAddHandle(rfd, pyvirt.VIR_EVENT_HANDLE_READABLE,
+                                     lambda w, fd, ev, op: seen.append((w, fd, ev, op)), 7)
+    os.write(wfd, b"x")
+    pyvirt.virEventRunDefaultImpl()
+    assert seen == [(watch, rfd, pyvirt.VIR_EVENT_HANDLE_READABLE, 7)]
+    assert pyvirt.virEventRemoveHandle(watch) == 0
+    os.close(rfd)
+    os.close(wfd)
+
+
+def test_update_from_another_thread_wakes_the_loop(default_loop):
+    fired = []
+    timer = pyvirt.virEventAddTimeout(-1, lambda t, op: fired.append(t), None)
+    threading.Timer(0.05, lambda: pyvirt.virEventUpdateTimeout(timer, 0)).start()
+    pyvirt.virEventRunDefaultImpl()      # blocks until the other thread arms the timer
+    if not fired:
+        pyvirt.virEventRunDefaultImpl()
+    assert fired == [timer]
+    pyvirt.virEventRemoveTimeout(timer)
+
+
+def test_event_queue_delivers_in_loop_and_frees_timer(default_loop):
+    queue = event.EventQueue()
+    got = []
+    queue.acquire()
+    threading.Thread(target=queue.deliver, args=(got.append, "from-thread")).start()
+    for _ in range(3):
+        if got:
+            break
+        pyvirt.virEventRunDefaultImpl()
+    assert got == ["from-thread"]
+    queue.release()
+
+
+def test_event_queue_needs_a_loop():
+    saved = event._impl
+    event._impl = None
+    try:
+        with pytest.raises(pyvirt.libvirtError) as exc:
+            event.EventQueue().acquire()
+        assert exc.value.get_error_code() == pyvirt.VIR_ERR_INTERNAL_ERROR
+        assert "could not initialize domain event timer" in str(exc.value)
+    finally:
+        event._impl = saved
+
+
+def test_custom_impl_receives_calls():
+    saved = event._impl
+    calls = []
+    pyvirt.virEventRegisterImpl(
+        lambda fd, ev, cb, op: calls.append("addHandle") or 1,
+        lambda w, ev: calls.append("updateHandle"),
+        lambda w: calls.append("removeHandle") or 0,
+        lambda ms, cb, op: calls.append(("addTimeout", ms)) or 5,
+        lambda t, ms: calls.append(("updateTimeout", t, ms)),
+        lambda t: calls.append(("removeTimeout", t)) or 0)
+    try:
+        assert pyvirt.virEventAddTimeout(-1, lambda *a: None, None) == 5
+        pyvirt.virEventUpdateTimeout(5, 0)
+        pyvirt.virEventRemoveTimeout(5)
+        assert calls == [("addTimeout", -1), ("updateTimeout", 5, 0), ("removeTimeout", 5)]
+    finally:
+        event._impl = saved
+
+
+def test_free_callback_runs_through_invoke():
+    freed = []
+    pyvirt.virEventInvokeFreeCallback((None, "data", freed.append))
+    assert freed == ["data"]
+
+
+def test_asyncio_impl_runs_timers_and_drains():
+    saved = event._impl
+
+    async def scenario():
+        impl = aio.virEventRegisterAsyncIOImpl()
+        assert aio.getCurrentImpl() is impl and impl.is_idle()
+        fired = asyncio.Event()
+        timer = pyvirt.virEventAddTimeout(0, lambda t, op: fired.set(), None)
+        await asyncio.wait_for(fired.wait(), 2)
+        assert not impl.is_idle()
+        pyvirt.virEventRemoveTimeout(timer)
+        await impl.drain()
+        assert impl.is_idle()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        event._impl = saved
+
+
+def test_install_as_libvirt():
+    code = ("import pyvirt; pyvirt.install_as_libvirt(); import libvirt, libvirtaio, libvirtmod;"
+            "assert libvirt is pyvirt; assert libvirtaio is pyvirt.aio;"
+            "assert libvirtmod is pyvirt.libvirtmod; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok", proc.stderr
