@@ -9,6 +9,7 @@ and scripts written for libvirt-python run unchanged, or call
 from __future__ import annotations
 
 import sys as _sys
+from typing import Callable as _Callable, TypeVar as _TypeVar
 
 from pyvirt.constants import *  # noqa: F403
 from pyvirt import libvirtmod
@@ -28,6 +29,11 @@ from pyvirt.errors import (  # noqa: F401
 )
 
 __version__ = "0.1.0"
+
+# Type aliases libvirt-python exports and event-loop code annotates with.
+_T = _TypeVar("_T")
+_EventCB = _Callable[[int, int, int, _T], None]
+_TimerCB = _Callable[[int, _T], None]
 
 # The libvirt version pyvirt implements (its API, XML and protocol).
 LIBVIRT_VERSION = 9000000

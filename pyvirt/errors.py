@@ -114,6 +114,25 @@ _TEMPLATES: dict[int, str | None] = {
     C.VIR_ERR_MULTIPLE_DOMAINS: "multiple matching domains found: %s",
 }
 
+# The message of a code given no detail, where it is not simply the
+# template without its '%s' part.
+_SHORT = {
+    C.VIR_ERR_NO_CONNECT: "no connection driver available",
+    C.VIR_ERR_NO_NAME: "missing name information",
+    C.VIR_ERR_NO_OS: "missing operating system information",
+    C.VIR_ERR_NO_DEVICE: "missing devices information",
+    C.VIR_ERR_XML_ERROR: "XML description is invalid or not well formed",
+    C.VIR_ERR_DOM_EXIST: "this domain exists already",
+    C.VIR_ERR_OPERATION_DENIED: "operation forbidden for read only access",
+    C.VIR_ERR_XML_DETAIL: "parser error",
+    C.VIR_ERR_NETWORK_EXIST: "this network exists already",
+    C.VIR_ERR_SYSTEM_ERROR: "system call error",
+    C.VIR_ERR_RPC: "RPC error",
+    C.VIR_ERR_GNUTLS_ERROR: "GNUTLS call error",
+    C.VIR_ERR_STORAGE_VOL_EXIST: "this storage volume exists already",
+    C.VIR_ERR_NETWORK_PORT_EXIST: "this network port exists already",
+}
+
 # Names of error domains, as libvirt's default handler prints them.
 _DOMAIN_NAMES = {
     C.VIR_FROM_NONE: "", C.VIR_FROM_XML: "XML Util", C.VIR_FROM_DOM: "Domain",
@@ -193,10 +212,12 @@ class libvirtError(Exception):  # noqa: N801 - libvirt-python's name
 def format_message(code: int, detail: str | None) -> str:
     """Return libvirt's message for ``code`` with ``detail`` filled in."""
     template = _TEMPLATES.get(code, "internal error: %s")
-    if template is None:
-        return detail or ""
     if not detail:
-        return template.split(":")[0].replace(" %s", "").strip()
+        if code in _SHORT:
+            return _SHORT[code]
+        return (template or "%s").replace(": %s", "").replace(" %s", "").strip()
+    if template is None:
+        return detail
     return template % detail
 
 

@@ -58,7 +58,7 @@ def parse_xml(text: str | bytes, root: str | None = None,
         raise report(C.VIR_ERR_XML_ERROR, detail, domain) from None
     if root is not None and elem.tag != root:
         raise report(C.VIR_ERR_XML_ERROR,
-                     f"unexpected root element <{elem.tag}>, expecting <{root}>", domain)
+                     f"expecting root element of '{root}', not '{elem.tag}'", C.VIR_FROM_XML)
     return elem
 
 
