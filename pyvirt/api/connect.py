@@ -68,6 +68,14 @@ class virConnect(G._virConnect):  # noqa: N801
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def __del__(self) -> None:
+        # As libvirt-python: dropping the last reference closes the connection.
+        try:
+            if getattr(self, "_drivers", None) is not None:
+                self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
+
     def close(self) -> int:
         """Close the connection; later calls on it fail with VIR_ERR_INVALID_CONN."""
         if self._drivers is None:

@@ -34,7 +34,8 @@ class EventRegistry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
+        # libvirt numbers callbacks from 0 within a driver's event state
+        self._ids = itertools.count(0)
         self._callbacks: dict[int, tuple[str, int, str | None, Callable[..., Any]]] = {}
 
     def register(self, family: str, event_id: int, key: str | None,

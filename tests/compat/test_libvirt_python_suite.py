@@ -75,13 +75,13 @@ def test_libvirt_python_suite_passes_on_pyvirt(tmp_path):
     counts = _counts(out)
     assert code == 0, out[-4000:]
     assert counts.get("failed", 0) == 0 and counts.get("error", 0) == 0
-    # 15 tests run; the API-coverage test (maintainers only) and two asyncio
+    # 16 tests run; the API-coverage test (maintainers only) and two asyncio
     # tests that libvirt-python itself skips on Python >= 3.10 are skipped.
-    assert counts.get("passed", 0) >= 15, out[-2000:]
+    assert counts.get("passed", 0) >= 16, out[-2000:]
 
 
 def test_libvirt_python_suite_with_upstream_libvirtaio(tmp_path):
     aio = _sdist() / "libvirtaio.py"
     code, out = _run_suite(tmp_path, CONFTEST_UPSTREAM_AIO.format(path=str(aio)))
     assert code == 0, out[-4000:]
-    assert _counts(out).get("passed", 0) >= 15
+    assert _counts(out).get("passed", 0) >= 16
