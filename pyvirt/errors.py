@@ -239,6 +239,29 @@ def report(code: int, detail: str | None = None, domain: int = C.VIR_FROM_NONE,
     return libvirtError(message, err=err)
 
 
+def report_raw(code: int, message: str, domain: int = C.VIR_FROM_NONE,
+               str1: str | None = None, str2: str | None = None) -> libvirtError:
+    """Like :func:`report`, with ``message`` used as it is (no per-code prefix).
+
+    libvirt's flag checks report this way: 'unsupported flags (0x1) in
+    function testDomainCreateWithFlags'.
+    """
+    err: ErrTuple = (code, domain, message, _LEVEL_ERROR, str1, str2, None, -1, -1)
+    _tls.last = err
+    _dispatch(err)
+    return libvirtError(message, err=err)
+
+
+def check_flags(flags: int, allowed: int, func: str,
+                domain: int = C.VIR_FROM_NONE) -> None:
+    """libvirt's virCheckFlags: refuse bits of ``flags`` outside ``allowed``."""
+    extra = flags & ~allowed
+    if extra:
+        raise report_raw(C.VIR_ERR_INVALID_ARG,
+                         f"unsupported flags (0x{extra:x}) in function {func}", domain,
+                         func, "flags")
+
+
 def report_system(errno_: int, detail: str, domain: int = C.VIR_FROM_NONE) -> libvirtError:
     """Return a ``VIR_ERR_SYSTEM_ERROR`` for an OS error: 'detail: strerror'."""
     import os

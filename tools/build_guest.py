@@ -97,7 +97,7 @@ def recipe_hash() -> str:
 
 
 def _run(argv: list[str], cwd: Path | None = None) -> str:
-    res = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    res = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed: {res.stderr.strip()}")
     return res.stdout
@@ -110,7 +110,7 @@ def _download(pkgs: list[str], dest: Path) -> list[Path]:
             _run(["apt-get", "download", pkg], cwd=dest)
         except RuntimeError:
             # A stale package list: refresh it once and try again.
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, check=False)
             _run(["apt-get", "download", pkg], cwd=dest)
     return sorted(dest.glob("*.deb"))
 
@@ -243,7 +243,7 @@ def build(out: Path, force: bool = False) -> Path:
         for deb in debs:
             _run(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
         root = tmp / "root"
-        vmlinuz = sorted((root / "boot").glob("vmlinuz-*"))[0]
+        vmlinuz = min((root / "boot").glob("vmlinuz-*"))
         kver = vmlinuz.name[len("vmlinuz-"):]
         moddir = root / "lib" / "modules" / kver
         initrd = build_initrd(root / "bin" / "busybox", moddir, _module_order(moddir))
@@ -264,11 +264,11 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None, help="output directory")
     args = ap.parse_args()
     out = args.out or guest_dir()
-    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
-        if not (out / "manifest.json").exists():
-            print("apt-get/dpkg-deb not available: cannot fetch Debian's packages",
-                  file=sys.stderr)
-            return 2
+    no_tools = shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None
+    if no_tools and not (out / "manifest.json").exists():
+        print("apt-get/dpkg-deb not available: cannot fetch Debian's packages",
+              file=sys.stderr)
+        return 2
     try:
         build(out, args.force)
     except RuntimeError as exc:

@@ -89,7 +89,7 @@ FAMILY_ATTR = {
 }
 # Error domain each family reports under.
 FAMILY_FROM = {
-    "HypervisorDriver": "VIR_FROM_NONE", "NetworkDriver": "VIR_FROM_NETWORK",
+    "HypervisorDriver": "VIR_FROM_DOMAIN", "NetworkDriver": "VIR_FROM_NETWORK",
     "StorageDriver": "VIR_FROM_STORAGE", "NodeDeviceDriver": "VIR_FROM_NODEDEV",
     "SecretDriver": "VIR_FROM_SECRET", "InterfaceDriver": "VIR_FROM_INTERFACE",
     "NWFilterDriver": "VIR_FROM_NWFILTER",
@@ -160,8 +160,16 @@ def _returns_int(func: ast.FunctionDef) -> bool:
     return "if ret == -1" in text
 
 
+# Queries that libvirt nevertheless refuses on read-only connections.
+READONLY_REFUSED = {"virSecretGetValue", "virDomainScreenshot", "virDomainBlockPeek",
+                    "virDomainMemoryPeek", "virDomainOpenConsole", "virDomainOpenChannel",
+                    "virDomainOpenGraphics", "virDomainOpenGraphicsFD"}
+
+
 def is_readonly_safe(cls: str, name: str, cfunc: str, probe: dict[str, str]) -> bool:
     """True when the method may run on a read-only connection."""
+    if cfunc in READONLY_REFUSED:
+        return False
     verdict = probe.get(f"{cls}.{name}")
     if verdict == "denied":
         return False
@@ -215,7 +223,8 @@ def gen_method(m: dict, probe: dict[str, str]) -> list[str]:
              f'        """Call the driver\'s {dmeth} (libvirt\'s {C_RENAMES.get(cfunc, cfunc)})."""']
     if not is_readonly_safe(m["cls"], m["name"], cfunc, probe):
         lines.append("        if self._ro:")
-        lines.append(f"            raise _denied({C_RENAMES.get(cfunc, cfunc)!r})")
+        lines.append(f"            raise _denied({C_RENAMES.get(cfunc, cfunc)!r}, "
+                     f"_C.{FAMILY_FROM[family]})")
     if m["wrap"]:
         parent = {"self": "self", "self._conn": "self._conn", "self._dom": "self._dom",
                   "self.domain()": "self._dom"}.get(m["wrap_parent"], "self")
@@ -248,6 +257,7 @@ def render_api(methods: list[dict], probe: dict[str, str]) -> str:
         "",
         "from typing import Any",
         "",
+        "from pyvirt import constants as _C",
         "from pyvirt.errors import denied as _denied",
         "",
         "# Filled in by pyvirt.api once the hand-written classes exist.",
@@ -317,7 +327,7 @@ def render_driver(methods: list[dict]) -> str:
             sig = ", ".join(["self"] + [f"{p}: Any" for p in params])
             out += ["", f"    def {dmeth}({sig}) -> Any:",
                     f'        """libvirt\'s {cname}."""',
-                    f"        raise no_support({cname!r}, self.error_domain)"]
+                    f"        raise no_support({cname!r}, C.{FAMILY_FROM[family]})"]
     out.append("")
     return "\n".join(out)
 
@@ -327,6 +337,7 @@ EXTRA_DRIVER_METHODS: dict[str, dict[str, tuple[str, list[str]]]] = {
     "HypervisorDriver": {
         "connectClose": ("virConnectClose", []),
         "connectGetURI": ("virConnectGetURI", []),
+        "connectSupportsFeature": ("virConnectSupportsFeature", ["feature"]),
         "connectDomainEventRegisterAny": ("virConnectDomainEventRegisterAny",
                                           ["dom", "eventID", "callback"]),
         "connectDomainEventDeregisterAny": ("virConnectDomainEventDeregisterAny",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyvirt import constants as _C
 from pyvirt.errors import denied as _denied
 
 # Filled in by pyvirt.api once the hand-written classes exist.
@@ -47,55 +48,55 @@ class _virDomain:
     def abortJob(self):
         """Call the driver's domainAbortJob (libvirt's virDomainAbortJob)."""
         if self._ro:
-            raise _denied('virDomainAbortJob')
+            raise _denied('virDomainAbortJob', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAbortJob(self._o)
         return 0 if ret is None else ret
 
     def abortJobFlags(self, flags=0):
         """Call the driver's domainAbortJobFlags (libvirt's virDomainAbortJobFlags)."""
         if self._ro:
-            raise _denied('virDomainAbortJobFlags')
+            raise _denied('virDomainAbortJobFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAbortJobFlags(self._o, flags)
         return 0 if ret is None else ret
 
     def addIOThread(self, iothread_id, flags=0):
         """Call the driver's domainAddIOThread (libvirt's virDomainAddIOThread)."""
         if self._ro:
-            raise _denied('virDomainAddIOThread')
+            raise _denied('virDomainAddIOThread', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAddIOThread(self._o, iothread_id, flags)
         return 0 if ret is None else ret
 
     def agentSetResponseTimeout(self, timeout, flags=0):
         """Call the driver's domainAgentSetResponseTimeout (libvirt's virDomainAgentSetResponseTimeout)."""
         if self._ro:
-            raise _denied('virDomainAgentSetResponseTimeout')
+            raise _denied('virDomainAgentSetResponseTimeout', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAgentSetResponseTimeout(self._o, timeout, flags)
         return 0 if ret is None else ret
 
     def attachDevice(self, xml):
         """Call the driver's domainAttachDevice (libvirt's virDomainAttachDevice)."""
         if self._ro:
-            raise _denied('virDomainAttachDevice')
+            raise _denied('virDomainAttachDevice', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAttachDevice(self._o, xml)
         return 0 if ret is None else ret
 
     def attachDeviceFlags(self, xml, flags=0):
         """Call the driver's domainAttachDeviceFlags (libvirt's virDomainAttachDeviceFlags)."""
         if self._ro:
-            raise _denied('virDomainAttachDeviceFlags')
+            raise _denied('virDomainAttachDeviceFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAttachDeviceFlags(self._o, xml, flags)
         return 0 if ret is None else ret
 
     def authorizedSSHKeysGet(self, user, flags=0):
         """Call the driver's domainAuthorizedSSHKeysGet (libvirt's virDomainAuthorizedSSHKeysGet)."""
         if self._ro:
-            raise _denied('virDomainAuthorizedSSHKeysGet')
+            raise _denied('virDomainAuthorizedSSHKeysGet', _C.VIR_FROM_DOMAIN)
         return self._drv.domainAuthorizedSSHKeysGet(self._o, user, flags)
 
     def authorizedSSHKeysSet(self, user, keys=None, flags=0):
         """Call the driver's domainAuthorizedSSHKeysSet (libvirt's virDomainAuthorizedSSHKeysSet)."""
         if self._ro:
-            raise _denied('virDomainAuthorizedSSHKeysSet')
+            raise _denied('virDomainAuthorizedSSHKeysSet', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainAuthorizedSSHKeysSet(self._o, user, keys, flags)
         return 0 if ret is None else ret
 
@@ -107,14 +108,14 @@ class _virDomain:
     def backupBegin(self, backupXML, checkpointXML, flags=0):
         """Call the driver's domainBackupBegin (libvirt's virDomainBackupBegin)."""
         if self._ro:
-            raise _denied('virDomainBackupBegin')
+            raise _denied('virDomainBackupBegin', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBackupBegin(self._o, backupXML, checkpointXML, flags)
         return 0 if ret is None else ret
 
     def backupGetXMLDesc(self, flags=0):
         """Call the driver's domainBackupGetXMLDesc (libvirt's virDomainBackupGetXMLDesc)."""
         if self._ro:
-            raise _denied('virDomainBackupGetXMLDesc')
+            raise _denied('virDomainBackupGetXMLDesc', _C.VIR_FROM_DOMAIN)
         return self._drv.domainBackupGetXMLDesc(self._o, flags)
 
     def blkioParameters(self, flags=0):
@@ -124,14 +125,14 @@ class _virDomain:
     def blockCommit(self, disk, base, top, bandwidth=0, flags=0):
         """Call the driver's domainBlockCommit (libvirt's virDomainBlockCommit)."""
         if self._ro:
-            raise _denied('virDomainBlockCommit')
+            raise _denied('virDomainBlockCommit', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockCommit(self._o, disk, base, top, bandwidth, flags)
         return 0 if ret is None else ret
 
     def blockCopy(self, disk, destxml, params=None, flags=0):
         """Call the driver's domainBlockCopy (libvirt's virDomainBlockCopy)."""
         if self._ro:
-            raise _denied('virDomainBlockCopy')
+            raise _denied('virDomainBlockCopy', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockCopy(self._o, disk, destxml, params, flags)
         return 0 if ret is None else ret
 
@@ -146,7 +147,7 @@ class _virDomain:
     def blockJobAbort(self, disk, flags=0):
         """Call the driver's domainBlockJobAbort (libvirt's virDomainBlockJobAbort)."""
         if self._ro:
-            raise _denied('virDomainBlockJobAbort')
+            raise _denied('virDomainBlockJobAbort', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockJobAbort(self._o, disk, flags)
         return 0 if ret is None else ret
 
@@ -157,34 +158,34 @@ class _virDomain:
     def blockJobSetSpeed(self, disk, bandwidth, flags=0):
         """Call the driver's domainBlockJobSetSpeed (libvirt's virDomainBlockJobSetSpeed)."""
         if self._ro:
-            raise _denied('virDomainBlockJobSetSpeed')
+            raise _denied('virDomainBlockJobSetSpeed', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockJobSetSpeed(self._o, disk, bandwidth, flags)
         return 0 if ret is None else ret
 
     def blockPeek(self, disk, offset, size, flags=0):
         """Call the driver's domainBlockPeek (libvirt's virDomainBlockPeek)."""
         if self._ro:
-            raise _denied('virDomainBlockPeek')
+            raise _denied('virDomainBlockPeek', _C.VIR_FROM_DOMAIN)
         return self._drv.domainBlockPeek(self._o, disk, offset, size, flags)
 
     def blockPull(self, disk, bandwidth=0, flags=0):
         """Call the driver's domainBlockPull (libvirt's virDomainBlockPull)."""
         if self._ro:
-            raise _denied('virDomainBlockPull')
+            raise _denied('virDomainBlockPull', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockPull(self._o, disk, bandwidth, flags)
         return 0 if ret is None else ret
 
     def blockRebase(self, disk, base, bandwidth=0, flags=0):
         """Call the driver's domainBlockRebase (libvirt's virDomainBlockRebase)."""
         if self._ro:
-            raise _denied('virDomainBlockRebase')
+            raise _denied('virDomainBlockRebase', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockRebase(self._o, disk, base, bandwidth, flags)
         return 0 if ret is None else ret
 
     def blockResize(self, disk, size, flags=0):
         """Call the driver's domainBlockResize (libvirt's virDomainBlockResize)."""
         if self._ro:
-            raise _denied('virDomainBlockResize')
+            raise _denied('virDomainBlockResize', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainBlockResize(self._o, disk, size, flags)
         return 0 if ret is None else ret
 
@@ -199,7 +200,7 @@ class _virDomain:
     def checkpointCreateXML(self, xmlDesc, flags=0):
         """Call the driver's domainCheckpointCreateXML (libvirt's virDomainCheckpointCreateXML)."""
         if self._ro:
-            raise _denied('virDomainCheckpointCreateXML')
+            raise _denied('virDomainCheckpointCreateXML', _C.VIR_FROM_DOMAIN)
         return virDomainCheckpoint(self, self._drv.domainCheckpointCreateXML(self._o, xmlDesc, flags))
 
     def checkpointLookupByName(self, name, flags=0):
@@ -213,70 +214,70 @@ class _virDomain:
     def coreDump(self, to, flags=0):
         """Call the driver's domainCoreDump (libvirt's virDomainCoreDump)."""
         if self._ro:
-            raise _denied('virDomainCoreDump')
+            raise _denied('virDomainCoreDump', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCoreDump(self._o, to, flags)
         return 0 if ret is None else ret
 
     def coreDumpWithFormat(self, to, dumpformat, flags=0):
         """Call the driver's domainCoreDumpWithFormat (libvirt's virDomainCoreDumpWithFormat)."""
         if self._ro:
-            raise _denied('virDomainCoreDumpWithFormat')
+            raise _denied('virDomainCoreDumpWithFormat', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCoreDumpWithFormat(self._o, to, dumpformat, flags)
         return 0 if ret is None else ret
 
     def create(self):
         """Call the driver's domainCreate (libvirt's virDomainCreate)."""
         if self._ro:
-            raise _denied('virDomainCreate')
+            raise _denied('virDomainCreate', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCreate(self._o)
         return 0 if ret is None else ret
 
     def createWithFlags(self, flags=0):
         """Call the driver's domainCreateWithFlags (libvirt's virDomainCreateWithFlags)."""
         if self._ro:
-            raise _denied('virDomainCreateWithFlags')
+            raise _denied('virDomainCreateWithFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCreateWithFlags(self._o, flags)
         return 0 if ret is None else ret
 
     def delIOThread(self, iothread_id, flags=0):
         """Call the driver's domainDelIOThread (libvirt's virDomainDelIOThread)."""
         if self._ro:
-            raise _denied('virDomainDelIOThread')
+            raise _denied('virDomainDelIOThread', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDelIOThread(self._o, iothread_id, flags)
         return 0 if ret is None else ret
 
     def destroy(self):
         """Call the driver's domainDestroy (libvirt's virDomainDestroy)."""
         if self._ro:
-            raise _denied('virDomainDestroy')
+            raise _denied('virDomainDestroy', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDestroy(self._o)
         return 0 if ret is None else ret
 
     def destroyFlags(self, flags=0):
         """Call the driver's domainDestroyFlags (libvirt's virDomainDestroyFlags)."""
         if self._ro:
-            raise _denied('virDomainDestroyFlags')
+            raise _denied('virDomainDestroyFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDestroyFlags(self._o, flags)
         return 0 if ret is None else ret
 
     def detachDevice(self, xml):
         """Call the driver's domainDetachDevice (libvirt's virDomainDetachDevice)."""
         if self._ro:
-            raise _denied('virDomainDetachDevice')
+            raise _denied('virDomainDetachDevice', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDetachDevice(self._o, xml)
         return 0 if ret is None else ret
 
     def detachDeviceAlias(self, alias, flags=0):
         """Call the driver's domainDetachDeviceAlias (libvirt's virDomainDetachDeviceAlias)."""
         if self._ro:
-            raise _denied('virDomainDetachDeviceAlias')
+            raise _denied('virDomainDetachDeviceAlias', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDetachDeviceAlias(self._o, alias, flags)
         return 0 if ret is None else ret
 
     def detachDeviceFlags(self, xml, flags=0):
         """Call the driver's domainDetachDeviceFlags (libvirt's virDomainDetachDeviceFlags)."""
         if self._ro:
-            raise _denied('virDomainDetachDeviceFlags')
+            raise _denied('virDomainDetachDeviceFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainDetachDeviceFlags(self._o, xml, flags)
         return 0 if ret is None else ret
 
@@ -291,14 +292,14 @@ class _virDomain:
     def fSTrim(self, mountPoint, minimum, flags=0):
         """Call the driver's domainFSTrim (libvirt's virDomainFSTrim)."""
         if self._ro:
-            raise _denied('virDomainFSTrim')
+            raise _denied('virDomainFSTrim', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainFSTrim(self._o, mountPoint, minimum, flags)
         return 0 if ret is None else ret
 
     def fsInfo(self, flags=0):
         """Call the driver's domainGetFSInfo (libvirt's virDomainGetFSInfo)."""
         if self._ro:
-            raise _denied('virDomainGetFSInfo')
+            raise _denied('virDomainGetFSInfo', _C.VIR_FROM_DOMAIN)
         return self._drv.domainGetFSInfo(self._o, flags)
 
     def getCPUStats(self, total, flags=0):
@@ -308,7 +309,7 @@ class _virDomain:
     def guestInfo(self, types=0, flags=0):
         """Call the driver's domainGetGuestInfo (libvirt's virDomainGetGuestInfo)."""
         if self._ro:
-            raise _denied('virDomainGetGuestInfo')
+            raise _denied('virDomainGetGuestInfo', _C.VIR_FROM_DOMAIN)
         return self._drv.domainGetGuestInfo(self._o, types, flags)
 
     def guestVcpus(self, flags=0):
@@ -329,7 +330,7 @@ class _virDomain:
     def hostname(self, flags=0):
         """Call the driver's domainGetHostname (libvirt's virDomainGetHostname)."""
         if self._ro:
-            raise _denied('virDomainGetHostname')
+            raise _denied('virDomainGetHostname', _C.VIR_FROM_DOMAIN)
         return self._drv.domainGetHostname(self._o, flags)
 
     def info(self):
@@ -339,7 +340,7 @@ class _virDomain:
     def injectNMI(self, flags=0):
         """Call the driver's domainInjectNMI (libvirt's virDomainInjectNMI)."""
         if self._ro:
-            raise _denied('virDomainInjectNMI')
+            raise _denied('virDomainInjectNMI', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainInjectNMI(self._o, flags)
         return 0 if ret is None else ret
 
@@ -385,20 +386,20 @@ class _virDomain:
     def launchSecurityInfo(self, flags=0):
         """Call the driver's domainGetLaunchSecurityInfo (libvirt's virDomainGetLaunchSecurityInfo)."""
         if self._ro:
-            raise _denied('virDomainGetLaunchSecurityInfo')
+            raise _denied('virDomainGetLaunchSecurityInfo', _C.VIR_FROM_DOMAIN)
         return self._drv.domainGetLaunchSecurityInfo(self._o, flags)
 
     def managedSave(self, flags=0):
         """Call the driver's domainManagedSave (libvirt's virDomainManagedSave)."""
         if self._ro:
-            raise _denied('virDomainManagedSave')
+            raise _denied('virDomainManagedSave', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainManagedSave(self._o, flags)
         return 0 if ret is None else ret
 
     def managedSaveDefineXML(self, dxml, flags=0):
         """Call the driver's domainManagedSaveDefineXML (libvirt's virDomainManagedSaveDefineXML)."""
         if self._ro:
-            raise _denied('virDomainManagedSaveDefineXML')
+            raise _denied('virDomainManagedSaveDefineXML', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainManagedSaveDefineXML(self._o, dxml, flags)
         return 0 if ret is None else ret
 
@@ -409,7 +410,7 @@ class _virDomain:
     def managedSaveRemove(self, flags=0):
         """Call the driver's domainManagedSaveRemove (libvirt's virDomainManagedSaveRemove)."""
         if self._ro:
-            raise _denied('virDomainManagedSaveRemove')
+            raise _denied('virDomainManagedSaveRemove', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainManagedSaveRemove(self._o, flags)
         return 0 if ret is None else ret
 
@@ -429,7 +430,7 @@ class _virDomain:
     def memoryPeek(self, start, size, flags=0):
         """Call the driver's domainMemoryPeek (libvirt's virDomainMemoryPeek)."""
         if self._ro:
-            raise _denied('virDomainMemoryPeek')
+            raise _denied('virDomainMemoryPeek', _C.VIR_FROM_DOMAIN)
         return self._drv.domainMemoryPeek(self._o, start, size, flags)
 
     def memoryStats(self):
@@ -447,19 +448,19 @@ class _virDomain:
     def migrate(self, dconn, flags=0, dname=None, uri=None, bandwidth=0):
         """Call the driver's domainMigrate (libvirt's virDomainMigrate)."""
         if self._ro:
-            raise _denied('virDomainMigrate')
+            raise _denied('virDomainMigrate', _C.VIR_FROM_DOMAIN)
         return virDomain(self._conn, self._drv.domainMigrate(self._o, None if dconn is None else dconn._o, flags, dname, uri, bandwidth))
 
     def migrate2(self, dconn, dxml=None, flags=0, dname=None, uri=None, bandwidth=0):
         """Call the driver's domainMigrate2 (libvirt's virDomainMigrate2)."""
         if self._ro:
-            raise _denied('virDomainMigrate2')
+            raise _denied('virDomainMigrate2', _C.VIR_FROM_DOMAIN)
         return virDomain(self._conn, self._drv.domainMigrate2(self._o, None if dconn is None else dconn._o, dxml, flags, dname, uri, bandwidth))
 
     def migrate3(self, dconn, params, flags=0):
         """Call the driver's domainMigrate3 (libvirt's virDomainMigrate3)."""
         if self._ro:
-            raise _denied('virDomainMigrate3')
+            raise _denied('virDomainMigrate3', _C.VIR_FROM_DOMAIN)
         return virDomain(self._conn, self._drv.domainMigrate3(self._o, None if dconn is None else dconn._o, params, flags))
 
     def migrateGetCompressionCache(self, flags=0):
@@ -473,56 +474,56 @@ class _virDomain:
     def migrateGetMaxSpeed(self, flags=0):
         """Call the driver's domainMigrateGetMaxSpeed (libvirt's virDomainMigrateGetMaxSpeed)."""
         if self._ro:
-            raise _denied('virDomainMigrateGetMaxSpeed')
+            raise _denied('virDomainMigrateGetMaxSpeed', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateGetMaxSpeed(self._o, flags)
         return 0 if ret is None else ret
 
     def migrateSetCompressionCache(self, cacheSize, flags=0):
         """Call the driver's domainMigrateSetCompressionCache (libvirt's virDomainMigrateSetCompressionCache)."""
         if self._ro:
-            raise _denied('virDomainMigrateSetCompressionCache')
+            raise _denied('virDomainMigrateSetCompressionCache', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateSetCompressionCache(self._o, cacheSize, flags)
         return 0 if ret is None else ret
 
     def migrateSetMaxDowntime(self, downtime, flags=0):
         """Call the driver's domainMigrateSetMaxDowntime (libvirt's virDomainMigrateSetMaxDowntime)."""
         if self._ro:
-            raise _denied('virDomainMigrateSetMaxDowntime')
+            raise _denied('virDomainMigrateSetMaxDowntime', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateSetMaxDowntime(self._o, downtime, flags)
         return 0 if ret is None else ret
 
     def migrateSetMaxSpeed(self, bandwidth, flags=0):
         """Call the driver's domainMigrateSetMaxSpeed (libvirt's virDomainMigrateSetMaxSpeed)."""
         if self._ro:
-            raise _denied('virDomainMigrateSetMaxSpeed')
+            raise _denied('virDomainMigrateSetMaxSpeed', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateSetMaxSpeed(self._o, bandwidth, flags)
         return 0 if ret is None else ret
 
     def migrateStartPostCopy(self, flags=0):
         """Call the driver's domainMigrateStartPostCopy (libvirt's virDomainMigrateStartPostCopy)."""
         if self._ro:
-            raise _denied('virDomainMigrateStartPostCopy')
+            raise _denied('virDomainMigrateStartPostCopy', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateStartPostCopy(self._o, flags)
         return 0 if ret is None else ret
 
     def migrateToURI(self, duri, flags=0, dname=None, bandwidth=0):
         """Call the driver's domainMigrateToURI (libvirt's virDomainMigrateToURI)."""
         if self._ro:
-            raise _denied('virDomainMigrateToURI')
+            raise _denied('virDomainMigrateToURI', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateToURI(self._o, duri, flags, dname, bandwidth)
         return 0 if ret is None else ret
 
     def migrateToURI2(self, dconnuri=None, miguri=None, dxml=None, flags=0, dname=None, bandwidth=0):
         """Call the driver's domainMigrateToURI2 (libvirt's virDomainMigrateToURI2)."""
         if self._ro:
-            raise _denied('virDomainMigrateToURI2')
+            raise _denied('virDomainMigrateToURI2', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateToURI2(self._o, dconnuri, miguri, dxml, flags, dname, bandwidth)
         return 0 if ret is None else ret
 
     def migrateToURI3(self, dconnuri, params, flags=0):
         """Call the driver's domainMigrateToURI3 (libvirt's virDomainMigrateToURI3)."""
         if self._ro:
-            raise _denied('virDomainMigrateToURI3')
+            raise _denied('virDomainMigrateToURI3', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainMigrateToURI3(self._o, dconnuri, params, flags)
         return 0 if ret is None else ret
 
@@ -533,42 +534,42 @@ class _virDomain:
     def openChannel(self, name, st, flags=0):
         """Call the driver's domainOpenChannel (libvirt's virDomainOpenChannel)."""
         if self._ro:
-            raise _denied('virDomainOpenChannel')
+            raise _denied('virDomainOpenChannel', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainOpenChannel(self._o, name, None if st is None else st._o, flags)
         return 0 if ret is None else ret
 
     def openConsole(self, dev_name, st, flags=0):
         """Call the driver's domainOpenConsole (libvirt's virDomainOpenConsole)."""
         if self._ro:
-            raise _denied('virDomainOpenConsole')
+            raise _denied('virDomainOpenConsole', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainOpenConsole(self._o, dev_name, None if st is None else st._o, flags)
         return 0 if ret is None else ret
 
     def openGraphics(self, idx, fd, flags=0):
         """Call the driver's domainOpenGraphics (libvirt's virDomainOpenGraphics)."""
         if self._ro:
-            raise _denied('virDomainOpenGraphics')
+            raise _denied('virDomainOpenGraphics', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainOpenGraphics(self._o, idx, fd, flags)
         return 0 if ret is None else ret
 
     def openGraphicsFD(self, idx, flags=0):
         """Call the driver's domainOpenGraphicsFD (libvirt's virDomainOpenGraphicsFD)."""
         if self._ro:
-            raise _denied('virDomainOpenGraphicsFD')
+            raise _denied('virDomainOpenGraphicsFD', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainOpenGraphicsFD(self._o, idx, flags)
         return 0 if ret is None else ret
 
     def pMSuspendForDuration(self, target, duration, flags=0):
         """Call the driver's domainPMSuspendForDuration (libvirt's virDomainPMSuspendForDuration)."""
         if self._ro:
-            raise _denied('virDomainPMSuspendForDuration')
+            raise _denied('virDomainPMSuspendForDuration', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPMSuspendForDuration(self._o, target, duration, flags)
         return 0 if ret is None else ret
 
     def pMWakeup(self, flags=0):
         """Call the driver's domainPMWakeup (libvirt's virDomainPMWakeup)."""
         if self._ro:
-            raise _denied('virDomainPMWakeup')
+            raise _denied('virDomainPMWakeup', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPMWakeup(self._o, flags)
         return 0 if ret is None else ret
 
@@ -579,84 +580,84 @@ class _virDomain:
     def pinEmulator(self, cpumap, flags=0):
         """Call the driver's domainPinEmulator (libvirt's virDomainPinEmulator)."""
         if self._ro:
-            raise _denied('virDomainPinEmulator')
+            raise _denied('virDomainPinEmulator', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPinEmulator(self._o, cpumap, flags)
         return 0 if ret is None else ret
 
     def pinIOThread(self, iothread_val, cpumap, flags=0):
         """Call the driver's domainPinIOThread (libvirt's virDomainPinIOThread)."""
         if self._ro:
-            raise _denied('virDomainPinIOThread')
+            raise _denied('virDomainPinIOThread', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPinIOThread(self._o, iothread_val, cpumap, flags)
         return 0 if ret is None else ret
 
     def pinVcpu(self, vcpu, cpumap):
         """Call the driver's domainPinVcpu (libvirt's virDomainPinVcpu)."""
         if self._ro:
-            raise _denied('virDomainPinVcpu')
+            raise _denied('virDomainPinVcpu', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPinVcpu(self._o, vcpu, cpumap)
         return 0 if ret is None else ret
 
     def pinVcpuFlags(self, vcpu, cpumap, flags=0):
         """Call the driver's domainPinVcpuFlags (libvirt's virDomainPinVcpuFlags)."""
         if self._ro:
-            raise _denied('virDomainPinVcpuFlags')
+            raise _denied('virDomainPinVcpuFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainPinVcpuFlags(self._o, vcpu, cpumap, flags)
         return 0 if ret is None else ret
 
     def reboot(self, flags=0):
         """Call the driver's domainReboot (libvirt's virDomainReboot)."""
         if self._ro:
-            raise _denied('virDomainReboot')
+            raise _denied('virDomainReboot', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainReboot(self._o, flags)
         return 0 if ret is None else ret
 
     def rename(self, new_name, flags=0):
         """Call the driver's domainRename (libvirt's virDomainRename)."""
         if self._ro:
-            raise _denied('virDomainRename')
+            raise _denied('virDomainRename', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainRename(self._o, new_name, flags)
         return 0 if ret is None else ret
 
     def reset(self, flags=0):
         """Call the driver's domainReset (libvirt's virDomainReset)."""
         if self._ro:
-            raise _denied('virDomainReset')
+            raise _denied('virDomainReset', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainReset(self._o, flags)
         return 0 if ret is None else ret
 
     def resume(self):
         """Call the driver's domainResume (libvirt's virDomainResume)."""
         if self._ro:
-            raise _denied('virDomainResume')
+            raise _denied('virDomainResume', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainResume(self._o)
         return 0 if ret is None else ret
 
     def revertToSnapshot(self, snap, flags=0):
         """Call the driver's domainRevertToSnapshot (libvirt's virDomainRevertToSnapshot)."""
         if self._ro:
-            raise _denied('virDomainRevertToSnapshot')
+            raise _denied('virDomainRevertToSnapshot', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainRevertToSnapshot(self._o, None if snap is None else snap._o, flags)
         return 0 if ret is None else ret
 
     def save(self, to):
         """Call the driver's domainSave (libvirt's virDomainSave)."""
         if self._ro:
-            raise _denied('virDomainSave')
+            raise _denied('virDomainSave', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSave(self._o, to)
         return 0 if ret is None else ret
 
     def saveFlags(self, to, dxml=None, flags=0):
         """Call the driver's domainSaveFlags (libvirt's virDomainSaveFlags)."""
         if self._ro:
-            raise _denied('virDomainSaveFlags')
+            raise _denied('virDomainSaveFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSaveFlags(self._o, to, dxml, flags)
         return 0 if ret is None else ret
 
     def saveParams(self, params, flags=0):
         """Call the driver's domainSaveParams (libvirt's virDomainSaveParams)."""
         if self._ro:
-            raise _denied('virDomainSaveParams')
+            raise _denied('virDomainSaveParams', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSaveParams(self._o, params, flags)
         return 0 if ret is None else ret
 
@@ -675,7 +676,7 @@ class _virDomain:
     def screenshot(self, stream, screen, flags=0):
         """Call the driver's domainScreenshot (libvirt's virDomainScreenshot)."""
         if self._ro:
-            raise _denied('virDomainScreenshot')
+            raise _denied('virDomainScreenshot', _C.VIR_FROM_DOMAIN)
         return self._drv.domainScreenshot(self._o, None if stream is None else stream._o, screen, flags)
 
     def securityLabel(self):
@@ -689,196 +690,196 @@ class _virDomain:
     def sendKey(self, codeset, holdtime, keycodes, nkeycodes, flags=0):
         """Call the driver's domainSendKey (libvirt's virDomainSendKey)."""
         if self._ro:
-            raise _denied('virDomainSendKey')
+            raise _denied('virDomainSendKey', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSendKey(self._o, codeset, holdtime, keycodes, nkeycodes, flags)
         return 0 if ret is None else ret
 
     def sendProcessSignal(self, pid_value, signum, flags=0):
         """Call the driver's domainSendProcessSignal (libvirt's virDomainSendProcessSignal)."""
         if self._ro:
-            raise _denied('virDomainSendProcessSignal')
+            raise _denied('virDomainSendProcessSignal', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSendProcessSignal(self._o, pid_value, signum, flags)
         return 0 if ret is None else ret
 
     def setAutostart(self, autostart):
         """Call the driver's domainSetAutostart (libvirt's virDomainSetAutostart)."""
         if self._ro:
-            raise _denied('virDomainSetAutostart')
+            raise _denied('virDomainSetAutostart', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetAutostart(self._o, autostart)
         return 0 if ret is None else ret
 
     def setBlkioParameters(self, params, flags=0):
         """Call the driver's domainSetBlkioParameters (libvirt's virDomainSetBlkioParameters)."""
         if self._ro:
-            raise _denied('virDomainSetBlkioParameters')
+            raise _denied('virDomainSetBlkioParameters', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetBlkioParameters(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setBlockIoTune(self, disk, params, flags=0):
         """Call the driver's domainSetBlockIoTune (libvirt's virDomainSetBlockIoTune)."""
         if self._ro:
-            raise _denied('virDomainSetBlockIoTune')
+            raise _denied('virDomainSetBlockIoTune', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetBlockIoTune(self._o, disk, params, flags)
         return 0 if ret is None else ret
 
     def setBlockThreshold(self, dev, threshold, flags=0):
         """Call the driver's domainSetBlockThreshold (libvirt's virDomainSetBlockThreshold)."""
         if self._ro:
-            raise _denied('virDomainSetBlockThreshold')
+            raise _denied('virDomainSetBlockThreshold', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetBlockThreshold(self._o, dev, threshold, flags)
         return 0 if ret is None else ret
 
     def setGuestVcpus(self, cpumap, state, flags=0):
         """Call the driver's domainSetGuestVcpus (libvirt's virDomainSetGuestVcpus)."""
         if self._ro:
-            raise _denied('virDomainSetGuestVcpus')
+            raise _denied('virDomainSetGuestVcpus', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetGuestVcpus(self._o, cpumap, state, flags)
         return 0 if ret is None else ret
 
     def setIOThreadParams(self, iothread_val, params, flags=0):
         """Call the driver's domainSetIOThreadParams (libvirt's virDomainSetIOThreadParams)."""
         if self._ro:
-            raise _denied('virDomainSetIOThreadParams')
+            raise _denied('virDomainSetIOThreadParams', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetIOThreadParams(self._o, iothread_val, params, flags)
         return 0 if ret is None else ret
 
     def setInterfaceParameters(self, device, params, flags=0):
         """Call the driver's domainSetInterfaceParameters (libvirt's virDomainSetInterfaceParameters)."""
         if self._ro:
-            raise _denied('virDomainSetInterfaceParameters')
+            raise _denied('virDomainSetInterfaceParameters', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetInterfaceParameters(self._o, device, params, flags)
         return 0 if ret is None else ret
 
     def setLaunchSecurityState(self, params, flags=0):
         """Call the driver's domainSetLaunchSecurityState (libvirt's virDomainSetLaunchSecurityState)."""
         if self._ro:
-            raise _denied('virDomainSetLaunchSecurityState')
+            raise _denied('virDomainSetLaunchSecurityState', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetLaunchSecurityState(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setLifecycleAction(self, type, action, flags=0):
         """Call the driver's domainSetLifecycleAction (libvirt's virDomainSetLifecycleAction)."""
         if self._ro:
-            raise _denied('virDomainSetLifecycleAction')
+            raise _denied('virDomainSetLifecycleAction', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetLifecycleAction(self._o, type, action, flags)
         return 0 if ret is None else ret
 
     def setMaxMemory(self, memory):
         """Call the driver's domainSetMaxMemory (libvirt's virDomainSetMaxMemory)."""
         if self._ro:
-            raise _denied('virDomainSetMaxMemory')
+            raise _denied('virDomainSetMaxMemory', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMaxMemory(self._o, memory)
         return 0 if ret is None else ret
 
     def setMemory(self, memory):
         """Call the driver's domainSetMemory (libvirt's virDomainSetMemory)."""
         if self._ro:
-            raise _denied('virDomainSetMemory')
+            raise _denied('virDomainSetMemory', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMemory(self._o, memory)
         return 0 if ret is None else ret
 
     def setMemoryFlags(self, memory, flags=0):
         """Call the driver's domainSetMemoryFlags (libvirt's virDomainSetMemoryFlags)."""
         if self._ro:
-            raise _denied('virDomainSetMemoryFlags')
+            raise _denied('virDomainSetMemoryFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMemoryFlags(self._o, memory, flags)
         return 0 if ret is None else ret
 
     def setMemoryParameters(self, params, flags=0):
         """Call the driver's domainSetMemoryParameters (libvirt's virDomainSetMemoryParameters)."""
         if self._ro:
-            raise _denied('virDomainSetMemoryParameters')
+            raise _denied('virDomainSetMemoryParameters', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMemoryParameters(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setMemoryStatsPeriod(self, period, flags=0):
         """Call the driver's domainSetMemoryStatsPeriod (libvirt's virDomainSetMemoryStatsPeriod)."""
         if self._ro:
-            raise _denied('virDomainSetMemoryStatsPeriod')
+            raise _denied('virDomainSetMemoryStatsPeriod', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMemoryStatsPeriod(self._o, period, flags)
         return 0 if ret is None else ret
 
     def setMetadata(self, type, metadata, key, uri, flags=0):
         """Call the driver's domainSetMetadata (libvirt's virDomainSetMetadata)."""
         if self._ro:
-            raise _denied('virDomainSetMetadata')
+            raise _denied('virDomainSetMetadata', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetMetadata(self._o, type, metadata, key, uri, flags)
         return 0 if ret is None else ret
 
     def setNumaParameters(self, params, flags=0):
         """Call the driver's domainSetNumaParameters (libvirt's virDomainSetNumaParameters)."""
         if self._ro:
-            raise _denied('virDomainSetNumaParameters')
+            raise _denied('virDomainSetNumaParameters', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetNumaParameters(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setPerfEvents(self, params, flags=0):
         """Call the driver's domainSetPerfEvents (libvirt's virDomainSetPerfEvents)."""
         if self._ro:
-            raise _denied('virDomainSetPerfEvents')
+            raise _denied('virDomainSetPerfEvents', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetPerfEvents(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setSchedulerParameters(self, params):
         """Call the driver's domainSetSchedulerParameters (libvirt's virDomainSetSchedulerParameters)."""
         if self._ro:
-            raise _denied('virDomainSetSchedulerParameters')
+            raise _denied('virDomainSetSchedulerParameters', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetSchedulerParameters(self._o, params)
         return 0 if ret is None else ret
 
     def setSchedulerParametersFlags(self, params, flags=0):
         """Call the driver's domainSetSchedulerParametersFlags (libvirt's virDomainSetSchedulerParametersFlags)."""
         if self._ro:
-            raise _denied('virDomainSetSchedulerParametersFlags')
+            raise _denied('virDomainSetSchedulerParametersFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetSchedulerParametersFlags(self._o, params, flags)
         return 0 if ret is None else ret
 
     def setUserPassword(self, user, password, flags=0):
         """Call the driver's domainSetUserPassword (libvirt's virDomainSetUserPassword)."""
         if self._ro:
-            raise _denied('virDomainSetUserPassword')
+            raise _denied('virDomainSetUserPassword', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetUserPassword(self._o, user, password, flags)
         return 0 if ret is None else ret
 
     def setVcpu(self, vcpumap, state, flags=0):
         """Call the driver's domainSetVcpu (libvirt's virDomainSetVcpu)."""
         if self._ro:
-            raise _denied('virDomainSetVcpu')
+            raise _denied('virDomainSetVcpu', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetVcpu(self._o, vcpumap, state, flags)
         return 0 if ret is None else ret
 
     def setVcpus(self, nvcpus):
         """Call the driver's domainSetVcpus (libvirt's virDomainSetVcpus)."""
         if self._ro:
-            raise _denied('virDomainSetVcpus')
+            raise _denied('virDomainSetVcpus', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetVcpus(self._o, nvcpus)
         return 0 if ret is None else ret
 
     def setVcpusFlags(self, nvcpus, flags=0):
         """Call the driver's domainSetVcpusFlags (libvirt's virDomainSetVcpusFlags)."""
         if self._ro:
-            raise _denied('virDomainSetVcpusFlags')
+            raise _denied('virDomainSetVcpusFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetVcpusFlags(self._o, nvcpus, flags)
         return 0 if ret is None else ret
 
     def shutdown(self):
         """Call the driver's domainShutdown (libvirt's virDomainShutdown)."""
         if self._ro:
-            raise _denied('virDomainShutdown')
+            raise _denied('virDomainShutdown', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainShutdown(self._o)
         return 0 if ret is None else ret
 
     def shutdownFlags(self, flags=0):
         """Call the driver's domainShutdownFlags (libvirt's virDomainShutdownFlags)."""
         if self._ro:
-            raise _denied('virDomainShutdownFlags')
+            raise _denied('virDomainShutdownFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainShutdownFlags(self._o, flags)
         return 0 if ret is None else ret
 
     def snapshotCreateXML(self, xmlDesc, flags=0):
         """Call the driver's domainSnapshotCreateXML (libvirt's virDomainSnapshotCreateXML)."""
         if self._ro:
-            raise _denied('virDomainSnapshotCreateXML')
+            raise _denied('virDomainSnapshotCreateXML', _C.VIR_FROM_DOMAIN)
         return virDomainSnapshot(self, self._drv.domainSnapshotCreateXML(self._o, xmlDesc, flags))
 
     def snapshotCurrent(self, flags=0):
@@ -901,7 +902,7 @@ class _virDomain:
     def startDirtyRateCalc(self, seconds, flags=0):
         """Call the driver's domainStartDirtyRateCalc (libvirt's virDomainStartDirtyRateCalc)."""
         if self._ro:
-            raise _denied('virDomainStartDirtyRateCalc')
+            raise _denied('virDomainStartDirtyRateCalc', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainStartDirtyRateCalc(self._o, seconds, flags)
         return 0 if ret is None else ret
 
@@ -912,28 +913,28 @@ class _virDomain:
     def suspend(self):
         """Call the driver's domainSuspend (libvirt's virDomainSuspend)."""
         if self._ro:
-            raise _denied('virDomainSuspend')
+            raise _denied('virDomainSuspend', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSuspend(self._o)
         return 0 if ret is None else ret
 
     def undefine(self):
         """Call the driver's domainUndefine (libvirt's virDomainUndefine)."""
         if self._ro:
-            raise _denied('virDomainUndefine')
+            raise _denied('virDomainUndefine', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainUndefine(self._o)
         return 0 if ret is None else ret
 
     def undefineFlags(self, flags=0):
         """Call the driver's domainUndefineFlags (libvirt's virDomainUndefineFlags)."""
         if self._ro:
-            raise _denied('virDomainUndefineFlags')
+            raise _denied('virDomainUndefineFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainUndefineFlags(self._o, flags)
         return 0 if ret is None else ret
 
     def updateDeviceFlags(self, xml, flags=0):
         """Call the driver's domainUpdateDeviceFlags (libvirt's virDomainUpdateDeviceFlags)."""
         if self._ro:
-            raise _denied('virDomainUpdateDeviceFlags')
+            raise _denied('virDomainUpdateDeviceFlags', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainUpdateDeviceFlags(self._o, xml, flags)
         return 0 if ret is None else ret
 
@@ -961,41 +962,41 @@ class _virDomain:
     def createWithFiles(self, files, flags=0):
         """Call the driver's domainCreateWithFiles (libvirt's virDomainCreateWithFiles)."""
         if self._ro:
-            raise _denied('virDomainCreateWithFiles')
+            raise _denied('virDomainCreateWithFiles', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCreateWithFiles(self._o, files, flags)
         return 0 if ret is None else ret
 
     def fsFreeze(self, mountpoints=None, flags=0):
         """Call the driver's domainFSFreeze (libvirt's virDomainFSFreeze)."""
         if self._ro:
-            raise _denied('virDomainFSFreeze')
+            raise _denied('virDomainFSFreeze', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainFSFreeze(self._o, mountpoints, flags)
         return 0 if ret is None else ret
 
     def fsThaw(self, mountpoints=None, flags=0):
         """Call the driver's domainFSThaw (libvirt's virDomainFSThaw)."""
         if self._ro:
-            raise _denied('virDomainFSThaw')
+            raise _denied('virDomainFSThaw', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainFSThaw(self._o, mountpoints, flags)
         return 0 if ret is None else ret
 
     def getTime(self, flags=0):
         """Call the driver's domainGetTime (libvirt's virDomainGetTime)."""
         if self._ro:
-            raise _denied('virDomainGetTime')
+            raise _denied('virDomainGetTime', _C.VIR_FROM_DOMAIN)
         return self._drv.domainGetTime(self._o, flags)
 
     def setTime(self, time=None, flags=0):
         """Call the driver's domainSetTime (libvirt's virDomainSetTime)."""
         if self._ro:
-            raise _denied('virDomainSetTime')
+            raise _denied('virDomainSetTime', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSetTime(self._o, time, flags)
         return 0 if ret is None else ret
 
     def FDAssociate(self, name, files, flags=0):
         """Call the driver's domainFDAssociate (libvirt's virDomainFDAssociate)."""
         if self._ro:
-            raise _denied('virDomainFDAssociate')
+            raise _denied('virDomainFDAssociate', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainFDAssociate(self._o, name, files, flags)
         return 0 if ret is None else ret
 
@@ -1025,14 +1026,14 @@ class _virNetwork:
     def create(self):
         """Call the driver's networkCreate (libvirt's virNetworkCreate)."""
         if self._ro:
-            raise _denied('virNetworkCreate')
+            raise _denied('virNetworkCreate', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkCreate(self._o)
         return 0 if ret is None else ret
 
     def destroy(self):
         """Call the driver's networkDestroy (libvirt's virNetworkDestroy)."""
         if self._ro:
-            raise _denied('virNetworkDestroy')
+            raise _denied('virNetworkDestroy', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkDestroy(self._o)
         return 0 if ret is None else ret
 
@@ -1049,13 +1050,13 @@ class _virNetwork:
     def portCreateXML(self, xmldesc, flags=0):
         """Call the driver's networkPortCreateXML (libvirt's virNetworkPortCreateXML)."""
         if self._ro:
-            raise _denied('virNetworkPortCreateXML')
+            raise _denied('virNetworkPortCreateXML', _C.VIR_FROM_NETWORK)
         return virNetworkPort(self, self._drv.networkPortCreateXML(self._o, xmldesc, flags))
 
     def portLookupByUUID(self, uuid):
         """Call the driver's networkPortLookupByUUID (libvirt's virNetworkPortLookupByUUID)."""
         if self._ro:
-            raise _denied('virNetworkPortLookupByUUID')
+            raise _denied('virNetworkPortLookupByUUID', _C.VIR_FROM_NETWORK)
         return virNetworkPort(self, self._drv.networkPortLookupByUUID(self._o, uuid))
 
     def portLookupByUUIDString(self, uuidstr):
@@ -1065,21 +1066,21 @@ class _virNetwork:
     def setAutostart(self, autostart):
         """Call the driver's networkSetAutostart (libvirt's virNetworkSetAutostart)."""
         if self._ro:
-            raise _denied('virNetworkSetAutostart')
+            raise _denied('virNetworkSetAutostart', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkSetAutostart(self._o, autostart)
         return 0 if ret is None else ret
 
     def undefine(self):
         """Call the driver's networkUndefine (libvirt's virNetworkUndefine)."""
         if self._ro:
-            raise _denied('virNetworkUndefine')
+            raise _denied('virNetworkUndefine', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkUndefine(self._o)
         return 0 if ret is None else ret
 
     def update(self, command, section, parentIndex, xml, flags=0):
         """Call the driver's networkUpdate (libvirt's virNetworkUpdate)."""
         if self._ro:
-            raise _denied('virNetworkUpdate')
+            raise _denied('virNetworkUpdate', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkUpdate(self._o, command, section, parentIndex, xml, flags)
         return 0 if ret is None else ret
 
@@ -1100,7 +1101,7 @@ class _virNetworkPort:
     def delete(self, flags=0):
         """Call the driver's networkPortDelete (libvirt's virNetworkPortDelete)."""
         if self._ro:
-            raise _denied('virNetworkPortDelete')
+            raise _denied('virNetworkPortDelete', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkPortDelete(self._o, flags)
         return 0 if ret is None else ret
 
@@ -1111,7 +1112,7 @@ class _virNetworkPort:
     def setParameters(self, params, flags=0):
         """Call the driver's networkPortSetParameters (libvirt's virNetworkPortSetParameters)."""
         if self._ro:
-            raise _denied('virNetworkPortSetParameters')
+            raise _denied('virNetworkPortSetParameters', _C.VIR_FROM_NETWORK)
         ret = self._drv.networkPortSetParameters(self._o, params, flags)
         return 0 if ret is None else ret
 
@@ -1128,14 +1129,14 @@ class _virInterface:
     def create(self, flags=0):
         """Call the driver's interfaceCreate (libvirt's virInterfaceCreate)."""
         if self._ro:
-            raise _denied('virInterfaceCreate')
+            raise _denied('virInterfaceCreate', _C.VIR_FROM_INTERFACE)
         ret = self._drv.interfaceCreate(self._o, flags)
         return 0 if ret is None else ret
 
     def destroy(self, flags=0):
         """Call the driver's interfaceDestroy (libvirt's virInterfaceDestroy)."""
         if self._ro:
-            raise _denied('virInterfaceDestroy')
+            raise _denied('virInterfaceDestroy', _C.VIR_FROM_INTERFACE)
         ret = self._drv.interfaceDestroy(self._o, flags)
         return 0 if ret is None else ret
 
@@ -1147,7 +1148,7 @@ class _virInterface:
     def undefine(self):
         """Call the driver's interfaceUndefine (libvirt's virInterfaceUndefine)."""
         if self._ro:
-            raise _denied('virInterfaceUndefine')
+            raise _denied('virInterfaceUndefine', _C.VIR_FROM_INTERFACE)
         ret = self._drv.interfaceUndefine(self._o)
         return 0 if ret is None else ret
 
@@ -1169,40 +1170,40 @@ class _virStoragePool:
     def build(self, flags=0):
         """Call the driver's storagePoolBuild (libvirt's virStoragePoolBuild)."""
         if self._ro:
-            raise _denied('virStoragePoolBuild')
+            raise _denied('virStoragePoolBuild', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolBuild(self._o, flags)
         return 0 if ret is None else ret
 
     def create(self, flags=0):
         """Call the driver's storagePoolCreate (libvirt's virStoragePoolCreate)."""
         if self._ro:
-            raise _denied('virStoragePoolCreate')
+            raise _denied('virStoragePoolCreate', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolCreate(self._o, flags)
         return 0 if ret is None else ret
 
     def createXML(self, xmlDesc, flags=0):
         """Call the driver's storageVolCreateXML (libvirt's virStorageVolCreateXML)."""
         if self._ro:
-            raise _denied('virStorageVolCreateXML')
+            raise _denied('virStorageVolCreateXML', _C.VIR_FROM_STORAGE)
         return virStorageVol(self._conn, self._drv.storageVolCreateXML(self._o, xmlDesc, flags))
 
     def createXMLFrom(self, xmlDesc, clonevol, flags=0):
         """Call the driver's storageVolCreateXMLFrom (libvirt's virStorageVolCreateXMLFrom)."""
         if self._ro:
-            raise _denied('virStorageVolCreateXMLFrom')
+            raise _denied('virStorageVolCreateXMLFrom', _C.VIR_FROM_STORAGE)
         return virStorageVol(self._conn, self._drv.storageVolCreateXMLFrom(self._o, xmlDesc, None if clonevol is None else clonevol._o, flags))
 
     def delete(self, flags=0):
         """Call the driver's storagePoolDelete (libvirt's virStoragePoolDelete)."""
         if self._ro:
-            raise _denied('virStoragePoolDelete')
+            raise _denied('virStoragePoolDelete', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolDelete(self._o, flags)
         return 0 if ret is None else ret
 
     def destroy(self):
         """Call the driver's storagePoolDestroy (libvirt's virStoragePoolDestroy)."""
         if self._ro:
-            raise _denied('virStoragePoolDestroy')
+            raise _denied('virStoragePoolDestroy', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolDestroy(self._o)
         return 0 if ret is None else ret
 
@@ -1232,14 +1233,14 @@ class _virStoragePool:
     def refresh(self, flags=0):
         """Call the driver's storagePoolRefresh (libvirt's virStoragePoolRefresh)."""
         if self._ro:
-            raise _denied('virStoragePoolRefresh')
+            raise _denied('virStoragePoolRefresh', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolRefresh(self._o, flags)
         return 0 if ret is None else ret
 
     def setAutostart(self, autostart):
         """Call the driver's storagePoolSetAutostart (libvirt's virStoragePoolSetAutostart)."""
         if self._ro:
-            raise _denied('virStoragePoolSetAutostart')
+            raise _denied('virStoragePoolSetAutostart', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolSetAutostart(self._o, autostart)
         return 0 if ret is None else ret
 
@@ -1250,7 +1251,7 @@ class _virStoragePool:
     def undefine(self):
         """Call the driver's storagePoolUndefine (libvirt's virStoragePoolUndefine)."""
         if self._ro:
-            raise _denied('virStoragePoolUndefine')
+            raise _denied('virStoragePoolUndefine', _C.VIR_FROM_STORAGE)
         ret = self._drv.storagePoolUndefine(self._o)
         return 0 if ret is None else ret
 
@@ -1271,14 +1272,14 @@ class _virStorageVol:
     def delete(self, flags=0):
         """Call the driver's storageVolDelete (libvirt's virStorageVolDelete)."""
         if self._ro:
-            raise _denied('virStorageVolDelete')
+            raise _denied('virStorageVolDelete', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolDelete(self._o, flags)
         return 0 if ret is None else ret
 
     def download(self, stream, offset, length, flags=0):
         """Call the driver's storageVolDownload (libvirt's virStorageVolDownload)."""
         if self._ro:
-            raise _denied('virStorageVolDownload')
+            raise _denied('virStorageVolDownload', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolDownload(self._o, None if stream is None else stream._o, offset, length, flags)
         return 0 if ret is None else ret
 
@@ -1297,7 +1298,7 @@ class _virStorageVol:
     def resize(self, capacity, flags=0):
         """Call the driver's storageVolResize (libvirt's virStorageVolResize)."""
         if self._ro:
-            raise _denied('virStorageVolResize')
+            raise _denied('virStorageVolResize', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolResize(self._o, capacity, flags)
         return 0 if ret is None else ret
 
@@ -1308,21 +1309,21 @@ class _virStorageVol:
     def upload(self, stream, offset, length, flags=0):
         """Call the driver's storageVolUpload (libvirt's virStorageVolUpload)."""
         if self._ro:
-            raise _denied('virStorageVolUpload')
+            raise _denied('virStorageVolUpload', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolUpload(self._o, None if stream is None else stream._o, offset, length, flags)
         return 0 if ret is None else ret
 
     def wipe(self, flags=0):
         """Call the driver's storageVolWipe (libvirt's virStorageVolWipe)."""
         if self._ro:
-            raise _denied('virStorageVolWipe')
+            raise _denied('virStorageVolWipe', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolWipe(self._o, flags)
         return 0 if ret is None else ret
 
     def wipePattern(self, algorithm, flags=0):
         """Call the driver's storageVolWipePattern (libvirt's virStorageVolWipePattern)."""
         if self._ro:
-            raise _denied('virStorageVolWipePattern')
+            raise _denied('virStorageVolWipePattern', _C.VIR_FROM_STORAGE)
         ret = self._drv.storageVolWipePattern(self._o, algorithm, flags)
         return 0 if ret is None else ret
 
@@ -1335,7 +1336,7 @@ class _virConnect:
     def allocPages(self, pages, startCell=0, cellCount=0, flags=0):
         """Call the driver's nodeAllocPages (libvirt's virNodeAllocPages)."""
         if self._ro:
-            raise _denied('virNodeAllocPages')
+            raise _denied('virNodeAllocPages', _C.VIR_FROM_DOMAIN)
         ret = self._hv.nodeAllocPages(pages, startCell, cellCount, flags)
         return 0 if ret is None else ret
 
@@ -1350,21 +1351,21 @@ class _virConnect:
     def changeBegin(self, flags=0):
         """Call the driver's interfaceChangeBegin (libvirt's virInterfaceChangeBegin)."""
         if self._ro:
-            raise _denied('virInterfaceChangeBegin')
+            raise _denied('virInterfaceChangeBegin', _C.VIR_FROM_INTERFACE)
         ret = self._iface.interfaceChangeBegin(flags)
         return 0 if ret is None else ret
 
     def changeCommit(self, flags=0):
         """Call the driver's interfaceChangeCommit (libvirt's virInterfaceChangeCommit)."""
         if self._ro:
-            raise _denied('virInterfaceChangeCommit')
+            raise _denied('virInterfaceChangeCommit', _C.VIR_FROM_INTERFACE)
         ret = self._iface.interfaceChangeCommit(flags)
         return 0 if ret is None else ret
 
     def changeRollback(self, flags=0):
         """Call the driver's interfaceChangeRollback (libvirt's virInterfaceChangeRollback)."""
         if self._ro:
-            raise _denied('virInterfaceChangeRollback')
+            raise _denied('virInterfaceChangeRollback', _C.VIR_FROM_INTERFACE)
         ret = self._iface.interfaceChangeRollback(flags)
         return 0 if ret is None else ret
 
@@ -1376,50 +1377,50 @@ class _virConnect:
     def compareHypervisorCPU(self, emulator, arch, machine, virttype, xmlCPU, flags=0):
         """Call the driver's connectCompareHypervisorCPU (libvirt's virConnectCompareHypervisorCPU)."""
         if self._ro:
-            raise _denied('virConnectCompareHypervisorCPU')
+            raise _denied('virConnectCompareHypervisorCPU', _C.VIR_FROM_DOMAIN)
         ret = self._hv.connectCompareHypervisorCPU(emulator, arch, machine, virttype, xmlCPU, flags)
         return 0 if ret is None else ret
 
     def createLinux(self, xmlDesc, flags=0):
         """Call the driver's domainCreateLinux (libvirt's virDomainCreateLinux)."""
         if self._ro:
-            raise _denied('virDomainCreateLinux')
+            raise _denied('virDomainCreateLinux', _C.VIR_FROM_DOMAIN)
         return virDomain(self, self._hv.domainCreateLinux(xmlDesc, flags))
 
     def createXML(self, xmlDesc, flags=0):
         """Call the driver's domainCreateXML (libvirt's virDomainCreateXML)."""
         if self._ro:
-            raise _denied('virDomainCreateXML')
+            raise _denied('virDomainCreateXML', _C.VIR_FROM_DOMAIN)
         return virDomain(self, self._hv.domainCreateXML(xmlDesc, flags))
 
     def defineXML(self, xml):
         """Call the driver's domainDefineXML (libvirt's virDomainDefineXML)."""
         if self._ro:
-            raise _denied('virDomainDefineXML')
+            raise _denied('virDomainDefineXML', _C.VIR_FROM_DOMAIN)
         return virDomain(self, self._hv.domainDefineXML(xml))
 
     def defineXMLFlags(self, xml, flags=0):
         """Call the driver's domainDefineXMLFlags (libvirt's virDomainDefineXMLFlags)."""
         if self._ro:
-            raise _denied('virDomainDefineXMLFlags')
+            raise _denied('virDomainDefineXMLFlags', _C.VIR_FROM_DOMAIN)
         return virDomain(self, self._hv.domainDefineXMLFlags(xml, flags))
 
     def domainXMLFromNative(self, nativeFormat, nativeConfig, flags=0):
         """Call the driver's connectDomainXMLFromNative (libvirt's virConnectDomainXMLFromNative)."""
         if self._ro:
-            raise _denied('virConnectDomainXMLFromNative')
+            raise _denied('virConnectDomainXMLFromNative', _C.VIR_FROM_DOMAIN)
         return self._hv.connectDomainXMLFromNative(nativeFormat, nativeConfig, flags)
 
     def domainXMLToNative(self, nativeFormat, domainXml, flags=0):
         """Call the driver's connectDomainXMLToNative (libvirt's virConnectDomainXMLToNative)."""
         if self._ro:
-            raise _denied('virConnectDomainXMLToNative')
+            raise _denied('virConnectDomainXMLToNative', _C.VIR_FROM_DOMAIN)
         return self._hv.connectDomainXMLToNative(nativeFormat, domainXml, flags)
 
     def findStoragePoolSources(self, type, srcSpec, flags=0):
         """Call the driver's connectFindStoragePoolSources (libvirt's virConnectFindStoragePoolSources)."""
         if self._ro:
-            raise _denied('virConnectFindStoragePoolSources')
+            raise _denied('virConnectFindStoragePoolSources', _C.VIR_FROM_STORAGE)
         return self._stor.connectFindStoragePoolSources(type, srcSpec, flags)
 
     def getCPUMap(self, flags=0):
@@ -1445,7 +1446,7 @@ class _virConnect:
     def getDomainCapabilities(self, emulatorbin=None, arch=None, machine=None, virttype=None, flags=0):
         """Call the driver's connectGetDomainCapabilities (libvirt's virConnectGetDomainCapabilities)."""
         if self._ro:
-            raise _denied('virConnectGetDomainCapabilities')
+            raise _denied('virConnectGetDomainCapabilities', _C.VIR_FROM_DOMAIN)
         return self._hv.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, flags)
 
     def getFreeMemory(self):
@@ -1485,7 +1486,7 @@ class _virConnect:
     def getSEVInfo(self, flags=0):
         """Call the driver's nodeGetSEVInfo (libvirt's virNodeGetSEVInfo)."""
         if self._ro:
-            raise _denied('virNodeGetSEVInfo')
+            raise _denied('virNodeGetSEVInfo', _C.VIR_FROM_DOMAIN)
         return self._hv.nodeGetSEVInfo(flags)
 
     def getSecurityModel(self):
@@ -1512,7 +1513,7 @@ class _virConnect:
     def interfaceDefineXML(self, xml, flags=0):
         """Call the driver's interfaceDefineXML (libvirt's virInterfaceDefineXML)."""
         if self._ro:
-            raise _denied('virInterfaceDefineXML')
+            raise _denied('virInterfaceDefineXML', _C.VIR_FROM_INTERFACE)
         return virInterface(self, self._iface.interfaceDefineXML(xml, flags))
 
     def interfaceLookupByMACString(self, macstr):
@@ -1601,25 +1602,25 @@ class _virConnect:
     def networkCreateXML(self, xmlDesc):
         """Call the driver's networkCreateXML (libvirt's virNetworkCreateXML)."""
         if self._ro:
-            raise _denied('virNetworkCreateXML')
+            raise _denied('virNetworkCreateXML', _C.VIR_FROM_NETWORK)
         return virNetwork(self, self._net.networkCreateXML(xmlDesc))
 
     def networkCreateXMLFlags(self, xmlDesc, flags=0):
         """Call the driver's networkCreateXMLFlags (libvirt's virNetworkCreateXMLFlags)."""
         if self._ro:
-            raise _denied('virNetworkCreateXMLFlags')
+            raise _denied('virNetworkCreateXMLFlags', _C.VIR_FROM_NETWORK)
         return virNetwork(self, self._net.networkCreateXMLFlags(xmlDesc, flags))
 
     def networkDefineXML(self, xml):
         """Call the driver's networkDefineXML (libvirt's virNetworkDefineXML)."""
         if self._ro:
-            raise _denied('virNetworkDefineXML')
+            raise _denied('virNetworkDefineXML', _C.VIR_FROM_NETWORK)
         return virNetwork(self, self._net.networkDefineXML(xml))
 
     def networkDefineXMLFlags(self, xml, flags=0):
         """Call the driver's networkDefineXMLFlags (libvirt's virNetworkDefineXMLFlags)."""
         if self._ro:
-            raise _denied('virNetworkDefineXMLFlags')
+            raise _denied('virNetworkDefineXMLFlags', _C.VIR_FROM_NETWORK)
         return virNetwork(self, self._net.networkDefineXMLFlags(xml, flags))
 
     def networkLookupByName(self, name):
@@ -1637,13 +1638,13 @@ class _virConnect:
     def nodeDeviceCreateXML(self, xmlDesc, flags=0):
         """Call the driver's nodeDeviceCreateXML (libvirt's virNodeDeviceCreateXML)."""
         if self._ro:
-            raise _denied('virNodeDeviceCreateXML')
+            raise _denied('virNodeDeviceCreateXML', _C.VIR_FROM_NODEDEV)
         return virNodeDevice(self, self._dev.nodeDeviceCreateXML(xmlDesc, flags))
 
     def nodeDeviceDefineXML(self, xmlDesc, flags=0):
         """Call the driver's nodeDeviceDefineXML (libvirt's virNodeDeviceDefineXML)."""
         if self._ro:
-            raise _denied('virNodeDeviceDefineXML')
+            raise _denied('virNodeDeviceDefineXML', _C.VIR_FROM_NODEDEV)
         return virNodeDevice(self, self._dev.nodeDeviceDefineXML(xmlDesc, flags))
 
     def nodeDeviceLookupByName(self, name):
@@ -1712,7 +1713,7 @@ class _virConnect:
     def nwfilterBindingCreateXML(self, xml, flags=0):
         """Call the driver's nwfilterBindingCreateXML (libvirt's virNWFilterBindingCreateXML)."""
         if self._ro:
-            raise _denied('virNWFilterBindingCreateXML')
+            raise _denied('virNWFilterBindingCreateXML', _C.VIR_FROM_NWFILTER)
         return virNWFilterBinding(self, self._nwf.nwfilterBindingCreateXML(xml, flags))
 
     def nwfilterBindingLookupByPortDev(self, portdev):
@@ -1722,13 +1723,13 @@ class _virConnect:
     def nwfilterDefineXML(self, xmlDesc):
         """Call the driver's nwfilterDefineXML (libvirt's virNWFilterDefineXML)."""
         if self._ro:
-            raise _denied('virNWFilterDefineXML')
+            raise _denied('virNWFilterDefineXML', _C.VIR_FROM_NWFILTER)
         return virNWFilter(self, self._nwf.nwfilterDefineXML(xmlDesc))
 
     def nwfilterDefineXMLFlags(self, xmlDesc, flags=0):
         """Call the driver's nwfilterDefineXMLFlags (libvirt's virNWFilterDefineXMLFlags)."""
         if self._ro:
-            raise _denied('virNWFilterDefineXMLFlags')
+            raise _denied('virNWFilterDefineXMLFlags', _C.VIR_FROM_NWFILTER)
         return virNWFilter(self, self._nwf.nwfilterDefineXMLFlags(xmlDesc, flags))
 
     def nwfilterLookupByName(self, name):
@@ -1746,47 +1747,47 @@ class _virConnect:
     def restore(self, frm):
         """Call the driver's domainRestore (libvirt's virDomainRestore)."""
         if self._ro:
-            raise _denied('virDomainRestore')
+            raise _denied('virDomainRestore', _C.VIR_FROM_DOMAIN)
         ret = self._hv.domainRestore(frm)
         return 0 if ret is None else ret
 
     def restoreFlags(self, frm, dxml=None, flags=0):
         """Call the driver's domainRestoreFlags (libvirt's virDomainRestoreFlags)."""
         if self._ro:
-            raise _denied('virDomainRestoreFlags')
+            raise _denied('virDomainRestoreFlags', _C.VIR_FROM_DOMAIN)
         ret = self._hv.domainRestoreFlags(frm, dxml, flags)
         return 0 if ret is None else ret
 
     def restoreParams(self, params, flags=0):
         """Call the driver's domainRestoreParams (libvirt's virDomainRestoreParams)."""
         if self._ro:
-            raise _denied('virDomainRestoreParams')
+            raise _denied('virDomainRestoreParams', _C.VIR_FROM_DOMAIN)
         ret = self._hv.domainRestoreParams(params, flags)
         return 0 if ret is None else ret
 
     def saveImageDefineXML(self, file, dxml, flags=0):
         """Call the driver's domainSaveImageDefineXML (libvirt's virDomainSaveImageDefineXML)."""
         if self._ro:
-            raise _denied('virDomainSaveImageDefineXML')
+            raise _denied('virDomainSaveImageDefineXML', _C.VIR_FROM_DOMAIN)
         ret = self._hv.domainSaveImageDefineXML(file, dxml, flags)
         return 0 if ret is None else ret
 
     def saveImageGetXMLDesc(self, file, flags=0):
         """Call the driver's domainSaveImageGetXMLDesc (libvirt's virDomainSaveImageGetXMLDesc)."""
         if self._ro:
-            raise _denied('virDomainSaveImageGetXMLDesc')
+            raise _denied('virDomainSaveImageGetXMLDesc', _C.VIR_FROM_DOMAIN)
         return self._hv.domainSaveImageGetXMLDesc(file, flags)
 
     def secretDefineXML(self, xml, flags=0):
         """Call the driver's secretDefineXML (libvirt's virSecretDefineXML)."""
         if self._ro:
-            raise _denied('virSecretDefineXML')
+            raise _denied('virSecretDefineXML', _C.VIR_FROM_SECRET)
         return virSecret(self, self._sec.secretDefineXML(xml, flags))
 
     def secretLookupByUUID(self, uuid):
         """Call the driver's secretLookupByUUID (libvirt's virSecretLookupByUUID)."""
         if self._ro:
-            raise _denied('virSecretLookupByUUID')
+            raise _denied('virSecretLookupByUUID', _C.VIR_FROM_SECRET)
         return virSecret(self, self._sec.secretLookupByUUID(uuid))
 
     def secretLookupByUUIDString(self, uuidstr):
@@ -1800,34 +1801,34 @@ class _virConnect:
     def setIdentity(self, params, flags=0):
         """Call the driver's connectSetIdentity (libvirt's virConnectSetIdentity)."""
         if self._ro:
-            raise _denied('virConnectSetIdentity')
+            raise _denied('virConnectSetIdentity', _C.VIR_FROM_DOMAIN)
         ret = self._hv.connectSetIdentity(params, flags)
         return 0 if ret is None else ret
 
     def setKeepAlive(self, interval, count):
         """Call the driver's connectSetKeepAlive (libvirt's virConnectSetKeepAlive)."""
         if self._ro:
-            raise _denied('virConnectSetKeepAlive')
+            raise _denied('virConnectSetKeepAlive', _C.VIR_FROM_DOMAIN)
         ret = self._hv.connectSetKeepAlive(interval, count)
         return 0 if ret is None else ret
 
     def setMemoryParameters(self, params, flags=0):
         """Call the driver's nodeSetMemoryParameters (libvirt's virNodeSetMemoryParameters)."""
         if self._ro:
-            raise _denied('virNodeSetMemoryParameters')
+            raise _denied('virNodeSetMemoryParameters', _C.VIR_FROM_DOMAIN)
         ret = self._hv.nodeSetMemoryParameters(params, flags)
         return 0 if ret is None else ret
 
     def storagePoolCreateXML(self, xmlDesc, flags=0):
         """Call the driver's storagePoolCreateXML (libvirt's virStoragePoolCreateXML)."""
         if self._ro:
-            raise _denied('virStoragePoolCreateXML')
+            raise _denied('virStoragePoolCreateXML', _C.VIR_FROM_STORAGE)
         return virStoragePool(self, self._stor.storagePoolCreateXML(xmlDesc, flags))
 
     def storagePoolDefineXML(self, xml, flags=0):
         """Call the driver's storagePoolDefineXML (libvirt's virStoragePoolDefineXML)."""
         if self._ro:
-            raise _denied('virStoragePoolDefineXML')
+            raise _denied('virStoragePoolDefineXML', _C.VIR_FROM_STORAGE)
         return virStoragePool(self, self._stor.storagePoolDefineXML(xml, flags))
 
     def storagePoolLookupByName(self, name):
@@ -1857,7 +1858,7 @@ class _virConnect:
     def suspendForDuration(self, target, duration, flags=0):
         """Call the driver's nodeSuspendForDuration (libvirt's virNodeSuspendForDuration)."""
         if self._ro:
-            raise _denied('virNodeSuspendForDuration')
+            raise _denied('virNodeSuspendForDuration', _C.VIR_FROM_DOMAIN)
         ret = self._hv.nodeSuspendForDuration(target, duration, flags)
         return 0 if ret is None else ret
 
@@ -1896,7 +1897,7 @@ class _virConnect:
     def createXMLWithFiles(self, xmlDesc, files, flags=0):
         """Call the driver's domainCreateXMLWithFiles (libvirt's virDomainCreateXMLWithFiles)."""
         if self._ro:
-            raise _denied('virDomainCreateXMLWithFiles')
+            raise _denied('virDomainCreateXMLWithFiles', _C.VIR_FROM_DOMAIN)
         return virDomain(self, self._hv.domainCreateXMLWithFiles(xmlDesc, files, flags))
 
 
@@ -1912,35 +1913,35 @@ class _virNodeDevice:
     def autostart(self):
         """Call the driver's nodeDeviceGetAutostart (libvirt's virNodeDeviceGetAutostart)."""
         if self._ro:
-            raise _denied('virNodeDeviceGetAutostart')
+            raise _denied('virNodeDeviceGetAutostart', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceGetAutostart(self._o)
         return 0 if ret is None else ret
 
     def create(self, flags=0):
         """Call the driver's nodeDeviceCreate (libvirt's virNodeDeviceCreate)."""
         if self._ro:
-            raise _denied('virNodeDeviceCreate')
+            raise _denied('virNodeDeviceCreate', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceCreate(self._o, flags)
         return 0 if ret is None else ret
 
     def destroy(self):
         """Call the driver's nodeDeviceDestroy (libvirt's virNodeDeviceDestroy)."""
         if self._ro:
-            raise _denied('virNodeDeviceDestroy')
+            raise _denied('virNodeDeviceDestroy', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceDestroy(self._o)
         return 0 if ret is None else ret
 
     def detachFlags(self, driverName, flags=0):
         """Call the driver's nodeDeviceDetachFlags (libvirt's virNodeDeviceDetachFlags)."""
         if self._ro:
-            raise _denied('virNodeDeviceDetachFlags')
+            raise _denied('virNodeDeviceDetachFlags', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceDetachFlags(self._o, driverName, flags)
         return 0 if ret is None else ret
 
     def dettach(self):
         """Call the driver's nodeDeviceDettach (libvirt's virNodeDeviceDettach)."""
         if self._ro:
-            raise _denied('virNodeDeviceDettach')
+            raise _denied('virNodeDeviceDettach', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceDettach(self._o)
         return 0 if ret is None else ret
 
@@ -1970,28 +1971,28 @@ class _virNodeDevice:
     def reAttach(self):
         """Call the driver's nodeDeviceReAttach (libvirt's virNodeDeviceReAttach)."""
         if self._ro:
-            raise _denied('virNodeDeviceReAttach')
+            raise _denied('virNodeDeviceReAttach', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceReAttach(self._o)
         return 0 if ret is None else ret
 
     def reset(self):
         """Call the driver's nodeDeviceReset (libvirt's virNodeDeviceReset)."""
         if self._ro:
-            raise _denied('virNodeDeviceReset')
+            raise _denied('virNodeDeviceReset', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceReset(self._o)
         return 0 if ret is None else ret
 
     def setAutostart(self, autostart):
         """Call the driver's nodeDeviceSetAutostart (libvirt's virNodeDeviceSetAutostart)."""
         if self._ro:
-            raise _denied('virNodeDeviceSetAutostart')
+            raise _denied('virNodeDeviceSetAutostart', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceSetAutostart(self._o, autostart)
         return 0 if ret is None else ret
 
     def undefine(self, flags=0):
         """Call the driver's nodeDeviceUndefine (libvirt's virNodeDeviceUndefine)."""
         if self._ro:
-            raise _denied('virNodeDeviceUndefine')
+            raise _denied('virNodeDeviceUndefine', _C.VIR_FROM_NODEDEV)
         ret = self._drv.nodeDeviceUndefine(self._o, flags)
         return 0 if ret is None else ret
 
@@ -2008,14 +2009,14 @@ class _virSecret:
     def setValue(self, value, flags=0):
         """Call the driver's secretSetValue (libvirt's virSecretSetValue)."""
         if self._ro:
-            raise _denied('virSecretSetValue')
+            raise _denied('virSecretSetValue', _C.VIR_FROM_SECRET)
         ret = self._drv.secretSetValue(self._o, value, flags)
         return 0 if ret is None else ret
 
     def undefine(self):
         """Call the driver's secretUndefine (libvirt's virSecretUndefine)."""
         if self._ro:
-            raise _denied('virSecretUndefine')
+            raise _denied('virSecretUndefine', _C.VIR_FROM_SECRET)
         ret = self._drv.secretUndefine(self._o)
         return 0 if ret is None else ret
 
@@ -2029,6 +2030,8 @@ class _virSecret:
 
     def value(self, flags=0):
         """Call the driver's secretGetValue (libvirt's virSecretGetValue)."""
+        if self._ro:
+            raise _denied('virSecretGetValue', _C.VIR_FROM_SECRET)
         return self._drv.secretGetValue(self._o, flags)
 
 
@@ -2044,7 +2047,7 @@ class _virNWFilter:
     def undefine(self):
         """Call the driver's nwfilterUndefine (libvirt's virNWFilterUndefine)."""
         if self._ro:
-            raise _denied('virNWFilterUndefine')
+            raise _denied('virNWFilterUndefine', _C.VIR_FROM_NWFILTER)
         ret = self._drv.nwfilterUndefine(self._o)
         return 0 if ret is None else ret
 
@@ -2061,7 +2064,7 @@ class _virNWFilterBinding:
     def delete(self):
         """Call the driver's nwfilterBindingDelete (libvirt's virNWFilterBindingDelete)."""
         if self._ro:
-            raise _denied('virNWFilterBindingDelete')
+            raise _denied('virNWFilterBindingDelete', _C.VIR_FROM_NWFILTER)
         ret = self._drv.nwfilterBindingDelete(self._o)
         return 0 if ret is None else ret
 
@@ -2080,7 +2083,7 @@ class _virDomainCheckpoint:
     def delete(self, flags=0):
         """Call the driver's domainCheckpointDelete (libvirt's virDomainCheckpointDelete)."""
         if self._ro:
-            raise _denied('virDomainCheckpointDelete')
+            raise _denied('virDomainCheckpointDelete', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainCheckpointDelete(self._o, flags)
         return 0 if ret is None else ret
 
@@ -2105,7 +2108,7 @@ class _virDomainSnapshot:
     def delete(self, flags=0):
         """Call the driver's domainSnapshotDelete (libvirt's virDomainSnapshotDelete)."""
         if self._ro:
-            raise _denied('virDomainSnapshotDelete')
+            raise _denied('virDomainSnapshotDelete', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSnapshotDelete(self._o, flags)
         return 0 if ret is None else ret
 
@@ -2134,7 +2137,7 @@ class _virDomainSnapshot:
     def numChildren(self, flags=0):
         """Call the driver's domainSnapshotNumChildren (libvirt's virDomainSnapshotNumChildren)."""
         if self._ro:
-            raise _denied('virDomainSnapshotNumChildren')
+            raise _denied('virDomainSnapshotNumChildren', _C.VIR_FROM_DOMAIN)
         ret = self._drv.domainSnapshotNumChildren(self._o, flags)
         return 0 if ret is None else ret
 

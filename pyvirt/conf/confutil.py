@@ -20,8 +20,9 @@ import enum
 import ipaddress
 import re
 import uuid as _uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from lxml import etree
 
@@ -31,9 +32,22 @@ from pyvirt.conf.xmlutil import E
 from pyvirt.errors import libvirtError, report
 
 __all__ = [
-    "Attr", "read_attrs", "write_attrs", "parse_root", "child_text", "parse_uuid",
-    "parse_enum", "parse_mac", "open_close", "metadata_node", "format_metadata",
-    "check_name", "parse_ip", "yes_no", "on_off", "E",
+    "Attr",
+    "E",
+    "check_name",
+    "child_text",
+    "format_metadata",
+    "metadata_node",
+    "on_off",
+    "open_close",
+    "parse_enum",
+    "parse_ip",
+    "parse_mac",
+    "parse_root",
+    "parse_uuid",
+    "read_attrs",
+    "write_attrs",
+    "yes_no",
 ]
 
 
@@ -270,3 +284,21 @@ def raw_children(elem: etree._Element | None) -> list[str]:
     if elem is None:
         return []
     return [xmlutil.element_to_string(_detach(c)) for c in elem if isinstance(c.tag, str)]
+
+
+def element_to_e(elem: etree._Element) -> E:
+    """Convert a parsed element to :class:`E`, so it prints in libvirt's style.
+
+    Used for XML kept whole (a snapshot's ``<domain>``): single quotes,
+    two-space indentation.  Namespaced subtrees are kept verbatim.
+    """
+    if "}" in elem.tag or any(k.startswith("{") for k in elem.attrib):
+        return E.raw_xml(xmlutil.element_to_string(_detach(elem)))
+    node = E(elem.tag, list(elem.attrib.items()), keep=True)
+    kids = [c for c in elem if isinstance(c.tag, str)]
+    if kids:
+        for child in kids:
+            node.add(element_to_e(child))
+    elif elem.text is not None and elem.text.strip():
+        node.text = elem.text
+    return node

@@ -15,7 +15,7 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import Attr, E, YesNo, bad_attr_error, read_attrs, write_attrs
+from pyvirt.conf.confutil import Attr, E, bad_attr_error, read_attrs, write_attrs
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_NONE
@@ -36,7 +36,7 @@ class Rate:
              Attr("floor", "floor", int), Attr("burst", "burst", int))
 
     @classmethod
-    def parse(cls, elem: etree._Element, inbound: bool) -> "Rate":
+    def parse(cls, elem: etree._Element, inbound: bool) -> Rate:
         """Read an ``<inbound>``/``<outbound>`` element."""
         def bad(attr: str, value: str) -> Exception:
             return report(C.VIR_ERR_XML_DETAIL,
@@ -68,7 +68,7 @@ class Bandwidth:
     outbound: Rate | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element | None) -> "Bandwidth | None":
+    def parse(cls, elem: etree._Element | None) -> Bandwidth | None:
         """Read ``<bandwidth>`` (None when absent)."""
         if elem is None:
             return None
@@ -121,7 +121,7 @@ class Vlan:
     trunk: bool | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element | None) -> "Vlan | None":
+    def parse(cls, elem: etree._Element | None) -> Vlan | None:
         """Read ``<vlan>`` (None when absent)."""
         if elem is None:
             return None
@@ -201,7 +201,7 @@ class VirtualPort:
               Attr("profileid", "profileid"))
 
     @classmethod
-    def parse(cls, elem: etree._Element | None) -> "VirtualPort | None":
+    def parse(cls, elem: etree._Element | None) -> VirtualPort | None:
         """Read ``<virtualport>`` (None when absent)."""
         if elem is None:
             return None

@@ -11,15 +11,26 @@ from __future__ import annotations
 import enum
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
 
 from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import (
-    Attr, E, YesNo, bad_attr_error, check_name, child_text, format_metadata,
-    metadata_node, open_close, parse_enum, parse_mac, parse_root, parse_uuid, read_attrs,
+    Attr,
+    E,
+    YesNo,
+    bad_attr_error,
+    check_name,
+    child_text,
+    format_metadata,
+    metadata_node,
+    open_close,
+    parse_enum,
+    parse_mac,
+    parse_root,
+    parse_uuid,
+    read_attrs,
     write_attrs,
 )
 from pyvirt.conf.netcommon import Bandwidth, VirtualPort, Vlan
@@ -76,7 +87,7 @@ class Lease:
     unit: LeaseUnit = LeaseUnit.MINUTES
 
     @classmethod
-    def parse(cls, elem: etree._Element | None) -> "Lease | None":
+    def parse(cls, elem: etree._Element | None) -> Lease | None:
         if elem is None:
             return None
         expiry = xmlutil.parse_int(elem.get("expiry"), "expiry", _FROM, minimum=0)
@@ -276,7 +287,7 @@ class PCIAddress:
     function: int = 0
 
     @classmethod
-    def parse(cls, elem: etree._Element) -> "PCIAddress":
+    def parse(cls, elem: etree._Element) -> PCIAddress:
         addr = cls()
         for name in ("domain", "bus", "slot", "function"):
             value = xmlutil.parse_int(elem.get(name), name, _FROM, minimum=0, base=0)
@@ -373,7 +384,7 @@ class NetworkDef:
     portgroups: list[Portgroup] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, xml: str | bytes) -> "NetworkDef":
+    def parse(cls, xml: str | bytes) -> NetworkDef:
         """Parse network XML; raise libvirt's errors for bad input."""
         root = parse_root(xml, "network", "network_definition", _FROM)
         net = cls._from_xml(root)
@@ -384,7 +395,7 @@ class NetworkDef:
     # -- step 1: read
 
     @classmethod
-    def _from_xml(cls, root: etree._Element) -> "NetworkDef":
+    def _from_xml(cls, root: etree._Element) -> NetworkDef:
         net = cls()
         net.name = check_name(child_text(root, "name"), _FROM)
         net.uuid = parse_uuid(child_text(root, "uuid"), _FROM)  # type: ignore[assignment]
@@ -744,7 +755,7 @@ class NetworkPortDef:
     plug_address: PCIAddress | None = None
 
     @classmethod
-    def parse(cls, xml: str | bytes) -> "NetworkPortDef":
+    def parse(cls, xml: str | bytes) -> NetworkPortDef:
         """Parse ``<networkport>`` XML."""
         root = parse_root(xml, "networkport", "network_port_definition", _FROM)
         port = cls()
@@ -843,6 +854,22 @@ class NetworkPortDef:
         return plug
 
 
-__all__ = ["NetworkDef", "NetworkPortDef", "ForwardDef", "ForwardMode", "IPDef", "DHCPRange",
-           "DHCPHost", "DNSDef", "DNSHost", "DNSSrv", "Route", "Portgroup", "Lease",
-           "LeaseUnit", "MacTableManager", "PlugType", "PCIAddress"]
+__all__ = [
+    "DHCPHost",
+    "DHCPRange",
+    "DNSDef",
+    "DNSHost",
+    "DNSSrv",
+    "ForwardDef",
+    "ForwardMode",
+    "IPDef",
+    "Lease",
+    "LeaseUnit",
+    "MacTableManager",
+    "NetworkDef",
+    "NetworkPortDef",
+    "PCIAddress",
+    "PlugType",
+    "Portgroup",
+    "Route",
+]

@@ -17,7 +17,12 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import (
-    E, child_text, open_close, parse_enum, parse_root, parse_uuid,
+    E,
+    child_text,
+    open_close,
+    parse_enum,
+    parse_root,
+    parse_uuid,
 )
 from pyvirt.errors import libvirtError, report
 
@@ -92,8 +97,12 @@ def _xml_err(detail: str) -> libvirtError:
 
 
 def sanitize_path(path: str) -> str:
-    """Collapse repeated '/' and drop a trailing one, as libvirt does."""
-    cleaned = re.sub(r"/{2,}", "/", path)
+    """Collapse repeated '/' and drop a trailing one, as libvirt does.
+
+    A leading '//' (and not '///') is kept: POSIX gives it its own meaning.
+    """
+    lead = "/" if path.startswith("//") and not path.startswith("///") else ""
+    cleaned = lead + re.sub(r"/{2,}", "/", path)
     if len(cleaned) > 1 and cleaned.endswith("/"):
         cleaned = cleaned.rstrip("/") or "/"
     return cleaned
@@ -127,7 +136,7 @@ class Permissions:
     label: str | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element | None) -> "Permissions | None":
+    def parse(cls, elem: etree._Element | None) -> Permissions | None:
         """Read ``<permissions>`` (None when absent)."""
         if elem is None:
             return None
@@ -195,7 +204,7 @@ class Auth:
     secret_usage: str | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element) -> "Auth":
+    def parse(cls, elem: etree._Element) -> Auth:
         auth = cls()
         kind = elem.get("type")
         if kind not in ("chap", "ceph"):
@@ -239,7 +248,7 @@ class Adapter:
     wwpn: str | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element) -> "Adapter":
+    def parse(cls, elem: etree._Element) -> Adapter:
         ad = cls()
         kind = elem.get("type")
         if kind is not None and kind not in ("scsi_host", "fc_host"):
@@ -302,14 +311,14 @@ class PoolSource:
     adapter: Adapter | None = None
     name: str | None = None
     initiator_iqn: str | None = None
-    format: str | None = None
+    format_type: str | None = None
     auth: Auth | None = None
     protocol_ver: str | None = None
     vendor: str | None = None
     product: str | None = None
 
     @classmethod
-    def parse(cls, elem: etree._Element | None, info: PoolTypeInfo) -> "PoolSource":
+    def parse(cls, elem: etree._Element | None, info: PoolTypeInfo) -> PoolSource:
         """Read ``<source>``; ``info`` says which format names are valid."""
         src = cls()
         if elem is None:
@@ -346,12 +355,12 @@ class PoolSource:
             src.initiator_iqn = iqn.get("name")
         fmt = elem.find("format")
         if fmt is not None:
-            src.format = fmt.get("type")
-            if src.format is None:
+            src.format_type = fmt.get("type")
+            if src.format_type is None:
                 raise _xml_err("missing pool source format name")
-            if src.format not in info.formats:
+            if src.format_type not in info.formats:
                 raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                             f"unknown pool format type {src.format}", _FROM)
+                             f"unknown pool format type {src.format_type}", _FROM)
         auth = elem.find("auth")
         if auth is not None:
             src.auth = Auth.parse(auth)
@@ -383,8 +392,8 @@ class PoolSource:
             node.add(E("name", text=self.name))
         if Src.INITIATOR in flags and self.initiator_iqn is not None:
             node.add(E("initiator", children=[E("iqn", [("name", self.initiator_iqn)])]))
-        if info.formats and self.format is not None:
-            node.add(E("format", [("type", self.format)]))
+        if info.formats and self.format_type is not None:
+            node.add(E("format", [("type", self.format_type)]))
         node.add(self.auth.format() if self.auth else None)
         node.add(E("protocol", [("ver", self.protocol_ver)]))
         node.add(E("vendor", [("name", self.vendor)]))
@@ -418,7 +427,7 @@ class StoragePoolDef:
         return POOL_TYPES[self.type]
 
     @classmethod
-    def parse(cls, xml: str | bytes) -> "StoragePoolDef":
+    def parse(cls, xml: str | bytes) -> StoragePoolDef:
         """Parse pool XML; raise libvirt's errors for bad input."""
         root = parse_root(xml, "pool", "storage_pool_definition", _FROM)
         pool = cls._from_xml(root)
@@ -427,7 +436,7 @@ class StoragePoolDef:
         return pool
 
     @classmethod
-    def _from_xml(cls, root: etree._Element) -> "StoragePoolDef":
+    def _from_xml(cls, root: etree._Element) -> StoragePoolDef:
         pool = cls()
         kind = root.get("type")
         if kind is None:
@@ -458,8 +467,8 @@ class StoragePoolDef:
             raise _xml_err("missing pool source name element")
         if Src.NAME in info.source and src.name is None and self.type is not PoolType.RBD:
             src.name = self.name
-        if info.default_format is not None and src.format is None:
-            src.format = info.default_format
+        if info.default_format is not None and src.format_type is None:
+            src.format_type = info.default_format
         if self.type is PoolType.GLUSTER and src.dir is None:
             src.dir = "/"
         if self.target_path is None and src.name:
@@ -508,6 +517,19 @@ def default_target(pool: StoragePoolDef, vol_name: str) -> str:
     return os.path.join(pool.target_path or "", vol_name)
 
 
-__all__ = ["StoragePoolDef", "PoolType", "PoolTypeInfo", "POOL_TYPES", "PoolSource", "Host",
-           "Device", "Auth", "Adapter", "Permissions", "parse_size", "format_size",
-           "sanitize_path", "default_target"]
+__all__ = [
+    "POOL_TYPES",
+    "Adapter",
+    "Auth",
+    "Device",
+    "Host",
+    "Permissions",
+    "PoolSource",
+    "PoolType",
+    "PoolTypeInfo",
+    "StoragePoolDef",
+    "default_target",
+    "format_size",
+    "parse_size",
+    "sanitize_path",
+]

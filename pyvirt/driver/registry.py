@@ -81,6 +81,5 @@ def open_drivers(uri: URI, auth: Any, flags: int) -> Drivers:
     opener = _load(target) if target else None
     drivers = opener(uri, auth, flags) if opener else None
     if drivers is None:
-        raise report(C.VIR_ERR_NO_CONNECT, f"{uri.raw}: no driver for scheme '{uri.driver}'"
-                     + (" over a transport" if uri.is_remote else ""), C.VIR_FROM_NONE)
+        raise report(C.VIR_ERR_NO_CONNECT, uri.raw, C.VIR_FROM_NONE)
     return drivers

@@ -17,8 +17,9 @@ doesn't support option --y``, ``command 'x' requires <y> option``, ...).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyvirt.shell.main import Shell
@@ -136,7 +137,14 @@ class Group:
     keyword: str
 
 
-GROUPS: dict[str, Group] = {}
+GROUPS: dict[str, Group] = {
+    keyword: Group(title, keyword) for keyword, title in (
+        ("domain", "Domain Management"), ("monitor", "Domain Monitoring"),
+        ("events", "Domain Events"), ("host", "Host and Hypervisor"),
+        ("interface", "Interface"), ("network", "Networking"), ("nodedev", "Node Device"),
+        ("secret", "Secret"), ("snapshot", "Snapshot"), ("pool", "Storage Pool"),
+        ("volume", "Storage Volume"), ("virsh", "Virsh itself"))
+}
 COMMANDS: dict[str, Command] = {}
 
 
@@ -253,26 +261,31 @@ class Args:
         raw = self.values.get(name)
         if raw is None:
             return None
-        value = scale_integer(str(raw), scale, maximum)
-        if value is None:
-            raise CmdError(f"Scaled numeric value '{raw}' for <{name}> option is "
-                           "malformed or out of range")
-        return value
+        try:
+            return scale_integer(str(raw), scale, maximum)
+        except ScaleError as exc:
+            raise scale_error(f"Scaled numeric value '{raw}' for <{name}> option is "
+                              "malformed or out of range", exc) from None
 
 
 _SCALE_POWERS = {"k": 1, "m": 2, "g": 3, "t": 4, "p": 5, "e": 6}
 
 
-def scale_integer(text: str, scale: int, maximum: int) -> int | None:
+class ScaleError(ValueError):
+    """A scaled integer was refused; the message is libvirt's detail."""
+
+
+def scale_integer(text: str, scale: int, maximum: int) -> int:
     """Parse ``text`` as a non-negative integer with an optional unit suffix.
 
     ``k``, ``KiB``, ``M``, ``MiB``, ... are powers of 1024; ``KB``, ``MB``,
     ... powers of 1000; ``b``/``bytes`` is 1; no suffix multiplies by
-    ``scale``.  Returns None when malformed or above ``maximum``.
+    ``scale``.  Raises ScaleError (with libvirt's detail message, empty
+    when the number itself is malformed).
     """
     digits = len(text) - len(text.lstrip("0123456789"))
-    if digits == 0:
-        return None
+    if digits == 0 or int(text[:digits]) >= 2 ** 64:
+        raise ScaleError("")
     value = int(text[:digits])
     suffix = text[digits:]
     if suffix:
@@ -280,19 +293,24 @@ def scale_integer(text: str, scale: int, maximum: int) -> int | None:
         if lowered in ("b", "byte", "bytes"):
             scale = 1
         else:
-            if len(suffix) == 1 or suffix[1:].lower() == "ib":
+            if len(suffix) == 1 or lowered[1:] == "ib":
                 base = 1024
-            elif suffix[1:].lower() == "b":
+            elif lowered[1:] == "b":
                 base = 1000
             else:
-                return None
+                raise ScaleError(f"invalid argument: unknown suffix '{suffix}'")
             power = _SCALE_POWERS.get(lowered[0])
             if power is None:
-                return None
+                raise ScaleError(f"invalid argument: unknown suffix '{suffix}'")
             scale = base ** power
     if value * scale > maximum:
-        return None
+        raise ScaleError(f"numerical overflow: value too large: {value}{suffix}")
     return value * scale
+
+
+def scale_error(message: str, exc: ScaleError) -> CmdError:
+    """A CmdError for a refused scaled integer (with libvirt's detail line)."""
+    return CmdError(message, exc if str(exc) else None)
 
 
 # ---------------------------------------------------------------------------

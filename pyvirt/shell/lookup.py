@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 import pyvirt as libvirt
-
 from pyvirt.shell.command import Args, CmdError
 
 UUID_LEN = 36
@@ -30,9 +29,9 @@ def _attempt(func: Any, *args: Any) -> tuple[Any, BaseException | None]:
 def domain_by(conn: Any, name: str) -> Any:
     """The domain called ``name`` (id, UUID or name); CmdError if none."""
     dom = None
-    if name.isdigit() or (name[:1] == "+" and name[1:].isdigit()):
-        if int(name) < 2 ** 31:
-            dom, _ = _attempt(conn.lookupByID, int(name))
+    numeric = name.isdigit() or (name[:1] == "+" and name[1:].isdigit())
+    if numeric and int(name) < 2 ** 31:
+        dom, _ = _attempt(conn.lookupByID, int(name))
     if dom is None and len(name) == UUID_LEN:
         dom, _ = _attempt(conn.lookupByUUIDString, name)
     if dom is None:

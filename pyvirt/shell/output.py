@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from typing import IO, Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any
 
 # command -> (top-level keys, keys of each item of the list under the
 # first top-level key, or None when the document is a flat object)
@@ -229,16 +230,18 @@ class Progress:
 
     def __init__(self, label: str, stream: IO[str] | None = None):
         from rich.console import Console
-        from rich.progress import (BarColumn, DownloadColumn, Progress as RichProgress,
-                                   TextColumn, TimeRemainingColumn)
+        from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as RichProgress
 
         console = Console(file=stream if stream is not None else sys.stderr)
         self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(),
-                                 TextColumn("{task.percentage:>3.0f} %"), DownloadColumn(),
-                                 TimeRemainingColumn(), console=console, transient=False)
-        self._task = self._bar.add_task(label, total=None)
+                                 TextColumn("{task.percentage:>3.0f} %"),
+                                 TextColumn("{task.fields[sizes]}"), TimeRemainingColumn(),
+                                 console=console, transient=False)
+        self._task = self._bar.add_task(label, total=None, sizes="")
+        self._known = False
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:  # noqa: PYI034 - not subclassed
         self._bar.start()
         return self
 
@@ -246,14 +249,22 @@ class Progress:
         self._bar.stop()
 
     def update(self, done: int, total: int | None) -> None:
-        """Show ``done`` of ``total`` units (total None or 0: unknown)."""
-        self._bar.update(self._task, completed=done, total=total or None)
+        """Show ``done`` of ``total`` bytes (total None or 0: unknown)."""
+        if total:
+            self._known = True
+            self._bar.update(self._task, completed=done, total=total,
+                             sizes=f"{capacity(done)} / {capacity(total)}")
+        else:
+            self._bar.update(self._task, completed=done, total=None,
+                             sizes=capacity(done) if done else "")
 
     def finish(self) -> None:
         """Fill the bar (the operation completed)."""
         task = self._bar.tasks[0]
-        total = task.total or max(task.completed, 1)
-        self._bar.update(self._task, completed=total, total=total)
+        if self._known and task.total:
+            self._bar.update(self._task, completed=task.total)
+        else:
+            self._bar.update(self._task, completed=1, total=1)
 
 
 def call_quietly(func: Callable[[], Any], default: Any = None) -> Any:

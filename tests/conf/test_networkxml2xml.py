@@ -61,14 +61,14 @@ BAD = [
      C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK, "Unrecognized family 'ipv5' in network 'x'"),
     ("<network><name>x</name><mtu size='abc'/></network>", C.VIR_ERR_XML_ERROR,
      C.VIR_FROM_NETWORK, "Invalid mtu size 'abc' in network 'x'"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
-     "<range start='1.2.3.9' end='1.2.3.5'/></dhcp></ip></network>",
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
+     "<range start='1.2.3.9' end='1.2.3.5'/></dhcp></ip></network>"),
      C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NONE, "range 1.2.3.9 - 1.2.3.5 is reversed"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
-     "<range start='1.2.3.9' end='1.2.4.5'/></dhcp></ip></network>",
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
+     "<range start='1.2.3.9' end='1.2.4.5'/></dhcp></ip></network>"),
      C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NONE, "is not entirely within network 1.2.3.4/24"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24' netmask='255.0.0.0'/>"
-     "</network>", C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NETWORK,
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24' netmask='255.0.0.0'/>"
+     "</network>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NETWORK,
      "cannot have both a prefix and a netmask"),
     ("<network><name>x</name><dns><host><hostname>a</hostname></host></dns></network>",
      C.VIR_ERR_XML_DETAIL, C.VIR_FROM_NETWORK, "Missing IP address in network 'x'"),
@@ -78,38 +78,38 @@ BAD = [
      "Missing required name attribute in portgroup"),
     ("<network><name>x</name><route address='1.2.3.0' prefix='24'/></network>",
      C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK, "Missing required gateway attribute"),
-    ("<network><name>x</name><forward mode='nat'><nat><address start='1.2.3.4'/></nat>"
-     "</forward></network>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
+    (("<network><name>x</name><forward mode='nat'><nat><address start='1.2.3.4'/></nat>"
+     "</forward></network>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
      "missing 'end' attribute in <address> element in <nat> in <forward> in network x"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp><host mac='zz' "
-     "ip='1.2.3.5'/></dhcp></ip></network>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp><host mac='zz' "
+     "ip='1.2.3.5'/></dhcp></ip></network>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
      "Cannot parse MAC address 'zz' in network 'x'"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp><host ip='1.2.3.5'/>"
-     "</dhcp></ip></network>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp><host ip='1.2.3.5'/>"
+     "</dhcp></ip></network>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
      "must have mac or name attribute"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
-     "<range start='1.2.3.9'/></dhcp></ip></network>", C.VIR_ERR_XML_ERROR,
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
+     "<range start='1.2.3.9'/></dhcp></ip></network>"), C.VIR_ERR_XML_ERROR,
      C.VIR_FROM_NETWORK, "Missing 'end' attribute in dhcp range for network 'x'"),
     ("<network><name>x</name><forward mode='bridge'/><bridge name='br0' stp='on'/></network>",
      C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
      "bridge delay/stp/zone options only allowed in route, nat, and isolated mode"),
-    ("<network><name>x</name><forward mode='bridge' dev='eth0'><interface dev='eth1'/>"
-     "</forward></network>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
+    (("<network><name>x</name><forward mode='bridge' dev='eth0'><interface dev='eth1'/>"
+     "</forward></network>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK,
      "<forward dev='eth0'> must match first <interface dev='eth1'/> in network x"),
-    ("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
+    (("<network><name>x</name><ip address='1.2.3.4' prefix='24'><dhcp>"
      "<range start='1.2.3.9' end='1.2.3.10'><lease expiry='5' unit='seconds'/></range>"
-     "</dhcp></ip></network>", C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NETWORK,
+     "</dhcp></ip></network>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NETWORK,
      "The minimum lease time should be greater than 2 minutes"),
-    ("<network><name>x</name><forward mode='bridge'/><bridge name='br0'/><vlan>"
-     "<tag id='4096'/></vlan></network>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NONE,
+    (("<network><name>x</name><forward mode='bridge'/><bridge name='br0'/><vlan>"
+     "<tag id='4096'/></vlan></network>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_NONE,
      "vlan tag id 4096 too large (maximum 4095)"),
     ("<network><name>x</name><bandwidth><inbound/></bandwidth></network>",
      C.VIR_ERR_XML_DETAIL, C.VIR_FROM_NONE, "Missing mandatory average or floor attributes"),
-    ("<network><name>x</name><bandwidth><outbound average='1' floor='10'/></bandwidth>"
-     "</network>", C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NONE,
+    (("<network><name>x</name><bandwidth><outbound average='1' floor='10'/></bandwidth>"
+     "</network>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NONE,
      "'floor' attribute allowed only in <inbound> element"),
-    ("<network><name>x</name><bandwidth><inbound average='1' floor='10'/></bandwidth>"
-     "</network>", C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NONE,
+    (("<network><name>x</name><bandwidth><inbound average='1' floor='10'/></bandwidth>"
+     "</network>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_NONE,
      "floor attribute is not supported for this config"),
 ]
 

@@ -17,8 +17,8 @@ domain, and a fragment of the message.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

@@ -1,0 +1,111 @@
+"""Domain checkpoint XML (``<domaincheckpoint>``), as libvirt's checkpoint_conf handles it.
+
+A checkpoint records, per disk, the dirty bitmap that tracks changes since
+it was taken.  ``size`` of a disk is written only by ``format(size=True)``
+(libvirt's VIR_DOMAIN_CHECKPOINT_XML_SIZE).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf import xmlutil
+from pyvirt.conf.confutil import E, parse_enum, parse_root
+from pyvirt.conf.moment import MomentDef
+from pyvirt.errors import report
+
+_FROM = C.VIR_FROM_DOMAIN_CHECKPOINT
+
+
+class CheckpointType(enum.Enum):
+    """``<disk checkpoint=...>``."""
+
+    NO = "no"
+    BITMAP = "bitmap"
+
+
+@dataclass
+class CheckpointDisk:
+    """A ``<disk>`` of a checkpoint: whether and in which bitmap it is tracked."""
+
+    name: str
+    checkpoint: CheckpointType | None = None
+    bitmap: str | None = None
+    size: int | None = None
+
+    def format(self, with_size: bool) -> E:
+        kind = self.checkpoint.value if self.checkpoint else None
+        bitmap = self.bitmap if self.checkpoint is CheckpointType.BITMAP else None
+        size = self.size if with_size and self.checkpoint is CheckpointType.BITMAP else None
+        return E("disk", [("name", self.name), ("checkpoint", kind), ("bitmap", bitmap),
+                          ("size", size)])
+
+
+@dataclass
+class DomainCheckpointDef(MomentDef):
+    """A domain checkpoint definition.
+
+    Drivers use ``name``, ``creation_time``, ``parent_name``, ``disks`` and
+    ``domain_xml`` (or ``domain`` when the domain hooks are set).
+    """
+
+    disks: list[CheckpointDisk] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, xml: str | bytes) -> DomainCheckpointDef:
+        """Parse checkpoint XML; raise libvirt's errors for bad input."""
+        root = parse_root(xml, "domaincheckpoint", "domaincheckpoint", _FROM)
+        chk = cls._from_xml(root)
+        chk._fill_common_defaults()
+        chk._fill_defaults()
+        return chk
+
+    @classmethod
+    def _from_xml(cls, root: etree._Element) -> DomainCheckpointDef:
+        chk = cls()
+        chk._read_common(root, lambda v: report(
+            C.VIR_ERR_XML_ERROR, f"malformed creationTime '{v}'", _FROM))
+        if chk.name and "/" in chk.name:
+            raise report(C.VIR_ERR_XML_ERROR, f"invalid checkpoint name '{chk.name}'", _FROM)
+        for disk in root.findall("disks/disk"):
+            name = disk.get("name")
+            if not name:
+                raise report(C.VIR_ERR_XML_ERROR, "missing name from disk checkpoint element",
+                             _FROM)
+            item = CheckpointDisk(name)
+            item.checkpoint = parse_enum(CheckpointType, disk.get("checkpoint"), lambda v: report(
+                C.VIR_ERR_XML_ERROR, f"Invalid value for attribute 'checkpoint' in element "
+                f"'disk': '{v}'.", C.VIR_FROM_XML))
+            item.bitmap = disk.get("bitmap")
+            if item.bitmap is not None and item.checkpoint is None:
+                item.checkpoint = CheckpointType.BITMAP
+            if item.bitmap is not None and item.checkpoint is CheckpointType.NO:
+                raise report(C.VIR_ERR_XML_ERROR, f"disk checkpoint bitmap '{item.bitmap}' "
+                             "requires 'bitmap' type", _FROM)
+            item.size = xmlutil.parse_int(disk.get("size"), "size", _FROM, minimum=0)
+            chk.disks.append(item)
+        return chk
+
+    def _fill_defaults(self) -> None:
+        for disk in self.disks:
+            if disk.checkpoint is None:
+                disk.checkpoint = CheckpointType.BITMAP
+            if disk.checkpoint is CheckpointType.BITMAP and disk.bitmap is None:
+                disk.bitmap = self.name
+
+    def format(self, size: bool = False) -> str:
+        """Return the checkpoint XML; ``size`` adds each bitmap's size."""
+        root = E("domaincheckpoint", keep=True)
+        self._format_head(root)
+        self._format_parent_time(root)
+        if self.disks:
+            root.add(E("disks", children=[d.format(size) for d in self.disks]))
+        root.add(self._format_domain())
+        return xmlutil.to_string(root)
+
+
+__all__ = ["CheckpointDisk", "CheckpointType", "DomainCheckpointDef"]

@@ -1,0 +1,616 @@
+"""Domain XML: the object model of a guest definition (libvirt's
+"Domain XML format"), read and written exactly as libvirt does.
+
+    dom = DomainDef.parse(xml)          # parse, fill defaults, validate
+    dom.devices.disks[0].source.file
+    xml = dom.format(id=1, flags=0)     # libvirt's XMLDesc output
+
+Parsing is three separate steps, as in libvirt: :meth:`DomainDef.parse_xml`
+reads the elements (``pyvirt.conf.domain_*`` modules hold the parts),
+:meth:`DomainDef.fill_defaults` adds what libvirt adds (uuid, current
+memory, boot device, drive addresses, implicit controllers, console
+mirroring the first serial port, default video ...), and
+:meth:`DomainDef.validate` rejects what libvirt rejects.  Defaults that
+depend on a hypervisor (machine type, PCI addresses, USB controllers) are
+the drivers' business.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf import domain_defaults
+from pyvirt.conf.domain_base import (
+    UINT,
+    Device,
+    FormatCtx,
+    ParseCtx,
+    format_bitmap,
+    internal,
+    keep,
+    order_of,
+    parse_bitmap,
+    parse_uuid,
+    place,
+    text_el,
+    text_node,
+    unsupported,
+    xml_err,
+)
+from pyvirt.conf.domain_chardev import (
+    Channel,
+    Console,
+    Parallel,
+    Redirdev,
+    Rng,
+    Serial,
+    Smartcard,
+)
+from pyvirt.conf.domain_cpu import (
+    CPU,
+    CpuTune,
+    MemoryBacking,
+    MemTune,
+    NumaTune,
+    VcpuInfo,
+    kib_el,
+    memory_kib,
+    parse_vcpus,
+    vcpus_children,
+)
+from pyvirt.conf.domain_devices import (
+    Audio,
+    Graphics,
+    Hub,
+    Input,
+    KeptDevice,
+    Memballoon,
+    Panic,
+    Sound,
+    Tpm,
+    Video,
+    Watchdog,
+)
+from pyvirt.conf.domain_disk import Controller, Disk, Filesystem, Lease, default_bus
+from pyvirt.conf.domain_net import Hostdev, Interface
+from pyvirt.conf.domain_os import (
+    OS,
+    PM,
+    Clock,
+    Feature,
+    Lifecycle,
+    format_features,
+    parse_features,
+    parse_lifecycle,
+)
+from pyvirt.conf.xmlutil import E, element_to_string, parse_xml, to_string, xml_error
+from pyvirt.errors import report
+
+__all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "format_device", "parse_device"]
+
+_FROM = C.VIR_FROM_DOMAIN
+
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+#: XML namespaces whose elements are kept (as the QEMU driver keeps them)
+KEPT_NAMESPACES = {QEMU_NS: "qemu"}
+
+VIRT_TYPES = ("qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test", "vmware",
+              "hyperv", "vbox", "phyp", "parallels", "bhyve", "vz", "none")
+
+
+# --- devices ------------------------------------------------------------------------------
+
+#: device element -> (model class, Devices list attribute), in libvirt's output order;
+#: None as list means "kept verbatim in Devices.kept".
+DEVICE_TAGS: dict[str, tuple[type[Device], str | None]] = {
+    "disk": (Disk, "disks"),
+    "controller": (Controller, "controllers"),
+    "lease": (Lease, "leases"),
+    "filesystem": (Filesystem, "filesystems"),
+    "interface": (Interface, "interfaces"),
+    "smartcard": (Smartcard, "smartcards"),
+    "serial": (Serial, "serials"),
+    "parallel": (Parallel, "parallels"),
+    "console": (Console, "consoles"),
+    "channel": (Channel, "channels"),
+    "input": (Input, "inputs"),
+    "tpm": (Tpm, "tpms"),
+    "graphics": (Graphics, "graphics"),
+    "sound": (Sound, "sounds"),
+    "audio": (Audio, "audios"),
+    "video": (Video, "videos"),
+    "hostdev": (Hostdev, "hostdevs"),
+    "redirdev": (Redirdev, "redirdevs"),
+    "redirfilter": (KeptDevice, None),
+    "hub": (Hub, "hubs"),
+    "watchdog": (Watchdog, "watchdogs"),
+    "memballoon": (Memballoon, "memballoon"),
+    "rng": (Rng, "rngs"),
+    "nvram": (KeptDevice, None),
+    "panic": (Panic, "panics"),
+    "shmem": (KeptDevice, None),
+    "memory": (KeptDevice, None),
+    "iommu": (KeptDevice, None),
+    "vsock": (KeptDevice, None),
+}
+_DEVICE_ORDER = order_of("emulator", *DEVICE_TAGS)
+_FORMAT_SEQ = tuple((tag, attr) for tag, (_c, attr) in DEVICE_TAGS.items())
+_LIST_ATTRS = tuple(a for _c, a in DEVICE_TAGS.values() if a is not None and a != "memballoon")
+
+
+@dataclass(kw_only=True)
+class Devices:
+    """The ``<devices>`` of a domain, one typed list per kind, in libvirt's
+    output order; ``memballoon`` is the one balloon (or None)."""
+
+    emulator: str | None = None
+    disks: list[Disk] = field(default_factory=list)
+    controllers: list[Controller] = field(default_factory=list)
+    leases: list[Lease] = field(default_factory=list)
+    filesystems: list[Filesystem] = field(default_factory=list)
+    interfaces: list[Interface] = field(default_factory=list)
+    smartcards: list[Smartcard] = field(default_factory=list)
+    serials: list[Serial] = field(default_factory=list)
+    parallels: list[Parallel] = field(default_factory=list)
+    consoles: list[Console] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
+    inputs: list[Input] = field(default_factory=list)
+    tpms: list[Tpm] = field(default_factory=list)
+    graphics: list[Graphics] = field(default_factory=list)
+    sounds: list[Sound] = field(default_factory=list)
+    audios: list[Audio] = field(default_factory=list)
+    videos: list[Video] = field(default_factory=list)
+    hostdevs: list[Hostdev] = field(default_factory=list)
+    redirdevs: list[Redirdev] = field(default_factory=list)
+    hubs: list[Hub] = field(default_factory=list)
+    watchdogs: list[Watchdog] = field(default_factory=list)
+    memballoon: Memballoon | None = None
+    rngs: list[Rng] = field(default_factory=list)
+    panics: list[Panic] = field(default_factory=list)
+    #: devices kept verbatim (shmem, memory, iommu, vsock, nvram, redirfilter)
+    kept: list[KeptDevice] = field(default_factory=list)
+
+    def all(self) -> list[Device]:
+        """Every device: the typed lists in output order, then the balloon
+        and the devices kept verbatim."""
+        out: list[Device] = []
+        for attr in _LIST_ATTRS:
+            out += getattr(self, attr)
+        if self.memballoon is not None:
+            out.append(self.memballoon)
+        out += self.kept
+        return out
+
+    def add(self, dev: Device) -> None:
+        """Append ``dev`` to its list (disks and controllers at libvirt's
+        sorted place)."""
+        attr = DEVICE_TAGS[_tag_of(dev)][1]
+        if attr is None:
+            self.kept.append(dev)  # type: ignore[arg-type]
+        elif attr == "memballoon":
+            self.memballoon = dev  # type: ignore[assignment]
+        elif isinstance(dev, Disk):
+            domain_defaults.insert_disk(self.disks, dev)
+        elif isinstance(dev, Controller):
+            domain_defaults.insert_controller(self.controllers, dev)
+        else:
+            getattr(self, attr).append(dev)
+
+
+def _tag_of(dev: Device) -> str:
+    return dev.tag if isinstance(dev, KeptDevice) else dev.TAG  # type: ignore[attr-defined]
+
+
+def parse_device(xml: str, dom: DomainDef | None = None, *, live: bool = False) -> Device:
+    """Parse one device element (attach-device/detach-device XML).
+
+    With ``dom``, the device gets the defaults libvirt gives it in that
+    domain (disk bus and drive address, MAC address, ports ...) without
+    being added to it.  Without, only the disk bus is filled in.
+    """
+    root = parse_xml(xml, None, "device_definition", _FROM)
+    dev = _parse_device_elem(root, ParseCtx(live=live))
+    if dom is not None:
+        scratch = dom.copy()
+        scratch.devices.add(dev)
+        domain_defaults.fill_devices(scratch)
+    elif isinstance(dev, Disk) and dev.bus is None:
+        dev.bus = default_bus(dev)
+    return dev
+
+
+def _parse_device_elem(elem: etree._Element, pctx: ParseCtx) -> Device:
+    tag = elem.tag
+    entry = DEVICE_TAGS.get(tag) if isinstance(tag, str) else None
+    if entry is None:
+        raise xml_error(f"unknown device type '{tag}'", _FROM)
+    return entry[0].parse(elem, pctx)  # type: ignore[attr-defined, no-any-return]
+
+
+def format_device(dev: Device, flags: int = 0) -> str:
+    """Write one device element as libvirt does."""
+    return to_string(dev.format(FormatCtx.from_flags(flags)))  # type: ignore[attr-defined]
+
+
+# --- the domain ----------------------------------------------------------------------------
+
+_TOP_ORDER = order_of(
+    "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory",
+    "currentMemory", "blkiotune", "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads",
+    "iothreadids", "defaultiothread", "cputune", "numatune", "resource", "sysinfo",
+    "bootloader", "bootloader_args", "os", "idmap", "features", "cpu", "clock",
+    "on_poweroff", "on_reboot", "on_crash", "on_lockfailure", "pm", "perf", "devices",
+    "seclabel", "keywrap", "launchSecurity")
+
+_LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
+                       "on_crash": Lifecycle.DESTROY}
+
+
+@dataclass(kw_only=True)
+class DomainDef:
+    """A guest definition.  Memory sizes are KiB.  ``features`` maps a
+    feature name ('acpi', 'hyperv' ...) to its :class:`Feature`."""
+
+    type: str = "qemu"
+    name: str = ""
+    uuid: str = ""
+    genid: str | None = None
+    title: str | None = None
+    description: str | None = None
+    #: the children of <metadata> (None: no <metadata> element)
+    metadata: list[etree._Element] | None = None
+    max_memory: int | None = None
+    max_memory_slots: int | None = None
+    memory: int = 0
+    memory_dump_core: bool | None = None
+    current_memory: int | None = None
+    memtune: MemTune | None = None
+    memory_backing: MemoryBacking | None = None
+    vcpus: int | None = None
+    max_vcpus: int = 1
+    vcpu_placement: str | None = None
+    vcpu_cpuset: frozenset[int] | None = None
+    vcpu_info: list[VcpuInfo] = field(default_factory=list)
+    iothreads: int | None = None
+    iothread_ids: list[int] | None = None
+    cputune: CpuTune | None = None
+    numatune: NumaTune | None = None
+    bootloader: str | None = None
+    bootloader_args: str | None = None
+    os: OS = field(default_factory=OS)
+    features: dict[str, Feature] = field(default_factory=dict)
+    cpu: CPU | None = None
+    clock: Clock = field(default_factory=Clock)
+    on_poweroff: Lifecycle | None = None
+    on_reboot: Lifecycle | None = None
+    on_crash: Lifecycle | None = None
+    on_lockfailure: str | None = None
+    pm: PM | None = None
+    devices: Devices = field(default_factory=Devices)
+    #: top-level elements libvirt knows that this model keeps verbatim
+    kept: list[E] = field(default_factory=list)
+    #: elements of hypervisor namespaces (qemu:commandline ...), and their prefixes
+    ns_kept: list[E] = field(default_factory=list)
+    namespaces: dict[str, str] = field(default_factory=dict)
+
+    # -- parse ------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, xml: str | bytes, *, live: bool = False) -> DomainDef:
+        """Parse domain XML, fill libvirt's defaults and validate.
+
+        ``live`` reads status XML (runtime data such as generated aliases
+        are kept).  Errors are libvirt's, see the module documentation.
+        """
+        dom = cls.parse_xml(xml, live=live)
+        dom.fill_defaults()
+        dom.validate()
+        return dom
+
+    @classmethod
+    def parse_xml(cls, xml: str | bytes, *, live: bool = False) -> DomainDef:
+        """Read the XML into a DomainDef without defaults or checks."""
+        root = parse_xml(xml, "domain", "domain_definition", _FROM)
+        return cls.from_element(root, ParseCtx(live=live))
+
+    @classmethod
+    def from_element(cls, root: etree._Element, pctx: ParseCtx) -> DomainDef:
+        """Read a ``<domain>`` element."""
+        dom = cls()
+        virt = root.get("type")
+        if virt is None:
+            raise internal("missing domain type attribute")
+        if virt not in VIRT_TYPES:
+            raise unsupported(f"invalid domain type {virt}")
+        dom.type = virt
+        for child in root:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            handler = _TOP_HANDLERS.get(tag)
+            if handler is not None:
+                handler(dom, child, pctx)
+            elif tag in _TOP_ORDER:
+                dom.kept.append(keep(child))
+            elif tag[0] == "{":
+                uri = tag[1:].split("}", 1)[0]
+                prefix = KEPT_NAMESPACES.get(uri)
+                if prefix is not None:
+                    dom.namespaces[prefix] = uri
+                    dom.ns_kept.append(keep(child))
+        if not dom.name:
+            raise report(C.VIR_ERR_NO_NAME, None, _FROM)
+        if dom.os.type is None:
+            raise xml_err("an os <type> must be specified")
+        if dom.os.type == "exe" and not any(k.tag == "init" for k in dom.os.kept):
+            raise xml_err("init binary must be specified")
+        return dom
+
+    def _name(self, child: etree._Element, pctx: ParseCtx) -> None:
+        name = (child.text or "").strip()
+        if "/" in name:
+            raise xml_err(f"name {name} cannot contain '/'")
+        self.name = name
+
+    def _uuid(self, child: etree._Element, pctx: ParseCtx) -> None:
+        value = parse_uuid(child.text or "")
+        if value is None:
+            raise internal(f"malformed {child.tag} element")
+        setattr(self, str(child.tag), value)
+
+    def _title(self, child: etree._Element, pctx: ParseCtx) -> None:
+        text = child.text or None
+        if text and "\n" in text:
+            raise xml_err("Domain title can't contain newlines")
+        self.title = text
+
+    def _description(self, child: etree._Element, pctx: ParseCtx) -> None:
+        self.description = child.text or None
+
+    def _metadata(self, child: etree._Element, pctx: ParseCtx) -> None:
+        self.metadata = [_copy.deepcopy(c) for c in child if isinstance(c.tag, str)]
+
+    def _memory(self, child: etree._Element, pctx: ParseCtx) -> None:
+        tag = child.tag
+        kib = memory_kib(child, f"./{tag}[1]")
+        if tag == "memory":
+            self.memory = kib
+            dump = child.get("dumpCore")
+            if dump is not None:
+                self.memory_dump_core = dump == "on"
+        elif tag == "currentMemory":
+            self.current_memory = kib
+        else:
+            self.max_memory = kib
+            slots = child.get("slots")
+            self.max_memory_slots = None if slots is None else UINT.load(slots, "slots",
+                                                                         "maxMemory")
+
+    def _vcpu(self, child: etree._Element, pctx: ParseCtx) -> None:
+        text = (child.text or "").strip()
+        if not text.isdigit():
+            raise xml_err("maximum vcpus count must be an integer")
+        self.max_vcpus = int(text)
+        current = child.get("current")
+        if current is not None:
+            if not current.strip().isdigit():
+                raise xml_err("current vcpus count must be an integer")
+            self.vcpus = int(current)
+        placement = child.get("placement")
+        if placement is not None and placement not in ("static", "auto"):
+            raise unsupported(f"Unsupported CPU placement mode '{placement}'")
+        self.vcpu_placement = placement
+        cpuset = child.get("cpuset")
+        if cpuset is not None:
+            self.vcpu_cpuset = parse_bitmap(cpuset, "cpuset")
+
+    def _iothreads(self, child: etree._Element, pctx: ParseCtx) -> None:
+        text = (child.text or "").strip()
+        if not text.isdigit():
+            raise xml_err(f"invalid iothreads count '{text}'")
+        self.iothreads = int(text)
+
+    def _iothreadids(self, child: etree._Element, pctx: ParseCtx) -> None:
+        ids = []
+        for sub in child:
+            if sub.tag == "iothread":
+                thread_id = UINT.load(sub.get("id", ""), "id", "iothread")
+                if thread_id == 0:
+                    raise xml_err("invalid iothread 'id' value '0'")
+                if thread_id in ids:
+                    raise xml_err(f"duplicate iothread id '{thread_id}' found")
+                ids.append(thread_id)
+        self.iothread_ids = ids
+
+    def _lifecycle(self, child: etree._Element, pctx: ParseCtx) -> None:
+        setattr(self, str(child.tag), parse_lifecycle(child))
+
+    def _text(self, child: etree._Element, pctx: ParseCtx) -> None:
+        setattr(self, str(child.tag), child.text or "")
+
+    def _devices(self, child: etree._Element, pctx: ParseCtx) -> None:
+        devs = self.devices
+        for elem in child:
+            tag = elem.tag
+            if tag == "emulator":
+                devs.emulator = elem.text or ""
+            elif isinstance(tag, str) and tag in DEVICE_TAGS:
+                devs.add(_parse_device_elem(elem, pctx))
+
+    # -- defaults and checks ------------------------------------------------
+
+    def fill_defaults(self) -> None:
+        """Add what libvirt adds to every definition (see the module doc)."""
+        domain_defaults.fill(self)
+
+    def validate(self) -> None:
+        """Reject what libvirt rejects once defaults are filled."""
+        domain_defaults.validate(self)
+
+    # -- format -------------------------------------------------------------
+
+    def format(self, *, id: int | None = None, flags: int = 0) -> str:
+        """Write the domain as libvirt's ``virDomainGetXMLDesc`` does.
+
+        ``id`` is the running domain's id (left out with
+        ``VIR_DOMAIN_XML_INACTIVE``); ``flags`` are ``VIR_DOMAIN_XML_*``.
+        """
+        fctx = FormatCtx.from_flags(flags)
+        return to_string(self.to_element(fctx, None if fctx.inactive else id))
+
+    def to_element(self, fctx: FormatCtx, id: int | None = None) -> E:
+        """The ``<domain>`` element."""
+        attrs: list[tuple[str, Any]] = [("type", self.type), ("id", id)]
+        if self.ns_kept:
+            attrs += [(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()]
+        root = E("domain", attrs, keep=True)
+        kids: list[E | None] = []
+        kids.append(text_el("name", self.name))
+        kids.append(text_el("uuid", self.uuid))
+        kids.append(text_el("genid", self.genid))
+        kids.append(text_el("title", self.title))
+        kids.append(text_el("description", self.description))
+        if self.metadata is not None:
+            meta = E("metadata", keep=True)
+            meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
+            kids.append(meta)
+        kids.append(kib_el("maxMemory", self.max_memory, [("slots", self.max_memory_slots)]))
+        dump = None if self.memory_dump_core is None else ("on" if self.memory_dump_core
+                                                           else "off")
+        kids.append(kib_el("memory", self.memory, [("dumpCore", dump)]))
+        kids.append(kib_el("currentMemory", self.current_memory))
+        if self.memtune is not None:
+            kids.append(self.memtune.format())
+        if self.memory_backing is not None:
+            kids.append(self.memory_backing.format())
+        kids.extend(self._format_vcpus())
+        if self.cputune is not None:
+            kids.append(self.cputune.format())
+        if self.numatune is not None:
+            kids.append(self.numatune.format())
+        kids.append(text_el("bootloader", self.bootloader))
+        kids.append(text_el("bootloader_args", self.bootloader_args))
+        kids.append(self.os.format(self.type))
+        kids.append(format_features(self.features))
+        if self.cpu is not None:
+            kids.append(self.cpu.format())
+        kids.append(self.clock.format())
+        for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
+            value = getattr(self, tag)
+            kids.append(text_el(tag, None if value is None else str(value)))
+        if self.pm is not None:
+            kids.append(self.pm.format())
+        kids.append(self._format_devices(fctx))
+        root.children = place([k for k in kids if k is not None], self.kept, _TOP_ORDER)
+        root.children.extend(self.ns_kept)
+        return root
+
+    def _format_vcpus(self) -> list[E | None]:
+        current = self.vcpus if self.vcpus is not None and self.vcpus != self.max_vcpus \
+            else None
+        cpuset = None if self.vcpu_cpuset is None else format_bitmap(self.vcpu_cpuset)
+        out: list[E | None] = [E("vcpu", [("placement", self.vcpu_placement or "static"),
+                                          ("cpuset", cpuset), ("current", current)],
+                                 self.max_vcpus)]
+        if self.vcpu_info:
+            out.append(vcpus_children(self.vcpu_info))
+        out.append(text_el("iothreads", self.iothreads))
+        if self.iothread_ids:
+            out.append(E("iothreadids", children=[E("iothread", [("id", i)])
+                                                  for i in self.iothread_ids]))
+        return out
+
+    def _format_devices(self, fctx: FormatCtx) -> E:
+        devs = self.devices
+        node = E("devices", keep=True)
+        kids = node.children
+        if devs.emulator is not None:
+            kids.append(text_node("emulator", devs.emulator))
+        kept = devs.kept
+        for tag, attr in _FORMAT_SEQ:
+            if attr is None:
+                if kept:
+                    kids.extend([d.format(fctx) for d in kept if d.tag == tag])
+            elif attr == "memballoon":
+                if devs.memballoon is not None:
+                    kids.append(devs.memballoon.format(fctx))
+            else:
+                items = getattr(devs, attr)
+                if not items:
+                    continue
+                if attr == "consoles":
+                    hvm = self.os.type is not None and self.os.type.value == "hvm"
+                    kids.extend(domain_defaults.format_consoles(devs, hvm, fctx))
+                else:
+                    kids.extend([d.format(fctx) for d in items])
+        if not kids:
+            node.raw = "<devices>\n</devices>"
+        return node
+
+    # -- helpers for drivers ------------------------------------------------------
+
+    def copy(self) -> DomainDef:
+        """A deep copy."""
+        return _copy.deepcopy(self)
+
+    def add_device(self, dev: Device) -> None:
+        """Add ``dev`` as libvirt's attach does: at its place in the device
+        lists, with its defaults filled (call :meth:`validate` to check)."""
+        self.devices.add(dev)
+        domain_defaults.fill_devices(self)
+
+    def find_disk(self, target: str) -> Disk | None:
+        """The disk whose target dev is ``target`` ('vda'), or None."""
+        for disk in self.devices.disks:
+            if disk.target == target:
+                return disk
+        return None
+
+    @property
+    def emulator(self) -> str | None:
+        """``<devices><emulator>``."""
+        return self.devices.emulator
+
+    @emulator.setter
+    def emulator(self, value: str | None) -> None:
+        self.devices.emulator = value
+
+
+_TOP_HANDLERS: dict[str, Callable[[DomainDef, etree._Element, ParseCtx], None]] = {
+    "name": DomainDef._name,
+    "uuid": DomainDef._uuid,
+    "genid": DomainDef._uuid,
+    "title": DomainDef._title,
+    "description": DomainDef._description,
+    "metadata": DomainDef._metadata,
+    "memory": DomainDef._memory,
+    "currentMemory": DomainDef._memory,
+    "maxMemory": DomainDef._memory,
+    "memtune": lambda d, c, p: setattr(d, "memtune", MemTune.parse(c)),
+    "memoryBacking": lambda d, c, p: setattr(d, "memory_backing", MemoryBacking.parse(c)),
+    "vcpu": DomainDef._vcpu,
+    "vcpus": lambda d, c, p: setattr(d, "vcpu_info", parse_vcpus(c)),
+    "iothreads": DomainDef._iothreads,
+    "iothreadids": DomainDef._iothreadids,
+    "cputune": lambda d, c, p: setattr(d, "cputune", CpuTune.parse(c)),
+    "numatune": lambda d, c, p: setattr(d, "numatune", NumaTune.parse(c)),
+    "bootloader": DomainDef._text,
+    "bootloader_args": DomainDef._text,
+    "os": lambda d, c, p: setattr(d, "os", OS.parse(c)),
+    "features": lambda d, c, p: setattr(d, "features", parse_features(c)),
+    "cpu": lambda d, c, p: setattr(d, "cpu", CPU.parse(c)),
+    "clock": lambda d, c, p: setattr(d, "clock", Clock.parse(c)),
+    "on_poweroff": DomainDef._lifecycle,
+    "on_reboot": DomainDef._lifecycle,
+    "on_crash": DomainDef._lifecycle,
+    "on_lockfailure": DomainDef._lifecycle,
+    "pm": lambda d, c, p: setattr(d, "pm", PM.parse(c)),
+    "devices": DomainDef._devices,
+}
+

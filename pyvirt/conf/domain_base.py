@@ -1,0 +1,764 @@
+"""Building blocks of the domain XML model: declarative attributes, kept
+XML, device addresses and the device info every device carries.
+
+The domain model (:mod:`pyvirt.conf.domain` and its sibling modules) is a
+tree of dataclasses.  Where an element is simple, a class lists its
+attributes as :class:`A` declarations and :func:`read_attrs` /
+:func:`attrs_of` map them both ways; unions (disk source by type, chardev
+source by type) are explicit code in the class's ``parse``/``format``.
+
+Elements that libvirt knows but this model does not (``<numatune>``,
+``<seclabel>``, a disk's ``<encryption>`` ...) are kept verbatim as
+:class:`~pyvirt.conf.xmlutil.E` trees and written back at their place in
+libvirt's element order (:func:`keep`, :func:`place`).  Elements libvirt
+itself does not know are dropped, as libvirt drops them.
+
+Errors follow libvirt: a value that does not parse raises
+``VIR_ERR_XML_ERROR``, from ``VIR_FROM_XML`` for attribute helpers (as
+libvirt's ``virXMLProp*`` do) and from ``VIR_FROM_DOMAIN`` otherwise.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf.xmlutil import E, xml_error
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_DOMAIN
+_FROM_XML = C.VIR_FROM_XML
+
+
+# --- parse / format context ----------------------------------------------
+
+@dataclass(slots=True)
+class ParseCtx:
+    """Options of one parse: ``live`` keeps runtime-only data (aliases
+    libvirt generated, tap names, tray state) as libvirt does for status
+    XML; without it, the data is dropped as for a definition."""
+
+    live: bool = False
+
+
+@dataclass(slots=True)
+class FormatCtx:
+    """Options of one format, from ``VIR_DOMAIN_XML_*`` flags."""
+
+    inactive: bool = False
+    secure: bool = False
+    migratable: bool = False
+
+    @classmethod
+    def from_flags(cls, flags: int) -> FormatCtx:
+        """Build the context for ``virDomainGetXMLDesc`` flags."""
+        return cls(inactive=bool(flags & C.VIR_DOMAIN_XML_INACTIVE),
+                   secure=bool(flags & C.VIR_DOMAIN_XML_SECURE),
+                   migratable=bool(flags & C.VIR_DOMAIN_XML_MIGRATABLE))
+
+
+# --- errors ----------------------------------------------------------------
+
+def bad_enum(attr: str, elem: str, value: str) -> libvirtError:
+    """libvirt's error for an attribute whose value is not one it knows."""
+    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': '{value}'.",
+                     _FROM_XML)
+
+
+def bad_uint(attr: str, elem: str, value: str) -> libvirtError:
+    """libvirt's error for an attribute that must be a non-negative integer."""
+    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': "
+                     f"'{value}'. Expected non-negative integer value", _FROM_XML)
+
+
+def bad_int(attr: str, elem: str, value: str) -> libvirtError:
+    """libvirt's error for an attribute that must be an integer."""
+    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': "
+                     f"'{value}'. Expected integer value", _FROM_XML)
+
+
+def unsupported(detail: str) -> libvirtError:
+    """A ``VIR_ERR_CONFIG_UNSUPPORTED`` error of the domain config."""
+    return report(C.VIR_ERR_CONFIG_UNSUPPORTED, detail, _FROM)
+
+
+def xml_err(detail: str) -> libvirtError:
+    """A ``VIR_ERR_XML_ERROR`` of the domain config."""
+    return report(C.VIR_ERR_XML_ERROR, detail, _FROM)
+
+
+def internal(detail: str) -> libvirtError:
+    """A ``VIR_ERR_INTERNAL_ERROR`` of the domain config."""
+    return report(C.VIR_ERR_INTERNAL_ERROR, detail, _FROM)
+
+
+# --- value converters ------------------------------------------------------
+
+class Conv:
+    """Two-way conversion of one attribute value: ``load(text, attr, elem)``
+    and ``dump(value) -> str``."""
+
+    __slots__ = ("dump", "load")
+
+    def __init__(self, load: Callable[[str, str, str], Any], dump: Callable[[Any], str]) -> None:
+        self.load = load
+        self.dump = dump
+
+
+def _load_uint(text: str, attr: str, elem: str) -> int:
+    value = text.strip()
+    value = value.removeprefix("+")
+    if not value.isdigit() or len(value) > 10 or int(value) > 0xFFFFFFFF:
+        raise bad_uint(attr, elem, text)
+    return int(value)
+
+
+def _load_int(text: str, attr: str, elem: str) -> int:
+    try:
+        number = int(text.strip(), 10)
+    except ValueError:
+        raise bad_int(attr, elem, text) from None
+    if not -0x80000000 <= number <= 0x7FFFFFFF:
+        raise bad_int(attr, elem, text)
+    return number
+
+
+def _load_hex(text: str, attr: str, elem: str) -> int:
+    """Numbers given as 0x.. or decimal (libvirt's base-0 parse)."""
+    if text[:2] == "0x":
+        try:
+            return int(text, 16)
+        except ValueError:
+            raise bad_uint(attr, elem, text) from None
+    value = text.strip()
+    try:
+        if value.lower().startswith("0x"):
+            number = int(value, 16)
+        elif len(value) > 1 and value.startswith("0"):
+            number = int(value, 8)
+        else:
+            number = int(value, 10)
+    except ValueError:
+        raise bad_uint(attr, elem, text) from None
+    if number < 0:
+        raise bad_uint(attr, elem, text)
+    return number
+
+
+def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
+    def load(text: str, attr: str, elem: str) -> bool:
+        if text == yes:
+            return True
+        if text == no:
+            return False
+        raise bad_enum(attr, elem, text)
+    return load
+
+
+STR = Conv(lambda text, attr, elem: text, str)
+UINT = Conv(_load_uint, str)
+INT = Conv(_load_int, str)
+YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no")
+ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off")
+
+
+def hexconv(fmt: str) -> Conv:
+    """A number read in any base and written with ``fmt`` (e.g. '0x%04x')."""
+    return Conv(_load_hex, lambda v: fmt % v)
+
+
+def enumconv(cls: type[enum.Enum]) -> Conv:
+    """A value of the string enum ``cls``."""
+    members = cls._value2member_map_
+
+    def load(text: str, attr: str, elem: str) -> Any:
+        member = members.get(text)
+        if member is None:
+            raise bad_enum(attr, elem, text)
+        return member
+    return Conv(load, lambda v: v.value)
+
+
+class A:
+    """One attribute declaration: dataclass field ``name`` <-> XML attribute
+    ``attr`` (same name unless given), converted by ``conv``."""
+
+    __slots__ = ("attr", "conv", "name")
+
+    def __init__(self, name: str, conv: Conv | type[enum.Enum] = STR, attr: str | None = None) -> None:
+        self.name = name
+        self.attr = attr or name
+        self.conv = conv if isinstance(conv, Conv) else enumconv(conv)
+
+
+def read_attrs(obj: Any, elem: etree._Element, specs: Sequence[A]) -> Any:
+    """Set ``obj``'s fields from ``elem``'s attributes per ``specs``; return ``obj``."""
+    get = elem.get
+    tag = elem.tag
+    for spec in specs:
+        text = get(spec.attr)
+        if text is not None:
+            setattr(obj, spec.name, spec.conv.load(text, spec.attr, tag))
+    return obj
+
+
+def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
+    """The XML attributes of ``obj`` per ``specs``, in declaration order."""
+    out = []
+    for spec in specs:
+        value = getattr(obj, spec.name)
+        if value is not None:
+            out.append((spec.attr, spec.conv.dump(value)))
+    return out
+
+
+def parse_enum(cls: type[enum.Enum], text: str | None, attr: str, elem: str) -> Any:
+    """Return the member of ``cls`` for ``text`` (None stays None)."""
+    if text is None:
+        return None
+    member = cls._value2member_map_.get(text)
+    if member is None:
+        raise bad_enum(attr, elem, text)
+    return member
+
+
+# --- verbatim XML ----------------------------------------------------------
+
+def _qname(elem: etree._Element, name: str) -> str:
+    if name[0] != "{":
+        return name
+    uri, local = name[1:].split("}", 1)
+    for prefix, ns in elem.nsmap.items():
+        if ns == uri and prefix:
+            return f"{prefix}:{local}"
+    return local
+
+
+def keep(elem: etree._Element) -> E:
+    """Copy ``elem`` into an :class:`E` tree written back as libvirt would
+    (single quotes, two-space indent), empty elements included."""
+    attrs = [(_qname(elem, k), v) for k, v in elem.attrib.items()]
+    kids = [keep(c) for c in elem if isinstance(c.tag, str)]
+    text = None
+    if not kids and elem.text is not None and (elem.text.strip() or not elem.text.isspace()):
+        text = elem.text
+    node = E(_qname(elem, elem.tag), attrs, text, kids, keep=True)
+    if text is not None:
+        node.text = Text(text)
+    return node
+
+
+class Text(str):
+    """Element text that escapes quotes too, as libvirt's writer does.
+
+    ``xmlutil.escape_text`` escapes only ``& < >``; libvirt also writes
+    ``'`` and ``"`` as entities in text.  The writer calls ``replace`` on
+    the text, and this class answers the first call with the full
+    escaping (later calls then find nothing to replace).
+    """
+
+    def replace(self, old: str, new: str, count: int = -1) -> str:  # type: ignore[override]
+        """Return the whole text escaped (the writer's first replace call)."""
+        return escape_text(str(self))
+
+
+def escape_text(value: str) -> str:
+    """Escape text the way libvirt's ``virBufferEscapeString`` does."""
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&apos;"))
+
+
+def text_el(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E | None:
+    """``<tag>value</tag>``, or None when ``value`` is None."""
+    if value is None:
+        return None
+    return text_node(tag, value, attrs)
+
+
+def text_node(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E:
+    """``<tag>value</tag>``, text escaped as libvirt does."""
+    node = E(tag, attrs, str(value))
+    if isinstance(value, str):
+        node.text = Text(value)
+    return node
+
+
+def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E]:
+    """Merge ``kept`` elements into ``children`` at libvirt's position per ``order``.
+
+    ``children`` are already in order; an element whose tag is missing
+    from ``order`` stays after the element before it.
+    """
+    if not kept:
+        return children
+    keyed: list[tuple[int, int, E]] = []
+    last = -1
+    for i, child in enumerate(children):
+        last = order.get(child.tag, last)
+        keyed.append((last, i, child))
+    n = len(children)
+    for j, child in enumerate(kept):
+        keyed.append((order.get(child.tag, 1 << 30), n + j, child))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [t[2] for t in keyed]
+
+
+def order_of(*tags: str) -> dict[str, int]:
+    """An order table for :func:`place`."""
+    return {tag: i for i, tag in enumerate(tags)}
+
+
+# --- small value helpers ---------------------------------------------------
+
+_UUID_HEX = re.compile(r"[0-9a-fA-F]")
+_UUID_CANON = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def parse_uuid(text: str | None) -> str | None:
+    """Canonical lowercase form of a UUID as libvirt reads it (hex digits
+    with '-' and spaces allowed between byte pairs), or None if malformed."""
+    if text is None:
+        return None
+    value = text.strip()
+    if _UUID_CANON.match(value):
+        return value
+    digits: list[str] = []
+    i = 0
+    while i < len(value) and len(digits) < 32:
+        ch = value[i]
+        if ch in "- ":
+            i += 1
+            continue
+        if not _UUID_HEX.match(ch) or i + 1 >= len(value) or not _UUID_HEX.match(value[i + 1]):
+            return None
+        digits.append(value[i:i + 2])
+        i += 2
+        if len(digits) == 16:
+            break
+    if len(digits) != 16 or value[i:].strip():
+        return None
+    h = "".join(digits).lower()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def parse_bitmap(text: str, what: str = "") -> frozenset[int]:
+    """Parse a cpuset-like list ('0-3,^2,6') into a set of numbers."""
+    result: set[int] = set()
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if part.startswith("^"):
+                result.discard(_bitmap_num(part[1:]))
+            elif "-" in part:
+                lo_s, hi_s = part.split("-", 1)
+                lo, hi = _bitmap_num(lo_s), _bitmap_num(hi_s)
+                if lo > hi:
+                    raise ValueError
+                result.update(range(lo, hi + 1))
+            else:
+                result.add(_bitmap_num(part))
+    except ValueError:
+        raise report(C.VIR_ERR_INVALID_ARG, f"Failed to parse bitmap '{text}'",
+                     C.VIR_FROM_NONE) from None
+    return frozenset(result)
+
+
+def _bitmap_num(text: str) -> int:
+    text = text.strip()
+    if not text.isdigit():
+        raise ValueError(text)
+    return int(text)
+
+
+def format_bitmap(bits: Iterable[int]) -> str:
+    """Format a set of numbers as libvirt does ('0-2,4')."""
+    nums = sorted(bits)
+    out = []
+    i = 0
+    while i < len(nums):
+        j = i
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        out.append(str(nums[i]) if i == j else f"{nums[i]}-{nums[j]}")
+        i = j + 1
+    return ",".join(out)
+
+
+_DISK_PREFIXES = ("fd", "hd", "vd", "sd", "xvd", "ubd")
+
+
+@functools.lru_cache(maxsize=4096)
+def disk_name_to_index(name: str) -> int:
+    """Index of a disk target name ('vda' -> 0, 'sdaa' -> 26), -1 if not one."""
+    for prefix in _DISK_PREFIXES:
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            break
+    else:
+        return -1
+    idx = 0
+    n = 0
+    for ch in rest:
+        if not ("a" <= ch <= "z"):
+            break
+        idx = (idx + (1 if n else 0)) * 26 + (ord(ch) - ord("a"))
+        n += 1
+    if n == 0:
+        return -1
+    tail = rest[n:]
+    if tail and not tail.isdigit():
+        return -1
+    return idx
+
+
+# --- addresses -------------------------------------------------------------
+
+class AddressType(enum.StrEnum):
+    """``<address type=...>``."""
+
+    PCI = "pci"
+    DRIVE = "drive"
+    VIRTIO_SERIAL = "virtio-serial"
+    CCID = "ccid"
+    USB = "usb"
+    SPAPR_VIO = "spapr-vio"
+    VIRTIO_S390 = "virtio-s390"
+    CCW = "ccw"
+    VIRTIO_MMIO = "virtio-mmio"
+    ISA = "isa"
+    DIMM = "dimm"
+    UNASSIGNED = "unassigned"
+
+
+@dataclass(kw_only=True)
+class Address:
+    """Base of the typed device addresses."""
+
+    TYPE: ClassVar[AddressType]
+    _ATTRS: ClassVar[Sequence[A]] = ()
+
+    @classmethod
+    def load(cls, elem: etree._Element) -> Address:
+        """Read the attributes of ``elem`` (an ``<address>``)."""
+        return read_attrs(cls(), elem, cls._ATTRS)
+
+    def dump(self, tag: str = "address") -> E:
+        """The ``<address>`` element."""
+        return E(tag, [("type", self.TYPE.value)] + attrs_of(self, self._ATTRS), keep=True)
+
+
+def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirtError:
+    for name, value, limit in (("domain", domain, 0xFFFF), ("bus", bus, 0xFF),
+                               ("slot", slot, 0x1F)):
+        if value > limit:
+            return report(C.VIR_ERR_XML_ERROR, f"Invalid PCI address {name}='0x{value:x}', "
+                          f"must be <= 0x{limit:X}", C.VIR_FROM_NONE)
+    return report(C.VIR_ERR_XML_ERROR, f"Invalid PCI address function=0x{function:x}, "
+                  "must be <= 7", C.VIR_FROM_NONE)
+
+
+@dataclass(kw_only=True)
+class PciAddress(Address):
+    """A PCI address; ``multifunction`` is True/False/None (on/off/default)."""
+
+    TYPE = AddressType.PCI
+    domain: int = 0
+    bus: int = 0
+    slot: int = 0
+    function: int = 0
+    multifunction: bool | None = None
+    zpci_uid: int | None = None
+    zpci_fid: int | None = None
+
+    @classmethod
+    def load(cls, elem: etree._Element) -> PciAddress:
+        get = elem.get
+        text = get("domain")
+        domain = 0 if text is None else _load_hex(text, "domain", "address")
+        text = get("bus")
+        bus = 0 if text is None else _load_hex(text, "bus", "address")
+        text = get("slot")
+        slot = 0 if text is None else _load_hex(text, "slot", "address")
+        text = get("function")
+        function = 0 if text is None else _load_hex(text, "function", "address")
+        if domain > 0xFFFF or bus > 0xFF or slot > 0x1F or function > 7:
+            raise _pci_range_error(domain, bus, slot, function)
+        addr = cls(domain=domain, bus=bus, slot=slot, function=function)
+        multi = get("multifunction")
+        if multi is not None:
+            addr.multifunction = ONOFF.load(multi, "multifunction", "address")
+        if len(elem):
+            zpci = elem.find("zpci")
+            if zpci is not None:
+                addr.zpci_uid = _load_hex(zpci.get("uid", "0"), "uid", "zpci")
+                addr.zpci_fid = _load_hex(zpci.get("fid", "0"), "fid", "zpci")
+        return addr
+
+    def dump(self, tag: str = "address", with_type: bool = True) -> E:
+        attrs = [("domain", f"0x{self.domain:04x}"), ("bus", f"0x{self.bus:02x}"),
+                 ("slot", f"0x{self.slot:02x}"), ("function", f"0x{self.function:x}")]
+        if with_type:
+            attrs.insert(0, ("type", "pci"))
+        if self.multifunction is not None:
+            attrs.append(("multifunction", "on" if self.multifunction else "off"))
+        node = E(tag, attrs, keep=True)
+        if self.zpci_uid is not None:
+            node.add(E("zpci", [("uid", f"0x{self.zpci_uid:04x}"),
+                                ("fid", f"0x{self.zpci_fid or 0:08x}")]))
+        return node
+
+    def __str__(self) -> str:
+        return f"{self.domain:04x}:{self.bus:02x}:{self.slot:02x}.{self.function:x}"
+
+
+@dataclass(kw_only=True)
+class DriveAddress(Address):
+    """A drive address on an IDE/SCSI/SATA/FDC controller."""
+
+    TYPE = AddressType.DRIVE
+    _ATTRS = (A("controller", UINT), A("bus", UINT), A("target", UINT), A("unit", UINT))
+    controller: int = 0
+    bus: int = 0
+    target: int = 0
+    unit: int = 0
+
+
+@dataclass(kw_only=True)
+class VirtioSerialAddress(Address):
+    """A port on a virtio-serial controller."""
+
+    TYPE = AddressType.VIRTIO_SERIAL
+    _ATTRS = (A("controller", UINT), A("bus", UINT), A("port", UINT))
+    controller: int = 0
+    bus: int = 0
+    port: int | None = None
+
+
+@dataclass(kw_only=True)
+class CcidAddress(Address):
+    """A slot on a CCID (smartcard) controller."""
+
+    TYPE = AddressType.CCID
+    _ATTRS = (A("controller", UINT), A("slot", UINT))
+    controller: int = 0
+    slot: int = 0
+
+
+@dataclass(kw_only=True)
+class UsbAddress(Address):
+    """A USB bus and port path ('1.2.3')."""
+
+    TYPE = AddressType.USB
+    _ATTRS = (A("bus", UINT), A("port"))
+    bus: int = 0
+    port: str | None = None
+
+
+@dataclass(kw_only=True)
+class SpaprVioAddress(Address):
+    """A PAPR VIO register."""
+
+    TYPE = AddressType.SPAPR_VIO
+    _ATTRS = (A("reg", hexconv("0x%08x")),)
+    reg: int | None = None
+
+
+@dataclass(kw_only=True)
+class CcwAddress(Address):
+    """An s390 channel I/O address."""
+
+    TYPE = AddressType.CCW
+    _ATTRS = (A("cssid", hexconv("0x%x")), A("ssid", hexconv("0x%x")),
+              A("devno", hexconv("0x%04x")))
+    cssid: int = 0
+    ssid: int = 0
+    devno: int = 0
+
+
+@dataclass(kw_only=True)
+class IsaAddress(Address):
+    """An ISA I/O base and IRQ."""
+
+    TYPE = AddressType.ISA
+    _ATTRS = (A("iobase", hexconv("0x%x")), A("irq", hexconv("0x%x")))
+    iobase: int | None = None
+    irq: int | None = None
+
+
+@dataclass(kw_only=True)
+class DimmAddress(Address):
+    """A memory DIMM slot and base address."""
+
+    TYPE = AddressType.DIMM
+    _ATTRS = (A("slot", UINT), A("base", hexconv("0x%x")))
+    slot: int = 0
+    base: int | None = None
+
+
+@dataclass(kw_only=True)
+class VirtioMmioAddress(Address):
+    """A virtio-mmio device (no attributes)."""
+
+    TYPE = AddressType.VIRTIO_MMIO
+
+
+@dataclass(kw_only=True)
+class VirtioS390Address(Address):
+    """The legacy s390 virtio transport (no attributes)."""
+
+    TYPE = AddressType.VIRTIO_S390
+
+
+@dataclass(kw_only=True)
+class UnassignedAddress(Address):
+    """A host device not assigned to the guest's bus."""
+
+    TYPE = AddressType.UNASSIGNED
+
+
+ADDRESS_CLASSES: dict[str, type[Address]] = {
+    cls.TYPE.value: cls for cls in (
+        PciAddress, DriveAddress, VirtioSerialAddress, CcidAddress, UsbAddress,
+        SpaprVioAddress, CcwAddress, IsaAddress, DimmAddress, VirtioMmioAddress,
+        VirtioS390Address, UnassignedAddress)
+}
+
+
+def parse_address(elem: etree._Element) -> Address | None:
+    """Parse an ``<address type=...>`` element; no type means no address."""
+    kind = elem.get("type")
+    if kind is None:
+        return None
+    cls = ADDRESS_CLASSES.get(kind)
+    if cls is None:
+        raise unsupported(f"unknown address type '{kind}'")
+    return cls.load(elem)
+
+
+# --- device info -----------------------------------------------------------
+
+@dataclass(kw_only=True)
+class Rom:
+    """``<rom bar= file= enabled=>`` of a PCI device."""
+
+    bar: bool | None = None
+    file: str | None = None
+    enabled: bool | None = None
+
+
+@dataclass(kw_only=True)
+class Device:
+    """Fields every device has (libvirt's device info), and the element
+    order shared by all devices for them."""
+
+    TAG: ClassVar[str] = ""
+    #: device supports <boot order>
+    BOOTABLE: ClassVar[bool] = False
+
+    alias: str | None = None
+    address: Address | None = None
+    boot_order: int | None = None
+    boot_loadparm: str | None = None
+    rom: Rom | None = None
+    acpi_index: int | None = None
+    #: USB companion controllers: <master startport=.../>
+    master_startport: int | None = None
+    #: children libvirt knows that this model keeps verbatim
+    kept: list[E] = field(default_factory=list)
+
+    def info_children(self, fctx: FormatCtx) -> list[E]:
+        """The device-info elements, in libvirt's order."""
+        out: list[E] = []
+        if self.boot_order is not None:
+            out.append(E("boot", [("order", self.boot_order), ("loadparm", self.boot_loadparm)]))
+        alias = self.alias
+        if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
+            out.append(E("alias", [("name", alias)]))
+        if self.master_startport is not None:
+            out.append(E("master", [("startport", self.master_startport)]))
+        if self.rom is not None:
+            rom = self.rom
+            out.append(E("rom", [("enabled", None if rom.enabled is None else
+                                  ("yes" if rom.enabled else "no")),
+                                 ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
+                                 ("file", rom.file)], keep=True))
+        if self.acpi_index is not None:
+            out.append(E("acpi", [("index", self.acpi_index)]))
+        if self.address is not None:
+            out.append(self.address.dump())
+        return out
+
+    def read_info(self, child: etree._Element, pctx: ParseCtx) -> bool:
+        """Consume a device-info child element; False if ``child`` is not one."""
+        tag = child.tag
+        if tag == "address":
+            self.address = parse_address(child)
+        elif tag == "alias":
+            name = child.get("name")
+            if name and (pctx.live or name.startswith("ua-")):
+                self.alias = name
+        elif tag == "boot" and self.BOOTABLE:
+            order = child.get("order")
+            if order is None:
+                raise xml_error("Missing required attribute 'order' in element 'boot'", _FROM_XML)
+            self.boot_order = _load_uint(order, "order", "boot")
+            if self.boot_order == 0:
+                raise xml_error("Invalid value for attribute 'order' in element 'boot': '0'. "
+                                "Expected non-negative integer value", _FROM_XML)
+            loadparm = child.get("loadparm")
+            self.boot_loadparm = loadparm.upper() if loadparm else None
+        elif tag == "rom":
+            rom = Rom()
+            bar = child.get("bar")
+            rom.bar = None if bar is None else ONOFF.load(bar, "bar", "rom")
+            enabled = child.get("enabled")
+            rom.enabled = None if enabled is None else YESNO.load(enabled, "enabled", "rom")
+            rom.file = child.get("file")
+            self.rom = rom
+        elif tag == "acpi":
+            index = child.get("index")
+            if index is not None:
+                self.acpi_index = _load_uint(index, "index", "acpi")
+        elif tag == "master":
+            port = child.get("startport")
+            if port is not None:
+                self.master_startport = _load_uint(port, "startport", "master")
+        else:
+            return False
+        return True
+
+    def finish(self, node: E, order: dict[str, int] | None, fctx: FormatCtx) -> E:
+        """Append device info to ``node`` and place the kept children."""
+        if self.address is not None or self.alias is not None or self.boot_order is not None \
+                or self.rom is not None or self.acpi_index is not None \
+                or self.master_startport is not None:
+            node.children.extend(self.info_children(fctx))
+        if self.kept:
+            node.children = place(node.children, self.kept, order or {})
+        node.keep = True
+        return node
+
+
+def load_children(dev: Device, elem: etree._Element, pctx: ParseCtx,
+                  handlers: Mapping[str, Callable[[Any, etree._Element], object]],
+                  known: Mapping[str, int] | None) -> None:
+    """Walk ``elem``'s children once: ``handlers[tag](dev, child)`` for modelled
+    elements, device info, else keep the child if ``known`` lists its tag."""
+    for child in elem:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        handler = handlers.get(tag)
+        if handler is not None:
+            handler(dev, child)
+        elif dev.read_info(child, pctx):
+            continue
+        elif known is not None and tag in known:
+            dev.kept.append(keep(child))

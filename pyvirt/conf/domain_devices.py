@@ -1,0 +1,670 @@
+"""Domain XML display, input and miscellaneous devices: ``<graphics>``,
+``<video>``, ``<input>``, ``<sound>``, ``<audio>``, ``<watchdog>``,
+``<memballoon>``, ``<tpm>``, ``<panic>``, ``<hub>``, and devices kept
+verbatim (``<shmem>``, ``<memory>``, ``<iommu>``, ``<vsock>`` ...)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf.domain_base import (
+    ONOFF,
+    UINT,
+    YESNO,
+    A,
+    Device,
+    FormatCtx,
+    ParseCtx,
+    attrs_of,
+    bad_enum,
+    internal,
+    keep,
+    load_children,
+    order_of,
+    parse_enum,
+    read_attrs,
+    unsupported,
+)
+from pyvirt.conf.xmlutil import E
+from pyvirt.errors import report
+
+# --- <graphics> ----------------------------------------------------------------------
+
+class GraphicsType(enum.StrEnum):
+    """``<graphics type=...>``."""
+
+    SDL = "sdl"
+    VNC = "vnc"
+    RDP = "rdp"
+    DESKTOP = "desktop"
+    SPICE = "spice"
+    EGL_HEADLESS = "egl-headless"
+    DBUS = "dbus"
+
+
+class ListenType(enum.StrEnum):
+    """``<listen type=...>``."""
+
+    NONE = "none"
+    ADDRESS = "address"
+    NETWORK = "network"
+    SOCKET = "socket"
+
+
+@dataclass(kw_only=True)
+class Listen:
+    """One ``<listen>`` of a VNC/SPICE/RDP display."""
+
+    type: ListenType = ListenType.ADDRESS
+    address: str | None = None
+    network: str | None = None
+    socket: str | None = None
+
+
+_LISTEN_TYPES = (GraphicsType.VNC, GraphicsType.SPICE, GraphicsType.RDP)
+
+_GRAPHICS_ORDER = order_of("listen", "channel", "image", "jpeg", "zlib", "playback",
+                           "streaming", "mouse", "clipboard", "filetransfer", "gl", "audio")
+
+
+@dataclass(kw_only=True)
+class Graphics(Device):
+    """A ``<graphics>`` display.  Ports are ints; ``autoport`` says the
+    port is picked at start.  ``passwd`` is written only for
+    ``VIR_DOMAIN_XML_SECURE``."""
+
+    TAG = "graphics"
+    type: GraphicsType = GraphicsType.VNC
+    port: int | None = None
+    tls_port: int | None = None
+    autoport: bool = False
+    websocket: int | None = None
+    keymap: str | None = None
+    share_policy: str | None = None
+    power_control: bool | None = None
+    default_mode: str | None = None
+    passwd: str | None = None
+    passwd_valid_to: str | None = None
+    connected: str | None = None
+    display: str | None = None
+    xauth: str | None = None
+    fullscreen: bool | None = None
+    replace_user: bool | None = None
+    multi_user: bool | None = None
+    dbus_address: str | None = None
+    p2p: bool | None = None
+    listens: list[Listen] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Graphics:
+        """Parse a ``<graphics>`` element."""
+        gfx = cls()
+        gfx.type = parse_enum(GraphicsType, elem.get("type"), "type", "graphics") \
+            if elem.get("type") is not None else GraphicsType.VNC
+        get = elem.get
+        kind = gfx.type
+        if kind in (GraphicsType.VNC, GraphicsType.SPICE, GraphicsType.RDP):
+            gfx._parse_ports(elem, pctx)
+        if kind == GraphicsType.VNC:
+            websocket = get("websocket")
+            gfx.websocket = None if websocket is None else _int(websocket, "websocket")
+            gfx.share_policy = get("sharePolicy")
+            power = get("powerControl")
+            gfx.power_control = None if power is None else YESNO.load(power, "powerControl",
+                                                                      "graphics")
+        if kind in (GraphicsType.VNC, GraphicsType.SPICE):
+            gfx.keymap = get("keymap")
+            gfx.passwd = get("passwd")
+            gfx.passwd_valid_to = get("passwdValidTo")
+            gfx.connected = get("connected")
+        if kind == GraphicsType.SPICE:
+            gfx.default_mode = get("defaultMode")
+        if kind in (GraphicsType.SDL, GraphicsType.DESKTOP):
+            gfx.display = get("display")
+            full = get("fullscreen")
+            gfx.fullscreen = None if full is None else YESNO.load(full, "fullscreen", "graphics")
+        if kind == GraphicsType.SDL:
+            gfx.xauth = get("xauth")
+        if kind == GraphicsType.RDP:
+            for attr, name in (("replaceUser", "replace_user"), ("multiUser", "multi_user")):
+                value = get(attr)
+                if value is not None:
+                    setattr(gfx, name, YESNO.load(value, attr, "graphics"))
+        if kind == GraphicsType.DBUS:
+            gfx.dbus_address = get("address")
+            p2p = get("p2p")
+            gfx.p2p = None if p2p is None else YESNO.load(p2p, "p2p", "graphics")
+        load_children(gfx, elem, pctx, {"listen": Graphics._listen}, _GRAPHICS_ORDER)
+        if kind in _LISTEN_TYPES:
+            gfx._default_listen(get("listen"), get("socket"))
+        return gfx
+
+    def _parse_ports(self, elem: etree._Element, pctx: ParseCtx) -> None:
+        port = elem.get("port")
+        self.port = None if port is None else _int(port, "port", self.type.value)
+        if self.type == GraphicsType.VNC and port is None:
+            self.autoport = True
+        tls = elem.get("tlsPort") if self.type == GraphicsType.SPICE else None
+        self.tls_port = None if tls is None else _int(tls, "tlsPort", self.type.value)
+        if self.port == -1 or self.tls_port == -1:
+            self.autoport = True
+        autoport = elem.get("autoport")
+        if autoport is not None:
+            self.autoport = YESNO.load(autoport, "autoport", "graphics")
+        if self.autoport and not pctx.live:
+            self.port = None
+            self.tls_port = None
+        if self.port is not None and self.port <= 0:
+            self.port = None
+        if self.tls_port is not None and self.tls_port <= 0:
+            self.tls_port = None
+
+    def _listen(self, child: etree._Element) -> None:
+        if self.type not in _LISTEN_TYPES:
+            return
+        kind = parse_enum(ListenType, child.get("type"), "type", "listen") \
+            if child.get("type") is not None else None
+        if kind is None:
+            raise internal("graphics listen type must be specified")
+        listen = Listen(type=kind)
+        if kind == ListenType.ADDRESS:
+            listen.address = child.get("address")
+        elif kind == ListenType.NETWORK:
+            listen.network = child.get("network")
+        elif kind == ListenType.SOCKET:
+            listen.socket = child.get("socket")
+        self.listens.append(listen)
+
+    def _default_listen(self, listen_attr: str | None, socket_attr: str | None) -> None:
+        if self.listens:
+            first = self.listens[0]
+            if listen_attr is not None and first.type == ListenType.ADDRESS:
+                if first.address is None:
+                    first.address = listen_attr
+                elif first.address != listen_attr:
+                    raise unsupported(f"graphics 'listen' attribute '{listen_attr}' must match "
+                                  f"'address' attribute of first listen element (found "
+                                  f"'{first.address}')")
+            return
+        if listen_attr is not None:
+            self.listens.append(Listen(type=ListenType.ADDRESS, address=listen_attr))
+        elif self.type == GraphicsType.VNC and socket_attr is not None:
+            self.listens.append(Listen(type=ListenType.SOCKET, socket=socket_attr))
+        elif self.type == GraphicsType.SPICE and not (self.port or self.tls_port
+                                                      or self.autoport):
+            self.listens.append(Listen(type=ListenType.NONE))
+        else:
+            self.listens.append(Listen(type=ListenType.ADDRESS))
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<graphics>`` element."""
+        attrs: list[tuple[str, Any]] = [("type", self.type.value)]
+        kind = self.type
+        first = self.listens[0] if self.listens else None
+        listen_attr = None
+        if first is not None and first.type in (ListenType.ADDRESS, ListenType.NETWORK) \
+                and first.address and not (fctx.inactive and first.type == ListenType.NETWORK):
+            listen_attr = first.address
+        with_ports = first is not None and first.type in (ListenType.ADDRESS,
+                                                          ListenType.NETWORK)
+        if kind == GraphicsType.VNC:
+            if first is not None and first.type == ListenType.SOCKET:
+                attrs.append(("socket", first.socket))
+            elif with_ports:
+                if self.port and (not self.autoport or not fctx.inactive):
+                    attrs.append(("port", self.port))
+                elif self.autoport:
+                    attrs.append(("port", -1))
+                attrs.append(("autoport", "yes" if self.autoport else "no"))
+                attrs.append(("websocket", self.websocket or None))
+                attrs.append(("listen", listen_attr))
+            attrs += [("keymap", self.keymap), ("sharePolicy", self.share_policy),
+                      ("powerControl", None if self.power_control is None else
+                       ("yes" if self.power_control else "no"))]
+            attrs += self._auth_attrs(fctx)
+        elif kind == GraphicsType.SPICE:
+            if with_ports:
+                attrs += [("port", self.port), ("tlsPort", self.tls_port),
+                          ("autoport", "yes" if self.autoport else "no"),
+                          ("listen", listen_attr)]
+            attrs += [("keymap", self.keymap), ("defaultMode", self.default_mode)]
+            attrs += self._auth_attrs(fctx)
+        elif kind == GraphicsType.RDP:
+            if self.port:
+                attrs.append(("port", self.port))
+            elif self.autoport:
+                attrs.append(("port", 0))
+            attrs += [("autoport", "yes" if self.autoport else None),
+                      ("replaceUser", "yes" if self.replace_user else None),
+                      ("multiUser", "yes" if self.multi_user else None),
+                      ("listen", listen_attr)]
+        elif kind in (GraphicsType.SDL, GraphicsType.DESKTOP):
+            attrs += [("display", self.display), ("xauth", self.xauth),
+                      ("fullscreen", "yes" if self.fullscreen else None)]
+        elif kind == GraphicsType.DBUS:
+            attrs += [("address", self.dbus_address),
+                      ("p2p", None if self.p2p is None else ("yes" if self.p2p else "no"))]
+        node = E("graphics", attrs)
+        for listen in self.listens:
+            node.add(E("listen", [
+                ("type", listen.type.value),
+                ("address", listen.address if listen.type == ListenType.ADDRESS or
+                 (listen.type == ListenType.NETWORK and not fctx.inactive) else None),
+                ("network", listen.network), ("socket", listen.socket)]))
+        return self.finish(node, _GRAPHICS_ORDER, fctx)
+
+    def _auth_attrs(self, fctx: FormatCtx) -> list[tuple[str, Any]]:
+        if self.passwd is None:
+            return []
+        return [("passwd", self.passwd if fctx.secure else None),
+                ("passwdValidTo", self.passwd_valid_to), ("connected", self.connected)]
+
+
+def _int(text: str, attr: str, what: str = "graphics") -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise internal(f"cannot parse {what} {attr} {text}") from None
+
+
+# --- <video> ------------------------------------------------------------------------
+
+class VideoModel(enum.StrEnum):
+    """``<video><model type=...>``."""
+
+    VGA = "vga"
+    CIRRUS = "cirrus"
+    VMVGA = "vmvga"
+    XEN = "xen"
+    VBOX = "vbox"
+    QXL = "qxl"
+    PARALLELS = "parallels"
+    VIRTIO = "virtio"
+    GOP = "gop"
+    NONE = "none"
+    BOCHS = "bochs"
+    RAMFB = "ramfb"
+
+
+_VIDEO_ATTRS = (A("ram", UINT), A("vram", UINT), A("vram64", UINT), A("vgamem", UINT),
+                A("heads", UINT), A("primary", YESNO))
+_VIDEO_ORDER = order_of("driver", "model", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Video(Device):
+    """A ``<video>`` adapter; sizes in KiB; ``model`` None means the
+    hypervisor's default, chosen when defaults are filled."""
+
+    TAG = "video"
+    model: VideoModel | None = None
+    ram: int | None = None
+    vram: int | None = None
+    vram64: int | None = None
+    vgamem: int | None = None
+    heads: int | None = None
+    primary: bool | None = None
+    model_kept: list[E] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Video:
+        """Parse a ``<video>`` element."""
+        video = cls()
+        load_children(video, elem, pctx, {"model": Video._model}, _VIDEO_ORDER)
+        return video
+
+    def _model(self, child: etree._Element) -> None:
+        kind = child.get("type")
+        if kind is not None:
+            model = VideoModel._value2member_map_.get(kind)
+            if model is None:
+                raise unsupported(f"unknown video model '{kind}'")
+            self.model = model  # type: ignore[assignment]
+        read_attrs(self, child, _VIDEO_ATTRS)
+        self.model_kept = [keep(c) for c in child if isinstance(c.tag, str)]
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<video>`` element."""
+        node = E("video")
+        attrs: list[tuple[str, Any]] = [("type", self.model.value if self.model else None)]
+        node.add(E("model", attrs + attrs_of(self, _VIDEO_ATTRS), children=self.model_kept,
+                   keep=True))
+        return self.finish(node, _VIDEO_ORDER, fctx)
+
+
+# --- <input> ------------------------------------------------------------------------
+
+class InputType(enum.StrEnum):
+    """``<input type=...>``."""
+
+    MOUSE = "mouse"
+    TABLET = "tablet"
+    KEYBOARD = "keyboard"
+    PASSTHROUGH = "passthrough"
+    EVDEV = "evdev"
+
+
+class InputBus(enum.StrEnum):
+    """``<input bus=...>``."""
+
+    PS2 = "ps2"
+    USB = "usb"
+    XEN = "xen"
+    PARALLELS = "parallels"
+    VIRTIO = "virtio"
+    NONE = "none"
+
+
+_INPUT_ORDER = order_of("source", "driver", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Input(Device):
+    """An ``<input>`` device."""
+
+    TAG = "input"
+    type: InputType = InputType.MOUSE
+    bus: InputBus | None = None
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Input:
+        """Parse an ``<input>`` element."""
+        dev = cls()
+        kind = elem.get("type", "")
+        member = InputType._value2member_map_.get(kind)
+        if member is None:
+            raise unsupported(f"unknown input device type '{kind}'")
+        dev.type = member  # type: ignore[assignment]
+        bus = elem.get("bus")
+        if bus is not None:
+            member = InputBus._value2member_map_.get(bus)
+            if member is None:
+                raise unsupported(f"unknown input bus type '{bus}'")
+            dev.bus = member  # type: ignore[assignment]
+        dev.model = elem.get("model")
+        load_children(dev, elem, pctx, {}, _INPUT_ORDER)
+        return dev
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<input>`` element."""
+        node = E("input", [("type", self.type.value),
+                           ("bus", self.bus.value if self.bus else None), ("model", self.model)])
+        return self.finish(node, _INPUT_ORDER, fctx)
+
+
+# --- <sound>, <audio> ----------------------------------------------------------------
+
+SOUND_MODELS = ("sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb")
+_SOUND_ORDER = order_of("codec", "audio", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Sound(Device):
+    """A ``<sound>`` card; ``codecs`` lists the codec types."""
+
+    TAG = "sound"
+    model: str = "ich6"
+    codecs: list[str] = field(default_factory=list)
+    audio_id: int | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Sound:
+        """Parse a ``<sound>`` element."""
+        dev = cls()
+        model = elem.get("model", "")
+        if model not in SOUND_MODELS:
+            raise bad_enum("model", "sound", model)
+        dev.model = model
+        load_children(dev, elem, pctx, _SOUND_HANDLERS, _SOUND_ORDER)
+        return dev
+
+    def _codec(self, child: etree._Element) -> None:
+        kind = child.get("type", "")
+        if kind not in ("duplex", "micro", "output"):
+            raise unsupported(f"unknown codec type '{kind}'")
+        self.codecs.append(kind)
+
+    def _audio(self, child: etree._Element) -> None:
+        self.audio_id = UINT.load(child.get("id", ""), "id", "audio")
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<sound>`` element."""
+        node = E("sound", [("model", self.model)],
+                 children=[E("codec", [("type", c)]) for c in self.codecs])
+        if self.audio_id is not None:
+            node.add(E("audio", [("id", self.audio_id)]))
+        return self.finish(node, _SOUND_ORDER, fctx)
+
+
+_SOUND_HANDLERS = {"codec": Sound._codec, "audio": Sound._audio}
+
+
+@dataclass(kw_only=True)
+class Audio(Device):
+    """An ``<audio>`` backend: ``id``, ``type``, other attributes and the
+    ``<input>``/``<output>`` settings kept as given."""
+
+    TAG = "audio"
+    id: int = 0
+    type: str = "none"
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Audio:
+        """Parse an ``<audio>`` element."""
+        audio = cls()
+        audio.id = UINT.load(elem.get("id", "0"), "id", "audio")
+        audio.type = elem.get("type", "none")
+        audio.attrs = {k: v for k, v in elem.attrib.items() if k not in ("id", "type")}
+        audio.kept = [keep(c) for c in elem if isinstance(c.tag, str)]
+        return audio
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<audio>`` element."""
+        return E("audio", [("id", self.id), ("type", self.type), *self.attrs.items()],
+                 children=self.kept, keep=True)
+
+
+# --- <watchdog>, <memballoon>, <tpm>, <panic>, <hub> ------------------------------------
+
+WATCHDOG_MODELS = ("i6300esb", "ib700", "diag288")
+WATCHDOG_ACTIONS = ("reset", "shutdown", "poweroff", "pause", "dump", "none", "inject-nmi")
+_PLAIN_ORDER = order_of("driver", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Watchdog(Device):
+    """A ``<watchdog>`` and what it does when it fires."""
+
+    TAG = "watchdog"
+    model: str = "i6300esb"
+    action: str = "reset"
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Watchdog:
+        """Parse a ``<watchdog>`` element."""
+        dev = cls()
+        dev.model = elem.get("model", "")
+        if dev.model not in WATCHDOG_MODELS:
+            raise unsupported(f"unknown watchdog model '{dev.model}'")
+        action = elem.get("action")
+        if action is not None:
+            if action not in WATCHDOG_ACTIONS:
+                raise unsupported(f"unknown watchdog action '{action}'")
+            dev.action = action
+        load_children(dev, elem, pctx, {}, _PLAIN_ORDER)
+        return dev
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<watchdog>`` element."""
+        node = E("watchdog", [("model", self.model), ("action", self.action)])
+        return self.finish(node, _PLAIN_ORDER, fctx)
+
+
+MEMBALLOON_MODELS = ("virtio", "virtio-transitional", "virtio-non-transitional", "xen", "none")
+_BALLOON_ORDER = order_of("stats", "driver", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Memballoon(Device):
+    """The ``<memballoon>``; ``stats_period`` in seconds."""
+
+    TAG = "memballoon"
+    model: str = "virtio"
+    autodeflate: bool | None = None
+    free_page_reporting: bool | None = None
+    stats_period: int | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Memballoon:
+        """Parse a ``<memballoon>`` element."""
+        dev = cls()
+        model = elem.get("model")
+        if model is None:
+            raise report_missing("model", "memballoon")
+        if model not in MEMBALLOON_MODELS:
+            raise bad_enum("model", "memballoon", model)
+        dev.model = model
+        for attr, name in (("autodeflate", "autodeflate"),
+                           ("freePageReporting", "free_page_reporting")):
+            value = elem.get(attr)
+            if value is not None:
+                setattr(dev, name, ONOFF.load(value, attr, "memballoon"))
+        load_children(dev, elem, pctx, {"stats": Memballoon._stats}, _BALLOON_ORDER)
+        return dev
+
+    def _stats(self, child: etree._Element) -> None:
+        period = child.get("period")
+        if period is not None:
+            self.stats_period = _int(period, "period", "memballoon stats")
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<memballoon>`` element."""
+        node = E("memballoon", [
+            ("model", self.model),
+            ("autodeflate", None if self.autodeflate is None else
+             ("on" if self.autodeflate else "off")),
+            ("freePageReporting", None if self.free_page_reporting is None else
+             ("on" if self.free_page_reporting else "off"))])
+        if self.stats_period:
+            node.add(E("stats", [("period", self.stats_period)]))
+        return self.finish(node, _BALLOON_ORDER, fctx)
+
+
+def report_missing(attr: str, elem: str) -> Exception:
+    """libvirt's error for a required attribute that is missing."""
+    return report(C.VIR_ERR_XML_ERROR, f"Missing required attribute '{attr}' in element "
+                  f"'{elem}'", C.VIR_FROM_XML)
+
+
+TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")
+_TPM_ORDER = order_of("backend", "boot", "alias", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Tpm(Device):
+    """A ``<tpm>``; ``backend_type`` is passthrough, emulator or external,
+    and the ``<backend>`` element is kept as given in ``kept``."""
+
+    TAG = "tpm"
+    model: str | None = None
+    backend_type: str = "passthrough"
+    backend_version: str | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Tpm:
+        """Parse a ``<tpm>`` element."""
+        dev = cls()
+        model = elem.get("model")
+        if model is not None and model not in TPM_MODELS:
+            raise bad_enum("model", "tpm", model)
+        dev.model = model
+        load_children(dev, elem, pctx, {"backend": Tpm._backend}, _TPM_ORDER)
+        return dev
+
+    def _backend(self, child: etree._Element) -> None:
+        kind = child.get("type", "")
+        if kind not in ("passthrough", "emulator", "external"):
+            raise unsupported(f"Unknown TPM backend type '{kind}'")
+        self.backend_type = kind
+        self.backend_version = child.get("version")
+        self.kept.append(keep(child))
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<tpm>`` element."""
+        node = E("tpm", [("model", self.model)])
+        return self.finish(node, _TPM_ORDER, fctx)
+
+
+@dataclass(kw_only=True)
+class Panic(Device):
+    """A ``<panic>`` notifier."""
+
+    TAG = "panic"
+    model: str | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Panic:
+        """Parse a ``<panic>`` element."""
+        dev = cls()
+        model = elem.get("model")
+        if model is not None and model not in ("isa", "pseries", "hyperv", "s390"):
+            raise unsupported(f"unknown panic model '{model}'")
+        dev.model = model
+        load_children(dev, elem, pctx, {}, _PLAIN_ORDER)
+        return dev
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<panic>`` element."""
+        return self.finish(E("panic", [("model", self.model)]), _PLAIN_ORDER, fctx)
+
+
+@dataclass(kw_only=True)
+class Hub(Device):
+    """A USB ``<hub>``."""
+
+    TAG = "hub"
+    type: str = "usb"
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Hub:
+        """Parse a ``<hub>`` element."""
+        dev = cls()
+        kind = elem.get("type", "")
+        if kind != "usb":
+            raise unsupported(f"unknown hub type '{kind}'")
+        load_children(dev, elem, pctx, {}, _PLAIN_ORDER)
+        return dev
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<hub>`` element."""
+        return self.finish(E("hub", [("type", self.type)]), _PLAIN_ORDER, fctx)
+
+
+@dataclass(kw_only=True)
+class KeptDevice(Device):
+    """A device this model does not break down (``<shmem>``, ``<memory>``,
+    ``<iommu>``, ``<vsock>``, ``<nvram>``, ``<redirfilter>`` ...): kept
+    verbatim and written back at its place."""
+
+    element: E | None = None
+    tag: str = ""
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> KeptDevice:
+        """Keep ``elem``."""
+        dev = cls(element=keep(elem))
+        dev.tag = str(elem.tag)
+        return dev
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The element as it was given."""
+        assert self.element is not None
+        return self.element
+

@@ -1,0 +1,436 @@
+"""Domain XML network and host devices: ``<interface>`` and ``<hostdev>``."""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf.domain_base import (
+    ONOFF,
+    UINT,
+    YESNO,
+    A,
+    Device,
+    FormatCtx,
+    ParseCtx,
+    PciAddress,
+    keep,
+    load_children,
+    order_of,
+    parse_enum,
+    xml_err,
+)
+from pyvirt.conf.domain_disk import VIRTIO_OPTS
+from pyvirt.conf.xmlutil import E
+from pyvirt.errors import report
+
+
+class NetType(enum.StrEnum):
+    """``<interface type=...>``."""
+
+    USER = "user"
+    ETHERNET = "ethernet"
+    VHOSTUSER = "vhostuser"
+    SERVER = "server"
+    CLIENT = "client"
+    MCAST = "mcast"
+    NETWORK = "network"
+    BRIDGE = "bridge"
+    INTERNAL = "internal"
+    DIRECT = "direct"
+    HOSTDEV = "hostdev"
+    UDP = "udp"
+    VDPA = "vdpa"
+    NULL = "null"
+    VDS = "vds"
+
+
+#: tap names libvirt generates itself, dropped from definitions
+GENERATED_IFNAME_PREFIXES = ("vnet", "macvtap", "macvlan")
+
+#: source attributes per interface type, in libvirt's order
+_SOURCE_KEYS: dict[NetType, tuple[str, ...]] = {
+    NetType.NETWORK: ("network", "portid", "portgroup", "bridge"),
+    NetType.BRIDGE: ("bridge",),
+    NetType.DIRECT: ("dev", "mode"),
+    NetType.MCAST: ("address", "port"),
+    NetType.SERVER: ("address", "port"),
+    NetType.CLIENT: ("address", "port"),
+    NetType.UDP: ("address", "port"),
+    NetType.VHOSTUSER: ("type", "path", "mode"),
+    NetType.INTERNAL: ("name",),
+    NetType.VDPA: ("dev",),
+    NetType.USER: ("dev",),
+    NetType.ETHERNET: (),
+    NetType.HOSTDEV: (),
+    NetType.NULL: (),
+    NetType.VDS: ("switchid", "portid", "portgroupid", "connectionid"),
+}
+
+_NET_ORDER = order_of("mac", "source", "ip", "route", "vlan", "virtualport", "bandwidth",
+                      "port", "script", "downscript", "backenddomain", "target", "guest",
+                      "model", "driver", "backend", "filterref", "tune", "teaming", "link",
+                      "mtu", "coalesce", "boot", "alias", "rom", "acpi", "address")
+
+_NET_DRIVER = (A("name"), A("txmode"), A("ioeventfd", ONOFF), A("event_idx", ONOFF),
+               A("queues", UINT), A("rx_queue_size", UINT), A("tx_queue_size", UINT),
+               A("rss", ONOFF), A("rss_hash_report", ONOFF)) + VIRTIO_OPTS
+
+
+_MAC_CANON = re.compile(r"[0-9a-f][02468ace](:[0-9a-f]{2}){5}\Z")
+
+
+def parse_mac(text: str) -> str:
+    """Normalise a MAC address ('52:54:00:AA:bb:1' -> '52:54:00:aa:bb:01')."""
+    if _MAC_CANON.match(text):
+        return text
+    parts = text.replace("-", ":").split(":")
+    try:
+        if len(parts) != 6 or any(not p or len(p) > 2 for p in parts):
+            raise ValueError
+        octets = [int(p, 16) for p in parts]
+    except ValueError:
+        raise xml_err(f"unable to parse mac address '{text}'") from None
+    if octets[0] & 1:
+        raise xml_err(f"expected unicast mac address, found multicast '{text}'")
+    return ":".join(f"{o:02x}" for o in octets)
+
+
+def generate_mac(prefix: tuple[int, int, int] = (0x52, 0x54, 0x00)) -> str:
+    """A random MAC address with libvirt's default prefix."""
+    return ":".join(f"{o:02x}" for o in (*prefix, *(random.randrange(256) for _ in range(3))))
+
+
+@dataclass(kw_only=True)
+class GuestIP:
+    """An ``<ip>`` given to the guest side of an interface."""
+
+    address: str
+    prefix: int | None = None
+    peer: str | None = None
+    family: str | None = None
+
+
+@dataclass(kw_only=True)
+class Interface(Device):
+    """An ``<interface>``: ``source`` holds the attributes of ``<source>``
+    that apply to ``type`` (network/portgroup, bridge, dev/mode ...)."""
+
+    TAG = "interface"
+    BOOTABLE = True
+    type: NetType = NetType.USER
+    managed: bool | None = None
+    trust_guest_rx_filters: bool | None = None
+    mac: str | None = None
+    mac_type: str | None = None
+    mac_check: str | None = None
+    source: dict[str, str] = field(default_factory=dict)
+    source_address: PciAddress | None = None
+    source_local: dict[str, str] = field(default_factory=dict)
+    source_kept: list[E] = field(default_factory=list)
+    ips: list[GuestIP] = field(default_factory=list)
+    script: str | None = None
+    downscript: str | None = None
+    target_dev: str | None = None
+    target_managed: bool | None = None
+    model: str | None = None
+    driver: dict[str, Any] | None = None
+    driver_kept: list[E] = field(default_factory=list)
+    link_state: str | None = None
+    mtu: int | None = None
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Interface:
+        """Parse an ``<interface>`` element."""
+        net = cls()
+        net.type = parse_enum(NetType, elem.get("type", "user"), "type", "interface")
+        managed = elem.get("managed")
+        net.managed = None if managed is None else YESNO.load(managed, "managed", "interface")
+        trust = elem.get("trustGuestRxFilters")
+        net.trust_guest_rx_filters = None if trust is None else \
+            YESNO.load(trust, "trustGuestRxFilters", "interface")
+        has_source = elem.find("source") is not None
+        if net.type in (NetType.NETWORK, NetType.BRIDGE, NetType.DIRECT, NetType.MCAST,
+                        NetType.SERVER, NetType.CLIENT, NetType.UDP, NetType.VHOSTUSER,
+                        NetType.INTERNAL, NetType.HOSTDEV, NetType.VDPA) and not has_source:
+            raise xml_err(f"interface type='{net.type.value}' requires a 'source' element")
+        load_children(net, elem, pctx, _NET_HANDLERS, _NET_ORDER)
+        if not pctx.live and net.type == NetType.NETWORK:
+            # the port and bridge a network gave are runtime data
+            net.source.pop("portid", None)
+            net.source.pop("bridge", None)
+        if net.type == NetType.DIRECT and "mode" not in net.source:
+            net.source["mode"] = "vepa"
+        if not pctx.live and net.target_dev and net.target_managed is not False and \
+                net.target_dev.startswith(GENERATED_IFNAME_PREFIXES):
+            net.target_dev = None
+        return net
+
+    def _mac(self, child: etree._Element) -> None:
+        address = child.get("address")
+        if address is not None:
+            self.mac = parse_mac(address)
+        self.mac_type = child.get("type")
+        self.mac_check = child.get("check")
+
+    def _source(self, child: etree._Element) -> None:
+        keys = _SOURCE_KEYS.get(self.type, ())
+        self.source = {k: child.get(k) for k in keys if child.get(k) is not None}
+        for sub in child:
+            if sub.tag == "address" and self.type == NetType.HOSTDEV:
+                self.source_address = PciAddress.load(sub)
+            elif sub.tag == "local":
+                self.source_local = {k: v for k, v in sub.attrib.items()
+                                     if k in ("address", "port")}
+            elif isinstance(sub.tag, str):
+                self.source_kept.append(keep(sub))
+
+    def _ip(self, child: etree._Element) -> None:
+        address = child.get("address", "")
+        prefix = child.get("prefix")
+        family = child.get("family")
+        if family is None:
+            try:
+                family = "ipv6" if ipaddress.ip_address(address).version == 6 else "ipv4"
+            except ValueError:
+                raise xml_err(f"Invalid IP address '{address}'") from None
+        self.ips.append(GuestIP(address=address, family=family, peer=child.get("peer"),
+                                prefix=None if prefix is None else
+                                UINT.load(prefix, "prefix", "ip")))
+
+    def _script(self, child: etree._Element) -> None:
+        setattr(self, str(child.tag), child.get("path"))
+
+    def _target(self, child: etree._Element) -> None:
+        self.target_dev = child.get("dev")
+        managed = child.get("managed")
+        self.target_managed = None if managed is None else YESNO.load(managed, "managed",
+                                                                      "target")
+
+    def _model(self, child: etree._Element) -> None:
+        self.model = child.get("type")
+
+    def _driver(self, child: etree._Element) -> None:
+        self.driver = {}
+        for spec in _NET_DRIVER:
+            value = child.get(spec.attr)
+            if value is not None:
+                self.driver[spec.name] = spec.conv.load(value, spec.attr, "driver")
+        self.driver_kept = [keep(c) for c in child if c.tag in ("host", "guest")]
+
+    def _link(self, child: etree._Element) -> None:
+        state = child.get("state")
+        if state not in ("up", "down"):
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown interface link state "
+                         f"'{state}'", C.VIR_FROM_DOMAIN)
+        self.link_state = state
+
+    def _mtu(self, child: etree._Element) -> None:
+        self.mtu = UINT.load(child.get("size", ""), "size", "mtu")
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<interface>`` element."""
+        node = E("interface", [
+            ("type", self.type.value),
+            ("managed", None if self.managed is None else ("yes" if self.managed else "no")),
+            ("trustGuestRxFilters", None if self.trust_guest_rx_filters is None else
+             ("yes" if self.trust_guest_rx_filters else "no"))])
+        add = node.children.append
+        if self.mac is not None:
+            add(E("mac", [("address", self.mac), ("type", self.mac_type),
+                          ("check", self.mac_check)]))
+        keys = _SOURCE_KEYS.get(self.type, ())
+        if fctx.inactive and self.type == NetType.NETWORK:
+            keys = ("network", "portgroup")
+        source = self.source
+        if source or self.source_address is not None or self.source_local or \
+                self.source_kept or self.type == NetType.HOSTDEV:
+            src = E("source", [(k, source[k]) for k in keys if k in source], keep=True)
+            if self.source_address is not None:
+                src.add(self.source_address.dump())
+            if self.source_local:
+                src.add(E("local", list(self.source_local.items())))
+            src.children.extend(self.source_kept)
+            add(src)
+        for ip in self.ips:
+            add(E("ip", [("address", ip.address), ("family", ip.family),
+                         ("prefix", ip.prefix), ("peer", ip.peer)]))
+        if self.script is not None:
+            add(E("script", [("path", self.script)]))
+        if self.downscript is not None:
+            add(E("downscript", [("path", self.downscript)]))
+        if self.target_dev is not None and not (
+                fctx.inactive and self.target_managed is not False
+                and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
+            add(E("target", [("dev", self.target_dev), (
+                "managed", None if self.target_managed is None else
+                ("yes" if self.target_managed else "no"))]))
+        if self.model is not None:
+            add(E("model", [("type", self.model)]))
+        if self.driver is not None:
+            add(E("driver", [(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
+                             if s.name in self.driver], children=self.driver_kept, keep=True))
+        if self.link_state is not None:
+            add(E("link", [("state", self.link_state)]))
+        if self.mtu is not None:
+            add(E("mtu", [("size", self.mtu)]))
+        return self.finish(node, _NET_ORDER, fctx)
+
+
+_NET_HANDLERS = {
+    "mac": Interface._mac, "source": Interface._source, "ip": Interface._ip,
+    "script": Interface._script, "downscript": Interface._script, "target": Interface._target,
+    "model": Interface._model, "driver": Interface._driver, "link": Interface._link,
+    "mtu": Interface._mtu,
+}
+
+
+# --- <hostdev> ---------------------------------------------------------------------------
+
+class HostdevMode(enum.StrEnum):
+    """``<hostdev mode=...>``."""
+
+    SUBSYSTEM = "subsystem"
+    CAPABILITIES = "capabilities"
+
+
+SUBSYS_TYPES = ("usb", "pci", "scsi", "scsi_host", "mdev")
+CAPS_TYPES = ("storage", "misc", "net")
+
+_HOSTDEV_ORDER = order_of("driver", "source", "origstates", "readonly", "shareable", "boot",
+                          "alias", "rom", "acpi", "address")
+
+
+@dataclass(kw_only=True)
+class Hostdev(Device):
+    """A ``<hostdev>`` passed through from the host.
+
+    PCI: ``source_address``; USB: ``vendor``/``product`` ids or
+    ``usb_bus``/``usb_device``; mdev: ``mdev_uuid``.  Other sources
+    (SCSI, capabilities) are kept verbatim in ``source_kept``.
+    """
+
+    TAG = "hostdev"
+    BOOTABLE = True
+    mode: HostdevMode = HostdevMode.SUBSYSTEM
+    type: str = "pci"
+    managed: bool = False
+    sgio: str | None = None
+    rawio: bool | None = None
+    model: str | None = None
+    display: bool | None = None
+    ramfb: bool | None = None
+    driver_name: str | None = None
+    startup_policy: str | None = None
+    source_address: PciAddress | None = None
+    vendor: int | None = None
+    product: int | None = None
+    usb_bus: int | None = None
+    usb_device: int | None = None
+    mdev_uuid: str | None = None
+    source_kept: list[E] = field(default_factory=list)
+    source_attrs: dict[str, str] = field(default_factory=dict)
+    readonly: bool = False
+    shareable: bool = False
+
+    @classmethod
+    def parse(cls, elem: etree._Element, pctx: ParseCtx) -> Hostdev:
+        """Parse a ``<hostdev>`` element."""
+        dev = cls()
+        dev.mode = parse_enum(HostdevMode, elem.get("mode", "subsystem"), "mode", "hostdev")
+        kind = elem.get("type", "")
+        allowed = SUBSYS_TYPES if dev.mode == HostdevMode.SUBSYSTEM else CAPS_TYPES
+        if kind not in allowed:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown host device source address "
+                         f"type '{kind}'", C.VIR_FROM_DOMAIN)
+        dev.type = kind
+        managed = elem.get("managed")
+        dev.managed = managed == "yes"
+        dev.sgio = elem.get("sgio")
+        rawio = elem.get("rawio")
+        dev.rawio = None if rawio is None else YESNO.load(rawio, "rawio", "hostdev")
+        dev.model = elem.get("model")
+        display = elem.get("display")
+        dev.display = None if display is None else ONOFF.load(display, "display", "hostdev")
+        ramfb = elem.get("ramfb")
+        dev.ramfb = None if ramfb is None else ONOFF.load(ramfb, "ramfb", "hostdev")
+        load_children(dev, elem, pctx, _HOSTDEV_HANDLERS, _HOSTDEV_ORDER)
+        return dev
+
+    def _driver(self, child: etree._Element) -> None:
+        self.driver_name = child.get("name")
+
+    def _source(self, child: etree._Element) -> None:
+        self.startup_policy = child.get("startupPolicy")
+        self.source_attrs = {k: v for k, v in child.attrib.items() if k != "startupPolicy"}
+        for sub in child:
+            tag = sub.tag
+            if self.type == "pci" and tag == "address":
+                self.source_address = PciAddress.load(sub)
+            elif self.type == "usb" and tag in ("vendor", "product"):
+                setattr(self, str(tag), _usb_id(sub.get("id", ""), str(tag)))
+            elif self.type == "usb" and tag == "address":
+                self.usb_bus = UINT.load(sub.get("bus", "0"), "bus", "address")
+                self.usb_device = UINT.load(sub.get("device", "0"), "device", "address")
+            elif self.type == "mdev" and tag == "address":
+                self.mdev_uuid = sub.get("uuid")
+            elif isinstance(tag, str):
+                self.source_kept.append(keep(sub))
+
+    def _flag(self, child: etree._Element) -> None:
+        setattr(self, str(child.tag), True)
+
+    def format(self, fctx: FormatCtx) -> E:
+        """The ``<hostdev>`` element."""
+        subsys = self.mode == HostdevMode.SUBSYSTEM
+        node = E("hostdev", [
+            ("mode", self.mode.value), ("type", self.type),
+            ("managed", ("yes" if self.managed else "no") if subsys else None),
+            ("sgio", self.sgio),
+            ("rawio", None if self.rawio is None else ("yes" if self.rawio else "no")),
+            ("model", self.model),
+            ("display", None if self.display is None else ("on" if self.display else "off")),
+            ("ramfb", None if self.ramfb is None else ("on" if self.ramfb else "off"))])
+        node.add(E("driver", [("name", self.driver_name)]))
+        source = E("source", [("startupPolicy", self.startup_policy)]
+                   + list(self.source_attrs.items()), keep=True)
+        if self.source_address is not None:
+            source.add(self.source_address.dump(with_type=False))
+        if self.vendor is not None:
+            source.add(E("vendor", [("id", f"0x{self.vendor:04x}")]))
+        if self.product is not None:
+            source.add(E("product", [("id", f"0x{self.product:04x}")]))
+        if self.usb_bus is not None:
+            source.add(E("address", [("bus", self.usb_bus), ("device", self.usb_device)]))
+        if self.mdev_uuid is not None:
+            source.add(E("address", [("uuid", self.mdev_uuid)]))
+        source.children.extend(self.source_kept)
+        node.add(source)
+        for flag in ("readonly", "shareable"):
+            if getattr(self, flag):
+                node.add(E(flag, keep=True))
+        return self.finish(node, _HOSTDEV_ORDER, fctx)
+
+
+def _usb_id(text: str, what: str) -> int:
+    try:
+        value = int(text, 16)
+    except ValueError:
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
+                     C.VIR_FROM_DOMAIN) from None
+    if not 0 <= value <= 0xFFFF:
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
+                     C.VIR_FROM_DOMAIN)
+    return value
+
+
+_HOSTDEV_HANDLERS = {"driver": Hostdev._driver, "source": Hostdev._source,
+                     "readonly": Hostdev._flag, "shareable": Hostdev._flag}
+

@@ -1,0 +1,194 @@
+"""The test driver's runtime objects: domains, their handles, snapshots.
+
+A :class:`DomainObj` is what libvirt calls a ``virDomainObj``: the live
+definition, the persistent (next boot) definition while running, the run
+state and its reason, and the driver-private data (guest time, frozen
+file systems).  A :class:`DomainHandle` is what the API layer holds (a
+``virDomainPtr``): name, UUID and the id it was looked up with.  Every
+operation finds the object again by UUID, so a handle outlives undefine
+and redefinition the way libvirt's does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyvirt import constants as C
+from pyvirt import errors as _errors
+from pyvirt.errors import libvirtError
+
+_FROM = C.VIR_FROM_TEST
+
+
+def raw_error(code: int, message: str, domain: int, str1: str | None = None,
+              str2: str | None = None) -> libvirtError:
+    """An error whose message is exactly ``message`` (no per-code prefix)."""
+    return _errors.report_raw(code, message, domain, str1, str2)
+
+
+def check_flags(flags: int, allowed: int, func: str) -> None:
+    """libvirt's virCheckFlags, reported from the test driver's error domain."""
+    _errors.check_flags(flags, allowed, func, _FROM)
+
+
+class DomainHandle:
+    """A domain as the API holds it: name, UUID and id (-1 when inactive)."""
+
+    __slots__ = ("id", "name", "uuid")
+
+    def __init__(self, name: str, uuid: str, id: int) -> None:
+        self.name = name
+        self.uuid = uuid
+        self.id = id
+
+    def __repr__(self) -> str:
+        return f"<DomainHandle {self.name} {self.uuid} id={self.id}>"
+
+
+class DomainObj:
+    """One domain of the driver (libvirt's virDomainObj)."""
+
+    __slots__ = (
+        "autostart",
+        "checkpoints",
+        "def_",
+        "frozen",
+        "id",
+        "job",
+        "managed_save",
+        "name",
+        "new_def",
+        "nseconds",
+        "persistent",
+        "reason",
+        "scheduler_weight",
+        "seconds",
+        "snapshots",
+        "state",
+        "uuid",
+    )
+
+    def __init__(self, def_: Any) -> None:
+        self.def_ = def_
+        self.new_def: Any = None
+        self.name: str = def_.name
+        self.uuid: str = def_.uuid
+        self.id = -1
+        self.state = C.VIR_DOMAIN_SHUTOFF
+        self.reason = C.VIR_DOMAIN_SHUTOFF_UNKNOWN
+        self.persistent = False
+        self.autostart = False
+        self.managed_save = False
+        self.snapshots = MomentList()
+        self.checkpoints = MomentList()
+        self.seconds = 627319920
+        self.nseconds = 0
+        self.frozen = [False, False]
+
+    @property
+    def active(self) -> bool:
+        """True while the domain runs (running, paused, ...)."""
+        return self.id != -1
+
+    def handle(self) -> DomainHandle:
+        """A fresh handle naming the domain as it is now."""
+        return DomainHandle(self.name, self.uuid, self.id)
+
+    def persistent_def(self) -> Any:
+        """The definition the next boot uses."""
+        return self.new_def if self.new_def is not None else self.def_
+
+    def set_state(self, state: int, reason: int) -> None:
+        """Change the run state and its reason."""
+        self.state = state
+        self.reason = reason
+
+
+class Moment:
+    """A snapshot or checkpoint: its definition and place in the tree."""
+
+    __slots__ = ("children", "def_", "dom", "name", "parent")
+
+    def __init__(self, def_: Any, dom: Any = None) -> None:
+        self.def_ = def_
+        self.dom = dom  # the domain definition to revert to (None: unknown)
+        self.name: str = def_.name
+        self.parent: Moment | None = None
+        self.children: list[Moment] = []
+
+    def descendants(self) -> list[Moment]:
+        """All moments below this one, depth first (parents before children)."""
+        out: list[Moment] = []
+        stack = list(reversed(self.children))
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(node.children))
+        return out
+
+
+class MomentHandle:
+    """A snapshot or checkpoint as the API holds it: its name and its domain."""
+
+    __slots__ = ("domain", "name")
+
+    def __init__(self, name: str, domain: DomainHandle) -> None:
+        self.name = name
+        self.domain = domain
+
+    def __repr__(self) -> str:
+        return f"<MomentHandle {self.name} of {self.domain.name}>"
+
+
+class MomentList:
+    """The snapshots (or checkpoints) of one domain, by name, with a current one."""
+
+    __slots__ = ("by_name", "current")
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, Moment] = {}
+        self.current: Moment | None = None
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    def add(self, moment: Moment) -> None:
+        """Add ``moment`` and link it under its parent (by the parent's name)."""
+        self.by_name[moment.name] = moment
+        self.link(moment)
+
+    def link(self, moment: Moment) -> None:
+        """Attach ``moment`` below the moment its definition names as parent."""
+        parent = self.by_name.get(moment.def_.parent_name or "")
+        moment.parent = parent
+        if parent is not None and moment not in parent.children:
+            parent.children.insert(0, moment)  # libvirt lists the newest child first
+
+    def remove(self, moment: Moment) -> None:
+        """Drop ``moment`` (not its children) from the list."""
+        self.by_name.pop(moment.name, None)
+        if moment.parent is not None and moment in moment.parent.children:
+            moment.parent.children.remove(moment)
+        moment.parent = None
+        if self.current is moment:
+            self.current = None
+
+    def relink(self) -> None:
+        """Rebuild every parent/child link from the definitions' parent names."""
+        for moment in self.by_name.values():
+            moment.parent = None
+            moment.children = []
+        for moment in self.by_name.values():
+            self.link(moment)
+
+    def roots(self) -> list[Moment]:
+        """Moments without a parent, newest first (libvirt's order)."""
+        return [m for m in reversed(self.by_name.values()) if m.parent is None]
+
+    def topological(self) -> list[Moment]:
+        """Every moment, each after its parent."""
+        out: list[Moment] = []
+        for root in self.roots():
+            out.append(root)
+            out.extend(root.descendants())
+        return out
