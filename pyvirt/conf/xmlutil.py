@@ -13,6 +13,7 @@ Writing:   build a tree with :class:`E` (or lxml elements) and call
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -33,9 +34,9 @@ def parse_xml(text: str | bytes, root: str | None = None,
     """Parse ``text`` and return its root element.
 
     ``root`` is the expected root element name; ``what`` names the document
-    in errors (libvirt says ``(domain_definition)``).  Raises
-    ``VIR_ERR_XML_ERROR`` for text that is not well formed, with the line,
-    column and a pointer under the offending text, and for a wrong root.
+    in errors (libvirt says ``(domain_definition)``).  Text that is not well
+    formed raises ``VIR_ERR_XML_DETAIL``, as libvirt does, with the line and
+    a pointer under the offending column; a wrong root ``VIR_ERR_XML_ERROR``.
     """
     label = what or (f"{root}_definition" if root else "xml")
     if text is None:
@@ -54,8 +55,10 @@ def parse_xml(text: str | bytes, root: str | None = None,
         lines = data.decode("utf-8", "replace").splitlines() or [""]
         src = lines[line - 1] if 0 < line <= len(lines) else ""
         pointer = "-" * max(col - 1, 0) + "^"
-        detail = f"({label}):{line}:{col}: {msg}\n{src}\n{pointer}"
-        raise report(C.VIR_ERR_XML_ERROR, detail, domain) from None
+        # libvirt's form: the line number, the message, the line, a pointer
+        # under the column; reported as VIR_ERR_XML_DETAIL.
+        detail = f"({label}):{line}: {msg}\n{src}\n{pointer}"
+        raise report(C.VIR_ERR_XML_DETAIL, detail, domain) from None
     if root is not None and elem.tag != root:
         raise report(C.VIR_ERR_XML_ERROR,
                      f"expecting root element of '{root}', not '{elem.tag}'", C.VIR_FROM_XML)
@@ -189,16 +192,23 @@ class E:
                 and all(c.empty() for c in self.children))
 
 
+_NEEDS_ESCAPE = re.compile("[&<>'\"]")
+
+
 def escape_attr(value: str) -> str:
     """Escape an attribute value for single quotes, as libvirt does."""
+    if not _NEEDS_ESCAPE.search(value):
+        return value
     return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+            .replace("'", "&apos;").replace('"', "&quot;"))
 
 
 def escape_text(value: str) -> str:
-    """Escape element text, as libvirt does."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape element text, as libvirt does (quotes included)."""
+    if not _NEEDS_ESCAPE.search(value):
+        return value
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("'", "&apos;").replace('"', "&quot;"))
 
 
 def _write(node: E, indent: int, out: list[str]) -> None:

@@ -15,10 +15,12 @@ from pyvirt.api import event
 
 @pytest.fixture
 def default_loop():
-    saved = event._impl
+    """A fresh default loop, so timers of other tests cannot interfere."""
+    saved = event._impl, event._default
+    event._default = None
     pyvirt.virEventRegisterDefaultImpl()
     yield
-    event._impl = saved
+    event._impl, event._default = saved
 
 
 def test_timer_fires_and_can_be_disabled(default_loop):

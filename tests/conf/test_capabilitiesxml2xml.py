@@ -41,5 +41,5 @@ def test_built_by_driver() -> None:
 def test_bad() -> None:
     expect_error(lambda: Capabilities.parse("<caps/>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML,
                  "expecting root element of 'capabilities'")
-    expect_error(lambda: Capabilities.parse("<capabilities>"), C.VIR_ERR_XML_ERROR,
+    expect_error(lambda: Capabilities.parse("<capabilities>"), C.VIR_ERR_XML_DETAIL,
                  C.VIR_FROM_CAPABILITIES, "(capabilities)")

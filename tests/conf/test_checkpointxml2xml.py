@@ -30,7 +30,7 @@ def test_defaults_and_size() -> None:
 
 
 BAD = [
-    ("<domaincheckpoint><name>c", C.VIR_ERR_XML_ERROR, C.VIR_FROM_DOMAIN_CHECKPOINT,
+    ("<domaincheckpoint><name>c", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN_CHECKPOINT,
      "(domaincheckpoint)"),
     ("<checkpoint/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML,
      "expecting root element of 'domaincheckpoint', not 'checkpoint'"),

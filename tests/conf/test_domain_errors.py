@@ -422,7 +422,7 @@ def test_error(xml: str, code: int, domain: int, message: str) -> None:
 def test_not_well_formed() -> None:
     """Syntax errors come from xmlutil.parse_xml, naming the document."""
     expect_error(lambda: DomainDef.parse("<domain type='kvm'><name>e</name>"),
-                 C.VIR_ERR_XML_ERROR, C.VIR_FROM_DOMAIN, "(domain_definition)")
+                 C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN, "(domain_definition)")
 
 
 def test_bad_device_xml() -> None:
@@ -430,7 +430,7 @@ def test_bad_device_xml() -> None:
                  C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "Invalid value for attribute 'bus'")
     expect_error(lambda: parse_device("<bogus/>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_DOMAIN,
                  "unknown device type 'bogus'")
-    expect_error(lambda: parse_device("<disk"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_DOMAIN,
+    expect_error(lambda: parse_device("<disk"), C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN,
                  "(device_definition)")
 
 

@@ -22,7 +22,7 @@ def test_fields() -> None:
 
 
 BAD = [
-    ("<interface type='ethernet' name='x'", C.VIR_ERR_XML_ERROR, C.VIR_FROM_INTERFACE,
+    ("<interface type='ethernet' name='x'", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_INTERFACE,
      "(interface_definition)"),
     ("<iface/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'interface'"),
     ("<interface type='bogus' name='x'/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML,

@@ -38,7 +38,7 @@ def test_title_description_kept_not_written() -> None:
 
 
 BAD = [
-    ("<network><name>x</name", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NETWORK, "(network_definition)"),
+    ("<network><name>x</name", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_NETWORK, "(network_definition)"),
     ("<net/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'network'"),
     ("<network></network>", C.VIR_ERR_NO_NAME, C.VIR_FROM_NETWORK, None),
     ("<network><name>a/b</name></network>", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_XML,

@@ -37,7 +37,7 @@ BAD = [
     ("<device><name>x</name></device>", C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NODEDEV,
      "no device capabilities for 'x'"),
     ("<dev/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'device'"),
-    ("<device><name>x", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NODEDEV, "(device_definition)"),
+    ("<device><name>x", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_NODEDEV, "(device_definition)"),
     ("<device><capability type='system'/></device>", C.VIR_ERR_NO_NAME, C.VIR_FROM_NODEDEV,
      None),
     (("<device><name>p</name><capability type='pci'><domain>zz</domain></capability>"

@@ -51,7 +51,7 @@ def test_binding_roundtrip() -> None:
 
 
 BAD = [
-    ("<filter name='f'", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NWFILTER, "(nwfilter_definition)"),
+    ("<filter name='f'", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_NWFILTER, "(nwfilter_definition)"),
     ("<filtre/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'filter'"),
     ("<filter/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_NWFILTER, "filter has no name"),
     ("<filter name='f'><rule direction='in'/></filter>", C.VIR_ERR_XML_ERROR,

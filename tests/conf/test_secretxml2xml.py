@@ -22,7 +22,7 @@ def test_fields() -> None:
 
 
 BAD = [
-    ("<secret><uuid>x</uuid", C.VIR_ERR_XML_ERROR, C.VIR_FROM_SECRET, "(secret_definition)"),
+    ("<secret><uuid>x</uuid", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_SECRET, "(secret_definition)"),
     ("<secrets/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'secret'"),
     ("<secret><usage type='bogus'/></secret>", C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_SECRET,
      "unknown secret usage type bogus"),

@@ -52,7 +52,7 @@ def test_domain_hooks() -> None:
 
 
 BAD = [
-    ("<domainsnapshot><name>s</name", C.VIR_ERR_XML_ERROR, C.VIR_FROM_DOMAIN_SNAPSHOT,
+    ("<domainsnapshot><name>s</name", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN_SNAPSHOT,
      "(domainsnapshot)"),
     ("<snapshot/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML,
      "expecting root element of 'domainsnapshot', not 'snapshot'"),

@@ -25,7 +25,7 @@ def test_fields() -> None:
 
 _T = "<target><path>/a</path></target>"
 BAD = [
-    ("<pool type='dir'><name>x</name", C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
+    ("<pool type='dir'><name>x</name", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_STORAGE,
      "(storage_pool_definition)"),
     ("<volume/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'pool'"),
     ("<pool type='bogus'><name>x</name></pool>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML,

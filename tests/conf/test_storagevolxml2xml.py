@@ -44,7 +44,7 @@ def test_fields_and_runtime_values() -> None:
 
 
 BAD = [
-    ("<volume><name>v</name", C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
+    ("<volume><name>v</name", C.VIR_ERR_XML_DETAIL, C.VIR_FROM_STORAGE,
      "(storage_volume_definition)"),
     ("<pool/>", C.VIR_ERR_XML_ERROR, C.VIR_FROM_XML, "expecting root element of 'volume'"),
     ("<volume><name>v3</name><capacity>abc</capacity></volume>", C.VIR_ERR_XML_ERROR,

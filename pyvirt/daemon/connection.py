@@ -1,0 +1,639 @@
+"""One client of pyvirtd: frames in, calls dispatched, replies and events out.
+
+Frames are read and written on the daemon's asyncio loop.  A call runs
+where its procedure says (:attr:`pyvirt.rpc.program.Procedure.mode`):
+inline on the loop when it only reads memory, on the priority workers
+for calls that must not wait (destroy, abort, info), else on the worker
+pool.  At most ``max_client_requests`` calls of one client run at once;
+beyond that the daemon stops reading from it, as libvirtd does.
+
+Malformed input never reaches a driver: a bad frame header or length
+closes the connection, an unknown program, procedure or undecodable
+argument struct gets an error reply, and a vanished client's calls finish
+unseen while its event callbacks and streams are torn down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import socket
+import struct
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pyvirt import constants as C
+from pyvirt.daemon.streams import ServerStream
+from pyvirt.driver import uri as urimod
+from pyvirt.errors import libvirtError, no_support, report
+from pyvirt.rpc import calls as K
+from pyvirt.rpc import protocol as P
+from pyvirt.rpc import qemu_protocol as Q
+from pyvirt.rpc import remote_protocol as R
+from pyvirt.rpc import xdr
+from pyvirt.rpc.program import INLINE, PRIORITY, Procedure
+
+if TYPE_CHECKING:
+    from pyvirt.daemon.server import Daemon, Listener
+
+log = logging.getLogger("pyvirt.daemon")
+
+PROGRAMS = {P.REMOTE_PROGRAM: R.PROGRAM, P.QEMU_PROGRAM: Q.QEMU, P.LXC_PROGRAM: Q.LXC}
+CALLS = {P.REMOTE_PROGRAM: K.REMOTE_CALLS, P.QEMU_PROGRAM: K.bind(Q.QEMU),
+         P.LXC_PROGRAM: K.bind(Q.LXC)}
+
+# Procedures a client may call before it has authenticated.
+_BEFORE_AUTH = {"AUTH_LIST", "AUTH_SASL_INIT", "AUTH_SASL_START", "AUTH_SASL_STEP",
+                "AUTH_POLKIT", "CONNECT_SUPPORTS_FEATURE"}
+# Procedures that need no open connection.
+_BEFORE_OPEN = _BEFORE_AUTH | {"CONNECT_OPEN", "CONNECT_CLOSE", "CONNECT_IS_SECURE",
+                               "CONNECT_SET_IDENTITY"}
+
+# Flags that a read-only connection may not pass (they reveal secrets).
+_SECURE_FLAGS = {
+    "DOMAIN_GET_XML_DESC": C.VIR_DOMAIN_XML_SECURE,
+    "DOMAIN_SNAPSHOT_GET_XML_DESC": C.VIR_DOMAIN_SNAPSHOT_XML_SECURE,
+    "DOMAIN_MANAGED_SAVE_GET_XML_DESC": C.VIR_DOMAIN_SAVE_IMAGE_XML_SECURE,
+    "DOMAIN_CHECKPOINT_GET_XML_DESC": C.VIR_DOMAIN_CHECKPOINT_XML_SECURE,
+}
+
+_SUPPORTED_FEATURES = {P.FEATURE_PROGRAM_KEEPALIVE, P.FEATURE_REMOTE_EVENT_CALLBACK,
+                       P.FEATURE_REMOTE_CLOSE_CALLBACK, P.FEATURE_TYPED_PARAM_STRING,
+                       P.FEATURE_XML_MIGRATABLE,
+                       P.FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER}
+
+
+def c_name(method: str) -> str:
+    """Return libvirt's C name of a driver method: domainGetInfo -> virDomainGetInfo."""
+    return "vir" + method[0].upper() + method[1:]
+
+
+class ClientConnection(asyncio.Protocol):
+    """The daemon's side of one client connection."""
+
+    def __init__(self, daemon: Daemon, listener: Listener) -> None:
+        self.daemon = daemon
+        self.listener = listener
+        self.loop = daemon.loop
+        self.transport: asyncio.Transport | None = None
+        self.reader = P.FrameReader()
+        self.readonly = listener.readonly
+        self.authenticated = listener.auth == "none"
+        self.sasl: Any = None
+        self.uri: str | None = None
+        self.drivers: Any = None
+        self.ctx: K.Context | None = None
+        self.inline = False
+        self.identity = ""
+        self.inflight = 0
+        self._pauses: set[str] = set()
+        self.write_paused = False
+        self.streams: dict[int, ServerStream] = {}
+        self.events: dict[int, tuple[str, Any, int]] = {}   # our id -> (family, driver, drv id)
+        self.legacy: dict[int, list[int]] = {}              # event ID -> our ids (old clients)
+        self._ids = itertools.count(1)
+        self.last_rx = time.monotonic()
+        self.keepalive: asyncio.Task | None = None
+        self.closed = False
+
+    # -- asyncio protocol ------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.identity = self._peer_identity(transport)
+        if not self.daemon.admit(self):
+            transport.abort()
+            return
+        if self.listener.kind == "tls":
+            if not self._tls_allowed(transport):
+                transport.abort()
+                return
+            # libvirt's confirmation that the client's certificate passed the
+            # checks: one byte, inside TLS, before any message.
+            transport.write(b"\x01")
+        log.info("client connected: %s (%s)", self.identity, self.listener.kind)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_rx = time.monotonic()
+        try:
+            frames = self.reader.feed(data)
+        except P.ProtocolError as exc:
+            log.warning("client %s: %s; dropping it", self.identity, exc)
+            self.close()
+            return
+        for body in frames:
+            if self.closed:
+                return
+            try:
+                self.handle(body)
+            except P.ProtocolError as exc:
+                log.warning("client %s: %s; dropping it", self.identity, exc)
+                self.close()
+                return
+            except Exception:
+                log.exception("client %s: internal error handling a message", self.identity)
+                self.close()
+                return
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        log.info("client disconnected: %s", self.identity)
+        self._cleanup()
+        self.daemon.forget(self)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        for st in list(self.streams.values()):
+            st.pump()
+
+    # -- output ---------------------------------------------------------------------------
+    def send(self, data: bytes) -> None:
+        """Queue bytes for the client; drop a client that lets too much pile up."""
+        t = self.transport
+        if t is None or self.closed or t.is_closing():
+            return
+        t.write(data)
+        if t.get_write_buffer_size() > self.daemon.config.max_client_buffer:
+            log.warning("client %s does not read its replies; dropping it", self.identity)
+            self.close()
+
+    def reply(self, msg: P.Message, ok: bool, body: bytes) -> None:
+        """Send the reply to a call."""
+        self.send(P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
+                          P.OK if ok else P.ERROR, body))
+
+    def reply_error(self, msg: P.Message, code: int, detail: str,
+                    domain: int = C.VIR_FROM_RPC) -> None:
+        """Send an error reply with libvirt's wording of ``code``."""
+        self.reply(msg, False, P.error_body(code, detail, domain))
+
+    def close(self) -> None:
+        """Close the connection (pending calls finish unseen)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()
+        self.closed = True
+
+    # -- flow control ----------------------------------------------------------------------
+    def pause_reading(self, reason: str) -> None:
+        """Stop reading from the client until ``resume_reading(reason)``."""
+        if not self._pauses and self.transport is not None and not self.closed:
+            self.transport.pause_reading()
+        self._pauses.add(reason)
+
+    def resume_reading(self, reason: str) -> None:
+        """Undo one pause_reading."""
+        self._pauses.discard(reason)
+        if not self._pauses and self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    async def run_io(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking driver call for a stream (inline for memory drivers)."""
+        if self.inline:
+            return func(*args)
+        return await self.loop.run_in_executor(self.daemon.pool, func, *args)
+
+    # -- input -------------------------------------------------------------------------------
+    def handle(self, body: bytes) -> None:
+        """Handle one frame."""
+        msg = P.parse_frame(body)
+        if msg.prog == P.KEEPALIVE_PROGRAM:
+            self._keepalive(msg)
+            return
+        if msg.type == P.CALL:
+            self.dispatch(msg)
+        elif msg.type == P.STREAM:
+            st = self.streams.get(msg.serial)
+            if st is not None and st.proc == msg.proc:
+                st.incoming(msg)
+            elif msg.status != P.CONTINUE:
+                # Finish or abort of a stream already gone: confirm, as there is
+                # nothing left to do.
+                self.send(P.frame(msg.prog, msg.vers, msg.proc, P.STREAM, msg.serial,
+                                  P.OK, b""))
+        elif msg.type == P.CALL_WITH_FDS:
+            self.reply_error(msg, C.VIR_ERR_NO_SUPPORT, "file descriptor passing",
+                             C.VIR_FROM_RPC)
+        else:
+            log.debug("client %s: ignoring message of type %d", self.identity, msg.type)
+
+    def _keepalive(self, msg: P.Message) -> None:
+        if msg.proc == P.KEEPALIVE_PROC_PING:
+            self.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
+                              P.KEEPALIVE_PROC_PONG, P.MESSAGE, 0, P.OK))
+
+    def dispatch(self, msg: P.Message) -> None:
+        """Check a call and run it."""
+        prog = PROGRAMS.get(msg.prog)
+        if prog is None:
+            self.reply_error(msg, C.VIR_ERR_RPC,
+                             f"cannot find program {msg.prog:#x} version {msg.vers}")
+            return
+        if msg.vers != prog.version:
+            self.reply_error(msg, C.VIR_ERR_RPC,
+                             f"program version mismatch (actual {msg.vers}, "
+                             f"expected {prog.version})")
+            return
+        proc = prog.get(msg.proc)
+        if proc is None or proc.is_event:
+            self.reply_error(msg, C.VIR_ERR_RPC, f"unknown procedure: {msg.proc}")
+            return
+        if msg.status != P.OK:
+            self.reply_error(msg, C.VIR_ERR_RPC, f"unexpected message status {msg.status}")
+            return
+        if not self.authenticated and proc.name not in _BEFORE_AUTH:
+            self.reply_error(msg, C.VIR_ERR_RPC, "authentication required")
+            return
+        handler = _INTERNAL.get((prog.name, proc.name))
+        if handler is not None:
+            try:
+                args = proc.decode_args(msg.body)
+            except xdr.XDRError as exc:
+                self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
+                return
+            handler(self, msg, proc, args)
+            return
+        if self.drivers is None:
+            self.reply_error(msg, C.VIR_ERR_INTERNAL_ERROR, "connection not open",
+                             C.VIR_FROM_REMOTE)
+            return
+        self._call(msg, proc, CALLS[msg.prog][msg.proc])
+
+    def _call(self, msg: P.Message, proc: Procedure, call: K.Call) -> None:
+        if call.method is None or proc.fds:
+            self._error(msg, no_support(c_name(call.method or proc.camel)))
+            return
+        try:
+            args = proc.decode_args(msg.body)
+        except xdr.XDRError as exc:
+            self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
+            return
+        if self.readonly:
+            secure = _SECURE_FLAGS.get(proc.name)
+            if proc.writes or (secure and args and args[-1] & secure):
+                what = c_name(call.method) + (" with secure flag" if not proc.writes else "")
+                self.reply_error(msg, C.VIR_ERR_OPERATION_DENIED,
+                                 f"read only access prevents {what}", C.VIR_FROM_NONE)
+                return
+        stream = None
+        if proc.stream:
+            stream = ServerStream(self, msg.prog, msg.vers, msg.proc, msg.serial)
+            self.streams[msg.serial] = stream
+        mode = INLINE if self.inline else proc.mode
+        if mode == INLINE:
+            ok, body = self.execute(call, args, stream)
+            self._finish(msg, ok, body, stream)
+            return
+        pool = self.daemon.prio_pool if mode == PRIORITY else self.daemon.pool
+        self.inflight += 1
+        if self.inflight >= self.daemon.config.max_client_requests:
+            self.pause_reading("requests")
+        fut = self.loop.run_in_executor(pool, self.execute, call, args, stream)
+        fut.add_done_callback(lambda f: self._done(msg, f, stream))
+
+    def _done(self, msg: P.Message, fut: asyncio.Future, stream: ServerStream | None) -> None:
+        self.inflight -= 1
+        if self.inflight < self.daemon.config.max_client_requests:
+            self.resume_reading("requests")
+        try:
+            ok, body = fut.result()
+        except Exception as exc:  # noqa: BLE001 - execute() catches; this is belt and braces
+            ok, body = False, P.encode_error(exc)
+        self._finish(msg, ok, body, stream)
+
+    def _finish(self, msg: P.Message, ok: bool, body: bytes,
+                stream: ServerStream | None) -> None:
+        self.reply(msg, ok, body)
+        if stream is not None:
+            if ok and not self.closed:
+                stream.start()
+            else:
+                stream.close()
+
+    def execute(self, call: K.Call, args: tuple, stream: ServerStream | None) -> tuple[bool, bytes]:
+        """Call the driver (any thread); return (ok, reply body)."""
+        proc = call.proc
+        try:
+            drv = getattr(self.drivers, call.family)
+            method = call.driver_method(args) or ""
+            func = getattr(drv, method, None)
+            if func is None:
+                raise no_support(c_name(method))
+            dargs = call.driver_args(args, stream.stream if stream is not None else None)
+            try:
+                result = func(*dargs)
+            except libvirtError as exc:
+                result = self._fallback(exc, drv, call, dargs)
+            return True, proc.encode_ret(call.wire_ret(result, args, self.ctx))
+        except libvirtError as exc:
+            return False, P.encode_error(exc)
+        except xdr.XDRError as exc:
+            log.warning("%s: result does not encode: %s", call.method, exc)
+            return False, P.error_body(C.VIR_ERR_INTERNAL_ERROR,
+                                       f"{c_name(call.method)} returned a result that does not "
+                                       f"encode: {exc}")
+        except Exception as exc:
+            log.exception("%s failed", call.method)
+            return False, P.encode_error(exc)
+
+    def _fallback(self, exc: libvirtError, drv: Any, call: K.Call, dargs: tuple) -> Any:
+        """Answer what libvirt answers without the driver, when the driver does not."""
+        if exc.get_error_code() != C.VIR_ERR_NO_SUPPORT:
+            raise exc
+        method = call.method or ""
+        if method.endswith("LookupByUUID"):
+            return getattr(drv, method + "String")(*dargs[:-1], xdr.uuid_str(dargs[-1]))
+        if method == "connectGetURI" and self.uri:
+            return self.uri
+        raise exc
+
+    def _error(self, msg: P.Message, exc: BaseException) -> None:
+        self.reply(msg, False, P.encode_error(exc))
+
+    # -- events ------------------------------------------------------------------------------
+    def deliver_event(self, family: str, event_id: int, cbid: int | None, handle: Any,
+                      args: tuple) -> None:
+        """Send an event message (loop thread)."""
+        if self.closed:
+            return
+        try:
+            name, body = K.event_message(family, event_id, cbid, handle, args)
+            proc = R.PROGRAM[name]
+            data = proc.encode_args(body)
+        except (KeyError, xdr.XDRError, TypeError, ValueError) as exc:
+            log.warning("cannot send event %s/%d: %s", family, event_id, exc)
+            return
+        self.send(P.frame(P.REMOTE_PROGRAM, P.REMOTE_PROTOCOL_VERSION, proc.number, P.MESSAGE,
+                          1, P.OK, data))
+
+    def register_event(self, family: str, obj: Any, event_id: int, legacy: bool) -> int:
+        """Register a driver callback for ``event_id``; return our callback ID."""
+        _reg, _dereg, drv_family, reg, _ = K.EVENT_FAMILIES[family]
+        drv = getattr(self.drivers, drv_family)
+        ours = next(self._ids)
+        loop = self.loop
+        sent_id = None if legacy else ours
+
+        def deliver(handle: Any, *args: Any) -> None:
+            loop.call_soon_threadsafe(self.deliver_event, family, event_id, sent_id, handle,
+                                      args)
+        drv_id = getattr(drv, reg)(obj, event_id, deliver)
+        self.events[ours] = (family, drv, drv_id)
+        if legacy:
+            self.legacy.setdefault(event_id, []).append(ours)
+        return ours
+
+    def deregister_event(self, ours: int) -> None:
+        """Remove a callback registered by register_event."""
+        entry = self.events.pop(ours, None)
+        if entry is None:
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"could not find event callback {ours} for deletion")
+        family, drv, drv_id = entry
+        getattr(drv, K.EVENT_FAMILIES[family][4])(drv_id)
+
+    # -- end ---------------------------------------------------------------------------------
+    def _cleanup(self) -> None:
+        if self.keepalive is not None:
+            self.keepalive.cancel()
+        for st in list(self.streams.values()):
+            st.abort()
+        self.streams.clear()
+        for ours in list(self.events):
+            try:
+                self.deregister_event(ours)
+            except Exception:
+                log.debug("event deregistration failed", exc_info=True)
+        if self.drivers is not None:
+            self.daemon.release_drivers(self.uri)
+            self.drivers = None
+
+    def start_keepalive(self) -> None:
+        """Ping the client when it is silent; drop it after too many unanswered pings."""
+        cfg = self.daemon.config
+        if self.keepalive is not None or cfg.keepalive_interval <= 0:
+            return
+
+        async def run() -> None:
+            missed = 0
+            while not self.closed:
+                await asyncio.sleep(cfg.keepalive_interval)
+                if time.monotonic() - self.last_rx < cfg.keepalive_interval:
+                    missed = 0
+                    continue
+                missed += 1
+                if cfg.keepalive_count > 0 and missed > cfg.keepalive_count:
+                    log.warning("client %s stopped answering keepalives; dropping it",
+                                self.identity)
+                    self.close()
+                    return
+                self.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
+                                  P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
+        self.keepalive = self.loop.create_task(run())
+
+    # -- identity ----------------------------------------------------------------------------
+    def _peer_identity(self, transport: asyncio.Transport) -> str:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family == socket.AF_UNIX:
+            try:
+                creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+                pid, uid, gid = struct.unpack("3i", creds)
+                return f"unix pid={pid} uid={uid} gid={gid}"
+            except OSError:
+                return "unix"
+        peer = transport.get_extra_info("peername")
+        return f"{self.listener.kind} {peer}"
+
+    def _tls_allowed(self, transport: asyncio.Transport) -> bool:
+        from pyvirt.rpc import tls
+        dn = tls.distinguished_name(transport.get_extra_info("peercert"))
+        if not tls.dn_allowed(dn, self.daemon.config.tls_allowed_dn_list):
+            log.warning("client certificate '%s' is not in tls_allowed_dn_list", dn)
+            return False
+        self.identity += f" dn={dn}"
+        return True
+
+
+# --- procedures answered by the daemon itself -------------------------------------------
+Handler = Callable[[ClientConnection, P.Message, Procedure, tuple], None]
+_INTERNAL: dict[tuple[str, str], Handler] = {}
+
+
+def internal(*names: str, program: str = "remote") -> Callable[[Handler], Handler]:
+    """Register a handler for procedures ``names`` of ``program``."""
+    def register(func: Handler) -> Handler:
+        for name in names:
+            _INTERNAL[(program, name)] = func
+        return func
+    return register
+
+
+def _ok(conn: ClientConnection, msg: P.Message, proc: Procedure, values: tuple) -> None:
+    conn.reply(msg, True, proc.encode_ret(values))
+
+
+@internal("AUTH_LIST")
+def _auth_list(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    kind = {"none": P.AUTH_NONE, "sasl": P.AUTH_SASL, "polkit": P.AUTH_POLKIT}.get(
+        conn.listener.auth, P.AUTH_NONE)
+    _ok(conn, msg, proc, ([P.AUTH_NONE] if conn.authenticated else [kind],))
+
+
+@internal("AUTH_SASL_INIT", "AUTH_SASL_START", "AUTH_SASL_STEP")
+def _auth_sasl(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    from pyvirt.daemon import sasl
+    if conn.listener.auth != "sasl":
+        conn.reply_error(msg, C.VIR_ERR_AUTH_FAILED, "unsupported authentication type",
+                         C.VIR_FROM_REMOTE)
+        return
+    try:
+        values = sasl.step(conn, proc.name, args)
+    except libvirtError as exc:
+        conn._error(msg, exc)
+        return
+    _ok(conn, msg, proc, values)
+
+
+@internal("AUTH_POLKIT")
+def _auth_polkit(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    conn.reply_error(msg, C.VIR_ERR_AUTH_FAILED, "polkit authentication is not supported",
+                     C.VIR_FROM_REMOTE)
+
+
+@internal("CONNECT_OPEN")
+def _open(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    name, flags = args
+    if conn.drivers is not None:
+        conn.reply_error(msg, C.VIR_ERR_INTERNAL_ERROR, "connection already open",
+                         C.VIR_FROM_REMOTE)
+        return
+    text = name or conn.daemon.config.default_uri or urimod.default_uri()
+    if flags & C.VIR_CONNECT_RO:
+        conn.readonly = True
+
+    def opened(fut: asyncio.Future) -> None:
+        try:
+            drivers = fut.result()
+        except libvirtError as exc:
+            conn._error(msg, exc)
+            return
+        except Exception as exc:
+            log.exception("opening %s failed", text)
+            conn._error(msg, exc)
+            return
+        if conn.closed:
+            conn.daemon.release_drivers(text)
+            return
+        conn.uri, conn.drivers = text, drivers
+        conn.ctx = K.Context(drivers)
+        conn.inline = urimod.parse(text).driver in conn.daemon.config.inline_drivers
+        _ok(conn, msg, proc, ())
+
+    fut = conn.loop.run_in_executor(conn.daemon.prio_pool, conn.daemon.open_drivers, text)
+    fut.add_done_callback(opened)
+
+
+@internal("CONNECT_CLOSE")
+def _close(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    conn._cleanup()
+    _ok(conn, msg, proc, ())
+
+
+@internal("CONNECT_SUPPORTS_FEATURE")
+def _feature(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    (feature,) = args
+    if feature == P.FEATURE_PROGRAM_KEEPALIVE:
+        conn.start_keepalive()
+    _ok(conn, msg, proc, (1 if feature in _SUPPORTED_FEATURES else 0,))
+
+
+@internal("CONNECT_IS_SECURE")
+def _secure(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    _ok(conn, msg, proc, (1 if conn.listener.kind in ("unix", "tls") else 0,))
+
+
+@internal("CONNECT_REGISTER_CLOSE_CALLBACK", "CONNECT_UNREGISTER_CLOSE_CALLBACK",
+          "CONNECT_SET_IDENTITY")
+def _nothing(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) -> None:
+    _ok(conn, msg, proc, ())
+
+
+def _needs_open(conn: ClientConnection, msg: P.Message) -> bool:
+    if conn.drivers is None:
+        conn.reply_error(msg, C.VIR_ERR_INTERNAL_ERROR, "connection not open",
+                         C.VIR_FROM_REMOTE)
+        return False
+    return True
+
+
+_REGISTER = {spec[0]: fam for fam, spec in K.EVENT_FAMILIES.items()}
+_DEREGISTER = {spec[1]: fam for fam, spec in K.EVENT_FAMILIES.items()}
+
+
+@internal(*_REGISTER)
+def _event_register(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                    args: tuple) -> None:
+    if not _needs_open(conn, msg):
+        return
+    event_id, obj = args
+    try:
+        ours = conn.register_event(_REGISTER[proc.name], obj, event_id, legacy=False)
+    except libvirtError as exc:
+        conn._error(msg, exc)
+        return
+    _ok(conn, msg, proc, (ours,))
+
+
+@internal(*_DEREGISTER)
+def _event_deregister(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                      args: tuple) -> None:
+    if not _needs_open(conn, msg):
+        return
+    try:
+        conn.deregister_event(args[0])
+    except libvirtError as exc:
+        conn._error(msg, exc)
+        return
+    _ok(conn, msg, proc, ())
+
+
+@internal("CONNECT_DOMAIN_EVENT_REGISTER_ANY", "CONNECT_DOMAIN_EVENT_REGISTER")
+def _legacy_register(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                     args: tuple) -> None:
+    if not _needs_open(conn, msg):
+        return
+    event_id = args[0] if args else C.VIR_DOMAIN_EVENT_ID_LIFECYCLE
+    try:
+        conn.register_event("domain", None, event_id, legacy=True)
+    except libvirtError as exc:
+        conn._error(msg, exc)
+        return
+    _ok(conn, msg, proc, (1,) if proc.ret_spec else ())
+
+
+@internal("CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", "CONNECT_DOMAIN_EVENT_DEREGISTER")
+def _legacy_deregister(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                       args: tuple) -> None:
+    if not _needs_open(conn, msg):
+        return
+    event_id = args[0] if args else C.VIR_DOMAIN_EVENT_ID_LIFECYCLE
+    ids = conn.legacy.pop(event_id, [])
+    if not ids:
+        conn.reply_error(msg, C.VIR_ERR_INTERNAL_ERROR,
+                         f"domain event {event_id} not registered", C.VIR_FROM_REMOTE)
+        return
+    for ours in ids:
+        conn.deregister_event(ours)
+    _ok(conn, msg, proc, (0,) if proc.ret_spec else ())
+
+
+@internal("CONNECT_DOMAIN_MONITOR_EVENT_REGISTER", "CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER",
+          program="qemu")
+def _monitor_events(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                    args: tuple) -> None:
+    conn._error(msg, no_support("virConnectDomainQemuMonitorEventRegister"))
+

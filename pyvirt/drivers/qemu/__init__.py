@@ -1,0 +1,40 @@
+"""The QEMU driver: real virtual machines, from domain XML to a running guest.
+
+``qemu:///embed?root=DIR`` runs the driver in-process with all its state
+under DIR; ``qemu:///system`` and ``qemu:///session`` use the host-wide and
+per-user directories (in-process too, until the daemon lands).  Modules:
+
+========================  ======================================================
+config.py                 directories of a URI, the root lock
+capabilities.py           probing QEMU binaries, capabilities XML
+address.py                implicit devices, aliases, drive and PCI addresses
+command.py                domain definition -> QEMU command line (as data)
+process.py                spawning, watching (pidfd) and killing QEMU
+monitor.py                QMP through qemu.qmp on the library's loop
+domain.py                 lifecycle and QEMU's events
+status.py                 persistent definitions and live status XML on disk
+hotplug.py                attach/detach/update of disks, interfaces, media
+stats.py                  info, CPU/memory/block/interface statistics
+console.py                consoles on virStreams
+driver.py                 the driver table, reconnect, one driver per root
+========================  ======================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyvirt.driver.registry import Drivers
+from pyvirt.driver.uri import URI
+
+
+def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
+    """Open the QEMU driver for ``uri``; None when the URI is not a qemu one."""
+    from pyvirt.drivers.qemu.config import config_for_uri
+    from pyvirt.drivers.qemu.driver import open_driver
+    if uri.driver != "qemu" or uri.is_remote:
+        return None
+    cfg = config_for_uri(uri.path or "/", uri.query)
+    if cfg is None:
+        return None
+    return Drivers(hv=open_driver(cfg))

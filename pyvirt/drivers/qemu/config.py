@@ -1,0 +1,146 @@
+"""Where a QEMU driver keeps its state, and the lock that makes it one process's.
+
+=====================  ==============================================================
+URI                    directories
+=====================  ==============================================================
+qemu:///embed?root=D   D/etc/qemu, D/run/qemu, D/lib/qemu, D/log/qemu, D/cache/qemu
+qemu:///system         /etc/pyvirt/qemu, /run/pyvirt/qemu, /var/lib/pyvirt/qemu,
+                       /var/log/pyvirt/qemu, /var/cache/pyvirt/qemu
+qemu:///session        $XDG_CONFIG_HOME/pyvirt/qemu, $XDG_RUNTIME_DIR/pyvirt/qemu,
+                       $XDG_DATA_HOME/pyvirt/qemu, $XDG_CACHE_HOME/pyvirt/qemu/{log,...}
+=====================  ==============================================================
+
+Under ``config_dir`` are the persistent definitions (``NAME.xml``) and
+``autostart/``; under ``state_dir`` the live status (``NAME.xml``), pid
+files and one ``domain-ID-NAME/`` per running guest (its monitor socket);
+``log_dir`` has ``NAME.log`` (QEMU's stderr); ``cache_dir/capabilities``
+the probed binaries.
+
+One process at a time drives a root: :class:`RootLock` holds an ``flock``
+on ``state_dir/driver.pid`` for as long as the driver is open.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from dataclasses import dataclass
+
+from pyvirt import constants as C
+from pyvirt.errors import report
+
+_FROM = C.VIR_FROM_QEMU
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    """The directories of one driver instance and its URI path."""
+
+    uri_path: str            # '/embed', '/system' or '/session'
+    root: str | None         # the embed root, else None
+    config_dir: str
+    state_dir: str
+    lib_dir: str
+    log_dir: str
+    cache_dir: str
+
+    @property
+    def autostart_dir(self) -> str:
+        """Where autostart links live."""
+        return os.path.join(self.config_dir, "autostart")
+
+    @property
+    def caps_cache_dir(self) -> str:
+        """Where probed capabilities are cached."""
+        return os.path.join(self.cache_dir, "capabilities")
+
+    def uri(self) -> str:
+        """The URI that names this driver instance."""
+        if self.root is not None:
+            return f"qemu:///embed?root={self.root}"
+        return f"qemu://{self.uri_path}"
+
+    def make_dirs(self) -> None:
+        """Create every directory (mode 0700 for state, 0755 otherwise)."""
+        for d in (self.config_dir, self.autostart_dir, self.lib_dir, self.log_dir,
+                  self.cache_dir, self.caps_cache_dir):
+            os.makedirs(d, mode=0o755, exist_ok=True)
+        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+
+    @classmethod
+    def embed(cls, root: str) -> DriverConfig:
+        """The layout under an embed root (libvirt's embedded driver layout)."""
+        root = os.path.abspath(root)
+        return cls("/embed", root, os.path.join(root, "etc", "qemu"),
+                   os.path.join(root, "run", "qemu"), os.path.join(root, "lib", "qemu"),
+                   os.path.join(root, "log", "qemu"), os.path.join(root, "cache", "qemu"))
+
+    @classmethod
+    def system(cls) -> DriverConfig:
+        """The host-wide layout of qemu:///system."""
+        return cls("/system", None, "/etc/pyvirt/qemu", "/run/pyvirt/qemu",
+                   "/var/lib/pyvirt/qemu", "/var/log/pyvirt/qemu", "/var/cache/pyvirt/qemu")
+
+    @classmethod
+    def session(cls) -> DriverConfig:
+        """The per-user layout of qemu:///session (XDG base directories)."""
+        home = os.path.expanduser("~")
+        cfg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        data = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+        run = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(cache, "pyvirt", "run")
+        return cls("/session", None, os.path.join(cfg, "pyvirt", "qemu"),
+                   os.path.join(run, "pyvirt", "qemu"), os.path.join(data, "pyvirt", "qemu"),
+                   os.path.join(cache, "pyvirt", "qemu", "log"),
+                   os.path.join(cache, "pyvirt", "qemu"))
+
+
+class RootLock:
+    """An exclusive ``flock`` on ``state_dir/driver.pid`` holding our pid."""
+
+    def __init__(self, cfg: DriverConfig) -> None:
+        self.path = os.path.join(cfg.state_dir, "driver.pid")
+        self.fd: int | None = None
+        self.what = cfg.root or cfg.uri()
+
+    def acquire(self) -> None:
+        """Take the lock or raise VIR_ERR_RESOURCE_BUSY naming the holder."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                raise report(C.VIR_ERR_RESOURCE_BUSY,
+                             f"the QEMU driver state in '{self.what}' is in use by process "
+                             f"{holder}", _FROM) from None
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        """Drop the lock (closing the file releases the flock)."""
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def config_for_uri(path: str, query: dict[str, str]) -> DriverConfig | None:
+    """The config for a qemu URI's path and query; None if the path is not ours."""
+    if path == "/embed":
+        root = query.get("root")
+        if not root:
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         "URI must be qemu:///embed?root=/some/dir", _FROM)
+        if not os.path.isabs(root):
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"root path '{root}' must be absolute", _FROM)
+        return DriverConfig.embed(root)
+    if path in ("/system", "/system/"):
+        return DriverConfig.system()
+    if path in ("/session", "/session/"):
+        return DriverConfig.session()
+    return None

@@ -1,0 +1,769 @@
+"""The QEMU hypervisor driver: the driver table of ``qemu://`` connections.
+
+:class:`QemuDriver` implements :class:`pyvirt.driver.interface.HypervisorDriver`
+for one state root (``qemu:///embed?root=DIR``, ``qemu:///system``,
+``qemu:///session``).  Connections to the same root in one process share
+one driver (see :func:`open_driver`); another process is refused while
+this one holds the root's lock.
+
+On open the driver loads the persistent definitions, reads the status XML
+of guests that were running, takes over those whose QEMU still runs
+(reconnecting QMP, watching the pid) and marks the others shut off, then
+starts the autostart domains once.
+
+Threads: API calls run in the caller's thread; QMP events arrive on the
+library's loop thread (:mod:`pyvirt.util.aioloop`); work that needs a
+domain's job slot after an event runs on the driver's worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import uuid as _uuid
+from typing import Any
+
+from pyvirt import constants as C
+from pyvirt.conf.domain import DomainDef
+from pyvirt.driver import interface as I
+from pyvirt.driver.events import EventRegistry
+from pyvirt.drivers.qemu import (
+    address,
+    capabilities,
+    command,
+    console,
+    domain,
+    hotplug,
+    process,
+    stats,
+)
+from pyvirt.drivers.qemu import monitor as qmon
+from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.config import DriverConfig, RootLock
+from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_QEMU
+log = logging.getLogger(__name__)
+
+_DEFINE_FLAGS = C.VIR_DOMAIN_DEFINE_VALIDATE
+_UNDEFINE_FLAGS = (C.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | C.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+                   | C.VIR_DOMAIN_UNDEFINE_NVRAM | C.VIR_DOMAIN_UNDEFINE_KEEP_NVRAM
+                   | C.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | C.VIR_DOMAIN_UNDEFINE_TPM
+                   | C.VIR_DOMAIN_UNDEFINE_KEEP_TPM)
+
+
+def check_flags(flags: int, allowed: int, func: str) -> None:
+    """libvirt's virCheckFlags: refuse bits outside ``allowed``."""
+    extra = flags & ~allowed
+    if extra:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"unsupported flags (0x{extra:x}) in function {func}", _FROM)
+
+
+def _no_domain(what: str) -> libvirtError:
+    return report(C.VIR_ERR_NO_DOMAIN, what, _FROM)
+
+
+def parse_def(xml: str, flags: int = 0) -> DomainDef:
+    """Parse domain XML for this driver (optionally validated against the schema)."""
+    if flags & C.VIR_DOMAIN_DEFINE_VALIDATE:
+        from pyvirt.conf import xmlutil
+        xmlutil.validate(xml, "domain")
+    return DomainDef.parse(xml)
+
+
+class QemuDriver(I.HypervisorDriver):
+    """The QEMU driver for one state root."""
+
+    error_domain = _FROM
+
+    def __init__(self, cfg: DriverConfig) -> None:
+        self.cfg = cfg
+        self.caps = capabilities.CapsCache(cfg.caps_cache_dir)
+        self.domains = DomainList()
+        self.events = EventRegistry()
+        self.lock = RootLock(cfg)
+        self.refs = 0
+        self._work: queue.Queue[tuple | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+
+    # --- life of the driver ---------------------------------------------------------
+    def startup(self) -> None:
+        """Take the root, load definitions, reconnect to running guests, autostart."""
+        self.cfg.make_dirs()
+        self.lock.acquire()
+        try:
+            self._worker = threading.Thread(target=self._work_loop, name="pyvirt-qemu-worker",
+                                            daemon=True)
+            self._worker.start()
+            self._load_configs()
+            for path in st.list_status(self.cfg):
+                self._reconnect(path)
+            self._autostart()
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def shutdown(self) -> None:
+        """Let go of the root: close monitors and watchers, leave guests running."""
+        for vm in self.domains.all():
+            with vm.lock:
+                mon, proc = vm.mon, vm.proc
+                vm.mon = vm.proc = None
+                consoles = list(vm.consoles.values())
+                vm.consoles.clear()
+            for con in consoles:
+                con.close(eof=True)
+            if mon is not None:
+                mon.close()
+            if proc is not None:
+                proc.close()
+        if self._worker is not None:
+            self._work.put(None)
+            self._worker.join(5)
+            self._worker = None
+        self.lock.release()
+
+    def _load_configs(self) -> None:
+        for path in st.list_configs(self.cfg):
+            try:
+                with open(path) as f:
+                    def_ = DomainDef.parse(f.read())
+            except (OSError, libvirtError) as exc:
+                log.warning("cannot load domain config %s: %s", path, exc)
+                continue
+            vm = DomainObj(def_)
+            vm.persistent = True
+            vm.autostart = st.is_autostart(self.cfg, def_.name)
+            self.domains.add(vm)
+
+    def _reconnect(self, path: str) -> None:
+        """Take over the guest whose status file is ``path``."""
+        try:
+            status = st.read_status(path)
+            live = DomainDef.parse(status.domain_xml, live=True)
+        except libvirtError as exc:
+            log.warning("cannot read status %s: %s", path, exc)
+            return
+        vm = self.domains.by_uuid(live.uuid)
+        if vm is None:
+            vm = DomainObj(live)
+            vm.persistent = False
+            self.domains.add(vm)
+        persistent = vm.def_ if vm.persistent else None
+        domid = _domain_id(status.domain_xml)
+        proc = None
+        if status.pid and status.starttime is not None:
+            proc = process.attach(status.pid, status.starttime)
+        with vm.lock:
+            vm.def_ = live
+            vm.new_def = persistent
+            vm.id = domid
+            vm.state, vm.reason = status.state, status.reason
+            vm.monitor_path = status.monitor_path
+            vm.domain_dir = status.domain_dir
+            vm.pidfile = status.pidfile
+            vm.log_path = status.log_path
+            vm.fake_reboot = status.fake_reboot
+            vm.got_shutdown = status.got_shutdown
+            vm.blockdev = dict(status.blockdev)
+        self.domains.note_id(domid)
+        if proc is None:
+            self._reconnect_failed(vm, status.state)
+            return
+        vm.proc = proc
+        mon = qmon.Monitor(status.monitor_path or "", lambda *a: self.on_qmp_event(vm, proc, *a),
+                           name=live.name)
+        try:
+            mon.connect(timeout=10)
+            vm.mon = mon
+            running = mon.execute("query-status")
+        except (libvirtError, qmon.MonitorEOF) as exc:
+            log.warning("%s: cannot reconnect to QEMU: %s", live.name, exc)
+            mon.close()
+            vm.mon = None
+            self._reconnect_failed(vm, status.state)
+            return
+        with vm.lock:
+            if running.get("running"):
+                if vm.state != C.VIR_DOMAIN_RUNNING:
+                    vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+            elif running.get("status") == "shutdown" or vm.got_shutdown:
+                if vm.state != C.VIR_DOMAIN_SHUTDOWN:
+                    vm.set_state(C.VIR_DOMAIN_SHUTDOWN, C.VIR_DOMAIN_SHUTDOWN_UNKNOWN)
+                    self.queue_work(vm, "shutdown", proc)
+            elif vm.state == C.VIR_DOMAIN_RUNNING:
+                vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_UNKNOWN)
+        proc.watch(lambda p: self.on_process_exit(vm, p))
+        st.save_status(self.cfg, vm)
+
+    def _reconnect_failed(self, vm: DomainObj, old_state: int) -> None:
+        """QEMU died while nobody watched: shut off, as shutdown or crash."""
+        reason = (C.VIR_DOMAIN_SHUTOFF_SHUTDOWN if old_state == C.VIR_DOMAIN_SHUTDOWN or
+                  vm.got_shutdown else C.VIR_DOMAIN_SHUTOFF_CRASHED)
+        domain.stop(self, vm, reason)
+        detail = (C.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN if reason == C.VIR_DOMAIN_SHUTOFF_SHUTDOWN
+                  else C.VIR_DOMAIN_EVENT_STOPPED_FAILED)
+        domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_STOPPED, detail)
+
+    def _autostart(self) -> None:
+        marker = os.path.join(self.cfg.state_dir, "autostarted")
+        if os.path.exists(marker):
+            return
+        with open(marker, "w"):
+            pass
+        for vm in self.domains.all():
+            if vm.autostart and not vm.is_active():
+                try:
+                    with vm.job_scope("start"):
+                        domain.start(self, vm)
+                except libvirtError as exc:
+                    log.warning("autostart of %s failed: %s", vm.name, exc)
+
+    # --- events and work ----------------------------------------------------------------
+    def emit(self, vm: DomainObj, event_id: int, *args: Any) -> None:
+        """Queue a domain event to the registered callbacks."""
+        self.events.emit("domain", event_id, vm.handle(), vm.uuid, *args)
+
+    def on_qmp_event(self, vm: DomainObj, proc: Any, name: str, data: dict,
+                     seconds: float = 0.0) -> None:
+        """QMP event from ``vm``'s QEMU (loop thread)."""
+        domain.on_qmp_event(self, vm, proc, name, data)
+
+    def on_process_exit(self, vm: DomainObj, proc: Any) -> None:
+        """``vm``'s QEMU exited (loop thread)."""
+        self.queue_work(vm, "exit", proc)
+
+    def queue_work(self, vm: DomainObj, kind: str, proc: Any, *args: Any) -> None:
+        """Hand work to the worker thread."""
+        self._work.put((vm, kind, proc, args))
+
+    def _work_loop(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None:
+                return
+            vm, kind, proc, args = item
+            try:
+                domain.process_work(self, vm, kind, proc, *args)
+            except Exception:  # noqa: BLE001 - the worker must survive any one failure
+                log.exception("%s: %s handling failed", vm.name, kind)
+
+    def hotplug_removed(self, vm: DomainObj, proc: Any, alias: str) -> None:
+        """QEMU finished unplugging ``alias`` (worker thread)."""
+        hotplug.device_removed(self, vm, proc, alias)
+
+    # --- lookups ---------------------------------------------------------------------------
+    def vm_of(self, dom: Any) -> DomainObj:
+        """The domain object behind a handle (VIR_ERR_NO_DOMAIN when gone)."""
+        vm = self.domains.by_uuid(dom.uuid)
+        if vm is None:
+            raise _no_domain(f"no domain with matching uuid '{dom.uuid}' ({dom.name})")
+        return vm
+
+    def domainLookupByName(self, name: str) -> DomainHandle:  # noqa: N802
+        vm = self.domains.by_name(name)
+        if vm is None:
+            raise _no_domain(f"no domain with matching name '{name}'")
+        return vm.handle()
+
+    def domainLookupByUUIDString(self, uuidstr: str) -> DomainHandle:  # noqa: N802
+        try:
+            key = str(_uuid.UUID(uuidstr))
+        except ValueError:
+            raise report(C.VIR_ERR_INVALID_ARG, f"invalid UUID '{uuidstr}'", _FROM) from None
+        vm = self.domains.by_uuid(key)
+        if vm is None:
+            raise _no_domain(f"no domain with matching uuid '{key}'")
+        return vm.handle()
+
+    def domainLookupByUUID(self, uuid: bytes) -> DomainHandle:  # noqa: N802
+        return self.domainLookupByUUIDString(str(_uuid.UUID(bytes=bytes(uuid))))
+
+    def domainLookupByID(self, id: int) -> DomainHandle:  # noqa: N802,A002
+        vm = self.domains.by_id(id)
+        if vm is None:
+            raise _no_domain(f"no domain with matching id {id}")
+        return vm.handle()
+
+    # --- the connection ----------------------------------------------------------------------
+    def connectClose(self) -> int:  # noqa: N802
+        close_driver(self)
+        return 0
+
+    def connectGetType(self) -> str:  # noqa: N802
+        return "QEMU"
+
+    def connectGetURI(self) -> str:  # noqa: N802
+        return self.cfg.uri()
+
+    def connectGetVersion(self) -> int:  # noqa: N802
+        binary = capabilities.find_binary(capabilities.host_arch())
+        return self.caps.get(binary).version if binary else 0
+
+    def connectGetLibVersion(self) -> int:  # noqa: N802
+        return 9000000
+
+    def connectGetHostname(self) -> str:  # noqa: N802
+        return socket.gethostname()
+
+    def connectIsAlive(self) -> int:  # noqa: N802
+        return 1
+
+    def connectIsEncrypted(self) -> int:  # noqa: N802
+        return 0
+
+    def connectIsSecure(self) -> int:  # noqa: N802
+        return 1
+
+    def connectGetMaxVcpus(self, type: str | None) -> int:  # noqa: N802,A002
+        if type is not None and type.lower() not in ("qemu", "kvm"):
+            raise report(C.VIR_ERR_INVALID_ARG, f"unknown type '{type}'", _FROM)
+        return 255 if (type or "").lower() != "kvm" else 1024
+
+    def connectGetCapabilities(self) -> str:  # noqa: N802
+        return capabilities.format_capabilities(
+            [self.caps.get(b) for b in capabilities.probe_all_known()])
+
+    def connectGetDomainCapabilities(self, emulatorbin: str | None, arch: str | None,  # noqa: N802
+                                     machine: str | None, virttype: str | None,
+                                     flags: int) -> str:
+        check_flags(flags, 0, "qemuConnectGetDomainCapabilities")
+        binary = emulatorbin or capabilities.find_binary(arch or capabilities.host_arch())
+        if binary is None:
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"unable to find any emulator to serve '{arch}' architecture", _FROM)
+        caps = self.caps.get(binary)
+        if arch and arch != caps.arch:
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"architecture from emulator '{caps.arch}' doesn't match given "
+                         f"architecture '{arch}'", _FROM)
+        virt = virttype or ("kvm" if caps.supports_accel("kvm") else "qemu")
+        if not caps.supports_accel(virt):
+            raise report(C.VIR_ERR_INVALID_ARG, f"KVM is not supported by '{binary}' on this "
+                         "host" if virt == "kvm" else f"unknown virttype: {virt}", _FROM)
+        m = caps.machine(machine)
+        if m is None:
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"the machine '{machine}' is not supported by emulator '{binary}'",
+                         _FROM)
+        return capabilities.format_domain_capabilities(caps, virt, m.name)
+
+    def connectGetCPUModelNames(self, arch: str, flags: int) -> list[str]:  # noqa: N802
+        binary = capabilities.find_binary(arch)
+        if binary is None:
+            raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
+        return [c["name"] for c in self.caps.get(binary).cpu_models]
+
+    def connectDomainEventRegisterAny(self, dom: Any, eventID: int,  # noqa: N802,N803
+                                      callback: Any) -> int:
+        return self.events.register("domain", eventID, dom.uuid if dom else None, callback)
+
+    def connectDomainEventDeregisterAny(self, callbackID: int) -> int:  # noqa: N802,N803
+        self.events.deregister(callbackID)
+        return 0
+
+    def connectDomainXMLToNative(self, nativeFormat: str, domainXml: str,  # noqa: N802,N803
+                                 flags: int) -> str:
+        check_flags(flags, 0, "qemuConnectDomainXMLToNative")
+        if nativeFormat != "qemu-argv":
+            raise report(C.VIR_ERR_INVALID_ARG,
+                         f"unsupported config type {nativeFormat}", _FROM)
+        def_ = parse_def(domainXml)
+        caps = domain.caps_for(self, def_)
+        domain.prepare_live(def_, caps)
+        dom_dir = os.path.join(self.cfg.state_dir, f"domain--1-{def_.name}")
+        ctx = command.BuildContext(caps=caps, monitor_fd=3, domain_dir=dom_dir)
+        for i, net in enumerate(address.devices(def_, "interface")):
+            if net.type.value in ("ethernet", "bridge", "network"):
+                ctx.tap_fds[net.alias] = 100 + i
+        return command.build(def_, ctx).to_text().replace(" \\\n", " ").strip()
+
+    # --- listing ---------------------------------------------------------------------------------
+    def connectListAllDomains(self, flags: int) -> list[DomainHandle]:  # noqa: N802
+        return [vm.handle() for vm in self.domains.all() if _matches(vm, flags)]
+
+    def connectListDomains(self) -> list[int]:  # noqa: N802
+        return sorted(vm.id for vm in self.domains.all() if vm.is_active())
+
+    def connectNumOfDomains(self) -> int:  # noqa: N802
+        return len(self.connectListDomains())
+
+    def connectListDefinedDomains(self) -> list[str]:  # noqa: N802
+        return [vm.name for vm in self.domains.all() if not vm.is_active()]
+
+    def connectNumOfDefinedDomains(self) -> int:  # noqa: N802
+        return len(self.connectListDefinedDomains())
+
+    # --- define / undefine ---------------------------------------------------------------
+    def _add(self, def_: DomainDef, live: bool) -> tuple[DomainObj, Any]:
+        """Add or update the domain of ``def_``; return (vm, old persistent def or None)."""
+        vm = self.domains.by_uuid(def_.uuid)
+        if vm is not None:
+            if vm.name != def_.name:
+                raise report(C.VIR_ERR_OPERATION_FAILED,
+                             f"domain '{vm.name}' is already defined with uuid {vm.uuid}",
+                             _FROM)
+            if live and vm.is_active():
+                raise report(C.VIR_ERR_OPERATION_INVALID,
+                             f"domain '{vm.name}' is already active", _FROM)
+            return vm, vm.persistent_def() if vm.persistent else None
+        other = self.domains.by_name(def_.name)
+        if other is not None:
+            raise report(C.VIR_ERR_OPERATION_FAILED,
+                         f"domain '{def_.name}' already exists with uuid {other.uuid}", _FROM)
+        vm = DomainObj(def_)
+        self.domains.add(vm)
+        return vm, None
+
+    def _post_parse(self, def_: DomainDef) -> None:
+        """The QEMU driver's define-time defaults: emulator, machine, devices, addresses."""
+        caps = domain.caps_for(self, def_)
+        if not def_.emulator:
+            def_.emulator = caps.binary
+        machine = caps.canonical_machine(def_.os.machine)
+        if machine is not None:
+            def_.os.machine = machine
+        address.prepare(def_)
+
+    def domainDefineXML(self, xml: str) -> DomainHandle:  # noqa: N802
+        return self.domainDefineXMLFlags(xml, 0)
+
+    def domainDefineXMLFlags(self, xml: str, flags: int) -> DomainHandle:  # noqa: N802
+        check_flags(flags, _DEFINE_FLAGS, "qemuDomainDefineXMLFlags")
+        def_ = parse_def(xml, flags)
+        self._post_parse(def_)
+        vm, old = self._add(def_, live=False)
+        with vm.lock:
+            was_persistent = vm.persistent
+            try:
+                st.save_config(self.cfg, def_)
+            except libvirtError:
+                if old is None and not vm.is_active():
+                    self.domains.remove(vm)
+                raise
+            if vm.is_active():
+                vm.new_def = def_
+            else:
+                vm.def_ = def_
+            vm.persistent = True
+        domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_DEFINED,
+                         C.VIR_DOMAIN_EVENT_DEFINED_UPDATED if was_persistent or old
+                         else C.VIR_DOMAIN_EVENT_DEFINED_ADDED)
+        return vm.handle()
+
+    def domainUndefine(self, dom: Any) -> int:  # noqa: N802
+        return self.domainUndefineFlags(dom, 0)
+
+    def domainUndefineFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, _UNDEFINE_FLAGS, "qemuDomainUndefineFlags")
+        vm = self.vm_of(dom)
+        with vm.job_scope("undefine"):
+            if not vm.persistent:
+                raise report(C.VIR_ERR_OPERATION_INVALID,
+                             "cannot undefine transient domain", _FROM)
+            st.delete_config(self.cfg, vm.name)
+            nvram = vm.persistent_def().os.nvram
+            if nvram and flags & C.VIR_DOMAIN_UNDEFINE_NVRAM:
+                try:
+                    os.unlink(nvram)
+                except FileNotFoundError:
+                    pass
+            with vm.lock:
+                vm.persistent = False
+                vm.autostart = False
+                vm.new_def = None
+                active = vm.is_active()
+            domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_UNDEFINED,
+                             C.VIR_DOMAIN_EVENT_UNDEFINED_REMOVED)
+            if not active:
+                self.domains.remove(vm)
+        return 0
+
+    # --- lifecycle ----------------------------------------------------------------------
+    def domainCreate(self, dom: Any) -> int:  # noqa: N802
+        return self.domainCreateWithFlags(dom, 0)
+
+    def domainCreateWithFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_START_PAUSED | C.VIR_DOMAIN_START_AUTODESTROY
+                    | C.VIR_DOMAIN_START_BYPASS_CACHE | C.VIR_DOMAIN_START_FORCE_BOOT
+                    | C.VIR_DOMAIN_START_RESET_NVRAM, "qemuDomainCreateWithFlags")
+        vm = self.vm_of(dom)
+        with vm.job_scope("start"):
+            domain.start(self, vm, flags)
+        dom.id = vm.id              # libvirt updates the caller's handle
+        return 0
+
+    def domainCreateXML(self, xmlDesc: str, flags: int) -> DomainHandle:  # noqa: N802,N803
+        check_flags(flags, C.VIR_DOMAIN_START_PAUSED | C.VIR_DOMAIN_START_AUTODESTROY
+                    | C.VIR_DOMAIN_START_VALIDATE | C.VIR_DOMAIN_START_RESET_NVRAM,
+                    "qemuDomainCreateXML")
+        def_ = parse_def(xmlDesc, C.VIR_DOMAIN_DEFINE_VALIDATE
+                         if flags & C.VIR_DOMAIN_START_VALIDATE else 0)
+        vm, old = self._add(def_, live=True)
+        try:
+            with vm.job_scope("start"):
+                domain.start(self, vm, flags & C.VIR_DOMAIN_START_PAUSED, run_def=def_)
+        except BaseException:
+            if old is None and not vm.persistent:
+                self.domains.remove(vm)
+            raise
+        return vm.handle()
+
+    def domainDestroy(self, dom: Any) -> int:  # noqa: N802
+        return self.domainDestroyFlags(dom, 0)
+
+    def domainDestroyFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_DESTROY_GRACEFUL, "qemuDomainDestroyFlags")
+        domain.destroy(self, self.vm_of(dom), flags)
+        dom.id = -1
+        return 0
+
+    def domainShutdown(self, dom: Any) -> int:  # noqa: N802
+        return self.domainShutdownFlags(dom, 0)
+
+    def domainShutdownFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, "qemuDomainShutdownFlags")
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            domain.shutdown(self, vm)
+        return 0
+
+    def domainReboot(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, "qemuDomainReboot")
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            domain.reboot(self, vm)
+        return 0
+
+    def domainReset(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainReset")
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            domain.reset(self, vm)
+        return 0
+
+    def domainSuspend(self, dom: Any) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        with vm.job_scope("suspend"):
+            domain.suspend(self, vm)
+        return 0
+
+    def domainResume(self, dom: Any) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            domain.resume(self, vm)
+        return 0
+
+    def domainGetAutostart(self, dom: Any) -> int:  # noqa: N802
+        return int(self.vm_of(dom).autostart)
+
+    def domainSetAutostart(self, dom: Any, autostart: int) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        if not vm.persistent:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "cannot set autostart for transient domain", _FROM)
+        try:
+            st.set_autostart(self.cfg, vm.name, bool(autostart))
+        except OSError as exc:
+            raise report(C.VIR_ERR_SYSTEM_ERROR,
+                         f"Failed to set autostart of '{vm.name}': {exc.strerror}",
+                         _FROM) from exc
+        vm.autostart = bool(autostart)
+        return 0
+
+    # --- simple queries ----------------------------------------------------------------------
+    def domainIsActive(self, dom: Any) -> int:  # noqa: N802
+        return int(self.vm_of(dom).is_active())
+
+    def domainIsPersistent(self, dom: Any) -> int:  # noqa: N802
+        return int(self.vm_of(dom).persistent)
+
+    def domainIsUpdated(self, dom: Any) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        return int(vm.new_def is not None and vm.is_active()
+                   and vm.new_def.format(flags=C.VIR_DOMAIN_XML_INACTIVE)
+                   != vm.def_.format(flags=C.VIR_DOMAIN_XML_INACTIVE))
+
+    def domainGetOSType(self, dom: Any) -> str:  # noqa: N802
+        return str(self.vm_of(dom).def_.os.type)
+
+    def domainGetMaxMemory(self, dom: Any) -> int:  # noqa: N802
+        return self.vm_of(dom).def_.memory
+
+    def domainGetMaxVcpus(self, dom: Any) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        if not vm.is_active():
+            raise domain.not_running()
+        return vm.def_.max_vcpus
+
+    def domainGetVcpusFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        vm = self.vm_of(dom)
+        def_ = vm.persistent_def() if flags & C.VIR_DOMAIN_AFFECT_CONFIG else vm.def_
+        if flags & C.VIR_DOMAIN_VCPU_MAXIMUM:
+            return def_.max_vcpus
+        return def_.vcpus or def_.max_vcpus
+
+    def domainGetState(self, dom: Any, flags: int) -> list[int]:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainGetState")
+        vm = self.vm_of(dom)
+        with vm.lock:
+            return [vm.state, vm.reason]
+
+    def domainGetInfo(self, dom: Any) -> list[int]:  # noqa: N802
+        return stats.info(self.vm_of(dom))
+
+    def domainGetXMLDesc(self, dom: Any, flags: int) -> str:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_INACTIVE
+                    | C.VIR_DOMAIN_XML_UPDATE_CPU | C.VIR_DOMAIN_XML_MIGRATABLE,
+                    "qemuDomainGetXMLDesc")
+        vm = self.vm_of(dom)
+        with vm.lock:
+            if flags & C.VIR_DOMAIN_XML_INACTIVE or not vm.is_active():
+                return vm.persistent_def().format(flags=flags | C.VIR_DOMAIN_XML_INACTIVE)
+            return vm.def_.format(id=vm.id, flags=flags)
+
+    # --- statistics (stats.py) --------------------------------------------------------------
+    def domainGetCPUStats(self, dom: Any, total: bool, flags: int) -> Any:  # noqa: N802
+        return stats.cpu_stats(self.vm_of(dom), total)
+
+    def domainMemoryStats(self, dom: Any) -> dict[str, int]:  # noqa: N802
+        return stats.memory_stats(self.vm_of(dom))
+
+    def domainBlockStats(self, dom: Any, path: str) -> tuple:  # noqa: N802
+        return stats.block_stats(self.vm_of(dom), path)
+
+    def domainBlockStatsFlags(self, dom: Any, path: str, flags: int) -> dict:  # noqa: N802
+        rd_req, rd_bytes, wr_req, wr_bytes, errs = stats.block_stats(self.vm_of(dom), path)
+        return {"rd_operations": rd_req, "rd_bytes": rd_bytes, "wr_operations": wr_req,
+                "wr_bytes": wr_bytes, "errs": errs}
+
+    def domainInterfaceStats(self, dom: Any, path: str) -> tuple:  # noqa: N802
+        return stats.interface_stats(self.vm_of(dom), path)
+
+    def domainGetVcpus(self, dom: Any) -> tuple:  # noqa: N802
+        return stats.vcpus(self.vm_of(dom))
+
+    def connectGetAllDomainStats(self, stats_: int, flags: int) -> list:  # noqa: N802
+        vms = [vm for vm in self.domains.all() if _matches(vm, flags & _STATS_FILTERS)]
+        return [(vm.handle(), stats.domain_stats(vm, stats_)) for vm in vms]
+
+    def domainListGetStats(self, doms: list, stats_: int, flags: int) -> list:  # noqa: N802
+        return [(vm.handle(), stats.domain_stats(vm, stats_))
+                for vm in (self.vm_of(d) for d in doms)]
+
+    # --- devices (hotplug.py) and consoles (console.py) ----------------------------------
+    def domainAttachDevice(self, dom: Any, xml: str) -> int:  # noqa: N802
+        return self.domainAttachDeviceFlags(dom, xml, C.VIR_DOMAIN_AFFECT_LIVE)
+
+    def domainAttachDeviceFlags(self, dom: Any, xml: str, flags: int) -> int:  # noqa: N802
+        hotplug.attach(self, self.vm_of(dom), xml, flags)
+        return 0
+
+    def domainDetachDevice(self, dom: Any, xml: str) -> int:  # noqa: N802
+        return self.domainDetachDeviceFlags(dom, xml, C.VIR_DOMAIN_AFFECT_LIVE)
+
+    def domainDetachDeviceFlags(self, dom: Any, xml: str, flags: int) -> int:  # noqa: N802
+        hotplug.detach(self, self.vm_of(dom), xml, flags)
+        return 0
+
+    def domainDetachDeviceAlias(self, dom: Any, alias: str, flags: int) -> int:  # noqa: N802
+        hotplug.detach_alias(self, self.vm_of(dom), alias, flags)
+        return 0
+
+    def domainUpdateDeviceFlags(self, dom: Any, xml: str, flags: int) -> int:  # noqa: N802
+        hotplug.update(self, self.vm_of(dom), xml, flags)
+        return 0
+
+    def domainOpenConsole(self, dom: Any, dev_name: str | None, st_: Any,  # noqa: N802
+                          flags: int) -> int:
+        check_flags(flags, C.VIR_DOMAIN_CONSOLE_FORCE | C.VIR_DOMAIN_CONSOLE_SAFE,
+                    "qemuDomainOpenConsole")
+        console.open_console(self, self.vm_of(dom), dev_name, st_, flags)
+        return 0
+
+
+_STATS_FILTERS = (C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF
+                  | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER)
+
+
+def _matches(vm: DomainObj, flags: int) -> bool:
+    """libvirt's virDomainObjListFilter for the listAllDomains flags."""
+    def pair(yes: int, no: int, value: bool) -> bool:
+        if flags & (yes | no) in (0, yes | no):
+            return True
+        return bool(flags & yes) == value
+
+    state = vm.state
+    if not pair(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE, C.VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+                vm.is_active()):
+        return False
+    if not pair(C.VIR_CONNECT_LIST_DOMAINS_PERSISTENT, C.VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
+                vm.persistent):
+        return False
+    if not pair(C.VIR_CONNECT_LIST_DOMAINS_AUTOSTART, C.VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
+                vm.autostart):
+        return False
+    if not pair(C.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
+                C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, False):
+        return False
+    if not pair(C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
+                C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, False):
+        return False
+    states = flags & (C.VIR_CONNECT_LIST_DOMAINS_RUNNING | C.VIR_CONNECT_LIST_DOMAINS_PAUSED
+                      | C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF | C.VIR_CONNECT_LIST_DOMAINS_OTHER)
+    if states:
+        kind = {C.VIR_DOMAIN_RUNNING: C.VIR_CONNECT_LIST_DOMAINS_RUNNING,
+                C.VIR_DOMAIN_PAUSED: C.VIR_CONNECT_LIST_DOMAINS_PAUSED,
+                C.VIR_DOMAIN_SHUTOFF: C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF
+                }.get(state, C.VIR_CONNECT_LIST_DOMAINS_OTHER)
+        if not states & kind:
+            return False
+    return True
+
+
+def _domain_id(xml: str) -> int:
+    from lxml import etree
+    try:
+        return int(etree.fromstring(xml.encode()).get("id", "-1"))
+    except (ValueError, etree.XMLSyntaxError):
+        return -1
+
+
+# --- one driver per root per process ----------------------------------------------------------
+
+_drivers_lock = threading.Lock()
+_drivers: dict[str, QemuDriver] = {}
+
+
+def open_driver(cfg: DriverConfig) -> QemuDriver:
+    """The driver for ``cfg``'s root, started on first use and shared after."""
+    key = cfg.state_dir
+    with _drivers_lock:
+        drv = _drivers.get(key)
+        if drv is None:
+            drv = QemuDriver(cfg)
+            drv.startup()
+            _drivers[key] = drv
+        drv.refs += 1
+        return drv
+
+
+def close_driver(drv: QemuDriver) -> None:
+    """Drop one connection's reference; the last one shuts the driver down."""
+    with _drivers_lock:
+        drv.refs -= 1
+        if drv.refs > 0:
+            return
+        _drivers.pop(drv.cfg.state_dir, None)
+    drv.shutdown()

@@ -1,0 +1,95 @@
+"""Host side of guest network interfaces: tap devices, bridges.
+
+For ``<interface type='ethernet'|'bridge'>`` the driver opens a tap device
+itself (``/dev/net/tun``, ``TUNSETIFF``), brings it up, adds it to the
+bridge, and passes the descriptor to QEMU (``-netdev tap,fd=N``).  The tap
+is not persistent: it disappears when QEMU, its last holder, exits.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import struct
+
+from pyvirt import constants as C
+from pyvirt.errors import report, report_system
+
+_FROM = C.VIR_FROM_QEMU
+
+_TUNSETIFF = 0x400454CA
+_IFF_TAP = 0x0002
+_IFF_NO_PI = 0x1000
+_IFF_VNET_HDR = 0x4000
+_SIOCGIFFLAGS = 0x8913
+_SIOCSIFFLAGS = 0x8914
+_SIOCGIFINDEX = 0x8933
+_SIOCBRADDIF = 0x89A2
+_IFF_UP = 0x1
+
+
+def _ifreq(name: str, data: bytes = b"") -> bytes:
+    return struct.pack("16s", name.encode()) + data.ljust(24, b"\0")
+
+
+def open_tap(name: str | None) -> tuple[int, str]:
+    """Create (or open) tap ``name`` ('vnet%d' picks a free one); return (fd, name)."""
+    try:
+        fd = os.open("/dev/net/tun", os.O_RDWR | os.O_CLOEXEC)
+    except OSError as exc:
+        raise report_system(exc.errno or 0, "Unable to open /dev/net/tun", _FROM) from None
+    try:
+        req = _ifreq(name or "vnet%d", struct.pack("H", _IFF_TAP | _IFF_NO_PI | _IFF_VNET_HDR))
+        res = fcntl.ioctl(fd, _TUNSETIFF, req)
+    except OSError as exc:
+        os.close(fd)
+        raise report_system(exc.errno or 0,
+                            f"Unable to create tap device {name or 'vnet%d'}", _FROM) from None
+    ifname = res[:16].split(b"\0", 1)[0].decode()
+    return fd, ifname
+
+
+def set_up(ifname: str) -> None:
+    """Bring ``ifname`` up."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            res = fcntl.ioctl(s, _SIOCGIFFLAGS, _ifreq(ifname))
+            flags = struct.unpack("H", res[16:18])[0] | _IFF_UP
+            fcntl.ioctl(s, _SIOCSIFFLAGS, _ifreq(ifname, struct.pack("H", flags)))
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"Cannot set interface flags on '{ifname}'",
+                                _FROM) from None
+
+
+def add_to_bridge(bridge: str, ifname: str) -> None:
+    """Add ``ifname`` to ``bridge``."""
+    if not os.path.isdir(f"/sys/class/net/{bridge}/bridge"):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"bridge '{bridge}' does not exist or is not a bridge", _FROM)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            res = fcntl.ioctl(s, _SIOCGIFINDEX, _ifreq(ifname))
+            index = struct.unpack("i", res[16:20])[0]
+            fcntl.ioctl(s, _SIOCBRADDIF, _ifreq(bridge, struct.pack("i", index)))
+        except OSError as exc:
+            raise report_system(exc.errno or 0,
+                                f"Unable to add bridge {bridge} port {ifname}", _FROM) from None
+
+
+def interface_stats(ifname: str) -> tuple[int, int, int, int, int, int, int, int]:
+    """(rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop).
+
+    Seen from the guest, as libvirt reports: the host's tx is the guest's rx.
+    """
+    base = f"/sys/class/net/{ifname}/statistics/"
+
+    def get(name: str) -> int:
+        try:
+            with open(base + name) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return 0
+
+    return (get("tx_bytes"), get("tx_packets"), get("tx_errors"), get("tx_dropped"),
+            get("rx_bytes"), get("rx_packets"), get("rx_errors"), get("rx_dropped"))

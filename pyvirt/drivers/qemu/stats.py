@@ -1,0 +1,281 @@
+"""Runtime information and statistics of guests.
+
+CPU times come from the kernel's per-thread ``schedstat`` (nanoseconds on a
+CPU) of the QEMU process and its vCPU threads (``query-cpus-fast`` names
+them); memory from the balloon (``query-balloon``) and ``/proc/PID/status``;
+disks from ``query-blockstats``; interfaces from the tap's counters.
+Values are shaped as libvirt-python returns them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pyvirt import constants as C
+from pyvirt.drivers.qemu import address, netdev
+from pyvirt.drivers.qemu.command import disk_path
+from pyvirt.drivers.qemu.domain import active_monitor, not_running
+from pyvirt.drivers.qemu.domobj import DomainObj
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_QEMU
+_TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def thread_cpu_ns(pid: int, tid: int | None = None) -> int:
+    """Nanoseconds on a CPU of one thread (or, without ``tid``, of every thread)."""
+    if tid is not None:
+        text = _read(f"/proc/{pid}/task/{tid}/schedstat")
+        return int(text.split()[0]) if text else 0
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for t in tids:
+        text = _read(f"/proc/{pid}/task/{t}/schedstat")
+        if text:
+            total += int(text.split()[0])
+    return total
+
+
+def user_system_ns(pid: int) -> tuple[int, int]:
+    """(user, system) CPU time of a process in nanoseconds (clock-tick resolution)."""
+    text = _read(f"/proc/{pid}/stat")
+    if not text:
+        return 0, 0
+    fields = text[text.rindex(")") + 2:].split()
+    return int(fields[11]) * _TICK_NS, int(fields[12]) * _TICK_NS
+
+
+def _pid(vm: DomainObj) -> int | None:
+    proc = vm.proc
+    return proc.pid if proc is not None and vm.is_active() else None
+
+
+def cpu_time(vm: DomainObj) -> int:
+    """Total CPU time of the guest's QEMU in ns (0 when not running)."""
+    pid = _pid(vm)
+    return thread_cpu_ns(pid) if pid else 0
+
+
+def info(vm: DomainObj) -> list[int]:
+    """virDomainGetInfo: [state, maxMem KiB, memory KiB, nrVirtCpu, cpuTime ns]."""
+    with vm.lock:
+        def_ = vm.def_
+        state = vm.state
+        active = vm.is_active()
+    memory = def_.current_memory or def_.memory
+    if active and vm.balloon_actual is not None:
+        memory = vm.balloon_actual
+    return [state, def_.memory, memory, def_.vcpus or def_.max_vcpus,
+            cpu_time(vm) if active else 0]
+
+
+def cpu_stats(vm: DomainObj, total: bool) -> list[dict[str, int]]:
+    """virDomainGetCPUStats: the total (user/system split) or one entry per host CPU."""
+    pid = _pid(vm)
+    if pid is None:
+        raise not_running()
+    if total:
+        user, system = user_system_ns(pid)
+        return [{"cpu_time": thread_cpu_ns(pid), "user_time": user, "system_time": system}]
+    ncpus = os.cpu_count() or 1
+    per = [{"cpu_time": 0, "vcpu_time": 0} for _ in range(ncpus)]
+    vcpu_tids = {t for _i, t in _vcpu_threads(vm)}
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        tids = []
+    for tid in tids:
+        cpu = _last_cpu(pid, tid)
+        ns = thread_cpu_ns(pid, tid)
+        if 0 <= cpu < ncpus:
+            per[cpu]["cpu_time"] += ns
+            if tid in vcpu_tids:
+                per[cpu]["vcpu_time"] += ns
+    return per
+
+
+def _last_cpu(pid: int, tid: int) -> int:
+    text = _read(f"/proc/{pid}/task/{tid}/stat")
+    if not text:
+        return -1
+    return int(text[text.rindex(")") + 2:].split()[36])
+
+
+def _vcpu_threads(vm: DomainObj) -> list[tuple[int, int]]:
+    """[(vcpu index, thread id)] from QEMU."""
+    try:
+        cpus = active_monitor(vm).execute("query-cpus-fast")
+    except libvirtError:
+        return []
+    return sorted((c["cpu-index"], c["thread-id"]) for c in cpus)
+
+
+def vcpus(vm: DomainObj) -> tuple[list[tuple[int, int, int, int]], list[tuple[bool, ...]]]:
+    """virDomainGetVcpus: ([(number, state, cpuTime ns, host cpu)], [cpumap per vCPU])."""
+    pid = _pid(vm)
+    if pid is None:
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     "cannot list vcpu pinning for an inactive domain", _FROM)
+    ncpus = os.cpu_count() or 1
+    info_list = []
+    maps = []
+    for index, tid in _vcpu_threads(vm):
+        info_list.append((index, C.VIR_VCPU_RUNNING, thread_cpu_ns(pid, tid),
+                          _last_cpu(pid, tid)))
+        try:
+            affinity = os.sched_getaffinity(tid)
+        except OSError:
+            affinity = set(range(ncpus))
+        maps.append(tuple(cpu in affinity for cpu in range(ncpus)))
+    return info_list, maps
+
+
+def memory_stats(vm: DomainObj) -> dict[str, int]:
+    """virDomainMemoryStats: 'actual' (balloon, KiB), 'rss' and what the balloon knows."""
+    pid = _pid(vm)
+    if pid is None:
+        raise not_running()
+    out: dict[str, int] = {}
+    try:
+        balloon = active_monitor(vm).execute("query-balloon")
+        out["actual"] = int(balloon["actual"]) // 1024
+    except libvirtError:
+        out["actual"] = vm.def_.current_memory or vm.def_.memory
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith("VmRSS:"):
+            out["rss"] = int(line.split()[1])
+    return out
+
+
+def _find_disk(vm: DomainObj, path: str) -> Any:
+    for disk in address.devices(vm.def_, "disk"):
+        if path in (disk.target, disk_path(disk), disk.alias):
+            return disk
+    raise report(C.VIR_ERR_INVALID_ARG, f"invalid path: {path}", _FROM)
+
+
+def _blockstats(vm: DomainObj) -> dict[str, dict]:
+    """QEMU's block statistics keyed by device alias."""
+    out: dict[str, dict] = {}
+    for entry in active_monitor(vm).execute("query-blockstats"):
+        qdev = entry.get("qdev") or ""
+        parts = qdev.split("/")
+        alias = parts[3] if len(parts) > 3 and parts[2] == "peripheral" else qdev
+        out[alias] = entry.get("stats", {})
+    return out
+
+
+def block_stats(vm: DomainObj, path: str) -> tuple[int, int, int, int, int]:
+    """virDomainBlockStats: (rd_req, rd_bytes, wr_req, wr_bytes, errs) of one disk."""
+    if not vm.is_active():
+        raise not_running()
+    disk = _find_disk(vm, path)
+    s = _blockstats(vm).get(disk.alias, {})
+    return (s.get("rd_operations", 0), s.get("rd_bytes", 0), s.get("wr_operations", 0),
+            s.get("wr_bytes", 0), -1)
+
+
+def _find_net(vm: DomainObj, path: str) -> Any:
+    for net in address.devices(vm.def_, "interface"):
+        if path in (net.target_dev, net.mac, net.alias):
+            return net
+    raise report(C.VIR_ERR_INVALID_ARG, f"invalid path, '{path}' is not a known interface",
+                 _FROM)
+
+
+def interface_stats(vm: DomainObj, path: str) -> tuple[int, ...]:
+    """virDomainInterfaceStats: rx/tx bytes, packets, errors, drops of one interface."""
+    if not vm.is_active():
+        raise not_running()
+    net = _find_net(vm, path)
+    if not net.target_dev:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                     f"interface '{path}' of type '{net.type.value}' has no host device "
+                     "to count its traffic", _FROM)
+    return netdev.interface_stats(net.target_dev)
+
+
+# --- getAllDomainStats ----------------------------------------------------------------------
+
+def domain_stats(vm: DomainObj, groups: int) -> dict[str, Any]:
+    """One domain's record for virConnectGetAllDomainStats (``groups`` 0: all)."""
+    want = groups or ~0
+    out: dict[str, Any] = {}
+    with vm.lock:
+        state, reason, active = vm.state, vm.reason, vm.is_active()
+    if want & C.VIR_DOMAIN_STATS_STATE:
+        out["state.state"] = state
+        out["state.reason"] = reason
+    if not active:
+        return out
+    try:
+        _live_stats(vm, want, out)
+    except libvirtError:
+        pass                    # QEMU went away meanwhile: what we have is what there is
+    return out
+
+
+def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
+    pid = _pid(vm)
+    def_ = vm.def_
+    if want & C.VIR_DOMAIN_STATS_CPU_TOTAL and pid:
+        user, system = user_system_ns(pid)
+        out.update({"cpu.time": thread_cpu_ns(pid), "cpu.user": user, "cpu.system": system})
+    if want & C.VIR_DOMAIN_STATS_BALLOON:
+        mem = memory_stats(vm)
+        out["balloon.current"] = mem.get("actual", def_.memory)
+        out["balloon.maximum"] = def_.memory
+        if "rss" in mem:
+            out["balloon.rss"] = mem["rss"]
+    if want & C.VIR_DOMAIN_STATS_VCPU:
+        out["vcpu.current"] = def_.vcpus or def_.max_vcpus
+        out["vcpu.maximum"] = def_.max_vcpus
+        for number, vstate, ns, _cpu in vcpus(vm)[0]:
+            out[f"vcpu.{number}.state"] = vstate
+            out[f"vcpu.{number}.time"] = ns
+    if want & C.VIR_DOMAIN_STATS_INTERFACE:
+        nets = address.devices(def_, "interface")
+        out["net.count"] = len(nets)
+        for i, net in enumerate(nets):
+            out[f"net.{i}.name"] = net.target_dev or net.alias
+            if not net.target_dev:
+                continue
+            rxb, rxp, rxe, rxd, txb, txp, txe, txd = netdev.interface_stats(net.target_dev)
+            out.update({f"net.{i}.rx.bytes": rxb, f"net.{i}.rx.pkts": rxp,
+                        f"net.{i}.rx.errs": rxe, f"net.{i}.rx.drop": rxd,
+                        f"net.{i}.tx.bytes": txb, f"net.{i}.tx.pkts": txp,
+                        f"net.{i}.tx.errs": txe, f"net.{i}.tx.drop": txd})
+    if want & C.VIR_DOMAIN_STATS_BLOCK:
+        disks = address.devices(def_, "disk")
+        qstats = _blockstats(vm)
+        out["block.count"] = len(disks)
+        for i, disk in enumerate(disks):
+            out[f"block.{i}.name"] = disk.target
+            path = disk_path(disk)
+            if path:
+                out[f"block.{i}.path"] = path
+            s = qstats.get(disk.alias or "", {})
+            for key, qkey in (("rd.reqs", "rd_operations"), ("rd.bytes", "rd_bytes"),
+                              ("rd.times", "rd_total_time_ns"), ("wr.reqs", "wr_operations"),
+                              ("wr.bytes", "wr_bytes"), ("wr.times", "wr_total_time_ns"),
+                              ("fl.reqs", "flush_operations"),
+                              ("fl.times", "flush_total_time_ns")):
+                if qkey in s:
+                    out[f"block.{i}.{key}"] = s[qkey]
+            if path and os.path.exists(path):
+                stt = os.stat(path)
+                out[f"block.{i}.allocation"] = stt.st_blocks * 512
+                out[f"block.{i}.physical"] = stt.st_size
+                out[f"block.{i}.capacity"] = stt.st_size

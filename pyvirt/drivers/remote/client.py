@@ -1,0 +1,350 @@
+"""The RPC client: one connection to pyvirtd or libvirtd, shared by threads.
+
+Received bytes are read on the library's asyncio loop thread
+(:mod:`pyvirt.util.aioloop`), which completes waiting calls, delivers
+event messages and feeds streams; it never runs application code and
+never raises into callers.  A call is framed and sent from the calling
+thread (a plain socket send under a lock; TLS goes through the loop) and
+the caller waits for its reply.  When the connection breaks every
+pending call fails with one clear error, as libvirt's client does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from pyvirt import constants as C
+from pyvirt import errors as E
+from pyvirt.errors import libvirtError
+from pyvirt.rpc import protocol as P
+from pyvirt.util import aioloop
+
+log = logging.getLogger("pyvirt.remote")
+
+ErrTuple = tuple
+
+
+def raise_error(err: ErrTuple) -> NoReturn:
+    """Record ``err`` as the thread's last error (and show it as libvirt does), then raise."""
+    E._tls.last = err
+    E._dispatch(err)
+    raise libvirtError(err[2], err=err)
+
+
+def make_error(code: int, detail: str, domain: int = C.VIR_FROM_RPC) -> ErrTuple:
+    """Return an error tuple with libvirt's wording of ``code``."""
+    message = E.format_message(code, detail)
+    return (code, domain, message, C.VIR_ERR_ERROR, None, detail, None, -1, -1)
+
+
+class _Pending:
+    """A call waiting for its reply."""
+
+    __slots__ = ("done", "error", "msg")
+
+    def __init__(self) -> None:
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.msg: P.Message | None = None
+        self.error: ErrTuple | None = None
+
+
+class _Direct:
+    """A plain socket: the caller sends, the loop reads."""
+
+    def __init__(self, client: RPCClient, sock: socket.socket) -> None:
+        self.client = client
+        self.sock = sock
+        self.lock = threading.Lock()
+        sock.setblocking(False)
+        self.fd = sock.fileno()
+        self.encrypted = False
+
+    def start(self) -> None:
+        self.client.loop.call_soon_threadsafe(self.client.loop.add_reader, self.fd,
+                                              self._readable)
+
+    def _readable(self) -> None:
+        try:
+            data = self.sock.recv(256 * 1024)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self.client.lost(exc)
+            return
+        if not data:
+            self.client.lost(None)
+            return
+        self.client.received(data)
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        with self.lock:
+            while view:
+                try:
+                    n = self.sock.send(view)
+                except (BlockingIOError, InterruptedError):
+                    select.select([], [self.fd], [], 5.0)
+                    continue
+                view = view[n:]
+
+    def close(self) -> None:
+        loop = self.client.loop
+
+        def shut() -> None:
+            try:
+                loop.remove_reader(self.fd)
+            except (ValueError, OSError):
+                pass
+            self.sock.close()
+        if aioloop.in_loop_thread():
+            shut()
+        else:
+            loop.call_soon_threadsafe(shut)
+
+
+class _Proto(asyncio.Protocol):
+    def __init__(self, client: RPCClient) -> None:
+        self.client = client
+
+    def data_received(self, data: bytes) -> None:
+        self.client.received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.client.lost(exc)
+
+
+class _Async:
+    """A transport owned by the loop (TLS): the caller hands writes to the loop."""
+
+    def __init__(self, client: RPCClient, sock: socket.socket, ctx: ssl.SSLContext,
+                 hostname: str | None) -> None:
+        self.client = client
+        self.encrypted = True
+
+        async def connect() -> asyncio.Transport:
+            transport, _ = await client.loop.create_connection(
+                lambda: _Proto(client), sock=sock, ssl=ctx,
+                server_hostname=hostname if ctx.check_hostname else None)
+            return transport  # type: ignore[return-value]
+        self.transport = aioloop.run(connect(), timeout=30)
+
+    def start(self) -> None:
+        pass
+
+    def send(self, data: bytes) -> None:
+        self.client.loop.call_soon_threadsafe(self.transport.write, data)
+
+    def close(self) -> None:
+        self.client.loop.call_soon_threadsafe(self.transport.close)
+
+
+class RPCClient:
+    """Calls, events and streams over one connection."""
+
+    def __init__(self, sock: socket.socket, tls_context: ssl.SSLContext | None = None,
+                 hostname: str | None = None) -> None:
+        self.loop = aioloop.get_loop()
+        self.reader = P.FrameReader()
+        self._serials = itertools.count(1)
+        self._lock = threading.Lock()
+        self.pending: dict[int, _Pending] = {}
+        self.streams: dict[int, Any] = {}
+        self.on_event: Callable[[P.Message], None] | None = None
+        self.on_close: list[Callable[[int], None]] = []
+        self.closed: ErrTuple | None = None
+        self.last_rx = time.monotonic()
+        self._keepalive: asyncio.Task | None = None
+        # A TLS server first sends one byte: 1 when our certificate passed its checks.
+        self._await_confirm = tls_context is not None
+        self.io: _Direct | _Async
+        if tls_context is not None:
+            self.io = _Async(self, sock, tls_context, hostname)
+        else:
+            self.io = _Direct(self, sock)
+        self.io.start()
+
+    @property
+    def encrypted(self) -> bool:
+        """True when the transport is TLS."""
+        return self.io.encrypted
+
+    # -- calls (any thread but the loop's) ---------------------------------------------
+    def call(self, prog: int, vers: int, proc: int, body: bytes,
+             stream: Any = None, timeout: float | None = None) -> P.Message:
+        """Send a call and return its reply; raise libvirtError for an error reply."""
+        if aioloop.in_loop_thread():
+            raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
+                                   "a remote call cannot be made from the event loop thread"))
+        pending = _Pending()
+        with self._lock:
+            if self.closed is not None:
+                raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR, "client socket is closed"))
+            serial = next(self._serials)
+            self.pending[serial] = pending
+            if stream is not None:
+                stream.serial, stream.proc, stream.prog, stream.vers = serial, proc, prog, vers
+                self.streams[serial] = stream
+        try:
+            data = P.frame(prog, vers, proc, P.CALL, serial, P.OK, body)
+        except Exception:
+            self._forget(serial)
+            raise
+        try:
+            self.io.send(data)
+        except OSError as exc:
+            self.lost(exc)
+        if not pending.done.acquire(timeout=-1 if timeout is None else timeout):
+            self._forget(serial)
+            raise_error(make_error(C.VIR_ERR_OPERATION_TIMEOUT, "no reply from the daemon"))
+        if pending.error is not None:
+            if stream is not None:
+                self.streams.pop(serial, None)
+            raise_error(pending.error)
+        msg = pending.msg
+        assert msg is not None
+        if msg.status != P.OK:
+            if stream is not None:
+                self.streams.pop(serial, None)
+            err = P.decode_error(msg.body).err
+            raise_error(err)
+        return msg
+
+    def _forget(self, serial: int) -> None:
+        with self._lock:
+            self.pending.pop(serial, None)
+            self.streams.pop(serial, None)
+
+    def send_raw(self, prog: int, vers: int, proc: int, mtype: int, serial: int,
+                 status: int, body: bytes = b"") -> None:
+        """Send a message that expects no reply (stream data, keepalive)."""
+        if self.closed is not None:
+            raise_error(self.closed)
+        try:
+            self.io.send(P.frame(prog, vers, proc, mtype, serial, status, body))
+        except OSError as exc:
+            self.lost(exc)
+            raise_error(self.closed or make_error(C.VIR_ERR_SYSTEM_ERROR, str(exc)))
+
+    # -- input (loop thread) --------------------------------------------------------------
+    def received(self, data: bytes) -> None:
+        """Bytes arrived from the daemon."""
+        self.last_rx = time.monotonic()
+        if self._await_confirm and data:
+            self._await_confirm = False
+            if data[0] != 1:
+                self.lost(ConnectionError("server verification (of our certificate or IP "
+                                          "address) failed"))
+                return
+            data = data[1:]
+        try:
+            bodies = self.reader.feed(data)
+        except P.ProtocolError as exc:
+            self.lost(exc)
+            return
+        for body in bodies:
+            try:
+                self._dispatch(P.parse_frame(body))
+            except P.ProtocolError as exc:
+                self.lost(exc)
+                return
+            except Exception:
+                log.exception("remote: failed to handle a message")
+
+    def _dispatch(self, msg: P.Message) -> None:
+        if msg.prog == P.KEEPALIVE_PROGRAM:
+            if msg.proc == P.KEEPALIVE_PROC_PING:
+                self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
+                                     P.KEEPALIVE_PROC_PONG, P.MESSAGE, 0, P.OK))
+            return
+        if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
+            with self._lock:
+                pending = self.pending.pop(msg.serial, None)
+            if pending is not None:
+                pending.msg = msg
+                pending.done.release()
+            return
+        if msg.type == P.MESSAGE:
+            if self.on_event is not None:
+                self.on_event(msg)
+            return
+        if msg.type == P.STREAM:
+            stream = self.streams.get(msg.serial)
+            if stream is not None:
+                stream.incoming(msg)
+
+    def lost(self, exc: BaseException | None) -> None:
+        """The connection broke: fail every pending call and stream, once."""
+        with self._lock:
+            if self.closed is not None:
+                return
+            if exc is None:
+                detail = "End of file while reading data: Input/output error"
+            else:
+                detail = f"Cannot recv data: {exc}"
+            self.closed = make_error(C.VIR_ERR_SYSTEM_ERROR, detail)
+            pendings = list(self.pending.values())
+            self.pending.clear()
+            streams = list(self.streams.values())
+            self.streams.clear()
+        for p in pendings:
+            p.error = self.closed
+            p.done.release()
+        for st in streams:
+            st.lost(self.closed)
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+        self.io.close()
+        reason = C.VIR_CONNECT_CLOSE_REASON_EOF if exc is None else C.VIR_CONNECT_CLOSE_REASON_ERROR
+        for cb in list(self.on_close):
+            try:
+                cb(reason)
+            except Exception:
+                log.exception("close callback failed")
+
+    def close(self) -> None:
+        """Close the connection (pending calls fail)."""
+        with self._lock:
+            already = self.closed is not None
+        if not already:
+            self.lost(None)
+            for cb in list(self.on_close):
+                self.on_close.remove(cb)
+
+    # -- keepalive ------------------------------------------------------------------------
+    def start_keepalive(self, interval: int = 5, count: int = 5) -> None:
+        """Ping a silent daemon every ``interval`` s; give up after ``count`` misses."""
+        if interval <= 0:
+            return
+
+        async def run() -> None:
+            missed = 0
+            while self.closed is None:
+                await asyncio.sleep(interval)
+                if time.monotonic() - self.last_rx < interval:
+                    missed = 0
+                    continue
+                missed += 1
+                if count > 0 and missed > count:
+                    log.warning("remote: the daemon stopped answering keepalives")
+                    self.lost(TimeoutError("keepalive timeout"))
+                    return
+                try:
+                    self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
+                                         P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
+                except OSError as exc:
+                    self.lost(exc)
+                    return
+
+        def begin() -> None:
+            self._keepalive = self.loop.create_task(run())
+        self.loop.call_soon_threadsafe(begin)

@@ -1,0 +1,109 @@
+"""The client's end of streams: a driver Stream fed from STREAM messages.
+
+A call that opens a stream (openConsole, download, upload, screenshot)
+registers its :class:`ClientStream` under the call's serial before the
+call is sent, since data may follow the reply at once.  Incoming data
+feeds the application's :class:`pyvirt.driver.stream.Stream`; what the
+application sends goes out as STREAM messages (at most 256 KiB each).
+``finish()`` and ``abort()`` send status OK / ERROR and wait for the
+daemon's confirmation, as libvirt's client does.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from pyvirt.driver.stream import Stream
+from pyvirt.rpc import protocol as P
+
+_CONFIRM_TIMEOUT = 30.0
+
+
+class ClientStream:
+    """Bridges one driver Stream and the STREAM messages of one call."""
+
+    def __init__(self, client: Any, stream: Stream) -> None:
+        self.client = client
+        self.stream = stream
+        self.serial = 0
+        self.proc = 0
+        self.prog = P.REMOTE_PROGRAM
+        self.vers = P.REMOTE_PROTOCOL_VERSION
+        self._confirm = threading.Event()
+        self._confirm_error: Any = None
+        self._finishing = False
+        self.done = False
+
+    def bind(self) -> None:
+        """Attach to the application's stream after the call succeeded."""
+        self.stream.bind(self)
+
+    # -- the application's side (the sink) -------------------------------------------
+    def write(self, data: bytes) -> None:
+        """Send data to the daemon (the caller's thread)."""
+        view = memoryview(data)
+        for off in range(0, len(view), P.STREAM_CHUNK_MAX):
+            self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                                 P.CONTINUE, bytes(view[off:off + P.STREAM_CHUNK_MAX]))
+
+    def finish(self) -> None:
+        """End the transfer and wait for the daemon to confirm."""
+        self._end(P.OK)
+
+    def abort(self) -> None:
+        """Abort the transfer."""
+        self._end(P.ERROR)
+
+    def _end(self, status: int) -> None:
+        if self.done or self.client.closed is not None:
+            self._forget()
+            return
+        self._finishing = True
+        self._confirm.clear()
+        try:
+            self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                                 status, b"")
+        except Exception:
+            self._forget()
+            if status == P.OK:
+                raise
+            return
+        self._confirm.wait(_CONFIRM_TIMEOUT)
+        self._forget()
+        if status == P.OK and self._confirm_error is not None:
+            from pyvirt.drivers.remote.client import raise_error
+            raise_error(self._confirm_error)
+
+    def _forget(self) -> None:
+        self.done = True
+        self.client.streams.pop(self.serial, None)
+
+    # -- the daemon's side (loop thread) ---------------------------------------------------
+    def incoming(self, msg: P.Message) -> None:
+        """A STREAM message for this stream arrived."""
+        if msg.status == P.CONTINUE:
+            if msg.body:
+                self.stream.feed(msg.body)
+            else:                      # libvirt's end of data: an empty CONTINUE
+                self.stream.feed_eof()
+            return
+        if msg.status == P.OK:
+            if self._finishing:
+                self._confirm.set()
+            else:
+                self.stream.feed_eof()
+            return
+        err = P.decode_error(msg.body)
+        if self._finishing:
+            self._confirm_error = err.err
+            self._confirm.set()
+        else:
+            self.stream.feed_error(err)
+
+    def lost(self, err: Any) -> None:
+        """The connection broke."""
+        from pyvirt.errors import libvirtError
+        self._confirm_error = err
+        self._confirm.set()
+        self.stream.feed_error(libvirtError(err[2], err=err))

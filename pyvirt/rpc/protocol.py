@@ -1,0 +1,232 @@
+"""libvirt's RPC framing: programs, message header, limits and errors.
+
+Every message on a libvirt connection is::
+
+    length (u32, counting itself) | header (24 bytes) | [nfds (u32)] | body
+
+The header is ``program, version, procedure, type, serial, status``.  A
+call (``CALL``) carries the procedure's argument struct; its reply
+(``REPLY``) the return struct (status ``OK``) or a ``remote_error``
+(status ``ERROR``).  Server-initiated events are ``MESSAGE``s; stream
+data travels as ``STREAM`` messages (status ``CONTINUE`` with raw bytes,
+``OK`` at the end, ``ERROR`` with an error).  ``CALL_WITH_FDS`` and
+``REPLY_WITH_FDS`` put a file-descriptor count before the body; the
+descriptors travel as SCM_RIGHTS on a unix socket.  The facts come from
+libvirt's virnetprotocol.x.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from pyvirt import constants as C
+from pyvirt.errors import format_message, libvirtError
+from pyvirt.rpc import handles as H
+from pyvirt.rpc import xdr
+
+# --- programs -------------------------------------------------------------------
+REMOTE_PROGRAM = 0x20008086
+REMOTE_PROTOCOL_VERSION = 1
+QEMU_PROGRAM = 0x20008087
+QEMU_PROTOCOL_VERSION = 1
+LXC_PROGRAM = 0x00068000
+LXC_PROTOCOL_VERSION = 1
+KEEPALIVE_PROGRAM = 0x6B656570
+KEEPALIVE_PROTOCOL_VERSION = 1
+KEEPALIVE_PROC_PING = 1
+KEEPALIVE_PROC_PONG = 2
+
+# --- message types and statuses --------------------------------------------------
+CALL, REPLY, MESSAGE, STREAM, CALL_WITH_FDS, REPLY_WITH_FDS, STREAM_HOLE = range(7)
+OK, ERROR, CONTINUE = range(3)
+TYPE_NAMES = ("call", "reply", "message", "stream", "call-with-fds", "reply-with-fds",
+              "stream-hole")
+
+# --- limits ------------------------------------------------------------------------
+MESSAGE_INITIAL = 65536
+MESSAGE_MAX = 32 * 1024 * 1024           # a whole frame, length word included
+MESSAGE_LEN_SIZE = 4
+MESSAGE_HEADER_SIZE = 24
+MESSAGE_PAYLOAD_MAX = MESSAGE_MAX - MESSAGE_HEADER_SIZE - MESSAGE_LEN_SIZE
+# Stream data per message (libvirt's VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX).
+STREAM_CHUNK_MAX = 262120
+STRING_MAX = 4194304
+NUM_FDS_MAX = 32
+
+LENGTH = struct.Struct(">I")
+HEADER = struct.Struct(">IIiiIi")
+FRAME_START = struct.Struct(">IIIiiIi")   # length word + header
+
+# libvirt's internal virDrvFeature numbers (virConnectSupportsFeature).
+FEATURE_MIGRATION_V1 = 1
+FEATURE_REMOTE = 2
+FEATURE_MIGRATION_V2 = 3
+FEATURE_MIGRATION_P2P = 4
+FEATURE_MIGRATION_DIRECT = 5
+FEATURE_MIGRATION_V3 = 6
+FEATURE_MIGRATE_CHANGE_PROTECTION = 7
+FEATURE_FD_PASSING = 8
+FEATURE_TYPED_PARAM_STRING = 9
+FEATURE_PROGRAM_KEEPALIVE = 10
+FEATURE_XML_MIGRATABLE = 11
+FEATURE_MIGRATION_OFFLINE = 12
+FEATURE_MIGRATION_PARAMS = 13
+FEATURE_REMOTE_EVENT_CALLBACK = 14
+FEATURE_REMOTE_CLOSE_CALLBACK = 15
+FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER = 16
+
+# remote_auth_type
+AUTH_NONE, AUTH_SASL, AUTH_POLKIT = 0, 1, 2
+
+
+class ProtocolError(Exception):
+    """The peer broke the framing rules: the connection cannot go on."""
+
+
+@dataclass(slots=True)
+class Message:
+    """One RPC message: header fields, body bytes and passed descriptors."""
+
+    prog: int
+    vers: int
+    proc: int
+    type: int
+    serial: int
+    status: int
+    body: bytes = b""
+    fds: list[int] = field(default_factory=list)
+
+    def header(self) -> tuple[int, int, int, int, int, int]:
+        """Return the six header fields."""
+        return (self.prog, self.vers, self.proc, self.type, self.serial, self.status)
+
+
+def frame(prog: int, vers: int, proc: int, mtype: int, serial: int, status: int,
+          body: bytes = b"", nfds: int = 0) -> bytes:
+    """Return the bytes of one message, length word included."""
+    extra = 4 if mtype in (CALL_WITH_FDS, REPLY_WITH_FDS) else 0
+    total = 28 + extra + len(body)
+    if total > MESSAGE_MAX:
+        raise xdr.XDRError(f"message of {total} bytes exceeds the limit of {MESSAGE_MAX}")
+    head = FRAME_START.pack(total, prog, vers, proc, mtype, serial, status)
+    if extra:
+        return head + LENGTH.pack(nfds) + body
+    return head + body
+
+
+def parse_frame(data: bytes) -> Message:
+    """Parse one frame body (the bytes after the length word).
+
+    Raises ProtocolError for a header that cannot be parsed.
+    """
+    if len(data) < MESSAGE_HEADER_SIZE:
+        raise ProtocolError(f"message of {len(data)} bytes is shorter than its header")
+    prog, vers, proc, mtype, serial, status = HEADER.unpack_from(data, 0)
+    pos = MESSAGE_HEADER_SIZE
+    nfds = 0
+    if mtype in (CALL_WITH_FDS, REPLY_WITH_FDS):
+        if len(data) < pos + 4:
+            raise ProtocolError("message with descriptors lacks their count")
+        (nfds,) = LENGTH.unpack_from(data, pos)
+        if nfds > NUM_FDS_MAX:
+            raise ProtocolError(f"{nfds} descriptors exceed the limit of {NUM_FDS_MAX}")
+        pos += 4
+    msg = Message(prog, vers, proc, mtype, serial, status, data[pos:])
+    if nfds:
+        msg.fds = [-1] * nfds  # filled in by the transport
+    return msg
+
+
+def check_length(length: int) -> None:
+    """Raise ProtocolError for a frame length outside libvirt's limits."""
+    if length < MESSAGE_LEN_SIZE + MESSAGE_HEADER_SIZE:
+        raise ProtocolError(f"frame length {length} is shorter than a header")
+    if length > MESSAGE_MAX:
+        raise ProtocolError(f"frame length {length} exceeds the limit of {MESSAGE_MAX}")
+
+
+class FrameReader:
+    """Split a byte stream into frames; feed() returns the complete frame bodies."""
+
+    __slots__ = ("_buf", "_need")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._need = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add received bytes; return the bodies of the frames now complete."""
+        buf = self._buf
+        buf += data
+        out = []
+        while True:
+            if not self._need:
+                if len(buf) < 4:
+                    break
+                (length,) = LENGTH.unpack_from(buf, 0)
+                check_length(length)
+                self._need = length
+            if len(buf) < self._need:
+                break
+            out.append(bytes(buf[4:self._need]))
+            del buf[:self._need]
+            self._need = 0
+        return out
+
+    @property
+    def pending(self) -> int:
+        """Bytes received that belong to no complete frame yet."""
+        return len(self._buf)
+
+
+# --- errors ---------------------------------------------------------------------
+_codec = xdr.Codec({}, STRING_MAX)
+_codec.struct("dom", "name:s uuid:uuid id:i", H.DomainHandle)
+_codec.struct("net", "name:s uuid:uuid", H.NetworkHandle)
+_codec.struct("error", "code:i domain:i message:s? level:i dom:dom? str1:s? str2:s? str3:s? "
+              "int1:i int2:i net:net?")
+ERROR_ENC, ERROR_DEC = _codec.codec("error")
+
+
+def encode_error(exc: BaseException) -> bytes:
+    """Return the remote_error body describing ``exc``.
+
+    A libvirtError keeps its code, domain, message and extra fields; any
+    other exception becomes an internal error naming it.
+    """
+    err = getattr(exc, "err", None)
+    if isinstance(exc, libvirtError) and err:
+        code, domain, message, level, str1, str2, str3, int1, int2 = err
+        value = (code, domain, message, level, None, str1, str2, str3, int1, int2, None)
+    else:
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        message = format_message(C.VIR_ERR_INTERNAL_ERROR, text)
+        value = (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_RPC, message, C.VIR_ERR_ERROR, None,
+                 None, None, None, 0, 0, None)
+    try:
+        return xdr.encode(ERROR_ENC, value)
+    except xdr.XDRError:
+        return xdr.encode(ERROR_ENC, (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_RPC,
+                                      "internal error: unencodable error", C.VIR_ERR_ERROR,
+                                      None, None, None, None, 0, 0, None))
+
+
+def error_body(code: int, detail: str, domain: int = C.VIR_FROM_RPC) -> bytes:
+    """Return a remote_error body for ``code`` with libvirt's wording of ``detail``."""
+    message = format_message(code, detail)
+    return xdr.encode(ERROR_ENC, (code, domain, message, C.VIR_ERR_ERROR, None,
+                                  None, detail, None, -1, -1, None))
+
+
+def decode_error(body: bytes) -> libvirtError:
+    """Return the libvirtError a remote_error body describes (not raised, not recorded)."""
+    try:
+        code, domain, message, level, _dom, s1, s2, s3, i1, i2, _net = xdr.decode_all(
+            ERROR_DEC, body)
+    except xdr.XDRError as exc:
+        code, domain, level = C.VIR_ERR_RPC, C.VIR_FROM_RPC, C.VIR_ERR_ERROR
+        message, s1, s2, s3, i1, i2 = f"malformed error reply: {exc}", None, None, None, 0, 0
+    if message is None:
+        message = "unknown error"
+    return libvirtError(message, err=(code, domain, message, level, s1, s2, s3, i1, i2))

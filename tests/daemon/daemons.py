@@ -1,0 +1,185 @@
+"""Start and stop pyvirtd and libvirtd for tests and benchmarks.
+
+Each test gets its own pyvirtd on a temporary unix socket (and a TCP port
+on 127.0.0.1).  A real libvirtd runs in a private mount namespace, so it
+coexists with a system libvirtd: only its sockets, in a temporary
+directory, are shared with the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REAL_PYTHON = "/usr/bin/python3"      # Debian's python, with libvirt-python
+VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
+
+
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_socket(path: str, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daemon exited ({proc.returncode}): {log.read_text()[-2000:]}")
+        if os.path.exists(path):
+            try:
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(path)
+                return
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise RuntimeError(f"daemon did not create {path}: {log.read_text()[-2000:]}")
+
+
+class RunningDaemon:
+    """A daemon started by a test: its sockets, its TCP port, its process."""
+
+    def __init__(self, sockdir: Path, proc: subprocess.Popen, log: Path,
+                 tcp_port: int | None = None) -> None:
+        self.sockdir = sockdir
+        self.sock = str(sockdir / "libvirt-sock")
+        self.sock_ro = str(sockdir / "libvirt-sock-ro")
+        self.proc = proc
+        self.log = log
+        self.tcp_port = tcp_port
+
+    def uri(self, transport: str = "unix", driver: str = "test", path: str = "/default",
+            readonly: bool = False) -> str:
+        """Return a client URI for this daemon."""
+        if transport == "unix":
+            return f"{driver}+unix://{path}?socket={self.sock_ro if readonly else self.sock}"
+        return f"{driver}+{transport}://127.0.0.1:{self.tcp_port}{path}"
+
+    def virsh(self, *args: str, uri: str | None = None, timeout: float = 60,
+              check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run the real virsh against this daemon."""
+        res = subprocess.run([VIRSH, "-q", "-c", uri or self.uri(), *args], check=False, capture_output=True,
+                             text=True, timeout=timeout, input=input)
+        if check and res.returncode != 0:
+            raise AssertionError(f"virsh {' '.join(args)} failed: {res.stderr}")
+        return res
+
+    def alive(self) -> bool:
+        """True while the daemon process runs."""
+        return self.proc.poll() is None
+
+    def stop(self) -> int:
+        """SIGTERM the daemon, wait, kill if needed; return its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = None,
+                  config: str | None = None) -> RunningDaemon:
+    """Start pyvirtd with its sockets under ``workdir``."""
+    sockdir = workdir / "run"
+    sockdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "pyvirtd.log"
+    argv = [sys.executable, "-m", "pyvirt.daemon.main", "--unix-sock-dir", str(sockdir),
+            "--pid-file", str(workdir / "pyvirtd.pid")]
+    port = None
+    if tcp:
+        port = free_port()
+        argv += ["--listen", "--set", "listen_tcp=1", "--set", f"tcp_port={port}",
+                 "--set", "listen_addr=127.0.0.1"]
+    if config:
+        cfg = workdir / "pyvirtd.conf"
+        cfg.write_text(config)
+        argv += ["--config", str(cfg)]
+    argv += extra or []
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    daemon = RunningDaemon(sockdir, proc, log, port)
+    try:
+        _wait_socket(daemon.sock, proc, log)
+        if tcp:
+            _wait_tcp(port, proc, log)
+    except BaseException:
+        daemon.stop()
+        raise
+    return daemon
+
+
+def _wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"daemon exited: {log.read_text()[-2000:]}") from None
+            time.sleep(0.05)
+    raise RuntimeError(f"daemon does not listen on port {port}")
+
+
+def libvirtd_available() -> str | None:
+    """Return why a private libvirtd cannot run here, or None when it can."""
+    if os.geteuid() != 0:
+        return "a private libvirtd needs root (mount namespace)"
+    for tool in ("libvirtd", "unshare"):
+        if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
+            return f"{tool} is not installed"
+    return None
+
+
+def start_libvirtd(workdir: Path, tcp: bool = False) -> RunningDaemon:
+    """Start a real libvirtd whose state lives in a private mount namespace."""
+    sockdir = workdir / "run"
+    sockdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "libvirtd.log"
+    conf = workdir / "libvirtd.conf"
+    port = free_port() if tcp else None
+    lines = [f'unix_sock_dir = "{sockdir}"', 'auth_unix_rw = "none"', 'auth_unix_ro = "none"',
+             'unix_sock_rw_perms = "0700"', 'log_outputs = "3:stderr"']
+    if tcp:
+        lines += ["listen_tcp = 1", "listen_tls = 0", f'tcp_port = "{port}"',
+                  'listen_addr = "127.0.0.1"', 'auth_tcp = "none"']
+    conf.write_text("\n".join(lines) + "\n")
+    libvirtd = shutil.which("libvirtd") or "/usr/sbin/libvirtd"
+    # Private, empty state directories: a system libvirtd keeps running undisturbed.
+    script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
+              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
+              f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
+              f"-p {workdir / 'libvirtd.pid'}")
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+                                stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    daemon = RunningDaemon(sockdir, proc, log, port)
+    try:
+        _wait_socket(daemon.sock, proc, log, timeout=30)
+        if tcp:
+            _wait_tcp(port, proc, log)
+    except BaseException:
+        daemon.stop()
+        raise
+    return daemon
+
+
+def run_real_python(code_or_file: list[str], env_uri: str, timeout: float = 60,
+                    cwd: str | None = None) -> subprocess.CompletedProcess:
+    """Run Debian's python3 (real libvirt-python) with LIBVIRT_DEFAULT_URI set."""
+    env = dict(os.environ, LIBVIRT_DEFAULT_URI=env_uri)
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([REAL_PYTHON, *code_or_file], check=False, capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=cwd)

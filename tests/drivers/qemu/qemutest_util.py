@@ -1,0 +1,153 @@
+"""Helpers of the QEMU driver's real-guest tests: domain XML, waiting, events."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pyvirt
+
+READY = b"PYVIRT-GUEST-READY"
+
+
+def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = "",
+              nets: str = "", extra: str = "", virt: str = "qemu", machine: str = "pc",
+              memory_mib: int = 96, emulator: str | None = None) -> str:
+    """A domain booting the test guest's kernel under TCG.
+
+    The console is a pty; ``serial`` is a file QEMU also logs it to.
+    """
+    log = f"<log file='{serial}'/>" if serial else ""
+    console = f"<serial type='pty'>{log}</serial><console type='pty'/>"
+    emu = f"<emulator>{emulator}</emulator>" if emulator else ""
+    return f"""<domain type='{virt}'>
+  <name>{name}</name>
+  <memory unit='MiB'>{memory_mib}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='{machine}'>hvm</type>
+    <kernel>{guest}/vmlinuz</kernel>
+    <initrd>{guest}/initrd.img</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices>
+    {emu}{disks}{nets}{console}{extra}
+  </devices>
+</domain>"""
+
+
+def wait_for(cond: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+             step: float = 0.02) -> Any:
+    """Poll ``cond`` until it is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(step)
+
+
+def file_text(path: str) -> bytes:
+    """The bytes of ``path`` ('' if missing)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def wait_ready(path: str, count: int = 1, timeout: float = 30.0) -> None:
+    """Wait until the serial log ``path`` shows the guest's readiness line ``count`` times."""
+    wait_for(lambda: file_text(path).count(READY) >= count, timeout, f"{path} ready")
+
+
+def ticks(path: str) -> int:
+    """The last tick counter the guest printed in the serial log ``path`` (-1: none)."""
+    lines = [ln for ln in file_text(path).splitlines() if ln.startswith(b"PYVIRT-GUEST-TICK")]
+    return int(lines[-1].split()[1]) if lines else -1
+
+
+_loop_started = False
+_loop_lock = threading.Lock()
+
+
+def start_event_loop() -> None:
+    """Register libvirt's default event loop and run it on a daemon thread (once)."""
+    global _loop_started
+    with _loop_lock:
+        if _loop_started:
+            return
+        pyvirt.virEventRegisterDefaultImpl()
+
+        def run() -> None:
+            while True:
+                pyvirt.virEventRunDefaultImpl()
+
+        threading.Thread(target=run, name="test-event-loop", daemon=True).start()
+        _loop_started = True
+
+
+class Events:
+    """Lifecycle (and other) events of one connection, recorded in order."""
+
+    def __init__(self, conn: Any) -> None:
+        start_event_loop()
+        self.items: list[tuple] = []
+        self._cond = threading.Condition()
+        self.ids = [
+            conn.domainEventRegisterAny(None, pyvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                        self._lifecycle, None),
+            conn.domainEventRegisterAny(None, pyvirt.VIR_DOMAIN_EVENT_ID_REBOOT,
+                                        self._reboot, None),
+            conn.domainEventRegisterAny(None, pyvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                        self._removed, None),
+        ]
+
+    def _add(self, item: tuple) -> None:
+        with self._cond:
+            self.items.append(item)
+            self._cond.notify_all()
+
+    def _lifecycle(self, conn: Any, dom: Any, event: int, detail: int, opaque: Any) -> None:
+        self._add((dom.name(), event, detail))
+
+    def _reboot(self, conn: Any, dom: Any, opaque: Any) -> None:
+        self._add((dom.name(), "reboot"))
+
+    def _removed(self, conn: Any, dom: Any, alias: str, opaque: Any) -> None:
+        self._add((dom.name(), "removed", alias))
+
+    def of(self, name: str) -> list[tuple]:
+        """The events of domain ``name`` (without its name)."""
+        with self._cond:
+            return [i[1:] for i in self.items if i[0] == name]
+
+    def wait(self, name: str, item: tuple, timeout: float = 20.0) -> None:
+        """Wait until domain ``name`` got event ``item``."""
+        wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
+
+    def clear(self) -> None:
+        """Forget what was recorded."""
+        with self._cond:
+            self.items.clear()
+
+
+def pid_of(root: str, name: str) -> int:
+    """The QEMU pid of running domain ``name`` under embed root ``root``."""
+    with open(os.path.join(root, "run", "qemu", f"{name}.pid")) as f:
+        return int(f.read())
+
+
+def alive(pid: int) -> bool:
+    """True if ``pid`` runs and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False

@@ -1,0 +1,139 @@
+"""XDR codecs: exact encodings, round trips, limits and garbage."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyvirt.rpc import handles as H
+from pyvirt.rpc import protocol as P
+from pyvirt.rpc import remote_protocol as R
+from pyvirt.rpc import xdr
+
+DOM = H.DomainHandle("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", 1)
+
+
+def test_domain_handle_encoding_is_libvirts():
+    body = R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"].encode_ret((DOM,))
+    assert body == (b"\0\0\0\4test" + bytes.fromhex("6695eb01f6a4830479aa97f2502e193f")
+                    + b"\0\0\0\1")
+    assert R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"].decode_ret(body) == (DOM,)
+
+
+def test_strings_are_padded_and_optional_strings_flagged():
+    enc, dec = R.codec.struct_codec("a:s b:s? c:s?")
+    body = xdr.encode(enc, ("abcde", None, "x"))
+    assert body == b"\0\0\0\5abcde\0\0\0" + b"\0\0\0\0" + b"\0\0\0\1" + b"\0\0\0\1x\0\0\0"
+    assert xdr.decode_all(dec, body) == ("abcde", None, "x")
+
+
+def test_node_info_char_vector_takes_four_bytes_per_char():
+    proc = R.PROGRAM["NODE_GET_INFO"]
+    body = proc.encode_ret(("i686", 3145728, 16, 1400, 2, 2, 2, 2))
+    assert len(body) == 32 * 4 + 8 + 6 * 4
+    assert body[:8] == struct.pack(">ii", ord("i"), ord("6"))
+    assert proc.decode_ret(body)[0] == "i686"
+
+
+def test_typed_parameters_keep_types_and_repeat_list_values():
+    enc, dec = R.codec.codec("tpl<64>")
+    params = {"cpu_shares": 1024, "b": True, "d": 1.5, "s": "str", "neg": -3,
+              "disks": ["vda", "vdb"]}
+    body = xdr.encode(enc, params)
+    pairs = xdr.decode_all(dec, body)
+    assert pairs == [("cpu_shares", 1024), ("b", True), ("d", 1.5), ("s", "str"),
+                     ("neg", -3), ("disks", "vda"), ("disks", "vdb")]
+    kinds = [xdr.tp_type_of(k, v) for k, v in pairs]
+    assert kinds == [xdr.TP_ULLONG, xdr.TP_BOOLEAN, xdr.TP_DOUBLE, xdr.TP_STRING,
+                     xdr.TP_LLONG, xdr.TP_STRING, xdr.TP_STRING]
+    as_dict = xdr.decode_all(R.codec.codec("tp<64>")[1], body)
+    assert as_dict["disks"] == "vdb" and as_dict["b"] is True
+
+
+def test_typed_parameter_types_learned_from_the_peer_are_kept():
+    enc, dec = R.codec.codec("tp<8>")
+    body = b"\0\0\0\1" + b"\0\0\0\6weight\0\0" + b"\0\0\0\2" + b"\0\0\1\xf4"   # UINT 500
+    assert xdr.decode_all(dec, body) == {"weight": 500}
+    assert xdr.encode(enc, {"weight": 600}) == body[:-4] + b"\0\0\2\x58"
+
+
+def test_limits_are_enforced_both_ways():
+    enc, dec = R.codec.codec("s<2>")
+    with pytest.raises(xdr.XDRError):
+        xdr.encode(enc, ["a", "b", "c"])
+    with pytest.raises(xdr.XDRError):
+        xdr.decode_all(dec, struct.pack(">I", 3) + b"\0\0\0\0" * 3)
+    big = struct.pack(">I", R.CONSTS["STRING_MAX"] + 1)
+    with pytest.raises(xdr.XDRError):
+        xdr.decode_all(R.codec.codec("s")[1], big)
+
+
+@pytest.mark.parametrize("data", [b"", b"\0\0", b"\0\0\0\x08ab", b"\0\0\0\1a\0\0\0extra",
+                                  b"\xff\xff\xff\xff"])
+def test_garbage_raises_xdrerror(data):
+    with pytest.raises(xdr.XDRError):
+        R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"].decode_args(data)
+
+
+def test_optional_flag_must_be_zero_or_one():
+    proc = R.PROGRAM["CONNECT_OPEN"]
+    with pytest.raises(xdr.XDRError):
+        proc.decode_args(b"\0\0\0\2" + b"\0\0\0\0")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from(sorted(R.PROGRAM.procs)))
+def test_random_bytes_decode_or_raise_xdrerror(data, number):
+    proc = R.PROGRAM[number]
+    for decode in (proc.decode_args, proc.decode_ret):
+        try:
+            decode(data)
+        except xdr.XDRError:
+            pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=80), max_size=10))
+def test_frame_reader_never_fails_unexpectedly(chunks):
+    reader = P.FrameReader()
+    for chunk in chunks:
+        try:
+            for body in reader.feed(chunk):
+                try:
+                    P.parse_frame(body)
+                except P.ProtocolError:
+                    pass
+        except P.ProtocolError:
+            reader = P.FrameReader()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1),
+                          st.integers(-2**31, 2**31 - 1), st.sampled_from([0, 1, 2, 3]),
+                          st.integers(0, 2**32 - 1), st.integers(0, 2),
+                          st.binary(max_size=300)), max_size=5),
+       st.integers(1, 7))
+def test_frames_survive_any_split(messages, step):
+    stream = b"".join(P.frame(*m) for m in messages)
+    reader = P.FrameReader()
+    got = []
+    for i in range(0, len(stream), step):
+        got.extend(reader.feed(stream[i:i + step]))
+    parsed = [P.parse_frame(b) for b in got]
+    assert [(m.prog, m.vers, m.proc, m.type, m.serial, m.status, m.body) for m in parsed] == \
+        [tuple(m) for m in messages]
+
+
+def test_error_struct_round_trip():
+    from pyvirt import constants as C
+    from pyvirt.errors import report
+    exc = report(C.VIR_ERR_NO_DOMAIN, "no domain with matching name 'x'", C.VIR_FROM_TEST)
+    back = P.decode_error(P.encode_error(exc))
+    assert back.get_error_code() == C.VIR_ERR_NO_DOMAIN
+    assert back.get_error_domain() == C.VIR_FROM_TEST
+    assert str(back) == str(exc)
+    odd = P.decode_error(P.encode_error(ValueError("boom")))
+    assert odd.get_error_code() == C.VIR_ERR_INTERNAL_ERROR and "boom" in str(odd)
