@@ -9,23 +9,50 @@ and scripts written for libvirt-python run unchanged, or call
 from __future__ import annotations
 
 import sys as _sys
-from typing import Callable as _Callable, TypeVar as _TypeVar
+from collections.abc import Callable as _Callable
+from typing import TypeVar as _TypeVar
 
-from pyvirt.constants import *  # noqa: F403
 from pyvirt import libvirtmod
 from pyvirt.api import (  # noqa: F401
-    open, openAuth, openReadOnly, virConnect, virDomain, virDomainCheckpoint,
-    virDomainSnapshot, virInterface, virNetwork, virNetworkPort, virNodeDevice, virNWFilter,
-    virNWFilterBinding, virSecret, virStoragePool, virStorageVol, virStream,
+    open,
+    openAuth,
+    openReadOnly,
+    virConnect,
+    virDomain,
+    virDomainCheckpoint,
+    virDomainSnapshot,
+    virInterface,
+    virNetwork,
+    virNetworkPort,
+    virNodeDevice,
+    virNWFilter,
+    virNWFilterBinding,
+    virSecret,
+    virStoragePool,
+    virStorageVol,
+    virStream,
 )
 from pyvirt.api.event import (  # noqa: F401
-    virEventAddHandle, virEventAddTimeout, virEventInvokeFreeCallback,
-    virEventRegisterDefaultImpl, virEventRegisterImpl, virEventRemoveHandle,
-    virEventRemoveTimeout, virEventRunDefaultImpl, virEventUpdateHandle, virEventUpdateTimeout,
+    virEventAddHandle,
+    virEventAddTimeout,
+    virEventInvokeFreeCallback,
+    virEventRegisterDefaultImpl,
+    virEventRegisterImpl,
+    virEventRemoveHandle,
+    virEventRemoveTimeout,
+    virEventRunDefaultImpl,
+    virEventUpdateHandle,
+    virEventUpdateTimeout,
 )
+from pyvirt.constants import *  # noqa: F403
 from pyvirt.errors import (  # noqa: F401
-    libvirtError, registerErrorHandler, virGetLastError, virGetLastErrorCode,
-    virGetLastErrorDomain, virGetLastErrorMessage, virResetLastError,
+    libvirtError,
+    registerErrorHandler,
+    virGetLastError,
+    virGetLastErrorCode,
+    virGetLastErrorDomain,
+    virGetLastErrorMessage,
+    virResetLastError,
 )
 
 __version__ = "0.1.0"

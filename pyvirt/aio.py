@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pyvirt import constants as C
 
@@ -21,7 +22,7 @@ _ids = itertools.count(1)
 
 
 class _Timer:
-    def __init__(self, impl: "virEventAsyncIOImpl", timer: int, cb: Callable[..., Any],
+    def __init__(self, impl: virEventAsyncIOImpl, timer: int, cb: Callable[..., Any],
                  opaque: Any) -> None:
         self.impl, self.timer, self.cb, self.opaque = impl, timer, cb, opaque
         self.interval = -1
@@ -42,7 +43,7 @@ class _Timer:
 
 
 class _Handle:
-    def __init__(self, impl: "virEventAsyncIOImpl", watch: int, fd: int, events: int,
+    def __init__(self, impl: virEventAsyncIOImpl, watch: int, fd: int, events: int,
                  cb: Callable[..., Any], opaque: Any) -> None:
         self.impl, self.watch, self.fd, self.cb, self.opaque = impl, watch, fd, cb, opaque
         self.events = 0
@@ -72,7 +73,7 @@ class virEventAsyncIOImpl:  # noqa: N801
         self._pending = 0
         self._finished: asyncio.Event | None = None
 
-    def register(self) -> "virEventAsyncIOImpl":
+    def register(self) -> virEventAsyncIOImpl:
         """Install this object as pyvirt's event loop."""
         import pyvirt  # looked up at call time, so a patched function is honoured
         pyvirt.virEventRegisterImpl(self._add_handle, self._update_handle, self._remove_handle,

@@ -9,13 +9,18 @@ those entry points, backed by the same code as the public API.
 from __future__ import annotations
 
 from pyvirt.api.event import (  # noqa: F401
-    virEventAddHandle, virEventAddTimeout, virEventRegisterDefaultImpl, virEventRegisterImpl,
-    virEventRemoveHandle, virEventRemoveTimeout, virEventRunDefaultImpl, virEventUpdateHandle,
+    virEventAddHandle,
+    virEventAddTimeout,
+    virEventRegisterDefaultImpl,
+    virEventRegisterImpl,
+    virEventRemoveHandle,
+    virEventRemoveTimeout,
+    virEventRunDefaultImpl,
+    virEventUpdateHandle,
     virEventUpdateTimeout,
 )
 from pyvirt.errors import (  # noqa: F401
-    registerErrorHandler as virRegisterErrorHandler, virGetLastError, virGetLastErrorCode,
-    virGetLastErrorDomain, virGetLastErrorMessage, virResetLastError,
+    registerErrorHandler as virRegisterErrorHandler,
 )
 
 

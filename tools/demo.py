@@ -29,7 +29,7 @@ def step(title: str) -> None:
 def sh(*argv: str, check: bool = True) -> str:
     """Run a command, echo it and its output; return stdout."""
     print("$ " + " ".join(shlex.quote(a) for a in argv))
-    proc = subprocess.run(argv, capture_output=True, text=True)
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True)
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr)
     if check and proc.returncode:

@@ -12,8 +12,15 @@ from pyvirt.api import _generated
 from pyvirt.api.connect import open, openAuth, openReadOnly, virConnect  # noqa: A004
 from pyvirt.api.domain import virDomain, virDomainCheckpoint, virDomainSnapshot
 from pyvirt.api.objects import (
-    virInterface, virNetwork, virNetworkPort, virNodeDevice, virNWFilter, virNWFilterBinding,
-    virSecret, virStoragePool, virStorageVol,
+    virInterface,
+    virNetwork,
+    virNetworkPort,
+    virNodeDevice,
+    virNWFilter,
+    virNWFilterBinding,
+    virSecret,
+    virStoragePool,
+    virStorageVol,
 )
 from pyvirt.api.stream import virStream
 
@@ -25,4 +32,9 @@ CLASSES = {cls.__name__: cls for cls in (
 # The generated methods wrap results in these classes.
 vars(_generated).update(CLASSES)
 
-__all__ = ["open", "openAuth", "openReadOnly", *CLASSES]
+__all__ = [
+    "open", "openAuth", "openReadOnly", "virConnect", "virDomain", "virDomainCheckpoint",
+    "virDomainSnapshot", "virInterface", "virNWFilter", "virNWFilterBinding", "virNetwork",
+    "virNetworkPort", "virNodeDevice", "virSecret", "virStoragePool", "virStorageVol",
+    "virStream",
+]

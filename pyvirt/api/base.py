@@ -14,7 +14,7 @@ class ApiObject:
     ``_ro`` whether the connection is read-only.
     """
 
-    __slots__ = ("_conn", "_o", "_drv", "_ro", "__weakref__")
+    __slots__ = ("__weakref__", "_conn", "_drv", "_o", "_ro")
     _family = "_hv"
 
     def __init__(self, conn: Any, _obj: Any = None) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.api import _generated as G
 from pyvirt.api.event import EventQueue
-from pyvirt.driver import registry, uri as urimod
+from pyvirt.driver import registry
+from pyvirt.driver import uri as urimod
 from pyvirt.errors import report
 
 
@@ -39,9 +41,24 @@ _EVENT_FAMILIES = {
 class virConnect(G._virConnect):  # noqa: N801
     """A connection to a hypervisor driver and its host-resource drivers."""
 
-    __slots__ = ("_uri", "_ro", "_drivers", "_hv", "_net", "_stor", "_dev", "_sec", "_iface",
-                 "_nwf", "_events", "_callbacks", "_old_callbacks", "_close_cb", "_lock",
-                 "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_callbacks",
+        "_close_cb",
+        "_dev",
+        "_drivers",
+        "_events",
+        "_hv",
+        "_iface",
+        "_lock",
+        "_net",
+        "_nwf",
+        "_old_callbacks",
+        "_ro",
+        "_sec",
+        "_stor",
+        "_uri",
+    )
 
     def __init__(self, _obj: Any = None) -> None:
         drivers, uri, readonly = _obj
@@ -62,10 +79,10 @@ class virConnect(G._virConnect):  # noqa: N801
         self._lock = threading.Lock()
 
     # --- the connection itself ------------------------------------------
-    def __enter__(self) -> "virConnect":
+    def __enter__(self) -> virConnect:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:

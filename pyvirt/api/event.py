@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import collections
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.errors import report

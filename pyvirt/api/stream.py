@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.api import _generated as G
@@ -17,7 +18,7 @@ _CHUNK = 256 * 1024
 class virStream(ApiObject, G._virStream):  # noqa: N801
     """A data stream; made by virConnect.newStream(), bound by a transfer call."""
 
-    __slots__ = ("_cb", "_timer", "_events", "_watch")
+    __slots__ = ("_cb", "_events", "_timer", "_watch")
 
     def __init__(self, conn: Any, _obj: Any = None) -> None:
         ApiObject.__init__(self, conn, _obj if _obj is not None else Stream())

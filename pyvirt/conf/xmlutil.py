@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from lxml import etree
 
@@ -155,10 +155,10 @@ class E:
     neither attributes, text nor children unless ``keep`` is set.
     """
 
-    __slots__ = ("tag", "attrs", "text", "children", "keep", "raw")
+    __slots__ = ("attrs", "children", "keep", "raw", "tag", "text")
 
     def __init__(self, tag: str, attrs: Iterable[tuple[str, object]] | dict | None = None,
-                 text: object = None, children: Iterable["E | None"] | None = None,
+                 text: object = None, children: Iterable[E | None] | None = None,
                  keep: bool = False) -> None:
         self.tag = tag
         items = attrs.items() if isinstance(attrs, dict) else (attrs or ())
@@ -168,7 +168,7 @@ class E:
         self.keep = keep
         self.raw: str | None = None
 
-    def add(self, child: "E | None") -> "E | None":
+    def add(self, child: E | None) -> E | None:
         """Append ``child`` (None is ignored) and return it."""
         if child is not None:
             self.children.append(child)
@@ -180,7 +180,7 @@ class E:
             self.attrs.append((name, value))
 
     @classmethod
-    def raw_xml(cls, text: str) -> "E":
+    def raw_xml(cls, text: str) -> E:
         """An element whose serialised form is given (foreign XML, metadata)."""
         node = cls("#raw", keep=True)
         node.raw = text
@@ -247,7 +247,7 @@ def element_to_string(elem: etree._Element) -> str:
 
 # --- schemas --------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(name: str) -> etree.RelaxNG:
     path = SCHEMA_DIR / f"{name}.rng"
     return etree.RelaxNG(etree.parse(str(path)))

@@ -9,8 +9,9 @@ asks for them, so ``import pyvirt`` stays cheap.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.driver import interface as I
@@ -31,7 +32,7 @@ class Drivers:
     nwf: I.NWFilterDriver = field(default_factory=I.NWFilterDriver)
 
     @classmethod
-    def single(cls, drv: Any) -> "Drivers":
+    def single(cls, drv: Any) -> Drivers:
         """All families served by one object (the test driver, the remote client)."""
         return cls(hv=drv, net=drv, stor=drv, dev=drv, sec=drv, iface=drv, nwf=drv)
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import collections
 import threading
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError, report
