@@ -199,15 +199,19 @@ command("net-undefine", NET, "undefine a persistent network", [NETWORK])(
          [NETWORK, flag("disable", "disable autostarting")])
 def cmd_net_autostart(shell: Shell, args: Args) -> bool:
     """Mark (or unmark) a network to start with the host."""
-    net = lookup.network(shell, args)
-    name = args.req("network")
-    enable = not args.flag("disable")
+    return set_autostart(shell, lookup.network(shell, args), "network",
+                         args.req("network"), not args.flag("disable"))
+
+
+def set_autostart(shell: Shell, obj: Any, kind: str, name: str, enable: bool) -> bool:
+    """Mark or unmark a network or pool (``kind``) as autostarted, as virsh reports it."""
     try:
-        net.setAutostart(1 if enable else 0)
+        obj.setAutostart(1 if enable else 0)
     except libvirt.libvirtError as exc:
         verb = "mark" if enable else "unmark"
-        raise CmdError(f"failed to {verb} network {name} as autostarted", exc) from None
-    shell.out.extra(f"Network {name} {'marked' if enable else 'unmarked'} as autostarted\n")
+        raise CmdError(f"failed to {verb} {kind} {name} as autostarted", exc) from None
+    shell.out.extra(f"{kind.capitalize()} {name} {'marked' if enable else 'unmarked'} "
+                    "as autostarted\n")
     return True
 
 

@@ -21,6 +21,7 @@ from pyvirt.shell.command import (
 )
 from pyvirt.shell.files import dump_xml, read_file
 from pyvirt.shell.main import Shell
+from pyvirt.shell.network import set_autostart
 from pyvirt.shell.output import capacity
 
 POOL_GROUP = "pool"
@@ -369,13 +370,5 @@ command("pool-undefine", POOL_GROUP, "undefine an inactive pool", [POOL])(
          [POOL, flag("disable", "disable autostarting")])
 def cmd_pool_autostart(shell: Shell, args: Args) -> bool:
     """Mark (or unmark) a pool to start with the host."""
-    pool = lookup.pool(shell, args)
-    name = args.req("pool")
-    enable = not args.flag("disable")
-    try:
-        pool.setAutostart(1 if enable else 0)
-    except libvirt.libvirtError as exc:
-        verb = "mark" if enable else "unmark"
-        raise CmdError(f"failed to {verb} pool {name} as autostarted", exc) from None
-    shell.out.extra(f"Pool {name} {'marked' if enable else 'unmarked'} as autostarted\n")
-    return True
+    return set_autostart(shell, lookup.pool(shell, args), "pool", args.req("pool"),
+                         not args.flag("disable"))
