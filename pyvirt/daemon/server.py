@@ -49,6 +49,9 @@ class Daemon:
     def __init__(self, config: Config, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.config = config
         self.loop = loop or asyncio.get_event_loop()
+        # Local URIs (qemu:///system) are served here, never sent back to a daemon.
+        from pyvirt.drivers.remote import local
+        local.inside_daemon = True
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, config.max_workers), thread_name_prefix="pyvirtd-worker")
         self.prio_pool = concurrent.futures.ThreadPoolExecutor(

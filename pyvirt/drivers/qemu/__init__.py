@@ -2,7 +2,8 @@
 
 ``qemu:///embed?root=DIR`` runs the driver in-process with all its state
 under DIR; ``qemu:///system`` and ``qemu:///session`` use the host-wide and
-per-user directories (in-process too, until the daemon lands).  Modules:
+per-user directories: through pyvirtd when one serves them
+(:mod:`pyvirt.drivers.remote.local`), else in-process.  Modules:
 
 ========================  ======================================================
 config.py                 directories of a URI, the root lock
@@ -32,8 +33,13 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     """Open the QEMU driver for ``uri``; None when the URI is not a qemu one."""
     from pyvirt.drivers.qemu.config import config_for_uri
     from pyvirt.drivers.qemu.driver import open_driver
+    from pyvirt.drivers.remote.local import open_daemon
     if uri.driver != "qemu" or uri.is_remote:
         return None
+    # system: through pyvirtd when it runs; session: a per-user pyvirtd, autostarted.
+    via_daemon = open_daemon(uri, auth, flags)
+    if via_daemon is not None:
+        return via_daemon
     cfg = config_for_uri(uri.path or "/", uri.query)
     if cfg is None:
         return None

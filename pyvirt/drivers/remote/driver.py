@@ -132,10 +132,9 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         raise report(C.VIR_ERR_AUTH_FAILED, f"unsupported authentication types {types}", _FROM)
 
     def _sasl(self, auth: Any) -> None:
+        from pyvirt.drivers.remote import sasl
         (mechlist,) = self._rcall("AUTH_SASL_INIT", ())
-        if "PLAIN" not in mechlist.split():
-            raise report(C.VIR_ERR_AUTH_FAILED,
-                         f"no supported SASL mechanism in '{mechlist}'", _FROM)
+        mech = sasl.choose(mechlist)
         user = self.uri.user or ""
         password = ""
         if auth and len(auth) >= 2 and callable(auth[1]):
@@ -146,12 +145,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
                 raise report(C.VIR_ERR_AUTH_CANCELLED, "authentication cancelled", _FROM)
             user = creds[0][4] if creds[0][4] is not None else user
             password = creds[1][4] or ""
-        data = b"\0" + user.encode() + b"\0" + password.encode()
-        complete, _nil, _data = self._rcall("AUTH_SASL_START", ("PLAIN", 0, data))
-        if not complete:
-            complete, _nil, _data = self._rcall("AUTH_SASL_STEP", (0, data))
-        if not complete:
-            raise report(C.VIR_ERR_AUTH_FAILED, "SASL negotiation did not complete", _FROM)
+        sasl.negotiate(self._rcall, mech, user, password)
 
     def _shutdown(self) -> None:
         self.client.close()
