@@ -294,12 +294,51 @@ def libvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
 def pyvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
     """PYVIRT_DRIVER: time pyvirt's ``virDomain.save()`` / ``virConnect.restore()``.
 
-    To be filled in once the QEMU driver implements domainSave/domainRestore:
-    open ``qemu:///embed?root=WORKDIR/root``, createXML the same guest, then
-    time ``dom.save(path)`` and ``conn.restore(path)`` ``runs`` times and
-    return {"save": [...], "restore": [...], "size": bytes}.
+    Opens ``qemu:///embed?root=WORKDIR/root``, creates the same guest, then
+    times ``dom.save(path)`` and ``conn.restore(path)`` ``runs`` times
+    (restore includes starting QEMU, as libvirt's does).
     """
-    return None
+    import pyvirt
+    files = guest_files()
+    boot = (f"<kernel>{files[0]}</kernel><initrd>{files[1]}</initrd>"
+            "<cmdline>console=ttyS0</cmdline>") if files else ""
+    log = os.path.join(workdir, "pyvirt.serial")
+    xml = f"""<domain type='qemu'>
+  <name>pyvirt-bench</name>
+  <memory unit='MiB'>{memory}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type>{boot}</os>
+  <devices>
+    <serial type='file'><source path='{log}'/><target port='0'/></serial>
+  </devices>
+</domain>"""
+    path = os.path.join(workdir, "pyvirt.sav")
+    conn = pyvirt.open(f"qemu:///embed?root={os.path.join(workdir, 'root')}")
+    saves, restores = [], []
+    try:
+        dom = conn.createXML(xml, 0)
+        deadline = time.monotonic() + 120
+        while files and time.monotonic() < deadline:
+            if os.path.exists(log):
+                with open(log, "rb") as f:
+                    if READY in f.read():
+                        break
+            time.sleep(0.05)
+        else:
+            time.sleep(0.5)
+        for _ in range(runs):
+            t = time.perf_counter()
+            dom.save(path)
+            saves.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            conn.restore(path)
+            restores.append(time.perf_counter() - t)
+            dom = conn.lookupByName("pyvirt-bench")
+        size = os.path.getsize(path)
+        dom.destroy()
+    finally:
+        conn.close()
+    return {"save": saves, "restore": restores, "size": size}
 
 
 # --- main -------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import os
 import shutil
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
@@ -235,11 +236,15 @@ def _short_name(name: str) -> str:
 
 # --- start ------------------------------------------------------------------------------
 
-def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None) -> None:
+def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
+          incoming: Callable[[DomainObj, qmon.Monitor], None] | None = None) -> None:
     """Start ``vm`` (caller holds its job) from ``run_def`` (default: its definition).
 
     Emits RESUMED (through QEMU's RESUME event) and STARTED, or STARTED and
-    SUSPENDED with VIR_DOMAIN_START_PAUSED, as libvirt does.
+    SUSPENDED with VIR_DOMAIN_START_PAUSED, as libvirt does.  ``incoming``
+    (a restore) starts QEMU with ``-incoming defer`` and is called with the
+    connected monitor to load the guest's state before the vCPUs run; the
+    events then say RESTORED.
     """
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "domain is already running", _FROM)
@@ -269,6 +274,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None) -> None:
         ctx = command.BuildContext(caps=caps, monitor_fd=sock.fileno(), domain_dir=dom_dir,
                                    tap_fds=taps, vnc_ports=vnc, nvram=nvram, blockdev=blockdev)
         cmd = command.build(live, ctx)
+        if incoming is not None:
+            cmd.add("-incoming", "defer")
         logfd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             os.write(logfd, _log_header(cmd, caps).encode())
@@ -306,11 +313,19 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None) -> None:
         vm.mon = mon
         try:
             _read_ptys(vm, mon)
+        except libvirtError:
+            if proc.wait(0.5):
+                raise _start_failure(proc, log_path, log_start) from None
+            raise
+        if incoming is not None:
+            incoming(vm, mon)       # its errors are its own (OPERATION_FAILED)
+        try:
             if flags & C.VIR_DOMAIN_START_PAUSED:
                 with vm.lock:
                     vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_USER)
             else:
-                vm.running_reason = C.VIR_DOMAIN_RUNNING_BOOTED
+                vm.running_reason = (C.VIR_DOMAIN_RUNNING_BOOTED if incoming is None
+                                     else C.VIR_DOMAIN_RUNNING_RESTORED)
                 mon.execute("cont")
         except libvirtError:
             if proc.wait(0.5):
@@ -319,9 +334,12 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None) -> None:
         st.save_status(cfg, vm)
         undo.pop_all()
     drv.domains.note_id(domid)
-    lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
+    restored = incoming is not None
+    lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_RESTORED
+              if restored else C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
     if flags & C.VIR_DOMAIN_START_PAUSED:
-        lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
+        lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_RESTORED
+                  if restored else C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
 
 
 def _start_failure(proc: process.QemuProcess, log_path: str, offset: int) -> libvirtError:
@@ -460,32 +478,32 @@ def reset(drv: Any, vm: DomainObj) -> None:
     active_monitor(vm).execute("system_reset")
 
 
-def suspend(drv: Any, vm: DomainObj) -> None:
-    """Pause the vCPUs."""
+def suspend(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_PAUSED_USER) -> None:
+    """Pause the vCPUs (state PAUSED with ``reason``)."""
     mon = active_monitor(vm)
     with vm.lock:
         if vm.state == C.VIR_DOMAIN_PAUSED:
             return
-        vm.paused_reason = C.VIR_DOMAIN_PAUSED_USER
+        vm.paused_reason = reason
     mon.execute("stop")
     with vm.lock:
         if vm.state == C.VIR_DOMAIN_RUNNING:       # the STOP event was missed
-            vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_USER)
+            vm.set_state(C.VIR_DOMAIN_PAUSED, reason)
             lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
     st.save_status(drv.cfg, vm)
 
 
-def resume(drv: Any, vm: DomainObj) -> None:
-    """Let the vCPUs run again."""
+def resume(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_RUNNING_UNPAUSED) -> None:
+    """Let the vCPUs run again (state RUNNING with ``reason``)."""
     mon = active_monitor(vm)
     with vm.lock:
         if vm.state == C.VIR_DOMAIN_RUNNING:
             raise report(C.VIR_ERR_OPERATION_INVALID, "domain is already running", _FROM)
-        vm.running_reason = C.VIR_DOMAIN_RUNNING_UNPAUSED
+        vm.running_reason = reason
     mon.execute("cont")
     with vm.lock:
         if vm.state != C.VIR_DOMAIN_RUNNING:
-            vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+            vm.set_state(C.VIR_DOMAIN_RUNNING, reason)
             lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED, C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
     st.save_status(drv.cfg, vm)
 
@@ -590,11 +608,16 @@ def _ev_tray(drv: Any, vm: DomainObj, data: dict) -> None:
                  else C.VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE)
 
 
+def _ev_migration(drv: Any, vm: DomainObj, data: dict) -> None:
+    vm.migration_status = data.get("status")
+    vm.migration_cond.notify_all()
+
+
 _QMP_HANDLERS = {
     "SHUTDOWN": _ev_shutdown, "STOP": _ev_stop, "RESUME": _ev_resume, "RESET": _ev_reset,
     "DEVICE_DELETED": _ev_device_deleted, "WATCHDOG": _ev_watchdog,
     "BALLOON_CHANGE": _ev_balloon, "GUEST_PANICKED": _ev_panic,
-    "DEVICE_TRAY_MOVED": _ev_tray,
+    "DEVICE_TRAY_MOVED": _ev_tray, "MIGRATION": _ev_migration,
 }
 
 

@@ -122,6 +122,10 @@ class DomainObj:
         self.consoles: dict[str, Any] = {}       # chardev alias -> open console
         self.started_at = 0.0
         self.balloon_actual: int | None = None   # KiB, from BALLOON_CHANGE
+        self.migration_status: str | None = None  # from QEMU's MIGRATION events
+        self.migration_cond = threading.Condition(self.lock)
+        self.async_job: Any = None               # save.SaveJob while a save runs
+        self.has_managed_save = False            # a managed save image exists
 
     # --- identity ------------------------------------------------------------------
     @property

@@ -38,6 +38,7 @@ from pyvirt.drivers.qemu import (
     domain,
     hotplug,
     process,
+    save,
     stats,
 )
 from pyvirt.drivers.qemu import monitor as qmon
@@ -139,6 +140,7 @@ class QemuDriver(I.HypervisorDriver):
             vm = DomainObj(def_)
             vm.persistent = True
             vm.autostart = st.is_autostart(self.cfg, def_.name)
+            vm.has_managed_save = os.path.exists(save.managed_path(self.cfg, def_.name))
             self.domains.add(vm)
 
     def _reconnect(self, path: str) -> None:
@@ -466,6 +468,12 @@ class QemuDriver(I.HypervisorDriver):
             if not vm.persistent:
                 raise report(C.VIR_ERR_OPERATION_INVALID,
                              "cannot undefine transient domain", _FROM)
+            if vm.has_managed_save:
+                if not flags & C.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE:
+                    raise report(C.VIR_ERR_OPERATION_INVALID,
+                                 "Refusing to undefine while domain managed save image exists",
+                                 _FROM)
+                save.remove_managed(self, vm)
             st.delete_config(self.cfg, vm.name)
             nvram = vm.persistent_def().os.nvram
             if nvram and flags & C.VIR_DOMAIN_UNDEFINE_NVRAM:
@@ -494,7 +502,8 @@ class QemuDriver(I.HypervisorDriver):
                     | C.VIR_DOMAIN_START_RESET_NVRAM, "qemuDomainCreateWithFlags")
         vm = self.vm_of(dom)
         with vm.job_scope("start"):
-            domain.start(self, vm, flags)
+            if vm.is_active() or not save.start_managed(self, vm, flags):
+                domain.start(self, vm, flags)
         dom.id = vm.id              # libvirt updates the caller's handle
         return 0
 
@@ -575,6 +584,94 @@ class QemuDriver(I.HypervisorDriver):
                          _FROM) from exc
         vm.autostart = bool(autostart)
         return 0
+
+    # --- save and restore (save.py) ----------------------------------------------------------
+    def domainSave(self, dom: Any, to: str) -> int:  # noqa: N802
+        return self.domainSaveFlags(dom, to, None, 0)
+
+    def domainSaveFlags(self, dom: Any, to: str, dxml: str | None,  # noqa: N802
+                        flags: int) -> int:
+        check_flags(flags, _SAVE_FLAGS, "qemuDomainSaveFlags")
+        _check_run_pause(flags)
+        save.save(self, self.vm_of(dom), to, dxml, flags)
+        dom.id = -1
+        return 0
+
+    def domainManagedSave(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, _SAVE_FLAGS, "qemuDomainManagedSave")
+        _check_run_pause(flags)
+        vm = self.vm_of(dom)
+        if not vm.persistent:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "cannot do managed save for transient domain", _FROM)
+        path = save.managed_path(self.cfg, vm.name)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        save.save(self, vm, path, None, flags, managed=True)
+        dom.id = -1
+        return 0
+
+    def domainHasManagedSaveImage(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainHasManagedSaveImage")
+        return int(self.vm_of(dom).has_managed_save)
+
+    def domainManagedSaveRemove(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainManagedSaveRemove")
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            save.remove_managed(self, vm)
+        return 0
+
+    def domainManagedSaveGetXMLDesc(self, dom: Any, flags: int) -> str:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, "qemuDomainManagedSaveGetXMLDesc")
+        return save.image_get_xml(save.managed_image(self, self.vm_of(dom)), flags)
+
+    def domainManagedSaveDefineXML(self, dom: Any, dxml: str,  # noqa: N802
+                                   flags: int) -> int:
+        check_flags(flags, C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED,
+                    "qemuDomainManagedSaveDefineXML")
+        _check_run_pause(flags)
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            save.image_define_xml(save.managed_image(self, vm), dxml, flags)
+        return 0
+
+    def domainRestore(self, frm: str) -> int:  # noqa: N802
+        return self.domainRestoreFlags(frm, None, 0)
+
+    def domainRestoreFlags(self, frm: str, dxml: str | None, flags: int) -> int:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_SAVE_BYPASS_CACHE | C.VIR_DOMAIN_SAVE_RUNNING
+                    | C.VIR_DOMAIN_SAVE_PAUSED, "qemuDomainRestoreFlags")
+        _check_run_pause(flags)
+        save.restore(self, frm, dxml, flags)
+        return 0
+
+    def domainSaveImageGetXMLDesc(self, file: str, flags: int) -> str:  # noqa: N802
+        check_flags(flags, C.VIR_DOMAIN_SAVE_IMAGE_XML_SECURE, "qemuDomainSaveImageGetXMLDesc")
+        return save.image_get_xml(file, flags)
+
+    def domainSaveImageDefineXML(self, file: str, dxml: str,  # noqa: N802
+                                 flags: int) -> int:
+        check_flags(flags, C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED,
+                    "qemuDomainSaveImageDefineXML")
+        _check_run_pause(flags)
+        save.image_define_xml(file, dxml, flags)
+        return 0
+
+    # --- jobs ----------------------------------------------------------------------------------
+    def domainGetJobInfo(self, dom: Any) -> list[int]:  # noqa: N802
+        return save.job_info(self.vm_of(dom))
+
+    def domainGetJobStats(self, dom: Any, flags: int) -> dict[str, int]:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainGetJobStats")
+        return save.job_stats(self.vm_of(dom))
+
+    def domainAbortJob(self, dom: Any) -> int:  # noqa: N802
+        save.abort_job(self.vm_of(dom))
+        return 0
+
+    def domainAbortJobFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainAbortJobFlags")
+        return self.domainAbortJob(dom)
 
     # --- simple queries ----------------------------------------------------------------------
     def domainIsActive(self, dom: Any) -> int:  # noqa: N802
@@ -687,6 +784,16 @@ class QemuDriver(I.HypervisorDriver):
         return 0
 
 
+_SAVE_FLAGS = C.VIR_DOMAIN_SAVE_BYPASS_CACHE | C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED
+
+
+def _check_run_pause(flags: int) -> None:
+    both = C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED
+    if flags & both == both:
+        raise report(C.VIR_ERR_INVALID_ARG, "flags 'running' and 'paused' are mutually "
+                     "exclusive", _FROM)
+
+
 _STATS_FILTERS = (C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
                   | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE
                   | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_PERSISTENT
@@ -715,7 +822,7 @@ def _matches(vm: DomainObj, flags: int) -> bool:
                 vm.autostart):
         return False
     if not pair(C.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
-                C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, False):
+                C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, vm.has_managed_save):
         return False
     if not pair(C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
                 C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, False):
