@@ -27,6 +27,7 @@ defer`` and reads the stream from a pipe fed by a
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -300,12 +301,50 @@ def _wait_migration(vm: DomainObj, mon: qmon.Monitor,
             desc = info.get("error-desc") or f"migration {status}"
             raise report(C.VIR_ERR_OPERATION_FAILED, desc, _FROM)
         if not copier_done:
-            copier_done = copier.wait(0)   # raises the copier's error
+            try:
+                copier_done = copier.wait(0)   # raises the copier's error
+            except libvirtError as exc:
+                # A restore whose QEMU read the whole stream closes the pipe:
+                # the reader's EPIPE then means nothing if QEMU completes.
+                if (isinstance(copier, iohelper.StreamReader) and _is_epipe(exc)
+                        and _completes(vm, mon)):
+                    return
+                raise
             if copier_done and copied is not None:
                 copied()
 
 
+def _is_epipe(exc: libvirtError) -> bool:
+    return exc.get_error_code() == C.VIR_ERR_SYSTEM_ERROR and exc.get_int1() == errno.EPIPE
+
+
+def _completes(vm: DomainObj, mon: qmon.Monitor, grace: float = 5.0) -> bool:
+    """True when QEMU's incoming migration reaches 'completed' within ``grace`` seconds."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        with vm.lock:
+            vm.migration_cond.wait_for(lambda: vm.migration_status in _FINAL, _POLL)
+            status = vm.migration_status
+        if status != "completed":
+            status = mon.execute("query-migrate").get("status")
+        if status == "completed":
+            return True
+        if status in ("failed", "cancelled"):
+            return False
+    return False
+
+
 # --- restore ----------------------------------------------------------------------------
+
+def _reader_finished(reader: iohelper.StreamReader) -> bool:
+    """Wait for the reader after QEMU completed; its EPIPE (QEMU closed early) is fine."""
+    try:
+        return reader.wait(FINISH_WAIT)
+    except libvirtError as exc:
+        if _is_epipe(exc):
+            return True
+        raise
+
 
 def restore(drv: Any, path: str, dxml: str | None, flags: int) -> Any:
     """``domainRestoreFlags``: start a domain from the image at ``path``; return its handle."""
@@ -399,7 +438,7 @@ def _incoming(path: str, reader: iohelper.StreamReader, vm: DomainObj,
         started = True
         mon.execute("migrate-incoming", {"uri": f"fd:{RESTORE_FD}"})
         _wait_migration(vm, mon, reader, close_wfd)
-        if not reader.wait(FINISH_WAIT):
+        if not _reader_finished(reader):
             raise report(C.VIR_ERR_OPERATION_TIMEOUT, "the save image reader did not finish",
                          _FROM)
     except libvirtError as exc:
