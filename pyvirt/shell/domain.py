@@ -729,3 +729,28 @@ def cmd_migrate(shell: Shell, args: Args) -> bool:
             except libvirt.libvirtError:
                 pass
     return True
+
+
+@command("domxml-to-native", DOMAIN_GROUP, "Convert domain XML to native guest configuration",
+         [data("format", "target config data type format"),
+          string("xml", "xml data file to import from", positional=True, complete="file"),
+          string("domain", "domain name, id or uuid", complete="domain")])
+def cmd_domxml_to_native(shell: Shell, args: Args) -> bool:
+    """Print the hypervisor's native configuration (qemu-argv: the command line)."""
+    fmt = args.req("format")
+    path, name = args.get("xml"), args.get("domain")
+    if path is not None and name is not None:
+        raise CmdError("Options --domain and --xml are mutually exclusive")
+    if path is None and name is None:
+        raise CmdError("need either domain or domain XML")
+    if path is not None:
+        xml = read_file(path)
+    else:
+        dom, _name = lookup.domain(shell, args)
+        xml = dom.XMLDesc(0)
+    try:
+        native = shell.conn.domainXMLToNative(fmt, xml, 0)
+    except libvirt.libvirtError as exc:
+        raise CmdError(None, exc) from None
+    shell.out.print(native if native.endswith("\n") else native + "\n")
+    return True
