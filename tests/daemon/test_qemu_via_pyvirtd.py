@@ -24,7 +24,7 @@ import pytest
 QEMU_TESTS = Path(__file__).resolve().parents[1] / "drivers" / "qemu"
 sys.path.insert(0, str(QEMU_TESTS))
 
-from qemutest_util import file_text, guest_xml, wait_ready
+from qemutest_util import file_text, guest_xml, ticks, wait_ready
 from test_qemu_pyvirsh import console_session
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,25 +71,39 @@ def _guest_dir() -> str:
     return res.stdout.strip().splitlines()[-1]
 
 
+def _start_daemon(base: Path) -> daemons.RunningDaemon:
+    """pyvirtd with its sockets under ``base``; qemu:///session state in base/xdg."""
+    xdg = base / "xdg"
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                         ("XDG_CACHE_HOME", "cache"), ("XDG_RUNTIME_DIR", "run")):
+            mp.setenv(var, str(xdg / sub))
+        return daemons.start_pyvirtd(base, tcp=False)
+
+
+def _qemu_pid(s: Setup) -> int:
+    """The pid of the guest's QEMU, from the driver's pidfile."""
+    pidfiles = [p for p in Path(s.state_dir).glob("*.pid") if p.name != "driver.pid"]
+    assert len(pidfiles) == 1, pidfiles
+    return int(pidfiles[0].read_text())
+
+
 @pytest.fixture(scope="module")
 def s(virsh: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     guest_dir = _guest_dir()
     base = tmp_path_factory.mktemp("qemu-pyvirtd")
-    xdg = base / "xdg"
-    with pytest.MonkeyPatch.context() as mp:
-        # qemu:///session keeps its state under the daemon's XDG directories.
-        for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
-                         ("XDG_CACHE_HOME", "cache"), ("XDG_RUNTIME_DIR", "run")):
-            mp.setenv(var, str(xdg / sub))
-        daemon = daemons.start_pyvirtd(base, tcp=False)
+    daemon = _start_daemon(base)
     setup = Setup(daemon, base, guest_dir)
     yield setup
     try:
         setup.virsh("destroy", NAME, check=False)
         setup.virsh("undefine", NAME, check=False)
-        status = daemon.stop()
-        assert status == 0, f"pyvirtd exited with {status}: {daemon.log.read_text()[-3000:]}"
+        # the restart test replaces the daemon: stop the current one
+        status = setup.daemon.stop()
+        assert status == 0, (f"pyvirtd exited with {status}: "
+                             f"{setup.daemon.log.read_text()[-3000:]}")
     finally:
+        setup.daemon.stop()
         daemon.stop()
         setup.kill_guests()
 
@@ -115,6 +129,25 @@ def test_suspend_resume(s: Setup) -> None:
     assert s.virsh("domstate", NAME, "--reason").stdout.strip() == "paused (user)"
     assert s.virsh("resume", NAME).stdout.strip() == f"Domain '{NAME}' resumed"
     assert s.virsh("domstate", NAME, "--reason").stdout.strip() == "running (unpaused)"
+
+
+def test_daemon_restart_leaves_the_guest_running(s: Setup) -> None:
+    """SIGTERM to pyvirtd; a new pyvirtd finds the guest still running and manages it."""
+    pid = _qemu_pid(s)
+    dom_id = s.virsh("domid", NAME).stdout.strip()
+    before = ticks(s.serial)
+    assert s.daemon.stop() == 0
+    os.kill(pid, 0)                       # QEMU outlived the daemon
+    s.daemon = _start_daemon(Path(s.xml).parent)
+    assert s.virsh("domstate", NAME, "--reason").stdout.strip().startswith("running")
+    assert s.virsh("domid", NAME).stdout.strip() == dom_id
+    assert _qemu_pid(s) == pid
+    deadline = time.monotonic() + 10
+    while ticks(s.serial) <= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ticks(s.serial) > before       # the guest carried on
+    assert s.virsh("suspend", NAME).stdout.strip() == f"Domain '{NAME}' suspended"
+    assert s.virsh("resume", NAME).stdout.strip() == f"Domain '{NAME}' resumed"
 
 
 def test_console_through_the_daemons_stream(s: Setup) -> None:
