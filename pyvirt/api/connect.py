@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from pyvirt import constants as C
 from pyvirt.api import _generated as G
@@ -64,7 +64,7 @@ class virConnect(G._virConnect):  # noqa: N801
         drivers, uri, readonly = _obj
         self._uri: str = uri
         self._ro: bool = readonly
-        self._drivers: registry.Drivers = drivers
+        self._drivers: registry.Drivers | None = drivers
         self._hv = drivers.hv
         self._net = drivers.net
         self._stor = drivers.stor
@@ -79,7 +79,7 @@ class virConnect(G._virConnect):  # noqa: N801
         self._lock = threading.Lock()
 
     # --- the connection itself ------------------------------------------
-    def __enter__(self) -> virConnect:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -90,7 +90,7 @@ class virConnect(G._virConnect):  # noqa: N801
         try:
             if getattr(self, "_drivers", None) is not None:
                 self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser
+        except Exception:  # noqa: BLE001, S110 - never raise from a finaliser
             pass
 
     def close(self) -> int:
@@ -142,7 +142,7 @@ class virConnect(G._virConnect):  # noqa: N801
         if hook is not None:
             try:
                 hook(lambda reason: self._events.deliver(self._closed_by_driver, reason))
-            except Exception:  # noqa: BLE001 - drivers that never close on their own
+            except Exception:  # noqa: BLE001, S110 - drivers that never close on their own
                 pass
         return 0
 

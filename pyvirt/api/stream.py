@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from pyvirt import constants as C
 from pyvirt.api import _generated as G
@@ -64,7 +64,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
             if not got:
                 break
             try:
-                handler(self, got, opaque)
+                handler(self, cast(bytes, got), opaque)
             except BaseException:
                 self.abort()
                 raise

@@ -7,7 +7,9 @@ models, and one :class:`Guest` per OS type and architecture) and call
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -64,10 +66,12 @@ class HostCPU:
             cpu.signature = (int(sig.get("family", 0)), int(sig.get("model", 0)),
                              int(sig.get("stepping", 0)))
         counter = elem.find("counter")
-        cpu.counter = dict(counter.attrib) if counter is not None else None
+        cpu.counter = (dict(cast("Mapping[str, str]", counter.attrib)) if counter is not None
+                       else None)
         topo = elem.find("topology")
         if topo is not None:
-            cpu.topology = {k: int(v) for k, v in topo.attrib.items()}
+            cpu.topology = {k: int(v)
+                            for k, v in cast("list[tuple[str, str]]", topo.attrib.items())}
         mpa = elem.find("maxphysaddr")
         if mpa is not None:
             cpu.maxphysaddr = (mpa.get("mode", "passthrough"), _int(mpa.get("bits")))
@@ -131,9 +135,10 @@ class Cell:
         cell = cls(int(elem.get("id", 0)))
         mem = elem.find("memory")
         if mem is not None:
-            cell.memory = xmlutil.to_kib("".join(mem.itertext()), mem.get("unit"), "memory",
-                                         _FROM)
-        cell.pages = [Pages(int(p.get("size", 0)), int("".join(p.itertext()) or 0))
+            cell.memory = xmlutil.to_kib("".join(cast("Iterator[str]", mem.itertext())),
+                                         mem.get("unit"), "memory", _FROM)
+        cell.pages = [Pages(int(p.get("size", 0)),
+                            int("".join(cast("Iterator[str]", p.itertext())) or 0))
                       for p in elem.findall("pages")]
         cell.distances = [(int(s.get("id", 0)), int(s.get("value", 0)))
                           for s in elem.findall("distances/sibling")]
@@ -192,8 +197,9 @@ class Machine:
 
 
 def _parse_machines(elem: etree._Element) -> list[Machine]:
-    return [Machine("".join(m.itertext()), m.get("canonical"), _int(m.get("maxCpus")),
-                    m.get("deprecated") == "yes") for m in elem.findall("machine")]
+    return [Machine("".join(cast("Iterator[str]", m.itertext())), m.get("canonical"),
+                    _int(m.get("maxCpus")), m.get("deprecated") == "yes")
+            for m in elem.findall("machine")]
 
 
 @dataclass
@@ -317,7 +323,7 @@ class Capabilities:
         mig = host.find("migration_features")
         if mig is not None:
             self.migration_live = mig.find("live") is not None
-            self.migration_transports = ["".join(t.itertext()) for t in
+            self.migration_transports = ["".join(cast("Iterator[str]", t.itertext())) for t in
                                          mig.findall("uri_transports/uri_transport")]
         self.cells = [Cell.parse(c) for c in host.findall("topology/cells/cell")]
         cache, bw = host.find("cache"), host.find("memory_bandwidth")
@@ -326,7 +332,8 @@ class Capabilities:
         for sec in host.findall("secmodel"):
             self.secmodels.append(SecModel(
                 child_text(sec, "model") or "", child_text(sec, "doi") or "",
-                [(b.get("type", ""), "".join(b.itertext())) for b in sec.findall("baselabel")]))
+                [(b.get("type", ""), "".join(cast("Iterator[str]", b.itertext())))
+                 for b in sec.findall("baselabel")]))
 
     def _format_host(self) -> E:
         host = E("host")

@@ -20,9 +20,9 @@ import enum
 import ipaddress
 import re
 import uuid as _uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -69,7 +69,7 @@ def child_text(elem: etree._Element, path: str) -> str | None:
     found = elem.find(path)
     if found is None:
         return None
-    return "".join(found.itertext())
+    return "".join(cast("Iterator[str]", found.itertext()))
 
 
 def check_name(name: str | None, domain: int, *, slash_ok: bool = False) -> str:
@@ -292,9 +292,9 @@ def element_to_e(elem: etree._Element) -> E:
     Used for XML kept whole (a snapshot's ``<domain>``): single quotes,
     two-space indentation.  Namespaced subtrees are kept verbatim.
     """
-    if "}" in elem.tag or any(k.startswith("{") for k in elem.attrib):
+    if "}" in elem.tag or any(k.startswith("{") for k in cast("Iterable[str]", elem.attrib)):
         return E.raw_xml(xmlutil.element_to_string(_detach(elem)))
-    node = E(elem.tag, list(elem.attrib.items()), keep=True)
+    node = E(elem.tag, list(cast("list[tuple[str, str]]", elem.attrib.items())), keep=True)
     kids = [c for c in elem if isinstance(c.tag, str)]
     if kids:
         for child in kids:

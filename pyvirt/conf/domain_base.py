@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from lxml import etree
 
@@ -244,7 +244,7 @@ def _qname(elem: etree._Element, name: str) -> str:
 def keep(elem: etree._Element) -> E:
     """Copy ``elem`` into an :class:`E` tree written back as libvirt would
     (single quotes, two-space indent), empty elements included."""
-    attrs = [(_qname(elem, k), v) for k, v in elem.attrib.items()]
+    attrs = [(_qname(elem, k), v) for k, v in cast("list[tuple[str, str]]", elem.attrib.items())]
     kids = [keep(c) for c in elem if isinstance(c.tag, str)]
     text = None
     if not kids and elem.text is not None and (elem.text.strip() or not elem.text.isspace()):

@@ -8,7 +8,9 @@ which drivers fill with more than enums, have their own classes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -36,7 +38,8 @@ class CapsEnum:
 
 
 def _parse_enums(elem: etree._Element) -> list[CapsEnum]:
-    return [CapsEnum(e.get("name", ""), ["".join(v.itertext()) for v in e.findall("value")])
+    return [CapsEnum(e.get("name", ""), ["".join(cast("Iterator[str]", v.itertext()))
+                                         for v in e.findall("value")])
             for e in elem.findall("enum")]
 
 
@@ -130,19 +133,20 @@ class CPUMode:
     @classmethod
     def parse(cls, elem: etree._Element) -> CPUMode:
         mode = cls(elem.get("name", ""), elem.get("supported") == "yes", _parse_enums(elem))
+        model: etree._Element | None
         if mode.name == "custom":
             for model in elem.findall("model"):
-                mode.models.append(CPUModel("".join(model.itertext()), model.get("usable"),
-                                            model.get("vendor"),
+                mode.models.append(CPUModel("".join(cast("Iterator[str]", model.itertext())),
+                                            model.get("usable"), model.get("vendor"),
                                             _parse_yes(model.get("deprecated"))))
             for blk in elem.findall("blockers"):
-                for model in mode.models:
-                    if model.name == blk.get("model"):
-                        model.blockers = [f.get("name", "") for f in blk.findall("feature")]
+                for cpu_model in mode.models:
+                    if cpu_model.name == blk.get("model"):
+                        cpu_model.blockers = [f.get("name", "") for f in blk.findall("feature")]
         else:
             model = elem.find("model")
             if model is not None:
-                mode.model = "".join(model.itertext())
+                mode.model = "".join(cast("Iterator[str]", model.itertext()))
                 mode.fallback = model.get("fallback")
             mode.vendor = child_text(elem, "vendor")
             mode.features = [(f.get("policy", ""), f.get("name", ""))
@@ -215,7 +219,8 @@ class DomainCapabilities:
             loader = os_elem.find("loader")
             if loader is not None:
                 caps.loader = LoaderCaps(loader.get("supported") == "yes",
-                                         ["".join(v.itertext()) for v in loader.findall("value")],
+                                         ["".join(cast("Iterator[str]", v.itertext()))
+                                          for v in loader.findall("value")],
                                          _parse_enums(loader))
         caps.cpu_modes = [CPUMode.parse(m) for m in root.findall("cpu/mode")]
         mem = root.find("memoryBacking")

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -102,7 +102,7 @@ class ChrSource:
         elif tag == "protocol" and self.type == ChrType.TCP:
             self.protocol = child.get("type")
         elif tag == "log":
-            self.log = dict(child.attrib)
+            self.log = dict(cast("Mapping[str, str]", child.attrib))
         else:
             return False
         return True
@@ -136,7 +136,7 @@ class ChrSource:
             self.master, self.slave = get("master"), get("slave")
         for sub in child:
             if sub.tag == "reconnect":
-                self.reconnect = dict(sub.attrib)
+                self.reconnect = dict(cast("Mapping[str, str]", sub.attrib))
             elif isinstance(sub.tag, str):
                 self.kept.append(keep(sub))
 
@@ -410,7 +410,7 @@ class Rng(Device):
             self.source.finish_parse()
 
     def _driver(self, child: etree._Element) -> None:
-        self.driver = {s.name: s.conv.load(child.get(s.attr), s.attr, "driver")
+        self.driver = {s.name: s.conv.load(cast(str, child.get(s.attr)), s.attr, "driver")
                        for s in _RNG_DRIVER if child.get(s.attr) is not None}
 
     def format(self, fctx: FormatCtx) -> E:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -461,7 +461,8 @@ class Audio(Device):
         audio = cls()
         audio.id = UINT.load(elem.get("id", "0"), "id", "audio")
         audio.type = elem.get("type", "none")
-        audio.attrs = {k: v for k, v in elem.attrib.items() if k not in ("id", "type")}
+        audio.attrs = {k: v for k, v in cast("list[tuple[str, str]]", elem.attrib.items())
+                       if k not in ("id", "type")}
         audio.kept = [keep(c) for c in elem if isinstance(c.tag, str)]
         return audio
 

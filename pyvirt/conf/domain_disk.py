@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -617,7 +617,8 @@ class Filesystem(Device):
                 self.driver[spec.name] = spec.conv.load(value, spec.attr, "driver")
 
     def _source(self, child: etree._Element) -> None:
-        self.source = {k: v for k, v in child.attrib.items() if k in _FS_SOURCE_KEYS}
+        self.source = {k: v for k, v in cast("list[tuple[str, str]]", child.attrib.items())
+                       if k in _FS_SOURCE_KEYS}
 
     def _target(self, child: etree._Element) -> None:
         self.target = child.get("dir")

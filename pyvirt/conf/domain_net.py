@@ -7,7 +7,7 @@ import ipaddress
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -182,13 +182,14 @@ class Interface(Device):
 
     def _source(self, child: etree._Element) -> None:
         keys = _SOURCE_KEYS.get(self.type, ())
-        self.source = {k: child.get(k) for k in keys if child.get(k) is not None}
+        self.source = {k: cast(str, child.get(k)) for k in keys if child.get(k) is not None}
         for sub in child:
             if sub.tag == "address" and self.type == NetType.HOSTDEV:
                 self.source_address = PciAddress.load(sub)
             elif sub.tag == "local":
-                self.source_local = {k: v for k, v in sub.attrib.items()
-                                     if k in ("address", "port")}
+                self.source_local = {
+                    k: v for k, v in cast("list[tuple[str, str]]", sub.attrib.items())
+                    if k in ("address", "port")}
             elif isinstance(sub.tag, str):
                 self.source_kept.append(keep(sub))
 
@@ -369,7 +370,8 @@ class Hostdev(Device):
 
     def _source(self, child: etree._Element) -> None:
         self.startup_policy = child.get("startupPolicy")
-        self.source_attrs = {k: v for k, v in child.attrib.items() if k != "startupPolicy"}
+        self.source_attrs = {k: v for k, v in cast("list[tuple[str, str]]", child.attrib.items())
+                             if k != "startupPolicy"}
         for sub in child:
             tag = sub.tag
             if self.type == "pci" and tag == "address":

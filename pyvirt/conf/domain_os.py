@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -291,7 +292,7 @@ class Feature:
 
 def _parse_sub(elem: etree._Element) -> Feature:
     feat = Feature(name=elem.tag)  # type: ignore[arg-type]
-    for key, value in elem.attrib.items():
+    for key, value in cast("list[tuple[str, str]]", elem.attrib.items()):
         if key == "state":
             feat.state = _onoff(value, elem.tag)
         else:
@@ -327,7 +328,7 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
         elif kind == "state!":
             raise report(C.VIR_ERR_XML_ERROR, f"Missing required attribute 'state' in "
                          f"element '{name}'", C.VIR_FROM_XML)
-        for key, value in child.attrib.items():
+        for key, value in cast("list[tuple[str, str]]", child.attrib.items()):
             if key != "state" or not kind.startswith("state"):
                 feat.attrs[key] = value
         if kind == "nested" and name in _SUB_ORDERS:

@@ -16,7 +16,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import Attr, E, bad_attr_error, read_attrs, write_attrs
-from pyvirt.errors import report
+from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NONE
 
@@ -38,7 +38,7 @@ class Rate:
     @classmethod
     def parse(cls, elem: etree._Element, inbound: bool) -> Rate:
         """Read an ``<inbound>``/``<outbound>`` element."""
-        def bad(attr: str, value: str) -> Exception:
+        def bad(attr: str, value: str) -> libvirtError:
             return report(C.VIR_ERR_XML_DETAIL,
                           f"could not convert bandwidth {attr} value '{value}'", _FROM)
         rate = read_attrs(cls(), elem, cls.ATTRS, bad)

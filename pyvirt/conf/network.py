@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -429,7 +431,7 @@ class NetworkDef:
             net.domain_local_only = xmlutil.parse_yesno(dom.get("localOnly"), "localOnly",
                                                         "domain", _FROM)
         if root.find("dns") is not None:
-            net.dns = net._parse_dns(root.find("dns"))
+            net.dns = net._parse_dns(cast("etree._Element", root.find("dns")))
         net.vlan = Vlan.parse(root.find("vlan"))
         net.bandwidth = Bandwidth.parse(root.find("bandwidth"))
         _no_floor(net.bandwidth)
@@ -442,7 +444,7 @@ class NetworkDef:
         net.virtualport = VirtualPort.parse(root.find("virtualport"))
         net.portgroups = [_parse_portgroup(e) for e in root.findall("portgroup")]
         if root.find("forward") is not None:
-            net.forward = net._parse_forward(root.find("forward"))
+            net.forward = net._parse_forward(cast("etree._Element", root.find("forward")))
         return net
 
     def _parse_bridge(self, elem: etree._Element | None) -> None:
@@ -545,7 +547,7 @@ class NetworkDef:
                 raise report(C.VIR_ERR_XML_DETAIL, f"Missing IP address in network "
                              f"'{self.name}' DNS HOST record", _FROM)
             self._addr(host.get("ip"))
-            names = ["".join(h.itertext()) for h in host.findall("hostname")]
+            names = ["".join(cast("Iterator[str]", h.itertext())) for h in host.findall("hostname")]
             dns.hosts.append(DNSHost(host.get("ip", ""), names))
         return dns
 
@@ -779,8 +781,8 @@ class NetworkPortDef:
         port.virtualport = VirtualPort.parse(root.find("virtualport"))
         port.bandwidth = Bandwidth.parse(root.find("bandwidth"))
         if root.find("bandwidth") is not None:
-            port.class_id = xmlutil.parse_int(root.find("bandwidth").get("classID"),
-                                              "classID", _FROM)
+            port.class_id = xmlutil.parse_int(
+                cast("etree._Element", root.find("bandwidth")).get("classID"), "classID", _FROM)
         port.vlan = Vlan.parse(root.find("vlan"))
         iso = root.find("port")
         if iso is not None:

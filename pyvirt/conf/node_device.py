@@ -11,7 +11,9 @@ FC names, block device path.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -107,10 +109,10 @@ class NodeDeviceDef:
             kind = node.get("type") or "dev"
             if kind not in ("dev", "link"):
                 raise xmlutil.bad_attr("type", "devnode", kind, C.VIR_FROM_XML)
-            dev.devnodes.append((kind, "".join(node.itertext())))
+            dev.devnodes.append((kind, "".join(cast("Iterator[str]", node.itertext()))))
         parent = root.find("parent")
         if parent is not None:
-            dev.parent = "".join(parent.itertext()) or None
+            dev.parent = "".join(cast("Iterator[str]", parent.itertext())) or None
             dev.parent_wwnn = parent.get("wwnn")
             dev.parent_wwpn = parent.get("wwpn")
             dev.parent_fabric_wwn = parent.get("fabric_wwn")

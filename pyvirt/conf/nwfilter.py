@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -117,7 +118,8 @@ class Rule:
                 continue
             if child.tag not in PROTOCOLS:
                 raise _xml_err(f"unknown protocol element '{child.tag}' in rule")
-            rule.matches.append((child.tag, list(child.attrib.items())))
+            rule.matches.append(
+                (child.tag, list(cast("list[tuple[str, str]]", child.attrib.items()))))
         return rule
 
     def format(self) -> E:

@@ -8,7 +8,9 @@ The name defaults to the creation time in epoch seconds.  ``<active>`` and
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -44,7 +46,7 @@ class SnapshotLocation(enum.Enum):
     MANUAL = "manual"
 
 
-def _bad_attr(attr: str, elem: str) -> callable[[str], libvirtError]:  # type: ignore[valid-type]
+def _bad_attr(attr: str, elem: str) -> Callable[[str], libvirtError]:
     def err(value: str) -> libvirtError:
         return report(C.VIR_ERR_XML_ERROR, f"Invalid value for attribute '{attr}' in element "
                       f"'{elem}': '{value}'.", C.VIR_FROM_XML)
@@ -68,7 +70,8 @@ class SnapshotDisk:
         """The external snapshot file (``<source file=...>``), if any."""
         for child in self.children:
             if child.tag == "source":
-                return dict(child.attrs).get("file") or dict(child.attrs).get("dev")
+                return cast("str | None",
+                            dict(child.attrs).get("file") or dict(child.attrs).get("dev"))
         return None
 
     @property
@@ -76,7 +79,7 @@ class SnapshotDisk:
         """The image format of an external snapshot (``<driver type=...>``)."""
         for child in self.children:
             if child.tag == "driver":
-                return dict(child.attrs).get("type")
+                return cast("str | None", dict(child.attrs).get("type"))
         return None
 
     def format(self) -> E:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import enum
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -112,7 +114,7 @@ def parse_size(elem: etree._Element | None) -> int | None:
     """Return a ``<capacity unit=...>N</capacity>`` style size in bytes (None if absent)."""
     if elem is None:
         return None
-    text = "".join(elem.itertext())
+    text = "".join(cast("Iterator[str]", elem.itertext()))
     try:
         return xmlutil.scale_bytes(text, elem.get("unit"), "bytes", elem.tag, _FROM)
     except libvirtError:

@@ -9,7 +9,9 @@ read from input XML but are written when a driver has set them.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -68,7 +70,7 @@ def parse_scaled(elem: etree._Element, what: str) -> int:
     if factor is None:
         raise report(C.VIR_ERR_INVALID_ARG, f"unknown suffix '{unit}'", C.VIR_FROM_NONE)
     try:
-        number = int("".join(elem.itertext()).strip(), 10)
+        number = int("".join(cast("Iterator[str]", elem.itertext())).strip(), 10)
         if number < 0:
             raise ValueError(number)
     except ValueError:
@@ -113,8 +115,8 @@ class Encryption:
                 "malformed volume encryption uuid"))
             enc.secrets.append((kind, uuid, sec.get("usage")))
         cipher, ivgen = elem.find("cipher"), elem.find("ivgen")
-        enc.cipher = dict(cipher.attrib) if cipher is not None else None
-        enc.ivgen = dict(ivgen.attrib) if ivgen is not None else None
+        enc.cipher = dict(cast("Mapping[str, str]", cipher.attrib)) if cipher is not None else None
+        enc.ivgen = dict(cast("Mapping[str, str]", ivgen.attrib)) if ivgen is not None else None
         return enc
 
     def format_xml(self) -> E:

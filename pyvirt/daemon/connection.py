@@ -317,6 +317,8 @@ class ClientConnection(asyncio.Protocol):
     def execute(self, call: K.Call, args: tuple, stream: ServerStream | None) -> tuple[bool, bytes]:
         """Call the driver (any thread); return (ok, reply body)."""
         proc = call.proc
+        # _call() answers calls without a method; bind() sets family with method.
+        assert call.family is not None and call.method is not None
         try:
             drv = getattr(self.drivers, call.family)
             method = call.driver_method(args) or ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
 from pyvirt.driver.stream import Stream
@@ -81,7 +81,7 @@ class ServerStream:
                 self.eof_sent = True
                 self._send(P.CONTINUE, b"")
                 return
-            self._send(P.CONTINUE, got)
+            self._send(P.CONTINUE, cast(bytes, got))
 
     def _send(self, status: int, body: bytes) -> None:
         self.conn.send(P.frame(self.prog, self.vers, self.proc, P.STREAM, self.serial,

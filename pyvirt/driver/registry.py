@@ -39,6 +39,7 @@ class Drivers:
     def close(self) -> None:
         """Close each distinct driver object once."""
         seen: set[int] = set()
+        drv: Any
         for drv in (self.hv, self.net, self.stor, self.dev, self.sec, self.iface, self.nwf):
             if id(drv) in seen:
                 continue

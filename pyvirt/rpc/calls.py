@@ -253,6 +253,8 @@ def bind(program: Program) -> dict[int, Call]:
     for proc in program:
         if proc.is_event:
             continue
+        family: str | None
+        method: str | None
         extra = EXTRA_METHODS.get((program.name, proc.name))
         if extra is not None:
             family, method = extra

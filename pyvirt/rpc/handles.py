@@ -85,6 +85,8 @@ class StoragePoolHandle(_Handle):
 
     __slots__ = ("name", "uuid")
     _fields = ("name", "uuid")
+    name: str
+    uuid: str
 
 
 class StorageVolHandle(_Handle):
@@ -113,6 +115,8 @@ class CheckpointHandle(_Handle):
 
     __slots__ = ("dom", "name")
     _fields = ("name", "dom")
+    dom: Any
+    name: str
 
     @property
     def domain(self) -> Any:
@@ -125,6 +129,8 @@ class SnapshotHandle(_Handle):
 
     __slots__ = ("dom", "name")
     _fields = ("name", "dom")
+    dom: Any
+    name: str
 
     @property
     def domain(self) -> Any:

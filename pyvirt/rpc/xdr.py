@@ -240,6 +240,7 @@ def dec_tp(data: bytes, pos: int, count_limit: int, str_limit: int,
     out: dict[str, Any] = {}
     pairs: list[tuple[str, Any]] = []
     for _ in range(n):
+        value: Any
         field, pos = _dec_str(data, pos, str_limit)
         (kind,) = _I32.unpack_from(data, pos)
         pos += 4
@@ -497,7 +498,7 @@ class Codec:
             def adec(d: bytes, p: int) -> tuple[list, int]:
                 n = _count(d, p, limit)
                 p += 4
-                out = []
+                out: list[Any] = []
                 append = out.append
                 for _ in range(n):
                     item, p = idec(d, p)

@@ -16,6 +16,7 @@ doesn't support option --y``, ``command 'x' requires <y> option``, ...).
 
 from __future__ import annotations
 
+import builtins
 import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -249,11 +250,13 @@ class Args:
                            "or out of range")
         return value
 
-    def uint(self, name: str, bits: int = 32) -> int | None:
+    # ``int`` is the method above inside this class body: name the builtin explicitly.
+    def uint(self, name: str, bits: builtins.int = 32) -> builtins.int | None:
         """An unsigned integer option (negative values are refused)."""
         return self.int(name, 0, 2 ** bits - 1)
 
-    def scaled(self, name: str, scale: int = 1, maximum: int = 2 ** 64 - 1) -> int | None:
+    def scaled(self, name: str, scale: builtins.int = 1,
+               maximum: builtins.int = 2 ** 64 - 1) -> builtins.int | None:
         """A scaled integer such as ``10G`` or ``512MiB`` (virsh's rules).
 
         ``scale`` is the unit of a bare number (1 for bytes, 1024 for KiB).

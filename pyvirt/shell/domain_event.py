@@ -196,6 +196,7 @@ class _EventWaiter:
          desc="List event types, or wait for domain events to occur")
 def cmd_event(shell: Shell, args: Args) -> bool:
     """Print domain events as they arrive (one, or all with --loop)."""
+    name: str | None
     exclusive(args, "all", "event")
     exclusive(args, "list", "all")
     exclusive(args, "list", "event")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyvirt as libvirt
@@ -413,7 +414,7 @@ def _lookup_without(shell: Shell, name: str, by_id: bool = True, by_uuid: bool =
                     by_name: bool = True) -> Any:
     """Domain lookup restricted to some of id/UUID/name (virsh's BY* flags)."""
     conn = shell.conn
-    attempts = []
+    attempts: list[tuple[Callable[[Any], Any], Any]] = []
     if by_id and name.isdigit() and int(name) < 2 ** 31:
         attempts.append((conn.lookupByID, int(name)))
     if by_uuid and len(name) == lookup.UUID_LEN:
@@ -870,6 +871,7 @@ def _size(value: int) -> str:
 
 
 def _job_lines(stats: dict[str, Any], completed_flag: bool, anystats: bool) -> list[str]:
+    label: str | None
     job_type = stats.get("type", 0)
     lines = [f"{'Job type:':<17} {(JOB_TYPES[job_type] if 0 <= job_type < 6 else 'unknown'):<12}"]
     if job_type == libvirt.VIR_DOMAIN_JOB_NONE:

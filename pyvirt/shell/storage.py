@@ -157,6 +157,7 @@ def cmd_pool_info(shell: Shell, args: Args) -> bool:
     """Print basic information about a pool."""
     pool = lookup.pool(shell, args)
     out = shell.out
+    error: libvirt.libvirtError | None
     try:
         info = pool.info()
     except libvirt.libvirtError as exc:

@@ -128,7 +128,7 @@ class DefaultEventLoop:
             wait_ms = -1 if not active else max(0, int((min(active) - now) * 1000 + 0.999))
             poller = select.poll()
             poller.register(self._rfd, select.POLLIN)
-            watched = {}
+            watched: dict[int, list[int]] = {}
             for watch, h in self._handles.items():
                 mask = 0
                 for ev, pmask in _TO_POLL.items():

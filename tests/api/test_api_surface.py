@@ -31,7 +31,7 @@ print(json.dumps(out))
 
 
 def _theirs():
-    proc = subprocess.run([DEBIAN_PY, "-c", _LIST], capture_output=True, text=True)
+    proc = subprocess.run([DEBIAN_PY, "-c", _LIST], capture_output=True, text=True, check=False)
     if proc.returncode:
         pytest.skip("python3-libvirt not installed")
     return json.loads(proc.stdout)
@@ -67,7 +67,7 @@ def test_every_module_function_exists():
 @pytest.mark.skipif(not LIBVIRT_PY.exists(), reason="python3-libvirt not installed")
 def test_generated_modules_are_up_to_date():
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_api.py"), "--check"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

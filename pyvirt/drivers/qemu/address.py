@@ -20,7 +20,7 @@ define time, the live one at start and hotplug.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pyvirt import constants as C
 from pyvirt.conf.domain import DEVICE_TAGS
@@ -201,7 +201,7 @@ def disk_alias(disk: Disk) -> str:
         if bus == DiskBus.SCSI and a.target:
             return f"scsi{a.controller}-{a.bus}-{a.target}-{a.unit}"
         prefix = {DiskBus.IDE: "ide", DiskBus.SATA: "sata", DiskBus.SCSI: "scsi",
-                  DiskBus.FDC: "fdc"}.get(bus, str(bus))
+                  DiskBus.FDC: "fdc"}.get(cast("DiskBus", bus), str(bus))
         return f"{prefix}{a.controller}-{a.bus}-{a.unit}"
     return f"{bus}-disk{max(disk_name_to_index(disk.target), 0)}"
 
@@ -341,6 +341,7 @@ def assign_pci_addresses(def_: Any) -> None:
                     and (dev.index or 0) == 0:
                 dev.address = PciAddress(slot=1, function=2)
                 pending.remove((kind, dev))
+    slot: int | None
     if primary is not None and primary.address is None:
         slot = 1 if q35 else 2
         if slot not in used:

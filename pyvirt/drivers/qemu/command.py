@@ -19,9 +19,10 @@ import json
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pyvirt import constants as C
+from pyvirt.conf.domain_base import DriveAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskCache, DiskDevice, DiskType
 from pyvirt.drivers.qemu import address as addr
 from pyvirt.drivers.qemu.capabilities import QemuCaps
@@ -210,7 +211,8 @@ def disk_device_props(disk: Disk, index: int | None, bootindex: int | None,
         if disk.serial:
             props["serial"] = disk.serial
         return props
-    a = disk.address
+    # the drive buses below carry <address type='drive'> (or none)
+    a = cast("DriveAddress | None", disk.address)
     if bus in (DiskBus.IDE, DiskBus.SATA):
         if bus == DiskBus.IDE:
             busname = f"ide.{a.bus}" if a is not None else "ide.0"

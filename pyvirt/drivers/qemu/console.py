@@ -18,7 +18,7 @@ import select
 import termios
 import threading
 import tty
-from typing import Any
+from typing import Any, cast
 
 from pyvirt import constants as C
 from pyvirt.driver.stream import handle_of
@@ -49,7 +49,8 @@ class Console:
 
         def add() -> None:
             if self.fd is not None:
-                aioloop.get_loop().add_reader(fd, self._readable)
+                # fd is self.fd as start() found it; add() runs only while it is open
+                aioloop.get_loop().add_reader(cast(int, fd), self._readable)
                 self._reading = True
 
         aioloop.call_soon(add)
@@ -58,6 +59,7 @@ class Console:
         fd = self.fd
         if fd is None:
             return
+        data: bytes | None
         try:
             data = os.read(fd, 65536)
         except BlockingIOError:

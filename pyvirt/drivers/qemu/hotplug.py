@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import Any
+from typing import Any, cast
 
 from pyvirt import constants as C
 from pyvirt.conf.domain import format_device, parse_device
@@ -285,7 +285,7 @@ def _live_detach(drv: Any, vm: DomainObj, dev: Any) -> None:
     mon = active_monitor(vm)
     with vm.lock:
         vm.deleted_devices.discard(dev.alias)
-        vm.pending_unplug[dev.alias] = dev
+        vm.pending_unplug[cast(str, dev.alias)] = dev
     mon.execute("device_del", {"id": dev.alias})
     deadline = time.monotonic() + UNPLUG_WAIT
     with vm.lock:
@@ -367,7 +367,7 @@ def update(drv: Any, vm: DomainObj, xml: str, flags: int) -> None:
         if config:
             def change(d: Any) -> None:
                 old = _find(d, new)
-                old.source = parse_device(xml).source
+                old.source = cast(Disk, parse_device(xml)).source
             _config_change(drv, vm, change)
         if live:
             disk = _find(vm.def_, new)

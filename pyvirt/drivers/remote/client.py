@@ -216,6 +216,7 @@ class RPCClient:
             if stream is not None:
                 self.streams.pop(serial, None)
             err = P.decode_error(msg.body).err
+            assert err is not None  # decode_error() always builds the error tuple
             raise_error(err)
         return msg
 

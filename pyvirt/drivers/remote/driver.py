@@ -66,7 +66,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         self.kind = transport.transport_of(uri) if (uri.transport or uri.host) else "unix"
         sock, ctx, host, self._helper = transport.connect(uri, self.readonly)
         self.client = RPCClient(sock, ctx, host)
-        self._callbacks: dict[tuple[str, int], Callable[..., Any]] = {}
+        self._callbacks: dict[tuple[str, int | None], Callable[..., Any]] = {}
         self._cb_lock = threading.Lock()
         self._ncpus: int | None = None
         try:
@@ -138,9 +138,9 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         user = self.uri.user or ""
         password = ""
         if auth and len(auth) >= 2 and callable(auth[1]):
-            creds = [[C.VIR_CRED_AUTHNAME, "Please enter your authentication name", "",
-                      user, None],
-                     [C.VIR_CRED_PASSPHRASE, "Please enter your password", "", "", None]]
+            creds: list[list[Any]] = [
+                [C.VIR_CRED_AUTHNAME, "Please enter your authentication name", "", user, None],
+                [C.VIR_CRED_PASSPHRASE, "Please enter your password", "", "", None]]
             if auth[1](creds, auth[2] if len(auth) > 2 else None) < 0:
                 raise report(C.VIR_ERR_AUTH_CANCELLED, "authentication cancelled", _FROM)
             user = creds[0][4] if creds[0][4] is not None else user

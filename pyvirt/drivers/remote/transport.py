@@ -144,8 +144,9 @@ def _ssh(uri: URI, readonly: bool) -> tuple[socket.socket, Any, str | None, Any]
 def _spawn(uri: URI, argv: list[str]) -> tuple[socket.socket, Any, str | None, Any]:
     ours, theirs = socket.socketpair()
     try:
-        proc = subprocess.Popen(argv, stdin=theirs, stdout=theirs, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        # Popen takes any object with fileno() (a socket); typeshed only lists int | IO.
+        proc = subprocess.Popen(argv, stdin=theirs, stdout=theirs,  # type: ignore[call-overload]
+                                stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         ours.close()
         theirs.close()

@@ -21,7 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -455,7 +455,7 @@ def _load_domains(state: NodeState, root: etree._Element, file: str | None) -> N
 
 def _load_auth(state: NodeState, root: etree._Element) -> None:
     for user in root.findall("auth/user"):
-        name = "".join(user.itertext())
+        name = "".join(cast("Iterator[str]", user.itertext()))
         if not name:
             raise report(C.VIR_ERR_XML_ERROR, "missing username in /node/auth/user field",
                          _FROM)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -75,7 +75,9 @@ def _net_address(driver: Any, net: Any, offset: int) -> tuple[str, int, int]:
     else:
         prefix = 64 if family == "ipv6" else 24
     start = ip.find("dhcp/range")
-    base = ipaddress.ip_address(start.get("start") if start is not None else ip.get("address"))
+    # a missing address still fails in ip_address() (ValueError), as before
+    base = ipaddress.ip_address(cast(str, start.get("start") if start is not None
+                                     else ip.get("address")))
     kind = C.VIR_IP_ADDR_TYPE_IPV6 if family == "ipv6" else C.VIR_IP_ADDR_TYPE_IPV4
     return (str(base + offset), prefix, kind)
 
