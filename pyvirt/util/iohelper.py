@@ -35,6 +35,7 @@ Errors (``libvirtError``, raised in the thread that calls run/wait/commit)::
 
 from __future__ import annotations
 
+import abc
 import argparse
 import errno
 import fcntl
@@ -443,7 +444,7 @@ def _pump_pipeline(src: int, sink: _Sink, pipeline: Pipeline, waiter: _Waiter,
 
 # --- jobs ----------------------------------------------------------------------
 
-class _Job:
+class _Job(abc.ABC):
     """A copy that runs here (:meth:`run`) or in a thread (:meth:`start`, :meth:`wait`)."""
 
     what = "I/O"
@@ -495,8 +496,9 @@ class _Job:
         finally:
             self._canceller.close()
 
+    @abc.abstractmethod
     def _run(self, fd: int) -> None:
-        raise NotImplementedError
+        """The copy itself; each kind of job (writer, reader) defines it."""
 
 
 class DurableWriter(_Job):

@@ -27,6 +27,7 @@ import uuid as _uuid
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt import errors as _errors
 from pyvirt.conf.domain import DomainDef
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
@@ -58,11 +59,8 @@ _UNDEFINE_FLAGS = (C.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | C.VIR_DOMAIN_UNDEFINE_SN
 
 
 def check_flags(flags: int, allowed: int, func: str) -> None:
-    """libvirt's virCheckFlags: refuse bits outside ``allowed``."""
-    extra = flags & ~allowed
-    if extra:
-        raise report(C.VIR_ERR_INVALID_ARG,
-                     f"unsupported flags (0x{extra:x}) in function {func}", _FROM)
+    """libvirt's virCheckFlags, reported from the QEMU driver's error domain."""
+    _errors.check_flags(flags, allowed, func, _FROM)
 
 
 def _no_domain(what: str) -> libvirtError:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt import errors as _errors
 from pyvirt.conf import xmlutil
 from pyvirt.conf.secret import SecretDef, UsageType
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
-from pyvirt.drivers.test.objects import raw_error
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_SECRET
@@ -121,10 +121,7 @@ def secret_value(state: Any, uuid: str) -> bytes | None:
 
 def _check_flags(flags: int, allowed: int, func: str) -> None:
     """virCheckFlags in the secret driver (error domain VIR_FROM_SECRET)."""
-    extra = flags & ~allowed
-    if extra:
-        raise raw_error(C.VIR_ERR_INVALID_ARG,
-                        f"unsupported flags (0x{extra:x}) in function {func}", _FROM)
+    _errors.check_flags(flags, allowed, func, _FROM)
 
 
 class SecretMixin(interface.SecretDriver):
