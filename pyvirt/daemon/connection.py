@@ -564,7 +564,6 @@ def _open(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) 
         return
     text = name or conn.daemon.config.default_uri or urimod.default_uri()
     try:
-        policy.check_text(text)
         parsed = urimod.parse(text)
         policy.check_open(conn.daemon.config, parsed, conn.peer_uid)
     except libvirtError as exc:

@@ -71,14 +71,6 @@ def opaque_load_error(uri: URI, exc: BaseException) -> libvirtError:
                   C.VIR_FROM_TEST)
 
 
-def check_text(text: str) -> None:
-    """Raise VIR_ERR_NO_CONNECT for a URI holding a NUL byte."""
-    if "\0" in text:
-        raise report(C.VIR_ERR_NO_CONNECT,
-                     f"{text!r}: unable to parse URI (it contains a NUL byte)",
-                     C.VIR_FROM_URI)
-
-
 def holds_nul(value: Any) -> bool:
     """True when a decoded argument (nested tuples and lists) has a string with a NUL."""
     if isinstance(value, str):

@@ -14,15 +14,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import struct
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-
-from pyvirt.rpc import protocol as P  # noqa: E402
-from pyvirt.rpc import remote_protocol as R  # noqa: E402
+from pyvirt.rpc import protocol as P
+from pyvirt.rpc import remote_protocol as R
 
 OPEN = R.PROGRAM["CONNECT_OPEN"]
 GET_VERSION = R.PROGRAM["CONNECT_GET_VERSION"].number
