@@ -67,6 +67,13 @@ class RawConn:
         self.sock.close()
 
 
+def wait_read_only(daemon, timeout: float = 10) -> None:
+    """Wait for a daemon's read-only socket (created after the read-write one)."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(daemon.sock_ro) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def rss_kb(pid: int) -> int:
     """Resident memory of process ``pid`` in KiB."""
     with open(f"/proc/{pid}/status", encoding="ascii") as fh:

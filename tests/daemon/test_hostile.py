@@ -55,6 +55,7 @@ def daemon(world):
     d = daemons.start_pyvirtd(world, tcp=False,
                               config=f'test_driver_dir = "{allowed}"\n')
     d.allowed = allowed
+    hostile.wait_read_only(d)
     yield d
     status = d.stop()
     log = d.log.read_text()

@@ -13,7 +13,7 @@ import struct
 
 import daemons
 import pytest
-from hostile import RawConn
+from hostile import RawConn, wait_read_only
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +49,7 @@ def test_every_argument_decoder_fails_cleanly(proc, body):
 @pytest.fixture(scope="module")
 def fuzz_daemon(tmp_path_factory):
     d = daemons.start_pyvirtd(tmp_path_factory.mktemp("hostile-fuzz"), tcp=False)
+    wait_read_only(d)
     yield d
     assert d.stop() == 0
     log = d.log.read_text()
