@@ -62,7 +62,7 @@ class Config:
     inline_drivers: list[str] = field(default_factory=lambda: ["test"])
     hold_drivers: list[str] = field(default_factory=list)
     max_client_buffer: int = 64 * 1024 * 1024
-    max_client_output: int = 1024 * 1024
+    max_client_output: int = 256 * 1024
     max_output: int = 128 * 1024 * 1024
     test_driver_dir: str = ""
     sasl_users_file: str = ""

@@ -317,3 +317,12 @@ def test_nul_bytes_get_libvirt_errors(daemon):
     conn.close()
     log = daemon.log.read_text()
     assert "null byte" not in log and "Traceback" not in log
+
+
+def test_embedded_roots_are_in_process_only(daemon):
+    root = daemon.sockdir.parent / "embedroot"
+    conn = RawConn(daemon.sock_ro)
+    code, _text = _error(conn.open(f"qemu:///embed?root={root}"))
+    assert code == C.VIR_ERR_OPERATION_DENIED
+    conn.close()
+    assert not root.exists()
