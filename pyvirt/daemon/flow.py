@@ -159,6 +159,8 @@ class OutputMeter:
 
     def note(self, client: Pausable, size: int) -> None:
         """``client`` has ``size`` bytes of output queued now."""
+        if size <= 0 and client not in self.sizes:
+            return              # the common case: the socket took everything
         old = self.sizes.pop(client, 0)
         if size > 0:
             self.sizes[client] = size

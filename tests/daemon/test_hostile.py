@@ -104,6 +104,23 @@ def test_clients_that_never_read_do_not_exhaust_memory(daemon):
     assert hostile.served_in(daemon.sock) < 2
 
 
+def test_daemon_wide_output_ceiling(world):
+    """With per-client room for 64 MiB of replies, max_output still holds the total
+    (without it, these 10 clients grew pyvirtd by 509 MB)."""
+    ceiling = 4 * 1024 * 1024
+    d = daemons.start_pyvirtd(world, tcp=False, config=(
+        f"max_client_output = {64 * 1024 * 1024}\nmax_client_buffer = {128 * 1024 * 1024}\n"
+        f"max_output = {ceiling}\n"))
+    try:
+        hostile.wait_read_only(d)
+        attack = hostile.flood_without_reading(d.sock_ro, clients=10)
+        times, growth = _attack_and_measure(d, attack, 3.0)
+        assert growth < 120 * MB, f"pyvirtd grew by {growth // MB} MB"
+        assert _median(times) < 0.5, times
+    finally:
+        assert d.stop() == 0
+
+
 def test_flooding_clients_that_read_leave_others_served(daemon):
     """Clients pipelining calls as fast as they can (and reading the replies)."""
     attack = hostile.Attack()
