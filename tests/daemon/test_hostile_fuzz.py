@@ -36,7 +36,7 @@ BODIES = st.one_of(
 )
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(proc=st.sampled_from(PROCS), body=BODIES)
 def test_every_argument_decoder_fails_cleanly(proc, body):
     try:
