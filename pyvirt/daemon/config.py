@@ -49,6 +49,7 @@ class Config:
     min_workers: int = 5
     max_workers: int = 20
     prio_workers: int = 5
+    max_requests: int = 20
     max_client_requests: int = 5
     keepalive_interval: int = 5
     keepalive_count: int = 5
@@ -61,6 +62,9 @@ class Config:
     inline_drivers: list[str] = field(default_factory=lambda: ["test"])
     hold_drivers: list[str] = field(default_factory=list)
     max_client_buffer: int = 64 * 1024 * 1024
+    max_client_output: int = 256 * 1024
+    max_output: int = 128 * 1024 * 1024
+    test_driver_dir: str = ""
     sasl_users_file: str = ""
 
     def socket_paths(self) -> tuple[str, str]:

@@ -5,7 +5,12 @@ where its procedure says (:attr:`pyvirt.rpc.program.Procedure.mode`):
 inline on the loop when it only reads memory, on the priority workers
 for calls that must not wait (destroy, abort, info), else on the worker
 pool.  At most ``max_client_requests`` calls of one client run at once;
-beyond that the daemon stops reading from it, as libvirtd does.
+beyond that the daemon stops reading from it, as libvirtd does.  It also
+stops reading from a client whose replies pile up unread
+(``max_client_output``, and ``max_output`` for all clients together, see
+:mod:`pyvirt.daemon.flow`), and handles at most ``FRAMES_PER_TURN``
+messages of one client before the others get their turn, so a flood from
+one client leaves the others' latency flat.
 
 Malformed input never reaches a driver: a bad frame header or length
 closes the connection, an unknown program, procedure or undecodable
@@ -25,6 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
+from pyvirt.daemon import policy
 from pyvirt.daemon.streams import ServerStream
 from pyvirt.driver import uri as urimod
 from pyvirt.errors import libvirtError, no_support, report
@@ -39,6 +45,9 @@ if TYPE_CHECKING:
     from pyvirt.daemon.server import Daemon, Listener
 
 log = logging.getLogger("pyvirt.daemon")
+
+# Messages of one client handled before the event loop serves the others.
+FRAMES_PER_TURN = 16
 
 PROGRAMS = {P.REMOTE_PROGRAM: R.PROGRAM, P.QEMU_PROGRAM: Q.QEMU, P.LXC_PROGRAM: Q.LXC}
 CALLS = {P.REMOTE_PROGRAM: K.REMOTE_CALLS, P.QEMU_PROGRAM: K.bind(Q.QEMU),
@@ -87,6 +96,7 @@ class ClientConnection(asyncio.Protocol):
         self.ctx: K.Context | None = None
         self.inline = False
         self.identity = ""
+        self.peer_uid: int | None = None
         self.inflight = 0
         self._pauses: set[str] = set()
         self.write_paused = False
@@ -103,6 +113,8 @@ class ClientConnection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         self.identity = self._peer_identity(transport)
+        limit = max(1, self.daemon.config.max_client_output)
+        transport.set_write_buffer_limits(high=limit, low=limit // 4)
         if not self.daemon.admit(self):
             transport.abort()
             return
@@ -117,16 +129,17 @@ class ClientConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_rx = time.monotonic()
-        try:
-            frames = self.reader.feed(data)
-        except P.ProtocolError as exc:
-            log.warning("client %s: %s; dropping it", self.identity, exc)
-            self.close()
-            return
-        for body in frames:
-            if self.closed:
-                return
+        self.reader.push(data)
+        self._process()
+
+    def _process(self) -> None:
+        """Handle the complete frames received, until a pause or the end of the turn."""
+        budget = FRAMES_PER_TURN
+        while not self._pauses and not self.closed:
             try:
+                body = self.reader.next_frame()
+                if body is None:
+                    return
                 self.handle(body)
             except P.ProtocolError as exc:
                 log.warning("client %s: %s; dropping it", self.identity, exc)
@@ -136,20 +149,38 @@ class ClientConnection(asyncio.Protocol):
                 log.exception("client %s: internal error handling a message", self.identity)
                 self.close()
                 return
+            budget -= 1
+            if budget == 0:
+                # Let the other clients' messages in before this client's next ones.
+                self.pause_reading("turn")
+                self.loop.call_soon(self.resume_reading, "turn")
+                return
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         log.info("client disconnected: %s", self.identity)
+        self.daemon.output.forget(self)
+        self.daemon.pool.forget(self)
         self._cleanup()
         self.daemon.forget(self)
 
     def pause_writing(self) -> None:
+        # max_client_output bytes wait for the client: read nothing more from it
+        # until it has taken most of them.
         self.write_paused = True
+        self.pause_reading("output")
 
     def resume_writing(self) -> None:
         self.write_paused = False
+        self.daemon.output.note(self, self.queued_output())
+        self.resume_reading("output")
         for st in list(self.streams.values()):
             st.pump()
+
+    def queued_output(self) -> int:
+        """Bytes written for the client and not yet taken by its socket."""
+        t = self.transport
+        return 0 if t is None or t.is_closing() else t.get_write_buffer_size()
 
     # -- output ---------------------------------------------------------------------------
     def send(self, data: bytes) -> None:
@@ -158,9 +189,12 @@ class ClientConnection(asyncio.Protocol):
         if t is None or self.closed or t.is_closing():
             return
         t.write(data)
-        if t.get_write_buffer_size() > self.daemon.config.max_client_buffer:
+        queued = t.get_write_buffer_size()
+        if queued > self.daemon.config.max_client_buffer:
             log.warning("client %s does not read its replies; dropping it", self.identity)
             self.close()
+            return
+        self.daemon.output.note(self, queued)
 
     def reply(self, msg: P.Message, ok: bool, body: bytes) -> None:
         """Send the reply to a call."""
@@ -186,16 +220,20 @@ class ClientConnection(asyncio.Protocol):
         self._pauses.add(reason)
 
     def resume_reading(self, reason: str) -> None:
-        """Undo one pause_reading."""
+        """Undo one pause_reading (and handle the frames already received)."""
+        if reason not in self._pauses:
+            return
         self._pauses.discard(reason)
         if not self._pauses and self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
+            if self.reader.pending:
+                self.loop.call_soon(self._process)
 
     async def run_io(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking driver call for a stream (inline for memory drivers)."""
         if self.inline:
             return func(*args)
-        return await self.loop.run_in_executor(self.daemon.pool, func, *args)
+        return await self.daemon.pool.submit("stream", func, *args)
 
     # -- input -------------------------------------------------------------------------------
     def handle(self, body: bytes) -> None:
@@ -250,10 +288,8 @@ class ClientConnection(asyncio.Protocol):
             return
         handler = _INTERNAL.get((prog.name, proc.name))
         if handler is not None:
-            try:
-                args = proc.decode_args(msg.body)
-            except xdr.XDRError as exc:
-                self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
+            args = self._decode(msg, proc)
+            if args is None:
                 return
             handler(self, msg, proc, args)
             return
@@ -263,14 +299,25 @@ class ClientConnection(asyncio.Protocol):
             return
         self._call(msg, proc, CALLS[msg.prog][msg.proc])
 
+    def _decode(self, msg: P.Message, proc: Procedure) -> tuple | None:
+        """Return the call's arguments, or None after an error reply."""
+        try:
+            args = proc.decode_args(msg.body)
+        except (xdr.XDRError, ValueError, UnicodeError) as exc:
+            self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
+            return None
+        if policy.holds_nul(args):
+            self.reply_error(msg, C.VIR_ERR_RPC,
+                             "Unable to decode message payload: a string holds a NUL byte")
+            return None
+        return args
+
     def _call(self, msg: P.Message, proc: Procedure, call: K.Call) -> None:
         if call.method is None or proc.fds:
             self._error(msg, no_support(c_name(call.method or proc.camel)))
             return
-        try:
-            args = proc.decode_args(msg.body)
-        except xdr.XDRError as exc:
-            self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
+        args = self._decode(msg, proc)
+        if args is None:
             return
         if self.readonly:
             secure = _SECURE_FLAGS.get(proc.name)
@@ -292,8 +339,9 @@ class ClientConnection(asyncio.Protocol):
         self.inflight += 1
         if self.inflight >= self.daemon.config.max_client_requests:
             self.pause_reading("requests")
-        fut = self.loop.run_in_executor(pool, self.execute, call, args, stream)
+        fut = pool.submit(proc.name, self.execute, call, args, stream)
         fut.add_done_callback(lambda f: self._done(msg, f, stream))
+        pool.hold_back(self)
 
     def _done(self, msg: P.Message, fut: asyncio.Future, stream: ServerStream | None) -> None:
         self.inflight -= 1
@@ -301,7 +349,7 @@ class ClientConnection(asyncio.Protocol):
             self.resume_reading("requests")
         try:
             ok, body = fut.result()
-        except Exception as exc:  # noqa: BLE001 - execute() catches; this is belt and braces
+        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - belt and braces
             ok, body = False, P.encode_error(exc)
         self._finish(msg, ok, body, stream)
 
@@ -444,6 +492,7 @@ class ClientConnection(asyncio.Protocol):
             try:
                 creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
                 pid, uid, gid = struct.unpack("3i", creds)
+                self.peer_uid = uid
                 return f"unix pid={pid} uid={uid} gid={gid}"
             except OSError:
                 return "unix"
@@ -514,17 +563,23 @@ def _open(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) 
                          C.VIR_FROM_REMOTE)
         return
     text = name or conn.daemon.config.default_uri or urimod.default_uri()
+    try:
+        parsed = urimod.parse(text)
+        policy.check_open(conn.daemon.config, parsed, conn.peer_uid)
+    except libvirtError as exc:
+        conn._error(msg, exc)
+        return
     if flags & C.VIR_CONNECT_RO:
         conn.readonly = True
 
     def opened(fut: asyncio.Future) -> None:
         try:
             drivers = fut.result()
-        except libvirtError as exc:
-            conn._error(msg, exc)
-            return
         except Exception as exc:
-            log.exception("opening %s failed", text)
+            if policy.is_test_file(parsed):
+                exc = policy.opaque_load_error(parsed, exc)
+            elif not isinstance(exc, libvirtError):
+                log.exception("opening %s failed", text)
             conn._error(msg, exc)
             return
         if conn.closed:
@@ -532,10 +587,10 @@ def _open(conn: ClientConnection, msg: P.Message, proc: Procedure, args: tuple) 
             return
         conn.uri, conn.drivers = text, drivers
         conn.ctx = K.Context(drivers)
-        conn.inline = urimod.parse(text).driver in conn.daemon.config.inline_drivers
+        conn.inline = parsed.driver in conn.daemon.config.inline_drivers
         _ok(conn, msg, proc, ())
 
-    fut = conn.loop.run_in_executor(conn.daemon.prio_pool, conn.daemon.open_drivers, text)
+    fut = conn.daemon.prio_pool.submit(proc.name, conn.daemon.open_drivers, text)
     fut.add_done_callback(opened)
 
 

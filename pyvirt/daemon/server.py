@@ -12,7 +12,6 @@ lifetime).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import grp
 import logging
 import os
@@ -25,6 +24,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.daemon.config import Config
 from pyvirt.daemon.connection import ClientConnection
+from pyvirt.daemon.flow import OutputMeter, WorkerPool
 from pyvirt.driver import registry
 from pyvirt.driver import uri as urimod
 from pyvirt.errors import report
@@ -52,10 +52,10 @@ class Daemon:
         # Local URIs (qemu:///system) are served here, never sent back to a daemon.
         from pyvirt.drivers.remote import local
         local.inside_daemon = True
-        self.pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, config.max_workers), thread_name_prefix="pyvirtd-worker")
-        self.prio_pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, config.prio_workers), thread_name_prefix="pyvirtd-prio")
+        self.pool = WorkerPool(self.loop, "pyvirtd-worker", config.max_workers,
+                               config.max_requests)
+        self.prio_pool = WorkerPool(self.loop, "pyvirtd-prio", config.prio_workers)
+        self.output = OutputMeter(self.loop, config.max_output)
         self.listeners: list[Listener] = []
         self.clients: set[ClientConnection] = set()
         self._drivers: dict[str, list[Any]] = {}     # uri -> [Drivers, users]
@@ -121,11 +121,18 @@ class Daemon:
 
     # -- clients ---------------------------------------------------------------------
     def admit(self, conn: ClientConnection) -> bool:
-        """Accept a new client unless max_clients is reached."""
+        """Accept a new client unless max_clients (or, for a client that must
+        still authenticate, max_anonymous_clients) is reached."""
         if len(self.clients) >= self.config.max_clients:
             log.warning("refusing client %s: max_clients (%d) reached", conn.identity,
                         self.config.max_clients)
             return False
+        if not conn.authenticated:
+            anonymous = sum(1 for c in self.clients if not c.authenticated)
+            if anonymous >= self.config.max_anonymous_clients:
+                log.warning("refusing client %s: max_anonymous_clients (%d) reached",
+                            conn.identity, self.config.max_anonymous_clients)
+                return False
         self.clients.add(conn)
         self.last_activity = time.monotonic()
         return True
@@ -171,10 +178,10 @@ class Daemon:
         if urimod.parse(text or "").driver in self.config.inline_drivers:
             entry[0].close()
             return
-        try:
-            self.prio_pool.submit(entry[0].close)
-        except RuntimeError:           # pools already shut down
+        if self.stopping.is_set():
             entry[0].close()
+        else:
+            self.prio_pool.submit("CONNECT_CLOSE", entry[0].close)
 
     def close_drivers(self) -> None:
         """Close every driver (at shutdown)."""
@@ -218,6 +225,7 @@ class Daemon:
         for conn in list(self.clients):
             conn.close()
         await asyncio.sleep(0)
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.prio_pool.shutdown(wait=False, cancel_futures=True)
+        self.output.close()
+        self.pool.shutdown()
+        self.prio_pool.shutdown()
         self.close_drivers()

@@ -157,22 +157,34 @@ class FrameReader:
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add received bytes; return the bodies of the frames now complete."""
-        buf = self._buf
-        buf += data
+        self.push(data)
         out = []
-        while True:
-            if not self._need:
-                if len(buf) < 4:
-                    break
-                (length,) = LENGTH.unpack_from(buf, 0)
-                check_length(length)
-                self._need = length
-            if len(buf) < self._need:
-                break
-            out.append(bytes(buf[4:self._need]))
-            del buf[:self._need]
-            self._need = 0
+        while (body := self.next_frame()) is not None:
+            out.append(body)
         return out
+
+    def push(self, data: bytes) -> None:
+        """Add received bytes without taking frames out (see next_frame)."""
+        self._buf += data
+
+    def next_frame(self) -> bytes | None:
+        """Return the body of the next complete frame, or None when none is complete.
+
+        Raises ProtocolError for a length outside libvirt's limits.
+        """
+        buf = self._buf
+        if not self._need:
+            if len(buf) < 4:
+                return None
+            (length,) = LENGTH.unpack_from(buf, 0)
+            check_length(length)
+            self._need = length
+        if len(buf) < self._need:
+            return None
+        body = bytes(buf[4:self._need])
+        del buf[:self._need]
+        self._need = 0
+        return body
 
     @property
     def pending(self) -> int:

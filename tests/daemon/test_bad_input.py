@@ -6,51 +6,13 @@ import socket
 import struct
 
 import pytest
+from hostile import RawConn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyvirt import constants as C
 from pyvirt.rpc import protocol as P
 from pyvirt.rpc import remote_protocol as R
-
-
-class RawConn:
-    """A bare socket speaking frames, for sending what no client would."""
-
-    def __init__(self, path: str) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(path)
-        self.reader = P.FrameReader()
-        self.frames: list[bytes] = []
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def call(self, proc: int, body: bytes = b"", serial: int = 1, prog: int = P.REMOTE_PROGRAM,
-             vers: int = 1, mtype: int = P.CALL, status: int = P.OK) -> None:
-        self.send(P.frame(prog, vers, proc, mtype, serial, status, body))
-
-    def recv(self) -> P.Message | None:
-        """Return the next message, or None when the daemon closed the connection."""
-        while not self.frames:
-            try:
-                data = self.sock.recv(65536)
-            except (TimeoutError, ConnectionResetError):
-                return None
-            if not data:
-                return None
-            self.frames.extend(self.reader.feed(data))
-        return P.parse_frame(self.frames.pop(0))
-
-    def open(self, uri: str = "test:///default") -> None:
-        self.call(R.PROGRAM["CONNECT_OPEN"].number,
-                  R.PROGRAM["CONNECT_OPEN"].encode_args((uri, 0)), serial=100)
-        msg = self.recv()
-        assert msg is not None and msg.status == P.OK
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 def _error_of(msg: P.Message) -> tuple[int, str]:

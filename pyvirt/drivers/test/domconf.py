@@ -13,6 +13,8 @@ so the rest of the driver does not depend on the model's layout.
 from __future__ import annotations
 
 import copy as _copy
+import os
+import stat
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,6 +50,41 @@ _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_net
 
 
 # --- documents -----------------------------------------------------------------
+
+# The largest file the test driver reads: virsh's limit on an XML file
+# (VSH_MAX_XML_FILE).  libvirt's parser has none; a node file is small.
+MAX_FILE = 10 * 1024 * 1024
+
+
+def read_node_file(path: str, domain: int = _FROM) -> bytes:
+    """Return the bytes of a file the test driver loads (a ``<node>`` document or
+    a file it includes).
+
+    Only a regular file of at most MAX_FILE bytes is read: a FIFO or a
+    device is refused without being opened (opening one may block or have
+    effects), and the file is opened without blocking and checked again.
+    Errors are libvirt's ``failed to parse xml document`` (VIR_ERR_XML_ERROR).
+    """
+    def failed(why: str = "") -> Exception:
+        return report(C.VIR_ERR_XML_ERROR, f"failed to parse xml document '{path}'{why}",
+                      domain)
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise failed(": not a regular file")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        raise failed() from None
+    with os.fdopen(fd, "rb") as handle:
+        now = os.fstat(fd)
+        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != \
+                (before.st_dev, before.st_ino):
+            raise failed(": not a regular file")
+        data = handle.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise failed(f": larger than {MAX_FILE} bytes")
+    return data
+
 
 def parse_document(text: str | bytes, label: str, domain: int = _FROM) -> etree._Element:
     """Parse ``text``, reporting syntax errors as libvirt does (VIR_ERR_XML_DETAIL)."""

@@ -264,8 +264,10 @@ class NodeDeviceMixin(interface.NodeDeviceDriver):
     def nodeDeviceGetParent(self, dev: Any) -> str | None:
         """Return the parent's name the handle knows, else the device's (None: no
         parent; libvirt-python turns libvirt's 'no parent' error into None)."""
-        if dev.parent is not None:
-            return dev.parent
+        # A handle decoded from the wire (H.NodeDeviceHandle) knows only the name.
+        parent = getattr(dev, "parent", None)
+        if parent is not None:
+            return parent
         return self._nodedev_named(dev.name).def_.parent
 
     def nodeDeviceNumOfCaps(self, dev: Any) -> int:

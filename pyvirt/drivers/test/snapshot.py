@@ -20,7 +20,7 @@ from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.snapshot import DomainSnapshotDef, SnapshotDisk, SnapshotLocation, SnapshotState
 from pyvirt.drivers.test.access import DomainAccess
-from pyvirt.drivers.test.domconf import TestDef
+from pyvirt.drivers.test.domconf import TestDef, read_node_file
 from pyvirt.drivers.test.objects import (
     DomainHandle,
     DomainObj,
@@ -181,8 +181,7 @@ def load_snapshots(obj: DomainObj, elems: list[etree._Element], base_dir: str) -
         rel = elem.get("file")
         if rel is not None:
             path = rel if os.path.isabs(rel) else os.path.join(base_dir, rel)
-            with open(path, "rb") as handle:
-                text = handle.read()
+            text = read_node_file(path)
         else:
             node = etree.Element("domainsnapshot")
             node.extend(copy.deepcopy(c) for c in elem if isinstance(c.tag, str))

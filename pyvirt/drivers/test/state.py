@@ -332,12 +332,7 @@ class NodeState:
 # --- loading a <node> document ---------------------------------------------------
 
 def _parse_file(path: str, root_name: str | None) -> etree._Element:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        raise report(C.VIR_ERR_XML_ERROR, f"failed to parse xml document '{path}'",
-                     _FROM) from None
+    data = domconf.read_node_file(path, _FROM)
     root = domconf.parse_document(data, path, _FROM)
     if root_name is not None and root.tag != root_name:
         raise report(C.VIR_ERR_XML_ERROR,
