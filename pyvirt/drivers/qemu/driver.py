@@ -323,7 +323,7 @@ class QemuDriver(I.HypervisorDriver):
     def connectGetMaxVcpus(self, type: str | None) -> int:  # noqa: N802,A002
         if type is not None and type.lower() not in ("qemu", "kvm"):
             raise report(C.VIR_ERR_INVALID_ARG, f"unknown type '{type}'", _FROM)
-        return 255 if (type or "").lower() != "kvm" else 1024
+        return capabilities.connect_max_vcpus(type)
 
     def connectGetCapabilities(self) -> str:  # noqa: N802
         return capabilities.format_capabilities(

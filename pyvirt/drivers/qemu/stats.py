@@ -166,14 +166,31 @@ def _find_disk(vm: DomainObj, path: str) -> Any:
     raise report(C.VIR_ERR_INVALID_ARG, f"invalid path: {path}", _FROM)
 
 
+def _qdev_alias(qdev: str) -> str:
+    """A disk's alias from QEMU's qdev path ('/machine/peripheral/virtio-disk0/...')."""
+    parts = qdev.split("/")
+    return parts[3] if len(parts) > 3 and parts[2] == "peripheral" else qdev
+
+
 def _blockstats(vm: DomainObj) -> dict[str, dict]:
     """QEMU's block statistics keyed by device alias."""
     out: dict[str, dict] = {}
     for entry in active_monitor(vm).execute("query-blockstats"):
-        qdev = entry.get("qdev") or ""
-        parts = qdev.split("/")
-        alias = parts[3] if len(parts) > 3 and parts[2] == "peripheral" else qdev
-        out[alias] = entry.get("stats", {})
+        out[_qdev_alias(entry.get("qdev") or "")] = entry.get("stats", {})
+    return out
+
+
+def _virtual_sizes(vm: DomainObj) -> dict[str, int]:
+    """The guest-visible size of each disk's image (qcow2: its virtual size), by alias."""
+    out: dict[str, int] = {}
+    try:
+        entries = active_monitor(vm).execute("query-block")
+    except libvirtError:
+        return out
+    for entry in entries:
+        image = (entry.get("inserted") or {}).get("image") or {}
+        if "virtual-size" in image:
+            out[_qdev_alias(entry.get("qdev") or "")] = int(image["virtual-size"])
     return out
 
 
@@ -260,6 +277,7 @@ def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
     if want & C.VIR_DOMAIN_STATS_BLOCK:
         disks = address.devices(def_, "disk")
         qstats = _blockstats(vm)
+        sizes = _virtual_sizes(vm)
         out["block.count"] = len(disks)
         for i, disk in enumerate(disks):
             out[f"block.{i}.name"] = disk.target
@@ -278,4 +296,4 @@ def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
                 stt = os.stat(path)
                 out[f"block.{i}.allocation"] = stt.st_blocks * 512
                 out[f"block.{i}.physical"] = stt.st_size
-                out[f"block.{i}.capacity"] = stt.st_size
+                out[f"block.{i}.capacity"] = sizes.get(disk.alias or "", stt.st_size)
