@@ -88,7 +88,7 @@ class QemuCaps:
     machines: list[Machine] = field(default_factory=list)
     cpu_models: list[dict] = field(default_factory=list)
     accels: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)   # and memory backend types
     kvm_present: bool = False
     # per accelerator ('tcg', 'kvm'): CPU models, and the host/max CPU's properties
     cpu_defs: dict[str, list[CPUDef]] = field(default_factory=dict)
@@ -276,6 +276,9 @@ def _ask(mon: qmon.Monitor, binary: str) -> QemuCaps:
     devices = sorted(t["name"] for t in mon.execute("qom-list-types",
                                                     {"implements": "device",
                                                      "abstract": False}))
+    devices += sorted(t["name"] for t in mon.execute("qom-list-types",
+                                                     {"implements": "memory-backend",
+                                                      "abstract": False}))
     commands, displays = _schema(mon)
     kvm = mon.execute("query-kvm")
     caps = QemuCaps(binary=binary, arch=_TARGET_ARCH.get(target, target),
@@ -346,9 +349,14 @@ class CapsCache:
         with self._memory_lock:
             caps = self._memory.get(key)
         if caps is not None:
+            if not os.path.exists(self._file(binary)):
+                self._store(key, caps)      # another root probed it: keep ours complete
             return caps
         with self._lock:
-            caps = self._load(key) or self._probe_and_store(key)
+            caps = self._load(key)
+            if caps is None:
+                caps = _probe_binary(key[0])
+                self._store(key, caps)
         with self._memory_lock:
             self._memory[key] = caps
         return caps
@@ -376,15 +384,13 @@ class CapsCache:
         except (KeyError, TypeError):
             return None
 
-    def _probe_and_store(self, key: tuple[str, int, int, int]) -> QemuCaps:
-        caps = _probe_binary(key[0])
+    def _store(self, key: tuple[str, int, int, int], caps: QemuCaps) -> None:
         data = {**self._stamp(key), "caps": caps.to_json()}
         try:
             os.makedirs(self.cache_dir, exist_ok=True)
             atomic_write(self._file(key[0]), json.dumps(data, indent=1) + "\n", 0o644)
         except OSError:
             pass    # a cache we cannot write only costs a probe next time
-        return caps
 
 
 def caps_error(binary: str) -> Any:

@@ -1,0 +1,181 @@
+"""pyvirt's capabilities against Debian's libvirt 9.0 on the same host.
+
+libvirt's ``qemu:///embed`` driver runs in a subprocess of Debian's
+/usr/bin/python3 (python3-libvirt) and answers getCapabilities,
+getDomainCapabilities (TCG and KVM) and getMaxVcpus; pyvirt answers the
+same on a fresh embed root.  The documents are compared element by
+element; what must differ is listed in ``ALLOWED`` with the reason.  Both
+of pyvirt's documents must also validate against libvirt's RelaxNG schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import textwrap
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from pyvirt.drivers.qemu import cpumap
+from pyvirt.drivers.qemu.capabilities import DRIVER_LACKS
+from pyvirt.util import hostcpu, hostinfo
+
+SCHEMAS = "/usr/share/libvirt/schemas"
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+_LIBVIRT_SIDE = textwrap.dedent("""
+    import json, sys, libvirt
+    libvirt.virEventRegisterDefaultImpl()
+    c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
+    out = {"caps": c.getCapabilities(), "max": {}, "dcaps": {}}
+    for vt in ("qemu", "kvm"):
+        out["max"][vt] = c.getMaxVcpus(vt)
+        try:
+            out["dcaps"][vt] = c.getDomainCapabilities(None, "x86_64", None, vt)
+        except libvirt.libvirtError:
+            pass
+    c.close()
+    print(json.dumps(out))
+""")
+
+# Differences that must stay, by path (with [n] for repeated siblings), and why.
+ALLOWED: dict[str, str] = {
+    # libvirt makes a random host UUID up when SMBIOS has none (this VM has none)
+    "/capabilities/host/uuid": "host UUID source differs when SMBIOS has none",
+    # pyvirt runs QEMU as its own user; libvirt as qemu.conf's user (libvirt-qemu)
+    "/capabilities/host/secmodel[2]/baselabel[1]": "DAC label: pyvirt does not switch user",
+    "/capabilities/host/secmodel[2]/baselabel[2]": "DAC label: pyvirt does not switch user",
+}
+
+
+def _allowed_dcaps(path: str) -> bool:
+    """Domain capabilities this driver reports differently on purpose (DRIVER_LACKS)."""
+    for tag in DRIVER_LACKS["devices"]:
+        if path.startswith(f"/domainCapabilities/devices/{tag}"):
+            return True
+    for tag in DRIVER_LACKS["features"]:
+        if path.startswith(f"/domainCapabilities/features/{tag}"):
+            return True
+    # graphics types and spicevmc channels pyvirt cannot build
+    if path.startswith(("/domainCapabilities/devices/graphics/enum/value",
+                        "/domainCapabilities/devices/channel/enum/value")):
+        return True
+    # TCG host-model: libvirt lists 'monitor' (in its EPYC model) as required too
+    return path.startswith("/domainCapabilities/cpu/mode[3]/feature")
+
+
+def _paths(elem: etree._Element, prefix: str = "") -> dict[str, str]:
+    """Flatten XML to {path: 'attrs text'} with [n] indexes among same-tag siblings."""
+    out: dict[str, str] = {}
+    here = f"{prefix}/{elem.tag}"
+    attrs = " ".join(f"{k}={v}" for k, v in sorted(elem.attrib.items()))
+    out[here] = f"{attrs} {(elem.text or '').strip()}".strip()
+    counts: dict[str, int] = {}
+    tags = [c.tag for c in elem if isinstance(c.tag, str)]
+    for child in elem:
+        if not isinstance(child.tag, str):
+            continue
+        counts[child.tag] = counts.get(child.tag, 0) + 1
+        name = child.tag if tags.count(child.tag) == 1 else f"{child.tag}[{counts[child.tag]}]"
+        sub = _paths(child, here)
+        out.update({k.replace(f"{here}/{child.tag}", f"{here}/{name}", 1): v
+                    for k, v in sub.items()})
+    return out
+
+
+def _differences(ours: str, theirs: str) -> dict[str, tuple[str | None, str | None]]:
+    a, b = _paths(etree.fromstring(ours)), _paths(etree.fromstring(theirs))
+    return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+
+
+@pytest.fixture(scope="module")
+def libvirt_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip("Debian's python3 with python3-libvirt is not installed")
+    root = str(tmp_path_factory.mktemp("libvirt-embed"))
+    res = subprocess.run([SYSTEM_PYTHON, "-c", _LIBVIRT_SIDE, root], capture_output=True,
+                         text=True, timeout=300, check=False)
+    if res.returncode != 0 and "No module named 'libvirt'" in res.stderr:
+        pytest.skip("python3-libvirt is not installed")
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_capabilities_match_libvirt(conn: Any, libvirt_answers: dict[str, Any]) -> None:
+    diff = _differences(conn.getCapabilities(), libvirt_answers["caps"])
+    unexpected = {k: v for k, v in diff.items() if k not in ALLOWED}
+    assert unexpected == {}
+
+
+@pytest.mark.parametrize("virttype", ["qemu", "kvm"])
+def test_domain_capabilities_match_libvirt(conn: Any, libvirt_answers: dict[str, Any],
+                                           virttype: str) -> None:
+    theirs = libvirt_answers["dcaps"].get(virttype)
+    if theirs is None:
+        pytest.skip(f"libvirt offers no '{virttype}' domains on this host")
+    ours = conn.getDomainCapabilities(None, "x86_64", None, virttype, 0)
+    diff = _differences(ours, theirs)
+    unexpected = {k: v for k, v in diff.items() if not _allowed_dcaps(k)}
+    assert unexpected == {}
+
+
+def test_max_vcpus_match_libvirt(conn: Any, libvirt_answers: dict[str, Any]) -> None:
+    assert conn.getMaxVcpus("qemu") == libvirt_answers["max"]["qemu"] == 16
+    assert conn.getMaxVcpus(None) == 16
+    assert conn.getMaxVcpus("kvm") == libvirt_answers["max"]["kvm"]
+
+
+def test_documents_validate(conn: Any) -> None:
+    checks = [(conn.getCapabilities(), "capability.rng")]
+    for virttype in ("qemu", "kvm"):
+        try:
+            checks.append((conn.getDomainCapabilities(None, "x86_64", None, virttype, 0),
+                           "domaincaps.rng"))
+        except Exception:  # noqa: BLE001 - no KVM on this host
+            assert virttype == "kvm"
+    for xml, schema in checks:
+        rng = etree.RelaxNG(etree.parse(os.path.join(SCHEMAS, schema)))
+        doc = etree.fromstring(xml)
+        # capability.rng's feature name pattern has no '.', so libvirt's own host
+        # CPU ('sse4.1', 'sse4.2') fails it too: those names are checked apart
+        for feat in doc.findall("host/cpu/feature"):
+            if "." in feat.get("name", ""):
+                assert re.fullmatch(r"sse4\.[12]", feat.get("name", ""))
+                feat.getparent().remove(feat)
+        assert rng.validate(doc), rng.error_log
+
+
+def test_probe_is_cached_on_disk(root: str, conn: Any) -> None:
+    conn.getCapabilities()
+    cache = os.path.join(root, "cache", "qemu", "capabilities")
+    files = [f for f in os.listdir(cache) if f.endswith(".json")]
+    assert any(f.startswith("qemu-system-x86_64-") for f in files)
+    with open(os.path.join(cache, sorted(files)[-1])) as f:
+        data = json.load(f)
+    assert data["caps"]["machines"] and "tcg" in data["caps"]["cpu_defs"]
+
+
+def test_host_topology_from_sysfs() -> None:
+    cpus = hostinfo.online_cpus()
+    assert len(cpus) == len(os.sched_getaffinity(0)) or len(cpus) >= 1
+    topo = hostinfo.topology(cpus)
+    assert topo["sockets"] * topo["dies"] * topo["cores"] * topo["threads"] == len(cpus)
+    cells = hostinfo.numa_cells(cpus)
+    assert sum(len(c.cpus) for c in cells) == len(cpus)
+    assert hostinfo.format_cpulist([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8"
+    assert hostinfo.parse_cpulist("0-2,5,7-8") == [0, 1, 2, 5, 7, 8]
+
+
+def test_cpuid_signature_roundtrip() -> None:
+    if hostcpu.cpuid(1) is None:
+        pytest.skip("not an x86-64 host")
+    leaf1 = hostcpu.cpuid(1)
+    assert leaf1 is not None
+    sig = cpumap.signature_of({("cpuid", 1, 0): list(leaf1)})
+    assert sig is not None
+    again = cpumap.signature_of(cpumap.signature_data(*sig))
+    assert again == sig
