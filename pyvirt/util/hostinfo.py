@@ -39,7 +39,8 @@ def parse_cpulist(text: str) -> list[int]:
 
 def format_cpulist(cpus: list[int]) -> str:
     """[0, 1, 2, 5] -> '0-2,5' (libvirt's bitmap string)."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[int] = []
     for cpu in sorted(set(cpus)):
         if run and cpu == run[-1] + 1:
             run.append(cpu)

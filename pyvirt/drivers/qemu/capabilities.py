@@ -96,7 +96,7 @@ def host_cpu_data(cmap: cpumap.CpuMap) -> cpumap.Data:
     return data
 
 
-def _host_cpu(cells: list[hostinfo.Cell], cpus: list[hostinfo.HostCPU]) -> capsconf.HostCPU:
+def _host_cpu(cpus: list[hostinfo.HostCPU]) -> capsconf.HostCPU:
     arch = host_arch()
     cpu = capsconf.HostCPU(arch=arch, topology=hostinfo.topology(cpus))
     small = hostinfo.page_size_kib()
@@ -145,7 +145,7 @@ def _host(doc: capsconf.Capabilities) -> None:
     cpus = hostinfo.online_cpus()
     cells = hostinfo.numa_cells(cpus)
     doc.host_uuid = host_uuid()
-    doc.host_cpu = _host_cpu(cells, cpus)
+    doc.host_cpu = _host_cpu(cpus)
     doc.power_management = []
     doc.iommu = hostinfo.has_iommu()
     doc.migration_live = True
@@ -259,8 +259,8 @@ def _hv_models(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None) -> lis
 def _host_model(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None,
                 models: list[CPUDef]) -> dcaps.CPUMode:
     props = caps.host_cpu.get(_accel(virttype))
-    if cmap is None or not props or caps.arch not in ("x86_64", "i686") \
-            or caps.arch != host_arch() and not (caps.arch == "i686" and host_arch() == "x86_64"):
+    native = caps.arch == host_arch() or (caps.arch, host_arch()) == ("i686", "x86_64")
+    if cmap is None or not props or not native:
         return dcaps.CPUMode("host-model", False)
     data = cpumap.features_data(cmap, [k for k, v in props.items() if v is True])
     if isinstance(props.get("vendor"), str):
@@ -334,8 +334,7 @@ def _devices(caps: QemuCaps) -> list[dcaps.CapsBlock]:
         _block("redirdev", {}, False),
         _block("channel", {"type": channel}),
     ]
-    return [b for b in blocks if b.supported or b.tag not in DRIVER_LACKS["devices"]
-            or True]
+    return blocks
 
 
 def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> str:

@@ -154,7 +154,7 @@ def test_probe_is_cached_on_disk(root: str, conn: Any) -> None:
     cache = os.path.join(root, "cache", "qemu", "capabilities")
     files = [f for f in os.listdir(cache) if f.endswith(".json")]
     assert any(f.startswith("qemu-system-x86_64-") for f in files)
-    with open(os.path.join(cache, sorted(files)[-1])) as f:
+    with open(os.path.join(cache, max(files))) as f:
         data = json.load(f)
     assert data["caps"]["machines"] and "tcg" in data["caps"]["cpu_defs"]
 
