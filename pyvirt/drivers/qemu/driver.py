@@ -732,6 +732,10 @@ class QemuDriver(I.HypervisorDriver):
     def domainBlockStats(self, dom: Any, path: str) -> tuple:  # noqa: N802
         return stats.block_stats(self.vm_of(dom), path)
 
+    def domainGetBlockInfo(self, dom: Any, path: str, flags: int) -> list[int]:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainGetBlockInfo")
+        return stats.block_info(self.vm_of(dom), path)
+
     def domainBlockStatsFlags(self, dom: Any, path: str, flags: int) -> dict:  # noqa: N802
         rd_req, rd_bytes, wr_req, wr_bytes, errs = stats.block_stats(self.vm_of(dom), path)
         return {"rd_operations": rd_req, "rd_bytes": rd_bytes, "wr_operations": wr_req,

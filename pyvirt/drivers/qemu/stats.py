@@ -9,7 +9,9 @@ Values are shaped as libvirt-python returns them.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from typing import Any
 
 from pyvirt import constants as C
@@ -192,6 +194,38 @@ def _virtual_sizes(vm: DomainObj) -> dict[str, int]:
         if "virtual-size" in image:
             out[_qdev_alias(entry.get("qdev") or "")] = int(image["virtual-size"])
     return out
+
+
+def image_virtual_size(path: str) -> int | None:
+    """The virtual size of the image at ``path`` (qemu-img info), or None."""
+    try:
+        res = subprocess.run(["qemu-img", "info", "-U", "--output=json", path],
+                             capture_output=True, text=True, timeout=30, check=False)
+        return int(json.loads(res.stdout)["virtual-size"]) if res.returncode == 0 else None
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return None
+
+
+def block_info(vm: DomainObj, path: str) -> list[int]:
+    """virDomainGetBlockInfo: [capacity, allocation, physical] of one disk.
+
+    capacity is what the guest sees (a qcow2 image's virtual size), allocation
+    the bytes the file occupies on the host, physical the file's size.
+    """
+    disk = _find_disk(vm, path)
+    src = disk_path(disk)
+    if not src:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"disk '{disk.target}' does not currently have a source assigned", _FROM)
+    try:
+        st = os.stat(src)
+    except OSError as exc:
+        raise report(C.VIR_ERR_SYSTEM_ERROR,
+                     f"cannot stat file '{src}': {exc.strerror}", _FROM) from None
+    capacity = _virtual_sizes(vm).get(disk.alias or "") if vm.is_active() else None
+    if capacity is None:
+        capacity = image_virtual_size(src) or st.st_size
+    return [capacity, st.st_blocks * 512, st.st_size]
 
 
 def block_stats(vm: DomainObj, path: str) -> tuple[int, int, int, int, int]:

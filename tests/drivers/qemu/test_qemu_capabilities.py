@@ -19,10 +19,13 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from qemutest_util import guest_xml
 
+import pyvirt
 from pyvirt.drivers.qemu import cpumap
 from pyvirt.drivers.qemu.capabilities import DRIVER_LACKS
 from pyvirt.util import hostcpu, hostinfo
+
 
 SCHEMAS = "/usr/share/libvirt/schemas"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -179,3 +182,39 @@ def test_cpuid_signature_roundtrip() -> None:
     assert sig is not None
     again = cpumap.signature_of(cpumap.signature_data(*sig))
     assert again == sig
+
+
+def test_block_capacity_is_qcow2_virtual_size(conn: Any, guest: str, tmp_path: Any) -> None:
+    """block.N.capacity is the guest-visible size; physical stays the file's size."""
+    image = str(tmp_path / "disk.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", image, "64M"], check=True)
+    disks = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+             f"<source file='{image}'/><target dev='vda' bus='virtio'/></disk>")
+    dom = conn.defineXML(guest_xml(guest, "capacity", disks=disks))
+    dom.createWithFlags(pyvirt.VIR_DOMAIN_START_PAUSED)
+    try:
+        [(_, stats)] = conn.domainListGetStats([dom], pyvirt.VIR_DOMAIN_STATS_BLOCK)
+        assert stats["block.0.capacity"] == 64 << 20
+        assert stats["block.0.physical"] == os.stat(image).st_size < 64 << 20
+    finally:
+        dom.destroy()
+
+
+def test_block_info_capacity_is_qcow2_virtual_size(conn: Any, guest: str,
+                                                     tmp_path: Any) -> None:
+    """virDomainGetBlockInfo reports the virtual size, inactive and running."""
+    image = str(tmp_path / "info.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", image, "48M"], check=True)
+    disks = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+             f"<source file='{image}'/><target dev='vda' bus='virtio'/></disk>")
+    dom = conn.defineXML(guest_xml(guest, "blkinfo", disks=disks))
+    size = os.stat(image).st_size
+    assert dom.blockInfo("vda")[0] == 48 << 20 and dom.blockInfo(image)[2] == size
+    dom.createWithFlags(pyvirt.VIR_DOMAIN_START_PAUSED)
+    try:
+        capacity, allocation, physical = dom.blockInfo("vda")
+        assert (capacity, physical) == (48 << 20, size) and allocation > 0
+        with pytest.raises(pyvirt.libvirtError):
+            dom.blockInfo("vdz")
+    finally:
+        dom.destroy()
