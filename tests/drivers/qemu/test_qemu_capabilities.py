@@ -26,7 +26,6 @@ from pyvirt.drivers.qemu import cpumap
 from pyvirt.drivers.qemu.capabilities import DRIVER_LACKS
 from pyvirt.util import hostcpu, hostinfo
 
-
 SCHEMAS = "/usr/share/libvirt/schemas"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
