@@ -288,9 +288,10 @@ def _cpu_modes(caps: QemuCaps, virttype: str) -> list[dcaps.CPUMode]:
         custom.append(dcaps.CPUModel(d.name, "yes" if d.usable else "no",
                                      (entry.vendor if entry else None) or "unknown"))
     passthrough = virttype == "kvm"
+    migratable = onoff if caps.cpu_migratable else ["off"]
     return [
         dcaps.CPUMode("host-passthrough", passthrough,
-                      [dcaps.CapsEnum("hostPassthroughMigratable", onoff)]),
+                      [dcaps.CapsEnum("hostPassthroughMigratable", migratable)]),
         dcaps.CPUMode("maximum", True, [dcaps.CapsEnum("maximumMigratable", onoff)]),
         _host_model(caps, virttype, cmap, models),
         dcaps.CPUMode("custom", True, models=custom),
@@ -304,11 +305,17 @@ def _block(tag: str, enums: dict[str, list[str]], supported: bool = True) -> dca
 _VIRTIO_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional"]
 
 
-def _devices(caps: QemuCaps) -> list[dcaps.CapsBlock]:
+def builtin_ide(machine: str) -> bool:
+    """True for the i440FX machines, whose chipset has an IDE controller."""
+    return machine == "pc" or machine.startswith(("pc-0.", "pc-1.", "pc-i440fx-"))
+
+
+def _devices(caps: QemuCaps, machine: str) -> list[dcaps.CapsBlock]:
     has = caps.has_device
-    disk_bus = [b for b, dev in (("ide", "ide-hd"), ("fdc", "isa-fdc"), ("scsi", "scsi-hd"),
-                                 ("virtio", "virtio-blk-pci"), ("usb", "usb-storage"),
-                                 ("sata", "ide-hd")) if has(dev)]
+    disk_bus = [b for b, ok in (("ide", builtin_ide(machine)), ("fdc", has("isa-fdc")),
+                                ("scsi", True), ("virtio", True),
+                                ("usb", has("usb-storage")), ("sata", has("ich9-ahci")))
+                if ok]
     video = [v for v, dev in (("vga", "VGA"), ("cirrus", "cirrus-vga"), ("vmvga", "vmware-svga"),
                               ("qxl", "qxl-vga"), ("virtio", "virtio-vga"), ("none", None),
                               ("bochs", "bochs-display"), ("ramfb", "ramfb"))
@@ -353,7 +360,7 @@ def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> s
         cpu_modes=_cpu_modes(caps, virttype),
         memory_backing=_block("memoryBacking", {"sourceType": [
             "file", "anonymous"] + (["memfd"] if has("memory-backend-memfd") else [])}),
-        devices=_devices(caps),
+        devices=_devices(caps, m.name),
         features=[
             dcaps.CapsBlock("gic", False),
             dcaps.CapsBlock("vmcoreinfo", has("vmcoreinfo")),

@@ -144,6 +144,8 @@ def _load_file(cmap: CpuMap, path: str) -> None:
 def _parse_model(cmap: CpuMap, elem: etree._Element) -> Model:
     data: Data = {}
     for feat in elem.findall("feature"):
+        if feat.get("removed") == "yes":
+            continue             # listed as dropped from the model: not part of it
         found = cmap.feature(feat.get("name", ""))
         if found is not None:
             add(data, found.data)

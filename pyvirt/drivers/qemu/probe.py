@@ -34,7 +34,7 @@ from pyvirt.util.fileutil import atomic_write
 _FROM = C.VIR_FROM_QEMU
 
 # Bump when the probed data or its layout changes: old cache files are ignored.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 # Emulator binary for each guest architecture, in libvirt's virArch order.
 ARCH_BINARIES = {
@@ -96,6 +96,9 @@ class QemuCaps:
     commands: list[str] = field(default_factory=list)
     displays: list[str] = field(default_factory=list)
     sev: bool = False
+    # the x86-64 'max' CPU type has a 'migratable' property (what libvirt checks
+    # before offering host-passthrough with migratable='on')
+    cpu_migratable: bool = False
 
     # --- questions the driver asks -----------------------------------------
     def machine(self, name: str | None) -> Machine | None:
@@ -286,6 +289,9 @@ def _ask(mon: qmon.Monitor, binary: str) -> QemuCaps:
                     package=ver.get("package", "").strip(), machines=_machines(mon),
                     accels=accels, devices=devices, kvm_present=bool(kvm.get("present")),
                     commands=commands, displays=displays)
+    if caps.arch == "x86_64":
+        props = mon.execute("qom-list-properties", {"typename": "max-x86_64-cpu"})
+        caps.cpu_migratable = any(p["name"] == "migratable" for p in props)
     _ask_accel(mon, caps, "tcg")
     caps.cpu_models = [{"name": d.name, "usable": d.usable, "deprecated": d.deprecated}
                        for d in caps.cpu_defs.get("tcg", [])]
