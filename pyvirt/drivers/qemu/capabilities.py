@@ -225,13 +225,14 @@ def _firmwares(arch: str, machine: str) -> list[dict]:
 
 def _os_caps(caps: QemuCaps, machine: str) -> tuple[list[dcaps.CapsEnum], dcaps.LoaderCaps]:
     fws = _firmwares(caps.arch, machine)
-    kinds = []
-    if any("uefi" in d.get("interface-types", []) for d in fws):
-        kinds.append("efi")
+    kinds = [kind for kind, iface in (("bios", "bios"), ("efi", "uefi"))
+             if any(iface in d.get("interface-types", []) for d in fws)]
     values = []
     for desc in fws:
         mapping = desc.get("mapping", {})
-        path = (mapping.get("executable") or {}).get("filename") or mapping.get("filename")
+        if mapping.get("device") != "flash":
+            continue            # memory-mapped images (SeaBIOS) are no <loader> paths
+        path = (mapping.get("executable") or {}).get("filename")
         if path and path not in values:
             values.append(path)
     secure = ["no"]

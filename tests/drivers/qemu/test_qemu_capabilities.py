@@ -22,7 +22,7 @@ from lxml import etree
 from qemutest_util import guest_xml
 
 import pyvirt
-from pyvirt.drivers.qemu import cpumap
+from pyvirt.drivers.qemu import capabilities, cpumap
 from pyvirt.drivers.qemu.capabilities import DRIVER_LACKS
 from pyvirt.util import hostcpu, hostinfo
 
@@ -219,3 +219,26 @@ def test_block_info_capacity_is_qcow2_virtual_size(conn: Any, guest: str,
             dom.blockInfo("vdz")
     finally:
         dom.destroy()
+
+
+def test_firmware_descriptors_fill_the_loader(conn: Any, tmp_path: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loader paths, 'efi' and secure boot come from QEMU's firmware descriptors."""
+    desc = {"interface-types": ["uefi"], "features": ["secure-boot", "requires-smm"],
+            "mapping": {"device": "flash", "executable": {"filename": "/fw/CODE.secboot.fd",
+                                                          "format": "raw"}},
+            "targets": [{"architecture": "x86_64", "machines": ["pc-q35-*"]}]}
+    (tmp_path / "50-ovmf.json").write_text(json.dumps(desc))
+    (tmp_path / "60-seabios.json").write_text(json.dumps({
+        "interface-types": ["bios"], "mapping": {"device": "memory", "filename": "/fw/bios"},
+        "targets": [{"architecture": "x86_64", "machines": ["pc-*"]}]}))
+    (tmp_path / "70-broken.json").write_text("{")
+    monkeypatch.setattr(capabilities, "FIRMWARE_DIRS", (str(tmp_path),))
+    q35 = etree.fromstring(conn.getDomainCapabilities(None, "x86_64", "q35", "qemu", 0))
+    assert q35.xpath("os/enum[@name='firmware']/value/text()") == ["bios", "efi"]
+    assert q35.xpath("os/loader/value/text()") == ["/fw/CODE.secboot.fd"]
+    assert q35.xpath("os/loader/enum[@name='secure']/value/text()") == ["yes", "no"]
+    pc = etree.fromstring(conn.getDomainCapabilities(None, "x86_64", "pc", "qemu", 0))
+    assert pc.xpath("os/enum[@name='firmware']/value/text()") == ["bios"]
+    assert pc.xpath("os/loader/value") == []
+    assert pc.xpath("os/loader/enum[@name='secure']/value/text()") == ["no"]
