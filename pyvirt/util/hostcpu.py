@@ -70,11 +70,12 @@ def _kvm_open() -> int | None:
         return None
 
 
-def kvm_max_vcpus() -> int | None:
-    """The most vCPUs KVM allows in one VM (libvirt's virHostCPUGetKVMMaxVCPUs)."""
-    fd = _kvm_open()
-    if fd is None:
-        return None
+def kvm_max_vcpus() -> int:
+    """The most vCPUs KVM allows in one VM (libvirt's virHostCPUGetKVMMaxVCPUs).
+
+    Raises OSError when /dev/kvm cannot be opened.
+    """
+    fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
     try:
         for cap in (_KVM_CAP_MAX_VCPUS, _KVM_CAP_NR_VCPUS):
             try:

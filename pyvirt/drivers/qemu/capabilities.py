@@ -12,6 +12,7 @@ narrowed to what this driver implements (:data:`DRIVER_LACKS`).
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import glob
 import json
@@ -19,6 +20,7 @@ import os
 import platform
 import uuid as _uuid
 
+from pyvirt import constants as C
 from pyvirt.conf import capabilities as capsconf
 from pyvirt.conf import domain_capabilities as dcaps
 from pyvirt.conf.confutil import E
@@ -35,7 +37,10 @@ from pyvirt.drivers.qemu.probe import (  # noqa: F401 - the driver's names for t
     kvm_usable,
     probe_all_known,
 )
+from pyvirt.errors import report_system
 from pyvirt.util import hostcpu, hostinfo
+
+_FROM = C.VIR_FROM_QEMU
 
 # What libvirt would offer but this driver's command line builder does not
 # implement; left out (or reported unsupported) so that a domain built from
@@ -44,7 +49,7 @@ DRIVER_LACKS = {
     "graphics": {"sdl", "spice", "egl-headless", "dbus"},
     "channel": {"spicevmc"},
     "devices": {"hostdev", "filesystem", "tpm", "redirdev"},
-    "features": {"backup", "hyperv"},
+    "features": {"backup", "sev", "sgx", "hyperv"},
 }
 
 # libvirt's maximum vCPUs for virConnectGetMaxVcpus on TCG (QEMU_MAX_VCPUS)
@@ -52,9 +57,16 @@ QEMU_MAX_VCPUS = 16
 
 
 def connect_max_vcpus(virttype: str | None) -> int:
-    """virConnectGetMaxVcpus: 16 for qemu (or none given); KVM's own limit for kvm."""
+    """virConnectGetMaxVcpus: 16 for qemu (or none given); KVM's own limit for kvm.
+
+    VIR_ERR_SYSTEM_ERROR when KVM is asked for and /dev/kvm cannot be opened.
+    """
     if virttype is not None and virttype.lower() == "kvm":
-        return hostcpu.kvm_max_vcpus() or QEMU_MAX_VCPUS
+        try:
+            return hostcpu.kvm_max_vcpus()
+        except OSError as exc:
+            raise report_system(exc.errno or errno.EIO, "Unable to open /dev/kvm",
+                                _FROM) from None
     return QEMU_MAX_VCPUS
 
 
@@ -351,7 +363,7 @@ def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> s
     assert m is not None
     vcpu_max = m.cpu_max
     if virttype == "kvm":
-        vcpu_max = min(vcpu_max, hostcpu.kvm_max_vcpus() or vcpu_max)
+        vcpu_max = min(vcpu_max, connect_max_vcpus("kvm"))
     os_enums, loader = _os_caps(caps, m.name)
     has = caps.has_device
     doc = dcaps.DomainCapabilities(
