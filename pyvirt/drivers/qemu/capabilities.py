@@ -93,10 +93,13 @@ def host_cpu_data(cmap: cpumap.CpuMap) -> cpumap.Data:
     if leaf0 is None or ext0 is None:
         return data
     keys = {k for f in cmap.features for k in f.data if k[0] == "cpuid"}
+    leaf7 = hostcpu.cpuid(7) if leaf0[0] >= 7 else None
     for _, leaf, sub in sorted(keys | {("cpuid", 0, 0), ("cpuid", 1, 0)}):
         top = ext0[0] if leaf >= 0x80000000 else leaf0[0]
         if leaf > top or 0x40000000 <= leaf < 0x80000000:
             continue
+        if leaf == 7 and sub and (leaf7 is None or sub > leaf7[0]):
+            continue          # leaf 7 announces how many subleaves it has
         regs = hostcpu.cpuid(leaf, sub)
         if regs is not None:
             data[("cpuid", leaf, sub)] = list(regs)
@@ -285,10 +288,17 @@ def _host_model(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None,
     decoded = cpumap.decode(cmap, data, host=False, allowed=allowed)
     if decoded is None:
         return dcaps.CPUMode("host-model", False)
-    dropped = {"osxsave", "ospke", "cmt", "mbm_total", "mbm_local"}   # QEMU cannot set them
+    features = decoded.features
+    if not caps.cpu_unavailable_features:
+        # without the property libvirt cannot tell whether QEMU sets MSR features
+        features = [(p, n) for p, n in features if not _is_msr(cmap, n)]
     return dcaps.CPUMode("host-model", True, model=decoded.model, fallback="forbid",
-                         vendor=decoded.vendor,
-                         features=[(p, n) for p, n in decoded.features if n not in dropped])
+                         vendor=decoded.vendor, features=features)
+
+
+def _is_msr(cmap: cpumap.CpuMap, name: str) -> bool:
+    feat = cmap.feature(name)
+    return feat is not None and any(k[0] == "msr" for k in feat.data)
 
 
 def _cpu_modes(caps: QemuCaps, virttype: str) -> list[dcaps.CPUMode]:

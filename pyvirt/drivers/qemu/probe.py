@@ -96,9 +96,11 @@ class QemuCaps:
     commands: list[str] = field(default_factory=list)
     displays: list[str] = field(default_factory=list)
     sev: bool = False
-    # the x86-64 'max' CPU type has a 'migratable' property (what libvirt checks
-    # before offering host-passthrough with migratable='on')
+    # properties of the 'max-x86_64-cpu' type libvirt looks for (absent from
+    # qemu-system-i386): 'migratable' lets host-passthrough be migratable,
+    # 'unavailable-features' lets host-model keep MSR-based features
     cpu_migratable: bool = False
+    cpu_unavailable_features: bool = False
 
     # --- questions the driver asks -----------------------------------------
     def machine(self, name: str | None) -> Machine | None:
@@ -290,8 +292,10 @@ def _ask(mon: qmon.Monitor, binary: str) -> QemuCaps:
                     accels=accels, devices=devices, kvm_present=bool(kvm.get("present")),
                     commands=commands, displays=displays)
     if caps.arch == "x86_64":
-        props = mon.execute("qom-list-properties", {"typename": "max-x86_64-cpu"})
-        caps.cpu_migratable = any(p["name"] == "migratable" for p in props)
+        names = {p["name"] for p in mon.execute("qom-list-properties",
+                                                {"typename": "max-x86_64-cpu"})}
+        caps.cpu_migratable = "migratable" in names
+        caps.cpu_unavailable_features = "unavailable-features" in names
     _ask_accel(mon, caps, "tcg")
     caps.cpu_models = [{"name": d.name, "usable": d.usable, "deprecated": d.deprecated}
                        for d in caps.cpu_defs.get("tcg", [])]
