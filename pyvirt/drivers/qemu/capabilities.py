@@ -25,7 +25,7 @@ from pyvirt.conf import capabilities as capsconf
 from pyvirt.conf import domain_capabilities as dcaps
 from pyvirt.conf.confutil import E
 from pyvirt.drivers.qemu import cpumap
-from pyvirt.drivers.qemu.probe import (  # noqa: F401 - the driver's names for them
+from pyvirt.drivers.qemu.probe import (
     WORDSIZE,
     CapsCache,
     CPUDef,
@@ -41,6 +41,11 @@ from pyvirt.errors import report_system
 from pyvirt.util import hostcpu, hostinfo
 
 _FROM = C.VIR_FROM_QEMU
+
+# the probe's names are re-exported: the driver and the command builder use them from here
+__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps", "caps_error",
+           "connect_max_vcpus", "find_binary", "format_capabilities",
+           "format_domain_capabilities", "host_arch", "probe_all_known"]
 
 # What libvirt would offer but this driver's command line builder does not
 # implement; left out (or reported unsupported) so that a domain built from
