@@ -16,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import textwrap
 from typing import Any
 
@@ -264,3 +265,28 @@ def test_firmware_descriptors_fill_the_loader(conn: Any, tmp_path: Any,
     assert pc.xpath("os/enum[@name='firmware']/value/text()") == ["bios"]
     assert pc.xpath("os/loader/value") == []
     assert pc.xpath("os/loader/enum[@name='secure']/value/text()") == ["no"]
+
+
+_NO_KVM_SIDE = textwrap.dedent("""
+    import sys, pyvirt
+    c = pyvirt.open("qemu:///embed?root=" + sys.argv[1])
+    print(c.getMaxVcpus("qemu"))
+    try:
+        c.getMaxVcpus("kvm")
+    except pyvirt.libvirtError as exc:
+        print(exc.get_error_code(), exc.get_error_message())
+""")
+
+
+def test_max_vcpus_without_dev_kvm(tmp_path: Any) -> None:
+    """With /dev/kvm absent (a private /dev in a mount namespace) 'kvm' fails as libvirt."""
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"):
+        pytest.skip("needs root and unshare for a private mount namespace")
+    script = 'mount -t tmpfs none /dev && exec "$0" -c "$1" "$2"'
+    res = subprocess.run(["/usr/bin/unshare", "--mount", "sh", "-c", script, sys.executable,
+                          _NO_KVM_SIDE, str(tmp_path / "root")],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    error = f"{pyvirt.VIR_ERR_SYSTEM_ERROR} Unable to open /dev/kvm: No such file or directory"
+    assert lines == ["16", error]
