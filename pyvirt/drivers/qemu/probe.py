@@ -9,8 +9,10 @@ accelerators, device types, the QMP schema's display types and commands,
 and SEV.
 
 The answer is cached as JSON under the driver's cache dir (libvirt:
-``cache/qemu/capabilities``), keyed by the binary's path, ctime, mtime and
-size, and in memory for the process, so later connections pay nothing.
+``cache/qemu/capabilities``), valid while the binary's path, ctime, mtime
+and size, QEMU's module directory, the kernel, the CPU microcode and access
+to /dev/kvm stay the same, and in memory for the process, so later
+connections pay nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pyvirt import constants as C
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import process
 from pyvirt.errors import libvirtError, report
+from pyvirt.util import hostcpu
 from pyvirt.util.fileutil import atomic_write
 
 _FROM = C.VIR_FROM_QEMU
@@ -328,6 +331,17 @@ def _ask_accel(mon: qmon.Monitor, caps: QemuCaps, accel: str) -> None:
                             if v is True or isinstance(v, (str, int)) and not isinstance(v, bool)}
 
 
+# where QEMU's loadable modules (ui-sdl, block-curl, ...) live on Debian
+QEMU_MODULE_DIR = f"/usr/lib/{platform.machine()}-linux-gnu/qemu"
+
+
+def _mtime_ns(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def host_has_sev() -> bool:
     """True when the kvm_amd module enabled SEV (QEMU answers an error otherwise)."""
     try:
@@ -377,8 +391,12 @@ class CapsCache:
 
     @staticmethod
     def _stamp(key: tuple[str, int, int, int]) -> dict:
+        """What a cache file must match: the binary, and as libvirt checks, the
+        QEMU module directory, the kernel, the CPU microcode and KVM access."""
         return {"format": CACHE_FORMAT, "binary": key[0], "ctime_ns": key[1],
-                "mtime_ns": key[2], "size": key[3], "kvm": kvm_usable()}
+                "mtime_ns": key[2], "size": key[3], "kvm": kvm_usable(),
+                "moddir_mtime_ns": _mtime_ns(QEMU_MODULE_DIR), "kernel": os.uname().release,
+                "microcode": hostcpu.microcode_version()}
 
     def _load(self, key: tuple[str, int, int, int]) -> QemuCaps | None:
         try:

@@ -25,7 +25,7 @@ from lxml import etree
 from qemutest_util import guest_xml
 
 import pyvirt
-from pyvirt.drivers.qemu import capabilities, cpumap
+from pyvirt.drivers.qemu import capabilities, cpumap, probe
 from pyvirt.drivers.qemu.capabilities import DRIVER_LACKS
 from pyvirt.util import hostcpu, hostinfo
 
@@ -290,3 +290,29 @@ def test_max_vcpus_without_dev_kvm(tmp_path: Any) -> None:
     lines = res.stdout.splitlines()
     error = f"{pyvirt.VIR_ERR_SYSTEM_ERROR} Unable to open /dev/kvm: No such file or directory"
     assert lines == ["16", error]
+
+
+def test_probe_cache_is_used_and_invalidated(tmp_path: Any,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache file whose stamp matches is believed; any stamp change means a new probe."""
+    monkeypatch.setattr(probe.CapsCache, "_memory", {})
+    binary = probe.find_binary("x86_64")
+    if binary is None:
+        pytest.skip("qemu-system-x86_64 is not installed")
+    cache = probe.CapsCache(str(tmp_path))
+    real = cache.get(binary)
+    path = cache._file(binary)
+    with open(path) as f:
+        data = json.load(f)
+    data["caps"]["version"] = 1            # recognisable: no QEMU is version 0.0.1
+    with open(path, "w") as f:
+        json.dump(data, f)
+    monkeypatch.setattr(probe.CapsCache, "_memory", {})
+    assert probe.CapsCache(str(tmp_path)).get(binary).version == 1
+    data["kernel"] = "0.0.0-another-kernel"
+    with open(path, "w") as f:
+        json.dump(data, f)
+    monkeypatch.setattr(probe.CapsCache, "_memory", {})
+    assert probe.CapsCache(str(tmp_path)).get(binary).version == real.version > 1
+    with open(path) as f:
+        assert json.load(f)["kernel"] == os.uname().release
