@@ -37,14 +37,15 @@ from pyvirt.drivers.qemu.probe import (
     kvm_usable,
     probe_all_known,
 )
-from pyvirt.errors import report_system
+from pyvirt.errors import report, report_system
 from pyvirt.util import hostcpu, hostinfo
+from pyvirt.util.virarch import ARCHES
 
 _FROM = C.VIR_FROM_QEMU
 
 # the probe's names are re-exported: the driver and the command builder use them from here
 __all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps", "caps_error",
-           "connect_max_vcpus", "find_binary", "format_capabilities",
+           "connect_max_vcpus", "cpu_model_names", "find_binary", "format_capabilities",
            "format_domain_capabilities", "host_arch", "probe_all_known"]
 
 # What libvirt would offer but this driver's command line builder does not
@@ -73,6 +74,16 @@ def connect_max_vcpus(virttype: str | None) -> int:
             raise report_system(exc.errno or errno.EIO, "Unable to open /dev/kvm",
                                 _FROM) from None
     return QEMU_MAX_VCPUS
+
+
+def cpu_model_names(arch: str) -> list[str]:
+    """virConnectGetCPUModelNames: libvirt's CPU map models for ``arch``.
+
+    VIR_ERR_INVALID_ARG for a name that is no libvirt architecture.
+    """
+    if arch not in ARCHES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
+    return cpumap.model_names(arch)
 
 
 # --- host ----------------------------------------------------------------------------

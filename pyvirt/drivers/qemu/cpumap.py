@@ -174,6 +174,30 @@ def load(directory: str = CPU_MAP_DIR) -> CpuMap | None:
     return cmap
 
 
+# the CPU map sections whose models libvirt lists (its x86 and ppc64 CPU drivers)
+_MODEL_FAMILIES = {"i686": "x86", "x86_64": "x86", "ppc64": "ppc64", "ppc64le": "ppc64"}
+
+
+def model_names(arch: str, directory: str = CPU_MAP_DIR) -> list[str]:
+    """virConnectGetCPUModelNames: the map's model names for ``arch``, in map order.
+
+    Architectures whose CPU driver lists no models (and hosts without the
+    map) get an empty list.
+    """
+    family = _MODEL_FAMILIES.get(arch)
+    if family is None:
+        return []
+    try:
+        index = etree.parse(os.path.join(directory, "index.xml")).getroot()
+        names = []
+        for inc in index.findall(f"arch[@name='{family}']/include"):
+            root = etree.parse(os.path.join(directory, inc.get("filename", ""))).getroot()
+            names += [m.get("name", "") for m in root.findall("model")]
+        return names
+    except (OSError, etree.XMLSyntaxError):
+        return []
+
+
 # --- CPU data helpers ------------------------------------------------------------------
 
 def vendor_data(cmap: CpuMap, vendor: str) -> Data:

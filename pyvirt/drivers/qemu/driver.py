@@ -354,10 +354,8 @@ class QemuDriver(I.HypervisorDriver):
         return capabilities.format_domain_capabilities(caps, virt, m.name)
 
     def connectGetCPUModelNames(self, arch: str, flags: int) -> list[str]:  # noqa: N802
-        binary = capabilities.find_binary(arch)
-        if binary is None:
-            raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
-        return [c["name"] for c in self.caps.get(binary).cpu_models]
+        check_flags(flags, 0, "qemuConnectGetCPUModelNames")
+        return capabilities.cpu_model_names(arch)
 
     def connectDomainEventRegisterAny(self, dom: Any, eventID: int,  # noqa: N802,N803
                                       callback: Any) -> int:

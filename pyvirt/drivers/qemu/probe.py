@@ -37,7 +37,7 @@ from pyvirt.util.fileutil import atomic_write
 _FROM = C.VIR_FROM_QEMU
 
 # Bump when the probed data or its layout changes: old cache files are ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 # Emulator binary for each guest architecture, in libvirt's virArch order.
 ARCH_BINARIES = {
@@ -89,7 +89,6 @@ class QemuCaps:
     version: int                      # major * 1000000 + minor * 1000 + micro
     package: str = ""
     machines: list[Machine] = field(default_factory=list)
-    cpu_models: list[dict] = field(default_factory=list)
     accels: list[str] = field(default_factory=list)
     devices: list[str] = field(default_factory=list)   # and memory backend types
     kvm_present: bool = False
@@ -300,8 +299,6 @@ def _ask(mon: qmon.Monitor, binary: str) -> QemuCaps:
         caps.cpu_migratable = "migratable" in names
         caps.cpu_unavailable_features = "unavailable-features" in names
     _ask_accel(mon, caps, "tcg")
-    caps.cpu_models = [{"name": d.name, "usable": d.usable, "deprecated": d.deprecated}
-                       for d in caps.cpu_defs.get("tcg", [])]
     return caps
 
 

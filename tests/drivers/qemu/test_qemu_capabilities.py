@@ -316,3 +316,30 @@ def test_probe_cache_is_used_and_invalidated(tmp_path: Any,
     assert probe.CapsCache(str(tmp_path)).get(binary).version == real.version > 1
     with open(path) as f:
         assert json.load(f)["kernel"] == os.uname().release
+
+
+def test_cpu_model_names_match_libvirt(conn: Any) -> None:
+    """getCPUModelNames lists libvirt's CPU map, as Debian's libvirt 9.0 does."""
+    code = textwrap.dedent("""
+        import json, sys, libvirt
+        libvirt.virEventRegisterDefaultImpl()
+        c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
+        out = {a: c.getCPUModelNames(a) for a in ("x86_64", "i686", "aarch64", "s390x")}
+        try:
+            c.getCPUModelNames("nosucharch")
+        except libvirt.libvirtError as exc:
+            out["error"] = [exc.get_error_code(), exc.get_error_message()]
+        print(json.dumps(out))
+    """)
+    if not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip("Debian's python3 is not installed")
+    res = subprocess.run([SYSTEM_PYTHON, "-c", code, conn.getURI().split("root=")[1] + "-lv"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    if "No module named 'libvirt'" in res.stderr:
+        pytest.skip("python3-libvirt is not installed")
+    theirs = json.loads(res.stdout)
+    for arch in ("x86_64", "i686", "aarch64", "s390x"):
+        assert conn.getCPUModelNames(arch, 0) == theirs[arch]
+    with pytest.raises(pyvirt.libvirtError) as err:
+        conn.getCPUModelNames("nosucharch", 0)
+    assert [err.value.get_error_code(), err.value.get_error_message()] == theirs["error"]
