@@ -31,7 +31,6 @@ from pyvirt.drivers.qemu.probe import (
     CPUDef,
     Machine,
     QemuCaps,
-    caps_error,
     find_binary,
     host_arch,
     kvm_usable,
@@ -44,8 +43,8 @@ from pyvirt.util.virarch import ARCHES
 _FROM = C.VIR_FROM_QEMU
 
 # the probe's names are re-exported: the driver and the command builder use them from here
-__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps", "caps_error",
-           "connect_max_vcpus", "cpu_model_names", "find_binary", "format_capabilities",
+__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps",
+           "connect_max_vcpus", "cpu_model_names", "domain_capabilities", "find_binary", "format_capabilities",
            "format_domain_capabilities", "host_arch", "probe_all_known"]
 
 # What libvirt would offer but this driver's command line builder does not
@@ -411,3 +410,41 @@ def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> s
             dcaps.CapsBlock("sgx", False),
         ])
     return doc.format()
+
+
+# libvirt's domain types (virDomainVirtType): any other name is unknown
+VIRT_TYPES = frozenset(("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test",
+                        "vmware", "hyperv", "vbox", "phyp", "parallels", "bhyve", "vz"))
+
+
+def domain_capabilities(cache: CapsCache, emulatorbin: str | None, arch: str | None,
+                        machine: str | None, virttype: str | None) -> str:
+    """virConnectGetDomainCapabilities: pick the binary, virt type and machine as
+    libvirt does (any may be omitted) and describe them.
+
+    VIR_ERR_INVALID_ARG for an unknown virt type or architecture, a binary
+    not emulating ``arch``, a virt type or machine the binary lacks;
+    VIR_ERR_CONFIG_UNSUPPORTED when no binary serves ``arch``.
+    """
+    if virttype is not None and virttype not in VIRT_TYPES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"unknown virttype: {virttype}", _FROM)
+    if arch is not None and arch not in ARCHES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"unknown architecture: {arch}", _FROM)
+    binary = emulatorbin or find_binary(arch or host_arch())
+    if binary is None:
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"unable to find any emulator to serve '{arch or host_arch()}' "
+                     "architecture", _FROM)
+    caps = cache.get(binary)
+    if arch is not None and arch != caps.arch:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"Emulator '{binary}' does not support arch '{arch}'", _FROM)
+    virt = virttype or ("kvm" if caps.supports_accel("kvm") else "qemu")
+    if not caps.supports_accel(virt):
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"Emulator '{binary}' does not support virt type '{virt}'", _FROM)
+    m = caps.machine(machine)
+    if m is None:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"the machine '{machine}' is not supported by emulator '{binary}'", _FROM)
+    return format_domain_capabilities(caps, virt, m.name)

@@ -333,25 +333,8 @@ class QemuDriver(I.HypervisorDriver):
                                      machine: str | None, virttype: str | None,
                                      flags: int) -> str:
         check_flags(flags, 0, "qemuConnectGetDomainCapabilities")
-        binary = emulatorbin or capabilities.find_binary(arch or capabilities.host_arch())
-        if binary is None:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"unable to find any emulator to serve '{arch}' architecture", _FROM)
-        caps = self.caps.get(binary)
-        if arch and arch != caps.arch:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"architecture from emulator '{caps.arch}' doesn't match given "
-                         f"architecture '{arch}'", _FROM)
-        virt = virttype or ("kvm" if caps.supports_accel("kvm") else "qemu")
-        if not caps.supports_accel(virt):
-            raise report(C.VIR_ERR_INVALID_ARG, f"KVM is not supported by '{binary}' on this "
-                         "host" if virt == "kvm" else f"unknown virttype: {virt}", _FROM)
-        m = caps.machine(machine)
-        if m is None:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"the machine '{machine}' is not supported by emulator '{binary}'",
-                         _FROM)
-        return capabilities.format_domain_capabilities(caps, virt, m.name)
+        return capabilities.domain_capabilities(self.caps, emulatorbin, arch, machine,
+                                                virttype)
 
     def connectGetCPUModelNames(self, arch: str, flags: int) -> list[str]:  # noqa: N802
         check_flags(flags, 0, "qemuConnectGetCPUModelNames")

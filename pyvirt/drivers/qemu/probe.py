@@ -17,6 +17,7 @@ connections pay nothing.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ from typing import Any, ClassVar
 from pyvirt import constants as C
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import process
-from pyvirt.errors import libvirtError, report
+from pyvirt.errors import libvirtError, report, report_system
 from pyvirt.util import hostcpu
 from pyvirt.util.fileutil import atomic_write
 
@@ -364,8 +365,8 @@ class CapsCache:
         try:
             st = os.stat(binary)
         except OSError as exc:
-            raise report(C.VIR_ERR_INTERNAL_ERROR,
-                         f"Cannot find QEMU binary {binary}: {exc.strerror}", _FROM) from None
+            raise report_system(exc.errno or errno.ENOENT, f"Cannot check QEMU binary {binary}",
+                                _FROM) from None
         key = (binary, st.st_ctime_ns, st.st_mtime_ns, st.st_size)
         with self._memory_lock:
             caps = self._memory.get(key)
@@ -416,9 +417,3 @@ class CapsCache:
             atomic_write(self._file(key[0]), json.dumps(data, indent=1) + "\n", 0o644)
         except OSError:
             pass    # a cache we cannot write only costs a probe next time
-
-
-def caps_error(binary: str) -> Any:
-    """The error for a missing emulator binary."""
-    return report(C.VIR_ERR_INTERNAL_ERROR,
-                  f"Cannot find QEMU binary {binary}: No such file or directory", _FROM)

@@ -46,9 +46,27 @@ _LIBVIRT_SIDE = textwrap.dedent("""
                     None, arch, machine, vt)
             except libvirt.libvirtError:
                 pass
+    out["errors"] = []
+    for args in BAD_DCAPS_ARGS:
+        try:
+            c.getDomainCapabilities(*args)
+            out["errors"].append(None)
+        except libvirt.libvirtError as exc:
+            out["errors"].append([exc.get_error_code(), exc.get_error_message()])
+    for vt in ("xen", "", "Kvm"):
+        try:
+            out["errors"].append(c.getMaxVcpus(vt))
+        except libvirt.libvirtError as exc:
+            out["errors"].append([exc.get_error_code(), exc.get_error_message()])
     c.close()
     print(json.dumps(out))
 """)
+
+# (emulatorbin, arch, machine, virttype) libvirt refuses, each for its own reason
+BAD_DCAPS_ARGS = [(None, "x86_64", "nosuch", "qemu"), (None, "aarch64", None, "qemu"),
+                  ("/usr/bin/qemu-system-i386", "x86_64", None, "qemu"),
+                  (None, "x86_64", None, "xen"), (None, "x86_64", None, "bogus"),
+                  (None, "nosucharch", None, "qemu"), ("/nonexistent", None, None, None)]
 
 # Differences that must stay, by path (with [n] for repeated siblings), and why.
 ALLOWED: dict[str, str] = {
@@ -113,7 +131,8 @@ def libvirt_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not os.path.exists(SYSTEM_PYTHON):
         pytest.skip("Debian's python3 with python3-libvirt is not installed")
     root = str(tmp_path_factory.mktemp("libvirt-embed"))
-    res = subprocess.run([SYSTEM_PYTHON, "-c", _LIBVIRT_SIDE, root], capture_output=True,
+    code = f"BAD_DCAPS_ARGS = {BAD_DCAPS_ARGS!r}\n" + _LIBVIRT_SIDE
+    res = subprocess.run([SYSTEM_PYTHON, "-c", code, root], capture_output=True,
                          text=True, timeout=300, check=False)
     if res.returncode != 0 and "No module named 'libvirt'" in res.stderr:
         pytest.skip("python3-libvirt is not installed")
@@ -148,6 +167,23 @@ def test_domain_capabilities_match_libvirt(conn: Any, libvirt_answers: dict[str,
     if (arch, virttype) == ("i686", "qemu"):
         diff = {k: v for k, v in diff.items() if not k.startswith(_I686_TCG_HOST_MODEL)}
     assert diff == {}
+
+
+def test_argument_errors_match_libvirt(conn: Any, libvirt_answers: dict[str, Any]) -> None:
+    """Refused getDomainCapabilities/getMaxVcpus arguments: libvirt's codes and messages."""
+    ours: list[Any] = []
+    for args in BAD_DCAPS_ARGS:
+        try:
+            conn.getDomainCapabilities(*args, 0)
+            ours.append(None)
+        except pyvirt.libvirtError as exc:
+            ours.append([exc.get_error_code(), exc.get_error_message()])
+    for vt in ("xen", "", "Kvm"):
+        try:
+            ours.append(conn.getMaxVcpus(vt))
+        except pyvirt.libvirtError as exc:
+            ours.append([exc.get_error_code(), exc.get_error_message()])
+    assert ours == libvirt_answers["errors"]
 
 
 def test_max_vcpus_match_libvirt(conn: Any, libvirt_answers: dict[str, Any]) -> None:
