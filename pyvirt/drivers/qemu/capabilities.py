@@ -43,8 +43,8 @@ from pyvirt.util.virarch import ARCHES
 _FROM = C.VIR_FROM_QEMU
 
 # the probe's names are re-exported: the driver and the command builder use them from here
-__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps",
-           "connect_max_vcpus", "cpu_model_names", "domain_capabilities", "find_binary", "format_capabilities",
+__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps", "connect_max_vcpus",
+           "cpu_model_names", "domain_capabilities", "find_binary", "format_capabilities",
            "format_domain_capabilities", "host_arch", "probe_all_known"]
 
 # What libvirt would offer but this driver's command line builder does not
@@ -236,8 +236,8 @@ def firmware_descriptors() -> list[dict]:
             with open(by_name[name]) as f:
                 desc = json.load(f)
         except (OSError, ValueError):
-            continue
-        if isinstance(desc, dict) and os.path.getsize(by_name[name]):
+            continue            # an empty file in /etc masks the packaged one
+        if isinstance(desc, dict):
             out.append(desc)
     return out
 
