@@ -295,7 +295,7 @@ def _host_model(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None,
         return dcaps.CPUMode("host-model", False)
     data = cpumap.features_data(cmap, [k for k, v in props.items() if v is True])
     if isinstance(props.get("vendor"), str):
-        cpumap.add(data, cpumap.vendor_data(cmap, props["vendor"]))
+        cpumap.add(data, cpumap.vendor_data(props["vendor"]))
     if all(isinstance(props.get(k), int) for k in ("family", "model", "stepping")):
         cpumap.add(data, cpumap.signature_data(props["family"], props["model"],
                                                props["stepping"]))

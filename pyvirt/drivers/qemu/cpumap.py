@@ -200,7 +200,7 @@ def model_names(arch: str, directory: str = CPU_MAP_DIR) -> list[str]:
 
 # --- CPU data helpers ------------------------------------------------------------------
 
-def vendor_data(cmap: CpuMap, vendor: str) -> Data:
+def vendor_data(vendor: str) -> Data:
     """The CPUID leaf 0 bits spelling vendor string ``vendor`` ('AuthenticAMD')."""
     raw = vendor.encode()[:12].ljust(12, b"\0")
     ebx, edx, ecx = (int.from_bytes(raw[i:i + 4], "little") for i in (0, 4, 8))
@@ -234,7 +234,7 @@ def _take_vendor(cmap: CpuMap, data: Data) -> str | None:
     if regs is None:
         return None
     for name, string in cmap.vendors.items():
-        want = vendor_data(cmap, string)[("cpuid", 0, 0)]
+        want = vendor_data(string)[("cpuid", 0, 0)]
         if all(regs[i] & want[i] == want[i] for i in range(1, 4)):
             for i in range(1, 4):
                 regs[i] &= ~want[i]
@@ -308,6 +308,10 @@ def decode(cmap: CpuMap, data: Data, host: bool,
 
 def _better(current: tuple[Model, list[tuple[str, str]]], model: Model,
             feats: list[tuple[str, str]], sig: tuple[int, int, int] | None) -> bool:
+    """True when ``model`` with ``feats`` beats ``current``: once a model matching
+    the CPU's family/model is found only matching ones may replace it; otherwise
+    a shorter feature list wins, and so does a matching signature even with a
+    longer one."""
     cur_model, cur_feats = current
     fm = sig[:2] if sig else None
     cur_match = fm is not None and fm in cur_model.signatures
