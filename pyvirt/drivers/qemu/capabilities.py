@@ -1,369 +1,197 @@
-"""What each QEMU binary can do, probed once over QMP and cached.
+"""libvirt's capabilities and domain capabilities XML for the QEMU driver.
 
-A binary is started with ``-machine none`` (TCG, no guest) and asked over
-QMP for its version, target, machine types, CPU models, accelerators and
-device types.  The answer is cached as JSON under the driver's cache dir,
-keyed by the binary's path, mtime and size, and in memory for the process,
-so later connections pay nothing.
-
-The module also formats libvirt's capabilities XML
-(``virConnectGetCapabilities``) and domain capabilities XML
-(``virConnectGetDomainCapabilities``) from the probed data.
+``format_capabilities`` (virConnectGetCapabilities) describes the host, read
+from sysfs and CPUID (:mod:`pyvirt.util.hostinfo`,
+:mod:`pyvirt.util.hostcpu`, the CPU decoded against libvirt's CPU map by
+:mod:`cpumap`), and one guest per emulator binary from its probed
+capabilities (:mod:`probe`).  ``format_domain_capabilities``
+(virConnectGetDomainCapabilities) describes what one binary, machine and
+virt type offer, computed as libvirt 9.0 does from the same probe, then
+narrowed to what this driver implements (:data:`DRIVER_LACKS`).
 """
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import glob
-import hashlib
 import json
 import os
 import platform
-import shutil
-import tempfile
-import threading
 import uuid as _uuid
-from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
 
 from pyvirt import constants as C
 from pyvirt.conf import capabilities as capsconf
 from pyvirt.conf import domain_capabilities as dcaps
-from pyvirt.drivers.qemu import monitor as qmon
-from pyvirt.drivers.qemu import process
-from pyvirt.errors import report
-from pyvirt.util.fileutil import atomic_write
+from pyvirt.conf.confutil import E
+from pyvirt.drivers.qemu import cpumap
+from pyvirt.drivers.qemu.probe import (
+    WORDSIZE,
+    CapsCache,
+    CPUDef,
+    Machine,
+    QemuCaps,
+    find_binary,
+    host_arch,
+    kvm_usable,
+    probe_all_known,
+)
+from pyvirt.errors import report, report_system
+from pyvirt.util import hostcpu, hostinfo
+from pyvirt.util.virarch import ARCHES
 
 _FROM = C.VIR_FROM_QEMU
 
-# Bump when the probed data or its layout changes: old cache files are ignored.
-CACHE_FORMAT = 1
+# the probe's names are re-exported: the driver and the command builder use them from here
+__all__ = ["DRIVER_LACKS", "CapsCache", "Machine", "QemuCaps", "connect_max_vcpus",
+           "cpu_model_names", "domain_capabilities", "find_binary", "format_capabilities",
+           "format_domain_capabilities", "host_arch", "probe_all_known"]
 
-# Emulator binary for each guest architecture libvirt knows on x86 hosts.
-ARCH_BINARIES = {
-    "x86_64": "qemu-system-x86_64",
-    "i686": "qemu-system-i386",
-    "aarch64": "qemu-system-aarch64",
-    "armv7l": "qemu-system-arm",
-    "ppc64le": "qemu-system-ppc64",
-    "riscv64": "qemu-system-riscv64",
-    "s390x": "qemu-system-s390x",
+# What libvirt would offer but this driver's command line builder does not
+# implement; left out (or reported unsupported) so that a domain built from
+# the domain capabilities starts.
+DRIVER_LACKS = {
+    "graphics": {"sdl", "spice", "egl-headless", "dbus"},
+    "channel": {"spicevmc"},
+    "devices": {"hostdev", "filesystem", "tpm", "redirdev"},
+    "features": {"backup", "sev", "sgx", "hyperv"},
 }
-_TARGET_ARCH = {"x86_64": "x86_64", "i386": "i686", "aarch64": "aarch64", "arm": "armv7l",
-                "ppc64": "ppc64le", "riscv64": "riscv64", "s390x": "s390x"}
-_WORDSIZE = {"x86_64": 64, "i686": 32, "aarch64": 64, "armv7l": 32, "ppc64le": 64,
-             "riscv64": 64, "s390x": 64}
+
+# libvirt's maximum vCPUs for virConnectGetMaxVcpus on TCG (QEMU_MAX_VCPUS)
+QEMU_MAX_VCPUS = 16
 
 
-@dataclass
-class Machine:
-    """One machine type of a binary."""
+def connect_max_vcpus(virttype: str | None) -> int:
+    """virConnectGetMaxVcpus: 16 for qemu (or none given); KVM's own limit for kvm.
 
-    name: str
-    alias: str | None = None
-    is_default: bool = False
-    cpu_max: int = 1
-    deprecated: bool = False
-
-
-@dataclass
-class QemuCaps:
-    """The probed abilities of one QEMU binary."""
-
-    binary: str
-    arch: str
-    version: int                      # major * 1000000 + minor * 1000 + micro
-    package: str = ""
-    machines: list[Machine] = field(default_factory=list)
-    cpu_models: list[dict] = field(default_factory=list)
-    accels: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
-    kvm_present: bool = False
-
-    # --- questions the driver asks -----------------------------------------
-    def machine(self, name: str | None) -> Machine | None:
-        """The machine type called ``name`` (or aliased so); the default for None."""
-        for m in self.machines:
-            if name is None and m.is_default:
-                return m
-            if name is not None and (m.name == name or m.alias == name):
-                return m
-        return None
-
-    def canonical_machine(self, name: str | None) -> str | None:
-        """Resolve an alias ('pc', 'q35') to its versioned name; None if unknown."""
-        m = self.machine(name)
-        return m.name if m else None
-
-    def has_device(self, typename: str) -> bool:
-        """True when the binary has device type ``typename``."""
-        return typename in self._device_set()
-
-    def _device_set(self) -> frozenset[str]:
-        cached = self.__dict__.get("_devset")
-        if cached is None:
-            cached = frozenset(self.devices)
-            self.__dict__["_devset"] = cached
-        return cached
-
-    def supports_accel(self, virttype: str) -> bool:
-        """True when domains of type ``virttype`` ('qemu' or 'kvm') can run here."""
-        if virttype == "qemu":
-            return "tcg" in self.accels
-        if virttype == "kvm":
-            return "kvm" in self.accels and kvm_usable()
-        return False
-
-    def to_json(self) -> dict:
-        """The cache file's payload."""
-        data = asdict(self)
-        data.pop("_devset", None)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict) -> QemuCaps:
-        """Rebuild from :meth:`to_json`."""
-        data = dict(data)
-        data["machines"] = [Machine(**m) for m in data.get("machines", [])]
-        return cls(**data)
-
-
-def kvm_usable() -> bool:
-    """True when /dev/kvm exists and can be opened read-write."""
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    os.close(fd)
-    return True
-
-
-def find_binary(arch: str) -> str | None:
-    """Return the path of the emulator for guest architecture ``arch``, or None."""
-    name = ARCH_BINARIES.get(arch)
-    if name is None:
-        return None
-    for d in ("/usr/bin", "/usr/local/bin"):
-        path = os.path.join(d, name)
-        if os.access(path, os.X_OK):
-            return path
-    return shutil.which(name)
-
-
-def host_arch() -> str:
-    """libvirt's name for the host architecture."""
-    m = platform.machine()
-    return {"amd64": "x86_64", "i386": "i686", "arm64": "aarch64"}.get(m, m)
-
-
-# --- probing ------------------------------------------------------------------------
-
-def _probe_binary(binary: str) -> QemuCaps:
-    """Start ``binary`` with -machine none and ask it over QMP."""
-    with tempfile.TemporaryDirectory(prefix="pyvirt-probe-") as tmp:
-        path = os.path.join(tmp, "qmp.sock")
-        sock = qmon.listen_unix(path)
-        argv = [binary, "-machine", "none,accel=tcg", "-nodefaults", "-no-user-config",
-                "-nographic", "-S",
-                "-chardev", f"socket,id=charmonitor,fd={sock.fileno()},server=on,wait=off",
-                "-mon", "chardev=charmonitor,id=monitor,mode=control"]
-        logpath = os.path.join(tmp, "log")
-        logfd = os.open(logpath, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    VIR_ERR_SYSTEM_ERROR when KVM is asked for and /dev/kvm cannot be opened.
+    """
+    if virttype is not None and virttype.lower() == "kvm":
         try:
-            proc = process.spawn(argv, {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}, logfd,
-                                 [sock.fileno()])
+            return hostcpu.kvm_max_vcpus()
         except OSError as exc:
-            raise report(C.VIR_ERR_INTERNAL_ERROR,
-                         f"Failed to probe capabilities for {binary}: {exc.strerror}",
-                         _FROM) from exc
-        finally:
-            os.close(logfd)
-            sock.close()
-        mon = qmon.Monitor(path, name="probe")
-        try:
-            mon.connect(timeout=30)
-            caps = _ask(mon, binary)
-        except Exception as exc:
-            with open(logpath, errors="replace") as f:
-                tail = f.read()[-1000:].strip()
-            raise report(C.VIR_ERR_INTERNAL_ERROR,
-                         f"Failed to probe capabilities for {binary}: {tail or exc}",
-                         _FROM) from exc
-        finally:
-            mon.close()
-            proc.kill(graceful_timeout=1.0)
-            proc.close()
-    return caps
+            raise report_system(exc.errno or errno.EIO, "Unable to open /dev/kvm",
+                                _FROM) from None
+    return QEMU_MAX_VCPUS
 
 
-def _ask(mon: qmon.Monitor, binary: str) -> QemuCaps:
-    ver = mon.execute("query-version")
-    q = ver["qemu"]
-    target = mon.execute("query-target")["arch"]
-    machines = [Machine(name=m["name"], alias=m.get("alias"),
-                        is_default=bool(m.get("is-default")), cpu_max=int(m.get("cpu-max", 1)),
-                        deprecated=bool(m.get("deprecated")))
-                for m in mon.execute("query-machines")]
-    machines.sort(key=lambda m: m.name)
-    try:
-        cpus = [{"name": c["name"], "usable": not c.get("unavailable-features"),
-                 "deprecated": bool(c.get("deprecated"))}
-                for c in mon.execute("query-cpu-definitions")]
-    except Exception:  # noqa: BLE001 - targets without CPU model queries
-        cpus = []
-    accels = sorted(t["name"][:-len("-accel")]
-                    for t in mon.execute("qom-list-types", {"implements": "accel",
-                                                            "abstract": False})
-                    if t["name"].endswith("-accel"))
-    devices = sorted(t["name"] for t in mon.execute("qom-list-types",
-                                                    {"implements": "device",
-                                                     "abstract": False}))
-    kvm = mon.execute("query-kvm")
-    return QemuCaps(binary=binary, arch=_TARGET_ARCH.get(target, target),
-                    version=q["major"] * 1000000 + q["minor"] * 1000 + q["micro"],
-                    package=ver.get("package", "").strip(), machines=machines,
-                    cpu_models=cpus, accels=accels, devices=devices,
-                    kvm_present=bool(kvm.get("present")))
+def cpu_model_names(arch: str) -> list[str]:
+    """virConnectGetCPUModelNames: libvirt's CPU map models for ``arch``.
+
+    VIR_ERR_INVALID_ARG for a name that is no libvirt architecture.
+    """
+    if arch not in ARCHES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
+    return cpumap.model_names(arch)
 
 
-class CapsCache:
-    """Probed capabilities by binary: memory, then the cache dir, then a probe."""
-
-    # shared by every driver of the process: (path, mtime_ns, size) -> caps
-    _memory: ClassVar[dict[tuple[str, int, int], QemuCaps]] = {}
-    _memory_lock = threading.Lock()
-
-    def __init__(self, cache_dir: str) -> None:
-        self.cache_dir = cache_dir
-        self._lock = threading.Lock()
-
-    def get(self, binary: str) -> QemuCaps:
-        """Return the capabilities of ``binary``; VIR_ERR_INTERNAL_ERROR if it is unusable."""
-        try:
-            st = os.stat(binary)
-        except OSError as exc:
-            raise report(C.VIR_ERR_INTERNAL_ERROR,
-                         f"Cannot find QEMU binary {binary}: {exc.strerror}", _FROM) from None
-        key = (binary, st.st_mtime_ns, st.st_size)
-        with self._memory_lock:
-            caps = self._memory.get(key)
-        if caps is not None:
-            return caps
-        with self._lock:
-            caps = self._load(key) or self._probe_and_store(key)
-        with self._memory_lock:
-            self._memory[key] = caps
-        return caps
-
-    def _file(self, binary: str) -> str:
-        digest = hashlib.sha256(binary.encode()).hexdigest()[:16]
-        return os.path.join(self.cache_dir, f"{os.path.basename(binary)}-{digest}.json")
-
-    def _load(self, key: tuple[str, int, int]) -> QemuCaps | None:
-        try:
-            with open(self._file(key[0])) as f:
-                data = json.load(f)
-        except (OSError, ValueError):
-            return None
-        if (data.get("format") != CACHE_FORMAT or data.get("binary") != key[0]
-                or data.get("mtime_ns") != key[1] or data.get("size") != key[2]):
-            return None
-        try:
-            return QemuCaps.from_json(data["caps"])
-        except (KeyError, TypeError):
-            return None
-
-    def _probe_and_store(self, key: tuple[str, int, int]) -> QemuCaps:
-        caps = _probe_binary(key[0])
-        data = {"format": CACHE_FORMAT, "binary": key[0], "mtime_ns": key[1], "size": key[2],
-                "caps": caps.to_json()}
-        try:
-            os.makedirs(self.cache_dir, exist_ok=True)
-            atomic_write(self._file(key[0]), json.dumps(data, indent=1) + "\n", 0o644)
-        except OSError:
-            pass    # a cache we cannot write only costs a probe next time
-        return caps
-
-
-# --- host facts -----------------------------------------------------------------------
-
-def _read(path: str) -> str:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
+# --- host ----------------------------------------------------------------------------
 
 def host_uuid() -> str:
     """The host's UUID: SMBIOS's if readable, else derived from /etc/machine-id."""
-    text = _read("/sys/class/dmi/id/product_uuid")
+    text = hostinfo.read("/sys/class/dmi/id/product_uuid")
     try:
         return str(_uuid.UUID(text))
     except ValueError:
         pass
-    mid = _read("/etc/machine-id")
     try:
-        return str(_uuid.UUID(mid))
+        return str(_uuid.UUID(hostinfo.read("/etc/machine-id")))
     except ValueError:
         return str(_uuid.uuid5(_uuid.NAMESPACE_DNS, platform.node()))
 
 
-def host_cpus() -> list[dict]:
-    """[{id, socket_id, core_id}] for each online host CPU."""
-    cpus = []
-    for path in sorted(glob.glob("/sys/devices/system/cpu/cpu[0-9]*"),
-                       key=lambda p: int(p.rsplit("cpu", 1)[1])):
-        cid = int(path.rsplit("cpu", 1)[1])
-        sock = _read(f"{path}/topology/physical_package_id") or "0"
-        core = _read(f"{path}/topology/core_id") or str(cid)
-        cpus.append({"id": cid, "socket_id": int(sock), "core_id": int(core)})
-    return cpus or [{"id": i, "socket_id": 0, "core_id": i} for i in range(os.cpu_count() or 1)]
+def host_cpu_data(cmap: cpumap.CpuMap) -> cpumap.Data:
+    """The host's CPUID leaves the CPU map's features name, plus vendor and signature."""
+    data: cpumap.Data = {}
+    leaf0 = hostcpu.cpuid(0)
+    ext0 = hostcpu.cpuid(0x80000000)
+    if leaf0 is None or ext0 is None:
+        return data
+    keys = {k for f in cmap.features for k in f.data if k[0] == "cpuid"}
+    leaf7 = hostcpu.cpuid(7) if leaf0[0] >= 7 else None
+    for _, leaf, sub in sorted(keys | {("cpuid", 0, 0), ("cpuid", 1, 0)}):
+        top = ext0[0] if leaf >= 0x80000000 else leaf0[0]
+        if leaf > top or 0x40000000 <= leaf < 0x80000000:
+            continue
+        if leaf == 7 and sub and (leaf7 is None or sub > leaf7[0]):
+            continue          # leaf 7 announces how many subleaves it has
+        regs = hostcpu.cpuid(leaf, sub)
+        if regs is not None:
+            data[("cpuid", leaf, sub)] = list(regs)
+    arch_caps = cmap.feature("arch-capabilities")
+    if arch_caps is not None and cpumap.contains(data, arch_caps.data):
+        value = hostcpu.read_msr(0x10a)
+        if value is not None:
+            data[("msr", 0x10a, 0)] = [value & 0xffffffff, 0, 0, value >> 32]
+    return data
 
 
-def host_memory_kib() -> int:
-    """Total host memory in KiB (from /proc/meminfo)."""
-    for line in _read("/proc/meminfo").splitlines():
-        if line.startswith("MemTotal:"):
-            return int(line.split()[1])
-    return 0
+def _host_cpu(cpus: list[hostinfo.HostCPU]) -> capsconf.HostCPU:
+    arch = host_arch()
+    cpu = capsconf.HostCPU(arch=arch, topology=hostinfo.topology(cpus))
+    small = hostinfo.page_size_kib()
+    cpu.pages = [capsconf.Pages(small)] + [capsconf.Pages(s) for s in hostinfo.huge_page_sizes()]
+    cmap = cpumap.load() if arch in ("x86_64", "i686") else None
+    if cmap is None:
+        return cpu
+    data = host_cpu_data(cmap)
+    decoded = cpumap.decode(cmap, data, host=True) if data else None
+    if decoded is None:
+        return cpu
+    cpu.model, cpu.vendor = decoded.model, decoded.vendor
+    cpu.features = [name for _, name in decoded.features]
+    cpu.microcode = hostcpu.microcode_version()
+    cpu.signature = decoded.signature
+    if "invtsc" in cpu.features:
+        tsc = hostcpu.kvm_tsc()
+        if tsc is not None:
+            cpu.counter = {"name": "tsc", "frequency": str(tsc[0]),
+                           "scaling": "yes" if tsc[1] else "no"}
+    ext0 = hostcpu.cpuid(0x80000000)
+    if ext0 is not None and ext0[0] >= 0x80000008:
+        addr = hostcpu.cpuid(0x80000008)
+        if addr is not None:
+            cpu.maxphysaddr = ("emulate", addr[0] & 0xff)
+    return cpu
 
 
-def host_cpu_vendor() -> str | None:
-    """'Intel', 'AMD' or None, from /proc/cpuinfo."""
-    for line in _read("/proc/cpuinfo").splitlines():
-        if line.startswith("vendor_id"):
-            v = line.split(":", 1)[1].strip()
-            return {"GenuineIntel": "Intel", "AuthenticAMD": "AMD"}.get(v, v)
-    return None
+def _cache_banks(cpus: list[hostinfo.HostCPU]) -> list[E]:
+    out = []
+    for bank in hostinfo.cache_banks(cpus):
+        size, unit = hostinfo.pretty_size(bank.size)
+        out.append(E("bank", [("id", bank.id), ("level", bank.level), ("type", bank.type),
+                              ("size", size), ("unit", unit), ("cpus", bank.cpus)]))
+    return out
 
 
-# --- capabilities XML -------------------------------------------------------------------
+def _secmodels() -> list[capsconf.SecModel]:
+    # pyvirt runs QEMU as its own user and group: that is the DAC label it applies
+    label = f"+{os.getuid()}:+{os.getgid()}"
+    return [capsconf.SecModel("none", "0"),
+            capsconf.SecModel("dac", "0", [("kvm", label), ("qemu", label)])]
 
-def _host(caps_obj: capsconf.Capabilities) -> None:
-    cpus = host_cpus()
-    sockets = len({c["socket_id"] for c in cpus})
-    caps_obj.host_uuid = host_uuid()
-    caps_obj.host_cpu = capsconf.HostCPU(
-        arch=host_arch(), vendor=host_cpu_vendor(),
-        topology={"sockets": sockets, "dies": 1, "cores": max(1, len(cpus) // sockets),
-                  "threads": 1},
-        pages=[capsconf.Pages(4)])
-    caps_obj.power_management = []
-    caps_obj.iommu = False
-    caps_obj.migration_live = True
-    caps_obj.migration_transports = ["tcp"]
-    caps_obj.cells = [capsconf.Cell(
-        0, memory=host_memory_kib(), distances=[(0, 10)],
-        cpus=[capsconf.CellCPU(c["id"], c["socket_id"], 0, c["core_id"], str(c["id"]))
-              for c in cpus])]
-    caps_obj.secmodels = [capsconf.SecModel("none", "0")]
+
+def _host(doc: capsconf.Capabilities) -> None:
+    cpus = hostinfo.online_cpus()
+    cells = hostinfo.numa_cells(cpus)
+    doc.host_uuid = host_uuid()
+    doc.host_cpu = _host_cpu(cpus)
+    doc.power_management = []
+    doc.iommu = hostinfo.has_iommu()
+    doc.migration_live = True
+    doc.migration_transports = ["tcp", "rdma"]
+    doc.cells = [capsconf.Cell(
+        c.id, memory=c.memory, pages=[capsconf.Pages(s, n) for s, n in c.pages],
+        distances=c.distances,
+        cpus=[capsconf.CellCPU(p.id, p.socket_id, p.die_id, p.core_id, p.siblings)
+              for p in c.cpus]) for c in cells]
+    doc.cache = _cache_banks(cpus)
+    doc.secmodels = _secmodels()
 
 
 def _guest(caps: QemuCaps) -> capsconf.Guest:
     machines = []
     for m in caps.machines:
-        if m.name == "none":
-            continue
         machines.append(capsconf.Machine(m.name, None, m.cpu_max, m.deprecated))
         if m.alias:
             machines.append(capsconf.Machine(m.alias, m.name, m.cpu_max, m.deprecated))
@@ -378,7 +206,7 @@ def _guest(caps: QemuCaps) -> capsconf.Guest:
                      capsconf.GuestFeature("apic", "on", "no")]
     features += [capsconf.GuestFeature("cpuselection"), capsconf.GuestFeature("deviceboot"),
                  capsconf.GuestFeature("disksnapshot", "on", "no")]
-    return capsconf.Guest("hvm", caps.arch, _WORDSIZE.get(caps.arch, 64), caps.binary,
+    return capsconf.Guest("hvm", caps.arch, WORDSIZE.get(caps.arch, 64), caps.binary,
                           machines=machines, domains=domains, features=features)
 
 
@@ -390,9 +218,122 @@ def format_capabilities(all_caps: list[QemuCaps]) -> str:
     return doc.format()
 
 
-def _firmwares() -> list[str]:
-    return sorted(p for p in glob.glob("/usr/share/OVMF/OVMF_CODE*.fd")
-                  if "secboot" not in p and ".ms." not in p)
+# --- domain capabilities ------------------------------------------------------------------
+
+FIRMWARE_DIRS = ("/usr/share/qemu/firmware", "/etc/qemu/firmware")
+
+
+def firmware_descriptors() -> list[dict]:
+    """QEMU's firmware descriptors (docs/interop/firmware.json), a file in /etc
+    overriding one of the same name in /usr/share, ordered by file name."""
+    by_name: dict[str, str] = {}
+    for directory in FIRMWARE_DIRS:
+        for path in glob.glob(os.path.join(directory, "*.json")):
+            by_name[os.path.basename(path)] = path
+    out = []
+    for name in sorted(by_name):
+        try:
+            with open(by_name[name]) as f:
+                desc = json.load(f)
+        except (OSError, ValueError):
+            continue            # an empty file in /etc masks the packaged one
+        if isinstance(desc, dict):
+            out.append(desc)
+    return out
+
+
+def _firmwares(arch: str, machine: str) -> list[dict]:
+    out = []
+    for desc in firmware_descriptors():
+        for target in desc.get("targets", []):
+            if target.get("architecture") == arch and any(
+                    fnmatch.fnmatch(machine, pat) for pat in target.get("machines", [])):
+                out.append(desc)
+                break
+    return out
+
+
+def _os_caps(caps: QemuCaps, machine: str) -> tuple[list[dcaps.CapsEnum], dcaps.LoaderCaps]:
+    fws = _firmwares(caps.arch, machine)
+    kinds = [kind for kind, iface in (("bios", "bios"), ("efi", "uefi"))
+             if any(iface in d.get("interface-types", []) for d in fws)]
+    values = []
+    for desc in fws:
+        mapping = desc.get("mapping", {})
+        if mapping.get("device") != "flash":
+            continue            # memory-mapped images (SeaBIOS) are no <loader> paths
+        path = (mapping.get("executable") or {}).get("filename")
+        if path and path not in values:
+            values.append(path)
+    secure = ["no"]
+    if any("secure-boot" in d.get("features", []) for d in fws):
+        secure = ["yes", "no"]
+    loader = dcaps.LoaderCaps(True, values, [
+        dcaps.CapsEnum("type", ["rom", "pflash"]),
+        dcaps.CapsEnum("readonly", ["yes", "no"]),
+        dcaps.CapsEnum("secure", secure)])
+    return [dcaps.CapsEnum("firmware", kinds)], loader
+
+
+def _accel(virttype: str) -> str:
+    return "kvm" if virttype == "kvm" else "tcg"
+
+
+def _hv_models(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None) -> list[CPUDef]:
+    """The binary's CPU models under ``virttype`` that libvirt's CPU map knows."""
+    defs = caps.cpu_defs.get(_accel(virttype), [])
+    if cmap is None:
+        return [d for d in defs if d.name not in ("host", "max", "base")]
+    return [d for d in defs if cmap.model(d.name) is not None]
+
+
+def _host_model(caps: QemuCaps, virttype: str, cmap: cpumap.CpuMap | None,
+                models: list[CPUDef]) -> dcaps.CPUMode:
+    props = caps.host_cpu.get(_accel(virttype))
+    native = caps.arch == host_arch() or (caps.arch, host_arch()) == ("i686", "x86_64")
+    if cmap is None or not props or not native:
+        return dcaps.CPUMode("host-model", False)
+    data = cpumap.features_data(cmap, [k for k, v in props.items() if v is True])
+    if isinstance(props.get("vendor"), str):
+        cpumap.add(data, cpumap.vendor_data(props["vendor"]))
+    if all(isinstance(props.get(k), int) for k in ("family", "model", "stepping")):
+        cpumap.add(data, cpumap.signature_data(props["family"], props["model"],
+                                               props["stepping"]))
+    allowed = {d.name: [cpumap.canonical_name(cmap, b) for b in d.blockers] for d in models}
+    decoded = cpumap.decode(cmap, data, host=False, allowed=allowed)
+    if decoded is None:
+        return dcaps.CPUMode("host-model", False)
+    features = decoded.features
+    if not caps.cpu_unavailable_features:
+        # without the property libvirt cannot tell whether QEMU sets MSR features
+        features = [(p, n) for p, n in features if not _is_msr(cmap, n)]
+    return dcaps.CPUMode("host-model", True, model=decoded.model, fallback="forbid",
+                         vendor=decoded.vendor, features=features)
+
+
+def _is_msr(cmap: cpumap.CpuMap, name: str) -> bool:
+    feat = cmap.feature(name)
+    return feat is not None and any(k[0] == "msr" for k in feat.data)
+
+
+def _cpu_modes(caps: QemuCaps, virttype: str) -> list[dcaps.CPUMode]:
+    onoff = ["on", "off"]
+    cmap = cpumap.load() if caps.arch in ("x86_64", "i686") else None
+    models = _hv_models(caps, virttype, cmap)
+    custom = []
+    for d in models:
+        entry = cmap.model(d.name) if cmap is not None else None
+        custom.append(dcaps.CPUModel(d.name, "yes" if d.usable else "no",
+                                     (entry.vendor if entry else None) or "unknown"))
+    passthrough = virttype == "kvm"
+    migratable = onoff if caps.cpu_migratable else ["off"]
+    return [
+        dcaps.CPUMode("host-passthrough", passthrough,
+                      [dcaps.CapsEnum("hostPassthroughMigratable", migratable)]),
+        dcaps.CPUMode("maximum", True, [dcaps.CapsEnum("maximumMigratable", onoff)]),
+        _host_model(caps, virttype, cmap, models),
+        dcaps.CPUMode("custom", True, models=custom),
+    ]
 
 
 def _block(tag: str, enums: dict[str, list[str]], supported: bool = True) -> dcaps.CapsBlock:
@@ -402,69 +343,108 @@ def _block(tag: str, enums: dict[str, list[str]], supported: bool = True) -> dca
 _VIRTIO_MODELS = ["virtio", "virtio-transitional", "virtio-non-transitional"]
 
 
-def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> str:
-    """libvirt's ``<domainCapabilities>`` for ``caps`` running ``virttype`` on ``machine``."""
-    m = caps.machine(machine)
-    assert m is not None
-    loaders = _firmwares()
+def builtin_ide(machine: str) -> bool:
+    """True for the i440FX machines, whose chipset has an IDE controller."""
+    return machine == "pc" or machine.startswith(("pc-0.", "pc-1.", "pc-i440fx-"))
+
+
+def _devices(caps: QemuCaps, machine: str) -> list[dcaps.CapsBlock]:
     has = caps.has_device
-    disk_bus = [b for b, dev in (("ide", "ide-hd"), ("fdc", "isa-fdc"), ("scsi", "scsi-hd"),
-                                 ("virtio", "virtio-blk-pci"), ("usb", "usb-storage"),
-                                 ("sata", "ide-hd")) if has(dev)]
+    disk_bus = [b for b, ok in (("ide", builtin_ide(machine)), ("fdc", has("isa-fdc")),
+                                ("scsi", True), ("virtio", True),
+                                ("usb", has("usb-storage")), ("sata", has("ich9-ahci")))
+                if ok]
     video = [v for v, dev in (("vga", "VGA"), ("cirrus", "cirrus-vga"), ("vmvga", "vmware-svga"),
                               ("qxl", "qxl-vga"), ("virtio", "virtio-vga"), ("none", None),
                               ("bochs", "bochs-display"), ("ramfb", "ramfb"))
              if dev is None or has(dev)]
-    models = [dcaps.CPUModel(c["name"], "yes" if c["usable"] else "no", "unknown",
-                             True if c["deprecated"] else None)
-              for c in caps.cpu_models if c["name"] not in ("host", "max", "base")]
+    graphics = [g for g, ok in (("sdl", "sdl" in caps.displays),
+                                ("vnc", caps.has_command("query-vnc")),
+                                ("spice", caps.has_command("query-spice")),
+                                ("egl-headless", "egl-headless" in caps.displays),
+                                ("dbus", "dbus" in caps.displays))
+                if ok and g not in DRIVER_LACKS["graphics"]]
+    channel = [c for c in ("pty", "unix", "spicevmc")
+               if c not in DRIVER_LACKS["channel"]
+               and (c != "spicevmc" or caps.has_command("query-spice"))]
+    blocks = [
+        _block("disk", {"diskDevice": ["disk", "cdrom", "floppy", "lun"], "bus": disk_bus,
+                        "model": _VIRTIO_MODELS}),
+        _block("graphics", {"type": graphics}),
+        _block("video", {"modelType": video}),
+        _block("hostdev", {}, False),
+        _block("rng", {"model": _VIRTIO_MODELS, "backendModel": ["random", "egd", "builtin"]}),
+        _block("filesystem", {}, False),
+        _block("tpm", {}, False),
+        _block("redirdev", {}, False),
+        _block("channel", {"type": channel}),
+    ]
+    return blocks
+
+
+def format_domain_capabilities(caps: QemuCaps, virttype: str, machine: str) -> str:
+    """libvirt's ``<domainCapabilities>`` for ``caps`` running ``virttype`` on ``machine``."""
+    m = caps.machine(machine)
+    assert m is not None
+    vcpu_max = m.cpu_max
+    if virttype == "kvm":
+        vcpu_max = min(vcpu_max, connect_max_vcpus("kvm"))
+    os_enums, loader = _os_caps(caps, m.name)
+    has = caps.has_device
     doc = dcaps.DomainCapabilities(
         path=caps.binary, domain=virttype, machine=m.name, arch=caps.arch,
-        vcpu_max=m.cpu_max, iothreads=True, os_supported=True,
-        os_enums=[dcaps.CapsEnum("firmware", ["efi"] if loaders else [])],
-        loader=dcaps.LoaderCaps(True, loaders, [
-            dcaps.CapsEnum("type", ["rom", "pflash"]),
-            dcaps.CapsEnum("readonly", ["yes", "no"]),
-            dcaps.CapsEnum("secure", ["no"])]),
-        cpu_modes=[
-            dcaps.CPUMode("host-passthrough", virttype == "kvm"),
-            dcaps.CPUMode("maximum", True, [dcaps.CapsEnum("maximumMigratable", ["on", "off"])]),
-            dcaps.CPUMode("host-model", False),
-            dcaps.CPUMode("custom", True, models=models),
-        ],
-        memory_backing=_block("memoryBacking", {"sourceType": ["file", "anonymous", "memfd"]}),
-        devices=[
-            _block("disk", {"diskDevice": ["disk", "cdrom", "floppy", "lun"], "bus": disk_bus,
-                            "model": _VIRTIO_MODELS}),
-            _block("graphics", {"type": ["vnc"] + (["spice"] if has("qxl-vga") else [])}),
-            _block("video", {"modelType": video}),
-            _block("rng", {"model": _VIRTIO_MODELS,
-                           "backendModel": ["random", "egd", "builtin"]}),
-            _block("channel", {"type": ["pty", "unix"]}),
-        ],
+        vcpu_max=vcpu_max, iothreads=True, os_supported=True,
+        os_enums=os_enums, loader=loader,
+        cpu_modes=_cpu_modes(caps, virttype),
+        memory_backing=_block("memoryBacking", {"sourceType": [
+            "file", "anonymous"] + (["memfd"] if has("memory-backend-memfd") else [])}),
+        devices=_devices(caps, m.name),
         features=[
             dcaps.CapsBlock("gic", False),
             dcaps.CapsBlock("vmcoreinfo", has("vmcoreinfo")),
             dcaps.CapsBlock("genid", has("vmgenid")),
             dcaps.CapsBlock("backingStoreInput", True),
-            dcaps.CapsBlock("backup", False),
+            dcaps.CapsBlock("backup", caps.has_command("blockdev-backup")
+                            and "backup" not in DRIVER_LACKS["features"]),
             dcaps.CapsBlock("sev", False),
             dcaps.CapsBlock("sgx", False),
         ])
     return doc.format()
 
 
-def probe_all_known() -> list[str]:
-    """The emulator binaries present on the host, by architecture order."""
-    out = []
-    for arch in ARCH_BINARIES:
-        path = find_binary(arch)
-        if path:
-            out.append(path)
-    return out
+# libvirt's domain types (virDomainVirtType): any other name is unknown
+VIRT_TYPES = frozenset(("none", "qemu", "kqemu", "kvm", "xen", "lxc", "uml", "openvz", "test",
+                        "vmware", "hyperv", "vbox", "phyp", "parallels", "bhyve", "vz"))
 
 
-def caps_error(binary: str) -> Any:
-    """The error for a missing emulator binary."""
-    return report(C.VIR_ERR_INTERNAL_ERROR,
-                  f"Cannot find QEMU binary {binary}: No such file or directory", _FROM)
+def domain_capabilities(cache: CapsCache, emulatorbin: str | None, arch: str | None,
+                        machine: str | None, virttype: str | None) -> str:
+    """virConnectGetDomainCapabilities: pick the binary, virt type and machine as
+    libvirt does (any may be omitted) and describe them.
+
+    VIR_ERR_INVALID_ARG for an unknown virt type or architecture, a binary
+    not emulating ``arch``, a virt type or machine the binary lacks;
+    VIR_ERR_CONFIG_UNSUPPORTED when no binary serves ``arch``.
+    """
+    if virttype is not None and virttype not in VIRT_TYPES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"unknown virttype: {virttype}", _FROM)
+    if arch is not None and arch not in ARCHES:
+        raise report(C.VIR_ERR_INVALID_ARG, f"unknown architecture: {arch}", _FROM)
+    binary = emulatorbin or find_binary(arch or host_arch())
+    if binary is None:
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"unable to find any emulator to serve '{arch or host_arch()}' "
+                     "architecture", _FROM)
+    caps = cache.get(binary)
+    if arch is not None and arch != caps.arch:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"Emulator '{binary}' does not support arch '{arch}'", _FROM)
+    virt = virttype or ("kvm" if caps.supports_accel("kvm") else "qemu")
+    if not caps.supports_accel(virt):
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"Emulator '{binary}' does not support virt type '{virt}'", _FROM)
+    m = caps.machine(machine)
+    if m is None:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"the machine '{machine}' is not supported by emulator '{binary}'", _FROM)
+    return format_domain_capabilities(caps, virt, m.name)

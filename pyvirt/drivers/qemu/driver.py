@@ -323,7 +323,7 @@ class QemuDriver(I.HypervisorDriver):
     def connectGetMaxVcpus(self, type: str | None) -> int:  # noqa: N802,A002
         if type is not None and type.lower() not in ("qemu", "kvm"):
             raise report(C.VIR_ERR_INVALID_ARG, f"unknown type '{type}'", _FROM)
-        return 255 if (type or "").lower() != "kvm" else 1024
+        return capabilities.connect_max_vcpus(type)
 
     def connectGetCapabilities(self) -> str:  # noqa: N802
         return capabilities.format_capabilities(
@@ -333,31 +333,12 @@ class QemuDriver(I.HypervisorDriver):
                                      machine: str | None, virttype: str | None,
                                      flags: int) -> str:
         check_flags(flags, 0, "qemuConnectGetDomainCapabilities")
-        binary = emulatorbin or capabilities.find_binary(arch or capabilities.host_arch())
-        if binary is None:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"unable to find any emulator to serve '{arch}' architecture", _FROM)
-        caps = self.caps.get(binary)
-        if arch and arch != caps.arch:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"architecture from emulator '{caps.arch}' doesn't match given "
-                         f"architecture '{arch}'", _FROM)
-        virt = virttype or ("kvm" if caps.supports_accel("kvm") else "qemu")
-        if not caps.supports_accel(virt):
-            raise report(C.VIR_ERR_INVALID_ARG, f"KVM is not supported by '{binary}' on this "
-                         "host" if virt == "kvm" else f"unknown virttype: {virt}", _FROM)
-        m = caps.machine(machine)
-        if m is None:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"the machine '{machine}' is not supported by emulator '{binary}'",
-                         _FROM)
-        return capabilities.format_domain_capabilities(caps, virt, m.name)
+        return capabilities.domain_capabilities(self.caps, emulatorbin, arch, machine,
+                                                virttype)
 
     def connectGetCPUModelNames(self, arch: str, flags: int) -> list[str]:  # noqa: N802
-        binary = capabilities.find_binary(arch)
-        if binary is None:
-            raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
-        return [c["name"] for c in self.caps.get(binary).cpu_models]
+        check_flags(flags, 0, "qemuConnectGetCPUModelNames")
+        return capabilities.cpu_model_names(arch)
 
     def connectDomainEventRegisterAny(self, dom: Any, eventID: int,  # noqa: N802,N803
                                       callback: Any) -> int:
@@ -731,6 +712,10 @@ class QemuDriver(I.HypervisorDriver):
 
     def domainBlockStats(self, dom: Any, path: str) -> tuple:  # noqa: N802
         return stats.block_stats(self.vm_of(dom), path)
+
+    def domainGetBlockInfo(self, dom: Any, path: str, flags: int) -> list[int]:  # noqa: N802
+        check_flags(flags, 0, "qemuDomainGetBlockInfo")
+        return stats.block_info(self.vm_of(dom), path)
 
     def domainBlockStatsFlags(self, dom: Any, path: str, flags: int) -> dict:  # noqa: N802
         rd_req, rd_bytes, wr_req, wr_bytes, errs = stats.block_stats(self.vm_of(dom), path)

@@ -9,7 +9,9 @@ Values are shaped as libvirt-python returns them.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 from typing import Any
 
 from pyvirt import constants as C
@@ -166,15 +168,64 @@ def _find_disk(vm: DomainObj, path: str) -> Any:
     raise report(C.VIR_ERR_INVALID_ARG, f"invalid path: {path}", _FROM)
 
 
+def _qdev_alias(qdev: str) -> str:
+    """A disk's alias from QEMU's qdev path ('/machine/peripheral/virtio-disk0/...')."""
+    parts = qdev.split("/")
+    return parts[3] if len(parts) > 3 and parts[2] == "peripheral" else qdev
+
+
 def _blockstats(vm: DomainObj) -> dict[str, dict]:
     """QEMU's block statistics keyed by device alias."""
     out: dict[str, dict] = {}
     for entry in active_monitor(vm).execute("query-blockstats"):
-        qdev = entry.get("qdev") or ""
-        parts = qdev.split("/")
-        alias = parts[3] if len(parts) > 3 and parts[2] == "peripheral" else qdev
-        out[alias] = entry.get("stats", {})
+        out[_qdev_alias(entry.get("qdev") or "")] = entry.get("stats", {})
     return out
+
+
+def _virtual_sizes(vm: DomainObj) -> dict[str, int]:
+    """The guest-visible size of each disk's image (qcow2: its virtual size), by alias."""
+    out: dict[str, int] = {}
+    try:
+        entries = active_monitor(vm).execute("query-block")
+    except libvirtError:
+        return out
+    for entry in entries:
+        image = (entry.get("inserted") or {}).get("image") or {}
+        if "virtual-size" in image:
+            out[_qdev_alias(entry.get("qdev") or "")] = int(image["virtual-size"])
+    return out
+
+
+def image_virtual_size(path: str) -> int | None:
+    """The virtual size of the image at ``path`` (qemu-img info), or None."""
+    try:
+        res = subprocess.run(["qemu-img", "info", "-U", "--output=json", path],
+                             capture_output=True, text=True, timeout=30, check=False)
+        return int(json.loads(res.stdout)["virtual-size"]) if res.returncode == 0 else None
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return None
+
+
+def block_info(vm: DomainObj, path: str) -> list[int]:
+    """virDomainGetBlockInfo: [capacity, allocation, physical] of one disk.
+
+    capacity is what the guest sees (a qcow2 image's virtual size), allocation
+    the bytes the file occupies on the host, physical the file's size.
+    """
+    disk = _find_disk(vm, path)
+    src = disk_path(disk)
+    if not src:
+        raise report(C.VIR_ERR_INVALID_ARG,
+                     f"disk '{disk.target}' does not currently have a source assigned", _FROM)
+    try:
+        st = os.stat(src)
+    except OSError as exc:
+        raise report(C.VIR_ERR_SYSTEM_ERROR,
+                     f"cannot stat file '{src}': {exc.strerror}", _FROM) from None
+    capacity = _virtual_sizes(vm).get(disk.alias or "") if vm.is_active() else None
+    if capacity is None:
+        capacity = image_virtual_size(src) or st.st_size
+    return [capacity, st.st_blocks * 512, st.st_size]
 
 
 def block_stats(vm: DomainObj, path: str) -> tuple[int, int, int, int, int]:
@@ -260,6 +311,7 @@ def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
     if want & C.VIR_DOMAIN_STATS_BLOCK:
         disks = address.devices(def_, "disk")
         qstats = _blockstats(vm)
+        sizes = _virtual_sizes(vm)
         out["block.count"] = len(disks)
         for i, disk in enumerate(disks):
             out[f"block.{i}.name"] = disk.target
@@ -278,4 +330,4 @@ def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
                 stt = os.stat(path)
                 out[f"block.{i}.allocation"] = stt.st_blocks * 512
                 out[f"block.{i}.physical"] = stt.st_size
-                out[f"block.{i}.capacity"] = stt.st_size
+                out[f"block.{i}.capacity"] = sizes.get(disk.alias or "", stt.st_size)

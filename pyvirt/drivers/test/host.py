@@ -15,6 +15,7 @@ from pyvirt.driver import interface
 from pyvirt.drivers.test.objects import check_flags
 from pyvirt.drivers.test.state import NodeState
 from pyvirt.errors import report
+from pyvirt.util.virarch import ARCHES
 
 _FROM = C.VIR_FROM_TEST
 
@@ -178,16 +179,10 @@ class HostMixin(interface.HypervisorDriver):
             return list(_X86_MODELS)
         if arch in ("ppc64", "ppc64le"):
             return list(_PPC64_MODELS)
-        if arch not in _KNOWN_ARCHES:
+        if arch not in ARCHES:
             raise report(C.VIR_ERR_INVALID_ARG, f"cannot find architecture {arch}", _FROM)
         return []
 
-
-_KNOWN_ARCHES = frozenset((
-    "i686", "x86_64", "aarch64", "armv6l", "armv7l", "armv7b", "ppc", "ppc64", "ppc64le",
-    "s390", "s390x", "mips", "mipsel", "mips64", "mips64el", "riscv32", "riscv64", "sparc",
-    "sparc64", "alpha", "m68k", "microblaze", "microblazeel", "or32", "parisc", "parisc64",
-    "sh4", "sh4eb", "unicore32", "xtensa", "xtensaeb", "cris", "lm32", "loongarch64"))
 
 # libvirt 9.0's CPU models per architecture family (its cpu_map).
 _X86_MODELS = (
