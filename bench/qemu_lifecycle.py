@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
-"""Start and stop a guest: raw QEMU vs pyvirt's QEMU driver vs libvirt.
+"""Start and stop a guest: raw QEMU, then pyvirt and libvirt 9.0 set up alike.
 
-* raw: spawn QEMU (the command line pyvirt builds) and time launch -> QMP
-  ready (greeting read, ``qmp_capabilities`` answered), then SIGTERM -> exit;
-* pyvirt: ``create()`` and ``destroy()`` through ``qemu:///embed``;
-* libvirt: the same through ``qemu:///system`` when libvirtd runs (with
-  Debian's python3-libvirt under /usr/bin/python3).
+* raw QEMU, the limit: spawn QEMU (the command line pyvirt builds) and time
+  launch -> QMP ready (greeting read, ``qmp_capabilities`` answered), then
+  SIGTERM -> exit;
+* embed against embed: ``create()``/``destroy()`` with pyvirt's
+  ``qemu:///embed`` in this process and libvirt 9.0's ``qemu:///embed`` in
+  Debian's python3-libvirt;
+* daemon against daemon: the same calls from Debian's python3-libvirt to
+  pyvirtd (``qemu:///session``) and to a private libvirtd
+  (``qemu:///system``); see ``bench/qemu_setups.py``.
 
-The guest is the tiny test guest (``tools/build_guest.py``) under TCG; it
-is not waited for (the numbers are the management overhead around QEMU).
-Usage: ``python3 bench/qemu_lifecycle.py [-n ROUNDS]``.
+Every setup defines the same XML, warms up with one untimed start and stop
+and then times ``--rounds`` of each.  The guest is the tiny test guest
+(``tools/build_guest.py``) under TCG; it is not waited for (the numbers
+are the management overhead around QEMU).
+Usage: ``python3 bench/qemu_lifecycle.py [-n ROUNDS] [--no-libvirt] [--no-daemons]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -27,6 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import qemu_setups as setups  # noqa: E402
 
 import pyvirt  # noqa: E402
 from pyvirt.conf.domain import DomainDef  # noqa: E402
@@ -49,7 +57,7 @@ def xml(guest: str, name: str) -> str:
     <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
     <cmdline>console=ttyS0 quiet</cmdline></os>
   <features><acpi/></features>
-  <devices><serial type='pty'/></devices>
+  <devices><emulator>{setups.EMULATOR}</emulator><serial type='pty'/></devices>
 </domain>"""
 
 
@@ -91,6 +99,7 @@ def bench_raw(guest: str, rounds: int, tmp: str) -> tuple[list[float], list[floa
 
 
 def bench_pyvirt(guest: str, rounds: int, tmp: str) -> tuple[list[float], list[float]]:
+    """pyvirt's ``qemu:///embed`` in this process: define, warm up, time create/destroy."""
     conn = pyvirt.open(f"qemu:///embed?root={tmp}/root")
     dom = conn.defineXML(xml(guest, "bench"))
     dom.create()
@@ -108,16 +117,12 @@ def bench_pyvirt(guest: str, rounds: int, tmp: str) -> tuple[list[float], list[f
     return create, destroy
 
 
-LIBVIRT_HELPER = """
-import json, sys, time, libvirt
-conn = libvirt.open("qemu:///system")
-try:
-    conn.lookupByName("pyvirt-bench").undefine()
-except libvirt.libvirtError:
-    pass
+# The same steps under Debian's python3-libvirt (``conn`` from qemu_setups).
+CHILD = """
 dom = conn.defineXML(sys.stdin.read())
+dom.create(); dom.destroy()
 create, destroy = [], []
-for _ in range(int(sys.argv[1])):
+for _ in range(int(sys.argv[2])):
     t0 = time.perf_counter(); dom.create(); create.append(time.perf_counter() - t0)
     t1 = time.perf_counter(); dom.destroy(); destroy.append(time.perf_counter() - t1)
 dom.undefine()
@@ -125,39 +130,50 @@ print(json.dumps([create, destroy]))
 """
 
 
-def bench_libvirt(guest: str, rounds: int) -> tuple[list[float], list[float]] | None:
-    if not os.path.exists("/run/libvirt/libvirt-sock") or not os.path.exists("/usr/bin/python3"):
+def bench_child(uri: str | None, guest: str, rounds: int) -> tuple[list, list] | None:
+    """Time create/destroy through python3-libvirt connected to ``uri`` (None: skipped)."""
+    if uri is None:
         return None
-    res = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_HELPER, str(rounds)],
-                         input=xml(guest, "pyvirt-bench"), capture_output=True, text=True,
-                         check=False)
-    if res.returncode != 0:
-        print(f"libvirt: skipped ({res.stderr.strip().splitlines()[-1:]})")
+    try:
+        create, destroy = setups.run_child(CHILD, uri, str(rounds), stdin=xml(guest, "bench"))
+    except RuntimeError as exc:
+        print(f"skipped: {exc}", file=sys.stderr)
         return None
-    create, destroy = json.loads(res.stdout)
     return create, destroy
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", "--rounds", type=int, default=10)
+    ap.add_argument("--no-libvirt", action="store_true", help="pyvirt and raw QEMU only")
+    ap.add_argument("--no-daemons", action="store_true", help="leave out the daemon rows")
     args = ap.parse_args()
     guest = guest_dir()
+    libvirt = not args.no_libvirt and setups.libvirt_available() is None
+    rows: list[tuple[str, tuple[list, list] | None]] = []
     with tempfile.TemporaryDirectory(prefix="pyvirt-bench-") as tmp:
-        raw_ready, raw_stop = bench_raw(guest, args.rounds, tmp)
-        py_create, py_destroy = bench_pyvirt(guest, args.rounds, tmp)
-    lv = bench_libvirt(guest, args.rounds)
-    print(f"{'median of ' + str(args.rounds):<28}{'start (ms)':>12}{'stop (ms)':>12}")
-    print(f"{'raw QEMU (QMP ready/exit)':<28}{ms(raw_ready):>12.1f}{ms(raw_stop):>12.1f}")
-    print(f"{'pyvirt create/destroy':<28}{ms(py_create):>12.1f}{ms(py_destroy):>12.1f}")
-    if lv is not None:
-        print(f"{'libvirt create/destroy':<28}{ms(lv[0]):>12.1f}{ms(lv[1]):>12.1f}")
-    print(f"pyvirt overhead: start +{ms(py_create) - ms(raw_ready):.1f} ms "
-          f"(x{ms(py_create) / ms(raw_ready):.2f}), stop +{ms(py_destroy) - ms(raw_stop):.1f} ms "
-          f"(x{ms(py_destroy) / ms(raw_stop):.2f})")
-    if lv is not None:
-        print(f"libvirt / pyvirt: start x{ms(lv[0]) / ms(py_create):.2f}, "
-              f"stop x{ms(lv[1]) / ms(py_destroy):.2f}")
+        rows.append(("raw QEMU (QMP ready / SIGTERM->exit)", bench_raw(guest, args.rounds, tmp)))
+        rows.append((setups.PYVIRT_EMBED, bench_pyvirt(guest, args.rounds, tmp)))
+        if libvirt:
+            uri = setups.libvirt_embed_uri(os.path.join(tmp, "lvroot"))
+            rows.append((setups.LIBVIRT_EMBED, bench_child(uri, guest, args.rounds)))
+        if libvirt and not args.no_daemons:        # python3-libvirt is the daemons' client
+            with setups.pyvirtd_session(Path(tmp, "pyvirtd")) as uri:
+                rows.append((setups.PYVIRTD, bench_child(uri, guest, args.rounds)))
+            with setups.libvirtd_system(Path(tmp, "libvirtd")) as luri:
+                rows.append((setups.LIBVIRTD, bench_child(luri, guest, args.rounds)))
+    med = {label: (ms(r[0]), ms(r[1])) for label, r in rows if r is not None}
+    raw = med[rows[0][0]]
+    print(f"create()/destroy() of the tiny guest under TCG, median of {args.rounds}, ms;")
+    print(setups.HEADER)
+    print(f"{'setup':<38}{'start':>9}{'stop':>9}{'start x raw':>13}{'stop x raw':>12}")
+    for label, (start, stop) in med.items():
+        print(f"{label:<38}{start:>9.1f}{stop:>9.1f}{setups.ratio(start, raw[0]):>13}"
+              f"{setups.ratio(stop, raw[1]):>12}")
+    for kind, py, lv in setups.PAIRS:
+        if py in med and lv in med:
+            print(f"{kind}: libvirt / pyvirt  start {setups.ratio(med[lv][0], med[py][0])}, "
+                  f"stop {setups.ratio(med[lv][1], med[py][1])}")
     return 0
 
 

@@ -9,9 +9,12 @@
     durable image (libvirt's header, fdatasync, rename, fsync of the
     directory); restore: the image -> ``StreamReader`` -> pipe ->
     ``migrate-incoming fd:``.  Run in a thread and as a process.
-(c) libvirt: ``virDomain.save()`` / ``virConnect.restore()`` through
-    Debian's python3-libvirt (/usr/bin/python3) when libvirtd runs.
-(d) pyvirt's own ``save()``/``restore()``: see PYVIRT_DRIVER below.
+(c) embed against embed: ``virDomain.save()`` / ``virConnect.restore()``
+    with pyvirt's ``qemu:///embed`` in this process and libvirt 9.0's
+    ``qemu:///embed`` in Debian's python3-libvirt (/usr/bin/python3);
+(d) daemon against daemon: the same calls from Debian's python3-libvirt to
+    pyvirtd (``qemu:///session``) and to a private libvirtd
+    (``qemu:///system``); see ``bench/qemu_setups.py``.
 
 Restore times start at ``migrate-incoming`` (QEMU already started; its
 start-up is shown on a line of its own), except libvirt's, which include
@@ -21,11 +24,13 @@ SeaBIOS.  Prints seconds (median of --runs) and the ratio to raw QEMU;
 the goal is save at >= 90% of raw QEMU's rate (ratio <= 1.11).
 
 Usage: bench/save_restore.py [--runs N] [--memory MiB] [--dir DIR] [--no-libvirt]
+       [--no-daemons]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -35,12 +40,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import qemu_setups as setups  # noqa: E402
+from qemu_setups import LIBVIRT_EMBED, LIBVIRTD, PYVIRT_EMBED, PYVIRTD  # noqa: E402
 
 QEMU = "qemu-system-x86_64"
 GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
 READY = b"PYVIRT-GUEST-READY"
 NO_CAP = 1 << 62  # max-bandwidth: effectively unlimited
+
+RAW = "raw QEMU (exec:cat > F, fdatasync)"
 
 
 def guest_files() -> tuple[str, str] | None:
@@ -227,15 +241,47 @@ def iohelper_restore(dst: Guest, path: str, process: bool) -> float:
     return time.perf_counter() - start
 
 
-# --- (c) libvirt ----------------------------------------------------------------------
+# --- (c) and (d): the drivers, embed against embed and daemon against daemon ------------
 
-LIBVIRT_CHILD = r'''
-import json, os, sys, time, libvirt
-xml, path, runs, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-conn = libvirt.open("qemu:///system")
+def guest_xml(name: str, memory: int, log: str) -> str:
+    """The one domain XML every driver setup runs (libvirt's embed driver needs <emulator>)."""
+    files = guest_files()
+    boot = (f"<kernel>{files[0]}</kernel><initrd>{files[1]}</initrd>"
+            "<cmdline>console=ttyS0</cmdline>") if files else ""
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>{memory}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type>{boot}</os>
+  <devices>
+    <emulator>{setups.EMULATOR}</emulator>
+    <serial type='file'><source path='{log}'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>"""
+
+
+def wait_log(log: str, timeout: float = 120.0) -> None:
+    """Wait for the guest's readiness line in ``log`` (half a second without an OS)."""
+    if not guest_files():
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(log):
+            with open(log, "rb") as f:
+                if READY in f.read():
+                    return
+        time.sleep(0.05)
+    raise RuntimeError("guest did not come up")
+
+
+# The same steps under Debian's python3-libvirt (``conn`` from qemu_setups).
+CHILD = r'''
+xml, path, runs, log, has_os = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 dom = conn.createXML(xml, 0)
 deadline = time.monotonic() + 120
-while os.path.exists(sys.argv[5]) and time.monotonic() < deadline:
+while has_os == "1" and time.monotonic() < deadline:
     if os.path.exists(log) and b"PYVIRT-GUEST-READY" in open(log, "rb").read():
         break
     time.sleep(0.05)
@@ -257,75 +303,40 @@ print(json.dumps({"save": saves, "restore": restores, "size": size}))
 '''
 
 
-def libvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
-    if not os.path.exists("/usr/bin/python3") or shutil.which("virsh") is None:
+def child_runs(uri: str | None, workdir: str, tag: str, memory: int, runs: int) -> dict | None:
+    """Save/restore ``runs`` times through python3-libvirt connected to ``uri``."""
+    if uri is None:
         return None
-    probe = subprocess.run(["virsh", "-q", "-c", "qemu:///system", "version"],
-                           check=False, capture_output=True, timeout=30)
-    if probe.returncode != 0:
+    log = os.path.join(workdir, f"{tag}.serial")
+    xml = guest_xml(f"bench-{tag}", memory, log)
+    try:
+        return setups.run_child(CHILD, uri, xml, os.path.join(workdir, f"{tag}.sav"), str(runs),
+                                log, "1" if guest_files() else "0")
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"{tag}: skipped: {exc}", file=sys.stderr)
         return None
-    log = os.path.join(workdir, "libvirt.serial")
-    files = guest_files()
-    boot = (f"<kernel>{files[0]}</kernel><initrd>{files[1]}</initrd>"
-            "<cmdline>console=ttyS0</cmdline>") if files else ""
-    xml = f"""<domain type='qemu'>
-  <name>pyvirt-bench-{os.getpid()}</name>
-  <memory unit='MiB'>{memory}</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type>{boot}</os>
-  <devices>
-    <emulator>/usr/bin/{QEMU}</emulator>
-    <serial type='file'><source path='{log}'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>"""
-    guest = files[0] if files else "/nonexistent"
-    out = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_CHILD, xml,
-                          os.path.join(workdir, "libvirt.sav"), str(runs), log, guest],
-                         check=False, capture_output=True, text=True, timeout=600)
-    if out.returncode != 0:
-        print(f"libvirt run failed: {out.stderr.strip()[-500:]}", file=sys.stderr)
-        return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-# --- (d) pyvirt's own driver ------------------------------------------------------------
+def daemon_runs(daemon: Any, tag: str, workdir: str, memory: int, runs: int) -> dict | None:
+    """Start ``daemon`` (a qemu_setups context), run :func:`child_runs` through it, stop it."""
+    with daemon(Path(workdir, tag)) as uri:
+        return child_runs(uri, workdir, tag, memory, runs)
 
-def pyvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
-    """PYVIRT_DRIVER: time pyvirt's ``virDomain.save()`` / ``virConnect.restore()``.
 
-    Opens ``qemu:///embed?root=WORKDIR/root``, creates the same guest, then
-    times ``dom.save(path)`` and ``conn.restore(path)`` ``runs`` times
-    (restore includes starting QEMU, as libvirt's does).
+def pyvirt_runs(workdir: str, memory: int, runs: int) -> dict:
+    """pyvirt's ``qemu:///embed?root=WORKDIR/root`` in this process, the same steps.
+
+    Creates the guest, then times ``dom.save(path)`` and ``conn.restore(path)``
+    ``runs`` times (restore includes starting QEMU, as libvirt's does).
     """
     import pyvirt
-    files = guest_files()
-    boot = (f"<kernel>{files[0]}</kernel><initrd>{files[1]}</initrd>"
-            "<cmdline>console=ttyS0</cmdline>") if files else ""
     log = os.path.join(workdir, "pyvirt.serial")
-    xml = f"""<domain type='qemu'>
-  <name>pyvirt-bench</name>
-  <memory unit='MiB'>{memory}</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='q35'>hvm</type>{boot}</os>
-  <devices>
-    <serial type='file'><source path='{log}'/><target port='0'/></serial>
-  </devices>
-</domain>"""
     path = os.path.join(workdir, "pyvirt.sav")
     conn = pyvirt.open(f"qemu:///embed?root={os.path.join(workdir, 'root')}")
     saves, restores = [], []
     try:
-        dom = conn.createXML(xml, 0)
-        deadline = time.monotonic() + 120
-        while files and time.monotonic() < deadline:
-            if os.path.exists(log):
-                with open(log, "rb") as f:
-                    if READY in f.read():
-                        break
-            time.sleep(0.05)
-        else:
-            time.sleep(0.5)
+        dom = conn.createXML(guest_xml("bench-pyvirt", memory, log), 0)
+        wait_log(log)
         for _ in range(runs):
             t = time.perf_counter()
             dom.save(path)
@@ -333,7 +344,7 @@ def pyvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
             t = time.perf_counter()
             conn.restore(path)
             restores.append(time.perf_counter() - t)
-            dom = conn.lookupByName("pyvirt-bench")
+            dom = conn.lookupByName("bench-pyvirt")
         size = os.path.getsize(path)
         dom.destroy()
     finally:
@@ -349,18 +360,18 @@ def median(values: list[float]) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--memory", type=int, default=128, help="guest RAM in MiB")
     parser.add_argument("--dir", default=None, help="where images go (default: a temp dir)")
-    parser.add_argument("--no-libvirt", action="store_true")
+    parser.add_argument("--no-libvirt", action="store_true", help="pyvirt and raw QEMU only")
+    parser.add_argument("--no-daemons", action="store_true", help="leave out the daemon rows")
     opts = parser.parse_args()
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     workdir = tempfile.mkdtemp(prefix="pyvirt-bench-", dir=opts.dir)
     results: dict[str, dict[str, list[float]]] = {}
     sizes: dict[str, int] = {}
     startups: list[float] = []
     methods = {
-        "raw QEMU (exec:cat > F, fdatasync)": (raw_save, raw_restore),
+        RAW: (raw_save, raw_restore),
         "pyvirt iohelper, thread": (lambda g, p: iohelper_save(g, p, False),
                                     lambda g, p: iohelper_restore(g, p, False)),
         "pyvirt iohelper, process": (lambda g, p: iohelper_save(g, p, True),
@@ -388,29 +399,44 @@ def main() -> int:
                     results[label]["restore"].append(restore(dst, path))
                 finally:
                     dst.stop()
-        for label, func in (("libvirt 9 save()/restore()", None if opts.no_libvirt
-                             else lambda: libvirt_runs(workdir, opts.memory, opts.runs)),
-                            ("pyvirt save()/restore() (driver)",
-                             lambda: pyvirt_runs(workdir, opts.memory, opts.runs))):
-            got = func() if func else None
+        libvirt = not opts.no_libvirt and setups.libvirt_available() is None
+        drivers: list[tuple[str, Any]] = [
+            (PYVIRT_EMBED, lambda: pyvirt_runs(workdir, opts.memory, opts.runs))]
+        if libvirt:
+            drivers.append((LIBVIRT_EMBED, lambda: child_runs(
+                setups.libvirt_embed_uri(os.path.join(workdir, "lvroot")), workdir,
+                "lvembed", opts.memory, opts.runs)))
+        if libvirt and not opts.no_daemons:      # python3-libvirt is the daemons' client
+            for label, tag, daemon in ((PYVIRTD, "pyvirtd", setups.pyvirtd_session),
+                                       (LIBVIRTD, "libvirtd", setups.libvirtd_system)):
+                drivers.append((label, functools.partial(daemon_runs, daemon, tag, workdir,
+                                                         opts.memory, opts.runs)))
+        for label, func in drivers:
+            got = func()
             if got:
                 results[label] = {"save": got["save"], "restore": got["restore"]}
                 sizes[label] = got["size"]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    raw = results["raw QEMU (exec:cat > F, fdatasync)"]
+    raw = results[RAW]
     raw_save_s, raw_restore_s = median(raw["save"]), median(raw["restore"])
     guest = "tiny guest" if guest_files() else "no-OS guest"
-    print(f"\n{guest}, {opts.memory} MiB, median of {opts.runs} runs; "
-          f"QEMU start-up before restore: {median(startups):.3f} s\n")
-    print(f"{'method':40} {'save s':>8} {'x raw':>6} {'restore s':>10} {'x raw':>6} {'image MB':>9}")
+    print(f"\n{guest}, {opts.memory} MiB, median of {opts.runs} runs, seconds; "
+          f"QEMU start-up before a raw restore: {median(startups):.3f} s")
+    print(setups.HEADER + "; driver restores include starting QEMU\n")
+    print(f"{'setup':42} {'save s':>8} {'x raw':>6} {'restore s':>10} {'x raw':>6} "
+          f"{'image MB':>9}")
     for label, r in results.items():
-        s, rs = median(r["save"]), median(r["restore"])
-        print(f"{label:40} {s:8.3f} {s / raw_save_s:6.2f} {rs:10.3f} {rs / raw_restore_s:6.2f} "
+        sv, rs = median(r["save"]), median(r["restore"])
+        print(f"{label:42} {sv:8.3f} {sv / raw_save_s:6.2f} {rs:10.3f} {rs / raw_restore_s:6.2f} "
               f"{sizes.get(label, 0) / 1e6:9.1f}")
-    if "libvirt 9 save()/restore()" in results:
-        print("\n(libvirt's restore includes starting QEMU)")
+    for kind, py, lv in setups.PAIRS:
+        if py in results and lv in results:
+            print(f"{kind}: libvirt / pyvirt  save "
+                  f"{setups.ratio(median(results[lv]['save']), median(results[py]['save']))}, "
+                  f"restore "
+                  f"{setups.ratio(median(results[lv]['restore']), median(results[py]['restore']))}")
     return 0
 
 

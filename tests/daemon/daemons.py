@@ -143,8 +143,13 @@ def libvirtd_available() -> str | None:
     return None
 
 
-def start_libvirtd(workdir: Path, tcp: bool = False) -> RunningDaemon:
-    """Start a real libvirtd whose state lives in a private mount namespace."""
+def start_libvirtd(workdir: Path, tcp: bool = False,
+                   qemu_conf: str | None = None) -> RunningDaemon:
+    """Start a real libvirtd whose state lives in a private mount namespace.
+
+    ``qemu_conf``, when given, is the QEMU driver's configuration inside that
+    namespace (mounted over /etc/libvirt/qemu.conf there, not on the host).
+    """
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "libvirtd.log"
@@ -159,9 +164,12 @@ def start_libvirtd(workdir: Path, tcp: bool = False) -> RunningDaemon:
     libvirtd = shutil.which("libvirtd") or "/usr/sbin/libvirtd"
     # Private, empty state directories: a system libvirtd keeps running undisturbed.
     script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
-              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
-              f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
-              f"-p {workdir / 'libvirtd.pid'}")
+              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; ")
+    if qemu_conf is not None:
+        (workdir / "qemu.conf").write_text(qemu_conf)
+        script += f"mount --bind {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
+    script += (f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
+               f"-p {workdir / 'libvirtd.pid'}")
     with open(log, "wb") as fh:
         proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)

@@ -601,15 +601,23 @@ def _misc(cmd: Command, def_: Any) -> None:
 
 
 def check_lifecycle(def_: Any) -> None:
-    """Refuse the lifecycle actions libvirt's QEMU driver refuses."""
-    if def_.on_reboot == "destroy" and def_.on_poweroff in ("restart", "rename-restart"):
+    """Refuse the lifecycle actions libvirt's QEMU driver refuses (at define and start).
+
+    On a guest power-off the driver can stop QEMU (destroy) or reset it
+    (restart); it cannot keep a powered-off guest (preserve) nor rename it.
+    """
+    if "rename-restart" in (def_.on_poweroff, def_.on_reboot, def_.on_crash):
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     "qemu driver doesn't support 'onReboot' set to 'destroy and "
-                     "'onPoweroff' set to 'reboot'", _FROM)
+                     "qemu driver doesn't support the 'rename-restart' action for "
+                     "'on_reboot'/'on_poweroff'/'on_crash'", _FROM)
     if "preserve" in (def_.on_reboot, def_.on_poweroff):
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                      "qemu driver doesn't support the 'preserve' action for "
                      "'on_reboot'/'on_poweroff'", _FROM)
+    if def_.on_reboot == "destroy" and def_.on_poweroff == "restart":
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     "qemu driver doesn't support 'onReboot' set to 'destroy and "
+                     "'onPoweroff' set to 'reboot'", _FROM)
 
 
 def _lifecycle(cmd: Command, def_: Any) -> None:

@@ -527,21 +527,34 @@ def on_qmp_event(drv: Any, vm: DomainObj, proc: Any, name: str, data: dict) -> N
             handler(drv, vm, data)
 
 
+def restarts_on_poweroff(vm: DomainObj) -> bool:
+    """True when a guest power-off of ``vm`` becomes a reboot (caller holds ``vm.lock``).
+
+    As libvirt's qemuProcessShutdownOrReboot: a reboot asked through the API
+    (the ACPI button, then reset and continue), or ``<on_poweroff>restart``.
+    """
+    return vm.fake_reboot or vm.def_.on_poweroff == "restart"
+
+
 def _ev_shutdown(drv: Any, vm: DomainObj, data: dict) -> None:
+    # QEMU runs with -no-shutdown: it is now paused in its 'shutdown' run
+    # state and stays so until the worker kills (or resets) it.  A process
+    # that closes before then leaves it that way for the next one to find.
     vm.got_shutdown = True
     vm.paused_shutdown = True
     if vm.being_destroyed:
         return
-    if vm.fake_reboot or vm.def_.on_poweroff in ("restart", "rename-restart"):
+    if restarts_on_poweroff(vm):
         drv.queue_work(vm, "fake-reboot", vm.proc)
         return
-    if vm.state == C.VIR_DOMAIN_SHUTDOWN:
-        return
-    vm.set_state(C.VIR_DOMAIN_SHUTDOWN, C.VIR_DOMAIN_SHUTDOWN_UNKNOWN)
-    guest = data.get("guest")
-    detail = (C.VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED if guest is None else
-              C.VIR_DOMAIN_EVENT_SHUTDOWN_GUEST if guest else C.VIR_DOMAIN_EVENT_SHUTDOWN_HOST)
-    lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SHUTDOWN, detail)
+    if vm.state != C.VIR_DOMAIN_SHUTDOWN:
+        vm.set_state(C.VIR_DOMAIN_SHUTDOWN, C.VIR_DOMAIN_SHUTDOWN_UNKNOWN)
+        guest = data.get("guest")
+        detail = (C.VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED if guest is None else
+                  C.VIR_DOMAIN_EVENT_SHUTDOWN_GUEST if guest
+                  else C.VIR_DOMAIN_EVENT_SHUTDOWN_HOST)
+        lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SHUTDOWN, detail)
+        drv.queue_work(vm, "save-status", vm.proc)
     drv.queue_work(vm, "shutdown", vm.proc)
 
 
@@ -661,6 +674,20 @@ def _handle_exit(drv: Any, vm: DomainObj, proc: Any) -> None:
         reason, detail = C.VIR_DOMAIN_SHUTOFF_CRASHED, C.VIR_DOMAIN_EVENT_STOPPED_FAILED
     stop(drv, vm, reason)
     lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STOPPED, detail)
+
+
+def finish_shutdown(drv: Any, vm: DomainObj, proc: Any) -> None:
+    """End a guest power-off: reboot it or stop QEMU (the caller holds the job).
+
+    Used when the SHUTDOWN event arrives and when a later process finds a
+    QEMU its guest powered off while nobody watched (libvirt's reconnect).
+    """
+    with vm.lock:
+        restart = restarts_on_poweroff(vm)
+    if restart:
+        _handle_fake_reboot(drv, vm)
+    else:
+        _handle_shutdown(drv, vm, proc)
 
 
 def _handle_shutdown(drv: Any, vm: DomainObj, proc: Any) -> None:

@@ -89,6 +89,7 @@ class QemuDriver(I.HypervisorDriver):
         self.refs = 0
         self._work: queue.Queue[tuple | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._closing = False
 
     # --- life of the driver ---------------------------------------------------------
     def startup(self) -> None:
@@ -108,7 +109,17 @@ class QemuDriver(I.HypervisorDriver):
             raise
 
     def shutdown(self) -> None:
-        """Let go of the root: close monitors and watchers, leave guests running."""
+        """Let go of the root: close monitors and watchers, leave guests running.
+
+        The worker stops first.  Guest power-offs it has not handled yet stay
+        unhandled: their QEMU waits in its 'shutdown' run state for the next
+        process on this root, which finishes them (see :meth:`_reconnect`).
+        """
+        self._closing = True
+        if self._worker is not None:
+            self._work.put(None)
+            self._worker.join(5)
+            self._worker = None
         for vm in self.domains.all():
             with vm.lock:
                 mon, proc = vm.mon, vm.proc
@@ -121,10 +132,6 @@ class QemuDriver(I.HypervisorDriver):
                 mon.close()
             if proc is not None:
                 proc.close()
-        if self._worker is not None:
-            self._work.put(None)
-            self._worker.join(5)
-            self._worker = None
         self.lock.release()
 
     def _load_configs(self) -> None:
@@ -189,15 +196,27 @@ class QemuDriver(I.HypervisorDriver):
             self._reconnect_failed(vm, status.state)
             return
         with vm.lock:
+            powered_off = not running.get("running") and (
+                running.get("status") == "shutdown" or vm.got_shutdown
+                or vm.state == C.VIR_DOMAIN_SHUTDOWN)
             if running.get("running"):
                 if vm.state != C.VIR_DOMAIN_RUNNING:
                     vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED)
-            elif running.get("status") == "shutdown" or vm.got_shutdown:
-                if vm.state != C.VIR_DOMAIN_SHUTDOWN:
-                    vm.set_state(C.VIR_DOMAIN_SHUTDOWN, C.VIR_DOMAIN_SHUTDOWN_UNKNOWN)
-                    self.queue_work(vm, "shutdown", proc)
+            elif powered_off:
+                # The guest powered off while no process watched (QEMU runs
+                # with -no-shutdown and waits in its 'shutdown' run state):
+                # libvirt's qemuProcessUpdateState + qemuProcessShutdownOrReboot.
+                vm.got_shutdown = True
+                vm.set_state(C.VIR_DOMAIN_SHUTDOWN, C.VIR_DOMAIN_SHUTDOWN_UNKNOWN)
             elif vm.state == C.VIR_DOMAIN_RUNNING:
                 vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_UNKNOWN)
+        if powered_off:
+            # Finished here, before the open returns, so that this process
+            # already answers 'shut off (shutdown)' (or runs the rebooted guest).
+            with vm.job_scope("shutdown"):
+                domain.finish_shutdown(self, vm, proc)
+            if vm.proc is not proc:
+                return
         proc.watch(lambda p: self.on_process_exit(vm, p))
         st.save_status(self.cfg, vm)
 
@@ -248,6 +267,8 @@ class QemuDriver(I.HypervisorDriver):
             if item is None:
                 return
             vm, kind, proc, args = item
+            if self._closing and kind in _LEFT_FOR_NEXT_PROCESS:
+                continue
             try:
                 domain.process_work(self, vm, kind, proc, *args)
             except Exception:  # noqa: BLE001 - the worker must survive any one failure
@@ -403,6 +424,7 @@ class QemuDriver(I.HypervisorDriver):
 
     def _post_parse(self, def_: DomainDef) -> None:
         """The QEMU driver's define-time defaults: emulator, machine, devices, addresses."""
+        command.check_lifecycle(def_)
         caps = domain.caps_for(self, def_)
         if not def_.emulator:
             def_.emulator = caps.binary
@@ -766,6 +788,10 @@ class QemuDriver(I.HypervisorDriver):
         console.open_console(self, self.vm_of(dom), dev_name, st_, flags)
         return 0
 
+
+# Work a closing driver leaves to the next process on its root: a powered-off
+# guest's QEMU waits (-no-shutdown) and tells that process what happened.
+_LEFT_FOR_NEXT_PROCESS = frozenset({"shutdown", "fake-reboot"})
 
 _SAVE_FLAGS = C.VIR_DOMAIN_SAVE_BYPASS_CACHE | C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED
 
