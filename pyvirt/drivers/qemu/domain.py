@@ -414,7 +414,9 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         vm.pending_unplug.clear()
         vm.blockdev = {}
         vm.monitor_path = vm.pidfile = vm.domain_dir = None
-    if not vm.persistent:
+    if vm.persistent:
+        st.save_stopped(drv.cfg, vm.name, reason)
+    else:
         drv.domains.remove(vm)
 
 

@@ -146,6 +146,7 @@ class QemuDriver(I.HypervisorDriver):
             vm.persistent = True
             vm.autostart = st.is_autostart(self.cfg, def_.name)
             vm.has_managed_save = os.path.exists(save.managed_path(self.cfg, def_.name))
+            vm.reason = st.read_stopped(self.cfg, def_.name)
             self.domains.add(vm)
 
     def _reconnect(self, path: str) -> None:

@@ -64,9 +64,10 @@ def save_config(cfg: DriverConfig, def_: Any) -> None:
 
 
 def delete_config(cfg: DriverConfig, name: str) -> None:
-    """Remove the definition and autostart link of ``name``."""
+    """Remove the definition, autostart link and stop record of ``name``."""
     remove_durably(autostart_path(cfg, name))
     remove_durably(config_path(cfg, name))
+    remove_durably(stopped_path(cfg, name))
 
 
 def set_autostart(cfg: DriverConfig, name: str, on: bool) -> None:
@@ -141,6 +142,33 @@ def save_status(cfg: DriverConfig, vm: domobj.DomainObj) -> None:
 def delete_status(cfg: DriverConfig, name: str) -> None:
     """Remove the status XML of ``name``."""
     remove_durably(status_path(cfg, name))
+
+
+# --- how a persistent domain last stopped -----------------------------------------------
+#
+# libvirtd forgets why an inactive domain stopped when it restarts; with embed
+# roots every pyvirsh command is such a restart, so the reason is kept in a
+# one-word file beside the status files and read back with the definitions.
+
+def stopped_path(cfg: DriverConfig, name: str) -> str:
+    """Where the reason ``name`` last stopped for is kept."""
+    return os.path.join(cfg.state_dir, f"{name}.stopped")
+
+
+def save_stopped(cfg: DriverConfig, name: str, reason: int) -> None:
+    """Record that ``name`` stopped for ``reason`` (a VIR_DOMAIN_SHUTOFF_* value)."""
+    atomic_write(stopped_path(cfg, name),
+                 domobj.reason_name(C.VIR_DOMAIN_SHUTOFF, reason) + "\n", 0o600)
+
+
+def read_stopped(cfg: DriverConfig, name: str) -> int:
+    """The reason ``name`` last stopped for (VIR_DOMAIN_SHUTOFF_UNKNOWN if not kept)."""
+    try:
+        with open(stopped_path(cfg, name)) as f:
+            word = f.read().strip()
+    except OSError:
+        return C.VIR_DOMAIN_SHUTOFF_UNKNOWN
+    return domobj.parse_state("shutoff", word)[1]
 
 
 @dataclass
