@@ -8,42 +8,11 @@ and scripts written for libvirt-python run unchanged, or call
 
 from __future__ import annotations
 
+import importlib as _importlib
 import sys as _sys
 from collections.abc import Callable as _Callable
 from typing import TypeVar as _TypeVar
 
-from pyvirt import libvirtmod
-from pyvirt.api import (  # noqa: F401
-    open,
-    openAuth,
-    openReadOnly,
-    virConnect,
-    virDomain,
-    virDomainCheckpoint,
-    virDomainSnapshot,
-    virInterface,
-    virNetwork,
-    virNetworkPort,
-    virNodeDevice,
-    virNWFilter,
-    virNWFilterBinding,
-    virSecret,
-    virStoragePool,
-    virStorageVol,
-    virStream,
-)
-from pyvirt.api.event import (  # noqa: F401
-    virEventAddHandle,
-    virEventAddTimeout,
-    virEventInvokeFreeCallback,
-    virEventRegisterDefaultImpl,
-    virEventRegisterImpl,
-    virEventRemoveHandle,
-    virEventRemoveTimeout,
-    virEventRunDefaultImpl,
-    virEventUpdateHandle,
-    virEventUpdateTimeout,
-)
 from pyvirt.constants import *  # noqa: F403
 from pyvirt.errors import (  # noqa: F401
     libvirtError,
@@ -54,6 +23,39 @@ from pyvirt.errors import (  # noqa: F401
     virGetLastErrorMessage,
     virResetLastError,
 )
+
+# Names imported on first use (PEP 562): the classes pull in the driver
+# interface and registry, the event functions the event loop.  Constants
+# and errors above are all a script needs before it opens a connection.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys((
+        "open", "openAuth", "openReadOnly", "virConnect", "virDomain",
+        "virDomainCheckpoint", "virDomainSnapshot", "virInterface", "virNetwork",
+        "virNetworkPort", "virNodeDevice", "virNWFilter", "virNWFilterBinding",
+        "virSecret", "virStoragePool", "virStorageVol", "virStream"), "pyvirt.api"),
+    **dict.fromkeys((
+        "virEventAddHandle", "virEventAddTimeout", "virEventInvokeFreeCallback",
+        "virEventRegisterDefaultImpl", "virEventRegisterImpl", "virEventRemoveHandle",
+        "virEventRemoveTimeout", "virEventRunDefaultImpl", "virEventUpdateHandle",
+        "virEventUpdateTimeout"), "pyvirt.api.event"),
+    "libvirtmod": "pyvirt.libvirtmod",
+}
+
+
+def __getattr__(name: str):  # unannotated: mypy then types each lazy name as Any
+    """Import a lazily loaded name on first access and keep it."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    loaded = _importlib.import_module(module)
+    value = loaded if module == f"{__name__}.{name}" else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 
@@ -79,8 +81,14 @@ def virInitialize() -> int:  # noqa: N802
 def install_as_libvirt() -> None:
     """Make later ``import libvirt``, ``import libvirtaio`` and
     ``import libvirtmod`` resolve to pyvirt."""
-    from pyvirt import aio
+    from pyvirt import aio, libvirtmod
     this = _sys.modules[__name__]
     _sys.modules["libvirt"] = this
     _sys.modules["libvirtmod"] = libvirtmod
     _sys.modules["libvirtaio"] = aio
+
+
+# ``from pyvirt import *`` gives what ``from libvirt import *`` gives (and
+# so loads the lazy names).
+__all__ = [name for name in sorted(set(globals()) | set(_LAZY))
+           if not name.startswith("_") and name != "annotations"]

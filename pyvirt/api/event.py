@@ -13,11 +13,13 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.errors import report
-from pyvirt.util.eventloop import DefaultEventLoop
+
+if TYPE_CHECKING:
+    from pyvirt.util.eventloop import DefaultEventLoop
 
 _FROM = C.VIR_FROM_EVENT
 
@@ -40,6 +42,7 @@ def virEventRegisterDefaultImpl() -> int:  # noqa: N802
     """Use libvirt's default poll() loop; run it with virEventRunDefaultImpl()."""
     global _default, _impl
     if _default is None:
+        from pyvirt.util.eventloop import DefaultEventLoop
         _default = DefaultEventLoop()
     loop = _default
     _impl = {"addHandle": lambda fd, ev, cb, op: loop.add_handle(fd, ev, cb, op, _free_of(op)),
