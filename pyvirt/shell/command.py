@@ -10,6 +10,11 @@ its options in virsh's order.  The parser then applies virsh's rules:
 - ``--`` makes every following word data;
 - an ``argv`` option, always last, takes every remaining word.
 
+Commands are found through :data:`pyvirt.shell.index.INDEX` (name ->
+group, help line, module), so a command's module is imported only when
+that command runs or its help is shown: :func:`lookup` and
+:func:`load_all`.
+
 Errors use virsh's wording (``unknown command: 'x'``, ``command 'x'
 doesn't support option --y``, ``command 'x' requires <y> option``, ...).
 """
@@ -18,9 +23,12 @@ from __future__ import annotations
 
 import builtins
 import enum
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from pyvirt.shell.index import INDEX
 
 if TYPE_CHECKING:
     from pyvirt.shell.main import Shell
@@ -146,7 +154,23 @@ GROUPS: dict[str, Group] = {
         ("secret", "Secret"), ("snapshot", "Snapshot"), ("pool", "Storage Pool"),
         ("volume", "Storage Volume"), ("virsh", "Virsh itself"))
 }
+# The commands declared so far (by the modules imported so far).
 COMMANDS: dict[str, Command] = {}
+
+
+def lookup(name: str) -> Command | None:
+    """The command called ``name``, importing the module declaring it on first use."""
+    cmd = COMMANDS.get(name)
+    if cmd is None and name in INDEX:
+        importlib.import_module(f"pyvirt.shell.{INDEX[name][2]}")
+        cmd = COMMANDS.get(name)
+    return cmd
+
+
+def load_all() -> None:
+    """Import every command module (all commands declared)."""
+    for module in dict.fromkeys(entry[2] for entry in INDEX.values()):
+        importlib.import_module(f"pyvirt.shell.{module}")
 
 
 def group(keyword: str, title: str) -> str:
@@ -407,7 +431,7 @@ def parse(words: list[str]) -> Args:
     Raises ParseError with virsh's message when the words do not fit.
     """
     name = words[0]
-    cmd = COMMANDS.get(name)
+    cmd = lookup(name)
     if cmd is None:
         raise ParseError(f"unknown command: '{name}'")
     values: dict[str, Any] = {}

@@ -13,7 +13,8 @@ from typing import Any
 
 import pyvirt as libvirt
 from pyvirt.shell import command as cmdmod
-from pyvirt.shell.command import COMMANDS, OptType, ParseError
+from pyvirt.shell.command import OptType, ParseError, lookup
+from pyvirt.shell.index import INDEX
 
 HISTORY_SIZE = 500
 
@@ -101,8 +102,8 @@ class Completer:
         if text and words and words[-1] == text:
             words = words[:-1]
         if not words:
-            return sorted(name for name in COMMANDS if name.startswith(text))
-        cmd = COMMANDS.get(words[0])
+            return sorted(name for name in INDEX if name.startswith(text))
+        cmd = lookup(words[0])
         if cmd is None:
             return []
         previous = words[-1] if len(words) > 1 else None
@@ -145,7 +146,7 @@ class Completer:
         if kind == "file":
             return _files(text)
         if kind == "command":
-            return sorted(name for name in COMMANDS if name.startswith(text))
+            return sorted(name for name in INDEX if name.startswith(text))
         if kind == "event":
             from pyvirt.shell.domain_event import EVENT_TYPES
             return [name for name in EVENT_TYPES if name.startswith(text)]

@@ -1,0 +1,111 @@
+"""Cheap to start: what ``import pyvirt`` and one pyvirsh command load.
+
+Structural, not timed: each case runs in a fresh interpreter and looks at
+``sys.modules`` afterwards, so it fails when an import pulls in a driver,
+the XML model, every shell command or a heavy library up front.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from shellcase import run_pyvirsh
+
+from pyvirt.shell.index import INDEX
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Modules that a script importing pyvirt has not asked for yet.
+HEAVY = ("pyvirt.api", "pyvirt.driver", "pyvirt.drivers", "pyvirt.conf", "pyvirt.shell",
+         "pyvirt.rpc", "pyvirt.daemon", "pyvirt.util.eventloop", "lxml", "rich", "asyncio",
+         "qemu", "dataclasses")
+
+_PRELUDE = "import json, sys\n"
+_MODULES = "\nprint(json.dumps(sorted(sys.modules)))\n"
+
+
+def _modules_after(code: str) -> tuple[set[str], str]:
+    """Run ``code`` in a fresh interpreter; the modules it left loaded and its output."""
+    proc = subprocess.run([sys.executable, "-c", _PRELUDE + code + _MODULES], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=True)
+    *printed, last = proc.stdout.splitlines()
+    return set(json.loads(last)), "\n".join(printed)
+
+
+def _loaded(modules: set[str], prefix: str) -> list[str]:
+    return sorted(m for m in modules if m == prefix or m.startswith(prefix + "."))
+
+
+def test_import_pyvirt_loads_no_driver_model_shell_or_heavy_library() -> None:
+    modules, _ = _modules_after("import pyvirt")
+    assert {prefix: _loaded(modules, prefix) for prefix in HEAVY} == \
+        {prefix: [] for prefix in HEAVY}
+
+
+def test_lazy_names_behave_as_libvirt_python() -> None:
+    code = ("import pyvirt as libvirt\n"
+            "print(libvirt.VIR_DOMAIN_RUNNING, libvirt.virDomain.__name__,\n"
+            "      issubclass(libvirt.libvirtError, Exception), libvirt.open.__name__,\n"
+            "      libvirt.libvirtmod.__name__, 'virConnect' in dir(libvirt))\n"
+            "libvirt.install_as_libvirt()\n"
+            "import libvirt as again, libvirtaio, libvirtmod\n"
+            "print(again is libvirt, again.virConnect.__name__, libvirtmod.__name__)\n"
+            "ns = {}\n"
+            "exec('from pyvirt import *', ns)\n"
+            "print(all(n in ns for n in ('open', 'virStream', 'virEventRegisterImpl',\n"
+            "                            'VIR_DOMAIN_RUNNING', 'libvirtError')))")
+    _, out = _modules_after(code)
+    assert out.splitlines() == [
+        "1 virDomain True open pyvirt.libvirtmod True",
+        "True virConnect pyvirt.libvirtmod",
+        "True"]
+
+
+def test_missing_attribute_is_an_attribute_error() -> None:
+    _, out = _modules_after("import pyvirt\nprint(hasattr(pyvirt, 'virNoSuchThing'))")
+    assert out == "False"
+
+
+def _shell_modules(argv: list[str]) -> set[str]:
+    modules, _ = _modules_after(
+        "import contextlib, io\n"
+        "from pyvirt.shell.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({argv!r}) == 0\n")
+    return {m.rsplit(".", 1)[-1] for m in modules if m.startswith("pyvirt.shell.")}
+
+
+COMMAND_MODULES = set(entry[2] for entry in INDEX.values()) - {"main"}
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    loaded = _shell_modules(["-c", "test:///default", "list"])
+    assert INDEX["list"][2] in loaded
+    assert sorted(loaded & COMMAND_MODULES) == [INDEX["list"][2]]
+
+
+def test_help_lists_every_command_without_importing_them() -> None:
+    for argv in (["help"], ["--help"], ["help", "network"]):
+        assert _shell_modules(argv) & COMMAND_MODULES == set(), argv
+
+
+def test_command_index_is_up_to_date() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_shell_index.py"),
+                           "--check"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_usage_names_the_uris_the_system_socket_and_every_command() -> None:
+    result = run_pyvirsh(["--help"])
+    assert result.rc == 0 and result.err == ""
+    text = result.out
+    for needed in ("test:///default", "qemu:///embed?root=DIR", "qemu:///system",
+                   "qemu:///session", "$PYVIRT_SYSTEM_SOCKET", "/run/pyvirt/libvirt-sock",
+                   "/etc/pyvirt/pyvirtd.conf", "$LIBVIRT_DEFAULT_URI", "+unix", "+ssh"):
+        assert needed in text, needed
+    for name, (_group, help_line, _module) in INDEX.items():
+        assert f"    {name:<30} {help_line}\n" in text, name
+    assert text.endswith("(specify help <command> for details about the command)\n\n")
