@@ -78,7 +78,7 @@ def _shell_modules(argv: list[str]) -> set[str]:
     return {m.rsplit(".", 1)[-1] for m in modules if m.startswith("pyvirt.shell.")}
 
 
-COMMAND_MODULES = set(entry[2] for entry in INDEX.values()) - {"main"}
+COMMAND_MODULES = {entry[2] for entry in INDEX.values()} - {"main"}
 
 
 def test_a_command_imports_only_its_own_module() -> None:
