@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib as _importlib
 import sys as _sys
-from collections.abc import Callable as _Callable
-from typing import TypeVar as _TypeVar
 
 from pyvirt.constants import *  # noqa: F403
 from pyvirt.errors import (  # noqa: F401
@@ -42,8 +40,24 @@ _LAZY: dict[str, str] = {
 }
 
 
+# Type aliases libvirt-python defines and event-loop code annotates with
+# (built on first use: typing itself takes longer to import than pyvirt).
+_TYPING_ALIASES = ("_T", "_EventCB", "_TimerCB")
+
+
+def _typing_aliases() -> dict[str, object]:
+    from collections.abc import Callable
+    from typing import TypeVar
+    _T = TypeVar("_T")
+    return {"_T": _T, "_EventCB": Callable[[int, int, int, _T], None],
+            "_TimerCB": Callable[[int, _T], None]}
+
+
 def __getattr__(name: str):  # unannotated: mypy then types each lazy name as Any
     """Import a lazily loaded name on first access and keep it."""
+    if name in _TYPING_ALIASES:
+        globals().update(_typing_aliases())
+        return globals()[name]
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -54,15 +68,11 @@ def __getattr__(name: str):  # unannotated: mypy then types each lazy name as An
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    """The module's names, the lazy ones included."""
+    return sorted(set(globals()) | set(_LAZY) | set(_TYPING_ALIASES))
 
 
 __version__ = "0.1.0"
-
-# Type aliases libvirt-python exports and event-loop code annotates with.
-_T = _TypeVar("_T")
-_EventCB = _Callable[[int, int, int, _T], None]
-_TimerCB = _Callable[[int, _T], None]
 
 # The libvirt version pyvirt implements (its API, XML and protocol).
 LIBVIRT_VERSION = 9000000
