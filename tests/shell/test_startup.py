@@ -69,6 +69,25 @@ def test_missing_attribute_is_an_attribute_error() -> None:
     assert out == "False"
 
 
+# XML helpers the test driver's modules use at import; the families are not.
+XML_HELPERS = ["pyvirt.conf", "pyvirt.conf.confutil", "pyvirt.conf.xmlutil"]
+
+
+def test_test_default_parses_its_xml_families_on_first_use() -> None:
+    code = ("import pyvirt\n"
+            "conn = pyvirt.open('test:///default')\n"
+            "print([(d.ID(), d.name(), d.state()) for d in conn.listAllDomains()])\n"
+            "print(sorted(m for m in sys.modules if m.startswith('pyvirt.conf')))\n"
+            "print(conn.listNetworks(), conn.lookupByName('test').XMLDesc().count('<disk'))")
+    modules, out = _modules_after(code)
+    listed, before, after = out.splitlines()
+    assert listed == "[(1, 'test', [1, 0])]"  # running (unknown), as libvirt's
+    assert before == str(XML_HELPERS)
+    assert after == "['default'] 1"
+    assert "pyvirt.conf.domain" in modules and "pyvirt.conf.network" in modules
+    assert _loaded(modules, "pyvirt.drivers.qemu") == _loaded(modules, "pyvirt.drivers.remote") == []
+
+
 def _shell_modules(argv: list[str]) -> set[str]:
     modules, _ = _modules_after(
         "import contextlib, io\n"

@@ -24,7 +24,7 @@ from pyvirt.conf import xmlutil
 from pyvirt.conf.domain_cpu import CpuTune, MemTune, NumaTune
 from pyvirt.conf.domain_os import Lifecycle
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.test.objects import raw_error
+from pyvirt.drivers.test.objects import PARSER, raw_error
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -44,26 +44,7 @@ NUMA_MODES = ("strict", "preferred", "interleave", "restrictive")
 # libvirt's "unlimited" for memory tunables (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED).
 UNLIMITED = 9007199254740991
 
-_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
-
-
-# --- documents -----------------------------------------------------------------
-
-def parse_document(text: str | bytes, label: str, domain: int = _FROM) -> etree._Element:
-    """Parse ``text``, reporting syntax errors as libvirt does (VIR_ERR_XML_DETAIL)."""
-    if text is None:
-        raise report(C.VIR_ERR_INVALID_ARG, "xml description must not be NULL", domain)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        line, col = exc.position if exc.position else (1, 1)
-        msg = (exc.msg or str(exc)).split(", line ")[0]
-        lines = data.decode("utf-8", "replace").splitlines() or [""]
-        src = lines[line - 1] if 0 < line <= len(lines) else ""
-        detail = f"{label}:{line}: {msg}\n{src}\n{'-' * max(col - 1, 0)}^"
-        raise report(C.VIR_ERR_XML_DETAIL, detail, domain) from None
-
+# --- cpu sets -----------------------------------------------------------------
 
 def bitmap_parse(text: str) -> set[int]:
     """Parse a cpuset string ('0-3,^2,8') into a set of numbers."""
@@ -392,7 +373,7 @@ class TestDef:
                 if not (isinstance(e.tag, str) and etree.QName(e).namespace == uri)]
         if xml is not None:
             try:
-                elem = etree.fromstring(xml.encode(), _PARSER)
+                elem = etree.fromstring(xml.encode(), PARSER)
             except etree.XMLSyntaxError:
                 raise report(C.VIR_ERR_XML_ERROR, "(metadata_xml): could not parse XML",
                              _FROM_XML) from None
@@ -534,5 +515,4 @@ __all__ = [
     "bitmap_format",
     "bitmap_parse",
     "newline_check",
-    "parse_document",
 ]

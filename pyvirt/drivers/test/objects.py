@@ -11,19 +11,47 @@ and redefinition the way libvirt's does.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
+
+from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.errors import libvirtError
+from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_TEST
+
+# Serialises the first parse of deferred domain definitions.
+_DEFER_LOCK = threading.Lock()
 
 
 def raw_error(code: int, message: str, domain: int, str1: str | None = None,
               str2: str | None = None) -> libvirtError:
     """An error whose message is exactly ``message`` (no per-code prefix)."""
     return _errors.report_raw(code, message, domain, str1, str2)
+
+
+# The test driver's XML parser: blank text dropped, no entities, no network.
+PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+
+
+def parse_document(text: str | bytes, label: str,
+                   domain: int = C.VIR_FROM_DOMAIN) -> etree._Element:
+    """Parse ``text``, reporting syntax errors as libvirt does (VIR_ERR_XML_DETAIL)."""
+    if text is None:
+        raise report(C.VIR_ERR_INVALID_ARG, "xml description must not be NULL", domain)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        return etree.fromstring(data, PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (1, 1)
+        msg = (exc.msg or str(exc)).split(", line ")[0]
+        lines = data.decode("utf-8", "replace").splitlines() or [""]
+        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        detail = f"{label}:{line}: {msg}\n{src}\n{'-' * max(col - 1, 0)}^"
+        raise report(C.VIR_ERR_XML_DETAIL, detail, domain) from None
 
 
 def check_flags(flags: int, allowed: int, func: str) -> None:
@@ -49,6 +77,7 @@ class DomainObj:
     """One domain of the driver (libvirt's virDomainObj)."""
 
     __slots__ = (
+        "_load",
         "autostart",
         "checkpoints",
         "def_",
@@ -67,12 +96,41 @@ class DomainObj:
         "state",
         "uuid",
     )
+    _load: Callable[[], tuple[Any, Any]] | None
 
     def __init__(self, def_: Any) -> None:
         self.def_ = def_
         self.new_def: Any = None
-        self.name: str = def_.name
-        self.uuid: str = def_.uuid
+        self._start(def_.name, def_.uuid)
+
+    @classmethod
+    def deferred(cls, name: str, uuid: str, load: Callable[[], tuple[Any, Any]]) -> DomainObj:
+        """A domain whose definitions ``load()`` returns, as (live, next boot), when
+        first read: test:///default's built-in domain is parsed only if used."""
+        obj = cls.__new__(cls)
+        obj._start(name, uuid)
+        obj._load = load
+        return obj
+
+    def __getattr__(self, attr: str) -> Any:
+        # Called only for a slot never set: the definitions of a deferred domain.
+        if attr not in ("def_", "new_def") or self._load is None:
+            raise AttributeError(attr)
+        with _DEFER_LOCK:
+            load, self._load = self._load, None
+            if load is not None:
+                live, next_boot = load()
+                for slot, value in (("def_", live), ("new_def", next_boot)):
+                    try:
+                        object.__getattribute__(self, slot)
+                    except AttributeError:  # not replaced since: take the loaded one
+                        object.__setattr__(self, slot, value)
+        return object.__getattribute__(self, attr)
+
+    def _start(self, name: str, uuid: str) -> None:
+        self._load = None
+        self.name = name
+        self.uuid = uuid
         self.id = -1
         self.state = C.VIR_DOMAIN_SHUTOFF
         self.reason = C.VIR_DOMAIN_SHUTOFF_UNKNOWN

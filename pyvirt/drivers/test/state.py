@@ -21,15 +21,20 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.driver.events import EventRegistry
-from pyvirt.drivers.test import domconf
-from pyvirt.drivers.test.objects import DomainObj, raw_error
+from pyvirt.drivers.test.objects import DomainObj, parse_document, raw_error
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.drivers.test import domconf
+else:
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 
@@ -169,6 +174,10 @@ DEFAULT_NODE_XML = """<node>
 # The host-resource modules, in the order libvirt loads their objects.
 FAMILY_MODULES = ("network", "interface", "storage", "nodedev", "secret", "nwfilter")
 
+# The store each module's load() fills from a <node> document.
+FAMILY_STORES = {"networks": "network", "interfaces": "interface", "pools": "storage",
+                 "nodedevs": "nodedev"}
+
 # <node> children whose 'file' attribute names the document to load, and the
 # root element that document must have.
 _INCLUDES = {"domain": "domain", "network": "network", "interface": "interface",
@@ -294,6 +303,22 @@ class NodeState:
         self.bindings = Store(lambda obj: obj.portdev)
         # Room for the families' own bookkeeping (interface transactions...).
         self.extra: dict[str, Any] = {}
+        # Stores still to be filled from this <node> document (test:///default).
+        self._deferred: dict[str, str] = {}
+        self._deferred_root: etree._Element | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an attribute not set: a store of test:///default
+        # left out until first use, filled now from the built-in document.
+        family = self.__dict__.get("_deferred", {}).get(name)
+        if family is None:
+            raise AttributeError(name)
+        with self.lock:
+            if name not in self.__dict__:
+                self.__dict__[name] = Store()
+                module = importlib.import_module(f"pyvirt.drivers.test.{family}")
+                module.load(self, self._deferred_root, "")
+        return self.__dict__[name]
 
     # --- ids ---------------------------------------------------------------
     def allocate_id(self) -> int:
@@ -316,8 +341,15 @@ class NodeState:
         state.cells = [Cell((i + 1) * 2048 * 1024, (i + 1) * 1024 * 1024,
                             [(c, c // 8, c % 8) for c in range(i * 8, i * 8 + 8)])
                        for i in range(2)]
-        root = domconf.parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
-        load_node(state, root, None)
+        # libvirt's own document, known to be valid: parse each part on first use
+        # (a `list` needs no network, pool or device, nor the domain's XML model).
+        root = parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
+        _load_node_info(state, root)
+        _defer_domains(state, root)
+        state._deferred_root = root
+        state._deferred = dict(FAMILY_STORES)
+        for name in FAMILY_STORES:
+            delattr(state, name)
         return state
 
     @classmethod
@@ -338,7 +370,7 @@ def _parse_file(path: str, root_name: str | None) -> etree._Element:
     except OSError:
         raise report(C.VIR_ERR_XML_ERROR, f"failed to parse xml document '{path}'",
                      _FROM) from None
-    root = domconf.parse_document(data, path, _FROM)
+    root = parse_document(data, path, _FROM)
     if root_name is not None and root.tag != root_name:
         raise report(C.VIR_ERR_XML_ERROR,
                      f"expecting root element of '{root_name}', not '{root.tag}'",
@@ -451,6 +483,20 @@ def _load_domains(state: NodeState, root: etree._Element, file: str | None) -> N
             if obj.persistent:
                 obj.new_def = dom_def.copy()
         obj.set_state(runstate, 0)
+
+
+def _defer_domains(state: NodeState, root: etree._Element) -> None:
+    """Add the built-in document's domains, running and persistent, their
+    definitions parsed when first read (as _load_domains would parse them)."""
+    for elem in root.findall("domain"):
+        def load(elem: etree._Element = elem) -> tuple[Any, Any]:
+            dom_def = domconf.TestDef.from_element(elem)
+            return dom_def, dom_def.copy()
+        obj = DomainObj.deferred(elem.findtext("name") or "", elem.findtext("uuid") or "", load)
+        state.domains.add(obj)
+        obj.persistent = True
+        state.domains.set_id(obj, state.allocate_id())
+        obj.set_state(C.VIR_DOMAIN_RUNNING, 0)
 
 
 def _load_auth(state: NodeState, root: etree._Element) -> None:
