@@ -38,7 +38,11 @@ def run_interactive(shell: Any, progname: str) -> None:
     if not shell.out.quiet:
         shell.out.print(f"Welcome to {progname}, the virtualization interactive terminal.\n\n")
         shell.out.print("Type:  'help' for help with commands\n"
-                        "       'quit' to quit\n\n")
+                        "       'help <command>' for a command's options\n"
+                        "       'quit' to quit\n")
+        if readline is not None:
+            shell.out.print("       Tab to complete commands, options and names\n")
+        shell.out.print("\n")
     line: str | None = ""
     while shell.interactive:
         prompt = f"{progname} {'>' if shell.readonly else '#'} "

@@ -128,3 +128,17 @@ def test_usage_names_the_uris_the_system_socket_and_every_command() -> None:
     for name, (_group, help_line, _module) in INDEX.items():
         assert f"    {name:<30} {help_line}\n" in text, name
     assert text.endswith("(specify help <command> for details about the command)\n\n")
+
+
+def test_first_screen_says_how_to_get_help_and_complete() -> None:
+    proc = subprocess.run([sys.executable, "-m", "pyvirt.shell.main", "-c", "test:///default"],
+                          input="quit\n", capture_output=True, text=True, timeout=60,
+                          check=False, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.startswith(
+        "Welcome to pyvirsh, the virtualization interactive terminal.\n\n"
+        "Type:  'help' for help with commands\n"
+        "       'help <command>' for a command's options\n"
+        "       'quit' to quit\n"
+        "       Tab to complete commands, options and names\n\n"
+        "pyvirsh # ")
