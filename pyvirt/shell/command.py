@@ -128,7 +128,6 @@ class Command:
     handler: Handler
     json: bool = False
     connect: bool = True
-    desc: str = ""
 
     def option(self, name: str) -> Opt | None:
         """The declared option called ``name``, or None."""
@@ -180,8 +179,7 @@ def group(keyword: str, title: str) -> str:
 
 
 def command(name: str, group: str, help: str, opts: list[Opt] | None = None,
-            json: bool = False, connect: bool = True,
-            desc: str = "") -> Callable[[Handler], Handler]:
+            json: bool = False, connect: bool = True) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of command ``name``.
 
     The handler is called as ``handler(shell, args)``; it returns False (or
@@ -193,7 +191,7 @@ def command(name: str, group: str, help: str, opts: list[Opt] | None = None,
 
     def register(func: Handler) -> Handler:
         COMMANDS[name] = Command(name, group, help, options, func, json=json,
-                                 connect=connect, desc=desc or help)
+                                 connect=connect)
         return func
     return register
 

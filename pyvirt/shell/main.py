@@ -278,8 +278,13 @@ def command_help(cmd: cmdmod.Command) -> str:
             label = f"--{opt.name} <{kind}>"
         options.append(f"    {label:<15}  {opt.help}\n")
     text = [f"  NAME\n    {cmd.name} - {cmd.help}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
-    if cmd.desc:
-        text.append(f"\n  DESCRIPTION\n    {cmd.desc}\n")
+    import textwrap
+
+    from pyvirt.shell.descriptions import DESCRIPTIONS
+    desc = DESCRIPTIONS.get(cmd.name, cmd.help)
+    if desc:
+        wrapped = textwrap.fill(desc, width=80, initial_indent="    ", subsequent_indent="    ")
+        text.append(f"\n  DESCRIPTION\n{wrapped}\n")
     if options:
         text.append("\n  OPTIONS\n" + "".join(options))
     schema = JSON_SCHEMA.get(cmd.name)

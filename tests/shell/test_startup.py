@@ -142,3 +142,30 @@ def test_first_screen_says_how_to_get_help_and_complete() -> None:
         "       'quit' to quit\n"
         "       Tab to complete commands, options and names\n\n"
         "pyvirsh # ")
+
+
+def test_every_command_has_a_description_naming_only_its_own_options() -> None:
+    import re
+
+    from pyvirt.shell import command
+    from pyvirt.shell.descriptions import DESCRIPTIONS
+
+    command.load_all()
+    assert sorted(DESCRIPTIONS) == sorted(INDEX)
+    wrong = {}
+    for name, text in DESCRIPTIONS.items():
+        cmd = command.lookup(name)
+        assert cmd is not None
+        named = set(re.findall(r"--([a-z][a-z0-9-]*)", text))
+        unknown = sorted(opt for opt in named if cmd.option(opt) is None)
+        if unknown:
+            wrong[name] = unknown
+    assert wrong == {}
+
+
+def test_command_help_shows_the_description_wrapped() -> None:
+    result = run_pyvirsh(["help", "destroy"])
+    assert result.rc == 0
+    assert "  DESCRIPTION\n    Stop a running domain at once, like pulling the power plug." \
+        in result.out
+    assert all(len(line) <= 80 for line in result.out.split("  OPTIONS")[0].splitlines())
