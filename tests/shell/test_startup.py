@@ -169,3 +169,16 @@ def test_command_help_shows_the_description_wrapped() -> None:
     assert "  DESCRIPTION\n    Stop a running domain at once, like pulling the power plug." \
         in result.out
     assert all(len(line) <= 80 for line in result.out.split("  OPTIONS")[0].splitlines())
+
+
+def test_listing_an_embedded_qemu_root_loads_no_xml_model_or_qmp(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    code = ("import pyvirt\n"
+            f"conn = pyvirt.open('qemu:///embed?root={root}')\n"
+            "print(conn.listAllDomains())\n"
+            "conn.close()")
+    modules, out = _modules_after(code)
+    assert out == "[]"
+    assert _loaded(modules, "pyvirt.conf.domain") == []
+    assert _loaded(modules, "asyncio") == _loaded(modules, "qemu") == []
+    assert _loaded(modules, "pyvirt.drivers.remote") == []
