@@ -14,6 +14,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pyvirt import constants as C
@@ -22,32 +23,22 @@ _POLL_IN = select.POLLIN | select.POLLPRI
 _TO_POLL = {C.VIR_EVENT_HANDLE_READABLE: _POLL_IN, C.VIR_EVENT_HANDLE_WRITABLE: select.POLLOUT}
 
 
+@dataclass
 class _Handle:
-    """A watched file descriptor (plain slots: no dataclass cost at import)."""
-
-    __slots__ = ("cb", "events", "fd", "ff", "opaque")
-
-    def __init__(self, fd: int, events: int, cb: Callable[..., Any], opaque: Any,
-                 ff: Callable[[Any], Any] | None) -> None:
-        self.fd = fd
-        self.events = events
-        self.cb = cb
-        self.opaque = opaque
-        self.ff = ff
+    fd: int
+    events: int
+    cb: Callable[..., Any]
+    opaque: Any
+    ff: Callable[[Any], Any] | None
 
 
+@dataclass
 class _Timer:
-    """A timer: ``interval`` ms (-1 disabled, 0 every iteration), ``due`` monotonic s."""
-
-    __slots__ = ("cb", "due", "ff", "interval", "opaque")
-
-    def __init__(self, interval: int, due: float, cb: Callable[..., Any], opaque: Any,
-                 ff: Callable[[Any], Any] | None) -> None:
-        self.interval = interval
-        self.due = due
-        self.cb = cb
-        self.opaque = opaque
-        self.ff = ff
+    interval: int          # ms; -1 disabled, 0 fire on every iteration
+    due: float             # monotonic seconds
+    cb: Callable[..., Any]
+    opaque: Any
+    ff: Callable[[Any], Any] | None
 
 
 class DefaultEventLoop:
