@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import time
-import uuid as _uuid
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -22,8 +20,13 @@ from pyvirt.errors import report, report_system
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import tempfile
+    import uuid as _uuid
+
     from pyvirt.drivers.test import domconf
 else:
+    tempfile = lazy_module("tempfile", globals())
+    _uuid = lazy_module("uuid", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import element_xml
 from pyvirt.drivers.test.objects import check_flags
@@ -21,8 +20,10 @@ from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
     from pyvirt.conf import interface as ifaceconf
+    from pyvirt.conf import xmlutil
 else:
     ifaceconf = lazy_module("pyvirt.conf.interface", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 

@@ -16,25 +16,29 @@ arguments, list filters).
 
 from __future__ import annotations
 
-import ipaddress
-import uuid as _uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import bad_attr_error, parse_mac, read_attrs
 from pyvirt.driver import interface
 from pyvirt.drivers.test.objects import check_flags, raw_error
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import ipaddress
+    import uuid as _uuid
+
+    from pyvirt.conf import confutil, xmlutil
     from pyvirt.conf import network as netconf
 else:
+    ipaddress = lazy_module("ipaddress", globals())
+    _uuid = lazy_module("uuid", globals())
+    confutil = lazy_module("pyvirt.conf.confutil", globals())
     netconf = lazy_module("pyvirt.conf.network", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _NET = C.VIR_FROM_NETWORK
@@ -474,7 +478,7 @@ def _parse_dhcp_host(defn: netconf.NetworkDef, ipdef: netconf.IPDef, elem: Any,
         if ipdef.is_ipv6:
             raise _xml_error(f"Invalid to specify MAC address '{mac}' in network '{name_}' "
                              "IPv6 static host definition")
-        mac = parse_mac(mac, lambda v: _xml_error(
+        mac = confutil.parse_mac(mac, lambda v: _xml_error(
             f"Cannot parse MAC address '{v}' in network '{name_}'"), lambda v: _xml_error(
             f"expected unicast mac address, found multicast '{v}' in network '{name_}'"))
     if ident is not None:
@@ -718,7 +722,8 @@ def _update_dns_srv(defn: netconf.NetworkDef, command: int, parent_index: int, e
         raise _unsupported("DNS SRV records cannot be modified, only added or deleted")
     _check_name(defn, elem, "srv")
     is_add = command in _ADD
-    srv = read_attrs(netconf.DNSSrv(), elem, netconf.DNSSrv.ATTRS, bad_attr_error("srv", _NET))
+    srv = confutil.read_attrs(netconf.DNSSrv(), elem, netconf.DNSSrv.ATTRS,
+                              confutil.bad_attr_error("srv", _NET))
     if srv.service is None and is_add:
         raise _xml_detail(f"missing required service attribute in DNS SRV record of "
                           f"network '{defn.name}'")

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import element_xml
 from pyvirt.drivers.test.objects import check_flags
@@ -25,8 +24,10 @@ from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
     from pyvirt.conf import node_device as devconf
+    from pyvirt.conf import xmlutil
 else:
     devconf = lazy_module("pyvirt.conf.node_device", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _DEV = C.VIR_FROM_NODEDEV

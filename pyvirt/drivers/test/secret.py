@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf import xmlutil
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.errors import report
@@ -24,8 +23,10 @@ from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
     from pyvirt.conf import secret as secretconf
+    from pyvirt.conf import xmlutil
 else:
     secretconf = lazy_module("pyvirt.conf.secret", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_SECRET
 _LIFECYCLE = C.VIR_SECRET_EVENT_ID_LIFECYCLE

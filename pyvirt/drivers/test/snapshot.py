@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
 from pyvirt.drivers.test.access import DomainAccess
 from pyvirt.drivers.test.objects import (
     DomainHandle,
@@ -32,10 +31,12 @@ from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
     from pyvirt.conf import snapshot as snapconf
+    from pyvirt.conf import xmlutil
     from pyvirt.drivers.test import domconf
 else:
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
     snapconf = lazy_module("pyvirt.conf.snapshot", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN

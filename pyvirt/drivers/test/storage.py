@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import (
     element_xml,
@@ -31,9 +30,11 @@ from pyvirt.util.lazy import lazy_module
 if TYPE_CHECKING:
     from pyvirt.conf import storage_pool as poolconf
     from pyvirt.conf import storage_vol as volconf
+    from pyvirt.conf import xmlutil
 else:
     poolconf = lazy_module("pyvirt.conf.storage_pool", globals())
     volconf = lazy_module("pyvirt.conf.storage_vol", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _STOR = C.VIR_FROM_STORAGE

@@ -9,7 +9,6 @@ in its XML as libvirt's do.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,8 +30,11 @@ from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
+    import ipaddress
+
     from pyvirt.drivers.test import domconf
 else:
+    ipaddress = lazy_module("ipaddress", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
