@@ -119,7 +119,11 @@ class DomainObj:
         with _DEFER_LOCK:
             load, self._load = self._load, None
             if load is not None:
-                live, next_boot = load()
+                try:
+                    live, next_boot = load()
+                except BaseException:
+                    self._load = load
+                    raise
                 for slot, value in (("def_", live), ("new_def", next_boot)):
                     try:
                         object.__getattribute__(self, slot)
