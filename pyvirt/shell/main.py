@@ -102,6 +102,7 @@ class Shell:
         self.readonly = False
         self.interactive = False
         self._conn: Any = None
+        self.event_impl_registered = False
         self.event_loop_started = False
 
     # -- connection ---------------------------------------------------------
@@ -119,6 +120,12 @@ class Shell:
             readonly = self.readonly
         self.close()
         target = uri if uri is not None else self.uri
+        if not self.event_impl_registered:
+            # Before the first connection, as virsh does; commands that never
+            # connect (help, echo...) do without the event loop and its imports.
+            with contextlib.suppress(Exception):  # events are optional
+                libvirt.virEventRegisterDefaultImpl()
+            self.event_impl_registered = True
         try:
             if readonly:
                 conn = libvirt.openReadOnly(target)
@@ -445,8 +452,6 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     shell.out.quiet = "q" in opts
     shell.readonly = "r" in opts
     shell.uri = opts.get("c") or os.environ.get("LIBVIRT_DEFAULT_URI") or None
-    with contextlib.suppress(Exception):  # events are optional
-        libvirt.virEventRegisterDefaultImpl()
     try:
         if "c" in opts:
             try:
