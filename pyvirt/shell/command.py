@@ -25,8 +25,7 @@ import builtins
 import enum
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pyvirt.shell.index import INDEX
 
@@ -44,8 +43,7 @@ class OptType(enum.Enum):
     ARGV = "argv"      # every remaining word
 
 
-@dataclass(frozen=True)
-class Opt:
+class Opt(NamedTuple):
     """One option of a command.
 
     ``positional`` says whether the value may be given without ``--name``
@@ -113,12 +111,13 @@ VERBOSE = flag("verbose", "display a progress bar")
 Handler = Callable[["Shell", "Args"], Any]
 
 
-@dataclass
-class Command:
+class Command(NamedTuple):
     """A shell command: its declaration and the function that runs it.
 
     ``json`` adds the pyvirsh ``--json`` switch; ``connect`` is False for
     commands that run without a hypervisor connection (help, quit, ...).
+    (Named tuples here, not dataclasses: importing dataclasses costs a
+    pyvirsh run more than parsing its command line.)
     """
 
     name: str
@@ -137,8 +136,7 @@ class Command:
         return None
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A help group: title and the keyword ``help`` accepts for it."""
 
     title: str
@@ -213,12 +211,14 @@ class ParseError(Exception):
     """The command line itself is wrong; the message is virsh's wording."""
 
 
-@dataclass
 class Args:
     """The options given to one command, with typed accessors."""
 
-    cmd: Command
-    values: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("cmd", "values")
+
+    def __init__(self, cmd: Command, values: dict[str, Any] | None = None) -> None:
+        self.cmd = cmd
+        self.values: dict[str, Any] = values if values is not None else {}
 
     def __contains__(self, name: str) -> bool:
         return name in self.values

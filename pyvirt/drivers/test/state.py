@@ -20,7 +20,6 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from lxml import etree
@@ -39,19 +38,20 @@ else:
 _FROM = C.VIR_FROM_TEST
 
 
-
-@dataclass
 class NodeInfo:
-    """libvirt's virNodeInfo of the simulated host (memory in KiB)."""
+    """libvirt's virNodeInfo of the simulated host (memory in KiB): libvirt's
+    defaults, changed by a <node> document's <cpu> and <memory>."""
 
-    model: str = "i686"
-    memory: int = 1024 * 1024 * 3
-    cpus: int = 16
-    mhz: int = 1400
-    nodes: int = 2
-    sockets: int = 2
-    cores: int = 2
-    threads: int = 2
+    def __init__(self) -> None:
+        self.model = "i686"
+        self.memory = 1024 * 1024 * 3
+        self.cpus = 16
+        self.mhz = 1400
+        self.nodes = 2
+        self.sockets = 2
+        self.cores = 2
+        self.threads = 2
+
 
 # The built-in <node> document of test:///default (libvirt's defaultConnXML).
 DEFAULT_NODE_XML = """<node>
