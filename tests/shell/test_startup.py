@@ -7,7 +7,7 @@ the XML model, every shell command or a heavy library up front.
 
 from __future__ import annotations
 
-import json
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -23,8 +23,8 @@ HEAVY = ("pyvirt.api", "pyvirt.driver", "pyvirt.drivers", "pyvirt.conf", "pyvirt
          "pyvirt.rpc", "pyvirt.daemon", "pyvirt.util.eventloop", "lxml", "rich", "asyncio",
          "qemu", "dataclasses")
 
-_PRELUDE = "import json, sys\n"
-_MODULES = "\nprint(json.dumps(sorted(sys.modules)))\n"
+_PRELUDE = "import sys\n"  # nothing else: the check is what the code imports
+_MODULES = "\nprint(sorted(sys.modules))\n"
 
 
 def _modules_after(code: str) -> tuple[set[str], str]:
@@ -32,7 +32,7 @@ def _modules_after(code: str) -> tuple[set[str], str]:
     proc = subprocess.run([sys.executable, "-c", _PRELUDE + code + _MODULES], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=True)
     *printed, last = proc.stdout.splitlines()
-    return set(json.loads(last)), "\n".join(printed)
+    return set(ast.literal_eval(last)), "\n".join(printed)
 
 
 def _loaded(modules: set[str], prefix: str) -> list[str]:
