@@ -101,9 +101,9 @@ COMMAND_MODULES = {entry[2] for entry in INDEX.values()} - {"main"}
 
 
 def test_a_command_imports_only_its_own_module() -> None:
-    # and builds no XML model, event loop, dataclass or JSON coder on the way
+    # and parses no XML, builds no event loop, dataclass or JSON coder on the way
     absent = ("pyvirt.conf", "pyvirt.util.eventloop", "dataclasses", "json", "uuid",
-              "pyvirt.drivers.qemu", "pyvirt.drivers.remote", "rich")
+              "lxml", "pyvirt.drivers.qemu", "pyvirt.drivers.remote", "rich")
     loaded = _shell_modules(["-c", "test:///default", "list"], absent)
     assert INDEX["list"][2] in loaded
     assert sorted(loaded & COMMAND_MODULES) == [INDEX["list"][2]]
@@ -187,3 +187,16 @@ def test_listing_an_embedded_qemu_root_loads_no_xml_model_or_qmp(tmp_path: Path)
     assert _loaded(modules, "pyvirt.conf.domain") == []
     assert _loaded(modules, "asyncio") == _loaded(modules, "qemu") == []
     assert _loaded(modules, "pyvirt.drivers.remote") == []
+
+
+def test_test_default_knows_its_domains_and_node_facts_without_parsing() -> None:
+    """The names, UUIDs and node facts assumed before the built-in document is
+    parsed are the document's."""
+    from pyvirt.drivers.test import state as statemod
+
+    root = statemod.parse_document(statemod.DEFAULT_NODE_XML, "test", 0)
+    domains = tuple((d.findtext("name"), d.findtext("uuid")) for d in root.findall("domain"))
+    assert domains == statemod.DEFAULT_DOMAINS
+    parsed = statemod.NodeState("/x")
+    statemod._load_node_info(parsed, root)
+    assert vars(parsed.node_info) == vars(statemod.NodeInfo())

@@ -24,7 +24,7 @@ from pyvirt.conf import xmlutil
 from pyvirt.conf.domain_cpu import CpuTune, MemTune, NumaTune
 from pyvirt.conf.domain_os import Lifecycle
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.test.objects import PARSER, raw_error
+from pyvirt.drivers.test.objects import parser, raw_error
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -373,7 +373,7 @@ class TestDef:
                 if not (isinstance(e.tag, str) and etree.QName(e).namespace == uri)]
         if xml is not None:
             try:
-                elem = etree.fromstring(xml.encode(), PARSER)
+                elem = etree.fromstring(xml.encode(), parser())
             except etree.XMLSyntaxError:
                 raise report(C.VIR_ERR_XML_ERROR, "(metadata_xml): could not parse XML",
                              _FROM_XML) from None

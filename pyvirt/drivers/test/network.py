@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.driver import interface
 from pyvirt.drivers.test.objects import check_flags, raw_error
@@ -31,9 +29,12 @@ if TYPE_CHECKING:
     import ipaddress
     import uuid as _uuid
 
+    from lxml import etree
+
     from pyvirt.conf import confutil, xmlutil
     from pyvirt.conf import network as netconf
 else:
+    etree = lazy_module("lxml.etree", globals())
     ipaddress = lazy_module("ipaddress", globals())
     _uuid = lazy_module("uuid", globals())
     confutil = lazy_module("pyvirt.conf.confutil", globals())

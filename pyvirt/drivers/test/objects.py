@@ -11,15 +11,20 @@ and redefinition the way libvirt's does.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.errors import libvirtError, report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from lxml import etree
+else:
+    etree = lazy_module("lxml.etree", globals())
 
 _FROM = C.VIR_FROM_TEST
 
@@ -33,8 +38,10 @@ def raw_error(code: int, message: str, domain: int, str1: str | None = None,
     return _errors.report_raw(code, message, domain, str1, str2)
 
 
-# The test driver's XML parser: blank text dropped, no entities, no network.
-PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+@functools.cache
+def parser() -> etree.XMLParser:
+    """The test driver's XML parser: blank text dropped, no entities, no network."""
+    return etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
 
 
 def parse_document(text: str | bytes, label: str,
@@ -44,7 +51,7 @@ def parse_document(text: str | bytes, label: str,
         raise report(C.VIR_ERR_INVALID_ARG, "xml description must not be NULL", domain)
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        return etree.fromstring(data, PARSER)
+        return etree.fromstring(data, parser())
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (1, 1)
         msg = (exc.msg or str(exc)).split(", line ")[0]

@@ -14,8 +14,6 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.drivers.test.access import DomainAccess
 from pyvirt.drivers.test.objects import (
@@ -30,10 +28,13 @@ from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from pyvirt.conf import snapshot as snapconf
     from pyvirt.conf import xmlutil
     from pyvirt.drivers.test import domconf
 else:
+    etree = lazy_module("lxml.etree", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
     snapconf = lazy_module("pyvirt.conf.snapshot", globals())
     xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())

@@ -22,8 +22,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.test.objects import DomainObj, parse_document, raw_error
@@ -31,8 +29,11 @@ from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from pyvirt.drivers.test import domconf
 else:
+    etree = lazy_module("lxml.etree", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
@@ -171,6 +172,10 @@ DEFAULT_NODE_XML = """<node>
 </node>
 """
 
+# The name and UUID of each <domain> of DEFAULT_NODE_XML, known before parsing it
+# (a test checks them against the document).
+DEFAULT_DOMAINS = (("test", "6695eb01-f6a4-8304-79aa-97f2502e193f"),)
+
 # The host-resource modules, in the order libvirt loads their objects.
 FAMILY_MODULES = ("network", "interface", "storage", "nodedev", "secret", "nwfilter")
 
@@ -303,9 +308,10 @@ class NodeState:
         self.bindings = Store(lambda obj: obj.portdev)
         # Room for the families' own bookkeeping (interface transactions...).
         self.extra: dict[str, Any] = {}
-        # Stores still to be filled from this <node> document (test:///default).
+        # Stores still to be filled from the built-in document (test:///default).
         self._deferred: dict[str, str] = {}
-        self._deferred_root: etree._Element | None = None
+        self._document: etree._Element | None = None
+        self._document_lock = threading.Lock()  # innermost: taken with nothing inside
 
     def __getattr__(self, name: str) -> Any:
         # Called only for an attribute not set: a store of test:///default
@@ -317,8 +323,16 @@ class NodeState:
             if name not in self.__dict__:
                 self.__dict__[name] = Store()
                 module = importlib.import_module(f"pyvirt.drivers.test.{family}")
-                module.load(self, self._deferred_root, "")
+                module.load(self, self.default_document(), "")
         return self.__dict__[name]
+
+    def default_document(self) -> etree._Element:
+        """test:///default's built-in document, parsed on first use (each state
+        parses its own copy: loaders may take parts of it)."""
+        with self._document_lock:
+            if self._document is None:
+                self._document = parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
+            return self._document
 
     # --- ids ---------------------------------------------------------------
     def allocate_id(self) -> int:
@@ -341,12 +355,10 @@ class NodeState:
         state.cells = [Cell((i + 1) * 2048 * 1024, (i + 1) * 1024 * 1024,
                             [(c, c // 8, c % 8) for c in range(i * 8, i * 8 + 8)])
                        for i in range(2)]
-        # libvirt's own document, known to be valid: parse each part on first use
-        # (a `list` needs no network, pool or device, nor the domain's XML model).
-        root = parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
-        _load_node_info(state, root)
-        _defer_domains(state, root)
-        state._deferred_root = root
+        # libvirt's own document, known to be valid, is parsed when a part of it
+        # is first used: a `list` needs no network, pool or device, nor the
+        # domain's XML model. It sets no node facts (NodeInfo's defaults are its).
+        _defer_domains(state)
         state._deferred = dict(FAMILY_STORES)
         for name in FAMILY_STORES:
             delattr(state, name)
@@ -485,14 +497,15 @@ def _load_domains(state: NodeState, root: etree._Element, file: str | None) -> N
         obj.set_state(runstate, 0)
 
 
-def _defer_domains(state: NodeState, root: etree._Element) -> None:
+def _defer_domains(state: NodeState) -> None:
     """Add the built-in document's domains, running and persistent, their
     definitions parsed when first read (as _load_domains would parse them)."""
-    for elem in root.findall("domain"):
-        def load(elem: etree._Element = elem) -> tuple[Any, Any]:
+    for index, (name, uuid) in enumerate(DEFAULT_DOMAINS):
+        def load(index: int = index) -> tuple[Any, Any]:
+            elem = state.default_document().findall("domain")[index]
             dom_def = domconf.TestDef.from_element(elem)
             return dom_def, dom_def.copy()
-        obj = DomainObj.deferred(elem.findtext("name") or "", elem.findtext("uuid") or "", load)
+        obj = DomainObj.deferred(name, uuid, load)
         state.domains.add(obj)
         obj.persistent = True
         state.domains.set_id(obj, state.allocate_id())

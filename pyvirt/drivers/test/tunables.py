@@ -12,8 +12,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, cast
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.driver.stream import handle_of
 from pyvirt.drivers.test.access import (
@@ -32,8 +30,11 @@ from pyvirt.util.lazy import lazy_module
 if TYPE_CHECKING:
     import ipaddress
 
+    from lxml import etree
+
     from pyvirt.drivers.test import domconf
 else:
+    etree = lazy_module("lxml.etree", globals())
     ipaddress = lazy_module("ipaddress", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
