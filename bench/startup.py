@@ -5,7 +5,7 @@ Scripts call virsh in loops, so a command's whole run counts.  Each pair
 runs alternately (A B A B ...) as whole processes, after warm-up runs that
 also fill the bytecode cache; the script prints the median wall-clock and
 CPU (user + system) milliseconds of each and the ratio pyvirt / libvirt
-measured in this same run.  The goals (issue 9): each pyvirsh line under
+measured in this same run.  The goals: each pyvirsh line under
 100 ms, ``import pyvirt`` under 30 ms.
 
   pyvirsh -c test:///default list        virsh -c test:///default list
