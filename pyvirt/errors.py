@@ -17,7 +17,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+
+# typing costs ~5 ms to import (re, contextlib...) and errors are imported by
+# ``import pyvirt``: names for annotations only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from pyvirt import constants as C
 

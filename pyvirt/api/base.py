@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid as _uuid
 from typing import Any
 
 
@@ -37,7 +36,9 @@ class ApiObject:
 
 def uuid_bytes(text: str) -> bytes:
     """Return the 16 raw bytes of a UUID string."""
-    return _uuid.UUID(text).bytes
+    import uuid  # (uuid imports platform: only when bytes are asked for)
+
+    return uuid.UUID(text).bytes
 
 
 class NamedUUIDObject(ApiObject):

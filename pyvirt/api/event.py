@@ -13,17 +13,22 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.errors import report
-from pyvirt.util.eventloop import DefaultEventLoop
+
+if TYPE_CHECKING:
+    from pyvirt.util.eventloop import DefaultEventLoop
 
 _FROM = C.VIR_FROM_EVENT
 
 # The registered implementation: six functions, as virEventRegisterImpl takes them.
 _impl: dict[str, Callable[..., Any]] | None = None
+# libvirt's default loop, made when first used after virEventRegisterDefaultImpl().
 _default: DefaultEventLoop | None = None
+_default_registered = False
+_default_lock = threading.Lock()
 
 
 def virEventRegisterImpl(addHandle: Callable[..., Any], updateHandle: Callable[..., Any],  # noqa: N802,N803
@@ -36,17 +41,33 @@ def virEventRegisterImpl(addHandle: Callable[..., Any], updateHandle: Callable[.
              "updateTimeout": updateTimeout, "removeTimeout": removeTimeout}
 
 
+def _default_loop() -> DefaultEventLoop:
+    """The default loop, made (and its module imported) on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from pyvirt.util.eventloop import DefaultEventLoop
+            _default = DefaultEventLoop()
+        return _default
+
+
 def virEventRegisterDefaultImpl() -> int:  # noqa: N802
-    """Use libvirt's default poll() loop; run it with virEventRunDefaultImpl()."""
-    global _default, _impl
-    if _default is None:
-        _default = DefaultEventLoop()
-    loop = _default
-    _impl = {"addHandle": lambda fd, ev, cb, op: loop.add_handle(fd, ev, cb, op, _free_of(op)),
-             "updateHandle": loop.update_handle, "removeHandle": loop.remove_handle,
-             "addTimeout": lambda ms, cb, op: loop.add_timeout(ms, cb, op, _free_of(op)),
-             "updateTimeout": loop.update_timeout, "removeTimeout": loop.remove_timeout,
-             "default": loop}  # type: ignore[dict-item]
+    """Use libvirt's default poll() loop; run it with virEventRunDefaultImpl().
+
+    The loop itself is made when a handle or timer is first added or the
+    loop first run: a program that registers it and never uses events
+    (pyvirsh's commands, mostly) does not pay for it.
+    """
+    global _default_registered, _impl
+    _default_registered = True
+    _impl = {
+        "addHandle": lambda fd, ev, cb, op: _default_loop().add_handle(fd, ev, cb, op,
+                                                                       _free_of(op)),
+        "updateHandle": lambda watch, ev: _default_loop().update_handle(watch, ev),
+        "removeHandle": lambda watch: _default_loop().remove_handle(watch),
+        "addTimeout": lambda ms, cb, op: _default_loop().add_timeout(ms, cb, op, _free_of(op)),
+        "updateTimeout": lambda timer, ms: _default_loop().update_timeout(timer, ms),
+        "removeTimeout": lambda timer: _default_loop().remove_timeout(timer)}
     return 0
 
 
@@ -58,10 +79,10 @@ def _free_of(opaque: Any) -> Callable[[Any], Any] | None:
 
 def virEventRunDefaultImpl() -> int:  # noqa: N802
     """Run one iteration of the default event loop."""
-    if _default is None:
+    if not _default_registered:
         raise report(C.VIR_ERR_INTERNAL_ERROR, "the default event loop is not registered",
                      _FROM)
-    _default.run_once()
+    _default_loop().run_once()
     return 0
 
 

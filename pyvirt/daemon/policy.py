@@ -10,7 +10,7 @@ line in the parse error.  pyvirtd is stricter:
   TCP and TLS peers never qualify), ``test_driver_dir`` is set, and PATH
   resolves (symbolic links followed) to a file under that directory.  The
   driver then opens it without blocking and only when it is a regular
-  file (:func:`pyvirt.drivers.test.state.read_node_file`).
+  file (:func:`pyvirt.drivers.test.objects.read_node_file`).
 * Whatever goes wrong loading such a file, the client is only told that
   the document could not be loaded; the details (which may quote the
   file) go to the daemon's log.

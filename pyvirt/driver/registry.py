@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt import constants as C
@@ -19,17 +18,25 @@ from pyvirt.driver.uri import URI
 from pyvirt.errors import report
 
 
-@dataclass
 class Drivers:
     """The family drivers behind one connection (unset families: NO_SUPPORT)."""
 
-    hv: I.HypervisorDriver
-    net: I.NetworkDriver = field(default_factory=I.NetworkDriver)
-    stor: I.StorageDriver = field(default_factory=I.StorageDriver)
-    dev: I.NodeDeviceDriver = field(default_factory=I.NodeDeviceDriver)
-    sec: I.SecretDriver = field(default_factory=I.SecretDriver)
-    iface: I.InterfaceDriver = field(default_factory=I.InterfaceDriver)
-    nwf: I.NWFilterDriver = field(default_factory=I.NWFilterDriver)
+    __slots__ = ("dev", "hv", "iface", "net", "nwf", "sec", "stor")
+
+    def __init__(self, hv: I.HypervisorDriver, net: I.NetworkDriver | None = None,
+                 stor: I.StorageDriver | None = None, dev: I.NodeDeviceDriver | None = None,
+                 sec: I.SecretDriver | None = None, iface: I.InterfaceDriver | None = None,
+                 nwf: I.NWFilterDriver | None = None) -> None:
+        self.hv = hv
+        self.net = net if net is not None else I.NetworkDriver()
+        self.stor = stor if stor is not None else I.StorageDriver()
+        self.dev = dev if dev is not None else I.NodeDeviceDriver()
+        self.sec = sec if sec is not None else I.SecretDriver()
+        self.iface = iface if iface is not None else I.InterfaceDriver()
+        self.nwf = nwf if nwf is not None else I.NWFilterDriver()
+
+    def __repr__(self) -> str:
+        return f"Drivers(hv={self.hv!r})"
 
     @classmethod
     def single(cls, drv: Any) -> Drivers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pyvirt import constants as C
 from pyvirt.errors import report
@@ -17,9 +17,8 @@ from pyvirt.errors import report
 _FROM = C.VIR_FROM_URI
 
 
-@dataclass(frozen=True)
-class URI:
-    """A parsed connection URI."""
+class URI(NamedTuple):
+    """A parsed connection URI (a named tuple: ``uri._replace(path=...)`` for a variant)."""
 
     raw: str
     scheme: str
@@ -29,7 +28,7 @@ class URI:
     host: str | None
     port: int | None
     path: str
-    query: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str]
 
     @property
     def is_remote(self) -> bool:

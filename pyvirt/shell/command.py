@@ -10,6 +10,11 @@ its options in virsh's order.  The parser then applies virsh's rules:
 - ``--`` makes every following word data;
 - an ``argv`` option, always last, takes every remaining word.
 
+Commands are found through :data:`pyvirt.shell.index.INDEX` (name ->
+group, help line, module), so a command's module is imported only when
+that command runs or its help is shown: :func:`lookup` and
+:func:`load_all`.
+
 Errors use virsh's wording (``unknown command: 'x'``, ``command 'x'
 doesn't support option --y``, ``command 'x' requires <y> option``, ...).
 """
@@ -18,9 +23,11 @@ from __future__ import annotations
 
 import builtins
 import enum
+import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pyvirt.shell.index import INDEX
 
 if TYPE_CHECKING:
     from pyvirt.shell.main import Shell
@@ -36,8 +43,7 @@ class OptType(enum.Enum):
     ARGV = "argv"      # every remaining word
 
 
-@dataclass(frozen=True)
-class Opt:
+class Opt(NamedTuple):
     """One option of a command.
 
     ``positional`` says whether the value may be given without ``--name``
@@ -105,12 +111,13 @@ VERBOSE = flag("verbose", "display a progress bar")
 Handler = Callable[["Shell", "Args"], Any]
 
 
-@dataclass
-class Command:
+class Command(NamedTuple):
     """A shell command: its declaration and the function that runs it.
 
     ``json`` adds the pyvirsh ``--json`` switch; ``connect`` is False for
     commands that run without a hypervisor connection (help, quit, ...).
+    (Named tuples here, not dataclasses: importing dataclasses costs a
+    pyvirsh run more than parsing its command line.)
     """
 
     name: str
@@ -120,7 +127,6 @@ class Command:
     handler: Handler
     json: bool = False
     connect: bool = True
-    desc: str = ""
 
     def option(self, name: str) -> Opt | None:
         """The declared option called ``name``, or None."""
@@ -130,8 +136,7 @@ class Command:
         return None
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A help group: title and the keyword ``help`` accepts for it."""
 
     title: str
@@ -146,7 +151,23 @@ GROUPS: dict[str, Group] = {
         ("secret", "Secret"), ("snapshot", "Snapshot"), ("pool", "Storage Pool"),
         ("volume", "Storage Volume"), ("virsh", "Virsh itself"))
 }
+# The commands declared so far (by the modules imported so far).
 COMMANDS: dict[str, Command] = {}
+
+
+def lookup(name: str) -> Command | None:
+    """The command called ``name``, importing the module declaring it on first use."""
+    cmd = COMMANDS.get(name)
+    if cmd is None and name in INDEX:
+        importlib.import_module(f"pyvirt.shell.{INDEX[name][2]}")
+        cmd = COMMANDS.get(name)
+    return cmd
+
+
+def load_all() -> None:
+    """Import every command module (all commands declared)."""
+    for module in dict.fromkeys(entry[2] for entry in INDEX.values()):
+        importlib.import_module(f"pyvirt.shell.{module}")
 
 
 def group(keyword: str, title: str) -> str:
@@ -156,8 +177,7 @@ def group(keyword: str, title: str) -> str:
 
 
 def command(name: str, group: str, help: str, opts: list[Opt] | None = None,
-            json: bool = False, connect: bool = True,
-            desc: str = "") -> Callable[[Handler], Handler]:
+            json: bool = False, connect: bool = True) -> Callable[[Handler], Handler]:
     """Register the decorated function as the handler of command ``name``.
 
     The handler is called as ``handler(shell, args)``; it returns False (or
@@ -169,7 +189,7 @@ def command(name: str, group: str, help: str, opts: list[Opt] | None = None,
 
     def register(func: Handler) -> Handler:
         COMMANDS[name] = Command(name, group, help, options, func, json=json,
-                                 connect=connect, desc=desc or help)
+                                 connect=connect)
         return func
     return register
 
@@ -191,12 +211,14 @@ class ParseError(Exception):
     """The command line itself is wrong; the message is virsh's wording."""
 
 
-@dataclass
 class Args:
     """The options given to one command, with typed accessors."""
 
-    cmd: Command
-    values: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("cmd", "values")
+
+    def __init__(self, cmd: Command, values: dict[str, Any] | None = None) -> None:
+        self.cmd = cmd
+        self.values: dict[str, Any] = values if values is not None else {}
 
     def __contains__(self, name: str) -> bool:
         return name in self.values
@@ -407,7 +429,7 @@ def parse(words: list[str]) -> Args:
     Raises ParseError with virsh's message when the words do not fit.
     """
     name = words[0]
-    cmd = COMMANDS.get(name)
+    cmd = lookup(name)
     if cmd is None:
         raise ParseError(f"unknown command: '{name}'")
     values: dict[str, Any] = {}

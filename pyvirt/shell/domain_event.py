@@ -192,8 +192,7 @@ class _EventWaiter:
           flag("loop", "loop until timeout or interrupt, rather than one-shot"),
           number("timeout", "timeout seconds", positional=True),
           flag("list", "list valid event types"),
-          flag("timestamp", "show timestamp for each printed event")],
-         desc="List event types, or wait for domain events to occur")
+          flag("timestamp", "show timestamp for each printed event")])
 def cmd_event(shell: Shell, args: Args) -> bool:
     """Print domain events as they arrive (one, or all with --loop)."""
     name: str | None

@@ -13,7 +13,8 @@ from typing import Any
 
 import pyvirt as libvirt
 from pyvirt.shell import command as cmdmod
-from pyvirt.shell.command import COMMANDS, OptType, ParseError
+from pyvirt.shell.command import OptType, ParseError, lookup
+from pyvirt.shell.index import INDEX
 
 HISTORY_SIZE = 500
 
@@ -37,7 +38,11 @@ def run_interactive(shell: Any, progname: str) -> None:
     if not shell.out.quiet:
         shell.out.print(f"Welcome to {progname}, the virtualization interactive terminal.\n\n")
         shell.out.print("Type:  'help' for help with commands\n"
-                        "       'quit' to quit\n\n")
+                        "       'help <command>' for a command's options\n"
+                        "       'quit' to quit\n")
+        if readline is not None:
+            shell.out.print("       Tab to complete commands, options and names\n")
+        shell.out.print("\n")
     line: str | None = ""
     while shell.interactive:
         prompt = f"{progname} {'>' if shell.readonly else '#'} "
@@ -101,8 +106,8 @@ class Completer:
         if text and words and words[-1] == text:
             words = words[:-1]
         if not words:
-            return sorted(name for name in COMMANDS if name.startswith(text))
-        cmd = COMMANDS.get(words[0])
+            return sorted(name for name in INDEX if name.startswith(text))
+        cmd = lookup(words[0])
         if cmd is None:
             return []
         previous = words[-1] if len(words) > 1 else None
@@ -145,7 +150,7 @@ class Completer:
         if kind == "file":
             return _files(text)
         if kind == "command":
-            return sorted(name for name in COMMANDS if name.startswith(text))
+            return sorted(name for name in INDEX if name.startswith(text))
         if kind == "event":
             from pyvirt.shell.domain_event import EVENT_TYPES
             return [name for name in EVENT_TYPES if name.startswith(text)]

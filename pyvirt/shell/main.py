@@ -17,7 +17,6 @@ from typing import IO, Any
 import pyvirt as libvirt
 from pyvirt.shell import command as cmdmod
 from pyvirt.shell.command import (
-    COMMANDS,
     GROUPS,
     Args,
     CmdError,
@@ -26,8 +25,10 @@ from pyvirt.shell.command import (
     command,
     flag,
     group,
+    lookup,
     string,
 )
+from pyvirt.shell.index import INDEX
 from pyvirt.shell.output import JSON_SCHEMA, Printer
 
 PROGNAME = "pyvirsh"
@@ -38,18 +39,58 @@ USAGE = """\
 {prog} [options]... <command> [args...]
 
   options:
-    -c | --connect=URI      hypervisor connection URI
+    -c | --connect=URI      hypervisor connection URI (default: $LIBVIRT_DEFAULT_URI)
     -h | --help             this help
     -q | --quiet            quiet mode
     -r | --readonly         connect readonly
     -v                      short version
     -V                      long version
          --version[=TYPE]   version, TYPE is short or long (default short)
+    -d, -e, -k, -K, -l, -t  accepted as virsh takes them, and ignored
+
+  connection URIs:
+    test:///default         libvirt's mock hypervisor, in memory, in this process
+    test:///PATH.xml        the mock hypervisor, loaded from a <node> file
+    qemu:///embed?root=DIR  QEMU guests, all state under DIR, in this process
+    qemu:///system          the system pyvirtd: socket $PYVIRT_SYSTEM_SOCKET, else
+                            {system_sock}
+                            (or unix_sock_dir in {system_config});
+                            with no daemon answering, served in this process
+    qemu:///session         a per-user pyvirtd, started on demand (for root only
+                            with PYVIRT_SESSION_AUTOSTART=1): socket
+                            $XDG_RUNTIME_DIR/pyvirt/libvirt-sock, else
+                            ~/.cache/pyvirt/run/libvirt-sock
+    DRIVER+unix:///PATH?socket=SOCKET
+                            a daemon (pyvirtd or libvirtd) on a unix socket
+    DRIVER+tcp://HOST/PATH, DRIVER+tls://HOST/PATH, DRIVER+ssh://USER@HOST/PATH
+                            a remote daemon (DRIVER: qemu or test, PATH: system,
+                            session or default)
+    -r uses the daemon's read-only socket (...-sock-ro).
 
   Commands that print data accept --json (one JSON document); long
   operations accept --verbose (a progress bar, Ctrl-C aborts the job).
-  Run '{prog} help' for the list of commands.
+
+  commands (non interactive mode):
+
 """
+
+USAGE_END = """
+  (specify help <group> for details about the commands in the group)
+
+  (specify help <command> for details about the command)
+
+"""
+
+
+def usage_text() -> str:
+    """``pyvirsh --help``: options, the URIs pyvirt serves and every command."""
+    import os.path
+
+    from pyvirt.daemon.config import SYSTEM_CONFIG, SYSTEM_SOCK_DIR
+    head = USAGE.format(prog=PROGNAME, system_config=SYSTEM_CONFIG,
+                        system_sock=os.path.join(SYSTEM_SOCK_DIR, "libvirt-sock"))
+    groups = [_group_help(keyword) for keyword in GROUPS]
+    return head + "\n".join(group for group in groups if "\n    " in group) + USAGE_END
 
 
 class Shell:
@@ -61,6 +102,7 @@ class Shell:
         self.readonly = False
         self.interactive = False
         self._conn: Any = None
+        self.event_impl_registered = False
         self.event_loop_started = False
 
     # -- connection ---------------------------------------------------------
@@ -78,6 +120,12 @@ class Shell:
             readonly = self.readonly
         self.close()
         target = uri if uri is not None else self.uri
+        if not self.event_impl_registered:
+            # Before the first connection, as virsh does; commands that never
+            # connect (help, echo...) do without the event loop and its imports.
+            with contextlib.suppress(Exception):  # events are optional
+                libvirt.virEventRegisterDefaultImpl()
+            self.event_impl_registered = True
         try:
             if readonly:
                 conn = libvirt.openReadOnly(target)
@@ -195,8 +243,9 @@ def cmd_help(shell: Shell, args: Args) -> bool:
             shell.out.print(_group_help(keyword))
             shell.out.print("\n")
         return True
-    if name in COMMANDS:
-        shell.out.print(command_help(COMMANDS[name]))
+    cmd = lookup(name)
+    if cmd is not None:
+        shell.out.print(command_help(cmd))
         return True
     for keyword, grp in GROUPS.items():
         if name in (keyword, grp.title):
@@ -206,11 +255,12 @@ def cmd_help(shell: Shell, args: Args) -> bool:
 
 
 def _group_help(keyword: str) -> str:
+    """One group's title line and its commands (from the index: nothing imported)."""
     grp = GROUPS[keyword]
     lines = [f" {grp.title} (help keyword '{grp.keyword}'):\n"]
-    for cmd in COMMANDS.values():
-        if cmd.group == keyword:
-            lines.append(f"    {cmd.name:<30} {cmd.help}\n")
+    for name, (cmd_group, help_line, _module) in INDEX.items():
+        if cmd_group == keyword:
+            lines.append(f"    {name:<30} {help_line}\n")
     return "".join(lines)
 
 
@@ -235,8 +285,13 @@ def command_help(cmd: cmdmod.Command) -> str:
             label = f"--{opt.name} <{kind}>"
         options.append(f"    {label:<15}  {opt.help}\n")
     text = [f"  NAME\n    {cmd.name} - {cmd.help}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
-    if cmd.desc:
-        text.append(f"\n  DESCRIPTION\n    {cmd.desc}\n")
+    import textwrap
+
+    from pyvirt.shell.descriptions import DESCRIPTIONS
+    desc = DESCRIPTIONS.get(cmd.name, cmd.help)
+    if desc:
+        wrapped = textwrap.fill(desc, width=80, initial_indent="    ", subsequent_indent="    ")
+        text.append(f"\n  DESCRIPTION\n{wrapped}\n")
     if options:
         text.append("\n  OPTIONS\n" + "".join(options))
     schema = JSON_SCHEMA.get(cmd.name)
@@ -377,7 +432,6 @@ def _version_text(long: bool) -> str:
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
          stderr: IO[str] | None = None) -> int:
     """Run pyvirsh; returns the exit status (also the console script's)."""
-    _load_commands()
     if argv is None:
         argv = sys.argv[1:]
     shell = Shell(stdout, stderr)
@@ -388,7 +442,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
         shell.out.error(exc.message or "")
         return 1
     if "h" in opts:
-        shell.out.print(USAGE.format(prog=PROGNAME))
+        shell.out.print(usage_text())
         return 0
     if "v" in opts or "V" in opts:
         shell.out.print(_version_text("V" in opts or opts.get("v") == "long"))
@@ -398,8 +452,6 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
     shell.out.quiet = "q" in opts
     shell.readonly = "r" in opts
     shell.uri = opts.get("c") or os.environ.get("LIBVIRT_DEFAULT_URI") or None
-    with contextlib.suppress(Exception):  # events are optional
-        libvirt.virEventRegisterDefaultImpl()
     try:
         if "c" in opts:
             try:
@@ -427,24 +479,6 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None,
 
 def _silence(_ctx: Any, _err: Any) -> None:
     """Error handler that keeps libvirt from printing errors itself."""
-
-
-def _load_commands() -> None:
-    """Import every command module so their commands are registered."""
-    from pyvirt.shell import (  # noqa: F401
-        domain,
-        domain_device,
-        domain_event,
-        domain_monitor,
-        host,
-        iface,
-        network,
-        nodedev,
-        secret,
-        snapshot,
-        storage,
-        volume,
-    )
 
 
 def console_main() -> None:

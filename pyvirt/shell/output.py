@@ -15,7 +15,6 @@ bytes unless the key says otherwise (``*_kib``), times in seconds unless
 
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -87,6 +86,8 @@ class Printer:
 
     def json(self, document: Any) -> None:
         """Write one JSON document."""
+        import json  # only --json needs it
+
         self.print(json.dumps(document, indent=2, sort_keys=False) + "\n")
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:

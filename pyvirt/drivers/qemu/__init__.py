@@ -31,15 +31,16 @@ from pyvirt.driver.uri import URI
 
 def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     """Open the QEMU driver for ``uri``; None when the URI is not a qemu one."""
-    from pyvirt.drivers.qemu.config import config_for_uri
-    from pyvirt.drivers.qemu.driver import open_driver
-    from pyvirt.drivers.remote.local import open_daemon
     if uri.driver != "qemu" or uri.is_remote:
         return None
     # system: through pyvirtd when it runs; session: a per-user pyvirtd, autostarted.
-    via_daemon = open_daemon(uri, auth, flags)
-    if via_daemon is not None:
-        return via_daemon
+    if uri.path.rstrip("/") in ("/system", "/session"):
+        from pyvirt.drivers.remote.local import open_daemon
+        via_daemon = open_daemon(uri, auth, flags)
+        if via_daemon is not None:
+            return via_daemon
+    from pyvirt.drivers.qemu.config import config_for_uri
+    from pyvirt.drivers.qemu.driver import open_driver
     cfg = config_for_uri(uri.path or "/", uri.query)
     if cfg is None:
         return None

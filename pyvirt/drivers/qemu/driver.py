@@ -18,35 +18,54 @@ domain's job slot after an event runs on the driver's worker thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import queue
 import socket
 import threading
 import uuid as _uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf.domain import DomainDef
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
-from pyvirt.drivers.qemu import (
-    address,
-    capabilities,
-    command,
-    console,
-    domain,
-    hotplug,
-    process,
-    save,
-    stats,
-)
-from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
+from pyvirt.util.lazy import lazy_module
+
+# Imported when first used: opening a root and listing its guests needs
+# neither the domain XML model nor QMP (asyncio) nor the command line.
+if TYPE_CHECKING:
+    from pyvirt.conf import domain as confdom
+    from pyvirt.conf.domain import DomainDef
+    from pyvirt.drivers.qemu import (
+        address,
+        capabilities,
+        command,
+        console,
+        domain,
+        hotplug,
+        process,
+        save,
+        stats,
+    )
+    from pyvirt.drivers.qemu import monitor as qmon
+else:
+    confdom = lazy_module("pyvirt.conf.domain", globals())
+    address = lazy_module("pyvirt.drivers.qemu.address", globals())
+    capabilities = lazy_module("pyvirt.drivers.qemu.capabilities", globals())
+    command = lazy_module("pyvirt.drivers.qemu.command", globals())
+    console = lazy_module("pyvirt.drivers.qemu.console", globals())
+    domain = lazy_module("pyvirt.drivers.qemu.domain", globals())
+    hotplug = lazy_module("pyvirt.drivers.qemu.hotplug", globals())
+    process = lazy_module("pyvirt.drivers.qemu.process", globals())
+    save = lazy_module("pyvirt.drivers.qemu.save", globals())
+    stats = lazy_module("pyvirt.drivers.qemu.stats", globals())
+    qmon = lazy_module("pyvirt.drivers.qemu.monitor", globals())
 
 _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
@@ -72,7 +91,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     if flags & C.VIR_DOMAIN_DEFINE_VALIDATE:
         from pyvirt.conf import xmlutil
         xmlutil.validate(xml, "domain")
-    return DomainDef.parse(xml)
+    return confdom.DomainDef.parse(xml)
 
 
 class QemuDriver(I.HypervisorDriver):
@@ -82,7 +101,6 @@ class QemuDriver(I.HypervisorDriver):
 
     def __init__(self, cfg: DriverConfig) -> None:
         self.cfg = cfg
-        self.caps = capabilities.CapsCache(cfg.caps_cache_dir)
         self.domains = DomainList()
         self.events = EventRegistry()
         self.lock = RootLock(cfg)
@@ -90,6 +108,11 @@ class QemuDriver(I.HypervisorDriver):
         self._work: queue.Queue[tuple | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._closing = False
+
+    @functools.cached_property
+    def caps(self) -> capabilities.CapsCache:
+        """Probed capabilities of the QEMU binaries (their module imported on first use)."""
+        return capabilities.CapsCache(self.cfg.caps_cache_dir)
 
     # --- life of the driver ---------------------------------------------------------
     def startup(self) -> None:
@@ -138,7 +161,7 @@ class QemuDriver(I.HypervisorDriver):
         for path in st.list_configs(self.cfg):
             try:
                 with open(path) as f:
-                    def_ = DomainDef.parse(f.read())
+                    def_ = confdom.DomainDef.parse(f.read())
             except (OSError, libvirtError) as exc:
                 log.warning("cannot load domain config %s: %s", path, exc)
                 continue
@@ -153,7 +176,7 @@ class QemuDriver(I.HypervisorDriver):
         """Take over the guest whose status file is ``path``."""
         try:
             status = st.read_status(path)
-            live = DomainDef.parse(status.domain_xml, live=True)
+            live = confdom.DomainDef.parse(status.domain_xml, live=True)
         except libvirtError as exc:
             log.warning("cannot read status %s: %s", path, exc)
             return

@@ -19,7 +19,6 @@ always served in-process, or the daemon would connect to itself.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fcntl
 import os
 import socket
@@ -90,7 +89,7 @@ def _socket(rw_path: str, flags: int) -> str:
 
 def _through(uri: URI, sock: str, auth: Any, flags: int) -> Drivers:
     from pyvirt.drivers.remote import open_uri
-    via = dataclasses.replace(uri, transport="unix", query={**uri.query, "socket": sock})
+    via = uri._replace(transport="unix", query={**uri.query, "socket": sock})
     return open_uri(via, auth, flags)
 
 

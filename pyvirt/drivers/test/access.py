@@ -8,14 +8,19 @@ libvirt's errors (codes, error domains and wording) at each step.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.driver import interface
-from pyvirt.drivers.test.domconf import TestDef
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, raw_error
 from pyvirt.drivers.test.state import NodeState
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.drivers.test import domconf
+else:
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
@@ -97,14 +102,15 @@ class DomainAccess(interface.HypervisorDriver):
                          "transient domains do not have any persistent config", _FROM_DOM)
         return flags
 
-    def _dom_defs(self, obj: DomainObj, flags: int) -> tuple[TestDef | None, TestDef | None]:
+    def _dom_defs(self, obj: DomainObj, flags: int,
+                  ) -> tuple[domconf.TestDef | None, domconf.TestDef | None]:
         """(live definition or None, persistent definition or None) per ``flags``."""
         flags = self._dom_impact(obj, flags)
         live = obj.def_ if flags & LIVE else None
         config = obj.persistent_def() if flags & CONFIG else None
         return live, config
 
-    def _dom_one_def(self, obj: DomainObj, flags: int) -> tuple[TestDef, bool]:
+    def _dom_one_def(self, obj: DomainObj, flags: int) -> tuple[domconf.TestDef, bool]:
         """The one definition ``flags`` select, and whether it is the live one."""
         if flags & LIVE and flags & CONFIG:
             raise raw_error(C.VIR_ERR_INVALID_ARG, "Flags 'VIR_DOMAIN_AFFECT_LIVE' and "

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyvirt import constants as C
-from pyvirt.conf.checkpoint import CheckpointDisk, CheckpointType, DomainCheckpointDef
 from pyvirt.drivers.test.access import DomainAccess
-from pyvirt.drivers.test.domconf import TestDef
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, Moment, MomentHandle, check_flags
 from pyvirt.drivers.test.snapshot import check_cycles, delete_moment, select
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import checkpoint as ckptconf
+    from pyvirt.drivers.test import domconf
+else:
+    ckptconf = lazy_module("pyvirt.conf.checkpoint", globals())
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
@@ -41,19 +49,19 @@ class CheckpointMixin(DomainAccess):
         obj = self._dom_obj(chk.domain)
         return obj, self._chk_obj(obj, chk.name)
 
-    def _chk_align(self, obj: DomainObj, cdef: DomainCheckpointDef) -> None:
+    def _chk_align(self, obj: DomainObj, cdef: ckptconf.DomainCheckpointDef) -> None:
         if not obj.def_.disks():
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "domain must have at least one disk to "
                          "perform checkpoints", C.VIR_FROM_DOMAIN_CHECKPOINT)
         given = {d.name: d for d in cdef.disks}
         disks = []
         for disk in obj.def_.disks():
-            item = given.pop(disk.target, None) or CheckpointDisk(disk.target)
+            item = given.pop(disk.target, None) or ckptconf.CheckpointDisk(disk.target)
             if item.checkpoint is None:
                 empty = disk.source is None or not disk.source.path()
-                item.checkpoint = (CheckpointType.NO if empty or disk.readonly
-                                   else CheckpointType.BITMAP)
-            if item.checkpoint is CheckpointType.BITMAP and item.bitmap is None:
+                item.checkpoint = (ckptconf.CheckpointType.NO if empty or disk.readonly
+                                   else ckptconf.CheckpointType.BITMAP)
+            if item.checkpoint is ckptconf.CheckpointType.BITMAP and item.bitmap is None:
                 item.bitmap = cdef.name
             disks.append(item)
         if given:
@@ -75,11 +83,11 @@ class CheckpointMixin(DomainAccess):
             if not obj.active:
                 raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                              "cannot create checkpoint for inactive domain", _FROM)
-            cdef = DomainCheckpointDef.parse(xmlDesc)
+            cdef = ckptconf.DomainCheckpointDef.parse(xmlDesc)
             checkpoints = obj.checkpoints
             if redefine:
                 check_cycles(checkpoints, cdef.name, cdef.parent_name, "checkpoint")
-                dom_def = TestDef.parse(cdef.domain_xml) if cdef.domain_xml else None
+                dom_def = domconf.TestDef.parse(cdef.domain_xml) if cdef.domain_xml else None
                 old = checkpoints.by_name.get(cdef.name)
                 if old is not None:
                     old.def_, old.dom = cdef, dom_def
@@ -151,7 +159,7 @@ class CheckpointMixin(DomainAccess):
                     from pyvirt.drivers.test.access import not_running
                     raise not_running()
                 for disk in cdef.disks:
-                    if disk.checkpoint is CheckpointType.BITMAP:
+                    if disk.checkpoint is ckptconf.CheckpointType.BITMAP:
                         disk.size = 1024
             if flags & K.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN:
                 saved, cdef.domain_xml = cdef.domain_xml, None

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import time
-import uuid as _uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.drivers.test import domconf
 from pyvirt.drivers.test.access import CONFIG, LIVE, DomainAccess, not_running
-from pyvirt.drivers.test.domconf import TestDef
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags, raw_error
 from pyvirt.errors import report, report_system
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import tempfile
+    import uuid as _uuid
+
+    from pyvirt.drivers.test import domconf
+else:
+    tempfile = lazy_module("tempfile", globals())
+    _uuid = lazy_module("uuid", globals())
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
@@ -129,7 +136,7 @@ def write_durably(path: str, data: bytes) -> None:
         pass
 
 
-def save_image(path: str, dom_def: TestDef, obj_id: int = -1) -> None:
+def save_image(path: str, dom_def: domconf.TestDef, obj_id: int = -1) -> None:
     """Write the test driver's save image: magic, XML length, XML."""
     xml = dom_def.format(id=obj_id).encode()
     data = SAVE_MAGIC + struct.pack("=i", len(xml)) + xml
@@ -140,7 +147,7 @@ def save_image(path: str, dom_def: TestDef, obj_id: int = -1) -> None:
                             "open failed", _FROM) from None
 
 
-def read_image(path: str) -> TestDef:
+def read_image(path: str) -> domconf.TestDef:
     """Read a save image written by :func:`save_image` (libvirt's format)."""
     try:
         with open(path, "rb") as handle:
@@ -162,7 +169,7 @@ def read_image(path: str) -> TestDef:
     except OSError as exc:
         raise report_system(exc.errno or 0, f"cannot read domain image '{path}'",
                             _FROM) from None
-    return TestDef.parse(xml)
+    return domconf.TestDef.parse(xml)
 
 
 class DomainMixin(DomainAccess):
@@ -279,7 +286,7 @@ class DomainMixin(DomainAccess):
             return out
 
     # --- definition -------------------------------------------------------------
-    def _dom_add(self, dom_def: TestDef, live: bool) -> tuple[DomainObj, bool]:
+    def _dom_add(self, dom_def: domconf.TestDef, live: bool) -> tuple[DomainObj, bool]:
         """Add ``dom_def`` as a new domain or as the new definition of its
         domain (libvirt's virDomainObjListAdd); return (domain, replaced)."""
         domains = self.state.domains
@@ -311,7 +318,7 @@ class DomainMixin(DomainAccess):
     def domainDefineXMLFlags(self, xml: str, flags: int) -> DomainHandle:  # noqa: N802
         """Define (or redefine) a persistent domain from ``xml``."""
         check_flags(flags, C.VIR_DOMAIN_DEFINE_VALIDATE, "testDomainDefineXMLFlags")
-        dom_def = TestDef.parse(xml, validate=bool(flags & C.VIR_DOMAIN_DEFINE_VALIDATE))
+        dom_def = domconf.TestDef.parse(xml, validate=bool(flags & C.VIR_DOMAIN_DEFINE_VALIDATE))
         domconf.newline_check(dom_def.name)
         with self.state.lock:
             obj, replaced = self._dom_add(dom_def, live=False)
@@ -328,7 +335,7 @@ class DomainMixin(DomainAccess):
     def domainCreateXML(self, xmlDesc: str, flags: int) -> DomainHandle:  # noqa: N802,N803
         """Start a transient domain from ``xmlDesc``."""
         check_flags(flags, C.VIR_DOMAIN_START_VALIDATE, "testDomainCreateXML")
-        dom_def = TestDef.parse(xmlDesc, validate=bool(flags & C.VIR_DOMAIN_START_VALIDATE))
+        dom_def = domconf.TestDef.parse(xmlDesc, validate=bool(flags & C.VIR_DOMAIN_START_VALIDATE))
         with self.state.lock:
             obj, _replaced = self._dom_add(dom_def, live=True)
             self._dom_start(obj, C.VIR_DOMAIN_RUNNING_BOOTED)
@@ -501,7 +508,7 @@ class DomainMixin(DomainAccess):
         check_flags(flags, C.VIR_DOMAIN_SAVE_RUNNING | C.VIR_DOMAIN_SAVE_PAUSED,
                     "testDomainSaveImageDefineXML")
         read_image(file)
-        save_image(file, TestDef.parse(dxml))
+        save_image(file, domconf.TestDef.parse(dxml))
 
     # --- managed save -----------------------------------------------------------
     def domainManagedSave(self, dom: DomainHandle, flags: int) -> None:  # noqa: N802

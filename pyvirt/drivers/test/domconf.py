@@ -26,7 +26,7 @@ from pyvirt.conf import xmlutil
 from pyvirt.conf.domain_cpu import CpuTune, MemTune, NumaTune
 from pyvirt.conf.domain_os import Lifecycle
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.test.objects import raw_error
+from pyvirt.drivers.test.objects import parser, raw_error
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -46,61 +46,7 @@ NUMA_MODES = ("strict", "preferred", "interleave", "restrictive")
 # libvirt's "unlimited" for memory tunables (VIR_DOMAIN_MEMORY_PARAM_UNLIMITED).
 UNLIMITED = 9007199254740991
 
-_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
-
-
-# --- documents -----------------------------------------------------------------
-
-# The largest file the test driver reads: virsh's limit on an XML file
-# (VSH_MAX_XML_FILE).  libvirt's parser has none; a node file is small.
-MAX_FILE = 10 * 1024 * 1024
-
-
-def read_node_file(path: str, domain: int = _FROM) -> bytes:
-    """Return the bytes of a file the test driver loads (a ``<node>`` document or
-    a file it includes).
-
-    Only a regular file of at most MAX_FILE bytes is read: a FIFO or a
-    device is refused without being opened (opening one may block or have
-    effects), and the file is opened without blocking and checked again.
-    Errors are libvirt's ``failed to parse xml document`` (VIR_ERR_XML_ERROR).
-    """
-    def failed(why: str = "") -> Exception:
-        return report(C.VIR_ERR_XML_ERROR, f"failed to parse xml document '{path}'{why}",
-                      domain)
-    try:
-        before = os.stat(path)
-        if not stat.S_ISREG(before.st_mode):
-            raise failed(": not a regular file")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except (OSError, ValueError):
-        raise failed() from None
-    with os.fdopen(fd, "rb") as handle:
-        now = os.fstat(fd)
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != \
-                (before.st_dev, before.st_ino):
-            raise failed(": not a regular file")
-        data = handle.read(MAX_FILE + 1)
-    if len(data) > MAX_FILE:
-        raise failed(f": larger than {MAX_FILE} bytes")
-    return data
-
-
-def parse_document(text: str | bytes, label: str, domain: int = _FROM) -> etree._Element:
-    """Parse ``text``, reporting syntax errors as libvirt does (VIR_ERR_XML_DETAIL)."""
-    if text is None:
-        raise report(C.VIR_ERR_INVALID_ARG, "xml description must not be NULL", domain)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        line, col = exc.position if exc.position else (1, 1)
-        msg = (exc.msg or str(exc)).split(", line ")[0]
-        lines = data.decode("utf-8", "replace").splitlines() or [""]
-        src = lines[line - 1] if 0 < line <= len(lines) else ""
-        detail = f"{label}:{line}: {msg}\n{src}\n{'-' * max(col - 1, 0)}^"
-        raise report(C.VIR_ERR_XML_DETAIL, detail, domain) from None
-
+# --- cpu sets -----------------------------------------------------------------
 
 def bitmap_parse(text: str) -> set[int]:
     """Parse a cpuset string ('0-3,^2,8') into a set of numbers."""
@@ -429,7 +375,7 @@ class TestDef:
                 if not (isinstance(e.tag, str) and etree.QName(e).namespace == uri)]
         if xml is not None:
             try:
-                elem = etree.fromstring(xml.encode(), _PARSER)
+                elem = etree.fromstring(xml.encode(), parser())
             except etree.XMLSyntaxError:
                 raise report(C.VIR_ERR_XML_ERROR, "(metadata_xml): could not parse XML",
                              _FROM_XML) from None
@@ -571,5 +517,4 @@ __all__ = [
     "bitmap_format",
     "bitmap_parse",
     "newline_check",
-    "parse_document",
 ]

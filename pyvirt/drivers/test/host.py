@@ -7,8 +7,7 @@ test driver builds, and fixed statistics.
 
 from __future__ import annotations
 
-import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.driver import interface
@@ -16,6 +15,12 @@ from pyvirt.drivers.test.objects import check_flags
 from pyvirt.drivers.test.state import NodeState
 from pyvirt.errors import report
 from pyvirt.util.virarch import ARCHES
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import socket
+else:
+    socket = lazy_module("socket", globals())
 
 _FROM = C.VIR_FROM_TEST
 

@@ -9,24 +9,30 @@ libvirt's test driver raises no interface events (libvirt has none).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.interface import InterfaceDef
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import element_xml
 from pyvirt.drivers.test.objects import check_flags
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import interface as ifaceconf
+    from pyvirt.conf import xmlutil
+else:
+    ifaceconf = lazy_module("pyvirt.conf.interface", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 
 
-def parse_interface(xml: str | bytes, validate: bool = False) -> InterfaceDef:
+def parse_interface(xml: str | bytes, validate: bool = False) -> ifaceconf.InterfaceDef:
     """Parse interface XML (VIR_INTERFACE_DEFINE_VALIDATE: check the schema first)."""
     if validate:
         xmlutil.validate(xml, "interface", C.VIR_FROM_XML)
-    return InterfaceDef.parse(xml)
+    return ifaceconf.InterfaceDef.parse(xml)
 
 
 class IfaceObj:
@@ -34,7 +40,7 @@ class IfaceObj:
 
     __slots__ = ("active", "def_", "mac", "name")
 
-    def __init__(self, def_: InterfaceDef, active: bool = False) -> None:
+    def __init__(self, def_: ifaceconf.InterfaceDef, active: bool = False) -> None:
         self.def_ = def_
         self.name: str = def_.name
         self.mac: str | None = def_.mac
@@ -45,7 +51,7 @@ class IfaceObj:
         return IfaceObj(self.def_, self.active)
 
 
-def assign_def(store: Any, def_: InterfaceDef) -> IfaceObj:
+def assign_def(store: Any, def_: ifaceconf.InterfaceDef) -> IfaceObj:
     """Add ``def_``, or replace the definition of the interface of that name
     (virInterfaceObjListAssignDef; the interface keeps its state)."""
     obj = store.get(def_.name)

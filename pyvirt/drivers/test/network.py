@@ -16,21 +16,30 @@ arguments, list filters).
 
 from __future__ import annotations
 
-import ipaddress
-import uuid as _uuid
 from collections.abc import Callable
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import network as netconf
-from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import bad_attr_error, parse_mac, read_attrs
-from pyvirt.conf.network import DHCPHost, DHCPRange, DNSDef, DNSHost, DNSSrv, IPDef, NetworkDef
 from pyvirt.driver import interface
 from pyvirt.drivers.test.objects import check_flags, raw_error
 from pyvirt.errors import libvirtError, report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import ipaddress
+    import uuid as _uuid
+
+    from lxml import etree
+
+    from pyvirt.conf import confutil, xmlutil
+    from pyvirt.conf import network as netconf
+else:
+    etree = lazy_module("lxml.etree", globals())
+    ipaddress = lazy_module("ipaddress", globals())
+    _uuid = lazy_module("uuid", globals())
+    confutil = lazy_module("pyvirt.conf.confutil", globals())
+    netconf = lazy_module("pyvirt.conf.network", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _NET = C.VIR_FROM_NETWORK
@@ -81,20 +90,20 @@ class NetObj:
 
     __slots__ = ("active", "autostart", "def_", "name", "new_def", "persistent", "uuid")
 
-    def __init__(self, def_: NetworkDef, persistent: bool) -> None:
+    def __init__(self, def_: netconf.NetworkDef, persistent: bool) -> None:
         self.name = def_.name
         self.uuid = def_.uuid
         self.def_ = def_
-        self.new_def: NetworkDef | None = None
+        self.new_def: netconf.NetworkDef | None = None
         self.active = False
         self.persistent = persistent
         self.autostart = False
 
-    def persistent_def(self) -> NetworkDef:
+    def persistent_def(self) -> netconf.NetworkDef:
         """The definition the network has when next started."""
         return self.new_def if self.new_def is not None else self.def_
 
-    def assign(self, def_: NetworkDef, live: bool) -> None:
+    def assign(self, def_: netconf.NetworkDef, live: bool) -> None:
         """Take ``def_`` as the live or the persistent definition (virNetworkObjUpdateAssignDef)."""
         if live:
             if self.persistent and self.new_def is None:
@@ -110,7 +119,7 @@ class NetObj:
         self.persistent = True
 
 
-def assign_def(store: Any, def_: NetworkDef, live: bool, check_live: bool) -> NetObj:
+def assign_def(store: Any, def_: netconf.NetworkDef, live: bool, check_live: bool) -> NetObj:
     """Add ``def_`` to the store, or give it to the network with its UUID
     (virNetworkObjAssignDef); refuse a name or UUID clash."""
     obj = store.get_uuid(def_.uuid)
@@ -134,7 +143,7 @@ def load(state: Any, node_elem: Any, base_dir: str) -> None:
     """Add the ``<network>`` elements of a <node> document, each running and persistent
     (``file=`` references are already resolved by state.load_node)."""
     for elem in node_elem.findall("network"):
-        assign_def(state.networks, NetworkDef.parse(element_xml(elem)), live=False,
+        assign_def(state.networks, netconf.NetworkDef.parse(element_xml(elem)), live=False,
                    check_live=False).active = True
 
 
@@ -245,10 +254,10 @@ class NetworkMixin(interface.NetworkDriver):
     # -- life cycle
 
     @staticmethod
-    def _net_parse(xml: str, validate: bool) -> NetworkDef:
+    def _net_parse(xml: str, validate: bool) -> netconf.NetworkDef:
         if validate:
             xmlutil.validate(xml, "network", C.VIR_FROM_XML)
-        return NetworkDef.parse(xml)
+        return netconf.NetworkDef.parse(xml)
 
     def networkCreateXML(self, xmlDesc: str) -> NetObj:
         """Start a transient network from XML."""
@@ -370,12 +379,12 @@ def update_network(obj: NetObj, command: int, section: int, parent_index: int, x
         obj.def_ = new_live
 
 
-def _copy_def(defn: NetworkDef) -> NetworkDef:
+def _copy_def(defn: netconf.NetworkDef) -> netconf.NetworkDef:
     """A full copy through the XML, which also re-checks the definition."""
-    return NetworkDef.parse(defn.format())
+    return netconf.NetworkDef.parse(defn.format())
 
 
-def update_section(defn: NetworkDef, command: int, section: int, parent_index: int,
+def update_section(defn: netconf.NetworkDef, command: int, section: int, parent_index: int,
                    xml: str) -> None:
     """Apply ``command`` with the element ``xml`` to ``section`` of ``defn`` in place."""
     elem = xmlutil.parse_xml(xml, None, what="network_update_xml", domain=_NET)
@@ -416,7 +425,7 @@ def _check_command(command: int) -> None:
         raise _unsupported(f"unrecognized network update command code {command}")
 
 
-def _check_name(defn: NetworkDef, elem: Any, tag: str) -> None:
+def _check_name(defn: netconf.NetworkDef, elem: Any, tag: str) -> None:
     if elem.tag != tag:
         raise _xml_error(f"unexpected element <{elem.tag}>, expecting <{tag}>, while "
                          f"updating network '{defn.name}'")
@@ -435,7 +444,7 @@ def _family(address: str | None) -> int | None:
     return ipaddress.ip_address(address).version
 
 
-def _ip_by_index(defn: NetworkDef, parent_index: int) -> IPDef:
+def _ip_by_index(defn: netconf.NetworkDef, parent_index: int) -> netconf.IPDef:
     """The <ip> whose DHCP section an update addresses (virNetworkIPDefByIndex)."""
     if parent_index >= 0:
         if parent_index < len(defn.ips):
@@ -453,7 +462,7 @@ def _ip_by_index(defn: NetworkDef, parent_index: int) -> IPDef:
                    f"'{defn.name}'")
 
 
-def _check_multi_dhcp(defn: NetworkDef, ipdef: IPDef) -> None:
+def _check_multi_dhcp(defn: netconf.NetworkDef, ipdef: netconf.IPDef) -> None:
     for ip in defn.ips:
         if ip is not ipdef and ip.is_ipv6 == ipdef.is_ipv6 and (ip.ranges or ip.hosts):
             fam = "IPv6" if ipdef.is_ipv6 else "IPv4"
@@ -461,7 +470,8 @@ def _check_multi_dhcp(defn: NetworkDef, ipdef: IPDef) -> None:
                            "network")
 
 
-def _parse_dhcp_host(defn: NetworkDef, ipdef: IPDef, elem: Any, partial: bool) -> DHCPHost:
+def _parse_dhcp_host(defn: netconf.NetworkDef, ipdef: netconf.IPDef, elem: Any,
+                     partial: bool) -> netconf.DHCPHost:
     """Read a <host> of a DHCP update (virNetworkDHCPHostDefParseXML)."""
     name_ = defn.name
     mac, ident, hname, ip = elem.get("mac"), elem.get("id"), elem.get("name"), elem.get("ip")
@@ -469,7 +479,7 @@ def _parse_dhcp_host(defn: NetworkDef, ipdef: IPDef, elem: Any, partial: bool) -
         if ipdef.is_ipv6:
             raise _xml_error(f"Invalid to specify MAC address '{mac}' in network '{name_}' "
                              "IPv6 static host definition")
-        mac = parse_mac(mac, lambda v: _xml_error(
+        mac = confutil.parse_mac(mac, lambda v: _xml_error(
             f"Cannot parse MAC address '{v}' in network '{name_}'"), lambda v: _xml_error(
             f"expected unicast mac address, found multicast '{v}' in network '{name_}'"))
     if ident is not None:
@@ -499,11 +509,11 @@ def _parse_dhcp_host(defn: NetworkDef, ipdef: IPDef, elem: Any, partial: bool) -
         if not ip:
             raise _xml_error("Missing IP address in static host definition for network "
                              f"'{name_}'")
-    return DHCPHost(mac=mac, id=ident, name=hname, ip=ip,
-                    lease=netconf.Lease.parse(elem.find("lease")))
+    return netconf.DHCPHost(mac=mac, id=ident, name=hname, ip=ip,
+                            lease=netconf.Lease.parse(elem.find("lease")))
 
 
-def _sync_dhcp(ipdef: IPDef) -> None:
+def _sync_dhcp(ipdef: netconf.IPDef) -> None:
     """libvirt writes <dhcp> only while it has ranges or hosts."""
     ipdef.dhcp = bool(ipdef.ranges or ipdef.hosts)
 
@@ -512,7 +522,7 @@ def _same_mac(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.lower() == b.lower()
 
 
-def _update_dhcp_host(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_dhcp_host(defn: netconf.NetworkDef, command: int, parent_index: int, elem: Any) -> None:
     _check_name(defn, elem, "host")
     ipdef = _ip_by_index(defn, parent_index)
     partial = command == _DELETE
@@ -521,7 +531,7 @@ def _update_dhcp_host(defn: NetworkDef, command: int, parent_index: int, elem: A
         raise _invalid("the address family of a host entry IP must match the address "
                        "family of the dhcp element's parent")
 
-    def matches_any(old: DHCPHost) -> bool:
+    def matches_any(old: netconf.DHCPHost) -> bool:
         return (_same_mac(host.mac, old.mac) or (host.name is not None and host.name == old.name)
                 or (host.ip is not None and host.ip == old.ip))
 
@@ -555,7 +565,8 @@ def _update_dhcp_host(defn: NetworkDef, command: int, parent_index: int, elem: A
     _check_command(command)
 
 
-def _update_dhcp_range(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_dhcp_range(defn: netconf.NetworkDef, command: int, parent_index: int,
+                       elem: Any) -> None:
     _check_name(defn, elem, "range")
     ipdef = _ip_by_index(defn, parent_index)
     if command == _MODIFY:
@@ -574,7 +585,7 @@ def _update_dhcp_range(defn: NetworkDef, command: int, parent_index: int, elem: 
         if start not in net or end not in net:
             raise report(C.VIR_ERR_INTERNAL_ERROR, f"range {start} - {end} is not entirely "
                          f"within network {ipdef.address}/{net.prefixlen}", C.VIR_FROM_NONE)
-    rng = DHCPRange(str(start), str(end), netconf.Lease.parse(elem.find("lease")))
+    rng = netconf.DHCPRange(str(start), str(end), netconf.Lease.parse(elem.find("lease")))
     if _family(ipdef.address) != start.version:
         raise _invalid("the address family of a dhcp range must match the address family "
                        "of the dhcp element's parent")
@@ -597,7 +608,7 @@ def _update_dhcp_range(defn: NetworkDef, command: int, parent_index: int, elem: 
         _check_command(command)
 
 
-def _update_forward_interface(defn: NetworkDef, command: int, parent_index: int,
+def _update_forward_interface(defn: netconf.NetworkDef, command: int, parent_index: int,
                               elem: Any) -> None:
     _check_name(defn, elem, "interface")
     if command == _MODIFY:
@@ -622,7 +633,7 @@ def _update_forward_interface(defn: NetworkDef, command: int, parent_index: int,
         _check_command(command)
 
 
-def _update_portgroup(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_portgroup(defn: netconf.NetworkDef, command: int, parent_index: int, elem: Any) -> None:
     _check_name(defn, elem, "portgroup")
     group = netconf._parse_portgroup(elem)
     found = next((i for i, g in enumerate(defn.portgroups) if g.name == group.name), None)
@@ -646,13 +657,13 @@ def _update_portgroup(defn: NetworkDef, command: int, parent_index: int, elem: A
         _check_command(command)
 
 
-def _dns(defn: NetworkDef) -> DNSDef:
+def _dns(defn: netconf.NetworkDef) -> netconf.DNSDef:
     if defn.dns is None:
-        defn.dns = DNSDef()
+        defn.dns = netconf.DNSDef()
     return defn.dns
 
 
-def _parse_dns_host(defn: NetworkDef, elem: Any, partial: bool) -> DNSHost:
+def _parse_dns_host(defn: netconf.NetworkDef, elem: Any, partial: bool) -> netconf.DNSHost:
     ip = elem.get("ip")
     if ip is None and not partial:
         raise _xml_detail(f"Missing IP address in network '{defn.name}' DNS HOST record")
@@ -674,10 +685,10 @@ def _parse_dns_host(defn: NetworkDef, elem: Any, partial: bool) -> DNSHost:
         raise _xml_detail(f"Missing hostname in network '{defn.name}' DNS HOST record")
     if ip is None and not names:
         raise _xml_detail(f"Missing ip and hostname in network '{defn.name}' DNS HOST record")
-    return DNSHost(ip or "", names)
+    return netconf.DNSHost(ip or "", names)
 
 
-def _update_dns_host(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_dns_host(defn: netconf.NetworkDef, command: int, parent_index: int, elem: Any) -> None:
     if command == _MODIFY:
         raise _unsupported("DNS HOST records cannot be modified, only added or deleted")
     _check_name(defn, elem, "host")
@@ -707,12 +718,13 @@ def _update_dns_host(defn: NetworkDef, command: int, parent_index: int, elem: An
         _check_command(command)
 
 
-def _update_dns_srv(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_dns_srv(defn: netconf.NetworkDef, command: int, parent_index: int, elem: Any) -> None:
     if command == _MODIFY:
         raise _unsupported("DNS SRV records cannot be modified, only added or deleted")
     _check_name(defn, elem, "srv")
     is_add = command in _ADD
-    srv = read_attrs(DNSSrv(), elem, DNSSrv.ATTRS, bad_attr_error("srv", _NET))
+    srv = confutil.read_attrs(netconf.DNSSrv(), elem, netconf.DNSSrv.ATTRS,
+                              confutil.bad_attr_error("srv", _NET))
     if srv.service is None and is_add:
         raise _xml_detail(f"missing required service attribute in DNS SRV record of "
                           f"network '{defn.name}'")
@@ -739,7 +751,7 @@ def _update_dns_srv(defn: NetworkDef, command: int, parent_index: int, elem: Any
         _check_command(command)
 
 
-def _update_dns_txt(defn: NetworkDef, command: int, parent_index: int, elem: Any) -> None:
+def _update_dns_txt(defn: netconf.NetworkDef, command: int, parent_index: int, elem: Any) -> None:
     if command == _MODIFY:
         raise _unsupported("DNS TXT records cannot be modified, only added or deleted")
     _check_name(defn, elem, "txt")
@@ -769,7 +781,7 @@ def _update_dns_txt(defn: NetworkDef, command: int, parent_index: int, elem: Any
         _check_command(command)
 
 
-_SECTIONS: dict[int, Callable[[NetworkDef, int, int, Any], None]] = {
+_SECTIONS: dict[int, Callable[[netconf.NetworkDef, int, int, Any], None]] = {
     C.VIR_NETWORK_SECTION_IP_DHCP_HOST: _update_dhcp_host,
     C.VIR_NETWORK_SECTION_IP_DHCP_RANGE: _update_dhcp_range,
     C.VIR_NETWORK_SECTION_FORWARD_INTERFACE: _update_forward_interface,

@@ -13,15 +13,21 @@ start, autostart, detach or lookup by WWN: those calls keep raising
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.node_device import CapType, NodeDeviceDef
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import element_xml
 from pyvirt.drivers.test.objects import check_flags
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import node_device as devconf
+    from pyvirt.conf import xmlutil
+else:
+    devconf = lazy_module("pyvirt.conf.node_device", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _DEV = C.VIR_FROM_NODEDEV
@@ -78,7 +84,7 @@ class NodeDevObj:
 
     __slots__ = ("caps", "def_", "name")
 
-    def __init__(self, def_: NodeDeviceDef) -> None:
+    def __init__(self, def_: devconf.NodeDeviceDef) -> None:
         self.name: str = def_.name or ""
         self.def_ = def_
         self.caps = capability_names(def_)
@@ -88,7 +94,7 @@ class NodeDevObj:
         """The parent device's name, as the handle reports it."""
         return self.def_.parent
 
-    def set_def(self, def_: NodeDeviceDef) -> None:
+    def set_def(self, def_: devconf.NodeDeviceDef) -> None:
         """Replace the definition (a device of the same name was assigned again)."""
         self.def_ = def_
         self.caps = capability_names(def_)
@@ -105,7 +111,7 @@ class DevHandle:
         self.parent = parent
 
 
-def capability_names(def_: NodeDeviceDef) -> frozenset[str]:
+def capability_names(def_: devconf.NodeDeviceDef) -> frozenset[str]:
     """Every capability name the device answers to (virNodeDeviceObjHasCap), nested
     ones included: a scsi_host with fc_host is also 'fc_host'."""
     names = set()
@@ -121,16 +127,16 @@ def capability_names(def_: NodeDeviceDef) -> frozenset[str]:
     return frozenset(names)
 
 
-def _fc_caps(def_: NodeDeviceDef) -> dict[str, str | None] | None:
+def _fc_caps(def_: devconf.NodeDeviceDef) -> dict[str, str | None] | None:
     """The children of the scsi_host's fc_host capability by tag, or None."""
-    host = def_.cap(CapType.SCSI_HOST)
+    host = def_.cap(devconf.CapType.SCSI_HOST)
     fc = host.sub("fc_host") if host else None
     if fc is None:
         return None
     return {c.tag: c.text for c in fc.children}
 
 
-def check_wwns(def_: NodeDeviceDef, label: str) -> None:
+def check_wwns(def_: devconf.NodeDeviceDef, label: str) -> None:
     """An fc_host needs a WWNN and a WWPN: libvirt would generate them, but its test
     driver (no virt type) cannot, and says so."""
     fc = _fc_caps(def_)
@@ -142,7 +148,7 @@ def check_wwns(def_: NodeDeviceDef, label: str) -> None:
                             "failed")
 
 
-def _wwns(def_: NodeDeviceDef) -> tuple[str | None, str | None]:
+def _wwns(def_: devconf.NodeDeviceDef) -> tuple[str | None, str | None]:
     """(wwnn, wwpn) of an FC HBA (virNodeDeviceGetWWNs)."""
     fc = _fc_caps(def_)
     if fc is None:
@@ -150,7 +156,7 @@ def _wwns(def_: NodeDeviceDef) -> tuple[str | None, str | None]:
     return fc.get("wwnn"), fc.get("wwpn")
 
 
-def assign_def(store: Any, def_: NodeDeviceDef) -> NodeDevObj:
+def assign_def(store: Any, def_: devconf.NodeDeviceDef) -> NodeDevObj:
     """Add a device, or give its definition to the device of that name."""
     obj = store.get(def_.name)
     if obj is None:
@@ -162,7 +168,7 @@ def assign_def(store: Any, def_: NodeDeviceDef) -> NodeDevObj:
 def load(state: Any, node_elem: Any, base_dir: str) -> None:
     """Add the ``<device>`` elements of a <node> document."""
     for elem in node_elem.findall("device"):
-        def_ = NodeDeviceDef.parse(element_xml(elem))
+        def_ = devconf.NodeDeviceDef.parse(element_xml(elem))
         check_wwns(def_, def_.name or "")
         assign_def(state.nodedevs, def_)
 
@@ -179,9 +185,9 @@ def mock_create_vport(state: Any, wwnn: str | None, wwpn: str | None) -> NodeDev
     if template is None:
         raise report(C.VIR_ERR_NO_NODE_DEVICE,
                      f"no node device with matching name '{VPORT_TEMPLATE}'", _FROM)
-    def_ = NodeDeviceDef.parse(template.def_.format())
+    def_ = devconf.NodeDeviceDef.parse(template.def_.format())
     def_.name = VPORT_NAME
-    host = def_.cap(CapType.SCSI_HOST)
+    host = def_.cap(devconf.CapType.SCSI_HOST)
     fc = host.sub("fc_host") if host else None
     for child in fc.children if fc is not None else ():
         if child.tag == "wwnn":
@@ -285,7 +291,7 @@ class NodeDeviceMixin(interface.NodeDeviceDriver):
         check_flags(flags, C.VIR_NODE_DEVICE_CREATE_XML_VALIDATE, "testNodeDeviceCreateXML")
         if flags & C.VIR_NODE_DEVICE_CREATE_XML_VALIDATE:
             xmlutil.validate(xmlDesc, "nodedev", C.VIR_FROM_XML)
-        def_ = NodeDeviceDef.parse(xmlDesc, create=True)
+        def_ = devconf.NodeDeviceDef.parse(xmlDesc, create=True)
         label = def_.name or "new device"
         check_wwns(def_, label)
         wwnn, wwpn = _wwns(def_)
@@ -294,7 +300,7 @@ class NodeDeviceMixin(interface.NodeDeviceDriver):
             obj = mock_create_vport(self.state, wwnn, wwpn)
         return DevHandle(obj.name, def_.parent)
 
-    def _nodedev_parent_host(self, def_: NodeDeviceDef, label: str) -> NodeDevObj:
+    def _nodedev_parent_host(self, def_: devconf.NodeDeviceDef, label: str) -> NodeDevObj:
         """The vport-capable parent of a new vHBA (virNodeDeviceObjListGetParentHost)."""
         store = self.state.nodedevs
         parent: NodeDevObj | None

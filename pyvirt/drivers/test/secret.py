@@ -12,24 +12,30 @@ the same process read values through :func:`secret_value`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf import xmlutil
-from pyvirt.conf.secret import SecretDef, UsageType
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import secret as secretconf
+    from pyvirt.conf import xmlutil
+else:
+    secretconf = lazy_module("pyvirt.conf.secret", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_SECRET
 _LIFECYCLE = C.VIR_SECRET_EVENT_ID_LIFECYCLE
 
-# UsageType <-> VIR_SECRET_USAGE_TYPE_*
+# <usage type> (the UsageType value) -> VIR_SECRET_USAGE_TYPE_*
 _USAGE_NUMBERS = {
-    UsageType.VOLUME: C.VIR_SECRET_USAGE_TYPE_VOLUME, UsageType.CEPH: C.VIR_SECRET_USAGE_TYPE_CEPH,
-    UsageType.ISCSI: C.VIR_SECRET_USAGE_TYPE_ISCSI, UsageType.TLS: C.VIR_SECRET_USAGE_TYPE_TLS,
-    UsageType.VTPM: C.VIR_SECRET_USAGE_TYPE_VTPM,
+    "volume": C.VIR_SECRET_USAGE_TYPE_VOLUME, "ceph": C.VIR_SECRET_USAGE_TYPE_CEPH,
+    "iscsi": C.VIR_SECRET_USAGE_TYPE_ISCSI, "tls": C.VIR_SECRET_USAGE_TYPE_TLS,
+    "vtpm": C.VIR_SECRET_USAGE_TYPE_VTPM,
 }
 _FILTERS = (C.VIR_CONNECT_LIST_SECRETS_EPHEMERAL | C.VIR_CONNECT_LIST_SECRETS_NO_EPHEMERAL
             | C.VIR_CONNECT_LIST_SECRETS_PRIVATE | C.VIR_CONNECT_LIST_SECRETS_NO_PRIVATE)
@@ -40,7 +46,7 @@ class SecretObj:
 
     __slots__ = ("def_", "uuid", "value")
 
-    def __init__(self, def_: SecretDef) -> None:
+    def __init__(self, def_: secretconf.SecretDef) -> None:
         self.def_ = def_
         self.uuid = def_.uuid
         self.value: bytes | None = None
@@ -56,11 +62,11 @@ class SecretObj:
         return usage_key(self.def_)
 
 
-def usage_key(def_: SecretDef) -> tuple[int, str] | None:
+def usage_key(def_: secretconf.SecretDef) -> tuple[int, str] | None:
     """The key under which a definition's usage is unique."""
     if def_.usage_type is None or def_.usage_id is None:
         return None
-    return (_USAGE_NUMBERS[def_.usage_type], def_.usage_id)
+    return (_USAGE_NUMBERS[def_.usage_type.value], def_.usage_id)
 
 
 # state.extra key of the usage index: (usage type, usage ID) -> SecretObj
@@ -72,7 +78,7 @@ def by_usage(state: Any) -> dict[tuple[int, str], SecretObj]:
     return state.extra.setdefault(_BY_USAGE, {})
 
 
-def add_secret(state: Any, def_: SecretDef) -> SecretObj:
+def add_secret(state: Any, def_: secretconf.SecretDef) -> SecretObj:
     """Add ``def_`` or replace the definition with its UUID (virSecretObjListAdd)."""
     usage = by_usage(state)
     obj = state.secrets.get_uuid(def_.uuid)
@@ -205,7 +211,7 @@ class SecretMixin(interface.SecretDriver):
         _check_flags(flags, C.VIR_SECRET_DEFINE_VALIDATE, "secretDefineXML")
         if flags & C.VIR_SECRET_DEFINE_VALIDATE:
             xmlutil.validate(xml, "secret", C.VIR_FROM_XML)
-        def_ = SecretDef.parse(xml)
+        def_ = secretconf.SecretDef.parse(xml)
         with self.state.lock:
             obj = add_secret(self.state, def_)
             self._secret_emit(obj, C.VIR_SECRET_EVENT_DEFINED)

@@ -12,15 +12,10 @@ import copy
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.snapshot import DomainSnapshotDef, SnapshotDisk, SnapshotLocation, SnapshotState
 from pyvirt.drivers.test.access import DomainAccess
-from pyvirt.drivers.test.domconf import TestDef, read_node_file
 from pyvirt.drivers.test.objects import (
     DomainHandle,
     DomainObj,
@@ -28,17 +23,30 @@ from pyvirt.drivers.test.objects import (
     MomentHandle,
     MomentList,
     check_flags,
+    read_node_file,
 )
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from pyvirt.conf import snapshot as snapconf
+    from pyvirt.conf import xmlutil
+    from pyvirt.drivers.test import domconf
+else:
+    etree = lazy_module("lxml.etree", globals())
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
+    snapconf = lazy_module("pyvirt.conf.snapshot", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
 S = C  # the VIR_DOMAIN_SNAPSHOT_* constants
 
 # virDomainSnapshotState shares its numbers with virDomainState (plus disk-snapshot).
-_STATES = (SnapshotState.NOSTATE, SnapshotState.RUNNING, SnapshotState.BLOCKED,
-           SnapshotState.PAUSED, SnapshotState.SHUTDOWN, SnapshotState.SHUTOFF,
-           SnapshotState.CRASHED, SnapshotState.PMSUSPENDED)
+_STATES = ("nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed",
+           "pmsuspended")  # SnapshotState values, by state number
 
 _LIST_FLAGS = (S.VIR_DOMAIN_SNAPSHOT_LIST_ROOTS | S.VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL
                | S.VIR_DOMAIN_SNAPSHOT_LIST_LEAVES | S.VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES
@@ -57,9 +65,9 @@ def _pair(flags: int, yes: int, no: int, value: bool) -> bool:
     return want in (0, yes | no) or (value if want == yes else not value)
 
 
-def _is_external(sdef: DomainSnapshotDef) -> bool:
-    return sdef.memory is SnapshotLocation.EXTERNAL or any(
-        d.snapshot is SnapshotLocation.EXTERNAL for d in sdef.disks)
+def _is_external(sdef: snapconf.DomainSnapshotDef) -> bool:
+    return sdef.memory is snapconf.SnapshotLocation.EXTERNAL or any(
+        d.snapshot is snapconf.SnapshotLocation.EXTERNAL for d in sdef.disks)
 
 
 def _snapshot_filter(moment: Moment, flags: int) -> bool:
@@ -75,9 +83,9 @@ def _snapshot_filter(moment: Moment, flags: int) -> bool:
                       | F.VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY)
     if states:
         state = moment.def_.state
-        if state is SnapshotState.SHUTOFF:
+        if state is snapconf.SnapshotState.SHUTOFF:
             bit = F.VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
-        elif state is SnapshotState.DISK_SNAPSHOT:
+        elif state is snapconf.SnapshotState.DISK_SNAPSHOT:
             bit = F.VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY
         else:
             bit = F.VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
@@ -153,7 +161,7 @@ def check_cycles(moments: MomentList, name: str, parent_name: str | None, what: 
 
 
 def parse_redefined(xml: str | bytes,
-                    uuid: str) -> tuple[DomainSnapshotDef, TestDef | None]:
+                    uuid: str) -> tuple[snapconf.DomainSnapshotDef, domconf.TestDef | None]:
     """Parse the XML of a snapshot being redefined (or loaded from a <node> file)
     of the domain ``uuid``: it must be named; its domain is read and written back
     canonically (a snapshot without one names just the domain's UUID, as libvirt
@@ -162,15 +170,17 @@ def parse_redefined(xml: str | bytes,
     if not (root.findtext("name") or "").strip():
         raise report(C.VIR_ERR_XML_ERROR, "a redefined snapshot must have a name",
                      C.VIR_FROM_DOMAIN_SNAPSHOT)
-    sdef = DomainSnapshotDef.parse(xml)
-    dom = TestDef.parse(sdef.domain_xml) if sdef.domain_xml else None
+    sdef = snapconf.DomainSnapshotDef.parse(xml)
+    dom = domconf.TestDef.parse(sdef.domain_xml) if sdef.domain_xml else None
     if dom is not None:
         sdef.domain_xml = dom.format(flags=C.VIR_DOMAIN_XML_INACTIVE).rstrip("\n")
     else:
         sdef.domain_xml = f"<domain>\n  <uuid>{uuid}</uuid>\n</domain>"
     if sdef.memory is None:
-        offline = sdef.state in (SnapshotState.SHUTOFF, SnapshotState.DISK_SNAPSHOT)
-        sdef.memory = SnapshotLocation.NO if offline else SnapshotLocation.INTERNAL
+        offline = sdef.state in (snapconf.SnapshotState.SHUTOFF,
+                                 snapconf.SnapshotState.DISK_SNAPSHOT)
+        sdef.memory = (snapconf.SnapshotLocation.NO if offline
+                       else snapconf.SnapshotLocation.INTERNAL)
     return sdef, dom
 
 
@@ -213,20 +223,22 @@ class SnapshotMixin(DomainAccess):
         return obj, self._snap_obj(obj, snap.name)
 
     # --- create -------------------------------------------------------------------
-    def _snap_align(self, obj: DomainObj, sdef: DomainSnapshotDef) -> None:
+    def _snap_align(self, obj: DomainObj, sdef: snapconf.DomainSnapshotDef) -> None:
         """Fill state, memory and per-disk locations as libvirt's test driver does."""
-        sdef.state = _STATES[obj.state] if obj.state < len(_STATES) else SnapshotState.NOSTATE
-        if sdef.memory is not SnapshotLocation.EXTERNAL:
-            sdef.memory = (SnapshotLocation.NO if sdef.state is SnapshotState.SHUTOFF
-                           else SnapshotLocation.INTERNAL)
+        value = _STATES[obj.state] if obj.state < len(_STATES) else "nostate"
+        sdef.state = snapconf.SnapshotState(value)
+        if sdef.memory is not snapconf.SnapshotLocation.EXTERNAL:
+            sdef.memory = (snapconf.SnapshotLocation.NO
+                           if sdef.state is snapconf.SnapshotState.SHUTOFF
+                           else snapconf.SnapshotLocation.INTERNAL)
         given = {d.name: d for d in sdef.disks}
         disks = []
         for disk in obj.def_.disks():
-            item = given.pop(disk.target, None) or SnapshotDisk(disk.target)
+            item = given.pop(disk.target, None) or snapconf.SnapshotDisk(disk.target)
             if item.snapshot is None:
                 empty = disk.source is None or not disk.source.path()
-                item.snapshot = (SnapshotLocation.NO if empty or disk.readonly
-                                 else SnapshotLocation.INTERNAL)
+                item.snapshot = (snapconf.SnapshotLocation.NO if empty or disk.readonly
+                                 else snapconf.SnapshotLocation.INTERNAL)
             disks.append(item)
         if given:
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
@@ -253,7 +265,7 @@ class SnapshotMixin(DomainAccess):
             if redefine:
                 moment = self._snap_redefine(obj, xmlDesc)
             else:
-                sdef = DomainSnapshotDef.parse(xmlDesc)
+                sdef = snapconf.DomainSnapshotDef.parse(xmlDesc)
                 if sdef.name in snapshots.by_name:
                     raise report(C.VIR_ERR_OPERATION_FAILED,
                                  f"domain moment {sdef.name} already exists", _FROM_DOM)
@@ -406,7 +418,7 @@ class SnapshotMixin(DomainAccess):
         with self.state.lock:
             obj, moment = self._snap_of(snap)
             state = moment.def_.state
-            running_snap = state in (SnapshotState.RUNNING, SnapshotState.PAUSED)
+            running_snap = state in (snapconf.SnapshotState.RUNNING, snapconf.SnapshotState.PAUSED)
             if not obj.persistent and not running_snap and not flags & start_flags:
                 raise report(C.VIR_ERR_OPERATION_INVALID, "transient domain needs to request "
                              "run or pause to revert to inactive snapshot", _FROM)
@@ -421,8 +433,8 @@ class SnapshotMixin(DomainAccess):
                 self._snap_revert_inactive(obj, dom, config, flags)
             obj.snapshots.current = moment
 
-    def _snap_revert_running(self, obj: DomainObj, dom: DomainHandle, config: TestDef,
-                           state: SnapshotState, flags: int) -> None:
+    def _snap_revert_running(self, obj: DomainObj, dom: DomainHandle, config: domconf.TestDef,
+                           state: snapconf.SnapshotState, flags: int) -> None:
         if obj.active:
             self._dom_stop(obj, C.VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT, dom)
             self._dom_emit(obj, C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT)
@@ -430,12 +442,13 @@ class SnapshotMixin(DomainAccess):
         self._dom_start(obj, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT)
         self._dom_emit(obj, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT)
         if not flags & S.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING and (
-                state is SnapshotState.PAUSED or flags & S.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
+                state is snapconf.SnapshotState.PAUSED
+                or flags & S.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
             obj.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)
             self._dom_emit(obj, C.VIR_DOMAIN_EVENT_SUSPENDED,
                        C.VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT)
 
-    def _snap_revert_inactive(self, obj: DomainObj, dom: DomainHandle, config: TestDef,
+    def _snap_revert_inactive(self, obj: DomainObj, dom: DomainHandle, config: domconf.TestDef,
                             flags: int) -> None:
         if obj.active:
             obj.new_def = config

@@ -20,33 +20,39 @@ import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, cast
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
 from pyvirt.driver.events import EventRegistry
-from pyvirt.drivers.test import domconf
-from pyvirt.drivers.test.objects import DomainObj, raw_error
+from pyvirt.drivers.test.objects import DomainObj, parse_document, raw_error, read_node_file
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from lxml import etree
+
+    from pyvirt.drivers.test import domconf
+else:
+    etree = lazy_module("lxml.etree", globals())
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 
 
-
-@dataclass
 class NodeInfo:
-    """libvirt's virNodeInfo of the simulated host (memory in KiB)."""
+    """libvirt's virNodeInfo of the simulated host (memory in KiB): libvirt's
+    defaults, changed by a <node> document's <cpu> and <memory>."""
 
-    model: str = "i686"
-    memory: int = 1024 * 1024 * 3
-    cpus: int = 16
-    mhz: int = 1400
-    nodes: int = 2
-    sockets: int = 2
-    cores: int = 2
-    threads: int = 2
+    def __init__(self) -> None:
+        self.model = "i686"
+        self.memory = 1024 * 1024 * 3
+        self.cpus = 16
+        self.mhz = 1400
+        self.nodes = 2
+        self.sockets = 2
+        self.cores = 2
+        self.threads = 2
+
 
 # The built-in <node> document of test:///default (libvirt's defaultConnXML).
 DEFAULT_NODE_XML = """<node>
@@ -166,8 +172,16 @@ DEFAULT_NODE_XML = """<node>
 </node>
 """
 
+# The name and UUID of each <domain> of DEFAULT_NODE_XML, known before parsing it
+# (a test checks them against the document).
+DEFAULT_DOMAINS = (("test", "6695eb01-f6a4-8304-79aa-97f2502e193f"),)
+
 # The host-resource modules, in the order libvirt loads their objects.
 FAMILY_MODULES = ("network", "interface", "storage", "nodedev", "secret", "nwfilter")
+
+# The store each module's load() fills from a <node> document.
+FAMILY_STORES = {"networks": "network", "interfaces": "interface", "pools": "storage",
+                 "nodedevs": "nodedev"}
 
 # <node> children whose 'file' attribute names the document to load, and the
 # root element that document must have.
@@ -294,6 +308,31 @@ class NodeState:
         self.bindings = Store(lambda obj: obj.portdev)
         # Room for the families' own bookkeeping (interface transactions...).
         self.extra: dict[str, Any] = {}
+        # Stores still to be filled from the built-in document (test:///default).
+        self._deferred: dict[str, str] = {}
+        self._document: etree._Element | None = None
+        self._document_lock = threading.Lock()  # innermost: taken with nothing inside
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an attribute not set: a store of test:///default
+        # left out until first use, filled now from the built-in document.
+        family = self.__dict__.get("_deferred", {}).get(name)
+        if family is None:
+            raise AttributeError(name)
+        with self.lock:
+            if name not in self.__dict__:
+                self.__dict__[name] = Store()
+                module = importlib.import_module(f"pyvirt.drivers.test.{family}")
+                module.load(self, self.default_document(), "")
+        return self.__dict__[name]
+
+    def default_document(self) -> etree._Element:
+        """test:///default's built-in document, parsed on first use (each state
+        parses its own copy: loaders may take parts of it)."""
+        with self._document_lock:
+            if self._document is None:
+                self._document = parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
+            return self._document
 
     # --- ids ---------------------------------------------------------------
     def allocate_id(self) -> int:
@@ -316,8 +355,13 @@ class NodeState:
         state.cells = [Cell((i + 1) * 2048 * 1024, (i + 1) * 1024 * 1024,
                             [(c, c // 8, c % 8) for c in range(i * 8, i * 8 + 8)])
                        for i in range(2)]
-        root = domconf.parse_document(DEFAULT_NODE_XML, "(test driver)", _FROM)
-        load_node(state, root, None)
+        # libvirt's own document, known to be valid, is parsed when a part of it
+        # is first used: a `list` needs no network, pool or device, nor the
+        # domain's XML model. It sets no node facts (NodeInfo's defaults are its).
+        _defer_domains(state)
+        state._deferred = dict(FAMILY_STORES)
+        for name in FAMILY_STORES:
+            delattr(state, name)
         return state
 
     @classmethod
@@ -332,8 +376,8 @@ class NodeState:
 # --- loading a <node> document ---------------------------------------------------
 
 def _parse_file(path: str, root_name: str | None) -> etree._Element:
-    data = domconf.read_node_file(path, _FROM)
-    root = domconf.parse_document(data, path, _FROM)
+    data = read_node_file(path, _FROM)
+    root = parse_document(data, path, _FROM)
     if root_name is not None and root.tag != root_name:
         raise report(C.VIR_ERR_XML_ERROR,
                      f"expecting root element of '{root_name}', not '{root.tag}'",
@@ -446,6 +490,21 @@ def _load_domains(state: NodeState, root: etree._Element, file: str | None) -> N
             if obj.persistent:
                 obj.new_def = dom_def.copy()
         obj.set_state(runstate, 0)
+
+
+def _defer_domains(state: NodeState) -> None:
+    """Add the built-in document's domains, running and persistent, their
+    definitions parsed when first read (as _load_domains would parse them)."""
+    for index, (name, uuid) in enumerate(DEFAULT_DOMAINS):
+        def load(index: int = index) -> tuple[Any, Any]:
+            elem = state.default_document().findall("domain")[index]
+            dom_def = domconf.TestDef.from_element(elem)
+            return dom_def, dom_def.copy()
+        obj = DomainObj.deferred(name, uuid, load)
+        state.domains.add(obj)
+        obj.persistent = True
+        state.domains.set_id(obj, state.allocate_id())
+        obj.set_state(C.VIR_DOMAIN_RUNNING, 0)
 
 
 def _load_auth(state: NodeState, root: etree._Element) -> None:

@@ -13,12 +13,9 @@ capabilities: those calls keep raising ``VIR_ERR_NO_SUPPORT``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.storage_pool import POOL_TYPES, PoolSource, PoolType, StoragePoolDef
-from pyvirt.conf.storage_vol import StorageVolDef
 from pyvirt.driver import interface
 from pyvirt.drivers.test.network import (
     element_xml,
@@ -28,6 +25,16 @@ from pyvirt.drivers.test.network import (
 )
 from pyvirt.drivers.test.objects import check_flags
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import storage_pool as poolconf
+    from pyvirt.conf import storage_vol as volconf
+    from pyvirt.conf import xmlutil
+else:
+    poolconf = lazy_module("pyvirt.conf.storage_pool", globals())
+    volconf = lazy_module("pyvirt.conf.storage_vol", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
 
 _FROM = C.VIR_FROM_TEST
 _STOR = C.VIR_FROM_STORAGE
@@ -58,28 +65,31 @@ _NETFS_SOURCES = """<sources>
 </sources>
 """
 
+# Pool types (PoolType values) whose volumes are files or network volumes;
+# every other pool type holds block volumes.
 _VOL_TYPES = {
-    PoolType.DIR: C.VIR_STORAGE_VOL_FILE, PoolType.FS: C.VIR_STORAGE_VOL_FILE,
-    PoolType.NETFS: C.VIR_STORAGE_VOL_FILE, PoolType.VSTORAGE: C.VIR_STORAGE_VOL_FILE,
-    PoolType.SHEEPDOG: C.VIR_STORAGE_VOL_NETWORK, PoolType.ISCSI_DIRECT: C.VIR_STORAGE_VOL_NETWORK,
-    PoolType.GLUSTER: C.VIR_STORAGE_VOL_NETWORK, PoolType.RBD: C.VIR_STORAGE_VOL_NETWORK,
-}  # every other pool type holds block volumes
+    "dir": C.VIR_STORAGE_VOL_FILE, "fs": C.VIR_STORAGE_VOL_FILE,
+    "netfs": C.VIR_STORAGE_VOL_FILE, "vstorage": C.VIR_STORAGE_VOL_FILE,
+    "sheepdog": C.VIR_STORAGE_VOL_NETWORK, "iscsi-direct": C.VIR_STORAGE_VOL_NETWORK,
+    "gluster": C.VIR_STORAGE_VOL_NETWORK, "rbd": C.VIR_STORAGE_VOL_NETWORK,
+}
 
+# PoolType value -> VIR_CONNECT_LIST_STORAGE_POOLS_* filter bit
 _TYPE_FILTERS = {
-    PoolType.DIR: C.VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
-    PoolType.FS: C.VIR_CONNECT_LIST_STORAGE_POOLS_FS,
-    PoolType.NETFS: C.VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
-    PoolType.LOGICAL: C.VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
-    PoolType.DISK: C.VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
-    PoolType.ISCSI: C.VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
-    PoolType.SCSI: C.VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
-    PoolType.MPATH: C.VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
-    PoolType.RBD: C.VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
-    PoolType.SHEEPDOG: C.VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
-    PoolType.GLUSTER: C.VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
-    PoolType.ZFS: C.VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
-    PoolType.VSTORAGE: C.VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
-    PoolType.ISCSI_DIRECT: C.VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
+    "dir": C.VIR_CONNECT_LIST_STORAGE_POOLS_DIR,
+    "fs": C.VIR_CONNECT_LIST_STORAGE_POOLS_FS,
+    "netfs": C.VIR_CONNECT_LIST_STORAGE_POOLS_NETFS,
+    "logical": C.VIR_CONNECT_LIST_STORAGE_POOLS_LOGICAL,
+    "disk": C.VIR_CONNECT_LIST_STORAGE_POOLS_DISK,
+    "iscsi": C.VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI,
+    "scsi": C.VIR_CONNECT_LIST_STORAGE_POOLS_SCSI,
+    "mpath": C.VIR_CONNECT_LIST_STORAGE_POOLS_MPATH,
+    "rbd": C.VIR_CONNECT_LIST_STORAGE_POOLS_RBD,
+    "sheepdog": C.VIR_CONNECT_LIST_STORAGE_POOLS_SHEEPDOG,
+    "gluster": C.VIR_CONNECT_LIST_STORAGE_POOLS_GLUSTER,
+    "zfs": C.VIR_CONNECT_LIST_STORAGE_POOLS_ZFS,
+    "vstorage": C.VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE,
+    "iscsi-direct": C.VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT,
 }
 _TYPE_FILTER_ALL = sum(_TYPE_FILTERS.values())
 _STATE_FILTERS = (C.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
@@ -97,7 +107,7 @@ class VolObj:
 
     __slots__ = ("def_", "key", "name", "path", "pool")
 
-    def __init__(self, def_: StorageVolDef, pool: str) -> None:
+    def __init__(self, def_: volconf.StorageVolDef, pool: str) -> None:
         self.def_ = def_
         self.name = def_.name
         self.key: str = def_.key or ""
@@ -111,11 +121,11 @@ class PoolObj:
     __slots__ = ("active", "autostart", "def_", "name", "new_def", "persistent", "uuid",
                  "volumes")
 
-    def __init__(self, def_: StoragePoolDef) -> None:
+    def __init__(self, def_: poolconf.StoragePoolDef) -> None:
         self.def_ = def_
         self.name = def_.name
         self.uuid = def_.uuid
-        self.new_def: StoragePoolDef | None = None
+        self.new_def: poolconf.StoragePoolDef | None = None
         self.active = False
         self.persistent = True       # libvirt: the pool has a config file
         self.autostart = False
@@ -142,14 +152,14 @@ class PoolObj:
         def_.available = (def_.capacity or 0) - def_.allocation
 
 
-def set_default_sizes(def_: StoragePoolDef) -> None:
+def set_default_sizes(def_: poolconf.StoragePoolDef) -> None:
     """100 GiB capacity, nothing allocated."""
     def_.capacity = DEFAULT_POOL_CAPACITY
     def_.allocation = 0
     def_.available = DEFAULT_POOL_CAPACITY
 
 
-def add_pool(store: Any, def_: StoragePoolDef, live: bool, check_live: bool) -> PoolObj:
+def add_pool(store: Any, def_: poolconf.StoragePoolDef, live: bool, check_live: bool) -> PoolObj:
     """Add ``def_`` to the store or give it to the pool of the same UUID
     (virStoragePoolObjListAdd): refuse a source, name or UUID clash."""
     for other in store.values():
@@ -178,50 +188,50 @@ def add_pool(store: Any, def_: StoragePoolDef, live: bool, check_live: bool) -> 
     return obj
 
 
-def _one_host(a: PoolSource, b: PoolSource) -> bool:
+def _one_host(a: poolconf.PoolSource, b: poolconf.PoolSource) -> bool:
     if len(a.hosts) != 1 or len(b.hosts) != 1:
         return False
     return a.hosts[0].name == b.hosts[0].name and a.hosts[0].port == b.hosts[0].port
 
 
-_DEVICE_POOLS = (PoolType.ISCSI, PoolType.FS, PoolType.LOGICAL, PoolType.DISK, PoolType.ZFS)
+_DEVICE_POOLS = ("iscsi", "fs", "logical", "disk", "zfs")  # PoolType values
 
 
-def _same_source(old: StoragePoolDef, new: StoragePoolDef) -> bool:
+def _same_source(old: poolconf.StoragePoolDef, new: poolconf.StoragePoolDef) -> bool:
     """True when two pools would use the same storage (virStoragePoolObjSourceFindDuplicate)."""
     kind = old.type
-    if kind in _DEVICE_POOLS:
-        if new.type not in _DEVICE_POOLS or (PoolType.ISCSI in (kind, new.type)
-                                             and kind is not new.type):
+    if kind.value in _DEVICE_POOLS:
+        if new.type.value not in _DEVICE_POOLS or (
+                poolconf.PoolType.ISCSI in (kind, new.type) and kind is not new.type):
             return False
         paths = {d.path for d in old.source.devices}
         if not any(d.path in paths for d in new.source.devices):
             return False
-        if kind is PoolType.ISCSI:
+        if kind is poolconf.PoolType.ISCSI:
             return _one_host(old.source, new.source) and (
                 old.source.initiator_iqn == new.source.initiator_iqn)
         return True
     if new.type is not kind:
         return False
-    if kind is PoolType.DIR:
+    if kind is poolconf.PoolType.DIR:
         return old.target_path == new.target_path
-    if kind is PoolType.NETFS:
+    if kind is poolconf.PoolType.NETFS:
         return old.source.dir == new.source.dir and _one_host(old.source, new.source)
-    if kind is PoolType.GLUSTER:
+    if kind is poolconf.PoolType.GLUSTER:
         return (old.source.name == new.source.name and old.source.dir == new.source.dir
                 and _one_host(old.source, new.source))
-    if kind is PoolType.SCSI:
+    if kind is poolconf.PoolType.SCSI:
         return _same_adapter(old, new)
-    if kind is PoolType.SHEEPDOG:
+    if kind is poolconf.PoolType.SHEEPDOG:
         return _one_host(old.source, new.source)
-    if kind is PoolType.MPATH:
+    if kind is poolconf.PoolType.MPATH:
         return True
-    if kind is PoolType.VSTORAGE:
+    if kind is poolconf.PoolType.VSTORAGE:
         return old.source.name == new.source.name
     return False
 
 
-def _same_adapter(old: StoragePoolDef, new: StoragePoolDef) -> bool:
+def _same_adapter(old: poolconf.StoragePoolDef, new: poolconf.StoragePoolDef) -> bool:
     a, b = old.source.adapter, new.source.adapter
     if a is None or b is None or a.type != b.type:
         return False
@@ -234,12 +244,12 @@ def load(state: Any, node_elem: Any, base_dir: str) -> None:
     """Add the ``<pool>`` elements of a <node> document, each running, with the
     ``<volume>`` elements nested in them (``file=`` references already resolved)."""
     for elem in node_elem.findall("pool"):
-        obj = add_pool(state.pools, StoragePoolDef.parse(element_xml(elem)), live=False,
+        obj = add_pool(state.pools, poolconf.StoragePoolDef.parse(element_xml(elem)), live=False,
                        check_live=False)
         obj.set_defaults()
         obj.active = True
         for vol_elem in elem.findall("volume"):
-            vol = StorageVolDef.parse(element_xml(vol_elem), obj.def_.type)
+            vol = volconf.StorageVolDef.parse(element_xml(vol_elem), obj.def_.type)
             if not vol.target.path:
                 vol.target.path = f"{obj.def_.target_path}/{vol.name}"
             if not vol.key:
@@ -332,7 +342,7 @@ class StorageMixin(interface.StorageDriver):
                           C.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT, o.persistent)
                 and pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
                           C.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART, o.autostart)
-                and (not types or types & _TYPE_FILTERS[o.def_.type])]
+                and (not types or types & _TYPE_FILTERS[o.def_.type.value])]
 
     def connectFindStoragePoolSources(self, type: str, srcSpec: str | None,
                                       flags: int) -> str:
@@ -340,7 +350,7 @@ class StorageMixin(interface.StorageDriver):
         check_flags(flags, 0, "testConnectFindStoragePoolSources")
         try:
             # libvirt's test treats 'dir' (type number 0) as unknown
-            kind = PoolType(type) if type != "dir" else None
+            kind = poolconf.PoolType(type) if type != "dir" else None
         except ValueError:
             kind = None
         if kind is None:
@@ -349,10 +359,10 @@ class StorageMixin(interface.StorageDriver):
         if srcSpec:
             elem = xmlutil.parse_xml(srcSpec, "source", what="(storage_source_specification)",
                                      domain=_STOR)
-            source = PoolSource.parse(elem, POOL_TYPES[kind])
-        if kind is PoolType.LOGICAL:
+            source = poolconf.PoolSource.parse(elem, poolconf.POOL_TYPES[kind])
+        if kind is poolconf.PoolType.LOGICAL:
             return _LOGICAL_SOURCES
-        if kind is PoolType.NETFS:
+        if kind is poolconf.PoolType.NETFS:
             if source is None or not source.hosts or not source.hosts[0].name:
                 raise report(C.VIR_ERR_INVALID_ARG,
                              "hostname must be specified for netfs sources", _FROM)
@@ -402,7 +412,7 @@ class StorageMixin(interface.StorageDriver):
         check_flags(flags, C.VIR_STORAGE_POOL_DEFINE_VALIDATE, "testStoragePoolDefineXML")
         if flags & C.VIR_STORAGE_POOL_DEFINE_VALIDATE:
             xmlutil.validate(xml, "storagepool", C.VIR_FROM_XML)
-        def_ = StoragePoolDef.parse(xml)
+        def_ = poolconf.StoragePoolDef.parse(xml)
         set_default_sizes(def_)
         with self.state.lock:
             obj = add_pool(self.state.pools, def_, live=False, check_live=False)
@@ -413,7 +423,7 @@ class StorageMixin(interface.StorageDriver):
     def storagePoolCreateXML(self, xmlDesc: str, flags: int) -> PoolObj:
         """Start a transient pool from XML (an fc_host adapter gets a mock vHBA)."""
         check_flags(flags, 0, "testStoragePoolCreateXML")
-        def_ = StoragePoolDef.parse(xmlDesc)
+        def_ = poolconf.StoragePoolDef.parse(xmlDesc)
         with self.state.lock:
             store = self.state.pools
             obj = add_pool(store, def_, live=False, check_live=True)
@@ -553,7 +563,7 @@ class StorageMixin(interface.StorageDriver):
             def_ = obj.def_
             if flags & C.VIR_STORAGE_VOL_CREATE_VALIDATE:
                 xmlutil.validate(xml, "storagevol", C.VIR_FROM_XML)
-            vol = StorageVolDef.parse(xml, def_.type)
+            vol = volconf.StorageVolDef.parse(xml, def_.type)
             if vol.name in obj.volumes:
                 raise report(C.VIR_ERR_OPERATION_FAILED, "storage vol already exists", _FROM)
             if clone is not None:
@@ -579,7 +589,7 @@ class StorageMixin(interface.StorageDriver):
         """Return [type, capacity, allocation]; the type follows the pool's type."""
         obj = self._pool_active(vol.pool)
         def_ = self._vol_named(obj, vol.name).def_
-        return [_VOL_TYPES.get(obj.def_.type, C.VIR_STORAGE_VOL_BLOCK), def_.capacity,
+        return [_VOL_TYPES.get(obj.def_.type.value, C.VIR_STORAGE_VOL_BLOCK), def_.capacity,
                 def_.allocation]
 
     def storageVolGetXMLDesc(self, vol: VolObj, flags: int) -> str:

@@ -9,15 +9,11 @@ in its XML as libvirt's do.
 
 from __future__ import annotations
 
-import ipaddress
 import time
-from typing import Any, cast
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
 from pyvirt.driver.stream import handle_of
-from pyvirt.drivers.test import domconf
 from pyvirt.drivers.test.access import (
     CONFIG,
     LIVE,
@@ -27,9 +23,20 @@ from pyvirt.drivers.test.access import (
     cpumap_bits,
     cpumap_tuple,
 )
-from pyvirt.drivers.test.domconf import TestDef, bitmap_format, bitmap_parse
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags
 from pyvirt.errors import report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import ipaddress
+
+    from lxml import etree
+
+    from pyvirt.drivers.test import domconf
+else:
+    etree = lazy_module("lxml.etree", globals())
+    ipaddress = lazy_module("ipaddress", globals())
+    domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
@@ -136,7 +143,7 @@ class TunablesMixin(DomainAccess):
                 base // 110, base // 3000000, base // 4000000)
 
     @staticmethod
-    def _dom_net(dom_def: TestDef, device: str) -> Any:
+    def _dom_net(dom_def: domconf.TestDef, device: str) -> Any:
         net = dom_def.find_interface(device)
         if net is None:
             raise report(C.VIR_ERR_INVALID_ARG, f"'{device}' is not a known interface",
@@ -184,7 +191,7 @@ class TunablesMixin(DomainAccess):
             return out
 
     # --- vCPUs and pinning ---------------------------------------------------------
-    def _dom_vcpu_bits(self, dom_def: TestDef, vcpu: int) -> set[int]:
+    def _dom_vcpu_bits(self, dom_def: domconf.TestDef, vcpu: int) -> set[int]:
         bits = dom_def.vcpupin(vcpu)
         if bits is None:
             bits = dom_def.cpuset()
@@ -345,7 +352,7 @@ class TunablesMixin(DomainAccess):
             mode = domconf.NUMA_MODES.index(dom_def.numa_mode or "strict")
             nodeset = dom_def.numa_nodeset
             return {"numa_mode": mode,
-                    "numa_nodeset": bitmap_format(nodeset) if nodeset is not None else ""}
+                    "numa_nodeset": domconf.bitmap_format(nodeset) if nodeset is not None else ""}
 
     def domainSetNumaParameters(self, dom: DomainHandle, params: dict,  # noqa: N802
                                 flags: int) -> None:
@@ -361,7 +368,7 @@ class TunablesMixin(DomainAccess):
                              _FROM)
             if "numa_nodeset" in params:
                 try:
-                    bits = bitmap_parse(params["numa_nodeset"])
+                    bits = domconf.bitmap_parse(params["numa_nodeset"])
                 except ValueError:
                     raise report(C.VIR_ERR_INVALID_ARG, "Failed to parse bitmap "
                                  f"'{params['numa_nodeset']}'", C.VIR_FROM_NONE) from None

@@ -1,0 +1,203 @@
+"""What ``help COMMAND`` prints under DESCRIPTION: a few sentences per command.
+
+The one-line help stays in each command's ``@command`` declaration (it is
+what the command lists show); this table, read only when a command's help
+is shown, says what the command does, to which objects, and what a user
+needs to know before running it.  A command missing here shows its
+one-line help.
+"""
+
+DESCRIPTIONS: dict[str, str] = {
+    # -- pyvirsh itself
+    "help": "Without an argument, list every command by group; with a group keyword, the "
+            "commands of that group; with a command name, its synopsis and options.",
+    "connect": "Close the current connection and open one to the given URI (without one: "
+               "the current URI again). --readonly opens a read-only connection.",
+    "quit": "Leave interactive mode.",
+    "exit": "Leave interactive mode.",
+    "cd": "Change the working directory of the shell (interactive mode only); without a "
+          "directory, go to $HOME.",
+    "pwd": "Print the working directory of the shell.",
+    "echo": "Print the arguments, separated by spaces.",
+    # -- domain life cycle
+    "define": "Make the domain described by an XML file persistent without starting it. "
+              "If a domain with that name and UUID exists, its next-boot definition is "
+              "replaced.",
+    "undefine": "Remove a domain's persistent definition. A running domain keeps running "
+                "and becomes transient; an inactive one is gone.",
+    "create": "Start a domain from an XML file. It is transient (gone when it stops) unless "
+              "a persistent domain of that name is already defined.",
+    "start": "Boot an inactive, defined domain (from its managed save image if it has one).",
+    "shutdown": "Ask the guest to power off (ACPI or agent); returns before the guest has "
+                "stopped. Use destroy to stop it at once.",
+    "reboot": "Ask the guest to reboot; returns before the reboot is done.",
+    "reset": "Reset the guest at once, like pressing its reset button (no clean shutdown).",
+    "suspend": "Pause the domain's virtual CPUs; memory and devices stay as they are.",
+    "resume": "Let a paused domain's virtual CPUs run again.",
+    "destroy": "Stop a running domain at once, like pulling the power plug. A persistent "
+               "domain stays defined; a transient one is gone.",
+    "autostart": "Start the domain when its host (or pyvirtd) starts; --disable turns this "
+                 "off.",
+    "save": "Write the running domain's memory and device state to a file and stop it; "
+            "restore starts it again from the file.",
+    "restore": "Start a domain from a file written by save.",
+    "managedsave": "Save the running domain's state to a file the driver keeps and stop it; "
+                   "the next start resumes from that image.",
+    "managedsave-remove": "Delete a domain's managed save image, so that the next start "
+                          "boots afresh.",
+    "save-image-dumpxml": "Print the domain XML stored in a file written by save.",
+    "setmem": "Change the memory (balloon) of a running domain or, with --config, of its "
+              "next boot. The size is KiB unless a unit is given (512M, 2G).",
+    "setmaxmem": "Change the maximum memory a domain may have (usually for its next boot).",
+    "setvcpus": "Change the number of virtual CPUs of a running domain or of its next boot "
+                "(--config); --maximum sets the upper limit.",
+    "migrate": "Move a running domain to the host named by the destination URI.",
+    "domxml-to-native": "Print the hypervisor's own configuration for a domain XML: for "
+                        "qemu-argv, the QEMU command line pyvirt would run.",
+    # -- devices
+    "attach-device": "Add the device described by an XML file to a domain: to the running "
+                     "guest (--live), its next boot (--config) or both.",
+    "detach-device": "Remove the device described by an XML file from a domain (running "
+                     "guest, next boot or both).",
+    "attach-disk": "Add a disk from a few arguments (source, target, driver, type) instead "
+                   "of an XML file.",
+    "attach-interface": "Add a network interface from a few arguments (type, source, model, "
+                        "MAC address) instead of an XML file.",
+    # -- events and console
+    "event": "List the event types (--list), or wait for domain events and print each as "
+             "it arrives (--loop: until interrupted, --timeout: at most that many "
+             "seconds).",
+    "console": "Connect the terminal to the guest's serial console; Ctrl-] leaves it.",
+    # -- monitoring
+    "list": "List domains: by default the running ones, --all for the inactive ones too. "
+            "Filters (--persistent, --state-paused, --autostart...) combine; --name, --uuid "
+            "and --id print one value per line for scripts.",
+    "dominfo": "Print a domain's id, UUID, OS type, state, CPUs, memory, persistence, "
+               "autostart and security label.",
+    "domstate": "Print a domain's state (running, paused, shut off...); --reason adds why it "
+                "is in that state.",
+    "domid": "Print the id of a running domain given its name or UUID ('-' when it does not "
+             "run).",
+    "domname": "Print a domain's name given its id or UUID.",
+    "domuuid": "Print a domain's UUID given its name or id.",
+    "dumpxml": "Print a domain's XML: the running definition, or with --inactive the next "
+               "boot's. --xpath selects parts of it.",
+    "vcpucount": "Print the maximum and current virtual CPU counts of the running domain "
+                 "and of its next boot.",
+    "domblklist": "List a domain's disks: target and source (--details adds type and "
+                  "device).",
+    "domiflist": "List a domain's network interfaces: name, type, source, model and MAC "
+                 "address.",
+    "domblkstat": "Print the I/O counters of a running domain's disk (all disks when none "
+                  "is given).",
+    "domifstat": "Print the traffic counters of a running domain's network interface.",
+    "dommemstat": "Print a running domain's memory statistics (from its balloon device).",
+    "domstats": "Print statistics of one, several or all domains as name=value lines; "
+                "options choose the groups (--state, --cpu-total, --balloon, --block...).",
+    "domjobinfo": "Print the progress of a domain's long-running job (save, migration...), "
+                  "or of the last one that completed with --completed.",
+    "domjobabort": "Abort a domain's long-running job (save, migration, dump...).",
+    # -- host
+    "version": "Print the library, API and hypervisor versions (--daemon: the daemon's "
+               "too).",
+    "hostname": "Print the host name of the machine the connection manages.",
+    "uri": "Print the canonical URI of the current connection.",
+    "nodeinfo": "Print the host's CPU model, CPU count and topology, NUMA cells and memory.",
+    "capabilities": "Print the capabilities XML: the host's CPUs and NUMA cells and the "
+                    "guest architectures and machine types the hypervisor offers.",
+    "domcapabilities": "Print what the hypervisor supports for one emulator, architecture "
+                       "and machine type: devices, firmware, CPU modes.",
+    "sysinfo": "Print the host's SMBIOS information (BIOS, system, processors, memory) as "
+               "XML.",
+    # -- interfaces
+    "iface-list": "List the host's network interfaces: name, state and MAC address "
+                  "(--all: inactive ones too).",
+    "iface-dumpxml": "Print a host interface's XML.",
+    # -- networks
+    "net-list": "List virtual networks (--all: inactive ones too) with their state, "
+                "autostart and persistence.",
+    "net-info": "Print a network's name, UUID, state, persistence, autostart and bridge.",
+    "net-dumpxml": "Print a network's XML (--inactive: the definition its next start uses).",
+    "net-define": "Define a persistent network from an XML file without starting it (or "
+                  "replace the definition of an existing one).",
+    "net-create": "Start a transient network from an XML file.",
+    "net-start": "Start an inactive, defined network.",
+    "net-destroy": "Stop a network. A persistent network stays defined; a transient one is "
+                   "gone.",
+    "net-undefine": "Remove a network's persistent definition (a running network then "
+                    "becomes transient).",
+    "net-autostart": "Start the network when its host starts; --disable turns this off.",
+    "net-name": "Print a network's name given its UUID.",
+    "net-uuid": "Print a network's UUID given its name.",
+    "net-dhcp-leases": "List the DHCP leases a network has handed out (optionally of one MAC "
+                       "address).",
+    "net-edit": "Open a network's XML in $VISUAL or $EDITOR and define the edited result.",
+    # -- node devices
+    "nodedev-list": "List the host's devices by name (--tree: as a tree of parents; --cap: "
+                    "only of some capability types).",
+    "nodedev-dumpxml": "Print a host device's XML: its parent, driver and capabilities.",
+    # -- secrets
+    "secret-define": "Define a secret (its usage and UUID) from an XML file, or change an "
+                     "existing one. The value is set with secret-set-value.",
+    "secret-dumpxml": "Print a secret's XML (never its value).",
+    "secret-set-value": "Set a secret's value, given in base64 (or read from a file).",
+    "secret-get-value": "Print a secret's value in base64 (refused for private secrets).",
+    "secret-undefine": "Delete a secret and its value.",
+    "secret-list": "List secrets: UUID and usage.",
+    # -- snapshots
+    "snapshot-create": "Take a snapshot of a domain as an XML file describes it (without one: "
+                       "with a name from the current time).",
+    "snapshot-create-as": "Take a snapshot of a domain from a few arguments (name, "
+                          "description, disk-only...).",
+    "snapshot-current": "Print the name (or with no --name, the XML) of the domain's current "
+                        "snapshot, or make another snapshot the current one.",
+    "snapshot-info": "Print a snapshot's domain, state, location, parent, number of children "
+                     "and descendants, and whether it is current.",
+    "snapshot-list": "List a domain's snapshots with their creation time and state "
+                     "(--tree: as a tree; --parent, --roots, --leaves: filters).",
+    "snapshot-dumpxml": "Print a snapshot's XML, with the domain definition it saved.",
+    "snapshot-parent": "Print the name of a snapshot's parent.",
+    "snapshot-revert": "Bring a domain back to a snapshot: its definition and, for a "
+                       "snapshot of a running domain, its memory state.",
+    "snapshot-delete": "Delete a snapshot (--children: with its descendants; --metadata: "
+                       "only pyvirt's record of it).",
+    # -- storage pools
+    "pool-list": "List storage pools (--all: inactive ones too; --details: capacity, "
+                 "allocation and free space).",
+    "pool-info": "Print a pool's name, UUID, state, persistence, autostart, capacity, "
+                 "allocation and free space.",
+    "pool-dumpxml": "Print a pool's XML (--inactive: the definition its next start uses).",
+    "pool-define": "Define a persistent storage pool from an XML file without starting it "
+                   "(or replace an existing pool's definition).",
+    "pool-create": "Start a transient storage pool from an XML file.",
+    "pool-define-as": "Define a persistent storage pool from a few arguments (name, type, "
+                      "source, target) instead of an XML file.",
+    "pool-start": "Start an inactive, defined pool (--build: build it first).",
+    "pool-build": "Prepare a pool's underlying storage (for a dir pool, create its "
+                  "directory).",
+    "pool-destroy": "Stop a pool; its volumes and data stay where they are.",
+    "pool-delete": "Delete a pool's underlying storage (for a dir pool, its directory). "
+                   "The data are lost.",
+    "pool-refresh": "Scan a pool's storage again and update its volumes and sizes.",
+    "pool-undefine": "Remove an inactive pool's persistent definition (its storage stays).",
+    "pool-autostart": "Start the pool when its host starts; --disable turns this off.",
+    # -- storage volumes
+    "vol-list": "List a pool's volumes with their paths (--details: type, capacity and "
+                "allocation).",
+    "vol-info": "Print a volume's name, type, capacity and allocation.",
+    "vol-dumpxml": "Print a volume's XML.",
+    "vol-create": "Create a volume in a pool from an XML file.",
+    "vol-create-as": "Create a volume in a pool from a name and a size (and format, "
+                     "backing volume...) instead of an XML file.",
+    "vol-clone": "Create a new volume in the same pool with a copy of a volume's content.",
+    "vol-delete": "Delete a volume and its data.",
+    "vol-resize": "Change a volume's capacity (--delta: by the given amount; --shrink to "
+                  "allow making it smaller).",
+    "vol-path": "Print a volume's path given its name (and pool) or key.",
+    "vol-key": "Print a volume's key given its name (and pool) or path.",
+    "vol-name": "Print a volume's name given its key or path.",
+    "vol-upload": "Write a local file's content into a volume (--offset and --length: a "
+                  "part of it).",
+    "vol-download": "Copy a volume's content into a local file.",
+    "vol-wipe": "Overwrite a volume's data (with zeros unless --algorithm says otherwise).",
+}
