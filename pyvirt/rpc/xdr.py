@@ -30,6 +30,15 @@ codecs treat them like any other field.
 
 Errors: malformed input raises :class:`XDRError` (never an IndexError or
 a UnicodeDecodeError), so a peer's garbage becomes an RPC error.
+
+Decoding is exactly as liberal as libvirt's, which decodes with the C
+XDR library (libtirpc/glibc): a boolean or optional-data flag is true
+for any nonzero word; padding bytes are skipped unread; enum and union
+discriminants are plain ints; unsigned char and short take the low bits
+of their word; a string ends at its first NUL byte, as a C string does;
+bytes after a complete message body are ignored.  What libtirpc refuses
+(lengths over the limit, data running past the end, an unknown union arm)
+is refused.
 """
 
 from __future__ import annotations
@@ -119,7 +128,11 @@ def _dec_str(data: bytes, pos: int, limit: int) -> tuple[str, int]:
     end = start + n
     if end > len(data):
         raise XDRError("string runs past the end of the message")
-    return data[start:end].decode("utf-8", "surrogateescape"), end + ((-n) & 3)
+    raw = data[start:end]
+    if b"\0" in raw:
+        # libvirt reads a C string: it ends at the first NUL.
+        raw = raw[:raw.index(b"\0")]
+    return raw.decode("utf-8", "surrogateescape"), end + ((-n) & 3)
 
 
 def _enc_opaque(buf: bytearray, value: Any, limit: int) -> None:
@@ -161,11 +174,15 @@ def _count(data: bytes, pos: int, limit: int) -> int:
     return n
 
 
-def _flag(data: bytes, pos: int) -> int:
-    (n,) = _U32.unpack_from(data, pos)
-    if n > 1:
-        raise XDRError(f"optional-data flag is {n}, not 0 or 1")
-    return n
+def _flag(data: bytes, pos: int) -> bool:
+    # xdr_pointer reads its flag with xdr_bool: any nonzero word is true.
+    return _U32.unpack_from(data, pos)[0] != 0
+
+
+# Decoded scalars that libtirpc narrows to a C type: unsigned char and
+# unsigned short keep the low bits of their word, a boolean is 0 or 1.
+_NARROW = {"uc": "{} & 0xFF", "us": "{} & 0xFFFF", "c": "(({} & 0xFF) ^ 0x80) - 0x80",
+           "b": "int({} != 0)"}
 
 
 # --- typed parameters ----------------------------------------------------------
@@ -250,7 +267,8 @@ def dec_tp(data: bytes, pos: int, count_limit: int, str_limit: int,
             (value,) = _TP_PACK[kind].unpack_from(data, pos)
             pos += _TP_PACK[kind].size
             if kind == TP_BOOLEAN:
-                value = bool(value)
+                # The wire int lands in the C parameter's char.
+                value = bool(value & 0xFF)
         else:
             raise XDRError(f"typed parameter '{field}' has unknown type {kind}")
         learned_types.setdefault(field, kind)
@@ -382,6 +400,11 @@ class Codec:
             return self._array(self.codec(base), base, varlen, fixlen)
         if base in _SCALARS:
             st = struct.Struct(">" + _SCALARS[base])
+            narrow = _NARROW.get(base)
+            if narrow is not None:
+                fix = eval("lambda v: " + narrow.format("v"))  # noqa: S307 - our own table
+                return (lambda buf, v, _p=st.pack: buf.extend(_p(v)),
+                        lambda d, p, _u=st.unpack_from, _n=st.size: (fix(_u(d, p)[0]), p + _n))
             return (lambda buf, v, _p=st.pack: buf.extend(_p(v)),
                     lambda d, p, _u=st.unpack_from, _n=st.size: (_u(d, p)[0], p + _n))
         if base == "s":
@@ -469,7 +492,8 @@ class Codec:
     def _array(self, inner: tuple[Encoder, Decoder], base: str, varlen: str | None,
                fixlen: str | None) -> tuple[Encoder, Decoder]:
         ienc, idec = inner
-        fmt = _SCALARS.get(base)
+        # Scalar arrays unpack in one call, unless their items need narrowing.
+        fmt = _SCALARS.get(base) if base not in _NARROW else None
         if varlen is not None:
             limit = self.limit(varlen)
             if fmt is not None:
@@ -554,6 +578,8 @@ class Codec:
             enc_lines.append(f"    buf += {sname}.pack({', '.join(getters[i] for i, _ in run)})")
             targets = ", ".join(f"f{i}" for i, _ in run)
             dec_lines.append(f"    {targets}, = {sname}.unpack_from(d, p); p += {st.size}")
+            dec_lines.extend(f"    f{i} = {_NARROW[f.type].format(f'f{i}')}"
+                             for i, f in run if f.type in _NARROW)
             run.clear()
 
         for i, f in enumerate(fields):
@@ -598,15 +624,19 @@ class Codec:
 
 
 def decode_all(dec: Decoder, data: bytes, pos: int = 0) -> Any:
-    """Decode one value that must span ``data[pos:]`` exactly; raise XDRError otherwise."""
+    """Decode one value from ``data[pos:]``; raise XDRError when it does not decode.
+
+    Bytes after the value are ignored, as libvirt's virNetMessageDecodePayload
+    ignores them; a value whose padding runs past the end does not decode.
+    """
     try:
         value, end = dec(data, pos)
     except XDRError:
         raise
     except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
         raise XDRError(f"malformed data: {exc}") from None
-    if end != len(data):
-        raise XDRError(f"{len(data) - end} unexpected bytes after the data")
+    if end > len(data):
+        raise XDRError("the data runs past the end of the message")
     return value
 
 
