@@ -26,6 +26,7 @@ from pyvirt import constants as C
 from pyvirt import errors as E
 from pyvirt.errors import libvirtError
 from pyvirt.rpc import protocol as P
+from pyvirt.rpc.keepalive import PONG, KeepAlive
 from pyvirt.util import aioloop
 
 log = logging.getLogger("pyvirt.remote")
@@ -163,7 +164,7 @@ class RPCClient:
         self.on_close: list[Callable[[int], None]] = []
         self.closed: ErrTuple | None = None
         self.last_rx = time.monotonic()
-        self._keepalive: asyncio.Task | None = None
+        self._keepalive: KeepAlive | None = None
         # A TLS server first sends one byte: 1 when our certificate passed its checks.
         self._await_confirm = tls_context is not None
         self.io: _Direct | _Async
@@ -264,8 +265,7 @@ class RPCClient:
     def _dispatch(self, msg: P.Message) -> None:
         if msg.prog == P.KEEPALIVE_PROGRAM:
             if msg.proc == P.KEEPALIVE_PROC_PING:
-                self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                                     P.KEEPALIVE_PROC_PONG, P.MESSAGE, 0, P.OK))
+                self.io.send(PONG)
             return
         if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
             with self._lock:
@@ -302,8 +302,7 @@ class RPCClient:
             p.done.release()
         for st in streams:
             st.lost(self.closed)
-        if self._keepalive is not None:
-            self._keepalive.cancel()
+        self.stop_keepalive()
         self.io.close()
         reason = C.VIR_CONNECT_CLOSE_REASON_EOF if exc is None else C.VIR_CONNECT_CLOSE_REASON_ERROR
         for cb in list(self.on_close):
@@ -323,29 +322,33 @@ class RPCClient:
 
     # -- keepalive ------------------------------------------------------------------------
     def start_keepalive(self, interval: int = 5, count: int = 5) -> None:
-        """Ping a silent daemon every ``interval`` s; give up after ``count`` misses."""
+        """Ping the daemon after ``interval`` s of silence; close the connection after
+        ``count`` unanswered pings (libvirt's virKeepAlive timing)."""
         if interval <= 0:
             return
 
-        async def run() -> None:
-            missed = 0
-            while self.closed is None:
-                await asyncio.sleep(interval)
-                if time.monotonic() - self.last_rx < interval:
-                    missed = 0
-                    continue
-                missed += 1
-                if count > 0 and missed > count:
-                    log.warning("remote: the daemon stopped answering keepalives")
-                    self.lost(TimeoutError("keepalive timeout"))
-                    return
-                try:
-                    self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                                         P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
-                except OSError as exc:
-                    self.lost(exc)
-                    return
+        def send(data: bytes) -> None:
+            try:
+                self.io.send(data)
+            except OSError as exc:
+                self.lost(exc)
+
+        def dead() -> None:
+            log.warning("remote: the daemon stopped answering keepalives")
+            self.lost(TimeoutError("connection closed due to keepalive timeout"))
 
         def begin() -> None:
-            self._keepalive = self.loop.create_task(run())
+            if self.closed is None:
+                self._keepalive = KeepAlive(self.loop, interval, count, lambda: self.last_rx,
+                                            send, dead)
+                self._keepalive.start()
         self.loop.call_soon_threadsafe(begin)
+
+    def stop_keepalive(self) -> None:
+        """Stop pinging the daemon (any thread)."""
+        ka, self._keepalive = self._keepalive, None
+        if ka is not None:
+            if aioloop.in_loop_thread():
+                ka.stop()
+            else:
+                self.loop.call_soon_threadsafe(ka.stop)

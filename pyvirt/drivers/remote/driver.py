@@ -189,9 +189,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
 
     def connectSetKeepAlive(self, interval: int, count: int) -> int:
         """Change the keepalive interval and count (interval <= 0 stops it)."""
-        if self.client._keepalive is not None:
-            self.client.loop.call_soon_threadsafe(self.client._keepalive.cancel)
-            self.client._keepalive = None
+        self.client.stop_keepalive()
         if interval > 0:
             self.client.start_keepalive(interval, count)
         return 0
