@@ -99,8 +99,11 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
     port = None
     if tcp:
         port = free_port()
+        # Plain TCP without authentication must be asked for: libvirtd's
+        # defaults are TLS when listening and SASL on TCP.
         argv += ["--listen", "--set", "listen_tcp=1", "--set", f"tcp_port={port}",
-                 "--set", "listen_addr=127.0.0.1"]
+                 "--set", "listen_addr=127.0.0.1", "--set", "listen_tls=0",
+                 "--set", "auth_tcp=none"]
     if config:
         cfg = workdir / "pyvirtd.conf"
         cfg.write_text(config)
