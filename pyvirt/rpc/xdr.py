@@ -73,10 +73,19 @@ class XDRError(ValueError):
     """The data does not decode as the declared type, or a value does not encode."""
 
 
+_UUID_STR_CACHE: dict[bytes, str] = {}
+
+
 def uuid_str(raw: bytes) -> str:
     """Return the canonical text of 16 raw UUID bytes."""
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    text = _UUID_STR_CACHE.get(raw)
+    if text is None:
+        h = raw.hex()
+        text = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        if len(_UUID_STR_CACHE) > 65536:
+            _UUID_STR_CACHE.clear()
+        _UUID_STR_CACHE[bytes(raw)] = text
+    return text
 
 
 _UUID_CACHE: dict[str, bytes] = {}
@@ -554,7 +563,9 @@ class Codec:
                                "_U32P": _U32.pack, "_PAD": _PADS,
                                "_dec_str": _dec_str, "_SMAX": self.string_max,
                                "uuid_raw": uuid_raw, "uuid_str": uuid_str,
-                               "_dec_fixed": _dec_fixed, "_H": handle}
+                               "_dec_fixed": _dec_fixed, "_H": handle,
+                               "_U32U": _U32.unpack_from, "_USC": _UUID_STR_CACHE,
+                               "_new": object.__new__}
         if handle is not None:
             getters = [f"_v.{f.name}" for f in fields]
             prep = H.encode_prep(handle)
@@ -601,10 +612,23 @@ class Codec:
                               "            buf += _PAD[_n & 3]",
                               "    else:",
                               "        _enc_str(buf, _s, _SMAX)"]
-                dec_lines.append(f"    f{i}, p = _dec_str(d, p, _SMAX)")
+                # Inline too when within limits (_dec_str reports the errors).
+                dec_lines += ["    _n, = _U32U(d, p)",
+                              "    _e = p + 4 + _n",
+                              "    if _n > _SMAX or _e > len(d):",
+                              f"        f{i}, p = _dec_str(d, p, _SMAX)",
+                              "    else:",
+                              "        _r = d[p + 4:_e]",
+                              "        if b'\\0' in _r:",
+                              "            _r = _r[:_r.index(b'\\0')]",
+                              f"        f{i} = _r.decode('utf-8', 'surrogateescape')",
+                              "        p = _e + (-_n & 3)"]
             elif f.type == "uuid":
                 enc_lines.append(f"    buf += uuid_raw({g})")
-                dec_lines.append(f"    f{i} = uuid_str(_dec_fixed(d, p, 16)[0]); p += 16")
+                dec_lines += ["    _r = d[p:p + 16]",
+                              "    if len(_r) != 16:",
+                              "        raise XDRError('a UUID runs past the end of the message')",
+                              f"    f{i} = _USC.get(_r) or uuid_str(_r); p += 16"]
             else:
                 fenc, fdec = self.codec(f.type)
                 env[f"_e{i}"], env[f"_d{i}"] = fenc, fdec
@@ -613,7 +637,10 @@ class Codec:
         flush()
         values = ", ".join(f"f{i}" for i in range(len(fields)))
         if handle is not None:
-            dec_lines.append(f"    return _H({values}), p")
+            # Fill the slots directly: cheaper than the generic constructor.
+            dec_lines.append("    _o = _new(_H)")
+            dec_lines += [f"    _o.{f.name} = f{i}" for i, f in enumerate(fields)]
+            dec_lines.append("    return _o, p")
         else:
             dec_lines.append(f"    return ({values}{',' if len(fields) == 1 else ''}), p")
         if not fields:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+import daemons
 import pytest
 
 import pyvirt
@@ -77,44 +78,35 @@ def test_many_threads_share_one_connection(conn):
 
 
 def test_events_during_calls_arrive_in_order(conn):
-    pyvirt.virEventRegisterDefaultImpl()
     got: list[int] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            pyvirt.virEventRunDefaultImpl()
 
     def on_lifecycle(_c, _dom, event, _detail, _opaque) -> None:
         got.append(event)
 
-    cbid = conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle, None)
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
     busy = threading.Event()
 
     def caller() -> None:
         while not busy.is_set():
             conn.getVersion()
     callers = [threading.Thread(target=caller) for _ in range(2)]
-    for t in callers:
-        t.start()
-    try:
-        dom = conn.lookupByName("test")
-        for _ in range(20):
-            dom.suspend()
-            dom.resume()
-        deadline = time.monotonic() + 10
-        while len(got) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        busy.set()
+    with daemons.event_loop_thread():
+        cbid = conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle,
+                                           None)
         for t in callers:
-            t.join(30)
-        conn.domainEventDeregisterAny(cbid)
-        stop.set()
-        pyvirt.virEventAddTimeout(0, lambda *_: None, None)
-        thread.join(5)
+            t.start()
+        try:
+            dom = conn.lookupByName("test")
+            for _ in range(20):
+                dom.suspend()
+                dom.resume()
+            deadline = time.monotonic() + 10
+            while len(got) < 40 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            busy.set()
+            for t in callers:
+                t.join(30)
+            conn.domainEventDeregisterAny(cbid)
     assert got == [C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_RESUMED] * 20
 
 
