@@ -71,9 +71,12 @@ class _Pending:
 
 
 _RECV_SIZE = 256 * 1024
-# How long the loop leaves the socket to calling threads after a call
-# before it watches the socket again (events, keepalive) on its own.
+# The loop watches the socket again once no call was made for _REARM_DELAY.
+# While calls go on it checks every _REARM_DELAY when events or streams
+# wait to be read, else at intervals doubling up to _REARM_MAX (only
+# keepalive and the end of the connection are then read by the loop).
 _REARM_DELAY = 0.002
+_REARM_MAX = 0.05
 
 
 class _Direct:
@@ -117,9 +120,12 @@ class _Direct:
             except (ValueError, OSError):
                 pass
 
-    def _rearm_when_idle(self) -> None:
+    def _rearm_when_idle(self, period: float = _REARM_DELAY) -> None:
         if self.reading.locked() or time.monotonic() - self._last_call < _REARM_DELAY:
-            self.client.loop.call_later(_REARM_DELAY, self._rearm_when_idle)
+            client = self.client
+            urgent = client.streams or client.event_callbacks
+            period = _REARM_DELAY if urgent else min(period * 2, _REARM_MAX)
+            client.loop.call_later(period, self._rearm_when_idle, period)
         else:
             self._arm()
 
@@ -264,6 +270,7 @@ class RPCClient:
         self.pending: dict[int, _Pending] = {}
         self.streams: dict[int, Any] = {}
         self.on_event: Callable[[P.Message], None] | None = None
+        self.event_callbacks = 0      # registered by the application (set by the driver)
         self.on_close: list[Callable[[int], None]] = []
         self.closed: ErrTuple | None = None
         self.last_rx = time.monotonic()

@@ -314,6 +314,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         with self._cb_lock:
             (cbid,) = self._rcall(reg, (event_id, obj))
             self._callbacks[(family, cbid)] = callback
+            self.client.event_callbacks = len(self._callbacks)
         return cbid
 
     def _deregister(self, family: str, callback_id: int) -> None:
@@ -323,6 +324,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
                              f"could not find event callback {callback_id} for deletion", _FROM)
             self._rcall(K.EVENT_FAMILIES[family][1], (callback_id,))
             del self._callbacks[(family, callback_id)]
+            self.client.event_callbacks = len(self._callbacks)
 
     def _on_event(self, msg: P.Message) -> None:
         # The loop thread: deliver functions only queue into the application's loop.
