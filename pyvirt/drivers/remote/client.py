@@ -107,7 +107,6 @@ class _Direct:
 
     # -- the loop's side ---------------------------------------------------------------
     def _arm(self) -> None:
-        self._rearm_pending = False
         if not self.armed and self.client.closed is None:
             self.client.loop.add_reader(self.fd, self._readable)
             self.armed = True
@@ -121,12 +120,16 @@ class _Direct:
                 pass
 
     def _rearm_when_idle(self, period: float = _REARM_DELAY) -> None:
-        if self.reading.locked() or time.monotonic() - self._last_call < _REARM_DELAY:
+        # One chain of these timers at a time (_rearm_pending); it ends by arming.
+        if self.armed or self.client.closed is not None:
+            self._rearm_pending = False
+        elif self.reading.locked() or time.monotonic() - self._last_call < _REARM_DELAY:
             client = self.client
             urgent = client.streams or client.event_callbacks
             period = _REARM_DELAY if urgent else min(period * 2, _REARM_MAX)
             client.loop.call_later(period, self._rearm_when_idle, period)
         else:
+            self._rearm_pending = False
             self._arm()
 
     def _readable(self) -> None:
