@@ -130,6 +130,10 @@ def test_tcp_without_auth_setting_requires_sasl(tmp_path):
                 return proc, P.parse_frame(frames[0])
             proc, msg = call("AUTH_LIST")
             assert proc.decode_ret(msg.body) == ([P.AUTH_SASL],)
+            # Like libvirtd, no SASL mechanism without encryption on plain TCP.
+            _proc, msg = call("AUTH_SASL_INIT")
+            assert msg.status == P.ERROR
+            assert "encrypts" in str(P.decode_error(msg.body))
             _proc, msg = call("CONNECT_OPEN", ("test:///default", 0))
             assert msg.status == P.ERROR
             assert "authentication required" in str(P.decode_error(msg.body))
