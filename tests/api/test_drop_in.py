@@ -56,3 +56,18 @@ def test_installed_as_libvirt_classes_name_libvirt():
     assert out[0] == ("<class 'libvirt.virDomain'> <libvirt.virDomain "
                       "<class 'libvirt.libvirtError'>")
     assert out[1] == "'virDomain' object has no attribute 'no_such_method'"
+
+
+def test_argument_errors_name_the_public_class(conn):
+    dom = conn.lookupByName("test")
+    net = conn.networkLookupByName("default")
+    cases = [(lambda: dom.info(1), "virDomain.info() takes 1 positional argument"),
+             (lambda: dom.name(1), "virDomain.name() takes 1 positional argument"),
+             (lambda: net.name(1), "virNetwork.name() takes 1 positional argument"),
+             (lambda: conn.lookupByName(), "virConnect.lookupByName() missing 1 required")]
+    for call, message in cases:
+        with pytest.raises(TypeError) as exc:
+            call()
+        assert str(exc.value).startswith(message)
+    # The renamed copies still behave as the originals.
+    assert dom.name() == "test" and net.name() == "default"
