@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -303,6 +304,7 @@ def main() -> int:
             h.close()
         for d in running.values():
             d.stop()
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
