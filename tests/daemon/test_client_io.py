@@ -119,3 +119,41 @@ def test_idle_connection_is_watched_by_the_loop(conn):
         time.sleep(0.01)
     assert io.armed
     assert conn.getVersion() > 0
+
+
+def test_a_waiting_caller_answers_keepalive_pings():
+    """A ping that arrives while the calling thread reads is answered at once."""
+    import socket
+
+    from pyvirt.rpc import protocol as P
+    ours, theirs = socket.socketpair()
+    client = clientmod.RPCClient(ours)
+    theirs.settimeout(10)
+    reader = P.FrameReader()
+
+    def next_message() -> P.Message:
+        frames: list[bytes] = []
+        while not frames:
+            frames = reader.feed(theirs.recv(65536))
+        assert len(frames) == 1
+        return P.parse_frame(frames[0])
+
+    def daemon() -> None:
+        call = next_message()
+        theirs.sendall(P.frame(P.KEEPALIVE_PROGRAM, 1, P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
+        pong = next_message()
+        assert (pong.prog, pong.proc) == (P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROC_PONG)
+        theirs.sendall(P.frame(call.prog, call.vers, call.proc, P.REPLY, call.serial, P.OK,
+                               b"\0\0\0\7"))
+    thread = threading.Thread(target=daemon)
+    thread.start()
+    try:
+        served = []
+        original = client.io.serve
+        client.io.serve = lambda p, d: served.append(1) or original(p, d)
+        msg = client.call(P.REMOTE_PROGRAM, 1, 4, b"", timeout=10)
+        assert msg.body == b"\0\0\0\7" and served == [1]
+    finally:
+        thread.join(10)
+        client.close()
+        theirs.close()
