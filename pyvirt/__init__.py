@@ -88,11 +88,24 @@ def virInitialize() -> int:  # noqa: N802
     return 0
 
 
+def _name_classes(module: str) -> None:
+    """Make the public classes (and libvirtError) report ``module`` as their
+    module, so reprs and messages read ``libvirt.virDomain`` as with
+    libvirt-python, and ``pickle``/``inspect`` find them there."""
+    from pyvirt.api import CLASSES
+    for cls in (*CLASSES.values(), libvirtError):
+        cls.__module__ = module
+
+
+_name_classes(__name__)
+
+
 def install_as_libvirt() -> None:
     """Make later ``import libvirt``, ``import libvirtaio`` and
     ``import libvirtmod`` resolve to pyvirt."""
     from pyvirt import aio, libvirtmod
     this = _sys.modules[__name__]
+    _name_classes("libvirt")
     _sys.modules["libvirt"] = this
     _sys.modules["libvirtmod"] = libvirtmod
     _sys.modules["libvirtaio"] = aio

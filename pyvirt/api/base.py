@@ -13,7 +13,6 @@ class ApiObject:
     ``_ro`` whether the connection is read-only.
     """
 
-    __slots__ = ("__weakref__", "_conn", "_drv", "_o", "_ro")
     _family = "_hv"
 
     def __init__(self, conn: Any, _obj: Any = None) -> None:
@@ -30,9 +29,6 @@ class ApiObject:
         """Return an integer identifying the underlying object (its id here)."""
         return id(self._o)
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {getattr(self._o, 'name', '')!s}>"
-
 
 def uuid_bytes(text: str) -> bytes:
     """Return the 16 raw bytes of a UUID string."""
@@ -43,8 +39,6 @@ def uuid_bytes(text: str) -> bytes:
 
 class NamedUUIDObject(ApiObject):
     """An object whose handle carries ``name`` and ``uuid`` (domain, network, pool...)."""
-
-    __slots__ = ()
 
     def name(self) -> str:
         """Return the object's name."""

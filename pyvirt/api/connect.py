@@ -41,25 +41,6 @@ _EVENT_FAMILIES = {
 class virConnect(G._virConnect):  # noqa: N801
     """A connection to a hypervisor driver and its host-resource drivers."""
 
-    __slots__ = (
-        "__weakref__",
-        "_callbacks",
-        "_close_cb",
-        "_dev",
-        "_drivers",
-        "_events",
-        "_hv",
-        "_iface",
-        "_lock",
-        "_net",
-        "_nwf",
-        "_old_callbacks",
-        "_ro",
-        "_sec",
-        "_stor",
-        "_uri",
-    )
-
     def __init__(self, _obj: Any = None) -> None:
         drivers, uri, readonly = _obj
         self._uri: str = uri

@@ -25,8 +25,6 @@ def supports_feature(drv: Any, feature: int) -> bool:
 class virDomain(NamedUUIDObject, G._virDomain):  # noqa: N801
     """A guest: lifecycle, configuration and runtime queries."""
 
-    __slots__ = ()
-
     def ID(self) -> int:  # noqa: N802
         """Return the domain's id (-1 when it is not running), as when it was looked up."""
         return self._o.id
@@ -84,8 +82,6 @@ class virDomain(NamedUUIDObject, G._virDomain):  # noqa: N801
 class _DomainChild(ApiObject):
     """An object that belongs to a domain (snapshot, checkpoint)."""
 
-    __slots__ = ("_dom",)
-
     def __init__(self, dom: Any, _obj: Any = None) -> None:
         ApiObject.__init__(self, dom._conn, _obj)
         self._dom = dom
@@ -110,10 +106,6 @@ class _DomainChild(ApiObject):
 class virDomainSnapshot(_DomainChild, G._virDomainSnapshot):  # noqa: N801
     """A snapshot of a domain."""
 
-    __slots__ = ()
-
 
 class virDomainCheckpoint(_DomainChild, G._virDomainCheckpoint):  # noqa: N801
     """A checkpoint of a domain."""
-
-    __slots__ = ()

@@ -11,14 +11,12 @@ from pyvirt.api.base import ApiObject, NamedUUIDObject, uuid_bytes
 class virNetwork(NamedUUIDObject, G._virNetwork):  # noqa: N801
     """A virtual network."""
 
-    __slots__ = ()
     _family = "_net"
 
 
 class virNetworkPort(ApiObject, G._virNetworkPort):  # noqa: N801
     """A port of a virtual network."""
 
-    __slots__ = ("_net",)
     _family = "_net"
 
     def __init__(self, net: Any, _obj: Any = None) -> None:
@@ -41,14 +39,12 @@ class virNetworkPort(ApiObject, G._virNetworkPort):  # noqa: N801
 class virStoragePool(NamedUUIDObject, G._virStoragePool):  # noqa: N801
     """A storage pool."""
 
-    __slots__ = ()
     _family = "_stor"
 
 
 class virStorageVol(ApiObject, G._virStorageVol):  # noqa: N801
     """A storage volume."""
 
-    __slots__ = ()
     _family = "_stor"
 
     def name(self) -> str:
@@ -63,7 +59,6 @@ class virStorageVol(ApiObject, G._virStorageVol):  # noqa: N801
 class virInterface(ApiObject, G._virInterface):  # noqa: N801
     """A host network interface."""
 
-    __slots__ = ()
     _family = "_iface"
 
     def name(self) -> str:
@@ -78,7 +73,6 @@ class virInterface(ApiObject, G._virInterface):  # noqa: N801
 class virNodeDevice(ApiObject, G._virNodeDevice):  # noqa: N801
     """A host device."""
 
-    __slots__ = ()
     _family = "_dev"
 
     def name(self) -> str:
@@ -89,7 +83,6 @@ class virNodeDevice(ApiObject, G._virNodeDevice):  # noqa: N801
 class virSecret(ApiObject, G._virSecret):  # noqa: N801
     """A secret (a passphrase or key) kept by the secret driver."""
 
-    __slots__ = ()
     _family = "_sec"
 
     def UUID(self) -> bytes:  # noqa: N802
@@ -104,14 +97,12 @@ class virSecret(ApiObject, G._virSecret):  # noqa: N801
 class virNWFilter(NamedUUIDObject, G._virNWFilter):  # noqa: N801
     """A network filter."""
 
-    __slots__ = ()
     _family = "_nwf"
 
 
 class virNWFilterBinding(ApiObject, G._virNWFilterBinding):  # noqa: N801
     """A binding of a network filter to a port."""
 
-    __slots__ = ()
     _family = "_nwf"
 
     def portDev(self) -> str:  # noqa: N802

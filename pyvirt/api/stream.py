@@ -18,8 +18,6 @@ _CHUNK = 256 * 1024
 class virStream(ApiObject, G._virStream):  # noqa: N801
     """A data stream; made by virConnect.newStream(), bound by a transfer call."""
 
-    __slots__ = ("_cb", "_events", "_timer", "_watch")
-
     def __init__(self, conn: Any, _obj: Any = None) -> None:
         ApiObject.__init__(self, conn, _obj if _obj is not None else Stream())
         self._cb: tuple[Callable[..., Any], Any] | None = None

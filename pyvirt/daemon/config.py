@@ -20,11 +20,25 @@ SYSTEM_SOCK_DIR = "/run/pyvirt"
 SYSTEM_CONFIG = "/etc/pyvirt/pyvirtd.conf"
 
 
+AUTH_TYPES = ("none", "sasl", "polkit")
+# libvirt's access drivers that grant everything; any other would go unenforced.
+_OPEN_ACCESS: tuple[list[str], ...] = ([], ["nop"])
+
+
 @dataclass
 class Config:
-    """Every setting of the daemon, with libvirtd's defaults."""
+    """Every setting of the daemon, with libvirtd's defaults.
 
-    listen_tls: int = 0
+    Security settings default as in libvirtd: TLS (not plain TCP) when
+    listening, SASL on plain TCP, client certificates verified, every
+    certificate DN and SASL user allowed when no list is given.  The unix
+    sockets default to no authentication with a root-only read-write
+    socket: libvirtd's defaults when built without polkit (pyvirtd has no
+    polkit; a socket configured for it admits only root, whom libvirtd
+    also lets in without asking polkit).
+    """
+
+    listen_tls: int = 1
     listen_tcp: int = 0
     tls_port: str = "16514"
     tcp_port: str = "16509"
@@ -35,7 +49,7 @@ class Config:
     unix_sock_rw_perms: str = "0700"
     auth_unix_ro: str = "none"
     auth_unix_rw: str = "none"
-    auth_tcp: str = "none"
+    auth_tcp: str = "sasl"
     auth_tls: str = "none"
     key_file: str = "/etc/pki/libvirt/private/serverkey.pem"
     cert_file: str = "/etc/pki/libvirt/servercert.pem"
@@ -44,6 +58,7 @@ class Config:
     tls_no_verify_certificate: int = 0
     tls_allowed_dn_list: list[str] = field(default_factory=list)
     sasl_allowed_username_list: list[str] = field(default_factory=list)
+    access_drivers: list[str] = field(default_factory=list)
     max_clients: int = 5000
     max_anonymous_clients: int = 20
     min_workers: int = 5
@@ -53,7 +68,7 @@ class Config:
     max_client_requests: int = 5
     keepalive_interval: int = 5
     keepalive_count: int = 5
-    admin_max_clients: int = 5
+    admin_max_clients: int = 5000
     log_level: int = 3
     log_outputs: str = ""
     log_filters: str = ""
@@ -137,6 +152,9 @@ def load(path: str | None, overrides: dict[str, Any] | None = None) -> Config:
         with open(path, encoding="utf-8") as fh:
             values = parse_text(fh.read(), path)
     values.update(overrides or {})
+    if values.get("auth_unix_rw") == "polkit" and "unix_sock_rw_perms" not in values:
+        # As libvirtd: with polkit deciding, the socket itself is open to all.
+        values["unix_sock_rw_perms"] = "0777"
     for key, value in values.items():
         f = known.get(key)
         if f is None:
@@ -150,4 +168,21 @@ def load(path: str | None, overrides: dict[str, Any] | None = None) -> Config:
         elif isinstance(default, str) and not isinstance(value, str):
             value = str(value)
         setattr(cfg, key, value)
+    validate(cfg, path or "<settings>")
     return cfg
+
+
+def validate(cfg: Config, source: str) -> None:
+    """Refuse settings pyvirtd cannot honour safely (raise ValueError).
+
+    An unknown authentication type or an access driver pyvirtd does not
+    have would otherwise leave a socket open to anyone; libvirtd refuses
+    to start with them too.
+    """
+    for key in ("auth_unix_ro", "auth_unix_rw", "auth_tcp", "auth_tls"):
+        value = getattr(cfg, key)
+        if value not in AUTH_TYPES:
+            raise ValueError(f"{source}: {key}: unsupported auth {value}")
+    if cfg.access_drivers not in _OPEN_ACCESS:
+        raise ValueError(f"{source}: access_drivers: pyvirtd has no access control driver "
+                         f"{', '.join(cfg.access_drivers)} (only 'nop')")

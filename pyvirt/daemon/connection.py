@@ -39,6 +39,7 @@ from pyvirt.rpc import protocol as P
 from pyvirt.rpc import qemu_protocol as Q
 from pyvirt.rpc import remote_protocol as R
 from pyvirt.rpc import xdr
+from pyvirt.rpc.keepalive import PONG, KeepAlive
 from pyvirt.rpc.program import INLINE, PRIORITY, Procedure
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class ClientConnection(asyncio.Protocol):
         self.legacy: dict[int, list[int]] = {}              # event ID -> our ids (old clients)
         self._ids = itertools.count(1)
         self.last_rx = time.monotonic()
-        self.keepalive: asyncio.Task | None = None
+        self.keepalive: KeepAlive | None = None
         self.closed = False
 
     # -- asyncio protocol ------------------------------------------------------------
@@ -115,6 +116,8 @@ class ClientConnection(asyncio.Protocol):
         self.identity = self._peer_identity(transport)
         limit = max(1, self.daemon.config.max_client_output)
         transport.set_write_buffer_limits(high=limit, low=limit // 4)
+        if self.listener.auth == "polkit" and " uid=0 " in self.identity:
+            self.authenticated = True   # libvirtd bypasses polkit for root clients
         if not self.daemon.admit(self):
             transport.abort()
             return
@@ -261,8 +264,7 @@ class ClientConnection(asyncio.Protocol):
 
     def _keepalive(self, msg: P.Message) -> None:
         if msg.proc == P.KEEPALIVE_PROC_PING:
-            self.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                              P.KEEPALIVE_PROC_PONG, P.MESSAGE, 0, P.OK))
+            self.send(PONG)
 
     def dispatch(self, msg: P.Message) -> None:
         """Check a call and run it."""
@@ -449,7 +451,7 @@ class ClientConnection(asyncio.Protocol):
     # -- end ---------------------------------------------------------------------------------
     def _cleanup(self) -> None:
         if self.keepalive is not None:
-            self.keepalive.cancel()
+            self.keepalive.stop()
         for st in list(self.streams.values()):
             st.abort()
         self.streams.clear()
@@ -463,27 +465,20 @@ class ClientConnection(asyncio.Protocol):
             self.drivers = None
 
     def start_keepalive(self) -> None:
-        """Ping the client when it is silent; drop it after too many unanswered pings."""
+        """Ping the client after keepalive_interval s of silence; drop it after
+        keepalive_count unanswered pings (libvirt's virKeepAlive timing)."""
         cfg = self.daemon.config
-        if self.keepalive is not None or cfg.keepalive_interval <= 0:
+        if self.keepalive is not None or cfg.keepalive_interval <= 0 or self.closed:
             return
 
-        async def run() -> None:
-            missed = 0
-            while not self.closed:
-                await asyncio.sleep(cfg.keepalive_interval)
-                if time.monotonic() - self.last_rx < cfg.keepalive_interval:
-                    missed = 0
-                    continue
-                missed += 1
-                if cfg.keepalive_count > 0 and missed > cfg.keepalive_count:
-                    log.warning("client %s stopped answering keepalives; dropping it",
-                                self.identity)
-                    self.close()
-                    return
-                self.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                                  P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
-        self.keepalive = self.loop.create_task(run())
+        def dead() -> None:
+            log.warning("client %s: no response after %d keepalive messages in %d seconds; "
+                        "dropping it", self.identity, cfg.keepalive_count,
+                        cfg.keepalive_interval * (cfg.keepalive_count + 1))
+            self.close()
+        self.keepalive = KeepAlive(self.loop, cfg.keepalive_interval, cfg.keepalive_count,
+                                   lambda: self.last_rx, self.send, dead)
+        self.keepalive.start()
 
     # -- identity ----------------------------------------------------------------------------
     def _peer_identity(self, transport: asyncio.Transport) -> str:

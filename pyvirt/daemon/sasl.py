@@ -6,8 +6,10 @@ PLAIN, checked against a users file (``sasl_users_file``: one
 SECRET is a SCRAM verifier (``SCRAM-SHA-256$4096:SALT$STORED:SERVER``,
 printed by ``python3 -m pyvirt.rpc.scram``), so no password is stored,
 or, for old files, a cleartext password.  Both mechanisms accept both
-forms.  Neither mechanism encrypts, so they are meant for the TLS listener
-(libvirt's client allows PLAIN only over an encrypted transport).
+forms.  Neither mechanism encrypts, so they are offered only where the
+transport is secure (TLS, unix sockets): on plain TCP libvirtd asks SASL
+for a mechanism that encrypts (a security strength of at least 56, i.e.
+GSSAPI), and pyvirtd has none, so it offers nothing there.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def _fail(detail: str) -> Exception:
 def step(conn: ClientConnection, name: str, args: tuple) -> tuple:
     """Answer AUTH_SASL_INIT / START / STEP; return the reply's values."""
     if name == "AUTH_SASL_INIT":
+        if conn.listener.kind == "tcp":
+            log.warning("client %s: no SASL mechanism that encrypts for plain TCP; "
+                        "refusing it (use TLS)", conn.identity)
+            raise _fail("no SASL mechanism available that encrypts a plain TCP "
+                        "connection; connect with TLS")
         conn.sasl = {"state": "init"}
         return (" ".join(MECHANISMS),)
     state: dict[str, Any] | None = conn.sasl

@@ -70,10 +70,9 @@ class Daemon:
         if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
             os.unlink(path)
         auth = self.config.auth_unix_ro if readonly else self.config.auth_unix_rw
-        if auth not in ("none", "sasl"):
-            log.warning("auth '%s' on %s: not supported, relying on the socket's permissions",
-                        auth, path)
-            auth = "none"
+        if auth == "polkit":
+            log.warning("auth 'polkit' on %s: pyvirtd has no polkit, so only root clients "
+                        "(whom libvirtd admits without asking polkit) are accepted", path)
         lst = Listener("unix-ro" if readonly else "unix", readonly, auth, path)
         lst.server = await self.loop.create_unix_server(
             lambda: ClientConnection(self, lst), path)

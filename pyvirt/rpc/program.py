@@ -152,10 +152,9 @@ class Procedure:
         return xdr.encode(self.args_codec[0], values) if self.args_spec else b""
 
     def decode_args(self, body: bytes) -> tuple:
-        """Decode an argument body into a tuple."""
+        """Decode an argument body into a tuple (bytes after the arguments are ignored,
+        as libvirtd ignores them)."""
         if not self.args_spec:
-            if body:
-                raise xdr.XDRError(f"{len(body)} unexpected bytes of arguments")
             return ()
         return xdr.decode_all(self.args_codec[1], body)
 

@@ -30,6 +30,15 @@ codecs treat them like any other field.
 
 Errors: malformed input raises :class:`XDRError` (never an IndexError or
 a UnicodeDecodeError), so a peer's garbage becomes an RPC error.
+
+Decoding is exactly as liberal as libvirt's, which decodes with the C
+XDR library (libtirpc/glibc): a boolean or optional-data flag is true
+for any nonzero word; padding bytes are skipped unread; enum and union
+discriminants are plain ints; unsigned char and short take the low bits
+of their word; a string ends at its first NUL byte, as a C string does;
+bytes after a complete message body are ignored.  What libtirpc refuses
+(lengths over the limit, data running past the end, an unknown union arm)
+is refused.
 """
 
 from __future__ import annotations
@@ -64,10 +73,19 @@ class XDRError(ValueError):
     """The data does not decode as the declared type, or a value does not encode."""
 
 
+_UUID_STR_CACHE: dict[bytes, str] = {}
+
+
 def uuid_str(raw: bytes) -> str:
     """Return the canonical text of 16 raw UUID bytes."""
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    text = _UUID_STR_CACHE.get(raw)
+    if text is None:
+        h = raw.hex()
+        text = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        if len(_UUID_STR_CACHE) > 65536:
+            _UUID_STR_CACHE.clear()
+        _UUID_STR_CACHE[bytes(raw)] = text
+    return text
 
 
 _UUID_CACHE: dict[str, bytes] = {}
@@ -119,7 +137,11 @@ def _dec_str(data: bytes, pos: int, limit: int) -> tuple[str, int]:
     end = start + n
     if end > len(data):
         raise XDRError("string runs past the end of the message")
-    return data[start:end].decode("utf-8", "surrogateescape"), end + ((-n) & 3)
+    raw = data[start:end]
+    if b"\0" in raw:
+        # libvirt reads a C string: it ends at the first NUL.
+        raw = raw[:raw.index(b"\0")]
+    return raw.decode("utf-8", "surrogateescape"), end + ((-n) & 3)
 
 
 def _enc_opaque(buf: bytearray, value: Any, limit: int) -> None:
@@ -161,11 +183,15 @@ def _count(data: bytes, pos: int, limit: int) -> int:
     return n
 
 
-def _flag(data: bytes, pos: int) -> int:
-    (n,) = _U32.unpack_from(data, pos)
-    if n > 1:
-        raise XDRError(f"optional-data flag is {n}, not 0 or 1")
-    return n
+def _flag(data: bytes, pos: int) -> bool:
+    # xdr_pointer reads its flag with xdr_bool: any nonzero word is true.
+    return _U32.unpack_from(data, pos)[0] != 0
+
+
+# Decoded scalars that libtirpc narrows to a C type: unsigned char and
+# unsigned short keep the low bits of their word, a boolean is 0 or 1.
+_NARROW = {"uc": "{} & 0xFF", "us": "{} & 0xFFFF", "c": "(({} & 0xFF) ^ 0x80) - 0x80",
+           "b": "int({} != 0)"}
 
 
 # --- typed parameters ----------------------------------------------------------
@@ -250,7 +276,8 @@ def dec_tp(data: bytes, pos: int, count_limit: int, str_limit: int,
             (value,) = _TP_PACK[kind].unpack_from(data, pos)
             pos += _TP_PACK[kind].size
             if kind == TP_BOOLEAN:
-                value = bool(value)
+                # The wire int lands in the C parameter's char.
+                value = bool(value & 0xFF)
         else:
             raise XDRError(f"typed parameter '{field}' has unknown type {kind}")
         learned_types.setdefault(field, kind)
@@ -382,6 +409,11 @@ class Codec:
             return self._array(self.codec(base), base, varlen, fixlen)
         if base in _SCALARS:
             st = struct.Struct(">" + _SCALARS[base])
+            narrow = _NARROW.get(base)
+            if narrow is not None:
+                fix = eval("lambda v: " + narrow.format("v"))  # noqa: S307 - our own table
+                return (lambda buf, v, _p=st.pack: buf.extend(_p(v)),
+                        lambda d, p, _u=st.unpack_from, _n=st.size: (fix(_u(d, p)[0]), p + _n))
             return (lambda buf, v, _p=st.pack: buf.extend(_p(v)),
                     lambda d, p, _u=st.unpack_from, _n=st.size: (_u(d, p)[0], p + _n))
         if base == "s":
@@ -469,7 +501,8 @@ class Codec:
     def _array(self, inner: tuple[Encoder, Decoder], base: str, varlen: str | None,
                fixlen: str | None) -> tuple[Encoder, Decoder]:
         ienc, idec = inner
-        fmt = _SCALARS.get(base)
+        # Scalar arrays unpack in one call, unless their items need narrowing.
+        fmt = _SCALARS.get(base) if base not in _NARROW else None
         if varlen is not None:
             limit = self.limit(varlen)
             if fmt is not None:
@@ -530,7 +563,9 @@ class Codec:
                                "_U32P": _U32.pack, "_PAD": _PADS,
                                "_dec_str": _dec_str, "_SMAX": self.string_max,
                                "uuid_raw": uuid_raw, "uuid_str": uuid_str,
-                               "_dec_fixed": _dec_fixed, "_H": handle}
+                               "_dec_fixed": _dec_fixed, "_H": handle,
+                               "_U32U": _U32.unpack_from, "_USC": _UUID_STR_CACHE,
+                               "_new": object.__new__}
         if handle is not None:
             getters = [f"_v.{f.name}" for f in fields]
             prep = H.encode_prep(handle)
@@ -554,6 +589,8 @@ class Codec:
             enc_lines.append(f"    buf += {sname}.pack({', '.join(getters[i] for i, _ in run)})")
             targets = ", ".join(f"f{i}" for i, _ in run)
             dec_lines.append(f"    {targets}, = {sname}.unpack_from(d, p); p += {st.size}")
+            dec_lines.extend(f"    f{i} = {_NARROW[f.type].format(f'f{i}')}"
+                             for i, f in run if f.type in _NARROW)
             run.clear()
 
         for i, f in enumerate(fields):
@@ -575,10 +612,23 @@ class Codec:
                               "            buf += _PAD[_n & 3]",
                               "    else:",
                               "        _enc_str(buf, _s, _SMAX)"]
-                dec_lines.append(f"    f{i}, p = _dec_str(d, p, _SMAX)")
+                # Inline too when within limits (_dec_str reports the errors).
+                dec_lines += ["    _n, = _U32U(d, p)",
+                              "    _e = p + 4 + _n",
+                              "    if _n > _SMAX or _e > len(d):",
+                              f"        f{i}, p = _dec_str(d, p, _SMAX)",
+                              "    else:",
+                              "        _r = d[p + 4:_e]",
+                              "        if b'\\0' in _r:",
+                              "            _r = _r[:_r.index(b'\\0')]",
+                              f"        f{i} = _r.decode('utf-8', 'surrogateescape')",
+                              "        p = _e + (-_n & 3)"]
             elif f.type == "uuid":
                 enc_lines.append(f"    buf += uuid_raw({g})")
-                dec_lines.append(f"    f{i} = uuid_str(_dec_fixed(d, p, 16)[0]); p += 16")
+                dec_lines += ["    _r = d[p:p + 16]",
+                              "    if len(_r) != 16:",
+                              "        raise XDRError('a UUID runs past the end of the message')",
+                              f"    f{i} = _USC.get(_r) or uuid_str(_r); p += 16"]
             else:
                 fenc, fdec = self.codec(f.type)
                 env[f"_e{i}"], env[f"_d{i}"] = fenc, fdec
@@ -587,7 +637,10 @@ class Codec:
         flush()
         values = ", ".join(f"f{i}" for i in range(len(fields)))
         if handle is not None:
-            dec_lines.append(f"    return _H({values}), p")
+            # Fill the slots directly: cheaper than the generic constructor.
+            dec_lines.append("    _o = _new(_H)")
+            dec_lines += [f"    _o.{f.name} = f{i}" for i, f in enumerate(fields)]
+            dec_lines.append("    return _o, p")
         else:
             dec_lines.append(f"    return ({values}{',' if len(fields) == 1 else ''}), p")
         if not fields:
@@ -598,15 +651,19 @@ class Codec:
 
 
 def decode_all(dec: Decoder, data: bytes, pos: int = 0) -> Any:
-    """Decode one value that must span ``data[pos:]`` exactly; raise XDRError otherwise."""
+    """Decode one value from ``data[pos:]``; raise XDRError when it does not decode.
+
+    Bytes after the value are ignored, as libvirt's virNetMessageDecodePayload
+    ignores them; a value whose padding runs past the end does not decode.
+    """
     try:
         value, end = dec(data, pos)
     except XDRError:
         raise
     except (struct.error, IndexError, TypeError, ValueError, OverflowError) as exc:
         raise XDRError(f"malformed data: {exc}") from None
-    if end != len(data):
-        raise XDRError(f"{len(data) - end} unexpected bytes after the data")
+    if end > len(data):
+        raise XDRError("the data runs past the end of the message")
     return value
 
 

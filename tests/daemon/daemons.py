@@ -14,7 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REAL_PYTHON = "/usr/bin/python3"      # Debian's python, with libvirt-python
@@ -99,8 +102,11 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
     port = None
     if tcp:
         port = free_port()
+        # Plain TCP without authentication must be asked for: libvirtd's
+        # defaults are TLS when listening and SASL on TCP.
         argv += ["--listen", "--set", "listen_tcp=1", "--set", f"tcp_port={port}",
-                 "--set", "listen_addr=127.0.0.1"]
+                 "--set", "listen_addr=127.0.0.1", "--set", "listen_tls=0",
+                 "--set", "auth_tcp=none"]
     if config:
         cfg = workdir / "pyvirtd.conf"
         cfg.write_text(config)
@@ -162,16 +168,23 @@ def start_libvirtd(workdir: Path, tcp: bool = False,
                   'listen_addr = "127.0.0.1"', 'auth_tcp = "none"']
     conf.write_text("\n".join(lines) + "\n")
     libvirtd = shutil.which("libvirtd") or "/usr/sbin/libvirtd"
-    # Private, empty state directories: a system libvirtd keeps running undisturbed.
+    # Private, empty state directories and a private copy of /etc/libvirt (where
+    # the QEMU driver keeps definitions): a system libvirtd keeps running
+    # undisturbed and the host's configuration is left alone.  Without TCP it
+    # also gets a network namespace of its own (its network driver's firewall).
+    etc = workdir / "etc-libvirt"
     script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
-              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; ")
+              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
+              f"cp -a /etc/libvirt {etc} && mount --bind {etc} /etc/libvirt || exit 1; ")
     if qemu_conf is not None:
         (workdir / "qemu.conf").write_text(qemu_conf)
         script += f"mount --bind {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
     script += (f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
                f"-p {workdir / 'libvirtd.pid'}")
+    namespaces = ["-m"] if tcp else ["-m", "-n"]
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+        proc = subprocess.Popen(["unshare", *namespaces, "--propagation", "private", "sh", "-c",
+                                 script],
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     daemon = RunningDaemon(sockdir, proc, log, port)
     try:
@@ -191,3 +204,23 @@ def run_real_python(code_or_file: list[str], env_uri: str, timeout: float = 60,
     env.pop("PYTHONPATH", None)
     return subprocess.run([REAL_PYTHON, *code_or_file], check=False, capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=cwd)
+
+
+@contextmanager
+def event_loop_thread() -> Iterator[None]:
+    """Run pyvirt's default event loop on a thread for the block (callbacks, events)."""
+    import pyvirt
+    pyvirt.virEventRegisterDefaultImpl()
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            pyvirt.virEventRunDefaultImpl()
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        pyvirt.virEventAddTimeout(0, lambda *_: None, None)
+        thread.join(5)

@@ -67,7 +67,7 @@ def test_calls_before_open_and_garbage_arguments(pyvirtd):
     assert "connection not open" in text
     conn.open()
     lookup = R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"].number
-    for body in (b"", b"\x00\x00\x10\x00abc", b"\xff" * 8, b"\x00\x00\x00\x04test" + b"junk"):
+    for body in (b"", b"\x00\x00\x10\x00abc", b"\xff" * 8, b"\x00\x00\x00\x05test"):
         conn.call(lookup, body)
         msg = conn.recv()
         assert msg is not None and msg.status == P.ERROR

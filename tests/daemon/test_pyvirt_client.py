@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
+import daemons
 import pytest
 
 import pyvirt
@@ -99,33 +99,24 @@ def test_screenshot_stream(conn):
 
 
 def test_events_arrive(conn):
-    pyvirt.virEventRegisterDefaultImpl()
     got: list[tuple[str, int, int]] = []
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.is_set():
-            pyvirt.virEventRunDefaultImpl()
 
     def on_lifecycle(_c, dom, event, detail, _opaque) -> None:
         got.append((dom.name(), event, detail))
 
-    cbid = conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle, None)
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        dom = conn.defineXML(DOMAIN_XML)
-        dom.create()
-        dom.destroy()
-        dom.undefine()
-        deadline = time.monotonic() + 10
-        while len(got) < 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        conn.domainEventDeregisterAny(cbid)
-        stop.set()
-        pyvirt.virEventAddTimeout(0, lambda *_: None, None)
-        thread.join(5)
+    with daemons.event_loop_thread():
+        cbid = conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle,
+                                           None)
+        try:
+            dom = conn.defineXML(DOMAIN_XML)
+            dom.create()
+            dom.destroy()
+            dom.undefine()
+            deadline = time.monotonic() + 10
+            while len(got) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            conn.domainEventDeregisterAny(cbid)
     assert [e[:2] for e in got] == [("demo", C.VIR_DOMAIN_EVENT_DEFINED),
                                     ("demo", C.VIR_DOMAIN_EVENT_STARTED),
                                     ("demo", C.VIR_DOMAIN_EVENT_STOPPED),

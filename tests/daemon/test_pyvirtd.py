@@ -88,3 +88,81 @@ def test_max_clients(tmp_path):
         b.close()
     finally:
         d.stop()
+
+
+# libvirtd's security defaults (remote_daemon_config.c, built with SASL,
+# without polkit): TLS rather than plain TCP when listening, SASL on TCP.
+LIBVIRTD_SECURITY_DEFAULTS = {
+    "listen_tls": 1, "listen_tcp": 0, "auth_tcp": "sasl", "auth_tls": "none",
+    "auth_unix_rw": "none", "auth_unix_ro": "none", "unix_sock_rw_perms": "0700",
+    "unix_sock_ro_perms": "0777", "unix_sock_group": "", "tls_no_verify_certificate": 0,
+    "tls_allowed_dn_list": [], "sasl_allowed_username_list": [], "access_drivers": [],
+    "max_anonymous_clients": 20, "max_clients": 5000, "admin_max_clients": 5000,
+}
+
+
+def test_security_defaults_are_libvirtds():
+    cfg = cfgmod.load(None)
+    assert {k: getattr(cfg, k) for k in LIBVIRTD_SECURITY_DEFAULTS} == LIBVIRTD_SECURITY_DEFAULTS
+
+
+def test_tcp_without_auth_setting_requires_sasl(tmp_path):
+    import socket
+
+    from pyvirt.rpc import protocol as P
+    from pyvirt.rpc import remote_protocol as R
+    port = daemons.free_port()
+    d = daemons.start_pyvirtd(tmp_path, tcp=False, extra=[
+        "--listen", "--set", "listen_tcp=1", "--set", "listen_tls=0",
+        "--set", f"tcp_port={port}", "--set", "listen_addr=127.0.0.1"])
+    try:
+        daemons._wait_tcp(port, d.proc, d.log)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            reader = P.FrameReader()
+
+            def call(name, args=()):
+                proc = R.PROGRAM[name]
+                s.sendall(P.frame(P.REMOTE_PROGRAM, 1, proc.number, P.CALL, 1, P.OK,
+                                  proc.encode_args(args)))
+                frames = []
+                while not frames:
+                    frames = reader.feed(s.recv(65536))
+                return proc, P.parse_frame(frames[0])
+            proc, msg = call("AUTH_LIST")
+            assert proc.decode_ret(msg.body) == ([P.AUTH_SASL],)
+            # Like libvirtd, no SASL mechanism without encryption on plain TCP.
+            _proc, msg = call("AUTH_SASL_INIT")
+            assert msg.status == P.ERROR
+            assert "encrypts" in str(P.decode_error(msg.body))
+            _proc, msg = call("CONNECT_OPEN", ("test:///default", 0))
+            assert msg.status == P.ERROR
+            assert "authentication required" in str(P.decode_error(msg.body))
+        res = d.virsh("list", uri=f"test+tcp://127.0.0.1:{port}/default", check=False)
+        assert res.returncode != 0
+    finally:
+        assert d.stop() == 0
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("auth_tcp=sasll", "auth_tcp: unsupported auth sasll"),
+    ("auth_unix_rw=nobody", "auth_unix_rw: unsupported auth nobody"),
+    ('access_drivers=["polkit"]', "no access control driver polkit"),
+])
+def test_settings_pyvirtd_cannot_enforce_stop_it(tmp_path, setting, message):
+    res = subprocess.run([sys.executable, "-m", "pyvirt.daemon.main", "--unix-sock-dir",
+                          str(tmp_path / "run"), "--set", setting],
+                         check=False, capture_output=True, text=True, timeout=30)
+    assert res.returncode != 0 and message in res.stderr
+    assert not (tmp_path / "run" / "libvirt-sock").exists()
+
+
+def test_polkit_socket_admits_root_only(tmp_path):
+    d = daemons.start_pyvirtd(tmp_path, tcp=False, extra=["--set", "auth_unix_rw=polkit"])
+    try:
+        assert stat.S_IMODE(os.stat(d.sock).st_mode) == 0o777
+        if os.geteuid() == 0:
+            assert "test" in d.virsh("list").stdout
+        else:
+            assert d.virsh("list", check=False).returncode != 0
+    finally:
+        assert d.stop() == 0

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 
+import daemons
 import fakedriver
 import pytest
 
@@ -101,38 +102,28 @@ def test_console_is_bidirectional(conn):
 
 
 def test_events_of_every_layout(conn):
-    pyvirt.virEventRegisterDefaultImpl()
     got: list[tuple] = []
-    stop = threading.Event()
-    dom = conn.lookupByName("fake")
-    ids = [
-        conn.domainEventRegisterAny(dom, C.VIR_DOMAIN_EVENT_ID_REBOOT,
-                                    lambda c, d, o: got.append(("reboot", d.name())), None),
-        conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_TUNABLE,
-                                    lambda c, d, p, o: got.append(("tunable", p)), None),
-        conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_PMWAKEUP,
-                                    lambda c, d, r, o: got.append(("pmwakeup", r)), None),
-        conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_GRAPHICS,
-                                    lambda c, d, ph, lo, re, sch, sub, o:
-                                    got.append(("graphics", ph, lo, re, sch, sub)), None),
-    ]
-
-    def loop() -> None:
-        while not stop.is_set():
-            pyvirt.virEventRunDefaultImpl()
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    try:
-        dom.reboot(0)
-        deadline = time.monotonic() + 10
-        while len(got) < 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        for cbid in ids:
-            conn.domainEventDeregisterAny(cbid)
-        stop.set()
-        pyvirt.virEventAddTimeout(0, lambda *_: None, None)
-        thread.join(5)
+    with daemons.event_loop_thread():
+        dom = conn.lookupByName("fake")
+        ids = [
+            conn.domainEventRegisterAny(dom, C.VIR_DOMAIN_EVENT_ID_REBOOT,
+                                        lambda c, d, o: got.append(("reboot", d.name())), None),
+            conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_TUNABLE,
+                                        lambda c, d, p, o: got.append(("tunable", p)), None),
+            conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_PMWAKEUP,
+                                        lambda c, d, r, o: got.append(("pmwakeup", r)), None),
+            conn.domainEventRegisterAny(None, C.VIR_DOMAIN_EVENT_ID_GRAPHICS,
+                                        lambda c, d, ph, lo, re, sch, sub, o:
+                                        got.append(("graphics", ph, lo, re, sch, sub)), None),
+        ]
+        try:
+            dom.reboot(0)
+            deadline = time.monotonic() + 10
+            while len(got) < 4 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            for cbid in ids:
+                conn.domainEventDeregisterAny(cbid)
     assert ("reboot", "fake") in got
     assert ("tunable", {"cputune.vcpu_quota": -1, "cputune.shares": 1024}) in got
     assert ("pmwakeup", 0) in got

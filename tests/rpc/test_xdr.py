@@ -71,17 +71,45 @@ def test_limits_are_enforced_both_ways():
         xdr.decode_all(R.codec.codec("s")[1], big)
 
 
-@pytest.mark.parametrize("data", [b"", b"\0\0", b"\0\0\0\x08ab", b"\0\0\0\1a\0\0\0extra",
+@pytest.mark.parametrize("data", [b"", b"\0\0", b"\0\0\0\x08ab", b"\0\0\0\x05abcde\0",
                                   b"\xff\xff\xff\xff"])
 def test_garbage_raises_xdrerror(data):
     with pytest.raises(xdr.XDRError):
         R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"].decode_args(data)
 
 
-def test_optional_flag_must_be_zero_or_one():
-    proc = R.PROGRAM["CONNECT_OPEN"]
+# What libtirpc (and so libvirtd) accepts, pyvirt accepts the same way.
+@pytest.mark.parametrize("flag", [b"\0\0\0\1", b"\1\0\0\0", b"\0\0\0\2", b"\xff\xff\xff\xff"])
+def test_any_nonzero_optional_flag_means_present(flag):
+    body = flag + b"\0\0\0\4test" + b"\0\0\0\7"
+    assert R.PROGRAM["CONNECT_OPEN"].decode_args(body) == ("test", 7)
+
+
+def test_padding_bytes_are_not_checked_but_must_be_there():
+    dec = R.codec.codec("s")[1]
+    assert xdr.decode_all(dec, b"\0\0\0\1a\xff\xfe\xfd") == "a"
+    assert xdr.decode_all(R.codec.codec("o<8>")[1], b"\0\0\0\2ab\1\1") == b"ab"
     with pytest.raises(xdr.XDRError):
-        proc.decode_args(b"\0\0\0\2" + b"\0\0\0\0")
+        xdr.decode_all(dec, b"\0\0\0\1a\0")
+
+
+def test_bytes_after_the_arguments_are_ignored():
+    proc = R.PROGRAM["DOMAIN_LOOKUP_BY_NAME"]
+    assert proc.decode_args(b"\0\0\0\1a\0\0\0extra") == ("a",)
+    assert R.PROGRAM["CONNECT_GET_VERSION"].decode_args(b"junk") == ()
+
+
+def test_strings_end_at_their_first_nul_as_in_c():
+    assert xdr.decode_all(R.codec.codec("s")[1], b"\0\0\0\x08test\0abc") == "test"
+
+
+def test_narrow_scalars_keep_their_low_bits():
+    info = R.PROGRAM["DOMAIN_GET_INFO"]
+    body = struct.pack(">IQQIQ", 0x101, 1, 2, 0x10003, 4)
+    assert info.decode_ret(body) == (1, 1, 2, 3, 4)
+    assert xdr.decode_all(R.codec.codec("uc")[1], b"\0\0\1\2") == 2
+    assert xdr.decode_all(R.codec.codec("c")[1], b"\0\0\0\xff") == -1
+    assert xdr.decode_all(R.codec.codec("b")[1], b"\1\0\0\0") == 1
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,12 +1,17 @@
 """The RPC client: one connection to pyvirtd or libvirtd, shared by threads.
 
-Received bytes are read on the library's asyncio loop thread
-(:mod:`pyvirt.util.aioloop`), which completes waiting calls, delivers
-event messages and feeds streams; it never runs application code and
-never raises into callers.  A call is framed and sent from the calling
-thread (a plain socket send under a lock; TLS goes through the loop) and
-the caller waits for its reply.  When the connection breaks every
-pending call fails with one clear error, as libvirt's client does.
+A call is framed and sent from the calling thread.  On a plain socket
+(unix, TCP, ssh) the calling thread then reads the socket itself while no
+other thread does, as libvirt's client lets the calling thread become the
+I/O thread: it completes other threads' replies it comes across and hands
+event and stream messages to the library's asyncio loop thread
+(:mod:`pyvirt.util.aioloop`).  When no caller is reading, the loop thread
+reads (events, keepalive, replies of callers that found the socket
+busy); a caller that finds the loop watching takes over without waiting
+for it.  TLS connections are read by the loop only.  The loop never runs
+application code and never raises into callers.  When the connection
+breaks every pending call fails with one clear error, as libvirt's
+client does.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pyvirt import constants as C
 from pyvirt import errors as E
 from pyvirt.errors import libvirtError
 from pyvirt.rpc import protocol as P
+from pyvirt.rpc.keepalive import PONG, KeepAlive
 from pyvirt.util import aioloop
 
 log = logging.getLogger("pyvirt.remote")
@@ -49,46 +55,156 @@ def make_error(code: int, detail: str, domain: int = C.VIR_FROM_RPC) -> ErrTuple
 class _Pending:
     """A call waiting for its reply."""
 
-    __slots__ = ("done", "error", "msg")
+    __slots__ = ("done", "error", "finished", "msg")
 
     def __init__(self) -> None:
         self.done = threading.Lock()
         self.done.acquire()
         self.msg: P.Message | None = None
         self.error: ErrTuple | None = None
+        self.finished = False
+
+    def finish(self) -> None:
+        """The reply (or an error) is in: wake the caller."""
+        self.finished = True
+        self.done.release()
+
+
+_RECV_SIZE = 256 * 1024
+# The loop watches the socket again once no call was made for _REARM_DELAY.
+# While calls go on it checks every _REARM_DELAY when events or streams
+# wait to be read, else at intervals doubling up to _REARM_MAX (only
+# keepalive and the end of the connection are then read by the loop).
+_REARM_DELAY = 0.002
+_REARM_MAX = 0.05
 
 
 class _Direct:
-    """A plain socket: the caller sends, the loop reads."""
+    """A plain socket: callers send and read; the loop reads when no caller does.
+
+    ``reading`` is held by whoever reads the socket: a calling thread or
+    the loop.  The loop watches the socket while ``armed``; when it finds
+    a caller reading it stops watching (so it does not wake for every
+    reply) and watches again once calls pause.
+    """
 
     def __init__(self, client: RPCClient, sock: socket.socket) -> None:
         self.client = client
         self.sock = sock
         self.lock = threading.Lock()
+        self.reading = threading.Lock()
         sock.setblocking(False)
         self.fd = sock.fileno()
         self.encrypted = False
+        self.armed = False
+        self._rearm_pending = False
+        self._last_call = 0.0
+        self._poll = select.poll()
+        self._poll.register(self.fd, select.POLLIN)
 
     def start(self) -> None:
-        self.client.loop.call_soon_threadsafe(self.client.loop.add_reader, self.fd,
-                                              self._readable)
+        self.client.loop.call_soon_threadsafe(self._arm)
+
+    # -- the loop's side ---------------------------------------------------------------
+    def _arm(self) -> None:
+        if not self.armed and self.client.closed is None:
+            self.client.loop.add_reader(self.fd, self._readable)
+            self.armed = True
+
+    def _disarm(self) -> None:
+        if self.armed:
+            self.armed = False
+            try:
+                self.client.loop.remove_reader(self.fd)
+            except (ValueError, OSError):
+                pass
+
+    def _rearm_when_idle(self, period: float = _REARM_DELAY) -> None:
+        # One chain of these timers at a time (_rearm_pending); it ends by arming.
+        if self.armed or self.client.closed is not None:
+            self._rearm_pending = False
+        elif self.reading.locked() or time.monotonic() - self._last_call < _REARM_DELAY:
+            client = self.client
+            urgent = client.streams or client.event_callbacks
+            period = _REARM_DELAY if urgent else min(period * 2, _REARM_MAX)
+            client.loop.call_later(period, self._rearm_when_idle, period)
+        else:
+            self._rearm_pending = False
+            self._arm()
 
     def _readable(self) -> None:
+        if not self.reading.acquire(blocking=False):
+            # A caller reads: stop waking for its replies.  It re-arms us
+            # when it leaves; check once more in case it just left.
+            self._disarm()
+            if not self.reading.acquire(blocking=False):
+                return
+            self._arm()
         try:
-            data = self.sock.recv(256 * 1024)
+            self._read_once()
+        finally:
+            self.reading.release()
+
+    def _read_once(self) -> bool:
+        """Read what the socket has and dispatch it; False once the connection is gone."""
+        try:
+            data = self.sock.recv(_RECV_SIZE)
         except (BlockingIOError, InterruptedError):
-            return
+            return True
         except OSError as exc:
             self.client.lost(exc)
-            return
+            return False
         if not data:
             self.client.lost(None)
-            return
+            return False
         self.client.received(data)
+        return True
+
+    # -- a calling thread's side --------------------------------------------------------
+    def serve(self, pending: _Pending, deadline: float | None) -> bool:
+        """Read the socket until ``pending`` finishes (we hold ``reading``).
+
+        Returns False on timeout.  Other callers' replies met on the way
+        complete their waits; events and stream data go to the loop.
+        """
+        poll = self._poll.poll
+        try:
+            while not pending.finished:
+                if deadline is None:
+                    ready = poll()
+                else:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    ready = poll(left * 1000)
+                if ready and not self._read_once():
+                    break
+            return True
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        """Give up reading: the loop reads for the others (now), or watches again (soon)."""
+        self._last_call = time.monotonic()
+        self.reading.release()
+        client = self.client
+        if self.armed or client.closed is not None:
+            return
+        if client.pending:
+            client.loop.call_soon_threadsafe(self._arm)
+        elif not self._rearm_pending:
+            self._rearm_pending = True
+            client.loop.call_soon_threadsafe(self._rearm_when_idle)
 
     def send(self, data: bytes) -> None:
-        view = memoryview(data)
         with self.lock:
+            try:
+                n = self.sock.send(data)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            if n == len(data):
+                return
+            view = memoryview(data)[n:]
             while view:
                 try:
                     n = self.sock.send(view)
@@ -101,10 +217,7 @@ class _Direct:
         loop = self.client.loop
 
         def shut() -> None:
-            try:
-                loop.remove_reader(self.fd)
-            except (ValueError, OSError):
-                pass
+            self._disarm()
             self.sock.close()
         if aioloop.in_loop_thread():
             shut()
@@ -160,10 +273,11 @@ class RPCClient:
         self.pending: dict[int, _Pending] = {}
         self.streams: dict[int, Any] = {}
         self.on_event: Callable[[P.Message], None] | None = None
+        self.event_callbacks = 0      # registered by the application (set by the driver)
         self.on_close: list[Callable[[int], None]] = []
         self.closed: ErrTuple | None = None
         self.last_rx = time.monotonic()
-        self._keepalive: asyncio.Task | None = None
+        self._keepalive: KeepAlive | None = None
         # A TLS server first sends one byte: 1 when our certificate passed its checks.
         self._await_confirm = tls_context is not None
         self.io: _Direct | _Async
@@ -199,11 +313,19 @@ class RPCClient:
         except Exception:
             self._forget(serial)
             raise
+        io = self.io
         try:
-            self.io.send(data)
+            io.send(data)
         except OSError as exc:
             self.lost(exc)
-        if not pending.done.acquire(timeout=-1 if timeout is None else timeout):
+        if isinstance(io, _Direct) and io.reading.acquire(blocking=False):
+            # Nobody reads the socket: this thread reads its reply itself.  (It
+            # sends first, so a large request never waits with the socket unread.)
+            deadline = None if timeout is None else time.monotonic() + timeout
+            answered = io.serve(pending, deadline)
+        else:
+            answered = pending.done.acquire(timeout=-1 if timeout is None else timeout)
+        if not answered:
             self._forget(serial)
             raise_error(make_error(C.VIR_ERR_OPERATION_TIMEOUT, "no reply from the daemon"))
         if pending.error is not None:
@@ -264,24 +386,30 @@ class RPCClient:
     def _dispatch(self, msg: P.Message) -> None:
         if msg.prog == P.KEEPALIVE_PROGRAM:
             if msg.proc == P.KEEPALIVE_PROC_PING:
-                self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                                     P.KEEPALIVE_PROC_PONG, P.MESSAGE, 0, P.OK))
+                self.io.send(PONG)
             return
         if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
             with self._lock:
                 pending = self.pending.pop(msg.serial, None)
             if pending is not None:
                 pending.msg = msg
-                pending.done.release()
+                pending.finish()
             return
+        # Events and stream data are handled on the loop thread, in order.
         if msg.type == P.MESSAGE:
             if self.on_event is not None:
-                self.on_event(msg)
+                if aioloop.in_loop_thread():
+                    self.on_event(msg)
+                else:
+                    self.loop.call_soon_threadsafe(self.on_event, msg)
             return
         if msg.type == P.STREAM:
             stream = self.streams.get(msg.serial)
             if stream is not None:
-                stream.incoming(msg)
+                if aioloop.in_loop_thread():
+                    stream.incoming(msg)
+                else:
+                    self.loop.call_soon_threadsafe(stream.incoming, msg)
 
     def lost(self, exc: BaseException | None) -> None:
         """The connection broke: fail every pending call and stream, once."""
@@ -299,11 +427,10 @@ class RPCClient:
             self.streams.clear()
         for p in pendings:
             p.error = self.closed
-            p.done.release()
+            p.finish()
         for st in streams:
             st.lost(self.closed)
-        if self._keepalive is not None:
-            self._keepalive.cancel()
+        self.stop_keepalive()
         self.io.close()
         reason = C.VIR_CONNECT_CLOSE_REASON_EOF if exc is None else C.VIR_CONNECT_CLOSE_REASON_ERROR
         for cb in list(self.on_close):
@@ -323,29 +450,33 @@ class RPCClient:
 
     # -- keepalive ------------------------------------------------------------------------
     def start_keepalive(self, interval: int = 5, count: int = 5) -> None:
-        """Ping a silent daemon every ``interval`` s; give up after ``count`` misses."""
+        """Ping the daemon after ``interval`` s of silence; close the connection after
+        ``count`` unanswered pings (libvirt's virKeepAlive timing)."""
         if interval <= 0:
             return
 
-        async def run() -> None:
-            missed = 0
-            while self.closed is None:
-                await asyncio.sleep(interval)
-                if time.monotonic() - self.last_rx < interval:
-                    missed = 0
-                    continue
-                missed += 1
-                if count > 0 and missed > count:
-                    log.warning("remote: the daemon stopped answering keepalives")
-                    self.lost(TimeoutError("keepalive timeout"))
-                    return
-                try:
-                    self.io.send(P.frame(P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROTOCOL_VERSION,
-                                         P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
-                except OSError as exc:
-                    self.lost(exc)
-                    return
+        def send(data: bytes) -> None:
+            try:
+                self.io.send(data)
+            except OSError as exc:
+                self.lost(exc)
+
+        def dead() -> None:
+            log.warning("remote: the daemon stopped answering keepalives")
+            self.lost(TimeoutError("connection closed due to keepalive timeout"))
 
         def begin() -> None:
-            self._keepalive = self.loop.create_task(run())
+            if self.closed is None:
+                self._keepalive = KeepAlive(self.loop, interval, count, lambda: self.last_rx,
+                                            send, dead)
+                self._keepalive.start()
         self.loop.call_soon_threadsafe(begin)
+
+    def stop_keepalive(self) -> None:
+        """Stop pinging the daemon (any thread)."""
+        ka, self._keepalive = self._keepalive, None
+        if ka is not None:
+            if aioloop.in_loop_thread():
+                ka.stop()
+            else:
+                self.loop.call_soon_threadsafe(ka.stop)

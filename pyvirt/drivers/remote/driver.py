@@ -189,9 +189,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
 
     def connectSetKeepAlive(self, interval: int, count: int) -> int:
         """Change the keepalive interval and count (interval <= 0 stops it)."""
-        if self.client._keepalive is not None:
-            self.client.loop.call_soon_threadsafe(self.client._keepalive.cancel)
-            self.client._keepalive = None
+        self.client.stop_keepalive()
         if interval > 0:
             self.client.start_keepalive(interval, count)
         return 0
@@ -316,6 +314,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         with self._cb_lock:
             (cbid,) = self._rcall(reg, (event_id, obj))
             self._callbacks[(family, cbid)] = callback
+            self.client.event_callbacks = len(self._callbacks)
         return cbid
 
     def _deregister(self, family: str, callback_id: int) -> None:
@@ -325,6 +324,7 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
                              f"could not find event callback {callback_id} for deletion", _FROM)
             self._rcall(K.EVENT_FAMILIES[family][1], (callback_id,))
             del self._callbacks[(family, callback_id)]
+            self.client.event_callbacks = len(self._callbacks)
 
     def _on_event(self, msg: P.Message) -> None:
         # The loop thread: deliver functions only queue into the application's loop.
