@@ -308,10 +308,6 @@ class ClientConnection(asyncio.Protocol):
         except (xdr.XDRError, ValueError, UnicodeError) as exc:
             self.reply_error(msg, C.VIR_ERR_RPC, f"Unable to decode message payload: {exc}")
             return None
-        if policy.holds_nul(args):
-            self.reply_error(msg, C.VIR_ERR_RPC,
-                             "Unable to decode message payload: a string holds a NUL byte")
-            return None
         return args
 
     def _call(self, msg: P.Message, proc: Procedure, call: K.Call) -> None:

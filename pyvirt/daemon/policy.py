@@ -17,8 +17,8 @@ line in the parse error.  pyvirtd is stricter:
 * ``qemu:///embed`` and other embedded roots (``?root=DIR``) are opened
   only for a root client on the unix socket (libvirtd refuses them to
   everyone; pyvirt's own tests and tools use them through the daemon).
-* A string argument holding a NUL byte (which a C client cannot even
-  send) is refused before any driver sees it.
+* A string argument holding a NUL byte ends there, as libvirtd's C
+  decoder reads it (:mod:`pyvirt.rpc.xdr`); no driver sees the NUL.
 """
 
 from __future__ import annotations
@@ -72,11 +72,3 @@ def opaque_load_error(uri: URI, exc: BaseException) -> libvirtError:
     return report(C.VIR_ERR_XML_ERROR, f"failed to parse xml document '{uri.path}'",
                   C.VIR_FROM_TEST)
 
-
-def holds_nul(value: Any) -> bool:
-    """True when a decoded argument (nested tuples and lists) has a string with a NUL."""
-    if isinstance(value, str):
-        return "\0" in value
-    if isinstance(value, (tuple, list)):
-        return any(holds_nul(v) for v in value)
-    return False
