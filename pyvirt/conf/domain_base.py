@@ -249,30 +249,7 @@ def keep(elem: etree._Element) -> E:
     text = None
     if not kids and elem.text is not None and (elem.text.strip() or not elem.text.isspace()):
         text = elem.text
-    node = E(_qname(elem, elem.tag), attrs, text, kids, keep=True)
-    if text is not None:
-        node.text = Text(text)
-    return node
-
-
-class Text(str):
-    """Element text that escapes quotes too, as libvirt's writer does.
-
-    ``xmlutil.escape_text`` escapes only ``& < >``; libvirt also writes
-    ``'`` and ``"`` as entities in text.  The writer calls ``replace`` on
-    the text, and this class answers the first call with the full
-    escaping (later calls then find nothing to replace).
-    """
-
-    def replace(self, old: str, new: str, count: int = -1) -> str:  # type: ignore[override]
-        """Return the whole text escaped (the writer's first replace call)."""
-        return escape_text(str(self))
-
-
-def escape_text(value: str) -> str:
-    """Escape text the way libvirt's ``virBufferEscapeString`` does."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&apos;"))
+    return E(_qname(elem, elem.tag), attrs, text, kids, keep=True)
 
 
 def text_el(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E | None:
@@ -284,10 +261,7 @@ def text_el(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None
 
 def text_node(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E:
     """``<tag>value</tag>``, text escaped as libvirt does."""
-    node = E(tag, attrs, str(value))
-    if isinstance(value, str):
-        node.text = Text(value)
-    return node
+    return E(tag, attrs, value)
 
 
 def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E]:

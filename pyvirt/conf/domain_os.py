@@ -14,7 +14,6 @@ from pyvirt.conf.domain_base import (
     INT,
     UINT,
     YESNO,
-    Text,
     bad_enum,
     keep,
     order_of,
@@ -191,13 +190,13 @@ class OS:
                 ("type", self.loader_type.value if self.loader_type else None),
                 ("stateless", _yn(self.loader_stateless)), ("format", self.loader_format)])
             if self.loader is not None:
-                loader.text = Text(self.loader)
+                loader.text = self.loader
             node.add(loader)
         if self.nvram is not None or self.nvram_template is not None:
             nvram = E("nvram", [("template", self.nvram_template),
                                 ("format", self.nvram_format)])
             if self.nvram is not None:
-                nvram.text = Text(self.nvram)
+                nvram.text = self.nvram
             node.add(nvram)
         for tag in ("kernel", "initrd", "cmdline", "dtb"):
             value = getattr(self, tag)

@@ -161,10 +161,13 @@ class E:
                  text: object = None, children: Iterable[E | None] | None = None,
                  keep: bool = False) -> None:
         self.tag = tag
-        items = attrs.items() if isinstance(attrs, dict) else (attrs or ())
-        self.attrs = [(k, v) for k, v in items if v is not None]
-        self.text = None if text is None else str(text)
-        self.children = [c for c in (children or ()) if c is not None]
+        if attrs:
+            items = attrs.items() if isinstance(attrs, dict) else attrs
+            self.attrs = [kv for kv in items if kv[1] is not None]
+        else:
+            self.attrs = []
+        self.text = None if text is None else (text if text.__class__ is str else str(text))
+        self.children = [c for c in children if c is not None] if children else []
         self.keep = keep
         self.raw: str | None = None
 
@@ -193,47 +196,74 @@ class E:
 
 
 _NEEDS_ESCAPE = re.compile("[&<>'\"]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;",
+                          '"': "&quot;"})
 
 
 def escape_attr(value: str) -> str:
     """Escape an attribute value for single quotes, as libvirt does."""
     if not _NEEDS_ESCAPE.search(value):
         return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+    return value.translate(_ESCAPES)
 
 
-def escape_text(value: str) -> str:
-    """Escape element text, as libvirt does (quotes included)."""
-    if not _NEEDS_ESCAPE.search(value):
-        return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+#: libvirt escapes element text the same way (quotes included)
+escape_text = escape_attr
 
 
-def _write(node: E, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    if node.raw is not None:
-        for line in node.raw.splitlines():
-            out.append(pad + line + "\n")
+def attr_text(attrs: Iterable[tuple[str, object]]) -> str:
+    """`` k='v'`` for each attribute, escaped as libvirt does."""
+    search = _NEEDS_ESCAPE.search
+    parts = []
+    for k, v in attrs:
+        if v.__class__ is not str:
+            v = str(v)
+        if search(v):  # type: ignore[arg-type]
+            v = v.translate(_ESCAPES)  # type: ignore[union-attr]
+        parts.append(f" {k}='{v}'")
+    return "".join(parts)
+
+
+def write_node(node: E, pad: str, out: list[str]) -> None:
+    """Append the lines of ``node`` indented by ``pad`` to ``out``; an empty
+    element (see :meth:`E.empty`) writes nothing."""
+    raw = node.raw
+    if raw is not None:
+        if not raw:  # an empty raw child makes its parent print open and close tags
+            out.append("")
+            return
+        out.extend([pad + line + "\n" for line in raw.splitlines()])
         return
-    attrs = "".join(f" {k}='{escape_attr(str(v))}'" for k, v in node.attrs)
-    kids = [c for c in node.children if not c.empty()]
-    if not kids and node.text is None:
-        out.append(f"{pad}<{node.tag}{attrs}/>\n")
-    elif not kids:
-        out.append(f"{pad}<{node.tag}{attrs}>{escape_text(node.text or '')}</{node.tag}>\n")
-    else:
-        out.append(f"{pad}<{node.tag}{attrs}>\n")
-        for child in kids:
-            _write(child, indent + 1, out)
-        out.append(f"{pad}</{node.tag}>\n")
+    tag = node.tag
+    attrs = attr_text(node.attrs) if node.attrs else ""
+    children = node.children
+    if children:
+        mark = len(out)
+        out.append("")
+        sub = pad + "  "
+        for child in children:
+            if child.__class__ is E:
+                write_node(child, sub, out)
+            else:
+                child.write(sub, out)  # type: ignore[attr-defined]
+        if len(out) > mark + 1:
+            out[mark] = f"{pad}<{tag}{attrs}>\n"
+            out.append(f"{pad}</{tag}>\n")
+            return
+        del out[mark]
+    text = node.text
+    if text is not None:
+        if _NEEDS_ESCAPE.search(text):
+            text = text.translate(_ESCAPES)
+        out.append(f"{pad}<{tag}{attrs}>{text}</{tag}>\n")
+    elif attrs or node.keep:
+        out.append(f"{pad}<{tag}{attrs}/>\n")
 
 
 def to_string(node: E, indent: int = 0) -> str:
     """Serialise ``node`` the way libvirt does (ends with a newline)."""
     out: list[str] = []
-    _write(node, indent, out)
+    write_node(node, "  " * indent, out)
     return "".join(out)
 
 
