@@ -30,7 +30,7 @@ from typing import Any, ClassVar, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import E, xml_error
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -103,13 +103,20 @@ def internal(detail: str) -> libvirtError:
 
 class Conv:
     """Two-way conversion of one attribute value: ``load(text, attr, elem)``
-    and ``dump(value) -> str``."""
+    and ``dump(value) -> str``.  ``kind`` tells the compiled writers
+    (:func:`attr_writer`) how to write a value without calling ``dump``:
+    'str' (escaped), 'num' (``str``), 'bool' (``words``), 'enum' (the
+    member's value) or 'fmt' (``fmt % value``)."""
 
-    __slots__ = ("dump", "load")
+    __slots__ = ("dump", "fmt", "kind", "load", "words")
 
-    def __init__(self, load: Callable[[str, str, str], Any], dump: Callable[[Any], str]) -> None:
+    def __init__(self, load: Callable[[str, str, str], Any], dump: Callable[[Any], str],
+                 kind: str = "", *, words: tuple[str, str] = ("", ""), fmt: str = "") -> None:
         self.load = load
         self.dump = dump
+        self.kind = kind
+        self.words = words
+        self.fmt = fmt
 
 
 def _load_uint(text: str, attr: str, elem: str) -> int:
@@ -162,16 +169,18 @@ def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
     return load
 
 
-STR = Conv(lambda text, attr, elem: text, str)
-UINT = Conv(_load_uint, str)
-INT = Conv(_load_int, str)
-YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no")
-ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off")
+STR = Conv(lambda text, attr, elem: text, str, "str")
+UINT = Conv(_load_uint, str, "num")
+INT = Conv(_load_int, str, "num")
+YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no", "bool",
+             words=("yes", "no"))
+ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off", "bool",
+             words=("on", "off"))
 
 
 def hexconv(fmt: str) -> Conv:
     """A number read in any base and written with ``fmt`` (e.g. '0x%04x')."""
-    return Conv(_load_hex, lambda v: fmt % v)
+    return Conv(_load_hex, lambda v: fmt % v, "fmt", fmt=fmt)
 
 
 def enumconv(cls: type[enum.Enum]) -> Conv:
@@ -183,7 +192,7 @@ def enumconv(cls: type[enum.Enum]) -> Conv:
         if member is None:
             raise bad_enum(attr, elem, text)
         return member
-    return Conv(load, lambda v: v.value)
+    return Conv(load, lambda v: v.value, "enum")
 
 
 class A:
@@ -217,6 +226,55 @@ def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
         if value is not None:
             out.append((spec.attr, spec.conv.dump(value)))
     return out
+
+
+#: id(spec table) -> (the table, its writer); tables are module constants
+_WRITERS: dict[int, tuple[Sequence[A], Callable[[Any], str]]] = {}
+
+
+def attr_writer(specs: Sequence[A]) -> Callable[[Any], str]:
+    """A function writing ``obj``'s attributes per ``specs`` as XML text
+    (`` a='1' b='x'``, escaped, None left out), as :func:`attrs_of` does.
+
+    The function is generated once per spec table, on first use, as
+    straight-line code: one test and one concatenation per attribute.
+    """
+    entry = _WRITERS.get(id(specs))
+    if entry is None or entry[0] is not specs:
+        entry = _WRITERS[id(specs)] = (specs, _compile_writer(tuple(specs)))
+    return entry[1]
+
+
+def attrs_text(obj: Any, specs: Sequence[A]) -> str:
+    """``obj``'s attributes per ``specs`` as formatted XML text."""
+    return attr_writer(specs)(obj)
+
+
+def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
+    lines = ["def write(o):", "    s = ''"]
+    env: dict[str, Any] = {"esc": escape_attr}
+    for i, spec in enumerate(specs):
+        conv = spec.conv
+        lines.append(f"    v = o.{spec.name}")
+        lines.append("    if v is not None:")
+        head = f" {spec.attr}='"
+        if conv.kind == "str":
+            lines.append(f"        s += {head!r} + esc(v) + \"'\"")
+        elif conv.kind == "num":
+            lines.append(f"        s += {head!r} + str(v) + \"'\"")
+        elif conv.kind == "bool":
+            yes, no = (f"{head}{w}'" for w in conv.words)
+            lines.append(f"        s += {yes!r} if v else {no!r}")
+        elif conv.kind == "enum":
+            lines.append(f"        s += {head!r} + esc(str(v.value)) + \"'\"")
+        elif conv.kind == "fmt":
+            lines.append(f"        s += {head!r} + ({conv.fmt!r} % v) + \"'\"")
+        else:
+            env[f"dump{i}"] = conv.dump
+            lines.append(f"        s += {head!r} + esc(dump{i}(v)) + \"'\"")
+    lines.append("    return s")
+    exec("\n".join(lines), env)  # noqa: S102 - code generated from the declarations above
+    return cast("Callable[[Any], str]", env["write"])
 
 
 def parse_enum(cls: type[enum.Enum], text: str | None, attr: str, elem: str) -> Any:
@@ -282,6 +340,41 @@ def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E
         keyed.append((order.get(child.tag, 1 << 30), n + j, child))
     keyed.sort(key=lambda t: (t[0], t[1]))
     return [t[2] for t in keyed]
+
+
+#: a child of an element being written: (tag, the element formatted on one
+#: line, or as an E tree)
+Item = tuple[str, "str | E"]
+
+
+def place_items(items: list[Item], kept: Sequence[E], order: dict[str, int]) -> list[Item]:
+    """:func:`place` for (tag, element) items."""
+    keyed: list[tuple[int, int, Item]] = []
+    last = -1
+    for i, item in enumerate(items):
+        last = order.get(item[0], last)
+        keyed.append((last, i, item))
+    n = len(items)
+    for j, elem in enumerate(kept):
+        keyed.append((order.get(elem.tag, 1 << 30), n + j, (elem.tag, elem)))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [t[2] for t in keyed]
+
+
+def write_items(pad: str, out: list[str], tag: str, head: str, kids: list[Item]) -> None:
+    """Write ``<tag head>`` with the children ``kids`` (see :meth:`Device.emit`),
+    or ``<tag head/>`` without children."""
+    if not kids:
+        out.append(f"{pad}<{tag}{head}/>\n")
+        return
+    out.append(f"{pad}<{tag}{head}>\n")
+    sub = pad + "  "
+    for _tag, elem in kids:
+        if elem.__class__ is str:
+            out.append(f"{sub}{elem}\n")
+        else:
+            write_node(elem, sub, out)  # type: ignore[arg-type]
+    out.append(f"{pad}</{tag}>\n")
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -425,7 +518,11 @@ class Address:
 
     def dump(self, tag: str = "address") -> E:
         """The ``<address>`` element."""
-        return E(tag, [("type", self.TYPE.value)] + attrs_of(self, self._ATTRS), keep=True)
+        return E.line(tag, self.text(tag))
+
+    def text(self, tag: str = "address") -> str:
+        """The ``<address>`` element, formatted."""
+        return f"<{tag} type='{self.TYPE.value}'{attrs_text(self, self._ATTRS)}/>"
 
 
 def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirtError:
@@ -476,17 +573,18 @@ class PciAddress(Address):
         return addr
 
     def dump(self, tag: str = "address", with_type: bool = True) -> E:
-        attrs = [("domain", f"0x{self.domain:04x}"), ("bus", f"0x{self.bus:02x}"),
-                 ("slot", f"0x{self.slot:02x}"), ("function", f"0x{self.function:x}")]
-        if with_type:
-            attrs.insert(0, ("type", "pci"))
+        return E.line(tag, self.text(tag, with_type))
+
+    def text(self, tag: str = "address", with_type: bool = True) -> str:
+        head = f"<{tag} type='pci'" if with_type else f"<{tag}"
+        text = (f"{head} domain='0x{self.domain:04x}' bus='0x{self.bus:02x}' "
+                f"slot='0x{self.slot:02x}' function='0x{self.function:x}'")
         if self.multifunction is not None:
-            attrs.append(("multifunction", "on" if self.multifunction else "off"))
-        node = E(tag, attrs, keep=True)
-        if self.zpci_uid is not None:
-            node.add(E("zpci", [("uid", f"0x{self.zpci_uid:04x}"),
-                                ("fid", f"0x{self.zpci_fid or 0:08x}")]))
-        return node
+            text += " multifunction='on'" if self.multifunction else " multifunction='off'"
+        if self.zpci_uid is None:
+            return text + "/>"
+        return (f"{text}>\n  <zpci uid='0x{self.zpci_uid:04x}' "
+                f"fid='0x{self.zpci_fid or 0:08x}'/>\n</{tag}>")
 
     def __str__(self) -> str:
         return f"{self.domain:04x}:{self.bus:02x}:{self.slot:02x}.{self.function:x}"
@@ -647,27 +745,66 @@ class Device:
     #: children libvirt knows that this model keeps verbatim
     kept: list[E] = field(default_factory=list)
 
-    def info_children(self, fctx: FormatCtx) -> list[E]:
-        """The device-info elements, in libvirt's order."""
-        out: list[E] = []
+    def info_items(self, fctx: FormatCtx) -> list[Item]:
+        """The device-info elements as (tag, formatted element), in libvirt's order."""
+        out: list[Item] = []
         if self.boot_order is not None:
-            out.append(E("boot", [("order", self.boot_order), ("loadparm", self.boot_loadparm)]))
+            loadparm = self.boot_loadparm
+            out.append(("boot", f"<boot order='{self.boot_order}'/>" if loadparm is None else
+                        f"<boot order='{self.boot_order}' loadparm='{escape_attr(loadparm)}'/>"))
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            out.append(E("alias", [("name", alias)]))
+            out.append(("alias", f"<alias name='{escape_attr(alias)}'/>"))
         if self.master_startport is not None:
-            out.append(E("master", [("startport", self.master_startport)]))
+            out.append(("master", f"<master startport='{self.master_startport}'/>"))
         if self.rom is not None:
             rom = self.rom
-            out.append(E("rom", [("enabled", None if rom.enabled is None else
-                                  ("yes" if rom.enabled else "no")),
-                                 ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
-                                 ("file", rom.file)], keep=True))
+            text = attr_text([kv for kv in (
+                ("enabled", None if rom.enabled is None else ("yes" if rom.enabled else "no")),
+                ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
+                ("file", rom.file)) if kv[1] is not None])
+            out.append(("rom", f"<rom{text}/>"))
         if self.acpi_index is not None:
-            out.append(E("acpi", [("index", self.acpi_index)]))
+            out.append(("acpi", f"<acpi index='{self.acpi_index}'/>"))
         if self.address is not None:
-            out.append(self.address.dump())
+            text = self.address.text()
+            out.append(("address", text if "\n" not in text else E.line("address", text)))
         return out
+
+    def info_children(self, fctx: FormatCtx) -> list[E]:
+        """The device-info elements, in libvirt's order."""
+        return [E.line(tag, text) if isinstance(text, str) else text
+                for tag, text in self.info_items(fctx)]
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Append this device's lines, indented by ``pad``, to ``out``.
+
+        Devices whose ``format`` builds an :class:`E` tree are written
+        from it; the common devices override this with direct writing
+        (see :func:`emit`)."""
+        write_node(self.format(fctx), pad, out)  # type: ignore[attr-defined]
+
+    def format_written(self, fctx: FormatCtx) -> E:
+        """``format`` for a device that writes itself: its lines as one element."""
+        out: list[str] = []
+        self.write("", out, fctx)
+        return E.line(self.TAG, "".join(out)[:-1])
+
+    def emit(self, pad: str, out: list[str], head: str, kids: list[Item],
+             order: dict[str, int], fctx: FormatCtx) -> None:
+        """Write ``<TAG head>``, ``kids`` and the device info as libvirt does.
+
+        ``head`` is the formatted attribute text; ``kids`` are (tag,
+        element) items in libvirt's order, an element given as its text
+        on one line or as an :class:`E`.  Kept children are placed per
+        ``order``."""
+        if self.address is not None or self.alias is not None or self.boot_order is not None \
+                or self.rom is not None or self.acpi_index is not None \
+                or self.master_startport is not None:
+            kids += self.info_items(fctx)
+        if self.kept:
+            kids = place_items(kids, self.kept, order)
+        write_items(pad, out, self.TAG, head, kids)
 
     def read_info(self, child: etree._Element, pctx: ParseCtx) -> bool:
         """Consume a device-info child element; False if ``child`` is not one."""

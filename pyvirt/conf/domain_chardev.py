@@ -15,6 +15,7 @@ from pyvirt.conf.domain_base import (
     UINT,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     bad_enum,
     keep,
@@ -24,7 +25,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 
 
 class ChrType(enum.StrEnum):
@@ -242,16 +243,23 @@ class CharDevice(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The device element."""
-        tty = None
-        if self.TAG == "console" and self.source.type == ChrType.PTY and not fctx.inactive:
-            tty = self.source.path
-        node = E(self.TAG, [("type", self.source.type.value), ("tty", tty)])
-        node.children.extend(self.source.format(fctx))
-        target = E("target", self.target_attrs(fctx), keep=True)
-        if self.target_model is not None:
-            target.add(E("model", [("name", self.target_model)]))
-        node.add(target)
-        return self.finish(node, _CHR_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the device element (see :meth:`Device.write`)."""
+        head = f" type='{self.source.type}'"
+        if self.TAG == "console" and self.source.type == ChrType.PTY and not fctx.inactive \
+                and self.source.path is not None:
+            head += f" tty='{escape_attr(self.source.path)}'"
+        kids: list[Item] = [(e.tag, e) for e in self.source.format(fctx)]
+        target = "<target" + attr_text([kv for kv in self.target_attrs(fctx)
+                                        if kv[1] is not None])
+        if self.target_model is None:
+            kids.append(("target", target + "/>"))
+        else:
+            kids.append(("target", E.line("target", f"{target}>\n  <model name="
+                                           f"'{escape_attr(self.target_model)}'/>\n</target>")))
+        self.emit(pad, out, head, kids, _CHR_ORDER, fctx)
 
 
 @dataclass(kw_only=True)

@@ -18,8 +18,10 @@ from pyvirt.conf.domain_base import (
     A,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     attrs_of,
+    attrs_text,
     bad_enum,
     keep,
     load_children,
@@ -32,7 +34,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -314,55 +316,75 @@ class Disk(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<disk>`` element."""
-        node = E("disk", [("type", self.type.value), ("device", self.device.value)]
-                 + attrs_of(self, _DISK_ATTRS))
-        if self.driver is not None:
-            node.add(E("driver", attrs_of(self.driver, DiskDriver._ATTRS),
-                       children=self.driver.kept))
-        if self.source is not None:
-            node.add(self._format_source(fctx))
-        node.add(E("target", [("dev", self.target),
-                              ("bus", self.bus.value if self.bus else None),
-                              ("tray", self.tray),
-                              ("removable", None if self.removable is None else
-                               ("on" if self.removable else "off")),
-                              ("rotation_rate", self.rotation_rate)]))
-        if self.iotune:
-            node.add(E("iotune", children=[text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS
-                                           if k in self.iotune]))
-        for flag in ("readonly", "shareable"):
-            if getattr(self, flag):
-                node.add(E(flag, keep=True))
-        if self.transient:
-            node.add(E("transient", [("shareBacking", None if self.transient_share_backing
-                                      is None else ("yes" if self.transient_share_backing
-                                                    else "no"))], keep=True))
-        for tag in ("serial", "wwn", "vendor", "product"):
-            node.add(text_el(tag, getattr(self, tag)))
-        return self.finish(node, _DISK_ORDER, fctx)
+        return self.format_written(fctx)
 
-    def _format_source(self, fctx: FormatCtx) -> E:
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<disk>`` element (see :meth:`Device.write`)."""
+        kids: list[Item] = []
+        add = kids.append
+        driver = self.driver
+        if driver is not None:
+            pre = attrs_text(driver, DiskDriver._ATTRS)
+            if driver.kept:
+                add(("driver", E.with_attrs("driver", pre, None, list(driver.kept))))
+            elif pre:
+                add(("driver", f"<driver{pre}/>"))
+        if self.source is not None:
+            add(("source", self._format_source()))
+        target = f"<target dev='{escape_attr(self.target)}'"
+        if self.bus is not None:
+            target += f" bus='{self.bus}'"
+        if self.tray is not None:
+            target += f" tray='{escape_attr(self.tray)}'"
+        if self.removable is not None:
+            target += " removable='on'" if self.removable else " removable='off'"
+        if self.rotation_rate is not None:
+            target += f" rotation_rate='{self.rotation_rate}'"
+        add(("target", target + "/>"))
+        if self.iotune:
+            add(("iotune", E("iotune", children=[
+                text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS if k in self.iotune])))
+        if self.readonly:
+            add(("readonly", "<readonly/>"))
+        if self.shareable:
+            add(("shareable", "<shareable/>"))
+        if self.transient:
+            share = self.transient_share_backing
+            add(("transient", "<transient/>" if share is None else
+                 f"<transient shareBacking='{'yes' if share else 'no'}'/>"))
+        for tag in ("serial", "wwn", "vendor", "product"):
+            value = getattr(self, tag)
+            if value is not None:
+                add((tag, f"<{tag}>{escape_attr(value)}</{tag}>"))
+        head = f" type='{self.type}' device='{self.device}'" + attrs_text(self, _DISK_ATTRS)
+        self.emit(pad, out, head, kids, _DISK_ORDER, fctx)
+
+    def _format_source(self) -> str | E:
         src = self.source
         assert src is not None
         kind = self.type
-        attrs: list[tuple[str, Any]]
         if kind == DiskType.FILE:
-            attrs = [("file", src.file)]
-        elif kind == DiskType.BLOCK:
-            attrs = [("dev", src.dev)]
-        elif kind == DiskType.DIR:
-            attrs = [("dir", src.dir)]
-        elif kind == DiskType.NETWORK:
-            attrs = [("protocol", src.protocol), ("name", src.name), ("query", src.query),
-                     ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
-        elif kind == DiskType.VOLUME:
-            attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            pre = "" if src.file is None else f" file='{escape_attr(src.file)}'"
         else:
-            attrs = []
-        attrs.append(("startupPolicy", src.startup_policy))
-        node = E("source", attrs, keep=True)
-        for host in src.hosts:
-            node.add(E("host", attrs_of(host, DiskHost._ATTRS), keep=True))
+            if kind == DiskType.BLOCK:
+                attrs = [("dev", src.dev)]
+            elif kind == DiskType.DIR:
+                attrs = [("dir", src.dir)]
+            elif kind == DiskType.NETWORK:
+                attrs = [("protocol", src.protocol), ("name", src.name), ("query", src.query),
+                         ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
+            elif kind == DiskType.VOLUME:
+                attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            else:
+                attrs = []
+            pre = attr_text([kv for kv in attrs if kv[1] is not None])
+        if src.startup_policy is not None:
+            pre += f" startupPolicy='{escape_attr(src.startup_policy)}'"
+        if not src.hosts and not src.kept:
+            return f"<source{pre}/>"
+        node = E.with_attrs("source", pre, None, [
+            E.line("host", f"<host{attrs_text(host, DiskHost._ATTRS)}/>") for host in src.hosts],
+            keep=True)
         node.children = place(node.children, src.kept, _SOURCE_ORDER)
         return node
 

@@ -19,6 +19,7 @@ from pyvirt.conf.domain_base import (
     A,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     PciAddress,
     keep,
@@ -28,7 +29,7 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 from pyvirt.errors import report
 
 
@@ -238,51 +239,72 @@ class Interface(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<interface>`` element."""
-        node = E("interface", [
-            ("type", self.type.value),
-            ("managed", None if self.managed is None else ("yes" if self.managed else "no")),
-            ("trustGuestRxFilters", None if self.trust_guest_rx_filters is None else
-             ("yes" if self.trust_guest_rx_filters else "no"))])
-        add = node.children.append
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<interface>`` element (see :meth:`Device.write`)."""
+        head = f" type='{self.type}'"
+        if self.managed is not None:
+            head += " managed='yes'" if self.managed else " managed='no'"
+        if self.trust_guest_rx_filters is not None:
+            head += (" trustGuestRxFilters='yes'" if self.trust_guest_rx_filters
+                     else " trustGuestRxFilters='no'")
+        kids: list[Item] = []
+        add = kids.append
         if self.mac is not None:
-            add(E("mac", [("address", self.mac), ("type", self.mac_type),
-                          ("check", self.mac_check)]))
+            mac = f"<mac address='{escape_attr(self.mac)}'"
+            if self.mac_type is not None:
+                mac += f" type='{escape_attr(self.mac_type)}'"
+            if self.mac_check is not None:
+                mac += f" check='{escape_attr(self.mac_check)}'"
+            add(("mac", mac + "/>"))
         keys = _SOURCE_KEYS.get(self.type, ())
         if fctx.inactive and self.type == NetType.NETWORK:
             keys = ("network", "portgroup")
         source = self.source
         if source or self.source_address is not None or self.source_local or \
                 self.source_kept or self.type == NetType.HOSTDEV:
-            src = E("source", [(k, source[k]) for k in keys if k in source], keep=True)
-            if self.source_address is not None:
-                src.add(self.source_address.dump())
-            if self.source_local:
-                src.add(E("local", list(self.source_local.items())))
-            src.children.extend(self.source_kept)
-            add(src)
+            pre = attr_text([(k, source[k]) for k in keys if k in source])
+            if self.source_address is None and not self.source_local and not self.source_kept:
+                add(("source", f"<source{pre}/>"))
+            else:
+                src = E.with_attrs("source", pre, keep=True)
+                if self.source_address is not None:
+                    src.add(self.source_address.dump())
+                if self.source_local:
+                    src.add(E("local", list(self.source_local.items())))
+                src.children.extend(self.source_kept)
+                add(("source", src))
         for ip in self.ips:
-            add(E("ip", [("address", ip.address), ("family", ip.family),
-                         ("prefix", ip.prefix), ("peer", ip.peer)]))
+            add(("ip", "<ip" + attr_text([kv for kv in (
+                ("address", ip.address), ("family", ip.family), ("prefix", ip.prefix),
+                ("peer", ip.peer)) if kv[1] is not None]) + "/>"))
         if self.script is not None:
-            add(E("script", [("path", self.script)]))
+            add(("script", f"<script path='{escape_attr(self.script)}'/>"))
         if self.downscript is not None:
-            add(E("downscript", [("path", self.downscript)]))
+            add(("downscript", f"<downscript path='{escape_attr(self.downscript)}'/>"))
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
-            add(E("target", [("dev", self.target_dev), (
-                "managed", None if self.target_managed is None else
-                ("yes" if self.target_managed else "no"))]))
+            target = f"<target dev='{escape_attr(self.target_dev)}'"
+            if self.target_managed is not None:
+                target += " managed='yes'" if self.target_managed else " managed='no'"
+            add(("target", target + "/>"))
         if self.model is not None:
-            add(E("model", [("type", self.model)]))
+            add(("model", f"<model type='{escape_attr(self.model)}'/>"))
         if self.driver is not None:
-            add(E("driver", [(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
-                             if s.name in self.driver], children=self.driver_kept, keep=True))
+            pre = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
+                             if s.name in self.driver])
+            if self.driver_kept:
+                add(("driver", E.with_attrs("driver", pre, None, list(self.driver_kept),
+                                            keep=True)))
+            else:
+                add(("driver", f"<driver{pre}/>"))
         if self.link_state is not None:
-            add(E("link", [("state", self.link_state)]))
+            add(("link", f"<link state='{escape_attr(self.link_state)}'/>"))
         if self.mtu is not None:
-            add(E("mtu", [("size", self.mtu)]))
-        return self.finish(node, _NET_ORDER, fctx)
+            add(("mtu", f"<mtu size='{self.mtu}'/>"))
+        self.emit(pad, out, head, kids, _NET_ORDER, fctx)
 
 
 _NET_HANDLERS = {

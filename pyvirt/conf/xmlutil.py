@@ -155,7 +155,7 @@ class E:
     neither attributes, text nor children unless ``keep`` is set.
     """
 
-    __slots__ = ("attrs", "children", "keep", "raw", "tag", "text")
+    __slots__ = ("attrs", "children", "keep", "pre", "raw", "tag", "text")
 
     def __init__(self, tag: str, attrs: Iterable[tuple[str, object]] | dict | None = None,
                  text: object = None, children: Iterable[E | None] | None = None,
@@ -170,6 +170,38 @@ class E:
         self.children = [c for c in children if c is not None] if children else []
         self.keep = keep
         self.raw: str | None = None
+        #: attribute text already formatted and escaped (`` a='1' b='x'``),
+        #: written before ``attrs``
+        self.pre = ""
+
+    @classmethod
+    def with_attrs(cls, tag: str, pre: str, text: str | None = None,
+                   children: list[E] | None = None, keep: bool = False) -> E:
+        """An element whose attributes are given as formatted text ``pre``
+        (see :func:`attr_text`); ``children`` is used as is (no Nones)."""
+        node = cls.__new__(cls)
+        node.tag = tag
+        node.attrs = []
+        node.pre = pre
+        node.text = text
+        node.children = children if children is not None else []
+        node.keep = keep
+        node.raw = None
+        return node
+
+    @classmethod
+    def line(cls, tag: str, text: str) -> E:
+        """A leaf ``tag`` already formatted (``<address .../>``); its lines are
+        indented as the element's place requires."""
+        node = cls.__new__(cls)
+        node.tag = tag
+        node.attrs = []
+        node.pre = ""
+        node.text = None
+        node.children = []
+        node.keep = True
+        node.raw = text
+        return node
 
     def add(self, child: E | None) -> E | None:
         """Append ``child`` (None is ignored) and return it."""
@@ -191,7 +223,7 @@ class E:
 
     def empty(self) -> bool:
         """True when the element carries nothing and is not kept."""
-        return (not self.keep and not self.attrs and self.text is None
+        return (not self.keep and not self.attrs and not self.pre and self.text is None
                 and all(c.empty() for c in self.children))
 
 
@@ -231,11 +263,13 @@ def write_node(node: E, pad: str, out: list[str]) -> None:
     if raw is not None:
         if not raw:  # an empty raw child makes its parent print open and close tags
             out.append("")
-            return
-        out.extend([pad + line + "\n" for line in raw.splitlines()])
+        elif "\n" in raw:
+            out.extend([pad + line + "\n" for line in raw.splitlines()])
+        else:
+            out.append(pad + raw + "\n")
         return
     tag = node.tag
-    attrs = attr_text(node.attrs) if node.attrs else ""
+    attrs = node.pre + attr_text(node.attrs) if node.attrs else node.pre
     children = node.children
     if children:
         mark = len(out)
