@@ -208,14 +208,39 @@ class A:
 
 
 def read_attrs(obj: Any, elem: etree._Element, specs: Sequence[A]) -> Any:
-    """Set ``obj``'s fields from ``elem``'s attributes per ``specs``; return ``obj``."""
-    get = elem.get
-    tag = elem.tag
-    for spec in specs:
-        text = get(spec.attr)
-        if text is not None:
-            setattr(obj, spec.name, spec.conv.load(text, spec.attr, tag))
+    """Set ``obj``'s fields from ``elem``'s attributes per ``specs``; return ``obj``.
+
+    The reading is compiled once per spec table (see :func:`attr_writer`)."""
+    entry = _READERS.get(id(specs))
+    if entry is None or entry[0] is not specs:
+        entry = _READERS[id(specs)] = (specs, _compile_reader(tuple(specs)))
+    entry[1](obj, elem)
     return obj
+
+
+#: id(spec table) -> (the table, its reader)
+_READERS: dict[int, tuple[Sequence[A], Callable[[Any, etree._Element], None]]] = {}
+
+
+def _compile_reader(specs: tuple[A, ...]) -> Callable[[Any, etree._Element], None]:
+    lines = ["def read(o, elem):", "    get = elem.get"]
+    env: dict[str, Any] = {"bad_enum": bad_enum}
+    for i, spec in enumerate(specs):
+        conv = spec.conv
+        lines.append(f"    v = get({spec.attr!r})")
+        lines.append("    if v is not None:")
+        if conv.kind == "str":
+            lines.append(f"        o.{spec.name} = v")
+        elif conv.kind == "bool":
+            yes, no = conv.words
+            lines += [f"        if v == {yes!r}:", f"            o.{spec.name} = True",
+                      f"        elif v == {no!r}:", f"            o.{spec.name} = False",
+                      "        else:", f"            raise bad_enum({spec.attr!r}, elem.tag, v)"]
+        else:
+            env[f"load{i}"] = conv.load
+            lines.append(f"        o.{spec.name} = load{i}(v, {spec.attr!r}, elem.tag)")
+    exec("\n".join(lines), env)  # noqa: S102 - code generated from the declarations
+    return cast("Callable[[Any, etree._Element], None]", env["read"])
 
 
 def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
