@@ -84,6 +84,12 @@ def bad_int(attr: str, elem: str, value: str) -> libvirtError:
                      f"'{value}'. Expected integer value", _FROM_XML)
 
 
+def missing_attr(attr: str, elem: str) -> libvirtError:
+    """libvirt's error for a required attribute that is missing
+    (``virXMLPropStringRequired``)."""
+    return xml_error(f"Missing required attribute '{attr}' in element '{elem}'", _FROM_XML)
+
+
 def unsupported(detail: str) -> libvirtError:
     """A ``VIR_ERR_CONFIG_UNSUPPORTED`` error of the domain config."""
     return report(C.VIR_ERR_CONFIG_UNSUPPORTED, detail, _FROM)
@@ -159,6 +165,15 @@ def _load_hex(text: str, attr: str, elem: str) -> int:
     return number
 
 
+def _load_uint0(text: str, attr: str, elem: str) -> int:
+    """A non-negative number in any base (libvirt's ``virXMLPropUInt`` with base 0:
+    '0x1f' hex, '017' octal, else decimal)."""
+    number = _load_hex(text, attr, elem)
+    if number > 0xFFFFFFFF:
+        raise bad_uint(attr, elem, text)
+    return number
+
+
 def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
     def load(text: str, attr: str, elem: str) -> bool:
         if text == yes:
@@ -172,6 +187,8 @@ def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
 STR = Conv(lambda text, attr, elem: text, str, "str")
 UINT = Conv(_load_uint, str, "num")
 INT = Conv(_load_int, str, "num")
+#: a non-negative number read in base 0 (hex, octal or decimal), written in decimal
+UINT0 = Conv(_load_uint0, str, "num")
 YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no", "bool",
              words=("yes", "no"))
 ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off", "bool",
@@ -205,6 +222,15 @@ class A:
         self.name = name
         self.attr = attr or name
         self.conv = conv if isinstance(conv, Conv) else enumconv(conv)
+
+
+def required(elem: etree._Element, attr: str, conv: Conv = STR) -> Any:
+    """The value of attribute ``attr`` of ``elem`` read with ``conv``; libvirt's
+    error when it is missing."""
+    text = elem.get(attr)
+    if text is None:
+        raise missing_attr(attr, str(elem.tag))
+    return conv.load(text, attr, str(elem.tag))
 
 
 def read_attrs(obj: Any, elem: etree._Element, specs: Sequence[A]) -> Any:
@@ -843,7 +869,7 @@ class Device:
         elif tag == "boot" and self.BOOTABLE:
             order = child.get("order")
             if order is None:
-                raise xml_error("Missing required attribute 'order' in element 'boot'", _FROM_XML)
+                raise missing_attr("order", "boot")
             self.boot_order = _load_uint(order, "order", "boot")
             if self.boot_order == 0:
                 raise xml_error("Invalid value for attribute 'order' in element 'boot': '0'. "

@@ -11,7 +11,6 @@ from typing import Any, cast
 
 from lxml import etree
 
-from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
     ONOFF,
     UINT,
@@ -25,13 +24,13 @@ from pyvirt.conf.domain_base import (
     internal,
     keep,
     load_children,
+    missing_attr,
     order_of,
     parse_enum,
     read_attrs,
     unsupported,
 )
 from pyvirt.conf.xmlutil import E
-from pyvirt.errors import report
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -167,10 +166,9 @@ class Graphics(Device):
     def _listen(self, child: etree._Element) -> None:
         if self.type not in _LISTEN_TYPES:
             return
-        kind = parse_enum(ListenType, child.get("type"), "type", "listen") \
-            if child.get("type") is not None else None
-        if kind is None:
-            raise internal("graphics listen type must be specified")
+        if child.get("type") is None:
+            raise missing_attr("type", "listen")
+        kind = parse_enum(ListenType, child.get("type"), "type", "listen")
         listen = Listen(type=kind)
         if kind == ListenType.ADDRESS:
             listen.address = child.get("address")
@@ -528,7 +526,7 @@ class Memballoon(Device):
         dev = cls()
         model = elem.get("model")
         if model is None:
-            raise report_missing("model", "memballoon")
+            raise missing_attr("model", "memballoon")
         if model not in MEMBALLOON_MODELS:
             raise bad_enum("model", "memballoon", model)
         dev.model = model
@@ -556,12 +554,6 @@ class Memballoon(Device):
         if self.stats_period:
             node.add(E("stats", [("period", self.stats_period)]))
         return self.finish(node, _BALLOON_ORDER, fctx)
-
-
-def report_missing(attr: str, elem: str) -> Exception:
-    """libvirt's error for a required attribute that is missing."""
-    return report(C.VIR_ERR_XML_ERROR, f"Missing required attribute '{attr}' in element "
-                  f"'{elem}'", C.VIR_FROM_XML)
 
 
 TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")

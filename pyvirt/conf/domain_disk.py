@@ -25,6 +25,7 @@ from pyvirt.conf.domain_base import (
     bad_enum,
     keep,
     load_children,
+    missing_attr,
     order_of,
     parse_enum,
     place,
@@ -256,9 +257,10 @@ class Disk(Device):
         elif kind == DiskType.NETWORK:
             src.protocol = get("protocol")
             if src.protocol is None:
-                raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'protocol' in "
-                             "element 'source'", C.VIR_FROM_XML)
-            src.name = get("name")
+                raise missing_attr("protocol", "source")
+            if src.protocol not in NET_PROTOCOLS:
+                raise bad_enum("protocol", "source", src.protocol)
+            src.name = _network_name(src.protocol, get("name"))
             src.query = get("query")
             tls = get("tls")
             src.tls = None if tls is None else YESNO.load(tls, "tls", "source")
@@ -387,6 +389,27 @@ class Disk(Device):
             keep=True)
         node.children = place(node.children, src.kept, _SOURCE_ORDER)
         return node
+
+
+#: network disk protocols (libvirt's virStorageNetProtocol, without 'none')
+NET_PROTOCOLS = ("nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps",
+                 "tftp", "ssh", "vxhs", "nfs")
+
+
+def _network_name(protocol: str, name: str | None) -> str | None:
+    """A network source's name as libvirt keeps it: required but for NBD,
+    'pool/image' for RBD and Gluster, an iSCSI target with its LUN."""
+    if name is None:
+        if protocol != "nbd":
+            raise report(C.VIR_ERR_XML_ERROR, "missing name for disk source",
+                         C.VIR_FROM_DOMAIN)
+        return None
+    if protocol in ("rbd", "gluster") and name.find("/") <= 0:
+        raise report(C.VIR_ERR_XML_ERROR, f"can't split path '{name}' into pool name and "
+                     "image name", C.VIR_FROM_DOMAIN)
+    if protocol == "iscsi" and "/" not in name:
+        return f"{name}/0"
+    return name
 
 
 def default_bus(disk: Disk) -> DiskBus:

@@ -13,8 +13,10 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
     ONOFF,
     UINT,
+    UINT0,
     YESNO,
     A,
     Device,
@@ -22,10 +24,13 @@ from pyvirt.conf.domain_base import (
     Item,
     ParseCtx,
     PciAddress,
+    internal,
     keep,
     load_children,
+    missing_attr,
     order_of,
     parse_enum,
+    required,
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
@@ -73,6 +78,22 @@ _SOURCE_KEYS: dict[NetType, tuple[str, ...]] = {
     NetType.HOSTDEV: (),
     NetType.NULL: (),
     NetType.VDS: ("switchid", "portid", "portgroupid", "connectionid"),
+}
+
+#: <source> attributes libvirt requires, per interface type, in the order it checks them
+_SOCKET_TYPES = (NetType.SERVER, NetType.CLIENT, NetType.MCAST, NetType.UDP)
+_SOURCE_REQUIRED: dict[NetType, tuple[str, ...]] = {
+    NetType.NETWORK: ("network",),
+    NetType.BRIDGE: ("bridge",),
+    NetType.DIRECT: ("dev",),
+    NetType.VHOSTUSER: ("type", "path", "mode"),
+    NetType.SERVER: ("port",),
+    NetType.CLIENT: ("address", "port"),
+    NetType.MCAST: ("address", "port"),
+    NetType.UDP: ("address", "port"),
+    NetType.INTERNAL: ("name",),
+    NetType.VDPA: ("dev",),
+    NetType.VDS: ("switchid", "portid"),
 }
 
 _NET_ORDER = order_of("mac", "source", "ip", "route", "vlan", "virtualport", "bandwidth",
@@ -183,6 +204,15 @@ class Interface(Device):
 
     def _source(self, child: etree._Element) -> None:
         keys = _SOURCE_KEYS.get(self.type, ())
+        for name in _SOURCE_REQUIRED.get(self.type, ()):
+            if child.get(name) is None:
+                raise missing_attr(name, "source")
+        if self.type in _SOCKET_TYPES:
+            INT.load(child.get("port", ""), "port", "source")
+            if self.type == NetType.UDP and child.find("local") is None:
+                raise xml_err("'<local>' element missing for 'udp' socket interface")
+        if self.type == NetType.HOSTDEV and child.find("address") is None:
+            raise xml_err("missing source address type")
         self.source = {k: cast(str, child.get(k)) for k in keys if child.get(k) is not None}
         for sub in child:
             if sub.tag == "address" and self.type == NetType.HOSTDEV:
@@ -385,6 +415,16 @@ class Hostdev(Device):
         ramfb = elem.get("ramfb")
         dev.ramfb = None if ramfb is None else ONOFF.load(ramfb, "ramfb", "hostdev")
         load_children(dev, elem, pctx, _HOSTDEV_HANDLERS, _HOSTDEV_ORDER)
+        if dev.mode == HostdevMode.SUBSYSTEM:
+            if elem.find("source") is None:
+                raise xml_err("Missing <source> element in hostdev device")
+            if dev.type == "pci" and dev.source_address is None:
+                dev.source_address = PciAddress()
+            elif dev.type == "usb":
+                if dev.vendor is not None and dev.product is None:
+                    raise internal("missing product")
+                if dev.product is not None and dev.vendor is None:
+                    raise internal("missing vendor")
         return dev
 
     def _driver(self, child: etree._Element) -> None:
@@ -399,10 +439,10 @@ class Hostdev(Device):
             if self.type == "pci" and tag == "address":
                 self.source_address = PciAddress.load(sub)
             elif self.type == "usb" and tag in ("vendor", "product"):
-                setattr(self, str(tag), _usb_id(sub.get("id", ""), str(tag)))
+                setattr(self, str(tag), required(sub, "id", UINT0))
             elif self.type == "usb" and tag == "address":
-                self.usb_bus = UINT.load(sub.get("bus", "0"), "bus", "address")
-                self.usb_device = UINT.load(sub.get("device", "0"), "device", "address")
+                self.usb_bus = required(sub, "bus", UINT0)
+                self.usb_device = required(sub, "device", UINT0)
             elif self.type == "mdev" and tag == "address":
                 self.mdev_uuid = sub.get("uuid")
             elif isinstance(tag, str):
@@ -436,23 +476,15 @@ class Hostdev(Device):
         if self.mdev_uuid is not None:
             source.add(E("address", [("uuid", self.mdev_uuid)]))
         source.children.extend(self.source_kept)
-        node.add(source)
+        if self.type == "usb" and not source.attrs and not source.children:
+            # libvirt leaves out an empty USB source, keeping <hostdev> open and closed
+            node.add(E.raw_xml(""))
+        else:
+            node.add(source)
         for flag in ("readonly", "shareable"):
             if getattr(self, flag):
                 node.add(E(flag, keep=True))
         return self.finish(node, _HOSTDEV_ORDER, fctx)
-
-
-def _usb_id(text: str, what: str) -> int:
-    try:
-        value = int(text, 16)
-    except ValueError:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
-                     C.VIR_FROM_DOMAIN) from None
-    if not 0 <= value <= 0xFFFF:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
-                     C.VIR_FROM_DOMAIN)
-    return value
 
 
 _HOSTDEV_HANDLERS = {"driver": Hostdev._driver, "source": Hostdev._source,

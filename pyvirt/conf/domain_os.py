@@ -16,6 +16,7 @@ from pyvirt.conf.domain_base import (
     YESNO,
     bad_enum,
     keep,
+    missing_attr,
     order_of,
     parse_enum,
     place,
@@ -325,8 +326,7 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
         elif kind == "state":
             feat.state = True
         elif kind == "state!":
-            raise report(C.VIR_ERR_XML_ERROR, f"Missing required attribute 'state' in "
-                         f"element '{name}'", C.VIR_FROM_XML)
+            raise missing_attr("state", name)
         for key, value in cast("list[tuple[str, str]]", child.attrib.items()):
             if key != "state" or not kind.startswith("state"):
                 feat.attrs[key] = value
@@ -337,8 +337,7 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
                 if not isinstance(sub.tag, str):
                     continue
                 if name != "xen" and sub.get("state") is None:
-                    raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'state' in "
-                                 f"element '{sub.tag}'", C.VIR_FROM_XML)
+                    raise missing_attr("state", str(sub.tag))
                 feat.children.append(_parse_sub(sub))
         elif name == "capabilities":
             feat.children = [_parse_sub(c) for c in child if isinstance(c.tag, str)]
@@ -453,7 +452,7 @@ class Clock:
 def _parse_timer(elem: etree._Element) -> Timer:
     name = elem.get("name")
     if name is None:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, "missing timer name", C.VIR_FROM_DOMAIN)
+        raise missing_attr("name", "timer")
     if name not in _TIMER_NAMES:
         raise bad_enum("name", "timer", name)
     timer = Timer(name=name)

@@ -6,9 +6,12 @@ error code, error domain and the whole message are the same.
 
 from __future__ import annotations
 
-import pytest
-from xml2xml import expect_error
+import json
 
+import pytest
+from xml2xml import DATA, expect_error
+
+import pyvirt
 from pyvirt import constants as C
 from pyvirt.conf.domain import DomainDef, parse_device
 
@@ -434,23 +437,24 @@ def test_bad_device_xml() -> None:
                  "(device_definition)")
 
 
-def test_errors_are_libvirt_errors_not_crashes() -> None:
-    """Odd but well-formed input never raises anything but libvirtError."""
-    from pyvirt.errors import libvirtError
-    odd = [
-        dev("<disk type='network'><source protocol='rbd'/><target dev='vda'/></disk>"),
-        dev("<interface type='direct'><source/></interface>"),
-        dev("<graphics type='vnc'><listen/></graphics>"),
-        dev("<controller/>"),
-        dev("<hostdev mode='subsystem' type='pci'><source/></hostdev>"),
-        top("<cputune><vcpupin vcpu='x' cpuset='1'/></cputune>"),
-        top("<cpu><topology sockets='0' cores='1' threads='1'/></cpu>"),
-        top("<vcpu cpuset='1-'>2</vcpu>"),
-        top("<clock offset='utc'><timer/></clock>"),
-        top("<memoryBacking><hugepages><page size='x'/></hugepages></memoryBacking>"),
-    ]
-    for xml in odd:
-        try:
-            DomainDef.parse(xml)
-        except libvirtError:
-            pass
+OUTCOMES = json.loads((DATA / "domainerrors" / "outcomes.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in OUTCOMES])
+def test_odd_input_as_libvirt(case: dict) -> None:
+    """Each odd input gets libvirt's outcome: the same error (code, domain,
+    message) or, when libvirt accepts it, the same devices written back."""
+    conn = pyvirt.open("test:///default")
+    try:
+        if "code" in case:
+            err = expect_error(lambda: conn.defineXML(case["xml"]), case["code"],
+                               case["domain"])
+            assert err.get_error_message() == case["message"]
+            assert "e" not in conn.listDefinedDomains()
+            return
+        dom = conn.defineXML(case["xml"])
+        xml = dom.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE)
+        dom.undefine()
+        assert xml.split("<devices>\n", 1)[1].split("  </devices>", 1)[0] == case["devices"]
+    finally:
+        conn.close()

@@ -1,0 +1,52 @@
+"""Record what real libvirt does with each input of tests/data/domainerrors.
+
+Run with Debian's python3 that has libvirt-python (not pyvirt's venv):
+
+    /usr/bin/python3 tests/conf/libvirt_outcomes.py
+
+Each case of ``outcomes.json`` (name, xml) is defined on libvirt's test
+driver; the error (code, domain, message) or, when it is accepted, the
+``<devices>`` of the definition read back with VIR_DOMAIN_XML_INACTIVE |
+VIR_DOMAIN_XML_SECURE, is written back into the file.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import libvirt  # type: ignore[import-not-found]
+
+PATH = Path(__file__).resolve().parent.parent / "data" / "domainerrors" / "outcomes.json"
+FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
+
+
+def devices_of(xml: str) -> str:
+    """The lines inside ``<devices>`` of a domain's XML."""
+    if "<devices>\n" not in xml:
+        return ""
+    return xml.split("<devices>\n", 1)[1].split("  </devices>", 1)[0]
+
+
+def main() -> int:
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+    conn = libvirt.open("test:///default")
+    data = json.loads(PATH.read_text())
+    for case in data["cases"]:
+        for key in ("code", "domain", "message", "devices"):
+            case.pop(key, None)
+        try:
+            dom = conn.defineXML(case["xml"])
+        except libvirt.libvirtError as exc:
+            case.update(code=exc.get_error_code(), domain=exc.get_error_domain(),
+                        message=exc.get_error_message())
+            continue
+        case["devices"] = devices_of(dom.XMLDesc(FLAGS))
+        dom.undefine()
+    data["captured_from"] = f"libvirt {libvirt.getVersion() // 1000000}." \
+        f"{libvirt.getVersion() // 1000 % 1000} test:///default"
+    PATH.write_text(json.dumps(data, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
