@@ -34,10 +34,12 @@ from pyvirt.conf.domain_base import (
     format_bitmap,
     internal,
     keep,
+    message,
     order_of,
     parse_bitmap,
     parse_uuid,
     place_items,
+    uint,
     unsupported,
     xml_err,
 )
@@ -395,8 +397,8 @@ class DomainDef:
         else:
             self.max_memory = kib
             slots = child.get("slots")
-            self.max_memory_slots = None if slots is None else UINT.load(slots, "slots",
-                                                                         "maxMemory")
+            self.max_memory_slots = None if slots is None else uint(10, message(
+                "Failed to parse memory slot count")).load(slots, "slots", "maxMemory")
 
     def _vcpu(self, child: etree._Element, pctx: ParseCtx) -> None:
         text = (child.text or "").strip()
@@ -405,9 +407,7 @@ class DomainDef:
         self.max_vcpus = int(text)
         current = child.get("current")
         if current is not None:
-            if not current.strip().isdigit():
-                raise xml_err("current vcpus count must be an integer")
-            self.vcpus = int(current)
+            self.vcpus = UINT.load(current, "current", "vcpu")
         placement = child.get("placement")
         if placement is not None and placement not in ("static", "auto"):
             raise unsupported(f"Unsupported CPU placement mode '{placement}'")

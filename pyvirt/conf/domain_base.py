@@ -125,6 +125,61 @@ class Conv:
         self.fmt = fmt
 
 
+def strtol(text: str, base: int = 10) -> int | None:
+    """``text`` read as C's ``strtol`` reads a whole string in ``base`` (0:
+    '0x..' hex, '0..' octal, else decimal; 16: '0x' optional), or None when
+    it is not a number.  Leading blanks and a sign are allowed, as in C."""
+    value = text.lstrip(" \t\n\v\f\r")
+    sign = 1
+    if value[:1] in ("+", "-"):
+        sign = -1 if value[0] == "-" else 1
+        value = value[1:]
+    if base in (0, 16) and value[:2] in ("0x", "0X") and len(value) > 2:
+        value, base = value[2:], 16
+    elif base == 0:
+        base = 8 if len(value) > 1 and value[0] == "0" else 10
+    if not value or not value.isascii() or not value.isalnum():
+        return None
+    try:
+        return sign * int(value, base)
+    except ValueError:
+        return None
+
+
+def _number(base: int, low: int, high: int,
+            error: Callable[[str, str, str], libvirtError]) -> Callable[[str, str, str], int]:
+    def load(text: str, attr: str, elem: str) -> int:
+        number = strtol(text, base)
+        if number is None or not low <= number <= high or (low == 0 and text.lstrip()[:1] == "-"):
+            raise error(attr, elem, text)
+        return number
+    return load
+
+
+def uint(base: int = 10, error: Callable[[str, str, str], libvirtError] | None = None,
+         high: int = 0xFFFFFFFF) -> Conv:
+    """A non-negative number read in ``base`` as libvirt's ``virXMLPropUInt``
+    (or ``virStrToLong_uip``) reads it, written in decimal.  ``error(attr,
+    elem, text)`` makes the error for a bad value (libvirt's
+    'Expected non-negative integer value' by default)."""
+    return Conv(_number(base, 0, high, error or bad_uint), str, "num")
+
+
+def sint(base: int = 10, error: Callable[[str, str, str], libvirtError] | None = None) -> Conv:
+    """A signed number read in ``base`` as ``virXMLPropInt`` reads it
+    ('Expected integer value')."""
+    return Conv(_number(base, -0x80000000, 0x7FFFFFFF, error or bad_int), str, "num")
+
+
+def message(text: str, code: int = C.VIR_ERR_XML_ERROR,
+            domain: int = _FROM) -> Callable[[str, str, str], libvirtError]:
+    """An error maker for :func:`uint`/:func:`sint` with libvirt's own message
+    for one value; ``{value}`` in ``text`` is the value given."""
+    def make(attr: str, elem: str, value: str) -> libvirtError:
+        return report(code, text.format(value=value), domain)
+    return make
+
+
 def _load_uint(text: str, attr: str, elem: str) -> int:
     value = text.strip()
     value = value.removeprefix("+")
@@ -133,43 +188,10 @@ def _load_uint(text: str, attr: str, elem: str) -> int:
     return int(value)
 
 
-def _load_int(text: str, attr: str, elem: str) -> int:
-    try:
-        number = int(text.strip(), 10)
-    except ValueError:
-        raise bad_int(attr, elem, text) from None
-    if not -0x80000000 <= number <= 0x7FFFFFFF:
-        raise bad_int(attr, elem, text)
-    return number
-
-
 def _load_hex(text: str, attr: str, elem: str) -> int:
     """Numbers given as 0x.. or decimal (libvirt's base-0 parse)."""
-    if text[:2] == "0x":
-        try:
-            return int(text, 16)
-        except ValueError:
-            raise bad_uint(attr, elem, text) from None
-    value = text.strip()
-    try:
-        if value.lower().startswith("0x"):
-            number = int(value, 16)
-        elif len(value) > 1 and value.startswith("0"):
-            number = int(value, 8)
-        else:
-            number = int(value, 10)
-    except ValueError:
-        raise bad_uint(attr, elem, text) from None
-    if number < 0:
-        raise bad_uint(attr, elem, text)
-    return number
-
-
-def _load_uint0(text: str, attr: str, elem: str) -> int:
-    """A non-negative number in any base (libvirt's ``virXMLPropUInt`` with base 0:
-    '0x1f' hex, '017' octal, else decimal)."""
-    number = _load_hex(text, attr, elem)
-    if number > 0xFFFFFFFF:
+    number = strtol(text, 0)
+    if number is None or number < 0:
         raise bad_uint(attr, elem, text)
     return number
 
@@ -185,19 +207,22 @@ def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
 
 
 STR = Conv(lambda text, attr, elem: text, str, "str")
+#: virXMLPropUInt / virXMLPropInt in base 10, and UInt in base 0 (hex, octal or decimal)
 UINT = Conv(_load_uint, str, "num")
-INT = Conv(_load_int, str, "num")
-#: a non-negative number read in base 0 (hex, octal or decimal), written in decimal
-UINT0 = Conv(_load_uint0, str, "num")
+INT = sint(10)
+UINT0 = uint(0)
+INT0 = sint(0)
 YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no", "bool",
              words=("yes", "no"))
 ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off", "bool",
              words=("on", "off"))
 
 
-def hexconv(fmt: str) -> Conv:
-    """A number read in any base and written with ``fmt`` (e.g. '0x%04x')."""
-    return Conv(_load_hex, lambda v: fmt % v, "fmt", fmt=fmt)
+def hexconv(fmt: str, base: int = 0) -> Conv:
+    """A number read in ``base`` (any by default) and written with ``fmt``
+    (e.g. '0x%04x')."""
+    load = _load_hex if base == 0 else _number(base, 0, 0xFFFFFFFF, bad_uint)
+    return Conv(load, lambda v: fmt % v, "fmt", fmt=fmt)
 
 
 def enumconv(cls: type[enum.Enum]) -> Conv:
@@ -674,12 +699,22 @@ class CcidAddress(Address):
     slot: int = 0
 
 
+def _load_usb_port(text: str, attr: str, elem: str) -> str:
+    """A USB port path ('1.2.3', at most 4 levels) with each level in decimal."""
+    levels = text.split(".")
+    numbers = [strtol(level) for level in levels]
+    if len(levels) > 4 or any(n is None or n < 0 for n in numbers):
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "Cannot parse <address> 'port' attribute",
+                     C.VIR_FROM_DEVICE)
+    return ".".join(str(n) for n in numbers)
+
+
 @dataclass(kw_only=True)
 class UsbAddress(Address):
     """A USB bus and port path ('1.2.3')."""
 
     TYPE = AddressType.USB
-    _ATTRS = (A("bus", UINT), A("port"))
+    _ATTRS = (A("bus", UINT), A("port", Conv(_load_usb_port, str)))
     bus: int = 0
     port: str | None = None
 
@@ -710,7 +745,7 @@ class IsaAddress(Address):
     """An ISA I/O base and IRQ."""
 
     TYPE = AddressType.ISA
-    _ATTRS = (A("iobase", hexconv("0x%x")), A("irq", hexconv("0x%x")))
+    _ATTRS = (A("iobase", hexconv("0x%x", 16)), A("irq", hexconv("0x%x", 16)))
     iobase: int | None = None
     irq: int | None = None
 

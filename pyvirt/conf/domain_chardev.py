@@ -12,7 +12,6 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt.conf.domain_base import (
-    UINT,
     Device,
     FormatCtx,
     Item,
@@ -20,8 +19,10 @@ from pyvirt.conf.domain_base import (
     bad_enum,
     keep,
     load_children,
+    message,
     order_of,
     text_node,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
@@ -197,6 +198,11 @@ _CHR_ORDER = order_of("source", "protocol", "log", "target", "seclabel", "boot",
                       "acpi", "address")
 
 
+_TARGET_PORT = uint(10, message("Invalid port number: {value}"))
+_RATE_BYTES = uint(10, message("invalid RNG rate bytes value"))
+_RATE_PERIOD = uint(10, message("invalid RNG rate period value"))
+
+
 @dataclass(kw_only=True)
 class CharDevice(Device):
     """Common part of serial/parallel/console/channel devices: the host
@@ -229,7 +235,7 @@ class CharDevice(Device):
         self.target_type = child.get("type")
         port = child.get("port")
         if port is not None:
-            self.target_port = UINT.load(port, "port", "target")
+            self.target_port = _TARGET_PORT.load(port, "port", "target")
         self.target_name = child.get("name")
         self.target_address = child.get("address")
         self.target_state = child.get("state")
@@ -400,9 +406,9 @@ class Rng(Device):
         return rng
 
     def _rate(self, child: etree._Element) -> None:
-        self.rate_bytes = UINT.load(child.get("bytes", ""), "bytes", "rate")
+        self.rate_bytes = _RATE_BYTES.load(child.get("bytes", ""), "bytes", "rate")
         period = child.get("period")
-        self.rate_period = None if period is None else UINT.load(period, "period", "rate")
+        self.rate_period = None if period is None else _RATE_PERIOD.load(period, "period", "rate")
 
     def _backend(self, child: etree._Element) -> None:
         model = child.get("model", "")

@@ -11,11 +11,15 @@ from typing import Any, cast
 
 from lxml import etree
 
+from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
+    INT0,
     ONOFF,
     UINT,
     YESNO,
     A,
+    Conv,
     Device,
     FormatCtx,
     ParseCtx,
@@ -24,10 +28,12 @@ from pyvirt.conf.domain_base import (
     internal,
     keep,
     load_children,
+    message,
     missing_attr,
     order_of,
     parse_enum,
     read_attrs,
+    uint,
     unsupported,
 )
 from pyvirt.conf.xmlutil import E
@@ -111,7 +117,8 @@ class Graphics(Device):
             gfx._parse_ports(elem, pctx)
         if kind == GraphicsType.VNC:
             websocket = get("websocket")
-            gfx.websocket = None if websocket is None else _int(websocket, "websocket")
+            gfx.websocket = None if websocket is None else INT.load(websocket, "websocket",
+                                                                    "graphics")
             gfx.share_policy = get("sharePolicy")
             power = get("powerControl")
             gfx.power_control = None if power is None else YESNO.load(power, "powerControl",
@@ -289,8 +296,15 @@ class VideoModel(enum.StrEnum):
     RAMFB = "ramfb"
 
 
-_VIDEO_ATTRS = (A("ram", UINT), A("vram", UINT), A("vram64", UINT), A("vgamem", UINT),
-                A("heads", UINT), A("primary", YESNO))
+def _video_size(name: str) -> Conv:
+    return uint(10, message(f"cannot parse video {name} '{{value}}'"))
+
+
+_VIDEO_ATTRS = (A("ram", _video_size("ram")), A("vram", _video_size("vram")),
+                A("vram64", _video_size("vram64")), A("vgamem", _video_size("vgamem")),
+                A("heads", uint(10, message("cannot parse video heads '{value}'",
+                                            C.VIR_ERR_INTERNAL_ERROR))),
+                A("primary", YESNO))
 _VIDEO_ORDER = order_of("driver", "model", "boot", "alias", "acpi", "address")
 
 
@@ -541,7 +555,7 @@ class Memballoon(Device):
     def _stats(self, child: etree._Element) -> None:
         period = child.get("period")
         if period is not None:
-            self.stats_period = _int(period, "period", "memballoon stats")
+            self.stats_period = INT0.load(period, "period", "stats")
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<memballoon>`` element."""

@@ -11,6 +11,8 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
+    INT0,
     ONOFF,
     STR,
     UINT,
@@ -25,6 +27,7 @@ from pyvirt.conf.domain_base import (
     bad_enum,
     keep,
     load_children,
+    message,
     missing_attr,
     order_of,
     parse_enum,
@@ -32,6 +35,7 @@ from pyvirt.conf.domain_base import (
     read_attrs,
     text_el,
     text_node,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
@@ -136,7 +140,9 @@ class DiskDriver:
 class DiskHost:
     """One ``<host>`` of a network disk source."""
 
-    _ATTRS = (A("name"), A("port", UINT), A("transport"), A("socket"))
+    _ATTRS = (A("name"), A("port", uint(10, message("failed to parse port number '{value}'",
+                                                    C.VIR_ERR_INVALID_ARG, C.VIR_FROM_NONE))),
+              A("transport"), A("socket"))
     name: str | None = None
     port: int | None = None
     transport: str | None = None
@@ -471,12 +477,12 @@ PCI_MODEL_NAMES = ("pci-bridge", "i82801b11-bridge", "ioh3420", "x3130-upstream"
                    "xio3130-downstream", "pxb", "pxb-pcie", "pcie-root-port",
                    "spapr-pci-host-bridge", "pcie-pci-bridge")
 
-_CTRL_ATTRS = (A("ports", UINT), A("vectors", UINT), A("maxGrantFrames", UINT, "maxGrantFrames"),
-               A("maxEventChannels", UINT))
+_CTRL_ATTRS = (A("ports", INT), A("vectors", INT), A("maxGrantFrames", INT),
+               A("maxEventChannels", INT))
 _CTRL_DRIVER = (A("queues", UINT), A("cmd_per_lun", UINT), A("max_sectors", UINT),
                 A("ioeventfd", ONOFF), A("iothread", UINT)) + VIRTIO_OPTS
-_CTRL_TARGET = (A("chassisNr", UINT), A("chassis", UINT), A("port", STR), A("busNr", UINT),
-                A("index", UINT), A("hotplug", ONOFF), A("memReserve", UINT))
+_CTRL_TARGET = (A("chassisNr", INT0), A("chassis", INT0), A("port", STR), A("busNr", INT0),
+                A("index", INT0), A("hotplug", ONOFF), A("memReserve", UINT))
 
 
 @dataclass(kw_only=True)
@@ -531,7 +537,7 @@ class Controller(Device):
         ctrl = cls()
         ctrl.type = parse_enum(ControllerType, elem.get("type", "ide"), "type", "controller")
         index = elem.get("index")
-        ctrl.index = None if index is None else UINT.load(index, "index", "controller")
+        ctrl.index = None if index is None else INT.load(index, "index", "controller")
         model = elem.get("model")
         if model is not None:
             allowed = CONTROLLER_MODELS.get(ctrl.type, ())
@@ -606,7 +612,9 @@ class FilesystemType(enum.StrEnum):
 
 
 _FS_ATTRS = (A("model"), A("multidevs"))
-_FS_DRIVER = (A("type"), A("format"), A("queue", UINT), A("wrpolicy")) + VIRTIO_OPTS
+_FS_DRIVER = (A("type"), A("format"),
+              A("queue", uint(10, message("cannot parse queue size '{value}' for virtiofs"))),
+              A("wrpolicy")) + VIRTIO_OPTS
 _FS_ORDER = order_of("driver", "binary", "source", "target", "idmap", "readonly",
                      "space_hard_limit", "space_soft_limit", "boot", "alias", "acpi", "address")
 _FS_SOURCE_KEYS = ("dir", "file", "dev", "name", "socket", "pool", "volume", "usage", "units")

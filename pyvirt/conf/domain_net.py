@@ -27,10 +27,12 @@ from pyvirt.conf.domain_base import (
     internal,
     keep,
     load_children,
+    message,
     missing_attr,
     order_of,
     parse_enum,
     required,
+    uint,
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
@@ -81,6 +83,8 @@ _SOURCE_KEYS: dict[NetType, tuple[str, ...]] = {
 }
 
 #: <source> attributes libvirt requires, per interface type, in the order it checks them
+_IP_PREFIX = uint(10, message("Invalid prefix value '{value}' in <ip>"))
+_MTU = uint(10, message("malformed mtu size"))
 _SOCKET_TYPES = (NetType.SERVER, NetType.CLIENT, NetType.MCAST, NetType.UDP)
 _SOURCE_REQUIRED: dict[NetType, tuple[str, ...]] = {
     NetType.NETWORK: ("network",),
@@ -207,13 +211,16 @@ class Interface(Device):
         for name in _SOURCE_REQUIRED.get(self.type, ()):
             if child.get(name) is None:
                 raise missing_attr(name, "source")
+        port = None
         if self.type in _SOCKET_TYPES:
-            INT.load(child.get("port", ""), "port", "source")
+            port = INT.load(child.get("port", ""), "port", "source")
             if self.type == NetType.UDP and child.find("local") is None:
                 raise xml_err("'<local>' element missing for 'udp' socket interface")
         if self.type == NetType.HOSTDEV and child.find("address") is None:
             raise xml_err("missing source address type")
         self.source = {k: cast(str, child.get(k)) for k in keys if child.get(k) is not None}
+        if port is not None:
+            self.source["port"] = str(port)
         for sub in child:
             if sub.tag == "address" and self.type == NetType.HOSTDEV:
                 self.source_address = PciAddress.load(sub)
@@ -235,7 +242,7 @@ class Interface(Device):
                 raise xml_err(f"Invalid IP address '{address}'") from None
         self.ips.append(GuestIP(address=address, family=family, peer=child.get("peer"),
                                 prefix=None if prefix is None else
-                                UINT.load(prefix, "prefix", "ip")))
+                                _IP_PREFIX.load(prefix, "prefix", "ip")))
 
     def _script(self, child: etree._Element) -> None:
         setattr(self, str(child.tag), child.get("path"))
@@ -265,7 +272,7 @@ class Interface(Device):
         self.link_state = state
 
     def _mtu(self, child: etree._Element) -> None:
-        self.mtu = UINT.load(child.get("size", ""), "size", "mtu")
+        self.mtu = _MTU.load(child.get("size", ""), "size", "mtu")
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<interface>`` element."""

@@ -16,11 +16,13 @@ from pyvirt.conf.domain_base import (
     YESNO,
     bad_enum,
     keep,
+    message,
     missing_attr,
     order_of,
     parse_enum,
     place,
     text_el,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
@@ -415,7 +417,9 @@ class Clock:
         clock.basis = elem.get("basis")
         clock.timezone = elem.get("timezone")
         start = elem.get("start")
-        clock.start = None if start is None else UINT.load(start, "start", "clock")
+        clock.start = None if start is None else uint(10, message(
+            "missing 'start' attribute for clock with offset='absolute'",
+            C.VIR_ERR_INTERNAL_ERROR)).load(start, "start", "clock")
         if clock.offset == ClockOffset.VARIABLE and clock.basis is None:
             clock.basis = "utc"
         if clock.offset == ClockOffset.VARIABLE and clock.adjustment is None:

@@ -2,12 +2,13 @@
 
 Run with Debian's python3 that has libvirt-python (not pyvirt's venv):
 
-    /usr/bin/python3 tests/conf/libvirt_outcomes.py
+    /usr/bin/python3 tests/conf/libvirt_outcomes.py [FILE.json ...]
 
-Each case of ``outcomes.json`` (name, xml) is defined on libvirt's test
-driver; the error (code, domain, message) or, when it is accepted, the
-``<devices>`` of the definition read back with VIR_DOMAIN_XML_INACTIVE |
-VIR_DOMAIN_XML_SECURE, is written back into the file.
+Each case (name, xml) of each file is defined on libvirt's test driver;
+the error (code, domain, message) or, when it is accepted, the definition
+read back with VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE (the file's
+``part``: the whole ``domain`` or only its ``devices``) is written back
+into the file.
 """
 
 import json
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import libvirt  # type: ignore[import-not-found]
 
-PATH = Path(__file__).resolve().parent.parent / "data" / "domainerrors" / "outcomes.json"
+FOLDER = Path(__file__).resolve().parent.parent / "data" / "domainerrors"
 FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
 
 
@@ -27,12 +28,19 @@ def devices_of(xml: str) -> str:
     return xml.split("<devices>\n", 1)[1].split("  </devices>", 1)[0]
 
 
-def main() -> int:
+def main(paths: list[str]) -> int:
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     conn = libvirt.open("test:///default")
-    data = json.loads(PATH.read_text())
+    for path in [Path(p) for p in paths] or sorted(FOLDER.glob("*.json")):
+        record(conn, path)
+    return 0
+
+
+def record(conn: "libvirt.virConnect", path: Path) -> None:
+    """Define each case of ``path`` and write libvirt's outcome into it."""
+    data = json.loads(path.read_text())
     for case in data["cases"]:
-        for key in ("code", "domain", "message", "devices"):
+        for key in ("code", "domain", "message", "output"):
             case.pop(key, None)
         try:
             dom = conn.defineXML(case["xml"])
@@ -40,13 +48,13 @@ def main() -> int:
             case.update(code=exc.get_error_code(), domain=exc.get_error_domain(),
                         message=exc.get_error_message())
             continue
-        case["devices"] = devices_of(dom.XMLDesc(FLAGS))
+        xml = dom.XMLDesc(FLAGS)
+        case["output"] = devices_of(xml) if data["part"] == "devices" else xml
         dom.undefine()
     data["captured_from"] = f"libvirt {libvirt.getVersion() // 1000000}." \
         f"{libvirt.getVersion() // 1000 % 1000} test:///default"
-    PATH.write_text(json.dumps(data, indent=1) + "\n")
-    return 0
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
