@@ -84,10 +84,12 @@ from pyvirt.conf.domain_os import (
     Clock,
     Feature,
     Lifecycle,
+    OSType,
     format_features,
     parse_features,
     parse_lifecycle,
 )
+from pyvirt.conf.domain_seclabel import SecLabel
 from pyvirt.conf.xmlutil import (
     E,
     attr_text,
@@ -256,6 +258,8 @@ _TOP_ORDER = order_of(
     "on_poweroff", "on_reboot", "on_crash", "on_lockfailure", "pm", "perf", "devices",
     "seclabel", "keywrap", "launchSecurity")
 
+_FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
+
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
 
@@ -301,6 +305,7 @@ class DomainDef:
     on_lockfailure: str | None = None
     pm: PM | None = None
     devices: Devices = field(default_factory=Devices)
+    seclabels: list[SecLabel] = field(default_factory=list)
     #: top-level elements libvirt knows that this model keeps verbatim
     kept: list[E] = field(default_factory=list)
     #: elements of hypervisor namespaces (qemu:commandline ...), and their prefixes
@@ -337,12 +342,18 @@ class DomainDef:
         if virt not in VIRT_TYPES:
             raise unsupported(f"invalid domain type {virt}")
         dom.type = virt
+        seen: set[str] = set()
         for child in root:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
             handler = _TOP_HANDLERS.get(tag)
             if handler is not None:
+                if tag in _FIRST_ONLY:
+                    # libvirt reads the first of these (./memory[1]) and ignores the others
+                    if tag in seen:
+                        continue
+                    seen.add(tag)
                 handler(dom, child, pctx)
             elif tag in _TOP_ORDER:
                 dom.kept.append(keep(child))
@@ -355,7 +366,9 @@ class DomainDef:
         if not dom.name:
             raise report(C.VIR_ERR_NO_NAME, None, _FROM)
         if dom.os.type is None:
-            raise xml_err("an os <type> must be specified")
+            if dom.bootloader is None:
+                raise xml_err("an os <type> must be specified")
+            dom.os.type = OSType.XEN
         if dom.os.type == "exe" and not any(k.tag == "init" for k in dom.os.kept):
             raise xml_err("init binary must be specified")
         return dom
@@ -545,6 +558,8 @@ class DomainDef:
         if self.pm is not None:
             node(self.pm.format())
         add(("devices", ""))
+        for sec in self.seclabels:
+            node(sec.format())
         return items
 
     def _vcpu_items(self, add: Callable[[Item], None],
@@ -656,5 +671,6 @@ _TOP_HANDLERS: dict[str, Callable[[DomainDef, etree._Element, ParseCtx], None]] 
     "on_lockfailure": DomainDef._lifecycle,
     "pm": lambda d, c, p: setattr(d, "pm", PM.parse(c)),
     "devices": DomainDef._devices,
+    "seclabel": lambda d, c, p: d.seclabels.append(SecLabel.parse(c, p)),
 }
 

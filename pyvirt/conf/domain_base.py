@@ -724,7 +724,7 @@ class SpaprVioAddress(Address):
     """A PAPR VIO register."""
 
     TYPE = AddressType.SPAPR_VIO
-    _ATTRS = (A("reg", hexconv("0x%08x")),)
+    _ATTRS = (A("reg", hexconv("0x%08x", 16)),)
     reg: int | None = None
 
 

@@ -27,7 +27,7 @@ from pyvirt.conf.domain_chardev import Console, Serial
 from pyvirt.conf.domain_devices import InputBus, InputType, Video, VideoModel
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, default_bus
 from pyvirt.conf.domain_net import generate_mac
-from pyvirt.conf.domain_os import BootDev, Lifecycle, OSType
+from pyvirt.conf.domain_os import BootDev, Lifecycle, LoaderType, OSType
 from pyvirt.conf.xmlutil import E
 from pyvirt.errors import report
 
@@ -89,6 +89,13 @@ def fill(dom: DomainDef) -> None:
         dom.uuid = str(uuid.uuid4())
     _check_ids(dom)
     _fill_iothreads(dom)
+    cells = dom.cpu.numa if dom.cpu is not None else []
+    if dom.memory == 0 and cells:
+        dom.memory = sum(cell.memory for cell in cells)
+    if dom.bootloader is not None:
+        dom.os.bootmenu = dom.os.bootmenu_timeout = None
+    if dom.os.loader is not None and dom.os.loader_type is None:
+        dom.os.loader_type = LoaderType.ROM
     if dom.current_memory is None or dom.current_memory > dom.memory:
         dom.current_memory = dom.memory
     if dom.vcpus is None:

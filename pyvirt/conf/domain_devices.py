@@ -35,6 +35,7 @@ from pyvirt.conf.domain_base import (
     read_attrs,
     uint,
     unsupported,
+    xml_err,
 )
 from pyvirt.conf.xmlutil import E
 
@@ -665,8 +666,12 @@ class KeptDevice(Device):
 
     @classmethod
     def parse(cls, elem: etree._Element, pctx: ParseCtx) -> KeptDevice:
-        """Keep ``elem``."""
-        dev = cls(element=keep(elem))
+        """Keep ``elem``, with the values libvirt rewrites rewritten."""
+        element = keep(elem)
+        normalise = _KEPT_NORMALISERS.get(str(elem.tag))
+        if normalise is not None:
+            normalise(element)
+        dev = cls(element=element)
         dev.tag = str(elem.tag)
         return dev
 
@@ -675,3 +680,49 @@ class KeptDevice(Device):
         assert self.element is not None
         return self.element
 
+
+
+# --- values libvirt rewrites in devices kept verbatim ------------------------------------
+
+def _vsock(node: E) -> None:
+    """``<cid>`` gets auto='no' when not given, first among its attributes."""
+    for child in node.children:
+        if child.tag == "cid" and not any(k == "auto" for k, _v in child.attrs):
+            child.attrs.insert(0, ("auto", "no"))
+
+
+def _usb_number(text: str, attr: str, fmt: str) -> str | None:
+    number = INT0.load(text, attr, "usbdev")
+    return None if number == -1 else fmt % number
+
+
+def _usb_version(text: str) -> str | None:
+    if text == "-1":
+        return None
+    major, _sep, minor = text.partition(".")
+    if not major.isdigit() or (minor and not minor.isdigit()) or len(minor) > 2:
+        raise xml_err(f"Cannot parse USB device version {text}")
+    return f"{int(major)}.{int(minor.ljust(2, '0') or 0):02d}"
+
+
+def _redirfilter(node: E) -> None:
+    """``<usbdev>`` rules: '-1' (any) left out, numbers in libvirt's forms."""
+    for rule in node.children:
+        if rule.tag != "usbdev":
+            continue
+        attrs: list[tuple[str, object]] = []
+        for key, value in rule.attrs:
+            text = str(value)
+            out: str | None = text
+            if key == "class":
+                out = _usb_number(text, "class", "0x%02X")
+            elif key in ("vendor", "product"):
+                out = _usb_number(text, key, "0x%04X")
+            elif key == "version":
+                out = _usb_version(text)
+            if out is not None:
+                attrs.append((key, out))
+        rule.attrs = attrs
+
+
+_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter}

@@ -355,7 +355,8 @@ class PoolSource:
         iqn = elem.find("initiator/iqn")
         if iqn is not None:
             src.initiator_iqn = iqn.get("name")
-        fmt = elem.find("format")
+        # libvirt reads <format> only for pool types that have formats
+        fmt = elem.find("format") if info.formats else None
         if fmt is not None:
             src.format_type = fmt.get("type")
             if src.format_type is None:

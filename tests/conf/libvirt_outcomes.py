@@ -1,4 +1,4 @@
-"""Record what real libvirt does with each input of tests/data/domainerrors.
+"""Record what real libvirt does with each input of tests/data/domainoutcomes.
 
 Run with Debian's python3 that has libvirt-python (not pyvirt's venv):
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import libvirt  # type: ignore[import-not-found]
 
-FOLDER = Path(__file__).resolve().parent.parent / "data" / "domainerrors"
+FOLDER = Path(__file__).resolve().parent.parent / "data" / "domainoutcomes"
 FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
 
 

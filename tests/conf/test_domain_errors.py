@@ -439,7 +439,7 @@ def test_bad_device_xml() -> None:
 
 def _outcome_cases() -> list:
     params = []
-    for path in sorted((DATA / "domainerrors").glob("*.json")):
+    for path in sorted((DATA / "domainoutcomes").glob("*.json")):
         data = json.loads(path.read_text())
         params += [pytest.param(data["part"], c, id=f"{path.stem}:{c['name']}")
                    for c in data["cases"]]
@@ -453,7 +453,7 @@ def _devices_of(xml: str) -> str:
 
 @pytest.mark.parametrize(("part", "case"), _outcome_cases())
 def test_input_as_libvirt(part: str, case: dict) -> None:
-    """Each odd input (tests/data/domainerrors) gets libvirt's outcome: the
+    """Each odd input (tests/data/domainoutcomes) gets libvirt's outcome: the
     same error (code, domain, message) or, when libvirt accepts it, the same
     definition written back (the whole domain, or its devices)."""
     conn = pyvirt.open("test:///default")
