@@ -19,9 +19,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import (
-    Attr,
     E,
-    YesNo,
     bad_attr_error,
     check_name,
     child_text,
@@ -32,13 +30,13 @@ from pyvirt.conf.confutil import (
     parse_mac,
     parse_root,
     parse_uuid,
-    read_attrs,
-    write_attrs,
 )
 from pyvirt.conf.netcommon import Bandwidth, VirtualPort, Vlan
+from pyvirt.conf.xmlattr import YESNO, A, attrs_of, integer, read_attrs
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NETWORK
+_NETWORK_ATTRS = (A("ipv6", YESNO), A("trust_guest_rx_filters", YESNO, "trustGuestRxFilters"))
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -94,7 +92,7 @@ class Lease:
             return None
         expiry = xmlutil.parse_int(elem.get("expiry"), "expiry", _FROM, minimum=0)
         unit = parse_enum(LeaseUnit, elem.get("unit"),
-                          lambda v: _xml_err(f"Invalid lease unit '{v}'"))
+                          error=lambda v: _xml_err(f"Invalid lease unit '{v}'"))
         lease = cls(expiry or 0, unit or LeaseUnit.MINUTES)
         if lease.expiry and lease.expiry * _LEASE_SECONDS[lease.unit] < 120:
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
@@ -129,11 +127,11 @@ class DHCPHost:
     ip: str | None = None
     lease: Lease | None = None
 
-    ATTRS = (Attr("mac", "mac"), Attr("id", "id"), Attr("name", "name"), Attr("ip", "ip"))
+    ATTRS = (A("mac"), A("id"), A("name"), A("ip"))
 
     def format(self) -> E:
         lease = self.lease.format() if self.lease else None
-        return E("host", write_attrs(self, self.ATTRS), children=[lease])
+        return E("host", attrs_of(self, self.ATTRS), children=[lease])
 
 
 @dataclass
@@ -199,12 +197,11 @@ class Route:
     gateway: str | None = None
     metric: int | None = None
 
-    ATTRS = (Attr("family", "family"), Attr("address", "address"), Attr("netmask", "netmask"),
-             Attr("prefix", "prefix", int), Attr("gateway", "gateway"),
-             Attr("metric", "metric", int))
+    ATTRS = (A("family"), A("address"), A("netmask"), A("prefix", integer()), A("gateway"),
+             A("metric", integer()))
 
     def format(self) -> E:
-        return E("route", write_attrs(self, self.ATTRS))
+        return E("route", attrs_of(self, self.ATTRS))
 
 
 @dataclass
@@ -227,9 +224,8 @@ class DNSSrv:
     priority: int | None = None
     weight: int | None = None
 
-    ATTRS = (Attr("service", "service"), Attr("protocol", "protocol"),
-             Attr("domain", "domain"), Attr("target", "target"), Attr("port", "port", int),
-             Attr("priority", "priority", int), Attr("weight", "weight", int))
+    ATTRS = (A("service"), A("protocol"), A("domain"), A("target"), A("port", integer()),
+             A("priority", integer()), A("weight", integer()))
 
 
 @dataclass
@@ -251,7 +247,7 @@ class DNSDef:
         for name, value in self.txts:
             node.add(E("txt", [("name", name), ("value", value)]))
         for srv in self.srvs:
-            node.add(E("srv", write_attrs(srv, DNSSrv.ATTRS)))
+            node.add(E("srv", attrs_of(srv, DNSSrv.ATTRS)))
         for host in self.hosts:
             node.add(E("host", [("ip", host.ip)],
                        children=[E("hostname", text=h) for h in host.hostnames]))
@@ -404,9 +400,7 @@ class NetworkDef:
         net.title = child_text(root, "title")
         net.description = child_text(root, "description")
         net.metadata = metadata_node(root)
-        bad = bad_attr_error("network", _FROM)
-        net.ipv6 = Attr("ipv6", "", YesNo).read(root, bad)
-        net.trust_guest_rx_filters = Attr("trustGuestRxFilters", "", YesNo).read(root, bad)
+        read_attrs(net, root, _NETWORK_ATTRS, bad_attr_error("network", _FROM))
         net.connections = xmlutil.parse_int(root.get("connections"), "connections", _FROM)
         net._parse_bridge(root.find("bridge"))
         mtu = root.find("mtu")
@@ -465,12 +459,12 @@ class NetworkDef:
                 raise _xml_err(f"Invalid delay value in network '{self.name}'") from None
         self.mac_table_manager = parse_enum(
             MacTableManager, elem.get("macTableManager"),
-            lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network "
+            error=lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network "
                                f"'{self.name}'"))
 
     def _parse_forward(self, elem: etree._Element) -> ForwardDef:
         fwd = ForwardDef()
-        fwd.mode = parse_enum(ForwardMode, elem.get("mode", "nat"), lambda v: report(
+        fwd.mode = parse_enum(ForwardMode, elem.get("mode", "nat"), error=lambda v: report(
             C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown forwarding type '{v}'", _FROM))
         fwd.managed = xmlutil.parse_yesno(elem.get("managed"), "managed", "forward", _FROM)
         drv = elem.find("driver")
@@ -798,7 +792,7 @@ class NetworkPortDef:
         return port
 
     def _parse_plug(self, plug: etree._Element) -> None:
-        self.plug_type = parse_enum(PlugType, plug.get("type"), lambda v: _xml_err(
+        self.plug_type = parse_enum(PlugType, plug.get("type"), error=lambda v: _xml_err(
             f"Unknown network port plug type '{v}'"))
         if self.plug_type in (PlugType.NETWORK, PlugType.BRIDGE):
             self.plug_bridge = plug.get("bridge")
@@ -806,7 +800,7 @@ class NetworkPortDef:
                 raise _xml_err("Missing network port bridge name")
             self.plug_mac_table_manager = parse_enum(
                 MacTableManager, plug.get("macTableManager"),
-                lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network port"))
+                error=lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network port"))
         elif self.plug_type is PlugType.DIRECT:
             self.plug_dev = plug.get("dev")
             if self.plug_dev is None:

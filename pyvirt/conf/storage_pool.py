@@ -445,7 +445,7 @@ class StoragePoolDef:
         if kind is None:
             raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'type' in element "
                          "'pool'", C.VIR_FROM_XML)
-        pool.type = parse_enum(PoolType, kind, lambda v: report(
+        pool.type = parse_enum(PoolType, kind, error=lambda v: report(
             C.VIR_ERR_XML_ERROR, f"Invalid value for attribute 'type' in element 'pool': "
             f"'{v}'.", C.VIR_FROM_XML))
         pool.source = PoolSource.parse(root.find("source"), pool.info)
