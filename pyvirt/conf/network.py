@@ -32,11 +32,22 @@ from pyvirt.conf.confutil import (
     parse_uuid,
 )
 from pyvirt.conf.netcommon import Bandwidth, VirtualPort, Vlan
-from pyvirt.conf.xmlattr import YESNO, A, attrs_of, integer, read_attrs
+from pyvirt.conf.xmlattr import (
+    UINT,
+    UINT0,
+    YESNO,
+    A,
+    ErrorMaker,
+    attrs_of,
+    integer,
+    optional,
+    read_attrs,
+    uint,
+)
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NETWORK
-_NETWORK_ATTRS = (A("ipv6", YESNO), A("trust_guest_rx_filters", YESNO, "trustGuestRxFilters"))
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -90,7 +101,7 @@ class Lease:
     def parse(cls, elem: etree._Element | None) -> Lease | None:
         if elem is None:
             return None
-        expiry = xmlutil.parse_int(elem.get("expiry"), "expiry", _FROM, minimum=0)
+        expiry = optional(elem, "expiry", UINT0)
         unit = parse_enum(LeaseUnit, elem.get("unit"),
                           error=lambda v: _xml_err(f"Invalid lease unit '{v}'"))
         lease = cls(expiry or 0, unit or LeaseUnit.MINUTES)
@@ -224,8 +235,8 @@ class DNSSrv:
     priority: int | None = None
     weight: int | None = None
 
-    ATTRS = (A("service"), A("protocol"), A("domain"), A("target"), A("port", integer()),
-             A("priority", integer()), A("weight", integer()))
+    ATTRS = (A("service"), A("protocol"), A("domain"), A("target"), A("port", UINT),
+             A("priority", UINT), A("weight", UINT))
 
 
 @dataclass
@@ -400,7 +411,11 @@ class NetworkDef:
         net.title = child_text(root, "title")
         net.description = child_text(root, "description")
         net.metadata = metadata_node(root)
-        read_attrs(net, root, _NETWORK_ATTRS, bad_attr_error("network", _FROM))
+        ipv6 = root.get("ipv6")
+        if ipv6 is not None and ipv6 not in ("yes", "no"):
+            raise _xml_err(f"Invalid ipv6 setting '{ipv6}' in network '{net.name}'")
+        net.ipv6 = optional(root, "ipv6", YESNO)
+        net.trust_guest_rx_filters = optional(root, "trustGuestRxFilters", YESNO)
         net.connections = xmlutil.parse_int(root.get("connections"), "connections", _FROM)
         net._parse_bridge(root.find("bridge"))
         mtu = root.find("mtu")
@@ -422,8 +437,7 @@ class NetworkDef:
         dom = root.find("domain")
         if dom is not None:
             net.domain_name = dom.get("name")
-            net.domain_local_only = xmlutil.parse_yesno(dom.get("localOnly"), "localOnly",
-                                                        "domain", _FROM)
+            net.domain_local_only = optional(dom, "localOnly", YESNO)
         if root.find("dns") is not None:
             net.dns = net._parse_dns(cast("etree._Element", root.find("dns")))
         net.vlan = Vlan.parse(root.find("vlan"))
@@ -431,14 +445,19 @@ class NetworkDef:
         _no_floor(net.bandwidth)
         iso = root.find("port")
         if iso is not None:
-            net.port_isolated = xmlutil.parse_yesno(iso.get("isolated"), "isolated", "port",
-                                                    _FROM)
+            net.port_isolated = optional(iso, "isolated", YESNO)
         net.ips = [net._parse_ip(e) for e in root.findall("ip")]
         net.routes = [net._parse_route(e) for e in root.findall("route")]
         net.virtualport = VirtualPort.parse(root.find("virtualport"))
         net.portgroups = [_parse_portgroup(e) for e in root.findall("portgroup")]
-        if root.find("forward") is not None:
-            net.forward = net._parse_forward(cast("etree._Element", root.find("forward")))
+        forward = root.find("forward")
+        # mode='none' is an isolated network, as no <forward> at all
+        if forward is not None and forward.get("mode") != "none":
+            net.forward = net._parse_forward(forward)
+            mode = net.forward.mode
+            if mode in (ForwardMode.NAT, ForwardMode.ROUTE, ForwardMode.OPEN) and not net.ips:
+                raise _xml_err(f"{mode.value} forwarding requested, but no IP address "
+                               f"provided for network '{net.name}'")
         return net
 
     def _parse_bridge(self, elem: etree._Element | None) -> None:
@@ -466,7 +485,9 @@ class NetworkDef:
         fwd = ForwardDef()
         fwd.mode = parse_enum(ForwardMode, elem.get("mode", "nat"), error=lambda v: report(
             C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown forwarding type '{v}'", _FROM))
-        fwd.managed = xmlutil.parse_yesno(elem.get("managed"), "managed", "forward", _FROM)
+        managed = elem.get("managed")
+        # libvirt takes 'yes' as managed and any other value as not
+        fwd.managed = None if managed is None else managed == "yes"
         drv = elem.find("driver")
         fwd.driver = drv.get("name") if drv is not None else None
         nat = elem.find("nat")
@@ -486,7 +507,7 @@ class NetworkDef:
 
     def _parse_nat(self, fwd: ForwardDef, nat: etree._Element) -> None:
         where = f"in <nat> in <forward> in network {self.name}"
-        fwd.nat_ipv6 = xmlutil.parse_yesno(nat.get("ipv6"), "ipv6", "nat", _FROM)
+        fwd.nat_ipv6 = optional(nat, "ipv6", YESNO)
         addr = nat.find("address")
         if addr is not None:
             for attr in ("start", "end"):
@@ -499,8 +520,11 @@ class NetworkDef:
             fwd.nat_start, fwd.nat_end = str(start), str(end)
         port = nat.find("port")
         if port is not None:
-            fwd.port_start = xmlutil.parse_int(port.get("start"), "start", _FROM, minimum=0)
-            fwd.port_end = xmlutil.parse_int(port.get("end"), "end", _FROM, minimum=0)
+            def bad_port(attr: str, elem: str, value: str) -> libvirtError:
+                return report(C.VIR_ERR_XML_DETAIL, f"Missing or invalid '{attr}' attribute in "
+                              f"<port> {where}", _FROM)
+            fwd.port_start = uint(10, bad_port).load(port.get("start", ""), "start", "port")
+            fwd.port_end = uint(10, bad_port).load(port.get("end", ""), "end", "port")
 
     def _addr(self, value: str | None) -> IPAddress:
         try:
@@ -510,9 +534,8 @@ class NetworkDef:
 
     def _parse_dns(self, elem: etree._Element) -> DNSDef:
         dns = DNSDef()
-        dns.enable = xmlutil.parse_yesno(elem.get("enable"), "enable", "dns", _FROM)
-        dns.forward_plain_names = xmlutil.parse_yesno(elem.get("forwardPlainNames"),
-                                                      "forwardPlainNames", "dns", _FROM)
+        dns.enable = optional(elem, "enable", YESNO)
+        dns.forward_plain_names = optional(elem, "forwardPlainNames", YESNO)
         for fw in elem.findall("forwarder"):
             if fw.get("addr") is not None:
                 self._addr(fw.get("addr"))
@@ -531,10 +554,16 @@ class NetworkDef:
                              f"name '{name}' of network {self.name}", _FROM)
             dns.txts.append((name, value or ""))
         for srv in elem.findall("srv"):
-            record = read_attrs(DNSSrv(), srv, DNSSrv.ATTRS, bad_attr_error("srv", _FROM))
+            record = read_attrs(DNSSrv(), srv, DNSSrv.ATTRS, self._bad_srv(srv.get("service")))
             if record.service is None:
                 raise report(C.VIR_ERR_XML_DETAIL, f"missing required service attribute in "
                              f"DNS SRV record of network '{self.name}'", _FROM)
+            if record.target is None:
+                for attr in ("port", "priority", "weight"):
+                    if getattr(record, attr) is not None:
+                        raise report(C.VIR_ERR_XML_DETAIL, f"DNS SRV {attr} attribute not "
+                                     f"permitted without target for service "
+                                     f"'{record.service}' in network '{self.name}'", _FROM)
             dns.srvs.append(record)
         for host in elem.findall("host"):
             if host.get("ip") is None:
@@ -545,6 +574,14 @@ class NetworkDef:
             dns.hosts.append(DNSHost(host.get("ip", ""), names))
         return dns
 
+    def _bad_srv(self, service: str | None) -> ErrorMaker:
+        """libvirt's errors for a bad number in a DNS SRV record."""
+        def bad(attr: str, elem: str, value: str) -> libvirtError:
+            first = "Invalid" if attr == "priority" else "invalid"
+            return report(C.VIR_ERR_XML_DETAIL, f"{first} DNS SRV {attr} attribute for "
+                          f"service '{service}' in network '{self.name}'", _FROM)
+        return bad
+
     def _parse_ip(self, elem: etree._Element) -> IPDef:
         ip = IPDef()
         ip.family = elem.get("family")
@@ -554,14 +591,8 @@ class NetworkDef:
             ip.address = str(self._addr(elem.get("address")))
         if elem.get("netmask") is not None:
             ip.netmask = str(self._addr(elem.get("netmask")))
-        prefix = elem.get("prefix")
-        if prefix is not None:
-            try:
-                ip.prefix = int(prefix)
-            except ValueError:
-                raise _xml_err(f"Invalid ip address prefix value '{prefix}' in network "
-                               f"'{self.name}'") from None
-        ip.local_ptr = xmlutil.parse_yesno(elem.get("localPtr"), "localPtr", "ip", _FROM)
+        ip.prefix = optional(elem, "prefix", UINT)
+        ip.local_ptr = optional(elem, "localPtr", YESNO)
         tftp = elem.find("tftp")
         if tftp is not None:
             ip.tftp_root = tftp.get("root")
@@ -699,10 +730,9 @@ def _parse_portgroup(elem: etree._Element) -> Portgroup:
     if name is None:
         raise _xml_err("Missing required name attribute in portgroup")
     group = Portgroup(name)
-    group.default = xmlutil.parse_yesno(elem.get("default"), "default", "portgroup",
-                                        _FROM) or False
-    group.trust_guest_rx_filters = xmlutil.parse_yesno(
-        elem.get("trustGuestRxFilters"), "trustGuestRxFilters", "portgroup", _FROM)
+    # libvirt takes default='yes' (any case) as the default group, anything else as not
+    group.default = (elem.get("default") or "").lower() == "yes"
+    group.trust_guest_rx_filters = optional(elem, "trustGuestRxFilters", YESNO)
     group.vlan = Vlan.parse(elem.find("vlan"))
     group.virtualport = VirtualPort.parse(elem.find("virtualport"))
     group.bandwidth = Bandwidth.parse(elem.find("bandwidth"))
@@ -780,8 +810,7 @@ class NetworkPortDef:
         port.vlan = Vlan.parse(root.find("vlan"))
         iso = root.find("port")
         if iso is not None:
-            port.port_isolated = xmlutil.parse_yesno(iso.get("isolated"), "isolated", "port",
-                                                     _FROM)
+            port.port_isolated = optional(iso, "isolated", YESNO)
         rxf = root.find("rxfilters")
         if rxf is not None:
             port.trust_guest_rx_filters = xmlutil.parse_yesno(

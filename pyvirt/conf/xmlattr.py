@@ -221,6 +221,13 @@ def required(elem: etree._Element, attr: str, conv: Conv = STR) -> Any:
     return conv.load(text, attr, str(elem.tag))
 
 
+def optional(elem: etree._Element, attr: str, conv: Conv = STR) -> Any:
+    """The value of attribute ``attr`` of ``elem`` read with ``conv``, None
+    when it is missing."""
+    text = elem.get(attr)
+    return None if text is None else conv.load(text, attr, str(elem.tag))
+
+
 def read_attrs(obj: Any, elem: etree._Element, specs: Sequence[A],
                error: ErrorMaker | None = None) -> Any:
     """Set ``obj``'s fields from ``elem``'s attributes per ``specs``; return ``obj``.

@@ -1,14 +1,15 @@
-"""Record what real libvirt does with each input of tests/data/domainoutcomes.
+"""Record what real libvirt does with each input of tests/data/outcomes.
 
 Run with Debian's python3 that has libvirt-python (not pyvirt's venv):
 
     /usr/bin/python3 tests/conf/libvirt_outcomes.py [FILE.json ...]
 
-Each case (name, xml) of each file is defined on libvirt's test driver;
-the error (code, domain, message) or, when it is accepted, the definition
-read back with VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE (the file's
-``part``: the whole ``domain`` or only its ``devices``) is written back
-into the file.
+Each case (name, xml) of each file is defined on libvirt's test driver as
+the file's ``object`` (a domain unless it says 'network'); the error
+(code, domain, message) or, when it is accepted, the definition read back
+(a domain with VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE; the file's
+``part``: the whole definition or only the domain's ``devices``) is
+written back into the file.
 """
 
 import json
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import libvirt  # type: ignore[import-not-found]
 
-FOLDER = Path(__file__).resolve().parent.parent / "data" / "domainoutcomes"
+FOLDER = Path(__file__).resolve().parent.parent / "data" / "outcomes"
 FLAGS = libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE
 
 
@@ -39,16 +40,17 @@ def main(paths: list[str]) -> int:
 def record(conn: "libvirt.virConnect", path: Path) -> None:
     """Define each case of ``path`` and write libvirt's outcome into it."""
     data = json.loads(path.read_text())
+    network = data.get("object") == "network"
     for case in data["cases"]:
         for key in ("code", "domain", "message", "output"):
             case.pop(key, None)
         try:
-            dom = conn.defineXML(case["xml"])
+            dom = conn.networkDefineXML(case["xml"]) if network else conn.defineXML(case["xml"])
         except libvirt.libvirtError as exc:
             case.update(code=exc.get_error_code(), domain=exc.get_error_domain(),
                         message=exc.get_error_message())
             continue
-        xml = dom.XMLDesc(FLAGS)
+        xml = dom.XMLDesc(0 if network else FLAGS)
         case["output"] = devices_of(xml) if data["part"] == "devices" else xml
         dom.undefine()
     data["captured_from"] = f"libvirt {libvirt.getVersion() // 1000000}." \

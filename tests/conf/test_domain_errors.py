@@ -6,12 +6,9 @@ error code, error domain and the whole message are the same.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from xml2xml import DATA, expect_error
+from xml2xml import expect_error
 
-import pyvirt
 from pyvirt import constants as C
 from pyvirt.conf.domain import DomainDef, parse_device
 
@@ -435,37 +432,3 @@ def test_bad_device_xml() -> None:
                  "unknown device type 'bogus'")
     expect_error(lambda: parse_device("<disk"), C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN,
                  "(device_definition)")
-
-
-def _outcome_cases() -> list:
-    params = []
-    for path in sorted((DATA / "domainoutcomes").glob("*.json")):
-        data = json.loads(path.read_text())
-        params += [pytest.param(data["part"], c, id=f"{path.stem}:{c['name']}")
-                   for c in data["cases"]]
-    return params
-
-
-def _devices_of(xml: str) -> str:
-    return xml.split("<devices>\n", 1)[1].split("  </devices>", 1)[0] if "<devices>\n" in xml \
-        else ""
-
-
-@pytest.mark.parametrize(("part", "case"), _outcome_cases())
-def test_input_as_libvirt(part: str, case: dict) -> None:
-    """Each odd input (tests/data/domainoutcomes) gets libvirt's outcome: the
-    same error (code, domain, message) or, when libvirt accepts it, the same
-    definition written back (the whole domain, or its devices)."""
-    conn = pyvirt.open("test:///default")
-    try:
-        if "code" in case:
-            err = expect_error(lambda: conn.defineXML(case["xml"]), case["code"],
-                               case["domain"])
-            assert err.get_error_message() == case["message"]
-            return
-        dom = conn.defineXML(case["xml"])
-        xml = dom.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE)
-        dom.undefine()
-        assert (xml if part == "domain" else _devices_of(xml)) == case["output"]
-    finally:
-        conn.close()
