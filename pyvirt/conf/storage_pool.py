@@ -26,6 +26,7 @@ from pyvirt.conf.confutil import (
     parse_root,
     parse_uuid,
 )
+from pyvirt.conf.xmlattr import message, uint
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
@@ -273,8 +274,9 @@ class Adapter:
         ad.name = elem.get("name")
         paddr = elem.find("parentaddr")
         if paddr is not None:
-            ad.parentaddr_unique_id = xmlutil.parse_int(paddr.get("unique_id"), "unique_id",
-                                                        _FROM)
+            ad.parentaddr_unique_id = uint(10, message(
+                "Missing or invalid scsi adapter 'unique_id' value", domain=_FROM)).load(
+                paddr.get("unique_id", ""), "unique_id", "parentaddr")
             addr = paddr.find("address")
             if addr is None:
                 raise _xml_err("Missing scsi_host PCI address element")

@@ -32,7 +32,7 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import escape_attr, xml_error
+from pyvirt.conf.xmlutil import escape_attr, strtol, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -86,27 +86,6 @@ class Conv:
         self.kind = kind
         self.words = words
         self.fmt = fmt
-
-
-def strtol(text: str, base: int = 10) -> int | None:
-    """``text`` read as C's ``strtol`` reads a whole string in ``base`` (0:
-    '0x..' hex, '0..' octal, else decimal; 16: '0x' optional), or None when
-    it is not a number.  Leading blanks and a sign are allowed, as in C."""
-    value = text.lstrip(" \t\n\v\f\r")
-    sign = 1
-    if value[:1] in ("+", "-"):
-        sign = -1 if value[0] == "-" else 1
-        value = value[1:]
-    if base in (0, 16) and value[:2] in ("0x", "0X") and len(value) > 2:
-        value, base = value[2:], 16
-    elif base == 0:
-        base = 8 if len(value) > 1 and value[0] == "0" else 10
-    if not value or not value.isascii() or not value.isalnum():
-        return None
-    try:
-        return sign * int(value, base)
-    except ValueError:
-        return None
 
 
 def _number(base: int, low: int, high: int,

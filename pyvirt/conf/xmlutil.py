@@ -115,15 +115,35 @@ def to_kib(value: str, unit: str | None, where: str, domain: int = C.VIR_FROM_DO
     return (size + 1023) // 1024
 
 
+def strtol(text: str, base: int = 10) -> int | None:
+    """``text`` read as C's ``strtol`` reads a whole string in ``base`` (0:
+    '0x..' hex, '0..' octal, else decimal; 16: '0x' optional), or None when
+    it is not a number.  Leading blanks and a sign are allowed, as in C."""
+    value = text.lstrip(" \t\n\v\f\r")
+    sign = 1
+    if value[:1] in ("+", "-"):
+        sign = -1 if value[0] == "-" else 1
+        value = value[1:]
+    if base in (0, 16) and value[:2] in ("0x", "0X") and len(value) > 2:
+        value, base = value[2:], 16
+    elif base == 0:
+        base = 8 if len(value) > 1 and value[0] == "0" else 10
+    if not value or not value.isascii() or not value.isalnum():
+        return None
+    try:
+        return sign * int(value, base)
+    except ValueError:
+        return None
+
+
 def parse_int(value: str | None, where: str, domain: int = C.VIR_FROM_DOMAIN,
               minimum: int | None = None, base: int = 10) -> int | None:
     """Return ``value`` as an int (None stays None), or an XML error naming ``where``."""
     if value is None:
         return None
-    try:
-        number = int(value.strip(), base if base else 0)
-    except ValueError:
-        raise invalid_value(value, where, domain) from None
+    number = strtol(value, base)
+    if number is None:
+        raise invalid_value(value, where, domain)
     if minimum is not None and number < minimum:
         raise invalid_value(value, where, domain)
     return number

@@ -1,6 +1,6 @@
 """Odd input gets libvirt's outcome.
 
-Each file of tests/data/outcomes lists inputs (domains or networks) and
+Each file of tests/data/outcomes lists inputs (domains, networks, pools) and
 what Debian's libvirt 9.0 does with each, captured by
 tests/conf/libvirt_outcomes.py: the error (code, domain, message), or the
 definition it writes back (whole, or only a domain's devices).  pyvirt's
@@ -35,15 +35,17 @@ def _devices_of(xml: str) -> str:
 @pytest.mark.parametrize(("data", "case"), _cases())
 def test_input_as_libvirt(data: dict, case: dict) -> None:
     conn = pyvirt.open("test:///default")
-    network = data.get("object") == "network"
-    define = conn.networkDefineXML if network else conn.defineXML
+    kind = data.get("object", "domain")
+    define = {"domain": conn.defineXML, "network": conn.networkDefineXML,
+              "pool": conn.storagePoolDefineXML}[kind]
     try:
         if "code" in case:
             err = expect_error(lambda: define(case["xml"]), case["code"], case["domain"])
             assert err.get_error_message() == case["message"]
             return
         obj = define(case["xml"])
-        xml = obj.XMLDesc(0 if network else C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE)
+        xml = obj.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE
+                          if kind == "domain" else 0)
         obj.undefine()
         assert (_devices_of(xml) if data["part"] == "devices" else xml) == case["output"]
     finally:
