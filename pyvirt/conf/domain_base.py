@@ -593,17 +593,19 @@ class Device:
         return E.line(self.TAG, "".join(out)[:-1])
 
     def emit(self, pad: str, out: list[str], head: str, kids: list[Item],
-             order: dict[str, int], fctx: FormatCtx) -> None:
+             order: dict[str, int], fctx: FormatCtx, last: list[Item] | None = None) -> None:
         """Write ``<TAG head>``, ``kids`` and the device info as libvirt does.
 
         ``head`` is the formatted attribute text; ``kids`` are (tag,
         element) items in libvirt's order, an element given as its text
-        on one line or as an :class:`E`.  Kept children are placed per
-        ``order``."""
+        on one line or as an :class:`E`; ``last`` come after the device
+        info.  Kept children are placed per ``order``."""
         if self.address is not None or self.alias is not None or self.boot_order is not None \
                 or self.rom is not None or self.acpi_index is not None \
                 or self.master_startport is not None:
             kids += self.info_items(fctx)
+        if last:
+            kids += last
         if self.kept:
             kids = place_items(kids, self.kept, order)
         write_items(pad, out, self.TAG, head, kids)

@@ -573,22 +573,35 @@ class Controller(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<controller>`` element."""
-        attrs: list[tuple[str, Any]] = [("type", self.type.value), ("index", self.index),
-                                        ("model", self.model)]
-        node = E("controller", attrs + attrs_of(self, _CTRL_ATTRS))
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<controller>`` element (see :meth:`Device.write`)."""
+        head = f" type='{self.type}'"
+        if self.index is not None:
+            head += f" index='{self.index}'"
+        if self.model is not None:
+            head += f" model='{escape_attr(self.model)}'"
+        head += attrs_text(self, _CTRL_ATTRS)
+        kids: list[Item] = []
         if self.model_name is not None:
-            node.add(E("model", [("name", self.model_name)]))
-        if self.target is not None:
-            target = E("target", attrs_of(self.target, _CTRL_TARGET))
-            if self.target.node is not None:
-                target.add(E("node", text=self.target.node))
-            node.add(target)
+            kids.append(("model", f"<model name='{escape_attr(self.model_name)}'/>"))
+        if self.target is not None and (self.target.node is not None or
+                                        attrs_text(self.target, _CTRL_TARGET)):
+            target = f"<target{attrs_text(self.target, _CTRL_TARGET)}"
+            kids.append(("target", f"{target}/>" if self.target.node is None else
+                         E.line("target", f"{target}>\n  <node>{self.target.node}</node>\n"
+                                "</target>")))
         if self.driver is not None:
-            node.add(E("driver", attrs_of(self.driver, _CTRL_DRIVER)))
-        self.finish(node, _CTRL_ORDER, fctx)
+            driver = attrs_text(self.driver, _CTRL_DRIVER)
+            if driver:
+                kids.append(("driver", f"<driver{driver}/>"))
         if self.pcihole64 is not None:
-            node.add(E("pcihole64", [("unit", "KiB")], self.pcihole64))
-        return node
+            # after the device info, unlike every other child
+            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx, [(
+                "pcihole64", f"<pcihole64 unit='KiB'>{self.pcihole64}</pcihole64>")])
+        else:
+            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx)
 
 
 _CTRL_HANDLERS = {"model": Controller._model, "target": Controller._target,
