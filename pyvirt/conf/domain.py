@@ -587,19 +587,20 @@ class DomainDef:
         if devs.emulator is not None:
             out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
         kept = devs.kept
+        fields = devs.__dict__
         for tag, attr in _FORMAT_SEQ:
             if attr is None:
                 if kept:
                     for d in kept:
                         if d.tag == tag:
                             write_node(d.format(fctx), "    ", out)
-            elif attr == "memballoon":
-                if devs.memballoon is not None:
-                    devs.memballoon.write("    ", out, fctx)
+                continue
+            items = fields[attr]
+            if not items:
+                continue
+            if attr == "memballoon":
+                items.write("    ", out, fctx)
             else:
-                items = getattr(devs, attr)
-                if not items:
-                    continue
                 if attr == "consoles":
                     hvm = self.os.type is not None and self.os.type.value == "hvm"
                     for elem in domain_defaults.format_consoles(devs, hvm, fctx):

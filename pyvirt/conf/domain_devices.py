@@ -22,6 +22,7 @@ from pyvirt.conf.domain_base import (
     Conv,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     attrs_of,
     bad_enum,
@@ -37,7 +38,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
     xml_err,
 )
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, escape_attr
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -560,15 +561,20 @@ class Memballoon(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<memballoon>`` element."""
-        node = E("memballoon", [
-            ("model", self.model),
-            ("autodeflate", None if self.autodeflate is None else
-             ("on" if self.autodeflate else "off")),
-            ("freePageReporting", None if self.free_page_reporting is None else
-             ("on" if self.free_page_reporting else "off"))])
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
+        head = f" model='{escape_attr(self.model)}'"
+        if self.autodeflate is not None:
+            head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
+        if self.free_page_reporting is not None:
+            head += (" freePageReporting='on'" if self.free_page_reporting
+                     else " freePageReporting='off'")
+        kids: list[Item] = []
         if self.stats_period:
-            node.add(E("stats", [("period", self.stats_period)]))
-        return self.finish(node, _BALLOON_ORDER, fctx)
+            kids.append(("stats", f"<stats period='{self.stats_period}'/>"))
+        self.emit(pad, out, head, kids, _BALLOON_ORDER, fctx)
 
 
 TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")

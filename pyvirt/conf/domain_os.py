@@ -26,7 +26,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text
 from pyvirt.errors import report
 
 
@@ -175,10 +175,17 @@ class OS:
 
     def format(self, virt_type: str | None = None) -> E:
         """The ``<os>`` element (Xen PV guests of Xen say 'linux', as libvirt)."""
-        node = E("os", [("firmware", self.firmware)], keep=True)
         kind = self.type.value if self.type else None
         if kind == "xen" and virt_type == "xen":
             kind = "linux"
+        if self._only_type_and_boot() and kind is not None:
+            # the common case, written directly: <type> and <boot> only
+            attrs = attr_text([a for a in (("arch", self.arch), ("machine", self.machine))
+                               if a[1] is not None])
+            lines = [f"<os>\n  <type{attrs}>{kind}</type>"]
+            lines += [f"\n  <boot dev='{dev.value}'/>" for dev in self.boot]
+            return E.line("os", "".join(lines) + "\n</os>")
+        node = E("os", [("firmware", self.firmware)], keep=True)
         node.add(text_el("type", kind, [("arch", self.arch), ("machine", self.machine)]))
         if self.firmware_features:
             node.add(E("firmware", children=[
@@ -217,6 +224,17 @@ class OS:
             node.add(E("smbios", [("mode", self.smbios)]))
         node.children = place(node.children, self.kept, _OS_ORDER)
         return node
+
+    def _only_type_and_boot(self) -> bool:
+        """True when nothing but ``<type>`` and ``<boot>`` is to be written."""
+        return (self.firmware is None and not self.firmware_features and self.loader is None
+                and self.loader_readonly is None and self.loader_secure is None
+                and self.loader_type is None and self.loader_stateless is None
+                and self.loader_format is None and self.nvram is None
+                and self.nvram_template is None and self.kernel is None and self.initrd is None
+                and self.cmdline is None and self.dtb is None and self.bootmenu is None
+                and self.bootmenu_timeout is None and self.bios_useserial is None
+                and self.bios_reboot_timeout is None and self.smbios is None and not self.kept)
 
 
 def _yn(flag: bool | None) -> str | None:
@@ -440,6 +458,8 @@ class Clock:
             attrs.append(("timezone", self.timezone))
         elif self.offset == ClockOffset.ABSOLUTE:
             attrs.append(("start", self.start))
+        if not self.timers:
+            return E.line("clock", f"<clock{attr_text([a for a in attrs if a[1] is not None])}/>")
         node = E("clock", attrs, keep=True)
         for timer in self.timers:
             tnode = E("timer", [
