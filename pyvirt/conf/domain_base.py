@@ -471,7 +471,7 @@ class DimmAddress(Address):
     """A memory DIMM slot and base address."""
 
     TYPE = AddressType.DIMM
-    _ATTRS = (A("slot", UINT), A("base", hexconv("0x%x")))
+    _ATTRS = (A("slot", UINT), A("base", hexconv("0x%x", 16, (1 << 64) - 1)))
     slot: int = 0
     base: int | None = None
 

@@ -21,6 +21,7 @@ from pyvirt.conf.domain_base import (
     A,
     Conv,
     Device,
+    DimmAddress,
     FormatCtx,
     Item,
     ParseCtx,
@@ -731,4 +732,13 @@ def _redirfilter(node: E) -> None:
         rule.attrs = attrs
 
 
-_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter}
+def _memory(node: E) -> None:
+    """A DIMM address's slot and base read as libvirt reads them."""
+    for child in node.children:
+        if child.tag == "address" and ("type", "dimm") in child.attrs:
+            specs = {spec.attr: spec for spec in DimmAddress._ATTRS}
+            child.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
+                            if k in specs else v) for k, v in child.attrs]
+
+
+_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory}

@@ -160,10 +160,10 @@ ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off", "bool",
              words=("on", "off"))
 
 
-def hexconv(fmt: str, base: int = 0) -> Conv:
-    """A number read in ``base`` (any by default) and written with ``fmt``
-    (e.g. '0x%04x')."""
-    load = _load_hex if base == 0 else _number(base, 0, 0xFFFFFFFF, bad_uint)
+def hexconv(fmt: str, base: int = 0, high: int = 0xFFFFFFFF) -> Conv:
+    """A number up to ``high`` read in ``base`` (any by default) and written
+    with ``fmt`` (e.g. '0x%04x')."""
+    load = _load_hex if base == 0 else _number(base, 0, high, bad_uint)
     return Conv(load, lambda v: fmt % v, "fmt", fmt=fmt)
 
 
