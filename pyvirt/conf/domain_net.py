@@ -453,7 +453,13 @@ class Hostdev(Device):
             elif self.type == "mdev" and tag == "address":
                 self.mdev_uuid = sub.get("uuid")
             elif isinstance(tag, str):
-                self.source_kept.append(keep(sub))
+                kept = keep(sub)
+                if self.type == "scsi" and tag == "address":
+                    # bus, target and unit are numbers in any base, written in decimal
+                    kept.attrs = [(k, str(UINT0.load(str(v), k, "address"))
+                                   if k in ("bus", "target", "unit") else v)
+                                  for k, v in kept.attrs]
+                self.source_kept.append(kept)
 
     def _flag(self, child: etree._Element) -> None:
         setattr(self, str(child.tag), True)
