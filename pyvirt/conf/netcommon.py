@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, bad_attr_error
 from pyvirt.conf.xmlattr import A, attrs_of, integer, read_attrs
 from pyvirt.errors import libvirtError, report
@@ -154,7 +153,10 @@ class Vlan:
                          "at least one <tag id='N'/> subelement", _FROM)
         trunk = elem.get("trunk")
         if trunk is not None:
-            vlan.trunk = xmlutil.parse_yesno(trunk, "trunk", "vlan", _FROM)
+            if trunk not in ("yes", "no"):
+                raise report(C.VIR_ERR_XML_ERROR, f"invalid \"trunk='{trunk}'\" in <vlan> - "
+                             "must be yes or no", _FROM)
+            vlan.trunk = trunk == "yes"
             if vlan.trunk is False and len(vlan.tags) > 1:
                 raise report(C.VIR_ERR_XML_ERROR, "invalid \"trunk='no'\" in <vlan> - "
                              "trunk='no' is not allowed with multiple vlan tags", _FROM)

@@ -813,8 +813,7 @@ class NetworkPortDef:
             port.port_isolated = optional(iso, "isolated", YESNO)
         rxf = root.find("rxfilters")
         if rxf is not None:
-            port.trust_guest_rx_filters = xmlutil.parse_yesno(
-                rxf.get("trustGuest"), "trustGuest", "rxfilters", _FROM)
+            port.trust_guest_rx_filters = optional(rxf, "trustGuest", YESNO)
         plug = root.find("plug")
         if plug is not None:
             port._parse_plug(plug)
@@ -836,8 +835,7 @@ class NetworkPortDef:
                 raise _xml_err("Missing network port link device name")
             self.plug_mode = plug.get("mode")
         elif self.plug_type is PlugType.HOSTDEV_PCI:
-            self.plug_managed = xmlutil.parse_yesno(plug.get("managed"), "managed", "plug",
-                                                    _FROM)
+            self.plug_managed = optional(plug, "managed", YESNO)
             drv = plug.find("driver")
             self.plug_driver = drv.get("name") if drv is not None else None
             addr = plug.find("address")

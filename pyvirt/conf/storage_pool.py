@@ -26,7 +26,7 @@ from pyvirt.conf.confutil import (
     parse_root,
     parse_uuid,
 )
-from pyvirt.conf.xmlattr import message, uint
+from pyvirt.conf.xmlattr import YESNO, message, optional, uint
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
@@ -262,7 +262,7 @@ class Adapter:
             for attr in ("parent", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn",
                          "wwnn", "wwpn"):
                 setattr(ad, attr, elem.get(attr))
-            ad.managed = xmlutil.parse_yesno(elem.get("managed"), "managed", "adapter", _FROM)
+            ad.managed = optional(elem, "managed", YESNO)
             if ad.wwnn is None or ad.wwpn is None:
                 raise _xml_err("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'")
             for wwn in (ad.wwnn, ad.wwpn, ad.parent_wwnn, ad.parent_wwpn,
@@ -345,8 +345,7 @@ class PoolSource:
         for dev in elem.findall("device"):
             if dev.get("path") is None:
                 raise _xml_err("missing storage pool source device path")
-            sep = xmlutil.parse_yesno(dev.get("part_separator"), "part_separator", "device",
-                                      _FROM)
+            sep = optional(dev, "part_separator", YESNO)
             src.devices.append(Device(dev.get("path", ""), sep))
         dir_elem = elem.find("dir")
         if dir_elem is not None and dir_elem.get("path") is not None:

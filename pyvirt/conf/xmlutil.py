@@ -156,18 +156,6 @@ def parse_int(value: str | None, where: str, domain: int = C.VIR_FROM_DOMAIN,
     return number
 
 
-def parse_yesno(value: str | None, attr: str, elem: str,
-                domain: int = C.VIR_FROM_DOMAIN) -> bool | None:
-    """Return True/False for 'yes'/'no' (also 'on'/'off'), None when absent."""
-    if value is None:
-        return None
-    if value in ("yes", "on"):
-        return True
-    if value in ("no", "off"):
-        return False
-    raise bad_attr(attr, elem, value, domain)
-
-
 def yesno(flag: bool | None) -> str | None:
     """Format a tri-state as 'yes'/'no'/None."""
     return None if flag is None else ("yes" if flag else "no")
