@@ -77,7 +77,7 @@ class DomainCheckpointDef(MomentDef):
                 raise report(C.VIR_ERR_XML_ERROR, "missing name from disk checkpoint element",
                              _FROM)
             item = CheckpointDisk(name)
-            item.checkpoint = parse_enum(CheckpointType, disk.get("checkpoint"), lambda v: report(
+            item.checkpoint = parse_enum(CheckpointType, disk.get("checkpoint"), error=lambda v: report(
                 C.VIR_ERR_XML_ERROR, f"Invalid value for attribute 'checkpoint' in element "
                 f"'disk': '{v}'.", C.VIR_FROM_XML))
             item.bitmap = disk.get("bitmap")

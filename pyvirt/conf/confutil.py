@@ -2,37 +2,30 @@
 
 They sit on top of :mod:`pyvirt.conf.xmlutil` and add what every object
 family needs in the same way: the root-element check with libvirt's wording,
-names and uuids, enum values, MAC addresses, and a small declarative table of
-attributes (``Attr``) so that simple elements read and write themselves.
+names and uuids, MAC addresses, IP addresses and kept metadata.
 
-A class with simple attributes declares them once::
-
-    class Lease:
-        ATTRS = (Attr("expiry", "expiry", int), Attr("unit", "unit", LeaseUnit))
-
-and uses :func:`read_attrs` in ``parse`` and :func:`write_attrs` in
-``format``; the order of the table is the order libvirt writes.
+Simple attributes are declared with :mod:`pyvirt.conf.xmlattr` (the one
+declarative attribute layer, shared with the domain model); a family that
+reports bad values its own way reads them with :func:`bad_attr_error`.
 """
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import re
 import uuid as _uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
+from pyvirt.conf import xmlattr, xmlutil
+from pyvirt.conf.xmlattr import ErrorMaker, parse_enum, read_attrs
 from pyvirt.conf.xmlutil import E
 from pyvirt.errors import libvirtError, report
 
 __all__ = [
-    "Attr",
     "E",
     "check_name",
     "child_text",
@@ -46,7 +39,6 @@ __all__ = [
     "parse_root",
     "parse_uuid",
     "read_attrs",
-    "write_attrs",
     "yes_no",
 ]
 
@@ -85,30 +77,18 @@ def parse_uuid(text: str | None, domain: int, *, generate: bool = True,
                error: Callable[[], libvirtError] | None = None) -> str | None:
     """Return ``text`` as a canonical uuid string, a new one when absent.
 
-    ``error`` makes the exception for a malformed uuid (libvirt's default
+    The uuid is read as libvirt reads it (:func:`~pyvirt.conf.xmlattr.parse_uuid`);
+    ``error`` makes the exception for a malformed one (libvirt's default
     is an internal error 'malformed uuid element').
     """
     if text is None or text.strip() == "":
         return str(_uuid.uuid4()) if generate else None
-    raw = text.strip()
-    # libvirt accepts hex digits with '-' or ' ' separators anywhere.
-    digits = re.sub(r"[-\s]", "", raw)
-    if len(digits) != 32 or not re.fullmatch(r"[0-9a-fA-F]{32}", digits):
+    value = xmlattr.parse_uuid(text)
+    if value is None:
         if error is not None:
             raise error()
         raise report(C.VIR_ERR_INTERNAL_ERROR, "malformed uuid element", domain)
-    return str(_uuid.UUID(hex=digits))
-
-
-def parse_enum(cls: type[enum.Enum], value: str | None,
-               error: Callable[[str], libvirtError]) -> Any:
-    """Return ``cls(value)`` (None stays None), or raise ``error(value)``."""
-    if value is None:
-        return None
-    try:
-        return cls(value)
-    except ValueError:
-        raise error(value) from None
+    return value
 
 
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$")
@@ -158,81 +138,10 @@ def on_off(value: str | None, error: Callable[[str], libvirtError]) -> bool | No
     raise error(value)
 
 
-# --- declarative attributes ---------------------------------------------------
-
-class YesNo:
-    """Marker type for an attribute written 'yes'/'no'."""
-
-
-class OnOff:
-    """Marker type for an attribute written 'on'/'off'."""
-
-
-@dataclass(frozen=True)
-class Attr:
-    """One XML attribute mapped to one field.
-
-    ``kind`` is ``str``, ``int``, an ``enum.Enum`` class, :class:`YesNo` or
-    :class:`OnOff`.  ``base`` is the number base for ints (0 accepts 0x..).
-    """
-
-    xml: str
-    field: str
-    kind: Any = str
-    base: int = 10
-
-    def read(self, elem: etree._Element, bad: Callable[[str, str], libvirtError]) -> Any:
-        """Return the converted value of the attribute on ``elem`` (None if absent)."""
-        raw = elem.get(self.xml)
-        if raw is None:
-            return None
-        kind = self.kind
-        if kind is str:
-            return raw
-        try:
-            if kind is int:
-                return int(raw.strip(), self.base)
-            if kind is YesNo:
-                return {"yes": True, "no": False}[raw]
-            if kind is OnOff:
-                return {"on": True, "off": False}[raw]
-            if isinstance(kind, type) and issubclass(kind, enum.Enum):
-                return kind(raw)
-        except (ValueError, KeyError):
-            raise bad(self.xml, raw) from None
-        return kind(raw)
-
-    def write(self, value: Any) -> str | None:
-        """Return the attribute text for ``value`` (None: leave it out)."""
-        if value is None:
-            return None
-        if self.kind is YesNo:
-            return "yes" if value else "no"
-        if self.kind is OnOff:
-            return "on" if value else "off"
-        if isinstance(value, enum.Enum):
-            return str(value.value)
-        return str(value)
-
-
-def read_attrs(obj: Any, elem: etree._Element, spec: Iterable[Attr],
-               bad: Callable[[str, str], libvirtError]) -> Any:
-    """Set each field of ``obj`` named in ``spec`` from ``elem``; return ``obj``."""
-    for attr in spec:
-        value = attr.read(elem, bad)
-        if value is not None:
-            setattr(obj, attr.field, value)
-    return obj
-
-
-def write_attrs(obj: Any, spec: Iterable[Attr]) -> list[tuple[str, str | None]]:
-    """Return ``obj``'s attributes in ``spec`` order, for :class:`E`."""
-    return [(a.xml, a.write(getattr(obj, a.field))) for a in spec]
-
-
-def bad_attr_error(elem_name: str, domain: int) -> Callable[[str, str], libvirtError]:
-    """Return a ``bad(attr, value)`` callback giving libvirt's invalid-value error."""
-    def bad(attr: str, value: str) -> libvirtError:
+def bad_attr_error(elem_name: str, domain: int) -> ErrorMaker:
+    """An error maker for :func:`~pyvirt.conf.xmlattr.read_attrs`: libvirt's
+    invalid-value error for element ``elem_name``, from error domain ``domain``."""
+    def bad(attr: str, elem: str, value: str) -> libvirtError:
         return xmlutil.bad_attr(attr, elem_name, value, domain)
     return bad
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy as _copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from lxml import etree
 
@@ -30,16 +29,17 @@ from pyvirt.conf.domain_base import (
     UINT,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     format_bitmap,
     internal,
     keep,
+    message,
     order_of,
     parse_bitmap,
     parse_uuid,
-    place,
-    text_el,
-    text_node,
+    place_items,
+    uint,
     unsupported,
     xml_err,
 )
@@ -59,7 +59,6 @@ from pyvirt.conf.domain_cpu import (
     MemTune,
     NumaTune,
     VcpuInfo,
-    kib_el,
     memory_kib,
     parse_vcpus,
     vcpus_children,
@@ -85,11 +84,22 @@ from pyvirt.conf.domain_os import (
     Clock,
     Feature,
     Lifecycle,
+    OSType,
     format_features,
     parse_features,
     parse_lifecycle,
 )
-from pyvirt.conf.xmlutil import E, element_to_string, parse_xml, to_string, xml_error
+from pyvirt.conf.domain_seclabel import SecLabel
+from pyvirt.conf.xmlutil import (
+    E,
+    attr_text,
+    element_to_string,
+    escape_text,
+    parse_xml,
+    to_string,
+    write_node,
+    xml_error,
+)
 from pyvirt.errors import report
 
 __all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "format_device", "parse_device"]
@@ -248,6 +258,8 @@ _TOP_ORDER = order_of(
     "on_poweroff", "on_reboot", "on_crash", "on_lockfailure", "pm", "perf", "devices",
     "seclabel", "keywrap", "launchSecurity")
 
+_FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
+
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
 
@@ -293,6 +305,7 @@ class DomainDef:
     on_lockfailure: str | None = None
     pm: PM | None = None
     devices: Devices = field(default_factory=Devices)
+    seclabels: list[SecLabel] = field(default_factory=list)
     #: top-level elements libvirt knows that this model keeps verbatim
     kept: list[E] = field(default_factory=list)
     #: elements of hypervisor namespaces (qemu:commandline ...), and their prefixes
@@ -329,12 +342,18 @@ class DomainDef:
         if virt not in VIRT_TYPES:
             raise unsupported(f"invalid domain type {virt}")
         dom.type = virt
+        seen: set[str] = set()
         for child in root:
             tag = child.tag
             if not isinstance(tag, str):
                 continue
             handler = _TOP_HANDLERS.get(tag)
             if handler is not None:
+                if tag in _FIRST_ONLY:
+                    # libvirt reads the first of these (./memory[1]) and ignores the others
+                    if tag in seen:
+                        continue
+                    seen.add(tag)
                 handler(dom, child, pctx)
             elif tag in _TOP_ORDER:
                 dom.kept.append(keep(child))
@@ -347,7 +366,9 @@ class DomainDef:
         if not dom.name:
             raise report(C.VIR_ERR_NO_NAME, None, _FROM)
         if dom.os.type is None:
-            raise xml_err("an os <type> must be specified")
+            if dom.bootloader is None:
+                raise xml_err("an os <type> must be specified")
+            dom.os.type = OSType.XEN
         if dom.os.type == "exe" and not any(k.tag == "init" for k in dom.os.kept):
             raise xml_err("init binary must be specified")
         return dom
@@ -389,8 +410,8 @@ class DomainDef:
         else:
             self.max_memory = kib
             slots = child.get("slots")
-            self.max_memory_slots = None if slots is None else UINT.load(slots, "slots",
-                                                                         "maxMemory")
+            self.max_memory_slots = None if slots is None else uint(10, message(
+                "Failed to parse memory slot count")).load(slots, "slots", "maxMemory")
 
     def _vcpu(self, child: etree._Element, pctx: ParseCtx) -> None:
         text = (child.text or "").strip()
@@ -399,9 +420,7 @@ class DomainDef:
         self.max_vcpus = int(text)
         current = child.get("current")
         if current is not None:
-            if not current.strip().isdigit():
-                raise xml_err("current vcpus count must be an integer")
-            self.vcpus = int(current)
+            self.vcpus = UINT.load(current, "current", "vcpu")
         placement = child.get("placement")
         if placement is not None and placement not in ("static", "auto"):
             raise unsupported(f"Unsupported CPU placement mode '{placement}'")
@@ -462,96 +481,137 @@ class DomainDef:
         ``VIR_DOMAIN_XML_INACTIVE``); ``flags`` are ``VIR_DOMAIN_XML_*``.
         """
         fctx = FormatCtx.from_flags(flags)
-        return to_string(self.to_element(fctx, None if fctx.inactive else id))
-
-    def to_element(self, fctx: FormatCtx, id: int | None = None) -> E:
-        """The ``<domain>`` element."""
-        attrs: list[tuple[str, Any]] = [("type", self.type), ("id", id)]
+        if id is not None and not fctx.inactive:
+            head = f"<domain type='{self.type}' id='{id}'"
+        else:
+            head = f"<domain type='{self.type}'"
         if self.ns_kept:
-            attrs += [(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()]
-        root = E("domain", attrs, keep=True)
-        kids: list[E | None] = []
-        kids.append(text_el("name", self.name))
-        kids.append(text_el("uuid", self.uuid))
-        kids.append(text_el("genid", self.genid))
-        kids.append(text_el("title", self.title))
-        kids.append(text_el("description", self.description))
+            head += attr_text([(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()])
+        out = [head, ">\n"]
+        items = self._top_items()
+        if self.kept:
+            items = place_items(items, self.kept, _TOP_ORDER)
+        for tag, elem in items:
+            if elem.__class__ is str:
+                if elem:
+                    out.append(f"  {elem}\n")
+                elif tag == "devices":
+                    self._write_devices(out, fctx)
+            else:
+                write_node(elem, "  ", out)  # type: ignore[arg-type]
+        for node in self.ns_kept:
+            write_node(node, "  ", out)
+        out.append("</domain>\n")
+        return "".join(out)
+
+    def _top_items(self) -> list[Item]:
+        """The children of ``<domain>`` but the devices, as (tag, text) in
+        libvirt's order; ``("devices", "")`` marks where the devices go."""
+        items: list[Item] = [("name", f"<name>{escape_text(self.name)}</name>")]
+        add = items.append
+        if self.uuid is not None:
+            add(("uuid", f"<uuid>{self.uuid}</uuid>"))
+
+        def node(elem: E | None) -> None:
+            if elem is not None:
+                add((elem.tag, elem))
+
+        for tag in ("genid", "title", "description"):
+            value = getattr(self, tag)
+            if value is not None:
+                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
         if self.metadata is not None:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
-            kids.append(meta)
-        kids.append(kib_el("maxMemory", self.max_memory, [("slots", self.max_memory_slots)]))
-        dump = None if self.memory_dump_core is None else ("on" if self.memory_dump_core
-                                                           else "off")
-        kids.append(kib_el("memory", self.memory, [("dumpCore", dump)]))
-        kids.append(kib_el("currentMemory", self.current_memory))
+            node(meta)
+        if self.max_memory is not None:
+            slots = "" if self.max_memory_slots is None else f" slots='{self.max_memory_slots}'"
+            add(("maxMemory", f"<maxMemory{slots} unit='KiB'>{self.max_memory}</maxMemory>"))
+        dump = "" if self.memory_dump_core is None else (
+            " dumpCore='on'" if self.memory_dump_core else " dumpCore='off'")
+        add(("memory", f"<memory{dump} unit='KiB'>{self.memory}</memory>"))
+        if self.current_memory is not None:
+            add(("currentMemory",
+                 f"<currentMemory unit='KiB'>{self.current_memory}</currentMemory>"))
         if self.memtune is not None:
-            kids.append(self.memtune.format())
+            node(self.memtune.format())
         if self.memory_backing is not None:
-            kids.append(self.memory_backing.format())
-        kids.extend(self._format_vcpus())
+            node(self.memory_backing.format())
+        self._vcpu_items(add, node)
         if self.cputune is not None:
-            kids.append(self.cputune.format())
+            node(self.cputune.format())
         if self.numatune is not None:
-            kids.append(self.numatune.format())
-        kids.append(text_el("bootloader", self.bootloader))
-        kids.append(text_el("bootloader_args", self.bootloader_args))
-        kids.append(self.os.format(self.type))
-        kids.append(format_features(self.features))
+            node(self.numatune.format())
+        for tag in ("bootloader", "bootloader_args"):
+            value = getattr(self, tag)
+            if value is not None:
+                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
+        node(self.os.format(self.type))
+        node(format_features(self.features))
         if self.cpu is not None:
-            kids.append(self.cpu.format())
-        kids.append(self.clock.format())
+            node(self.cpu.format())
+        node(self.clock.format())
         for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
             value = getattr(self, tag)
-            kids.append(text_el(tag, None if value is None else str(value)))
+            if value is not None:
+                add((tag, f"<{tag}>{escape_text(str(value))}</{tag}>"))
         if self.pm is not None:
-            kids.append(self.pm.format())
-        kids.append(self._format_devices(fctx))
-        root.children = place([k for k in kids if k is not None], self.kept, _TOP_ORDER)
-        root.children.extend(self.ns_kept)
-        return root
+            node(self.pm.format())
+        add(("devices", ""))
+        for sec in self.seclabels:
+            node(sec.format())
+        return items
 
-    def _format_vcpus(self) -> list[E | None]:
+    def _vcpu_items(self, add: Callable[[Item], None],
+                    node: Callable[[E | None], None]) -> None:
         current = self.vcpus if self.vcpus is not None and self.vcpus != self.max_vcpus \
             else None
-        cpuset = None if self.vcpu_cpuset is None else format_bitmap(self.vcpu_cpuset)
-        out: list[E | None] = [E("vcpu", [("placement", self.vcpu_placement or "static"),
-                                          ("cpuset", cpuset), ("current", current)],
-                                 self.max_vcpus)]
+        text = f"<vcpu placement='{escape_text(self.vcpu_placement or 'static')}'"
+        if self.vcpu_cpuset is not None:
+            text += f" cpuset='{format_bitmap(self.vcpu_cpuset)}'"
+        if current is not None:
+            text += f" current='{current}'"
+        add(("vcpu", f"{text}>{self.max_vcpus}</vcpu>"))
         if self.vcpu_info:
-            out.append(vcpus_children(self.vcpu_info))
-        out.append(text_el("iothreads", self.iothreads))
+            node(vcpus_children(self.vcpu_info))
+        if self.iothreads is not None:
+            add(("iothreads", f"<iothreads>{self.iothreads}</iothreads>"))
         if self.iothread_ids:
-            out.append(E("iothreadids", children=[E("iothread", [("id", i)])
-                                                  for i in self.iothread_ids]))
-        return out
+            node(E("iothreadids", children=[E("iothread", [("id", i)])
+                                            for i in self.iothread_ids]))
 
-    def _format_devices(self, fctx: FormatCtx) -> E:
+    def _write_devices(self, out: list[str], fctx: FormatCtx) -> None:
         devs = self.devices
-        node = E("devices", keep=True)
-        kids = node.children
+        mark = len(out)
+        out.append("  <devices>\n")
         if devs.emulator is not None:
-            kids.append(text_node("emulator", devs.emulator))
+            out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
         kept = devs.kept
+        fields = devs.__dict__
         for tag, attr in _FORMAT_SEQ:
             if attr is None:
                 if kept:
-                    kids.extend([d.format(fctx) for d in kept if d.tag == tag])
-            elif attr == "memballoon":
-                if devs.memballoon is not None:
-                    kids.append(devs.memballoon.format(fctx))
+                    for d in kept:
+                        if d.tag == tag:
+                            write_node(d.format(fctx), "    ", out)
+                continue
+            items = fields[attr]
+            if not items:
+                continue
+            if attr == "memballoon":
+                items.write("    ", out, fctx)
             else:
-                items = getattr(devs, attr)
-                if not items:
-                    continue
                 if attr == "consoles":
                     hvm = self.os.type is not None and self.os.type.value == "hvm"
-                    kids.extend(domain_defaults.format_consoles(devs, hvm, fctx))
+                    for elem in domain_defaults.format_consoles(devs, hvm, fctx):
+                        write_node(elem, "    ", out)
                 else:
-                    kids.extend([d.format(fctx) for d in items])
-        if not kids:
-            node.raw = "<devices>\n</devices>"
-        return node
+                    for dev in items:
+                        dev.write("    ", out, fctx)
+        out.append("  </devices>\n")
+        if len(out) == mark + 2:
+            del out[mark + 1]
+            out[mark] = "  <devices>\n  </devices>\n"
 
     # -- helpers for drivers ------------------------------------------------------
 
@@ -612,5 +672,6 @@ _TOP_HANDLERS: dict[str, Callable[[DomainDef, etree._Element, ParseCtx], None]] 
     "on_lockfailure": DomainDef._lifecycle,
     "pm": lambda d, c, p: setattr(d, "pm", PM.parse(c)),
     "devices": DomainDef._devices,
+    "seclabel": lambda d, c, p: d.seclabels.append(SecLabel.parse(c, p)),
 }
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -30,7 +29,37 @@ from typing import Any, ClassVar, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import E, xml_error
+from pyvirt.conf.xmlattr import (  # noqa: F401 - the attribute layer, used through here too
+    INT,
+    INT0,
+    ONOFF,
+    STR,
+    UINT,
+    UINT0,
+    YESNO,
+    A,
+    Conv,
+    _load_hex,
+    _load_uint,
+    attr_writer,
+    attrs_of,
+    attrs_text,
+    bad_enum,
+    bad_int,
+    bad_uint,
+    enumconv,
+    hexconv,
+    message,
+    missing_attr,
+    parse_enum,
+    parse_uuid,
+    read_attrs,
+    required,
+    sint,
+    strtol,
+    uint,
+)
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -66,24 +95,6 @@ class FormatCtx:
 
 # --- errors ----------------------------------------------------------------
 
-def bad_enum(attr: str, elem: str, value: str) -> libvirtError:
-    """libvirt's error for an attribute whose value is not one it knows."""
-    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': '{value}'.",
-                     _FROM_XML)
-
-
-def bad_uint(attr: str, elem: str, value: str) -> libvirtError:
-    """libvirt's error for an attribute that must be a non-negative integer."""
-    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': "
-                     f"'{value}'. Expected non-negative integer value", _FROM_XML)
-
-
-def bad_int(attr: str, elem: str, value: str) -> libvirtError:
-    """libvirt's error for an attribute that must be an integer."""
-    return xml_error(f"Invalid value for attribute '{attr}' in element '{elem}': "
-                     f"'{value}'. Expected integer value", _FROM_XML)
-
-
 def unsupported(detail: str) -> libvirtError:
     """A ``VIR_ERR_CONFIG_UNSUPPORTED`` error of the domain config."""
     return report(C.VIR_ERR_CONFIG_UNSUPPORTED, detail, _FROM)
@@ -97,136 +108,6 @@ def xml_err(detail: str) -> libvirtError:
 def internal(detail: str) -> libvirtError:
     """A ``VIR_ERR_INTERNAL_ERROR`` of the domain config."""
     return report(C.VIR_ERR_INTERNAL_ERROR, detail, _FROM)
-
-
-# --- value converters ------------------------------------------------------
-
-class Conv:
-    """Two-way conversion of one attribute value: ``load(text, attr, elem)``
-    and ``dump(value) -> str``."""
-
-    __slots__ = ("dump", "load")
-
-    def __init__(self, load: Callable[[str, str, str], Any], dump: Callable[[Any], str]) -> None:
-        self.load = load
-        self.dump = dump
-
-
-def _load_uint(text: str, attr: str, elem: str) -> int:
-    value = text.strip()
-    value = value.removeprefix("+")
-    if not value.isdigit() or len(value) > 10 or int(value) > 0xFFFFFFFF:
-        raise bad_uint(attr, elem, text)
-    return int(value)
-
-
-def _load_int(text: str, attr: str, elem: str) -> int:
-    try:
-        number = int(text.strip(), 10)
-    except ValueError:
-        raise bad_int(attr, elem, text) from None
-    if not -0x80000000 <= number <= 0x7FFFFFFF:
-        raise bad_int(attr, elem, text)
-    return number
-
-
-def _load_hex(text: str, attr: str, elem: str) -> int:
-    """Numbers given as 0x.. or decimal (libvirt's base-0 parse)."""
-    if text[:2] == "0x":
-        try:
-            return int(text, 16)
-        except ValueError:
-            raise bad_uint(attr, elem, text) from None
-    value = text.strip()
-    try:
-        if value.lower().startswith("0x"):
-            number = int(value, 16)
-        elif len(value) > 1 and value.startswith("0"):
-            number = int(value, 8)
-        else:
-            number = int(value, 10)
-    except ValueError:
-        raise bad_uint(attr, elem, text) from None
-    if number < 0:
-        raise bad_uint(attr, elem, text)
-    return number
-
-
-def _load_bool(yes: str, no: str) -> Callable[[str, str, str], bool]:
-    def load(text: str, attr: str, elem: str) -> bool:
-        if text == yes:
-            return True
-        if text == no:
-            return False
-        raise bad_enum(attr, elem, text)
-    return load
-
-
-STR = Conv(lambda text, attr, elem: text, str)
-UINT = Conv(_load_uint, str)
-INT = Conv(_load_int, str)
-YESNO = Conv(_load_bool("yes", "no"), lambda v: "yes" if v else "no")
-ONOFF = Conv(_load_bool("on", "off"), lambda v: "on" if v else "off")
-
-
-def hexconv(fmt: str) -> Conv:
-    """A number read in any base and written with ``fmt`` (e.g. '0x%04x')."""
-    return Conv(_load_hex, lambda v: fmt % v)
-
-
-def enumconv(cls: type[enum.Enum]) -> Conv:
-    """A value of the string enum ``cls``."""
-    members = cls._value2member_map_
-
-    def load(text: str, attr: str, elem: str) -> Any:
-        member = members.get(text)
-        if member is None:
-            raise bad_enum(attr, elem, text)
-        return member
-    return Conv(load, lambda v: v.value)
-
-
-class A:
-    """One attribute declaration: dataclass field ``name`` <-> XML attribute
-    ``attr`` (same name unless given), converted by ``conv``."""
-
-    __slots__ = ("attr", "conv", "name")
-
-    def __init__(self, name: str, conv: Conv | type[enum.Enum] = STR, attr: str | None = None) -> None:
-        self.name = name
-        self.attr = attr or name
-        self.conv = conv if isinstance(conv, Conv) else enumconv(conv)
-
-
-def read_attrs(obj: Any, elem: etree._Element, specs: Sequence[A]) -> Any:
-    """Set ``obj``'s fields from ``elem``'s attributes per ``specs``; return ``obj``."""
-    get = elem.get
-    tag = elem.tag
-    for spec in specs:
-        text = get(spec.attr)
-        if text is not None:
-            setattr(obj, spec.name, spec.conv.load(text, spec.attr, tag))
-    return obj
-
-
-def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
-    """The XML attributes of ``obj`` per ``specs``, in declaration order."""
-    out = []
-    for spec in specs:
-        value = getattr(obj, spec.name)
-        if value is not None:
-            out.append((spec.attr, spec.conv.dump(value)))
-    return out
-
-
-def parse_enum(cls: type[enum.Enum], text: str | None, attr: str, elem: str) -> Any:
-    """Return the member of ``cls`` for ``text`` (None stays None)."""
-    if text is None:
-        return None
-    member = cls._value2member_map_.get(text)
-    if member is None:
-        raise bad_enum(attr, elem, text)
-    return member
 
 
 # --- verbatim XML ----------------------------------------------------------
@@ -249,30 +130,7 @@ def keep(elem: etree._Element) -> E:
     text = None
     if not kids and elem.text is not None and (elem.text.strip() or not elem.text.isspace()):
         text = elem.text
-    node = E(_qname(elem, elem.tag), attrs, text, kids, keep=True)
-    if text is not None:
-        node.text = Text(text)
-    return node
-
-
-class Text(str):
-    """Element text that escapes quotes too, as libvirt's writer does.
-
-    ``xmlutil.escape_text`` escapes only ``& < >``; libvirt also writes
-    ``'`` and ``"`` as entities in text.  The writer calls ``replace`` on
-    the text, and this class answers the first call with the full
-    escaping (later calls then find nothing to replace).
-    """
-
-    def replace(self, old: str, new: str, count: int = -1) -> str:  # type: ignore[override]
-        """Return the whole text escaped (the writer's first replace call)."""
-        return escape_text(str(self))
-
-
-def escape_text(value: str) -> str:
-    """Escape text the way libvirt's ``virBufferEscapeString`` does."""
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&apos;"))
+    return E(_qname(elem, elem.tag), attrs, text, kids, keep=True)
 
 
 def text_el(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E | None:
@@ -284,10 +142,7 @@ def text_el(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None
 
 def text_node(tag: str, value: Any, attrs: Iterable[tuple[str, Any]] | None = None) -> E:
     """``<tag>value</tag>``, text escaped as libvirt does."""
-    node = E(tag, attrs, str(value))
-    if isinstance(value, str):
-        node.text = Text(value)
-    return node
+    return E(tag, attrs, value)
 
 
 def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E]:
@@ -310,43 +165,47 @@ def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E
     return [t[2] for t in keyed]
 
 
+#: a child of an element being written: (tag, the element formatted on one
+#: line, or as an E tree)
+Item = tuple[str, "str | E"]
+
+
+def place_items(items: list[Item], kept: Sequence[E], order: dict[str, int]) -> list[Item]:
+    """:func:`place` for (tag, element) items."""
+    keyed: list[tuple[int, int, Item]] = []
+    last = -1
+    for i, item in enumerate(items):
+        last = order.get(item[0], last)
+        keyed.append((last, i, item))
+    n = len(items)
+    for j, elem in enumerate(kept):
+        keyed.append((order.get(elem.tag, 1 << 30), n + j, (elem.tag, elem)))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    return [t[2] for t in keyed]
+
+
+def write_items(pad: str, out: list[str], tag: str, head: str, kids: list[Item]) -> None:
+    """Write ``<tag head>`` with the children ``kids`` (see :meth:`Device.emit`),
+    or ``<tag head/>`` without children."""
+    if not kids:
+        out.append(f"{pad}<{tag}{head}/>\n")
+        return
+    out.append(f"{pad}<{tag}{head}>\n")
+    sub = pad + "  "
+    for _tag, elem in kids:
+        if elem.__class__ is str:
+            out.append(f"{sub}{elem}\n")
+        else:
+            write_node(elem, sub, out)  # type: ignore[arg-type]
+    out.append(f"{pad}</{tag}>\n")
+
+
 def order_of(*tags: str) -> dict[str, int]:
     """An order table for :func:`place`."""
     return {tag: i for i, tag in enumerate(tags)}
 
 
 # --- small value helpers ---------------------------------------------------
-
-_UUID_HEX = re.compile(r"[0-9a-fA-F]")
-_UUID_CANON = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-def parse_uuid(text: str | None) -> str | None:
-    """Canonical lowercase form of a UUID as libvirt reads it (hex digits
-    with '-' and spaces allowed between byte pairs), or None if malformed."""
-    if text is None:
-        return None
-    value = text.strip()
-    if _UUID_CANON.match(value):
-        return value
-    digits: list[str] = []
-    i = 0
-    while i < len(value) and len(digits) < 32:
-        ch = value[i]
-        if ch in "- ":
-            i += 1
-            continue
-        if not _UUID_HEX.match(ch) or i + 1 >= len(value) or not _UUID_HEX.match(value[i + 1]):
-            return None
-        digits.append(value[i:i + 2])
-        i += 2
-        if len(digits) == 16:
-            break
-    if len(digits) != 16 or value[i:].strip():
-        return None
-    h = "".join(digits).lower()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
 
 def parse_bitmap(text: str, what: str = "") -> frozenset[int]:
     """Parse a cpuset-like list ('0-3,^2,6') into a set of numbers."""
@@ -451,7 +310,11 @@ class Address:
 
     def dump(self, tag: str = "address") -> E:
         """The ``<address>`` element."""
-        return E(tag, [("type", self.TYPE.value)] + attrs_of(self, self._ATTRS), keep=True)
+        return E.line(tag, self.text(tag))
+
+    def text(self, tag: str = "address") -> str:
+        """The ``<address>`` element, formatted."""
+        return f"<{tag} type='{self.TYPE.value}'{attrs_text(self, self._ATTRS)}/>"
 
 
 def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirtError:
@@ -502,17 +365,18 @@ class PciAddress(Address):
         return addr
 
     def dump(self, tag: str = "address", with_type: bool = True) -> E:
-        attrs = [("domain", f"0x{self.domain:04x}"), ("bus", f"0x{self.bus:02x}"),
-                 ("slot", f"0x{self.slot:02x}"), ("function", f"0x{self.function:x}")]
-        if with_type:
-            attrs.insert(0, ("type", "pci"))
+        return E.line(tag, self.text(tag, with_type))
+
+    def text(self, tag: str = "address", with_type: bool = True) -> str:
+        head = f"<{tag} type='pci'" if with_type else f"<{tag}"
+        text = (f"{head} domain='0x{self.domain:04x}' bus='0x{self.bus:02x}' "
+                f"slot='0x{self.slot:02x}' function='0x{self.function:x}'")
         if self.multifunction is not None:
-            attrs.append(("multifunction", "on" if self.multifunction else "off"))
-        node = E(tag, attrs, keep=True)
-        if self.zpci_uid is not None:
-            node.add(E("zpci", [("uid", f"0x{self.zpci_uid:04x}"),
-                                ("fid", f"0x{self.zpci_fid or 0:08x}")]))
-        return node
+            text += " multifunction='on'" if self.multifunction else " multifunction='off'"
+        if self.zpci_uid is None:
+            return text + "/>"
+        return (f"{text}>\n  <zpci uid='0x{self.zpci_uid:04x}' "
+                f"fid='0x{self.zpci_fid or 0:08x}'/>\n</{tag}>")
 
     def __str__(self) -> str:
         return f"{self.domain:04x}:{self.bus:02x}:{self.slot:02x}.{self.function:x}"
@@ -551,12 +415,22 @@ class CcidAddress(Address):
     slot: int = 0
 
 
+def _load_usb_port(text: str, attr: str, elem: str) -> str:
+    """A USB port path ('1.2.3', at most 4 levels) with each level in decimal."""
+    levels = text.split(".")
+    numbers = [strtol(level) for level in levels]
+    if len(levels) > 4 or any(n is None or n < 0 for n in numbers):
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "Cannot parse <address> 'port' attribute",
+                     C.VIR_FROM_DEVICE)
+    return ".".join(str(n) for n in numbers)
+
+
 @dataclass(kw_only=True)
 class UsbAddress(Address):
     """A USB bus and port path ('1.2.3')."""
 
     TYPE = AddressType.USB
-    _ATTRS = (A("bus", UINT), A("port"))
+    _ATTRS = (A("bus", UINT), A("port", Conv(_load_usb_port, str)))
     bus: int = 0
     port: str | None = None
 
@@ -566,7 +440,7 @@ class SpaprVioAddress(Address):
     """A PAPR VIO register."""
 
     TYPE = AddressType.SPAPR_VIO
-    _ATTRS = (A("reg", hexconv("0x%08x")),)
+    _ATTRS = (A("reg", hexconv("0x%08x", 16)),)
     reg: int | None = None
 
 
@@ -587,7 +461,7 @@ class IsaAddress(Address):
     """An ISA I/O base and IRQ."""
 
     TYPE = AddressType.ISA
-    _ATTRS = (A("iobase", hexconv("0x%x")), A("irq", hexconv("0x%x")))
+    _ATTRS = (A("iobase", hexconv("0x%x", 16)), A("irq", hexconv("0x%x", 16)))
     iobase: int | None = None
     irq: int | None = None
 
@@ -597,7 +471,7 @@ class DimmAddress(Address):
     """A memory DIMM slot and base address."""
 
     TYPE = AddressType.DIMM
-    _ATTRS = (A("slot", UINT), A("base", hexconv("0x%x")))
+    _ATTRS = (A("slot", UINT), A("base", hexconv("0x%x", 16, (1 << 64) - 1)))
     slot: int = 0
     base: int | None = None
 
@@ -673,27 +547,68 @@ class Device:
     #: children libvirt knows that this model keeps verbatim
     kept: list[E] = field(default_factory=list)
 
-    def info_children(self, fctx: FormatCtx) -> list[E]:
-        """The device-info elements, in libvirt's order."""
-        out: list[E] = []
+    def info_items(self, fctx: FormatCtx) -> list[Item]:
+        """The device-info elements as (tag, formatted element), in libvirt's order."""
+        out: list[Item] = []
         if self.boot_order is not None:
-            out.append(E("boot", [("order", self.boot_order), ("loadparm", self.boot_loadparm)]))
+            loadparm = self.boot_loadparm
+            out.append(("boot", f"<boot order='{self.boot_order}'/>" if loadparm is None else
+                        f"<boot order='{self.boot_order}' loadparm='{escape_attr(loadparm)}'/>"))
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            out.append(E("alias", [("name", alias)]))
+            out.append(("alias", f"<alias name='{escape_attr(alias)}'/>"))
         if self.master_startport is not None:
-            out.append(E("master", [("startport", self.master_startport)]))
+            out.append(("master", f"<master startport='{self.master_startport}'/>"))
         if self.rom is not None:
             rom = self.rom
-            out.append(E("rom", [("enabled", None if rom.enabled is None else
-                                  ("yes" if rom.enabled else "no")),
-                                 ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
-                                 ("file", rom.file)], keep=True))
+            text = attr_text([kv for kv in (
+                ("enabled", None if rom.enabled is None else ("yes" if rom.enabled else "no")),
+                ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
+                ("file", rom.file)) if kv[1] is not None])
+            out.append(("rom", f"<rom{text}/>"))
         if self.acpi_index is not None:
-            out.append(E("acpi", [("index", self.acpi_index)]))
+            out.append(("acpi", f"<acpi index='{self.acpi_index}'/>"))
         if self.address is not None:
-            out.append(self.address.dump())
+            text = self.address.text()
+            out.append(("address", text if "\n" not in text else E.line("address", text)))
         return out
+
+    def info_children(self, fctx: FormatCtx) -> list[E]:
+        """The device-info elements, in libvirt's order."""
+        return [E.line(tag, text) if isinstance(text, str) else text
+                for tag, text in self.info_items(fctx)]
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Append this device's lines, indented by ``pad``, to ``out``.
+
+        Devices whose ``format`` builds an :class:`E` tree are written
+        from it; the common devices override this with direct writing
+        (see :func:`emit`)."""
+        write_node(self.format(fctx), pad, out)  # type: ignore[attr-defined]
+
+    def format_written(self, fctx: FormatCtx) -> E:
+        """``format`` for a device that writes itself: its lines as one element."""
+        out: list[str] = []
+        self.write("", out, fctx)
+        return E.line(self.TAG, "".join(out)[:-1])
+
+    def emit(self, pad: str, out: list[str], head: str, kids: list[Item],
+             order: dict[str, int], fctx: FormatCtx, last: list[Item] | None = None) -> None:
+        """Write ``<TAG head>``, ``kids`` and the device info as libvirt does.
+
+        ``head`` is the formatted attribute text; ``kids`` are (tag,
+        element) items in libvirt's order, an element given as its text
+        on one line or as an :class:`E`; ``last`` come after the device
+        info.  Kept children are placed per ``order``."""
+        if self.address is not None or self.alias is not None or self.boot_order is not None \
+                or self.rom is not None or self.acpi_index is not None \
+                or self.master_startport is not None:
+            kids += self.info_items(fctx)
+        if last:
+            kids += last
+        if self.kept:
+            kids = place_items(kids, self.kept, order)
+        write_items(pad, out, self.TAG, head, kids)
 
     def read_info(self, child: etree._Element, pctx: ParseCtx) -> bool:
         """Consume a device-info child element; False if ``child`` is not one."""
@@ -707,7 +622,7 @@ class Device:
         elif tag == "boot" and self.BOOTABLE:
             order = child.get("order")
             if order is None:
-                raise xml_error("Missing required attribute 'order' in element 'boot'", _FROM_XML)
+                raise missing_attr("order", "boot")
             self.boot_order = _load_uint(order, "order", "boot")
             if self.boot_order == 0:
                 raise xml_error("Invalid value for attribute 'order' in element 'boot': '0'. "

@@ -12,19 +12,21 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt.conf.domain_base import (
-    UINT,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     bad_enum,
     keep,
     load_children,
+    message,
     order_of,
     text_node,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 
 
 class ChrType(enum.StrEnum):
@@ -196,6 +198,11 @@ _CHR_ORDER = order_of("source", "protocol", "log", "target", "seclabel", "boot",
                       "acpi", "address")
 
 
+_TARGET_PORT = uint(10, message("Invalid port number: {value}"))
+_RATE_BYTES = uint(10, message("invalid RNG rate bytes value"))
+_RATE_PERIOD = uint(10, message("invalid RNG rate period value"))
+
+
 @dataclass(kw_only=True)
 class CharDevice(Device):
     """Common part of serial/parallel/console/channel devices: the host
@@ -228,7 +235,7 @@ class CharDevice(Device):
         self.target_type = child.get("type")
         port = child.get("port")
         if port is not None:
-            self.target_port = UINT.load(port, "port", "target")
+            self.target_port = _TARGET_PORT.load(port, "port", "target")
         self.target_name = child.get("name")
         self.target_address = child.get("address")
         self.target_state = child.get("state")
@@ -242,16 +249,23 @@ class CharDevice(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The device element."""
-        tty = None
-        if self.TAG == "console" and self.source.type == ChrType.PTY and not fctx.inactive:
-            tty = self.source.path
-        node = E(self.TAG, [("type", self.source.type.value), ("tty", tty)])
-        node.children.extend(self.source.format(fctx))
-        target = E("target", self.target_attrs(fctx), keep=True)
-        if self.target_model is not None:
-            target.add(E("model", [("name", self.target_model)]))
-        node.add(target)
-        return self.finish(node, _CHR_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the device element (see :meth:`Device.write`)."""
+        head = f" type='{self.source.type}'"
+        if self.TAG == "console" and self.source.type == ChrType.PTY and not fctx.inactive \
+                and self.source.path is not None:
+            head += f" tty='{escape_attr(self.source.path)}'"
+        kids: list[Item] = [(e.tag, e) for e in self.source.format(fctx)]
+        target = "<target" + attr_text([kv for kv in self.target_attrs(fctx)
+                                        if kv[1] is not None])
+        if self.target_model is None:
+            kids.append(("target", target + "/>"))
+        else:
+            kids.append(("target", E.line("target", f"{target}>\n  <model name="
+                                           f"'{escape_attr(self.target_model)}'/>\n</target>")))
+        self.emit(pad, out, head, kids, _CHR_ORDER, fctx)
 
 
 @dataclass(kw_only=True)
@@ -392,9 +406,9 @@ class Rng(Device):
         return rng
 
     def _rate(self, child: etree._Element) -> None:
-        self.rate_bytes = UINT.load(child.get("bytes", ""), "bytes", "rate")
+        self.rate_bytes = _RATE_BYTES.load(child.get("bytes", ""), "bytes", "rate")
         period = child.get("period")
-        self.rate_period = None if period is None else UINT.load(period, "period", "rate")
+        self.rate_period = None if period is None else _RATE_PERIOD.load(period, "period", "rate")
 
     def _backend(self, child: etree._Element) -> None:
         model = child.get("model", "")

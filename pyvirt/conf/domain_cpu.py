@@ -23,6 +23,7 @@ from pyvirt.conf.domain_base import (
     bad_enum,
     format_bitmap,
     keep,
+    missing_attr,
     order_of,
     parse_bitmap,
     parse_enum,
@@ -239,9 +240,7 @@ class CPU:
                 if name == "dies":
                     self.dies = 1
                     continue
-                raise report(C.VIR_ERR_XML_ERROR,
-                             f"Missing required attribute '{name}' in element 'topology'",
-                             C.VIR_FROM_XML)
+                raise missing_attr(name, "topology")
             number = UINT.load(value, name, "topology")
             if number == 0:
                 raise report(C.VIR_ERR_XML_ERROR, f"Invalid value for attribute '{name}' in "

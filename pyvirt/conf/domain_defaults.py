@@ -27,7 +27,7 @@ from pyvirt.conf.domain_chardev import Console, Serial
 from pyvirt.conf.domain_devices import InputBus, InputType, Video, VideoModel
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, default_bus
 from pyvirt.conf.domain_net import generate_mac
-from pyvirt.conf.domain_os import BootDev, Lifecycle, OSType
+from pyvirt.conf.domain_os import BootDev, Lifecycle, LoaderType, OSType
 from pyvirt.conf.xmlutil import E
 from pyvirt.errors import report
 
@@ -87,6 +87,15 @@ def fill(dom: DomainDef) -> None:
     """Fill libvirt's defaults into ``dom`` (in place)."""
     if not dom.uuid:
         dom.uuid = str(uuid.uuid4())
+    _check_ids(dom)
+    _fill_iothreads(dom)
+    cells = dom.cpu.numa if dom.cpu is not None else []
+    if dom.memory == 0 and cells:
+        dom.memory = sum(cell.memory for cell in cells)
+    if dom.bootloader is not None:
+        dom.os.bootmenu = dom.os.bootmenu_timeout = None
+    if dom.os.loader is not None and dom.os.loader_type is None:
+        dom.os.loader_type = LoaderType.ROM
     if dom.current_memory is None or dom.current_memory > dom.memory:
         dom.current_memory = dom.memory
     if dom.vcpus is None:
@@ -103,6 +112,40 @@ def fill(dom: DomainDef) -> None:
             if page.nodeset == frozenset({0}):
                 page.nodeset = None
     fill_devices(dom)
+
+
+def _check_ids(dom: DomainDef) -> None:
+    """The vCPU and NUMA cell ids libvirt checks while parsing; pins of vCPUs
+    the guest does not have are dropped, as libvirt drops them."""
+    for info in dom.vcpu_info:
+        if info.id >= dom.max_vcpus:
+            raise xml_err(f"vcpu id '{info.id}' is out of range of maximum vcpu count")
+    cells = dom.cpu.numa if dom.cpu is not None else []
+    if any(cell.id is not None and cell.id != i for i, cell in enumerate(cells)):
+        raise xml_err("Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous "
+                      "ranges or ranges not starting from 0 are not allowed")
+    tune = dom.cputune
+    if tune is not None and any(vcpu >= dom.max_vcpus for vcpu in tune.vcpupin):
+        tune.vcpupin = {v: cpus for v, cpus in tune.vcpupin.items() if v < dom.max_vcpus}
+
+
+def _fill_iothreads(dom: DomainDef) -> None:
+    """``<iothreadids>`` filled up to ``<iothreads>`` with the lowest free ids
+    (and ``<iothreads>`` raised to the ids given), as libvirt does."""
+    ids = dom.iothread_ids
+    if not ids:
+        return
+    count = dom.iothreads or 0
+    if count < len(ids):
+        dom.iothreads = len(ids)
+        return
+    used = set(ids)
+    candidate = 1
+    while len(ids) < count:
+        while candidate in used:
+            candidate += 1
+        ids.append(candidate)
+        used.add(candidate)
 
 
 def fill_devices(dom: DomainDef) -> None:
@@ -341,13 +384,23 @@ def _fill_videos(dom: DomainDef) -> None:
         if video.model == VideoModel.NONE:
             video.primary = None
             continue
-        if video.vram is None:
+        if not video.vram:
             vram = default_video_ram(dom, video.model)
             video.vram = vram or None
-        if video.model == VideoModel.QXL and video.ram is None:
+        if video.model == VideoModel.QXL and not video.ram:
             video.ram = 64 * 1024
+        # libvirt rounds the sizes up to a power of two
+        if video.vram:
+            video.vram = _power_of_two(video.vram)
+        if video.ram:
+            video.ram = _power_of_two(video.ram)
         if video.heads is None:
             video.heads = 1
+
+
+def _power_of_two(value: int) -> int:
+    """The smallest power of two not below ``value``."""
+    return 1 << (value - 1).bit_length()
 
 
 def _fill_tpms(dom: DomainDef) -> None:

@@ -13,25 +13,33 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
+    INT0,
     ONOFF,
     UINT,
     YESNO,
     A,
+    Conv,
     Device,
+    DimmAddress,
     FormatCtx,
+    Item,
     ParseCtx,
     attrs_of,
     bad_enum,
     internal,
     keep,
     load_children,
+    message,
+    missing_attr,
     order_of,
     parse_enum,
     read_attrs,
+    uint,
     unsupported,
+    xml_err,
 )
-from pyvirt.conf.xmlutil import E
-from pyvirt.errors import report
+from pyvirt.conf.xmlutil import E, escape_attr
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -112,7 +120,8 @@ class Graphics(Device):
             gfx._parse_ports(elem, pctx)
         if kind == GraphicsType.VNC:
             websocket = get("websocket")
-            gfx.websocket = None if websocket is None else _int(websocket, "websocket")
+            gfx.websocket = None if websocket is None else INT.load(websocket, "websocket",
+                                                                    "graphics")
             gfx.share_policy = get("sharePolicy")
             power = get("powerControl")
             gfx.power_control = None if power is None else YESNO.load(power, "powerControl",
@@ -167,10 +176,9 @@ class Graphics(Device):
     def _listen(self, child: etree._Element) -> None:
         if self.type not in _LISTEN_TYPES:
             return
-        kind = parse_enum(ListenType, child.get("type"), "type", "listen") \
-            if child.get("type") is not None else None
-        if kind is None:
-            raise internal("graphics listen type must be specified")
+        if child.get("type") is None:
+            raise missing_attr("type", "listen")
+        kind = parse_enum(ListenType, child.get("type"), "type", "listen")
         listen = Listen(type=kind)
         if kind == ListenType.ADDRESS:
             listen.address = child.get("address")
@@ -291,8 +299,15 @@ class VideoModel(enum.StrEnum):
     RAMFB = "ramfb"
 
 
-_VIDEO_ATTRS = (A("ram", UINT), A("vram", UINT), A("vram64", UINT), A("vgamem", UINT),
-                A("heads", UINT), A("primary", YESNO))
+def _video_size(name: str) -> Conv:
+    return uint(10, message(f"cannot parse video {name} '{{value}}'"))
+
+
+_VIDEO_ATTRS = (A("ram", _video_size("ram")), A("vram", _video_size("vram")),
+                A("vram64", _video_size("vram64")), A("vgamem", _video_size("vgamem")),
+                A("heads", uint(10, message("cannot parse video heads '{value}'",
+                                            C.VIR_ERR_INTERNAL_ERROR))),
+                A("primary", YESNO))
 _VIDEO_ORDER = order_of("driver", "model", "boot", "alias", "acpi", "address")
 
 
@@ -528,7 +543,7 @@ class Memballoon(Device):
         dev = cls()
         model = elem.get("model")
         if model is None:
-            raise report_missing("model", "memballoon")
+            raise missing_attr("model", "memballoon")
         if model not in MEMBALLOON_MODELS:
             raise bad_enum("model", "memballoon", model)
         dev.model = model
@@ -543,25 +558,24 @@ class Memballoon(Device):
     def _stats(self, child: etree._Element) -> None:
         period = child.get("period")
         if period is not None:
-            self.stats_period = _int(period, "period", "memballoon stats")
+            self.stats_period = INT0.load(period, "period", "stats")
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<memballoon>`` element."""
-        node = E("memballoon", [
-            ("model", self.model),
-            ("autodeflate", None if self.autodeflate is None else
-             ("on" if self.autodeflate else "off")),
-            ("freePageReporting", None if self.free_page_reporting is None else
-             ("on" if self.free_page_reporting else "off"))])
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
+        head = f" model='{escape_attr(self.model)}'"
+        if self.autodeflate is not None:
+            head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
+        if self.free_page_reporting is not None:
+            head += (" freePageReporting='on'" if self.free_page_reporting
+                     else " freePageReporting='off'")
+        kids: list[Item] = []
         if self.stats_period:
-            node.add(E("stats", [("period", self.stats_period)]))
-        return self.finish(node, _BALLOON_ORDER, fctx)
-
-
-def report_missing(attr: str, elem: str) -> Exception:
-    """libvirt's error for a required attribute that is missing."""
-    return report(C.VIR_ERR_XML_ERROR, f"Missing required attribute '{attr}' in element "
-                  f"'{elem}'", C.VIR_FROM_XML)
+            kids.append(("stats", f"<stats period='{self.stats_period}'/>"))
+        self.emit(pad, out, head, kids, _BALLOON_ORDER, fctx)
 
 
 TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")
@@ -659,8 +673,12 @@ class KeptDevice(Device):
 
     @classmethod
     def parse(cls, elem: etree._Element, pctx: ParseCtx) -> KeptDevice:
-        """Keep ``elem``."""
-        dev = cls(element=keep(elem))
+        """Keep ``elem``, with the values libvirt rewrites rewritten."""
+        element = keep(elem)
+        normalise = _KEPT_NORMALISERS.get(str(elem.tag))
+        if normalise is not None:
+            normalise(element)
+        dev = cls(element=element)
         dev.tag = str(elem.tag)
         return dev
 
@@ -669,3 +687,58 @@ class KeptDevice(Device):
         assert self.element is not None
         return self.element
 
+
+
+# --- values libvirt rewrites in devices kept verbatim ------------------------------------
+
+def _vsock(node: E) -> None:
+    """``<cid>`` gets auto='no' when not given, first among its attributes."""
+    for child in node.children:
+        if child.tag == "cid" and not any(k == "auto" for k, _v in child.attrs):
+            child.attrs.insert(0, ("auto", "no"))
+
+
+def _usb_number(text: str, attr: str, fmt: str) -> str | None:
+    number = INT0.load(text, attr, "usbdev")
+    return None if number == -1 else fmt % number
+
+
+def _usb_version(text: str) -> str | None:
+    if text == "-1":
+        return None
+    major, _sep, minor = text.partition(".")
+    if not major.isdigit() or (minor and not minor.isdigit()) or len(minor) > 2:
+        raise xml_err(f"Cannot parse USB device version {text}")
+    return f"{int(major)}.{int(minor.ljust(2, '0') or 0):02d}"
+
+
+def _redirfilter(node: E) -> None:
+    """``<usbdev>`` rules: '-1' (any) left out, numbers in libvirt's forms."""
+    for rule in node.children:
+        if rule.tag != "usbdev":
+            continue
+        attrs: list[tuple[str, object]] = []
+        for key, value in rule.attrs:
+            text = str(value)
+            out: str | None = text
+            if key == "class":
+                out = _usb_number(text, "class", "0x%02X")
+            elif key in ("vendor", "product"):
+                out = _usb_number(text, key, "0x%04X")
+            elif key == "version":
+                out = _usb_version(text)
+            if out is not None:
+                attrs.append((key, out))
+        rule.attrs = attrs
+
+
+def _memory(node: E) -> None:
+    """A DIMM address's slot and base read as libvirt reads them."""
+    for child in node.children:
+        if child.tag == "address" and ("type", "dimm") in child.attrs:
+            specs = {spec.attr: spec for spec in DimmAddress._ATTRS}
+            child.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
+                            if k in specs else v) for k, v in child.attrs]
+
+
+_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory}

@@ -11,6 +11,8 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
+    INT0,
     ONOFF,
     STR,
     UINT,
@@ -18,21 +20,26 @@ from pyvirt.conf.domain_base import (
     A,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     attrs_of,
+    attrs_text,
     bad_enum,
     keep,
     load_children,
+    message,
+    missing_attr,
     order_of,
     parse_enum,
     place,
     read_attrs,
     text_el,
     text_node,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -133,7 +140,9 @@ class DiskDriver:
 class DiskHost:
     """One ``<host>`` of a network disk source."""
 
-    _ATTRS = (A("name"), A("port", UINT), A("transport"), A("socket"))
+    _ATTRS = (A("name"), A("port", uint(10, message("failed to parse port number '{value}'",
+                                                    C.VIR_ERR_INVALID_ARG, C.VIR_FROM_NONE))),
+              A("transport"), A("socket"))
     name: str | None = None
     port: int | None = None
     transport: str | None = None
@@ -254,9 +263,10 @@ class Disk(Device):
         elif kind == DiskType.NETWORK:
             src.protocol = get("protocol")
             if src.protocol is None:
-                raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'protocol' in "
-                             "element 'source'", C.VIR_FROM_XML)
-            src.name = get("name")
+                raise missing_attr("protocol", "source")
+            if src.protocol not in NET_PROTOCOLS:
+                raise bad_enum("protocol", "source", src.protocol)
+            src.name = _network_name(src.protocol, get("name"))
             src.query = get("query")
             tls = get("tls")
             src.tls = None if tls is None else YESNO.load(tls, "tls", "source")
@@ -314,57 +324,98 @@ class Disk(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<disk>`` element."""
-        node = E("disk", [("type", self.type.value), ("device", self.device.value)]
-                 + attrs_of(self, _DISK_ATTRS))
-        if self.driver is not None:
-            node.add(E("driver", attrs_of(self.driver, DiskDriver._ATTRS),
-                       children=self.driver.kept))
-        if self.source is not None:
-            node.add(self._format_source(fctx))
-        node.add(E("target", [("dev", self.target),
-                              ("bus", self.bus.value if self.bus else None),
-                              ("tray", self.tray),
-                              ("removable", None if self.removable is None else
-                               ("on" if self.removable else "off")),
-                              ("rotation_rate", self.rotation_rate)]))
-        if self.iotune:
-            node.add(E("iotune", children=[text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS
-                                           if k in self.iotune]))
-        for flag in ("readonly", "shareable"):
-            if getattr(self, flag):
-                node.add(E(flag, keep=True))
-        if self.transient:
-            node.add(E("transient", [("shareBacking", None if self.transient_share_backing
-                                      is None else ("yes" if self.transient_share_backing
-                                                    else "no"))], keep=True))
-        for tag in ("serial", "wwn", "vendor", "product"):
-            node.add(text_el(tag, getattr(self, tag)))
-        return self.finish(node, _DISK_ORDER, fctx)
+        return self.format_written(fctx)
 
-    def _format_source(self, fctx: FormatCtx) -> E:
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<disk>`` element (see :meth:`Device.write`)."""
+        kids: list[Item] = []
+        add = kids.append
+        driver = self.driver
+        if driver is not None:
+            pre = attrs_text(driver, DiskDriver._ATTRS)
+            if driver.kept:
+                add(("driver", E.with_attrs("driver", pre, None, list(driver.kept))))
+            elif pre:
+                add(("driver", f"<driver{pre}/>"))
+        if self.source is not None:
+            add(("source", self._format_source()))
+        target = f"<target dev='{escape_attr(self.target)}'"
+        if self.bus is not None:
+            target += f" bus='{self.bus}'"
+        if self.tray is not None:
+            target += f" tray='{escape_attr(self.tray)}'"
+        if self.removable is not None:
+            target += " removable='on'" if self.removable else " removable='off'"
+        if self.rotation_rate is not None:
+            target += f" rotation_rate='{self.rotation_rate}'"
+        add(("target", target + "/>"))
+        if self.iotune:
+            add(("iotune", E("iotune", children=[
+                text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS if k in self.iotune])))
+        if self.readonly:
+            add(("readonly", "<readonly/>"))
+        if self.shareable:
+            add(("shareable", "<shareable/>"))
+        if self.transient:
+            share = self.transient_share_backing
+            add(("transient", "<transient/>" if share is None else
+                 f"<transient shareBacking='{'yes' if share else 'no'}'/>"))
+        for tag in ("serial", "wwn", "vendor", "product"):
+            value = getattr(self, tag)
+            if value is not None:
+                add((tag, f"<{tag}>{escape_attr(value)}</{tag}>"))
+        head = f" type='{self.type}' device='{self.device}'" + attrs_text(self, _DISK_ATTRS)
+        self.emit(pad, out, head, kids, _DISK_ORDER, fctx)
+
+    def _format_source(self) -> str | E:
         src = self.source
         assert src is not None
         kind = self.type
-        attrs: list[tuple[str, Any]]
         if kind == DiskType.FILE:
-            attrs = [("file", src.file)]
-        elif kind == DiskType.BLOCK:
-            attrs = [("dev", src.dev)]
-        elif kind == DiskType.DIR:
-            attrs = [("dir", src.dir)]
-        elif kind == DiskType.NETWORK:
-            attrs = [("protocol", src.protocol), ("name", src.name), ("query", src.query),
-                     ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
-        elif kind == DiskType.VOLUME:
-            attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            pre = "" if src.file is None else f" file='{escape_attr(src.file)}'"
         else:
-            attrs = []
-        attrs.append(("startupPolicy", src.startup_policy))
-        node = E("source", attrs, keep=True)
-        for host in src.hosts:
-            node.add(E("host", attrs_of(host, DiskHost._ATTRS), keep=True))
+            if kind == DiskType.BLOCK:
+                attrs = [("dev", src.dev)]
+            elif kind == DiskType.DIR:
+                attrs = [("dir", src.dir)]
+            elif kind == DiskType.NETWORK:
+                attrs = [("protocol", src.protocol), ("name", src.name), ("query", src.query),
+                         ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
+            elif kind == DiskType.VOLUME:
+                attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            else:
+                attrs = []
+            pre = attr_text([kv for kv in attrs if kv[1] is not None])
+        if src.startup_policy is not None:
+            pre += f" startupPolicy='{escape_attr(src.startup_policy)}'"
+        if not src.hosts and not src.kept:
+            return f"<source{pre}/>"
+        node = E.with_attrs("source", pre, None, [
+            E.line("host", f"<host{attrs_text(host, DiskHost._ATTRS)}/>") for host in src.hosts],
+            keep=True)
         node.children = place(node.children, src.kept, _SOURCE_ORDER)
         return node
+
+
+#: network disk protocols (libvirt's virStorageNetProtocol, without 'none')
+NET_PROTOCOLS = ("nbd", "rbd", "sheepdog", "gluster", "iscsi", "http", "https", "ftp", "ftps",
+                 "tftp", "ssh", "vxhs", "nfs")
+
+
+def _network_name(protocol: str, name: str | None) -> str | None:
+    """A network source's name as libvirt keeps it: required but for NBD,
+    'pool/image' for RBD and Gluster, an iSCSI target with its LUN."""
+    if name is None:
+        if protocol != "nbd":
+            raise report(C.VIR_ERR_XML_ERROR, "missing name for disk source",
+                         C.VIR_FROM_DOMAIN)
+        return None
+    if protocol in ("rbd", "gluster") and name.find("/") <= 0:
+        raise report(C.VIR_ERR_XML_ERROR, f"can't split path '{name}' into pool name and "
+                     "image name", C.VIR_FROM_DOMAIN)
+    if protocol == "iscsi" and "/" not in name:
+        return f"{name}/0"
+    return name
 
 
 def default_bus(disk: Disk) -> DiskBus:
@@ -426,12 +477,12 @@ PCI_MODEL_NAMES = ("pci-bridge", "i82801b11-bridge", "ioh3420", "x3130-upstream"
                    "xio3130-downstream", "pxb", "pxb-pcie", "pcie-root-port",
                    "spapr-pci-host-bridge", "pcie-pci-bridge")
 
-_CTRL_ATTRS = (A("ports", UINT), A("vectors", UINT), A("maxGrantFrames", UINT, "maxGrantFrames"),
-               A("maxEventChannels", UINT))
+_CTRL_ATTRS = (A("ports", INT), A("vectors", INT), A("maxGrantFrames", INT),
+               A("maxEventChannels", INT))
 _CTRL_DRIVER = (A("queues", UINT), A("cmd_per_lun", UINT), A("max_sectors", UINT),
                 A("ioeventfd", ONOFF), A("iothread", UINT)) + VIRTIO_OPTS
-_CTRL_TARGET = (A("chassisNr", UINT), A("chassis", UINT), A("port", STR), A("busNr", UINT),
-                A("index", UINT), A("hotplug", ONOFF), A("memReserve", UINT))
+_CTRL_TARGET = (A("chassisNr", INT0), A("chassis", INT0), A("port", STR), A("busNr", INT0),
+                A("index", INT0), A("hotplug", ONOFF), A("memReserve", UINT))
 
 
 @dataclass(kw_only=True)
@@ -486,7 +537,7 @@ class Controller(Device):
         ctrl = cls()
         ctrl.type = parse_enum(ControllerType, elem.get("type", "ide"), "type", "controller")
         index = elem.get("index")
-        ctrl.index = None if index is None else UINT.load(index, "index", "controller")
+        ctrl.index = None if index is None else INT.load(index, "index", "controller")
         model = elem.get("model")
         if model is not None:
             allowed = CONTROLLER_MODELS.get(ctrl.type, ())
@@ -522,22 +573,35 @@ class Controller(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<controller>`` element."""
-        attrs: list[tuple[str, Any]] = [("type", self.type.value), ("index", self.index),
-                                        ("model", self.model)]
-        node = E("controller", attrs + attrs_of(self, _CTRL_ATTRS))
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<controller>`` element (see :meth:`Device.write`)."""
+        head = f" type='{self.type}'"
+        if self.index is not None:
+            head += f" index='{self.index}'"
+        if self.model is not None:
+            head += f" model='{escape_attr(self.model)}'"
+        head += attrs_text(self, _CTRL_ATTRS)
+        kids: list[Item] = []
         if self.model_name is not None:
-            node.add(E("model", [("name", self.model_name)]))
-        if self.target is not None:
-            target = E("target", attrs_of(self.target, _CTRL_TARGET))
-            if self.target.node is not None:
-                target.add(E("node", text=self.target.node))
-            node.add(target)
+            kids.append(("model", f"<model name='{escape_attr(self.model_name)}'/>"))
+        if self.target is not None and (self.target.node is not None or
+                                        attrs_text(self.target, _CTRL_TARGET)):
+            target = f"<target{attrs_text(self.target, _CTRL_TARGET)}"
+            kids.append(("target", f"{target}/>" if self.target.node is None else
+                         E.line("target", f"{target}>\n  <node>{self.target.node}</node>\n"
+                                "</target>")))
         if self.driver is not None:
-            node.add(E("driver", attrs_of(self.driver, _CTRL_DRIVER)))
-        self.finish(node, _CTRL_ORDER, fctx)
+            driver = attrs_text(self.driver, _CTRL_DRIVER)
+            if driver:
+                kids.append(("driver", f"<driver{driver}/>"))
         if self.pcihole64 is not None:
-            node.add(E("pcihole64", [("unit", "KiB")], self.pcihole64))
-        return node
+            # after the device info, unlike every other child
+            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx, [(
+                "pcihole64", f"<pcihole64 unit='KiB'>{self.pcihole64}</pcihole64>")])
+        else:
+            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx)
 
 
 _CTRL_HANDLERS = {"model": Controller._model, "target": Controller._target,
@@ -561,7 +625,9 @@ class FilesystemType(enum.StrEnum):
 
 
 _FS_ATTRS = (A("model"), A("multidevs"))
-_FS_DRIVER = (A("type"), A("format"), A("queue", UINT), A("wrpolicy")) + VIRTIO_OPTS
+_FS_DRIVER = (A("type"), A("format"),
+              A("queue", uint(10, message("cannot parse queue size '{value}' for virtiofs"))),
+              A("wrpolicy")) + VIRTIO_OPTS
 _FS_ORDER = order_of("driver", "binary", "source", "target", "idmap", "readonly",
                      "space_hard_limit", "space_soft_limit", "boot", "alias", "acpi", "address")
 _FS_SOURCE_KEYS = ("dir", "file", "dev", "name", "socket", "pool", "volume", "usage", "units")

@@ -13,22 +13,30 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_base import (
+    INT,
     ONOFF,
     UINT,
+    UINT0,
     YESNO,
     A,
     Device,
     FormatCtx,
+    Item,
     ParseCtx,
     PciAddress,
+    internal,
     keep,
     load_children,
+    message,
+    missing_attr,
     order_of,
     parse_enum,
+    required,
+    uint,
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr
 from pyvirt.errors import report
 
 
@@ -72,6 +80,24 @@ _SOURCE_KEYS: dict[NetType, tuple[str, ...]] = {
     NetType.HOSTDEV: (),
     NetType.NULL: (),
     NetType.VDS: ("switchid", "portid", "portgroupid", "connectionid"),
+}
+
+#: <source> attributes libvirt requires, per interface type, in the order it checks them
+_IP_PREFIX = uint(10, message("Invalid prefix value '{value}' in <ip>"))
+_MTU = uint(10, message("malformed mtu size"))
+_SOCKET_TYPES = (NetType.SERVER, NetType.CLIENT, NetType.MCAST, NetType.UDP)
+_SOURCE_REQUIRED: dict[NetType, tuple[str, ...]] = {
+    NetType.NETWORK: ("network",),
+    NetType.BRIDGE: ("bridge",),
+    NetType.DIRECT: ("dev",),
+    NetType.VHOSTUSER: ("type", "path", "mode"),
+    NetType.SERVER: ("port",),
+    NetType.CLIENT: ("address", "port"),
+    NetType.MCAST: ("address", "port"),
+    NetType.UDP: ("address", "port"),
+    NetType.INTERNAL: ("name",),
+    NetType.VDPA: ("dev",),
+    NetType.VDS: ("switchid", "portid"),
 }
 
 _NET_ORDER = order_of("mac", "source", "ip", "route", "vlan", "virtualport", "bandwidth",
@@ -182,7 +208,19 @@ class Interface(Device):
 
     def _source(self, child: etree._Element) -> None:
         keys = _SOURCE_KEYS.get(self.type, ())
+        for name in _SOURCE_REQUIRED.get(self.type, ()):
+            if child.get(name) is None:
+                raise missing_attr(name, "source")
+        port = None
+        if self.type in _SOCKET_TYPES:
+            port = INT.load(child.get("port", ""), "port", "source")
+            if self.type == NetType.UDP and child.find("local") is None:
+                raise xml_err("'<local>' element missing for 'udp' socket interface")
+        if self.type == NetType.HOSTDEV and child.find("address") is None:
+            raise xml_err("missing source address type")
         self.source = {k: cast(str, child.get(k)) for k in keys if child.get(k) is not None}
+        if port is not None:
+            self.source["port"] = str(port)
         for sub in child:
             if sub.tag == "address" and self.type == NetType.HOSTDEV:
                 self.source_address = PciAddress.load(sub)
@@ -204,7 +242,7 @@ class Interface(Device):
                 raise xml_err(f"Invalid IP address '{address}'") from None
         self.ips.append(GuestIP(address=address, family=family, peer=child.get("peer"),
                                 prefix=None if prefix is None else
-                                UINT.load(prefix, "prefix", "ip")))
+                                _IP_PREFIX.load(prefix, "prefix", "ip")))
 
     def _script(self, child: etree._Element) -> None:
         setattr(self, str(child.tag), child.get("path"))
@@ -234,55 +272,76 @@ class Interface(Device):
         self.link_state = state
 
     def _mtu(self, child: etree._Element) -> None:
-        self.mtu = UINT.load(child.get("size", ""), "size", "mtu")
+        self.mtu = _MTU.load(child.get("size", ""), "size", "mtu")
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<interface>`` element."""
-        node = E("interface", [
-            ("type", self.type.value),
-            ("managed", None if self.managed is None else ("yes" if self.managed else "no")),
-            ("trustGuestRxFilters", None if self.trust_guest_rx_filters is None else
-             ("yes" if self.trust_guest_rx_filters else "no"))])
-        add = node.children.append
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<interface>`` element (see :meth:`Device.write`)."""
+        head = f" type='{self.type}'"
+        if self.managed is not None:
+            head += " managed='yes'" if self.managed else " managed='no'"
+        if self.trust_guest_rx_filters is not None:
+            head += (" trustGuestRxFilters='yes'" if self.trust_guest_rx_filters
+                     else " trustGuestRxFilters='no'")
+        kids: list[Item] = []
+        add = kids.append
         if self.mac is not None:
-            add(E("mac", [("address", self.mac), ("type", self.mac_type),
-                          ("check", self.mac_check)]))
+            mac = f"<mac address='{escape_attr(self.mac)}'"
+            if self.mac_type is not None:
+                mac += f" type='{escape_attr(self.mac_type)}'"
+            if self.mac_check is not None:
+                mac += f" check='{escape_attr(self.mac_check)}'"
+            add(("mac", mac + "/>"))
         keys = _SOURCE_KEYS.get(self.type, ())
         if fctx.inactive and self.type == NetType.NETWORK:
             keys = ("network", "portgroup")
         source = self.source
         if source or self.source_address is not None or self.source_local or \
                 self.source_kept or self.type == NetType.HOSTDEV:
-            src = E("source", [(k, source[k]) for k in keys if k in source], keep=True)
-            if self.source_address is not None:
-                src.add(self.source_address.dump())
-            if self.source_local:
-                src.add(E("local", list(self.source_local.items())))
-            src.children.extend(self.source_kept)
-            add(src)
+            pre = attr_text([(k, source[k]) for k in keys if k in source])
+            if self.source_address is None and not self.source_local and not self.source_kept:
+                add(("source", f"<source{pre}/>"))
+            else:
+                src = E.with_attrs("source", pre, keep=True)
+                if self.source_address is not None:
+                    src.add(self.source_address.dump())
+                if self.source_local:
+                    src.add(E("local", list(self.source_local.items())))
+                src.children.extend(self.source_kept)
+                add(("source", src))
         for ip in self.ips:
-            add(E("ip", [("address", ip.address), ("family", ip.family),
-                         ("prefix", ip.prefix), ("peer", ip.peer)]))
+            add(("ip", "<ip" + attr_text([kv for kv in (
+                ("address", ip.address), ("family", ip.family), ("prefix", ip.prefix),
+                ("peer", ip.peer)) if kv[1] is not None]) + "/>"))
         if self.script is not None:
-            add(E("script", [("path", self.script)]))
+            add(("script", f"<script path='{escape_attr(self.script)}'/>"))
         if self.downscript is not None:
-            add(E("downscript", [("path", self.downscript)]))
+            add(("downscript", f"<downscript path='{escape_attr(self.downscript)}'/>"))
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
-            add(E("target", [("dev", self.target_dev), (
-                "managed", None if self.target_managed is None else
-                ("yes" if self.target_managed else "no"))]))
+            target = f"<target dev='{escape_attr(self.target_dev)}'"
+            if self.target_managed is not None:
+                target += " managed='yes'" if self.target_managed else " managed='no'"
+            add(("target", target + "/>"))
         if self.model is not None:
-            add(E("model", [("type", self.model)]))
+            add(("model", f"<model type='{escape_attr(self.model)}'/>"))
         if self.driver is not None:
-            add(E("driver", [(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
-                             if s.name in self.driver], children=self.driver_kept, keep=True))
+            pre = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
+                             if s.name in self.driver])
+            if self.driver_kept:
+                add(("driver", E.with_attrs("driver", pre, None, list(self.driver_kept),
+                                            keep=True)))
+            else:
+                add(("driver", f"<driver{pre}/>"))
         if self.link_state is not None:
-            add(E("link", [("state", self.link_state)]))
+            add(("link", f"<link state='{escape_attr(self.link_state)}'/>"))
         if self.mtu is not None:
-            add(E("mtu", [("size", self.mtu)]))
-        return self.finish(node, _NET_ORDER, fctx)
+            add(("mtu", f"<mtu size='{self.mtu}'/>"))
+        self.emit(pad, out, head, kids, _NET_ORDER, fctx)
 
 
 _NET_HANDLERS = {
@@ -363,6 +422,16 @@ class Hostdev(Device):
         ramfb = elem.get("ramfb")
         dev.ramfb = None if ramfb is None else ONOFF.load(ramfb, "ramfb", "hostdev")
         load_children(dev, elem, pctx, _HOSTDEV_HANDLERS, _HOSTDEV_ORDER)
+        if dev.mode == HostdevMode.SUBSYSTEM:
+            if elem.find("source") is None:
+                raise xml_err("Missing <source> element in hostdev device")
+            if dev.type == "pci" and dev.source_address is None:
+                dev.source_address = PciAddress()
+            elif dev.type == "usb":
+                if dev.vendor is not None and dev.product is None:
+                    raise internal("missing product")
+                if dev.product is not None and dev.vendor is None:
+                    raise internal("missing vendor")
         return dev
 
     def _driver(self, child: etree._Element) -> None:
@@ -377,14 +446,20 @@ class Hostdev(Device):
             if self.type == "pci" and tag == "address":
                 self.source_address = PciAddress.load(sub)
             elif self.type == "usb" and tag in ("vendor", "product"):
-                setattr(self, str(tag), _usb_id(sub.get("id", ""), str(tag)))
+                setattr(self, str(tag), required(sub, "id", UINT0))
             elif self.type == "usb" and tag == "address":
-                self.usb_bus = UINT.load(sub.get("bus", "0"), "bus", "address")
-                self.usb_device = UINT.load(sub.get("device", "0"), "device", "address")
+                self.usb_bus = required(sub, "bus", UINT0)
+                self.usb_device = required(sub, "device", UINT0)
             elif self.type == "mdev" and tag == "address":
                 self.mdev_uuid = sub.get("uuid")
             elif isinstance(tag, str):
-                self.source_kept.append(keep(sub))
+                kept = keep(sub)
+                if self.type == "scsi" and tag == "address":
+                    # bus, target and unit are numbers in any base, written in decimal
+                    kept.attrs = [(k, str(UINT0.load(str(v), k, "address"))
+                                   if k in ("bus", "target", "unit") else v)
+                                  for k, v in kept.attrs]
+                self.source_kept.append(kept)
 
     def _flag(self, child: etree._Element) -> None:
         setattr(self, str(child.tag), True)
@@ -414,23 +489,15 @@ class Hostdev(Device):
         if self.mdev_uuid is not None:
             source.add(E("address", [("uuid", self.mdev_uuid)]))
         source.children.extend(self.source_kept)
-        node.add(source)
+        if self.type == "usb" and not source.attrs and not source.children:
+            # libvirt leaves out an empty USB source, keeping <hostdev> open and closed
+            node.add(E.raw_xml(""))
+        else:
+            node.add(source)
         for flag in ("readonly", "shareable"):
             if getattr(self, flag):
                 node.add(E(flag, keep=True))
         return self.finish(node, _HOSTDEV_ORDER, fctx)
-
-
-def _usb_id(text: str, what: str) -> int:
-    try:
-        value = int(text, 16)
-    except ValueError:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
-                     C.VIR_FROM_DOMAIN) from None
-    if not 0 <= value <= 0xFFFF:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse {what} {text}",
-                     C.VIR_FROM_DOMAIN)
-    return value
 
 
 _HOSTDEV_HANDLERS = {"driver": Hostdev._driver, "source": Hostdev._source,

@@ -14,17 +14,19 @@ from pyvirt.conf.domain_base import (
     INT,
     UINT,
     YESNO,
-    Text,
     bad_enum,
     keep,
+    message,
+    missing_attr,
     order_of,
     parse_enum,
     place,
     text_el,
+    uint,
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E
+from pyvirt.conf.xmlutil import E, attr_text
 from pyvirt.errors import report
 
 
@@ -173,10 +175,17 @@ class OS:
 
     def format(self, virt_type: str | None = None) -> E:
         """The ``<os>`` element (Xen PV guests of Xen say 'linux', as libvirt)."""
-        node = E("os", [("firmware", self.firmware)], keep=True)
         kind = self.type.value if self.type else None
         if kind == "xen" and virt_type == "xen":
             kind = "linux"
+        if self._only_type_and_boot() and kind is not None:
+            # the common case, written directly: <type> and <boot> only
+            attrs = attr_text([a for a in (("arch", self.arch), ("machine", self.machine))
+                               if a[1] is not None])
+            lines = [f"<os>\n  <type{attrs}>{kind}</type>"]
+            lines += [f"\n  <boot dev='{dev.value}'/>" for dev in self.boot]
+            return E.line("os", "".join(lines) + "\n</os>")
+        node = E("os", [("firmware", self.firmware)], keep=True)
         node.add(text_el("type", kind, [("arch", self.arch), ("machine", self.machine)]))
         if self.firmware_features:
             node.add(E("firmware", children=[
@@ -191,13 +200,13 @@ class OS:
                 ("type", self.loader_type.value if self.loader_type else None),
                 ("stateless", _yn(self.loader_stateless)), ("format", self.loader_format)])
             if self.loader is not None:
-                loader.text = Text(self.loader)
+                loader.text = self.loader
             node.add(loader)
         if self.nvram is not None or self.nvram_template is not None:
             nvram = E("nvram", [("template", self.nvram_template),
                                 ("format", self.nvram_format)])
             if self.nvram is not None:
-                nvram.text = Text(self.nvram)
+                nvram.text = self.nvram
             node.add(nvram)
         for tag in ("kernel", "initrd", "cmdline", "dtb"):
             value = getattr(self, tag)
@@ -215,6 +224,17 @@ class OS:
             node.add(E("smbios", [("mode", self.smbios)]))
         node.children = place(node.children, self.kept, _OS_ORDER)
         return node
+
+    def _only_type_and_boot(self) -> bool:
+        """True when nothing but ``<type>`` and ``<boot>`` is to be written."""
+        return (self.firmware is None and not self.firmware_features and self.loader is None
+                and self.loader_readonly is None and self.loader_secure is None
+                and self.loader_type is None and self.loader_stateless is None
+                and self.loader_format is None and self.nvram is None
+                and self.nvram_template is None and self.kernel is None and self.initrd is None
+                and self.cmdline is None and self.dtb is None and self.bootmenu is None
+                and self.bootmenu_timeout is None and self.bios_useserial is None
+                and self.bios_reboot_timeout is None and self.smbios is None and not self.kept)
 
 
 def _yn(flag: bool | None) -> str | None:
@@ -326,8 +346,7 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
         elif kind == "state":
             feat.state = True
         elif kind == "state!":
-            raise report(C.VIR_ERR_XML_ERROR, f"Missing required attribute 'state' in "
-                         f"element '{name}'", C.VIR_FROM_XML)
+            raise missing_attr("state", name)
         for key, value in cast("list[tuple[str, str]]", child.attrib.items()):
             if key != "state" or not kind.startswith("state"):
                 feat.attrs[key] = value
@@ -338,8 +357,7 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
                 if not isinstance(sub.tag, str):
                     continue
                 if name != "xen" and sub.get("state") is None:
-                    raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'state' in "
-                                 f"element '{sub.tag}'", C.VIR_FROM_XML)
+                    raise missing_attr("state", str(sub.tag))
                 feat.children.append(_parse_sub(sub))
         elif name == "capabilities":
             feat.children = [_parse_sub(c) for c in child if isinstance(c.tag, str)]
@@ -417,7 +435,9 @@ class Clock:
         clock.basis = elem.get("basis")
         clock.timezone = elem.get("timezone")
         start = elem.get("start")
-        clock.start = None if start is None else UINT.load(start, "start", "clock")
+        clock.start = None if start is None else uint(10, message(
+            "missing 'start' attribute for clock with offset='absolute'",
+            C.VIR_ERR_INTERNAL_ERROR)).load(start, "start", "clock")
         if clock.offset == ClockOffset.VARIABLE and clock.basis is None:
             clock.basis = "utc"
         if clock.offset == ClockOffset.VARIABLE and clock.adjustment is None:
@@ -438,6 +458,8 @@ class Clock:
             attrs.append(("timezone", self.timezone))
         elif self.offset == ClockOffset.ABSOLUTE:
             attrs.append(("start", self.start))
+        if not self.timers:
+            return E.line("clock", f"<clock{attr_text([a for a in attrs if a[1] is not None])}/>")
         node = E("clock", attrs, keep=True)
         for timer in self.timers:
             tnode = E("timer", [
@@ -454,7 +476,7 @@ class Clock:
 def _parse_timer(elem: etree._Element) -> Timer:
     name = elem.get("name")
     if name is None:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, "missing timer name", C.VIR_FROM_DOMAIN)
+        raise missing_attr("name", "timer")
     if name not in _TIMER_NAMES:
         raise bad_enum("name", "timer", name)
     timer = Timer(name=name)

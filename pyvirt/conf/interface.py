@@ -184,7 +184,7 @@ class InterfaceDef:
             raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'type' in element "
                          "'interface'", C.VIR_FROM_XML)
         iface = cls(parse_enum(InterfaceType, kind,
-                               lambda v: _xml_attr_err("type", "interface", v)))
+                               error=lambda v: _xml_attr_err("type", "interface", v)))
         if level > 0 and iface.type is InterfaceType.BRIDGE:
             raise _xml_err(f"interface has unsupported type '{kind}'")
         name = elem.get("name")
@@ -197,7 +197,7 @@ class InterfaceDef:
         if link is not None:
             iface.link_speed = _int_attr(link, "speed")
             iface.link_state = parse_enum(LinkState, link.get("state"),
-                                          lambda v: _xml_attr_err("state", "link", v))
+                                          error=lambda v: _xml_attr_err("state", "link", v))
         parse = {InterfaceType.ETHERNET: iface._parse_ethernet,
                  InterfaceType.BRIDGE: iface._parse_bridge,
                  InterfaceType.BOND: iface._parse_bond,
@@ -208,7 +208,7 @@ class InterfaceDef:
     def _parse_top(self, elem: etree._Element) -> None:
         start = elem.find("start")
         if start is not None:
-            self.start_mode = parse_enum(StartMode, start.get("mode"), lambda v: _xml_err(
+            self.start_mode = parse_enum(StartMode, start.get("mode"), error=lambda v: _xml_err(
                 f"unknown interface startmode {v}"))
         mtu = elem.find("mtu")
         if mtu is not None:
@@ -240,7 +240,7 @@ class InterfaceDef:
         bond = elem.find("bond")
         if bond is None:
             raise _xml_err("bond interface misses the bond element")
-        self.bond_mode = parse_enum(BondMode, bond.get("mode"), lambda v: _xml_err(
+        self.bond_mode = parse_enum(BondMode, bond.get("mode"), error=lambda v: _xml_err(
             f"unknown bonding mode {v}"))
         mii, arp = bond.find("miimon"), bond.find("arpmon")
         if mii is not None and arp is not None:

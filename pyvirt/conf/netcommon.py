@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import Attr, E, bad_attr_error, read_attrs, write_attrs
+from pyvirt.conf.confutil import E, bad_attr_error
+from pyvirt.conf.xmlattr import A, attrs_of, integer, read_attrs
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NONE
@@ -32,13 +32,13 @@ class Rate:
     floor: int | None = None
     burst: int | None = None
 
-    ATTRS = (Attr("average", "average", int), Attr("peak", "peak", int),
-             Attr("floor", "floor", int), Attr("burst", "burst", int))
+    ATTRS = (A("average", integer()), A("peak", integer()), A("floor", integer()),
+             A("burst", integer()))
 
     @classmethod
     def parse(cls, elem: etree._Element, inbound: bool) -> Rate:
         """Read an ``<inbound>``/``<outbound>`` element."""
-        def bad(attr: str, value: str) -> libvirtError:
+        def bad(attr: str, elem: str, value: str) -> libvirtError:
             return report(C.VIR_ERR_XML_DETAIL,
                           f"could not convert bandwidth {attr} value '{value}'", _FROM)
         rate = read_attrs(cls(), elem, cls.ATTRS, bad)
@@ -55,7 +55,7 @@ class Rate:
 
     def format(self, tag: str) -> E:
         """Return the ``<inbound>``/``<outbound>`` element."""
-        attrs = [(k, v) for k, v in write_attrs(self, self.ATTRS)
+        attrs = [(k, v) for k, v in attrs_of(self, self.ATTRS)
                  if not (k in ("average", "peak", "burst", "floor") and v == "0")]
         return E(tag, attrs, keep=True)
 
@@ -153,7 +153,10 @@ class Vlan:
                          "at least one <tag id='N'/> subelement", _FROM)
         trunk = elem.get("trunk")
         if trunk is not None:
-            vlan.trunk = xmlutil.parse_yesno(trunk, "trunk", "vlan", _FROM)
+            if trunk not in ("yes", "no"):
+                raise report(C.VIR_ERR_XML_ERROR, f"invalid \"trunk='{trunk}'\" in <vlan> - "
+                             "must be yes or no", _FROM)
+            vlan.trunk = trunk == "yes"
             if vlan.trunk is False and len(vlan.tags) > 1:
                 raise report(C.VIR_ERR_XML_ERROR, "invalid \"trunk='no'\" in <vlan> - "
                              "trunk='no' is not allowed with multiple vlan tags", _FROM)
@@ -195,10 +198,8 @@ class VirtualPort:
     profileid: str | None = None
     interfaceid: str | None = None
 
-    PARAMS = (Attr("managerid", "managerid", int), Attr("typeid", "typeid", int),
-              Attr("typeidversion", "typeidversion", int),
-              Attr("instanceid", "instanceid"), Attr("interfaceid", "interfaceid"),
-              Attr("profileid", "profileid"))
+    PARAMS = (A("managerid", integer()), A("typeid", integer()), A("typeidversion", integer()),
+              A("instanceid"), A("interfaceid"), A("profileid"))
 
     @classmethod
     def parse(cls, elem: etree._Element | None) -> VirtualPort | None:
@@ -226,7 +227,7 @@ class VirtualPort:
         """Return ``<virtualport>``."""
         kind = self.type.value if self.type and self.type is not VirtualPortType.NONE else None
         node = E("virtualport", [("type", kind)], keep=True)
-        node.add(E("parameters", write_attrs(self, self.PARAMS)))
+        node.add(E("parameters", attrs_of(self, self.PARAMS)))
         return node
 
 

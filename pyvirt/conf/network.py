@@ -19,9 +19,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import (
-    Attr,
     E,
-    YesNo,
     bad_attr_error,
     check_name,
     child_text,
@@ -32,13 +30,24 @@ from pyvirt.conf.confutil import (
     parse_mac,
     parse_root,
     parse_uuid,
-    read_attrs,
-    write_attrs,
 )
 from pyvirt.conf.netcommon import Bandwidth, VirtualPort, Vlan
+from pyvirt.conf.xmlattr import (
+    UINT,
+    UINT0,
+    YESNO,
+    A,
+    ErrorMaker,
+    attrs_of,
+    integer,
+    optional,
+    read_attrs,
+    uint,
+)
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NETWORK
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -92,9 +101,9 @@ class Lease:
     def parse(cls, elem: etree._Element | None) -> Lease | None:
         if elem is None:
             return None
-        expiry = xmlutil.parse_int(elem.get("expiry"), "expiry", _FROM, minimum=0)
+        expiry = optional(elem, "expiry", UINT0)
         unit = parse_enum(LeaseUnit, elem.get("unit"),
-                          lambda v: _xml_err(f"Invalid lease unit '{v}'"))
+                          error=lambda v: _xml_err(f"Invalid lease unit '{v}'"))
         lease = cls(expiry or 0, unit or LeaseUnit.MINUTES)
         if lease.expiry and lease.expiry * _LEASE_SECONDS[lease.unit] < 120:
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
@@ -129,11 +138,11 @@ class DHCPHost:
     ip: str | None = None
     lease: Lease | None = None
 
-    ATTRS = (Attr("mac", "mac"), Attr("id", "id"), Attr("name", "name"), Attr("ip", "ip"))
+    ATTRS = (A("mac"), A("id"), A("name"), A("ip"))
 
     def format(self) -> E:
         lease = self.lease.format() if self.lease else None
-        return E("host", write_attrs(self, self.ATTRS), children=[lease])
+        return E("host", attrs_of(self, self.ATTRS), children=[lease])
 
 
 @dataclass
@@ -199,12 +208,11 @@ class Route:
     gateway: str | None = None
     metric: int | None = None
 
-    ATTRS = (Attr("family", "family"), Attr("address", "address"), Attr("netmask", "netmask"),
-             Attr("prefix", "prefix", int), Attr("gateway", "gateway"),
-             Attr("metric", "metric", int))
+    ATTRS = (A("family"), A("address"), A("netmask"), A("prefix", integer()), A("gateway"),
+             A("metric", integer()))
 
     def format(self) -> E:
-        return E("route", write_attrs(self, self.ATTRS))
+        return E("route", attrs_of(self, self.ATTRS))
 
 
 @dataclass
@@ -227,9 +235,8 @@ class DNSSrv:
     priority: int | None = None
     weight: int | None = None
 
-    ATTRS = (Attr("service", "service"), Attr("protocol", "protocol"),
-             Attr("domain", "domain"), Attr("target", "target"), Attr("port", "port", int),
-             Attr("priority", "priority", int), Attr("weight", "weight", int))
+    ATTRS = (A("service"), A("protocol"), A("domain"), A("target"), A("port", UINT),
+             A("priority", UINT), A("weight", UINT))
 
 
 @dataclass
@@ -251,7 +258,7 @@ class DNSDef:
         for name, value in self.txts:
             node.add(E("txt", [("name", name), ("value", value)]))
         for srv in self.srvs:
-            node.add(E("srv", write_attrs(srv, DNSSrv.ATTRS)))
+            node.add(E("srv", attrs_of(srv, DNSSrv.ATTRS)))
         for host in self.hosts:
             node.add(E("host", [("ip", host.ip)],
                        children=[E("hostname", text=h) for h in host.hostnames]))
@@ -404,9 +411,11 @@ class NetworkDef:
         net.title = child_text(root, "title")
         net.description = child_text(root, "description")
         net.metadata = metadata_node(root)
-        bad = bad_attr_error("network", _FROM)
-        net.ipv6 = Attr("ipv6", "", YesNo).read(root, bad)
-        net.trust_guest_rx_filters = Attr("trustGuestRxFilters", "", YesNo).read(root, bad)
+        ipv6 = root.get("ipv6")
+        if ipv6 is not None and ipv6 not in ("yes", "no"):
+            raise _xml_err(f"Invalid ipv6 setting '{ipv6}' in network '{net.name}'")
+        net.ipv6 = optional(root, "ipv6", YESNO)
+        net.trust_guest_rx_filters = optional(root, "trustGuestRxFilters", YESNO)
         net.connections = xmlutil.parse_int(root.get("connections"), "connections", _FROM)
         net._parse_bridge(root.find("bridge"))
         mtu = root.find("mtu")
@@ -428,8 +437,7 @@ class NetworkDef:
         dom = root.find("domain")
         if dom is not None:
             net.domain_name = dom.get("name")
-            net.domain_local_only = xmlutil.parse_yesno(dom.get("localOnly"), "localOnly",
-                                                        "domain", _FROM)
+            net.domain_local_only = optional(dom, "localOnly", YESNO)
         if root.find("dns") is not None:
             net.dns = net._parse_dns(cast("etree._Element", root.find("dns")))
         net.vlan = Vlan.parse(root.find("vlan"))
@@ -437,14 +445,19 @@ class NetworkDef:
         _no_floor(net.bandwidth)
         iso = root.find("port")
         if iso is not None:
-            net.port_isolated = xmlutil.parse_yesno(iso.get("isolated"), "isolated", "port",
-                                                    _FROM)
+            net.port_isolated = optional(iso, "isolated", YESNO)
         net.ips = [net._parse_ip(e) for e in root.findall("ip")]
         net.routes = [net._parse_route(e) for e in root.findall("route")]
         net.virtualport = VirtualPort.parse(root.find("virtualport"))
         net.portgroups = [_parse_portgroup(e) for e in root.findall("portgroup")]
-        if root.find("forward") is not None:
-            net.forward = net._parse_forward(cast("etree._Element", root.find("forward")))
+        forward = root.find("forward")
+        # mode='none' is an isolated network, as no <forward> at all
+        if forward is not None and forward.get("mode") != "none":
+            net.forward = net._parse_forward(forward)
+            mode = net.forward.mode
+            if mode in (ForwardMode.NAT, ForwardMode.ROUTE, ForwardMode.OPEN) and not net.ips:
+                raise _xml_err(f"{mode.value} forwarding requested, but no IP address "
+                               f"provided for network '{net.name}'")
         return net
 
     def _parse_bridge(self, elem: etree._Element | None) -> None:
@@ -465,14 +478,16 @@ class NetworkDef:
                 raise _xml_err(f"Invalid delay value in network '{self.name}'") from None
         self.mac_table_manager = parse_enum(
             MacTableManager, elem.get("macTableManager"),
-            lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network "
+            error=lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network "
                                f"'{self.name}'"))
 
     def _parse_forward(self, elem: etree._Element) -> ForwardDef:
         fwd = ForwardDef()
-        fwd.mode = parse_enum(ForwardMode, elem.get("mode", "nat"), lambda v: report(
+        fwd.mode = parse_enum(ForwardMode, elem.get("mode", "nat"), error=lambda v: report(
             C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown forwarding type '{v}'", _FROM))
-        fwd.managed = xmlutil.parse_yesno(elem.get("managed"), "managed", "forward", _FROM)
+        managed = elem.get("managed")
+        # libvirt takes 'yes' as managed and any other value as not
+        fwd.managed = None if managed is None else managed == "yes"
         drv = elem.find("driver")
         fwd.driver = drv.get("name") if drv is not None else None
         nat = elem.find("nat")
@@ -492,7 +507,7 @@ class NetworkDef:
 
     def _parse_nat(self, fwd: ForwardDef, nat: etree._Element) -> None:
         where = f"in <nat> in <forward> in network {self.name}"
-        fwd.nat_ipv6 = xmlutil.parse_yesno(nat.get("ipv6"), "ipv6", "nat", _FROM)
+        fwd.nat_ipv6 = optional(nat, "ipv6", YESNO)
         addr = nat.find("address")
         if addr is not None:
             for attr in ("start", "end"):
@@ -505,8 +520,11 @@ class NetworkDef:
             fwd.nat_start, fwd.nat_end = str(start), str(end)
         port = nat.find("port")
         if port is not None:
-            fwd.port_start = xmlutil.parse_int(port.get("start"), "start", _FROM, minimum=0)
-            fwd.port_end = xmlutil.parse_int(port.get("end"), "end", _FROM, minimum=0)
+            def bad_port(attr: str, elem: str, value: str) -> libvirtError:
+                return report(C.VIR_ERR_XML_DETAIL, f"Missing or invalid '{attr}' attribute in "
+                              f"<port> {where}", _FROM)
+            fwd.port_start = uint(10, bad_port).load(port.get("start", ""), "start", "port")
+            fwd.port_end = uint(10, bad_port).load(port.get("end", ""), "end", "port")
 
     def _addr(self, value: str | None) -> IPAddress:
         try:
@@ -516,9 +534,8 @@ class NetworkDef:
 
     def _parse_dns(self, elem: etree._Element) -> DNSDef:
         dns = DNSDef()
-        dns.enable = xmlutil.parse_yesno(elem.get("enable"), "enable", "dns", _FROM)
-        dns.forward_plain_names = xmlutil.parse_yesno(elem.get("forwardPlainNames"),
-                                                      "forwardPlainNames", "dns", _FROM)
+        dns.enable = optional(elem, "enable", YESNO)
+        dns.forward_plain_names = optional(elem, "forwardPlainNames", YESNO)
         for fw in elem.findall("forwarder"):
             if fw.get("addr") is not None:
                 self._addr(fw.get("addr"))
@@ -537,10 +554,16 @@ class NetworkDef:
                              f"name '{name}' of network {self.name}", _FROM)
             dns.txts.append((name, value or ""))
         for srv in elem.findall("srv"):
-            record = read_attrs(DNSSrv(), srv, DNSSrv.ATTRS, bad_attr_error("srv", _FROM))
+            record = read_attrs(DNSSrv(), srv, DNSSrv.ATTRS, self._bad_srv(srv.get("service")))
             if record.service is None:
                 raise report(C.VIR_ERR_XML_DETAIL, f"missing required service attribute in "
                              f"DNS SRV record of network '{self.name}'", _FROM)
+            if record.target is None:
+                for attr in ("port", "priority", "weight"):
+                    if getattr(record, attr) is not None:
+                        raise report(C.VIR_ERR_XML_DETAIL, f"DNS SRV {attr} attribute not "
+                                     f"permitted without target for service "
+                                     f"'{record.service}' in network '{self.name}'", _FROM)
             dns.srvs.append(record)
         for host in elem.findall("host"):
             if host.get("ip") is None:
@@ -551,6 +574,14 @@ class NetworkDef:
             dns.hosts.append(DNSHost(host.get("ip", ""), names))
         return dns
 
+    def _bad_srv(self, service: str | None) -> ErrorMaker:
+        """libvirt's errors for a bad number in a DNS SRV record."""
+        def bad(attr: str, elem: str, value: str) -> libvirtError:
+            first = "Invalid" if attr == "priority" else "invalid"
+            return report(C.VIR_ERR_XML_DETAIL, f"{first} DNS SRV {attr} attribute for "
+                          f"service '{service}' in network '{self.name}'", _FROM)
+        return bad
+
     def _parse_ip(self, elem: etree._Element) -> IPDef:
         ip = IPDef()
         ip.family = elem.get("family")
@@ -560,14 +591,8 @@ class NetworkDef:
             ip.address = str(self._addr(elem.get("address")))
         if elem.get("netmask") is not None:
             ip.netmask = str(self._addr(elem.get("netmask")))
-        prefix = elem.get("prefix")
-        if prefix is not None:
-            try:
-                ip.prefix = int(prefix)
-            except ValueError:
-                raise _xml_err(f"Invalid ip address prefix value '{prefix}' in network "
-                               f"'{self.name}'") from None
-        ip.local_ptr = xmlutil.parse_yesno(elem.get("localPtr"), "localPtr", "ip", _FROM)
+        ip.prefix = optional(elem, "prefix", UINT)
+        ip.local_ptr = optional(elem, "localPtr", YESNO)
         tftp = elem.find("tftp")
         if tftp is not None:
             ip.tftp_root = tftp.get("root")
@@ -705,10 +730,9 @@ def _parse_portgroup(elem: etree._Element) -> Portgroup:
     if name is None:
         raise _xml_err("Missing required name attribute in portgroup")
     group = Portgroup(name)
-    group.default = xmlutil.parse_yesno(elem.get("default"), "default", "portgroup",
-                                        _FROM) or False
-    group.trust_guest_rx_filters = xmlutil.parse_yesno(
-        elem.get("trustGuestRxFilters"), "trustGuestRxFilters", "portgroup", _FROM)
+    # libvirt takes default='yes' (any case) as the default group, anything else as not
+    group.default = (elem.get("default") or "").lower() == "yes"
+    group.trust_guest_rx_filters = optional(elem, "trustGuestRxFilters", YESNO)
     group.vlan = Vlan.parse(elem.find("vlan"))
     group.virtualport = VirtualPort.parse(elem.find("virtualport"))
     group.bandwidth = Bandwidth.parse(elem.find("bandwidth"))
@@ -786,19 +810,17 @@ class NetworkPortDef:
         port.vlan = Vlan.parse(root.find("vlan"))
         iso = root.find("port")
         if iso is not None:
-            port.port_isolated = xmlutil.parse_yesno(iso.get("isolated"), "isolated", "port",
-                                                     _FROM)
+            port.port_isolated = optional(iso, "isolated", YESNO)
         rxf = root.find("rxfilters")
         if rxf is not None:
-            port.trust_guest_rx_filters = xmlutil.parse_yesno(
-                rxf.get("trustGuest"), "trustGuest", "rxfilters", _FROM)
+            port.trust_guest_rx_filters = optional(rxf, "trustGuest", YESNO)
         plug = root.find("plug")
         if plug is not None:
             port._parse_plug(plug)
         return port
 
     def _parse_plug(self, plug: etree._Element) -> None:
-        self.plug_type = parse_enum(PlugType, plug.get("type"), lambda v: _xml_err(
+        self.plug_type = parse_enum(PlugType, plug.get("type"), error=lambda v: _xml_err(
             f"Unknown network port plug type '{v}'"))
         if self.plug_type in (PlugType.NETWORK, PlugType.BRIDGE):
             self.plug_bridge = plug.get("bridge")
@@ -806,15 +828,14 @@ class NetworkPortDef:
                 raise _xml_err("Missing network port bridge name")
             self.plug_mac_table_manager = parse_enum(
                 MacTableManager, plug.get("macTableManager"),
-                lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network port"))
+                error=lambda v: _xml_err(f"Invalid macTableManager setting '{v}' in network port"))
         elif self.plug_type is PlugType.DIRECT:
             self.plug_dev = plug.get("dev")
             if self.plug_dev is None:
                 raise _xml_err("Missing network port link device name")
             self.plug_mode = plug.get("mode")
         elif self.plug_type is PlugType.HOSTDEV_PCI:
-            self.plug_managed = xmlutil.parse_yesno(plug.get("managed"), "managed", "plug",
-                                                    _FROM)
+            self.plug_managed = optional(plug, "managed", YESNO)
             drv = plug.find("driver")
             self.plug_driver = drv.get("name") if drv is not None else None
             addr = plug.find("address")

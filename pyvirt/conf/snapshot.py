@@ -124,12 +124,12 @@ class DomainSnapshotDef(MomentDef):
             C.VIR_ERR_XML_ERROR, f"malformed creationTime '{v}'", _FROM))
         state = child_text(root, "state")
         if state is not None:
-            snap.state = parse_enum(SnapshotState, state, lambda v: report(
+            snap.state = parse_enum(SnapshotState, state, error=lambda v: report(
                 C.VIR_ERR_INTERNAL_ERROR, f"Invalid state '{v}' in domain snapshot XML", _FROM))
         mem = root.find("memory")
         if mem is not None:
             snap.memory = parse_enum(SnapshotLocation, mem.get("snapshot"),
-                                     _bad_attr("snapshot", "memory"))
+                                     error=_bad_attr("snapshot", "memory"))
             snap.memory_file = mem.get("file")
         for disk in root.findall("disks/disk"):
             snap.disks.append(_parse_disk(disk))
@@ -187,7 +187,7 @@ def _parse_disk(elem: etree._Element) -> SnapshotDisk:
                      _FROM)
     disk = SnapshotDisk(name)
     disk.snapshot = parse_enum(SnapshotLocation, elem.get("snapshot"),
-                               _bad_attr("snapshot", "disk"))
+                               error=_bad_attr("snapshot", "disk"))
     disk.type = elem.get("type")
     disk.children = [element_to_e(c) for c in elem if isinstance(c.tag, str)]
     if disk.snapshot is None and disk.children:

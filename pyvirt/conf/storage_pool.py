@@ -26,6 +26,7 @@ from pyvirt.conf.confutil import (
     parse_root,
     parse_uuid,
 )
+from pyvirt.conf.xmlattr import YESNO, message, optional, uint
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
@@ -261,7 +262,7 @@ class Adapter:
             for attr in ("parent", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn",
                          "wwnn", "wwpn"):
                 setattr(ad, attr, elem.get(attr))
-            ad.managed = xmlutil.parse_yesno(elem.get("managed"), "managed", "adapter", _FROM)
+            ad.managed = optional(elem, "managed", YESNO)
             if ad.wwnn is None or ad.wwpn is None:
                 raise _xml_err("'wwnn' and 'wwpn' must be specified for adapter type 'fchost'")
             for wwn in (ad.wwnn, ad.wwpn, ad.parent_wwnn, ad.parent_wwpn,
@@ -273,8 +274,9 @@ class Adapter:
         ad.name = elem.get("name")
         paddr = elem.find("parentaddr")
         if paddr is not None:
-            ad.parentaddr_unique_id = xmlutil.parse_int(paddr.get("unique_id"), "unique_id",
-                                                        _FROM)
+            ad.parentaddr_unique_id = uint(10, message(
+                "Missing or invalid scsi adapter 'unique_id' value", domain=_FROM)).load(
+                paddr.get("unique_id", ""), "unique_id", "parentaddr")
             addr = paddr.find("address")
             if addr is None:
                 raise _xml_err("Missing scsi_host PCI address element")
@@ -343,8 +345,7 @@ class PoolSource:
         for dev in elem.findall("device"):
             if dev.get("path") is None:
                 raise _xml_err("missing storage pool source device path")
-            sep = xmlutil.parse_yesno(dev.get("part_separator"), "part_separator", "device",
-                                      _FROM)
+            sep = optional(dev, "part_separator", YESNO)
             src.devices.append(Device(dev.get("path", ""), sep))
         dir_elem = elem.find("dir")
         if dir_elem is not None and dir_elem.get("path") is not None:
@@ -355,7 +356,8 @@ class PoolSource:
         iqn = elem.find("initiator/iqn")
         if iqn is not None:
             src.initiator_iqn = iqn.get("name")
-        fmt = elem.find("format")
+        # libvirt reads <format> only for pool types that have formats
+        fmt = elem.find("format") if info.formats else None
         if fmt is not None:
             src.format_type = fmt.get("type")
             if src.format_type is None:
@@ -444,7 +446,7 @@ class StoragePoolDef:
         if kind is None:
             raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'type' in element "
                          "'pool'", C.VIR_FROM_XML)
-        pool.type = parse_enum(PoolType, kind, lambda v: report(
+        pool.type = parse_enum(PoolType, kind, error=lambda v: report(
             C.VIR_ERR_XML_ERROR, f"Invalid value for attribute 'type' in element 'pool': "
             f"'{v}'.", C.VIR_FROM_XML))
         pool.source = PoolSource.parse(root.find("source"), pool.info)

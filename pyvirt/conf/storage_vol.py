@@ -248,7 +248,7 @@ class StorageVolDef:
         if not name:
             raise _xml_err("missing volume name element")
         vol.name = name
-        vol.type = parse_enum(VolType, root.get("type", "file"), lambda v: report(
+        vol.type = parse_enum(VolType, root.get("type", "file"), error=lambda v: report(
             C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown volume type '{v}'", _FROM))
         vol.key = child_text(root, "key")
         cap = root.find("capacity")

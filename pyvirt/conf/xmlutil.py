@@ -13,7 +13,6 @@ Writing:   build a tree with :class:`E` (or lxml elements) and call
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -115,30 +114,46 @@ def to_kib(value: str, unit: str | None, where: str, domain: int = C.VIR_FROM_DO
     return (size + 1023) // 1024
 
 
+def strtol(text: str, base: int = 10) -> int | None:
+    """``text`` read as C's ``strtol`` reads a whole string in ``base`` (0:
+    '0x..' hex, '0..' octal, else decimal; 16: '0x' optional), or None when
+    it is not a number.  Leading blanks and a sign are allowed, as in C."""
+    if text.isascii():  # the common forms first: '12', '0x1f'
+        if text.isdigit() and (base == 10 or base == 0 and (text[0] != "0" or len(text) == 1)):
+            return int(text)
+        if base in (0, 16) and text[:2] == "0x" and text[2:].isalnum():
+            try:
+                return int(text, 16)
+            except ValueError:
+                return None
+    value = text.lstrip(" \t\n\v\f\r")
+    sign = 1
+    if value[:1] in ("+", "-"):
+        sign = -1 if value[0] == "-" else 1
+        value = value[1:]
+    if base in (0, 16) and value[:2] in ("0x", "0X") and len(value) > 2:
+        value, base = value[2:], 16
+    elif base == 0:
+        base = 8 if len(value) > 1 and value[0] == "0" else 10
+    if not value or not value.isascii() or not value.isalnum():
+        return None
+    try:
+        return sign * int(value, base)
+    except ValueError:
+        return None
+
+
 def parse_int(value: str | None, where: str, domain: int = C.VIR_FROM_DOMAIN,
               minimum: int | None = None, base: int = 10) -> int | None:
     """Return ``value`` as an int (None stays None), or an XML error naming ``where``."""
     if value is None:
         return None
-    try:
-        number = int(value.strip(), base if base else 0)
-    except ValueError:
-        raise invalid_value(value, where, domain) from None
+    number = strtol(value, base)
+    if number is None:
+        raise invalid_value(value, where, domain)
     if minimum is not None and number < minimum:
         raise invalid_value(value, where, domain)
     return number
-
-
-def parse_yesno(value: str | None, attr: str, elem: str,
-                domain: int = C.VIR_FROM_DOMAIN) -> bool | None:
-    """Return True/False for 'yes'/'no' (also 'on'/'off'), None when absent."""
-    if value is None:
-        return None
-    if value in ("yes", "on"):
-        return True
-    if value in ("no", "off"):
-        return False
-    raise bad_attr(attr, elem, value, domain)
 
 
 def yesno(flag: bool | None) -> str | None:
@@ -155,18 +170,53 @@ class E:
     neither attributes, text nor children unless ``keep`` is set.
     """
 
-    __slots__ = ("attrs", "children", "keep", "raw", "tag", "text")
+    __slots__ = ("attrs", "children", "keep", "pre", "raw", "tag", "text")
 
     def __init__(self, tag: str, attrs: Iterable[tuple[str, object]] | dict | None = None,
                  text: object = None, children: Iterable[E | None] | None = None,
                  keep: bool = False) -> None:
         self.tag = tag
-        items = attrs.items() if isinstance(attrs, dict) else (attrs or ())
-        self.attrs = [(k, v) for k, v in items if v is not None]
-        self.text = None if text is None else str(text)
-        self.children = [c for c in (children or ()) if c is not None]
+        if attrs:
+            items = attrs.items() if isinstance(attrs, dict) else attrs
+            self.attrs = [kv for kv in items if kv[1] is not None]
+        else:
+            self.attrs = []
+        self.text = None if text is None else (text if text.__class__ is str else str(text))
+        self.children = [c for c in children if c is not None] if children else []
         self.keep = keep
         self.raw: str | None = None
+        #: attribute text already formatted and escaped (`` a='1' b='x'``),
+        #: written before ``attrs``
+        self.pre = ""
+
+    @classmethod
+    def with_attrs(cls, tag: str, pre: str, text: str | None = None,
+                   children: list[E] | None = None, keep: bool = False) -> E:
+        """An element whose attributes are given as formatted text ``pre``
+        (see :func:`attr_text`); ``children`` is used as is (no Nones)."""
+        node = cls.__new__(cls)
+        node.tag = tag
+        node.attrs = []
+        node.pre = pre
+        node.text = text
+        node.children = children if children is not None else []
+        node.keep = keep
+        node.raw = None
+        return node
+
+    @classmethod
+    def line(cls, tag: str, text: str) -> E:
+        """A leaf ``tag`` already formatted (``<address .../>``); its lines are
+        indented as the element's place requires."""
+        node = cls.__new__(cls)
+        node.tag = tag
+        node.attrs = []
+        node.pre = ""
+        node.text = None
+        node.children = []
+        node.keep = True
+        node.raw = text
+        return node
 
     def add(self, child: E | None) -> E | None:
         """Append ``child`` (None is ignored) and return it."""
@@ -188,52 +238,73 @@ class E:
 
     def empty(self) -> bool:
         """True when the element carries nothing and is not kept."""
-        return (not self.keep and not self.attrs and self.text is None
+        return (not self.keep and not self.attrs and not self.pre and self.text is None
                 and all(c.empty() for c in self.children))
 
 
-_NEEDS_ESCAPE = re.compile("[&<>'\"]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;",
+                          '"': "&quot;"})
 
 
 def escape_attr(value: str) -> str:
     """Escape an attribute value for single quotes, as libvirt does."""
-    if not _NEEDS_ESCAPE.search(value):
-        return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+    # five substring tests beat a regular expression on short values
+    if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
+        return value.translate(_ESCAPES)
+    return value
 
 
-def escape_text(value: str) -> str:
-    """Escape element text, as libvirt does (quotes included)."""
-    if not _NEEDS_ESCAPE.search(value):
-        return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+#: libvirt escapes element text the same way (quotes included)
+escape_text = escape_attr
 
 
-def _write(node: E, indent: int, out: list[str]) -> None:
-    pad = "  " * indent
-    if node.raw is not None:
-        for line in node.raw.splitlines():
-            out.append(pad + line + "\n")
+def attr_text(attrs: Iterable[tuple[str, object]]) -> str:
+    """`` k='v'`` for each attribute, escaped as libvirt does."""
+    return "".join([f" {k}='{escape_attr(v if v.__class__ is str else str(v))}'"  # type: ignore[arg-type]
+                    for k, v in attrs])
+
+
+def write_node(node: E, pad: str, out: list[str]) -> None:
+    """Append the lines of ``node`` indented by ``pad`` to ``out``; an empty
+    element (see :meth:`E.empty`) writes nothing."""
+    raw = node.raw
+    if raw is not None:
+        if not raw:  # an empty raw child makes its parent print open and close tags
+            out.append("")
+        elif "\n" in raw:
+            out.extend([pad + line + "\n" for line in raw.splitlines()])
+        else:
+            out.append(pad + raw + "\n")
         return
-    attrs = "".join(f" {k}='{escape_attr(str(v))}'" for k, v in node.attrs)
-    kids = [c for c in node.children if not c.empty()]
-    if not kids and node.text is None:
-        out.append(f"{pad}<{node.tag}{attrs}/>\n")
-    elif not kids:
-        out.append(f"{pad}<{node.tag}{attrs}>{escape_text(node.text or '')}</{node.tag}>\n")
-    else:
-        out.append(f"{pad}<{node.tag}{attrs}>\n")
-        for child in kids:
-            _write(child, indent + 1, out)
-        out.append(f"{pad}</{node.tag}>\n")
+    tag = node.tag
+    attrs = node.pre + attr_text(node.attrs) if node.attrs else node.pre
+    children = node.children
+    if children:
+        mark = len(out)
+        out.append("")
+        sub = pad + "  "
+        for child in children:
+            if child.__class__ is E:
+                write_node(child, sub, out)
+            else:
+                child.write(sub, out)  # type: ignore[attr-defined]
+        if len(out) > mark + 1:
+            out[mark] = f"{pad}<{tag}{attrs}>\n"
+            out.append(f"{pad}</{tag}>\n")
+            return
+        del out[mark]
+    text = node.text
+    if text is not None:
+        text = escape_attr(text)
+        out.append(f"{pad}<{tag}{attrs}>{text}</{tag}>\n")
+    elif attrs or node.keep:
+        out.append(f"{pad}<{tag}{attrs}/>\n")
 
 
 def to_string(node: E, indent: int = 0) -> str:
     """Serialise ``node`` the way libvirt does (ends with a newline)."""
     out: list[str] = []
-    _write(node, indent, out)
+    write_node(node, "  " * indent, out)
     return "".join(out)
 
 

@@ -432,25 +432,3 @@ def test_bad_device_xml() -> None:
                  "unknown device type 'bogus'")
     expect_error(lambda: parse_device("<disk"), C.VIR_ERR_XML_DETAIL, C.VIR_FROM_DOMAIN,
                  "(device_definition)")
-
-
-def test_errors_are_libvirt_errors_not_crashes() -> None:
-    """Odd but well-formed input never raises anything but libvirtError."""
-    from pyvirt.errors import libvirtError
-    odd = [
-        dev("<disk type='network'><source protocol='rbd'/><target dev='vda'/></disk>"),
-        dev("<interface type='direct'><source/></interface>"),
-        dev("<graphics type='vnc'><listen/></graphics>"),
-        dev("<controller/>"),
-        dev("<hostdev mode='subsystem' type='pci'><source/></hostdev>"),
-        top("<cputune><vcpupin vcpu='x' cpuset='1'/></cputune>"),
-        top("<cpu><topology sockets='0' cores='1' threads='1'/></cpu>"),
-        top("<vcpu cpuset='1-'>2</vcpu>"),
-        top("<clock offset='utc'><timer/></clock>"),
-        top("<memoryBacking><hugepages><page size='x'/></hugepages></memoryBacking>"),
-    ]
-    for xml in odd:
-        try:
-            DomainDef.parse(xml)
-        except libvirtError:
-            pass

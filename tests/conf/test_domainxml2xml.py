@@ -15,6 +15,13 @@ from pyvirt.conf.domain import DomainDef
 
 FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE
 
+#: cases libvirt itself writes differently when it reads its own output back
+UNSTABLE_IN_LIBVIRT = {
+    # implicit controllers are appended after the explicit ones; read back,
+    # every controller is inserted at its sorted place
+    "defaults-controller-order",
+}
+
 
 def convert(xml: str) -> str:
     """Parse (with defaults) and format as the reference files were made."""
@@ -23,12 +30,14 @@ def convert(xml: str) -> str:
 
 @pytest.mark.parametrize("name", xml2xml_params("domain"))
 def test_domain_xml2xml(name: str) -> None:
-    run_case("domain", name, convert, "domain")
+    run_case("domain", name, convert, "domain", stable=name not in UNSTABLE_IN_LIBVIRT)
 
 
 @pytest.mark.parametrize("name", xml2xml_params("domain"))
 def test_round_trip_stable(name: str) -> None:
     """format(parse(format(parse(x)))) == format(parse(x))."""
+    if name in UNSTABLE_IN_LIBVIRT:
+        pytest.skip("libvirt's own output is not stable for this case")
     source = (DATA / "domainxml2xml" / f"{name}.xml").read_text()
     once = DomainDef.parse(source).format(flags=FLAGS)
     assert DomainDef.parse(once).format(flags=FLAGS) == once
