@@ -88,12 +88,20 @@ def virInitialize() -> int:  # noqa: N802
     return 0
 
 
+# The module the public classes and libvirtError report as theirs, so reprs
+# and messages read ``libvirt.virDomain`` as with libvirt-python and
+# ``pickle``/``inspect`` find them there.  pyvirt.api applies it to the
+# classes when it is first imported.
+_CLASS_MODULE = __name__
+
+
 def _name_classes(module: str) -> None:
-    """Make the public classes (and libvirtError) report ``module`` as their
-    module, so reprs and messages read ``libvirt.virDomain`` as with
-    libvirt-python, and ``pickle``/``inspect`` find them there."""
-    from pyvirt.api import CLASSES
-    for cls in (*CLASSES.values(), libvirtError):
+    """Make the public classes (and libvirtError) report ``module`` as their module."""
+    global _CLASS_MODULE
+    _CLASS_MODULE = module
+    libvirtError.__module__ = module
+    api = _sys.modules.get("pyvirt.api")
+    for cls in api.CLASSES.values() if api is not None else ():
         cls.__module__ = module
 
 

@@ -9,6 +9,7 @@ modules here add what needs more than dispatch.
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 
 from pyvirt.api import _generated
@@ -66,6 +67,7 @@ def _name_methods(cls: type) -> None:
 
 for _cls in CLASSES.values():
     _name_methods(_cls)
+    _cls.__module__ = sys.modules["pyvirt"]._CLASS_MODULE
 
 __all__ = [
     "open", "openAuth", "openReadOnly", "virConnect", "virDomain", "virDomainCheckpoint",
