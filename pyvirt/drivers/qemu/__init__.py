@@ -43,4 +43,13 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     cfg = config_for_uri(uri.path or "/", uri.query)
     if cfg is None:
         return None
-    return Drivers(hv=open_driver(cfg))
+    # the host drivers of the root first: guests that autostart may use their volumes
+    from pyvirt.drivers.hostroot import HostRoot
+    from pyvirt.drivers.storage.driver import open_storage
+    stor = open_storage(HostRoot.of_qemu(cfg))
+    try:
+        hv = open_driver(cfg)
+    except BaseException:
+        stor.connectClose()
+        raise
+    return Drivers(hv=hv, stor=stor)
