@@ -143,8 +143,10 @@ def libvirtd_available() -> str | None:
     return None
 
 
-def start_libvirtd(workdir: Path, tcp: bool = False) -> RunningDaemon:
-    """Start a real libvirtd whose state lives in a private mount namespace."""
+def start_libvirtd(workdir: Path, tcp: bool = False,
+                   tmpfs: dict[str, str] | None = None) -> RunningDaemon:
+    """Start a real libvirtd whose state lives in a private mount namespace;
+    ``tmpfs`` mounts more private tmpfs there (existing directory -> mount options)."""
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "libvirtd.log"
@@ -160,7 +162,9 @@ def start_libvirtd(workdir: Path, tcp: bool = False) -> RunningDaemon:
     # Private, empty state directories: a system libvirtd keeps running undisturbed.
     script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
               "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
-              f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
+              + "".join(f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
+                        for path, opts in (tmpfs or {}).items())
+              + f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
               f"-p {workdir / 'libvirtd.pid'}")
     with open(log, "wb") as fh:
         proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script],

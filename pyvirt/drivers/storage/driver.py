@@ -146,17 +146,28 @@ class StorageDriver(I.StorageDriver):
                          f"no storage pool with matching uuid '{uuid}'", _FROM)
         return obj
 
-    def _pool_active(self, name: str) -> PoolObj:
-        obj = self._pool_named(name)
-        if not obj.active:
-            raise report(C.VIR_ERR_OPERATION_INVALID,
-                         f"storage pool '{name}' is not active", _FROM)
+    def _pool_of(self, pool: Any) -> PoolObj:
+        """The pool of an API handle, found by its UUID (virStoragePoolObjFromStoragePool)."""
+        obj = self.pools.get_uuid(pool.uuid)
+        if obj is None:
+            raise report(C.VIR_ERR_NO_STORAGE_POOL, f"no storage pool with matching uuid "
+                         f"'{pool.uuid}' ({pool.name})", _FROM)
         return obj
 
-    def _pool_inactive(self, name: str, what: str) -> PoolObj:
-        obj = self._pool_named(name)
+    @staticmethod
+    def _running(obj: PoolObj) -> PoolObj:
+        if not obj.active:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         f"storage pool '{obj.name}' is not active", _FROM)
+        return obj
+
+    def _pool_active(self, pool: Any) -> PoolObj:
+        return self._running(self._pool_of(pool))
+
+    def _pool_inactive(self, pool: Any, what: str) -> PoolObj:
+        obj = self._pool_of(pool)
         if obj.active:
-            raise report(C.VIR_ERR_OPERATION_INVALID, f"storage pool '{name}' is {what}",
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"storage pool '{obj.name}' is {what}",
                          _FROM)
         return obj
 
@@ -217,15 +228,15 @@ class StorageDriver(I.StorageDriver):
     # --- pool state --------------------------------------------------------------------------
     def storagePoolIsActive(self, pool: Any) -> int:
         """1 when the pool runs."""
-        return int(self._pool_named(pool.name).active)
+        return int(self._pool_of(pool).active)
 
     def storagePoolIsPersistent(self, pool: Any) -> int:
         """1 when the pool has a persistent definition."""
-        return int(self._pool_named(pool.name).persistent)
+        return int(self._pool_of(pool).persistent)
 
     def storagePoolGetInfo(self, pool: Any) -> list[int]:
         """[state, capacity, allocation, available] (sizes of a running pool)."""
-        obj = self._pool_named(pool.name)
+        obj = self._pool_of(pool)
         if not obj.active:
             return [C.VIR_STORAGE_POOL_INACTIVE, 0, 0, 0]
         d = obj.def_
@@ -235,20 +246,20 @@ class StorageDriver(I.StorageDriver):
     def storagePoolGetXMLDesc(self, pool: Any, flags: int) -> str:
         """The pool's XML (``VIR_STORAGE_XML_INACTIVE``: the next boot's definition)."""
         check_flags(flags, C.VIR_STORAGE_XML_INACTIVE, "storagePoolGetXMLDesc")
-        obj = self._pool_named(pool.name)
+        obj = self._pool_of(pool)
         if flags & C.VIR_STORAGE_XML_INACTIVE and obj.new_def is not None:
             return obj.new_def.format()
         return obj.def_.format()
 
     def storagePoolGetAutostart(self, pool: Any) -> int:
         """1 when the pool starts with the driver."""
-        obj = self._pool_named(pool.name)
+        obj = self._pool_of(pool)
         return int(obj.persistent and obj.autostart)
 
     def storagePoolSetAutostart(self, pool: Any, autostart: int) -> int:
         """Set whether a persistent pool starts with the driver (a link in autostart/)."""
         with self.lock:
-            obj = self._pool_named(pool.name)
+            obj = self._pool_of(pool)
             if not obj.persistent:
                 raise report(C.VIR_ERR_INVALID_ARG, "pool has no config file", _FROM)
             try:
@@ -321,7 +332,7 @@ class StorageDriver(I.StorageDriver):
         """Start a defined pool."""
         check_flags(flags, _CREATE_BUILD, "storagePoolCreate")
         with self.lock:
-            obj = self._pool_inactive(pool.name, "already active")
+            obj = self._pool_inactive(pool, "already active")
             self._start(obj, flags & _CREATE_BUILD)
         return 0
 
@@ -329,7 +340,7 @@ class StorageDriver(I.StorageDriver):
         """Make a pool's storage (a dir pool: its directory)."""
         check_flags(flags, _BUILD_FLAGS, "storagePoolBuild")
         with self.lock:
-            obj = self._pool_inactive(pool.name, "already active")
+            obj = self._pool_inactive(pool, "already active")
             self._backend(obj).build(obj.def_, flags)
             self._emit(obj, C.VIR_STORAGE_POOL_EVENT_CREATED)
         return 0
@@ -346,7 +357,7 @@ class StorageDriver(I.StorageDriver):
     def storagePoolDestroy(self, pool: Any) -> int:
         """Stop a pool (a transient one is gone after)."""
         with self.lock:
-            obj = self._pool_active(pool.name)
+            obj = self._pool_active(pool)
             busy = [v.name for v in obj.volumes.values() if transfer.in_use(v)]
             if busy:
                 raise report(C.VIR_ERR_OPERATION_INVALID, f"pool '{obj.name}' has "
@@ -361,7 +372,7 @@ class StorageDriver(I.StorageDriver):
         """Remove the storage of a pool that does not run."""
         check_flags(flags, C.VIR_STORAGE_POOL_DELETE_ZEROED, "storagePoolDelete")
         with self.lock:
-            obj = self._pool_inactive(pool.name, "still active")
+            obj = self._pool_inactive(pool, "still active")
             self._backend(obj).delete(obj.def_, flags)
             self._emit(obj, C.VIR_STORAGE_POOL_EVENT_DELETED)
         return 0
@@ -369,7 +380,7 @@ class StorageDriver(I.StorageDriver):
     def storagePoolUndefine(self, pool: Any) -> int:
         """Forget a pool that does not run."""
         with self.lock:
-            obj = self._pool_inactive(pool.name, "still active")
+            obj = self._pool_inactive(pool, "still active")
             if not obj.persistent:
                 raise report(C.VIR_ERR_OPERATION_INVALID,
                              f"storage pool '{obj.name}' is not persistent", _FROM)
@@ -394,7 +405,7 @@ class StorageDriver(I.StorageDriver):
         """Rescan a running pool (a pool whose storage is gone stops)."""
         check_flags(flags, 0, "storagePoolRefresh")
         with self.lock:
-            obj = self._pool_active(pool.name)
+            obj = self._pool_active(pool)
             if any(transfer.in_use(v) for v in obj.volumes.values()):
                 raise report(C.VIR_ERR_OPERATION_INVALID, f"pool '{obj.name}' has "
                              "asynchronous jobs running.", _FROM)
@@ -412,16 +423,16 @@ class StorageDriver(I.StorageDriver):
     # --- volumes of a pool -------------------------------------------------------------------
     def storagePoolNumOfVolumes(self, pool: Any) -> int:
         """Count the volumes of a running pool."""
-        return len(self._pool_active(pool.name).volumes)
+        return len(self._pool_active(pool).volumes)
 
     def storagePoolListVolumes(self, pool: Any) -> list[str]:
         """The names of the volumes of a running pool."""
-        return list(self._pool_active(pool.name).volumes)
+        return list(self._pool_active(pool).volumes)
 
     def storagePoolListAllVolumes(self, pool: Any, flags: int) -> list[VolObj]:
         """The volumes of a running pool."""
         check_flags(flags, 0, "storagePoolListAllVolumes")
-        return list(self._pool_active(pool.name).volumes.values())
+        return list(self._pool_active(pool).volumes.values())
 
     def _vol_in(self, obj: PoolObj, name: str) -> VolObj:
         vol = obj.volumes.get(name)
@@ -431,7 +442,7 @@ class StorageDriver(I.StorageDriver):
         return vol
 
     def _vol(self, vol: Any) -> tuple[PoolObj, VolObj]:
-        obj = self._pool_active(vol.pool)
+        obj = self._running(self._pool_named(vol.pool))
         return obj, self._vol_in(obj, vol.name)
 
     def _fresh(self, obj: PoolObj, vol: VolObj) -> StorageVolDef:
@@ -445,7 +456,7 @@ class StorageDriver(I.StorageDriver):
 
     def storageVolLookupByName(self, pool: Any, name: str) -> VolObj:
         """The volume ``name`` of a running pool."""
-        return self._vol_in(self._pool_active(pool.name), name)
+        return self._vol_in(self._pool_active(pool), name)
 
     def _vol_find(self, match: Callable[[VolObj], bool]) -> VolObj | None:
         for obj in self.pools.values():
@@ -502,7 +513,7 @@ class StorageDriver(I.StorageDriver):
         """Create a volume in a running pool (raw files, qcow2 through qemu-img)."""
         check_flags(flags, _VOL_CREATE, "storageVolCreateXML")
         with self.lock:
-            obj = self._pool_active(pool.name)
+            obj = self._pool_active(pool)
             vol = self._new_vol(obj, xmlDesc, flags)
             self._backend(obj).create_vol(obj.def_, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE)
             return self._add_vol(obj, vol)
@@ -512,7 +523,7 @@ class StorageDriver(I.StorageDriver):
         """Create a volume as a copy of ``clonevol`` (qemu-img convert)."""
         check_flags(flags, _VOL_CREATE, "storageVolCreateXMLFrom")
         with self.lock:
-            obj = self._pool_active(pool.name)
+            obj = self._pool_active(pool)
             src_pool, src = self._vol(clonevol)
             src_def = self._fresh(src_pool, src)
             if transfer.in_use(src):

@@ -159,7 +159,7 @@ def test_pool_lifecycle_and_events(conn: pyvirt.virConnect, tmp_path: Path) -> N
     p = conn.storagePoolDefineXML(pool_xml("lc", path), 0)
     with pytest.raises(pyvirt.libvirtError) as exc:
         p.create(0)                                  # not built: the directory is missing
-    assert code(exc) == (C.VIR_ERR_SYSTEM_ERROR, C.VIR_FROM_STORAGE)
+    assert code(exc) == (C.VIR_ERR_SYSTEM_ERROR, C.VIR_FROM_NONE)
     assert f"cannot open directory '{path}'" in str(exc.value)
     p.build(0)
     assert oct(path.stat().st_mode & 0o777) == "0o711"

@@ -56,7 +56,8 @@ class DirBackend(Backend):
     def start(self, pool: StoragePoolDef) -> None:
         path = pool.target_path or ""
         if not os.path.isdir(path):
-            raise report_system(2, f"cannot open directory '{path}'", _FROM)
+            # libvirt reports it from its file utilities (no error domain)
+            raise report_system(2, f"cannot open directory '{path}'", C.VIR_FROM_NONE)
 
     def delete(self, pool: StoragePoolDef, flags: int) -> None:
         try:
@@ -72,7 +73,7 @@ class DirBackend(Backend):
             vfs = os.statvfs(path)
         except OSError as exc:
             raise report_system(exc.errno or 0, f"cannot open directory '{path}'",
-                                _FROM) from None
+                                C.VIR_FROM_NONE) from None
         set_sizes(pool, vfs)
         st = os.stat(path)
         perms = pool.permissions or Permissions()
