@@ -6,6 +6,7 @@ directory, so pools, volumes and the driver's state stay under it.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -130,3 +131,19 @@ def test_virt_install_disk_in_a_named_pool(s: Setup) -> None:
     assert res.returncode == 0, res.stderr
     assert _info(images / "h.img")["format"] == "raw"
     assert os.path.getsize(images / "h.img") == 1 << 30
+
+
+def test_virsh_secret_commands(s: Setup) -> None:
+    uuid = "6dd3e4a5-1d76-44ce-961f-f119f5aad935"
+    xml = s.base / "secret.xml"
+    xml.write_text(f"<secret ephemeral='no' private='no'><uuid>{uuid}</uuid>"
+                   "<usage type='ceph'><name>client.pyvirt</name></usage></secret>")
+    assert s.virsh("secret-define", str(xml)).stdout.strip() == f"Secret {uuid} created"
+    value = base64.b64encode(b"ceph key").decode()
+    s.virsh("secret-set-value", uuid, value)
+    assert s.virsh("secret-get-value", uuid).stdout.strip() == value
+    stored = s.base / "xdg" / "config" / "pyvirt" / "secrets" / f"{uuid}.base64"
+    assert stored.exists() and b"ceph key" not in base64.b64decode(stored.read_bytes())
+    assert "client.pyvirt" in s.virsh("secret-list").stdout
+    assert s.virsh("secret-undefine", uuid).stdout.strip() == f"Secret {uuid} deleted"
+    assert not stored.exists()

@@ -45,11 +45,18 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
         return None
     # the host drivers of the root first: guests that autostart may use their volumes
     from pyvirt.drivers.hostroot import HostRoot
+    from pyvirt.drivers.secret.driver import open_secret
     from pyvirt.drivers.storage.driver import open_storage
-    stor = open_storage(HostRoot.of_qemu(cfg))
+    root = HostRoot.of_qemu(cfg)
+    sec = open_secret(root)
     try:
-        hv = open_driver(cfg)
+        stor = open_storage(root)
+        try:
+            hv = open_driver(cfg)
+        except BaseException:
+            stor.connectClose()
+            raise
     except BaseException:
-        stor.connectClose()
+        sec.connectClose()
         raise
-    return Drivers(hv=hv, stor=stor)
+    return Drivers(hv=hv, stor=stor, sec=sec)
