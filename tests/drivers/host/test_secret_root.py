@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hostutil import code
 
 import pyvirt
 from pyvirt import constants as C
@@ -21,20 +21,7 @@ VOL = f"""<secret ephemeral='no' private='no'>
 </secret>"""
 
 
-@pytest.fixture
-def uri(tmp_path: Path) -> str:
-    return f"qemu:///embed?root={tmp_path / 'root'}"
 
-
-@pytest.fixture
-def conn(uri: str) -> Iterator[pyvirt.virConnect]:
-    c = pyvirt.open(uri)
-    yield c
-    c.close()
-
-
-def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:
-    return exc.value.get_error_code(), exc.value.get_error_domain()
 
 
 def test_persistent_secret_survives_reopen_encrypted(uri: str, tmp_path: Path) -> None:

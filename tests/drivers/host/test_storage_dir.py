@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostutil import code
 
 import pyvirt
 from pyvirt import constants as C
@@ -39,20 +39,7 @@ def img_info(path: str) -> dict:
     return json.loads(out)
 
 
-def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:
-    return exc.value.get_error_code(), exc.value.get_error_domain()
 
-
-@pytest.fixture
-def uri(tmp_path: Path) -> str:
-    return f"qemu:///embed?root={tmp_path / 'root'}"
-
-
-@pytest.fixture
-def conn(uri: str) -> Iterator[pyvirt.virConnect]:
-    c = pyvirt.open(uri)
-    yield c
-    c.close()
 
 
 @pytest.fixture
