@@ -99,11 +99,16 @@ def validate(caps: Any, def_: Any) -> str:
     return machine
 
 
-def translate_volumes(drv: Any, disks: Any) -> None:
-    """Ask the storage driver of the root for the files of ``<disk type='volume'>``."""
+def translate_volumes(drv: Any, disks: Any, quiet: bool = False) -> None:
+    """Ask the storage driver of the root for the files of ``<disk type='volume'>``
+    (``quiet``: a guest taken back after a restart keeps what cannot be resolved)."""
     from pyvirt.drivers.hostroot import HostRoot
     from pyvirt.drivers.storage.translate import translate_disks
-    translate_disks(HostRoot.of_qemu(drv.cfg), disks)
+    try:
+        translate_disks(HostRoot.of_qemu(drv.cfg), disks)
+    except libvirtError:
+        if not quiet:
+            raise
 
 
 def check_disks(def_: Any) -> None:

@@ -149,6 +149,7 @@ class QemuDriver(I.HypervisorDriver):
         except libvirtError as exc:
             log.warning("cannot read status %s: %s", path, exc)
             return
+        domain.translate_volumes(self, address.devices(live, "disk"), quiet=True)
         vm = self.domains.by_uuid(live.uuid)
         if vm is None:
             vm = DomainObj(live)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from qemutest_util import guest_xml, pid_of
 
+import pyvirt
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
 
@@ -87,3 +88,26 @@ def test_volume_disk_of_a_missing_or_stopped_pool(conn: Any, guest: str, root: s
     dom.createWithFlags(C.VIR_DOMAIN_START_PAUSED)
     assert dom.isActive() == 1
     dom.destroy()
+
+
+def test_volume_disk_after_the_driver_reopens(guest: str, root: str, tmp_path: Any) -> None:
+    images = str(tmp_path / "images")
+    uri = f"qemu:///embed?root={root}"
+    conn = pyvirt.open(uri)
+    try:
+        _pool(conn, images)
+        dom = conn.createXML(guest_xml(guest, "again", disks=_vol_disk("boot.qcow2", "vda",
+                                                                       "qcow2")),
+                             C.VIR_DOMAIN_START_PAUSED)
+        assert dom.blockStats(f"{images}/boot.qcow2")[0] >= 0
+    finally:
+        conn.close()                      # the guest keeps running without a driver
+    conn = pyvirt.open(uri)
+    try:
+        dom = conn.lookupByName("again")
+        assert dom.isActive() == 1
+        # the storage driver took its running pool back and resolves the volume again
+        assert dom.blockStats(f"{images}/boot.qcow2")[0] >= 0
+        dom.destroy()
+    finally:
+        conn.close()
