@@ -6,6 +6,6 @@ state.py                    definitions, autostart links and live status on disk
 volfile.py                  file volumes: qemu-img create/convert/resize/info, wipe
 transfer.py                 volume upload and download on virStreams
 translate.py                guests' ``<disk type='volume'>`` -> a file source
-backends/                   one module per pool type (``dir`` so far)
+backends/                   one module per pool type (``dir``, ``fs`` so far)
 ==========================  =====================================================
 """

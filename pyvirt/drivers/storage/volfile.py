@@ -28,7 +28,7 @@ QEMU_IMG = "qemu-img"
 DEFAULT_VOL_MODE = 0o600
 
 
-def _run(argv: list[str]) -> str:
+def run_command(argv: list[str]) -> str:
     """Run a command; its stdout, or VIR_ERR_INTERNAL_ERROR with its stderr."""
     try:
         res = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -51,7 +51,7 @@ def _kib(size: int) -> str:
 
 def qemu_img_info(path: str) -> dict[str, Any]:
     """``qemu-img info --output=json -U PATH`` as a dict."""
-    return json.loads(_run([QEMU_IMG, "info", "--output=json", "-U", path]))
+    return json.loads(run_command([QEMU_IMG, "info", "--output=json", "-U", path]))
 
 
 def _timestamps(st: os.stat_result) -> Timestamps:
@@ -200,7 +200,7 @@ def create_image(vol: StorageVolDef, flags: int) -> None:
     if vol.capacity or backing is None:
         argv.append(_kib(vol.capacity))
     try:
-        _run(argv)
+        run_command(argv)
     except libvirtError:
         if os.path.exists(path):
             os.unlink(path)
@@ -232,7 +232,7 @@ def clone(vol: StorageVolDef, src: StorageVolDef, flags: int) -> None:
         argv += _qcow2_options(vol, flags)
     argv += [src.target.path or "", path]
     try:
-        _run(argv)
+        run_command(argv)
         os.chmod(path, _mode(vol))
         if vol.capacity > src.capacity:
             resize(vol, vol.capacity, shrink=False, allocate=False)
@@ -274,7 +274,7 @@ def resize(vol: StorageVolDef, capacity: int, shrink: bool, allocate: bool) -> N
     argv = [QEMU_IMG, "resize"]
     if shrink:
         argv.append("--shrink")
-    _run([*argv, path, str(capacity)])
+    run_command([*argv, path, str(capacity)])
 
 
 WIPE_ALGORITHMS = {
@@ -302,7 +302,7 @@ def wipe(path: str, algorithm: int) -> None:
         if scrub is None:
             raise report(C.VIR_ERR_SYSTEM_ERROR, "Cannot find 'scrub' in path: "
                          "No such file or directory", C.VIR_FROM_NONE)
-        _run([scrub, "-f", "-p", pattern, path])
+        run_command([scrub, "-f", "-p", pattern, path])
         return
     try:
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)

@@ -82,5 +82,8 @@ def backend_for(kind: PoolType) -> Backend:
     if kind is PoolType.DIR:
         from pyvirt.drivers.storage.backends.dir import DirBackend
         return DirBackend()
+    if kind is PoolType.FS:
+        from pyvirt.drivers.storage.backends.fs import FsBackend
+        return FsBackend()
     raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
                  "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)
