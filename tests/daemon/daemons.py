@@ -146,7 +146,8 @@ def libvirtd_available() -> str | None:
 def start_libvirtd(workdir: Path, tcp: bool = False,
                    tmpfs: dict[str, str] | None = None) -> RunningDaemon:
     """Start a real libvirtd whose state lives in a private mount namespace;
-    ``tmpfs`` mounts more private tmpfs there (existing directory -> mount options)."""
+    ``tmpfs`` mounts more private tmpfs there (existing directory -> mount options;
+    options ``bind:SRC`` bind-mount the directory SRC there instead)."""
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "libvirtd.log"
@@ -162,7 +163,9 @@ def start_libvirtd(workdir: Path, tcp: bool = False,
     # Private, empty state directories: a system libvirtd keeps running undisturbed.
     script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
               "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
-              + "".join(f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
+              + "".join(f"mount --bind '{opts[5:]}' '{path}' || exit 1; "
+                        if opts.startswith("bind:") else
+                        f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
                         for path, opts in (tmpfs or {}).items())
               + f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
               f"-p {workdir / 'libvirtd.pid'}")
