@@ -20,7 +20,7 @@ pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>inuse</name><target><p
                                  "</path></target></pool>",
                                  lv.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
 vol = pool.createXML("<volume><name>d.img</name><capacity unit='M'>8</capacity></volume>", 0)
-dom = conn.createXML(f"""<domain type='qemu'><name>inuse</name><memory unit='MiB'>64</memory>
+dom = conn.createXML("""<domain type='qemu'><name>inuse</name><memory unit='MiB'>64</memory>
 <os><type arch='x86_64' machine='pc'>hvm</type></os>
 <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
 <disk type='volume' device='disk'><driver name='qemu' type='raw'/>
