@@ -495,10 +495,31 @@ class StorageDriver(I.StorageDriver):
         self._backend(obj).place_vol(obj.def_, vol)
         return vol
 
-    def _add_vol(self, obj: PoolObj, vol: StorageVolDef) -> VolObj:
-        now = self._backend(obj).refresh_vol(obj.def_, vol) or vol
-        handle = VolObj(now, obj.name)
-        obj.volumes[now.name] = handle
+    def _build_vol(self, obj: PoolObj, vol: StorageVolDef, build: Callable[[], None],
+                   src: VolObj | None = None) -> VolObj:
+        """Run ``build`` (which makes the volume's storage) without the driver's lock, as
+        libvirt builds volumes: meanwhile the new volume is listed and in use (and so is
+        the clone source), so it cannot be deleted, nor its pool stopped or refreshed.
+        Called with the lock held; returns with it held."""
+        handle = VolObj(vol, obj.name)
+        obj.volumes[vol.name] = handle
+        busy = [handle.path] + ([src.path] if src is not None else [])
+        for path in busy:
+            transfer.hold(path)
+        self.lock.release()
+        try:
+            build()
+        except BaseException:
+            self.lock.acquire()
+            if obj.volumes.get(vol.name) is handle:
+                del obj.volumes[vol.name]
+            raise
+        else:
+            self.lock.acquire()
+        finally:
+            for path in busy:
+                transfer.drop(path)
+        handle.def_ = self._backend(obj).refresh_vol(obj.def_, vol) or vol
         self._refresh_sizes(obj)
         return handle
 
@@ -515,8 +536,9 @@ class StorageDriver(I.StorageDriver):
         with self.lock:
             obj = self._pool_active(pool)
             vol = self._new_vol(obj, xmlDesc, flags)
-            self._backend(obj).create_vol(obj.def_, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE)
-            return self._add_vol(obj, vol)
+            backend, pool_def = self._backend(obj), obj.def_
+            return self._build_vol(obj, vol, lambda: backend.create_vol(
+                pool_def, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE))
 
     def storageVolCreateXMLFrom(self, pool: Any, xmlDesc: str, clonevol: Any,
                                 flags: int) -> VolObj:
@@ -531,9 +553,9 @@ class StorageDriver(I.StorageDriver):
                              f"volume '{src.name}' is still being allocated.", _FROM)
             vol = self._new_vol(obj, xmlDesc, flags)
             vol.capacity = max(vol.capacity, src_def.capacity)
-            self._backend(obj).clone_vol(obj.def_, vol, src_def,
-                                         flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE)
-            return self._add_vol(obj, vol)
+            backend, pool_def = self._backend(obj), obj.def_
+            return self._build_vol(obj, vol, lambda: backend.clone_vol(
+                pool_def, vol, src_def, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE), src)
 
     def _vol_idle(self, vol: Any) -> tuple[PoolObj, VolObj]:
         obj, handle = self._vol(vol)

@@ -34,12 +34,14 @@ def in_use(vol: Any) -> bool:
         return _busy.get(vol.path, 0) > 0
 
 
-def _hold(path: str) -> None:
+def hold(path: str) -> None:
+    """Count one more operation using the volume at ``path``."""
     with _lock:
         _busy[path] = _busy.get(path, 0) + 1
 
 
-def _drop(path: str) -> None:
+def drop(path: str) -> None:
+    """The end of an operation counted by :func:`hold`."""
     with _lock:
         left = _busy.get(path, 0) - 1
         if left > 0:
@@ -85,7 +87,7 @@ class _UploadSink:
             return False
         self.closed = True
         os.close(self.fd)
-        _drop(self.path)
+        drop(self.path)
         return True
 
     def finish(self) -> None:
@@ -107,12 +109,12 @@ def upload(vol: Any, stream: Any, offset: int, length: int,
     """Bind ``stream`` to write into ``vol``'s file; ``done()`` after a clean finish."""
     st = handle_of(stream)
     fd = _open(vol.path, os.O_WRONLY)
-    _hold(vol.path)
+    hold(vol.path)
     try:
         st.bind(_UploadSink(vol.path, fd, offset, length, done))
     except BaseException:
         os.close(fd)
-        _drop(vol.path)
+        drop(vol.path)
         raise
 
 
@@ -120,12 +122,12 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
     """Feed ``stream`` with ``vol``'s file from ``offset`` on a thread of its own."""
     st = handle_of(stream)
     fd = _open(vol.path, os.O_RDONLY)
-    _hold(vol.path)
+    hold(vol.path)
     try:
         st.bind(None)
     except BaseException:
         os.close(fd)
-        _drop(vol.path)
+        drop(vol.path)
         raise
 
     def pump() -> None:
@@ -148,6 +150,6 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
                                         f"cannot read from file '{vol.path}'", _FROM))
         finally:
             os.close(fd)
-            _drop(vol.path)
+            drop(vol.path)
 
     threading.Thread(target=pump, name="pyvirt-vol-download", daemon=True).start()

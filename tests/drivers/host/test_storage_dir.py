@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -363,3 +364,36 @@ def test_volume_errors_leave_nothing_behind(pool: pyvirt.virStoragePool,
     with pytest.raises(pyvirt.libvirtError) as exc:
         vol.XMLDesc(0)
     assert code(exc) == (C.VIR_ERR_NO_STORAGE_VOL, C.VIR_FROM_STORAGE)
+
+
+def test_a_clone_runs_without_blocking_the_driver(pool: pyvirt.virStoragePool) -> None:
+
+    src = pool.createXML(vol_xml("big.img", 256, alloc=0), 0)
+    with open(src.path(), "r+b") as fh:
+        block = os.urandom(1 << 20)
+        fh.writelines(block for _ in range(256))
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(
+        pool.createXMLFrom(vol_xml("copy.qcow2", 1, "qcow2"), src, 0)))
+    worker.start()
+    seen = False
+    while worker.is_alive() and not seen:
+        seen = "copy.qcow2" in pool.listVolumes()       # the driver answers meanwhile
+    if not seen:
+        worker.join()
+        pytest.skip("the clone finished before it could be observed")
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        pool.storageVolLookupByName("copy.qcow2").delete(0)
+    assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        src.delete(0)                                     # the source is in use too
+    assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        pool.destroy()
+    assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
+    worker.join()
+    assert len(done) == 1
+    assert img_info(done[0].path())["virtual-size"] == 256 << 20
+    done[0].delete(0)
+    src.delete(0)
+    pool.destroy()
