@@ -132,6 +132,7 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
 
     def pump() -> None:
         pos, left = offset, (length if length > 0 else None)
+        failure = None
         try:
             while left is None or left > 0:
                 want = CHUNK if left is None else min(CHUNK, left)
@@ -139,17 +140,21 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
                 if not data:
                     break
                 if not st.wait_room(BACKLOG):
-                    return
+                    return                      # the application aborted
                 st.feed(data)
                 pos += len(data)
                 if left is not None:
                     left -= len(data)
-            st.feed_eof()
         except OSError as exc:
-            st.feed_error(report_system(exc.errno or 0,
-                                        f"cannot read from file '{vol.path}'", _FROM))
+            failure = report_system(exc.errno or 0, f"cannot read from file '{vol.path}'",
+                                    _FROM)
         finally:
+            # the volume is free before the application sees the end
             os.close(fd)
             drop(vol.path)
+        if failure is not None:
+            st.feed_error(failure)
+        else:
+            st.feed_eof()
 
     threading.Thread(target=pump, name="pyvirt-vol-download", daemon=True).start()
