@@ -64,9 +64,11 @@ class RunningDaemon:
         return f"{driver}+{transport}://127.0.0.1:{self.tcp_port}{path}"
 
     def virsh(self, *args: str, uri: str | None = None, timeout: float = 60,
-              check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        """Run the real virsh against this daemon."""
-        res = subprocess.run([VIRSH, "-q", "-c", uri or self.uri(), *args], check=False, capture_output=True,
+              check: bool = True, input: str | None = None,
+              quiet: bool = True) -> subprocess.CompletedProcess:
+        """Run the real virsh against this daemon (``quiet``: with -q)."""
+        res = subprocess.run([VIRSH, *(["-q"] if quiet else []), "-c", uri or self.uri(), *args],
+                             check=False, capture_output=True,
                              text=True, timeout=timeout, input=input)
         if check and res.returncode != 0:
             raise AssertionError(f"virsh {' '.join(args)} failed: {res.stderr}")
