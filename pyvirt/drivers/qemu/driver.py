@@ -377,6 +377,7 @@ class QemuDriver(I.HypervisorDriver):
         def_ = parse_def(domainXml)
         caps = domain.caps_for(self, def_)
         domain.prepare_live(def_, caps)
+        domain.translate_volumes(self, address.devices(def_, "disk"))
         dom_dir = os.path.join(self.cfg.state_dir, f"domain--1-{def_.name}")
         ctx = command.BuildContext(caps=caps, monitor_fd=3, domain_dir=dom_dir)
         for i, net in enumerate(address.devices(def_, "interface")):

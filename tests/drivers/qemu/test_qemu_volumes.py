@@ -111,3 +111,14 @@ def test_volume_disk_after_the_driver_reopens(guest: str, root: str, tmp_path: A
         dom.destroy()
     finally:
         conn.close()
+
+
+def test_domxml_to_native_resolves_volume_disks(conn: Any, guest: str, tmp_path: Any) -> None:
+    images = str(tmp_path / "images")
+    _pool(conn, images)
+    xml = guest_xml(guest, "native", disks=_vol_disk("boot.qcow2", "vda", "qcow2"))
+    argv = conn.domainXMLToNative("qemu-argv", xml, 0)
+    assert f'"filename":"{images}/boot.qcow2"' in argv.replace(" ", "")
+    with pytest.raises(libvirtError) as exc:
+        conn.domainXMLToNative("qemu-argv", xml.replace("boot.qcow2", "gone.qcow2"), 0)
+    assert exc.value.get_error_code() == C.VIR_ERR_NO_STORAGE_VOL
