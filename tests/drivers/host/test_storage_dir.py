@@ -339,6 +339,10 @@ def test_upload_and_download_through_streams(pool: pyvirt.virStoragePool) -> Non
     st.send(big)
     st.finish()
     assert vol.info()[1] == 2 << 20
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        vol.download(conn.newStream(0), 0, 0, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    assert code(exc) == (C.VIR_ERR_NO_SUPPORT, C.VIR_FROM_STORAGE)
+    vol.delete(0)                                       # nothing holds it any more
 
 
 def test_volume_errors_leave_nothing_behind(pool: pyvirt.virStoragePool,
