@@ -54,6 +54,40 @@ def qemu_img_info(path: str) -> dict[str, Any]:
     return json.loads(run_command([QEMU_IMG, "info", "--output=json", "-U", path]))
 
 
+# Image formats recognised by their header (offset, magic); any other file is raw and
+# needs no qemu-img run.
+_MAGIC = ((0, b"QFI\xfb"), (0, b"KDMV"), (0, b"QED\x00"), (0, b"conectix"), (0, b"vhdxfile"),
+          (0x40, b"\x7f\x10\xda\xbe"), (0, b"WithoutFreeSpace"), (0, b"OOOM"),
+          (0, b"LUKS\xba\xbe"))
+_CACHE_MAX = 4096
+_info_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _looks_like_image(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(0x44)
+    except OSError:
+        return False
+    return any(head[off:off + len(magic)] == magic for off, magic in _MAGIC)
+
+
+def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
+    """What qemu-img says of an image file (None: a raw file), cached while the file's
+    inode, size and mtime stay the same."""
+    key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    hit = _info_cache.get(path)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    if not _looks_like_image(path):
+        return None
+    info = qemu_img_info(path)
+    if len(_info_cache) >= _CACHE_MAX:
+        _info_cache.clear()
+    _info_cache[path] = (key, info)
+    return info
+
+
 def _timestamps(st: os.stat_result) -> Timestamps:
     def ts(sec: int) -> str:
         return f"{sec // 10**9}.{sec % 10**9:09d}"
@@ -80,11 +114,11 @@ def describe(path: str, name: str, pool_type: Any) -> StorageVolDef | None:
     vol.allocation = st.st_blocks * 512
     vol.physical = st.st_size
     vol.capacity = st.st_size
-    if st.st_size == 0:
-        return vol
     try:
-        info = qemu_img_info(path)
+        info = image_info(path, st)
     except libvirtError:
+        return vol
+    if info is None:
         return vol
     fmt = info.get("format") or "raw"
     if fmt in ("file", "host_device"):

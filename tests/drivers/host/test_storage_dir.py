@@ -270,6 +270,15 @@ def test_refresh_finds_files_placed_behind_its_back(pool: pyvirt.virStoragePool,
     assert conn.storageVolLookupByPath(str(images / "plain.img")).name() == "plain.img"
     assert conn.storageVolLookupByKey(str(images / "ext.qcow2")).name() == "ext.qcow2"
     assert pool.storageVolLookupByName("plain.img").storagePoolLookupByVolume().name() == "p"
+    # other formats are recognised by their header; a change behind its back is seen
+    for fmt in ("vmdk", "vdi", "vpc"):
+        subprocess.run(["qemu-img", "create", "-q", "-f", fmt, str(images / f"x.{fmt}"), "2M"],
+                       check=True)
+    pool.refresh(0)
+    for fmt in ("vmdk", "vdi", "vpc"):
+        assert f"<format type='{fmt}'/>" in pool.storageVolLookupByName(f"x.{fmt}").XMLDesc(0)
+    subprocess.run(["qemu-img", "resize", "-q", str(images / "ext.qcow2"), "5M"], check=True)
+    assert ext.info()[1] == 5 << 20
 
 
 def test_resize_grow_and_shrink(pool: pyvirt.virStoragePool) -> None:
