@@ -72,7 +72,7 @@ def release(kind: str, root: HostRoot) -> None:
         if entry[1] > 0:
             return
         del _drivers[key]
-    entry[0].shutdown()
+        entry[0].shutdown()
 
 
 def current(kind: str, root: HostRoot) -> Any | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -115,7 +116,7 @@ def test_virt_install_disk_size_makes_the_default_pool_and_volume(s: Setup) -> N
     info = _info(vol)
     assert info["format"] == "qcow2" and info["virtual-size"] == 1 << 30
     pools = s.virsh("pool-list", "--all").stdout
-    assert "default   active   yes" in pools
+    assert re.search(r"^ default\s+active\s+yes$", pools, re.MULTILINE), pools
     assert s.virsh("pool-dumpxml", "default").stdout.count(f"<path>{images}</path>") == 1
     assert "g.qcow2" in s.virsh("vol-list", "default").stdout
 

@@ -873,4 +873,6 @@ def close_driver(drv: QemuDriver) -> None:
         if drv.refs > 0:
             return
         _drivers.pop(drv.cfg.state_dir, None)
-    drv.shutdown()
+        # under the lock: a connection opened meanwhile waits for the root's lock file
+        # to be free instead of failing with "in use by process <this one>"
+        drv.shutdown()
