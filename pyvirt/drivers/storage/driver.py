@@ -138,27 +138,22 @@ class StorageDriver(I.StorageDriver):
         return 0
 
     # --- objects ---------------------------------------------------------------------------
-    def _pool_named(self, name: str) -> PoolObj:
-        obj = self.pools.get(name)
+    @staticmethod
+    def _found(obj: PoolObj | None, what: str) -> PoolObj:
         if obj is None:
-            raise report(C.VIR_ERR_NO_STORAGE_POOL,
-                         f"no storage pool with matching name '{name}'", _FROM)
+            raise report(C.VIR_ERR_NO_STORAGE_POOL, f"no storage pool with matching {what}",
+                         _FROM)
         return obj
 
+    def _pool_named(self, name: str) -> PoolObj:
+        return self._found(self.pools.get(name), f"name '{name}'")
+
     def _pool_uuid(self, uuid: str) -> PoolObj:
-        obj = self.pools.get_uuid(uuid)
-        if obj is None:
-            raise report(C.VIR_ERR_NO_STORAGE_POOL,
-                         f"no storage pool with matching uuid '{uuid}'", _FROM)
-        return obj
+        return self._found(self.pools.get_uuid(uuid), f"uuid '{uuid}'")
 
     def _pool_of(self, pool: Any) -> PoolObj:
         """The pool of an API handle, found by its UUID (virStoragePoolObjFromStoragePool)."""
-        obj = self.pools.get_uuid(pool.uuid)
-        if obj is None:
-            raise report(C.VIR_ERR_NO_STORAGE_POOL, f"no storage pool with matching uuid "
-                         f"'{pool.uuid}' ({pool.name})", _FROM)
-        return obj
+        return self._found(self.pools.get_uuid(pool.uuid), f"uuid '{pool.uuid}' ({pool.name})")
 
     @staticmethod
     def _running(obj: PoolObj) -> PoolObj:
