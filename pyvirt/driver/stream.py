@@ -79,6 +79,14 @@ class Stream:
             self._cond.notify_all()
         self._notify()
 
+    def wait_room(self, backlog: int) -> bool:
+        """Block while ``backlog`` or more fed chunks wait for the application (a
+        producer's flow control); False once the stream is closed or aborted."""
+        with self._cond:
+            while len(self._chunks) >= backlog and not self._closed:
+                self._cond.wait()
+            return not self._closed
+
     # --- application side ------------------------------------------------
     def recv(self, nbytes: int) -> bytes | int:
         """Return up to ``nbytes`` (b'' at end of file; -2 if non-blocking and empty)."""
@@ -89,6 +97,7 @@ class Stream:
                 self._cond.wait()
             if self._chunks:
                 chunk = self._chunks.popleft()
+                self._cond.notify_all()
                 if len(chunk) > nbytes:
                     self._chunks.appendleft(chunk[nbytes:])
                     chunk = chunk[:nbytes]
@@ -116,6 +125,7 @@ class Stream:
             err = self._error
             sink = self.sink
             self._closed = True
+            self._cond.notify_all()
         if sink is not None:
             sink.finish()
         if err is not None:

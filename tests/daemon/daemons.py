@@ -67,9 +67,11 @@ class RunningDaemon:
         return f"{driver}+{transport}://127.0.0.1:{self.tcp_port}{path}"
 
     def virsh(self, *args: str, uri: str | None = None, timeout: float = 60,
-              check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        """Run the real virsh against this daemon."""
-        res = subprocess.run([VIRSH, "-q", "-c", uri or self.uri(), *args], check=False, capture_output=True,
+              check: bool = True, input: str | None = None,
+              quiet: bool = True) -> subprocess.CompletedProcess:
+        """Run the real virsh against this daemon (``quiet``: with -q)."""
+        res = subprocess.run([VIRSH, *(["-q"] if quiet else []), "-c", uri or self.uri(), *args],
+                             check=False, capture_output=True,
                              text=True, timeout=timeout, input=input)
         if check and res.returncode != 0:
             raise AssertionError(f"virsh {' '.join(args)} failed: {res.stderr}")
@@ -150,11 +152,14 @@ def libvirtd_available() -> str | None:
 
 
 def start_libvirtd(workdir: Path, tcp: bool = False,
-                   qemu_conf: str | None = None) -> RunningDaemon:
+                   qemu_conf: str | None = None,
+                   tmpfs: dict[str, str] | None = None) -> RunningDaemon:
     """Start a real libvirtd whose state lives in a private mount namespace.
 
     ``qemu_conf``, when given, is the QEMU driver's configuration inside that
-    namespace (mounted over /etc/libvirt/qemu.conf there, not on the host).
+    namespace (mounted over /etc/libvirt/qemu.conf there, not on the host);
+    ``tmpfs`` mounts more private tmpfs there (existing directory -> mount
+    options; options ``bind:SRC`` bind-mount the directory SRC there instead).
     """
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
@@ -175,7 +180,11 @@ def start_libvirtd(workdir: Path, tcp: bool = False,
     etc = workdir / "etc-libvirt"
     script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
               "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
-              f"cp -a /etc/libvirt {etc} && mount --bind {etc} /etc/libvirt || exit 1; ")
+              f"cp -a /etc/libvirt {etc} && mount --bind {etc} /etc/libvirt || exit 1; "
+              + "".join(f"mount --bind '{opts[5:]}' '{path}' || exit 1; "
+                        if opts.startswith("bind:") else
+                        f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
+                        for path, opts in (tmpfs or {}).items()))
     if qemu_conf is not None:
         (workdir / "qemu.conf").write_text(qemu_conf)
         script += f"mount --bind {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "

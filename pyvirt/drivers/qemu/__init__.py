@@ -44,4 +44,20 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     cfg = config_for_uri(uri.path or "/", uri.query)
     if cfg is None:
         return None
-    return Drivers(hv=open_driver(cfg))
+    # the host drivers of the root first: guests that autostart may use their volumes
+    from pyvirt.drivers.hostroot import HostRoot
+    from pyvirt.drivers.secret.driver import open_secret
+    from pyvirt.drivers.storage.driver import open_storage
+    root = HostRoot.of_qemu(cfg)
+    sec = open_secret(root)
+    try:
+        stor = open_storage(root)
+        try:
+            hv = open_driver(cfg)
+        except BaseException:
+            stor.connectClose()
+            raise
+    except BaseException:
+        sec.connectClose()
+        raise
+    return Drivers(hv=hv, stor=stor, sec=sec)

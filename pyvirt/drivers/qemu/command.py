@@ -183,7 +183,7 @@ def blockdev_props(disk: Disk, index: int) -> list[dict[str, Any]]:
     cache, _wce = disk_cache(disk)
     if disk.type == DiskType.BLOCK:
         driver = "host_cdrom" if disk.device == DiskDevice.CDROM else "host_device"
-    elif disk.type == DiskType.FILE:
+    elif disk.type in (DiskType.FILE, DiskType.VOLUME):   # a volume: translated to its file
         driver = "file"
     else:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,

@@ -99,10 +99,22 @@ def validate(caps: Any, def_: Any) -> str:
     return machine
 
 
+def translate_volumes(drv: Any, disks: Any, quiet: bool = False) -> None:
+    """Ask the storage driver of the root for the files of ``<disk type='volume'>``
+    (``quiet``: a guest taken back after a restart keeps what cannot be resolved)."""
+    from pyvirt.drivers.hostroot import HostRoot
+    from pyvirt.drivers.storage.translate import translate_disks
+    try:
+        translate_disks(HostRoot.of_qemu(drv.cfg), disks)
+    except libvirtError:
+        if not quiet:
+            raise
+
+
 def check_disks(def_: Any) -> None:
     """Every local disk image must exist (libvirt's qemuDomainCheckDiskPresence)."""
     for disk in address.devices(def_, "disk"):
-        if disk.type not in (DiskType.FILE, DiskType.BLOCK, DiskType.DIR):
+        if disk.type not in (DiskType.FILE, DiskType.BLOCK, DiskType.DIR, DiskType.VOLUME):
             continue
         path = command.disk_path(disk)
         if path is None:
@@ -252,6 +264,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
     live = (run_def or persistent).copy()
     caps = caps_for(drv, live)
     prepare_live(live, caps)
+    translate_volumes(drv, address.devices(live, "disk"))
     check_disks(live)
     domid = drv.domains.new_id()
     cfg = drv.cfg

@@ -180,6 +180,7 @@ class QemuDriver(I.HypervisorDriver):
         except libvirtError as exc:
             log.warning("cannot read status %s: %s", path, exc)
             return
+        domain.translate_volumes(self, address.devices(live, "disk"), quiet=True)
         vm = self.domains.by_uuid(live.uuid)
         if vm is None:
             vm = DomainObj(live)
@@ -402,6 +403,7 @@ class QemuDriver(I.HypervisorDriver):
         def_ = parse_def(domainXml)
         caps = domain.caps_for(self, def_)
         domain.prepare_live(def_, caps)
+        domain.translate_volumes(self, address.devices(def_, "disk"))
         dom_dir = os.path.join(self.cfg.state_dir, f"domain--1-{def_.name}")
         ctx = command.BuildContext(caps=caps, monitor_fd=3, domain_dir=dom_dir)
         for i, net in enumerate(address.devices(def_, "interface")):
@@ -906,4 +908,6 @@ def close_driver(drv: QemuDriver) -> None:
         if drv.refs > 0:
             return
         _drivers.pop(drv.cfg.state_dir, None)
-    drv.shutdown()
+        # under the lock: a connection opened meanwhile waits for the root's lock file
+        # to be free instead of failing with "in use by process <this one>"
+        drv.shutdown()

@@ -28,7 +28,7 @@ from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
 from pyvirt.drivers.qemu import address, command, netdev
 from pyvirt.drivers.qemu import status as st
-from pyvirt.drivers.qemu.domain import active_monitor, not_running
+from pyvirt.drivers.qemu.domain import active_monitor, not_running, translate_volumes
 from pyvirt.drivers.qemu.domobj import DomainObj
 from pyvirt.errors import libvirtError, report, report_system
 
@@ -162,6 +162,7 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
                      f"disk bus '{disk.bus}' cannot be hotplugged.", _FROM)
     if disk.device == DiskDevice.CDROM and disk.bus == DiskBus.VIRTIO:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "virtio disks cannot be CD-ROMs", _FROM)
+    translate_volumes(drv, [disk])
     _check_source(disk)
     if disk.bus == DiskBus.VIRTIO and not isinstance(disk.address, PciAddress):
         disk.address = address.free_pci_slot(live)
@@ -189,6 +190,7 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
 def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
     """Eject the medium of CD-ROM ``disk`` and insert ``new``'s (if it has one)."""
     mon = active_monitor(vm)
+    translate_volumes(drv, [new])
     _check_source(new)
     old_index = vm.blockdev.get(disk.alias or "")
     index = _next_blockdev(vm) if command.disk_path(new) else None

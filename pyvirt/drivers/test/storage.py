@@ -100,6 +100,23 @@ _STATE_FILTERS = (C.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
                   | C.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART)
 
 
+LIST_FLAGS = _STATE_FILTERS | _TYPE_FILTER_ALL
+
+
+def filter_pools(pools: list[PoolObj], flags: int) -> list[PoolObj]:
+    """The pools that the VIR_CONNECT_LIST_STORAGE_POOLS_* bits of ``flags`` select
+    (virStoragePoolObjListExport's filter; shared with the storage driver)."""
+    types = flags & _TYPE_FILTER_ALL
+    return [o for o in pools
+            if pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
+                           C.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE, o.active)
+            and pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
+                            C.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT, o.persistent)
+            and pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
+                            C.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART, o.autostart)
+            and (not types or types & _TYPE_FILTERS[o.def_.type.value])]
+
+
 # --- the store -------------------------------------------------------------------
 
 class VolObj:
@@ -333,16 +350,8 @@ class StorageMixin(interface.StorageDriver):
 
     def connectListAllStoragePools(self, flags: int) -> list[PoolObj]:
         """Return the pools that ``flags`` (VIR_CONNECT_LIST_STORAGE_POOLS_*) select."""
-        check_flags(flags, _STATE_FILTERS | _TYPE_FILTER_ALL, "testConnectListAllStoragePools")
-        types = flags & _TYPE_FILTER_ALL
-        return [o for o in self.state.pools.values()
-                if pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
-                         C.VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE, o.active)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_PERSISTENT,
-                          C.VIR_CONNECT_LIST_STORAGE_POOLS_TRANSIENT, o.persistent)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART,
-                          C.VIR_CONNECT_LIST_STORAGE_POOLS_NO_AUTOSTART, o.autostart)
-                and (not types or types & _TYPE_FILTERS[o.def_.type.value])]
+        check_flags(flags, LIST_FLAGS, "testConnectListAllStoragePools")
+        return filter_pools(self.state.pools.values(), flags)
 
     def connectFindStoragePoolSources(self, type: str, srcSpec: str | None,
                                       flags: int) -> str:

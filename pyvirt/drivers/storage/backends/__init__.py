@@ -1,0 +1,89 @@
+"""One module per pool type, each behind :class:`Backend`.
+
+A backend knows how a pool's storage is made, started, stopped and
+listed, and how its volumes are created, cloned, resized, wiped and
+deleted.  The driver keeps the objects, locks, files and events; a backend
+only touches the storage.  Pool types without a backend are refused with
+``VIR_ERR_NO_SUPPORT`` naming the type.
+"""
+
+from __future__ import annotations
+
+from pyvirt import constants as C
+from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
+from pyvirt.conf.storage_vol import StorageVolDef
+from pyvirt.errors import report
+
+
+class Backend:
+    """The operations of one pool type (the defaults refuse with NO_SUPPORT)."""
+
+    pool_type: PoolType = PoolType.DIR
+
+    def _no(self, what: str) -> Exception:
+        return report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{self.pool_type.value}' "
+                      f"does not support {what}", C.VIR_FROM_STORAGE)
+
+    def is_running(self, pool: StoragePoolDef) -> bool:
+        """Whether the storage of a pool marked running is still there (after a restart)."""
+        return True
+
+    def build(self, pool: StoragePoolDef, flags: int) -> None:
+        """Make the pool's storage (a directory, a file system...)."""
+        raise self._no("pool build")
+
+    def start(self, pool: StoragePoolDef) -> None:
+        """Make the storage usable (mount, activate...)."""
+
+    def stop(self, pool: StoragePoolDef) -> None:
+        """Undo :meth:`start`."""
+
+    def delete(self, pool: StoragePoolDef, flags: int) -> None:
+        """Remove the pool's storage."""
+        raise self._no("pool delete")
+
+    def refresh(self, pool: StoragePoolDef) -> list[StorageVolDef]:
+        """Set the pool's sizes and return the volumes found in it."""
+        raise self._no("pool refresh")
+
+    def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
+        """The volume as it is now (None: gone)."""
+        return vol
+
+    def place_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> None:
+        """Give a new volume its target path and key."""
+        raise self._no("volume creation")
+
+    def create_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
+        """Create a new volume's storage."""
+        raise self._no("volume creation")
+
+    def clone_vol(self, pool: StoragePoolDef, vol: StorageVolDef, src: StorageVolDef,
+                  flags: int) -> None:
+        """Create a new volume as a copy of ``src``."""
+        raise self._no("volume cloning")
+
+    def delete_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
+        """Remove a volume's storage."""
+        raise self._no("volume deletion")
+
+    def resize_vol(self, pool: StoragePoolDef, vol: StorageVolDef, capacity: int,
+                   flags: int) -> None:
+        """Change a volume's capacity."""
+        raise self._no("volume resize")
+
+    def wipe_vol(self, pool: StoragePoolDef, vol: StorageVolDef, algorithm: int) -> None:
+        """Overwrite a volume's data."""
+        raise self._no("volume wiping")
+
+
+def backend_for(kind: PoolType) -> Backend:
+    """The backend of pool type ``kind``; VIR_ERR_NO_SUPPORT for types not done yet."""
+    if kind is PoolType.DIR:
+        from pyvirt.drivers.storage.backends.dir import DirBackend
+        return DirBackend()
+    if kind is PoolType.FS:
+        from pyvirt.drivers.storage.backends.fs import FsBackend
+        return FsBackend()
+    raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
+                 "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)
