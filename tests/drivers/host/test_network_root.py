@@ -292,3 +292,53 @@ def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
     assert out["autostart_transient"][2].endswith("cannot set autostart for transient network")
     assert out["gone"] == C.VIR_ERR_NO_NETWORK
     assert out["after"] == [["lo"], [], []]
+
+
+def _guest_dir() -> str:
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parents[3]
+    res = subprocess.run([sys.executable, str(repo / "tools" / "build_guest.py"), "--print-dir"],
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        pytest.skip(f"the test guest is not available: {res.stderr.strip()}")
+    return res.stdout.strip().splitlines()[-1]
+
+
+def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
+    guest = _guest_dir()
+    dom_xml = f"""<domain type='qemu'><name>g1</name><memory unit='MiB'>96</memory>
+      <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
+      <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
+      <cmdline>console=ttyS0 quiet panic=-1</cmdline></os>
+      <devices><interface type='network'><source network='n1'/>
+      <mac address='52:54:00:aa:00:07'/><model type='virtio'/></interface>
+      <serial type='pty'/></devices></domain>"""
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({NAT!r})
+        d = c.defineXML({dom_xml!r})
+        OUT["inactive_net"] = err(d.create)
+        OUT["links_after_fail"] = sorted(links())
+        n.create()
+        d.create()
+        xml = d.XMLDesc(0)
+        tap = xml.split("<target dev='", 1)[1].split("'", 1)[0]
+        link = links()[tap]
+        OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
+                      link["linkinfo"]["info_kind"]]
+        OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        d.destroy()
+        time.sleep(0.2)
+        OUT["after_guest"] = sorted(links())
+        n.destroy()
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+        c.close()
+    """)
+    assert out["inactive_net"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert out["inactive_net"][2].endswith("network 'n1' is not active")
+    assert out["links_after_fail"] == ["lo"]
+    assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
+    assert out["source"] is True
+    assert out["after_guest"] == ["lo", "pvbr1"]      # the tap went with QEMU
+    assert out["after"] == [["lo"], [], []]
