@@ -31,9 +31,10 @@ from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
 from pyvirt.drivers.network import bridge, dnsmasq, firewall, state
 from pyvirt.drivers.test.network import (
+    FILTER_ALL,
     NetObj,
     assign_def,
-    pair_filter,
+    filter_networks,
     uuid_from_bytes,
     uuid_from_string,
 )
@@ -47,10 +48,6 @@ log = logging.getLogger(__name__)
 
 # forward modes whose bridge, addresses and dnsmasq the driver makes
 _VIRTUAL = (None, ForwardMode.NAT, ForwardMode.ROUTE, ForwardMode.OPEN)
-_LIST_FLAGS = (C.VIR_CONNECT_LIST_NETWORKS_ACTIVE | C.VIR_CONNECT_LIST_NETWORKS_INACTIVE
-               | C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT | C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT
-               | C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART
-               | C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART)
 
 
 def check_flags(flags: int, allowed: int, func: str) -> None:
@@ -209,14 +206,8 @@ class NetworkDriver(I.NetworkDriver):
 
     def connectListAllNetworks(self, flags: int) -> list[NetObj]:
         """The networks ``flags`` (VIR_CONNECT_LIST_NETWORKS_*) select."""
-        check_flags(flags, _LIST_FLAGS, "networkConnectListAllNetworks")
-        return [o for o in self.nets.values()
-                if pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_ACTIVE,
-                               C.VIR_CONNECT_LIST_NETWORKS_INACTIVE, o.active)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
-                                C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT, o.persistent)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
-                                C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART, o.autostart)]
+        check_flags(flags, FILTER_ALL, "networkConnectListAllNetworks")
+        return filter_networks(self.nets.values(), flags)
 
     # --- state -----------------------------------------------------------------------------
     def networkIsActive(self, net: Any) -> int:
@@ -372,14 +363,15 @@ class NetworkDriver(I.NetworkDriver):
 
     def _check_start(self, def_: NetworkDef) -> None:
         mode = _mode(def_)
+        if def_.bandwidth or def_.vlan or def_.virtualport or \
+                any(g.bandwidth or g.vlan or g.virtualport for g in def_.portgroups):
+            raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support "
+                         "<bandwidth>, <vlan> or <virtualport> yet", _FROM)
         if mode is ForwardMode.BRIDGE:
+            # as libvirt: the host bridge is only looked for when a guest joins it
             if not def_.bridge or def_.forward and def_.forward.interfaces:
                 raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support a "
                              "'bridge' network without <bridge name=...> (macvtap)", _FROM)
-            if not bridge.is_bridge(def_.bridge):
-                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"bridge '{def_.bridge}' of "
-                             f"network '{def_.name}' does not exist or is not a bridge",
-                             _FROM)
             return
         if mode not in _VIRTUAL:
             raise report(C.VIR_ERR_NO_SUPPORT, f"network driver does not support forward "

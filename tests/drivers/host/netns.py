@@ -70,8 +70,11 @@ OUT = {}
 
 
 def _host_state() -> tuple[set[str], set[str]]:
+    """The host's links and nft tables of the kinds these tests make (other tests running
+    at the same time may add their own taps)."""
     links = {l["ifname"] for l in json.loads(subprocess.run(
-        ["ip", "-j", "link"], capture_output=True, text=True, check=True).stdout)}
+        ["ip", "-j", "link"], capture_output=True, text=True, check=True).stdout)
+        if l["ifname"].startswith(("pv", "virbr"))}
     nft = json.loads(subprocess.run(["nft", "-j", "list", "tables"], capture_output=True,
                                     text=True, check=True).stdout)["nftables"]
     return links, {t["table"]["name"] for t in nft if "table" in t}

@@ -206,6 +206,18 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
         OUT["dnsmasq_after"] = [sorted(links()), tables(), len(dnsmasqs()), bad.isActive(),
                                 sorted(f for f in os.listdir(ROOT + "/run/network/dnsmasq")
                                        if f.startswith("n6."))]
+        qos = c.networkDefineXML("<network><name>n8</name><bridge name='pvbr8'/>"
+                                 "<bandwidth><inbound average='1000'/></bandwidth>"
+                                 "</network>")
+        OUT["qos"] = err(qos.create)
+        sh("ip", "link", "add", "pvhost", "type", "bridge")
+        br = c.networkDefineXML("<network><name>n9</name><forward mode='bridge'/>"
+                                "<bridge name='pvhost'/></network>")
+        br.create()
+        OUT["host_bridge"] = [br.isActive(), br.bridgeName(), tables()]
+        br.destroy()
+        OUT["host_bridge_kept"] = "pvhost" in links()
+        sh("ip", "link", "del", "pvhost")
         vepa = c.networkDefineXML("<network><name>n7</name><forward mode='vepa'>"
                                   "<interface dev='eth9'/></forward></network>")
         OUT["vepa"] = err(vepa.create)
@@ -224,6 +236,9 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
     assert "dnsmasq" in msg and "/nonexistent/tftp" in msg
     assert out["dnsmasq_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0, []]
     assert out["vepa"][0] == C.VIR_ERR_NO_SUPPORT
+    assert out["qos"][0] == C.VIR_ERR_NO_SUPPORT
+    assert out["host_bridge"] == [1, "pvhost", ["pyvirt_pvbr1"]]
+    assert out["host_bridge_kept"] is True
     assert out["after"] == [["lo"], [], []]
 
 
@@ -276,7 +291,11 @@ def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
     """)
     assert out == {"link": True, "list": ["n1"]}
     out = run(netns, tmp_path, """
+        pyvirt.virEventRegisterDefaultImpl()
         c = pyvirt.open(URI)
+        seen = []
+        c.networkEventRegisterAny(None, C.VIR_NETWORK_EVENT_ID_LIFECYCLE,
+                                  lambda c_, n_, ev, det, op: seen.append([n_.name(), ev]), None)
         n = c.networkLookupByName("n1")
         OUT["active"] = n.isActive()
         n.undefine()                                 # running: becomes transient
@@ -285,8 +304,19 @@ def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
         OUT["autostart_transient"] = err(n.setAutostart, 1)
         n.destroy()
         OUT["gone"] = err(c.networkLookupByName, "n1")[0]
+        t = c.networkCreateXML({NAT!r}.replace("<name>n1", "<name>t1"))
+        t.destroy()
+        for _ in range(50):
+            if len(seen) >= 4:
+                break
+            pyvirt.virEventRunDefaultImpl()
+        OUT["events"] = seen
         OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
-    """)
+    """.replace("{NAT!r}", repr(NAT)))
+    assert out["events"] == [["n1", C.VIR_NETWORK_EVENT_UNDEFINED],
+                             ["n1", C.VIR_NETWORK_EVENT_STOPPED],
+                             ["t1", C.VIR_NETWORK_EVENT_STARTED],
+                             ["t1", C.VIR_NETWORK_EVENT_STOPPED]]
     assert out["active"] == 1
     assert out["after_undefine"] == [1, 0, False]
     assert out["autostart_transient"][2].endswith("cannot set autostart for transient network")
