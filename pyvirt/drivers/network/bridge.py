@@ -20,11 +20,6 @@ from pyvirt.errors import libvirtError, report, report_system
 _FROM = C.VIR_FROM_NETWORK
 
 
-def exists(name: str) -> bool:
-    """Whether a network device called ``name`` exists."""
-    return os.path.exists(f"/sys/class/net/{name}")
-
-
 def used_names() -> set[str]:
     """The names of the host's network devices."""
     try:
@@ -53,7 +48,7 @@ def _index(ipr: IPRoute, name: str) -> int:
 
 
 def create(def_: NetworkDef) -> None:
-    """Create and set up the network's bridge (it must not exist)."""
+    """Create and set up the network's bridge (refused when a device has its name)."""
     name = def_.bridge or ""
     with IPRoute() as ipr:
         try:
@@ -61,7 +56,9 @@ def create(def_: NetworkDef) -> None:
                      br_stp_state=1 if def_.stp else 0,
                      br_forward_delay=def_.delay * 100)
         except NetlinkError as exc:
-            raise report_system(exc.code, f"Unable to create bridge {name}", _FROM) from None
+            # libvirt's virNetDevBridgeCreate reports this without an error domain
+            raise report_system(exc.code, f"error creating bridge interface {name}",
+                                C.VIR_FROM_NONE) from None
         try:
             _configure(ipr, def_, _index(ipr, name))
         except BaseException:

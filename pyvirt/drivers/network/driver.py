@@ -376,11 +376,8 @@ class NetworkDriver(I.NetworkDriver):
         if mode not in _VIRTUAL:
             raise report(C.VIR_ERR_NO_SUPPORT, f"network driver does not support forward "
                          f"mode '{mode.value if mode else ''}' yet", _FROM)
-        for other in self.nets.values():
-            if other.active and other.uuid != def_.uuid and other.def_.bridge == def_.bridge:
-                raise bridge.error_in_use(def_.bridge or "")
-        if bridge.exists(def_.bridge or ""):
-            raise bridge.error_in_use(def_.bridge or "")
+        # as libvirt: a subnet in use first; a device with the bridge's name makes the
+        # bridge's creation fail
         bridge.check_route_collision(def_)
 
     def _start(self, obj: NetObj) -> None:

@@ -229,8 +229,8 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
     assert out["overlap_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0]
     assert out["same_bridge"] == [C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK,
                                   "internal error: bridge name 'pvbr1' already in use."]
-    assert out["busy"] == [C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK,
-                           "internal error: bridge name 'pvbusy' already in use."]
+    assert out["busy"] == [C.VIR_ERR_SYSTEM_ERROR, C.VIR_FROM_NONE,
+                           "error creating bridge interface pvbusy: File exists"]
     code, dom, msg = out["dnsmasq_fails"]
     assert (code, dom) == (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK)
     assert "dnsmasq" in msg and "/nonexistent/tftp" in msg
