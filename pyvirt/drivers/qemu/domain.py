@@ -164,31 +164,35 @@ def _release_vnc_ports(ports: list[int]) -> None:
 
 
 def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None) -> dict[str, int]:
-    """Open a tap for each interface that needs one; ``undo`` closes them.  An
-    ``<interface type='network'>`` joins the bridge of its network (found through the
-    network driver of ``cfg``'s host root); its tap gets the network's MTU and the
-    guest's MAC with a first byte of 0xfe, as libvirt gives it."""
+    """Open a tap for each interface that needs one; ``undo`` closes them."""
     fds: dict[str, int] = {}
     for net in address.devices(def_, "interface"):
-        kind = net.type.value
-        if kind not in ("ethernet", "bridge", "network"):
-            continue
-        mtu = net.mtu
-        if kind == "network":
-            bridge, net_mtu = _network_bridge(cfg, net.source.get("network", ""))
-            net.source["bridge"] = bridge
-            mtu = mtu or net_mtu
-        fd, ifname = netdev.open_tap(net.target_dev)
-        undo.callback(os.close, fd)
-        net.target_dev = ifname
-        if kind == "network":
-            from pyvirt.drivers.network import bridge as netbridge
-            netbridge.set_tap(ifname, "fe" + (net.mac or "00:00:00:00:00:00")[2:], mtu)
-        netdev.set_up(ifname)
-        if kind in ("bridge", "network"):
-            netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
-        fds[net.alias] = fd
+        if net.type.value in ("ethernet", "bridge", "network"):
+            fds[net.alias] = open_guest_tap(cfg, net, undo)
     return fds
+
+
+def open_guest_tap(cfg: Any, net: Any, undo: contextlib.ExitStack) -> int:
+    """The tap of an ``ethernet``, ``bridge`` or ``network`` interface, up and on its
+    bridge; ``undo`` closes it.  An ``<interface type='network'>`` joins the bridge of its
+    network (found through the network driver of ``cfg``'s host root); its tap gets the
+    network's MTU and the guest's MAC with a first byte of 0xfe, as libvirt gives it."""
+    kind = net.type.value
+    mtu = net.mtu
+    if kind == "network":
+        bridge, net_mtu = _network_bridge(cfg, net.source.get("network", ""))
+        net.source["bridge"] = bridge
+        mtu = mtu or net_mtu
+    fd, ifname = netdev.open_tap(net.target_dev)
+    undo.callback(os.close, fd)
+    net.target_dev = ifname
+    if kind == "network":
+        from pyvirt.drivers.network import bridge as netbridge
+        netbridge.set_tap(ifname, "fe" + (net.mac or "00:00:00:00:00:00")[2:], mtu)
+    netdev.set_up(ifname)
+    if kind in ("bridge", "network"):
+        netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
+    return fd
 
 
 def _network_bridge(cfg: Any, name: str) -> tuple[str, int | None]:

@@ -340,7 +340,7 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     dom_xml = f"""<domain type='qemu'><name>g1</name><memory unit='MiB'>96</memory>
       <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
       <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
-      <cmdline>console=ttyS0 quiet panic=-1</cmdline></os>
+      <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
       <devices><interface type='network'><source network='n1'/>
       <mac address='52:54:00:aa:00:07'/><model type='virtio'/></interface>
       <serial type='pty'/></devices></domain>"""
@@ -358,6 +358,11 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
                       link["linkinfo"]["info_kind"]]
         OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        hot = ("<interface type='network'><source network='n1'/>"
+               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/></interface>")
+        d.attachDeviceFlags(hot, C.VIR_DOMAIN_AFFECT_LIVE)
+        ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
+        OUT["hotplug"] = ports
         d.destroy()
         time.sleep(0.2)
         OUT["after_guest"] = sorted(links())
@@ -370,5 +375,6 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["links_after_fail"] == ["lo"]
     assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
     assert out["source"] is True
+    assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
     assert out["after_guest"] == ["lo", "pvbr1"]      # the tap went with QEMU
     assert out["after"] == [["lo"], [], []]
