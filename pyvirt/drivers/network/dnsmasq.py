@@ -217,9 +217,11 @@ def hostsfile_text(def_: NetworkDef) -> str:
 
 
 def addnhosts_text(def_: NetworkDef) -> str:
-    """The DNS ``<host>`` records: ``ip<TAB>name...`` lines."""
+    """The DNS ``<host>`` records: ``ip<TAB>name<TAB>...`` lines (each name followed by a
+    tab, as libvirt writes them)."""
     hosts = def_.dns.hosts if def_.dns is not None else []
-    return "".join("\t".join([h.ip, *h.hostnames]) + "\n" for h in hosts)
+    return "".join(f"{h.ip}\t" + "".join(f"{n}\t" for n in h.hostnames) + "\n"
+                   for h in hosts)
 
 
 def start(def_: NetworkDef, files: DnsmasqFiles) -> int:

@@ -93,7 +93,7 @@ def test_nat_network_start_and_destroy_leave_nothing(netns: str, tmp_path: Path)
     assert "domain=example.test\nexpand-hosts\n" in out["conf"]
     assert "dhcp-option=option:mtu,1400\n" in out["conf"]
     assert out["hosts"] == "52:54:00:00:00:42,10.77.0.42,fixed\n"
-    assert out["addn"] == "10.77.0.9\tnine\n"
+    assert out["addn"] == "10.77.0.9\tnine\t\n"
     assert out["status"] is True
     assert out["after"] == [["lo"], [], [], [], False, 0]
     assert out["destroy_again"][0] == C.VIR_ERR_OPERATION_INVALID
