@@ -10,6 +10,7 @@ expected output for pyvirt's.
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -36,6 +37,16 @@ NET = ("<network><name>o1</name><uuid>4b2e6a53-5f0e-4b55-9d1a-3c7b0a6c9e11</uuid
        "<host mac='52:54:00:00:00:05' name='five' ip='10.55.0.5'/>"
        "<host mac='52:54:00:00:00:06' ip='10.55.0.6'><lease expiry='0'/></host>"
        "</dhcp></ip></network>")
+
+
+BARE = ("<network><name>o2</name><uuid>4b2e6a53-5f0e-4b55-9d1a-3c7b0a6c9e12</uuid>"
+        "<ip address='10.56.0.1' prefix='24'/></network>")
+CLASH = ("<network><name>o3</name><bridge name='pvbr5'/>"
+         "<ip address='10.57.0.1' prefix='24'/></network>")
+
+
+def _mac_masked(xml: str) -> str:
+    return re.sub(r"<mac address='52:54:00:[0-9a-f:]{8}'/>", "<mac address='MAC'/>", xml)
 
 
 def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
@@ -71,6 +82,15 @@ def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
         virsh("net-start", "o1")
         out = {"xml": virsh("net-dumpxml", "o1"),
                "inactive": virsh("net-dumpxml", "--inactive", "o1")}
+        # a network without bridge name and MAC; one reusing o1's bridge
+        (work / "bare.xml").write_text(BARE)
+        virsh("net-define", str(work / "bare.xml"))
+        out["bare"] = virsh("net-dumpxml", "o2")
+        virsh("net-undefine", "o2")
+        (work / "clash.xml").write_text(CLASH)
+        res = subprocess.run(["virsh", "-q", "-c", uri, "net-define", str(work / "clash.xml")],
+                             capture_output=True, text=True, check=False, timeout=60)
+        out["clash"] = res.stderr.strip()
         files = Path(f"/proc/{proc.pid}/root/var/lib/libvirt/dnsmasq")
         for ext in ("conf", "hostsfile", "addnhosts"):
             out[ext] = (files / f"o1.{ext}").read_text()
@@ -90,6 +110,7 @@ def test_open_network_as_libvirt_starts_it(netns: str, tmp_path: Path) -> None:
     want = _libvirt_side(netns, tmp_path / "libvirt")
     got = run(netns, tmp_path / "pyvirt", f"""
         c = pyvirt.open(URI)
+        c.networkLookupByName("default").undefine()   # libvirt's tmpfs /etc has none
         n = c.networkDefineXML({NET!r})
         n.create()
         OUT["xml"] = n.XMLDesc(0)
@@ -98,6 +119,9 @@ def test_open_network_as_libvirt_starts_it(netns: str, tmp_path: Path) -> None:
         for ext in ("hostsfile", "addnhosts"):
             OUT[ext] = open(d + ext).read()
         OUT["link"] = [links()["pvbr5"]["mtu"], links()["pvbr5"]["address"]]
+        OUT["bare"] = c.networkDefineXML({BARE!r}).XMLDesc(0)
+        c.networkLookupByName("o2").undefine()
+        OUT["clash"] = err(c.networkDefineXML, {CLASH!r})[2]
         n.destroy()
     """)
     assert got["xml"] == want["xml"]
@@ -105,6 +129,10 @@ def test_open_network_as_libvirt_starts_it(netns: str, tmp_path: Path) -> None:
     assert got["hostsfile"] == want["hostsfile"]
     assert got["addnhosts"] == want["addnhosts"]
     assert got["link"] == [1450, "52:54:00:11:22:33"]
+    assert _mac_masked(got["bare"]) == _mac_masked(want["bare"])
+    assert "<bridge name='virbr0' stp='on' delay='0'/>" in got["bare"]
+    assert want["clash"] == f"error: Failed to define network from {tmp_path}/libvirt/" \
+        f"clash.xml\nerror: {got['clash']}"
     # the configuration, with libvirt's paths (pyvirt adds its leases file)
     def_ = NetworkDef.parse(NET)
     files = dnsmasq.DnsmasqFiles("/var/lib/libvirt/dnsmasq/o1.conf",
