@@ -258,7 +258,10 @@ def test_restart_takes_running_networks_back(netns: str, tmp_path: Path) -> None
         OUT["pids"] = dnsmasqs()
         OUT["tables"] = tables()
         os.kill(OUT["pids"][0], 15)
-        time.sleep(0.3)
+        for _ in range(500):                         # until it is gone (or a zombie)
+            if not argv0(OUT["pids"][0]):
+                break
+            time.sleep(0.02)
     """)
     assert second["active"] == 1
     assert second["pids"] == first["pids"]          # the same dnsmasq, adopted
@@ -364,7 +367,10 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
         OUT["hotplug"] = ports
         d.destroy()
-        time.sleep(0.2)
+        for _ in range(250):                         # the taps go when QEMU has exited
+            if tap not in links():
+                break
+            time.sleep(0.02)
         OUT["after_guest"] = sorted(links())
         n.destroy()
         OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
