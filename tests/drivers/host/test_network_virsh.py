@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from netns import NEEDS, ns_pids
+from netns import NEEDS, namespace, ns_pids
 
 pytestmark = [NEEDS, pytest.mark.timeout(300),
               pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")]
@@ -111,6 +111,24 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
         assert "<bridge name='pvbr7' stp='on' delay='0'/>" in dumped
         assert "<mac address='52:54:00:" in dumped
         assert d.virsh("net-dhcp-leases", "vnet1").stdout.strip() == ""
+        with namespace("c") as client:            # a DHCP client on the network
+            _ns(netns, "link", "add", "pvv0", "type", "veth", "peer", "name", "pvv1")
+            _ns(netns, "link", "set", "pvv0", "master", "pvbr7", "up")
+            _ns(netns, "link", "set", "pvv1", "address", "52:54:00:12:34:57", "netns", client)
+            dhcp = subprocess.run(
+                ["ip", "netns", "exec", client, "sh", "-c", ("ip link set pvv1 up && busybox "
+                 "udhcpc -i pvv1 -n -q -t 10 -T 1 -s /bin/true -x hostname:vguest")],
+                capture_output=True, text=True, timeout=60, check=False)
+            assert dhcp.returncode == 0, dhcp.stdout + dhcp.stderr
+        _ns(netns, "link", "del", "pvv0")
+        leases = ""
+        for _ in range(50):
+            leases = d.virsh("net-dhcp-leases", "vnet1").stdout
+            if leases.strip():
+                break
+            time.sleep(0.1)
+        assert re.search(r"52:54:00:12:34:57\s+ipv4\s+10\.66\.0\.(1\d|20)/24\s+vguest\s+",
+                         leases), leases
         assert "10.66.0.1/24" in _ns(netns, "addr", "show", "pvbr7")
         started = _dnsmasq_pids(netns)
         assert len(started) == 1
