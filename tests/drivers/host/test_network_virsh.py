@@ -120,7 +120,7 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
                  "udhcpc -i pvv1 -n -q -t 10 -T 1 -s /bin/true -x hostname:vguest")],
                 capture_output=True, text=True, timeout=60, check=False)
             assert dhcp.returncode == 0, dhcp.stdout + dhcp.stderr
-        _ns(netns, "link", "del", "pvv0")
+            _ns(netns, "link", "del", "pvv0")      # (its peer goes with it)
         leases = ""
         for _ in range(50):
             leases = d.virsh("net-dhcp-leases", "vnet1").stdout
