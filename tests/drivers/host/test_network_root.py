@@ -148,7 +148,7 @@ def test_dhcp_lease_from_busybox_udhcpc(netns: str, tmp_path: Path) -> None:
             sh("ip", "link", "set", "pvv1", "address", "52:54:00:12:34:56",
                "netns", {client!r})
             r = subprocess.run(["ip", "netns", "exec", {client!r}, "sh", "-c",
-                                "ip link set pvv1 up && busybox udhcpc -i pvv1 -n -q -t 10 "
+                                "ip link set pvv1 up && busybox udhcpc -i pvv1 -n -q -t 30 "
                                 "-T 1 -s /bin/true -x hostname:guest1"],
                                capture_output=True, text=True, timeout=60)
             OUT["udhcpc"] = [r.returncode, r.stdout + r.stderr]

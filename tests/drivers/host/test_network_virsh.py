@@ -117,7 +117,7 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
             _ns(netns, "link", "set", "pvv1", "address", "52:54:00:12:34:57", "netns", client)
             dhcp = subprocess.run(
                 ["ip", "netns", "exec", client, "sh", "-c", ("ip link set pvv1 up && busybox "
-                 "udhcpc -i pvv1 -n -q -t 10 -T 1 -s /bin/true -x hostname:vguest")],
+                 "udhcpc -i pvv1 -n -q -t 30 -T 1 -s /bin/true -x hostname:vguest")],
                 capture_output=True, text=True, timeout=60, check=False)
             assert dhcp.returncode == 0, dhcp.stdout + dhcp.stderr
             _ns(netns, "link", "del", "pvv0")      # (its peer goes with it)
