@@ -85,7 +85,10 @@ class NetworkDriver(I.NetworkDriver):
                 continue
             obj.autostart = state.autostart(self.dirs, obj.name)
         if first and not self.root.uri.startswith("qemu:///session"):
-            self._define_default()
+            try:
+                self._define_default()
+            except (OSError, libvirtError) as exc:
+                log.warning("network 'default' not defined: %s", exc)
         for def_, pid in state.load_status(self.dirs):
             self._readopt(def_, pid)
         for obj in self.nets.values():
