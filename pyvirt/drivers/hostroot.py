@@ -8,6 +8,8 @@ directories, as libvirt lays them out::
     <config_dir>/storage/autostart/NAME.xml  autostart links
     <run_dir>/storage/NAME.xml             live status of running pools
     <config_dir>/secrets/UUID.xml          secret definitions (and their values)
+    <config_dir>/qemu/networks/NAME.xml    network definitions (network driver)
+    <run_dir>/network/                     live status and dnsmasq files of networks
 
 For ``qemu:///embed?root=D`` the config dir is ``D/etc`` and the run dir
 ``D/run``; for ``qemu:///system`` ``/etc/pyvirt`` and ``/run/pyvirt``; for

@@ -46,6 +46,7 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
         return None
     # the host drivers of the root first: guests that autostart may use their volumes
     from pyvirt.drivers.hostroot import HostRoot
+    from pyvirt.drivers.network.driver import open_network
     from pyvirt.drivers.secret.driver import open_secret
     from pyvirt.drivers.storage.driver import open_storage
     root = HostRoot.of_qemu(cfg)
@@ -53,11 +54,16 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     try:
         stor = open_storage(root)
         try:
-            hv = open_driver(cfg)
+            net = open_network(root)
+            try:
+                hv = open_driver(cfg)
+            except BaseException:
+                net.connectClose()
+                raise
         except BaseException:
             stor.connectClose()
             raise
     except BaseException:
         sec.connectClose()
         raise
-    return Drivers(hv=hv, stor=stor, sec=sec)
+    return Drivers(hv=hv, net=net, stor=stor, sec=sec)

@@ -168,28 +168,47 @@ def _release_vnc_ports(ports: list[int]) -> None:
             _vnc_reserved.discard(port)
 
 
-def _open_taps(def_: Any, undo: contextlib.ExitStack) -> dict[str, int]:
+def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None) -> dict[str, int]:
     """Open a tap for each interface that needs one; ``undo`` closes them."""
     fds: dict[str, int] = {}
     for net in address.devices(def_, "interface"):
-        kind = net.type.value
-        if kind not in ("ethernet", "bridge", "network"):
-            continue
-        if kind == "network":
-            bridge = net.source.get("bridge")
-            if not bridge:
-                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                             f"interface type 'network' (network "
-                             f"'{net.source.get('network')}') needs a network driver, "
-                             "which this QEMU driver does not reach yet", _FROM)
-        fd, ifname = netdev.open_tap(net.target_dev)
-        undo.callback(os.close, fd)
-        net.target_dev = ifname
-        netdev.set_up(ifname)
-        if kind in ("bridge", "network"):
-            netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
-        fds[net.alias] = fd
+        if net.type.value in ("ethernet", "bridge", "network"):
+            fds[net.alias] = open_guest_tap(cfg, net, undo)
     return fds
+
+
+def open_guest_tap(cfg: Any, net: Any, undo: contextlib.ExitStack) -> int:
+    """The tap of an ``ethernet``, ``bridge`` or ``network`` interface, up and on its
+    bridge; ``undo`` closes it.  An ``<interface type='network'>`` joins the bridge of its
+    network (found through the network driver of ``cfg``'s host root); its tap gets the
+    network's MTU and the guest's MAC with a first byte of 0xfe, as libvirt gives it."""
+    kind = net.type.value
+    mtu = net.mtu
+    if kind == "network":
+        bridge, net_mtu = _network_bridge(cfg, net.source.get("network", ""))
+        net.source["bridge"] = bridge
+        mtu = mtu or net_mtu
+    fd, ifname = netdev.open_tap(net.target_dev)
+    undo.callback(os.close, fd)
+    net.target_dev = ifname
+    if kind == "network":
+        from pyvirt.drivers.network import bridge as netbridge
+        netbridge.set_tap(ifname, "fe" + (net.mac or "00:00:00:00:00:00")[2:], mtu)
+    netdev.set_up(ifname)
+    if kind in ("bridge", "network"):
+        netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
+    return fd
+
+
+def _network_bridge(cfg: Any, name: str) -> tuple[str, int | None]:
+    """The bridge (and MTU) of the running network ``name`` of ``cfg``'s host root."""
+    from pyvirt.drivers import hostroot
+    drv = hostroot.current("network", hostroot.HostRoot.of_qemu(cfg)) if cfg else None
+    if drv is None:
+        raise report(C.VIR_ERR_NO_NETWORK, f"no network with matching name '{name}'",
+                     C.VIR_FROM_NETWORK)
+    result: tuple[str, int | None] = drv.bridge_of(name)
+    return result
 
 
 def _vnc_ports(def_: Any, undo: contextlib.ExitStack) -> dict[int, int]:
@@ -280,7 +299,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         inherited = undo.enter_context(contextlib.ExitStack())
         sock = qmon.listen_unix(monitor_path)
         inherited.callback(sock.close)
-        taps = _open_taps(live, inherited)
+        taps = _open_taps(live, inherited, cfg)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)

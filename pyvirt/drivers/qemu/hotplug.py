@@ -26,9 +26,14 @@ from pyvirt.conf.domain import format_device, parse_device
 from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
-from pyvirt.drivers.qemu import address, command, netdev
+from pyvirt.drivers.qemu import address, command
 from pyvirt.drivers.qemu import status as st
-from pyvirt.drivers.qemu.domain import active_monitor, not_running, translate_volumes
+from pyvirt.drivers.qemu.domain import (
+    active_monitor,
+    not_running,
+    open_guest_tap,
+    translate_volumes,
+)
 from pyvirt.drivers.qemu.domobj import DomainObj
 from pyvirt.errors import libvirtError, report, report_system
 
@@ -222,7 +227,7 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
 def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
     live = vm.def_
     kind = net.type.value
-    if kind not in ("user", "ethernet", "bridge"):
+    if kind not in ("user", "ethernet", "bridge", "network"):
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                      f"live attach of interface type '{kind}' is not supported", _FROM)
     if net.mac is None:
@@ -237,13 +242,8 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
     mon = active_monitor(vm)
     with contextlib.ExitStack() as undo:
         fdname = None
-        if kind in ("ethernet", "bridge"):
-            fd, ifname = netdev.open_tap(net.target_dev)
-            undo.callback(os.close, fd)
-            net.target_dev = ifname
-            netdev.set_up(ifname)
-            if kind == "bridge":
-                netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
+        if kind in ("ethernet", "bridge", "network"):
+            fd = open_guest_tap(drv.cfg, net, undo)
             fdname = "fd-" + net.alias
             mon.send_fd(fd, fdname)
             os.close(fd)

@@ -149,10 +149,22 @@ def load(state: Any, node_elem: Any, base_dir: str) -> None:
 
 # --- the driver ------------------------------------------------------------------
 
-_FILTER_ALL = (C.VIR_CONNECT_LIST_NETWORKS_ACTIVE | C.VIR_CONNECT_LIST_NETWORKS_INACTIVE
-               | C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT | C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT
-               | C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART
-               | C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART)
+FILTER_ALL = (C.VIR_CONNECT_LIST_NETWORKS_ACTIVE | C.VIR_CONNECT_LIST_NETWORKS_INACTIVE
+              | C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT | C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT
+              | C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART
+              | C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART)
+
+
+def filter_networks(objs: list[NetObj], flags: int) -> list[NetObj]:
+    """The networks of ``objs`` that the VIR_CONNECT_LIST_NETWORKS_* ``flags`` select
+    (shared with the host network driver)."""
+    return [o for o in objs
+            if pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_ACTIVE,
+                           C.VIR_CONNECT_LIST_NETWORKS_INACTIVE, o.active)
+            and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
+                            C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT, o.persistent)
+            and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
+                            C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART, o.autostart)]
 
 
 class NetworkMixin(interface.NetworkDriver):
@@ -210,14 +222,8 @@ class NetworkMixin(interface.NetworkDriver):
 
     def connectListAllNetworks(self, flags: int) -> list[NetObj]:
         """Return the networks that ``flags`` (VIR_CONNECT_LIST_NETWORKS_*) select."""
-        check_flags(flags, _FILTER_ALL, "testConnectListAllNetworks")
-        return [o for o in self.state.networks.values()
-                if pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_ACTIVE,
-                                C.VIR_CONNECT_LIST_NETWORKS_INACTIVE, o.active)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_PERSISTENT,
-                                 C.VIR_CONNECT_LIST_NETWORKS_TRANSIENT, o.persistent)
-                and pair_filter(flags, C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART,
-                                 C.VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART, o.autostart)]
+        check_flags(flags, FILTER_ALL, "testConnectListAllNetworks")
+        return filter_networks(self.state.networks.values(), flags)
 
     # -- state
 

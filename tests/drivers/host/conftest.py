@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from netns import netns  # noqa: F401  (the network tests' namespace fixture)
 
 import pyvirt
 

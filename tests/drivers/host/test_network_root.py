@@ -1,0 +1,386 @@
+"""The network driver of a host root, on real bridges, nftables and dnsmasq.
+
+All of it runs in network namespaces the tests create (see netns.py); the
+``netns`` fixture checks that the host's links and nft tables are as before
+and that no process is left in the namespace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from netns import NEEDS, namespace, run
+
+from pyvirt import constants as C
+
+pytestmark = [NEEDS, pytest.mark.timeout(300)]
+
+NAT = """<network><name>n1</name><forward mode='nat'/>
+<bridge name='pvbr1'/><mtu size='1400'/><mac address='52:54:00:aa:bb:01'/>
+<domain name='example.test'/>
+<dns><host ip='10.77.0.9'><hostname>nine</hostname></host></dns>
+<ip address='10.77.0.1' netmask='255.255.255.0'><dhcp>
+<range start='10.77.0.100' end='10.77.0.119'/>
+<host mac='52:54:00:00:00:42' name='fixed' ip='10.77.0.42'/>
+</dhcp></ip></network>"""
+
+
+def test_default_network_defined_on_first_start(netns: str, tmp_path: Path) -> None:
+    out = run(netns, tmp_path / "a", """
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("default")
+        OUT["xml"] = n.XMLDesc(0)
+        OUT["state"] = [n.isActive(), n.isPersistent(), n.autostart()]
+        OUT["defined"] = c.listDefinedNetworks()
+        OUT["links"] = sorted(links())
+    """)
+    assert out["defined"] == ["default"]
+    assert out["state"] == [0, 1, 0]
+    assert "<forward mode='nat'/>" in out["xml"]
+    assert "<ip address='192.168.122.1' netmask='255.255.255.0'>" in out["xml"]
+    assert "<range start='192.168.122.2' end='192.168.122.254'/>" in out["xml"]
+    assert "<bridge name='virbr0' stp='on' delay='0'/>" in out["xml"]
+    assert out["links"] == ["lo"]            # defining creates nothing
+    # 192.168.122.0/24 already routed here: the next free /24
+    out = run(netns, tmp_path / "b", """
+        sh("ip", "link", "add", "dum0", "type", "bridge")
+        sh("ip", "addr", "add", "192.168.122.5/24", "dev", "dum0")
+        sh("ip", "link", "set", "dum0", "up")
+        c = pyvirt.open(URI)
+        OUT["xml"] = c.networkLookupByName("default").XMLDesc(0)
+        sh("ip", "link", "del", "dum0")
+    """)
+    assert "<ip address='192.168.123.1' netmask='255.255.255.0'>" in out["xml"]
+
+
+def test_nat_network_start_and_destroy_leave_nothing(netns: str, tmp_path: Path) -> None:
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        events = []
+        n = c.networkDefineXML({NAT!r})
+        n.create()
+        OUT["active"] = [n.isActive(), n.bridgeName()]
+        OUT["again"] = err(n.create)
+        link = links()["pvbr1"]
+        OUT["link"] = [link["mtu"], link["address"], link["linkinfo"]["info_kind"],
+                       [(a["local"], a["prefixlen"]) for a in link["addr_info"]
+                        if a["family"] == "inet"]]
+        OUT["tables"] = tables()
+        OUT["rules"] = sh("nft", "list", "table", "inet", "pyvirt_pvbr1")
+        OUT["dnsmasq"] = len(dnsmasqs())
+        d = ROOT + "/run/network/dnsmasq/"
+        OUT["conf"] = open(d + "n1.conf").read()
+        OUT["hosts"] = open(d + "n1.hostsfile").read()
+        OUT["addn"] = open(d + "n1.addnhosts").read()
+        OUT["status"] = os.path.exists(ROOT + "/run/network/n1.xml")
+        n.destroy()
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs(), sorted(os.listdir(d)),
+                        os.path.exists(ROOT + "/run/network/n1.xml"), n.isActive()]
+        OUT["destroy_again"] = err(n.destroy)
+        c.close()
+    """)
+    assert out["active"] == [1, "pvbr1"]
+    assert out["again"] == [C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_NETWORK,
+                            "Requested operation is not valid: network is already active"]
+    assert out["link"] == [1400, "52:54:00:aa:bb:01", "bridge", [["10.77.0.1", 24]]]
+    assert out["tables"] == ["pyvirt_pvbr1"]
+    assert 'iifname "pvbr1" ip saddr 10.77.0.0/24 accept' in out["rules"]
+    assert "masquerade" in out["rules"]
+    assert out["dnsmasq"] == 1
+    assert "dhcp-range=10.77.0.100,10.77.0.119,255.255.255.0\n" in out["conf"]
+    assert "dhcp-lease-max=20\n" in out["conf"]
+    assert "domain=example.test\nexpand-hosts\n" in out["conf"]
+    assert "dhcp-option=option:mtu,1400\n" in out["conf"]
+    assert out["hosts"] == "52:54:00:00:00:42,10.77.0.42,fixed\n"
+    assert out["addn"] == "10.77.0.9\tnine\t\n"
+    assert out["status"] is True
+    assert out["after"] == [["lo"], [], [], [], False, 0]
+    assert out["destroy_again"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert out["destroy_again"][2].endswith("network 'n1' is not active")
+
+
+@pytest.mark.parametrize("mode,has_table,accepts_in,isolated", [
+    ("route", True, 'oifname "pvbr2" ip daddr 10.78.0.0/24 accept', False),
+    ("open", False, None, False),
+    (None, True, None, True),
+])
+def test_forward_modes(netns: str, tmp_path: Path, mode: str | None, has_table: bool,
+                       accepts_in: str | None, isolated: bool) -> None:
+    fwd = f"<forward mode='{mode}'/>" if mode else ""
+    xml = (f"<network><name>m</name>{fwd}<bridge name='pvbr2'/>"
+           "<ip address='10.78.0.1' prefix='24'><dhcp><range start='10.78.0.10' "
+           "end='10.78.0.20'/></dhcp></ip></network>")
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkCreateXML({xml!r})
+        OUT["tables"] = tables()
+        OUT["rules"] = sh("nft", "list", "ruleset")
+        OUT["conf"] = open(ROOT + "/run/network/dnsmasq/m.conf").read()
+        OUT["persistent"] = n.isPersistent()
+        n.destroy()
+        OUT["gone"] = err(c.networkLookupByName, "m")
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+    """)
+    assert out["tables"] == (["pyvirt_pvbr2"] if has_table else [])
+    if accepts_in:
+        assert accepts_in in out["rules"]
+        assert "masquerade" not in out["rules"]
+    if isolated:
+        assert 'iifname "pvbr2" oifname "pvbr2" accept' in out["rules"]
+        assert "saddr" not in out["rules"]
+        assert "dhcp-option=3\nno-resolv\n" in out["conf"]
+    else:
+        assert "dhcp-option=3" not in out["conf"]
+    assert out["persistent"] == 0
+    assert out["gone"][0] == C.VIR_ERR_NO_NETWORK
+    assert out["after"] == [["lo"], [], []]
+
+
+def test_dhcp_lease_from_busybox_udhcpc(netns: str, tmp_path: Path) -> None:
+    with namespace("c") as client:
+        out = run(netns, tmp_path, f"""
+            c = pyvirt.open(URI)
+            n = c.networkDefineXML({NAT!r})
+            n.create()
+            sh("ip", "link", "add", "pvv0", "type", "veth", "peer", "name", "pvv1")
+            sh("ip", "link", "set", "pvv0", "master", "pvbr1", "up")
+            sh("ip", "link", "set", "pvv1", "address", "52:54:00:12:34:56",
+               "netns", {client!r})
+            r = subprocess.run(["ip", "netns", "exec", {client!r}, "sh", "-c",
+                                "ip link set pvv1 up && busybox udhcpc -i pvv1 -n -q -t 30 "
+                                "-T 1 -s /bin/true -x hostname:guest1"],
+                               capture_output=True, text=True, timeout=60)
+            OUT["udhcpc"] = [r.returncode, r.stdout + r.stderr]
+            for _ in range(50):
+                leases = n.DHCPLeases()
+                if leases:
+                    break
+                time.sleep(0.1)
+            OUT["leases"] = leases
+            OUT["by_mac"] = n.DHCPLeases("52:54:00:12:34:56")
+            OUT["other_mac"] = n.DHCPLeases("52:54:00:99:99:99")
+            n.destroy()
+            OUT["port_left"] = "master" in links()["pvv0"]
+            sh("ip", "link", "del", "pvv0")       # the test's own veth
+            OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+        """)
+    assert out["port_left"] is False                # released from the deleted bridge
+    assert out["udhcpc"][0] == 0, out["udhcpc"][1]
+    assert len(out["leases"]) == 1
+    lease = out["leases"][0]
+    assert lease["mac"] == "52:54:00:12:34:56"
+    assert lease["iface"] == "pvbr1"
+    assert lease["type"] == C.VIR_IP_ADDR_TYPE_IPV4
+    assert lease["prefix"] == 24
+    assert lease["hostname"] == "guest1"
+    last = int(lease["ipaddr"].rsplit(".", 1)[1])
+    assert lease["ipaddr"].startswith("10.77.0.") and 100 <= last <= 119
+    assert out["by_mac"] == out["leases"]
+    assert out["other_mac"] == []
+    assert out["after"] == [["lo"], [], []]
+
+
+def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        a = c.networkDefineXML({NAT!r})
+        a.create()
+        clash = {NAT!r}.replace("<name>n1", "<name>n2").replace("pvbr1", "pvbr3") \\
+            .replace("aa:bb:01", "aa:bb:03")
+        b = c.networkDefineXML(clash)
+        OUT["overlap"] = err(b.create)
+        OUT["overlap_after"] = [sorted(links()), tables(), len(dnsmasqs()), b.isActive()]
+        OUT["same_bridge"] = err(c.networkDefineXML,
+                                 {NAT!r}.replace("<name>n1", "<name>n4"))
+        sh("ip", "link", "add", "pvbusy", "type", "bridge")
+        busy = c.networkDefineXML("<network><name>n5</name><bridge name='pvbusy'/>"
+                                  "<ip address='10.79.0.1' prefix='24'/></network>")
+        OUT["busy"] = err(busy.create)
+        sh("ip", "link", "del", "pvbusy")
+        bad = c.networkDefineXML(
+            "<network><name>n6</name><bridge name='pvbr6'/><ip address='10.80.0.1' "
+            "prefix='24'><tftp root='/nonexistent/tftp'/><dhcp><range start='10.80.0.2' "
+            "end='10.80.0.9'/></dhcp></ip></network>")
+        OUT["dnsmasq_fails"] = err(bad.create)
+        OUT["dnsmasq_after"] = [sorted(links()), tables(), len(dnsmasqs()), bad.isActive(),
+                                sorted(f for f in os.listdir(ROOT + "/run/network/dnsmasq")
+                                       if f.startswith("n6."))]
+        qos = c.networkDefineXML("<network><name>n8</name><bridge name='pvbr8'/>"
+                                 "<bandwidth><inbound average='1000'/></bandwidth>"
+                                 "</network>")
+        OUT["qos"] = err(qos.create)
+        sh("ip", "link", "add", "pvhost", "type", "bridge")
+        br = c.networkDefineXML("<network><name>n9</name><forward mode='bridge'/>"
+                                "<bridge name='pvhost'/></network>")
+        br.create()
+        OUT["host_bridge"] = [br.isActive(), br.bridgeName(), tables()]
+        br.destroy()
+        OUT["host_bridge_kept"] = "pvhost" in links()
+        sh("ip", "link", "del", "pvhost")
+        vepa = c.networkDefineXML("<network><name>n7</name><forward mode='vepa'>"
+                                  "<interface dev='eth9'/></forward></network>")
+        OUT["vepa"] = err(vepa.create)
+        a.destroy()
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+    """)
+    assert out["overlap"] == [C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK,
+                              "internal error: Network is already in use by interface pvbr1"]
+    assert out["overlap_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0]
+    assert out["same_bridge"] == [C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK,
+                                  "internal error: bridge name 'pvbr1' already in use."]
+    assert out["busy"] == [C.VIR_ERR_SYSTEM_ERROR, C.VIR_FROM_NONE,
+                           "error creating bridge interface pvbusy: File exists"]
+    code, dom, msg = out["dnsmasq_fails"]
+    assert (code, dom) == (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK)
+    assert "dnsmasq" in msg and "/nonexistent/tftp" in msg
+    assert out["dnsmasq_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0, []]
+    assert out["vepa"][0] == C.VIR_ERR_NO_SUPPORT
+    assert out["qos"][0] == C.VIR_ERR_NO_SUPPORT
+    assert out["host_bridge"] == [1, "pvhost", ["pyvirt_pvbr1"]]
+    assert out["host_bridge_kept"] is True
+    assert out["after"] == [["lo"], [], []]
+
+
+def test_restart_takes_running_networks_back(netns: str, tmp_path: Path) -> None:
+    first = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({NAT!r})
+        n.create()
+        OUT["pids"] = dnsmasqs()
+        # the process ends without destroying: as a killed pyvirtd
+    """)
+    assert len(first["pids"]) == 1
+    second = run(netns, tmp_path, """
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("n1")
+        OUT["active"] = n.isActive()
+        OUT["pids"] = dnsmasqs()
+        OUT["tables"] = tables()
+        os.kill(OUT["pids"][0], 15)
+        for _ in range(500):                         # until it is gone (or a zombie)
+            if not argv0(OUT["pids"][0]):
+                break
+            time.sleep(0.02)
+    """)
+    assert second["active"] == 1
+    assert second["pids"] == first["pids"]          # the same dnsmasq, adopted
+    assert second["tables"] == ["pyvirt_pvbr1"]
+    third = run(netns, tmp_path, """
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("n1")
+        OUT["active"] = n.isActive()
+        OUT["pids"] = dnsmasqs()
+        sh("ip", "link", "del", "pvbr1")             # the bridge goes behind our back
+    """)
+    assert third["active"] == 1
+    assert len(third["pids"]) == 1 and third["pids"] != first["pids"]   # restarted
+    fourth = run(netns, tmp_path, """
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("n1")
+        OUT["state"] = [n.isActive(), sorted(links()), tables(), dnsmasqs()]
+    """)
+    assert fourth["state"] == [0, ["lo"], [], []]
+
+
+def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({NAT!r})
+        n.setAutostart(1)
+        OUT["link"] = os.path.islink(ROOT + "/etc/qemu/networks/autostart/n1.xml")
+        OUT["list"] = [x.name() for x in c.listAllNetworks(
+            C.VIR_CONNECT_LIST_NETWORKS_AUTOSTART)]
+    """)
+    assert out == {"link": True, "list": ["n1"]}
+    out = run(netns, tmp_path, """
+        pyvirt.virEventRegisterDefaultImpl()
+        c = pyvirt.open(URI)
+        seen = []
+        c.networkEventRegisterAny(None, C.VIR_NETWORK_EVENT_ID_LIFECYCLE,
+                                  lambda c_, n_, ev, det, op: seen.append([n_.name(), ev]), None)
+        n = c.networkLookupByName("n1")
+        OUT["active"] = n.isActive()
+        n.undefine()                                 # running: becomes transient
+        OUT["after_undefine"] = [n.isActive(), n.isPersistent(),
+                                 os.path.exists(ROOT + "/etc/qemu/networks/n1.xml")]
+        OUT["autostart_transient"] = err(n.setAutostart, 1)
+        n.destroy()
+        OUT["gone"] = err(c.networkLookupByName, "n1")[0]
+        t = c.networkCreateXML({NAT!r}.replace("<name>n1", "<name>t1"))
+        t.destroy()
+        for _ in range(50):
+            if len(seen) >= 4:
+                break
+            pyvirt.virEventRunDefaultImpl()
+        OUT["events"] = seen
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+    """.replace("{NAT!r}", repr(NAT)))
+    assert out["events"] == [["n1", C.VIR_NETWORK_EVENT_UNDEFINED],
+                             ["n1", C.VIR_NETWORK_EVENT_STOPPED],
+                             ["t1", C.VIR_NETWORK_EVENT_STARTED],
+                             ["t1", C.VIR_NETWORK_EVENT_STOPPED]]
+    assert out["active"] == 1
+    assert out["after_undefine"] == [1, 0, False]
+    assert out["autostart_transient"][2].endswith("cannot set autostart for transient network")
+    assert out["gone"] == C.VIR_ERR_NO_NETWORK
+    assert out["after"] == [["lo"], [], []]
+
+
+def _guest_dir() -> str:
+    import subprocess
+    import sys
+    repo = Path(__file__).resolve().parents[3]
+    res = subprocess.run([sys.executable, str(repo / "tools" / "build_guest.py"), "--print-dir"],
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        pytest.skip(f"the test guest is not available: {res.stderr.strip()}")
+    return res.stdout.strip().splitlines()[-1]
+
+
+def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
+    guest = _guest_dir()
+    dom_xml = f"""<domain type='qemu'><name>g1</name><memory unit='MiB'>96</memory>
+      <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
+      <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
+      <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
+      <devices><interface type='network'><source network='n1'/>
+      <mac address='52:54:00:aa:00:07'/><model type='virtio'/></interface>
+      <serial type='pty'/></devices></domain>"""
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({NAT!r})
+        d = c.defineXML({dom_xml!r})
+        OUT["inactive_net"] = err(d.create)
+        OUT["links_after_fail"] = sorted(links())
+        n.create()
+        d.create()
+        xml = d.XMLDesc(0)
+        tap = xml.split("<target dev='", 1)[1].split("'", 1)[0]
+        link = links()[tap]
+        OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
+                      link["linkinfo"]["info_kind"]]
+        OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        hot = ("<interface type='network'><source network='n1'/>"
+               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/></interface>")
+        d.attachDeviceFlags(hot, C.VIR_DOMAIN_AFFECT_LIVE)
+        ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
+        OUT["hotplug"] = ports
+        d.destroy()
+        for _ in range(250):                         # the taps go when QEMU has exited
+            if tap not in links():
+                break
+            time.sleep(0.02)
+        OUT["after_guest"] = sorted(links())
+        n.destroy()
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+        c.close()
+    """)
+    assert out["inactive_net"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert out["inactive_net"][2].endswith("network 'n1' is not active")
+    assert out["links_after_fail"] == ["lo"]
+    assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
+    assert out["source"] is True
+    assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
+    assert out["after_guest"] == ["lo", "pvbr1"]      # the tap went with QEMU
+    assert out["after"] == [["lo"], [], []]
