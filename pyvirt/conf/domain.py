@@ -258,6 +258,11 @@ _TOP_ORDER = order_of(
     "on_poweroff", "on_reboot", "on_crash", "on_lockfailure", "pm", "perf", "devices",
     "seclabel", "keywrap", "launchSecurity")
 
+#: the flags that change the output of :meth:`DomainDef.format`
+_FORMAT_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
+#: where :meth:`DomainDef._write_body` leaves out the memory elements (no XML has a NUL)
+_MEMORY_MARK = "\0memory\0"
+
 _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
@@ -474,11 +479,19 @@ class DomainDef:
 
     # -- format -------------------------------------------------------------
 
-    def format(self, *, id: int | None = None, flags: int = 0) -> str:
+    def format(self, *, id: int | None = None, flags: int = 0,
+               parts: dict[int, tuple[str, str]] | None = None) -> str:
         """Write the domain as libvirt's ``virDomainGetXMLDesc`` does.
 
         ``id`` is the running domain's id (left out with
         ``VIR_DOMAIN_XML_INACTIVE``); ``flags`` are ``VIR_DOMAIN_XML_*``.
+
+        ``parts``, when given, is the caller's cache of the text before and
+        after the memory elements (``<maxMemory>``, ``<memory>``,
+        ``<currentMemory>``), by flags: a cached entry is used as is, and
+        the memory elements and the ``<domain>`` line are always written
+        anew.  The caller owns the cache and must empty it after any other
+        change (the test driver's :meth:`TestDef.touch`).
         """
         fctx = FormatCtx.from_flags(flags)
         if id is not None and not fctx.inactive:
@@ -487,7 +500,23 @@ class DomainDef:
             head = f"<domain type='{self.type}'"
         if self.ns_kept:
             head += attr_text([(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()])
-        out = [head, ">\n"]
+        if parts is None:
+            out = [head, ">\n"]
+            self._write_body(out, fctx, False)
+            return "".join(out)
+        key = flags & _FORMAT_FLAGS
+        cached = parts.get(key)
+        if cached is None:
+            out = [""]
+            self._write_body(out, fctx, True)
+            mark = out.index(_MEMORY_MARK)
+            cached = parts[key] = ("".join(out[:mark]), "".join(out[mark + 1:]))
+        return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
+
+    def _write_body(self, out: list[str], fctx: FormatCtx, mark: bool) -> None:
+        """Append the children of ``<domain>`` and its end tag to ``out``;
+        with ``mark``, the memory elements are left out and
+        :data:`_MEMORY_MARK` stands in their place."""
         items = self._top_items()
         if self.kept:
             items = place_items(items, self.kept, _TOP_ORDER)
@@ -497,16 +526,31 @@ class DomainDef:
                     out.append(f"  {elem}\n")
                 elif tag == "devices":
                     self._write_devices(out, fctx)
+                elif tag == "memory":
+                    out.append(_MEMORY_MARK if mark else self._memory_text())
             else:
                 write_node(elem, "  ", out)  # type: ignore[arg-type]
         for node in self.ns_kept:
             write_node(node, "  ", out)
         out.append("</domain>\n")
-        return "".join(out)
+
+    def _memory_text(self) -> str:
+        """``<maxMemory>``, ``<memory>`` and ``<currentMemory>`` as lines of text."""
+        text = ""
+        if self.max_memory is not None:
+            slots = "" if self.max_memory_slots is None else f" slots='{self.max_memory_slots}'"
+            text = f"  <maxMemory{slots} unit='KiB'>{self.max_memory}</maxMemory>\n"
+        dump = "" if self.memory_dump_core is None else (
+            " dumpCore='on'" if self.memory_dump_core else " dumpCore='off'")
+        text += f"  <memory{dump} unit='KiB'>{self.memory}</memory>\n"
+        if self.current_memory is not None:
+            text += f"  <currentMemory unit='KiB'>{self.current_memory}</currentMemory>\n"
+        return text
 
     def _top_items(self) -> list[Item]:
-        """The children of ``<domain>`` but the devices, as (tag, text) in
-        libvirt's order; ``("devices", "")`` marks where the devices go."""
+        """The children of ``<domain>`` but the devices and the memory, as
+        (tag, text) in libvirt's order; ``("devices", "")`` marks where the
+        devices go, ``("memory", "")`` where the memory elements go."""
         items: list[Item] = [("name", f"<name>{escape_text(self.name)}</name>")]
         add = items.append
         if self.uuid is not None:
@@ -524,15 +568,7 @@ class DomainDef:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
             node(meta)
-        if self.max_memory is not None:
-            slots = "" if self.max_memory_slots is None else f" slots='{self.max_memory_slots}'"
-            add(("maxMemory", f"<maxMemory{slots} unit='KiB'>{self.max_memory}</maxMemory>"))
-        dump = "" if self.memory_dump_core is None else (
-            " dumpCore='on'" if self.memory_dump_core else " dumpCore='off'")
-        add(("memory", f"<memory{dump} unit='KiB'>{self.memory}</memory>"))
-        if self.current_memory is not None:
-            add(("currentMemory",
-                 f"<currentMemory unit='KiB'>{self.current_memory}</currentMemory>"))
+        add(("memory", ""))
         if self.memtune is not None:
             node(self.memtune.format())
         if self.memory_backing is not None:

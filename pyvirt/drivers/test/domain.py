@@ -656,7 +656,7 @@ class DomainMixin(DomainAccess):
                     raise report(C.VIR_ERR_INVALID_ARG,
                                  "cannot set memory higher than max memory", _FROM)
                 dom_def.current_memory = memory
-            dom_def.touch()
+            dom_def.touch_memory()
 
     def domainSetMemory(self, dom: DomainHandle, memory: int) -> None:  # noqa: N802
         """Set the live current memory, KiB."""
