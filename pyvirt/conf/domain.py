@@ -102,7 +102,8 @@ from pyvirt.conf.xmlutil import (
 )
 from pyvirt.errors import report
 
-__all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "format_device", "parse_device"]
+__all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "FormatParts", "format_device",
+           "parse_device"]
 
 _FROM = C.VIR_FROM_DOMAIN
 
@@ -267,6 +268,35 @@ _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
+
+
+class FormatParts:
+    """A cache of formatted parts of one domain, kept by its owner (the test
+    driver) between :meth:`DomainDef.format` calls, by output flags.
+
+    ``around_memory`` holds the text before and after the memory elements
+    (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
+    written anew on every format; ``devices`` holds the ``<devices>``
+    element.  The owner empties what a change makes stale:
+    :meth:`clear` after any change, :meth:`clear_top` after a change
+    outside ``<devices>`` (and of no ``<os>`` type), nothing after a change
+    of the memory sizes only.
+    """
+
+    __slots__ = ("around_memory", "devices")
+
+    def __init__(self) -> None:
+        self.around_memory: dict[int, tuple[str, str]] = {}
+        self.devices: dict[tuple[bool, bool, bool], str] = {}
+
+    def clear(self) -> None:
+        """Forget every part."""
+        self.around_memory.clear()
+        self.devices.clear()
+
+    def clear_top(self) -> None:
+        """Forget all but the devices."""
+        self.around_memory.clear()
 
 
 @dataclass(kw_only=True)
@@ -480,18 +510,14 @@ class DomainDef:
     # -- format -------------------------------------------------------------
 
     def format(self, *, id: int | None = None, flags: int = 0,
-               parts: dict[int, tuple[str, str]] | None = None) -> str:
+               parts: FormatParts | None = None) -> str:
         """Write the domain as libvirt's ``virDomainGetXMLDesc`` does.
 
         ``id`` is the running domain's id (left out with
         ``VIR_DOMAIN_XML_INACTIVE``); ``flags`` are ``VIR_DOMAIN_XML_*``.
-
-        ``parts``, when given, is the caller's cache of the text before and
-        after the memory elements (``<maxMemory>``, ``<memory>``,
-        ``<currentMemory>``), by flags: a cached entry is used as is, and
-        the memory elements and the ``<domain>`` line are always written
-        anew.  The caller owns the cache and must empty it after any other
-        change (the test driver's :meth:`TestDef.touch`).
+        ``parts``, when given, is the caller's cache of formatted parts
+        (see :class:`FormatParts`): what it holds is used as is, what it
+        lacks is formatted and kept in it.
         """
         fctx = FormatCtx.from_flags(flags)
         if id is not None and not fctx.inactive:
@@ -502,21 +528,23 @@ class DomainDef:
             head += attr_text([(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()])
         if parts is None:
             out = [head, ">\n"]
-            self._write_body(out, fctx, False)
+            self._write_body(out, fctx, None)
             return "".join(out)
         key = flags & _FORMAT_FLAGS
-        cached = parts.get(key)
+        cached = parts.around_memory.get(key)
         if cached is None:
             out = [""]
-            self._write_body(out, fctx, True)
+            self._write_body(out, fctx, parts)
             mark = out.index(_MEMORY_MARK)
-            cached = parts[key] = ("".join(out[:mark]), "".join(out[mark + 1:]))
+            cached = parts.around_memory[key] = ("".join(out[:mark]), "".join(out[mark + 1:]))
         return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
 
-    def _write_body(self, out: list[str], fctx: FormatCtx, mark: bool) -> None:
-        """Append the children of ``<domain>`` and its end tag to ``out``;
-        with ``mark``, the memory elements are left out and
-        :data:`_MEMORY_MARK` stands in their place."""
+    def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None) -> None:
+        """Append the children of ``<domain>`` and its end tag to ``out``.
+
+        With ``parts``, the memory elements are left out
+        (:data:`_MEMORY_MARK` stands in their place) and the devices are
+        taken from (or kept in) ``parts.devices``."""
         items = self._top_items()
         if self.kept:
             items = place_items(items, self.kept, _TOP_ORDER)
@@ -525,9 +553,18 @@ class DomainDef:
                 if elem:
                     out.append(f"  {elem}\n")
                 elif tag == "devices":
-                    self._write_devices(out, fctx)
+                    if parts is None:
+                        self._write_devices(out, fctx)
+                        continue
+                    key = (fctx.inactive, fctx.secure, fctx.migratable)
+                    text = parts.devices.get(key)
+                    if text is None:
+                        devs: list[str] = []
+                        self._write_devices(devs, fctx)
+                        text = parts.devices[key] = "".join(devs)
+                    out.append(text)
                 elif tag == "memory":
-                    out.append(_MEMORY_MARK if mark else self._memory_text())
+                    out.append(self._memory_text() if parts is None else _MEMORY_MARK)
             else:
                 write_node(elem, "  ", out)  # type: ignore[arg-type]
         for node in self.ns_kept:

@@ -1,7 +1,7 @@
 """DomainDef.format with a cache of parts writes what a format from scratch writes.
 
-The test driver keeps the text around the memory elements between calls
-(``parts``); these cases check, on every domainxml2xml input, that the
+The test driver keeps formatted parts between calls (``FormatParts``: the
+text around the memory elements, the devices); these cases check, on every domainxml2xml input, that the
 cached form equals the plain one for every output flag and id, and that a
 change of the memory sizes shows in the cached form.
 """
@@ -12,7 +12,7 @@ import pytest
 from xml2xml import DATA, xml2xml_params
 
 from pyvirt import constants as C
-from pyvirt.conf.domain import DomainDef
+from pyvirt.conf.domain import DomainDef, FormatParts
 
 FLAG_SETS = (0, C.VIR_DOMAIN_XML_INACTIVE, C.VIR_DOMAIN_XML_SECURE,
              C.VIR_DOMAIN_XML_MIGRATABLE,
@@ -23,7 +23,7 @@ FLAG_SETS = (0, C.VIR_DOMAIN_XML_INACTIVE, C.VIR_DOMAIN_XML_SECURE,
 def test_parts_equal_scratch(name: str) -> None:
     source = (DATA / "domainxml2xml" / f"{name}.xml").read_text()
     dom = DomainDef.parse(source)
-    parts: dict[int, tuple[str, str]] = {}
+    parts = FormatParts()
     for _round in range(2):  # first fills the cache, second reads it
         for flags in FLAG_SETS:
             for id_ in (None, 7):
@@ -37,6 +37,12 @@ def test_parts_equal_scratch(name: str) -> None:
         assert text == dom.format(flags=flags)
         assert f">{dom.memory}</memory>" in text
         assert "<currentMemory unit='KiB'>4096</currentMemory>" in text
+    # after clear_top the devices are kept, the rest written anew
+    dom.title = "a <new> title"
+    parts.clear_top()
+    for flags in FLAG_SETS:
+        assert dom.format(flags=flags, parts=parts) == dom.format(flags=flags)
+        assert "<title>a &lt;new&gt; title</title>" in dom.format(flags=flags, parts=parts)
 
 
 def test_max_memory_and_dump_core_in_parts() -> None:
@@ -44,7 +50,7 @@ def test_max_memory_and_dump_core_in_parts() -> None:
                           "<maxMemory slots='4' unit='KiB'>8388608</maxMemory>"
                           "<memory dumpCore='off'>1048576</memory>"
                           "<vcpu>1</vcpu><os><type>hvm</type></os></domain>")
-    parts: dict[int, tuple[str, str]] = {}
+    parts = FormatParts()
     first = dom.format(parts=parts)
     assert "<maxMemory slots='4' unit='KiB'>8388608</maxMemory>" in first
     dom.memory_dump_core = True

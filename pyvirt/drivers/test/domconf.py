@@ -111,9 +111,8 @@ class TestDef:
         self.extra: dict[str, Any] = {}
         #: (id, flags) -> the whole XML, until any change
         self._cache: dict[tuple[int, int], str] = {}
-        #: flags -> the XML before and after the memory elements, until a change
-        #: of anything but the memory sizes (see :meth:`DomainDef.format`)
-        self._parts: dict[int, tuple[str, str]] = {}
+        #: formatted parts kept across changes that leave them as they are
+        self._parts = confdom.FormatParts()
 
     # --- parse -----------------------------------------------------------------
     @classmethod
@@ -469,6 +468,13 @@ class TestDef:
         """Forget the cached XML after an in-place change."""
         self._cache.clear()
         self._parts.clear()
+
+    def touch_top(self) -> None:
+        """Forget the cached XML after an in-place change outside
+        ``<devices>`` (that leaves the ``<os>`` type as it is): the
+        formatted devices are kept."""
+        self._cache.clear()
+        self._parts.clear_top()
 
     def touch_memory(self) -> None:
         """Forget the cached XML after a change of the memory sizes only

@@ -2,7 +2,8 @@
 
 The test driver keeps each definition's formatted XML, and after a change
 of the memory sizes only it writes the memory elements anew into the kept
-rest (see ``TestDef.touch_memory``).  These tests change domains through
+rest (``TestDef.touch_memory``); after a change outside ``<devices>`` it
+keeps the formatted devices (``TestDef.touch_top``).  These tests change domains through
 every driver call that edits a definition in place and check that
 XMLDesc shows the change and equals a format of the same definition from
 scratch, for every output flag; a seeded random sequence of such calls
@@ -25,6 +26,13 @@ from pyvirt import constants as C
 FLAG_SETS = (0, C.VIR_DOMAIN_XML_INACTIVE, C.VIR_DOMAIN_XML_SECURE,
              C.VIR_DOMAIN_XML_MIGRATABLE)
 LIVE, CONFIG = C.VIR_DOMAIN_AFFECT_LIVE, C.VIR_DOMAIN_AFFECT_CONFIG
+
+DEVICES = ("<devices><disk type='file' device='disk'><source file='/var/lib/foo.img'/>"
+           "<target dev='vda' bus='virtio'/></disk>"
+           "<interface type='network'><mac address='52:54:00:aa:bb:cc'/>"
+           "<source network='default'/></interface>"
+           "<memballoon model='virtio'/></devices>")
+
 
 def scratch(dom: Any, flags: int) -> str:
     """The domain's XML formatted from scratch (no cache of any kind)."""
@@ -77,7 +85,7 @@ def _steps(conn: Any, dom: Any) -> list[tuple[str, Callable[[random.Random], Any
         ("setMemory", lambda r: dom.setMemoryFlags(r.randrange(262144, 1048576),
                                                    r.choice((LIVE, CONFIG)))),
         ("setMaxMemory", lambda r: dom.setMaxMemory(r.randrange(1048576, 16777216))),
-        ("setVcpus", lambda r: dom.setVcpusFlags(r.randrange(1, 3), r.choice((LIVE, CONFIG)))),
+        ("setVcpus", lambda r: dom.setVcpusFlags(r.randrange(1, 5), r.choice((LIVE, CONFIG)))),
         ("setMetadata title", lambda r: dom.setMetadata(
             C.VIR_DOMAIN_METADATA_TITLE, f"title {r.random()}", None, None, 0)),
         ("setMetadata description", lambda r: dom.setMetadata(
@@ -85,7 +93,7 @@ def _steps(conn: Any, dom: Any) -> list[tuple[str, Callable[[random.Random], Any
         ("setMetadata element", lambda r: dom.setMetadata(
             C.VIR_DOMAIN_METADATA_ELEMENT, f"<n v='{r.randrange(9)}'/>", "x",
             "http://example.org/x", 0)),
-        ("pinVcpu", lambda r: dom.pinVcpu(0, (True, r.random() < 0.5))),
+        ("pinVcpu", lambda r: dom.pinVcpu(r.randrange(2), (True, r.random() < 0.5))),
         ("memory parameters", lambda r: dom.setMemoryParameters(
             {"hard_limit": r.randrange(1 << 20, 1 << 22)}, 0)),
         ("blkio parameters", lambda r: dom.setBlkioParameters({"weight": r.randrange(100, 1000)},
@@ -95,6 +103,16 @@ def _steps(conn: Any, dom: Any) -> list[tuple[str, Callable[[random.Random], Any
         ("add iothread", lambda r: dom.addIOThread(r.randrange(1, 5), r.choice((LIVE, CONFIG)))),
         ("del iothread", lambda r: dom.delIOThread(r.randrange(1, 5), r.choice((LIVE, CONFIG)))),
         ("balloon period", lambda r: dom.setMemoryStatsPeriod(r.randrange(0, 10), 0)),
+        ("pinEmulator", lambda r: dom.pinEmulator((True, r.random() < 0.5), 0)),
+        ("pinIOThread", lambda r: dom.pinIOThread(r.randrange(1, 5), (True, r.random() < 0.5),
+                                                  0)),
+        ("lifecycle", lambda r: dom.setLifecycleAction(
+            C.VIR_DOMAIN_LIFECYCLE_POWEROFF, r.choice((0, 1)), 0)),
+        ("interface bandwidth", lambda r: dom.setInterfaceParameters(
+            "52:54:00:aa:bb:cc", {"inbound.average": r.randrange(1, 1000)}, 0)),
+        ("block iotune", lambda r: dom.setBlockIoTune(
+            "vda", {"total_bytes_sec": r.randrange(1, 1 << 20),
+                    "total_bytes_sec_max": 1 << 21}, 0)),
         ("perf", lambda r: dom.setPerfEvents({"cmt": r.random() < 0.5}, 0)),
         ("start", lambda r: dom.create()),
         ("destroy", lambda r: dom.destroy()),
@@ -107,7 +125,8 @@ def _steps(conn: Any, dom: Any) -> list[tuple[str, Callable[[random.Random], Any
 
 @pytest.mark.parametrize("seed", range(6))
 def test_random_changes_never_stale(conn: Any, seed: int) -> None:
-    dom = conn.defineXML(domain_xml(extra="<devices><memballoon model='virtio'/></devices>"))
+    xml = domain_xml(extra=DEVICES).replace("<vcpu>1</vcpu>", "<vcpu current='2'>4</vcpu>")
+    dom = conn.defineXML(xml)
     steps = _steps(conn, dom)
     rnd = random.Random(seed)
     done: set[str] = set()
