@@ -21,9 +21,12 @@ XML rows come in two kinds, and the table says which:
 * ``XMLDesc after title``: the domain's title changed just before
   (``setMetadata``); libvirt formats everything, pyvirt all but the
   devices, whose text it keeps (only a change of a device drops it).
-* ``XMLDesc whole``: a device changed just before (the balloon's
-  statistics period, ``setMemoryStatsPeriod``), so both format the whole
-  domain from scratch.
+* ``XMLDesc after device``: one device changed just before (the
+  balloon's statistics period, ``setMemoryStatsPeriod``); pyvirt formats
+  that device and keeps the other devices' lines.
+* ``XMLDesc whole``: the blkio weight changed just before
+  (``setBlkioParameters``), after which pyvirt's test driver drops all
+  its kept text, so both format the whole domain from scratch.
 * ``XMLDesc first``: the first XMLDesc of a newly defined domain
   (``defineXML+XMLDesc+undefine`` less ``defineXML+undefine``).
 
@@ -158,12 +161,20 @@ class _TitleToggle(_Toggle):
 
 
 class _PeriodToggle(_Toggle):
-    """setMemoryStatsPeriod between two values: a change of a device, after
-    which pyvirt's test driver formats the whole domain."""
+    """setMemoryStatsPeriod between two values: a change of one device."""
 
     def change(self) -> None:
         self.i ^= 1
         self.dom.setMemoryStatsPeriod(self.values[self.i], 0)
+
+
+class _BlkioToggle(_Toggle):
+    """setBlkioParameters weight between two values: a change after which
+    pyvirt's test driver formats the whole domain."""
+
+    def change(self) -> None:
+        self.i ^= 1
+        self.dom.setBlkioParameters({"weight": self.values[self.i]}, 0)
 
 
 def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, float]:
@@ -190,6 +201,9 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
     period = _PeriodToggle(dom, 5, 6)
     run("setMemoryStatsPeriod", period.change)
     run("setMemoryStatsPeriod+XMLDesc", period.change_and_format)
+    blkio = _BlkioToggle(dom, 500, 600)
+    run("setBlkioParameters", blkio.change)
+    run("setBlkioParameters+XMLDesc", blkio.change_and_format)
     xml = DOMAIN_XML.format(name="bench-define")
     run("defineXML+undefine", lambda: conn.defineXML(xml).undefine())
     run("defineXML+XMLDesc+undefine", lambda: _define_format_undefine(conn, xml))
@@ -208,6 +222,9 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
     big_period = _PeriodToggle(big, 5, 6)
     run("big setMemoryStatsPeriod", big_period.change)
     run("big setMemoryStatsPeriod+XMLDesc", big_period.change_and_format)
+    big_blkio = _BlkioToggle(big, 500, 600)
+    run("big setBlkioParameters", big_blkio.change)
+    run("big setBlkioParameters+XMLDesc", big_blkio.change_and_format)
     big.destroy()
     big.undefine()
     if only is None or "listAllDomains(1001)" in only:
@@ -220,8 +237,10 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
         for row, with_xml, alone in (
                 ("XMLDesc fresh, incremental", "setMemory+XMLDesc", "setMemory"),
                 ("XMLDesc after title", "setMetadata+XMLDesc", "setMetadata"),
-                ("XMLDesc whole (after device)", "setMemoryStatsPeriod+XMLDesc",
+                ("XMLDesc after device", "setMemoryStatsPeriod+XMLDesc",
                  "setMemoryStatsPeriod"),
+                ("XMLDesc whole (after blkio)", "setBlkioParameters+XMLDesc",
+                 "setBlkioParameters"),
                 ("XMLDesc first of new domain", "defineXML+XMLDesc+undefine",
                  "defineXML+undefine")):
             both, base = out.get(prefix + with_xml), out.get(prefix + alone)
@@ -268,8 +287,8 @@ def main() -> int:
         print(f"{name:<34}{secs * 1e6:12.2f}{ref_text}{ratio}")
     print("XMLDesc cached: pyvirt answers from its cache, libvirt formats; fresh: after "
           "setMemory, libvirt formats, pyvirt formats the memory anew into its kept text; "
-          "after title: pyvirt keeps the devices' text; whole (after a device change) and "
-          "first: both format the whole domain.")
+          "after title: pyvirt keeps the devices' text; after device: the other devices'; "
+          "whole (after blkio) and first: both format the whole domain.")
     return 0
 
 

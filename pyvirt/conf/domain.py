@@ -277,26 +277,38 @@ class FormatParts:
     ``around_memory`` holds the text before and after the memory elements
     (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
     written anew on every format; ``devices`` holds the ``<devices>``
-    element.  The owner empties what a change makes stale:
-    :meth:`clear` after any change, :meth:`clear_top` after a change
-    outside ``<devices>`` (and of no ``<os>`` type), nothing after a change
-    of the memory sizes only.
+    element, ``device_lines`` the lines of each device.  The owner empties
+    what a change makes stale: :meth:`clear` after any change,
+    :meth:`clear_top` after a change outside ``<devices>`` (and of no
+    ``<os>`` type), :meth:`clear_device` after a change of one device in
+    place, nothing after a change of the memory sizes only.
     """
 
-    __slots__ = ("around_memory", "devices")
+    __slots__ = ("around_memory", "device_lines", "devices")
 
     def __init__(self) -> None:
         self.around_memory: dict[int, tuple[str, str]] = {}
         self.devices: dict[tuple[bool, bool, bool], str] = {}
+        #: id of a device -> (the device, its lines), by output flags
+        self.device_lines: dict[tuple[bool, bool, bool], dict[int, tuple[Device, list[str]]]] = {}
 
     def clear(self) -> None:
         """Forget every part."""
         self.around_memory.clear()
         self.devices.clear()
+        self.device_lines.clear()
 
     def clear_top(self) -> None:
         """Forget all but the devices."""
         self.around_memory.clear()
+
+    def clear_device(self, dev: Device) -> None:
+        """Forget all but the lines of the other devices, after a change of
+        ``dev`` alone."""
+        self.around_memory.clear()
+        self.devices.clear()
+        for lines in self.device_lines.values():
+            lines.pop(id(dev), None)
 
 
 @dataclass(kw_only=True)
@@ -560,7 +572,7 @@ class DomainDef:
                     text = parts.devices.get(key)
                     if text is None:
                         devs: list[str] = []
-                        self._write_devices(devs, fctx)
+                        self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
                         text = parts.devices[key] = "".join(devs)
                     out.append(text)
                 elif tag == "memory":
@@ -653,7 +665,12 @@ class DomainDef:
             node(E("iothreadids", children=[E("iothread", [("id", i)])
                                             for i in self.iothread_ids]))
 
-    def _write_devices(self, out: list[str], fctx: FormatCtx) -> None:
+    def _write_devices(self, out: list[str], fctx: FormatCtx,
+                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None) -> None:
+        """Append the ``<devices>`` element to ``out``; with ``kept_lines``
+        (id of a device -> the device, its lines), a device's lines are taken
+        from there or kept there (the consoles, which mirror the first
+        serial port, and the devices kept verbatim are always written)."""
         devs = self.devices
         mark = len(out)
         out.append("  <devices>\n")
@@ -671,16 +688,21 @@ class DomainDef:
             items = fields[attr]
             if not items:
                 continue
-            if attr == "memballoon":
-                items.write("    ", out, fctx)
-            else:
-                if attr == "consoles":
-                    hvm = self.os.type is not None and self.os.type.value == "hvm"
-                    for elem in domain_defaults.format_consoles(devs, hvm, fctx):
-                        write_node(elem, "    ", out)
-                else:
-                    for dev in items:
-                        dev.write("    ", out, fctx)
+            if attr == "consoles":
+                hvm = self.os.type is not None and self.os.type.value == "hvm"
+                for elem in domain_defaults.format_consoles(devs, hvm, fctx):
+                    write_node(elem, "    ", out)
+                continue
+            for dev in (items,) if attr == "memballoon" else items:
+                if kept_lines is None:
+                    dev.write("    ", out, fctx)
+                    continue
+                entry = kept_lines.get(id(dev))
+                if entry is None or entry[0] is not dev:
+                    lines: list[str] = []
+                    dev.write("    ", lines, fctx)
+                    entry = kept_lines[id(dev)] = (dev, lines)
+                out += entry[1]
         out.append("  </devices>\n")
         if len(out) == mark + 2:
             del out[mark + 1]

@@ -59,3 +59,20 @@ def test_max_memory_and_dump_core_in_parts() -> None:
     assert text == dom.format()
     assert "<memory dumpCore='on' unit='KiB'>1048576</memory>" in text
     assert "<maxMemory slots='4' unit='KiB'>16777216</maxMemory>" in text
+
+
+@pytest.mark.parametrize("name", xml2xml_params("domain"))
+def test_clear_device_rewrites_that_device(name: str) -> None:
+    source = (DATA / "domainxml2xml" / f"{name}.xml").read_text()
+    dom = DomainDef.parse(source)
+    devices = [d for d in dom.devices.all() if hasattr(d, "alias")]
+    if not devices:
+        pytest.skip("no device")
+    parts = FormatParts()
+    for flags in FLAG_SETS:
+        dom.format(flags=flags, parts=parts)
+    for dev in devices:
+        dev.alias = "ua-changed"
+        parts.clear_device(dev)
+        for flags in FLAG_SETS:
+            assert dom.format(flags=flags, parts=parts) == dom.format(flags=flags)

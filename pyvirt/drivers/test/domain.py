@@ -675,7 +675,7 @@ class DomainMixin(DomainAccess):
             if not dom_def.set_balloon_period(period):
                 raise report(C.VIR_ERR_INTERNAL_ERROR, "No memory balloon device configured, "
                              "can not set the collection period", _FROM)
-            dom_def.touch()
+            dom_def.touch_device(dom_def.d.devices.memballoon)
 
     # --- vCPUs --------------------------------------------------------------------
     def domainGetVcpusFlags(self, dom: DomainHandle, flags: int) -> int:  # noqa: N802

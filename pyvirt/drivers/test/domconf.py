@@ -476,6 +476,12 @@ class TestDef:
         self._cache.clear()
         self._parts.clear_top()
 
+    def touch_device(self, dev: Any) -> None:
+        """Forget the cached XML after an in-place change of the device
+        ``dev`` alone: the formatted lines of the other devices are kept."""
+        self._cache.clear()
+        self._parts.clear_device(dev)
+
     def touch_memory(self) -> None:
         """Forget the cached XML after a change of the memory sizes only
         (``memory``, ``current_memory``): the rest of the text is kept and

@@ -418,7 +418,7 @@ class TunablesMixin(DomainAccess):
                 else:
                     rates.pop(direction, None)
             dom_def.set_bandwidth(net, rates)
-            dom_def.touch()
+            dom_def.touch_device(net)
 
     def domainGetBlockIoTune(self, dom: DomainHandle, disk: str, flags: int) -> dict:  # noqa: N802
         """The I/O limits of a disk."""
@@ -461,7 +461,7 @@ class TunablesMixin(DomainAccess):
                         raise report(C.VIR_ERR_INVALID_ARG,
                                      f"{field} cannot be set higher than {maximum} ", _FROM)
             elem.iotune = {key: info[key] for key in _IOTUNE_FIELDS if info[key]}
-            dom_def.touch()
+            dom_def.touch_device(elem)
 
     def domainGetPerfEvents(self, dom: DomainHandle, flags: int) -> dict[str, bool]:  # noqa: N802
         """Which perf events are enabled."""

@@ -3,7 +3,8 @@
 The test driver keeps each definition's formatted XML, and after a change
 of the memory sizes only it writes the memory elements anew into the kept
 rest (``TestDef.touch_memory``); after a change outside ``<devices>`` it
-keeps the formatted devices (``TestDef.touch_top``).  These tests change domains through
+keeps the formatted devices (``TestDef.touch_top``), after a change of one
+device the lines of the others (``TestDef.touch_device``).  These tests change domains through
 every driver call that edits a definition in place and check that
 XMLDesc shows the change and equals a format of the same definition from
 scratch, for every output flag; a seeded random sequence of such calls
@@ -29,9 +30,13 @@ LIVE, CONFIG = C.VIR_DOMAIN_AFFECT_LIVE, C.VIR_DOMAIN_AFFECT_CONFIG
 
 DEVICES = ("<devices><disk type='file' device='disk'><source file='/var/lib/foo.img'/>"
            "<target dev='vda' bus='virtio'/></disk>"
+           "<disk type='file' device='disk'><source file='/var/lib/bar.img'/>"
+           "<target dev='vdb' bus='virtio'/></disk>"
            "<interface type='network'><mac address='52:54:00:aa:bb:cc'/>"
            "<source network='default'/></interface>"
-           "<memballoon model='virtio'/></devices>")
+           "<interface type='network'><mac address='52:54:00:aa:bb:cd'/>"
+           "<source network='default'/></interface>"
+           "<serial type='pty'/><memballoon model='virtio'/></devices>")
 
 
 def scratch(dom: Any, flags: int) -> str:
@@ -102,17 +107,19 @@ def _steps(conn: Any, dom: Any) -> list[tuple[str, Callable[[random.Random], Any
         ("numa", lambda r: dom.setNumaParameters({"numa_nodeset": "0"}, CONFIG)),
         ("add iothread", lambda r: dom.addIOThread(r.randrange(1, 5), r.choice((LIVE, CONFIG)))),
         ("del iothread", lambda r: dom.delIOThread(r.randrange(1, 5), r.choice((LIVE, CONFIG)))),
-        ("balloon period", lambda r: dom.setMemoryStatsPeriod(r.randrange(0, 10), 0)),
+        ("balloon period", lambda r: dom.setMemoryStatsPeriod(r.randrange(0, 10),
+                                                              r.choice((LIVE, CONFIG)))),
         ("pinEmulator", lambda r: dom.pinEmulator((True, r.random() < 0.5), 0)),
         ("pinIOThread", lambda r: dom.pinIOThread(r.randrange(1, 5), (True, r.random() < 0.5),
                                                   0)),
         ("lifecycle", lambda r: dom.setLifecycleAction(
             C.VIR_DOMAIN_LIFECYCLE_POWEROFF, r.choice((0, 1)), 0)),
         ("interface bandwidth", lambda r: dom.setInterfaceParameters(
-            "52:54:00:aa:bb:cc", {"inbound.average": r.randrange(1, 1000)}, 0)),
+            r.choice(("52:54:00:aa:bb:cc", "52:54:00:aa:bb:cd")),
+            {"inbound.average": r.randrange(1, 1000)}, r.choice((LIVE, CONFIG)))),
         ("block iotune", lambda r: dom.setBlockIoTune(
-            "vda", {"total_bytes_sec": r.randrange(1, 1 << 20),
-                    "total_bytes_sec_max": 1 << 21}, 0)),
+            r.choice(("vda", "vdb")), {"total_bytes_sec": r.randrange(1, 1 << 20),
+                    "total_bytes_sec_max": 1 << 21}, r.choice((LIVE, CONFIG)))),
         ("perf", lambda r: dom.setPerfEvents({"cmt": r.random() < 0.5}, 0)),
         ("start", lambda r: dom.create()),
         ("destroy", lambda r: dom.destroy()),
@@ -131,7 +138,7 @@ def test_random_changes_never_stale(conn: Any, seed: int) -> None:
     rnd = random.Random(seed)
     done: set[str] = set()
     check(dom)
-    for _ in range(150):
+    for _ in range(200):
         name, step = rnd.choice(steps)
         try:
             step(rnd)
@@ -140,3 +147,16 @@ def test_random_changes_never_stale(conn: Any, seed: int) -> None:
         done.add(name)
         check(dom)
     assert {"setMemory", "setMaxMemory", "setMetadata title", "start"} <= done
+
+
+def test_blkio_change_formats_everything(conn: Any) -> None:
+    """bench/api_calls.py's 'whole' rows rely on this: after
+    setBlkioParameters the driver keeps no formatted part."""
+    dom = conn.lookupByName("test")
+    dom.XMLDesc(0)
+    parts = dom._drv._dom_obj(dom._o).def_._parts
+    assert parts.devices and parts.around_memory
+    dom.setBlkioParameters({"weight": 321}, 0)
+    assert not parts.devices and not parts.around_memory and not parts.device_lines
+    assert "<weight>321</weight>" in dom.XMLDesc(0)
+    check(dom)
