@@ -188,22 +188,20 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
         if only is None or name in only:
             out[name] = _per_call(func, seconds)
 
+    def run_changes(prefix: str, d, low: int, high: int) -> None:
+        """Time each change alone, then the change followed by XMLDesc."""
+        for name, toggle in (("setMemory", _Toggle(d, low, high)),
+                             ("setMetadata", _TitleToggle(lib, d)),
+                             ("setMemoryStatsPeriod", _PeriodToggle(d, 5, 6)),
+                             ("setBlkioParameters", _BlkioToggle(d, 500, 600))):
+            run(prefix + name, toggle.change)
+            run(f"{prefix}{name}+XMLDesc", toggle.change_and_format)
+
     run("lookupByName", lambda: conn.lookupByName("test"))
     run("info", dom.info)
     run("listAllDomains", conn.listAllDomains)
     run("XMLDesc cached", lambda: dom.XMLDesc(0))
-    toggle = _Toggle(dom, 2097152, 2097160)
-    run("setMemory", toggle.change)
-    run("setMemory+XMLDesc", toggle.change_and_format)
-    title = _TitleToggle(lib, dom)
-    run("setMetadata", title.change)
-    run("setMetadata+XMLDesc", title.change_and_format)
-    period = _PeriodToggle(dom, 5, 6)
-    run("setMemoryStatsPeriod", period.change)
-    run("setMemoryStatsPeriod+XMLDesc", period.change_and_format)
-    blkio = _BlkioToggle(dom, 500, 600)
-    run("setBlkioParameters", blkio.change)
-    run("setBlkioParameters+XMLDesc", blkio.change_and_format)
+    run_changes("", dom, 2097152, 2097160)
     xml = DOMAIN_XML.format(name="bench-define")
     run("defineXML+undefine", lambda: conn.defineXML(xml).undefine())
     run("defineXML+XMLDesc+undefine", lambda: _define_format_undefine(conn, xml))
@@ -213,18 +211,7 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
     big = conn.defineXML(big_xml)
     big.create()
     run("big XMLDesc cached", lambda: big.XMLDesc(0))
-    big_toggle = _Toggle(big, 4194304, 4194296)
-    run("big setMemory", big_toggle.change)
-    run("big setMemory+XMLDesc", big_toggle.change_and_format)
-    big_title = _TitleToggle(lib, big)
-    run("big setMetadata", big_title.change)
-    run("big setMetadata+XMLDesc", big_title.change_and_format)
-    big_period = _PeriodToggle(big, 5, 6)
-    run("big setMemoryStatsPeriod", big_period.change)
-    run("big setMemoryStatsPeriod+XMLDesc", big_period.change_and_format)
-    big_blkio = _BlkioToggle(big, 500, 600)
-    run("big setBlkioParameters", big_blkio.change)
-    run("big setBlkioParameters+XMLDesc", big_blkio.change_and_format)
+    run_changes("big ", big, 4194304, 4194296)
     big.destroy()
     big.undefine()
     if only is None or "listAllDomains(1001)" in only:
