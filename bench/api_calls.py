@@ -12,12 +12,26 @@ XML rows come in two kinds, and the table says which:
   pyvirt's test driver then answers from its cache of formatted XML;
   libvirt formats every time.
 * ``XMLDesc fresh``: the domain changed just before (``setMemory`` to a
-  new value), so both format.  ``setMemory+XMLDesc`` is timed and the
-  time of ``setMemory`` alone subtracted.  ``big`` is a guest with 50
-  devices (disks, interfaces, chardevs, controllers ...).
+  new value).  libvirt formats everything; pyvirt's test driver formats
+  incrementally: it writes the memory elements anew and keeps the rest
+  of its text, which only a change of something else drops.
+  ``setMemory+XMLDesc`` is timed and the time of ``setMemory`` alone
+  subtracted.  ``big`` is a guest with 50 devices (disks, interfaces,
+  chardevs, controllers ...).
+* ``XMLDesc after title``: the domain's title changed just before
+  (``setMetadata``); libvirt formats everything, pyvirt all but the
+  devices, whose text it keeps (only a change of a device drops it).
+* ``XMLDesc after device``: one device changed just before (the
+  balloon's statistics period, ``setMemoryStatsPeriod``); pyvirt formats
+  that device and keeps the other devices' lines.
+* ``XMLDesc whole``: the blkio weight changed just before
+  (``setBlkioParameters``), after which pyvirt's test driver drops all
+  its kept text, so both format the whole domain from scratch.
+* ``XMLDesc first``: the first XMLDesc of a newly defined domain
+  (``defineXML+XMLDesc+undefine`` less ``defineXML+undefine``).
 
 ``defineXML+undefine`` parses a new domain each time (no cache is
-possible); ``defineXML+XMLDesc+undefine`` adds its first (fresh) XMLDesc.
+possible); ``defineXML+XMLDesc+undefine`` adds its first XMLDesc.
 
 Usage: bench/api_calls.py [--seconds S] [--only NAME,...]
 """
@@ -132,6 +146,37 @@ class _Toggle:
         return self.dom.XMLDesc(0)
 
 
+class _TitleToggle(_Toggle):
+    """setMetadata of the title between two values: a change pyvirt's
+    test driver formats the whole domain after."""
+
+    def __init__(self, lib, dom) -> None:
+        super().__init__(dom, 0, 0)
+        self.lib = lib
+
+    def change(self) -> None:
+        self.i ^= 1
+        self.dom.setMetadata(self.lib.VIR_DOMAIN_METADATA_TITLE, f"title {self.i}", None, None,
+                             0)
+
+
+class _PeriodToggle(_Toggle):
+    """setMemoryStatsPeriod between two values: a change of one device."""
+
+    def change(self) -> None:
+        self.i ^= 1
+        self.dom.setMemoryStatsPeriod(self.values[self.i], 0)
+
+
+class _BlkioToggle(_Toggle):
+    """setBlkioParameters weight between two values: a change after which
+    pyvirt's test driver formats the whole domain."""
+
+    def change(self) -> None:
+        self.i ^= 1
+        self.dom.setBlkioParameters({"weight": self.values[self.i]}, 0)
+
+
 def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, float]:
     """Time the benchmark operations with module ``lib`` (pyvirt or libvirt)."""
     lib.registerErrorHandler(lambda *_: None, None)
@@ -143,24 +188,30 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
         if only is None or name in only:
             out[name] = _per_call(func, seconds)
 
+    def run_changes(prefix: str, d, low: int, high: int) -> None:
+        """Time each change alone, then the change followed by XMLDesc."""
+        for name, toggle in (("setMemory", _Toggle(d, low, high)),
+                             ("setMetadata", _TitleToggle(lib, d)),
+                             ("setMemoryStatsPeriod", _PeriodToggle(d, 5, 6)),
+                             ("setBlkioParameters", _BlkioToggle(d, 500, 600))):
+            run(prefix + name, toggle.change)
+            run(f"{prefix}{name}+XMLDesc", toggle.change_and_format)
+
     run("lookupByName", lambda: conn.lookupByName("test"))
     run("info", dom.info)
     run("listAllDomains", conn.listAllDomains)
     run("XMLDesc cached", lambda: dom.XMLDesc(0))
-    toggle = _Toggle(dom, 2097152, 2097160)
-    run("setMemory", toggle.change)
-    run("setMemory+XMLDesc", toggle.change_and_format)
+    run_changes("", dom, 2097152, 2097160)
     xml = DOMAIN_XML.format(name="bench-define")
     run("defineXML+undefine", lambda: conn.defineXML(xml).undefine())
     run("defineXML+XMLDesc+undefine", lambda: _define_format_undefine(conn, xml))
     big_xml = big_domain_xml("bench-big")
     run("big defineXML+undefine", lambda: conn.defineXML(big_xml).undefine())
+    run("big defineXML+XMLDesc+undefine", lambda: _define_format_undefine(conn, big_xml))
     big = conn.defineXML(big_xml)
     big.create()
     run("big XMLDesc cached", lambda: big.XMLDesc(0))
-    big_toggle = _Toggle(big, 4194304, 4194296)
-    run("big setMemory", big_toggle.change)
-    run("big setMemory+XMLDesc", big_toggle.change_and_format)
+    run_changes("big ", big, 4194304, 4194296)
     big.destroy()
     big.undefine()
     if only is None or "listAllDomains(1001)" in only:
@@ -170,10 +221,18 @@ def measure(lib, seconds: float, only: set[str] | None = None) -> dict[str, floa
         for d in conn.listAllDomains(lib.VIR_CONNECT_LIST_DOMAINS_INACTIVE):
             d.undefine()
     for prefix in ("", "big "):
-        both = out.get(f"{prefix}setMemory+XMLDesc")
-        alone = out.get(f"{prefix}setMemory")
-        if both is not None and alone is not None:
-            out[f"{prefix}XMLDesc fresh (difference)"] = max(both - alone, 0.0)
+        for row, with_xml, alone in (
+                ("XMLDesc fresh, incremental", "setMemory+XMLDesc", "setMemory"),
+                ("XMLDesc after title", "setMetadata+XMLDesc", "setMetadata"),
+                ("XMLDesc after device", "setMemoryStatsPeriod+XMLDesc",
+                 "setMemoryStatsPeriod"),
+                ("XMLDesc whole (after blkio)", "setBlkioParameters+XMLDesc",
+                 "setBlkioParameters"),
+                ("XMLDesc first of new domain", "defineXML+XMLDesc+undefine",
+                 "defineXML+undefine")):
+            both, base = out.get(prefix + with_xml), out.get(prefix + alone)
+            if both is not None and base is not None:
+                out[f"{prefix}{row}"] = max(both - base, 0.0)
     return out
 
 
@@ -213,8 +272,10 @@ def main() -> int:
         ratio = f"{secs / ref:8.2f}" if ref else "       -"
         ref_text = f"{ref * 1e6:12.2f}" if ref else "           -"
         print(f"{name:<34}{secs * 1e6:12.2f}{ref_text}{ratio}")
-    print("XMLDesc cached: pyvirt answers from its cache, libvirt formats; "
-          "fresh: both format after a change.")
+    print("XMLDesc cached: pyvirt answers from its cache, libvirt formats; fresh: after "
+          "setMemory, libvirt formats, pyvirt formats the memory anew into its kept text; "
+          "after title: pyvirt keeps the devices' text; after device: the other devices'; "
+          "whole (after blkio) and first: both format the whole domain.")
     return 0
 
 

@@ -102,7 +102,8 @@ from pyvirt.conf.xmlutil import (
 )
 from pyvirt.errors import report
 
-__all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "format_device", "parse_device"]
+__all__ = ["DEVICE_TAGS", "Devices", "DomainDef", "FormatParts", "format_device",
+           "parse_device"]
 
 _FROM = C.VIR_FROM_DOMAIN
 
@@ -258,10 +259,56 @@ _TOP_ORDER = order_of(
     "on_poweroff", "on_reboot", "on_crash", "on_lockfailure", "pm", "perf", "devices",
     "seclabel", "keywrap", "launchSecurity")
 
+#: the flags that change the output of :meth:`DomainDef.format`
+_FORMAT_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
+#: where :meth:`DomainDef._write_body` leaves out the memory elements (no XML has a NUL)
+_MEMORY_MARK = "\0memory\0"
+
 _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
+
+
+class FormatParts:
+    """A cache of formatted parts of one domain, kept by its owner (the test
+    driver) between :meth:`DomainDef.format` calls, by output flags.
+
+    ``around_memory`` holds the text before and after the memory elements
+    (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
+    written anew on every format; ``devices`` holds the ``<devices>``
+    element, ``device_lines`` the lines of each device.  The owner empties
+    what a change makes stale: :meth:`clear` after any change,
+    :meth:`clear_top` after a change outside ``<devices>`` (and of no
+    ``<os>`` type), :meth:`clear_device` after a change of one device in
+    place, nothing after a change of the memory sizes only.
+    """
+
+    __slots__ = ("around_memory", "device_lines", "devices")
+
+    def __init__(self) -> None:
+        self.around_memory: dict[int, tuple[str, str]] = {}
+        self.devices: dict[tuple[bool, bool, bool], str] = {}
+        #: id of a device -> (the device, its lines), by output flags
+        self.device_lines: dict[tuple[bool, bool, bool], dict[int, tuple[Device, list[str]]]] = {}
+
+    def clear(self) -> None:
+        """Forget every part."""
+        self.around_memory.clear()
+        self.devices.clear()
+        self.device_lines.clear()
+
+    def clear_top(self) -> None:
+        """Forget all but the devices."""
+        self.around_memory.clear()
+
+    def clear_device(self, dev: Device) -> None:
+        """Forget all but the lines of the other devices, after a change of
+        ``dev`` alone."""
+        self.around_memory.clear()
+        self.devices.clear()
+        for lines in self.device_lines.values():
+            lines.pop(id(dev), None)
 
 
 @dataclass(kw_only=True)
@@ -474,11 +521,15 @@ class DomainDef:
 
     # -- format -------------------------------------------------------------
 
-    def format(self, *, id: int | None = None, flags: int = 0) -> str:
+    def format(self, *, id: int | None = None, flags: int = 0,
+               parts: FormatParts | None = None) -> str:
         """Write the domain as libvirt's ``virDomainGetXMLDesc`` does.
 
         ``id`` is the running domain's id (left out with
         ``VIR_DOMAIN_XML_INACTIVE``); ``flags`` are ``VIR_DOMAIN_XML_*``.
+        ``parts``, when given, is the caller's cache of formatted parts
+        (see :class:`FormatParts`): what it holds is used as is, what it
+        lacks is formatted and kept in it.
         """
         fctx = FormatCtx.from_flags(flags)
         if id is not None and not fctx.inactive:
@@ -487,7 +538,25 @@ class DomainDef:
             head = f"<domain type='{self.type}'"
         if self.ns_kept:
             head += attr_text([(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()])
-        out = [head, ">\n"]
+        if parts is None:
+            out = [head, ">\n"]
+            self._write_body(out, fctx, None)
+            return "".join(out)
+        key = flags & _FORMAT_FLAGS
+        cached = parts.around_memory.get(key)
+        if cached is None:
+            out = [""]
+            self._write_body(out, fctx, parts)
+            mark = out.index(_MEMORY_MARK)
+            cached = parts.around_memory[key] = ("".join(out[:mark]), "".join(out[mark + 1:]))
+        return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
+
+    def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None) -> None:
+        """Append the children of ``<domain>`` and its end tag to ``out``.
+
+        With ``parts``, the memory elements are left out
+        (:data:`_MEMORY_MARK` stands in their place) and the devices are
+        taken from (or kept in) ``parts.devices``."""
         items = self._top_items()
         if self.kept:
             items = place_items(items, self.kept, _TOP_ORDER)
@@ -496,17 +565,41 @@ class DomainDef:
                 if elem:
                     out.append(f"  {elem}\n")
                 elif tag == "devices":
-                    self._write_devices(out, fctx)
+                    if parts is None:
+                        self._write_devices(out, fctx)
+                        continue
+                    key = (fctx.inactive, fctx.secure, fctx.migratable)
+                    text = parts.devices.get(key)
+                    if text is None:
+                        devs: list[str] = []
+                        self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
+                        text = parts.devices[key] = "".join(devs)
+                    out.append(text)
+                elif tag == "memory":
+                    out.append(self._memory_text() if parts is None else _MEMORY_MARK)
             else:
                 write_node(elem, "  ", out)  # type: ignore[arg-type]
         for node in self.ns_kept:
             write_node(node, "  ", out)
         out.append("</domain>\n")
-        return "".join(out)
+
+    def _memory_text(self) -> str:
+        """``<maxMemory>``, ``<memory>`` and ``<currentMemory>`` as lines of text."""
+        text = ""
+        if self.max_memory is not None:
+            slots = "" if self.max_memory_slots is None else f" slots='{self.max_memory_slots}'"
+            text = f"  <maxMemory{slots} unit='KiB'>{self.max_memory}</maxMemory>\n"
+        dump = "" if self.memory_dump_core is None else (
+            " dumpCore='on'" if self.memory_dump_core else " dumpCore='off'")
+        text += f"  <memory{dump} unit='KiB'>{self.memory}</memory>\n"
+        if self.current_memory is not None:
+            text += f"  <currentMemory unit='KiB'>{self.current_memory}</currentMemory>\n"
+        return text
 
     def _top_items(self) -> list[Item]:
-        """The children of ``<domain>`` but the devices, as (tag, text) in
-        libvirt's order; ``("devices", "")`` marks where the devices go."""
+        """The children of ``<domain>`` but the devices and the memory, as
+        (tag, text) in libvirt's order; ``("devices", "")`` marks where the
+        devices go, ``("memory", "")`` where the memory elements go."""
         items: list[Item] = [("name", f"<name>{escape_text(self.name)}</name>")]
         add = items.append
         if self.uuid is not None:
@@ -524,15 +617,7 @@ class DomainDef:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
             node(meta)
-        if self.max_memory is not None:
-            slots = "" if self.max_memory_slots is None else f" slots='{self.max_memory_slots}'"
-            add(("maxMemory", f"<maxMemory{slots} unit='KiB'>{self.max_memory}</maxMemory>"))
-        dump = "" if self.memory_dump_core is None else (
-            " dumpCore='on'" if self.memory_dump_core else " dumpCore='off'")
-        add(("memory", f"<memory{dump} unit='KiB'>{self.memory}</memory>"))
-        if self.current_memory is not None:
-            add(("currentMemory",
-                 f"<currentMemory unit='KiB'>{self.current_memory}</currentMemory>"))
+        add(("memory", ""))
         if self.memtune is not None:
             node(self.memtune.format())
         if self.memory_backing is not None:
@@ -580,7 +665,12 @@ class DomainDef:
             node(E("iothreadids", children=[E("iothread", [("id", i)])
                                             for i in self.iothread_ids]))
 
-    def _write_devices(self, out: list[str], fctx: FormatCtx) -> None:
+    def _write_devices(self, out: list[str], fctx: FormatCtx,
+                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None) -> None:
+        """Append the ``<devices>`` element to ``out``; with ``kept_lines``
+        (id of a device -> the device, its lines), a device's lines are taken
+        from there or kept there (the consoles, which mirror the first
+        serial port, and the devices kept verbatim are always written)."""
         devs = self.devices
         mark = len(out)
         out.append("  <devices>\n")
@@ -598,16 +688,21 @@ class DomainDef:
             items = fields[attr]
             if not items:
                 continue
-            if attr == "memballoon":
-                items.write("    ", out, fctx)
-            else:
-                if attr == "consoles":
-                    hvm = self.os.type is not None and self.os.type.value == "hvm"
-                    for elem in domain_defaults.format_consoles(devs, hvm, fctx):
-                        write_node(elem, "    ", out)
-                else:
-                    for dev in items:
-                        dev.write("    ", out, fctx)
+            if attr == "consoles":
+                hvm = self.os.type is not None and self.os.type.value == "hvm"
+                for elem in domain_defaults.format_consoles(devs, hvm, fctx):
+                    write_node(elem, "    ", out)
+                continue
+            for dev in (items,) if attr == "memballoon" else items:
+                if kept_lines is None:
+                    dev.write("    ", out, fctx)
+                    continue
+                entry = kept_lines.get(id(dev))
+                if entry is None or entry[0] is not dev:
+                    lines: list[str] = []
+                    dev.write("    ", lines, fctx)
+                    entry = kept_lines[id(dev)] = (dev, lines)
+                out += entry[1]
         out.append("  </devices>\n")
         if len(out) == mark + 2:
             del out[mark + 1]

@@ -633,7 +633,7 @@ class DomainMixin(DomainAccess):
             self._dom_emit(obj, C.VIR_DOMAIN_EVENT_UNDEFINED, C.VIR_DOMAIN_EVENT_UNDEFINED_RENAMED)
             old = obj.name
             obj.def_.name = new_name
-            obj.def_.touch()
+            obj.def_.touch_top()
             obj.name = new_name
             self.state.domains.rename(obj, old)
             self._dom_emit(obj, C.VIR_DOMAIN_EVENT_DEFINED, C.VIR_DOMAIN_EVENT_DEFINED_RENAMED)
@@ -656,7 +656,7 @@ class DomainMixin(DomainAccess):
                     raise report(C.VIR_ERR_INVALID_ARG,
                                  "cannot set memory higher than max memory", _FROM)
                 dom_def.current_memory = memory
-            dom_def.touch()
+            dom_def.touch_memory()
 
     def domainSetMemory(self, dom: DomainHandle, memory: int) -> None:  # noqa: N802
         """Set the live current memory, KiB."""
@@ -675,7 +675,7 @@ class DomainMixin(DomainAccess):
             if not dom_def.set_balloon_period(period):
                 raise report(C.VIR_ERR_INTERNAL_ERROR, "No memory balloon device configured, "
                              "can not set the collection period", _FROM)
-            dom_def.touch()
+            dom_def.touch_device(dom_def.d.devices.memballoon)
 
     # --- vCPUs --------------------------------------------------------------------
     def domainGetVcpusFlags(self, dom: DomainHandle, flags: int) -> int:  # noqa: N802
@@ -709,14 +709,14 @@ class DomainMixin(DomainAccess):
                              f"({nvcpus} > {config.max_vcpus})", _FROM)
             if live is not None:
                 live.vcpus = nvcpus
-                live.touch()
+                live.touch_top()
             if config is not None:
                 if maximum:
                     config.max_vcpus = nvcpus
                     config.vcpus = min(config.vcpus, nvcpus)
                 else:
                     config.vcpus = nvcpus
-                config.touch()
+                config.touch_top()
 
     def domainSetVcpus(self, dom: DomainHandle, nvcpus: int) -> None:  # noqa: N802
         """Set the live vCPU count."""
@@ -756,7 +756,7 @@ class DomainMixin(DomainAccess):
                     dom_def.title = value
                 else:
                     dom_def.set_metadata_element(value, key, uri or "")
-                dom_def.touch()
+                dom_def.touch_top()
             self._dom_emit_id(obj, C.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, type, uri)
 
     def domainGetMetadata(self, dom: DomainHandle, type: int, uri: str | None,  # noqa: A002,N802

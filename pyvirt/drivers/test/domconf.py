@@ -103,13 +103,16 @@ class TestDef:
     """A domain definition as the test driver keeps it."""
 
     __test__ = False  # not a pytest test class
-    __slots__ = ("_cache", "d", "extra", "ns")
+    __slots__ = ("_cache", "_parts", "d", "extra", "ns")
 
     def __init__(self, d: confdom.DomainDef, ns: dict[str, Any] | None = None) -> None:
         self.d = d
         self.ns: dict[str, Any] = ns or {}
         self.extra: dict[str, Any] = {}
+        #: (id, flags) -> the whole XML, until any change
         self._cache: dict[tuple[int, int], str] = {}
+        #: formatted parts kept across changes that leave them as they are
+        self._parts = confdom.FormatParts()
 
     # --- parse -----------------------------------------------------------------
     @classmethod
@@ -464,6 +467,26 @@ class TestDef:
     def touch(self) -> None:
         """Forget the cached XML after an in-place change."""
         self._cache.clear()
+        self._parts.clear()
+
+    def touch_top(self) -> None:
+        """Forget the cached XML after an in-place change outside
+        ``<devices>`` (that leaves the ``<os>`` type as it is): the
+        formatted devices are kept."""
+        self._cache.clear()
+        self._parts.clear_top()
+
+    def touch_device(self, dev: Any) -> None:
+        """Forget the cached XML after an in-place change of the device
+        ``dev`` alone: the formatted lines of the other devices are kept."""
+        self._cache.clear()
+        self._parts.clear_device(dev)
+
+    def touch_memory(self) -> None:
+        """Forget the cached XML after a change of the memory sizes only
+        (``memory``, ``current_memory``): the rest of the text is kept and
+        the next :meth:`format` writes the memory elements anew."""
+        self._cache.clear()
 
     def copy(self) -> TestDef:
         """A deep copy (the cache starts empty)."""
@@ -477,7 +500,7 @@ class TestDef:
                             | C.VIR_DOMAIN_XML_SECURE))
         text = self._cache.get(key)
         if text is None:
-            text = self.d.format(id=None if id < 0 else id, flags=key[1])
+            text = self.d.format(id=None if id < 0 else id, flags=key[1], parts=self._parts)
             self._cache[key] = text
         return text
 

@@ -225,7 +225,7 @@ class TunablesMixin(DomainAccess):
                 raise report(C.VIR_ERR_INVALID_ARG,
                              f"requested vcpu '{vcpu}' is not present in the domain", _FROM)
             obj.def_.set_vcpupin(vcpu, cpumap_bits(cpumap))
-            obj.def_.touch()
+            obj.def_.touch_top()
 
     def domainPinVcpu(self, dom: DomainHandle, vcpu: int, cpumap: Any) -> None:  # noqa: N802
         """Pin a running vCPU to host CPUs."""
@@ -259,7 +259,7 @@ class TunablesMixin(DomainAccess):
             if not bits:
                 raise report(C.VIR_ERR_INVALID_ARG, "Empty cpu list for pinning", _FROM)
             dom_def.set_emulatorpin(bits)
-            dom_def.touch()
+            dom_def.touch_top()
 
     # --- scheduler and parameters ---------------------------------------------------
     def domainGetSchedulerType(self, dom: DomainHandle) -> tuple[str, int]:  # noqa: N802
@@ -342,7 +342,7 @@ class TunablesMixin(DomainAccess):
             for key in ("soft_limit", "hard_limit", "swap_hard_limit"):
                 if key in params:
                     dom_def.set_memtune(key, int(params[key]))
-            dom_def.touch()
+            dom_def.touch_top()
 
     def domainGetNumaParameters(self, dom: DomainHandle, flags: int) -> dict[str, Any]:  # noqa: N802
         """NUMA memory mode and node set."""
@@ -385,7 +385,7 @@ class TunablesMixin(DomainAccess):
                 raise report(C.VIR_ERR_XML_ERROR, "nodeset for NUMA memory tuning must be "
                              "set if 'placement' is 'static'", _FROM_DOM)
             dom_def.set_numa(None if mode is None else domconf.NUMA_MODES[mode], nodeset)
-            dom_def.touch()
+            dom_def.touch_top()
 
     def domainGetInterfaceParameters(self, dom: DomainHandle, device: str,  # noqa: N802
                                      flags: int) -> dict[str, int]:
@@ -418,7 +418,7 @@ class TunablesMixin(DomainAccess):
                 else:
                     rates.pop(direction, None)
             dom_def.set_bandwidth(net, rates)
-            dom_def.touch()
+            dom_def.touch_device(net)
 
     def domainGetBlockIoTune(self, dom: DomainHandle, disk: str, flags: int) -> dict:  # noqa: N802
         """The I/O limits of a disk."""
@@ -461,7 +461,7 @@ class TunablesMixin(DomainAccess):
                         raise report(C.VIR_ERR_INVALID_ARG,
                                      f"{field} cannot be set higher than {maximum} ", _FROM)
             elem.iotune = {key: info[key] for key in _IOTUNE_FIELDS if info[key]}
-            dom_def.touch()
+            dom_def.touch_device(elem)
 
     def domainGetPerfEvents(self, dom: DomainHandle, flags: int) -> dict[str, bool]:  # noqa: N802
         """Which perf events are enabled."""
@@ -479,7 +479,7 @@ class TunablesMixin(DomainAccess):
             dom_def, _live = self._dom_one_def(self._dom_obj(dom), flags)
             for name, value in params.items():
                 dom_def.set_perf(name, bool(value))
-            dom_def.touch()
+            dom_def.touch_top()
 
     def domainSetLifecycleAction(self, dom: DomainHandle, type: int, action: int,  # noqa: A002,N802
                                  flags: int) -> None:
@@ -497,7 +497,7 @@ class TunablesMixin(DomainAccess):
             for dom_def in (live, config):
                 if dom_def is not None:
                     dom_def.set_lifecycle(kinds[type], name)
-                    dom_def.touch()
+                    dom_def.touch_top()
 
     # --- guest --------------------------------------------------------------------
     def domainGetTime(self, dom: DomainHandle, flags: int) -> dict[str, int]:  # noqa: N802
@@ -709,7 +709,7 @@ class TunablesMixin(DomainAccess):
                                  f"iothread_id '{iothread_id}'", _FROM_DOM)
             for dom_def in defs:
                 dom_def.add_iothread(iothread_id)
-                dom_def.touch()
+                dom_def.touch_top()
 
     def domainDelIOThread(self, dom: DomainHandle, iothread_id: int, flags: int) -> None:  # noqa: N802
         """Remove an I/O thread from the live and/or persistent definition."""
@@ -722,7 +722,7 @@ class TunablesMixin(DomainAccess):
                                  "in iothreadids list", _FROM_DOM)
             for dom_def in defs:
                 dom_def.del_iothread(iothread_id)
-                dom_def.touch()
+                dom_def.touch_top()
 
     def domainPinIOThread(self, dom: DomainHandle, iothread_val: int, cpumap: Any,  # noqa: N802
                           flags: int) -> None:
@@ -738,7 +738,7 @@ class TunablesMixin(DomainAccess):
                 raise report(C.VIR_ERR_INVALID_ARG, "Empty iothread cpumap list for pinning",
                              _FROM)
             dom_def.set_iothreadpin(iothread_val, bits)
-            dom_def.touch()
+            dom_def.touch_top()
 
     def domainSetIOThreadParams(self, dom: DomainHandle, iothread_val: int,  # noqa: N802
                                 params: dict, flags: int) -> None:
