@@ -497,6 +497,7 @@ def test_host_resource_mixins_are_not_shadowed():
                 assert owner is mixin, f"{name}.{attr} is shadowed by {owner.__name__}"
 
 
+@pytest.mark.libvirt_ref
 @needs_libvirt
 def test_same_as_libvirt():
     same_as_libvirt('''
