@@ -115,7 +115,7 @@ def main(modname):
                              None)
     MARKER[:] = [c, 0]
     d = c.lookupByName("test")
-    cpuinfo = lambda v: v[:4]  # noqa: E731 - drop the time
+    cpuinfo = lambda v: v[:4]  # drop the time
 
     # --- the connection and the default domain
     rec("type", c.getType)
