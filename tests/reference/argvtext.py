@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import shlex
 
+# the first line of every tests/data/qemuxml2argv/libvirt/NAME.args
+CAPTURE_HEADER = ("# captured: libvirt 9.0 (Debian 9.0.0) virConnectDomainXMLToNative "
+                  "qemu-argv on qemu:///embed?root=@ROOT@")
+
 
 def one_per_line(text: str) -> str:
     """Split a shell-quoted command line into one option (and its value) per line.

@@ -8,7 +8,7 @@ Every ``tests/data/qemuxml2argv/NAME.xml`` goes through
 ``virConnectDomainXMLToNative("qemu-argv")`` (what ``virsh domxml-to-native``
 calls) on libvirt's own ``qemu:///embed?root=TMP`` with the host's real QEMU.
 The answer is printed as JSON ``{NAME: {"argv": text} | {"error": msg}}``, the
-temporary root replaced by ``@ROOT@``.  ``--write`` stores each answer as
+temporary root replaced by ``@ROOT@`` and the caller's PATH by ``@PATH@``.  ``--write`` stores each answer as
 ``tests/data/qemuxml2argv/libvirt/NAME.args``, one option per line under a
 header line: the only way those files are made.
 """
@@ -23,12 +23,10 @@ import tempfile
 from pathlib import Path
 
 import libvirt  # type: ignore[import-not-found]
-from argvtext import one_per_line
+from argvtext import CAPTURE_HEADER, one_per_line
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "qemuxml2argv"
 OUT = DATA / "libvirt"
-HEADER = ("# captured: libvirt 9.0 (Debian 9.0.0) virConnectDomainXMLToNative qemu-argv "
-          "on qemu:///embed?root=@ROOT@")
 ROOT_MARK = "@ROOT@"
 
 
@@ -44,7 +42,10 @@ def capture(names: list[str]) -> dict[str, dict[str, str]]:
             xml = (DATA / f"{name}.xml").read_text()
             try:
                 text = conn.domainXMLToNative("qemu-argv", xml, 0)
-                out[name] = {"argv": text.replace(root, ROOT_MARK)}
+                text = text.replace(root, ROOT_MARK)
+                # libvirt hands QEMU the caller's PATH: not a property of the input
+                text = text.replace(f"PATH={os.environ.get('PATH', '')} ", "PATH=@PATH@ ")
+                out[name] = {"argv": text}
             except libvirt.libvirtError as exc:
                 out[name] = {"error": str(exc)}
         return out
@@ -61,7 +62,7 @@ def main(args: list[str]) -> int:
         OUT.mkdir(exist_ok=True)
         for name, result in found.items():
             if "argv" in result:
-                (OUT / f"{name}.args").write_text(HEADER + "\n" + one_per_line(result["argv"]))
+                (OUT / f"{name}.args").write_text(CAPTURE_HEADER + "\n" + one_per_line(result["argv"]))
     json.dump(found, sys.stdout)
     sys.stdout.flush()
     # the embedded QEMU driver's teardown is slow and not needed: leave at once
