@@ -83,6 +83,12 @@ class LineWatcher:
                 index = self.wait_for_line(pred, timeout=3.0, what=what)
                 return index + 1
             except AssertionError:
+                if self.proc.poll() is not None:
+                    self.finish()       # read what it printed last before judging
+                    try:
+                        return self.wait_for_line(pred, timeout=0, what=what) + 1
+                    except AssertionError:
+                        pass
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise AssertionError(f"{what}: nothing seen within {timeout:.0f} s "
                                          f"(output: {self.lines()!r}, "

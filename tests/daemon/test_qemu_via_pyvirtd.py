@@ -163,7 +163,7 @@ def test_console_through_the_daemons_stream(s: Setup) -> None:
 def test_event_loop_sees_suspend_resume_destroy(s: Setup) -> None:
     prefix = f"event 'lifecycle' for domain '{NAME}': "
     watcher = LineWatcher([daemons.VIRSH, "-c", s.uri, "event", "--loop", "--all",
-                           "--timeout", "20"])
+                           "--timeout", "40"])
     try:
         # virsh prints nothing once it listens: suspend and resume until it
         # reports them (the test's own sequence starts the same way)

@@ -255,7 +255,7 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
         run(uri, "define", str(xml))
         run(uri, "start", "ev1", "--paused")     # no need to boot the kernel
         watcher = LineWatcher([PYVIRSH, "-c", uri, "event", "--loop", "--all",
-                               "--timeout", "20"],
+                               "--timeout", "40"],
                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
         try:
             # nothing is printed once it listens: resume and pause the guest

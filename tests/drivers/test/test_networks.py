@@ -121,17 +121,36 @@ def ev(*item):
     EVENTS.append([clean(x) for x in item])
 c = lib.open("test:///default")
 '''
-# the events: a marker network is defined and undefined last; a connection's
-# events arrive in order, so once the marker's UNDEFINED event is in, so are all
-# earlier ones (no fixed window; a generous deadline only against a hang)
+# the events: a marker domain is defined and undefined last, watched by a
+# domain-event callback of its own (bodies watch other kinds); a driver's events
+# are dispatched in order, so once the marker's UNDEFINED event is in, the
+# body's callbacks have had all earlier ones (no fixed window; a generous
+# deadline only against a hang).  A connection without domains (the embedded
+# secret driver) waits for a full second without events instead.
 _EPILOGUE = '''
-c.networkDefineXML("<network><name>zz-flush-marker</name></network>").undefine()
-_deadline = time.monotonic() + 60
-while ["zz-flush-marker", 1, 0] not in list(EVENTS):
-    if time.monotonic() > _deadline:
-        raise SystemExit("the marker network's events did not arrive in 60 s")
-    time.sleep(0.005)
-OUT.append(["events", "ok", [e for e in EVENTS if e[0] != "zz-flush-marker"]])
+_marker = []
+try:
+    _mid = c.domainEventRegisterAny(None, lib.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                    lambda c_, d, e, x, o: _marker.append((d.name(), e)), None)
+except lib.libvirtError:        # a connection without domains (secret:///embed)
+    _mid = None
+if _mid is not None:
+    c.defineXML("<domain type='test'><name>zz-flush-marker</name><memory>1024</memory>"
+                "<os><type>hvm</type></os></domain>").undefine()
+    _deadline = time.monotonic() + 60
+    while ("zz-flush-marker", lib.VIR_DOMAIN_EVENT_UNDEFINED) not in list(_marker):
+        if time.monotonic() > _deadline:
+            raise SystemExit("the marker domain's events did not arrive in 60 s")
+        time.sleep(0.005)
+    c.domainEventDeregisterAny(_mid)
+else:
+    # no marker possible: wait until no event came for a whole second
+    _seen, _quiet = -1, time.monotonic()
+    while time.monotonic() - _quiet < 1.0:
+        if len(EVENTS) != _seen:
+            _seen, _quiet = len(EVENTS), time.monotonic()
+        time.sleep(0.01)
+OUT.append(["events", "ok", EVENTS])
 print(json.dumps(OUT), flush=True)
 os._exit(0)  # libvirt's embedded secret driver may crash while tearing down
 '''
