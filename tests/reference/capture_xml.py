@@ -101,35 +101,35 @@ def _volume(conn: libvirt.virConnect, xml: str, name: str) -> str:
         pool.destroy()
 
 
-def _snapshot(conn: libvirt.virConnect, xml: str, _name: str) -> str:
+def _moment(conn: libvirt.virConnect, xml: str, kind: str) -> str:
+    """Redefine a snapshot or checkpoint of domain 'test' and read it back.
+
+    A redefined moment's parent must exist: a bare one of that name is made
+    first.  Everything made is deleted afterwards.
+    """
     dom = conn.lookupByName("test")
+    create = dom.snapshotCreateXML if kind == "snapshot" else dom.checkpointCreateXML
+    redefine = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE if kind == "snapshot"
+                else libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
+    root = "domainsnapshot" if kind == "snapshot" else "domaincheckpoint"
     made = []
     parent = ET.fromstring(xml).findtext("parent/name")
     if parent:
-        # a redefined snapshot's parent must exist: a bare one of that name
-        made.append(dom.snapshotCreateXML(
-            f"<domainsnapshot><name>{parent}</name></domainsnapshot>", 0))
-    snap = dom.snapshotCreateXML(xml, libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE)
+        made.append(create(f"<{root}><name>{parent}</name></{root}>", 0))
+    moment = create(xml, redefine)
     try:
-        return snap.getXMLDesc(0)
+        return moment.getXMLDesc(0)
     finally:
-        for one in [snap] + made:
+        for one in [moment] + made:
             one.delete(0)
+
+
+def _snapshot(conn: libvirt.virConnect, xml: str, _name: str) -> str:
+    return _moment(conn, xml, "snapshot")
 
 
 def _checkpoint(conn: libvirt.virConnect, xml: str, _name: str) -> str:
-    dom = conn.lookupByName("test")
-    made = []
-    parent = ET.fromstring(xml).findtext("parent/name")
-    if parent:
-        made.append(dom.checkpointCreateXML(
-            f"<domaincheckpoint><name>{parent}</name></domaincheckpoint>", 0))
-    point = dom.checkpointCreateXML(xml, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE)
-    try:
-        return point.getXMLDesc(0)
-    finally:
-        for one in [point] + made:
-            one.delete(0)
+    return _moment(conn, xml, "checkpoint")
 
 
 def _capabilities(conn: libvirt.virConnect, _xml: str, name: str) -> str:

@@ -13,33 +13,26 @@ ranking is not reproduced yet; the test prints those.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from refutil import REAL_PYTHON, has_libvirt_python, real_env
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data" / "cpubaseline"
-REAL_PYTHON = "/usr/bin/python3"
 ALLOWED_DISAGREEMENT = 0.04
 
 
-def _has_libvirt_python() -> bool:
-    if not os.access(REAL_PYTHON, os.X_OK):
-        return False
-    return subprocess.run([REAL_PYTHON, "-c", "import libvirt"], capture_output=True,
-                          check=False, timeout=60).returncode == 0
-
 
 pytestmark = [pytest.mark.libvirt_ref,
-              pytest.mark.skipif(not _has_libvirt_python(),
+              pytest.mark.skipif(not has_libvirt_python(),
                                  reason="Debian's python3-libvirt is not installed")]
 
 
 def _real(args: list[str], stdin: str | None = None) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = real_env()
     proc = subprocess.run([REAL_PYTHON, *args], capture_output=True, text=True, input=stdin,
                           timeout=600, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 from argv_differences import ORDER_DIFFERS, RULES, common_in_order, explain, normalise
 from argvtext import CAPTURE_HEADER, one_per_line
+from refutil import REAL_PYTHON, has_libvirt_python, real_env
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data" / "qemuxml2argv"
 LIBVIRT = DATA / "libvirt"
 NOTES = LIBVIRT / "DIFFERENCES.md"
-REAL_PYTHON = "/usr/bin/python3"
 CASES = sorted(p.stem for p in DATA.glob("*.xml"))
 
 
@@ -85,20 +85,14 @@ def test_every_rule_is_needed_and_documented() -> None:
     assert [i for i in sorted(ids | set(ORDER_DIFFERS)) if f"`{i}`" not in notes] == []
 
 
-def _has_libvirt_python() -> bool:
-    if not os.access(REAL_PYTHON, os.X_OK):
-        return False
-    return subprocess.run([REAL_PYTHON, "-c", "import libvirt"], capture_output=True,
-                          check=False, timeout=60).returncode == 0
-
 
 @pytest.mark.libvirt_ref
-@pytest.mark.skipif(not _has_libvirt_python(), reason="Debian's python3-libvirt is not installed")
+@pytest.mark.skipif(not has_libvirt_python(), reason="Debian's python3-libvirt is not installed")
 @pytest.mark.skipif(not os.access("/usr/bin/qemu-system-x86_64", os.X_OK),
                     reason="Debian's qemu-system-x86 is not installed")
 @pytest.mark.timeout(1800)
 def test_libvirt_files_are_libvirts_output() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = real_env()
     proc = subprocess.run([REAL_PYTHON, str(HERE / "capture_argv.py"), *CASES],
                           capture_output=True, text=True, timeout=1700, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

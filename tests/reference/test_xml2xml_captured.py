@@ -12,13 +12,13 @@ is captured and pyvirt must write it back unchanged.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from refutil import REAL_PYTHON, has_libvirt_python, real_env
 
 from pyvirt.conf.capabilities import Capabilities
 from pyvirt.conf.domain_capabilities import DomainCapabilities
@@ -26,22 +26,15 @@ from pyvirt.conf.domain_capabilities import DomainCapabilities
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 CAPTURE = HERE / "capture_xml.py"
-REAL_PYTHON = "/usr/bin/python3"
 FAMILIES = ("domain", "network", "storagepool", "storagevol", "interface", "secret",
             "nodedev", "snapshot", "checkpoint", "capabilities", "domaincaps", "nwfilter")
 # libvirt's output on the host that captured them: checked against this host below
 HOST_CAPTURED = {("capabilities", "qemu-host"), ("domaincaps", "qemu-x86_64")}
 
 
-def _has_libvirt_python() -> bool:
-    if not os.access(REAL_PYTHON, os.X_OK):
-        return False
-    return subprocess.run([REAL_PYTHON, "-c", "import libvirt"], capture_output=True,
-                          check=False, timeout=60).returncode == 0
-
 
 pytestmark = [pytest.mark.libvirt_ref,
-              pytest.mark.skipif(not _has_libvirt_python(),
+              pytest.mark.skipif(not has_libvirt_python(),
                                  reason="Debian's python3-libvirt is not installed")]
 
 
@@ -55,7 +48,7 @@ def _pyvirt_only(family: str, name: str) -> bool:
 
 
 def _capture(family: str, names: list[str]) -> dict[str, dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = real_env()
     proc = subprocess.run([REAL_PYTHON, str(CAPTURE), family, *names], capture_output=True,
                           text=True, timeout=300, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
