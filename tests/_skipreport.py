@@ -25,8 +25,10 @@ from collections import Counter
 import pytest
 
 MARKER = "libvirt_ref"
-# fixtures that exist only to reach real libvirt: a test using one compares with it
-REFERENCE_FIXTURES = ("libvirtd", "real_python", "virsh", "reference_libvirtd", "libvirt_image")
+# fixtures that exist only to reach real libvirt: a test using one compares with it.
+# (test_saveimage's libvirt_image, which needs the host's own libvirtd, is left
+# out until it runs on a private one: CI machines run no system libvirtd.)
+REFERENCE_FIXTURES = ("libvirtd", "real_python", "virsh", "reference_libvirtd")
 
 _skips: Counter[str] = Counter()
 _reference_skips: dict[str, str] = {}
