@@ -8,7 +8,8 @@ Every ``tests/data/qemuxml2argv/NAME.xml`` goes through
 ``virConnectDomainXMLToNative("qemu-argv")`` (what ``virsh domxml-to-native``
 calls) on libvirt's own ``qemu:///embed?root=TMP`` with the host's real QEMU.
 The answer is printed as JSON ``{NAME: {"argv": text} | {"error": msg}}``, the
-temporary root replaced by ``@ROOT@`` and the caller's PATH by ``@PATH@``.  ``--write`` stores each answer as
+temporary root replaced by ``@ROOT@``, the caller's PATH by ``@PATH@`` and
+tap descriptor numbers (the caller's lowest free ones) by ``@FD@``.  ``--write`` stores each answer as
 ``tests/data/qemuxml2argv/libvirt/NAME.args``, one option per line under a
 header line: the only way those files are made.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -45,6 +47,8 @@ def capture(names: list[str]) -> dict[str, dict[str, str]]:
                 text = text.replace(root, ROOT_MARK)
                 # libvirt hands QEMU the caller's PATH: not a property of the input
                 text = text.replace(f"PATH={os.environ.get('PATH', '')} ", "PATH=@PATH@ ")
+                # nor are the descriptor numbers of the taps it would open
+                text = re.sub(r'"type":"tap","fd":"\d+"', '"type":"tap","fd":"@FD@"', text)
                 out[name] = {"argv": text}
             except libvirt.libvirtError as exc:
                 out[name] = {"error": str(exc)}
