@@ -169,7 +169,7 @@ def test_event_loop_sees_suspend_resume_destroy(s: Setup) -> None:
         # reports them (the test's own sequence starts the same way)
         start = watcher.ready_after(
             lambda: (s.virsh("suspend", NAME), s.virsh("resume", NAME)),
-            lambda line: line == prefix + "Resumed Unpaused")
+            lambda line: line == prefix + "Resumed Unpaused", timeout=180)
         s.virsh("suspend", NAME)
         s.virsh("resume", NAME)
         assert s.virsh("destroy", NAME).stdout.strip() == f"Domain '{NAME}' destroyed"

@@ -262,7 +262,8 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
             # until it reports that
             watcher.ready_after(
                 lambda: (run(uri, "resume", "ev1"), run(uri, "suspend", "ev1")),
-                lambda line: line == "event 'lifecycle' for domain 'ev1': Suspended Paused")
+                lambda line: line == "event 'lifecycle' for domain 'ev1': Suspended Paused",
+                timeout=180)     # it registers ~20 callbacks through the daemon first
             assert run(uri, "destroy", "ev1").stdout.strip() == "Domain 'ev1' destroyed"
             status, lines, err = watcher.finish()
         finally:
