@@ -4,6 +4,10 @@ import pytest
 
 import pyvirt
 
+# -- skip-reason summary and CI check (tests/_skipreport.py) --------------------
+pytest_plugins = ("_skipreport",)
+# -------------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def _quiet_errors():

@@ -41,6 +41,7 @@ def _libvirt_python_available():
                           check=False).returncode == 0
 
 
+@pytest.mark.libvirt_ref
 @pytest.mark.skipif(not _libvirt_python_available(), reason="python3-libvirt not installed")
 def test_same_names_and_values_as_libvirt_python():
     code = ("import json, libvirt; print(json.dumps({k: getattr(libvirt, k) "

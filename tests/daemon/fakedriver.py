@@ -16,6 +16,9 @@ from pyvirt.driver.events import EventRegistry
 from pyvirt.driver.registry import Drivers
 from pyvirt.driver.stream import handle_of
 from pyvirt.errors import report
+
+# set when the slow call (domainSetAutostart) has begun, for tests in this process
+SLOW_CALL_STARTED = threading.Event()
 from pyvirt.rpc import handles as H
 
 UUID = "11111111-2222-3333-4444-555555555555"
@@ -90,6 +93,7 @@ class FakeDriver(I.HypervisorDriver, I.StorageDriver):
     def domainSetAutostart(self, dom: Any, autostart: int) -> None:
         # Used as a "slow call": autostart = milliseconds to sleep.
         import time
+        SLOW_CALL_STARTED.set()
         time.sleep(autostart / 1000)
 
     def domainOpenConsole(self, dom: Any, dev_name: Any, st: Any, flags: int) -> int:

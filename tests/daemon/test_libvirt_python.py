@@ -13,11 +13,11 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 import daemons
 import pytest
+from waiting import LineWatcher
 
 CACHE = Path(os.environ.get("PYVIRT_TEST_CACHE", "~/.cache/pyvirt-tests")).expanduser()
 SDIST = "libvirt-python-9.0.0"
@@ -99,24 +99,30 @@ def test_event_test(pyvirtd, real_python, examples, tmp_path):
     xml.write_text(DOMAIN_XML)
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    proc = subprocess.Popen([daemons.REAL_PYTHON, str(examples / "event-test.py"),
-                             "--timeout", "6", pyvirtd.uri()], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    env["PYTHONUNBUFFERED"] = "1"            # its lines as they are printed
+    expected = ("myDomainEventCallback1 EVENT: Domain demo(-1) Defined Added",
+                "myDomainEventCallback2 EVENT: Domain demo(2) Started Booted",
+                "myDomainEventCallback1 EVENT: Domain demo(2) Suspended Paused",
+                "myDomainEventCallback1 EVENT: Domain demo(2) Resumed Unpaused",
+                "myDomainEventCallback1 EVENT: Domain demo(-1) Stopped Destroyed",
+                "myDomainEventCallback2 EVENT: Domain demo(-1) Undefined Removed",
+                "myNetworkEventLifecycleCallback: Network default Stopped Stopped",
+                "myNetworkEventLifecycleCallback: Network default Started Started")
+    watcher = LineWatcher([daemons.REAL_PYTHON, str(examples / "event-test.py"),
+                           "--timeout", "120", pyvirtd.uri()], env=env)
     try:
-        time.sleep(2)
+        # it prints nothing once registered: restart the network until it tells
+        start = watcher.ready_after(
+            lambda: pyvirtd.virsh("net-destroy default; net-start default"),
+            lambda line: line.endswith("Network default Started Started"))
         pyvirtd.virsh(f"define {xml}; start demo; suspend demo; resume demo; destroy demo; "
                       "undefine demo; net-destroy default; net-start default")
-        out, _ = proc.communicate(timeout=30)
+        for want in expected:
+            watcher.wait_for_line(lambda line, want=want: line == want, what=want, start=start)
     finally:
-        proc.kill()
-    for line in ("myDomainEventCallback1 EVENT: Domain demo(-1) Defined Added",
-                 "myDomainEventCallback2 EVENT: Domain demo(2) Started Booted",
-                 "myDomainEventCallback1 EVENT: Domain demo(2) Suspended Paused",
-                 "myDomainEventCallback1 EVENT: Domain demo(2) Resumed Unpaused",
-                 "myDomainEventCallback1 EVENT: Domain demo(-1) Stopped Destroyed",
-                 "myDomainEventCallback2 EVENT: Domain demo(-1) Undefined Removed",
-                 "myNetworkEventLifecycleCallback: Network default Stopped Stopped",
-                 "myNetworkEventLifecycleCallback: Network default Started Started"):
+        watcher.stop()
+    out = "\n".join(watcher.lines())
+    for line in expected:
         assert line in out, out
 
 

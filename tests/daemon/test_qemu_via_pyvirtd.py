@@ -20,6 +20,7 @@ from pathlib import Path
 
 import daemons
 import pytest
+from waiting import LineWatcher
 
 QEMU_TESTS = Path(__file__).resolve().parents[1] / "drivers" / "qemu"
 sys.path.insert(0, str(QEMU_TESTS))
@@ -160,16 +161,25 @@ def test_console_through_the_daemons_stream(s: Setup) -> None:
 
 
 def test_event_loop_sees_suspend_resume_destroy(s: Setup) -> None:
-    watcher = subprocess.Popen([daemons.VIRSH, "-c", s.uri, "event", "--loop", "--all",
-                                "--timeout", "6"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)                          # let it register its callbacks
-    s.virsh("suspend", NAME)
-    s.virsh("resume", NAME)
-    assert s.virsh("destroy", NAME).stdout.strip() == f"Domain '{NAME}' destroyed"
-    out, err = watcher.communicate(timeout=30)
     prefix = f"event 'lifecycle' for domain '{NAME}': "
-    lines = [ln[len(prefix):] for ln in out.splitlines() if ln.startswith(prefix)]
+    watcher = LineWatcher([daemons.VIRSH, "-c", s.uri, "event", "--loop", "--all",
+                           "--timeout", "40"])
+    try:
+        # virsh prints nothing once it listens: suspend and resume until it
+        # reports them (the test's own sequence starts the same way)
+        start = watcher.ready_after(
+            lambda: (s.virsh("suspend", NAME), s.virsh("resume", NAME)),
+            lambda line: line == prefix + "Resumed Unpaused", timeout=180)
+        s.virsh("suspend", NAME)
+        s.virsh("resume", NAME)
+        assert s.virsh("destroy", NAME).stdout.strip() == f"Domain '{NAME}' destroyed"
+        watcher.wait_for_line(lambda line: line == prefix + "Stopped Destroyed",
+                              what="the destroy event", start=start)
+        _status, all_lines, err = watcher.finish()
+    finally:
+        watcher.stop()
+    out = "\n".join(all_lines)
+    lines = [ln[len(prefix):] for ln in all_lines[start:] if ln.startswith(prefix)]
     assert lines[:2] == ["Suspended Paused", "Resumed Unpaused"], out
     assert lines[-1] == "Stopped Destroyed", out
     assert "events received:" in out, (out, err)

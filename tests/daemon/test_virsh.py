@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import time
 
 import pytest
+from waiting import LineWatcher
 
 DOMAIN_XML = """<domain type='test'>
   <name>demo</name>
@@ -85,16 +84,24 @@ def test_screenshot_streams_data(pyvirtd, virsh, tmp_path):
 
 
 def test_event_loop(pyvirtd, virsh, domxml):
-    ev = subprocess.Popen([virsh, "-c", pyvirtd.uri(), "event", "--loop", "--all",
-                           "--timeout", "8"], stdout=subprocess.PIPE, text=True)
+    poke_xml = domxml.with_name("poke.xml")
+    poke_xml.write_text(domxml.read_text().replace("<name>demo</name>", "<name>poke</name>"))
+    watcher = LineWatcher([virsh, "-c", pyvirtd.uri(), "event", "--loop", "--all"])
     try:
-        time.sleep(1.5)
+        # virsh prints nothing once it listens: a harmless domain defined and
+        # undefined until its event shows says it does
+        start = watcher.ready_after(
+            lambda: pyvirtd.virsh(f"define {poke_xml}; undefine poke"),
+            lambda line: line == "event 'lifecycle' for domain 'poke': Undefined Removed")
         pyvirtd.virsh(f"define {domxml}; start demo; suspend demo; resume demo; "
                       "destroy demo; undefine demo")
-        out, _ = ev.communicate(timeout=20)
+        watcher.wait_for_line(lambda line: line.endswith("'demo': Undefined Removed"),
+                              what="demo's last event", start=start)
     finally:
-        ev.kill()
-    lines = [line for line in out.splitlines() if line.startswith("event 'lifecycle'")]
+        watcher.stop()
+    out = "\n".join(watcher.lines())
+    lines = [line for line in watcher.lines()[start:]
+             if line.startswith("event 'lifecycle' for domain 'demo'")]
     assert lines == [
         "event 'lifecycle' for domain 'demo': Defined Added",
         "event 'lifecycle' for domain 'demo': Started Booted",

@@ -7,7 +7,8 @@ from shellcase import check, cmd
 
 CASES = {
     # libvirt 9.0's test driver refuses the ACTIVE/INACTIVE list flags virsh
-    # 9.0 passes, so the expected output of these is that error
+    # 9.0 passes: the listing cases it fails are pyvirt's own
+    # (tests/data/shell/pyvirt-only/nodedev)
     "nodedev-list": cmd("nodedev-list"),
     "nodedev-list-all": cmd("nodedev-list --all"),
     "nodedev-list-tree": cmd("nodedev-list --tree"),
@@ -19,7 +20,6 @@ CASES = {
     "nodedev-dumpxml-scsi": cmd("nodedev-dumpxml scsi_host1"),
     "nodedev-dumpxml-xpath": cmd("nodedev-dumpxml computer --xpath //vendor"),
     "nodedev-dumpxml-missing": cmd("nodedev-dumpxml nope"),
-    # the 9.0 test driver has no secret support: these record its errors
 }
 
 

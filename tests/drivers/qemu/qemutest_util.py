@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
+
+from waiting import wait_until
 
 import pyvirt
 
@@ -43,14 +44,7 @@ def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = 
 def wait_for(cond: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
              step: float = 0.02) -> Any:
     """Poll ``cond`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = cond()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(step)
+    return wait_until(cond, timeout, what, step)
 
 
 def file_text(path: str) -> bytes:

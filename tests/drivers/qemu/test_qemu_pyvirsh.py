@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from qemutest_util import file_text, guest_xml, pid_of, wait_for, wait_ready
+from waiting import LineWatcher
 
 PYVIRSH = shutil.which("pyvirsh")
 DAEMON_TESTS = Path(__file__).resolve().parents[2] / "daemon"
@@ -255,17 +256,26 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
         uri = f"qemu+unix:///embed?root={root}&socket={daemon.sock}"
         run(uri, "define", str(xml))
         run(uri, "start", "ev1", "--paused")     # no need to boot the kernel
-        watcher = subprocess.Popen([PYVIRSH, "-c", uri, "event", "--loop", "--all",
-                                    "--timeout", "6"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)                          # let it register its callbacks
-        assert run(uri, "destroy", "ev1").stdout.strip() == "Domain 'ev1' destroyed"
-        out, err = watcher.communicate(timeout=30)
+        watcher = LineWatcher([PYVIRSH, "-c", uri, "event", "--loop", "--all",
+                               "--timeout", "40"],
+                              env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        try:
+            # nothing is printed once it listens: resume and pause the guest
+            # until it reports that
+            watcher.ready_after(
+                lambda: (run(uri, "resume", "ev1"), run(uri, "suspend", "ev1")),
+                lambda line: line == "event 'lifecycle' for domain 'ev1': Suspended Paused",
+                timeout=180)     # it registers ~20 callbacks through the daemon first
+            assert run(uri, "destroy", "ev1").stdout.strip() == "Domain 'ev1' destroyed"
+            status, lines, err = watcher.finish()
+        finally:
+            watcher.stop()
+        out = "\n".join(lines) + "\n"
         run(uri, "undefine", "ev1")
     finally:
         daemon.stop()
         kill_guests(root)
-    assert watcher.returncode == 0 and "Traceback" not in err, err
+    assert status == 0 and "Traceback" not in err, err
     assert "event 'lifecycle' for domain 'ev1': Stopped Destroyed" in out, out
     assert out.rstrip().endswith("events received: " + out.rstrip().split()[-1])
     assert "event loop timed out" in out

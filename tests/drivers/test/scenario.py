@@ -70,16 +70,30 @@ def names(doms):
 
 
 EVENTS: list = []
+MARKER: list = []        # [connection, count]: the flush marker's state
+FLUSH_DEADLINE = 60.0    # seconds: generous, the marker normally comes in milliseconds
 
 
 def flush(label):
-    """Record the lifecycle events delivered since the last flush."""
-    deadline = time.time() + 0.3
-    while time.time() < deadline:
-        time.sleep(0.02)
-        if EVENTS and time.time() > deadline - 0.2:
-            break
-    got = list(EVENTS)
+    """Record the lifecycle events delivered since the last flush.
+
+    No fixed window: a marker domain is defined and undefined on the
+    connection that listens, and since a connection's events arrive in the
+    order they happened, every earlier event has arrived once the marker's
+    UNDEFINED event has.  The marker's own events are left out.
+    """
+    conn = MARKER[0]
+    MARKER[1] += 1
+    name = f"zz-flush-marker-{MARKER[1]}"
+    conn.defineXML(X % name).undefine()
+    undefined = LIB.VIR_DOMAIN_EVENT_UNDEFINED
+    deadline = time.monotonic() + FLUSH_DEADLINE
+    while not any(e[0] == name and e[1] == undefined for e in list(EVENTS)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the flush marker's events did not arrive in "
+                               f"{FLUSH_DEADLINE} s (at {label!r})")
+        time.sleep(0.005)
+    got = [e for e in EVENTS if not e[0].startswith("zz-flush-marker-")]
     del EVENTS[:]
     STEPS.append([label + " events", "ok", got])
 
@@ -99,8 +113,9 @@ def main(modname):
     c.domainEventRegisterAny(None, lib.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                              lambda conn, dom, ev, det, op: EVENTS.append([dom.name(), ev, det]),
                              None)
+    MARKER[:] = [c, 0]
     d = c.lookupByName("test")
-    cpuinfo = lambda v: v[:4]  # noqa: E731 - drop the time
+    cpuinfo = lambda v: v[:4]  # drop the time
 
     # --- the connection and the default domain
     rec("type", c.getType)

@@ -26,8 +26,9 @@ def _has_libvirt() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not _has_libvirt(),
-                                reason="real libvirt-python (python3-libvirt) not available")
+pytestmark = [pytest.mark.libvirt_ref,
+              pytest.mark.skipif(not _has_libvirt(),
+                                 reason="real libvirt-python (python3-libvirt) not available")]
 
 
 def _run(python: str, module: str) -> list:

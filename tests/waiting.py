@@ -1,0 +1,109 @@
+"""Wait for a condition with a generous deadline instead of sleeping a fixed time.
+
+Tests that watch events or background processes used to sleep a guessed
+time and then expect an exact result; on a loaded machine the guess loses.
+These helpers poll until the condition holds and fail with a clear message
+only after a deadline far longer than the normal wait.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+DEADLINE = 60.0          # seconds: only a hang takes this long
+T = TypeVar("T")
+
+
+def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "the condition",
+               step: float = 0.02) -> T:
+    """Poll ``cond`` until it returns a true value (returned); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(step)
+
+
+class LineWatcher:
+    """A background process whose stdout lines are collected as they come."""
+
+    def __init__(self, argv: Sequence[str], **popen: object) -> None:
+        self.proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, **popen)  # type: ignore[call-overload]
+        self._lines: list[str] = []
+        self._err: list[str] = []
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines),
+                                          daemon=True),
+                         threading.Thread(target=self._pump, args=(self.proc.stderr, self._err),
+                                          daemon=True)]
+        for thread in self._threads:
+            thread.start()
+
+    def _pump(self, stream, into: list[str]) -> None:
+        for line in stream:
+            with self._lock:
+                into.append(line.rstrip("\n"))
+
+    def lines(self) -> list[str]:
+        """The stdout lines read so far."""
+        with self._lock:
+            return list(self._lines)
+
+    def wait_for_line(self, pred: Callable[[str], bool], timeout: float = DEADLINE,
+                      what: str = "a line", start: int = 0) -> int:
+        """Wait until a line from index ``start`` on satisfies ``pred``; its index."""
+        def found() -> int | None:
+            for i, line in enumerate(self.lines()[start:], start):
+                if pred(line):
+                    return i + 1      # 1-based so that index 0 counts as found
+            return None
+        return wait_until(found, timeout, f"{what} (output so far: {self.lines()!r})") - 1
+
+    def ready_after(self, poke: Callable[[], object], pred: Callable[[str], bool],
+                    timeout: float = DEADLINE, what: str = "the watcher to listen") -> int:
+        """Repeat ``poke`` until the watcher prints a line ``pred`` accepts.
+
+        A process that registers for events prints nothing when it is ready;
+        provoking a harmless event until it shows is the only sure sign.
+        Returns the number of lines read when it showed: later lines are the
+        reaction to what the test does next.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            poke()
+            try:
+                index = self.wait_for_line(pred, timeout=3.0, what=what)
+                return index + 1
+            except AssertionError:
+                if self.proc.poll() is not None:
+                    self.finish()       # read what it printed last before judging
+                    try:
+                        return self.wait_for_line(pred, timeout=0, what=what) + 1
+                    except AssertionError:
+                        pass
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise AssertionError(f"{what}: nothing seen within {timeout:.0f} s "
+                                         f"(output: {self.lines()!r}, "
+                                         f"errors: {self._err!r})") from None
+
+    def finish(self, timeout: float = DEADLINE) -> tuple[int, list[str], str]:
+        """Wait for the process to end by itself: (status, stdout lines, stderr)."""
+        status = self.proc.wait(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        with self._lock:
+            return status, list(self._lines), "\n".join(self._err)
+
+    def stop(self) -> None:
+        """Kill the process if it still runs and reap it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(30)
