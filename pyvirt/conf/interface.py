@@ -115,17 +115,17 @@ class Protocol:
     ips: list[IPAddr] = field(default_factory=list)
     gateway: str | None = None
 
+    ATTRS = (A("family"),)
     #: ``<dhcp peerdns=>`` and ``<route gateway=>``
     DHCP_ATTRS = (A("peerdns", YESNO),)
     ROUTE_ATTRS = (A("gateway"),)
 
     @classmethod
     def parse(cls, elem: etree._Element) -> Protocol:
-        family = elem.get("family")
-        if family not in ("ipv4", "ipv6"):
-            raise _xml_err(f"unsupported protocol family '{family}'")
-        proto = cls(family)
-        proto.autoconf = family == "ipv6" and elem.find("autoconf") is not None
+        proto = read_attrs(cls(""), elem, cls.ATTRS)
+        if proto.family not in ("ipv4", "ipv6"):
+            raise _xml_err(f"unsupported protocol family '{elem.get('family')}'")
+        proto.autoconf = proto.family == "ipv6" and elem.find("autoconf") is not None
         dhcp = elem.find("dhcp")
         if dhcp is not None:
             proto.dhcp = True
@@ -140,7 +140,7 @@ class Protocol:
         return proto
 
     def format(self) -> E:
-        node = E("protocol", [("family", self.family)])
+        node = E("protocol", attrs_of(self, self.ATTRS))
         if self.autoconf:
             node.add(E("autoconf", keep=True))
         if self.dhcp:

@@ -10,7 +10,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, parse_root, parse_uuid
-from pyvirt.conf.xmlattr import YESNO, A, attrs_of, read_attrs
+from pyvirt.conf.xmlattr import YESNO, A, attrs_of, enumconv, message, read_attrs
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_SECRET
@@ -58,6 +58,9 @@ class SecretDef:
 
     #: ``<secret ephemeral= private=>``
     ATTRS = (A("ephemeral", YESNO), A("private", YESNO))
+    #: ``<usage type=>``
+    USAGE_ATTRS = (A("usage_type", enumconv(UsageType, message(
+        "unknown secret usage type {value}", C.VIR_ERR_CONFIG_UNSUPPORTED, _FROM)), "type"),)
 
     @classmethod
     def parse(cls, xml: str | bytes) -> SecretDef:
@@ -74,14 +77,9 @@ class SecretDef:
         sec.description = child_text(root, "description")
         usage = root.find("usage")
         if usage is not None:
-            kind = usage.get("type")
-            if kind is None:
+            read_attrs(sec, usage, cls.USAGE_ATTRS)
+            if sec.usage_type is None:
                 raise report(C.VIR_ERR_XML_ERROR, "unknown secret usage type", _FROM)
-            try:
-                sec.usage_type = UsageType(kind)
-            except ValueError:
-                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                             f"unknown secret usage type {kind}", _FROM) from None
             sec.usage_id = child_text(usage, _USAGE_ELEMENT[sec.usage_type][0])
         return sec
 
@@ -99,7 +97,7 @@ class SecretDef:
             root.add(E("description", text=self.description))
         if self.usage_type is not None:
             tag = _USAGE_ELEMENT[self.usage_type][0]
-            root.add(E("usage", [("type", self.usage_type.value)],
+            root.add(E("usage", attrs_of(self, self.USAGE_ATTRS),
                        children=[E(tag, text=self.usage_id)]))
         return xmlutil.to_string(root)
 

@@ -199,6 +199,9 @@ class VolTarget:
     cluster_size: int | None = None
     features: list[str] = field(default_factory=list)
 
+    #: ``<format type=>`` (the names valid for the pool are checked on reading)
+    FORMAT_ATTRS = (A("format", attr="type"),)
+
     @classmethod
     def parse(cls, elem: etree._Element | None, formats: tuple[str, ...] | None,
               backing: bool = False) -> VolTarget:
@@ -209,7 +212,7 @@ class VolTarget:
         tgt.path = child_text(elem, "path")
         fmt = elem.find("format")
         if fmt is not None:
-            tgt.format = fmt.get("type")
+            read_attrs(tgt, fmt, cls.FORMAT_ATTRS)
             if tgt.format is None or (formats is not None and tgt.format not in formats):
                 raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                              f"unknown volume format type {tgt.format}", _FROM)
@@ -239,7 +242,7 @@ class VolTarget:
         node = E(tag)
         node.add(E("path", text=self.path) if self.path is not None else None)
         if with_format and self.format is not None:
-            node.add(E("format", [("type", self.format)]))
+            node.add(E("format", attrs_of(self, self.FORMAT_ATTRS)))
         node.add(self.permissions.format() if self.permissions else None)
         node.add(self.timestamps.format() if self.timestamps else None)
         node.add(self.encryption.format_xml() if self.encryption else None)
