@@ -105,7 +105,10 @@ class EncryptionFormat(enum.Enum):
 
 
 def _bad_enc_format(attr: str, elem: str, value: str) -> libvirtError:
-    return _xml_err(f"unknown volume encryption format type {value}")
+    if not value:
+        return _xml_err("unknown volume encryption format")
+    return report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                  f"unknown volume encryption format type {value}", _FROM)
 
 
 def _load_enc_uuid(text: str, attr: str, elem: str) -> str | None:
@@ -154,7 +157,7 @@ class Ivgen:
 class Encryption:
     """``<encryption format=...>`` with its secrets (and LUKS cipher/ivgen)."""
 
-    format: EncryptionFormat = EncryptionFormat.DEFAULT
+    format: EncryptionFormat | None = None
     secrets: list[EncryptionSecret] = field(default_factory=list)
     cipher: Cipher | None = None
     ivgen: Ivgen | None = None
@@ -164,6 +167,8 @@ class Encryption:
     @classmethod
     def parse(cls, elem: etree._Element) -> Encryption:
         enc = read_attrs(cls(), elem, cls.ATTRS, _bad_enc_format)
+        if enc.format is None:  # libvirt requires the format
+            raise _bad_enc_format("format", "encryption", "")
         for sec in elem.findall("secret"):
             secret = read_attrs(EncryptionSecret(), sec, EncryptionSecret.ATTRS)
             if secret.type is None:

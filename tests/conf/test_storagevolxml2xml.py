@@ -63,6 +63,15 @@ BAD = [
      "unknown volume format type bogus"),
     ("<volume type='bogus'><name>v7</name><capacity>10</capacity></volume>",
      C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_STORAGE, "unknown volume type 'bogus'"),
+    # libvirt requires an encryption format and refuses an unknown one as unsupported
+    ("<volume><name>e1</name><capacity>1</capacity><target><encryption/></target></volume>",
+     C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE, "unknown volume encryption format"),
+    (("<volume><name>e2</name><capacity>1</capacity><target><encryption format=''/>"
+      "</target></volume>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
+     "unknown volume encryption format"),
+    (("<volume><name>e3</name><capacity>1</capacity><target><encryption format='bogus'/>"
+      "</target></volume>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_STORAGE,
+     "unknown volume encryption format type bogus"),
     (("<volume><name>v9</name><capacity>10</capacity><target><permissions><mode>0888</mode>"
      "</permissions></target></volume>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
      "malformed octal mode"),
