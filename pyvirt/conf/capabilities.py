@@ -7,7 +7,7 @@ models, and one :class:`Guest` per OS type and architecture) and call
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -16,23 +16,84 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, element_to_e, parse_root
+from pyvirt.conf.xmlattr import STR, YESNO, A, attrs_of, integer, read_attrs
 
 _FROM = C.VIR_FROM_CAPABILITIES
 
+#: capabilities are pyvirt's own output read back: any integer, as Python reads it
+INT = integer()
 
-def _int(value: str | None) -> int | None:
-    return None if value is None else int(value)
+
+def _text(elem: etree._Element) -> str:
+    return "".join(cast("Iterator[str]", elem.itertext()))
 
 
 @dataclass
 class Pages:
     """A ``<pages unit='KiB' size=N>`` (with a count inside NUMA cells)."""
 
-    size: int
+    size: int = 0
     count: int | None = None
 
+    #: sizes are in KiB, as libvirt writes them (``unit='KiB'`` comes first)
+    ATTRS = (A("size", INT),)
+
+    @classmethod
+    def parse(cls, elem: etree._Element, with_count: bool) -> Pages:
+        pages = read_attrs(cls(), elem, cls.ATTRS)
+        if with_count:
+            pages.count = int(_text(elem) or 0)
+        return pages
+
     def format(self) -> E:
-        return E("pages", [("unit", "KiB"), ("size", self.size)], text=self.count, keep=True)
+        return E("pages", [("unit", "KiB"), *attrs_of(self, self.ATTRS)], text=self.count,
+                 keep=True)
+
+
+@dataclass
+class Signature:
+    """``<signature family= model= stepping=>`` of the host CPU."""
+
+    family: int = 0
+    model: int = 0
+    stepping: int = 0
+
+    ATTRS = (A("family", INT), A("model", INT), A("stepping", INT))
+
+
+@dataclass
+class Counter:
+    """``<counter name= frequency= scaling=>`` (the TSC)."""
+
+    name: str | None = None
+    frequency: str | None = None
+    scaling: str | None = None
+
+    ATTRS = (A("name"), A("frequency"), A("scaling"))
+
+
+@dataclass
+class Topology:
+    """The host CPU's ``<topology>``."""
+
+    sockets: int | None = None
+    dies: int | None = None
+    clusters: int | None = None
+    cores: int | None = None
+    threads: int | None = None
+
+    ATTRS = (A("sockets", INT), A("dies", INT), A("clusters", INT), A("cores", INT),
+             A("threads", INT))
+
+
+@dataclass
+class MaxPhysAddr:
+    """``<maxphysaddr mode= bits=>``."""
+
+    mode: str = "passthrough"
+    bits: int | None = None
+
+    ATTRS = (A("mode", STR), A("bits", INT))
 
 
 @dataclass
@@ -44,12 +105,17 @@ class HostCPU:
     model: str | None = None
     vendor: str | None = None
     microcode: int | None = None
-    signature: tuple[int, int, int] | None = None
-    counter: dict[str, str] | None = None
-    topology: dict[str, int] | None = None
-    maxphysaddr: tuple[str, int | None] | None = None
+    signature: Signature | None = None
+    counter: Counter | None = None
+    topology: Topology | None = None
+    maxphysaddr: MaxPhysAddr | None = None
     features: list[str] = field(default_factory=list)
     pages: list[Pages] = field(default_factory=list)
+
+    MICROCODE_ATTRS = (A("microcode", INT, "version"),)
+    #: the elements made of attributes only, in libvirt's order
+    PARTS = (("signature", Signature), ("counter", Counter), ("topology", Topology),
+             ("maxphysaddr", MaxPhysAddr))
 
     @classmethod
     def parse(cls, elem: etree._Element) -> HostCPU:
@@ -60,23 +126,14 @@ class HostCPU:
         cpu.model = child_text(elem, "model")
         cpu.vendor = child_text(elem, "vendor")
         micro = elem.find("microcode")
-        cpu.microcode = _int(micro.get("version")) if micro is not None else None
-        sig = elem.find("signature")
-        if sig is not None:
-            cpu.signature = (int(sig.get("family", 0)), int(sig.get("model", 0)),
-                             int(sig.get("stepping", 0)))
-        counter = elem.find("counter")
-        cpu.counter = (dict(cast("Mapping[str, str]", counter.attrib)) if counter is not None
-                       else None)
-        topo = elem.find("topology")
-        if topo is not None:
-            cpu.topology = {k: int(v)
-                            for k, v in cast("list[tuple[str, str]]", topo.attrib.items())}
-        mpa = elem.find("maxphysaddr")
-        if mpa is not None:
-            cpu.maxphysaddr = (mpa.get("mode", "passthrough"), _int(mpa.get("bits")))
+        if micro is not None:
+            read_attrs(cpu, micro, cls.MICROCODE_ATTRS)
+        for tag, part in cls.PARTS:
+            found = elem.find(tag)
+            if found is not None:
+                setattr(cpu, tag, read_attrs(part(), found, part.ATTRS))
         cpu.features = [f.get("name", "") for f in elem.findall("feature")]
-        cpu.pages = [Pages(int(p.get("size", 0))) for p in elem.findall("pages")]
+        cpu.pages = [Pages.parse(p, False) for p in elem.findall("pages")]
         return cpu
 
     def format(self) -> E:
@@ -86,20 +143,11 @@ class HostCPU:
             node.add(E("features", children=[E(f, keep=True) for f in self.host_features]))
         node.add(E("model", text=self.model) if self.model else None)
         node.add(E("vendor", text=self.vendor) if self.vendor else None)
-        node.add(E("microcode", [("version", self.microcode)]))
-        if self.signature is not None:
-            fam, mod, step = self.signature
-            node.add(E("signature", [("family", fam), ("model", mod), ("stepping", step)]))
-        if self.counter is not None:
-            node.add(E("counter", [(k, self.counter.get(k))
-                                   for k in ("name", "frequency", "scaling")]))
-        if self.topology is not None:
-            node.add(E("topology", [(k, self.topology.get(k))
-                                    for k in ("sockets", "dies", "clusters", "cores",
-                                              "threads")]))
-        if self.maxphysaddr is not None:
-            node.add(E("maxphysaddr", [("mode", self.maxphysaddr[0]),
-                                       ("bits", self.maxphysaddr[1])]))
+        node.add(E("microcode", attrs_of(self, self.MICROCODE_ATTRS)))
+        for tag, part in self.PARTS:
+            value = getattr(self, tag)
+            if value is not None:
+                node.add(E(tag, attrs_of(value, part.ATTRS)))
         for name in self.features:
             node.add(E("feature", [("name", name)]))
         for pages in self.pages:
@@ -117,7 +165,18 @@ class CellCPU:
     core_id: int | None = None
     siblings: str | None = None
 
-    ATTRS = ("id", "socket_id", "die_id", "core_id", "siblings")
+    ATTRS = (A("id", INT), A("socket_id", INT), A("die_id", INT), A("core_id", INT),
+             A("siblings"))
+
+
+@dataclass
+class Sibling:
+    """A ``<sibling id= value=>`` of a cell's ``<distances>``."""
+
+    id: int = 0
+    value: int = 0
+
+    ATTRS = (A("id", INT), A("value", INT))
 
 
 @dataclass
@@ -130,37 +189,34 @@ class Cell:
     distances: list[tuple[int, int]] = field(default_factory=list)
     cpus: list[CellCPU] = field(default_factory=list)
 
+    ATTRS = (A("id", INT),)
+
     @classmethod
     def parse(cls, elem: etree._Element) -> Cell:
-        cell = cls(int(elem.get("id", 0)))
+        cell = read_attrs(cls(0), elem, cls.ATTRS)
         mem = elem.find("memory")
         if mem is not None:
-            cell.memory = xmlutil.to_kib("".join(cast("Iterator[str]", mem.itertext())),
-                                         mem.get("unit"), "memory", _FROM)
-        cell.pages = [Pages(int(p.get("size", 0)),
-                            int("".join(cast("Iterator[str]", p.itertext())) or 0))
-                      for p in elem.findall("pages")]
-        cell.distances = [(int(s.get("id", 0)), int(s.get("value", 0)))
-                          for s in elem.findall("distances/sibling")]
-        for cpu in elem.findall("cpus/cpu"):
-            values = {k: cpu.get(k) for k in CellCPU.ATTRS}
-            cell.cpus.append(CellCPU(int(values["id"] or 0), _int(values["socket_id"]),
-                                     _int(values["die_id"]), _int(values["core_id"]),
-                                     values["siblings"]))
+            cell.memory = xmlutil.to_kib(_text(mem), mem.get("unit"), "memory", _FROM)
+        cell.pages = [Pages.parse(p, True) for p in elem.findall("pages")]
+        for sib in elem.findall("distances/sibling"):
+            found = read_attrs(Sibling(), sib, Sibling.ATTRS)
+            cell.distances.append((found.id, found.value))
+        cell.cpus = [read_attrs(CellCPU(0), cpu, CellCPU.ATTRS)
+                     for cpu in elem.findall("cpus/cpu")]
         return cell
 
     def format(self) -> E:
-        node = E("cell", [("id", self.id)], keep=True)
+        node = E("cell", attrs_of(self, self.ATTRS), keep=True)
         if self.memory is not None:
             node.add(E("memory", [("unit", "KiB")], text=self.memory))
         for pages in self.pages:
             node.add(pages.format())
         if self.distances:
-            node.add(E("distances", children=[E("sibling", [("id", i), ("value", v)])
-                                              for i, v in self.distances]))
+            node.add(E("distances", children=[
+                E("sibling", attrs_of(Sibling(i, v), Sibling.ATTRS)) for i, v in self.distances]))
         if self.cpus:
             node.add(E("cpus", [("num", len(self.cpus))], children=[
-                E("cpu", [(k, getattr(c, k)) for k in CellCPU.ATTRS]) for c in self.cpus]))
+                E("cpu", attrs_of(c, CellCPU.ATTRS)) for c in self.cpus]))
         return node
 
 
@@ -188,18 +244,18 @@ class Machine:
     name: str
     canonical: str | None = None
     max_cpus: int | None = None
-    deprecated: bool = False
+    deprecated: bool | None = None
+
+    ATTRS = (A("canonical"), A("max_cpus", INT, "maxCpus"), A("deprecated", YESNO))
 
     def format(self) -> E:
-        return E("machine", [("canonical", self.canonical), ("maxCpus", self.max_cpus),
-                             ("deprecated", "yes" if self.deprecated else None)],
-                 text=self.name)
+        # libvirt writes deprecated='yes' only
+        shown = self if self.deprecated else Machine(self.name, self.canonical, self.max_cpus)
+        return E("machine", attrs_of(shown, self.ATTRS), text=self.name)
 
 
 def _parse_machines(elem: etree._Element) -> list[Machine]:
-    return [Machine("".join(cast("Iterator[str]", m.itertext())), m.get("canonical"),
-                    _int(m.get("maxCpus")), m.get("deprecated") == "yes")
-            for m in elem.findall("machine")]
+    return [read_attrs(Machine(_text(m)), m, Machine.ATTRS) for m in elem.findall("machine")]
 
 
 @dataclass
@@ -210,8 +266,10 @@ class GuestDomain:
     emulator: str | None = None
     machines: list[Machine] = field(default_factory=list)
 
+    ATTRS = (A("type"),)
+
     def format(self) -> E:
-        node = E("domain", [("type", self.type)], keep=True)
+        node = E("domain", attrs_of(self, self.ATTRS), keep=True)
         node.add(E("emulator", text=self.emulator) if self.emulator else None)
         for machine in self.machines:
             node.add(machine.format())
@@ -226,8 +284,10 @@ class GuestFeature:
     default: str | None = None
     toggle: str | None = None
 
+    ATTRS = (A("default"), A("toggle"))
+
     def format(self) -> E:
-        return E(self.name, [("default", self.default), ("toggle", self.toggle)], keep=True)
+        return E(self.name, attrs_of(self, self.ATTRS), keep=True)
 
 
 @dataclass
@@ -243,28 +303,32 @@ class Guest:
     domains: list[GuestDomain] = field(default_factory=list)
     features: list[GuestFeature] = field(default_factory=list)
 
+    ARCH_ATTRS = (A("arch", attr="name"),)
+
     @classmethod
     def parse(cls, elem: etree._Element) -> Guest:
         arch = elem.find("arch")
         if arch is None:
             raise xmlutil.xml_error("guest without <arch>", _FROM)
-        guest = cls(child_text(elem, "os_type") or "", arch.get("name", ""))
-        guest.wordsize = _int(child_text(arch, "wordsize"))
+        guest = read_attrs(cls(child_text(elem, "os_type") or "", ""), arch, cls.ARCH_ATTRS)
+        wordsize = child_text(arch, "wordsize")
+        guest.wordsize = None if wordsize is None else int(wordsize)
         guest.emulator = child_text(arch, "emulator")
         guest.loader = child_text(arch, "loader")
         guest.machines = _parse_machines(arch)
         for dom in arch.findall("domain"):
-            guest.domains.append(GuestDomain(dom.get("type", ""), child_text(dom, "emulator"),
-                                             _parse_machines(dom)))
+            guest.domains.append(read_attrs(GuestDomain("", child_text(dom, "emulator"),
+                                                        _parse_machines(dom)),
+                                            dom, GuestDomain.ATTRS))
         for feat in elem.findall("features/*"):
-            guest.features.append(GuestFeature(feat.tag, feat.get("default"),
-                                               feat.get("toggle")))
+            guest.features.append(read_attrs(GuestFeature(str(feat.tag)), feat,
+                                             GuestFeature.ATTRS))
         return guest
 
     def format(self) -> E:
         node = E("guest")
         node.add(E("os_type", text=self.os_type))
-        arch = E("arch", [("name", self.arch)], keep=True)
+        arch = E("arch", attrs_of(self, self.ARCH_ATTRS), keep=True)
         arch.add(E("wordsize", text=self.wordsize) if self.wordsize else None)
         arch.add(E("emulator", text=self.emulator) if self.emulator else None)
         arch.add(E("loader", text=self.loader) if self.loader else None)
@@ -298,6 +362,8 @@ class Capabilities:
     secmodels: list[SecModel] = field(default_factory=list)
     guests: list[Guest] = field(default_factory=list)
 
+    IOMMU_ATTRS = (A("iommu", YESNO, "support"),)
+
     @classmethod
     def parse(cls, xml: str | bytes) -> Capabilities:
         """Parse capabilities XML."""
@@ -319,11 +385,11 @@ class Capabilities:
             self.power_management = [p.tag for p in power if isinstance(p.tag, str)]
         iommu = host.find("iommu")
         if iommu is not None:
-            self.iommu = iommu.get("support") == "yes"
+            read_attrs(self, iommu, self.IOMMU_ATTRS)
         mig = host.find("migration_features")
         if mig is not None:
             self.migration_live = mig.find("live") is not None
-            self.migration_transports = ["".join(cast("Iterator[str]", t.itertext())) for t in
+            self.migration_transports = [_text(t) for t in
                                          mig.findall("uri_transports/uri_transport")]
         self.cells = [Cell.parse(c) for c in host.findall("topology/cells/cell")]
         cache, bw = host.find("cache"), host.find("memory_bandwidth")
@@ -332,8 +398,7 @@ class Capabilities:
         for sec in host.findall("secmodel"):
             self.secmodels.append(SecModel(
                 child_text(sec, "model") or "", child_text(sec, "doi") or "",
-                [(b.get("type", ""), "".join(cast("Iterator[str]", b.itertext())))
-                 for b in sec.findall("baselabel")]))
+                [(b.get("type", ""), _text(b)) for b in sec.findall("baselabel")]))
 
     def _format_host(self) -> E:
         host = E("host")
@@ -343,7 +408,7 @@ class Capabilities:
             host.add(E("power_management", keep=True,
                        children=[E(p, keep=True) for p in self.power_management]))
         if self.iommu is not None:
-            host.add(E("iommu", [("support", "yes" if self.iommu else "no")]))
+            host.add(E("iommu", attrs_of(self, self.IOMMU_ATTRS)))
         if self.migration_live or self.migration_transports:
             mig = E("migration_features")
             mig.add(E("live", keep=True) if self.migration_live else None)
@@ -382,11 +447,16 @@ __all__ = [
     "Capabilities",
     "Cell",
     "CellCPU",
+    "Counter",
     "Guest",
     "GuestDomain",
     "GuestFeature",
     "HostCPU",
     "Machine",
+    "MaxPhysAddr",
     "Pages",
     "SecModel",
+    "Sibling",
+    "Signature",
+    "Topology",
 ]

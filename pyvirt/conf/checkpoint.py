@@ -14,8 +14,9 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import E, parse_enum, parse_root
+from pyvirt.conf.confutil import E, parse_root
 from pyvirt.conf.moment import MomentDef
+from pyvirt.conf.xmlattr import A, attr_writer, message, read_attrs, uint
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN_CHECKPOINT
@@ -37,12 +38,18 @@ class CheckpointDisk:
     bitmap: str | None = None
     size: int | None = None
 
+    #: ``<disk name= checkpoint= bitmap= size=>``; libvirt itself never reads
+    #: ``size`` (it is output only), pyvirt keeps it when given
+    ATTRS = (A("name"), A("checkpoint", CheckpointType), A("bitmap"),
+             A("size", uint(high=2 ** 64 - 1, error=message(
+                 "Invalid value '{value}' for element or attribute 'size'", domain=_FROM))))
+
     def format(self, with_size: bool) -> E:
-        kind = self.checkpoint.value if self.checkpoint else None
-        bitmap = self.bitmap if self.checkpoint is CheckpointType.BITMAP else None
-        size = self.size if with_size and self.checkpoint is CheckpointType.BITMAP else None
-        return E("disk", [("name", self.name), ("checkpoint", kind), ("bitmap", bitmap),
-                          ("size", size)])
+        shown = CheckpointDisk(self.name, self.checkpoint)
+        if self.checkpoint is CheckpointType.BITMAP:
+            shown.bitmap = self.bitmap
+            shown.size = self.size if with_size else None
+        return E.with_attrs("disk", attr_writer(self.ATTRS)(shown))
 
 
 @dataclass
@@ -72,21 +79,15 @@ class DomainCheckpointDef(MomentDef):
         if chk.name and "/" in chk.name:
             raise report(C.VIR_ERR_XML_ERROR, f"invalid checkpoint name '{chk.name}'", _FROM)
         for disk in root.findall("disks/disk"):
-            name = disk.get("name")
-            if not name:
+            if not disk.get("name"):
                 raise report(C.VIR_ERR_XML_ERROR, "missing name from disk checkpoint element",
                              _FROM)
-            item = CheckpointDisk(name)
-            item.checkpoint = parse_enum(CheckpointType, disk.get("checkpoint"), error=lambda v: report(
-                C.VIR_ERR_XML_ERROR, f"Invalid value for attribute 'checkpoint' in element "
-                f"'disk': '{v}'.", C.VIR_FROM_XML))
-            item.bitmap = disk.get("bitmap")
+            item = read_attrs(CheckpointDisk(""), disk, CheckpointDisk.ATTRS)
             if item.bitmap is not None and item.checkpoint is None:
                 item.checkpoint = CheckpointType.BITMAP
             if item.bitmap is not None and item.checkpoint is CheckpointType.NO:
                 raise report(C.VIR_ERR_XML_ERROR, f"disk checkpoint bitmap '{item.bitmap}' "
                              "requires 'bitmap' type", _FROM)
-            item.size = xmlutil.parse_int(disk.get("size"), "size", _FROM, minimum=0)
             chk.disks.append(item)
         return chk
 

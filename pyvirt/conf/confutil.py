@@ -31,7 +31,6 @@ __all__ = [
     "child_text",
     "format_metadata",
     "metadata_node",
-    "on_off",
     "open_close",
     "parse_enum",
     "parse_ip",
@@ -39,7 +38,6 @@ __all__ = [
     "parse_root",
     "parse_uuid",
     "read_attrs",
-    "yes_no",
 ]
 
 
@@ -116,26 +114,8 @@ def parse_ip(value: str | None, error: Callable[[str], libvirtError]
         raise error(value) from None
 
 
-def yes_no(value: str | None, error: Callable[[str], libvirtError]) -> bool | None:
-    """'yes'/'no' -> True/False; None stays None; anything else is an error."""
-    if value is None:
-        return None
-    if value == "yes":
-        return True
-    if value == "no":
-        return False
-    raise error(value)
 
 
-def on_off(value: str | None, error: Callable[[str], libvirtError]) -> bool | None:
-    """'on'/'off' -> True/False; None stays None; anything else is an error."""
-    if value is None:
-        return None
-    if value == "on":
-        return True
-    if value == "off":
-        return False
-    raise error(value)
 
 
 def bad_attr_error(elem_name: str, domain: int) -> ErrorMaker:
@@ -188,11 +168,6 @@ def _detach(child: etree._Element) -> etree._Element:
     return copy
 
 
-def raw_children(elem: etree._Element | None) -> list[str]:
-    """Serialise each child element of ``elem`` (kept verbatim, re-indented)."""
-    if elem is None:
-        return []
-    return [xmlutil.element_to_string(_detach(c)) for c in elem if isinstance(c.tag, str)]
 
 
 def element_to_e(elem: etree._Element) -> E:

@@ -17,12 +17,16 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, element_to_e, parse_root
+from pyvirt.conf.xmlattr import YESNO, A, attrs_of, message, read_attrs, sint
 
 _FROM = C.VIR_FROM_CAPABILITIES
 
+#: ``supported='yes|no'``, the attribute most elements here carry
+SUPPORTED = (A("supported", YESNO),)
 
-def _yes(flag: bool | None) -> str | None:
-    return xmlutil.yesno(flag)
+
+def _text(elem: etree._Element) -> str:
+    return "".join(cast("Iterator[str]", elem.itertext()))
 
 
 @dataclass
@@ -32,14 +36,15 @@ class CapsEnum:
     name: str
     values: list[str] = field(default_factory=list)
 
+    ATTRS = (A("name"),)
+
     def format(self) -> E:
-        return E("enum", [("name", self.name)], keep=True,
+        return E("enum", attrs_of(self, self.ATTRS), keep=True,
                  children=[E("value", text=v) for v in self.values])
 
 
 def _parse_enums(elem: etree._Element) -> list[CapsEnum]:
-    return [CapsEnum(e.get("name", ""), ["".join(cast("Iterator[str]", v.itertext()))
-                                         for v in e.findall("value")])
+    return [read_attrs(CapsEnum("", [_text(v) for v in e.findall("value")]), e, CapsEnum.ATTRS)
             for e in elem.findall("enum")]
 
 
@@ -58,7 +63,7 @@ class CapsBlock:
 
     @classmethod
     def parse(cls, elem: etree._Element) -> CapsBlock:
-        block = cls(elem.tag, _parse_yes(elem.get("supported")), _parse_enums(elem))
+        block = read_attrs(cls(str(elem.tag), None, _parse_enums(elem)), elem, SUPPORTED)
         block.extra = [element_to_e(c) for c in elem if isinstance(c.tag, str)
                        and c.tag != "enum"]
         return block
@@ -71,17 +76,13 @@ class CapsBlock:
         return []
 
     def format(self) -> E:
-        node = E(self.tag, [("supported", _yes(self.supported))], keep=True)
+        node = E(self.tag, attrs_of(self, SUPPORTED), keep=True)
         for child in self.extra:
             node.add(child)
         if self.supported is not False:
             for item in self.enums:
                 node.add(item.format())
         return node
-
-
-def _parse_yes(value: str | None) -> bool | None:
-    return None if value is None else value == "yes"
 
 
 @dataclass
@@ -93,7 +94,7 @@ class LoaderCaps:
     enums: list[CapsEnum] = field(default_factory=list)
 
     def format(self) -> E:
-        node = E("loader", [("supported", _yes(self.supported))], keep=True)
+        node = E("loader", attrs_of(self, SUPPORTED), keep=True)
         if self.supported:
             for value in self.values:
                 node.add(E("value", text=value))
@@ -111,6 +112,18 @@ class CPUModel:
     vendor: str | None = None
     deprecated: bool | None = None
     blockers: list[str] = field(default_factory=list)
+
+    ATTRS = (A("usable"), A("deprecated", YESNO), A("vendor"))
+
+
+@dataclass
+class CPUFeature:
+    """A ``<feature policy= name=>`` of the host-model CPU."""
+
+    policy: str = ""
+    name: str = ""
+
+    ATTRS = (A("policy"), A("name"))
 
 
 @dataclass
@@ -130,15 +143,17 @@ class CPUMode:
     features: list[tuple[str, str]] = field(default_factory=list)
     models: list[CPUModel] = field(default_factory=list)
 
+    ATTRS = (A("name"), A("supported", YESNO))
+    #: the host-model ``<model fallback=>``
+    MODEL_ATTRS = (A("fallback"),)
+
     @classmethod
     def parse(cls, elem: etree._Element) -> CPUMode:
-        mode = cls(elem.get("name", ""), elem.get("supported") == "yes", _parse_enums(elem))
+        mode = read_attrs(cls("", False, _parse_enums(elem)), elem, cls.ATTRS)
         model: etree._Element | None
         if mode.name == "custom":
             for model in elem.findall("model"):
-                mode.models.append(CPUModel("".join(cast("Iterator[str]", model.itertext())),
-                                            model.get("usable"), model.get("vendor"),
-                                            _parse_yes(model.get("deprecated"))))
+                mode.models.append(read_attrs(CPUModel(_text(model)), model, CPUModel.ATTRS))
             for blk in elem.findall("blockers"):
                 for cpu_model in mode.models:
                     if cpu_model.name == blk.get("model"):
@@ -146,28 +161,27 @@ class CPUMode:
         else:
             model = elem.find("model")
             if model is not None:
-                mode.model = "".join(cast("Iterator[str]", model.itertext()))
-                mode.fallback = model.get("fallback")
+                mode.model = _text(model)
+                read_attrs(mode, model, cls.MODEL_ATTRS)
             mode.vendor = child_text(elem, "vendor")
-            mode.features = [(f.get("policy", ""), f.get("name", ""))
-                             for f in elem.findall("feature")]
+            for feat in elem.findall("feature"):
+                found = read_attrs(CPUFeature(), feat, CPUFeature.ATTRS)
+                mode.features.append((found.policy, found.name))
         return mode
 
     def format(self) -> E:
-        node = E("mode", [("name", self.name), ("supported", _yes(self.supported))], keep=True)
+        node = E("mode", attrs_of(self, self.ATTRS), keep=True)
         if not self.supported:
             return node
         for item in self.enums:
             node.add(item.format())
         if self.model is not None:
-            node.add(E("model", [("fallback", self.fallback)], text=self.model))
+            node.add(E("model", attrs_of(self, self.MODEL_ATTRS), text=self.model))
         node.add(E("vendor", text=self.vendor) if self.vendor else None)
         for policy, name in self.features:
-            node.add(E("feature", [("policy", policy), ("name", name)]))
+            node.add(E("feature", attrs_of(CPUFeature(policy, name), CPUFeature.ATTRS)))
         for model in self.models:
-            node.add(E("model", [("usable", model.usable),
-                                 ("deprecated", _yes(model.deprecated)),
-                                 ("vendor", model.vendor)], text=model.name))
+            node.add(E("model", attrs_of(model, CPUModel.ATTRS), text=model.name))
         for model in self.models:
             if model.blockers:
                 node.add(E("blockers", [("model", model.name)], children=[
@@ -200,6 +214,11 @@ class DomainCapabilities:
     devices: list[CapsBlock] = field(default_factory=list)
     features: list[CapsBlock] = field(default_factory=list)
 
+    VCPU_ATTRS = (A("vcpu_max", sint(error=message(
+        "Invalid value '{value}' for element or attribute 'max'", domain=_FROM)), "max"),)
+    IOTHREADS_ATTRS = (A("iothreads", YESNO, "supported"),)
+    OS_ATTRS = (A("os_supported", YESNO, "supported"),)
+
     @classmethod
     def parse(cls, xml: str | bytes) -> DomainCapabilities:
         """Parse domain capabilities XML."""
@@ -208,20 +227,18 @@ class DomainCapabilities:
                    child_text(root, "machine"), child_text(root, "arch") or "")
         vcpu = root.find("vcpu")
         if vcpu is not None:
-            caps.vcpu_max = xmlutil.parse_int(vcpu.get("max"), "max", _FROM)
+            read_attrs(caps, vcpu, cls.VCPU_ATTRS)
         iothreads = root.find("iothreads")
         if iothreads is not None:
-            caps.iothreads = _parse_yes(iothreads.get("supported"))
+            read_attrs(caps, iothreads, cls.IOTHREADS_ATTRS)
         os_elem = root.find("os")
         if os_elem is not None:
-            caps.os_supported = _parse_yes(os_elem.get("supported"))
+            read_attrs(caps, os_elem, cls.OS_ATTRS)
             caps.os_enums = _parse_enums(os_elem)
             loader = os_elem.find("loader")
             if loader is not None:
-                caps.loader = LoaderCaps(loader.get("supported") == "yes",
-                                         ["".join(cast("Iterator[str]", v.itertext()))
-                                          for v in loader.findall("value")],
-                                         _parse_enums(loader))
+                caps.loader = read_attrs(LoaderCaps(False, [_text(v) for v in loader.findall("value")],
+                                                    _parse_enums(loader)), loader, SUPPORTED)
         caps.cpu_modes = [CPUMode.parse(m) for m in root.findall("cpu/mode")]
         mem = root.find("memoryBacking")
         caps.memory_backing = CapsBlock.parse(mem) if mem is not None else None
@@ -240,10 +257,10 @@ class DomainCapabilities:
         root.add(E("domain", text=self.domain))
         root.add(E("machine", text=self.machine) if self.machine else None)
         root.add(E("arch", text=self.arch))
-        root.add(E("vcpu", [("max", self.vcpu_max)]))
-        root.add(E("iothreads", [("supported", _yes(self.iothreads))]))
+        root.add(E("vcpu", attrs_of(self, self.VCPU_ATTRS)))
+        root.add(E("iothreads", attrs_of(self, self.IOTHREADS_ATTRS)))
         if self.os_supported is not None:
-            os_node = E("os", [("supported", _yes(self.os_supported))], keep=True)
+            os_node = E("os", attrs_of(self, self.OS_ATTRS), keep=True)
             if self.os_supported:
                 for item in self.os_enums:
                     os_node.add(item.format())
@@ -259,4 +276,5 @@ class DomainCapabilities:
         return xmlutil.to_string(root)
 
 
-__all__ = ["CPUMode", "CPUModel", "CapsBlock", "CapsEnum", "DomainCapabilities", "LoaderCaps"]
+__all__ = ["CPUFeature", "CPUMode", "CPUModel", "CapsBlock", "CapsEnum", "DomainCapabilities",
+           "LoaderCaps"]

@@ -15,7 +15,19 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import E, open_close, parse_enum, parse_root
+from pyvirt.conf.confutil import E, open_close, parse_root
+from pyvirt.conf.xmlattr import (
+    INT,
+    ONOFF,
+    YESNO,
+    A,
+    attrs_of,
+    enumconv,
+    message,
+    read_attrs,
+    required,
+    sint,
+)
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_INTERFACE
@@ -50,6 +62,22 @@ class BondMode(enum.Enum):
     BALANCE_ALB = "balance-alb"
 
 
+class MiiCarrier(enum.Enum):
+    """``<miimon carrier=...>``."""
+
+    IOCTL = "ioctl"
+    NETIF = "netif"
+
+
+class ArpValidate(enum.Enum):
+    """``<arpmon validate=...>``."""
+
+    NONE = "none"
+    ACTIVE = "active"
+    BACKUP = "backup"
+    ALL = "all"
+
+
 class LinkState(enum.Enum):
     """``<link state=...>`` (operational state, RFC 2863)."""
 
@@ -66,27 +94,14 @@ def _xml_err(detail: str) -> libvirtError:
     return report(C.VIR_ERR_XML_ERROR, detail, _FROM)
 
 
-def _xml_attr_err(attr: str, elem: str, value: str, suffix: str = "") -> libvirtError:
-    return report(C.VIR_ERR_XML_ERROR, f"Invalid value for attribute '{attr}' in element "
-                  f"'{elem}': '{value}'.{suffix}", C.VIR_FROM_XML)
-
-
-def _int_attr(elem: etree._Element, attr: str) -> int | None:
-    value = elem.get(attr)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise _xml_attr_err(attr, elem.tag, value, " Expected integer value") from None
-
-
 @dataclass
 class IPAddr:
     """An ``<ip address prefix>`` of a protocol."""
 
     address: str
     prefix: int | None = None
+
+    ATTRS = (A("address"), A("prefix", INT))
 
 
 @dataclass
@@ -100,39 +115,39 @@ class Protocol:
     ips: list[IPAddr] = field(default_factory=list)
     gateway: str | None = None
 
+    ATTRS = (A("family"),)
+    #: ``<dhcp peerdns=>`` and ``<route gateway=>``
+    DHCP_ATTRS = (A("peerdns", YESNO),)
+    ROUTE_ATTRS = (A("gateway"),)
+
     @classmethod
     def parse(cls, elem: etree._Element) -> Protocol:
-        family = elem.get("family")
-        if family not in ("ipv4", "ipv6"):
-            raise _xml_err(f"unsupported protocol family '{family}'")
-        proto = cls(family)
-        proto.autoconf = family == "ipv6" and elem.find("autoconf") is not None
+        proto = read_attrs(cls(""), elem, cls.ATTRS)
+        if proto.family not in ("ipv4", "ipv6"):
+            raise _xml_err(f"unsupported protocol family '{elem.get('family')}'")
+        proto.autoconf = proto.family == "ipv6" and elem.find("autoconf") is not None
         dhcp = elem.find("dhcp")
         if dhcp is not None:
             proto.dhcp = True
-            peer = dhcp.get("peerdns")
-            if peer is not None and peer not in ("yes", "no"):
-                raise _xml_attr_err("peerdns", "dhcp", peer)
-            proto.peerdns = None if peer is None else peer == "yes"
+            read_attrs(proto, dhcp, cls.DHCP_ATTRS)
         for ip in elem.findall("ip"):
-            prefix = _int_attr(ip, "prefix")
+            addr = read_attrs(IPAddr(""), ip, IPAddr.ATTRS)
             if ip.get("address") is not None:
-                proto.ips.append(IPAddr(ip.get("address", ""), prefix))
+                proto.ips.append(addr)
         route = elem.find("route")
         if route is not None:
-            proto.gateway = route.get("gateway")
+            read_attrs(proto, route, cls.ROUTE_ATTRS)
         return proto
 
     def format(self) -> E:
-        node = E("protocol", [("family", self.family)])
+        node = E("protocol", attrs_of(self, self.ATTRS))
         if self.autoconf:
             node.add(E("autoconf", keep=True))
         if self.dhcp:
-            node.add(E("dhcp", [("peerdns", xmlutil.yesno(self.peerdns))], keep=True))
+            node.add(E("dhcp", attrs_of(self, self.DHCP_ATTRS), keep=True))
         for ip in self.ips:
-            node.add(E("ip", [("address", ip.address), ("prefix", ip.prefix)]))
-        if self.gateway is not None:
-            node.add(E("route", [("gateway", self.gateway)]))
+            node.add(E("ip", attrs_of(ip, IPAddr.ATTRS)))
+        node.add(E("route", attrs_of(self, self.ROUTE_ATTRS)))
         return open_close(node)
 
 
@@ -171,6 +186,37 @@ class InterfaceDef:
     vlan_tag: str | None = None
     vlan_dev: str | None = None
 
+    # What each element's attributes are, declared once for reading and writing.
+    #: ``<interface type= name=>``
+    ATTRS = (A("type", InterfaceType), A("name"))
+    #: ``<link speed= state=>``
+    LINK_ATTRS = (A("link_speed", INT, "speed"), A("link_state", LinkState, "state"))
+    #: ``<mac address=>`` (kept as given, as libvirt does)
+    MAC_ATTRS = (A("mac", attr="address"),)
+    #: ``<start mode=>``
+    START_ATTRS = (A("start_mode", enumconv(StartMode, message(
+        "unknown interface startmode {value}", domain=_FROM)), "mode"),)
+    #: ``<mtu size=>``
+    MTU_ATTRS = (A("mtu", sint(error=message("Invalid mtu size '{value}'", domain=_FROM)),
+                   "size"),)
+    #: ``<bridge stp= delay=>``
+    BRIDGE_ATTRS = (A("stp", ONOFF), A("delay"))
+    #: ``<bond mode=>``
+    BOND_ATTRS = (A("bond_mode", enumconv(BondMode, message(
+        "unknown bonding mode {value}", domain=_FROM)), "mode"),)
+    #: ``<miimon freq= downdelay= updelay= carrier=>``
+    MIIMON_ATTRS = (A("miimon_freq", INT, "freq"), A("miimon_downdelay", INT, "downdelay"),
+                    A("miimon_updelay", INT, "updelay"),
+                    A("miimon_carrier", enumconv(MiiCarrier, message(
+                        "unknown mii bonding carrier {value}", domain=_FROM)), "carrier"))
+    #: ``<arpmon interval= target= validate=>``
+    ARPMON_ATTRS = (A("arpmon_interval", INT, "interval"), A("arpmon_target", attr="target"),
+                    A("arpmon_validate", enumconv(ArpValidate, message(
+                        "unknown arp bonding validate {value}", domain=_FROM)), "validate"))
+    #: ``<vlan tag=>`` and its ``<interface name=>``
+    VLAN_ATTRS = (A("vlan_tag", attr="tag"),)
+    VLAN_DEV_ATTRS = (A("vlan_dev", attr="name"),)
+
     @classmethod
     def parse(cls, xml: str | bytes) -> InterfaceDef:
         """Parse interface XML; raise libvirt's errors for bad input."""
@@ -179,25 +225,17 @@ class InterfaceDef:
 
     @classmethod
     def _from_xml(cls, elem: etree._Element, level: int) -> InterfaceDef:
-        kind = elem.get("type")
-        if kind is None:
-            raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'type' in element "
-                         "'interface'", C.VIR_FROM_XML)
-        iface = cls(parse_enum(InterfaceType, kind,
-                               error=lambda v: _xml_attr_err("type", "interface", v)))
+        required(elem, "type")
+        iface = read_attrs(cls(), elem, cls.ATTRS)
         if level > 0 and iface.type is InterfaceType.BRIDGE:
-            raise _xml_err(f"interface has unsupported type '{kind}'")
-        name = elem.get("name")
-        if name is None:
+            raise _xml_err(f"interface has unsupported type '{iface.type.value}'")
+        if elem.get("name") is None:
             raise _xml_err("interface has no name")
-        iface.name = name
         if level == 0:
             iface._parse_top(elem)
         link = elem.find("link")
         if link is not None:
-            iface.link_speed = _int_attr(link, "speed")
-            iface.link_state = parse_enum(LinkState, link.get("state"),
-                                          error=lambda v: _xml_attr_err("state", "link", v))
+            read_attrs(iface, link, cls.LINK_ATTRS)
         parse = {InterfaceType.ETHERNET: iface._parse_ethernet,
                  InterfaceType.BRIDGE: iface._parse_bridge,
                  InterfaceType.BOND: iface._parse_bond,
@@ -208,31 +246,25 @@ class InterfaceDef:
     def _parse_top(self, elem: etree._Element) -> None:
         start = elem.find("start")
         if start is not None:
-            self.start_mode = parse_enum(StartMode, start.get("mode"), error=lambda v: _xml_err(
-                f"unknown interface startmode {v}"))
+            read_attrs(self, start, self.START_ATTRS)
         mtu = elem.find("mtu")
         if mtu is not None:
-            try:
-                self.mtu = int(mtu.get("size", ""))
-            except ValueError:
-                raise _xml_err(f"Invalid mtu size '{mtu.get('size')}'") from None
+            read_attrs(self, mtu, self.MTU_ATTRS)
+            if self.mtu is None:
+                raise _xml_err("Invalid mtu size 'None'")
         self.protocols = [Protocol.parse(p) for p in elem.findall("protocol")]
 
     def _parse_ethernet(self, elem: etree._Element, level: int) -> None:
         mac = elem.find("mac")
         if mac is not None:
-            self.mac = mac.get("address")
+            read_attrs(self, mac, self.MAC_ATTRS)
 
     def _parse_bridge(self, elem: etree._Element, level: int) -> None:
         bridge = elem.find("bridge")
         if bridge is None:
             raise _xml_err("bridge interface misses the bridge element")
-        stp = bridge.get("stp")
-        if stp is not None:
-            if stp not in ("on", "off"):
-                raise _xml_err(f"bridge interface stp should be on or off got {stp}")
-            self.stp = stp == "on"
-        self.delay = bridge.get("delay")
+        read_attrs(self, bridge, self.BRIDGE_ATTRS, message(
+            "bridge interface stp should be on or off got {value}", domain=_FROM))
         self.members = [InterfaceDef._from_xml(m, level + 1)
                         for m in bridge.findall("interface")]
 
@@ -240,41 +272,32 @@ class InterfaceDef:
         bond = elem.find("bond")
         if bond is None:
             raise _xml_err("bond interface misses the bond element")
-        self.bond_mode = parse_enum(BondMode, bond.get("mode"), error=lambda v: _xml_err(
-            f"unknown bonding mode {v}"))
+        read_attrs(self, bond, self.BOND_ATTRS)
         mii, arp = bond.find("miimon"), bond.find("arpmon")
         if mii is not None and arp is not None:
             raise _xml_err("bond interface miimon and arpmon are exclusive")
         if mii is not None:
-            self.miimon_freq = _int_attr(mii, "freq")
+            read_attrs(self, mii, self.MIIMON_ATTRS)
             if self.miimon_freq is None:
                 raise _xml_err("bond interface miimon freq missing or invalid")
-            self.miimon_downdelay = _int_attr(mii, "downdelay")
-            self.miimon_updelay = _int_attr(mii, "updelay")
-            self.miimon_carrier = mii.get("carrier")
-            if self.miimon_carrier not in (None, "ioctl", "netif"):
-                raise _xml_err(f"unknown mii bonding carrier {self.miimon_carrier}")
         if arp is not None:
-            self.arpmon_interval = _int_attr(arp, "interval")
+            read_attrs(self, arp, self.ARPMON_ATTRS)
             if self.arpmon_interval is None:
                 raise _xml_err("bond interface arpmon interval missing or invalid")
-            self.arpmon_target = arp.get("target")
             if self.arpmon_target is None:
                 raise _xml_err("bond interface arpmon target missing")
-            self.arpmon_validate = arp.get("validate")
-            if self.arpmon_validate not in (None, "none", "active", "backup", "all"):
-                raise _xml_err(f"unknown arp bonding validate {self.arpmon_validate}")
         self.members = [InterfaceDef._from_xml(m, level + 1) for m in bond.findall("interface")]
 
     def _parse_vlan(self, elem: etree._Element, level: int) -> None:
         vlan = elem.find("vlan")
         if vlan is None:
             raise _xml_err("vlan interface misses the vlan element")
-        self.vlan_tag = vlan.get("tag")
+        read_attrs(self, vlan, self.VLAN_ATTRS)
         if self.vlan_tag is None:
             raise _xml_err("vlan interface misses the tag attribute")
         dev = vlan.find("interface")
-        self.vlan_dev = dev.get("name") if dev is not None else None
+        if dev is not None:
+            read_attrs(self, dev, self.VLAN_DEV_ATTRS)
         if self.vlan_dev is None:
             raise _xml_err("vlan interface misses name attribute")
 
@@ -285,54 +308,48 @@ class InterfaceDef:
         return xmlutil.to_string(self._format_node(0))
 
     def _format_node(self, level: int) -> E:
-        node = E("interface", [("type", self.type.value), ("name", self.name)], keep=True)
+        node = E("interface", attrs_of(self, self.ATTRS), keep=True)
         if level == 0:
-            node.add(E("start", [("mode", self.start_mode.value if self.start_mode else None)]))
-            node.add(E("mtu", [("size", self.mtu)]) if self.mtu else None)
+            node.add(E("start", attrs_of(self, self.START_ATTRS)))
+            node.add(E("mtu", attrs_of(self, self.MTU_ATTRS)) if self.mtu else None)
             for proto in self.protocols:
                 node.add(proto.format())
         if self.type is not InterfaceType.BRIDGE:
             # libvirt leaves a bridge's link out
-            node.add(E("link", [("speed", self.link_speed),
-                                ("state", self.link_state.value if self.link_state else None)]))
+            node.add(E("link", attrs_of(self, self.LINK_ATTRS)))
         if self.type is InterfaceType.ETHERNET:
-            node.add(E("mac", [("address", self.mac)]))
+            node.add(E("mac", attrs_of(self, self.MAC_ATTRS)))
             if level > 0:
                 open_close(node)
         elif self.type is InterfaceType.BRIDGE:
-            stp = None if self.stp is None else ("on" if self.stp else "off")
-            node.add(open_close(E("bridge", [("stp", stp), ("delay", self.delay)], children=[
+            node.add(open_close(E("bridge", attrs_of(self, self.BRIDGE_ATTRS), children=[
                 m._format_node(level + 1) for m in self.members])))
         elif self.type is InterfaceType.BOND:
             node.add(self._format_bond(level))
         else:
-            node.add(E("vlan", [("tag", self.vlan_tag)],
-                       children=[E("interface", [("name", self.vlan_dev)])]))
+            node.add(E("vlan", attrs_of(self, self.VLAN_ATTRS),
+                       children=[E("interface", attrs_of(self, self.VLAN_DEV_ATTRS))]))
         return node
 
     def _format_bond(self, level: int) -> E:
-        mode = self.bond_mode.value if self.bond_mode else None
-        bond = E("bond", [("mode", mode)])
+        bond = E("bond", attrs_of(self, self.BOND_ATTRS))
         if self.miimon_freq is not None:
-            bond.add(E("miimon", [("freq", self.miimon_freq),
-                                  ("downdelay", self.miimon_downdelay),
-                                  ("updelay", self.miimon_updelay),
-                                  ("carrier", self.miimon_carrier)]))
+            bond.add(E("miimon", attrs_of(self, self.MIIMON_ATTRS)))
         if self.arpmon_interval is not None:
-            bond.add(E("arpmon", [("interval", self.arpmon_interval),
-                                  ("target", self.arpmon_target),
-                                  ("validate", self.arpmon_validate)]))
+            bond.add(E("arpmon", attrs_of(self, self.ARPMON_ATTRS)))
         for member in self.members:
             bond.add(member._format_node(level + 1))
         return open_close(bond)
 
 
 __all__ = [
+    "ArpValidate",
     "BondMode",
     "IPAddr",
     "InterfaceDef",
     "InterfaceType",
     "LinkState",
+    "MiiCarrier",
     "Protocol",
     "StartMode",
 ]

@@ -20,6 +20,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, element_to_e, parse_root
+from pyvirt.conf.xmlattr import A, attrs_of, read_attrs, required
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_NODEDEV
@@ -52,12 +53,31 @@ class CapType(enum.Enum):
     VPD = "vpd"
 
 
+class DevnodeType(enum.Enum):
+    """``<devnode type=...>``."""
+
+    DEV = "dev"
+    LINK = "link"
+
+
+@dataclass
+class DevNode:
+    """A ``<devnode type=...>path</devnode>``."""
+
+    type: DevnodeType = DevnodeType.DEV
+    path: str = ""
+
+    ATTRS = (A("type", DevnodeType),)
+
+
 @dataclass
 class DevCap:
     """One ``<capability type=...>``; ``children`` keep its content in order."""
 
     type: CapType
     children: list[E] = field(default_factory=list)
+
+    ATTRS = (A("type", CapType),)
 
     def text(self, tag: str) -> str | None:
         """Text of the first child ``tag`` ('host', 'interface', 'block', ...)."""
@@ -74,7 +94,7 @@ class DevCap:
         return None
 
     def format(self) -> E:
-        return E("capability", [("type", self.type.value)], keep=True, children=self.children)
+        return E("capability", attrs_of(self, self.ATTRS), keep=True, children=self.children)
 
 
 @dataclass
@@ -88,13 +108,17 @@ class NodeDeviceDef:
 
     name: str | None = None
     path: str | None = None
-    devnodes: list[tuple[str, str]] = field(default_factory=list)
+    devnodes: list[DevNode] = field(default_factory=list)
     parent: str | None = None
     parent_wwnn: str | None = None
     parent_wwpn: str | None = None
     parent_fabric_wwn: str | None = None
     driver: str | None = None
     caps: list[DevCap] = field(default_factory=list)
+
+    #: ``<parent wwnn= wwpn= fabric_wwn=>`` (a vHBA's parent by its names)
+    PARENT_ATTRS = (A("parent_wwnn", attr="wwnn"), A("parent_wwpn", attr="wwpn"),
+                    A("parent_fabric_wwn", attr="fabric_wwn"))
 
     @classmethod
     def parse(cls, xml: str | bytes, create: bool = False) -> NodeDeviceDef:
@@ -106,16 +130,13 @@ class NodeDeviceDef:
             raise report(C.VIR_ERR_NO_NAME, None, _FROM)
         dev.path = child_text(root, "path")
         for node in root.findall("devnode"):
-            kind = node.get("type") or "dev"
-            if kind not in ("dev", "link"):
-                raise xmlutil.bad_attr("type", "devnode", kind, C.VIR_FROM_XML)
-            dev.devnodes.append((kind, "".join(cast("Iterator[str]", node.itertext()))))
+            devnode = read_attrs(DevNode(), node, DevNode.ATTRS)
+            devnode.path = "".join(cast("Iterator[str]", node.itertext()))
+            dev.devnodes.append(devnode)
         parent = root.find("parent")
         if parent is not None:
             dev.parent = "".join(cast("Iterator[str]", parent.itertext())) or None
-            dev.parent_wwnn = parent.get("wwnn")
-            dev.parent_wwpn = parent.get("wwpn")
-            dev.parent_fabric_wwn = parent.get("fabric_wwn")
+            read_attrs(dev, parent, cls.PARENT_ATTRS)
         dev.driver = child_text(root, "driver/name")
         for cap in root.findall("capability"):
             dev.caps.append(_parse_cap(cap))
@@ -144,12 +165,10 @@ class NodeDeviceDef:
         root = E("device", keep=True)
         root.add(E("name", text=self.name) if self.name else None)
         root.add(E("path", text=self.path) if self.path else None)
-        for kind, node in self.devnodes:
-            root.add(E("devnode", [("type", kind)], text=node))
+        for devnode in self.devnodes:
+            root.add(E("devnode", attrs_of(devnode, DevNode.ATTRS), text=devnode.path))
         if self.parent is not None or self.parent_wwnn is not None:
-            root.add(E("parent", [("wwnn", self.parent_wwnn), ("wwpn", self.parent_wwpn),
-                                  ("fabric_wwn", self.parent_fabric_wwn)],
-                       text=self.parent, keep=True))
+            root.add(E("parent", attrs_of(self, self.PARENT_ATTRS), text=self.parent, keep=True))
         if self.driver:
             root.add(E("driver", children=[E("name", text=self.driver)]))
         for cap in self.caps:
@@ -158,14 +177,7 @@ class NodeDeviceDef:
 
 
 def _parse_cap(elem: etree._Element) -> DevCap:
-    kind = elem.get("type")
-    if kind is None:
-        raise report(C.VIR_ERR_XML_ERROR, "Missing required attribute 'type' in element "
-                     "'capability'", C.VIR_FROM_XML)
-    try:
-        cap_type = CapType(kind)
-    except ValueError:
-        raise xmlutil.bad_attr("type", "capability", kind, C.VIR_FROM_XML) from None
+    cap_type = required(elem, "type", DevCap.ATTRS[0].conv)
     cap = DevCap(cap_type, [element_to_e(c) for c in elem if isinstance(c.tag, str)])
     if cap_type is CapType.PCI:
         _check_pci(cap)
@@ -197,4 +209,4 @@ def _check_pci(cap: DevCap) -> None:
                          f"invalid PCI {tag} ID supplied for '{value}'", _FROM) from None
 
 
-__all__ = ["CapType", "DevCap", "NodeDeviceDef"]
+__all__ = ["CapType", "DevCap", "DevNode", "DevnodeType", "NodeDeviceDef"]

@@ -19,6 +19,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, parse_mac, parse_root, parse_uuid
+from pyvirt.conf.xmlattr import A, Conv, attrs_of, enumconv, message, read_attrs, sint
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NWFILTER
@@ -55,29 +56,58 @@ def _xml_err(detail: str) -> libvirtError:
     return report(C.VIR_ERR_XML_ERROR, detail, _FROM)
 
 
+def _load_statematch(text: str, attr: str, elem: str) -> bool | None:
+    # libvirt only notes statematch='0'/'false' (a rule that skips state matching)
+    return False if text == "0" or text.lower() == "false" else None
+
+
+#: ``statematch``: False when libvirt turns state matching off, else left out
+_STATEMATCH = Conv(_load_statematch, lambda v: "true" if v else "false", "bool",
+                   words=("true", "false"))
+
+
+def _load_mac(text: str, attr: str, elem: str) -> str:
+    return parse_mac(text, lambda v: _xml_err(f"unable to parse MAC '{v}'"))
+
+
+#: a MAC address in libvirt's canonical form
+_MAC = Conv(_load_mac, str, "str")
+
+
+@dataclass
+class Parameter:
+    """``<parameter name= value=>`` of a ``<filterref>``."""
+
+    name: str | None = None
+    value: str | None = None
+
+    ATTRS = (A("name"), A("value"))
+
+
 @dataclass
 class FilterRef:
     """``<filterref filter=...>`` with its ``<parameter name value>`` list."""
 
     filter: str
-    parameters: list[tuple[str, str]] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+
+    ATTRS = (A("filter"),)
 
     @classmethod
     def parse(cls, elem: etree._Element) -> FilterRef:
-        name = elem.get("filter")
-        if name is None:
+        ref = read_attrs(cls(""), elem, cls.ATTRS)
+        if elem.get("filter") is None:
             raise _xml_err("filterref element without filter attribute")
-        ref = cls(name)
         for param in elem.findall("parameter"):
-            pname, value = param.get("name"), param.get("value")
-            if pname is None or value is None:
+            item = read_attrs(Parameter(), param, Parameter.ATTRS)
+            if item.name is None or item.value is None:
                 raise _xml_err("parameter without name or value")
-            ref.parameters.append((pname, value))
+            ref.parameters.append(item)
         return ref
 
     def format(self) -> E:
-        return E("filterref", [("filter", self.filter)], keep=True, children=[
-            E("parameter", [("name", n), ("value", v)]) for n, v in self.parameters])
+        return E("filterref", attrs_of(self, self.ATTRS), keep=True, children=[
+            E("parameter", attrs_of(p, Parameter.ATTRS)) for p in self.parameters])
 
 
 @dataclass
@@ -90,29 +120,22 @@ class Rule:
     statematch: bool | None = None
     matches: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
+    ATTRS = (A("action", enumconv(RuleAction, message(
+                 "unknown rule action attribute value", domain=_FROM))),
+             A("direction", enumconv(RuleDirection, message(
+                 "unknown rule direction attribute value", domain=_FROM))),
+             A("priority", sint(error=message("invalid rule priority '{value}'", domain=_FROM))),
+             A("statematch", _STATEMATCH))
+
     @classmethod
     def parse(cls, elem: etree._Element) -> Rule:
-        action, direction = elem.get("action"), elem.get("direction")
-        if action is None:
+        if elem.get("action") is None:
             raise _xml_err("rule node requires action attribute")
-        if direction is None:
+        if elem.get("direction") is None:
             raise _xml_err("rule node requires direction attribute")
-        try:
-            rule = cls(RuleAction(action), RuleDirection(direction))
-        except ValueError:
-            which = "action" if action not in [a.value for a in RuleAction] else "direction"
-            raise _xml_err(f"unknown rule {which} attribute value") from None
-        prio = elem.get("priority")
-        if prio is not None:
-            try:
-                rule.priority = int(prio)
-            except ValueError:
-                raise _xml_err(f"invalid rule priority '{prio}'") from None
-            if not -1000 <= rule.priority <= 1000:
-                raise _xml_err(f"rule priority {rule.priority} out of range")
-        state = elem.get("statematch")
-        if state is not None:
-            rule.statematch = state.lower() not in ("0", "false")
+        rule = read_attrs(cls(RuleAction.DROP, RuleDirection.IN), elem, cls.ATTRS)
+        if not -1000 <= rule.priority <= 1000:
+            raise _xml_err(f"rule priority {rule.priority} out of range")
         for child in elem:
             if not isinstance(child.tag, str):
                 continue
@@ -123,10 +146,7 @@ class Rule:
         return rule
 
     def format(self) -> E:
-        node = E("rule", [("action", self.action.value), ("direction", self.direction.value),
-                          ("priority", self.priority),
-                          ("statematch", "false" if self.statematch is False else None)],
-                 keep=True)
+        node = E("rule", attrs_of(self, self.ATTRS), keep=True)
         for tag, attrs in self.matches:
             node.add(E(tag, attrs, keep=True))
         return node
@@ -146,28 +166,24 @@ class NWFilterDef:
     priority: int = 0
     entries: list[Rule | FilterRef] = field(default_factory=list)
 
+    ATTRS = (A("name"), A("chain"), A("priority", sint(error=message(
+        "Invalid value '{value}' for element or attribute 'priority'", domain=_FROM))))
+
     @classmethod
     def parse(cls, xml: str | bytes) -> NWFilterDef:
         """Parse filter XML; raise libvirt's errors for bad input."""
         root = parse_root(xml, "filter", "nwfilter_definition", _FROM)
-        flt = cls()
-        name = root.get("name")
-        if name is None:
+        if root.get("name") is None:
             raise _xml_err("filter has no name")
-        flt.name = name
-        chain = root.get("chain")
-        if chain is not None:
-            prefix = chain.split("-")[0]
-            if prefix not in CHAIN_PRIORITY or not re.fullmatch(r"[\w.-]+", chain):
-                raise report(C.VIR_ERR_INVALID_ARG, f"unknown chain suffix '{chain}'", _FROM)
-            flt.chain = chain
+        flt = read_attrs(cls(), root, cls.ATTRS)
+        chain, prio = flt.chain, root.get("priority")
+        prefix = chain.split("-")[0]
+        if prefix not in CHAIN_PRIORITY or not re.fullmatch(r"[\w.-]+", chain):
+            raise report(C.VIR_ERR_INVALID_ARG, f"unknown chain suffix '{chain}'", _FROM)
+        if prio is None:
             flt.priority = CHAIN_PRIORITY[prefix]
-        prio = root.get("priority")
-        if prio is not None:
-            value = xmlutil.parse_int(prio, "priority", _FROM)
-            if value is None or not -1000 <= value <= 1000:
-                raise _xml_err(f"filter priority {prio} out of range")
-            flt.priority = value
+        elif not -1000 <= flt.priority <= 1000:
+            raise _xml_err(f"filter priority {prio} out of range")
         flt.uuid = parse_uuid(child_text(root, "uuid"), _FROM, error=lambda: _xml_err(
             "unable to parse uuid"))  # type: ignore[assignment]
         for child in root:
@@ -179,8 +195,9 @@ class NWFilterDef:
 
     def format(self) -> str:
         """Return the filter XML as libvirt writes it."""
-        root = E("filter", [("name", self.name), ("chain", self.chain),
-                            ("priority", self.priority or None)], keep=True)
+        # a priority of 0 (the root chain's) is left out
+        attrs = [kv for kv in attrs_of(self, self.ATTRS) if kv != ("priority", "0")]
+        root = E("filter", attrs, keep=True)
         root.add(E("uuid", text=self.uuid))
         for entry in self.entries:
             root.add(entry.format())
@@ -198,6 +215,10 @@ class NWFilterBindingDef:
     mac: str = ""
     filterref: FilterRef | None = None
 
+    PORTDEV_ATTRS = (A("portdev", attr="name"),)
+    LINKDEV_ATTRS = (A("linkdev", attr="name"),)
+    MAC_ATTRS = (A("mac", _MAC, "address"),)
+
     @classmethod
     def parse(cls, xml: str | bytes) -> NWFilterBindingDef:
         """Parse filter binding XML."""
@@ -213,14 +234,14 @@ class NWFilterBindingDef:
         port = root.find("portdev")
         if port is None or port.get("name") is None:
             raise _xml_err("filter binding has no port dev")
-        bind.portdev = port.get("name", "")
+        read_attrs(bind, port, cls.PORTDEV_ATTRS)
         link = root.find("linkdev")
-        bind.linkdev = link.get("name") if link is not None else None
+        if link is not None:
+            read_attrs(bind, link, cls.LINKDEV_ATTRS)
         mac = root.find("mac")
         if mac is None or mac.get("address") is None:
             raise _xml_err("filter binding has no MAC address")
-        bind.mac = parse_mac(mac.get("address", ""), lambda v: _xml_err(
-            f"unable to parse MAC '{v}'"))
+        read_attrs(bind, mac, cls.MAC_ATTRS)
         ref = root.find("filterref")
         if ref is None:
             raise _xml_err("filter binding has no filter reference")
@@ -232,9 +253,9 @@ class NWFilterBindingDef:
         root = E("filterbinding", keep=True)
         root.add(E("owner", children=[E("name", text=self.owner_name),
                                       E("uuid", text=self.owner_uuid)]))
-        root.add(E("portdev", [("name", self.portdev)]))
-        root.add(E("linkdev", [("name", self.linkdev)]))
-        root.add(E("mac", [("address", self.mac)]))
+        root.add(E("portdev", attrs_of(self, self.PORTDEV_ATTRS)))
+        root.add(E("linkdev", attrs_of(self, self.LINKDEV_ATTRS)))
+        root.add(E("mac", attrs_of(self, self.MAC_ATTRS)))
         root.add(self.filterref.format() if self.filterref else None)
         return xmlutil.to_string(root)
 
@@ -245,6 +266,7 @@ __all__ = [
     "FilterRef",
     "NWFilterBindingDef",
     "NWFilterDef",
+    "Parameter",
     "Rule",
     "RuleAction",
     "RuleDirection",

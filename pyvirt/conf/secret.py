@@ -10,7 +10,8 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, parse_root, parse_uuid
-from pyvirt.errors import report
+from pyvirt.conf.xmlattr import YESNO, A, attrs_of, enumconv, message, read_attrs
+from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_SECRET
 
@@ -35,6 +36,11 @@ _USAGE_ELEMENT = {
 }
 
 
+def _bad_flag(attr: str, elem: str, value: str) -> libvirtError:
+    """libvirt's error for an ``ephemeral``/``private`` value other than yes/no."""
+    return report(C.VIR_ERR_XML_ERROR, f"invalid value of '{attr}'", _FROM)
+
+
 @dataclass
 class SecretDef:
     """A secret's definition (never its value).
@@ -50,6 +56,12 @@ class SecretDef:
     usage_type: UsageType | None = None
     usage_id: str | None = None
 
+    #: ``<secret ephemeral= private=>``
+    ATTRS = (A("ephemeral", YESNO), A("private", YESNO))
+    #: ``<usage type=>``
+    USAGE_ATTRS = (A("usage_type", enumconv(UsageType, message(
+        "unknown secret usage type {value}", C.VIR_ERR_CONFIG_UNSUPPORTED, _FROM)), "type"),)
+
     @classmethod
     def parse(cls, xml: str | bytes) -> SecretDef:
         """Parse secret XML; raise libvirt's errors for bad input."""
@@ -60,25 +72,14 @@ class SecretDef:
 
     @classmethod
     def _from_xml(cls, root: etree._Element) -> SecretDef:
-        sec = cls()
-        for attr in ("ephemeral", "private"):
-            value = root.get(attr)
-            if value is not None:
-                if value not in ("yes", "no"):
-                    raise report(C.VIR_ERR_XML_ERROR, f"invalid value of '{attr}'", _FROM)
-                setattr(sec, attr, value == "yes")
+        sec = read_attrs(cls(), root, cls.ATTRS, _bad_flag)
         sec.uuid = parse_uuid(child_text(root, "uuid"), _FROM)  # type: ignore[assignment]
         sec.description = child_text(root, "description")
         usage = root.find("usage")
         if usage is not None:
-            kind = usage.get("type")
-            if kind is None:
+            read_attrs(sec, usage, cls.USAGE_ATTRS)
+            if sec.usage_type is None:
                 raise report(C.VIR_ERR_XML_ERROR, "unknown secret usage type", _FROM)
-            try:
-                sec.usage_type = UsageType(kind)
-            except ValueError:
-                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                             f"unknown secret usage type {kind}", _FROM) from None
             sec.usage_id = child_text(usage, _USAGE_ELEMENT[sec.usage_type][0])
         return sec
 
@@ -90,14 +91,13 @@ class SecretDef:
 
     def format(self) -> str:
         """Return the secret XML as libvirt writes it."""
-        root = E("secret", [("ephemeral", xmlutil.yesno(self.ephemeral)),
-                            ("private", xmlutil.yesno(self.private))])
+        root = E("secret", attrs_of(self, self.ATTRS))
         root.add(E("uuid", text=self.uuid))
         if self.description is not None:
             root.add(E("description", text=self.description))
         if self.usage_type is not None:
             tag = _USAGE_ELEMENT[self.usage_type][0]
-            root.add(E("usage", [("type", self.usage_type.value)],
+            root.add(E("usage", attrs_of(self, self.USAGE_ATTRS),
                        children=[E(tag, text=self.usage_id)]))
         return xmlutil.to_string(root)
 

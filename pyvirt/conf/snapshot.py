@@ -8,7 +8,6 @@ The name defaults to the creation time in epoch seconds.  ``<active>`` and
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -18,7 +17,8 @@ from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, element_to_e, parse_enum, parse_root
 from pyvirt.conf.moment import MomentDef
-from pyvirt.errors import libvirtError, report
+from pyvirt.conf.xmlattr import A, attrs_of, read_attrs
+from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN_SNAPSHOT
 
@@ -46,13 +46,6 @@ class SnapshotLocation(enum.Enum):
     MANUAL = "manual"
 
 
-def _bad_attr(attr: str, elem: str) -> Callable[[str], libvirtError]:
-    def err(value: str) -> libvirtError:
-        return report(C.VIR_ERR_XML_ERROR, f"Invalid value for attribute '{attr}' in element "
-                      f"'{elem}': '{value}'.", C.VIR_FROM_XML)
-    return err
-
-
 @dataclass
 class SnapshotDisk:
     """A ``<disk>`` of ``<disks>``: where that disk's snapshot goes.
@@ -64,6 +57,9 @@ class SnapshotDisk:
     snapshot: SnapshotLocation | None = None
     type: str | None = None
     children: list[E] = field(default_factory=list)
+
+    #: ``<disk name= snapshot= type=>``
+    ATTRS = (A("name"), A("snapshot", SnapshotLocation), A("type"))
 
     @property
     def source_file(self) -> str | None:
@@ -83,8 +79,7 @@ class SnapshotDisk:
         return None
 
     def format(self) -> E:
-        snap = self.snapshot.value if self.snapshot else None
-        node = E("disk", [("name", self.name), ("snapshot", snap), ("type", self.type)])
+        node = E("disk", attrs_of(self, self.ATTRS))
         order = {"driver": 0, "source": 1}
         for child in sorted(self.children, key=lambda c: order.get(c.tag, 2)):
             node.add(child)
@@ -108,6 +103,9 @@ class DomainSnapshotDef(MomentDef):
     active: bool | None = None
     cookie: list[E] = field(default_factory=list)
 
+    #: ``<memory snapshot= file=>``
+    MEMORY_ATTRS = (A("memory", SnapshotLocation, "snapshot"), A("memory_file", attr="file"))
+
     @classmethod
     def parse(cls, xml: str | bytes) -> DomainSnapshotDef:
         """Parse snapshot XML; raise libvirt's errors for bad input."""
@@ -128,9 +126,7 @@ class DomainSnapshotDef(MomentDef):
                 C.VIR_ERR_INTERNAL_ERROR, f"Invalid state '{v}' in domain snapshot XML", _FROM))
         mem = root.find("memory")
         if mem is not None:
-            snap.memory = parse_enum(SnapshotLocation, mem.get("snapshot"),
-                                     error=_bad_attr("snapshot", "memory"))
-            snap.memory_file = mem.get("file")
+            read_attrs(snap, mem, cls.MEMORY_ATTRS)
         for disk in root.findall("disks/disk"):
             snap.disks.append(_parse_disk(disk))
         inactive = root.find("inactiveDomain")
@@ -165,7 +161,7 @@ class DomainSnapshotDef(MomentDef):
             root.add(E("state", text=self.state.value))
         self._format_parent_time(root)
         if self.memory is not None:
-            root.add(E("memory", [("snapshot", self.memory.value), ("file", self.memory_file)]))
+            root.add(E("memory", attrs_of(self, self.MEMORY_ATTRS)))
         if self.disks:
             root.add(E("disks", children=[d.format() for d in self.disks]))
         root.add(self._format_domain())
@@ -181,14 +177,10 @@ class DomainSnapshotDef(MomentDef):
 
 
 def _parse_disk(elem: etree._Element) -> SnapshotDisk:
-    name = elem.get("name")
-    if not name:
+    if not elem.get("name"):
         raise report(C.VIR_ERR_INTERNAL_ERROR, "missing name from disk snapshot element",
                      _FROM)
-    disk = SnapshotDisk(name)
-    disk.snapshot = parse_enum(SnapshotLocation, elem.get("snapshot"),
-                               error=_bad_attr("snapshot", "disk"))
-    disk.type = elem.get("type")
+    disk = read_attrs(SnapshotDisk(""), elem, SnapshotDisk.ATTRS)
     disk.children = [element_to_e(c) for c in elem if isinstance(c.tag, str)]
     if disk.snapshot is None and disk.children:
         disk.snapshot = SnapshotLocation.EXTERNAL

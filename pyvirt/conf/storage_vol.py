@@ -9,7 +9,7 @@ read from input XML but are written when a driver has set them.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -17,8 +17,9 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import E, child_text, parse_enum, parse_root, parse_uuid
+from pyvirt.conf.confutil import E, child_text, parse_root, parse_uuid
 from pyvirt.conf.storage_pool import Permissions, PoolType
+from pyvirt.conf.xmlattr import A, Conv, attrs_of, integer, read_attrs
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
@@ -93,41 +94,99 @@ class Timestamps:
             for tag in ("atime", "mtime", "ctime", "btime")])
 
 
+class EncryptionFormat(enum.Enum):
+    """``<encryption format=...>``."""
+
+    DEFAULT = "default"
+    QCOW = "qcow"
+    LUKS = "luks"
+    LUKS2 = "luks2"
+    LUKS_ANY = "luks-any"
+
+
+def _bad_enc_format(attr: str, elem: str, value: str) -> libvirtError:
+    if not value:
+        return _xml_err("unknown volume encryption format")
+    return report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                  f"unknown volume encryption format type {value}", _FROM)
+
+
+def _load_enc_uuid(text: str, attr: str, elem: str) -> str | None:
+    return parse_uuid(text, _FROM, generate=False,
+                      error=lambda: _xml_err("malformed volume encryption uuid"))
+
+
+#: a secret's uuid, read as libvirt reads uuids (a blank one is left out)
+_ENC_UUID = Conv(_load_enc_uuid, str, "str")
+
+
+@dataclass
+class EncryptionSecret:
+    """``<secret type= uuid= usage=>`` of an ``<encryption>``."""
+
+    type: str | None = None
+    uuid: str | None = None
+    usage: str | None = None
+
+    ATTRS = (A("type"), A("uuid", _ENC_UUID), A("usage"))
+
+
+@dataclass
+class Cipher:
+    """LUKS ``<cipher name= size= mode= hash=>``."""
+
+    name: str | None = None
+    size: str | None = None
+    mode: str | None = None
+    hash: str | None = None
+
+    ATTRS = (A("name"), A("size"), A("mode"), A("hash"))
+
+
+@dataclass
+class Ivgen:
+    """LUKS ``<ivgen name= hash=>``."""
+
+    name: str | None = None
+    hash: str | None = None
+
+    ATTRS = (A("name"), A("hash"))
+
+
 @dataclass
 class Encryption:
     """``<encryption format=...>`` with its secrets (and LUKS cipher/ivgen)."""
 
-    format: str = "default"
-    secrets: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    cipher: dict[str, str] | None = None
-    ivgen: dict[str, str] | None = None
+    format: EncryptionFormat | None = None
+    secrets: list[EncryptionSecret] = field(default_factory=list)
+    cipher: Cipher | None = None
+    ivgen: Ivgen | None = None
+
+    ATTRS = (A("format", EncryptionFormat),)
 
     @classmethod
     def parse(cls, elem: etree._Element) -> Encryption:
-        enc = cls(elem.get("format") or "default")
-        if enc.format not in ("default", "qcow", "luks", "luks2", "luks-any"):
-            raise _xml_err(f"unknown volume encryption format type {enc.format}")
+        enc = read_attrs(cls(), elem, cls.ATTRS, _bad_enc_format)
+        if enc.format is None:  # libvirt requires the format
+            raise _bad_enc_format("format", "encryption", "")
         for sec in elem.findall("secret"):
-            kind = sec.get("type")
-            if kind is None:
+            secret = read_attrs(EncryptionSecret(), sec, EncryptionSecret.ATTRS)
+            if secret.type is None:
                 raise _xml_err("missing volume encryption secret type")
-            uuid = parse_uuid(sec.get("uuid"), _FROM, generate=False, error=lambda: _xml_err(
-                "malformed volume encryption uuid"))
-            enc.secrets.append((kind, uuid, sec.get("usage")))
+            enc.secrets.append(secret)
         cipher, ivgen = elem.find("cipher"), elem.find("ivgen")
-        enc.cipher = dict(cast("Mapping[str, str]", cipher.attrib)) if cipher is not None else None
-        enc.ivgen = dict(cast("Mapping[str, str]", ivgen.attrib)) if ivgen is not None else None
+        enc.cipher = read_attrs(Cipher(), cipher, Cipher.ATTRS) if cipher is not None else None
+        enc.ivgen = read_attrs(Ivgen(), ivgen, Ivgen.ATTRS) if ivgen is not None else None
         return enc
 
     def format_xml(self) -> E:
-        node = E("encryption", [("format", self.format)], keep=True)
-        for kind, uuid, usage in self.secrets:
-            node.add(E("secret", [("type", kind), ("uuid", uuid), ("usage", usage)]))
+        node = E("encryption", attrs_of(self, self.ATTRS), keep=True)
+        for secret in self.secrets:
+            node.add(E("secret", attrs_of(secret, secret.ATTRS)))
         if self.cipher is not None:
-            node.add(E("cipher", [(k, self.cipher.get(k)) for k in ("name", "size", "mode",
-                                                                     "hash")]))
+            node.add(E("cipher", attrs_of(self.cipher, Cipher.ATTRS)))
         if self.ivgen is not None:
-            node.add(E("ivgen", [(k, self.ivgen.get(k)) for k in ("name", "hash")]))
+            node.add(E("ivgen", attrs_of(self.ivgen, Ivgen.ATTRS)))
         return node
 
 
@@ -145,6 +204,9 @@ class VolTarget:
     cluster_size: int | None = None
     features: list[str] = field(default_factory=list)
 
+    #: ``<format type=>`` (the names valid for the pool are checked on reading)
+    FORMAT_ATTRS = (A("format", attr="type"),)
+
     @classmethod
     def parse(cls, elem: etree._Element | None, formats: tuple[str, ...] | None,
               backing: bool = False) -> VolTarget:
@@ -155,7 +217,7 @@ class VolTarget:
         tgt.path = child_text(elem, "path")
         fmt = elem.find("format")
         if fmt is not None:
-            tgt.format = fmt.get("type")
+            read_attrs(tgt, fmt, cls.FORMAT_ATTRS)
             if tgt.format is None or (formats is not None and tgt.format not in formats):
                 raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                              f"unknown volume format type {tgt.format}", _FROM)
@@ -185,7 +247,7 @@ class VolTarget:
         node = E(tag)
         node.add(E("path", text=self.path) if self.path is not None else None)
         if with_format and self.format is not None:
-            node.add(E("format", [("type", self.format)]))
+            node.add(E("format", attrs_of(self, self.FORMAT_ATTRS)))
         node.add(self.permissions.format() if self.permissions else None)
         node.add(self.timestamps.format() if self.timestamps else None)
         node.add(self.encryption.format_xml() if self.encryption else None)
@@ -204,6 +266,13 @@ class Extent:
     path: str
     start: int
     end: int
+
+    #: ``<extent start= end=>`` (the path is its ``<device>``'s)
+    ATTRS = (A("start", integer()), A("end", integer()))
+
+
+def _bad_vol_type(attr: str, elem: str, value: str) -> libvirtError:
+    return report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown volume type '{value}'", _FROM)
 
 
 @dataclass
@@ -225,6 +294,8 @@ class StorageVolDef:
     target: VolTarget = field(default_factory=VolTarget)
     backing_store: VolTarget | None = None
     pool_type: PoolType | None = None
+
+    ATTRS = (A("type", VolType),)
 
     @classmethod
     def parse(cls, xml: str | bytes, pool_type: PoolType | str | None = None) -> StorageVolDef:
@@ -248,8 +319,7 @@ class StorageVolDef:
         if not name:
             raise _xml_err("missing volume name element")
         vol.name = name
-        vol.type = parse_enum(VolType, root.get("type", "file"), error=lambda v: report(
-            C.VIR_ERR_CONFIG_UNSUPPORTED, f"unknown volume type '{v}'", _FROM))
+        read_attrs(vol, root, cls.ATTRS, _bad_vol_type)
         vol.key = child_text(root, "key")
         cap = root.find("capacity")
         if cap is None:
@@ -281,7 +351,7 @@ class StorageVolDef:
 
     def format(self) -> str:
         """Return the volume XML as libvirt writes it."""
-        root = E("volume", [("type", self.type.value)], keep=True)
+        root = E("volume", attrs_of(self, self.ATTRS), keep=True)
         root.add(E("name", text=self.name))
         root.add(E("key", text=self.key) if self.key is not None else None)
         if self.extents:
@@ -291,7 +361,7 @@ class StorageVolDef:
                 by_path.setdefault(ext.path, []).append(ext)
             for path, exts in by_path.items():
                 source.add(E("device", [("path", path)], children=[
-                    E("extent", [("start", e.start), ("end", e.end)]) for e in exts]))
+                    E("extent", attrs_of(e, Extent.ATTRS)) for e in exts]))
             root.add(source)
         root.add(E("capacity", [("unit", "bytes")], text=self.capacity))
         root.add(E("allocation", [("unit", "bytes")], text=self.allocation))

@@ -167,14 +167,16 @@ def hexconv(fmt: str, base: int = 0, high: int = 0xFFFFFFFF) -> Conv:
     return Conv(load, lambda v: fmt % v, "fmt", fmt=fmt)
 
 
-def enumconv(cls: type[enum.Enum]) -> Conv:
-    """A value of the string enum ``cls``."""
+def enumconv(cls: type[enum.Enum], error: ErrorMaker | None = None) -> Conv:
+    """A value of the string enum ``cls``; ``error(attr, elem, text)`` makes
+    the error for an unknown value (libvirt's invalid-value one by default)."""
     members = cls._value2member_map_
+    unknown = error or bad_enum
 
     def load(text: str, attr: str, elem: str) -> Any:
         member = members.get(text)
         if member is None:
-            raise bad_enum(attr, elem, text)
+            raise unknown(attr, elem, text)
         return member
     return Conv(load, lambda v: v.value, "enum")
 

@@ -7,10 +7,22 @@ driver on this host), so each expected output equals its input.
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 from xml2xml import DATA, check_schema, expect_error, run_case, xml2xml_params
 
 from pyvirt import constants as C
-from pyvirt.conf.capabilities import Capabilities, Cell, CellCPU, Guest, GuestDomain, SecModel
+from pyvirt.conf.capabilities import (
+    Capabilities,
+    Cell,
+    CellCPU,
+    Counter,
+    Guest,
+    GuestDomain,
+    HostCPU,
+    SecModel,
+    Topology,
+)
+from pyvirt.conf.xmlutil import to_string
 
 
 @pytest.mark.parametrize("name", xml2xml_params("capabilities"))
@@ -21,6 +33,15 @@ def test_capabilities_xml2xml(name: str) -> None:
     # libvirt's featureName pattern allows it: libvirt's own output fails the
     # same way, so validate with the dots replaced.
     check_schema(out.replace("sse4.1", "sse4_1").replace("sse4.2", "sse4_2"), "capability")
+
+
+def test_host_cpu_counter_and_topology() -> None:
+    cpu = HostCPU("x86_64", counter=Counter("tsc", "2400000000", "no"),
+                  topology=Topology(1, 1, 1, 2, 1))
+    out = to_string(cpu.format())
+    assert "<counter name='tsc' frequency='2400000000' scaling='no'/>" in out
+    assert "<topology sockets='1' dies='1' clusters='1' cores='2' threads='1'/>" in out
+    assert HostCPU.parse(etree.fromstring(out)) == cpu
 
 
 def test_built_by_driver() -> None:

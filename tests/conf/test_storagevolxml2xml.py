@@ -11,7 +11,7 @@ from xml2xml import expect_error, run_case, xml2xml_params
 
 from pyvirt import constants as C
 from pyvirt.conf.storage_pool import PoolType
-from pyvirt.conf.storage_vol import StorageVolDef, Timestamps, VolType
+from pyvirt.conf.storage_vol import Extent, StorageVolDef, Timestamps, VolType
 
 
 def _pool_type(name: str) -> PoolType | None:
@@ -35,9 +35,12 @@ def test_fields_and_runtime_values() -> None:
     assert vol.type is VolType.FILE and vol.capacity == vol.allocation == 1 << 20
     assert vol.target.path == "/p/v" and vol.target.format == "raw"
     vol.physical = 4096
+    vol.extents = [Extent("/dev/sdb", 0, 1048576), Extent("/dev/sdb", 2097152, 3145728)]
     vol.target.timestamps = Timestamps(atime="1341933637.273190990", mtime="1341930622")
     out = vol.format()
     assert "<physical unit='bytes'>4096</physical>" in out
+    assert ("<device path='/dev/sdb'>\n      <extent start='0' end='1048576'/>\n"
+            "      <extent start='2097152' end='3145728'/>\n    </device>") in out
     assert "<atime>1341933637.273190990</atime>" in out
     from xml2xml import check_schema
     check_schema(out, "storagevol")
@@ -60,6 +63,15 @@ BAD = [
      "unknown volume format type bogus"),
     ("<volume type='bogus'><name>v7</name><capacity>10</capacity></volume>",
      C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_STORAGE, "unknown volume type 'bogus'"),
+    # libvirt requires an encryption format and refuses an unknown one as unsupported
+    ("<volume><name>e1</name><capacity>1</capacity><target><encryption/></target></volume>",
+     C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE, "unknown volume encryption format"),
+    (("<volume><name>e2</name><capacity>1</capacity><target><encryption format=''/>"
+      "</target></volume>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
+     "unknown volume encryption format"),
+    (("<volume><name>e3</name><capacity>1</capacity><target><encryption format='bogus'/>"
+      "</target></volume>"), C.VIR_ERR_CONFIG_UNSUPPORTED, C.VIR_FROM_STORAGE,
+     "unknown volume encryption format type bogus"),
     (("<volume><name>v9</name><capacity>10</capacity><target><permissions><mode>0888</mode>"
      "</permissions></target></volume>"), C.VIR_ERR_XML_ERROR, C.VIR_FROM_STORAGE,
      "malformed octal mode"),

@@ -128,7 +128,7 @@ def host_cpu_data(cmap: cpumap.CpuMap) -> cpumap.Data:
 
 def _host_cpu(cpus: list[hostinfo.HostCPU]) -> capsconf.HostCPU:
     arch = host_arch()
-    cpu = capsconf.HostCPU(arch=arch, topology=hostinfo.topology(cpus))
+    cpu = capsconf.HostCPU(arch=arch, topology=capsconf.Topology(**hostinfo.topology(cpus)))
     small = hostinfo.page_size_kib()
     cpu.pages = [capsconf.Pages(small)] + [capsconf.Pages(s) for s in hostinfo.huge_page_sizes()]
     cmap = cpumap.load() if arch in ("x86_64", "i686") else None
@@ -141,17 +141,16 @@ def _host_cpu(cpus: list[hostinfo.HostCPU]) -> capsconf.HostCPU:
     cpu.model, cpu.vendor = decoded.model, decoded.vendor
     cpu.features = [name for _, name in decoded.features]
     cpu.microcode = hostcpu.microcode_version()
-    cpu.signature = decoded.signature
+    cpu.signature = capsconf.Signature(*decoded.signature) if decoded.signature else None
     if "invtsc" in cpu.features:
         tsc = hostcpu.kvm_tsc()
         if tsc is not None:
-            cpu.counter = {"name": "tsc", "frequency": str(tsc[0]),
-                           "scaling": "yes" if tsc[1] else "no"}
+            cpu.counter = capsconf.Counter("tsc", str(tsc[0]), "yes" if tsc[1] else "no")
     ext0 = hostcpu.cpuid(0x80000000)
     if ext0 is not None and ext0[0] >= 0x80000008:
         addr = hostcpu.cpuid(0x80000008)
         if addr is not None:
-            cpu.maxphysaddr = ("emulate", addr[0] & 0xff)
+            cpu.maxphysaddr = capsconf.MaxPhysAddr("emulate", addr[0] & 0xff)
     return cpu
 
 
