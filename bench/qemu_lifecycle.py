@@ -4,8 +4,9 @@
 * raw: spawn QEMU (the command line pyvirt builds) and time launch -> QMP
   ready (greeting read, ``qmp_capabilities`` answered), then SIGTERM -> exit;
 * pyvirt: ``create()`` and ``destroy()`` through ``qemu:///embed``;
-* libvirt: the same through ``qemu:///system`` when libvirtd runs (with
-  Debian's python3-libvirt under /usr/bin/python3).
+* libvirt: the same through a private libvirtd started for the run
+  (tests/daemon/daemons.py: start_libvirtd; needs root), with Debian's
+  python3-libvirt under /usr/bin/python3.
 
 The guest is the tiny test guest (``tools/build_guest.py``) under TCG; it
 is not waited for (the numbers are the management overhead around QEMU).
@@ -27,6 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "daemon"))
+
+import daemons
 
 import pyvirt  # noqa: E402
 from pyvirt.conf.domain import DomainDef  # noqa: E402
@@ -110,7 +114,7 @@ def bench_pyvirt(guest: str, rounds: int, tmp: str) -> tuple[list[float], list[f
 
 LIBVIRT_HELPER = """
 import json, sys, time, libvirt
-conn = libvirt.open("qemu:///system")
+conn = libvirt.open(sys.argv[2])
 try:
     conn.lookupByName("pyvirt-bench").undefine()
 except libvirt.libvirtError:
@@ -125,12 +129,19 @@ print(json.dumps([create, destroy]))
 """
 
 
-def bench_libvirt(guest: str, rounds: int) -> tuple[list[float], list[float]] | None:
-    if not os.path.exists("/run/libvirt/libvirt-sock") or not os.path.exists("/usr/bin/python3"):
+def bench_libvirt(guest: str, rounds: int, tmp: str) -> tuple[list[float], list[float]] | None:
+    why = daemons.libvirtd_available()
+    if why or not os.path.exists("/usr/bin/python3"):
+        print(f"libvirt: skipped ({why or 'no /usr/bin/python3'})")
         return None
-    res = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_HELPER, str(rounds)],
-                         input=xml(guest, "pyvirt-bench"), capture_output=True, text=True,
-                         check=False)
+    libvirtd = daemons.start_libvirtd(Path(tmp) / "libvirtd")
+    try:
+        res = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_HELPER, str(rounds),
+                              libvirtd.uri(driver="qemu", path="/system")],
+                             input=xml(guest, "pyvirt-bench"), capture_output=True, text=True,
+                             check=False)
+    finally:
+        libvirtd.stop()
     if res.returncode != 0:
         print(f"libvirt: skipped ({res.stderr.strip().splitlines()[-1:]})")
         return None
@@ -146,7 +157,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pyvirt-bench-") as tmp:
         raw_ready, raw_stop = bench_raw(guest, args.rounds, tmp)
         py_create, py_destroy = bench_pyvirt(guest, args.rounds, tmp)
-    lv = bench_libvirt(guest, args.rounds)
+        lv = bench_libvirt(guest, args.rounds, tmp)
     print(f"{'median of ' + str(args.rounds):<28}{'start (ms)':>12}{'stop (ms)':>12}")
     print(f"{'raw QEMU (QMP ready/exit)':<28}{ms(raw_ready):>12.1f}{ms(raw_stop):>12.1f}")
     print(f"{'pyvirt create/destroy':<28}{ms(py_create):>12.1f}{ms(py_destroy):>12.1f}")

@@ -10,7 +10,8 @@
     directory); restore: the image -> ``StreamReader`` -> pipe ->
     ``migrate-incoming fd:``.  Run in a thread and as a process.
 (c) libvirt: ``virDomain.save()`` / ``virConnect.restore()`` through
-    Debian's python3-libvirt (/usr/bin/python3) when libvirtd runs.
+    Debian's python3-libvirt (/usr/bin/python3), on a private libvirtd
+    started for the run (tests/daemon/daemons.py: start_libvirtd; root).
 (d) pyvirt's own ``save()``/``restore()``: see PYVIRT_DRIVER below.
 
 Restore times start at ``migrate-incoming`` (QEMU already started; its
@@ -35,7 +36,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "daemon"))
+
+import daemons
 
 QEMU = "qemu-system-x86_64"
 GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
@@ -232,7 +238,7 @@ def iohelper_restore(dst: Guest, path: str, process: bool) -> float:
 LIBVIRT_CHILD = r'''
 import json, os, sys, time, libvirt
 xml, path, runs, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-conn = libvirt.open("qemu:///system")
+conn = libvirt.open(sys.argv[6])
 dom = conn.createXML(xml, 0)
 deadline = time.monotonic() + 120
 while os.path.exists(sys.argv[5]) and time.monotonic() < deadline:
@@ -258,11 +264,7 @@ print(json.dumps({"save": saves, "restore": restores, "size": size}))
 
 
 def libvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
-    if not os.path.exists("/usr/bin/python3") or shutil.which("virsh") is None:
-        return None
-    probe = subprocess.run(["virsh", "-q", "-c", "qemu:///system", "version"],
-                           check=False, capture_output=True, timeout=30)
-    if probe.returncode != 0:
+    if not os.path.exists("/usr/bin/python3") or daemons.libvirtd_available():
         return None
     log = os.path.join(workdir, "libvirt.serial")
     files = guest_files()
@@ -280,9 +282,14 @@ def libvirt_runs(workdir: str, memory: int, runs: int) -> dict | None:
   </devices>
 </domain>"""
     guest = files[0] if files else "/nonexistent"
-    out = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_CHILD, xml,
-                          os.path.join(workdir, "libvirt.sav"), str(runs), log, guest],
-                         check=False, capture_output=True, text=True, timeout=600)
+    libvirtd = daemons.start_libvirtd(Path(workdir) / "libvirtd")
+    try:
+        out = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_CHILD, xml,
+                              os.path.join(workdir, "libvirt.sav"), str(runs), log, guest,
+                              libvirtd.uri(driver="qemu", path="/system")],
+                             check=False, capture_output=True, text=True, timeout=600)
+    finally:
+        libvirtd.stop()
     if out.returncode != 0:
         print(f"libvirt run failed: {out.stderr.strip()[-500:]}", file=sys.stderr)
         return None
