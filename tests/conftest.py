@@ -48,3 +48,25 @@ def reference_libvirtd(tmp_path_factory) -> Iterator[daemons.LibvirtDaemon]:
 def reference_qemu_uri(reference_libvirtd) -> str:
     """``qemu+unix:///system?socket=...`` of the reference libvirtd."""
     return reference_libvirtd.uri(driver="qemu", path="/system")
+
+
+# --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
+
+# Tests that use these fixtures boot real QEMU guests or start a real libvirtd.
+_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd"})
+# Every test under these directories starts real daemons (pyvirtd, libvirtd).
+_SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: boots real guests or starts real daemons (left out by "
+                   "tools/run-tests --quick); set by tests/conftest.py, or by hand")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``slow`` the tests that boot guests or start daemons."""
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or \
+                str(item.path).startswith(_SLOW_DIRS):
+            item.add_marker(pytest.mark.slow)
