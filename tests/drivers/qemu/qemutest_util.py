@@ -12,6 +12,12 @@ import pyvirt
 
 READY = b"PYVIRT-GUEST-READY"
 
+# Deadlines, not expectations: they are long because a loaded machine (two
+# cores, tests in parallel, TCG guests) can be slow, and a wait ends as soon
+# as its condition holds.  A boot of the test guest takes ~1 s when idle.
+WAIT = 60.0           # a state change, an event, a tick of the guest's counter
+BOOT_WAIT = 120.0     # the guest's kernel and init up to its readiness line
+
 
 def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = "",
               nets: str = "", extra: str = "", virt: str = "qemu", machine: str = "pc",
@@ -40,7 +46,7 @@ def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = 
 </domain>"""
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+def wait_for(cond: Callable[[], Any], timeout: float = WAIT, what: str = "condition",
              step: float = 0.02) -> Any:
     """Poll ``cond`` until it is truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -62,7 +68,7 @@ def file_text(path: str) -> bytes:
         return b""
 
 
-def wait_ready(path: str, count: int = 1, timeout: float = 30.0) -> None:
+def wait_ready(path: str, count: int = 1, timeout: float = BOOT_WAIT) -> None:
     """Wait until the serial log ``path`` shows the guest's readiness line ``count`` times."""
     wait_for(lambda: file_text(path).count(READY) >= count, timeout, f"{path} ready")
 
@@ -128,7 +134,7 @@ class Events:
         with self._cond:
             return [i[1:] for i in self.items if i[0] == name]
 
-    def wait(self, name: str, item: tuple, timeout: float = 20.0) -> None:
+    def wait(self, name: str, item: tuple, timeout: float = WAIT) -> None:
         """Wait until domain ``name`` got event ``item``."""
         wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
 

@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import termios
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,7 @@ def run(uri: str, *args: str, check: bool = True,
     return res
 
 
-def console_session(argv: list[str], line: str, timeout: float = 20) -> tuple[int, bytes]:
+def console_session(argv: list[str], line: str, timeout: float = 60) -> tuple[int, bytes]:
     """Run the console command ``argv`` on a pty, type ``line``, wait for the echo, leave.
 
     Returns the exit status and everything the command wrote to the terminal.
@@ -208,7 +209,7 @@ def test_suspend_resume_reset(g: Guest) -> None:
 def test_shutdown_start_destroy_undefine(g: Guest) -> None:
     out = run(g.uri, "shutdown", NAME).stdout.strip()
     assert out == f"Domain '{NAME}' is being shutdown"
-    wait_for(lambda: g.state() == "shut off", 30, "the guest to power off", step=0.3)
+    wait_for(lambda: g.state() == "shut off", 120, "the guest to power off", step=0.3)
     # No pyvirsh process watched the guest power off: the next one finds QEMU
     # gone, as libvirt's reconnect does, and cannot tell why.
     reason = run(g.uri, "domstate", NAME, "--reason").stdout.strip()
@@ -253,12 +254,30 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
         uri = f"qemu+unix:///embed?root={root}&socket={daemon.sock}"
         run(uri, "define", str(xml))
         run(uri, "start", "ev1", "--paused")     # no need to boot the kernel
+        # the timeout counts from when the watcher registered its callbacks
         watcher = subprocess.Popen([PYVIRSH, "-c", uri, "event", "--loop", "--all",
-                                    "--timeout", "6"], stdout=subprocess.PIPE,
+                                    "--timeout", "10"], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)                          # let it register its callbacks
+        lines: list[str] = []
+
+        def read() -> None:
+            assert watcher.stdout is not None
+            for text in watcher.stdout:
+                lines.append(text)          # noqa: PERF402 (seen as they come)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+
+        def watching() -> bool:
+            """Resume and pause the guest: True once the watcher printed an event."""
+            run(uri, "resume", "ev1")
+            run(uri, "suspend", "ev1")
+            return any(text.startswith("event ") for text in lines)
+        wait_for(watching, what="the watcher to register its callbacks", step=0.2)
         assert run(uri, "destroy", "ev1").stdout.strip() == "Domain 'ev1' destroyed"
-        out, err = watcher.communicate(timeout=30)
+        watcher.wait(60)
+        reader.join(10)
+        out = "".join(lines)
+        err = watcher.stderr.read() if watcher.stderr else ""
         run(uri, "undefine", "ev1")
     finally:
         daemon.stop()
