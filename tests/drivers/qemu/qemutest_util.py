@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -79,24 +81,37 @@ def ticks(path: str) -> int:
     return int(lines[-1].split()[1]) if lines else -1
 
 
-_loop_started = False
+_loop_thread: threading.Thread | None = None
 _loop_lock = threading.Lock()
 
 
 def start_event_loop() -> None:
     """Register libvirt's default event loop and run it on a daemon thread (once)."""
-    global _loop_started
+    global _loop_thread
     with _loop_lock:
-        if _loop_started:
-            return
+        # (again: a test in this process may have registered another implementation)
         pyvirt.virEventRegisterDefaultImpl()
+        if _loop_thread is not None and _loop_thread.is_alive():
+            return
 
         def run() -> None:
             while True:
                 pyvirt.virEventRunDefaultImpl()
 
-        threading.Thread(target=run, name="test-event-loop", daemon=True).start()
-        _loop_started = True
+        _loop_thread = threading.Thread(target=run, name="test-event-loop", daemon=True)
+        _loop_thread.start()
+
+
+def loop_state() -> str:
+    """Where the event loop thread is (for a failed wait's message)."""
+    thread = _loop_thread
+    if thread is None:
+        return "the event loop was not started"
+    if not thread.is_alive():
+        return "the event loop thread has died"
+    frame = sys._current_frames().get(thread.ident or 0)
+    stack = "".join(traceback.format_stack(frame)) if frame is not None else "?"
+    return f"the event loop thread is at:\n{stack}"
 
 
 class Events:
@@ -136,7 +151,11 @@ class Events:
 
     def wait(self, name: str, item: tuple, timeout: float = WAIT) -> None:
         """Wait until domain ``name`` got event ``item``."""
-        wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
+        try:
+            wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; events of {name}: {self.of(name)}; "
+                                 f"{loop_state()}") from None
 
     def clear(self) -> None:
         """Forget what was recorded."""
