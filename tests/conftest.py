@@ -58,12 +58,6 @@ _SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd"})
 _SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
 
 
-def pytest_configure(config) -> None:
-    config.addinivalue_line(
-        "markers", "slow: boots real guests or starts real daemons (left out by "
-                   "tools/run-tests --quick); set by tests/conftest.py, or by hand")
-
-
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark ``slow`` the tests that boot guests or start daemons."""
     for item in items:
