@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyvirt
+from pyvirt.api import event as pyvirt_event
 
 READY = b"PYVIRT-GUEST-READY"
 
@@ -82,22 +83,31 @@ def ticks(path: str) -> int:
 
 
 _loop_thread: threading.Thread | None = None
+_loop_obj: Any = None
 _loop_lock = threading.Lock()
 
 
 def start_event_loop() -> None:
-    """Register libvirt's default event loop and run it on a daemon thread (once)."""
-    global _loop_thread
+    """Register libvirt's default event loop and run it on a daemon thread (once).
+
+    The thread runs that loop object itself, not "whatever the default loop
+    is now": a test of another file in the same process (pytest-xdist mixes
+    files per worker) may swap in a fresh default loop for a while
+    (tests/api/test_event.py), and this thread must neither take that
+    loop's timers nor stay blocked in it once it is dropped.
+    """
+    global _loop_thread, _loop_obj
     with _loop_lock:
-        # (again: a test in this process may have registered another implementation)
         pyvirt.virEventRegisterDefaultImpl()
-        if _loop_thread is not None and _loop_thread.is_alive():
+        loop = pyvirt_event._default
+        if _loop_thread is not None and _loop_thread.is_alive() and loop is _loop_obj:
             return
 
         def run() -> None:
             while True:
-                pyvirt.virEventRunDefaultImpl()
+                loop.run_once()
 
+        _loop_obj = loop
         _loop_thread = threading.Thread(target=run, name="test-event-loop", daemon=True)
         _loop_thread.start()
 
