@@ -203,7 +203,9 @@ def start_libvirtd(workdir: Path, tcp: bool = False) -> LibvirtDaemon:
     It runs in its own mount namespace where /etc/libvirt, /run/libvirt,
     /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt are empty
     tmpfs mounts (its qemu.conf is :data:`QEMU_CONF`): it neither sees nor
-    changes a libvirt of the system, which may run or not.  Only its
+    changes a libvirt of the system, which may run or not.  (Those of the
+    five directories that do not exist yet are created, empty, as mount
+    points; nothing is written into them.)  Only its
     sockets, in ``workdir/run``, are shared; its URIs are
     ``daemon.uri(driver="qemu", path="/system")`` (real QEMU guests) and
     ``daemon.uri()`` (its test driver).
@@ -226,7 +228,7 @@ def start_libvirtd(workdir: Path, tcp: bool = False) -> LibvirtDaemon:
     # Inside the namespace: private directories, virtlogd in the background
     # (same process group), then libvirtd once virtlogd's socket is there.
     script = (f"for d in {' '.join(PRIVATE_DIRS)}; do "
-              "[ -d $d ] || continue; mount -t tmpfs -o mode=0755 tmpfs $d || exit 1; done; "
+              "mkdir -p $d && mount -t tmpfs -o mode=0755 tmpfs $d || exit 1; done; "
               f"cp {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
               f"{virtlogd} -f {workdir / 'virtlogd.conf'} -p {workdir / 'virtlogd.pid'} & "
               "i=0; while [ ! -S /run/libvirt/virtlogd-sock ] && [ $i -lt 300 ]; do "
