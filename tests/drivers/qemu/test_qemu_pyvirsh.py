@@ -254,9 +254,10 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
         uri = f"qemu+unix:///embed?root={root}&socket={daemon.sock}"
         run(uri, "define", str(xml))
         run(uri, "start", "ev1", "--paused")     # no need to boot the kernel
-        # the timeout counts from when the watcher registered its callbacks
+        # The timeout counts from when the watcher registered its callbacks; a
+        # loaded machine may take seconds for each pyvirsh run below.
         watcher = subprocess.Popen([PYVIRSH, "-c", uri, "event", "--loop", "--all",
-                                    "--timeout", "10"], stdout=subprocess.PIPE,
+                                    "--timeout", "30"], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         lines: list[str] = []
 
@@ -271,6 +272,9 @@ def test_event_loop_sees_destroy(guest: str, tmp_path: Path) -> None:
             """Resume and pause the guest: True once the watcher printed an event."""
             run(uri, "resume", "ev1")
             run(uri, "suspend", "ev1")
+            if watcher.poll() is not None:
+                reader.join(10)
+                raise AssertionError(f"the watcher ended early: {''.join(lines)}")
             return any(text.startswith("event ") for text in lines)
         wait_for(watching, what="the watcher to register its callbacks", step=0.2)
         assert run(uri, "destroy", "ev1").stdout.strip() == "Domain 'ev1' destroyed"
