@@ -1,8 +1,19 @@
-"""Shared fixtures: silence libvirt's default stderr error printer in tests."""
+"""Shared fixtures: silence libvirt's default stderr error printer in tests;
+the reference libvirtd (private to the test run) for side-by-side tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
 
 import pytest
 
 import pyvirt
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "daemon"))
+
+import daemons  # tests/daemon/daemons.py
 
 # -- skip-reason summary and CI check (tests/_skipreport.py) --------------------
 pytest_plugins = ("_skipreport",)
@@ -14,3 +25,46 @@ def _quiet_errors():
     pyvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     yield
     pyvirt.registerErrorHandler(None, None)
+
+
+# --- the reference libvirtd ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def reference_libvirtd(tmp_path_factory) -> Iterator[daemons.LibvirtDaemon]:
+    """Debian's libvirtd (with its virtlogd), started for this test run only.
+
+    It runs in its own mount namespace with empty private libvirt
+    directories (tests/daemon/daemons.py: start_libvirtd), so a libvirtd of
+    the system, running or not, is neither used nor disturbed.  One per
+    test process (each pytest-xdist worker starts its own when a test of it
+    asks); stopped, with any guest it still runs, at the end.  Its QEMU
+    driver is ``reference_libvirtd.uri(driver="qemu", path="/system")``.
+    """
+    why = daemons.libvirtd_available()
+    if why:
+        pytest.skip(why)
+    d = daemons.start_libvirtd(tmp_path_factory.mktemp("reference-libvirtd"))
+    yield d
+    d.stop()
+
+
+@pytest.fixture(scope="session")
+def reference_qemu_uri(reference_libvirtd) -> str:
+    """``qemu+unix:///system?socket=...`` of the reference libvirtd."""
+    return reference_libvirtd.uri(driver="qemu", path="/system")
+
+
+# --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
+
+# Tests that use these fixtures boot real QEMU guests or start a real libvirtd.
+_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd"})
+# Every test under these directories starts real daemons (pyvirtd, libvirtd).
+_SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``slow`` the tests that boot guests or start daemons."""
+    for item in items:
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or \
+                str(item.path).startswith(_SLOW_DIRS):
+            item.add_marker(pytest.mark.slow)

@@ -58,10 +58,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /etc/modules); do insmod /lib/modules/$m 2>/dev/null; done
-# The ACPI power button: power off on its first input event.
+# The ACPI power button: power off on its first input event.  The device is
+# opened here, before the readiness line: a press that comes before the
+# background reader runs waits in this open file instead of being lost.
 for e in /sys/class/input/event*; do
   if [ "$(cat $e/device/name 2>/dev/null)" = "Power Button" ]; then
-    ( head -c 1 /dev/input/${e##*/} >/dev/null &&
+    exec 3</dev/input/${e##*/}
+    ( head -c 1 <&3 >/dev/null &&
       echo "PYVIRT-GUEST-POWEROFF"
       poweroff -f ) &
   fi

@@ -37,6 +37,11 @@ def sh(*argv: str, check: bool = True) -> str:
     return proc.stdout
 
 
+def quiet(*argv: str) -> subprocess.CompletedProcess:
+    """Run a command without echoing it (the demo's own checks)."""
+    return subprocess.run(argv, check=False, capture_output=True, text=True)
+
+
 def guest_dir() -> str:
     """Build (or reuse) the tiny test guest; return its directory."""
     out = subprocess.run([sys.executable, str(ROOT / "tools" / "build_guest.py"),
@@ -75,6 +80,22 @@ def wait_for_text(path: str, text: bytes, timeout: float = 60.0) -> None:
     raise SystemExit(f"guest did not print {text!r} within {timeout} s")
 
 
+def state(uri: str) -> str:
+    """The demo guest's state ('' when it is not defined)."""
+    res = quiet("pyvirsh", "-c", uri, "domstate", "demo")
+    return res.stdout.strip() if res.returncode == 0 else ""
+
+
+def cleanup(uri: str) -> None:
+    """Leave nothing behind: stop the guest if it still runs, forget it."""
+    now = state(uri)
+    if now and now != "shut off":
+        print("(the guest still runs: stopping it)")
+        sh("pyvirsh", "-c", uri, "destroy", "demo", check=False)
+    if now:
+        sh("pyvirsh", "-c", uri, "undefine", "demo", check=False)
+
+
 def main() -> int:
     """Run the tour."""
     step("pyvirsh on libvirt's mock hypervisor (test:///default)")
@@ -109,14 +130,13 @@ def main() -> int:
             print("the guest's console so far:")
             print("  " + "\n  ".join(Path(log).read_text(errors="replace").splitlines()[-5:]))
             sh("pyvirsh", "-c", uri, "shutdown", "demo")
-            deadline = time.monotonic() + 30
-            while "running" in sh("pyvirsh", "-c", uri, "domstate", "demo") and \
-                    time.monotonic() < deadline:
+            print("(waiting for the guest to power off)")
+            deadline = time.monotonic() + 120
+            while state(uri) != "shut off" and time.monotonic() < deadline:
                 time.sleep(0.5)
             sh("pyvirsh", "-c", uri, "domstate", "--reason", "demo")
         finally:
-            sh("pyvirsh", "-c", uri, "destroy", "demo", check=False)
-            sh("pyvirsh", "-c", uri, "undefine", "demo", check=False)
+            cleanup(uri)
     print("\ndemo finished")
     return 0
 

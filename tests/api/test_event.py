@@ -14,11 +14,26 @@ from pyvirt.api import event
 
 
 @pytest.fixture
-def default_loop():
-    """A fresh default loop, so timers of other tests cannot interfere."""
+def default_loop(monkeypatch):
+    """A fresh default loop, so timers of other tests cannot interfere.
+
+    Only the test's thread runs it: a thread that an earlier test in this
+    process left running the default loop (an in-process pyvirsh's, for
+    one) goes on with the loop it had, or it would take this loop's events.
+    """
     saved = event._impl, event._default
     event._default = None
     pyvirt.virEventRegisterDefaultImpl()
+    own, before = threading.current_thread(), saved[1]
+    run_default = event.virEventRunDefaultImpl
+
+    def run() -> int:
+        if threading.current_thread() is own or before is None:
+            return run_default()
+        before.run_once()
+        return 0
+    monkeypatch.setattr(event, "virEventRunDefaultImpl", run)
+    monkeypatch.setattr(pyvirt, "virEventRunDefaultImpl", run)
     yield
     event._impl, event._default = saved
 

@@ -1,13 +1,16 @@
 """Start and stop pyvirtd and libvirtd for tests and benchmarks.
 
 Each test gets its own pyvirtd on a temporary unix socket (and a TCP port
-on 127.0.0.1).  A real libvirtd runs in a private mount namespace, so it
-coexists with a system libvirtd: only its sockets, in a temporary
-directory, are shared with the test.
+on 127.0.0.1).  A real libvirtd (with its virtlogd) runs in a private mount
+namespace with empty libvirt directories of its own, so it neither depends
+on nor disturbs a libvirt of the system: only its sockets, in a temporary
+directory, are shared with the test.  This is the one way the tests and
+benchmarks get a reference libvirtd (tests/conftest.py: ``reference_libvirtd``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -145,26 +148,87 @@ def libvirtd_available() -> str | None:
     """Return why a private libvirtd cannot run here, or None when it can."""
     if os.geteuid() != 0:
         return "a private libvirtd needs root (mount namespace)"
-    for tool in ("libvirtd", "unshare"):
+    for tool in ("libvirtd", "virtlogd", "unshare"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
             return f"{tool} is not installed"
     return None
 
 
-def start_libvirtd(workdir: Path, tcp: bool = False,
-                   qemu_conf: str | None = None,
-                   tmpfs: dict[str, str] | None = None) -> RunningDaemon:
-    """Start a real libvirtd whose state lives in a private mount namespace.
+# Debian's libvirtd as the tests' reference: QEMU runs as root, no security
+# driver and no relabelling, so guests read the tests' files as they are.
+QEMU_CONF = """user = "root"
+group = "root"
+security_driver = "none"
+dynamic_ownership = 0
+remember_owner = 0
+"""
+# libvirt's state directories, each replaced by an empty tmpfs in the daemon's namespace.
+PRIVATE_DIRS = ("/etc/libvirt", "/run/libvirt", "/var/lib/libvirt", "/var/log/libvirt",
+                "/var/cache/libvirt")
 
-    ``qemu_conf``, when given, is the QEMU driver's configuration inside that
-    namespace (mounted over /etc/libvirt/qemu.conf there, not on the host);
-    ``tmpfs`` mounts more private tmpfs there (existing directory -> mount
-    options; options ``bind:SRC`` bind-mount the directory SRC there instead).
+
+class LibvirtDaemon(RunningDaemon):
+    """A private libvirtd with its own virtlogd (one process group, one mount namespace)."""
+
+    def qemu_pids(self) -> list[int]:
+        """The pids of the QEMU processes this libvirtd runs (from its private /run)."""
+        run = Path(f"/proc/{self.proc.pid}/root/run/libvirt/qemu")
+        pids = []
+        try:
+            for pidfile in run.glob("*.pid"):
+                if pidfile.name == "driver.pid":              # libvirtd's own
+                    continue
+                try:
+                    pids.append(int(pidfile.read_text().strip()))
+                except (OSError, ValueError):
+                    pass
+        except OSError:
+            pass
+        return pids
+
+    def stop(self) -> int:
+        """Stop libvirtd and virtlogd, then kill the guests it left; return libvirtd's status."""
+        guests = self.qemu_pids() if self.proc.poll() is None else []
+        if self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGTERM)      # libvirtd and its virtlogd
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        with contextlib.suppress(OSError):
+            os.killpg(self.proc.pid, signal.SIGKILL)          # a virtlogd that outlived it
+        for pid in guests:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        return self.proc.returncode
+
+
+def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
+                   tmpfs: dict[str, str] | None = None) -> LibvirtDaemon:
+    """Start a real libvirtd (and its virtlogd) private to the caller.
+
+    It runs in its own mount namespace where /etc/libvirt, /run/libvirt,
+    /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt are empty
+    tmpfs mounts (its qemu.conf is :data:`QEMU_CONF`): it neither sees nor
+    changes a libvirt of the system, which may run or not.  (Those of the
+    five directories that do not exist yet are created, empty, as mount
+    points; nothing is written into them.)  Only its
+    sockets, in ``workdir/run``, are shared; its URIs are
+    ``daemon.uri(driver="qemu", path="/system")`` (real QEMU guests) and
+    ``daemon.uri()`` (its test driver).  Without TCP it also gets a network
+    namespace of its own (its network driver's bridges and firewall stay
+    there).  ``qemu_conf`` is its QEMU driver's configuration; ``tmpfs``
+    mounts more there (an existing directory -> tmpfs mount options, or
+    ``bind:SRC`` to bind-mount the directory SRC).
     """
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "libvirtd.log"
     conf = workdir / "libvirtd.conf"
+    (workdir / "qemu.conf").write_text(qemu_conf)
+    (workdir / "virtlogd.conf").write_text('log_outputs = "3:stderr"\n')
     port = free_port() if tcp else None
     lines = [f'unix_sock_dir = "{sockdir}"', 'auth_unix_rw = "none"', 'auth_unix_ro = "none"',
              'unix_sock_rw_perms = "0700"', 'log_outputs = "3:stderr"']
@@ -173,31 +237,29 @@ def start_libvirtd(workdir: Path, tcp: bool = False,
                   'listen_addr = "127.0.0.1"', 'auth_tcp = "none"']
     conf.write_text("\n".join(lines) + "\n")
     libvirtd = shutil.which("libvirtd") or "/usr/sbin/libvirtd"
-    # Private, empty state directories and a private copy of /etc/libvirt (where
-    # the QEMU driver keeps definitions): a system libvirtd keeps running
-    # undisturbed and the host's configuration is left alone.  Without TCP it
-    # also gets a network namespace of its own (its network driver's firewall).
-    etc = workdir / "etc-libvirt"
-    script = ("for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do "
-              "mkdir -p $d && mount -t tmpfs tmpfs $d || exit 1; done; "
-              f"cp -a /etc/libvirt {etc} && mount --bind {etc} /etc/libvirt || exit 1; "
+    virtlogd = shutil.which("virtlogd") or "/usr/sbin/virtlogd"
+    # Inside the namespace: private directories, virtlogd in the background
+    # (same process group), then libvirtd once virtlogd's socket is there.
+    script = (f"for d in {' '.join(PRIVATE_DIRS)}; do "
+              "mkdir -p $d && mount -t tmpfs -o mode=0755 tmpfs $d || exit 1; done; "
               + "".join(f"mount --bind '{opts[5:]}' '{path}' || exit 1; "
                         if opts.startswith("bind:") else
                         f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
-                        for path, opts in (tmpfs or {}).items()))
-    if qemu_conf is not None:
-        (workdir / "qemu.conf").write_text(qemu_conf)
-        script += f"mount --bind {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
-    script += (f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
-               f"-p {workdir / 'libvirtd.pid'}")
+                        for path, opts in (tmpfs or {}).items())
+              + f"cp {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
+              f"{virtlogd} -f {workdir / 'virtlogd.conf'} -p {workdir / 'virtlogd.pid'} & "
+              "i=0; while [ ! -S /run/libvirt/virtlogd-sock ] && [ $i -lt 300 ]; do "
+              "sleep 0.1; i=$((i+1)); done; "
+              f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
+              f"-p {workdir / 'libvirtd.pid'}")
     namespaces = ["-m"] if tcp else ["-m", "-n"]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(["unshare", *namespaces, "--propagation", "private", "sh", "-c",
                                  script],
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    daemon = RunningDaemon(sockdir, proc, log, port)
+    daemon = LibvirtDaemon(sockdir, proc, log, port)
     try:
-        _wait_socket(daemon.sock, proc, log, timeout=30)
+        _wait_socket(daemon.sock, proc, log, timeout=60)
         if tcp:
             _wait_tcp(port, proc, log)
     except BaseException:

@@ -176,7 +176,8 @@ def test_session_autostart_as_an_unprivileged_user():
         os.chown(home, 65534, 65534)
         env = _env(home)
         env.pop("PYVIRT_SESSION_AUTOSTART", None)
-        c = _client(env, prefix=["runuser", "-u", "nobody", "--"])
+        # -p keeps the environment: runuser would set HOME to nobody's /nonexistent
+        c = _client(env, prefix=["runuser", "-p", "-u", "nobody", "--"])
         pid = _answer(c)[2]
         assert pid != "-"
         _finish(c)

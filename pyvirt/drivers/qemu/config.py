@@ -102,6 +102,7 @@ class RootLock:
     def __init__(self, cfg: DriverConfig) -> None:
         self.path = os.path.join(cfg.state_dir, "driver.pid")
         self.fd: int | None = None
+        self.cfg = cfg
         self.what = cfg.root or cfg.uri()
 
     def acquire(self) -> None:
@@ -115,7 +116,7 @@ class RootLock:
             if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                 raise report(C.VIR_ERR_RESOURCE_BUSY,
                              f"the QEMU driver state in '{self.what}' is in use by process "
-                             f"{holder}", _FROM) from None
+                             f"{holder}{busy_hint(holder, self.cfg)}", _FROM) from None
             raise
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -126,6 +127,59 @@ class RootLock:
         fd, self.fd = self.fd, None
         if fd is not None:
             os.close(fd)
+
+
+def busy_hint(holder: str, cfg: DriverConfig) -> str:
+    """What to tell the user whose open found the state held by process ``holder``.
+
+    One process at a time drives a driver state: when the holder is a
+    daemon listening on a ``libvirt-sock``, name the URI (and for
+    ``qemu:///system`` the ``PYVIRT_SYSTEM_SOCKET`` setting) that reaches
+    the state through it; otherwise say what holds it.
+    """
+    if not holder.isdigit():
+        return ""
+    try:
+        with open(f"/proc/{holder}/cmdline", "rb") as f:
+            argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return ""
+    command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv[:4]))
+    sock = _listening_socket(holder)
+    if sock is None:
+        return (f" ({command}); one process at a time drives it: close that connection "
+                "or end that process, or serve the state from one pyvirtd and connect "
+                "through it")
+    if cfg.root is not None:
+        via = f"qemu+unix:///embed?root={cfg.root}&socket={sock}"
+    else:
+        via = f"qemu+unix://{cfg.uri_path}?socket={sock}"
+    hint = f" ({command}, a daemon listening on {sock}); connect through it: {via}"
+    if cfg.uri_path == "/system":
+        hint += f", or set PYVIRT_SYSTEM_SOCKET={sock} and use qemu:///system"
+    return hint
+
+
+def _listening_socket(pid: str) -> str | None:
+    """The ``libvirt-sock`` unix socket process ``pid`` listens on, if any."""
+    inodes = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+        with open("/proc/net/unix") as f:
+            rows = [line.split() for line in f.readlines()[1:]]
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:           # closed meanwhile
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    for row in rows:          # Num RefCount Protocol Flags Type St Inode Path
+        if len(row) >= 8 and row[6] in inodes and row[7].endswith("/libvirt-sock"):
+            return row[7]
+    return None
 
 
 def config_for_uri(path: str, query: dict[str, str]) -> DriverConfig | None:

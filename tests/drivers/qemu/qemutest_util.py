@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 from waiting import wait_until
 
 import pyvirt
+from pyvirt.api import event as pyvirt_event
 
 READY = b"PYVIRT-GUEST-READY"
+
+# Deadlines, not expectations: they are long because a loaded machine (two
+# cores, tests in parallel, TCG guests) can be slow, and a wait ends as soon
+# as its condition holds.  A boot of the test guest takes ~1 s when idle.
+WAIT = 60.0           # a state change, an event, a tick of the guest's counter
+BOOT_WAIT = 120.0     # the guest's kernel and init up to its readiness line
 
 
 def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = "",
@@ -41,7 +51,7 @@ def guest_xml(guest: str, name: str, *, serial: str | None = None, disks: str = 
 </domain>"""
 
 
-def wait_for(cond: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
+def wait_for(cond: Callable[[], Any], timeout: float = WAIT, what: str = "condition",
              step: float = 0.02) -> Any:
     """Poll ``cond`` until it is truthy; fail after ``timeout`` seconds."""
     return wait_until(cond, timeout, what, step)
@@ -56,7 +66,7 @@ def file_text(path: str) -> bytes:
         return b""
 
 
-def wait_ready(path: str, count: int = 1, timeout: float = 30.0) -> None:
+def wait_ready(path: str, count: int = 1, timeout: float = BOOT_WAIT) -> None:
     """Wait until the serial log ``path`` shows the guest's readiness line ``count`` times."""
     wait_for(lambda: file_text(path).count(READY) >= count, timeout, f"{path} ready")
 
@@ -67,24 +77,46 @@ def ticks(path: str) -> int:
     return int(lines[-1].split()[1]) if lines else -1
 
 
-_loop_started = False
+_loop_thread: threading.Thread | None = None
+_loop_obj: Any = None
 _loop_lock = threading.Lock()
 
 
 def start_event_loop() -> None:
-    """Register libvirt's default event loop and run it on a daemon thread (once)."""
-    global _loop_started
+    """Register libvirt's default event loop and run it on a daemon thread (once).
+
+    The thread runs that loop object itself, not "whatever the default loop
+    is now": a test of another file in the same process (pytest-xdist mixes
+    files per worker) may swap in a fresh default loop for a while
+    (tests/api/test_event.py), and this thread must neither take that
+    loop's timers nor stay blocked in it once it is dropped.
+    """
+    global _loop_thread, _loop_obj
     with _loop_lock:
-        if _loop_started:
-            return
         pyvirt.virEventRegisterDefaultImpl()
+        loop = pyvirt_event._default
+        if _loop_thread is not None and _loop_thread.is_alive() and loop is _loop_obj:
+            return
 
         def run() -> None:
             while True:
-                pyvirt.virEventRunDefaultImpl()
+                loop.run_once()
 
-        threading.Thread(target=run, name="test-event-loop", daemon=True).start()
-        _loop_started = True
+        _loop_obj = loop
+        _loop_thread = threading.Thread(target=run, name="test-event-loop", daemon=True)
+        _loop_thread.start()
+
+
+def loop_state() -> str:
+    """Where the event loop thread is (for a failed wait's message)."""
+    thread = _loop_thread
+    if thread is None:
+        return "the event loop was not started"
+    if not thread.is_alive():
+        return "the event loop thread has died"
+    frame = sys._current_frames().get(thread.ident or 0)
+    stack = "".join(traceback.format_stack(frame)) if frame is not None else "?"
+    return f"the event loop thread is at:\n{stack}"
 
 
 class Events:
@@ -122,9 +154,13 @@ class Events:
         with self._cond:
             return [i[1:] for i in self.items if i[0] == name]
 
-    def wait(self, name: str, item: tuple, timeout: float = 20.0) -> None:
+    def wait(self, name: str, item: tuple, timeout: float = WAIT) -> None:
         """Wait until domain ``name`` got event ``item``."""
-        wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
+        try:
+            wait_for(lambda: item in self.of(name), timeout, f"event {item} of {name}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; events of {name}: {self.of(name)}; "
+                                 f"{loop_state()}") from None
 
     def clear(self) -> None:
         """Forget what was recorded."""

@@ -135,7 +135,7 @@ def test_console_stream(running: Running) -> None:
     running.dom.openConsole("serial0", st, C.VIR_DOMAIN_CONSOLE_FORCE)
     st.send(b"hello console\r")
     buf = b""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while b"PYVIRT-GUEST-ECHO hello console" not in buf and time.monotonic() < deadline:
         buf += st.recv(4096)
     assert b"PYVIRT-GUEST-ECHO hello console" in buf
@@ -153,7 +153,7 @@ def test_suspend_resume_keeps_counting(running: Running) -> None:
     dom.resume()
     assert dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
     ev.wait("shared", (E.VIR_DOMAIN_EVENT_RESUMED, E.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED))
-    wait_for(lambda: ticks(running.serial) > frozen, 5, "the counter to go on")
+    wait_for(lambda: ticks(running.serial) > frozen, what="the counter to go on")
     assert ticks(running.serial) == frozen + 1 or ticks(running.serial) > frozen
 
 
@@ -255,7 +255,7 @@ def test_destroy_is_fast_and_evented(conn: Any, guest: str, root: str) -> None:
     t0 = time.perf_counter()
     dom.destroy()
     elapsed = time.perf_counter() - t0
-    assert elapsed < 0.5, f"destroy took {elapsed * 1000:.0f} ms"
+    assert elapsed < 2.0, f"destroy took {elapsed * 1000:.0f} ms"   # no TERM_WAIT (3 s)
     assert not alive(pid)
     ev.wait("quick", (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_DESTROYED))
     assert ev.of("quick")[-2:] == [(E.VIR_DOMAIN_EVENT_SHUTDOWN, E.VIR_DOMAIN_EVENT_SHUTDOWN_HOST),
@@ -286,7 +286,7 @@ def test_sigkill_marks_crashed(conn: Any, guest: str, root: str) -> None:
     dom = conn.defineXML(guest_xml(guest, "victim"))
     dom.createWithFlags(C.VIR_DOMAIN_START_PAUSED)
     os.kill(pid_of(root, "victim"), 9)
-    ev.wait("victim", (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_FAILED), 5)
+    ev.wait("victim", (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_FAILED))
     assert dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_CRASHED]
     assert not os.path.exists(os.path.join(root, "run", "qemu", "victim.xml"))
     dom.createWithFlags(C.VIR_DOMAIN_START_PAUSED)       # and it starts again
@@ -299,7 +299,7 @@ def test_sigterm_from_outside_is_a_shutdown(conn: Any, guest: str, root: str) ->
     dom = conn.defineXML(guest_xml(guest, "termed"))
     dom.createWithFlags(C.VIR_DOMAIN_START_PAUSED)
     os.kill(pid_of(root, "termed"), 15)
-    ev.wait("termed", (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN), 5)
+    ev.wait("termed", (E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN))
     assert dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_SHUTDOWN]
 
 

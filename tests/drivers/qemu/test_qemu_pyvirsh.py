@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import termios
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +49,7 @@ def run(uri: str, *args: str, check: bool = True,
     return res
 
 
-def console_session(argv: list[str], line: str, timeout: float = 20) -> tuple[int, bytes]:
+def console_session(argv: list[str], line: str, timeout: float = 60) -> tuple[int, bytes]:
     """Run the console command ``argv`` on a pty, type ``line``, wait for the echo, leave.
 
     Returns the exit status and everything the command wrote to the terminal.
@@ -209,7 +210,7 @@ def test_suspend_resume_reset(g: Guest) -> None:
 def test_shutdown_start_destroy_undefine(g: Guest) -> None:
     out = run(g.uri, "shutdown", NAME).stdout.strip()
     assert out == f"Domain '{NAME}' is being shutdown"
-    wait_for(lambda: g.state() == "shut off", 30, "the guest to power off", step=0.3)
+    wait_for(lambda: g.state() == "shut off", 120, "the guest to power off", step=0.3)
     # The process that saw the power-off (one open at that moment, or the next
     # to open the root: QEMU waits with -no-shutdown) recorded 'shutdown' in
     # the root's state dir; every later process reads it back.

@@ -59,7 +59,7 @@ def test_take_over_guests_of_a_killed_process(guest: str, root: str, tmp_path: P
     assert alive(qemu_a) and alive(qemu_b)
     # the orphan's QEMU dies while nobody watches it
     os.kill(qemu_b, signal.SIGKILL)
-    wait_for(lambda: not alive(qemu_b), 5, "the orphan's QEMU to die")
+    wait_for(lambda: not alive(qemu_b), what="the orphan's QEMU to die")
 
     conn = pyvirt.open(f"qemu:///embed?root={root}")
     try:
@@ -76,14 +76,15 @@ def test_take_over_guests_of_a_killed_process(guest: str, root: str, tmp_path: P
         a.suspend()
         assert a.state() == [C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_USER]
         a.resume()
-        wait_for(lambda: ticks(serial) > before, 5, "the counter to go on")
+        wait_for(lambda: ticks(serial) > before, what="the counter to go on")
         assert a.info()[4] > 0
         a.reset()
         wait_ready(serial, 2)
         assert b"PYVIRT-GUEST-READY" in file_text(serial)
         t0 = time.perf_counter()
         a.destroy()
-        assert time.perf_counter() - t0 < 0.5      # a zombie counts as exited
+        # a zombie counts as exited: no wait for SIGTERM to work (TERM_WAIT, 3 s)
+        assert time.perf_counter() - t0 < 2.0
         assert not alive(qemu_a)
         ev.wait("survivor", (C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_DESTROYED))
         b.createWithFlags(C.VIR_DOMAIN_START_PAUSED)
@@ -112,8 +113,8 @@ def test_crash_of_adopted_qemu_is_seen(guest: str, root: str, tmp_path: Path) ->
         assert dom.isActive()
         t0 = time.monotonic()
         os.kill(pid_of(root, "adopted"), signal.SIGKILL)
-        ev.wait("adopted", (C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_FAILED), 5)
-        assert time.monotonic() - t0 < 1.0, "the exit of a zombie was not seen promptly"
+        ev.wait("adopted", (C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_FAILED))
+        assert time.monotonic() - t0 < 2.0, "the exit of a zombie was not seen promptly"
         conn.lookupByName("other").destroy()
     finally:
         conn.close()

@@ -37,13 +37,13 @@ def _boot(conn: Any, guest: str, tmp: Path, name: str) -> tuple[Any, str]:
     dom = conn.defineXML(xml)
     dom.create()
     wait_ready(serial)
-    wait_for(lambda: ticks(serial) >= 1, 10, "a tick")
+    wait_for(lambda: ticks(serial) >= 1, what="a tick")
     return dom, serial
 
 
 def _continues(serial: str, before: int) -> None:
     """The guest counts on from ``before`` without booting again."""
-    wait_for(lambda: ticks(serial) > before, 10, "ticks after restore")
+    wait_for(lambda: ticks(serial) > before, what="ticks after restore")
     assert file_text(serial).count(READY) == 1
 
 
@@ -112,7 +112,7 @@ def _small_fs(path: Path) -> Iterator[str]:
 def _still_running(dom: Any, serial: str) -> None:
     assert dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_SAVE_CANCELED]
     now = ticks(serial)
-    wait_for(lambda: ticks(serial) > now, 10, "ticks after a failed save")
+    wait_for(lambda: ticks(serial) > now, what="ticks after a failed save")
 
 
 def test_failed_saves_leave_guest_running(conn: Any, guest: str, tmp_path: Path,

@@ -1,8 +1,9 @@
 """The save image format: libvirt's header layout, checks on read, in-place XML update.
 
 The last tests make a real image with libvirt (``virsh save`` of a tiny
-TCG guest) when libvirtd runs here, read it with pyvirt, and have libvirt
-read and restore images pyvirt wrote; without libvirtd they are skipped.
+TCG guest) through the test run's private reference libvirtd
+(``reference_qemu_uri`` in tests/conftest.py), read it with pyvirt, and
+have libvirt read and restore images pyvirt wrote.
 """
 
 from __future__ import annotations
@@ -244,18 +245,17 @@ def stream_of(reader) -> bytes:
 
 # --- against libvirt ---------------------------------------------------------------------------
 
-def _virsh(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["virsh", "-q", "-c", "qemu:///system", *args], capture_output=True,
+def _virsh(uri: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True,
                           text=True, check=check, timeout=120)
 
 
 @pytest.fixture(scope="module")
-def libvirt_image(tmp_path_factory):
+def libvirt_image(tmp_path_factory, reference_qemu_uri):
     """An image written by libvirt's ``virsh save`` of a 64 MiB no-OS TCG guest."""
     if shutil.which("virsh") is None or shutil.which("qemu-system-x86_64") is None:
         pytest.skip("virsh or QEMU is not installed")
-    if _virsh("version", check=False).returncode != 0:
-        pytest.skip("libvirtd is not running")
+    uri = reference_qemu_uri
     workdir = tmp_path_factory.mktemp("libvirt-save")
     os.chmod(workdir, 0o755)
     name = f"pyvirt-saveimage-test-{os.getpid()}"
@@ -269,11 +269,11 @@ def libvirt_image(tmp_path_factory):
 </domain>
 """)
     path = workdir / "libvirt.sav"
-    _virsh("create", str(xml))
+    _virsh(uri, "create", str(xml))
     try:
-        _virsh("save", name, str(path))
+        _virsh(uri, "save", name, str(path))
     finally:
-        _virsh("destroy", name, check=False)
+        _virsh(uri, "destroy", name, check=False)
     return name, path
 
 
@@ -303,7 +303,7 @@ def test_truncated_libvirt_images(libvirt_image, tmp_path):
         failed(copy, words)
 
 
-def test_libvirt_reads_pyvirt_update(libvirt_image, tmp_path):
+def test_libvirt_reads_pyvirt_update(libvirt_image, tmp_path, reference_qemu_uri):
     _name, path = libvirt_image
     copy = tmp_path / "copy.sav"
     shutil.copyfile(path, copy)
@@ -311,12 +311,12 @@ def test_libvirt_reads_pyvirt_update(libvirt_image, tmp_path):
     xml = read_image(str(copy)).xml
     new_xml = xml.replace("</domain>", "  <description>set by pyvirt</description>\n</domain>")
     update_xml(str(copy), new_xml)
-    dumped = _virsh("save-image-dumpxml", str(copy)).stdout
+    dumped = _virsh(reference_qemu_uri, "save-image-dumpxml", str(copy)).stdout
     assert "<description>set by pyvirt</description>" in dumped
 
 
 @pytest.mark.parametrize("fmt", [SaveFormat.RAW, SaveFormat.GZIP])
-def test_libvirt_restores_pyvirt_image(libvirt_image, tmp_path, fmt):
+def test_libvirt_restores_pyvirt_image(libvirt_image, tmp_path, fmt, reference_qemu_uri):
     """libvirt's XML, cookie and stream, written by pyvirt's writer: libvirt restores it."""
     name, path = libvirt_image
     src = read_image(str(path))
@@ -334,9 +334,10 @@ def test_libvirt_restores_pyvirt_image(libvirt_image, tmp_path, fmt):
         os.close(rfd)
     writer.commit()
     assert read_image(target).header.format == fmt
-    assert f"<name>{name}</name>" in _virsh("save-image-dumpxml", target).stdout
-    _virsh("restore", target)
+    uri = reference_qemu_uri
+    assert f"<name>{name}</name>" in _virsh(uri, "save-image-dumpxml", target).stdout
+    _virsh(uri, "restore", target)
     try:
-        assert _virsh("domstate", name).stdout.strip() == "running"
+        assert _virsh(uri, "domstate", name).stdout.strip() == "running"
     finally:
-        _virsh("destroy", name, check=False)
+        _virsh(uri, "destroy", name, check=False)
