@@ -274,6 +274,10 @@ def _fill_chardev_ports(dom: DomainDef) -> None:
     _console_compat(dom)
 
 
+# serial target types whose first port gets a stub console (not usb, pci, isa-debug)
+_STUB_CONSOLE_SERIALS = (None, "isa-serial", "spapr-vio-serial", "system-serial", "sclp-serial")
+
+
 def _console_compat(dom: DomainDef) -> None:
     """libvirt's rule that the first console of an HVM guest is the first
     serial port: make sure that serial port exists, and that console 0 is
@@ -295,7 +299,7 @@ def _console_compat(dom: DomainDef) -> None:
         elif not devs.serials[0].source.same_as(first.source):
             devs.consoles[0] = Console(source=copy.deepcopy(devs.serials[0].source))
         devs.consoles[0].target_type = "serial"
-    elif devs.serials and devs.serials[0].target_type in (None, "isa-serial"):
+    elif devs.serials and devs.serials[0].target_type in _STUB_CONSOLE_SERIALS:
         stub = Console(source=copy.deepcopy(devs.serials[0].source))
         stub.target_type = "serial"
         devs.consoles.insert(0, stub)
@@ -492,6 +496,7 @@ def validate(dom: DomainDef) -> None:
         raise internal("only a single watchdog device is supported")
     _validate_videos(dom)
     _validate_usb(dom)
+    _validate_iommu(dom)
 
 
 def _src(disk: Disk) -> str:
@@ -515,3 +520,18 @@ def _validate_usb(dom: DomainDef) -> None:
     has_usb = any(c.model != "none" for c in usb)
     if devs.redirdevs and not has_usb:
         raise unsupported("cannot add redirected USB device: USB is disabled for this domain")
+
+
+def _validate_iommu(dom: DomainDef) -> None:
+    """Interrupt remapping needs the split I/O APIC, and eim needs remapping."""
+    for dev in dom.devices.kept:
+        if dev.tag != "iommu" or dev.element is None:
+            continue
+        driver = next((dict(c.attrs) for c in dev.element.children if c.tag == "driver"), {})
+        intremap = driver.get("intremap") == "on"
+        ioapic = dom.features.get("ioapic")
+        if intremap and (ioapic is None or ioapic.attrs.get("driver") != "qemu"):
+            raise unsupported("IOMMU interrupt remapping requires split I/O APIC "
+                              "(ioapic driver='qemu')")
+        if driver.get("eim") == "on" and not intremap:
+            raise unsupported("IOMMU eim requires interrupt remapping to be enabled")

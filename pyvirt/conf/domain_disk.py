@@ -172,6 +172,8 @@ class DiskSource:
     volume: str | None = None
     mode: str | None = None
     startup_policy: str | None = None
+    #: an NVMe source's type, managed and namespace, in libvirt's order
+    nvme: list[tuple[str, str]] = field(default_factory=list)
     kept: list[E] = field(default_factory=list)
 
     def path(self) -> str | None:
@@ -274,6 +276,9 @@ class Disk(Device):
             src.pool = get("pool")
             src.volume = get("volume")
             src.mode = get("mode")
+        elif kind == DiskType.NVME:
+            src.nvme = [(k, v) for k in ("type", "managed", "namespace")
+                        if (v := get(k)) is not None]
         src.startup_policy = get("startupPolicy")
         for sub in child:
             tag = sub.tag
@@ -383,6 +388,8 @@ class Disk(Device):
                          ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
             elif kind == DiskType.VOLUME:
                 attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            elif kind == DiskType.NVME:
+                attrs = list(src.nvme)
             else:
                 attrs = []
             pre = attr_text([kv for kv in attrs if kv[1] is not None])

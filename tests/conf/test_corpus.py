@@ -20,11 +20,6 @@ from pyvirt.errors import libvirtError
 # Documents where pyvirt knowingly answers differently, with the reason.
 # An entry whose document starts to match fails the test: remove it then.
 EXPECTED_DIVERGENCES: dict[str, str] = {
-    "domain/err-malformed": "libvirt prints '(null)' as the context line of an error at the end of the document",
-    "domain/hw-aarch64-virt": "no console is added for a first serial of target type system-serial",
-    "domain/hw-numa-pinning": "NUMA sibling distances are not made symmetric",
-    "domain/vi-centos-numa": "a NUMA cell without id does not take its index as id",
-    "domain/vi-sysinfo": "a <sysinfo> without type is accepted",
 }
 
 
