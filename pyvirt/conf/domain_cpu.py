@@ -172,6 +172,8 @@ class CPU:
     threads: int | None = None
     cache_level: int | None = None
     cache_mode: str | None = None
+    #: <maxphysaddr>: mode ('emulate', 'passthrough') and bits (None: not given)
+    maxphysaddr: tuple[str, int | None] | None = None
     features: list[CpuFeature] = field(default_factory=list)
     numa: list[NumaCell] = field(default_factory=list)
     numa_kept: list[E] = field(default_factory=list)
@@ -208,6 +210,8 @@ class CPU:
                 cpu.cache_level = None if level is None else \
                     _cache_level(level)
                 cpu.cache_mode = child.get("mode")
+            elif tag == "maxphysaddr" and cpu.maxphysaddr is None:
+                cpu.maxphysaddr = _maxphysaddr(child)
             elif tag == "feature":
                 cpu._parse_feature(child)
             elif tag == "numa":
@@ -359,6 +363,9 @@ class CPU:
                                     ("cores", self.cores), ("threads", self.threads)]))
         if self.cache_mode is not None:
             node.add(E("cache", [("level", self.cache_level), ("mode", self.cache_mode)]))
+        if self.maxphysaddr is not None:
+            node.add(E("maxphysaddr", [("mode", self.maxphysaddr[0]),
+                                       ("bits", self.maxphysaddr[1])]))
         for feat in self.features:
             node.add(E("feature", [("policy", feat.policy.value), ("name", feat.name)]))
         if self.numa or self.numa_kept:
@@ -655,6 +662,24 @@ def vcpus_children(infos: list[VcpuInfo]) -> E:
     return E("vcpus", children=[E("vcpu", attrs_of(v, VcpuInfo._ATTRS)) for v in infos])
 
 
+def _maxphysaddr(elem: etree._Element) -> tuple[str, int | None]:
+    """``<maxphysaddr mode= bits=/>`` as libvirt 9.0 reads it (other attributes dropped)."""
+    mode = elem.get("mode")
+    if mode is None:
+        raise missing_attr("mode", "maxphysaddr")
+    if mode not in ("emulate", "passthrough"):
+        raise bad_enum("mode", "maxphysaddr", mode)
+    bits = elem.get("bits")
+    return mode, None if bits is None else UINT.load(bits, "bits", "maxphysaddr")
+
+
 def parse_vcpus(elem: etree._Element) -> list[VcpuInfo]:
-    """Parse ``<vcpus>``."""
-    return [read_attrs(VcpuInfo(), c, VcpuInfo._ATTRS) for c in elem if c.tag == "vcpu"]
+    """Parse ``<vcpus>``: each ``<vcpu>`` needs its id and enabled."""
+    infos = []
+    for child in elem:
+        if child.tag == "vcpu":
+            for attr in ("id", "enabled"):
+                if child.get(attr) is None:
+                    raise missing_attr(attr, "vcpu")
+            infos.append(read_attrs(VcpuInfo(), child, VcpuInfo._ATTRS))
+    return infos

@@ -24,6 +24,7 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_chardev import Console, Serial
+from pyvirt.conf.domain_cpu import VcpuInfo
 from pyvirt.conf.domain_devices import InputBus, InputType, Video, VideoModel
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, default_bus
 from pyvirt.conf.domain_net import generate_mac
@@ -120,6 +121,8 @@ def _check_ids(dom: DomainDef) -> None:
     for info in dom.vcpu_info:
         if info.id >= dom.max_vcpus:
             raise xml_err(f"vcpu id '{info.id}' is out of range of maximum vcpu count")
+    if dom.vcpu_info:
+        _fill_vcpu_info(dom)
     cells = dom.cpu.numa if dom.cpu is not None else []
     if any(cell.id is not None and cell.id != i for i, cell in enumerate(cells)):
         raise xml_err("Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous "
@@ -127,6 +130,21 @@ def _check_ids(dom: DomainDef) -> None:
     tune = dom.cputune
     if tune is not None and any(vcpu >= dom.max_vcpus for vcpu in tune.vcpupin):
         tune.vcpupin = {v: cpus for v, cpus in tune.vcpupin.items() if v < dom.max_vcpus}
+
+
+def _fill_vcpu_info(dom: DomainDef) -> None:
+    """``<vcpus>`` lists every vCPU once it is given: a vCPU left out is
+    offline; an online one is not hotpluggable unless said, an offline one
+    is; the current count is the online ones (over ``<vcpu current=>``)."""
+    given = {info.id: info for info in dom.vcpu_info}
+    infos = []
+    for vcpu in range(dom.max_vcpus):
+        info = given.get(vcpu) or VcpuInfo(id=vcpu, enabled=False)
+        if info.hotpluggable is None:
+            info.hotpluggable = not info.enabled
+        infos.append(info)
+    dom.vcpu_info = infos
+    dom.vcpus = sum(1 for info in infos if info.enabled)
 
 
 def _fill_iothreads(dom: DomainDef) -> None:

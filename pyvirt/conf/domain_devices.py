@@ -19,12 +19,14 @@ from pyvirt.conf.domain_base import (
     UINT,
     YESNO,
     A,
+    Address,
     Conv,
     Device,
     DimmAddress,
     FormatCtx,
     Item,
     ParseCtx,
+    SpaprVioAddress,
     attrs_of,
     bad_enum,
     internal,
@@ -756,9 +758,22 @@ def _memory(node: E) -> None:
         if child.tag in ("target", "source"):
             _kib_sizes(child)
         if child.tag == "address" and ("type", "dimm") in child.attrs:
-            specs = {spec.attr: spec for spec in DimmAddress._ATTRS}
-            child.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
-                            if k in specs else v) for k, v in child.attrs]
+            _address(child, DimmAddress)
 
 
-_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory}
+def _address(node: E, kind: type[Address]) -> None:
+    """An ``<address>`` of a kept device with its numbers in libvirt's forms."""
+    specs = {spec.attr: spec for spec in kind._ATTRS}
+    node.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
+                   if k in specs else v) for k, v in node.attrs]
+
+
+def _nvram(node: E) -> None:
+    """A PAPR VIO register written as eight hex digits."""
+    for child in node.children:
+        if child.tag == "address" and ("type", "spapr-vio") in child.attrs:
+            _address(child, SpaprVioAddress)
+
+
+_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory,
+                     "nvram": _nvram}

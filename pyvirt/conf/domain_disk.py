@@ -39,7 +39,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -692,6 +692,11 @@ class Filesystem(Device):
     def _source(self, child: etree._Element) -> None:
         self.source = {k: v for k, v in cast("list[tuple[str, str]]", child.attrib.items())
                        if k in _FS_SOURCE_KEYS}
+        usage = self.source.get("usage")
+        if usage is not None:
+            # a RAM filesystem's size is kept in KiB, whatever its units
+            self.source["usage"] = str(to_kib(usage, self.source.get("units"), "usage"))
+            self.source["units"] = "KiB"
 
     def _target(self, child: etree._Element) -> None:
         self.target = child.get("dir")
