@@ -27,7 +27,7 @@ from pyvirt.conf.domain_chardev import Console, Serial
 from pyvirt.conf.domain_cpu import VcpuInfo
 from pyvirt.conf.domain_devices import InputBus, InputType, Video, VideoModel
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, default_bus
-from pyvirt.conf.domain_net import generate_mac
+from pyvirt.conf.domain_net import Hostdev, generate_mac
 from pyvirt.conf.domain_os import BootDev, Lifecycle, LoaderType, OSType
 from pyvirt.conf.xmlutil import E
 from pyvirt.errors import report
@@ -301,6 +301,9 @@ def _console_compat(dom: DomainDef) -> None:
     serial port: make sure that serial port exists, and that console 0 is
     a stub of target type 'serial' mirroring it."""
     devs = dom.devices
+    for console in devs.consoles:
+        if console.target_type is None:  # libvirt's default console target type
+            console.target_type = "serial"
     for console in devs.consoles[1:]:
         if console.target_type == "serial":
             raise unsupported("Only the first console can be a serial port")
@@ -515,6 +518,7 @@ def validate(dom: DomainDef) -> None:
     _validate_videos(dom)
     _validate_usb(dom)
     _validate_iommu(dom)
+    _reject_duplicates(dom)
 
 
 def _src(disk: Disk) -> str:
@@ -553,3 +557,42 @@ def _validate_iommu(dom: DomainDef) -> None:
                               "(ioapic driver='qemu')")
         if driver.get("eim") == "on" and not intremap:
             raise unsupported("IOMMU eim requires interrupt remapping to be enabled")
+
+
+def _hostdev_key(dev: Hostdev) -> object:
+    """What makes two host devices the same one (None: not compared)."""
+    if dev.mode != "subsystem":
+        return None
+    if dev.type == "pci" and dev.source_address is not None:
+        return ("pci", dev.source_address.text())
+    if dev.type == "mdev" and dev.mdev_uuid:
+        return ("mdev", dev.mdev_uuid)
+    if dev.type == "usb" and dev.usb_bus is not None:
+        return ("usb", dev.usb_bus, dev.usb_device)
+    return None
+
+
+def _reject_duplicates(dom: DomainDef) -> None:
+    """Two controllers of a type (but USB) at one index, two panics of a
+    model and one host device given twice are refused, as libvirt does."""
+    devs = dom.devices
+    seen_hostdevs: set[object] = set()
+    for dev in devs.hostdevs:
+        key = _hostdev_key(dev)
+        if key is not None:
+            if key in seen_hostdevs:
+                raise xml_err("Hostdev already exists in the domain configuration")
+            seen_hostdevs.add(key)
+    indexes: set[tuple[str, int]] = set()
+    for cont in devs.controllers:
+        if cont.type == ControllerType.USB or cont.index is None:
+            continue
+        if (cont.type, cont.index) in indexes:
+            raise xml_err(f"Multiple '{cont.type}' controllers with index '{cont.index}'")
+        indexes.add((cont.type, cont.index))
+    models: set[str] = set()
+    for panic in devs.panics:
+        model = panic.model or "default"
+        if model in models:
+            raise xml_err(f"Multiple panic devices with model '{model}'")
+        models.add(model)

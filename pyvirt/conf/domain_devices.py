@@ -526,7 +526,7 @@ class Watchdog(Device):
 
 
 MEMBALLOON_MODELS = ("virtio", "virtio-transitional", "virtio-non-transitional", "xen", "none")
-_BALLOON_ORDER = order_of("stats", "driver", "boot", "alias", "acpi", "address")
+_BALLOON_ORDER = order_of("stats", "boot", "alias", "acpi", "address", "driver")
 
 
 @dataclass(kw_only=True)

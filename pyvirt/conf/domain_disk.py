@@ -236,6 +236,13 @@ class Disk(Device):
         load_children(disk, elem, pctx, _DISK_HANDLERS, _DISK_ORDER)
         if not pctx.live:
             disk.tray = None if disk.tray == "closed" else disk.tray
+            for node in disk.kept:
+                if node.tag == "backingStore":
+                    _drop_backing_index(node)
+        if disk.source is not None and disk.device != DiskDevice.LUN and \
+                any(k.tag == "reservations" for k in disk.source.kept):
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                         "<reservations/> allowed only for lun devices", C.VIR_FROM_DOMAIN)
         if not disk.target:
             source = disk.source.path() if disk.source else None
             raise report(C.VIR_ERR_NO_TARGET, source or None, C.VIR_FROM_DOMAIN)
@@ -435,6 +442,14 @@ def default_bus(disk: Disk) -> DiskBus:
                      f"Unknown disk name '{disk.target}' and no address specified",
                      C.VIR_FROM_DOMAIN)
     return DiskBus.IDE
+
+
+def _drop_backing_index(node: E) -> None:
+    """A definition's backing chain has no indexes (they are runtime data)."""
+    node.attrs = [(k, v) for k, v in node.attrs if k != "index"]
+    for child in node.children:
+        if child.tag == "backingStore":
+            _drop_backing_index(child)
 
 
 _DISK_HANDLERS = {
