@@ -491,6 +491,9 @@ def validate(dom: DomainDef) -> None:
     if dom.vcpus is not None and dom.vcpus > dom.max_vcpus:
         raise unsupported("maximum vCPU count must not be less than current vCPU count")
     cells = dom.cpu.numa if dom.cpu is not None else []
+    if not cells and dom.numatune is not None and \
+            any(k.tag == "memnode" for k in dom.numatune.kept):
+        raise xml_err("Element 'memnode' is invalid without any guest NUMA cells")
     if sum(len(c.cpus or ()) for c in cells) > dom.max_vcpus:
         raise internal("Number of CPUs in <numa> exceeds the <vcpu> count")
     if dom.max_vcpus == 0 or any(c.cpus and max(c.cpus) >= dom.max_vcpus for c in cells):
