@@ -31,10 +31,12 @@ from pyvirt.conf.domain_base import (
     FormatCtx,
     Item,
     ParseCtx,
+    bad_enum,
     format_bitmap,
     internal,
     keep,
     message,
+    missing_attr,
     order_of,
     parse_bitmap,
     parse_uuid,
@@ -420,6 +422,15 @@ class DomainDef:
             raise xml_err("init binary must be specified")
         return dom
 
+    def _sysinfo(self, child: etree._Element, pctx: ParseCtx) -> None:
+        """``<sysinfo>`` is kept as written once its type is one libvirt knows."""
+        kind = child.get("type")
+        if kind is None:
+            raise missing_attr("type", "sysinfo")
+        if kind not in ("smbios", "fwcfg"):
+            raise bad_enum("type", "sysinfo", kind)
+        self.kept.append(keep(child))
+
     def _name(self, child: etree._Element, pctx: ParseCtx) -> None:
         name = (child.text or "").strip()
         if "/" in name:
@@ -768,5 +779,6 @@ _TOP_HANDLERS: dict[str, Callable[[DomainDef, etree._Element, ParseCtx], None]] 
     "pm": lambda d, c, p: setattr(d, "pm", PM.parse(c)),
     "devices": DomainDef._devices,
     "seclabel": lambda d, c, p: d.seclabels.append(SecLabel.parse(c, p)),
+    "sysinfo": DomainDef._sysinfo,
 }
 

@@ -143,10 +143,14 @@ class NumaCell:
     memory: int = 0
     mem_access: str | None = None
     discard: bool | None = None
+    # sibling cell id -> distance (libvirt's symmetric fill applied)
+    distances: dict[int, int] = field(default_factory=dict)
     kept: list[E] = field(default_factory=list)
 
 
 _CELL_ORDER = order_of("distances", "cache")
+LOCAL_DISTANCE = 10
+UNREACHABLE = 255
 _NUMA_ORDER = order_of("cell", "interconnects")
 
 
@@ -168,6 +172,8 @@ class CPU:
     threads: int | None = None
     cache_level: int | None = None
     cache_mode: str | None = None
+    #: <maxphysaddr>: mode ('emulate', 'passthrough') and bits (None: not given)
+    maxphysaddr: tuple[str, int | None] | None = None
     features: list[CpuFeature] = field(default_factory=list)
     numa: list[NumaCell] = field(default_factory=list)
     numa_kept: list[E] = field(default_factory=list)
@@ -204,6 +210,8 @@ class CPU:
                 cpu.cache_level = None if level is None else \
                     _cache_level(level)
                 cpu.cache_mode = child.get("mode")
+            elif tag == "maxphysaddr" and cpu.maxphysaddr is None:
+                cpu.maxphysaddr = _maxphysaddr(child)
             elif tag == "feature":
                 cpu._parse_feature(child)
             elif tag == "numa":
@@ -265,11 +273,20 @@ class CPU:
         self.features.append(CpuFeature(name, policy))
 
     def _parse_numa(self, numa: etree._Element) -> None:
+        cells = [child for child in numa if child.tag == "cell"]
+        siblings: list[list[etree._Element]] = []
         for child in numa:
             if child.tag == "cell":
                 cell = NumaCell()
                 cell_id = child.get("id")
-                cell.id = None if cell_id is None else UINT.load(cell_id, "id", "cell")
+                # a cell without id is the one of its position, as in libvirt
+                cell.id = len(self.numa) if cell_id is None else UINT.load(cell_id, "id", "cell")
+                if cell.id >= len(cells):
+                    raise xml_err("Exactly one 'cell' element per guest NUMA cell allowed, "
+                                  "non-contiguous ranges or ranges not starting from 0 "
+                                  "are not allowed")
+                if any(other.id == cell.id for other in self.numa):
+                    raise xml_err(f"Duplicate NUMA cell info for cell id '{cell.id}'")
                 cpus = child.get("cpus")
                 cell.cpus = None if cpus is None else parse_bitmap(cpus, "cpus")
                 memory = child.get("memory")
@@ -279,10 +296,45 @@ class CPU:
                 cell.mem_access = child.get("memAccess")
                 discard = child.get("discard")
                 cell.discard = None if discard is None else YESNO.load(discard, "discard", "cell")
-                cell.kept = [keep(c) for c in child if c.tag in _CELL_ORDER]
+                cell.kept = [keep(c) for c in child if c.tag == "cache"]
+                distances = child.find("distances")
+                siblings.append([] if distances is None else list(distances.iter("sibling")))
+                if distances is not None and not siblings[-1]:
+                    raise xml_err("NUMA distances defined without siblings")
                 self.numa.append(cell)
             elif child.tag in _NUMA_ORDER:
                 self.numa_kept.append(keep(child))
+        for cell, sibs in zip(self.numa, siblings, strict=True):
+            self._parse_distances(cell, sibs)
+        self.numa.sort(key=lambda c: c.id or 0)
+
+    def _parse_distances(self, cell: NumaCell, siblings: list[etree._Element]) -> None:
+        """A cell's ``<distances>``: each distance also given to the sibling
+        towards this cell unless that one says otherwise, and every cell
+        touched is at LOCAL_DISTANCE of itself (libvirt's symmetric fill)."""
+        by_id = {c.id: c for c in self.numa}
+        cur = cell.id or 0
+        for sib in siblings:
+            raw_id = sib.get("id")
+            if raw_id is None:
+                raise missing_attr("id", "sibling")
+            sib_id = UINT.load(raw_id, "id", "sibling")
+            if sib_id >= len(self.numa):
+                raise xml_err(f"'sibling_id {sib_id}' does not refer to a valid cell "
+                              f"within NUMA 'cell id {cur}'")
+            raw_value = sib.get("value")
+            if raw_value is None:
+                raise missing_attr("value", "sibling")
+            value = UINT.load(raw_value, "value", "sibling")
+            if not LOCAL_DISTANCE <= value <= UNREACHABLE or \
+                    (sib_id == cur) != (value == LOCAL_DISTANCE):
+                raise xml_err(f"'value {value}' is invalid for 'sibling id {sib_id}' "
+                              f"under NUMA 'cell id {cur}'")
+            cell.distances.setdefault(cur, LOCAL_DISTANCE)
+            cell.distances[sib_id] = value
+            other = by_id[sib_id]
+            other.distances.setdefault(sib_id, LOCAL_DISTANCE)
+            other.distances.setdefault(cur, value)
 
     def format(self) -> E | None:
         """The ``<cpu>`` element (None when it would be empty)."""
@@ -311,6 +363,9 @@ class CPU:
                                     ("cores", self.cores), ("threads", self.threads)]))
         if self.cache_mode is not None:
             node.add(E("cache", [("level", self.cache_level), ("mode", self.cache_mode)]))
+        if self.maxphysaddr is not None:
+            node.add(E("maxphysaddr", [("mode", self.maxphysaddr[0]),
+                                       ("bits", self.maxphysaddr[1])]))
         for feat in self.features:
             node.add(E("feature", [("policy", feat.policy.value), ("name", feat.name)]))
         if self.numa or self.numa_kept:
@@ -322,6 +377,10 @@ class CPU:
                     ("memory", cell.memory), ("unit", "KiB"), ("memAccess", cell.mem_access),
                     ("discard", None if cell.discard is None else
                      ("yes" if cell.discard else "no"))], children=cell.kept)
+                if cell.distances:
+                    cell_el.children.insert(0, E("distances", children=[
+                        E("sibling", [("id", i), ("value", v)])
+                        for i, v in sorted(cell.distances.items())]))
                 numa.add(cell_el)
             numa.children = place(numa.children, self.numa_kept, _NUMA_ORDER)
             node.add(numa)
@@ -603,6 +662,24 @@ def vcpus_children(infos: list[VcpuInfo]) -> E:
     return E("vcpus", children=[E("vcpu", attrs_of(v, VcpuInfo._ATTRS)) for v in infos])
 
 
+def _maxphysaddr(elem: etree._Element) -> tuple[str, int | None]:
+    """``<maxphysaddr mode= bits=/>`` as libvirt 9.0 reads it (other attributes dropped)."""
+    mode = elem.get("mode")
+    if mode is None:
+        raise missing_attr("mode", "maxphysaddr")
+    if mode not in ("emulate", "passthrough"):
+        raise bad_enum("mode", "maxphysaddr", mode)
+    bits = elem.get("bits")
+    return mode, None if bits is None else UINT.load(bits, "bits", "maxphysaddr")
+
+
 def parse_vcpus(elem: etree._Element) -> list[VcpuInfo]:
-    """Parse ``<vcpus>``."""
-    return [read_attrs(VcpuInfo(), c, VcpuInfo._ATTRS) for c in elem if c.tag == "vcpu"]
+    """Parse ``<vcpus>``: each ``<vcpu>`` needs its id and enabled."""
+    infos = []
+    for child in elem:
+        if child.tag == "vcpu":
+            for attr in ("id", "enabled"):
+                if child.get(attr) is None:
+                    raise missing_attr(attr, "vcpu")
+            infos.append(read_attrs(VcpuInfo(), child, VcpuInfo._ATTRS))
+    return infos

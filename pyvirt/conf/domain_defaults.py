@@ -24,9 +24,10 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_chardev import Console, Serial
+from pyvirt.conf.domain_cpu import VcpuInfo
 from pyvirt.conf.domain_devices import InputBus, InputType, Video, VideoModel
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, default_bus
-from pyvirt.conf.domain_net import generate_mac
+from pyvirt.conf.domain_net import Hostdev, generate_mac
 from pyvirt.conf.domain_os import BootDev, Lifecycle, LoaderType, OSType
 from pyvirt.conf.xmlutil import E
 from pyvirt.errors import report
@@ -120,6 +121,8 @@ def _check_ids(dom: DomainDef) -> None:
     for info in dom.vcpu_info:
         if info.id >= dom.max_vcpus:
             raise xml_err(f"vcpu id '{info.id}' is out of range of maximum vcpu count")
+    if dom.vcpu_info:
+        _fill_vcpu_info(dom)
     cells = dom.cpu.numa if dom.cpu is not None else []
     if any(cell.id is not None and cell.id != i for i, cell in enumerate(cells)):
         raise xml_err("Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous "
@@ -127,6 +130,21 @@ def _check_ids(dom: DomainDef) -> None:
     tune = dom.cputune
     if tune is not None and any(vcpu >= dom.max_vcpus for vcpu in tune.vcpupin):
         tune.vcpupin = {v: cpus for v, cpus in tune.vcpupin.items() if v < dom.max_vcpus}
+
+
+def _fill_vcpu_info(dom: DomainDef) -> None:
+    """``<vcpus>`` lists every vCPU once it is given: a vCPU left out is
+    offline; an online one is not hotpluggable unless said, an offline one
+    is; the current count is the online ones (over ``<vcpu current=>``)."""
+    given = {info.id: info for info in dom.vcpu_info}
+    infos = []
+    for vcpu in range(dom.max_vcpus):
+        info = given.get(vcpu) or VcpuInfo(id=vcpu, enabled=False)
+        if info.hotpluggable is None:
+            info.hotpluggable = not info.enabled
+        infos.append(info)
+    dom.vcpu_info = infos
+    dom.vcpus = sum(1 for info in infos if info.enabled)
 
 
 def _fill_iothreads(dom: DomainDef) -> None:
@@ -274,11 +292,18 @@ def _fill_chardev_ports(dom: DomainDef) -> None:
     _console_compat(dom)
 
 
+# serial target types whose first port gets a stub console (not usb, pci, isa-debug)
+_STUB_CONSOLE_SERIALS = (None, "isa-serial", "spapr-vio-serial", "system-serial", "sclp-serial")
+
+
 def _console_compat(dom: DomainDef) -> None:
     """libvirt's rule that the first console of an HVM guest is the first
     serial port: make sure that serial port exists, and that console 0 is
     a stub of target type 'serial' mirroring it."""
     devs = dom.devices
+    for console in devs.consoles:
+        if console.target_type is None:  # libvirt's default console target type
+            console.target_type = "serial"
     for console in devs.consoles[1:]:
         if console.target_type == "serial":
             raise unsupported("Only the first console can be a serial port")
@@ -295,7 +320,7 @@ def _console_compat(dom: DomainDef) -> None:
         elif not devs.serials[0].source.same_as(first.source):
             devs.consoles[0] = Console(source=copy.deepcopy(devs.serials[0].source))
         devs.consoles[0].target_type = "serial"
-    elif devs.serials and devs.serials[0].target_type in (None, "isa-serial"):
+    elif devs.serials and devs.serials[0].target_type in _STUB_CONSOLE_SERIALS:
         stub = Console(source=copy.deepcopy(devs.serials[0].source))
         stub.target_type = "serial"
         devs.consoles.insert(0, stub)
@@ -466,6 +491,9 @@ def validate(dom: DomainDef) -> None:
     if dom.vcpus is not None and dom.vcpus > dom.max_vcpus:
         raise unsupported("maximum vCPU count must not be less than current vCPU count")
     cells = dom.cpu.numa if dom.cpu is not None else []
+    if not cells and dom.numatune is not None and \
+            any(k.tag == "memnode" for k in dom.numatune.kept):
+        raise xml_err("Element 'memnode' is invalid without any guest NUMA cells")
     if sum(len(c.cpus or ()) for c in cells) > dom.max_vcpus:
         raise internal("Number of CPUs in <numa> exceeds the <vcpu> count")
     if dom.max_vcpus == 0 or any(c.cpus and max(c.cpus) >= dom.max_vcpus for c in cells):
@@ -492,6 +520,8 @@ def validate(dom: DomainDef) -> None:
         raise internal("only a single watchdog device is supported")
     _validate_videos(dom)
     _validate_usb(dom)
+    _validate_iommu(dom)
+    _reject_duplicates(dom)
 
 
 def _src(disk: Disk) -> str:
@@ -515,3 +545,57 @@ def _validate_usb(dom: DomainDef) -> None:
     has_usb = any(c.model != "none" for c in usb)
     if devs.redirdevs and not has_usb:
         raise unsupported("cannot add redirected USB device: USB is disabled for this domain")
+
+
+def _validate_iommu(dom: DomainDef) -> None:
+    """Interrupt remapping needs the split I/O APIC, and eim needs remapping."""
+    for dev in dom.devices.kept:
+        if dev.tag != "iommu" or dev.element is None:
+            continue
+        driver = next((dict(c.attrs) for c in dev.element.children if c.tag == "driver"), {})
+        intremap = driver.get("intremap") == "on"
+        ioapic = dom.features.get("ioapic")
+        if intremap and (ioapic is None or ioapic.attrs.get("driver") != "qemu"):
+            raise unsupported("IOMMU interrupt remapping requires split I/O APIC "
+                              "(ioapic driver='qemu')")
+        if driver.get("eim") == "on" and not intremap:
+            raise unsupported("IOMMU eim requires interrupt remapping to be enabled")
+
+
+def _hostdev_key(dev: Hostdev) -> object:
+    """What makes two host devices the same one (None: not compared)."""
+    if dev.mode != "subsystem":
+        return None
+    if dev.type == "pci" and dev.source_address is not None:
+        return ("pci", dev.source_address.text())
+    if dev.type == "mdev" and dev.mdev_uuid:
+        return ("mdev", dev.mdev_uuid)
+    if dev.type == "usb" and dev.usb_bus is not None:
+        return ("usb", dev.usb_bus, dev.usb_device)
+    return None
+
+
+def _reject_duplicates(dom: DomainDef) -> None:
+    """Two controllers of a type (but USB) at one index, two panics of a
+    model and one host device given twice are refused, as libvirt does."""
+    devs = dom.devices
+    seen_hostdevs: set[object] = set()
+    for dev in devs.hostdevs:
+        key = _hostdev_key(dev)
+        if key is not None:
+            if key in seen_hostdevs:
+                raise xml_err("Hostdev already exists in the domain configuration")
+            seen_hostdevs.add(key)
+    indexes: set[tuple[str, int]] = set()
+    for cont in devs.controllers:
+        if cont.type == ControllerType.USB or cont.index is None:
+            continue
+        if (cont.type, cont.index) in indexes:
+            raise xml_err(f"Multiple '{cont.type}' controllers with index '{cont.index}'")
+        indexes.add((cont.type, cont.index))
+    models: set[str] = set()
+    for panic in devs.panics:
+        model = panic.model or "default"
+        if model in models:
+            raise xml_err(f"Multiple panic devices with model '{model}'")
+        models.add(model)

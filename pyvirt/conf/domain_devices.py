@@ -19,12 +19,14 @@ from pyvirt.conf.domain_base import (
     UINT,
     YESNO,
     A,
+    Address,
     Conv,
     Device,
     DimmAddress,
     FormatCtx,
     Item,
     ParseCtx,
+    SpaprVioAddress,
     attrs_of,
     bad_enum,
     internal,
@@ -39,7 +41,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
     xml_err,
 )
-from pyvirt.conf.xmlutil import E, escape_attr
+from pyvirt.conf.xmlutil import E, escape_attr, to_kib
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -524,7 +526,7 @@ class Watchdog(Device):
 
 
 MEMBALLOON_MODELS = ("virtio", "virtio-transitional", "virtio-non-transitional", "xen", "none")
-_BALLOON_ORDER = order_of("stats", "driver", "boot", "alias", "acpi", "address")
+_BALLOON_ORDER = order_of("stats", "boot", "alias", "acpi", "address", "driver")
 
 
 @dataclass(kw_only=True)
@@ -732,13 +734,46 @@ def _redirfilter(node: E) -> None:
         rule.attrs = attrs
 
 
-def _memory(node: E) -> None:
-    """A DIMM address's slot and base read as libvirt reads them."""
+#: sizes of a memory device libvirt writes back in KiB, by parent element
+_MEMORY_SIZES = {"target": ("size", "block", "requested", "current"), "label": ("size",),
+                 "source": ("pagesize", "alignsize")}
+
+
+def _kib_sizes(node: E) -> None:
+    """The sizes of a memory device's ``node`` (and its ``<label>``) in KiB."""
+    names = _MEMORY_SIZES.get(node.tag, ())
     for child in node.children:
+        if child.tag in names and child.text is not None:
+            unit = dict(child.attrs).get("unit")
+            child.text = str(to_kib(str(child.text).strip(), None if unit is None else str(unit),
+                                    f"./{child.tag}[1]"))
+            child.attrs = [("unit", "KiB")]
+        elif child.tag == "label":
+            _kib_sizes(child)
+
+
+def _memory(node: E) -> None:
+    """A DIMM address's slot and base read as libvirt reads them; sizes in KiB."""
+    for child in node.children:
+        if child.tag in ("target", "source"):
+            _kib_sizes(child)
         if child.tag == "address" and ("type", "dimm") in child.attrs:
-            specs = {spec.attr: spec for spec in DimmAddress._ATTRS}
-            child.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
-                            if k in specs else v) for k, v in child.attrs]
+            _address(child, DimmAddress)
 
 
-_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory}
+def _address(node: E, kind: type[Address]) -> None:
+    """An ``<address>`` of a kept device with its numbers in libvirt's forms."""
+    specs = {spec.attr: spec for spec in kind._ATTRS}
+    node.attrs = [(k, specs[k].conv.dump(specs[k].conv.load(str(v), k, "address"))
+                   if k in specs else v) for k, v in node.attrs]
+
+
+def _nvram(node: E) -> None:
+    """A PAPR VIO register written as eight hex digits."""
+    for child in node.children:
+        if child.tag == "address" and ("type", "spapr-vio") in child.attrs:
+            _address(child, SpaprVioAddress)
+
+
+_KEPT_NORMALISERS = {"vsock": _vsock, "redirfilter": _redirfilter, "memory": _memory,
+                     "nvram": _nvram}

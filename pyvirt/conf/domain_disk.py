@@ -39,7 +39,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -172,6 +172,8 @@ class DiskSource:
     volume: str | None = None
     mode: str | None = None
     startup_policy: str | None = None
+    #: an NVMe source's type, managed and namespace, in libvirt's order
+    nvme: list[tuple[str, str]] = field(default_factory=list)
     kept: list[E] = field(default_factory=list)
 
     def path(self) -> str | None:
@@ -234,6 +236,13 @@ class Disk(Device):
         load_children(disk, elem, pctx, _DISK_HANDLERS, _DISK_ORDER)
         if not pctx.live:
             disk.tray = None if disk.tray == "closed" else disk.tray
+            for node in disk.kept:
+                if node.tag == "backingStore":
+                    _drop_backing_index(node)
+        if disk.source is not None and disk.device != DiskDevice.LUN and \
+                any(k.tag == "reservations" for k in disk.source.kept):
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                         "<reservations/> allowed only for lun devices", C.VIR_FROM_DOMAIN)
         if not disk.target:
             source = disk.source.path() if disk.source else None
             raise report(C.VIR_ERR_NO_TARGET, source or None, C.VIR_FROM_DOMAIN)
@@ -274,6 +283,9 @@ class Disk(Device):
             src.pool = get("pool")
             src.volume = get("volume")
             src.mode = get("mode")
+        elif kind == DiskType.NVME:
+            src.nvme = [(k, v) for k in ("type", "managed", "namespace")
+                        if (v := get(k)) is not None]
         src.startup_policy = get("startupPolicy")
         for sub in child:
             tag = sub.tag
@@ -383,6 +395,8 @@ class Disk(Device):
                          ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
             elif kind == DiskType.VOLUME:
                 attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
+            elif kind == DiskType.NVME:
+                attrs = list(src.nvme)
             else:
                 attrs = []
             pre = attr_text([kv for kv in attrs if kv[1] is not None])
@@ -428,6 +442,14 @@ def default_bus(disk: Disk) -> DiskBus:
                      f"Unknown disk name '{disk.target}' and no address specified",
                      C.VIR_FROM_DOMAIN)
     return DiskBus.IDE
+
+
+def _drop_backing_index(node: E) -> None:
+    """A definition's backing chain has no indexes (they are runtime data)."""
+    node.attrs = [(k, v) for k, v in node.attrs if k != "index"]
+    for child in node.children:
+        if child.tag == "backingStore":
+            _drop_backing_index(child)
 
 
 _DISK_HANDLERS = {
@@ -685,6 +707,11 @@ class Filesystem(Device):
     def _source(self, child: etree._Element) -> None:
         self.source = {k: v for k, v in cast("list[tuple[str, str]]", child.attrib.items())
                        if k in _FS_SOURCE_KEYS}
+        usage = self.source.get("usage")
+        if usage is not None:
+            # a RAM filesystem's size is kept in KiB, whatever its units
+            self.source["usage"] = str(to_kib(usage, self.source.get("units"), "usage"))
+            self.source["units"] = "KiB"
 
     def _target(self, child: etree._Element) -> None:
         self.target = child.get("dir")

@@ -113,6 +113,17 @@ _NET_DRIVER = (A("name"), A("txmode"), A("ioeventfd", ONOFF), A("event_idx", ONO
 _MAC_CANON = re.compile(r"[0-9a-f][02468ace](:[0-9a-f]{2}){5}\Z")
 
 
+def _backend(node: E, model: str | None) -> None:
+    """``<backend>``: libvirt 9.0 knows no backend type; the vhost device
+    path is read only for virtio models."""
+    attrs = dict(node.attrs)
+    if "type" in attrs:
+        raise xml_err(f"Invalid value for attribute 'type' in element 'backend': "
+                      f"'{attrs['type']}'.")
+    if model not in ("virtio", "virtio-transitional", "virtio-non-transitional"):
+        node.attrs = [(k, v) for k, v in node.attrs if k != "vhost"]
+
+
 def parse_mac(text: str) -> str:
     """Normalise a MAC address ('52:54:00:AA:bb:1' -> '52:54:00:aa:bb:01')."""
     if _MAC_CANON.match(text):
@@ -188,6 +199,9 @@ class Interface(Device):
                         NetType.INTERNAL, NetType.HOSTDEV, NetType.VDPA) and not has_source:
             raise xml_err(f"interface type='{net.type.value}' requires a 'source' element")
         load_children(net, elem, pctx, _NET_HANDLERS, _NET_ORDER)
+        for node in net.kept:
+            if node.tag == "backend":
+                _backend(node, net.model)
         if not pctx.live and net.type == NetType.NETWORK:
             # the port and bridge a network gave are runtime data
             net.source.pop("portid", None)

@@ -350,6 +350,9 @@ def parse_features(elem: etree._Element) -> dict[str, Feature]:
         for key, value in cast("list[tuple[str, str]]", child.attrib.items()):
             if key != "state" or not kind.startswith("state"):
                 feat.attrs[key] = value
+        eoi = feat.attrs.get("eoi") if name == "apic" else None
+        if eoi is not None and eoi not in ("on", "off"):
+            raise bad_enum("eoi", "apic", eoi)
         if kind == "nested" and name in _SUB_ORDERS:
             if name == "hyperv":
                 feat.attrs = {"mode": child.get("mode", "custom")}

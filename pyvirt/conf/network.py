@@ -416,7 +416,7 @@ class NetworkDef:
             raise _xml_err(f"Invalid ipv6 setting '{ipv6}' in network '{net.name}'")
         net.ipv6 = optional(root, "ipv6", YESNO)
         net.trust_guest_rx_filters = optional(root, "trustGuestRxFilters", YESNO)
-        net.connections = xmlutil.parse_int(root.get("connections"), "connections", _FROM)
+        # 'connections' is the driver's live count: libvirt does not read it from XML
         net._parse_bridge(root.find("bridge"))
         mtu = root.find("mtu")
         if mtu is not None:

@@ -76,6 +76,8 @@ def parse_scaled(elem: etree._Element, what: str) -> int:
             raise ValueError(number)
     except ValueError:
         raise _xml_err(f"malformed {what} element") from None
+    if number * factor > 0xFFFFFFFFFFFFFFFF:  # beyond an unsigned long long
+        raise report(C.VIR_ERR_OVERFLOW, f"value too large: {number}{unit}", C.VIR_FROM_NONE)
     return number * factor
 
 

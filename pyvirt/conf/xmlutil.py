@@ -52,7 +52,8 @@ def parse_xml(text: str | bytes, root: str | None = None,
         # lxml appends ", line L, column C"; libvirt puts position first.
         msg = msg.split(", line ")[0]
         lines = data.decode("utf-8", "replace").splitlines() or [""]
-        src = lines[line - 1] if 0 < line <= len(lines) else ""
+        # libvirt prints an empty context (the end of the document) as "(null)"
+        src = (lines[line - 1] if 0 < line <= len(lines) else "") or "(null)"
         pointer = "-" * max(col - 1, 0) + "^"
         # libvirt's form: the line number, the message, the line, a pointer
         # under the column; reported as VIR_ERR_XML_DETAIL.

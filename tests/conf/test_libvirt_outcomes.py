@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from xml2xml import DATA, expect_error
+from libvirt_outcomes import devices_of, outcome
+from xml2xml import DATA
 
 import pyvirt
-from pyvirt import constants as C
+from pyvirt.errors import libvirtError
 
 
 def _cases() -> list:
@@ -26,27 +27,14 @@ def _cases() -> list:
     return params
 
 
-def _devices_of(xml: str) -> str:
-    if "<devices>\n" not in xml:
-        return ""
-    return xml.split("<devices>\n", 1)[1].split("  </devices>", 1)[0]
-
-
 @pytest.mark.parametrize(("data", "case"), _cases())
 def test_input_as_libvirt(data: dict, case: dict) -> None:
     conn = pyvirt.open("test:///default")
-    kind = data.get("object", "domain")
-    define = {"domain": conn.defineXML, "network": conn.networkDefineXML,
-              "pool": conn.storagePoolDefineXML}[kind]
     try:
-        if "code" in case:
-            err = expect_error(lambda: define(case["xml"]), case["code"], case["domain"])
-            assert err.get_error_message() == case["message"]
-            return
-        obj = define(case["xml"])
-        xml = obj.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE
-                          if kind == "domain" else 0)
-        obj.undefine()
-        assert (_devices_of(xml) if data["part"] == "devices" else xml) == case["output"]
+        result = outcome(conn, data.get("object", "domain"), case["xml"], libvirtError)
     finally:
         conn.close()
+    if "output" in result and data["part"] == "devices":
+        result["output"] = devices_of(result["output"])
+    expected = {k: case[k] for k in ("code", "domain", "message", "output") if k in case}
+    assert result == expected
