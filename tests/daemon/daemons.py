@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -167,6 +168,10 @@ PRIVATE_DIRS = ("/etc/libvirt", "/run/libvirt", "/var/lib/libvirt", "/var/log/li
                 "/var/cache/libvirt")
 
 
+# Prefix of the short socket directories made when the work directory is too deep.
+SHORT_SOCKDIR = "pyvirt-lv-"
+
+
 class LibvirtDaemon(RunningDaemon):
     """A private libvirtd with its own virtlogd (one process group, one mount namespace)."""
 
@@ -202,6 +207,8 @@ class LibvirtDaemon(RunningDaemon):
         for pid in guests:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+        if self.sockdir.name.startswith(SHORT_SOCKDIR):
+            shutil.rmtree(self.sockdir, ignore_errors=True)
         return self.proc.returncode
 
 
@@ -224,6 +231,10 @@ def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
     ``bind:SRC`` to bind-mount the directory SRC).
     """
     sockdir = workdir / "run"
+    # libvirtd also makes libvirt-admin-sock there: a unix socket path has at
+    # most 107 bytes, which deep pytest-xdist temporary paths exceed.
+    if len(str(sockdir / "libvirt-admin-sock")) > 100:
+        sockdir = Path(tempfile.mkdtemp(prefix=SHORT_SOCKDIR))     # removed by stop()
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "libvirtd.log"
     conf = workdir / "libvirtd.conf"
@@ -244,6 +255,7 @@ def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
               "mkdir -p $d && mount -t tmpfs -o mode=0755 tmpfs $d || exit 1; done; "
               + "".join(f"mount --bind '{opts[5:]}' '{path}' || exit 1; "
                         if opts.startswith("bind:") else
+                        f"mkdir -p '{path}' && "
                         f"mount -t tmpfs -o '{opts or 'mode=0755'}' tmpfs '{path}' || exit 1; "
                         for path, opts in (tmpfs or {}).items())
               + f"cp {workdir / 'qemu.conf'} /etc/libvirt/qemu.conf || exit 1; "
