@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import ipaddress
 import os
-
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
 from pyvirt.conf.network import NetworkDef
 from pyvirt.errors import libvirtError, report, report_system
+from pyvirt.util.lazy import lazy_module
+
+# pyroute2 (and the asyncio it loads) only when a bridge is touched, not
+# when a connection opens the network driver of a root
+if TYPE_CHECKING:
+    import pyroute2
+    from pyroute2 import IPRoute
+    from pyroute2.netlink import exceptions as netlink_errors
+else:
+    pyroute2 = lazy_module("pyroute2", globals())
+    netlink_errors = lazy_module("pyroute2.netlink.exceptions", globals())
 
 _FROM = C.VIR_FROM_NETWORK
 
@@ -50,12 +59,12 @@ def _index(ipr: IPRoute, name: str) -> int:
 def create(def_: NetworkDef) -> None:
     """Create and set up the network's bridge (refused when a device has its name)."""
     name = def_.bridge or ""
-    with IPRoute() as ipr:
+    with pyroute2.IPRoute() as ipr:
         try:
             ipr.link("add", ifname=name, kind="bridge",
                      br_stp_state=1 if def_.stp else 0,
                      br_forward_delay=def_.delay * 100)
-        except NetlinkError as exc:
+        except netlink_errors.NetlinkError as exc:
             # libvirt's virNetDevBridgeCreate reports this without an error domain
             raise report_system(exc.code, f"error creating bridge interface {name}",
                                 C.VIR_FROM_NONE) from None
@@ -73,7 +82,7 @@ def _configure(ipr: IPRoute, def_: NetworkDef, index: int) -> None:
             ipr.link("set", index=index, address=def_.mac)
         if def_.mtu:
             ipr.link("set", index=index, mtu=def_.mtu)
-    except NetlinkError as exc:
+    except netlink_errors.NetlinkError as exc:
         raise report_system(exc.code, f"Cannot set interface MAC/MTU on '{name}'",
                             _FROM) from None
     for ip in def_.ips:
@@ -86,25 +95,25 @@ def _configure(ipr: IPRoute, def_: NetworkDef, index: int) -> None:
             extra["broadcast"] = str(net.broadcast_address)
         try:
             ipr.addr("add", index=index, address=ip.address, prefixlen=prefix, **extra)
-        except NetlinkError as exc:
+        except netlink_errors.NetlinkError as exc:
             raise report_system(exc.code, f"Failed to add IP address {ip.address}/{prefix} "
                                 f"to {name}", _FROM) from None
     try:
         ipr.link("set", index=index, state="up")
-    except NetlinkError as exc:
+    except netlink_errors.NetlinkError as exc:
         raise report_system(exc.code, f"Failed to set bridge interface {name} up",
                             _FROM) from None
 
 
 def delete(name: str) -> None:
     """Delete bridge ``name`` if it exists (its ports are released by the kernel)."""
-    with IPRoute() as ipr:
+    with pyroute2.IPRoute() as ipr:
         found = ipr.link_lookup(ifname=name)
         if not found:
             return
         try:
             ipr.link("del", index=found[0])
-        except NetlinkError as exc:
+        except netlink_errors.NetlinkError as exc:
             if exc.code != 19:   # ENODEV: already gone
                 raise report_system(exc.code, f"Unable to delete bridge {name}",
                                     _FROM) from None
@@ -117,23 +126,23 @@ def is_bridge(name: str) -> bool:
 
 def attach(bridge: str, ifname: str) -> None:
     """Make ``ifname`` a port of ``bridge`` and bring it up."""
-    with IPRoute() as ipr:
+    with pyroute2.IPRoute() as ipr:
         try:
             ipr.link("set", index=_index(ipr, ifname), master=_index(ipr, bridge), state="up")
-        except NetlinkError as exc:
+        except netlink_errors.NetlinkError as exc:
             raise report_system(exc.code, f"Unable to add bridge {bridge} port {ifname}",
                                 _FROM) from None
 
 
 def set_tap(ifname: str, mac: str, mtu: int | None) -> None:
     """Give a guest's tap its MAC (and MTU, if set)."""
-    with IPRoute() as ipr:
+    with pyroute2.IPRoute() as ipr:
         try:
             index = _index(ipr, ifname)
             ipr.link("set", index=index, address=mac)
             if mtu:
                 ipr.link("set", index=index, mtu=mtu)
-        except NetlinkError as exc:
+        except netlink_errors.NetlinkError as exc:
             raise report_system(exc.code, f"Cannot set interface MAC/MTU on '{ifname}'",
                                 _FROM) from None
 

@@ -18,14 +18,21 @@ import base64
 import logging
 import os
 import secrets as _random
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
 from pyvirt.conf.secret import SecretDef
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.fileutil import atomic_write, remove_durably
+from pyvirt.util.lazy import lazy_module
+
+# cryptography only when a value is sealed or opened
+if TYPE_CHECKING:
+    from cryptography import exceptions as crypto_errors
+    from cryptography.hazmat.primitives.ciphers import aead
+else:
+    crypto_errors = lazy_module("cryptography.exceptions", globals())
+    aead = lazy_module("cryptography.hazmat.primitives.ciphers.aead", globals())
 
 log = logging.getLogger(__name__)
 _FROM = C.VIR_FROM_SECRET
@@ -65,15 +72,15 @@ class SecretStore:
         """The stored form of ``value``."""
         nonce = _random.token_bytes(NONCE)
         assert self._key is not None
-        return base64.b64encode(nonce + AESGCM(self._key).encrypt(nonce, value, uuid.encode()))
+        return base64.b64encode(nonce + aead.AESGCM(self._key).encrypt(nonce, value, uuid.encode()))
 
     def unseal(self, uuid: str, stored: bytes) -> bytes:
         """The value of a stored form (VIR_ERR_INTERNAL_ERROR if it does not decrypt)."""
         assert self._key is not None
         try:
             raw = base64.b64decode(stored, validate=True)
-            return AESGCM(self._key).decrypt(raw[:NONCE], raw[NONCE:], uuid.encode())
-        except (ValueError, InvalidTag):
+            return aead.AESGCM(self._key).decrypt(raw[:NONCE], raw[NONCE:], uuid.encode())
+        except (ValueError, crypto_errors.InvalidTag):
             raise report(C.VIR_ERR_INTERNAL_ERROR, f"invalid value of secret '{uuid}': it "
                          "does not decrypt with the host key", _FROM) from None
 

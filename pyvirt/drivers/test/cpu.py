@@ -8,6 +8,10 @@ features, the common input model winning outright.  The CPU map is read at
 run time from Debian's libvirt (``/usr/share/libvirt/cpu_map``, package
 libvirt0), never copied.  ``virConnectCompareCPU`` and the hypervisor-CPU
 calls are not in libvirt 9.0's test driver: they stay ``VIR_ERR_NO_SUPPORT``.
+
+The driver method is :meth:`HostMixin.connectBaselineCPU
+<pyvirt.drivers.test.host.HostMixin.connectBaselineCPU>`, which imports
+this module (lxml, the XML helpers) on the first call only.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.errors import check_flags, report
+from pyvirt.errors import report
 
 CPU_MAP_DIR = os.environ.get("PYVIRT_CPU_MAP_DIR", "/usr/share/libvirt/cpu_map")
 _FROM = C.VIR_FROM_CPU
@@ -324,12 +328,3 @@ def _expand(cpu: GuestCPU, cmap: CPUMap) -> None:
     cpu.features = sorted(((policy, name) for name, policy in policies.items()),
                           key=lambda item: item[1])
 
-
-class CPUMixin:
-    """virConnectBaselineCPU of libvirt 9.0's test driver."""
-
-    def connectBaselineCPU(self, xmlCPUs: list[str], flags: int) -> str:
-        """The most capable guest CPU all ``xmlCPUs`` (host CPUs) can run."""
-        check_flags(flags, C.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
-                    "testConnectBaselineCPU", C.VIR_FROM_TEST)
-        return baseline(list(xmlCPUs or []), bool(flags & C.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES))

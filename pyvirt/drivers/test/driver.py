@@ -12,7 +12,6 @@ from __future__ import annotations
 from pyvirt import constants as C
 from pyvirt.drivers.test import state as statemod
 from pyvirt.drivers.test.checkpoint import CheckpointMixin
-from pyvirt.drivers.test.cpu import CPUMixin
 from pyvirt.drivers.test.domain import DomainMixin
 from pyvirt.drivers.test.host import HostMixin
 from pyvirt.drivers.test.interface import InterfaceMixin
@@ -26,7 +25,7 @@ from pyvirt.drivers.test.storage import StorageMixin
 from pyvirt.drivers.test.tunables import TunablesMixin
 
 
-class TestDriver(CPUMixin, DomainMixin, TunablesMixin, SnapshotMixin, CheckpointMixin, HostMixin,
+class TestDriver(DomainMixin, TunablesMixin, SnapshotMixin, CheckpointMixin, HostMixin,
                  NetworkMixin, StorageMixin, InterfaceMixin, NodeDeviceMixin, SecretMixin,
                  NWFilterMixin):
     """libvirt's test driver: a simulated host whose objects live in memory."""

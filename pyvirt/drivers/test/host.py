@@ -14,13 +14,16 @@ from pyvirt.driver import interface
 from pyvirt.drivers.test.objects import check_flags
 from pyvirt.drivers.test.state import NodeState
 from pyvirt.errors import report
-from pyvirt.util.virarch import ARCHES
 from pyvirt.util.lazy import lazy_module
+from pyvirt.util.virarch import ARCHES
 
 if TYPE_CHECKING:
     import socket
+
+    from pyvirt.drivers.test import cpu
 else:
     socket = lazy_module("socket", globals())
+    cpu = lazy_module("pyvirt.drivers.test.cpu", globals())
 
 _FROM = C.VIR_FROM_TEST
 
@@ -76,6 +79,12 @@ class HostMixin(interface.HypervisorDriver):
     error_domain = _FROM
     state: NodeState
     uri: str
+
+    def connectBaselineCPU(self, xmlCPUs: list[str], flags: int) -> str:
+        """The most capable guest CPU all ``xmlCPUs`` (host CPUs) can run (cpu.py)."""
+        check_flags(flags, C.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES, "testConnectBaselineCPU")
+        return cpu.baseline(list(xmlCPUs or []),
+                            bool(flags & C.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES))
 
     def connectGetType(self) -> str:
         """libvirt's name of the driver: 'TEST'."""
