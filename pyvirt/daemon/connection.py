@@ -328,7 +328,7 @@ class ClientConnection(asyncio.Protocol):
         if proc.stream:
             stream = ServerStream(self, msg.prog, msg.vers, msg.proc, msg.serial)
             self.streams[msg.serial] = stream
-        mode = INLINE if self.inline else proc.mode
+        mode = self._mode(proc, call)
         if mode == INLINE:
             ok, body = self.execute(call, args, stream)
             self._finish(msg, ok, body, stream)
@@ -337,18 +337,31 @@ class ClientConnection(asyncio.Protocol):
         self.inflight += 1
         if self.inflight >= self.daemon.config.max_client_requests:
             self.pause_reading("requests")
-        fut = pool.submit(proc.name, self.execute, call, args, stream)
-        fut.add_done_callback(lambda f: self._done(msg, f, stream))
+        pool.call(proc.name, self.execute, (call, args, stream),
+                  lambda done, value: self._done(msg, stream, done, value))
         pool.hold_back(self)
 
-    def _done(self, msg: P.Message, fut: asyncio.Future, stream: ServerStream | None) -> None:
+    def _mode(self, proc: Procedure, call: K.Call) -> str:
+        """Where the call runs: the procedure's mode, or inline for a memory driver
+        and for the queries the driver declares answerable from memory."""
+        mode = proc.mode
+        if mode == INLINE or self.inline:
+            return INLINE
+        if proc.writes or proc.stream:
+            return mode
+        drv = getattr(self.drivers, call.family or "", None)
+        return INLINE if call.method in getattr(drv, "inline_queries", ()) else mode
+
+    def _done(self, msg: P.Message, stream: ServerStream | None, done: bool,
+              value: Any) -> None:
+        """A worker ran the call: ``value`` is execute()'s (ok, body), or what it raised."""
         self.inflight -= 1
         if self.inflight < self.daemon.config.max_client_requests:
             self.resume_reading("requests")
-        try:
-            ok, body = fut.result()
-        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - belt and braces
-            ok, body = False, P.encode_error(exc)
+        if done:
+            ok, body = value
+        else:
+            ok, body = False, P.encode_error(value)
         self._finish(msg, ok, body, stream)
 
     def _finish(self, msg: P.Message, ok: bool, body: bytes,
