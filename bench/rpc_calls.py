@@ -11,7 +11,8 @@ Starts a pyvirtd and a libvirtd (private mount namespace, private copy of
   ``qemu:///session`` with its XDG directories in a temporary directory
   (libvirt's client refuses ``qemu+unix:///embed``), libvirtd its
   ``qemu:///system`` (private),
-  each with ``--qemu-domains`` defined guests: lookupByName+info and
+  each with ``--qemu-domains`` defined guests: lookupByName+info,
+  lookupByName+XMLDesc (XMLDesc runs on pyvirtd's worker pool) and
   listAllDomains;
 - ``virsh list --all`` wall time with the 1,001 test domains.
 
@@ -58,6 +59,7 @@ libvirt.registerErrorHandler(lambda c, e: None, None)
 c = libvirt.open(uri)
 ops = {"getVersion": c.getVersion,
        "lookupByName+info": lambda: c.lookupByName(name).info(),
+       "lookupByName+XMLDesc": lambda: c.lookupByName(name).XMLDesc(0),
        "listAllDomains": c.listAllDomains}
 f = ops[op]
 for _ in range(20):
@@ -80,7 +82,7 @@ c.close()
 CLIENTS = ("pyvirt", "libvirt")
 DAEMONS = ("pyvirtd", "libvirtd")
 TEST_OPS = ("getVersion", "lookupByName+info", "listAllDomains")
-QEMU_OPS = ("lookupByName+info", "listAllDomains")
+QEMU_OPS = ("lookupByName+info", "lookupByName+XMLDesc", "listAllDomains")
 
 QEMU_XML = ("<domain type='qemu'><name>{name}</name><memory>65536</memory>"
             "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>")
