@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -108,6 +110,12 @@ class ClientConnection(asyncio.Protocol):
         self.last_rx = time.monotonic()
         self.keepalive: KeepAlive | None = None
         self.closed = False
+        # Workers write a reply themselves when nothing waits before it: every
+        # write takes _wlock, and _wfd is a duplicate of the socket, closed
+        # only under the lock, so it never names another file.
+        self._wlock = threading.Lock()
+        self._wfd = -1
+        self._tail = b""
 
     # -- asyncio protocol ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -128,6 +136,12 @@ class ClientConnection(asyncio.Protocol):
             # libvirt's confirmation that the client's certificate passed the
             # checks: one byte, inside TLS, before any message.
             transport.write(b"\x01")
+        sock = transport.get_extra_info("socket")
+        if self.listener.kind != "tls" and sock is not None:
+            try:
+                self._wfd = os.dup(sock.fileno())
+            except OSError:
+                self._wfd = -1
         log.info("client connected: %s (%s)", self.identity, self.listener.kind)
 
     def data_received(self, data: bytes) -> None:
@@ -161,6 +175,10 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        with self._wlock:
+            if self._wfd >= 0:
+                os.close(self._wfd)
+                self._wfd = -1
         log.info("client disconnected: %s", self.identity)
         self.daemon.output.forget(self)
         self.daemon.pool.forget(self)
@@ -191,13 +209,41 @@ class ClientConnection(asyncio.Protocol):
         t = self.transport
         if t is None or self.closed or t.is_closing():
             return
-        t.write(data)
+        with self._wlock:
+            if self._tail:
+                t.write(self._tail)
+                self._tail = b""
+            t.write(data)
         queued = t.get_write_buffer_size()
         if queued > self.daemon.config.max_client_buffer:
             log.warning("client %s does not read its replies; dropping it", self.identity)
             self.close()
             return
         self.daemon.output.note(self, queued)
+
+    def send_from_worker(self, data: bytes) -> bool:
+        """Write ``data`` to the socket now (worker thread) when no output waits
+        before it; False when it must go through the loop (send())."""
+        with self._wlock:
+            t = self.transport
+            if (self._wfd < 0 or self._tail or self.closed or t is None or t.is_closing()
+                    or t.get_write_buffer_size()):
+                return False
+            try:
+                n = os.write(self._wfd, data)
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError:
+                return True         # the client is gone: its transport finds out
+            if n == len(data):
+                return True
+            # The socket took part of it: the rest goes before any later output.
+            self._tail = data[n:]
+        try:
+            self.loop.call_soon_threadsafe(self.send, b"")
+        except RuntimeError:
+            pass
+        return True
 
     def reply(self, msg: P.Message, ok: bool, body: bytes) -> None:
         """Send the reply to a call."""
@@ -337,9 +383,20 @@ class ClientConnection(asyncio.Protocol):
         self.inflight += 1
         if self.inflight >= self.daemon.config.max_client_requests:
             self.pause_reading("requests")
-        pool.call(proc.name, self.execute, (call, args, stream),
+        pool.call(proc.name, self._work, (msg, call, args, stream),
                   lambda done, value: self._done(msg, stream, done, value))
         pool.hold_back(self)
+
+    def _work(self, msg: P.Message, call: K.Call, args: tuple,
+              stream: ServerStream | None) -> tuple[bool, bytes | None]:
+        """Run the call (worker thread) and send its reply when it can go out at
+        once; return (ok, body), body None when sent."""
+        ok, body = self.execute(call, args, stream)
+        if stream is None and self.send_from_worker(
+                P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
+                        P.OK if ok else P.ERROR, body)):
+            return ok, None
+        return ok, body
 
     def _mode(self, proc: Procedure, call: K.Call) -> str:
         """Where the call runs: the procedure's mode, or inline for a memory driver
@@ -362,7 +419,8 @@ class ClientConnection(asyncio.Protocol):
             ok, body = value
         else:
             ok, body = False, P.encode_error(value)
-        self._finish(msg, ok, body, stream)
+        if body is not None:
+            self._finish(msg, ok, body, stream)
 
     def _finish(self, msg: P.Message, ok: bool, body: bytes,
                 stream: ServerStream | None) -> None:
