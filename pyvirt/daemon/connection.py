@@ -4,8 +4,12 @@ Frames are read and written on the daemon's asyncio loop.  A call runs
 where its procedure says (:attr:`pyvirt.rpc.program.Procedure.mode`):
 inline on the loop when it only reads memory, on the priority workers
 for calls that must not wait (destroy, abort, info), else on the worker
-pool.  At most ``max_client_requests`` calls of one client run at once;
-beyond that the daemon stops reading from it, as libvirtd does.  It also
+pool; a driver may name queries it answers from memory
+(``inline_queries``), which then run inline too.  A worker writes its
+reply to the socket itself when no output waits before it (else the loop
+sends it), so the client's answer costs one thread hop.  At most
+``max_client_requests`` calls of one client run at once; beyond that the
+daemon stops reading from it, as libvirtd does.  It also
 stops reading from a client whose replies pile up unread
 (``max_client_output``, and ``max_output`` for all clients together, see
 :mod:`pyvirt.daemon.flow`), and handles at most ``FRAMES_PER_TURN``
