@@ -82,3 +82,38 @@ def test_shutdown_fails_calls_not_started():
         loop.close()
     assert len(outcomes) == 1 and outcomes[0][0] is False
     assert isinstance(outcomes[0][1], asyncio.CancelledError)
+
+
+def test_worker_replies_stay_whole_when_the_client_reads_late(tmp_path):
+    """Replies written by workers and by the loop (socket full) arrive whole, once each."""
+    import daemons
+    import hostile
+
+    from pyvirt.rpc import protocol as P
+    from pyvirt.rpc import remote_protocol as R
+
+    # The test driver's calls on the worker pool, as a disk-backed driver's are.
+    d = daemons.start_pyvirtd(tmp_path, tcp=False, config="inline_drivers = []\n")
+    try:
+        conn = hostile.RawConn(d.sock, timeout=30)
+        assert conn.open().status == P.OK
+        caps = R.PROGRAM["CONNECT_GET_CAPABILITIES"]
+        count = 300
+        conn.send(b"".join(P.frame(P.REMOTE_PROGRAM, 1, caps.number, P.CALL, serial, P.OK, b"")
+                           for serial in range(1, count + 1)))
+        time.sleep(1.0)         # replies fill the socket; the rest wait in the daemon
+        serials = []
+        for _ in range(count):
+            msg = conn.recv()
+            assert msg is not None, "the daemon closed the connection"
+            assert msg.status == P.OK and msg.proc == caps.number
+            (xml,) = caps.decode_ret(msg.body)
+            assert xml.startswith("<capabilities>") and xml.rstrip().endswith("</capabilities>")
+            serials.append(msg.serial)
+        assert sorted(serials) == list(range(1, count + 1))
+        conn.close()
+    finally:
+        status = d.stop()
+    log = d.log.read_text()
+    assert status == 0, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
