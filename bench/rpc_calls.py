@@ -11,7 +11,8 @@ Starts a pyvirtd and a libvirtd (private mount namespace, private copy of
   ``qemu:///session`` with its XDG directories in a temporary directory
   (libvirt's client refuses ``qemu+unix:///embed``), libvirtd its
   ``qemu:///system`` (private),
-  each with ``--qemu-domains`` defined guests: lookupByName+info and
+  each with ``--qemu-domains`` defined guests: lookupByName+info,
+  lookupByName+XMLDesc (XMLDesc runs on pyvirtd's worker pool) and
   listAllDomains;
 - ``virsh list --all`` wall time with the 1,001 test domains.
 
@@ -25,6 +26,7 @@ ratios printed compare numbers measured side by side.  Tables:
 
 Usage: bench/rpc_calls.py [--seconds S] [--repeat N] [--domains N]
                           [--qemu-domains N] [--no-libvirtd] [--no-qemu]
+                          [--qemu-only]
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ libvirt.registerErrorHandler(lambda c, e: None, None)
 c = libvirt.open(uri)
 ops = {"getVersion": c.getVersion,
        "lookupByName+info": lambda: c.lookupByName(name).info(),
+       "lookupByName+XMLDesc": lambda: c.lookupByName(name).XMLDesc(0),
        "listAllDomains": c.listAllDomains}
 f = ops[op]
 for _ in range(20):
@@ -79,7 +82,7 @@ c.close()
 CLIENTS = ("pyvirt", "libvirt")
 DAEMONS = ("pyvirtd", "libvirtd")
 TEST_OPS = ("getVersion", "lookupByName+info", "listAllDomains")
-QEMU_OPS = ("lookupByName+info", "listAllDomains")
+QEMU_OPS = ("lookupByName+info", "lookupByName+XMLDesc", "listAllDomains")
 
 QEMU_XML = ("<domain type='qemu'><name>{name}</name><memory>65536</memory>"
             "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>")
@@ -258,6 +261,8 @@ def main() -> int:
     ap.add_argument("--qemu-domains", type=int, default=100, help="QEMU domains to define")
     ap.add_argument("--no-libvirtd", action="store_true", help="measure pyvirtd alone")
     ap.add_argument("--no-qemu", action="store_true", help="skip the QEMU driver figures")
+    ap.add_argument("--qemu-only", action="store_true",
+                    help="only the QEMU driver figures (no test driver, rates or virsh)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="rpcbench-"))
@@ -279,7 +284,7 @@ def main() -> int:
         print(f"Measured {time.strftime('%Y-%m-%d %H:%M')}, load average "
               f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs")
         grids = []
-        for op in TEST_OPS:
+        for op in () if args.qemu_only else TEST_OPS:
             label = f"test {op}" + (f" ({args.domains + 1})" if op == "listAllDomains" else "")
             grids.append((label, measure_grid(test_uris, pids, op, "test", args.seconds,
                                               args.repeat)))
@@ -290,10 +295,12 @@ def main() -> int:
                 grids.append((label, measure_grid(qemu_uris, pids, op, "guest-0001",
                                                   args.seconds, args.repeat)))
         rates = []
-        for op in TEST_OPS[:2]:
+        for op in () if args.qemu_only else TEST_OPS[:2]:
             rates.append((f"test {op}", {(c, d): rate(c, uri, op, "test", args.seconds, 8)
                                          for d, uri in test_uris.items() for c in CLIENTS}))
         report(grids, rates)
+        if args.qemu_only:
+            return 0
         lists = Table(f"virsh list --all ({args.domains + 1} test domains)",
                       ("pyvirtd", "libvirtd"), "ms, median of 5")
         lists.add("virsh list --all ms",

@@ -4,8 +4,12 @@ Frames are read and written on the daemon's asyncio loop.  A call runs
 where its procedure says (:attr:`pyvirt.rpc.program.Procedure.mode`):
 inline on the loop when it only reads memory, on the priority workers
 for calls that must not wait (destroy, abort, info), else on the worker
-pool.  At most ``max_client_requests`` calls of one client run at once;
-beyond that the daemon stops reading from it, as libvirtd does.  It also
+pool; a driver may name queries it answers from memory
+(``inline_queries``), which then run inline too.  A worker writes its
+reply to the socket itself when no output waits before it (else the loop
+sends it), so the client's answer costs one thread hop.  At most
+``max_client_requests`` calls of one client run at once; beyond that the
+daemon stops reading from it, as libvirtd does.  It also
 stops reading from a client whose replies pile up unread
 (``max_client_output``, and ``max_output`` for all clients together, see
 :mod:`pyvirt.daemon.flow`), and handles at most ``FRAMES_PER_TURN``
@@ -23,8 +27,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -108,6 +114,12 @@ class ClientConnection(asyncio.Protocol):
         self.last_rx = time.monotonic()
         self.keepalive: KeepAlive | None = None
         self.closed = False
+        # Workers write a reply themselves when nothing waits before it: every
+        # write takes _wlock, and _wfd is a duplicate of the socket, closed
+        # only under the lock, so it never names another file.
+        self._wlock = threading.Lock()
+        self._wfd = -1
+        self._tail = b""
 
     # -- asyncio protocol ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -128,6 +140,12 @@ class ClientConnection(asyncio.Protocol):
             # libvirt's confirmation that the client's certificate passed the
             # checks: one byte, inside TLS, before any message.
             transport.write(b"\x01")
+        sock = transport.get_extra_info("socket")
+        if self.listener.kind != "tls" and sock is not None:
+            try:
+                self._wfd = os.dup(sock.fileno())
+            except OSError:
+                self._wfd = -1
         log.info("client connected: %s (%s)", self.identity, self.listener.kind)
 
     def data_received(self, data: bytes) -> None:
@@ -161,6 +179,10 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        with self._wlock:
+            if self._wfd >= 0:
+                os.close(self._wfd)
+                self._wfd = -1
         log.info("client disconnected: %s", self.identity)
         self.daemon.output.forget(self)
         self.daemon.pool.forget(self)
@@ -191,13 +213,41 @@ class ClientConnection(asyncio.Protocol):
         t = self.transport
         if t is None or self.closed or t.is_closing():
             return
-        t.write(data)
+        with self._wlock:
+            if self._tail:
+                t.write(self._tail)
+                self._tail = b""
+            t.write(data)
         queued = t.get_write_buffer_size()
         if queued > self.daemon.config.max_client_buffer:
             log.warning("client %s does not read its replies; dropping it", self.identity)
             self.close()
             return
         self.daemon.output.note(self, queued)
+
+    def send_from_worker(self, data: bytes) -> bool:
+        """Write ``data`` to the socket now (worker thread) when no output waits
+        before it; False when it must go through the loop (send())."""
+        with self._wlock:
+            t = self.transport
+            if (self._wfd < 0 or self._tail or self.closed or t is None or t.is_closing()
+                    or t.get_write_buffer_size()):
+                return False
+            try:
+                n = os.write(self._wfd, data)
+            except (BlockingIOError, InterruptedError):
+                return False
+            except OSError:
+                return True         # the client is gone: its transport finds out
+            if n == len(data):
+                return True
+            # The socket took part of it: the rest goes before any later output.
+            self._tail = data[n:]
+        try:
+            self.loop.call_soon_threadsafe(self.send, b"")
+        except RuntimeError:
+            pass
+        return True
 
     def reply(self, msg: P.Message, ok: bool, body: bytes) -> None:
         """Send the reply to a call."""
@@ -328,7 +378,7 @@ class ClientConnection(asyncio.Protocol):
         if proc.stream:
             stream = ServerStream(self, msg.prog, msg.vers, msg.proc, msg.serial)
             self.streams[msg.serial] = stream
-        mode = INLINE if self.inline else proc.mode
+        mode = self._mode(proc, call)
         if mode == INLINE:
             ok, body = self.execute(call, args, stream)
             self._finish(msg, ok, body, stream)
@@ -337,19 +387,44 @@ class ClientConnection(asyncio.Protocol):
         self.inflight += 1
         if self.inflight >= self.daemon.config.max_client_requests:
             self.pause_reading("requests")
-        fut = pool.submit(proc.name, self.execute, call, args, stream)
-        fut.add_done_callback(lambda f: self._done(msg, f, stream))
+        pool.call(proc.name, self._work, (msg, call, args, stream),
+                  lambda done, value: self._done(msg, stream, done, value))
         pool.hold_back(self)
 
-    def _done(self, msg: P.Message, fut: asyncio.Future, stream: ServerStream | None) -> None:
+    def _work(self, msg: P.Message, call: K.Call, args: tuple,
+              stream: ServerStream | None) -> tuple[bool, bytes | None]:
+        """Run the call (worker thread) and send its reply when it can go out at
+        once; return (ok, body), body None when sent."""
+        ok, body = self.execute(call, args, stream)
+        if stream is None and self.send_from_worker(
+                P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
+                        P.OK if ok else P.ERROR, body)):
+            return ok, None
+        return ok, body
+
+    def _mode(self, proc: Procedure, call: K.Call) -> str:
+        """Where the call runs: the procedure's mode, or inline for a memory driver
+        and for the queries the driver declares answerable from memory."""
+        mode = proc.mode
+        if mode == INLINE or self.inline:
+            return INLINE
+        if proc.writes or proc.stream:
+            return mode
+        drv = getattr(self.drivers, call.family or "", None)
+        return INLINE if call.method in getattr(drv, "inline_queries", ()) else mode
+
+    def _done(self, msg: P.Message, stream: ServerStream | None, done: bool,
+              value: Any) -> None:
+        """A worker ran the call: ``value`` is execute()'s (ok, body), or what it raised."""
         self.inflight -= 1
         if self.inflight < self.daemon.config.max_client_requests:
             self.resume_reading("requests")
-        try:
-            ok, body = fut.result()
-        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - belt and braces
-            ok, body = False, P.encode_error(exc)
-        self._finish(msg, ok, body, stream)
+        if done:
+            ok, body = value
+        else:
+            ok, body = False, P.encode_error(value)
+        if body is not None:
+            self._finish(msg, ok, body, stream)
 
     def _finish(self, msg: P.Message, ok: bool, body: bytes,
                 stream: ServerStream | None) -> None:

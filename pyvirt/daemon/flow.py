@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import concurrent.futures
-import functools
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -40,22 +40,35 @@ class Pausable(Protocol):
     def queued_output(self) -> int: ...
 
 
+Job = tuple[str, Callable[..., Any], tuple, "Done", "asyncio.Future | None"]
+Done = Callable[[bool, Any], None]
+
+
 class WorkerPool:
-    """Threads for blocking calls; no procedure may hold more than half of them."""
+    """Threads for blocking calls; no procedure may hold more than half of them.
+
+    A call costs two thread hops and nothing more: the loop hands a job to
+    an idle thread through one queue, and the thread hands the outcome back
+    through a list the loop drains at one wake-up, however many calls ended
+    meanwhile.  No futures are made for the daemon's own calls.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, name: str, size: int,
                  limit: int = 0) -> None:
         self.loop = loop
+        self.name = name
         self.size = max(1, size)
         self.share = max(1, (self.size + 1) // 2)
         self.limit = limit
-        self.executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.size, thread_name_prefix=name)
         self.running = 0
         self.holding: collections.Counter[str] = collections.Counter()
-        self.waiting: collections.deque[tuple[str, asyncio.Future, Callable[..., Any],
-                                              tuple]] = collections.deque()
+        self.waiting: collections.deque[Job] = collections.deque()
         self.blocked: set[Pausable] = set()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._outcomes: collections.deque[tuple[Job, bool, Any]] = collections.deque()
+        self._wake_sent = False
+        self._closed = False
 
     @property
     def accepted(self) -> int:
@@ -66,11 +79,25 @@ class WorkerPool:
         """True when ``limit`` calls are accepted already."""
         return bool(self.limit) and self.accepted >= self.limit
 
+    def call(self, key: str, func: Callable[..., Any], args: tuple, done: Done) -> None:
+        """Run ``func(*args)`` on a thread when one is free for procedure ``key``,
+        then ``done(True, result)`` or ``done(False, exception)`` on the loop
+        (loop thread)."""
+        self.waiting.append((key, func, args, done, None))
+        self._start()
+
     def submit(self, key: str, func: Callable[..., Any], *args: Any) -> asyncio.Future:
-        """Run ``func(*args)`` on a thread when one is free for procedure ``key``
-        (loop thread); return a future of its result."""
+        """Like :meth:`call`, returning a future of the result (loop thread)."""
         fut = self.loop.create_future()
-        self.waiting.append((key, fut, func, args))
+
+        def done(ok: bool, value: Any) -> None:
+            if fut.done():
+                return
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+        self.waiting.append((key, func, args, done, fut))
         self._start()
         return fut
 
@@ -87,51 +114,68 @@ class WorkerPool:
     def _start(self) -> None:
         if self.running >= self.size or not self.waiting:
             return
-        skipped: list[tuple[str, asyncio.Future, Callable[..., Any], tuple]] = []
+        skipped: list[Job] = []
         while self.waiting and self.running < self.size:
             job = self.waiting.popleft()
-            key, fut, func, args = job
-            if fut.cancelled():
+            key, fut = job[0], job[4]
+            if fut is not None and fut.cancelled():
                 continue
             if self.holding[key] >= self.share:
                 skipped.append(job)
                 continue
+            if self._closed:
+                job[3](False, RuntimeError("the worker pool is shut down"))
+                continue
             self.running += 1
             self.holding[key] += 1
-            try:
-                cf = self.executor.submit(func, *args)
-            except RuntimeError as exc:          # shut down
-                self._finished_now(key, fut, exc)
-                continue
-            cf.add_done_callback(functools.partial(self._from_thread, key, fut))
+            if len(self._threads) < self.running:
+                self._spawn()
+            self._jobs.put(job)
         # Calls of a procedure at its share keep their place in the line.
         self.waiting.extendleft(reversed(skipped))
 
-    def _from_thread(self, key: str, fut: asyncio.Future,
-                     cf: concurrent.futures.Future) -> None:
-        try:
-            self.loop.call_soon_threadsafe(self._finished, key, fut, cf)
-        except RuntimeError:                    # the loop is closed: nobody waits
-            pass
+    def _spawn(self) -> None:
+        thread = threading.Thread(target=self._work, daemon=True,
+                                  name=f"{self.name}_{len(self._threads)}")
+        self._threads.append(thread)
+        thread.start()
 
-    def _finished(self, key: str, fut: asyncio.Future, cf: concurrent.futures.Future) -> None:
-        if cf.cancelled():
-            self._finished_now(key, fut, asyncio.CancelledError())
-            return
-        exc = cf.exception()
-        self._finished_now(key, fut, exc, None if exc else cf.result())
+    def _work(self) -> None:
+        """A worker thread: run jobs until told to stop."""
+        get, outcomes = self._jobs.get, self._outcomes
+        while True:
+            job = get()
+            if job is None:
+                return
+            try:
+                outcome = (job, True, job[1](*job[2]))
+            except BaseException as exc:        # noqa: BLE001 - handed to the caller
+                outcome = (job, False, exc)
+            del job
+            outcomes.append(outcome)
+            del outcome
+            # One wake-up of the loop for all the calls that end before it drains.
+            if not self._wake_sent:
+                self._wake_sent = True
+                try:
+                    self.loop.call_soon_threadsafe(self._drain)
+                except RuntimeError:            # the loop is closed: nobody waits
+                    return
 
-    def _finished_now(self, key: str, fut: asyncio.Future, exc: BaseException | None,
-                      result: Any = None) -> None:
-        self.running -= 1
-        self.holding[key] -= 1
-        if self.holding[key] <= 0:
-            del self.holding[key]
-        if not fut.done():
-            if exc is not None:
-                fut.set_exception(exc)
-            else:
-                fut.set_result(result)
+    def _drain(self) -> None:
+        """Finish every call whose outcome arrived (loop thread)."""
+        self._wake_sent = False
+        outcomes = self._outcomes
+        while outcomes:
+            (key, _func, _args, done, _fut), ok, value = outcomes.popleft()
+            self.running -= 1
+            self.holding[key] -= 1
+            if self.holding[key] <= 0:
+                del self.holding[key]
+            try:
+                done(ok, value)
+            except Exception:
+                log.exception("finishing a call of %s failed", key)
         self._start()
         if self.blocked and not self.full():
             blocked, self.blocked = self.blocked, set()
@@ -139,11 +183,16 @@ class WorkerPool:
                 client.resume_reading("max_requests")
 
     def shutdown(self) -> None:
-        """Stop the threads; calls not started fail."""
+        """Stop the threads (once their calls end); calls not started fail."""
+        self._closed = True
         while self.waiting:
-            _key, fut, _func, _args = self.waiting.popleft()
-            fut.cancel()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+            _key, _func, _args, done, fut = self.waiting.popleft()
+            if fut is not None:
+                fut.cancel()
+            else:
+                done(False, asyncio.CancelledError())
+        for _ in self._threads:
+            self._jobs.put(None)
 
 
 class OutputMeter:

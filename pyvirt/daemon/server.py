@@ -60,6 +60,7 @@ class Daemon:
         self.clients: set[ClientConnection] = set()
         self._drivers: dict[str, list[Any]] = {}     # uri -> [Drivers, users]
         self._drivers_lock = threading.Lock()
+        self._closing: dict[str, threading.Event] = {}  # uri -> set once its close ends
         self.last_activity = time.monotonic()
         self.stopping = asyncio.Event()
 
@@ -150,6 +151,11 @@ class Daemon:
                          f"{text}: the daemon does not open remote connections",
                          C.VIR_FROM_REMOTE)
         with self._drivers_lock:
+            closing = self._closing.get(text)
+        if closing is not None:
+            # The last client's close still runs: the new drivers need the state root.
+            closing.wait(60)
+        with self._drivers_lock:
             entry = self._drivers.get(text)
             if entry is None:
                 entry = [registry.open_drivers(parsed, None, 0), 0]
@@ -172,15 +178,26 @@ class Daemon:
             if entry[1] > 0 or urimod.parse(text or "").driver in self.config.hold_drivers:
                 return
             del self._drivers[text or ""]
+            closing = threading.Event()
+            self._closing[text or ""] = closing
+        drivers = entry[0]
+
+        def close() -> None:
+            try:
+                drivers.close()
+            finally:
+                with self._drivers_lock:
+                    if self._closing.get(text or "") is closing:
+                        del self._closing[text or ""]
+                closing.set()
         # Memory drivers close at once, as libvirtd does before it answers
-        # CONNECT_CLOSE: the next client must find the state reset.
-        if urimod.parse(text or "").driver in self.config.inline_drivers:
-            entry[0].close()
-            return
-        if self.stopping.is_set():
-            entry[0].close()
+        # CONNECT_CLOSE: the next client must find the state reset.  Others
+        # close on a worker; an open of the same URI waits for that close.
+        if (urimod.parse(text or "").driver in self.config.inline_drivers
+                or self.stopping.is_set()):
+            close()
         else:
-            self.prio_pool.submit("CONNECT_CLOSE", entry[0].close)
+            self.prio_pool.submit("CONNECT_CLOSE", close)
 
     def close_drivers(self) -> None:
         """Close every driver (at shutdown)."""
