@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.daemon.config import Config

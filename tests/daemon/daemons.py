@@ -230,6 +230,7 @@ def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
     mounts more there (an existing directory -> tmpfs mount options, or
     ``bind:SRC`` to bind-mount the directory SRC).
     """
+    workdir.mkdir(parents=True, exist_ok=True)
     sockdir = workdir / "run"
     # libvirtd also makes libvirt-admin-sock there: a unix socket path has at
     # most 107 bytes, which deep pytest-xdist temporary paths exceed.

@@ -13,8 +13,6 @@ so the rest of the driver does not depend on the model's layout.
 from __future__ import annotations
 
 import copy as _copy
-import os
-import stat
 from collections.abc import Iterable
 from typing import Any
 
