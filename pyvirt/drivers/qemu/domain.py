@@ -702,6 +702,13 @@ def _handle_exit(drv: Any, vm: DomainObj, proc: Any) -> None:
         return
     with vm.lock:
         clean = vm.state == C.VIR_DOMAIN_SHUTDOWN or vm.got_shutdown
+        mon = vm.mon
+    if not clean and mon is not None:
+        # The exit may be seen before QEMU's last events (libvirt reads the
+        # monitor to its end first): let them arrive, then look again.
+        mon.drain()
+        with vm.lock:
+            clean = vm.state == C.VIR_DOMAIN_SHUTDOWN or vm.got_shutdown
     if clean:
         reason, detail = C.VIR_DOMAIN_SHUTOFF_SHUTDOWN, C.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN
     else:

@@ -29,6 +29,7 @@ from typing import Any
 
 from qemu.qmp import ExecInterruptedError, ExecuteError, QMPClient, QMPError
 from qemu.qmp.events import EventListener
+from qemu.qmp.protocol import Runstate
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError, report
@@ -38,6 +39,8 @@ _FROM = C.VIR_FROM_QEMU
 
 # How long a command may take before the call gives up (libvirt: 30 s).
 COMMAND_TIMEOUT = 30.0
+# How long an exited QEMU's last events may take to be read and handled.
+DRAIN_WAIT = 2.0
 
 EventCallback = Callable[[str, dict, float], None]
 
@@ -205,6 +208,27 @@ class Monitor:
     async def _execute(client: QMPClient, cmd: str, args: dict | None,
                        timeout: float) -> Any:
         return await asyncio.wait_for(client.execute(cmd, args), timeout)
+
+    def drain(self, timeout: float = DRAIN_WAIT) -> None:
+        """Wait until QEMU has closed the monitor and every event it sent before
+        has been handled (never raises).
+
+        A QEMU that exits is seen through its pidfd, which may be read before
+        the monitor socket that still holds its last events (SHUTDOWN).
+        """
+        client, listener = self._client, self._listener
+        if client is None or self.closed:
+            return
+        with contextlib.suppress(BaseException):
+            aioloop.run(self._drain(client, listener), timeout)
+
+    @staticmethod
+    async def _drain(client: QMPClient, listener: EventListener | None) -> None:
+        while client.runstate == Runstate.RUNNING:
+            await asyncio.sleep(0.01)
+        while listener is not None and not listener.empty():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)          # the event pump handles what it took last
 
     def _closed_error(self) -> libvirtError:
         return report(C.VIR_ERR_OPERATION_FAILED, "QEMU monitor connection closed", _FROM)
