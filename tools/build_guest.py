@@ -13,6 +13,14 @@ kernel modules.  Its ``/init``:
   resumed or restored guest carried on,
 * echoes each line it reads on the console as ``PYVIRT-GUEST-ECHO line``.
 
+Extra features come from parts in ``tools/guest.d/``, in name order: each
+``NAME.sh`` is sourced by ``/init`` after the modules are loaded (it starts
+its own background work and returns); ``NAME.modules`` lists more kernel
+modules (paths under ``lib/modules/VERSION``); ``NAME.debs`` lists more
+Debian packages to unpack; ``NAME.files`` lists files of those packages to
+copy into the initramfs (with the shared libraries each needs, found with
+``ldd`` on this Debian host).
+
 The result goes to ``$PYVIRT_GUEST_DIR`` (default ``~/.cache/pyvirt/guest``):
 ``vmlinuz``, ``initrd.img`` and ``manifest.json``.  It is rebuilt only when
 missing or when this recipe changed; the cpio archive is reproducible
@@ -58,6 +66,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /etc/modules); do insmod /lib/modules/$m 2>/dev/null; done
+# Parts (tools/guest.d/NAME.sh), in name order; each starts its own
+# background work and returns.
+for p in /etc/guest.d/*.sh; do [ -f "$p" ] && . "$p"; done
 # The ACPI power button: power off on its first input event.  The device is
 # opened here, before the readiness line: a press that comes before the
 # background reader runs waits in this open file instead of being lost.
@@ -81,6 +92,27 @@ done
 """.replace("@READY@", READY)
 
 
+PARTS_DIR = Path(__file__).resolve().parent / "guest.d"
+
+
+def _part_lines(suffix: str) -> list[str]:
+    """The non-comment lines of every ``guest.d/*.SUFFIX`` file, in name order."""
+    out: list[str] = []
+    for path in sorted(PARTS_DIR.glob(f"*.{suffix}")):
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                out.append(line)
+    return out
+
+
+def _parts() -> list[tuple[str, bytes]]:
+    """(name, content) of every file in guest.d, in name order."""
+    if not PARTS_DIR.is_dir():
+        return []
+    return [(p.name, p.read_bytes()) for p in sorted(PARTS_DIR.iterdir()) if p.is_file()]
+
+
 def guest_dir() -> Path:
     """Return where the guest is cached ($PYVIRT_GUEST_DIR or ~/.cache/pyvirt/guest)."""
     env = os.environ.get("PYVIRT_GUEST_DIR")
@@ -95,6 +127,8 @@ def recipe_hash() -> str:
     h = hashlib.sha256()
     h.update(INIT.encode())
     h.update("\n".join(MODULES).encode())
+    for name, data in _parts():
+        h.update(name.encode() + b"\0" + data)
     h.update(b"v2")
     return h.hexdigest()[:16]
 
@@ -151,7 +185,7 @@ def _module_order(moddir: Path) -> list[str]:
             visit(by_name[dep.replace("-", "_")])
         order.append(rel)
 
-    for rel in MODULES:
+    for rel in MODULES + _part_lines("modules"):
         visit(rel)
     return order
 
@@ -198,11 +232,56 @@ class Cpio:
         return b"".join(self.parts)
 
 
-def build_initrd(busybox: Path, moddir: Path, modules: list[str]) -> bytes:
-    """Return the initramfs: busybox, /init, the modules and their load order."""
+def _shared_libs(binary: Path) -> list[str]:
+    """Absolute paths of the shared libraries ``binary`` loads (``ldd`` on this host)."""
+    res = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=False)
+    libs = []
+    for line in res.stdout.splitlines():
+        fields = line.split()
+        if "=>" in fields:
+            i = fields.index("=>")
+            if i + 1 < len(fields) and fields[i + 1].startswith("/"):
+                libs.append(fields[i + 1])
+        elif fields and fields[0].startswith("/"):
+            libs.append(fields[0])          # the dynamic loader
+    return libs
+
+
+def _extra_files(root: Path) -> list[tuple[str, bytes, int]]:
+    """(path in the initramfs, content, mode) of the parts' files and their libraries."""
+    files: dict[str, tuple[bytes, int]] = {}
+    for rel in _part_lines("files"):
+        src = root / rel.lstrip("/")
+        files[rel.lstrip("/")] = (src.read_bytes(), src.stat().st_mode & 0o777)
+        for lib in _shared_libs(src):
+            real = Path(lib).resolve()
+            files.setdefault(lib.lstrip("/"), (real.read_bytes(), 0o755))
+    return sorted((k, v[0], v[1]) for k, v in files.items())
+
+
+def build_initrd(busybox: Path, moddir: Path, modules: list[str],
+                 extra: list[tuple[str, bytes, int]] | None = None) -> bytes:
+    """Return the initramfs: busybox, /init, the modules and their load order,
+    the parts of guest.d and the files they asked for."""
     cpio = Cpio()
-    for d in ("bin", "dev", "etc", "lib", "lib/modules", "proc", "sys", "tmp", "root"):
+    for d in ("bin", "dev", "etc", "etc/guest.d", "lib", "lib/modules", "proc", "sys",
+              "tmp", "root"):
         cpio.dir(d)
+    made = {"bin", "dev", "etc", "etc/guest.d", "lib", "lib/modules", "proc", "sys", "tmp",
+            "root"}
+    for path, data, mode in extra or []:
+        parent = os.path.dirname(path)
+        todo = []
+        while parent and parent not in made:
+            todo.append(parent)
+            parent = os.path.dirname(parent)
+        for d in reversed(todo):
+            cpio.dir(d)
+            made.add(d)
+        cpio.file(path, data, mode)
+    for name, data in _parts():
+        if name.endswith(".sh"):
+            cpio.file(f"etc/guest.d/{name}", data, 0o755)
     cpio.node("dev/console", 0o020600, 5, 1)
     cpio.node("dev/null", 0o020666, 1, 3)
     cpio.file("bin/busybox", busybox.read_bytes(), 0o755)
@@ -242,14 +321,15 @@ def build(out: Path, force: bool = False) -> Path:
         tmp = Path(tmpname)
         os.chmod(tmp, 0o755)   # apt's sandbox user may write the .debs here
         kpkg = _kernel_package()
-        debs = _download([kpkg, BUSYBOX], tmp)
+        debs = _download([kpkg, BUSYBOX] + _part_lines("debs"), tmp)
         for deb in debs:
             _run(["dpkg-deb", "-x", str(deb), str(tmp / "root")])
         root = tmp / "root"
         vmlinuz = min((root / "boot").glob("vmlinuz-*"))
         kver = vmlinuz.name[len("vmlinuz-"):]
         moddir = root / "lib" / "modules" / kver
-        initrd = build_initrd(root / "bin" / "busybox", moddir, _module_order(moddir))
+        initrd = build_initrd(root / "bin" / "busybox", moddir, _module_order(moddir),
+                              _extra_files(root))
         _write(out / "vmlinuz", vmlinuz.read_bytes())
         _write(out / "initrd.img", initrd)
         info = {"recipe": recipe_hash(), "kernel": kver,

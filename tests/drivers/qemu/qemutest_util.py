@@ -93,7 +93,7 @@ def start_event_loop() -> None:
     global _loop_thread, _loop_obj
     with _loop_lock:
         pyvirt.virEventRegisterDefaultImpl()
-        loop = pyvirt_event._default
+        loop = pyvirt_event._default_loop()
         if _loop_thread is not None and _loop_thread.is_alive() and loop is _loop_obj:
             return
 
