@@ -98,8 +98,9 @@ class RunningDaemon:
 
 
 def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = None,
-                  config: str | None = None) -> RunningDaemon:
-    """Start pyvirtd with its sockets under ``workdir``."""
+                  config: str | None = None, netns: str | None = None) -> RunningDaemon:
+    """Start pyvirtd with its sockets under ``workdir`` (in network namespace ``netns``,
+    through ``ip netns exec``, when given)."""
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "pyvirtd.log"
@@ -118,6 +119,8 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
         cfg.write_text(config)
         argv += ["--config", str(cfg)]
     argv += extra or []
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -213,7 +216,8 @@ class LibvirtDaemon(RunningDaemon):
 
 
 def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
-                   tmpfs: dict[str, str] | None = None) -> LibvirtDaemon:
+                   tmpfs: dict[str, str] | None = None,
+                   netns: str | None = None) -> LibvirtDaemon:
     """Start a real libvirtd (and its virtlogd) private to the caller.
 
     It runs in its own mount namespace where /etc/libvirt, /run/libvirt,
@@ -228,7 +232,9 @@ def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
     namespace of its own (its network driver's bridges and firewall stay
     there).  ``qemu_conf`` is its QEMU driver's configuration; ``tmpfs``
     mounts more there (an existing directory -> tmpfs mount options, or
-    ``bind:SRC`` to bind-mount the directory SRC).
+    ``bind:SRC`` to bind-mount the directory SRC).  ``netns`` runs it in that
+    existing network namespace (``ip netns exec``, which also gives it that
+    namespace's /sys) instead of a new one.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     sockdir = workdir / "run"
@@ -265,9 +271,10 @@ def start_libvirtd(workdir: Path, tcp: bool = False, qemu_conf: str = QEMU_CONF,
               "sleep 0.1; i=$((i+1)); done; "
               f"exec {libvirtd} {'--listen ' if tcp else ''}-f {conf} "
               f"-p {workdir / 'libvirtd.pid'}")
-    namespaces = ["-m"] if tcp else ["-m", "-n"]
+    namespaces = ["-m"] if tcp or netns else ["-m", "-n"]
+    enter = ["ip", "netns", "exec", netns] if netns else []
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(["unshare", *namespaces, "--propagation", "private", "sh", "-c",
+        proc = subprocess.Popen([*enter, "unshare", *namespaces, "--propagation", "private", "sh", "-c",
                                  script],
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     daemon = LibvirtDaemon(sockdir, proc, log, port)

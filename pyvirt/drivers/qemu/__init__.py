@@ -45,8 +45,10 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     if cfg is None:
         return None
     # the host drivers of the root first: guests that autostart may use their volumes
+    from pyvirt.drivers.hostiface.driver import open_iface
     from pyvirt.drivers.hostroot import HostRoot
     from pyvirt.drivers.network.driver import open_network
+    from pyvirt.drivers.nodedev.driver import open_nodedev
     from pyvirt.drivers.secret.driver import open_secret
     from pyvirt.drivers.storage.driver import open_storage
     root = HostRoot.of_qemu(cfg)
@@ -66,4 +68,6 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     except BaseException:
         sec.connectClose()
         raise
-    return Drivers(hv=hv, net=net, stor=stor, sec=sec)
+    # node devices and host interfaces: read from the host when asked, nothing to undo
+    return Drivers(hv=hv, net=net, stor=stor, sec=sec, dev=open_nodedev(root),
+                   iface=open_iface(root))
