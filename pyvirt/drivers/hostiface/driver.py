@@ -24,20 +24,20 @@ from pyvirt.drivers import hostroot
 from pyvirt.drivers.test.interface import IfaceObj
 from pyvirt.errors import check_flags, libvirtError, report
 from pyvirt.util import netdevinfo
+from pyvirt.util.hostinfo import read as _hostread
 
 log = logging.getLogger(__name__)
+
+
+def _readopt(path: str) -> str | None:
+    """The stripped text of ``path``, None when unreadable or empty."""
+    return _hostread(path) or None
+
 
 _FROM = C.VIR_FROM_INTERFACE
 # a guest tap libvirt names itself: not shown as a bridge port
 _GUEST_TAP = "vnet"
 
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
 
 
 class HostIfaceDriver(I.InterfaceDriver):
@@ -76,7 +76,7 @@ class HostIfaceDriver(I.InterfaceDriver):
         return [n for n in names if not os.path.islink(os.path.join(self._dir(n), "master"))]
 
     def _active(self, name: str) -> bool:
-        return _read(os.path.join(self._dir(name), "operstate")) == "up"
+        return _readopt(os.path.join(self._dir(name), "operstate")) == "up"
 
     def _exists(self, name: str) -> bool:
         return bool(name) and "/" not in name and name not in (".", "..") \
@@ -88,8 +88,8 @@ class HostIfaceDriver(I.InterfaceDriver):
             raise report(C.VIR_ERR_NO_INTERFACE, f"couldn't find interface named '{name}'",
                          _FROM)
         def_ = ifaceconf.InterfaceDef(name=name)
-        def_.mac = _read(os.path.join(base, "address"))
-        mtu = _read(os.path.join(base, "mtu"))
+        def_.mac = _readopt(os.path.join(base, "address"))
+        mtu = _readopt(os.path.join(base, "mtu"))
         if mtu is not None and mtu.isdigit():
             def_.mtu = int(mtu)
         state, speed = netdevinfo.link_info(name, self.sysroot)
@@ -97,7 +97,7 @@ class HostIfaceDriver(I.InterfaceDriver):
             def_.link_state = ifaceconf.LinkState(state)
         def_.link_speed = speed or None
         devtype = None
-        for line in (_read(os.path.join(base, "uevent")) or "").splitlines():
+        for line in (_readopt(os.path.join(base, "uevent")) or "").splitlines():
             if line.startswith("DEVTYPE="):
                 devtype = line[len("DEVTYPE="):]
         if depth > 8:                # a loop of bridges and bonds: stop descending
@@ -113,8 +113,8 @@ class HostIfaceDriver(I.InterfaceDriver):
     def _bridge(self, def_: ifaceconf.InterfaceDef, base: str, depth: int) -> None:
         def_.type = ifaceconf.InterfaceType.BRIDGE
         # libvirt 9.0 shows sysfs's value as it is (centiseconds), not in seconds
-        def_.delay = _read(os.path.join(base, "bridge/forward_delay"))
-        stp = _read(os.path.join(base, "bridge/stp_state"))
+        def_.delay = _readopt(os.path.join(base, "bridge/forward_delay"))
+        stp = _readopt(os.path.join(base, "bridge/stp_state"))
         if stp in ("0", "1"):
             def_.stp = stp == "1"
         try:
@@ -130,7 +130,7 @@ class HostIfaceDriver(I.InterfaceDriver):
         def_.type = ifaceconf.InterfaceType.BOND
 
         def num(attr: str) -> int:
-            text = (_read(os.path.join(base, "bonding", attr)) or "").split()
+            text = (_readopt(os.path.join(base, "bonding", attr)) or "").split()
             value = text[-1] if text else ""
             try:
                 return int(value)
@@ -143,8 +143,8 @@ class HostIfaceDriver(I.InterfaceDriver):
         interval, freq = num("arp_interval"), num("miimon")
         if interval > 0:
             def_.arpmon_interval = interval
-            def_.arpmon_target = _read(os.path.join(base, "bonding/arp_ip_target")) or None
-            validate = (_read(os.path.join(base, "bonding/arp_validate")) or "").split()
+            def_.arpmon_target = _readopt(os.path.join(base, "bonding/arp_ip_target")) or None
+            validate = (_readopt(os.path.join(base, "bonding/arp_validate")) or "").split()
             if validate and validate[0] != "none":
                 def_.arpmon_validate = validate[0]
         elif freq > 0:
@@ -152,13 +152,13 @@ class HostIfaceDriver(I.InterfaceDriver):
             def_.miimon_downdelay = num("downdelay") or None
             def_.miimon_updelay = num("updelay") or None
             def_.miimon_carrier = "netif" if num("use_carrier") else "ioctl"
-        slaves = (_read(os.path.join(base, "bonding/slaves")) or "").split()
+        slaves = (_readopt(os.path.join(base, "bonding/slaves")) or "").split()
         for slave in sorted(slaves):
             def_.members.append(self._def(slave, depth + 1))
 
     def _vlan(self, def_: ifaceconf.InterfaceDef) -> None:
         def_.type = ifaceconf.InterfaceType.VLAN
-        text = _read(os.path.join(self.procroot, "net/vlan", def_.name)) or ""
+        text = _readopt(os.path.join(self.procroot, "net/vlan", def_.name)) or ""
         tag = device = None
         for line in text.splitlines():
             if "VID:" in line:
@@ -218,7 +218,7 @@ class HostIfaceDriver(I.InterfaceDriver):
         """The one interface with MAC address ``macstr``."""
         want = (macstr or "").lower()
         found = [n for n in self._names()
-                 if (_read(os.path.join(self._dir(n), "address")) or "").lower() == want]
+                 if (_readopt(os.path.join(self._dir(n), "address")) or "").lower() == want]
         if not found:
             raise report(C.VIR_ERR_NO_INTERFACE,
                          f"couldn't find interface with MAC address '{macstr}'", _FROM)

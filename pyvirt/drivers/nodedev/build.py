@@ -22,6 +22,7 @@ from pyvirt.conf.node_device import CapType, DevCap, DevNode, DevnodeType, NodeD
 from pyvirt.drivers.nodedev import pciids
 from pyvirt.drivers.nodedev.sysfs import SysDevice
 from pyvirt.util import netdevinfo
+from pyvirt.util.hostinfo import read as _hostread
 
 # DEVTYPE -> capability (udevGetDeviceType)
 _BY_DEVTYPE = {
@@ -239,7 +240,7 @@ def _scsi_host(dev: SysDevice, def_: NodeDeviceDef) -> list[E] | None:
     kids: list[E | None] = [E("host", text=str(host))]
     uid = dev.attr(f"scsi_host/host{host}/unique_id")
     if uid is None:
-        uid = _read(os.path.join(dev.sysroot, f"class/scsi_host/host{host}/unique_id"))
+        uid = (_hostread(os.path.join(dev.sysroot, f"class/scsi_host/host{host}/unique_id")) or None)
     if uid is not None and _num(uid, 10) is not None:
         kids.append(E("unique_id", text=str(int(uid))))
     fc = os.path.join(dev.sysroot, f"class/fc_host/host{host}")
@@ -247,19 +248,12 @@ def _scsi_host(dev: SysDevice, def_: NodeDeviceDef) -> list[E] | None:
         fch = E("capability", [("type", "fc_host")], keep=True)
         for tag, attr in (("wwnn", "node_name"), ("wwpn", "port_name"),
                           ("fabric_wwn", "fabric_name")):
-            value = _read(os.path.join(fc, attr))
+            value = (_hostread(os.path.join(fc, attr)) or None)
             if value:
                 fch.add(E(tag, text=value.removeprefix("0x")))
         kids.append(fch)
     return [k for k in kids if k is not None]
 
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError:
-        return None
 
 
 def _scsi_target(dev: SysDevice, def_: NodeDeviceDef) -> list[E] | None:
