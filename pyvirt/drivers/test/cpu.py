@@ -297,6 +297,10 @@ def baseline(xml_cpus: list[str], expand: bool) -> str:
     for host in cpus[1:]:
         other = _cpu_data(host, cmap)
         name = host.vendor
+        model_vendor = cmap.model(host.model).vendor
+        if name and model_vendor and name != model_vendor:
+            raise report(C.VIR_ERR_OPERATION_FAILED, f"CPU vendor {model_vendor} of model "
+                         f"{host.model} differs from vendor {name}", _FROM)
         if not name:
             output_vendor = False
             name = cmap.model(host.model).vendor
