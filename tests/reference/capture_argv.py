@@ -37,6 +37,13 @@ def capture(names: list[str]) -> dict[str, dict[str, str]]:
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     libvirt.virEventRegisterDefaultImpl()       # the embedded driver needs a loop
     root = tempfile.mkdtemp(prefix="pyvirt-argv-")
+    # QEMU runs as root here, as in the tests' private libvirtd.  With the
+    # default 'libvirt-qemu' user, which cannot open /dev/kvm on this host,
+    # libvirt finds its probed capabilities ("KVM was enabled when probing")
+    # stale at every lookup and probes QEMU again: about 40 s per input.
+    os.makedirs(os.path.join(root, "etc"))
+    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
+        f.write('user = "root"\ngroup = "root"\n')
     try:
         conn = libvirt.open(f"qemu:///embed?root={root}")
         out: dict[str, dict[str, str]] = {}

@@ -10,7 +10,7 @@ to be one listed, with its reason, in ``argv_differences.py`` (and in
 ``test_libvirt_files_are_libvirts_output`` asks Debian's libvirt again
 (``capture_argv.py`` under ``/usr/bin/python3``, ``qemu:///embed`` with the
 host's QEMU) and requires the committed libvirt files to be exactly its answer.
-libvirt probes QEMU for every call here, so this takes minutes.
+With QEMU run as root (see capture_argv.py) libvirt probes QEMU once.
 """
 
 from __future__ import annotations
