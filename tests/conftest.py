@@ -56,8 +56,8 @@ def reference_qemu_uri(reference_libvirtd) -> str:
 
 # --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
 
-# Tests that use these fixtures boot real QEMU guests or start a real libvirtd.
-_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd"})
+# Tests that use these fixtures boot real QEMU guests or start a real libvirtd (or Ceph, tgt).
+_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd", "ceph_cluster", "tgt_target"})
 # Every test under these directories starts real daemons (pyvirtd, libvirtd).
 _SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
 

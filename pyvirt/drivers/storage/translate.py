@@ -1,8 +1,9 @@
 """What a hypervisor driver asks the storage driver: the source behind a volume disk.
 
 ``<disk type='volume'><source pool='P' volume='V'/>`` keeps its XML; the
-QEMU driver gets the volume's file here (set as the disk's ``source.file``)
-when it builds the command line or hot-plugs the disk.
+QEMU driver gets the volume's file here (set as the disk's ``source.file``;
+a volume of a network pool sets the network source: protocol, name, hosts,
+authentication) when it builds the command line or hot-plugs the disk.
 """
 
 from __future__ import annotations
@@ -27,4 +28,4 @@ def translate_disks(root: hostroot.HostRoot, disks: Iterable[Any]) -> None:
         raise report(C.VIR_ERR_OPERATION_INVALID, f"no storage driver is open for "
                      f"'{root.uri}' to translate volume disks", C.VIR_FROM_STORAGE)
     for disk in todo:
-        disk.source.file = drv.volume_source(disk.source.pool or "", disk.source.volume)
+        drv.translate_disk(disk)
