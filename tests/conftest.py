@@ -54,6 +54,24 @@ def reference_qemu_uri(reference_libvirtd) -> str:
     return reference_libvirtd.uri(driver="qemu", path="/system")
 
 
+@pytest.fixture(scope="session")
+def ceph_cluster() -> Iterator[object]:
+    """A real single-node Ceph cluster (mon, mgr, bluestore OSD on 127.0.0.1, cephx:
+    tests/drivers/host/ceph.py), started once per test session, stopped at its end
+    leaving no process."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
+    import ceph
+    lacking = ceph.missing()
+    if lacking:
+        pytest.skip(f"Ceph is not installed (missing {', '.join(lacking)}; Debian: "
+                    "ceph-mon ceph-mgr ceph-osd ceph-common)")
+    cluster = ceph.start_cluster()
+    yield cluster
+    from pyvirt.drivers.storage.backends.rbd import forget_all
+    forget_all()
+    cluster.stop()
+
+
 # --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
 
 # Tests that use these fixtures boot real QEMU guests or start a real libvirtd (or Ceph, tgt).

@@ -14,14 +14,18 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
 from pyvirt.drivers import hostroot
+from pyvirt.drivers.storage.backends.netdisk import resolve_secrets
 from pyvirt.errors import report
 
 
 def translate_disks(root: hostroot.HostRoot, disks: Iterable[Any]) -> None:
-    """Give every volume disk of ``disks`` the file of its volume."""
+    """Give every volume disk of ``disks`` the file (or network source) of its volume,
+    and every network disk with ``<auth>`` its secret."""
+    disks = list(disks)
     todo = [d for d in disks if d.type == DiskType.VOLUME and d.source is not None
             and d.source.volume]
     if not todo:
+        resolve_secrets(root, disks)
         return
     drv = hostroot.current("storage", root)
     if drv is None:
@@ -29,3 +33,4 @@ def translate_disks(root: hostroot.HostRoot, disks: Iterable[Any]) -> None:
                      f"'{root.uri}' to translate volume disks", C.VIR_FROM_STORAGE)
     for disk in todo:
         drv.translate_disk(disk)
+    resolve_secrets(root, disks)

@@ -25,18 +25,3 @@ def conn(uri: str) -> Iterator[pyvirt.virConnect]:
     c.close()
 
 
-
-@pytest.fixture(scope="session")
-def ceph_cluster() -> Iterator[object]:
-    """A real single-node Ceph cluster (mon, mgr, bluestore OSD on 127.0.0.1, cephx),
-    started once per test session and stopped (no process left) at its end."""
-    import ceph
-    lacking = ceph.missing()
-    if lacking:
-        pytest.skip(f"Ceph is not installed (missing {', '.join(lacking)}; Debian: "
-                    "ceph-mon ceph-mgr ceph-osd ceph-common)")
-    cluster = ceph.start_cluster()
-    yield cluster
-    from pyvirt.drivers.storage.backends.rbd import forget_all
-    forget_all()
-    cluster.stop()

@@ -37,6 +37,8 @@ class NetSource:
     hosts: list[tuple[str, int | None]] = field(default_factory=list)
     auth: NetAuth | None = None
     initiator: str | None = None
+    #: the secret's value, looked up when the guest starts (:func:`resolve_secrets`)
+    secret: bytes | None = None
 
 
 def network_source(disk: Any, protocol: str, name: str, pool: StoragePoolDef,
@@ -78,5 +80,21 @@ def of_disk(disk: Any) -> NetSource | None:
             iqn = next((c for c in node.children if c.tag == "iqn"), None)
             initiator = dict(iqn.attrs).get("name") if iqn is not None else None
     auth = _auth_of(src.kept) or _auth_of(getattr(disk, "kept", []))
-    return NetSource(src.protocol, src.name or "", [(h.name or "", h.port)
-                                                    for h in src.hosts], auth, initiator)
+    found = NetSource(src.protocol, src.name or "", [(h.name or "", h.port)
+                                                     for h in src.hosts], auth, initiator)
+    setattr(src, _ATTR, found)
+    return found
+
+
+def resolve_secrets(root: Any, disks: Any) -> None:
+    """Look up the secret of every network disk with ``<auth>`` in the root's secret
+    driver (VIR_ERR_NO_SECRET when it is missing)."""
+    from pyvirt.conf.storage_pool import Auth
+    from pyvirt.drivers.storage.backends.netauth import secret_value
+    for disk in disks:
+        src = of_disk(disk)
+        if src is None or src.auth is None:
+            continue
+        a = src.auth
+        src.secret = secret_value(root, Auth(a.type if a.type in ("chap", "ceph") else "ceph",
+                                             a.username, a.secret_uuid, a.secret_usage))
