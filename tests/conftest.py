@@ -72,6 +72,21 @@ def ceph_cluster() -> Iterator[object]:
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def tgt_target() -> Iterator[object]:
+    """Debian's userspace iSCSI target on 127.0.0.1 (tests/drivers/host/tgt.py), private
+    to the session and stopped at its end."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
+    import tgt
+    lacking = tgt.missing()
+    if lacking:
+        pytest.skip(f"tgt/libiscsi are not installed (missing {', '.join(lacking)}; "
+                    "Debian: tgt libiscsi-bin)")
+    target = tgt.start_target()
+    yield target
+    target.stop()
+
+
 # --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
 
 # Tests that use these fixtures boot real QEMU guests or start a real libvirtd (or Ceph, tgt).
