@@ -69,6 +69,12 @@ def test_guest_reads_and_writes_rbd_disks(conn: Any, guest: str, root: str, tmp_
         assert "<source pool='ceph' volume='g-vol'" in dom.XMLDesc(0)
         image = ceph_cluster.run_bytes("rbd", "export", "--no-progress", "pyvirt/g-vol", "-")
         assert image[4096:4096 + 22] == b"PYVIRT-NETDISK-WRITTEN"
+        # the running guest holds the image open: Ceph refuses to remove it
+        with pytest.raises(pyvirt.libvirtError) as err:
+            vol.delete(0)
+        assert err.value.get_error_code() == C.VIR_ERR_SYSTEM_ERROR
+        assert "failed to remove volume 'pyvirt/g-vol'" in str(err.value)
+        assert sorted(v for v in pool.listVolumes() if v.startswith("g-")) == ["g-net", "g-vol"]
     finally:
         dom.destroy()
     for name in ("g-vol", "g-net"):
