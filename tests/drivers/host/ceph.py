@@ -203,10 +203,16 @@ class CephCluster:
         self.run("ceph", "osd", "pool", "application", "enable", POOL, "rbd")
         self._wait("the OSD", self._osd_up, 60)
         self._wait("a usable pool", self._pool_ready, 60)
+        self._wait("the cluster's usage statistics", self._stats_ready, 60)
 
     def _osd_up(self) -> bool:
         stat = self.json("ceph", "osd", "stat")
         return isinstance(stat, dict) and stat.get("num_up_osds") == 1
+
+    def _stats_ready(self) -> bool:
+        """The manager has the OSD's statistics (clients see the cluster's size)."""
+        df = self.json("ceph", "df")
+        return isinstance(df, dict) and df["stats"]["total_bytes"] > 0
 
     def _pool_ready(self) -> bool:
         self.run("rbd", "create", "--size", "1M", f"{POOL}/ready-probe", timeout=10)

@@ -62,7 +62,8 @@ def test_guest_reads_and_writes_rbd_disks(conn: Any, guest: str, root: str, tmp_
             ("pyvirt", "g-vol", "admin"), ("pyvirt", "g-net", "admin")}
         objects = [json.loads(argv[i + 1]) for i, a in enumerate(argv) if a == "-object"]
         assert {n["key-secret"] for n in rbd_nodes} <= {o["id"] for o in objects}
-        wait_for(lambda: b"PYVIRT-NETDISK-DONE" in file_text(serial), what="the guest's I/O")
+        wait_for(lambda: b"PYVIRT-NETDISK-DONE" in file_text(serial),
+                 what=f"the guest's I/O (console: {file_text(serial)[-1500:]!r})")
         log = file_text(serial)
         assert b"PYVIRT-NETDISK-READ HELLO-FROM-THE-HOST-0123456789AB" in log
         assert b"PYVIRT-NETDISK-DONE 0" in log
