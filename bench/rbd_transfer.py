@@ -22,7 +22,6 @@ Usage: bench/rbd_transfer.py [--size MiB] [--runs N]
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import statistics
 import sys
@@ -105,14 +104,7 @@ def main() -> int:
           f"median of {args.runs} runs (measured on a machine shared with other work)")
     conn = pyvirt.open(f"qemu:///embed?root={work}/root")
     try:
-        sec = conn.secretDefineXML(f"<secret ephemeral='no' private='yes'><uuid>{SECRET}"
-                                   "</uuid><usage type='ceph'><name>admin</name></usage>"
-                                   "</secret>")
-        sec.setValue(base64.b64decode(cluster.admin_key))
-        pool = conn.storagePoolCreateXML(
-            f"<pool type='rbd'><name>ceph</name><source><host name='127.0.0.1' "
-            f"port='{cluster.port}'/><name>{ceph.POOL}</name><auth type='ceph' "
-            f"username='admin'><secret uuid='{SECRET}'/></auth></source></pool>", 0)
+        pool = cluster.start_pool(conn, "ceph", SECRET)
         rbd_runs, pv_runs = [], []
         for _ in range(args.runs):
             rbd_runs.append(_rbd_round(cluster, src, out))

@@ -3,9 +3,11 @@ the reference libvirtd (private to the test run) for side-by-side tests."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,18 +56,22 @@ def reference_qemu_uri(reference_libvirtd) -> str:
     return reference_libvirtd.uri(driver="qemu", path="/system")
 
 
+def _host_service(module: str, packages: str) -> Any:
+    """tests/drivers/host/MODULE.py, skipping the test when its programs are missing."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
+    mod = importlib.import_module(module)
+    lacking = mod.missing()
+    if lacking:
+        pytest.skip(f"missing {', '.join(lacking)} (Debian: {packages})")
+    return mod
+
+
 @pytest.fixture(scope="session")
 def ceph_cluster() -> Iterator[object]:
     """A real single-node Ceph cluster (mon, mgr, bluestore OSD on 127.0.0.1, cephx:
     tests/drivers/host/ceph.py), started once per test session, stopped at its end
     leaving no process."""
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
-    import ceph
-    lacking = ceph.missing()
-    if lacking:
-        pytest.skip(f"Ceph is not installed (missing {', '.join(lacking)}; Debian: "
-                    "ceph-mon ceph-mgr ceph-osd ceph-common)")
-    cluster = ceph.start_cluster()
+    cluster = _host_service("ceph", "ceph-mon ceph-mgr ceph-osd ceph-common").start_cluster()
     yield cluster
     from pyvirt.drivers.storage.backends.rbd import forget_all
     forget_all()
@@ -76,13 +82,7 @@ def ceph_cluster() -> Iterator[object]:
 def tgt_target() -> Iterator[object]:
     """Debian's userspace iSCSI target on 127.0.0.1 (tests/drivers/host/tgt.py), private
     to the session and stopped at its end."""
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
-    import tgt
-    lacking = tgt.missing()
-    if lacking:
-        pytest.skip(f"tgt/libiscsi are not installed (missing {', '.join(lacking)}; "
-                    "Debian: tgt libiscsi-bin)")
-    target = tgt.start_target()
+    target = _host_service("tgt", "tgt libiscsi-bin").start_target()
     yield target
     target.stop()
 

@@ -12,6 +12,7 @@ stops it on Enter (handy to try pyvirsh against a real cluster).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 BINARIES = ("ceph-mon", "ceph-mgr", "ceph-osd", "ceph", "ceph-authtool", "monmaptool", "rbd")
 OSD_SIZE = 4 * 1024 ** 3          # the sparse bluestore file (grows as data is written)
@@ -139,6 +141,21 @@ class CephCluster:
             raise RuntimeError(f"{' '.join(argv)} failed ({res.returncode}): "
                                f"{(res.stderr or res.stdout).strip()[-2000:]}")
         return res.stdout
+
+    def pool_xml(self, name: str, secret_uuid: str, source: str = POOL) -> str:
+        """libvirt's XML of an rbd pool on this cluster as client.admin."""
+        return (f"<pool type='rbd'><name>{name}</name><source><host name='127.0.0.1' "
+                f"port='{self.port}'/><name>{source}</name><auth type='ceph' "
+                f"username='admin'><secret uuid='{secret_uuid}'/></auth></source></pool>")
+
+    def start_pool(self, conn: Any, name: str, secret_uuid: str) -> Any:
+        """Define client.admin's key as a (private) ceph secret of ``conn`` and start the
+        rbd pool ``name`` with it."""
+        sec = conn.secretDefineXML(f"<secret ephemeral='no' private='yes'><uuid>{secret_uuid}"
+                                   f"</uuid><usage type='ceph'><name>{name} admin</name>"
+                                   "</usage></secret>")
+        sec.setValue(base64.b64decode(self.admin_key))
+        return conn.storagePoolCreateXML(self.pool_xml(name, secret_uuid), 0)
 
     def _daemon(self, *argv: str) -> None:
         with open(os.path.join(self.dir, "log", f"{argv[0]}.out"), "ab") as log:

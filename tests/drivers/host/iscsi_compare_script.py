@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sys
 from typing import Any
+
+from compare_util import Record
 
 MOD, URI, PORTAL, TARGET, CHAP_TARGET, INITIATOR, USER, PASSWORD = sys.argv[1:9]
 HOST, PORT = PORTAL.rsplit(":", 1)
 lv: Any = importlib.import_module(MOD)
-lv.registerErrorHandler(lambda _ctx, _err: None, None)     # no error printing on stderr
-out: dict[str, Any] = {}
+out = Record(lv, [(f"port='{PORT}'", "port='PORT'"), (PORTAL, "PORTAL")])
+clean, call = out.clean, out.call
 SECRET = "6f3fc3e5-0c4b-4a8e-9c55-0d0b4f6a9b01"
-
-
-def clean(text: str) -> str:
-    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)
-    return text.replace(f"port='{PORT}'", "port='PORT'").replace(PORTAL, "PORTAL")
-
-
-def call(case: str, func: Any, *args: Any) -> Any:
-    try:
-        res = func(*args)
-    except lv.libvirtError as exc:
-        out[case] = [exc.get_error_code(), exc.get_error_domain(), clean(str(exc))]
-        return None
-    out[case] = "ok"
-    return res
 
 
 def pool_xml(name: str, target: str = TARGET, port: str = PORT, auth: str = "") -> str:
@@ -74,4 +60,4 @@ if chap is not None:
 out["pools"] = sorted(p.name() for p in conn.listAllStoragePools(0))
 pool.destroy()
 conn.close()
-print(json.dumps(out, indent=1, sort_keys=True))
+print(json.dumps(out.out, indent=1, sort_keys=True))

@@ -19,34 +19,20 @@ import re
 import sys
 from typing import Any
 
+from compare_util import Record
+
 MOD, URI, MON, KEY, PREFIX, WRONG_KEY = sys.argv[1:7]
 HOST, PORT = MON.rsplit(":", 1)
 lv: Any = importlib.import_module(MOD)
-lv.registerErrorHandler(lambda _ctx, _err: None, None)     # no error printing on stderr
-out: dict[str, Any] = {}
+out = Record(lv, [(PREFIX, "P-"), (f"port='{PORT}'", "port='PORT'"), (f"{HOST}:{PORT}", "MON")])
+clean, call = out.clean, out.call
 SECRET = "6f3fc3e5-0c4b-4a8e-9c55-0d0b4f6a9a01"
 BAD_SECRET = "6f3fc3e5-0c4b-4a8e-9c55-0d0b4f6a9a02"
-
-
-def clean(text: str) -> str:
-    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)
-    text = text.replace(PREFIX, "P-").replace(f"port='{PORT}'", "port='PORT'")
-    return text.replace(f"{HOST}:{PORT}", "MON")
 
 
 def no_sizes(text: str) -> str:
     return re.sub(r"<(capacity|allocation|available) unit='bytes'>\d+<", r"<\1 unit='bytes'>N<",
                   text)
-
-
-def call(case: str, func: Any, *args: Any) -> Any:
-    try:
-        res = func(*args)
-    except lv.libvirtError as exc:
-        out[case] = [exc.get_error_code(), exc.get_error_domain(), clean(str(exc))]
-        return None
-    out[case] = "ok"
-    return res
 
 
 def pool_xml(name: str, secret: str = SECRET, port: str = PORT, source: str = "pyvirt") -> str:
@@ -144,4 +130,4 @@ if huge is not None:
 out["volumes at end"] = sorted(clean(n) for n in pool.listVolumes() if n.startswith(PREFIX))
 pool.destroy()
 conn.close()
-print(json.dumps(out, indent=1, sort_keys=True))
+print(json.dumps(out.out, indent=1, sort_keys=True))

@@ -9,22 +9,15 @@ XML, infos and errors must be the same.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tgt
+from hostutil import side_by_side
 
 import pyvirt
 from pyvirt import constants as C
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "daemon"))
-
-import daemons
-import tgt
 
 SCRIPT = str(Path(__file__).with_name("iscsi_compare_script.py"))
 
@@ -68,28 +61,9 @@ def test_luns_are_volumes(conn: pyvirt.virConnect, tgt_target: Any) -> None:
         pool.destroy()
 
 
-def _side(argv: list[str], real: bool) -> dict:
-    if real:
-        res = daemons.run_real_python([SCRIPT, *argv], "", timeout=120)
-    else:
-        res = subprocess.run([sys.executable, SCRIPT, *argv], capture_output=True, text=True,
-                             timeout=120, check=False)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return json.loads(res.stdout)
-
-
 def test_same_xml_infos_and_errors_as_libvirt(tmp_path: Path, tgt_target: Any) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    daemon = daemons.start_libvirtd(tmp_path / "daemon", tcp=True)
-    try:
-        ref = _side(["libvirt", f"qemu+unix:///system?socket={daemon.sock}",
-                     *_args(tgt_target)], True)
-    finally:
-        daemon.stop()
-    got = _side(["pyvirt", f"qemu:///embed?root={tmp_path / 'root'}", *_args(tgt_target)],
-                False)
+    ref, got = side_by_side(tmp_path, SCRIPT, lambda module, uri: [
+        module, uri, *_args(tgt_target)])
     assert ref["chap volumes"] == ["unit:0:0:0", "unit:0:0:1"]
     assert "Target not found" in ref["unknown target"][2]
     assert ref.keys() == got.keys()

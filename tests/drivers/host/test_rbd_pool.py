@@ -19,20 +19,14 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hostutil import side_by_side
 
 import pyvirt
 from pyvirt import constants as C
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "daemon"))
-
-import daemons
 
 SCRIPT = str(Path(__file__).with_name("rbd_compare_script.py"))
 SECRET = "0c0c0c0c-1111-4222-8333-444444444444"
@@ -41,9 +35,7 @@ WRONG_KEY = base64.b64encode(b"\x01" * 16).decode()
 
 
 def _pool_xml(ceph: Any, name: str = "ceph", secret: str = SECRET, source: str = "pyvirt") -> str:
-    return (f"<pool type='rbd'><name>{name}</name><source><host name='127.0.0.1' "
-            f"port='{ceph.port}'/><name>{source}</name><auth type='ceph' username='admin'>"
-            f"<secret uuid='{secret}'/></auth></source></pool>")
+    return str(ceph.pool_xml(name, secret, source))
 
 
 def _vol(name: str, mib: int) -> str:
@@ -52,10 +44,7 @@ def _vol(name: str, mib: int) -> str:
 
 @pytest.fixture
 def rbd_pool(conn: pyvirt.virConnect, ceph_cluster: Any) -> Any:
-    sec = conn.secretDefineXML(f"<secret ephemeral='no' private='yes'><uuid>{SECRET}</uuid>"
-                               "<usage type='ceph'><name>client.admin</name></usage></secret>")
-    sec.setValue(base64.b64decode(ceph_cluster.admin_key))
-    pool = conn.storagePoolCreateXML(_pool_xml(ceph_cluster), 0)
+    pool = ceph_cluster.start_pool(conn, "ceph", SECRET)
     yield pool
     for vol in pool.listAllVolumes(0):
         if vol.name().startswith("t-"):
@@ -140,30 +129,10 @@ def test_bad_input_leaves_nothing(conn: pyvirt.virConnect, rbd_pool: Any,
     assert _images(ceph_cluster) == []
 
 
-def _side(ceph: Any, argv: list[str], real: bool) -> dict:
-    if real:
-        res = daemons.run_real_python([SCRIPT, *argv], "", timeout=180)
-    else:
-        res = subprocess.run([sys.executable, SCRIPT, *argv], capture_output=True, text=True,
-                             timeout=180, check=False)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return json.loads(res.stdout)
-
-
 def test_same_xml_infos_and_errors_as_libvirt(tmp_path: Path, ceph_cluster: Any) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    daemon = daemons.start_libvirtd(tmp_path / "daemon", tcp=True)
-    try:
-        ref = _side(ceph_cluster, ["libvirt", f"qemu+unix:///system?socket={daemon.sock}",
-                                   ceph_cluster.host, ceph_cluster.admin_key, "lv-",
-                                   WRONG_KEY], True)
-    finally:
-        daemon.stop()
-    got = _side(ceph_cluster, ["pyvirt", f"qemu:///embed?root={tmp_path / 'root'}",
-                               ceph_cluster.host, ceph_cluster.admin_key, "pv-", WRONG_KEY],
-                False)
+    ref, got = side_by_side(tmp_path, SCRIPT, lambda module, uri: [
+        module, uri, ceph_cluster.host, ceph_cluster.admin_key,
+        "lv-" if module == "libvirt" else "pv-", WRONG_KEY])
     assert ref["upload"][0] == C.VIR_ERR_NO_SUPPORT and got["upload"] == "ok"
     assert got["download == upload"] is True
     assert ref["vol name with slash"] == "ok"

@@ -10,7 +10,6 @@ QEMU only encrypted in a secret object: it is not on the command line.
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -35,13 +34,7 @@ def _disks(port: int) -> str:
 
 def test_guest_reads_and_writes_rbd_disks(conn: Any, guest: str, root: str, tmp_path: Any,
                                           ceph_cluster: Any) -> None:
-    sec = conn.secretDefineXML(f"<secret ephemeral='no' private='yes'><uuid>{SECRET}</uuid>"
-                               "<usage type='ceph'><name>client.admin</name></usage></secret>")
-    sec.setValue(base64.b64decode(ceph_cluster.admin_key))
-    pool = conn.storagePoolCreateXML(
-        f"<pool type='rbd'><name>ceph</name><source><host name='127.0.0.1' "
-        f"port='{ceph_cluster.port}'/><name>pyvirt</name><auth type='ceph' username='admin'>"
-        f"<secret uuid='{SECRET}'/></auth></source></pool>", 0)
+    pool = ceph_cluster.start_pool(conn, "ceph", SECRET)
     vol = pool.createXML("<volume><name>g-vol</name><capacity unit='M'>8</capacity>"
                          "</volume>", 0)
     pool.createXML("<volume><name>g-net</name><capacity unit='M'>4</capacity></volume>", 0)
