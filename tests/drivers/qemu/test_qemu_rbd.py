@@ -5,7 +5,8 @@ an rbd pool (translated to QEMU's rbd driver at start) and a ``<disk
 type='network' protocol='rbd'>`` with ``<auth>``.  The guest reads the
 volume's first bytes (written through a vol-upload before) and writes a
 marker that ``rbd export`` then finds in the image.  The cephx key reaches
-QEMU only encrypted in a secret object: it is not on the command line.
+QEMU only encrypted in a secret object: it is not on the command line (nor
+in the hot-plugged disk's QMP commands: object-add of an encrypted secret).
 """
 
 from __future__ import annotations
@@ -63,15 +64,24 @@ def test_guest_reads_and_writes_rbd_disks(conn: Any, guest: str, root: str, tmp_
         assert "<source pool='ceph' volume='g-vol'" in dom.XMLDesc(0)
         image = ceph_cluster.run_bytes("rbd", "export", "--no-progress", "pyvirt/g-vol", "-")
         assert image[4096:4096 + 22] == b"PYVIRT-NETDISK-WRITTEN"
+        # hot-plug: the secret object goes in before the rbd node
+        pool.createXML("<volume><name>g-hot</name><capacity unit='M'>4</capacity>"
+                       "</volume>", 0)
+        dom.attachDeviceFlags("<disk type='volume' device='disk'><driver name='qemu' "
+                              "type='raw'/><source pool='ceph' volume='g-hot'/>"
+                              "<target dev='vdc' bus='virtio'/></disk>",
+                              C.VIR_DOMAIN_AFFECT_LIVE)
+        assert dom.blockStats("vdc")[0] >= 0
         # the running guest holds the image open: Ceph refuses to remove it
         with pytest.raises(pyvirt.libvirtError) as err:
             vol.delete(0)
         assert err.value.get_error_code() == C.VIR_ERR_SYSTEM_ERROR
         assert "failed to remove volume 'pyvirt/g-vol'" in str(err.value)
-        assert sorted(v for v in pool.listVolumes() if v.startswith("g-")) == ["g-net", "g-vol"]
+        assert sorted(v for v in pool.listVolumes() if v.startswith("g-")) == [
+            "g-hot", "g-net", "g-vol"]
     finally:
         dom.destroy()
-    for name in ("g-vol", "g-net"):
+    for name in ("g-vol", "g-net", "g-hot"):
         pool.storageVolLookupByName(name).delete(0)
     pool.destroy()
 
