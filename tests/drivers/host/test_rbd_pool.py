@@ -142,3 +142,18 @@ def test_same_xml_infos_and_errors_as_libvirt(tmp_path: Path, ceph_cluster: Any)
     assert ref.keys() == got.keys()
     for key in sorted(ref):
         assert got[key] == ref[key], key
+
+
+def test_unreachable_monitor(conn: pyvirt.virConnect, rbd_pool: Any, ceph_cluster: Any,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """No monitor at the address: libvirt's error once the mount timeout (libvirt's 30 s,
+    3 s here) has passed, and no pool left."""
+    from pyvirt.drivers.storage.backends import rbd
+    monkeypatch.setattr(rbd, "TIMEOUT", "3")
+    xml = ceph_cluster.pool_xml("unreachable", SECRET).replace(
+        f"port='{ceph_cluster.port}'", "port='1'")
+    with pytest.raises(pyvirt.libvirtError) as err:
+        conn.storagePoolCreateXML(xml, 0)
+    assert err.value.get_error_code() == C.VIR_ERR_SYSTEM_ERROR
+    assert str(err.value).startswith("failed to connect to the RADOS monitor on: 127.0.0.1:1,")
+    assert sorted(p.name() for p in conn.listAllStoragePools(0)) == ["ceph"]
