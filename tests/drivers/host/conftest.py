@@ -24,4 +24,3 @@ def conn(uri: str) -> Iterator[pyvirt.virConnect]:
     yield c
     c.close()
 
-
