@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -113,9 +114,7 @@ def main() -> int:
     finally:
         conn.close()
         cluster.stop()
-        for name in (src, out):
-            if os.path.exists(name):
-                os.unlink(name)
+        shutil.rmtree(work, ignore_errors=True)
     rows = []
     for what, idx in (("upload (rbd import)", 0), ("download (rbd export)", 1)):
         ref = statistics.median(r[idx] for r in rbd_runs)
