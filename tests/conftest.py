@@ -3,9 +3,11 @@ the reference libvirtd (private to the test run) for side-by-side tests."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,10 +56,41 @@ def reference_qemu_uri(reference_libvirtd) -> str:
     return reference_libvirtd.uri(driver="qemu", path="/system")
 
 
+def _host_service(module: str, packages: str) -> Any:
+    """tests/drivers/host/MODULE.py, skipping the test when its programs are missing."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "drivers", "host"))
+    mod = importlib.import_module(module)
+    lacking = mod.missing()
+    if lacking:
+        pytest.skip(f"missing {', '.join(lacking)} (Debian: {packages})")
+    return mod
+
+
+@pytest.fixture(scope="session")
+def ceph_cluster() -> Iterator[object]:
+    """A real single-node Ceph cluster (mon, mgr, bluestore OSD on 127.0.0.1, cephx:
+    tests/drivers/host/ceph.py), started once per test session, stopped at its end
+    leaving no process."""
+    cluster = _host_service("ceph", "ceph-mon ceph-mgr ceph-osd ceph-common").start_cluster()
+    yield cluster
+    from pyvirt.drivers.storage.backends.rbd import forget_all
+    forget_all()
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def tgt_target() -> Iterator[object]:
+    """Debian's userspace iSCSI target on 127.0.0.1 (tests/drivers/host/tgt.py), private
+    to the session and stopped at its end."""
+    target = _host_service("tgt", "tgt libiscsi-bin").start_target()
+    yield target
+    target.stop()
+
+
 # --- the fast subset (tools/run-tests --quick runs -m "not slow") -------------------------------
 
-# Tests that use these fixtures boot real QEMU guests or start a real libvirtd.
-_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd"})
+# Tests that use these fixtures boot real QEMU guests or start a real libvirtd (or Ceph, tgt).
+_SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd", "ceph_cluster", "tgt_target"})
 # Every test under these directories starts real daemons (pyvirtd, libvirtd).
 _SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
 

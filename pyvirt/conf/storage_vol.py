@@ -50,6 +50,7 @@ _VOL_FORMATS: dict[PoolType | None, tuple[tuple[str, ...], str]] = {
     PoolType.GLUSTER: (FILE_FORMATS, "raw"),
     PoolType.VSTORAGE: (FILE_FORMATS, "raw"),
     PoolType.DISK: (PARTITION_FORMATS, "none"),
+    PoolType.RBD: (FILE_FORMATS, "raw"),
 }
 _SUFFIXES = {
     "": 1, "b": 1, "byte": 1, "bytes": 1,

@@ -25,7 +25,9 @@ from pyvirt import constants as C
 from pyvirt.conf.domain_base import DriveAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskCache, DiskDevice, DiskType
 from pyvirt.drivers.qemu import address as addr
+from pyvirt.drivers.qemu import netdisk
 from pyvirt.drivers.qemu.capabilities import QemuCaps
+from pyvirt.drivers.storage.backends.netdisk import of_disk
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_QEMU
@@ -177,11 +179,14 @@ def disk_format(disk: Disk) -> str:
 
 def blockdev_props(disk: Disk, index: int) -> list[dict[str, Any]]:
     """The two -blockdev nodes (storage, format) of a disk with media, else []."""
-    path = disk_path(disk)
+    net = of_disk(disk)
+    path = disk_path(disk) if net is None else net.name
     if path is None:
         return []
     cache, _wce = disk_cache(disk)
-    if disk.type == DiskType.BLOCK:
+    if net is not None:
+        driver = ""
+    elif disk.type == DiskType.BLOCK:
         driver = "host_cdrom" if disk.device == DiskDevice.CDROM else "host_device"
     elif disk.type in (DiskType.FILE, DiskType.VOLUME):   # a volume: translated to its file
         driver = "file"
@@ -192,6 +197,9 @@ def blockdev_props(disk: Disk, index: int) -> list[dict[str, Any]]:
     io = disk.driver.io.value if disk.driver and disk.driver.io else None
     storage = {"driver": driver, "filename": path, "node-name": addr.storage_node(index),
                "aio": io, "cache": cache, "auto-read-only": True, "discard": "unmap"}
+    if net is not None:
+        del storage["driver"], storage["filename"], storage["aio"]
+        storage = {**netdisk.storage_props(net, addr.storage_node(index)), **storage}
     fmt = {"node-name": addr.format_node(index), "read-only": bool(disk.readonly),
            "discard": "unmap" if disk.driver and disk.driver.discard == "unmap" else None,
            "cache": cache, "driver": disk_format(disk), "file": addr.storage_node(index)}
@@ -438,8 +446,13 @@ def _controllers(cmd: Command, def_: Any) -> None:
 
 def _disks(cmd: Command, def_: Any, ctx: BuildContext, bootindex: dict[int, int]) -> None:
     indexes = ctx.blockdev or addr.blockdev_indexes(def_)
+    nets = [(d, addr.storage_node(indexes[d.alias])) for d in addr.devices(def_, "disk")
+            if of_disk(d) is not None and d.alias in indexes]
+    for obj in netdisk.secret_objects(nets, ctx.domain_dir):
+        cmd.add("-object", jsonarg(obj))
     for disk in addr.devices(def_, "disk"):
-        index = indexes.get(disk.alias) if disk_path(disk) is not None else None
+        has_media = disk_path(disk) is not None or of_disk(disk) is not None
+        index = indexes.get(disk.alias) if has_media else None
         if index is not None:
             for props in blockdev_props(disk, index):
                 cmd.add("-blockdev", jsonarg(props))

@@ -35,6 +35,7 @@ from pyvirt.drivers.qemu.domain import (
     translate_volumes,
 )
 from pyvirt.drivers.qemu.domobj import DomainObj
+from pyvirt.drivers.storage.backends.netdisk import of_disk
 from pyvirt.errors import libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_QEMU
@@ -131,7 +132,16 @@ def _next_blockdev(vm: DomainObj) -> int:
     return max(vm.blockdev.values(), default=0) + 1
 
 
-def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack) -> None:
+def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
+               domain_dir: str = "") -> None:
+    from pyvirt.drivers.qemu.address import storage_node
+    from pyvirt.drivers.qemu.netdisk import MASTER_KEY_ID, secret_objects
+    for obj in secret_objects([(disk, storage_node(index))], domain_dir):
+        if obj["id"] == MASTER_KEY_ID:
+            _quiet(mon, "object-add", obj)       # there already when the guest has one
+            continue
+        mon.execute("object-add", obj)
+        undo.callback(_quiet, mon, "object-del", {"id": obj["id"]})
     for props in command.blockdev_props(disk, index):
         mon.execute("blockdev-add", props)
         undo.callback(_quiet, mon, "blockdev-del", {"node-name": props["node-name"]})
@@ -141,8 +151,10 @@ def _del_nodes(mon: Any, index: int | None) -> None:
     if index is None:
         return
     from pyvirt.drivers.qemu.address import format_node, storage_node
+    from pyvirt.drivers.qemu.netdisk import secret_id
     _quiet(mon, "blockdev-del", {"node-name": format_node(index)})
     _quiet(mon, "blockdev-del", {"node-name": storage_node(index)})
+    _quiet(mon, "object-del", {"id": secret_id(storage_node(index))})
 
 
 def _quiet(mon: Any, cmd: str, args: dict) -> None:
@@ -179,10 +191,11 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
         raise report(C.VIR_ERR_OPERATION_INVALID, f"alias {disk.alias} is already in use",
                      _FROM)
     mon = active_monitor(vm)
-    index = _next_blockdev(vm) if command.disk_path(disk) else None
+    has_media = command.disk_path(disk) is not None or of_disk(disk) is not None
+    index = _next_blockdev(vm) if has_media else None
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, disk, index, undo)
+            _add_nodes(mon, disk, index, undo, vm.domain_dir or "")
         mon.execute("device_add",
                     command.present(command.disk_device_props(disk, index, None, live)))
         undo.pop_all()
@@ -198,11 +211,12 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
     translate_volumes(drv, [new])
     _check_source(new)
     old_index = vm.blockdev.get(disk.alias or "")
-    index = _next_blockdev(vm) if command.disk_path(new) else None
+    has_media = command.disk_path(new) is not None or of_disk(new) is not None
+    index = _next_blockdev(vm) if has_media else None
     new.alias, new.address = disk.alias, disk.address
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, new, index, undo)
+            _add_nodes(mon, new, index, undo, vm.domain_dir or "")
         mon.execute("blockdev-open-tray", {"id": disk.alias, "force": True})
         mon.execute("blockdev-remove-medium", {"id": disk.alias})
         if index is not None:

@@ -23,13 +23,12 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.storage_pool import StoragePoolDef
-from pyvirt.conf.storage_vol import StorageVolDef
+from pyvirt.conf.storage_vol import StorageVolDef, VolType
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
 from pyvirt.drivers.storage import state, transfer
 from pyvirt.drivers.storage.backends import Backend, backend_for
-from pyvirt.drivers.storage.backends.dir import set_sizes
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.drivers.test.state import Store
 from pyvirt.drivers.test.storage import LIST_FLAGS, PoolObj, VolObj, add_pool, filter_pools
@@ -37,6 +36,9 @@ from pyvirt.errors import check_flags as _check_flags
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
+_VOL_TYPES = {VolType.FILE: C.VIR_STORAGE_VOL_FILE, VolType.BLOCK: C.VIR_STORAGE_VOL_BLOCK,
+              VolType.DIR: C.VIR_STORAGE_VOL_DIR, VolType.NETWORK: C.VIR_STORAGE_VOL_NETWORK,
+              VolType.NETDIR: C.VIR_STORAGE_VOL_NETDIR, VolType.PLOOP: C.VIR_STORAGE_VOL_PLOOP}
 _LIFECYCLE = C.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE
 log = logging.getLogger(__name__)
 
@@ -175,9 +177,10 @@ class StorageDriver(I.StorageDriver):
     def _emit(self, obj: PoolObj, event: int) -> None:
         self.events.emit("pool", _LIFECYCLE, obj, obj.uuid, event, 0)
 
-    @staticmethod
-    def _backend(obj: PoolObj) -> Backend:
-        return backend_for(obj.def_.type)
+    def _backend(self, obj: PoolObj) -> Backend:
+        backend = backend_for(obj.def_.type)
+        backend.root = self.root
+        return backend
 
     # --- pool lookups and listing ----------------------------------------------------------
     def storagePoolLookupByName(self, name: str) -> PoolObj:
@@ -525,11 +528,7 @@ class StorageDriver(I.StorageDriver):
         return handle
 
     def _refresh_sizes(self, obj: PoolObj) -> None:
-        try:
-            vfs = os.statvfs(obj.def_.target_path or "/")
-        except OSError:
-            return
-        set_sizes(obj.def_, vfs)
+        self._backend(obj).update_sizes(obj.def_)
 
     def storageVolCreateXML(self, pool: Any, xmlDesc: str, flags: int) -> VolObj:
         """Create a volume in a running pool (raw files, qcow2 through qemu-img)."""
@@ -611,6 +610,10 @@ class StorageDriver(I.StorageDriver):
                     target = cur.capacity + capacity
             else:
                 target = capacity
+            if target < cur.allocation and cur.type is VolType.NETWORK:
+                # libvirt checks the allocation first; it matters where it is the capacity
+                raise report(C.VIR_ERR_INVALID_ARG, "can't shrink capacity below existing "
+                             "allocation", _FROM)
             if target < cur.capacity and not flags & C.VIR_STORAGE_VOL_RESIZE_SHRINK:
                 raise report(C.VIR_ERR_INVALID_ARG, "Can't shrink capacity below current "
                              "capacity unless shrink flag explicitly specified", _FROM)
@@ -637,7 +640,7 @@ class StorageDriver(I.StorageDriver):
             obj, handle = self._vol(vol)
             d = self._fresh(obj, handle)
         alloc = d.physical if flags & C.VIR_STORAGE_VOL_GET_PHYSICAL else d.allocation
-        return [C.VIR_STORAGE_VOL_FILE, d.capacity, alloc or 0]
+        return [_VOL_TYPES.get(d.type, C.VIR_STORAGE_VOL_FILE), d.capacity, alloc or 0]
 
     def storageVolGetXMLDesc(self, vol: Any, flags: int) -> str:
         """The volume's XML as libvirt writes it (read from the file now)."""
@@ -660,7 +663,8 @@ class StorageDriver(I.StorageDriver):
             obj, handle = self._vol_idle(vol)
             self._fresh(obj, handle)
             transfer.upload(handle, stream, offset, length,
-                            lambda: self._after_upload(obj.name, handle))
+                            lambda: self._after_upload(obj.name, handle),
+                            self._backend(obj).open_io(obj.def_, handle.def_, True))
         return 0
 
     def _after_upload(self, pool_name: str, handle: VolObj) -> None:
@@ -681,19 +685,26 @@ class StorageDriver(I.StorageDriver):
         check_flags(flags, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, "storageVolDownload")
         _no_sparse(flags)
         with self.lock:
-            _obj, handle = self._vol_idle(vol)
-            transfer.download(handle, stream, offset, length)
+            obj, handle = self._vol_idle(vol)
+            transfer.download(handle, stream, offset, length,
+                              self._backend(obj).open_io(obj.def_, handle.def_, False))
         return 0
 
     # --- guests' disks -------------------------------------------------------------------------
-    def volume_source(self, pool: str, volume: str) -> str:
-        """The file behind ``<source pool= volume=>`` of a guest disk."""
+    def _disk_pool(self, pool: str, volume: str) -> PoolObj:
+        obj = self._pool_named(pool)
+        if not obj.active:
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"storage pool '{pool}' containing "
+                         f"volume '{volume}' is not active", _FROM)
+        return obj
+
+    def translate_disk(self, disk: Any) -> None:
+        """Point a guest's ``<disk type='volume'>`` at its volume's storage (a file, or a
+        network source with its authentication for network pools)."""
         with self.lock:
-            obj = self._pool_named(pool)
-            if not obj.active:
-                raise report(C.VIR_ERR_OPERATION_INVALID, f"storage pool '{pool}' containing "
-                             f"volume '{volume}' is not active", _FROM)
-            return self._vol_in(obj, volume).path
+            obj = self._disk_pool(disk.source.pool or "", disk.source.volume)
+            handle = self._vol_in(obj, disk.source.volume)
+            self._backend(obj).disk_source(obj.def_, handle.def_, disk)
 
     # --- events ------------------------------------------------------------------------------
     def connectStoragePoolEventRegisterAny(self, pool: Any, eventID: int,

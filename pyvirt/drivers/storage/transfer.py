@@ -7,6 +7,9 @@ volume.  A download runs a thread that reads the file and feeds the
 stream, waiting while the application has not taken what was fed (so a
 large volume is never all in memory).  While a transfer runs its volume is
 in use: it cannot be deleted, wiped or resized.
+
+Both read and write through a :class:`VolumeIO`: a file (:class:`FileIO`)
+unless the backend gives its own (an RBD image, for instance).
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from pyvirt import constants as C
 from pyvirt.driver.stream import handle_of
-from pyvirt.errors import report_system
+from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
 CHUNK = 256 * 1024
@@ -58,10 +61,51 @@ def _open(path: str, flags: int) -> int:
                             _FROM) from None
 
 
-class _UploadSink:
-    """Writes the application's bytes into the file."""
+class VolumeIO(Protocol):
+    """Positioned reads and writes on a volume's storage (errors: libvirtError)."""
 
-    def __init__(self, path: str, fd: int, offset: int, length: int,
+    def pread(self, size: int, offset: int) -> bytes: ...
+    def pwrite(self, data: memoryview, offset: int) -> int: ...
+    def sync(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class FileIO:
+    """A :class:`VolumeIO` on a volume's file."""
+
+    def __init__(self, path: str, writable: bool) -> None:
+        self.path = path
+        self.fd = _open(path, os.O_WRONLY if writable else os.O_RDONLY)
+
+    def pread(self, size: int, offset: int) -> bytes:
+        try:
+            return os.pread(self.fd, size, offset)
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot read from file '{self.path}'",
+                                _FROM) from None
+
+    def pwrite(self, data: memoryview, offset: int) -> int:
+        try:
+            return os.pwrite(self.fd, data, offset)
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
+                                _FROM) from None
+
+    def sync(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot sync data to file '{self.path}'",
+                                _FROM) from None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class _UploadSink:
+    """Writes the application's bytes into the volume."""
+
+    def __init__(self, path: str, fd: VolumeIO, offset: int, length: int,
                  done: Callable[[], None]) -> None:
         self.path, self.fd, self.pos = path, fd, offset
         self.left = length if length > 0 else None
@@ -73,30 +117,25 @@ class _UploadSink:
             data = data[:self.left]
             self.left -= len(data)
         view = memoryview(data)
-        try:
-            while view:
-                n = os.pwrite(self.fd, view, self.pos)
-                self.pos += n
-                view = view[n:]
-        except OSError as exc:
-            raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
-                                _FROM) from None
+        while view:
+            n = self.fd.pwrite(view, self.pos)
+            self.pos += n
+            view = view[n:]
 
     def _close(self) -> bool:
         if self.closed:
             return False
         self.closed = True
-        os.close(self.fd)
+        self.fd.close()
         drop(self.path)
         return True
 
     def finish(self) -> None:
         try:
-            os.fsync(self.fd)
-        except OSError as exc:
+            self.fd.sync()
+        except BaseException:
             self._close()
-            raise report_system(exc.errno or 0, f"cannot sync data to file '{self.path}'",
-                                _FROM) from None
+            raise
         if self._close():
             self.done()
 
@@ -105,28 +144,31 @@ class _UploadSink:
 
 
 def upload(vol: Any, stream: Any, offset: int, length: int,
-           done: Callable[[], None]) -> None:
-    """Bind ``stream`` to write into ``vol``'s file; ``done()`` after a clean finish."""
+           done: Callable[[], None], io: VolumeIO | None = None) -> None:
+    """Bind ``stream`` to write into ``vol``'s file (or ``io``); ``done()`` after a clean
+    finish."""
     st = handle_of(stream)
-    fd = _open(vol.path, os.O_WRONLY)
+    fd = io or FileIO(vol.path, True)
     hold(vol.path)
     try:
         st.bind(_UploadSink(vol.path, fd, offset, length, done))
     except BaseException:
-        os.close(fd)
+        fd.close()
         drop(vol.path)
         raise
 
 
-def download(vol: Any, stream: Any, offset: int, length: int) -> None:
-    """Feed ``stream`` with ``vol``'s file from ``offset`` on a thread of its own."""
+def download(vol: Any, stream: Any, offset: int, length: int,
+             io: VolumeIO | None = None) -> None:
+    """Feed ``stream`` with ``vol``'s file (or ``io``) from ``offset`` on a thread of its
+    own."""
     st = handle_of(stream)
-    fd = _open(vol.path, os.O_RDONLY)
+    fd = io or FileIO(vol.path, False)
     hold(vol.path)
     try:
         st.bind(None)
     except BaseException:
-        os.close(fd)
+        fd.close()
         drop(vol.path)
         raise
 
@@ -136,7 +178,7 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
         try:
             while left is None or left > 0:
                 want = CHUNK if left is None else min(CHUNK, left)
-                data = os.pread(fd, want, pos)
+                data = fd.pread(want, pos)
                 if not data:
                     break
                 if not st.wait_room(BACKLOG):
@@ -145,12 +187,11 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
                 pos += len(data)
                 if left is not None:
                     left -= len(data)
-        except OSError as exc:
-            failure = report_system(exc.errno or 0, f"cannot read from file '{vol.path}'",
-                                    _FROM)
+        except libvirtError as exc:
+            failure = exc
         finally:
             # the volume is free before the application sees the end
-            os.close(fd)
+            fd.close()
             drop(vol.path)
         if failure is not None:
             st.feed_error(failure)

@@ -9,6 +9,8 @@ only touches the storage.  Pool types without a backend are refused with
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyvirt import constants as C
 from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
 from pyvirt.conf.storage_vol import StorageVolDef
@@ -19,6 +21,9 @@ class Backend:
     """The operations of one pool type (the defaults refuse with NO_SUPPORT)."""
 
     pool_type: PoolType = PoolType.DIR
+    #: the host root of the driver (set by the driver: backends that need a secret
+    #: look it up in the root's secret driver)
+    root: Any = None
 
     def _no(self, what: str) -> Exception:
         return report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{self.pool_type.value}' "
@@ -76,9 +81,32 @@ class Backend:
         """Overwrite a volume's data."""
         raise self._no("volume wiping")
 
+    def open_io(self, pool: StoragePoolDef, vol: StorageVolDef, writable: bool) -> Any:
+        """A :class:`~pyvirt.drivers.storage.transfer.VolumeIO` for uploads and downloads
+        (None: the volume's file)."""
+        return None
+
+    def update_sizes(self, pool: StoragePoolDef) -> None:
+        """Set the sizes of a running pool after a volume changed (by default from the
+        file system of its target)."""
+        import os
+
+        from pyvirt.drivers.storage.backends.dir import set_sizes
+        try:
+            vfs = os.statvfs(pool.target_path or "/")
+        except OSError:
+            return
+        set_sizes(pool, vfs)
+
+    def disk_source(self, pool: StoragePoolDef, vol: StorageVolDef, disk: Any) -> None:
+        """Point a guest's ``<disk type='volume'>`` at the volume (by default its file)."""
+        disk.source.file = vol.target.path
+
 
 def backend_for(kind: PoolType) -> Backend:
     """The backend of pool type ``kind``; VIR_ERR_NO_SUPPORT for types not done yet."""
+    if kind in _MORE:
+        return _MORE[kind]()
     if kind is PoolType.DIR:
         from pyvirt.drivers.storage.backends.dir import DirBackend
         return DirBackend()
@@ -87,3 +115,22 @@ def backend_for(kind: PoolType) -> Backend:
         return FsBackend()
     raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
                  "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)
+
+
+def _rbd() -> Backend:
+    from pyvirt.drivers.storage.backends.rbd import RbdBackend
+    return RbdBackend()
+
+
+def _iscsi_direct() -> Backend:
+    from pyvirt.drivers.storage.backends.iscsi_direct import IscsiDirectBackend
+    return IscsiDirectBackend()
+
+
+def _iscsi() -> Backend:
+    from pyvirt.drivers.storage.backends.iscsi import IscsiBackend
+    return IscsiBackend()
+
+
+# network pool types, one module each (imported on first use)
+_MORE = {PoolType.RBD: _rbd, PoolType.ISCSI_DIRECT: _iscsi_direct, PoolType.ISCSI: _iscsi}
