@@ -23,13 +23,12 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.storage_pool import StoragePoolDef
-from pyvirt.conf.storage_vol import StorageVolDef
+from pyvirt.conf.storage_vol import EncryptionFormat, StorageVolDef, VolType
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
 from pyvirt.drivers.storage import state, transfer
 from pyvirt.drivers.storage.backends import Backend, backend_for
-from pyvirt.drivers.storage.backends.dir import set_sizes
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.drivers.test.state import Store
 from pyvirt.drivers.test.storage import LIST_FLAGS, PoolObj, VolObj, add_pool, filter_pools
@@ -73,6 +72,16 @@ def _no_sparse(flags: int) -> None:
 def _check_name(name: str) -> None:
     if "/" in name:
         raise report(C.VIR_ERR_XML_ERROR, f"name {name} cannot contain '/'", _FROM)
+
+
+def _check_luks_secret(vol: StorageVolDef) -> None:
+    """A LUKS volume names exactly one passphrase secret (checked before any backend)."""
+    enc = vol.target.encryption
+    if enc is None or enc.format is not EncryptionFormat.LUKS:
+        return
+    if len(enc.secrets) != 1 or enc.secrets[0].type != "passphrase":
+        raise report(C.VIR_ERR_INVALID_ARG, "A single <secret type='passphrase'...> element "
+                     "is expected in encryption description", _FROM)
 
 
 class StorageDriver(I.StorageDriver):
@@ -493,8 +502,35 @@ class StorageDriver(I.StorageDriver):
                          f"volume name '{vol.name}' cannot contain '/'", _FROM)
         if vol.name in obj.volumes:
             raise report(C.VIR_ERR_STORAGE_VOL_EXIST, f"'{vol.name}'", _FROM)
+        _check_luks_secret(vol)
+        self.volume_secret(vol)
         self._backend(obj).place_vol(obj.def_, vol)
         return vol
+
+    def volume_secret(self, vol: StorageVolDef) -> bytes | None:
+        """The passphrase of an encrypted volume from the root's secret driver (by its
+        uuid or usage); VIR_ERR_NO_SECRET when there is no such secret or it has no value."""
+        enc = vol.target.encryption
+        if enc is None or not enc.secrets:
+            return None
+        ref = enc.secrets[0]
+        secrets = hostroot.current("secret", self.root)
+        obj = None
+        if secrets is not None:
+            if ref.uuid:
+                obj = secrets.state.secrets.get_uuid(ref.uuid)
+            elif ref.usage:
+                obj = next((o for o in secrets.state.secrets.values()
+                            if o.def_.usage_id == ref.usage), None)
+        if obj is None:
+            what = f"uuid '{ref.uuid}'" if ref.uuid else f"usage '{ref.usage}'"
+            raise report(C.VIR_ERR_NO_SECRET, f"no secret with matching {what}",
+                         C.VIR_FROM_SECRET)
+        if obj.value is None:
+            raise report(C.VIR_ERR_NO_SECRET, f"secret '{obj.def_.uuid}' does not have a "
+                         "value", C.VIR_FROM_SECRET)
+        value: bytes = obj.value
+        return value
 
     def _build_vol(self, obj: PoolObj, vol: StorageVolDef, build: Callable[[], None],
                    src: VolObj | None = None) -> VolObj:
@@ -526,10 +562,9 @@ class StorageDriver(I.StorageDriver):
 
     def _refresh_sizes(self, obj: PoolObj) -> None:
         try:
-            vfs = os.statvfs(obj.def_.target_path or "/")
-        except OSError:
-            return
-        set_sizes(obj.def_, vfs)
+            self._backend(obj).update_sizes(obj.def_)
+        except libvirtError as exc:
+            log.warning("sizes of storage pool %s not updated: %s", obj.name, exc)
 
     def storageVolCreateXML(self, pool: Any, xmlDesc: str, flags: int) -> VolObj:
         """Create a volume in a running pool (raw files, qcow2 through qemu-img)."""
@@ -573,9 +608,13 @@ class StorageDriver(I.StorageDriver):
             obj, handle = self._vol_idle(vol)
             if flags & C.VIR_STORAGE_VOL_DELETE_ZEROED:
                 self._backend(obj).wipe_vol(obj.def_, handle.def_, C.VIR_STORAGE_VOL_WIPE_ALG_ZERO)
-            self._backend(obj).delete_vol(obj.def_, handle.def_, flags)
+            backend = self._backend(obj)
+            backend.delete_vol(obj.def_, handle.def_, flags)
             del obj.volumes[handle.name]
-            self._refresh_sizes(obj)
+            if backend.rescan_after_delete:
+                self._refresh(obj)
+            else:
+                self._refresh_sizes(obj)
         return 0
 
     def storageVolWipe(self, vol: Any, flags: int) -> int:
@@ -637,7 +676,8 @@ class StorageDriver(I.StorageDriver):
             obj, handle = self._vol(vol)
             d = self._fresh(obj, handle)
         alloc = d.physical if flags & C.VIR_STORAGE_VOL_GET_PHYSICAL else d.allocation
-        return [C.VIR_STORAGE_VOL_FILE, d.capacity, alloc or 0]
+        kind = C.VIR_STORAGE_VOL_BLOCK if d.type is VolType.BLOCK else C.VIR_STORAGE_VOL_FILE
+        return [kind, d.capacity, alloc or 0]
 
     def storageVolGetXMLDesc(self, vol: Any, flags: int) -> str:
         """The volume's XML as libvirt writes it (read from the file now)."""

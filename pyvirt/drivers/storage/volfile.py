@@ -88,14 +88,14 @@ def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
     return info
 
 
-def _timestamps(st: os.stat_result) -> Timestamps:
+def timestamps_of(st: os.stat_result) -> Timestamps:
     def ts(sec: int) -> str:
         return f"{sec // 10**9}.{sec % 10**9:09d}"
     return Timestamps(atime=ts(st.st_atime_ns), mtime=ts(st.st_mtime_ns),
                       ctime=ts(st.st_ctime_ns), btime="0")
 
 
-def _perms(st: os.stat_result) -> Permissions:
+def perms_of(st: os.stat_result) -> Permissions:
     return Permissions(mode=stat.S_IMODE(st.st_mode), owner=st.st_uid, group=st.st_gid)
 
 
@@ -109,8 +109,8 @@ def describe(path: str, name: str, pool_type: Any) -> StorageVolDef | None:
     if not stat.S_ISREG(st.st_mode):
         return None
     vol = StorageVolDef(name=name, type=VolType.FILE, key=path, pool_type=pool_type)
-    vol.target = VolTarget(path=path, format="raw", permissions=_perms(st),
-                           timestamps=_timestamps(st))
+    vol.target = VolTarget(path=path, format="raw", permissions=perms_of(st),
+                           timestamps=timestamps_of(st))
     vol.allocation = st.st_blocks * 512
     vol.physical = st.st_size
     vol.capacity = st.st_size
@@ -142,8 +142,8 @@ def _backing_target(path: str, fmt: str | None) -> VolTarget:
         st = os.stat(path)
     except OSError:
         return tgt
-    tgt.permissions = _perms(st)
-    tgt.timestamps = _timestamps(st)
+    tgt.permissions = perms_of(st)
+    tgt.timestamps = timestamps_of(st)
     return tgt
 
 
@@ -311,6 +311,20 @@ def resize(vol: StorageVolDef, capacity: int, shrink: bool, allocate: bool) -> N
     run_command([*argv, path, str(capacity)])
 
 
+def _zero_device(fd: int, path: str) -> None:
+    """Write zeros over a whole block device (a file's trick of truncating cannot)."""
+    size = os.lseek(fd, 0, os.SEEK_END)
+    chunk = bytes(1 << 20)
+    pos = 0
+    try:
+        while pos < size:
+            pos += os.pwrite(fd, chunk[:min(len(chunk), size - pos)], pos)
+        os.fsync(fd)
+    except OSError as exc:
+        raise report_system(exc.errno or 0, f"Failed to write {size} bytes to storage "
+                            f"volume with path '{path}'", _FROM) from None
+
+
 WIPE_ALGORITHMS = {
     C.VIR_STORAGE_VOL_WIPE_ALG_NNSA: "nnsa", C.VIR_STORAGE_VOL_WIPE_ALG_DOD: "dod",
     C.VIR_STORAGE_VOL_WIPE_ALG_BSI: "bsi", C.VIR_STORAGE_VOL_WIPE_ALG_GUTMANN: "gutmann",
@@ -343,6 +357,12 @@ def wipe(path: str, algorithm: int) -> None:
     except OSError as exc:
         raise report_system(exc.errno or 0, f"Failed to open storage volume with path "
                             f"'{path}'", _FROM) from None
+    if stat.S_ISBLK(os.fstat(fd).st_mode):
+        try:
+            _zero_device(fd, path)
+        finally:
+            os.close(fd)
+        return
     try:
         size = os.fstat(fd).st_size
         os.ftruncate(fd, 0)

@@ -19,6 +19,8 @@ class Backend:
     """The operations of one pool type (the defaults refuse with NO_SUPPORT)."""
 
     pool_type: PoolType = PoolType.DIR
+    #: deleting a volume may rename others (logical partitions): the driver rescans
+    rescan_after_delete: bool = False
 
     def _no(self, what: str) -> Exception:
         return report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{self.pool_type.value}' "
@@ -45,6 +47,9 @@ class Backend:
     def refresh(self, pool: StoragePoolDef) -> list[StorageVolDef]:
         """Set the pool's sizes and return the volumes found in it."""
         raise self._no("pool refresh")
+
+    def update_sizes(self, pool: StoragePoolDef) -> None:
+        """Set the pool's capacity, allocation and available after a volume changed."""
 
     def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
         """The volume as it is now (None: gone)."""
@@ -85,5 +90,8 @@ def backend_for(kind: PoolType) -> Backend:
     if kind is PoolType.FS:
         from pyvirt.drivers.storage.backends.fs import FsBackend
         return FsBackend()
+    if kind is PoolType.DISK:
+        from pyvirt.drivers.storage.backends.disk import DiskBackend
+        return DiskBackend()
     raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
                  "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)

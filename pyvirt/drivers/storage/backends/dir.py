@@ -87,6 +87,13 @@ class DirBackend(Backend):
                 vols.append(vol)
         return vols
 
+    def update_sizes(self, pool: StoragePoolDef) -> None:
+        try:
+            vfs = os.statvfs(pool.target_path or "/")
+        except OSError:
+            return
+        set_sizes(pool, vfs)
+
     def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
         return volfile.describe(vol.target.path or "", vol.name, pool.type)
 
