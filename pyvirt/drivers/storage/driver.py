@@ -22,7 +22,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.storage_pool import StoragePoolDef
+from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
 from pyvirt.conf.storage_vol import EncryptionFormat, StorageVolDef, VolType
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
@@ -724,6 +724,18 @@ class StorageDriver(I.StorageDriver):
             _obj, handle = self._vol_idle(vol)
             transfer.download(handle, stream, offset, length)
         return 0
+
+    def connectFindStoragePoolSources(self, type: str, srcSpec: str | None,
+                                      flags: int) -> str:
+        """``<sources>`` of pools of ``type`` the host offers (logical: LVM volume
+        groups; netfs: a host's NFS exports; iscsi: a portal's targets)."""
+        check_flags(flags, 0, "storageConnectFindStoragePoolSources")
+        try:
+            kind = PoolType(type)
+        except ValueError:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"unknown storage pool type {type}",
+                         _FROM) from None
+        return backend_for(kind).find_sources(srcSpec)
 
     # --- guests' disks -------------------------------------------------------------------------
     def volume_source(self, pool: str, volume: str) -> str:

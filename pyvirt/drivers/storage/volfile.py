@@ -28,17 +28,18 @@ QEMU_IMG = "qemu-img"
 DEFAULT_VOL_MODE = 0o600
 
 
-def run_command(argv: list[str]) -> str:
-    """Run a command; its stdout, or VIR_ERR_INTERNAL_ERROR with its stderr."""
+def run_command(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """Run a command; its stdout, or VIR_ERR_INTERNAL_ERROR with its stderr (kept as the
+    command wrote it, as libvirt keeps it)."""
     try:
-        res = subprocess.run(argv, capture_output=True, text=True, check=False)
+        res = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
     except FileNotFoundError:
         raise report(C.VIR_ERR_SYSTEM_ERROR, f"Cannot find '{argv[0]}' in path: "
                      "No such file or directory", C.VIR_FROM_NONE) from None
     if res.returncode != 0:
         raise report(C.VIR_ERR_INTERNAL_ERROR,
                      f"Child process ({' '.join(argv)}) unexpected exit status "
-                     f"{res.returncode}: {res.stderr.strip()}", C.VIR_FROM_NONE)
+                     f"{res.returncode}: {res.stderr}", C.VIR_FROM_NONE)
     return res.stdout
 
 

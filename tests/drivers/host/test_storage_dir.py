@@ -188,11 +188,12 @@ def test_delete_refuses_a_pool_with_volumes(pool: pyvirt.virStoragePool) -> None
     assert "Directory not empty" in str(exc.value)
 
 
-def test_other_pool_types_are_not_supported_yet(conn: pyvirt.virConnect) -> None:
+def test_sheepdog_pools_are_refused_as_libvirt_9_refuses_them(conn: pyvirt.virConnect) -> None:
     with pytest.raises(pyvirt.libvirtError) as exc:
-        conn.storagePoolDefineXML("<pool type='logical'><name>vg</name></pool>", 0)
-    assert code(exc) == (C.VIR_ERR_NO_SUPPORT, C.VIR_FROM_STORAGE)
-    assert "'logical'" in str(exc.value)
+        conn.storagePoolDefineXML("<pool type='sheepdog'><name>sd</name><source><host "
+                                  "name='h'/></source></pool>", 0)
+    assert code(exc) == (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_STORAGE)
+    assert "missing backend for pool type 10 (sheepdog)" in str(exc.value)
     assert conn.listAllStoragePools(0) == []
 
 

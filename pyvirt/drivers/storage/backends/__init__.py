@@ -82,6 +82,36 @@ class Backend:
         raise self._no("volume wiping")
 
 
+    def find_sources(self, spec: str | None) -> str:
+        """``<sources>`` XML of the pools of this type the host offers."""
+        raise report(C.VIR_ERR_NO_SUPPORT, f"pool type '{self.pool_type.value}' does not "
+                     "support source discovery", C.VIR_FROM_STORAGE)
+
+
+def need_tool(name: str) -> str:
+    """The path of program ``name``; libvirt's error naming it when it is not installed."""
+    import shutil
+    path = shutil.which(name)
+    if path is None:
+        raise report(C.VIR_ERR_SYSTEM_ERROR, f"Cannot find '{name}' in path: No such file or "
+                     "directory", C.VIR_FROM_NONE)
+    return path
+
+
+# pool type -> (module, class) of the types with a backend
+_BACKENDS = {
+    PoolType.DISK: ("disk", "DiskBackend"),
+    PoolType.LOGICAL: ("logical", "LogicalBackend"),
+    PoolType.NETFS: ("netfs", "NetfsBackend"),
+    PoolType.ISCSI: ("iscsi", "IscsiBackend"),
+    PoolType.SCSI: ("scsi", "ScsiBackend"),
+    PoolType.MPATH: ("mpath", "MpathBackend"),
+    PoolType.ZFS: ("zfs", "ZfsBackend"),
+    PoolType.VSTORAGE: ("vstorage", "VstorageBackend"),
+    PoolType.GLUSTER: ("gluster", "GlusterBackend"),
+}
+
+
 def backend_for(kind: PoolType) -> Backend:
     """The backend of pool type ``kind``; VIR_ERR_NO_SUPPORT for types not done yet."""
     if kind is PoolType.DIR:
@@ -90,8 +120,15 @@ def backend_for(kind: PoolType) -> Backend:
     if kind is PoolType.FS:
         from pyvirt.drivers.storage.backends.fs import FsBackend
         return FsBackend()
-    if kind is PoolType.DISK:
-        from pyvirt.drivers.storage.backends.disk import DiskBackend
-        return DiskBackend()
+    if kind in _BACKENDS:
+        import importlib
+        module, cls = _BACKENDS[kind]
+        made: Backend = getattr(importlib.import_module(
+            f"pyvirt.drivers.storage.backends.{module}"), cls)()
+        return made
+    if kind is PoolType.SHEEPDOG:
+        # libvirt dropped sheepdog (its cluster software is gone); 9.0 answers this
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "missing backend for pool type 10 (sheepdog)",
+                     C.VIR_FROM_STORAGE)
     raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
                  "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)

@@ -60,15 +60,7 @@ def print_argv(device: str, unit: str) -> list[str]:
 
 
 def _run(argv: list[str]) -> str:
-    try:
-        res = subprocess.run(argv, capture_output=True, text=True, check=False, env=_ENV)
-    except FileNotFoundError:
-        raise report(C.VIR_ERR_SYSTEM_ERROR, f"Cannot find '{argv[0]}' in path: No such "
-                     "file or directory", C.VIR_FROM_NONE) from None
-    if res.returncode != 0:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"Child process ({' '.join(argv)}) unexpected "
-                     f"exit status {res.returncode}: {res.stderr.strip()}", C.VIR_FROM_NONE)
-    return res.stdout
+    return volfile.run_command(argv, _ENV)
 
 
 # --- reading the table ---------------------------------------------------------------
