@@ -540,25 +540,30 @@ class StorageDriver(I.StorageDriver):
         Called with the lock held; returns with it held."""
         handle = VolObj(vol, obj.name)
         obj.volumes[vol.name] = handle
-        busy = [handle.path] + ([src.path] if src is not None else [])
-        for path in busy:
-            transfer.hold(path)
-        self.lock.release()
         try:
-            build()
+            self._unlocked([handle] + ([src] if src is not None else []), build)
         except BaseException:
-            self.lock.acquire()
             if obj.volumes.get(vol.name) is handle:
                 del obj.volumes[vol.name]
             raise
-        else:
-            self.lock.acquire()
-        finally:
-            for path in busy:
-                transfer.drop(path)
         handle.def_ = self._backend(obj).refresh_vol(obj.def_, vol) or vol
         self._refresh_sizes(obj)
         return handle
+
+    def _unlocked(self, busy: list[VolObj], work: Callable[[], Any]) -> Any:
+        """Run ``work`` (a long storage operation) without the driver's lock, the volumes
+        ``busy`` marked in use meanwhile (so they cannot be deleted, wiped or resized, nor
+        their pool stopped or refreshed), as libvirt marks a volume it builds or wipes.
+        Called with the lock held; returns (or raises) with it held again."""
+        for vol in busy:
+            transfer.hold(vol.path)
+        self.lock.release()
+        try:
+            return work()
+        finally:
+            self.lock.acquire()
+            for vol in busy:
+                transfer.drop(vol.path)
 
     def _refresh_sizes(self, obj: PoolObj) -> None:
         try:
@@ -606,9 +611,12 @@ class StorageDriver(I.StorageDriver):
                     | C.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS, "storageVolDelete")
         with self.lock:
             obj, handle = self._vol_idle(vol)
-            if flags & C.VIR_STORAGE_VOL_DELETE_ZEROED:
-                self._backend(obj).wipe_vol(obj.def_, handle.def_, C.VIR_STORAGE_VOL_WIPE_ALG_ZERO)
             backend = self._backend(obj)
+            if flags & C.VIR_STORAGE_VOL_DELETE_ZEROED:
+                pool_def, vol_def = obj.def_, handle.def_
+                self._unlocked([handle], lambda: backend.wipe_vol(
+                    pool_def, vol_def, C.VIR_STORAGE_VOL_WIPE_ALG_ZERO))
+                obj, handle = self._vol_idle(vol)
             backend.delete_vol(obj.def_, handle.def_, flags)
             del obj.volumes[handle.name]
             if backend.rescan_after_delete:
@@ -629,8 +637,9 @@ class StorageDriver(I.StorageDriver):
                          _FROM)
         with self.lock:
             obj, handle = self._vol_idle(vol)
-            self._backend(obj).wipe_vol(obj.def_, handle.def_, algorithm)
-            self._fresh(obj, handle)
+            backend, pool_def, vol_def = self._backend(obj), obj.def_, handle.def_
+            self._unlocked([handle], lambda: backend.wipe_vol(pool_def, vol_def, algorithm))
+            self._fresh(*self._vol(vol))
         return 0
 
     def storageVolResize(self, vol: Any, capacity: int, flags: int) -> int:
@@ -660,7 +669,9 @@ class StorageDriver(I.StorageDriver):
                     target - cur.allocation > (obj.def_.available or 0):
                 raise report(C.VIR_ERR_INVALID_ARG,
                              "Not enough space left in storage pool", _FROM)
-            self._backend(obj).resize_vol(obj.def_, cur, target, flags)
+            backend, pool_def = self._backend(obj), obj.def_
+            self._unlocked([handle], lambda: backend.resize_vol(pool_def, cur, target, flags))
+            obj, handle = self._vol(vol)
             self._fresh(obj, handle)
             self._refresh_sizes(obj)
         return 0
