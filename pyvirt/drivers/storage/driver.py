@@ -63,12 +63,6 @@ def _build_flags(create_flags: int) -> int:
     return flags
 
 
-def _no_sparse(flags: int) -> None:
-    """Sparse streams (holes) are not done yet: VIR_ERR_NO_SUPPORT."""
-    if flags:
-        raise report(C.VIR_ERR_NO_SUPPORT, "sparse streams for volume transfers", _FROM)
-
-
 def _check_name(name: str) -> None:
     if "/" in name:
         raise report(C.VIR_ERR_XML_ERROR, f"name {name} cannot contain '/'", _FROM)
@@ -706,12 +700,12 @@ class StorageDriver(I.StorageDriver):
                          flags: int) -> int:
         """Write what the application sends into the volume's file."""
         check_flags(flags, C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, "storageVolUpload")
-        _no_sparse(flags)
         with self.lock:
             obj, handle = self._vol_idle(vol)
             self._fresh(obj, handle)
             transfer.upload(handle, stream, offset, length,
-                            lambda: self._after_upload(obj.name, handle))
+                            lambda: self._after_upload(obj.name, handle),
+                            bool(flags & C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM))
         return 0
 
     def _after_upload(self, pool_name: str, handle: VolObj) -> None:
@@ -730,10 +724,10 @@ class StorageDriver(I.StorageDriver):
                            flags: int) -> int:
         """Send the volume's file (from ``offset``, ``length`` bytes or to its end)."""
         check_flags(flags, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, "storageVolDownload")
-        _no_sparse(flags)
         with self.lock:
             _obj, handle = self._vol_idle(vol)
-            transfer.download(handle, stream, offset, length)
+            transfer.download(handle, stream, offset, length,
+                              bool(flags & C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM))
         return 0
 
     def connectFindStoragePoolSources(self, type: str, srcSpec: str | None,

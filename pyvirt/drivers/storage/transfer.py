@@ -7,11 +7,19 @@ volume.  A download runs a thread that reads the file and feeds the
 stream, waiting while the application has not taken what was fed (so a
 large volume is never all in memory).  While a transfer runs its volume is
 in use: it cannot be deleted, wiped or resized.
+
+Sparse transfers (libvirt's VIR_STORAGE_VOL_UPLOAD/DOWNLOAD_SPARSE_STREAM)
+keep holes holes: a download finds them with SEEK_DATA/SEEK_HOLE and sends
+them as stream holes, an upload punches the holes it is sent into the file
+(zeros on a block device) instead of writing zeros.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import stat
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -104,22 +112,92 @@ class _UploadSink:
         self._close()
 
 
+_PUNCH_HOLE = 0x01 | 0x02          # FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
+_libc: Any = None
+
+
+def punch_hole(fd: int, offset: int, length: int) -> None:
+    """Deallocate [offset, offset + length) of a file (it reads as zeros after)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64,
+                                    ctypes.c_int64]
+    if _libc.fallocate(fd, _PUNCH_HOLE, offset, length) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+class _SparseUploadSink(_UploadSink):
+    """An upload that also takes holes: punched into a file, zeros on a device."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        st = os.fstat(self.fd)
+        self.block = stat.S_ISBLK(st.st_mode)
+        self.size = os.lseek(self.fd, 0, os.SEEK_END) if self.block else st.st_size
+
+    def write_hole(self, length: int) -> None:
+        if self.left is not None:
+            length = min(length, self.left)
+            self.left -= length
+        try:
+            if self.block:
+                zeros = bytes(min(length, 1 << 20))
+                end = self.pos + length
+                while self.pos < end:
+                    self.pos += os.pwrite(self.fd, zeros[:end - self.pos], self.pos)
+                return
+            inside = min(length, max(0, self.size - self.pos))
+            if inside:
+                punch_hole(self.fd, self.pos, inside)
+            self.pos += length
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
+                                _FROM) from None
+
+    def finish(self) -> None:
+        if not self.block and not self.closed and self.pos > os.fstat(self.fd).st_size:
+            os.ftruncate(self.fd, self.pos)     # a hole at the end still counts
+        super().finish()
+
+
 def upload(vol: Any, stream: Any, offset: int, length: int,
-           done: Callable[[], None]) -> None:
+           done: Callable[[], None], sparse: bool = False) -> None:
     """Bind ``stream`` to write into ``vol``'s file; ``done()`` after a clean finish."""
     st = handle_of(stream)
     fd = _open(vol.path, os.O_WRONLY)
     hold(vol.path)
     try:
-        st.bind(_UploadSink(vol.path, fd, offset, length, done))
+        sink = (_SparseUploadSink if sparse else _UploadSink)(vol.path, fd, offset, length,
+                                                               done)
+        st.bind(sink)
     except BaseException:
         os.close(fd)
         drop(vol.path)
         raise
 
 
-def download(vol: Any, stream: Any, offset: int, length: int) -> None:
-    """Feed ``stream`` with ``vol``'s file from ``offset`` on a thread of its own."""
+def _sections(fd: int, pos: int, end: int) -> tuple[bool, int]:
+    """(in data, where the section that starts at ``pos`` ends), by SEEK_DATA/SEEK_HOLE."""
+    try:
+        data = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:             # only a hole from here to the end
+            return False, end
+        return True, end                         # no SEEK_DATA here: all data
+    if data > pos:
+        return False, min(data, end)
+    try:
+        return True, min(os.lseek(fd, pos, os.SEEK_HOLE), end)
+    except OSError:
+        return True, end
+
+
+def download(vol: Any, stream: Any, offset: int, length: int,
+             sparse: bool = False) -> None:
+    """Feed ``stream`` with ``vol``'s file from ``offset`` on a thread of its own (holes
+    as stream holes when ``sparse``)."""
     st = handle_of(stream)
     fd = _open(vol.path, os.O_RDONLY)
     hold(vol.path)
@@ -134,8 +212,28 @@ def download(vol: Any, stream: Any, offset: int, length: int) -> None:
         pos, left = offset, (length if length > 0 else None)
         failure = None
         try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            end = size if left is None else min(size, offset + left)
+            section = (True, pos)            # (in data, section end): none read yet
             while left is None or left > 0:
+                if sparse:
+                    if pos >= end:
+                        break
+                    if pos >= section[1]:
+                        section = _sections(fd, pos, end)
+                if sparse and not section[0]:
+                    if not st.wait_room(BACKLOG):
+                        return
+                    st.feed_hole(section[1] - pos)
+                    if left is not None:
+                        left -= section[1] - pos
+                    pos = section[1]
+                    continue
                 want = CHUNK if left is None else min(CHUNK, left)
+                if sparse:
+                    want = min(want, section[1] - pos)
+                    if want <= 0:
+                        break
                 data = os.pread(fd, want, pos)
                 if not data:
                     break
