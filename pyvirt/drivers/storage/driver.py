@@ -27,7 +27,7 @@ from pyvirt.conf.storage_vol import EncryptionFormat, StorageVolDef, VolType
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
-from pyvirt.drivers.storage import state, transfer
+from pyvirt.drivers.storage import luks, state, transfer
 from pyvirt.drivers.storage.backends import Backend, backend_for
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.drivers.test.state import Store
@@ -497,7 +497,6 @@ class StorageDriver(I.StorageDriver):
         if vol.name in obj.volumes:
             raise report(C.VIR_ERR_STORAGE_VOL_EXIST, f"'{vol.name}'", _FROM)
         _check_luks_secret(vol)
-        self.volume_secret(vol)
         self._backend(obj).place_vol(obj.def_, vol)
         return vol
 
@@ -571,9 +570,13 @@ class StorageDriver(I.StorageDriver):
         with self.lock:
             obj = self._pool_active(pool)
             vol = self._new_vol(obj, xmlDesc, flags)
+            secret = self.volume_secret(vol)
             backend, pool_def = self._backend(obj), obj.def_
-            return self._build_vol(obj, vol, lambda: backend.create_vol(
-                pool_def, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE))
+
+            def build() -> None:
+                with luks.passphrase(vol.target.path or "", secret):
+                    backend.create_vol(pool_def, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE)
+            return self._build_vol(obj, vol, build)
 
     def storageVolCreateXMLFrom(self, pool: Any, xmlDesc: str, clonevol: Any,
                                 flags: int) -> VolObj:
@@ -664,7 +667,12 @@ class StorageDriver(I.StorageDriver):
                 raise report(C.VIR_ERR_INVALID_ARG,
                              "Not enough space left in storage pool", _FROM)
             backend, pool_def = self._backend(obj), obj.def_
-            self._unlocked([handle], lambda: backend.resize_vol(pool_def, cur, target, flags))
+            secret = self.volume_secret(cur) if cur.target.encryption else None
+
+            def resize() -> None:
+                with luks.passphrase(cur.target.path or "", secret):
+                    backend.resize_vol(pool_def, cur, target, flags)
+            self._unlocked([handle], resize)
             obj, handle = self._vol(vol)
             self._fresh(obj, handle)
             self._refresh_sizes(obj)

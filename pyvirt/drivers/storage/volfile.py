@@ -122,13 +122,16 @@ def describe(path: str, name: str, pool_type: Any) -> StorageVolDef | None:
     if info is None:
         return vol
     fmt = info.get("format") or "raw"
-    if fmt in ("file", "host_device"):
+    if fmt in ("file", "host_device", "luks"):
         fmt = "raw"
+    from pyvirt.drivers.storage.luks import encryption_of
+    vol.target.encryption = encryption_of(info)
     vol.target.format = fmt
     vol.capacity = int(info.get("virtual-size", st.st_size))
     if fmt == "qcow2":
         compat = (info.get("format-specific") or {}).get("data", {}).get("compat")
         vol.target.compat = compat if compat and compat != "1.1" else vol.target.compat
+        vol.target.cluster_size = info.get("cluster-size")
     backing = info.get("full-backing-filename") or info.get("backing-filename")
     if backing:
         if not os.path.isabs(backing):
@@ -249,7 +252,16 @@ def create(vol: StorageVolDef, flags: int) -> None:
     if os.path.lexists(path):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      f"volume target path '{path}' already exists", _FROM)
-    if (vol.target.format or "raw") == "raw":
+    if vol.target.encryption is not None:
+        from pyvirt.drivers.storage import luks
+        try:
+            luks.create(vol, run_command)
+            os.chmod(path, _mode(vol))
+        except BaseException:
+            if os.path.exists(path):
+                os.unlink(path)
+            raise
+    elif (vol.target.format or "raw") == "raw":
         create_raw(vol, flags)
     else:
         create_image(vol, flags)
@@ -258,6 +270,9 @@ def create(vol: StorageVolDef, flags: int) -> None:
 def clone(vol: StorageVolDef, src: StorageVolDef, flags: int) -> None:
     """Create ``vol`` as a copy of ``src`` through ``qemu-img convert``."""
     path = vol.target.path or ""
+    if vol.target.encryption is not None or src.target.encryption is not None:
+        raise report(C.VIR_ERR_NO_SUPPORT, "cloning to or from an encrypted volume is not "
+                     "supported", _FROM)
     if os.path.lexists(path):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      f"volume target path '{path}' already exists", _FROM)
@@ -282,6 +297,13 @@ def clone(vol: StorageVolDef, src: StorageVolDef, flags: int) -> None:
 def resize(vol: StorageVolDef, capacity: int, shrink: bool, allocate: bool) -> None:
     """Give the volume a new virtual size."""
     path = vol.target.path or ""
+    if vol.target.encryption is not None:
+        if allocate:
+            raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                         "preallocate is only supported for raw type volume", _FROM)
+        from pyvirt.drivers.storage import luks
+        luks.resize(vol, capacity, run_command)
+        return
     if (vol.target.format or "raw") == "raw":
         try:
             fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)

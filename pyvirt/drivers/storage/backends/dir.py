@@ -95,7 +95,14 @@ class DirBackend(Backend):
         set_sizes(pool, vfs)
 
     def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
-        return volfile.describe(vol.target.path or "", vol.name, pool.type)
+        now = volfile.describe(vol.target.path or "", vol.name, pool.type)
+        if now is not None:
+            # as libvirt's volume refresh: sizes and file facts are read again, what the
+            # volume was defined with stays (whose secret it is, its cluster size)
+            if vol.target.encryption is not None and now.target.encryption is not None:
+                now.target.encryption = vol.target.encryption
+            now.target.cluster_size = vol.target.cluster_size
+        return now
 
     def place_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> None:
         vol.target.path = os.path.join(pool.target_path or "", vol.name)
