@@ -13,6 +13,7 @@ built by a function of its own, so tests compare them as data.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -186,6 +187,27 @@ def _number_of(pool: StoragePoolDef, path: str) -> int:
     return int(rest)
 
 
+def busy_partition(device: str) -> str | None:
+    """The first partition of ``device`` that is in use (mounted, or held open
+    exclusively by a guest or a device-mapper table), found by an O_EXCL open; None."""
+    name = os.path.basename(os.path.realpath(device))
+    try:
+        parts = sorted(p for p in os.listdir(f"/sys/class/block/{name}")
+                       if p.startswith(name) and p != name)
+    except OSError:
+        return None
+    for part in parts:
+        node = f"/dev/{part}"
+        try:
+            fd = os.open(node, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC)
+        except OSError as exc:
+            if exc.errno == errno.EBUSY:
+                return node
+            continue
+        os.close(fd)
+    return None
+
+
 def _block_size(path: str) -> int:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -219,6 +241,12 @@ class DiskBackend(Backend):
                 raise report(C.VIR_ERR_STORAGE_POOL_BUILT, f"Format of device '{device}' "
                              f"does not match the expected format '{want}', forced "
                              "overwrite is necessary", _FROM)
+        busy = busy_partition(device)
+        if busy is not None:
+            # parted would write the label and then fail to tell the kernel
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"Device '{device}' is in use: "
+                         f"partition '{busy}' is busy, its partition table cannot be "
+                         "rewritten", _FROM)
         pool.source.format_type = want
         _run(mklabel_argv(device, want))
 
@@ -400,7 +428,14 @@ class DiskBackend(Backend):
             raise
 
     def delete_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
-        _run(rm_argv(_device(pool), _number_of(pool, vol.target.path or "")))
+        path = vol.target.path or ""
+        try:
+            os.close(os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC))
+        except OSError as exc:
+            if exc.errno == errno.EBUSY:
+                raise report(C.VIR_ERR_OPERATION_INVALID,
+                             f"partition '{path}' is in use and cannot be removed", _FROM)
+        _run(rm_argv(_device(pool), _number_of(pool, path)))
 
     def resize_vol(self, pool: StoragePoolDef, vol: StorageVolDef, capacity: int,
                    flags: int) -> None:
