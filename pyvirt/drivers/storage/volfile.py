@@ -82,7 +82,8 @@ def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
         return hit[1]
     if not _looks_like_image(path):
         return None
-    info = qemu_img_info(path)
+    from pyvirt.drivers.storage import qcow2
+    info = qcow2.info(path) or qemu_img_info(path)
     if len(_info_cache) >= _CACHE_MAX:
         _info_cache.clear()
     _info_cache[path] = (key, info)
