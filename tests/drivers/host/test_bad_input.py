@@ -8,7 +8,6 @@ halfway through pyvirtd.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hostutil import both_sides
 from test_disk_pool import _pool, _vol, loopdev  # noqa: F401  (the loop device fixture)
 
 import pyvirt
@@ -32,30 +32,13 @@ SCRIPT = str(Path(__file__).with_name("badinput_script.py"))
 
 @pytest.mark.slow
 def test_pool_target_is_a_file_as_libvirt(tmp_path: Path) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    sides = {}
-    for side in ("libvirt", "pyvirt"):
-        base = tmp_path / side
-        base.mkdir()
+    def args(_side: str, base: Path) -> list[str]:
         (base / "file").write_text("not a directory\n")
-        if side == "libvirt":
-            daemon = daemons.start_libvirtd(base / "daemon")
-            try:
-                res = daemons.run_real_python(
-                    [SCRIPT, "libvirt", f"qemu+unix:///system?socket={daemon.sock}",
-                     str(base)], "", timeout=120)
-            finally:
-                daemon.stop()
-        else:
-            res = subprocess.run([sys.executable, SCRIPT, "pyvirt",
-                                  f"qemu:///embed?root={base}/root", str(base)],
-                                 capture_output=True, text=True, timeout=120, check=False)
-        assert res.returncode == 0, res.stderr[-3000:]
-        sides[side] = json.loads(res.stdout)
-        assert (base / "file").read_text() == "not a directory\n"
-    assert sides["pyvirt"] == sides["libvirt"]
+        return [str(base)]
+    ref, got = both_sides(tmp_path, SCRIPT, args)
+    assert got == ref
+    for side in ("libvirt", "pyvirt"):
+        assert (tmp_path / side / "file").read_text() == "not a directory\n"
 
 
 def _label(dev: str) -> str:

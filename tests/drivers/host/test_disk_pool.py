@@ -6,23 +6,18 @@ is made.  The command lines the backend runs are checked as data too.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hostutil import both_sides
 
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.drivers.storage.backends import disk
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "daemon"))
-import daemons
 
 SCRIPT = str(Path(__file__).with_name("disk_compare_script.py"))
 
@@ -201,29 +196,7 @@ def test_build_and_start_errors(loopdev: Callable[[int], str],
 
 @pytest.mark.slow
 def test_same_as_libvirt(loopdev: Callable[[int], str], tmp_path: Path) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    sides = {}
-    for side in ("libvirt", "pyvirt"):
-        d1, d2 = loopdev(64), loopdev(64)
-        work = tmp_path / side
-        work.mkdir()
-        if side == "libvirt":
-            daemon = daemons.start_libvirtd(work)
-            try:
-                uri = f"qemu+unix:///system?socket={daemon.sock}"
-                res = daemons.run_real_python([SCRIPT, "libvirt", uri, d1, d2], "",
-                                              timeout=120)
-            finally:
-                daemon.stop()
-        else:
-            res = subprocess.run([sys.executable, SCRIPT, "pyvirt",
-                                  f"qemu:///embed?root={work}/root", d1, d2],
-                                 capture_output=True, text=True, timeout=120, check=False)
-        assert res.returncode == 0, res.stderr[-3000:]
-        sides[side] = json.loads(res.stdout)
-    ref, got = sides["libvirt"], sides["pyvirt"]
+    ref, got = both_sides(tmp_path, SCRIPT, lambda _side, _base: [loopdev(64), loopdev(64)])
     assert ref.keys() == got.keys()
     for key in sorted(ref):
         assert got[key] == ref[key], (key, ref[key])

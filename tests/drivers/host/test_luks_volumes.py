@@ -3,21 +3,16 @@ readable with that passphrase only, and the same XML and errors as libvirt 9.0."
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from hostutil import both_sides
 
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.conf.storage_vol import StorageVolDef
 from pyvirt.drivers.storage import luks
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "daemon"))
-import daemons
 
 SCRIPT = str(Path(__file__).with_name("luks_compare_script.py"))
 UUID = "0a81f5b2-8403-7b23-c8d6-21ccc2f80d6f"
@@ -90,28 +85,7 @@ def test_luks_volumes_open_with_their_secret(conn: pyvirt.virConnect, tmp_path: 
 
 @pytest.mark.slow
 def test_same_as_libvirt(tmp_path: Path) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    sides = {}
-    for side in ("libvirt", "pyvirt"):
-        base = tmp_path / side
-        base.mkdir()
-        if side == "libvirt":
-            daemon = daemons.start_libvirtd(base / "daemon")
-            try:
-                res = daemons.run_real_python(
-                    [SCRIPT, "libvirt", f"qemu+unix:///system?socket={daemon.sock}",
-                     str(base)], "", timeout=120)
-            finally:
-                daemon.stop()
-        else:
-            res = subprocess.run([sys.executable, SCRIPT, "pyvirt",
-                                  f"qemu:///embed?root={base}/root", str(base)],
-                                 capture_output=True, text=True, timeout=120, check=False)
-        assert res.returncode == 0, res.stderr[-3000:]
-        sides[side] = json.loads(res.stdout)
-    ref, got = sides["libvirt"], sides["pyvirt"]
+    ref, got = both_sides(tmp_path, SCRIPT, lambda _side, base: [str(base)])
     assert ref.keys() == got.keys(), (ref, got)
     for key in sorted(ref):
         assert got[key] == ref[key], (key, ref[key])

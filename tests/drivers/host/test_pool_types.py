@@ -9,22 +9,18 @@ the same calls; both sides run with /etc/lvm and /run/lock private.
 
 from __future__ import annotations
 
-import json
-import os
+import shlex
 import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hostutil import both_sides
+from test_disk_pool import loopdev  # noqa: F401  (the loop device fixture)
 
 from pyvirt.conf.storage_pool import StoragePoolDef
 from pyvirt.conf.storage_vol import StorageVolDef
 from pyvirt.drivers.storage.backends import iscsi, logical, netfs, vstorage, zfs
-
-REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "tests" / "daemon"))
-import daemons
 
 SCRIPT = str(Path(__file__).with_name("pooltypes_compare_script.py"))
 PRIVATE = ("/etc/lvm", "/run/lock")
@@ -84,48 +80,23 @@ def test_network_and_cluster_command_lines() -> None:
     assert vstorage.mount_argv(vs) == ["vstorage-mount", "-c", "cl", "/mnt/v", "-m", "750"]
 
 
-def _private(cmd: str) -> list[str]:
+def _private(argv: list[str]) -> list[str]:
+    """``argv`` in a mount namespace where /etc/lvm and /run/lock are empty tmpfs."""
     mounts = "".join(f"mount -t tmpfs -o mode=0755 tmpfs {d} && " for d in PRIVATE)
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", mounts + cmd]
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            mounts + "exec " + " ".join(shlex.quote(a) for a in argv)]
 
 
 @pytest.mark.slow
-def test_same_as_libvirt(tmp_path: Path) -> None:
-    why = daemons.libvirtd_available()
-    if why:
-        pytest.skip(why)
-    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("losetup", "pvcreate",
-                                                               "unshare")):
-        pytest.skip("needs root, losetup, LVM's tools and unshare")
-    sides = {}
-    for side in ("libvirt", "pyvirt"):
-        base = tmp_path / side
-        (base / "mnt").mkdir(parents=True)
-        img = base / "pv.img"
-        with open(img, "wb") as fh:
-            fh.truncate(64 << 20)
-        dev = subprocess.run(["losetup", "-f", "--show", str(img)], capture_output=True,
-                             text=True, check=True).stdout.strip()
-        try:
-            if side == "libvirt":
-                daemon = daemons.start_libvirtd(base / "daemon",
-                                                tmpfs={d: "mode=0755" for d in PRIVATE})
-                try:
-                    uri = f"qemu+unix:///system?socket={daemon.sock}"
-                    res = daemons.run_real_python([SCRIPT, "libvirt", uri, str(base), dev], "",
-                                                  timeout=120)
-                finally:
-                    daemon.stop()
-            else:
-                res = subprocess.run(_private(
-                    f"exec {sys.executable} {SCRIPT} pyvirt 'qemu:///embed?root={base}/root' "
-                    f"'{base}' {dev}"), capture_output=True, text=True, timeout=120,
-                    check=False)
-        finally:
-            subprocess.run(["losetup", "-d", dev], check=False)
-        assert res.returncode == 0, res.stderr[-3000:]
-        sides[side] = json.loads(res.stdout)
-    ref, got = sides["libvirt"], sides["pyvirt"]
+def test_same_as_libvirt(loopdev: Callable[[int], str], tmp_path: Path) -> None:  # noqa: F811
+    if not all(shutil.which(t) for t in ("pvcreate", "unshare")):
+        pytest.skip("needs LVM's tools and unshare")
+
+    def args(_side: str, base: Path) -> list[str]:
+        (base / "mnt").mkdir()
+        return [str(base), loopdev(64)]
+    ref, got = both_sides(tmp_path, SCRIPT, args, tmpfs={d: "mode=0755" for d in PRIVATE},
+                          wrap=_private)
     assert "device-mapper" in ref["logical vol create"][2]
     assert ref.keys() == got.keys()
     for key in sorted(ref):

@@ -68,6 +68,20 @@ class Backend:
         """Create a new volume as a copy of ``src``."""
         raise self._no("volume cloning")
 
+    def clone_into_block(self, pool: StoragePoolDef, vol: StorageVolDef, src: StorageVolDef,
+                         flags: int) -> None:
+        """A clone for pools whose volumes are block devices: make the volume, then copy
+        ``src``'s data into it as raw with ``qemu-img convert -n`` (undone on failure)."""
+        from pyvirt.drivers.storage import volfile
+        self.create_vol(pool, vol, flags)
+        try:
+            volfile.run_command([volfile.QEMU_IMG, "convert", "-n", "-f",
+                                 src.target.format or "raw", "-O", "raw",
+                                 src.target.path or "", vol.target.path or ""])
+        except BaseException:
+            self.delete_vol(pool, vol, 0)
+            raise
+
     def delete_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
         """Remove a volume's storage."""
         raise self._no("volume deletion")

@@ -418,14 +418,7 @@ class DiskBackend(Backend):
 
     def clone_vol(self, pool: StoragePoolDef, vol: StorageVolDef, src: StorageVolDef,
                   flags: int) -> None:
-        self.create_vol(pool, vol, flags)
-        try:
-            volfile.run_command([volfile.QEMU_IMG, "convert", "-n", "-f",
-                                 src.target.format or "raw", "-O", "raw",
-                                 src.target.path or "", vol.target.path or ""])
-        except BaseException:
-            self.delete_vol(pool, vol, 0)
-            raise
+        self.clone_into_block(pool, vol, src, flags)
 
     def delete_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
         path = vol.target.path or ""
