@@ -132,6 +132,10 @@ def _next_blockdev(vm: DomainObj) -> int:
 
 
 def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack) -> None:
+    from pyvirt.drivers.qemu.disk_secrets import encryption_of
+    if encryption_of(disk) is not None:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the encrypted disk "
+                     f"'{disk.target}' is not supported (attach it to a stopped guest)", _FROM)
     for props in command.blockdev_props(disk, index):
         mon.execute("blockdev-add", props)
         undo.callback(_quiet, mon, "blockdev-del", {"node-name": props["node-name"]})
