@@ -11,21 +11,15 @@ import os
 import sys
 from typing import Any
 
+from compare_common import cleaner, recorder
+
 MOD, URI, BASE = sys.argv[1:4]
 lv: Any = importlib.import_module(MOD)
 lv.registerErrorHandler(lambda _ctx, _err: None, None)
 out: dict[str, Any] = {}
 
 
-def call(case: str, func: Any, *args: Any) -> Any:
-    try:
-        res = func(*args)
-    except lv.libvirtError as exc:
-        out[case] = [exc.get_error_code(), exc.get_error_domain(),
-                     str(exc).replace(BASE, "BASE")]
-        return None
-    out[case] = "ok"
-    return res
+call = recorder(lv, out, cleaner([(BASE, "BASE")]))
 
 
 conn = lv.open(URI)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import subprocess
 import sys
 from typing import Any
+
+from compare_common import cleaner, recorder
 
 MOD, URI, DEV1, DEV2 = sys.argv[1:5]
 lv: Any = importlib.import_module(MOD)
@@ -22,22 +23,9 @@ lv.registerErrorHandler(lambda _ctx, _err: None, None)
 out: dict[str, Any] = {}
 
 
-def clean(text: str) -> str:
-    text = text.replace(DEV1, "DEV1").replace(DEV2, "DEV2")
-    for dev, name in ((DEV1, "DEV1"), (DEV2, "DEV2")):
-        text = text.replace(f"{dev.split('/')[-1]}p", f"{name}p")
-    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)
-    return re.sub(r"\s*<timestamps>.*?</timestamps>", "", text, flags=re.DOTALL)
-
-
-def call(case: str, func: Any, *args: Any) -> Any:
-    try:
-        res = func(*args)
-    except lv.libvirtError as exc:
-        out[case] = [exc.get_error_code(), exc.get_error_domain(), clean(str(exc))]
-        return None
-    out[case] = "ok"
-    return res
+clean = cleaner([(DEV1, "DEV1"), (DEV2, "DEV2"), (f"{DEV1.split('/')[-1]}p", "DEV1p"),
+                 (f"{DEV2.split('/')[-1]}p", "DEV2p")])
+call = recorder(lv, out, clean)
 
 
 def pool_xml(name: str, dev: str, fmt: str | None) -> str:

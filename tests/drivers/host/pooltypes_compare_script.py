@@ -14,30 +14,25 @@ import re
 import sys
 from typing import Any
 
+from compare_common import cleaner, recorder
+
 MOD, URI, BASE, DEV = sys.argv[1:5]
 lv: Any = importlib.import_module(MOD)
 lv.registerErrorHandler(lambda _ctx, _err: None, None)
 out: dict[str, Any] = {}
 
 
+_clean = cleaner([(BASE, "BASE"), (DEV, "DEV")])
+
+
 def clean(text: str) -> str:
-    text = text.replace(BASE, "BASE").replace(DEV, "DEV")
-    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", text)
-    return re.sub(r"\s*<timestamps>.*?</timestamps>", "", text, flags=re.DOTALL).strip()
+    # LVM tools name the process that leaked descriptors to them: not part of the answer
+    text = re.sub(r"File descriptor \d+ \([^)]*\) leaked on \S+ invocation\. Parent PID "
+                  r"\d+: \S+\n?", "", _clean(text))
+    return text.strip()
 
 
-def call(case: str, func: Any, *args: Any) -> Any:
-    try:
-        res = func(*args)
-    except lv.libvirtError as exc:
-        msg = clean(str(exc))
-        # LVM tools name the process that leaked descriptors to them: not part of the answer
-        msg = re.sub(r"File descriptor \d+ \([^)]*\) leaked on \S+ invocation\. Parent PID "
-                     r"\d+: \S+\n?", "", msg)
-        out[case] = [exc.get_error_code(), exc.get_error_domain(), msg.strip()]
-        return None
-    out[case] = clean(res) if isinstance(res, str) else "ok"
-    return res
+call = recorder(lv, out, clean)
 
 
 POOLS = {

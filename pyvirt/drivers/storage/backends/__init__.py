@@ -102,6 +102,23 @@ class Backend:
                      "support source discovery", C.VIR_FROM_STORAGE)
 
 
+def spec_host(spec: str | None) -> tuple[str, int | None]:
+    """The one ``<host name= port=>`` of a find-storage-pool-sources ``<source>`` spec;
+    libvirt's error when there is none."""
+    from lxml import etree
+    node = None
+    if spec:
+        try:
+            node = etree.fromstring(spec.encode()).find("host")
+        except etree.XMLSyntaxError:
+            node = None
+    if node is None or not node.get("name"):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     "Expected exactly 1 host for the storage pool", C.VIR_FROM_STORAGE)
+    port = node.get("port")
+    return node.get("name", ""), int(port) if port and port.isdigit() else None
+
+
 def need_tool(name: str) -> str:
     """The path of program ``name``; libvirt's error naming it when it is not installed."""
     import shutil

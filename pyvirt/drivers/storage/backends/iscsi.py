@@ -10,11 +10,9 @@ the pool does not start (libvirt reports the same).
 
 from __future__ import annotations
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
-from pyvirt.drivers.storage.backends import need_tool
+from pyvirt.drivers.storage.backends import need_tool, spec_host
 from pyvirt.drivers.storage.backends.scsi import ScsiBackend, luns_of_session
 from pyvirt.drivers.storage.volfile import run_command
 from pyvirt.errors import report
@@ -78,17 +76,8 @@ class IscsiBackend(ScsiBackend):
         return hosts or []
 
     def find_sources(self, spec: str | None) -> str:
-        node = None
-        if spec:
-            try:
-                node = etree.fromstring(spec.encode()).find("host")
-            except etree.XMLSyntaxError:
-                node = None
-        if node is None or not node.get("name"):
-            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                         "Expected exactly 1 host for the storage pool", _FROM)
-        host, port = node.get("name", ""), node.get("port")
-        out = run_command(discovery_argv(portal_of(host, int(port) if port else None)))
+        host, port = spec_host(spec)
+        out = run_command(discovery_argv(portal_of(host, port)))
         lines = ["<sources>"]
         for row in out.splitlines():
             if " " in row:

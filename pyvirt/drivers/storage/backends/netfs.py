@@ -15,10 +15,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from lxml import etree
-
 from pyvirt import constants as C
 from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
+from pyvirt.drivers.storage.backends import spec_host
 from pyvirt.drivers.storage.backends.dir import DirBackend
 from pyvirt.drivers.storage.backends.fs import MOUNT, FsBackend
 from pyvirt.errors import report
@@ -61,16 +60,7 @@ class NetfsBackend(FsBackend):
                 source_of(pool), pool.target_path or ""]
 
     def find_sources(self, spec: str | None) -> str:
-        host = None
-        if spec:
-            try:
-                node = etree.fromstring(spec.encode()).find("host")
-            except etree.XMLSyntaxError:
-                node = None
-            host = node.get("name") if node is not None else None
-        if not host:
-            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                         "Expected exactly 1 host for the storage pool", _FROM)
+        host, _port = spec_host(spec)
         exports: list[str] = []
         if shutil.which("showmount"):
             res = subprocess.run(showmount_argv(host), capture_output=True, text=True,
