@@ -140,6 +140,13 @@ def test_sparse_round_trip_in_process(conn: pyvirt.virConnect, tmp_path: Path) -
     _round_trip(conn, tmp_path)
 
 
+def test_pyvirsh_sparse_commands(tmp_path: Path) -> None:
+    pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
+    if not os.path.exists(pyvirsh):
+        pytest.skip("pyvirsh is not installed in this environment")
+    _virsh_side(f"qemu:///embed?root={tmp_path / 'root'}", tmp_path / "shell", pyvirsh)
+
+
 SYSTEM_DIRS = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
                "/var/cache/pyvirt")
 
@@ -186,19 +193,22 @@ def test_sparse_through_pyvirtd_and_virsh(tmp_path: Path) -> None:
         daemon.stop()
 
 
-def _virsh_side(uri: str, base: Path) -> list[tuple[int, int]]:
-    """Debian's virsh: vol-upload --sparse then vol-download --sparse; the data map of
-    what came back."""
+def _virsh_side(uri: str, base: Path, shell: str = "virsh") -> list[tuple[int, int]]:
+    """virsh (or pyvirsh): vol-upload --sparse then vol-download --sparse; the data map
+    of what came back."""
     base.mkdir()
     src, dst = base / "src.img", base / "dst.img"
     _source(src)
 
     def virsh(*args: str) -> str:
-        res = subprocess.run(["virsh", "-c", uri, *args], capture_output=True, text=True,
+        res = subprocess.run([shell, "-c", uri, *args], capture_output=True, text=True,
                              timeout=60, check=False)
         assert res.returncode == 0, res.stderr
         return res.stdout
-    virsh("pool-create-as", "vs", "dir", "--target", str(base / "pool"), "--build")
+    pool_xml = base / "pool.xml"
+    pool_xml.write_text(f"<pool type='dir'><name>vs</name><target><path>{base / 'pool'}"
+                        "</path></target></pool>")
+    virsh("pool-create", str(pool_xml), "--build")
     virsh("vol-create-as", "vs", "s.img", str(SIZE), "--allocation", "0")
     virsh("vol-upload", "--sparse", "--pool", "vs", "s.img", str(src))
     virsh("vol-download", "--sparse", "--pool", "vs", "s.img", str(dst))
