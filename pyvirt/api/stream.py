@@ -10,7 +10,7 @@ from pyvirt.api import _generated as G
 from pyvirt.api import event
 from pyvirt.api.base import ApiObject
 from pyvirt.driver.stream import Stream
-from pyvirt.errors import no_support
+from pyvirt.errors import check_flags, report
 
 _CHUNK = 256 * 1024
 
@@ -34,16 +34,25 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         return self._o.recv(nbytes)
 
     def recvFlags(self, nbytes: int, flags: int = 0) -> bytes | int:  # noqa: N802
-        """Receive like recv(); this stream has no holes, so flags change nothing."""
-        return self._o.recv(nbytes)
+        """Receive like recv(); with VIR_STREAM_RECV_STOP_AT_HOLE a hole that comes next
+        is -3 (take it with recvHole()) instead of zeros."""
+        check_flags(flags, C.VIR_STREAM_RECV_STOP_AT_HOLE, "virStreamRecvFlags",
+                    C.VIR_FROM_STREAMS)
+        return self._o.recv(nbytes, bool(flags & C.VIR_STREAM_RECV_STOP_AT_HOLE))
 
     def recvHole(self, flags: int = 0) -> int:  # noqa: N802
-        """Sparse streams are not offered by pyvirt's drivers."""
-        raise no_support("virStreamRecvHole", C.VIR_FROM_STREAMS)
+        """The length of the hole that comes next (taking it); 0 when data comes next."""
+        check_flags(flags, 0, "virStreamRecvHole", C.VIR_FROM_STREAMS)
+        return self._o.recv_hole()
 
     def sendHole(self, length: int, flags: int = 0) -> int:  # noqa: N802
-        """Sparse streams are not offered by pyvirt's drivers."""
-        raise no_support("virStreamSendHole", C.VIR_FROM_STREAMS)
+        """Send a hole of ``length`` bytes (a sparse upload skips it)."""
+        check_flags(flags, 0, "virStreamSendHole", C.VIR_FROM_STREAMS)
+        if length < 0:
+            raise report(C.VIR_ERR_INVALID_ARG, "length must be non-negative",
+                         C.VIR_FROM_STREAMS)
+        self._o.send_hole(length)
+        return 0
 
     def finish(self) -> None:
         """Finish the transfer; raises if the driver reported an error."""
@@ -81,13 +90,45 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
 
     def sparseRecvAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
                       opaque: Any) -> None:
-        """Receive everything; with no holes this is recvAll()."""
-        self.recvAll(handler, opaque)
+        """Receive until end of file: data to handler(stream, data, opaque), each hole's
+        length to holeHandler(stream, length, opaque)."""
+        while True:
+            got = self.recvFlags(_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE)
+            if got == -2:
+                raise report(C.VIR_ERR_OPERATION_INVALID, "cannot use sparseRecvAll with "
+                             "a non-blocking stream", C.VIR_FROM_STREAMS)
+            try:
+                if got == -3:
+                    holeHandler(self, self.recvHole(0), opaque)
+                    continue
+                if not got:
+                    break
+                handler(self, cast(bytes, got), opaque)
+            except BaseException:
+                self.abort()
+                raise
 
     def sparseSendAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
                       skipHandler: Callable[..., Any], opaque: Any) -> None:
-        """Send everything; with no holes this is sendAll()."""
-        self.sendAll(handler, opaque)
+        """Send a sparse source: holeHandler(stream, opaque) says (in_data, section
+        length) at the current place; data sections are read by handler(stream, nbytes,
+        opaque) and sent, holes are sent as holes and skipped by skipHandler(stream,
+        length, opaque)."""
+        while True:
+            try:
+                in_data, section = holeHandler(self, opaque)
+                if not in_data and section > 0:
+                    self.sendHole(section, 0)
+                    skipHandler(self, section, opaque)
+                    continue
+                want = min(_CHUNK, section) if in_data and section > 0 else _CHUNK
+                got = handler(self, want, opaque)
+            except BaseException:
+                self.abort()
+                raise
+            if not got:
+                break
+            self.send(got)
 
     def eventAddCallback(self, events: int, cb: Callable[[Any, int, Any], Any],  # noqa: N802
                          opaque: Any) -> None:

@@ -195,6 +195,8 @@ class Device:
 
     path: str = ""
     part_separator: bool | None = None
+    #: (start, end) byte ranges a disk pool's refresh found free (never read from input)
+    free_extents: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -387,7 +389,9 @@ class PoolSource:
         if Src.DEVICE in flags:
             for dev in self.devices:
                 node.add(E("device", [("path", dev.path),
-                                      ("part_separator", xmlutil.yesno(dev.part_separator))]))
+                                      ("part_separator", xmlutil.yesno(dev.part_separator))],
+                           children=[E("freeExtent", [("start", s), ("end", e)])
+                                     for s, e in dev.free_extents]))
         if Src.DIR in flags and self.dir is not None:
             node.add(E("dir", [("path", self.dir)]))
         if Src.ADAPTER in flags and self.adapter is not None:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.confutil import E, child_text, parse_root, parse_uuid
+from pyvirt.conf.confutil import E, child_text, open_close, parse_root, parse_uuid
 from pyvirt.conf.storage_pool import Permissions, PoolType
 from pyvirt.conf.xmlattr import A, Conv, attrs_of, integer, read_attrs
 from pyvirt.errors import libvirtError, report
@@ -190,7 +190,7 @@ class Encryption:
             node.add(E("cipher", attrs_of(self.cipher, Cipher.ATTRS)))
         if self.ivgen is not None:
             node.add(E("ivgen", attrs_of(self.ivgen, Ivgen.ATTRS)))
-        return node
+        return open_close(node)        # libvirt: <encryption ...></encryption> even empty
 
 
 @dataclass

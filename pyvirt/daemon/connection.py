@@ -297,7 +297,7 @@ class ClientConnection(asyncio.Protocol):
             return
         if msg.type == P.CALL:
             self.dispatch(msg)
-        elif msg.type == P.STREAM:
+        elif msg.type in (P.STREAM, P.STREAM_HOLE):
             st = self.streams.get(msg.serial)
             if st is not None and st.proc == msg.proc:
                 st.incoming(msg)

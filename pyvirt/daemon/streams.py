@@ -5,7 +5,8 @@ gets a non-blocking :class:`pyvirt.driver.stream.Stream` bound by the
 driver.  Data the driver feeds is sent to the client as ``STREAM``
 messages with status ``CONTINUE`` (at most libvirt's 256 KiB each), end
 of file as an empty ``CONTINUE`` (libvirt's convention), a failure as
-status ``ERROR``.  Data the client
+status ``ERROR``; holes of a sparse stream travel as ``STREAM_HOLE``
+messages both ways.  Data the client
 sends is written to the driver's sink in order, on a worker, and reading
 from the client pauses while too much is queued.  The client's ``OK``
 (finish) and ``ERROR`` (abort) are confirmed with a ``STREAM`` message of
@@ -31,6 +32,15 @@ log = logging.getLogger("pyvirt.daemon")
 
 _QUEUE_HIGH = 16     # queued incoming chunks before reading from the client pauses
 _FINISH, _ABORT = object(), object()
+
+
+class _HoleItem:
+    """A hole the client sent, queued in order with its data."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
 
 
 class ServerStream:
@@ -69,6 +79,10 @@ class ServerStream:
             return
         while not self.conn.write_paused:
             try:
+                if self.stream.next_is_hole():
+                    self._send(P.CONTINUE, P.encode_hole(self.stream.recv_hole()),
+                               P.STREAM_HOLE)
+                    continue
                 got = self.stream.recv(P.STREAM_CHUNK_MAX)
             except libvirtError as exc:
                 self._send(P.ERROR, P.encode_error(exc))
@@ -83,14 +97,19 @@ class ServerStream:
                 return
             self._send(P.CONTINUE, cast(bytes, got))
 
-    def _send(self, status: int, body: bytes) -> None:
-        self.conn.send(P.frame(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+    def _send(self, status: int, body: bytes, mtype: int = P.STREAM) -> None:
+        self.conn.send(P.frame(self.prog, self.vers, self.proc, mtype, self.serial,
                                status, body))
 
     # -- client -> driver ----------------------------------------------------------
     def incoming(self, msg: P.Message) -> None:
-        """Handle a STREAM message from the client (loop thread)."""
-        if msg.status == P.CONTINUE:
+        """Handle a STREAM or STREAM_HOLE message from the client (loop thread)."""
+        if msg.type == P.STREAM_HOLE:
+            try:
+                self._enqueue(_HoleItem(P.decode_hole(msg.body)))
+            except ValueError:
+                self._enqueue(_ABORT)
+        elif msg.status == P.CONTINUE:
             if msg.body:
                 self._enqueue(msg.body)
         elif msg.status == P.OK:
@@ -123,6 +142,8 @@ class ServerStream:
                     await self.conn.run_io(self.stream.abort)
                     self._send(P.OK, b"")
                     self.close()
+                elif isinstance(item, _HoleItem):
+                    await self.conn.run_io(self.stream.send_hole, item.length)
                 else:
                     await self.conn.run_io(self._write, item)
             except libvirtError as exc:

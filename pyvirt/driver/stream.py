@@ -7,6 +7,13 @@ The driver produces data with :meth:`Stream.feed` / :meth:`Stream.feed_eof`
 through the ``sink`` it binds (``sink.write(data)``, ``sink.finish()``,
 ``sink.abort()``).  Every method is thread-safe: drivers may feed from
 their own threads.
+
+Sparse streams (libvirt's virStreamSendHole/RecvHole) carry holes between
+the data: a driver feeds one with :meth:`Stream.feed_hole`, the
+application skips it with ``recvFlags(STOP_AT_HOLE)`` (-3) and
+``recvHole()``, or reads it as zeros with a plain ``recv()``; holes the
+application sends go to ``sink.write_hole(length)``, which sinks that do
+not take holes lack.
 """
 
 from __future__ import annotations
@@ -30,13 +37,26 @@ class Sink(Protocol):
     def abort(self) -> None: ...
 
 
+class Hole:
+    """A hole of ``length`` bytes between data chunks."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+
+#: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
+AT_HOLE = -3
+
+
 class Stream:
     """A bidirectional byte stream with an end-of-file and an error state."""
 
     def __init__(self, flags: int = 0) -> None:
         self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
         self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes] = collections.deque()
+        self._chunks: collections.deque[bytes | Hole] = collections.deque()
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
@@ -65,6 +85,21 @@ class Stream:
             self._cond.notify_all()
         self._notify()
 
+    def feed_hole(self, length: int) -> None:
+        """Make a hole of ``length`` bytes the next thing the application receives."""
+        if length <= 0:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            last = self._chunks[-1] if self._chunks else None
+            if isinstance(last, Hole):
+                last.length += length
+            else:
+                self._chunks.append(Hole(length))
+            self._cond.notify_all()
+        self._notify()
+
     def feed_eof(self) -> None:
         """Mark the end of the data."""
         with self._cond:
@@ -88,15 +123,26 @@ class Stream:
             return not self._closed
 
     # --- application side ------------------------------------------------
-    def recv(self, nbytes: int) -> bytes | int:
-        """Return up to ``nbytes`` (b'' at end of file; -2 if non-blocking and empty)."""
+    def recv(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
+        """Return up to ``nbytes`` (b'' at end of file; -2 if non-blocking and empty).
+        A hole comes as zeros, or, with ``stop_at_hole``, as :data:`AT_HOLE` (-3)."""
         with self._cond:
             while not self._chunks and not self._eof and self._error is None:
                 if self.nonblock:
                     return -2
                 self._cond.wait()
             if self._chunks:
-                chunk = self._chunks.popleft()
+                chunk = self._chunks[0]
+                if isinstance(chunk, Hole):
+                    if stop_at_hole:
+                        return AT_HOLE
+                    take = min(nbytes, chunk.length)
+                    chunk.length -= take
+                    if not chunk.length:
+                        self._chunks.popleft()
+                    self._cond.notify_all()
+                    return bytes(take)
+                self._chunks.popleft()
                 self._cond.notify_all()
                 if len(chunk) > nbytes:
                     self._chunks.appendleft(chunk[nbytes:])
@@ -105,6 +151,39 @@ class Stream:
             if self._error is not None:
                 raise self._error
             return b""
+
+    def recv_hole(self) -> int:
+        """Take the hole that comes next and return its length (0: data comes next)."""
+        with self._cond:
+            while not self._chunks and not self._eof and self._error is None:
+                if self.nonblock:
+                    return 0
+                self._cond.wait()
+            if self._chunks and isinstance(self._chunks[0], Hole):
+                hole = self._chunks.popleft()
+                self._cond.notify_all()
+                assert isinstance(hole, Hole)
+                return hole.length
+            if not self._chunks and self._error is not None:
+                raise self._error
+            return 0
+
+    def next_is_hole(self) -> bool:
+        """Whether a hole is the next thing queued (the daemon's pump asks)."""
+        with self._cond:
+            return bool(self._chunks) and isinstance(self._chunks[0], Hole)
+
+    def send_hole(self, length: int) -> None:
+        """Hand a hole of ``length`` bytes to the driver's sink."""
+        with self._cond:
+            if self._error is not None:
+                raise self._error
+            sink = self.sink
+        write_hole = getattr(sink, "write_hole", None)
+        if write_hole is None:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "this stream does not accept holes (not a sparse upload)", _FROM)
+        write_hole(length)
 
     def send(self, data: bytes) -> int:
         """Hand ``data`` to the driver's sink; return the count sent."""

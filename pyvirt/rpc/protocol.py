@@ -102,6 +102,21 @@ class Message:
         return (self.prog, self.vers, self.proc, self.type, self.serial, self.status)
 
 
+def encode_hole(length: int, flags: int = 0) -> bytes:
+    """The body of a STREAM_HOLE message (remote_stream_hole: hyper length, uint flags)."""
+    return struct.pack(">qI", length, flags)
+
+
+def decode_hole(body: bytes) -> int:
+    """The hole length a STREAM_HOLE message carries."""
+    if len(body) < 12:
+        raise ValueError("short stream hole message")
+    length: int = struct.unpack(">qI", body[:12])[0]
+    if length < 0:
+        raise ValueError("negative stream hole length")
+    return length
+
+
 def frame(prog: int, vers: int, proc: int, mtype: int, serial: int, status: int,
           body: bytes = b"", nfds: int = 0) -> bytes:
     """Return the bytes of one message, length word included."""

@@ -121,6 +121,8 @@ class BuildContext:
     vnc_ports: dict[int, int] = field(default_factory=dict)  # graphics index -> port
     nvram: str | None = None
     blockdev: dict[str, int] = field(default_factory=dict)   # disk alias -> node index
+    #: node index -> (secret object id, passphrase file) of encrypted disks
+    disk_secrets: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -177,8 +179,10 @@ def disk_format(disk: Disk) -> str:
     return "raw" if fmt == "aio" else fmt
 
 
-def blockdev_props(disk: Disk, index: int) -> list[dict[str, Any]]:
-    """The two -blockdev nodes (storage, format) of a disk with media, else []."""
+def blockdev_props(disk: Disk, index: int, key_secret: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """The two -blockdev nodes (storage, format) of a disk with media, else [];
+    ``key_secret`` names the secret object of a LUKS-encrypted image."""
     net = of_disk(disk)
     path = disk_path(disk) if net is None else net.name
     if path is None:
@@ -203,6 +207,11 @@ def blockdev_props(disk: Disk, index: int) -> list[dict[str, Any]]:
     fmt = {"node-name": addr.format_node(index), "read-only": bool(disk.readonly),
            "discard": "unmap" if disk.driver and disk.driver.discard == "unmap" else None,
            "cache": cache, "driver": disk_format(disk), "file": addr.storage_node(index)}
+    if key_secret is not None:
+        if fmt["driver"] == "raw":
+            fmt.update({"driver": "luks", "key-secret": key_secret})
+        else:
+            fmt["encrypt"] = {"format": "luks", "key-secret": key_secret}
     return [present(storage), present(fmt)]
 
 
@@ -454,7 +463,11 @@ def _disks(cmd: Command, def_: Any, ctx: BuildContext, bootindex: dict[int, int]
         has_media = disk_path(disk) is not None or of_disk(disk) is not None
         index = indexes.get(disk.alias) if has_media else None
         if index is not None:
-            for props in blockdev_props(disk, index):
+            secret = ctx.disk_secrets.get(index)
+            if secret is not None:
+                cmd.add("-object", jsonarg({"qom-type": "secret", "id": secret[0],
+                                            "format": "raw", "file": secret[1]}))
+            for props in blockdev_props(disk, index, secret[0] if secret else None):
                 cmd.add("-blockdev", jsonarg(props))
         cmd.add("-device", jsonarg(disk_device_props(disk, index, bootindex.get(id(disk)),
                                                      def_)))

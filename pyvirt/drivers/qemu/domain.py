@@ -33,7 +33,8 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
-from pyvirt.drivers.qemu import address, command, netdev, process
+from pyvirt.drivers.hostroot import HostRoot
+from pyvirt.drivers.qemu import address, command, disk_secrets, netdev, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
@@ -303,8 +304,12 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)
+        secrets = disk_secrets.prepare(HostRoot.of_qemu(cfg), address.devices(live, "disk"),
+                                       blockdev, dom_dir)
+        undo.callback(disk_secrets.forget, secrets)
         ctx = command.BuildContext(caps=caps, monitor_fd=sock.fileno(), domain_dir=dom_dir,
-                                   tap_fds=taps, vnc_ports=vnc, nvram=nvram, blockdev=blockdev)
+                                   tap_fds=taps, vnc_ports=vnc, nvram=nvram, blockdev=blockdev,
+                                   disk_secrets=secrets)
         cmd = command.build(live, ctx)
         if incoming is not None:
             cmd.add("-incoming", "defer")
@@ -342,6 +347,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         except qmon.MonitorEOF:
             raise _start_failure(proc, log_path, log_start) from None
         undo.callback(mon.close)
+        disk_secrets.forget(secrets)          # QEMU has read the passphrases
         vm.mon = mon
         try:
             _read_ptys(vm, mon)

@@ -135,7 +135,11 @@ def _next_blockdev(vm: DomainObj) -> int:
 def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
                domain_dir: str = "") -> None:
     from pyvirt.drivers.qemu.address import storage_node
+    from pyvirt.drivers.qemu.disk_secrets import encryption_of
     from pyvirt.drivers.qemu.netdisk import MASTER_KEY_ID, secret_objects
+    if encryption_of(disk) is not None:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the encrypted disk "
+                     f"'{disk.target}' is not supported (attach it to a stopped guest)", _FROM)
     for obj in secret_objects([(disk, storage_node(index))], domain_dir):
         if obj["id"] == MASTER_KEY_ID:
             _quiet(mon, "object-add", obj)       # there already when the guest has one

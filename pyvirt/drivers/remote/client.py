@@ -403,7 +403,7 @@ class RPCClient:
                 else:
                     self.loop.call_soon_threadsafe(self.on_event, msg)
             return
-        if msg.type == P.STREAM:
+        if msg.type in (P.STREAM, P.STREAM_HOLE):
             stream = self.streams.get(msg.serial)
             if stream is not None:
                 if aioloop.in_loop_thread():

@@ -54,6 +54,10 @@ def _c_name(method: str) -> str:
     return "vir" + method[0].upper() + method[1:]
 
 
+# procedures whose stream may carry holes (VIR_STORAGE_VOL_*_SPARSE_STREAM, bit 0)
+_SPARSE_PROCS = frozenset({"STORAGE_VOL_UPLOAD", "STORAGE_VOL_DOWNLOAD"})
+
+
 class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeDeviceDriver,
                    I.SecretDriver, I.InterfaceDriver, I.NWFilterDriver):
     """The client side of libvirt's remote protocol, for all families at once."""
@@ -101,6 +105,8 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         cs = None
         if call.stream_pos is not None:
             cs = ClientStream(self.client, args[call.stream_pos])
+            # only a volume transfer called with its SPARSE_STREAM flag carries holes
+            cs.allow_skip = proc.name in _SPARSE_PROCS and bool(args[-1] & 1)
         prog = proc.program
         msg = self.client.call(prog.number, prog.version, proc.number, body, stream=cs)
         if cs is not None:

@@ -34,6 +34,7 @@ class ClientStream:
         self._confirm_error: Any = None
         self._finishing = False
         self.done = False
+        self.allow_skip = False       # holes may be sent (a sparse volume transfer)
 
     def bind(self) -> None:
         """Attach to the application's stream after the call succeeded."""
@@ -46,6 +47,16 @@ class ClientStream:
         for off in range(0, len(view), P.STREAM_CHUNK_MAX):
             self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM, self.serial,
                                  P.CONTINUE, bytes(view[off:off + P.STREAM_CHUNK_MAX]))
+
+    def write_hole(self, length: int) -> None:
+        """Send a hole to the daemon (a sparse upload): a STREAM_HOLE message."""
+        if not self.allow_skip:
+            from pyvirt import constants as C
+            from pyvirt.errors import report
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "Skipping is not supported with this stream", C.VIR_FROM_RPC)
+        self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM_HOLE, self.serial,
+                             P.CONTINUE, P.encode_hole(length))
 
     def finish(self) -> None:
         """End the transfer and wait for the daemon to confirm."""
@@ -81,7 +92,14 @@ class ClientStream:
 
     # -- the daemon's side (loop thread) ---------------------------------------------------
     def incoming(self, msg: P.Message) -> None:
-        """A STREAM message for this stream arrived."""
+        """A STREAM (or STREAM_HOLE) message for this stream arrived."""
+        if msg.type == P.STREAM_HOLE:
+            try:
+                self.stream.feed_hole(P.decode_hole(msg.body))
+            except ValueError as exc:
+                from pyvirt.errors import report
+                self.stream.feed_error(report(1, f"malformed stream hole: {exc}"))
+            return
         if msg.status == P.CONTINUE:
             if msg.body:
                 self.stream.feed(msg.body)

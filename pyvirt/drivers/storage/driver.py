@@ -22,12 +22,12 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
-from pyvirt.conf.storage_pool import StoragePoolDef
-from pyvirt.conf.storage_vol import StorageVolDef, VolType
+from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
+from pyvirt.conf.storage_vol import EncryptionFormat, StorageVolDef, VolType
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
-from pyvirt.drivers.storage import state, transfer
+from pyvirt.drivers.storage import luks, state, transfer
 from pyvirt.drivers.storage.backends import Backend, backend_for
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.drivers.test.state import Store
@@ -66,15 +66,19 @@ def _build_flags(create_flags: int) -> int:
     return flags
 
 
-def _no_sparse(flags: int) -> None:
-    """Sparse streams (holes) are not done yet: VIR_ERR_NO_SUPPORT."""
-    if flags:
-        raise report(C.VIR_ERR_NO_SUPPORT, "sparse streams for volume transfers", _FROM)
-
-
 def _check_name(name: str) -> None:
     if "/" in name:
         raise report(C.VIR_ERR_XML_ERROR, f"name {name} cannot contain '/'", _FROM)
+
+
+def _check_luks_secret(vol: StorageVolDef) -> None:
+    """A LUKS volume names exactly one passphrase secret (checked before any backend)."""
+    enc = vol.target.encryption
+    if enc is None or enc.format is not EncryptionFormat.LUKS:
+        return
+    if len(enc.secrets) != 1 or enc.secrets[0].type != "passphrase":
+        raise report(C.VIR_ERR_INVALID_ARG, "A single <secret type='passphrase'...> element "
+                     "is expected in encryption description", _FROM)
 
 
 class StorageDriver(I.StorageDriver):
@@ -496,8 +500,34 @@ class StorageDriver(I.StorageDriver):
                          f"volume name '{vol.name}' cannot contain '/'", _FROM)
         if vol.name in obj.volumes:
             raise report(C.VIR_ERR_STORAGE_VOL_EXIST, f"'{vol.name}'", _FROM)
+        _check_luks_secret(vol)
         self._backend(obj).place_vol(obj.def_, vol)
         return vol
+
+    def volume_secret(self, vol: StorageVolDef) -> bytes | None:
+        """The passphrase of an encrypted volume from the root's secret driver (by its
+        uuid or usage); VIR_ERR_NO_SECRET when there is no such secret or it has no value."""
+        enc = vol.target.encryption
+        if enc is None or not enc.secrets:
+            return None
+        ref = enc.secrets[0]
+        secrets = hostroot.current("secret", self.root)
+        obj = None
+        if secrets is not None:
+            if ref.uuid:
+                obj = secrets.state.secrets.get_uuid(ref.uuid)
+            elif ref.usage:
+                obj = next((o for o in secrets.state.secrets.values()
+                            if o.def_.usage_id == ref.usage), None)
+        if obj is None:
+            what = f"uuid '{ref.uuid}'" if ref.uuid else f"usage '{ref.usage}'"
+            raise report(C.VIR_ERR_NO_SECRET, f"no secret with matching {what}",
+                         C.VIR_FROM_SECRET)
+        if obj.value is None:
+            raise report(C.VIR_ERR_NO_SECRET, f"secret '{obj.def_.uuid}' does not have a "
+                         "value", C.VIR_FROM_SECRET)
+        value: bytes = obj.value
+        return value
 
     def _build_vol(self, obj: PoolObj, vol: StorageVolDef, build: Callable[[], None],
                    src: VolObj | None = None) -> VolObj:
@@ -507,28 +537,36 @@ class StorageDriver(I.StorageDriver):
         Called with the lock held; returns with it held."""
         handle = VolObj(vol, obj.name)
         obj.volumes[vol.name] = handle
-        busy = [handle.path] + ([src.path] if src is not None else [])
-        for path in busy:
-            transfer.hold(path)
-        self.lock.release()
         try:
-            build()
+            self._unlocked([handle] + ([src] if src is not None else []), build)
         except BaseException:
-            self.lock.acquire()
             if obj.volumes.get(vol.name) is handle:
                 del obj.volumes[vol.name]
             raise
-        else:
-            self.lock.acquire()
-        finally:
-            for path in busy:
-                transfer.drop(path)
         handle.def_ = self._backend(obj).refresh_vol(obj.def_, vol) or vol
         self._refresh_sizes(obj)
         return handle
 
+    def _unlocked(self, busy: list[VolObj], work: Callable[[], Any]) -> Any:
+        """Run ``work`` (a long storage operation) without the driver's lock, the volumes
+        ``busy`` marked in use meanwhile (so they cannot be deleted, wiped or resized, nor
+        their pool stopped or refreshed), as libvirt marks a volume it builds or wipes.
+        Called with the lock held; returns (or raises) with it held again."""
+        for vol in busy:
+            transfer.hold(vol.path)
+        self.lock.release()
+        try:
+            return work()
+        finally:
+            self.lock.acquire()
+            for vol in busy:
+                transfer.drop(vol.path)
+
     def _refresh_sizes(self, obj: PoolObj) -> None:
-        self._backend(obj).update_sizes(obj.def_)
+        try:
+            self._backend(obj).update_sizes(obj.def_)
+        except libvirtError as exc:
+            log.warning("sizes of storage pool %s not updated: %s", obj.name, exc)
 
     def storageVolCreateXML(self, pool: Any, xmlDesc: str, flags: int) -> VolObj:
         """Create a volume in a running pool (raw files, qcow2 through qemu-img)."""
@@ -536,9 +574,13 @@ class StorageDriver(I.StorageDriver):
         with self.lock:
             obj = self._pool_active(pool)
             vol = self._new_vol(obj, xmlDesc, flags)
+            secret = self.volume_secret(vol)
             backend, pool_def = self._backend(obj), obj.def_
-            return self._build_vol(obj, vol, lambda: backend.create_vol(
-                pool_def, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE))
+
+            def build() -> None:
+                with luks.passphrase(vol.target.path or "", secret):
+                    backend.create_vol(pool_def, vol, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE)
+            return self._build_vol(obj, vol, build)
 
     def storageVolCreateXMLFrom(self, pool: Any, xmlDesc: str, clonevol: Any,
                                 flags: int) -> VolObj:
@@ -570,11 +612,18 @@ class StorageDriver(I.StorageDriver):
                     | C.VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS, "storageVolDelete")
         with self.lock:
             obj, handle = self._vol_idle(vol)
+            backend = self._backend(obj)
             if flags & C.VIR_STORAGE_VOL_DELETE_ZEROED:
-                self._backend(obj).wipe_vol(obj.def_, handle.def_, C.VIR_STORAGE_VOL_WIPE_ALG_ZERO)
-            self._backend(obj).delete_vol(obj.def_, handle.def_, flags)
+                pool_def, vol_def = obj.def_, handle.def_
+                self._unlocked([handle], lambda: backend.wipe_vol(
+                    pool_def, vol_def, C.VIR_STORAGE_VOL_WIPE_ALG_ZERO))
+                obj, handle = self._vol_idle(vol)
+            backend.delete_vol(obj.def_, handle.def_, flags)
             del obj.volumes[handle.name]
-            self._refresh_sizes(obj)
+            if backend.rescan_after_delete:
+                self._refresh(obj)
+            else:
+                self._refresh_sizes(obj)
         return 0
 
     def storageVolWipe(self, vol: Any, flags: int) -> int:
@@ -589,8 +638,9 @@ class StorageDriver(I.StorageDriver):
                          _FROM)
         with self.lock:
             obj, handle = self._vol_idle(vol)
-            self._backend(obj).wipe_vol(obj.def_, handle.def_, algorithm)
-            self._fresh(obj, handle)
+            backend, pool_def, vol_def = self._backend(obj), obj.def_, handle.def_
+            self._unlocked([handle], lambda: backend.wipe_vol(pool_def, vol_def, algorithm))
+            self._fresh(*self._vol(vol))
         return 0
 
     def storageVolResize(self, vol: Any, capacity: int, flags: int) -> int:
@@ -624,7 +674,14 @@ class StorageDriver(I.StorageDriver):
                     target - cur.allocation > (obj.def_.available or 0):
                 raise report(C.VIR_ERR_INVALID_ARG,
                              "Not enough space left in storage pool", _FROM)
-            self._backend(obj).resize_vol(obj.def_, cur, target, flags)
+            backend, pool_def = self._backend(obj), obj.def_
+            secret = self.volume_secret(cur) if cur.target.encryption else None
+
+            def resize() -> None:
+                with luks.passphrase(cur.target.path or "", secret):
+                    backend.resize_vol(pool_def, cur, target, flags)
+            self._unlocked([handle], resize)
+            obj, handle = self._vol(vol)
             self._fresh(obj, handle)
             self._refresh_sizes(obj)
         return 0
@@ -658,13 +715,13 @@ class StorageDriver(I.StorageDriver):
                          flags: int) -> int:
         """Write what the application sends into the volume's file."""
         check_flags(flags, C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, "storageVolUpload")
-        _no_sparse(flags)
         with self.lock:
             obj, handle = self._vol_idle(vol)
             self._fresh(obj, handle)
             transfer.upload(handle, stream, offset, length,
                             lambda: self._after_upload(obj.name, handle),
-                            self._backend(obj).open_io(obj.def_, handle.def_, True))
+                            self._backend(obj).open_io(obj.def_, handle.def_, True),
+                            bool(flags & C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM))
         return 0
 
     def _after_upload(self, pool_name: str, handle: VolObj) -> None:
@@ -683,12 +740,24 @@ class StorageDriver(I.StorageDriver):
                            flags: int) -> int:
         """Send the volume's file (from ``offset``, ``length`` bytes or to its end)."""
         check_flags(flags, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, "storageVolDownload")
-        _no_sparse(flags)
         with self.lock:
             obj, handle = self._vol_idle(vol)
             transfer.download(handle, stream, offset, length,
-                              self._backend(obj).open_io(obj.def_, handle.def_, False))
+                              self._backend(obj).open_io(obj.def_, handle.def_, False),
+                              bool(flags & C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM))
         return 0
+
+    def connectFindStoragePoolSources(self, type: str, srcSpec: str | None,
+                                      flags: int) -> str:
+        """``<sources>`` of pools of ``type`` the host offers (logical: LVM volume
+        groups; netfs: a host's NFS exports; iscsi: a portal's targets)."""
+        check_flags(flags, 0, "storageConnectFindStoragePoolSources")
+        try:
+            kind = PoolType(type)
+        except ValueError:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"unknown storage pool type {type}",
+                         _FROM) from None
+        return backend_for(kind).find_sources(srcSpec)
 
     # --- guests' disks -------------------------------------------------------------------------
     def _disk_pool(self, pool: str, volume: str) -> PoolObj:

@@ -10,11 +10,21 @@ in use: it cannot be deleted, wiped or resized.
 
 Both read and write through a :class:`VolumeIO`: a file (:class:`FileIO`)
 unless the backend gives its own (an RBD image, for instance).
+
+Sparse transfers (libvirt's VIR_STORAGE_VOL_UPLOAD/DOWNLOAD_SPARSE_STREAM)
+keep holes holes: a download finds them with SEEK_DATA/SEEK_HOLE and sends
+them as stream holes, an upload punches the holes it is sent into the file
+(zeros on a block device) instead of writing zeros.  A backend's own
+:class:`VolumeIO` has no holes to find: its downloads send all data, and
+the holes uploaded into it are written as zeros.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import stat
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -143,27 +153,105 @@ class _UploadSink:
         self._close()
 
 
+_PUNCH_HOLE = 0x01 | 0x02          # FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE
+_libc: Any = None
+
+
+def punch_hole(fd: int, offset: int, length: int) -> None:
+    """Deallocate [offset, offset + length) of a file (it reads as zeros after)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64,
+                                    ctypes.c_int64]
+    if _libc.fallocate(fd, _PUNCH_HOLE, offset, length) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+class _SparseUploadSink(_UploadSink):
+    """An upload that also takes holes: punched into a file, zeros on a device."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # the file's descriptor; None for a backend's own storage (holes become zeros)
+        self.raw: int | None = self.fd.fd if isinstance(self.fd, FileIO) else None
+        self.block = True
+        self.size = 0
+        if self.raw is not None:
+            st = os.fstat(self.raw)
+            self.block = stat.S_ISBLK(st.st_mode)
+            self.size = os.lseek(self.raw, 0, os.SEEK_END) if self.block else st.st_size
+
+    def write_hole(self, length: int) -> None:
+        if self.left is not None:
+            length = min(length, self.left)
+            self.left -= length
+        try:
+            if self.block:
+                zeros = memoryview(bytes(min(length, 1 << 20)))
+                end = self.pos + length
+                while self.pos < end:
+                    self.pos += self.fd.pwrite(zeros[:end - self.pos], self.pos)
+                return
+            assert self.raw is not None
+            inside = min(length, max(0, self.size - self.pos))
+            if inside:
+                punch_hole(self.raw, self.pos, inside)
+            self.pos += length
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
+                                _FROM) from None
+
+    def finish(self) -> None:
+        if (self.raw is not None and not self.block and not self.closed
+                and self.pos > os.fstat(self.raw).st_size):
+            os.ftruncate(self.raw, self.pos)     # a hole at the end still counts
+        super().finish()
+
+
 def upload(vol: Any, stream: Any, offset: int, length: int,
-           done: Callable[[], None], io: VolumeIO | None = None) -> None:
+           done: Callable[[], None], io: VolumeIO | None = None,
+           sparse: bool = False) -> None:
     """Bind ``stream`` to write into ``vol``'s file (or ``io``); ``done()`` after a clean
     finish."""
     st = handle_of(stream)
     fd = io or FileIO(vol.path, True)
     hold(vol.path)
     try:
-        st.bind(_UploadSink(vol.path, fd, offset, length, done))
+        sink = (_SparseUploadSink if sparse else _UploadSink)(vol.path, fd, offset, length,
+                                                               done)
+        st.bind(sink)
     except BaseException:
         fd.close()
         drop(vol.path)
         raise
 
 
+def _sections(fd: int, pos: int, end: int) -> tuple[bool, int]:
+    """(in data, where the section that starts at ``pos`` ends), by SEEK_DATA/SEEK_HOLE."""
+    try:
+        data = os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:             # only a hole from here to the end
+            return False, end
+        return True, end                         # no SEEK_DATA here: all data
+    if data > pos:
+        return False, min(data, end)
+    try:
+        return True, min(os.lseek(fd, pos, os.SEEK_HOLE), end)
+    except OSError:
+        return True, end
+
+
 def download(vol: Any, stream: Any, offset: int, length: int,
-             io: VolumeIO | None = None) -> None:
+             io: VolumeIO | None = None, sparse: bool = False) -> None:
     """Feed ``stream`` with ``vol``'s file (or ``io``) from ``offset`` on a thread of its
-    own."""
+    own (a file's holes as stream holes when ``sparse``)."""
     st = handle_of(stream)
     fd = io or FileIO(vol.path, False)
+    raw = fd.fd if isinstance(fd, FileIO) else None
+    sparse = sparse and raw is not None
     hold(vol.path)
     try:
         st.bind(None)
@@ -176,8 +264,31 @@ def download(vol: Any, stream: Any, offset: int, length: int,
         pos, left = offset, (length if length > 0 else None)
         failure = None
         try:
+            end = 0
+            if raw is not None and sparse:
+                size = os.lseek(raw, 0, os.SEEK_END)
+                end = size if left is None else min(size, offset + left)
+            section = (True, pos)            # (in data, section end): none read yet
             while left is None or left > 0:
+                if sparse:
+                    if pos >= end:
+                        break
+                    if pos >= section[1]:
+                        assert raw is not None
+                        section = _sections(raw, pos, end)
+                if sparse and not section[0]:
+                    if not st.wait_room(BACKLOG):
+                        return
+                    st.feed_hole(section[1] - pos)
+                    if left is not None:
+                        left -= section[1] - pos
+                    pos = section[1]
+                    continue
                 want = CHUNK if left is None else min(CHUNK, left)
+                if sparse:
+                    want = min(want, section[1] - pos)
+                    if want <= 0:
+                        break
                 data = fd.pread(want, pos)
                 if not data:
                     break

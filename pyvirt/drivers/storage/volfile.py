@@ -28,17 +28,18 @@ QEMU_IMG = "qemu-img"
 DEFAULT_VOL_MODE = 0o600
 
 
-def run_command(argv: list[str]) -> str:
-    """Run a command; its stdout, or VIR_ERR_INTERNAL_ERROR with its stderr."""
+def run_command(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """Run a command; its stdout, or VIR_ERR_INTERNAL_ERROR with its stderr (kept as the
+    command wrote it, as libvirt keeps it)."""
     try:
-        res = subprocess.run(argv, capture_output=True, text=True, check=False)
+        res = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
     except FileNotFoundError:
         raise report(C.VIR_ERR_SYSTEM_ERROR, f"Cannot find '{argv[0]}' in path: "
                      "No such file or directory", C.VIR_FROM_NONE) from None
     if res.returncode != 0:
         raise report(C.VIR_ERR_INTERNAL_ERROR,
                      f"Child process ({' '.join(argv)}) unexpected exit status "
-                     f"{res.returncode}: {res.stderr.strip()}", C.VIR_FROM_NONE)
+                     f"{res.returncode}: {res.stderr}", C.VIR_FROM_NONE)
     return res.stdout
 
 
@@ -81,21 +82,22 @@ def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
         return hit[1]
     if not _looks_like_image(path):
         return None
-    info = qemu_img_info(path)
+    from pyvirt.drivers.storage import qcow2
+    info = qcow2.info(path) or qemu_img_info(path)
     if len(_info_cache) >= _CACHE_MAX:
         _info_cache.clear()
     _info_cache[path] = (key, info)
     return info
 
 
-def _timestamps(st: os.stat_result) -> Timestamps:
+def timestamps_of(st: os.stat_result) -> Timestamps:
     def ts(sec: int) -> str:
         return f"{sec // 10**9}.{sec % 10**9:09d}"
     return Timestamps(atime=ts(st.st_atime_ns), mtime=ts(st.st_mtime_ns),
                       ctime=ts(st.st_ctime_ns), btime="0")
 
 
-def _perms(st: os.stat_result) -> Permissions:
+def perms_of(st: os.stat_result) -> Permissions:
     return Permissions(mode=stat.S_IMODE(st.st_mode), owner=st.st_uid, group=st.st_gid)
 
 
@@ -109,8 +111,8 @@ def describe(path: str, name: str, pool_type: Any) -> StorageVolDef | None:
     if not stat.S_ISREG(st.st_mode):
         return None
     vol = StorageVolDef(name=name, type=VolType.FILE, key=path, pool_type=pool_type)
-    vol.target = VolTarget(path=path, format="raw", permissions=_perms(st),
-                           timestamps=_timestamps(st))
+    vol.target = VolTarget(path=path, format="raw", permissions=perms_of(st),
+                           timestamps=timestamps_of(st))
     vol.allocation = st.st_blocks * 512
     vol.physical = st.st_size
     vol.capacity = st.st_size
@@ -121,13 +123,16 @@ def describe(path: str, name: str, pool_type: Any) -> StorageVolDef | None:
     if info is None:
         return vol
     fmt = info.get("format") or "raw"
-    if fmt in ("file", "host_device"):
+    if fmt in ("file", "host_device", "luks"):
         fmt = "raw"
+    from pyvirt.drivers.storage.luks import encryption_of
+    vol.target.encryption = encryption_of(info)
     vol.target.format = fmt
     vol.capacity = int(info.get("virtual-size", st.st_size))
     if fmt == "qcow2":
         compat = (info.get("format-specific") or {}).get("data", {}).get("compat")
         vol.target.compat = compat if compat and compat != "1.1" else vol.target.compat
+        vol.target.cluster_size = info.get("cluster-size")
     backing = info.get("full-backing-filename") or info.get("backing-filename")
     if backing:
         if not os.path.isabs(backing):
@@ -142,8 +147,8 @@ def _backing_target(path: str, fmt: str | None) -> VolTarget:
         st = os.stat(path)
     except OSError:
         return tgt
-    tgt.permissions = _perms(st)
-    tgt.timestamps = _timestamps(st)
+    tgt.permissions = perms_of(st)
+    tgt.timestamps = timestamps_of(st)
     return tgt
 
 
@@ -248,7 +253,16 @@ def create(vol: StorageVolDef, flags: int) -> None:
     if os.path.lexists(path):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      f"volume target path '{path}' already exists", _FROM)
-    if (vol.target.format or "raw") == "raw":
+    if vol.target.encryption is not None:
+        from pyvirt.drivers.storage import luks
+        try:
+            luks.create(vol, run_command)
+            os.chmod(path, _mode(vol))
+        except BaseException:
+            if os.path.exists(path):
+                os.unlink(path)
+            raise
+    elif (vol.target.format or "raw") == "raw":
         create_raw(vol, flags)
     else:
         create_image(vol, flags)
@@ -257,6 +271,9 @@ def create(vol: StorageVolDef, flags: int) -> None:
 def clone(vol: StorageVolDef, src: StorageVolDef, flags: int) -> None:
     """Create ``vol`` as a copy of ``src`` through ``qemu-img convert``."""
     path = vol.target.path or ""
+    if vol.target.encryption is not None or src.target.encryption is not None:
+        raise report(C.VIR_ERR_NO_SUPPORT, "cloning to or from an encrypted volume is not "
+                     "supported", _FROM)
     if os.path.lexists(path):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      f"volume target path '{path}' already exists", _FROM)
@@ -281,6 +298,13 @@ def clone(vol: StorageVolDef, src: StorageVolDef, flags: int) -> None:
 def resize(vol: StorageVolDef, capacity: int, shrink: bool, allocate: bool) -> None:
     """Give the volume a new virtual size."""
     path = vol.target.path or ""
+    if vol.target.encryption is not None:
+        if allocate:
+            raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                         "preallocate is only supported for raw type volume", _FROM)
+        from pyvirt.drivers.storage import luks
+        luks.resize(vol, capacity, run_command)
+        return
     if (vol.target.format or "raw") == "raw":
         try:
             fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
@@ -309,6 +333,20 @@ def resize(vol: StorageVolDef, capacity: int, shrink: bool, allocate: bool) -> N
     if shrink:
         argv.append("--shrink")
     run_command([*argv, path, str(capacity)])
+
+
+def _zero_device(fd: int, path: str) -> None:
+    """Write zeros over a whole block device (a file's trick of truncating cannot)."""
+    size = os.lseek(fd, 0, os.SEEK_END)
+    chunk = bytes(1 << 20)
+    pos = 0
+    try:
+        while pos < size:
+            pos += os.pwrite(fd, chunk[:min(len(chunk), size - pos)], pos)
+        os.fsync(fd)
+    except OSError as exc:
+        raise report_system(exc.errno or 0, f"Failed to write {size} bytes to storage "
+                            f"volume with path '{path}'", _FROM) from None
 
 
 WIPE_ALGORITHMS = {
@@ -343,6 +381,12 @@ def wipe(path: str, algorithm: int) -> None:
     except OSError as exc:
         raise report_system(exc.errno or 0, f"Failed to open storage volume with path "
                             f"'{path}'", _FROM) from None
+    if stat.S_ISBLK(os.fstat(fd).st_mode):
+        try:
+            _zero_device(fd, path)
+        finally:
+            os.close(fd)
+        return
     try:
         size = os.fstat(fd).st_size
         os.ftruncate(fd, 0)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "daemon"))
+
 
 def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:
     """(error code, error domain) of a raised libvirtError."""
@@ -22,6 +24,13 @@ def side_by_side(tmp_path: Path, script: str,
     reaches servers the test started on 127.0.0.1) with Debian's python3, then against
     a pyvirt embed root; ``args(module, uri)`` are its arguments.  Returns both JSON
     outputs (libvirt's first); skips where no libvirtd can run."""
+def both_sides(tmp_path: Path, script: str, args: Callable[[str, Path], list[str]],
+               tmpfs: dict[str, str] | None = None,
+               wrap: Callable[[list[str]], list[str]] | None = None) -> tuple[dict, dict]:
+    """Run ``script MODULE URI *args(side, base)`` against a private libvirtd 9.0 (through
+    Debian's python3-libvirt) and against a pyvirt embed root; return both JSON outputs
+    (libvirt's, pyvirt's).  ``tmpfs`` is mounted in libvirtd's namespace, ``wrap`` turns
+    the pyvirt side's argv into the command that runs it (a namespace)."""
     import daemons
     why = daemons.libvirtd_available()
     if why:
@@ -40,3 +49,23 @@ def side_by_side(tmp_path: Path, script: str,
         timeout=180, check=False)
     assert res.returncode == 0, res.stderr[-3000:]
     return ref, json.loads(res.stdout)
+    out = []
+    for side in ("libvirt", "pyvirt"):
+        base = tmp_path / side
+        base.mkdir(exist_ok=True)
+        if side == "libvirt":
+            daemon = daemons.start_libvirtd(base / "daemon", tmpfs=tmpfs)
+            try:
+                res = daemons.run_real_python(
+                    [script, "libvirt", f"qemu+unix:///system?socket={daemon.sock}",
+                     *args(side, base)], "", timeout=180)
+            finally:
+                daemon.stop()
+        else:
+            argv = [sys.executable, script, "pyvirt", f"qemu:///embed?root={base}/root",
+                    *args(side, base)]
+            res = subprocess.run(wrap(argv) if wrap else argv, capture_output=True,
+                                 text=True, timeout=180, check=False)
+        assert res.returncode == 0, res.stderr[-3000:]
+        out.append(json.loads(res.stdout))
+    return out[0], out[1]

@@ -24,6 +24,8 @@ class Backend:
     #: the host root of the driver (set by the driver: backends that need a secret
     #: look it up in the root's secret driver)
     root: Any = None
+    #: deleting a volume may rename others (logical partitions): the driver rescans
+    rescan_after_delete: bool = False
 
     def _no(self, what: str) -> Exception:
         return report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{self.pool_type.value}' "
@@ -51,6 +53,9 @@ class Backend:
         """Set the pool's sizes and return the volumes found in it."""
         raise self._no("pool refresh")
 
+    def update_sizes(self, pool: StoragePoolDef) -> None:
+        """Set the pool's capacity, allocation and available after a volume changed."""
+
     def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
         """The volume as it is now (None: gone)."""
         return vol
@@ -67,6 +72,20 @@ class Backend:
                   flags: int) -> None:
         """Create a new volume as a copy of ``src``."""
         raise self._no("volume cloning")
+
+    def clone_into_block(self, pool: StoragePoolDef, vol: StorageVolDef, src: StorageVolDef,
+                         flags: int) -> None:
+        """A clone for pools whose volumes are block devices: make the volume, then copy
+        ``src``'s data into it as raw with ``qemu-img convert -n`` (undone on failure)."""
+        from pyvirt.drivers.storage import volfile
+        self.create_vol(pool, vol, flags)
+        try:
+            volfile.run_command([volfile.QEMU_IMG, "convert", "-n", "-f",
+                                 src.target.format or "raw", "-O", "raw",
+                                 src.target.path or "", vol.target.path or ""])
+        except BaseException:
+            self.delete_vol(pool, vol, 0)
+            raise
 
     def delete_vol(self, pool: StoragePoolDef, vol: StorageVolDef, flags: int) -> None:
         """Remove a volume's storage."""
@@ -86,21 +105,56 @@ class Backend:
         (None: the volume's file)."""
         return None
 
-    def update_sizes(self, pool: StoragePoolDef) -> None:
-        """Set the sizes of a running pool after a volume changed (by default from the
-        file system of its target)."""
-        import os
-
-        from pyvirt.drivers.storage.backends.dir import set_sizes
-        try:
-            vfs = os.statvfs(pool.target_path or "/")
-        except OSError:
-            return
-        set_sizes(pool, vfs)
-
     def disk_source(self, pool: StoragePoolDef, vol: StorageVolDef, disk: Any) -> None:
         """Point a guest's ``<disk type='volume'>`` at the volume (by default its file)."""
         disk.source.file = vol.target.path
+
+
+    def find_sources(self, spec: str | None) -> str:
+        """``<sources>`` XML of the pools of this type the host offers."""
+        raise report(C.VIR_ERR_NO_SUPPORT, f"pool type '{self.pool_type.value}' does not "
+                     "support source discovery", C.VIR_FROM_STORAGE)
+
+
+def spec_host(spec: str | None) -> tuple[str, int | None]:
+    """The one ``<host name= port=>`` of a find-storage-pool-sources ``<source>`` spec;
+    libvirt's error when there is none."""
+    from lxml import etree
+    node = None
+    if spec:
+        try:
+            node = etree.fromstring(spec.encode()).find("host")
+        except etree.XMLSyntaxError:
+            node = None
+    if node is None or not node.get("name"):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     "Expected exactly 1 host for the storage pool", C.VIR_FROM_STORAGE)
+    port = node.get("port")
+    return node.get("name", ""), int(port) if port and port.isdigit() else None
+
+
+def need_tool(name: str) -> str:
+    """The path of program ``name``; libvirt's error naming it when it is not installed."""
+    import shutil
+    path = shutil.which(name)
+    if path is None:
+        raise report(C.VIR_ERR_SYSTEM_ERROR, f"Cannot find '{name}' in path: No such file or "
+                     "directory", C.VIR_FROM_NONE)
+    return path
+
+
+# pool type -> (module, class) of the types with a backend
+_BACKENDS = {
+    PoolType.DISK: ("disk", "DiskBackend"),
+    PoolType.LOGICAL: ("logical", "LogicalBackend"),
+    PoolType.NETFS: ("netfs", "NetfsBackend"),
+    PoolType.ISCSI: ("iscsi", "IscsiBackend"),
+    PoolType.SCSI: ("scsi", "ScsiBackend"),
+    PoolType.MPATH: ("mpath", "MpathBackend"),
+    PoolType.ZFS: ("zfs", "ZfsBackend"),
+    PoolType.VSTORAGE: ("vstorage", "VstorageBackend"),
+    PoolType.GLUSTER: ("gluster", "GlusterBackend"),
+}
 
 
 def backend_for(kind: PoolType) -> Backend:
@@ -113,6 +167,16 @@ def backend_for(kind: PoolType) -> Backend:
     if kind is PoolType.FS:
         from pyvirt.drivers.storage.backends.fs import FsBackend
         return FsBackend()
+    if kind in _BACKENDS:
+        import importlib
+        module, cls = _BACKENDS[kind]
+        made: Backend = getattr(importlib.import_module(
+            f"pyvirt.drivers.storage.backends.{module}"), cls)()
+        return made
+    if kind is PoolType.SHEEPDOG:
+        # libvirt dropped sheepdog (its cluster software is gone); 9.0 answers this
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "missing backend for pool type 10 (sheepdog)",
+                     C.VIR_FROM_STORAGE)
     raise report(C.VIR_ERR_NO_SUPPORT, f"storage pool type '{kind.value}' is not supported "
                  "by pyvirt's storage driver yet", C.VIR_FROM_STORAGE)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -41,8 +42,13 @@ class DirBackend(Backend):
         perms = pool.permissions
         mode = perms.mode if perms is not None and perms.mode is not None \
             else DEFAULT_POOL_MODE
+        parent = os.path.dirname(path)
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise report_system(errno.ENOTDIR, f"cannot create path '{parent}'", _FROM)
+        if os.path.lexists(path) and not os.path.isdir(path):
+            return          # libvirt builds nothing over a file; starting then fails
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             if not os.path.isdir(path):
                 os.mkdir(path, mode)
             os.chmod(path, mode)
@@ -57,7 +63,8 @@ class DirBackend(Backend):
         path = pool.target_path or ""
         if not os.path.isdir(path):
             # libvirt reports it from its file utilities (no error domain)
-            raise report_system(2, f"cannot open directory '{path}'", C.VIR_FROM_NONE)
+            code = errno.ENOTDIR if os.path.lexists(path) else errno.ENOENT
+            raise report_system(code, f"cannot open directory '{path}'", C.VIR_FROM_NONE)
 
     def delete(self, pool: StoragePoolDef, flags: int) -> None:
         try:
@@ -87,8 +94,22 @@ class DirBackend(Backend):
                 vols.append(vol)
         return vols
 
+    def update_sizes(self, pool: StoragePoolDef) -> None:
+        try:
+            vfs = os.statvfs(pool.target_path or "/")
+        except OSError:
+            return
+        set_sizes(pool, vfs)
+
     def refresh_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> StorageVolDef | None:
-        return volfile.describe(vol.target.path or "", vol.name, pool.type)
+        now = volfile.describe(vol.target.path or "", vol.name, pool.type)
+        if now is not None:
+            # as libvirt's volume refresh: sizes and file facts are read again, what the
+            # volume was defined with stays (whose secret it is, its cluster size)
+            if vol.target.encryption is not None and now.target.encryption is not None:
+                now.target.encryption = vol.target.encryption
+            now.target.cluster_size = vol.target.cluster_size
+        return now
 
     def place_vol(self, pool: StoragePoolDef, vol: StorageVolDef) -> None:
         vol.target.path = os.path.join(pool.target_path or "", vol.name)

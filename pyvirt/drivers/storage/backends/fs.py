@@ -18,6 +18,8 @@ from pyvirt.drivers.storage.volfile import run_command
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_STORAGE
+MOUNT = "/bin/mount"
+UMOUNT = "/bin/umount"
 
 
 def _unescape(field: str) -> str:
@@ -80,11 +82,15 @@ class FsBackend(DirBackend):
         if is_mounted(target):
             raise report(C.VIR_ERR_OPERATION_INVALID, f"Target '{target}' is already mounted",
                          _FROM)
+        run_command(self.mount_argv(pool))
+
+    def mount_argv(self, pool: StoragePoolDef) -> list[str]:
+        """The ``mount`` command line of ``pool-start``."""
         fmt = pool.source.format_type or "auto"
-        argv = ["mount"] + ([] if fmt == "auto" else ["-t", fmt])
-        run_command([*argv, _device(pool), target])
+        return [MOUNT, *([] if fmt == "auto" else ["-t", fmt]), _device(pool),
+                pool.target_path or ""]
 
     def stop(self, pool: StoragePoolDef) -> None:
         target = pool.target_path or ""
         if is_mounted(target):
-            run_command(["umount", target])
+            run_command([UMOUNT, target])

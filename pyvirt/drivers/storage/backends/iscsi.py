@@ -20,8 +20,9 @@ from collections.abc import Callable
 
 from pyvirt import constants as C
 from pyvirt.conf.storage_pool import PoolType, StoragePoolDef
-from pyvirt.conf.storage_vol import StorageVolDef
-from pyvirt.drivers.storage.backends import Backend
+from pyvirt.drivers.storage.backends import need_tool, spec_host
+from pyvirt.drivers.storage.backends.scsi import ScsiBackend, luns_of_session
+from pyvirt.drivers.storage.volfile import run_command
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_STORAGE
@@ -125,8 +126,9 @@ def kernel_initiator(sysfs: str = "/sys", modules_dir: str | None = None) -> str
             f"{' and '.join(lacking)} neither loaded, built in nor installed")
 
 
-class IscsiBackend(Backend):
-    """Pools of a target logged in by the kernel; refused where the kernel cannot."""
+class IscsiBackend(ScsiBackend):
+    """Pools of a target logged in by the kernel's initiator; LUNs listed from sysfs as a
+    ``scsi`` pool's.  Refused, naming what is missing, where the kernel cannot log in."""
 
     pool_type = PoolType.ISCSI
     #: how the kernel is checked (tests give their own)
@@ -141,12 +143,30 @@ class IscsiBackend(Backend):
         if shutil.which(ISCSIADM) is None:
             raise report(C.VIR_ERR_INTERNAL_ERROR, f"Cannot find '{ISCSIADM}' in path "
                          "(Debian: open-iscsi)", _FROM)
-        raise report(C.VIR_ERR_NO_SUPPORT, "iSCSI pools through the kernel's initiator are "
-                     "not done yet: use an 'iscsi-direct' pool", _FROM)
+        run_command(discovery_argv(portal(pool)))
+        run_command(login_argv(pool))
+
+    def stop(self, pool: StoragePoolDef) -> None:
+        run_command(logout_argv(pool))
+
+    def build(self, pool: StoragePoolDef, flags: int) -> None:
+        """Nothing to make (libvirt builds nothing either)."""
 
     def is_running(self, pool: StoragePoolDef) -> bool:
-        return False
+        return luns_of_session(target(pool)) is not None
 
-    def refresh(self, pool: StoragePoolDef) -> list[StorageVolDef]:
-        raise report(C.VIR_ERR_OPERATION_INVALID, f"storage pool '{pool.name}' is not "
-                     "active", _FROM)
+    def _hosts(self, pool: StoragePoolDef) -> list[str]:
+        return luns_of_session(target(pool)) or []
+
+    def find_sources(self, spec: str | None) -> str:
+        """The targets a portal offers (SendTargets discovery)."""
+        host, port = spec_host(spec)
+        need_tool(ISCSIADM)
+        name = f"[{host}]" if ":" in host else host
+        out = run_command(discovery_argv(f"{name}:{port or DEFAULT_PORT},1"))
+        lines = ["<sources>"]
+        for row in out.splitlines():
+            if " " in row:
+                lines += ["  <source>", f"    <host name='{host}'/>",
+                          f"    <device path='{row.split()[-1]}'/>", "  </source>"]
+        return "\n".join([*lines, "</sources>"]) + "\n"

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Volume upload/download and pool refresh: pyvirt against cp/dd and libvirt 9.0.
+
+(a) ``vol-upload`` + ``vol-download`` of a 1 GiB image, dense (every byte
+    data) and sparse (16 MiB of data in 1 GiB), through pyvirt's API in
+    process (``qemu:///embed``) and through pyvirtd (pyvirt's client), the
+    sparse image with the SPARSE_STREAM flags; against ``cp`` and ``dd``
+    (bs=1M) copying the same file in the same run, and against libvirtd
+    9.0 (Debian's python3-libvirt over its socket) doing the same transfers.
+    Every copy ends with its data on disk (fsync, ``conv=fsync``).
+(b) ``pool-refresh`` of a dir pool of 1,000 volumes (raw files and qcow2
+    images) in pyvirt (in process and through pyvirtd) and in libvirtd 9.0:
+    the first refresh and a repeated one.
+
+Prints seconds (median of --runs) and, for (a), each rate as a fraction of
+cp's (the goal: >= 0.9); for (b), pyvirt's time over libvirt's.  The
+machine this runs on may be busy: compare the ratios of one run only.
+
+Usage: bench/storage_transfer.py [--runs N] [--size MiB] [--dir DIR] [--no-libvirt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "daemon"))
+
+import daemons  # noqa: E402
+
+CHUNK = 1 << 20
+
+# The same transfers from Debian's python3-libvirt (or pyvirt): argv MODULE URI BASE SRC
+# SPARSE(0/1) RUNS; prints 'upload SECONDS' and 'download SECONDS' lines.
+TRANSFER = r'''
+import importlib, os, statistics, sys, time
+lv = importlib.import_module(sys.argv[1])
+uri, base, src, sparse, runs = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
+size = os.path.getsize(src)
+conn = lv.open(uri)
+pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>bench</name><target><path>{base}/pool</path></target></pool>", lv.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+ups, downs = [], []
+for _ in range(runs):
+    vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><allocation>0</allocation></volume>", 0)
+    fh = open(src, "rb")
+    t = time.perf_counter()
+    st = conn.newStream(0)
+    if sparse:
+        vol.upload(st, 0, 0, lv.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+        def hole(_s, _o):
+            pos = fh.tell()
+            if pos >= size:
+                return True, 0
+            try:
+                data = os.lseek(fh.fileno(), pos, os.SEEK_DATA)
+            except OSError:
+                data = size
+            end = data if data > pos else os.lseek(fh.fileno(), pos, os.SEEK_HOLE)
+            fh.seek(pos)
+            return data <= pos, end - pos
+        st.sparseSendAll(lambda _s, n, _o: fh.read(n), hole, lambda _s, n, _o: fh.seek(n, 1), None)
+    else:
+        vol.upload(st, 0, 0, 0)
+        st.sendAll(lambda _s, n, _o: fh.read(n), None)
+    st.finish()
+    ups.append(time.perf_counter() - t)
+    fh.close()
+    out = open(f"{base}/down.img", "wb")
+    t = time.perf_counter()
+    st = conn.newStream(0)
+    if sparse:
+        vol.download(st, 0, 0, lv.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+        st.sparseRecvAll(lambda _s, d, _o: out.write(d), lambda _s, n, _o: out.seek(n, 1), None)
+        out.truncate()
+    else:
+        vol.download(st, 0, 0, 0)
+        st.recvAll(lambda _s, d, _o: out.write(d), None)
+    st.finish()
+    out.flush()
+    os.fsync(out.fileno())
+    downs.append(time.perf_counter() - t)
+    out.close()
+    vol.delete(0)
+pool.destroy()
+print("upload", statistics.median(ups))
+print("download", statistics.median(downs))
+'''
+
+REFRESH = r'''
+import importlib, statistics, sys, time
+lv = importlib.import_module(sys.argv[1])
+uri, path, runs = sys.argv[2], sys.argv[3], int(sys.argv[4])
+conn = lv.open(uri)
+t = time.perf_counter()
+pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>many</name><target><path>{path}</path></target></pool>", 0)
+first = time.perf_counter() - t
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    pool.refresh(0)
+    times.append(time.perf_counter() - t)
+n = pool.numOfVolumes()
+pool.destroy()
+print("first", first)
+print("refresh", statistics.median(times))
+print("volumes", n)
+'''
+
+
+def median_time(func: Callable[[], None], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def make_images(base: Path, mib: int) -> tuple[Path, Path]:
+    """A dense image (data everywhere) and a sparse one (16 x 1 MiB of data)."""
+    block = os.urandom(CHUNK)
+    dense, sparse = base / "dense.img", base / "sparse.img"
+    with open(dense, "wb") as fh:
+        fh.writelines(block for _ in range(mib))
+    with open(sparse, "wb") as fh:
+        fh.truncate(mib * CHUNK)
+        for i in range(16):
+            fh.seek(i * (mib // 16) * CHUNK)
+            fh.write(block)
+    return dense, sparse
+
+
+def baselines(src: Path, base: Path, sparse: bool, runs: int) -> dict[str, float]:
+    dst = base / "copy.img"
+
+    def cp() -> None:
+        subprocess.run(["cp", f"--sparse={'always' if sparse else 'never'}", str(src),
+                        str(dst)], check=True)
+        subprocess.run(["sync", str(dst)], check=True)
+
+    def dd() -> None:
+        extra = ["conv=sparse,fsync"] if sparse else ["conv=fsync"]
+        subprocess.run(["dd", f"if={src}", f"of={dst}", "bs=1M", "status=none", *extra],
+                       check=True)
+    out = {"cp": median_time(cp, runs), "dd": median_time(dd, runs)}
+    dst.unlink()
+    return out
+
+
+def run_script(python: list[str], script: str, args: list[str]) -> dict[str, float]:
+    res = subprocess.run([*python, "-c", script, *args], capture_output=True, text=True,
+                         check=False, timeout=1800)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-2000:])
+    return {k: float(v) for k, v in (line.split() for line in res.stdout.splitlines())}
+
+
+def make_pool_dir(path: Path, count: int) -> None:
+    """``count`` volumes: raw files and qcow2 images (copies of one) alternating."""
+    path.mkdir()
+    template = path.parent / "template.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(template), "64M"],
+                   check=True)
+    for i in range(count):
+        if i % 2:
+            shutil.copyfile(template, path / f"v{i:04d}.qcow2")
+        else:
+            with open(path / f"v{i:04d}.img", "wb") as fh:
+                fh.truncate(1 << 20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--size", type=int, default=1024, help="image size in MiB")
+    ap.add_argument("--volumes", type=int, default=1000)
+    ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
+    ap.add_argument("--no-libvirt", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pyvirt-bench-", dir=args.dir))
+    libvirtd = None if args.no_libvirt or daemons.libvirtd_available() else \
+        daemons.start_libvirtd(work / "libvirtd")
+    pyvirtd = daemons.start_pyvirtd(work / "pyvirtd", tcp=False)
+    try:
+        dense, sparse = make_images(work, args.size)
+        print(f"load average at start: {os.getloadavg()[0]:.1f} "
+              f"({os.cpu_count()} CPUs); {args.size} MiB images, median of {args.runs}")
+        for label, src, is_sparse in (("dense", dense, False), ("sparse", sparse, True)):
+            base = baselines(src, work, is_sparse, args.runs)
+            sides = {"pyvirt in process": ([sys.executable], "pyvirt",
+                                           f"qemu:///embed?root={work}/root-{label}"),
+                     "pyvirt via pyvirtd": ([sys.executable], "pyvirt",
+                                            (f"qemu+unix:///embed?root={work}/rootd-{label}"
+                                             f"&socket={pyvirtd.sock}"))}
+            if libvirtd is not None:
+                sides["libvirtd 9.0"] = (["/usr/bin/python3"], "libvirt",
+                                         f"qemu+unix:///system?socket={libvirtd.sock}")
+            print(f"\n{label} image: cp {base['cp']:.3f} s, dd {base['dd']:.3f} s")
+            for name, (python, module, uri) in sides.items():
+                got = run_script(python, TRANSFER, [module, uri, str(work / f"x-{label}"),
+                                                    str(src), "1" if is_sparse else "0",
+                                                    str(args.runs)])
+                for what in ("upload", "download"):
+                    print(f"  {name:20s} {what:8s} {got[what]:.3f} s  "
+                          f"rate/cp {base['cp'] / got[what]:.2f}  "
+                          f"rate/dd {base['dd'] / got[what]:.2f}")
+        pool_dir = work / "many"
+        make_pool_dir(pool_dir, args.volumes)
+        print(f"\npool-refresh of {args.volumes} volumes (half qcow2)")
+        results = {}
+        sides2 = {"pyvirt in process": ([sys.executable], "pyvirt",
+                                        f"qemu:///embed?root={work}/root-refresh"),
+                  "pyvirt via pyvirtd": ([sys.executable], "pyvirt",
+                                         (f"qemu+unix:///embed?root={work}/rootd-refresh"
+                                          f"&socket={pyvirtd.sock}"))}
+        if libvirtd is not None:
+            sides2["libvirtd 9.0"] = (["/usr/bin/python3"], "libvirt",
+                                      f"qemu+unix:///system?socket={libvirtd.sock}")
+        for name, (python, module, uri) in sides2.items():
+            results[name] = run_script(python, REFRESH, [module, uri, str(pool_dir),
+                                                         str(args.runs)])
+            got = results[name]
+            print(f"  {name:20s} start+first scan {got['first']:.3f} s  "
+                  f"refresh {got['refresh']:.3f} s  ({int(got['volumes'])} volumes)")
+        ref = results.get("libvirtd 9.0")
+        if ref is not None:
+            for name in ("pyvirt in process", "pyvirt via pyvirtd"):
+                got = results[name]
+                print(f"  {name}/libvirt: first {got['first'] / ref['first']:.2f}  "
+                      f"refresh {got['refresh'] / ref['refresh']:.2f}")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    finally:
+        pyvirtd.stop()
+        if libvirtd is not None:
+            libvirtd.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
