@@ -1,0 +1,476 @@
+"""The container controller: one process per running container (libvirt's libvirt_lxc).
+
+Run as ``python -m pyvirt.drivers.lxc.controller SPEC.json READY_FD`` in a
+session of its own, so it outlives the process that started it.  SPEC is
+written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
+
+1. makes the container's cgroups and the console ptys;
+2. forks a child that unshares a mount namespace, builds the root
+   filesystem there as the host's root and pivots into it
+   (:func:`prepare_root`), unshares the user (with ``<idmap>``, then a
+   mount namespace of its own), UTS, IPC and network namespaces, waits
+   for its uid/gid maps, unshares the PID namespace and forks the
+   container's init, which becomes PID 1;
+3. init mounts its /proc and /sys (:func:`mount_kernel_fs`), sets the hostname, makes ``/dev/console`` its controlling terminal and
+   execs ``<init>``; an exec failure comes back on a close-on-exec pipe;
+4. writes ``ok PID`` (or ``error TEXT``) on READY_FD, then relays the
+   console between the container's pty and the host-side pty whose path
+   the live XML names, until init exits;
+5. kills whatever is left in the cgroup, removes the cgroups and loop
+   devices, writes the exit status next to the spec and exits.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import select
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import termios
+import tty
+from typing import Any
+
+from pyvirt.drivers.lxc import nsutil as ns
+from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
+
+#: character devices libvirt makes in a container's /dev: name, major, minor
+DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
+           ("urandom", 1, 9), ("tty", 5, 0))
+#: how long after exec an init that exits counts as failing to start (seconds)
+EARLY_EXIT = 0.05
+
+
+# --- in the container: filesystems --------------------------------------------------------
+
+def _mkdirs(path: str) -> None:
+    os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+def _mount_fs(fs: dict[str, Any], dest: str) -> None:
+    """Mount one ``<filesystem>`` on ``dest`` (a path from the host's root)."""
+    kind = fs["type"]
+    ro = ns.MS_RDONLY if fs.get("readonly") else 0
+    if kind == "ram":
+        _mkdirs(dest)
+        ns.mount("tmpfs", dest, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV,
+                 f"size={fs['usage_kib']}k")
+        return
+    src = fs["loop"] if kind in ("file", "block") and fs.get("loop") else fs["source"]
+    if kind in ("file", "block"):
+        _mkdirs(dest)
+        ns.mount(src, dest, fs.get("format") or "ext4", ro)
+        return
+    if os.path.isdir(src):
+        _mkdirs(dest)
+    elif not os.path.exists(dest):
+        _mkdirs(os.path.dirname(dest))
+        open(dest, "a").close()
+    ns.mount(src, dest, None, ns.MS_BIND | ns.MS_REC)
+    if ro:
+        ns.mount(None, dest, None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
+
+
+def _setup_dev(root: str, spec: dict[str, Any]) -> None:
+    """/dev as libvirt gives it: a small tmpfs, the basic devices, devpts, console."""
+    dev = root + "/dev"
+    _mkdirs(dev)
+    ns.mount("devfs", dev, "tmpfs", ns.MS_NOSUID, "mode=755,size=65536")
+    userns = bool(spec.get("idmap"))
+    for name, major, minor in DEVICES:
+        path = f"{dev}/{name}"
+        if userns:       # no mknod in a user namespace: bind the host's node
+            open(path, "w").close()
+            ns.mount(f"/dev/{name}", path, None, ns.MS_BIND)
+        else:
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+            os.chmod(path, 0o666)
+    _mkdirs(dev + "/pts")
+    ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID | ns.MS_NOEXEC,
+             "newinstance,ptmxmode=0666,mode=0620")
+    os.symlink("/dev/pts/ptmx", dev + "/ptmx")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{dev}/{name}")
+    for i, pty in enumerate(spec["ttys"]):
+        name = "console" if i == 0 else f"tty{i}"
+        open(f"{dev}/{name}", "w").close()
+        ns.mount(pty, f"{dev}/{name}", None, ns.MS_BIND)
+        if i == 0:
+            open(f"{dev}/tty1", "w").close()
+            ns.mount(pty, f"{dev}/tty1", None, ns.MS_BIND)
+
+
+def prepare_root(spec: dict[str, Any]) -> None:
+    """Build the container's tree and pivot into it, as the host's root.
+
+    Runs in the container's first process, in its new mount namespace and
+    before any user namespace, so it reaches every source and may make
+    device nodes.  ``/proc`` and ``/sys`` get placeholders (the host's,
+    mounted without their submounts): a user namespace may mount its own
+    proc and sysfs only over visible ones, and :func:`mount_kernel_fs`
+    replaces them from inside the new PID namespace.
+    """
+    ns.mount(None, "/", None, ns.MS_REC | ns.MS_PRIVATE)
+    root = spec["rootdir"]
+    rootfs = spec.get("rootfs")
+    if rootfs is None:
+        ns.mount("/", root, None, ns.MS_BIND | ns.MS_REC)
+    else:
+        _mount_fs(dict(rootfs, readonly=False), root)
+    for fs in spec["filesystems"]:
+        _mount_fs(fs, root + fs["target"])
+    for d in ("proc", "sys", ".oldroot"):
+        _mkdirs(f"{root}/{d}")
+    ns.mount("proc", root + "/proc", "proc", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC)
+    ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
+    _setup_dev(root, spec)
+    os.chdir(root)
+    ns.pivot_root(".", ".oldroot")
+    os.chdir("/")
+    ns.umount("/.oldroot", ns.MNT_DETACH)
+    try:
+        os.rmdir("/.oldroot")
+    except OSError:
+        pass
+    if rootfs is not None and rootfs.get("readonly"):
+        ns.mount(None, "/", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
+
+
+def mount_kernel_fs() -> None:
+    """As init: /proc and /sys of the container's own namespaces, as libvirt mounts them."""
+    flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
+    for d in ("/proc", "/sys"):
+        try:
+            ns.umount(d, ns.MNT_DETACH)
+        except OSError:         # locked under a user namespace: covered instead
+            pass
+    ns.mount("proc", "/proc", "proc", flags)
+    ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
+    ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
+    ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
+
+
+# --- in the container: the init process ------------------------------------------------------
+
+def _lookup_id(name: str | None, db: str, field: int) -> int | None:
+    """A user or group id from the container's /etc/passwd or /etc/group."""
+    if name is None:
+        return None
+    if name.isdigit():
+        return int(name)
+    try:
+        with open(db) as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":")
+                if parts[0] == name and len(parts) > field:
+                    return int(parts[field])
+    except OSError:
+        pass
+    raise OSError(errno.ENOENT, f"no '{name}' in the container's {db}")
+
+
+def exec_init(spec: dict[str, Any]) -> None:
+    """Become the container's init (never returns)."""
+    mount_kernel_fs()
+    socket.sethostname(spec["hostname"])
+    os.setsid()
+    fd = os.open("/dev/console", os.O_RDWR)
+    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+    for i in range(3):
+        os.dup2(fd, i)
+    if fd > 2:
+        os.close(fd)
+    gid = _lookup_id(spec.get("initgroup"), "/etc/group", 2)
+    uid = _lookup_id(spec.get("inituser"), "/etc/passwd", 2)
+    if gid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+    if uid is not None:
+        os.setuid(uid)
+    os.chdir(spec.get("initdir") or "/")
+    argv = spec["init"]
+    if not os.path.lexists(argv[0]):
+        raise OSError(errno.ENOENT, f"cannot find init path '{argv[0]}' relative to "
+                      "container root: No such file or directory")
+    os.execve(argv[0], argv, spec["env"])
+
+
+# --- the controller --------------------------------------------------------------------------
+
+def _write_map(pid: int, kind: str, ranges: list[list[int]]) -> None:
+    text = "".join(f"{start} {target} {count}\n" for start, target, count in ranges)
+    with open(f"/proc/{pid}/{kind}_map", "w") as f:
+        f.write(text)
+
+
+def _open_pty() -> tuple[int, str]:
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    os.close(slave)
+    return master, name
+
+
+def _child(spec: dict[str, Any], sync_r: int, go_r: int, err_w: int) -> None:
+    """The first child: unshare, wait for the maps, fork init (PID 1 of the new ns)."""
+    try:
+        ns.unshare(ns.CLONE_NEWNS)
+        prepare_root(spec)
+        flags = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
+        if spec.get("idmap"):
+            # with a mount namespace of the user namespace's own (a copy of this one)
+            flags |= ns.CLONE_NEWUSER | ns.CLONE_NEWNS
+        ns.unshare(flags)
+        os.write(sync_r, b"u")          # sync_r is the write end handed to us
+        if os.read(go_r, 1) != b"g":
+            os._exit(1)
+        if spec.get("idmap"):
+            os.setgid(0)
+            os.setuid(0)
+        ns.unshare(ns.CLONE_NEWPID)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                exec_init(spec)
+            except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
+                msg = str(exc) if isinstance(exc, OSError) else repr(exc)
+                os.write(err_w, msg.encode(errors="replace")[:4000])
+            os._exit(127)
+        os.write(sync_r, str(pid).encode())
+        os._exit(0)
+    except BaseException as exc:  # noqa: BLE001
+        os.write(err_w, str(exc).encode(errors="replace")[:4000])
+        os._exit(126)
+
+
+class Controller:
+    """The running controller of one container."""
+
+    def __init__(self, spec: dict[str, Any], ready_fd: int) -> None:
+        self.spec = spec
+        self.ready_fd = ready_fd
+        self.cg = Cgroup(spec["cgroup"])
+        self.init_pid = 0
+        self.loops: list[str] = []
+        self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
+        self.host_slaves: list[int] = []
+
+    def _ready(self, text: str) -> None:
+        if self.ready_fd >= 0:
+            os.write(self.ready_fd, text.encode(errors="replace") + b"\n")
+            os.close(self.ready_fd)
+            self.ready_fd = -1
+
+    def _setup_cgroup(self) -> None:
+        self.cg.create()
+        for ctrl, name, value in self.spec["cgroup_settings"]:
+            self.cg.set(ctrl, name, value)
+        if "devices" in self.cg.available():
+            self.cg.set("devices", "devices.deny", "a")
+            for rule in DEVICE_ALLOW:
+                self.cg.set("devices", "devices.allow", rule)
+
+    def _setup_loops(self) -> None:
+        for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+            if fs and fs["type"] == "file":
+                out = subprocess.run(["losetup", "--find", "--show", fs["source"]],
+                                     capture_output=True, text=True, check=False)
+                if out.returncode != 0:
+                    raise OSError(errno.EIO, f"cannot attach loop device for '{fs['source']}': "
+                                  f"{out.stderr.strip()}")
+                fs["loop"] = out.stdout.strip()
+                self.loops.append(fs["loop"])
+
+    def _setup_ptys(self) -> None:
+        names = []
+        for _ in range(max(1, len(self.spec["consoles"]))):
+            inner, inner_name = _open_pty()
+            idmap = self.spec.get("idmap")
+            if idmap:       # the container's root owns its console
+                os.chown(inner_name, _host_id(idmap["uid"]), _host_id(idmap["gid"]))
+            outer, outer_name = _open_pty()
+            slave = os.open(outer_name, os.O_RDWR | os.O_NOCTTY)
+            tty.setraw(slave, termios.TCSANOW)
+            self.host_slaves.append(slave)      # kept open: output waits in its buffer
+            os.set_blocking(outer, False)
+            self.ptys.append((inner, outer))
+            names.append(inner_name)
+            self.spec.setdefault("host_ptys", []).append(outer_name)
+        self.spec["ttys"] = names
+
+    def start(self) -> None:
+        """Make everything and start init; report on the ready pipe."""
+        ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
+        self._setup_cgroup()
+        self._setup_loops()
+        self._setup_ptys()
+        sync_r, sync_w = os.pipe()
+        go_r, go_w = os.pipe()
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        pid = os.fork()
+        if pid == 0:
+            os.close(sync_r)
+            os.close(go_w)
+            os.close(err_r)
+            _child(self.spec, sync_w, go_r, err_w)
+        os.close(sync_w)
+        os.close(go_r)
+        os.close(err_w)
+        try:
+            self.cg.add(pid)
+            if os.read(sync_r, 1) != b"u":
+                raise OSError(errno.EIO, _drain(err_r) or "the container's first process died")
+            idmap = self.spec.get("idmap")
+            if idmap:
+                with open(f"/proc/{pid}/setgroups", "w") as f:
+                    f.write("deny")
+                _write_map(pid, "uid", idmap["uid"])
+                _write_map(pid, "gid", idmap["gid"])
+            os.write(go_w, b"g")
+            data = os.read(sync_r, 32)
+            os.waitpid(pid, 0)
+            if not data.isdigit():
+                raise OSError(errno.EIO, _drain(err_r) or "the container's first process died")
+            self.init_pid = int(data)
+            err = _drain(err_r)          # EOF at exec; text when setup or exec failed
+            if err:
+                raise OSError(errno.EIO, err)
+            # An init that exits at once never ran the container.
+            done = _wait_exit(self.init_pid, EARLY_EXIT)
+            if done is not None:
+                raise OSError(errno.EIO, f"init '{self.spec['init'][0]}' exited at once "
+                              f"({_describe(done)})")
+        finally:
+            for fd in (sync_r, go_w, err_r):
+                os.close(fd)
+        self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"]})
+        self._ready(f"ok {self.init_pid}")
+
+    def _write_state(self, data: dict[str, Any]) -> None:
+        path = self.spec["state_file"]
+        with open(path + ".tmp", "w") as f:
+            json.dump(data, f)
+        os.replace(path + ".tmp", path)
+
+    def run(self) -> int:
+        """Relay consoles until init exits; return init's wait status."""
+        status = None
+        fds = {inner: outer for inner, outer in self.ptys}
+        back = {outer: inner for inner, outer in self.ptys}
+        poller = select.poll()
+        for fd in list(fds) + list(back):
+            poller.register(fd, select.POLLIN)
+        pidfd = os.pidfd_open(self.init_pid)
+        poller.register(pidfd, select.POLLIN)
+        while status is None:
+            for fd, _ev in poller.poll(1000):
+                if fd == pidfd:
+                    continue
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    poller.unregister(fd)
+                    continue
+                dest = fds.get(fd, back.get(fd))
+                if dest is not None and data:
+                    try:
+                        os.write(dest, data)
+                    except OSError:       # nobody reads the host side: drop
+                        pass
+            status = _wait_exit(self.init_pid, 0)
+        os.close(pidfd)
+        return status
+
+    def cleanup(self, status: int | None, error: str | None = None) -> None:
+        """Kill what is left, remove cgroups and loops, record how init ended."""
+        if self.init_pid:
+            try:
+                os.kill(self.init_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.cg.kill_all()
+        _reap_all()
+        self.cg.remove()
+        for loop in self.loops:
+            subprocess.run(["losetup", "--detach", loop], capture_output=True, check=False)
+        record: dict[str, Any] = {"status": status, "error": error}
+        if status is not None:
+            if os.WIFSIGNALED(status):
+                record["signal"] = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                record["code"] = os.WEXITSTATUS(status)
+        self._write_state(record)
+
+
+def _host_id(ranges: list[list[int]]) -> int:
+    """The host id the container's id 0 maps to."""
+    return next(target for start, target, _count in ranges if start == 0)
+
+
+def _drain(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace").strip()
+
+
+def _wait_exit(pid: int, timeout: float) -> int | None:
+    """Reap ``pid`` if it exits within ``timeout``; its wait status, else None."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        if timeout and not select.select([pidfd], [], [], timeout)[0]:
+            return None
+        got, status = os.waitpid(pid, os.WNOHANG)
+        return status if got == pid else None
+    finally:
+        os.close(pidfd)
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            got, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if got == 0:
+            return
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"status {os.WEXITSTATUS(status)}"
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: ``controller SPEC.json READY_FD``."""
+    with open(argv[0]) as f:
+        spec = json.load(f)
+    ctl = Controller(spec, int(argv[1]))
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        ctl.start()
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver
+        msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        ctl.cleanup(None, msg)
+        ctl._ready("error " + msg.replace("\n", " "))
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    status = ctl.run()
+    ctl.cleanup(status)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

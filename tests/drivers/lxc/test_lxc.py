@@ -1,0 +1,352 @@
+"""The LXC driver on real namespaces and cgroups: busybox containers in an embed root.
+
+One embed root and one busybox root filesystem per module; each test
+starts its own containers and checks that nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from xml.sax.saxutils import escape
+
+import pytest
+
+import pyvirt as libvirt
+from pyvirt import libvirt_lxc
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qemu"))
+from qemutest_util import Events
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("busybox")
+                                or not os.path.isdir("/sys/fs/cgroup/memory"),
+                                reason="needs root, busybox and v1 cgroups")
+
+APPLETS = ("sh", "sleep", "cat", "hostname", "ps", "mount", "echo", "ls", "env", "true",
+           "false")
+
+
+def build_rootfs(path: str) -> str:
+    """A busybox root filesystem: /bin/busybox and its applets as symlinks."""
+    for d in ("bin", "etc", "tmp", "proc", "sys", "dev"):
+        os.makedirs(os.path.join(path, d), exist_ok=True)
+    shutil.copy(shutil.which("busybox") or "/bin/busybox", os.path.join(path, "bin/busybox"))
+    for name in APPLETS:
+        os.symlink("busybox", os.path.join(path, "bin", name))
+    with open(os.path.join(path, "etc/passwd"), "w") as f:
+        f.write("root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n")
+    with open(os.path.join(path, "etc/group"), "w") as f:
+        f.write("root:x:0:\nnogroup:x:65534:\n")
+    return path
+
+
+INIT = ("trap 'echo bye; exit 0' TERM; echo hello from $(hostname) pid $$ FOO=$FOO; "
+        "while :; do sleep 0.05; done")
+
+
+def container_xml(name: str, rootfs: str, memory_kib: int = 65536, init: str = "/bin/sh",
+                  script: str = INIT, extra_fs: str = "", idmap: str = "") -> str:
+    return f"""<domain type='lxc'>
+  <name>{name}</name>
+  <memory unit='KiB'>{memory_kib}</memory>
+  <os>
+    <type>exe</type>
+    <init>{init}</init>
+    <initarg>-c</initarg>
+    <initarg>{escape(script, {"'": "&apos;"})}</initarg>
+    <initenv name='FOO'>bar</initenv>
+  </os>
+  {idmap}
+  <devices>
+    <filesystem type='mount'>
+      <source dir='{rootfs}'/>
+      <target dir='/'/>
+    </filesystem>
+    {extra_fs}
+    <console type='pty'/>
+  </devices>
+</domain>"""
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lxc")
+    rootfs = build_rootfs(str(base / "rootfs"))
+    root = str(base / "root")
+    conn = libvirt.open(f"lxc:///embed?root={root}")
+    yield conn, rootfs, root
+    for dom in conn.listAllDomains():
+        if dom.isActive():
+            dom.destroy()
+    conn.close()
+
+
+def read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def cgroup_dirs(root: str, name: str) -> list[str]:
+    import hashlib
+    tag = hashlib.sha256(root.encode()).hexdigest()[:8]
+    rel = f"machine/pyvirt-{tag}/{name}.libvirt-lxc"
+    return [p for c in ("memory", "cpu", "freezer", "pids")
+            if os.path.isdir(p := f"/sys/fs/cgroup/{c}/{rel}")]
+
+
+def init_pid(dom) -> int:
+    return dom._drv.domainLxcInitPid(dom._o)
+
+
+def run_inside(dom, argv: list[str]) -> str:
+    """Run ``argv`` inside the container (as virsh lxc-enter-namespace does)."""
+    fds = libvirt_lxc.lxcOpenNamespace(dom, 0)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            libvirt_lxc.lxcEnterCGroup(dom, 0)
+            libvirt_lxc.lxcEnterNamespace(fds, 0)
+            child = os.fork()       # a new PID namespace applies to children
+            if child == 0:
+                os.dup2(w, 1)
+                os.execv(argv[0], argv)
+            _, status = os.waitpid(child, 0)
+            os._exit(os.waitstatus_to_exitcode(status))
+        except BaseException:  # noqa: BLE001 - the forked child must never return
+            os._exit(99)
+    os.close(w)
+    for fd in fds:
+        os.close(fd)
+    out = b""
+    while chunk := os.read(r, 65536):
+        out += chunk
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, out
+    return out.decode()
+
+
+def read_console(conn, dom, want: bytes, timeout: float = 5.0) -> bytes:
+    st = conn.newStream(0)
+    dom.openConsole(None, st, 0)
+    got = b""
+    done = threading.Event()
+
+    def reader() -> None:
+        nonlocal got
+        while want not in got:
+            try:
+                data = st.recv(4096)
+            except libvirt.libvirtError:
+                break
+            if not data or data == -2:
+                if data == -2:
+                    time.sleep(0.02)
+                    continue
+                break
+            got += data
+        done.set()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    done.wait(timeout)
+    st.abort()
+    return got
+
+
+def wait_inactive(dom, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while dom.isActive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not dom.isActive()
+
+
+def test_container_runs_init_as_pid1(env):
+    conn, rootfs, root = env
+    events = Events(conn)
+    dom = conn.defineXML(container_xml("ct1", rootfs))
+    dom.create()
+    try:
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED]
+        out = read_console(conn, dom, b"FOO=bar")
+        assert b"hello from ct1 pid 1 FOO=bar" in out
+        pid = init_pid(dom)
+        # the memory limit is in the container's cgroup
+        cgs = cgroup_dirs(root, "ct1")
+        assert cgs
+        with open(f"/sys/fs/cgroup/memory/{cgs[0].split('/memory/')[1]}"
+                  "/memory.limit_in_bytes") as f:
+            assert int(f.read()) == 65536 * 1024
+        assert str(pid) in read(os.path.join(cgs[0], "cgroup.procs")).split()
+        # entering the namespaces: its hostname, its processes, its mounts
+        assert run_inside(dom, ["/bin/hostname"]).strip() == "ct1"
+        ps = run_inside(dom, ["/bin/ps"])
+        assert "    1 " in ps or "\n    1 " in ps or ps.splitlines()[1].split()[0] == "1"
+        mounts = run_inside(dom, ["/bin/cat", "/proc/mounts"])
+        for line in ("proc /proc proc", "sysfs /sys sysfs ro", "devfs /dev tmpfs",
+                     "devpts /dev/pts devpts"):
+            assert line in mounts, mounts
+        env_out = run_inside(dom, ["/bin/cat", "/proc/1/environ"])
+        assert "FOO=bar" in env_out and "container=lxc-libvirt" in env_out
+        info = dom.info()
+        assert info[0] == libvirt.VIR_DOMAIN_RUNNING and info[1] == 65536 and info[4] > 0
+        xml = dom.XMLDesc(0)
+        assert "<target type='lxc' port='0'/>" in xml and "<alias name='console0'/>" in xml
+        # suspend / resume through the freezer
+        dom.suspend()
+        assert dom.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER]
+        dom.resume()
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNPAUSED]
+        # default shutdown: no /dev/initctl, so init gets SIGTERM
+        dom.shutdown()
+        wait_inactive(dom)
+        assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_SHUTDOWN]
+        assert not os.path.exists(f"/proc/{pid}")
+        assert cgroup_dirs(root, "ct1") == []
+        events.wait("ct1", (libvirt.VIR_DOMAIN_EVENT_STOPPED,
+                            libvirt.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN))
+        assert events.of("ct1") == [
+            (libvirt.VIR_DOMAIN_EVENT_DEFINED, libvirt.VIR_DOMAIN_EVENT_DEFINED_ADDED),
+            (libvirt.VIR_DOMAIN_EVENT_STARTED, libvirt.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+            (libvirt.VIR_DOMAIN_EVENT_SUSPENDED, libvirt.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+            (libvirt.VIR_DOMAIN_EVENT_RESUMED, libvirt.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+            (libvirt.VIR_DOMAIN_EVENT_STOPPED, libvirt.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN)]
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        for cb in events.ids:
+            conn.domainEventDeregisterAny(cb)
+    dom.undefine()
+
+
+def test_destroy_kills_everything(env):
+    conn, rootfs, root = env
+    dom = conn.createXML(container_xml(
+        "ct2", rootfs, script="sleep 1000 & sleep 1000 & while :; do sleep 1; done"), 0)
+    pid = init_pid(dom)
+    procs = read(os.path.join(cgroup_dirs(root, "ct2")[0], "cgroup.procs")).split()
+    assert len(procs) >= 3
+    t = time.monotonic()
+    dom.destroy()
+    assert time.monotonic() - t < 5
+    for p in procs:
+        assert not os.path.exists(f"/proc/{p}") or read(f"/proc/{p}/stat").split()[2] \
+            in "ZX"
+    assert not os.path.exists(f"/proc/{pid}")
+    assert cgroup_dirs(root, "ct2") == []
+    with pytest.raises(libvirt.libvirtError) as exc:
+        conn.lookupByName("ct2")     # transient: gone
+    assert exc.value.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN
+
+
+def test_tuning_live(env):
+    conn, rootfs, root = env
+    dom = conn.createXML(container_xml("ct3", rootfs), 0)
+    try:
+        cg = cgroup_dirs(root, "ct3")
+        dom.setSchedulerParameters({"cpu_shares": 512})
+        assert dom.schedulerParameters()["cpu_shares"] == 512
+        cpu = next(p for p in cg if "/cpu/" in p)
+        assert read(os.path.join(cpu, "cpu.shares")).strip() == "512"
+        dom.setMemoryParameters({"hard_limit": 50000}, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        assert dom.memoryParameters(0)["hard_limit"] == 50000
+        # below what the container uses: refused, limit unchanged
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.setMemoryParameters({"hard_limit": 4}, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_FAILED
+        assert "uses more" in str(exc.value)
+        assert dom.memoryParameters(0)["hard_limit"] == 50000
+    finally:
+        dom.destroy()
+
+
+def test_reconnect_after_reopen(env, tmp_path):
+    _conn, rootfs, _root = env
+    root = str(tmp_path / "r2")
+    c1 = libvirt.open(f"lxc:///embed?root={root}")
+    dom = c1.defineXML(container_xml("ct4", rootfs))
+    dom.create()
+    pid = init_pid(dom)
+    c1.close()                       # the controller keeps the container running
+    assert os.path.exists(f"/proc/{pid}")
+    c2 = libvirt.open(f"lxc:///embed?root={root}")
+    try:
+        dom = c2.lookupByName("ct4")
+        assert dom.isActive() and dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        assert init_pid(dom) == pid
+        assert run_inside(dom, ["/bin/hostname"]).strip() == "ct4"
+        os.kill(pid, signal.SIGKILL)       # init dies: shut off, cgroup gone
+        wait_inactive(dom)
+        assert cgroup_dirs(root, "ct4") == []
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        c2.close()
+
+
+@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits", "idmap"])
+def test_bad_input(env, case):
+    conn, rootfs, root = env
+    name = f"bad-{case}"
+    if case == "missing-root":
+        xml = container_xml(name, rootfs + "-nope")
+        code, words = libvirt.VIR_ERR_SYSTEM_ERROR, "Failed to access"
+    elif case == "missing-init":
+        xml = container_xml(name, rootfs, init="/bin/nope")
+        code, words = libvirt.VIR_ERR_SYSTEM_ERROR, "cannot find init path '/bin/nope'"
+    elif case == "init-exits":
+        xml = container_xml(name, rootfs, init="/bin/false")
+        code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once"
+    else:
+        xml = container_xml(name, rootfs, idmap="""<idmap>
+    <uid start='0' target='100000' count='1000'/>
+    <uid start='500' target='200000' count='10'/>
+    <gid start='0' target='100000' count='1000'/>
+  </idmap>""")
+        code, words = libvirt.VIR_ERR_CONFIG_UNSUPPORTED, "overlap"
+    dom = conn.defineXML(xml)
+    try:
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.create()
+        assert exc.value.get_error_code() == code, str(exc.value)
+        assert words in str(exc.value)
+        assert not dom.isActive()
+        assert cgroup_dirs(root, name) == []
+    finally:
+        dom.undefine()
+
+
+def test_idmap_user_namespace(env):
+    conn, rootfs, root = env
+    os.chmod(rootfs, 0o755)
+    dom = conn.createXML(container_xml("ct5", rootfs, idmap="""<idmap>
+    <uid start='0' target='100000' count='65536'/>
+    <gid start='0' target='100000' count='65536'/>
+  </idmap>"""), 0)
+    try:
+        pid = init_pid(dom)
+        with open(f"/proc/{pid}/status") as f:
+            uids = next(line for line in f if line.startswith("Uid:")).split()
+        assert uids[1] == "100000"
+        assert "0 100000 65536" in " ".join(read(f"/proc/{pid}/uid_map").split())
+    finally:
+        dom.destroy()
+    assert cgroup_dirs(root, "ct5") == []
+
+
+def test_domxml_from_native(env):
+    conn, _rootfs, _root = env
+    xml = conn.domainXMLFromNative("lxc-tools", "lxc.uts.name = web\n"
+                                   "lxc.rootfs.path = /var/lib/lxc/web/rootfs\n"
+                                   "lxc.cgroup.memory.limit_in_bytes = 128M\n", 0)
+    assert "<name>web</name>" in xml
+    assert "<memory unit='KiB'>131072</memory>" in xml
+    assert "<source dir='/var/lib/lxc/web/rootfs'/>" in xml
+    with pytest.raises(libvirt.libvirtError):
+        conn.domainXMLFromNative("lxc-tools", "lxc.rootfs.path = /x\n", 0)
