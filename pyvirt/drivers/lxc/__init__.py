@@ -19,10 +19,12 @@ native.py                 lxc-tools configuration -> domain XML
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:       # the controller imports this package: no typing at run time
+    from typing import Any
 
-from pyvirt.driver.registry import Drivers
-from pyvirt.driver.uri import URI
+    from pyvirt.driver.registry import Drivers
+    from pyvirt.driver.uri import URI
 
 
 def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
@@ -39,6 +41,7 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     cfg = config_for_uri(uri.path or "/", uri.query, "lxc")
     if cfg is None:
         return None
+    from pyvirt.driver.registry import Drivers
     from pyvirt.drivers.hostroot import HostRoot
     from pyvirt.drivers.network.driver import open_network
     net = open_network(HostRoot.of_qemu(cfg))

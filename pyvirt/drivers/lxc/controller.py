@@ -1,6 +1,6 @@
 """The container controller: one process per running container (libvirt's libvirt_lxc).
 
-Run as ``python -m pyvirt.drivers.lxc.controller SPEC.json READY_FD`` in a
+Run as ``python -m pyvirt.drivers.lxc.controller SPEC READY_FD`` in a
 session of its own, so it outlives the process that started it.  SPEC is
 written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
 
@@ -24,26 +24,27 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
+import marshal
 import os
 import select
 import signal
-import socket
 import stat
-import subprocess
 import sys
 import termios
 import tty
-from typing import Any
 
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:          # the controller starts lean: no typing at run time
+    from typing import Any
 
 #: character devices libvirt makes in a container's /dev: name, major, minor
 DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
            ("urandom", 1, 9), ("tty", 5, 0))
 #: how long after exec an init that exits counts as failing to start (seconds)
-EARLY_EXIT = 0.05
+EARLY_EXIT = 0.02
 
 
 # --- in the container: filesystems --------------------------------------------------------
@@ -178,7 +179,7 @@ def _lookup_id(name: str | None, db: str, field: int) -> int | None:
 def exec_init(spec: dict[str, Any]) -> None:
     """Become the container's init (never returns)."""
     mount_kernel_fs()
-    socket.sethostname(spec["hostname"])
+    ns.sethostname(spec["hostname"])
     os.setsid()
     fd = os.open("/dev/console", os.O_RDWR)
     fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
@@ -276,6 +277,7 @@ class Controller:
                 self.cg.set("devices", "devices.allow", rule)
 
     def _setup_loops(self) -> None:
+        import subprocess
         for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
             if fs and fs["type"] == "file":
                 out = subprocess.run(["losetup", "--find", "--show", fs["source"]],
@@ -353,8 +355,8 @@ class Controller:
 
     def _write_state(self, data: dict[str, Any]) -> None:
         path = self.spec["state_file"]
-        with open(path + ".tmp", "w") as f:
-            json.dump(data, f)
+        with open(path + ".tmp", "wb") as f:
+            marshal.dump(data, f)
         os.replace(path + ".tmp", path)
 
     def run(self) -> int:
@@ -397,6 +399,7 @@ class Controller:
         _reap_all()
         self.cg.remove()
         for loop in self.loops:
+            import subprocess
             subprocess.run(["losetup", "--detach", loop], capture_output=True, check=False)
         record: dict[str, Any] = {"status": status, "error": error}
         if status is not None:
@@ -454,9 +457,9 @@ def _describe(status: int) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: ``controller SPEC.json READY_FD``."""
-    with open(argv[0]) as f:
-        spec = json.load(f)
+    """Entry point: ``controller SPEC READY_FD`` (SPEC: a :mod:`marshal` dict)."""
+    with open(argv[0], "rb") as f:
+        spec = marshal.load(f)
     ctl = Controller(spec, int(argv[1]))
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:

@@ -7,10 +7,10 @@ with the call's errno and a text naming what was attempted.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+# glibc's soname, named directly: ctypes.util.find_library runs ldconfig (slow)
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -79,6 +79,12 @@ def pivot_root(new_root: str, put_old: str) -> None:
     """pivot_root(2)."""
     _check(_libc.syscall(ctypes.c_long(_SYS_PIVOT_ROOT), new_root.encode(), put_old.encode()),
            f"cannot pivot root to {new_root}")
+
+
+def sethostname(name: str) -> None:
+    """sethostname(2) (socket.sethostname without importing socket)."""
+    raw = name.encode()
+    _check(_libc.sethostname(raw, ctypes.c_size_t(len(raw))), "cannot set hostname")
 
 
 def prctl(option: int, arg: int) -> None:

@@ -156,5 +156,5 @@ def build_spec(def_: Any, domain_dir: str, cgroup: str) -> dict[str, Any]:
         "consoles": [{} for _ in def_.devices.consoles], "init": [init, *args], "env": env,
         "initdir": os_text(def_, "initdir"), "inituser": os_text(def_, "inituser"),
         "initgroup": os_text(def_, "initgroup"), "idmap": idmap,
-        "state_file": os.path.join(domain_dir, "state.json"),
+        "state_file": os.path.join(domain_dir, "state"),
     }
