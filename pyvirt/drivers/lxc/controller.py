@@ -45,6 +45,8 @@ DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
            ("urandom", 1, 9), ("tty", 5, 0))
 #: how long after exec an init that exits counts as failing to start (seconds)
 EARLY_EXIT = 0.02
+_TIOCGPTN = 0x80045430
+_TIOCSPTLCK = 0x40045431
 
 
 # --- in the container: filesystems --------------------------------------------------------
@@ -77,45 +79,74 @@ def _mount_fs(fs: dict[str, Any], dest: str) -> None:
         ns.mount(None, dest, None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
 
 
-def _setup_dev(root: str, spec: dict[str, Any]) -> None:
-    """/dev as libvirt gives it: a small tmpfs, the basic devices, devpts, console."""
+def _open_console(pts: str, owner: tuple[int, int] | None) -> tuple[int, str]:
+    """A new pty of the container's devpts instance: (master fd, slave path)."""
+    fd = os.open(pts + "/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    fcntl.ioctl(fd, _TIOCSPTLCK, b"\0\0\0\0")               # unlock the slave
+    num = int.from_bytes(fcntl.ioctl(fd, _TIOCGPTN, b"\0\0\0\0"), sys.byteorder)
+    slave = f"{pts}/{num}"
+    if owner is not None:          # the container's root owns its console
+        os.chown(slave, *owner)
+    return fd, slave
+
+
+def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
+    """/dev as libvirt gives it: a small tmpfs, the basic devices, its own devpts,
+    the consoles (ptys of that devpts on /dev/console and /dev/ttyN).
+
+    Returns the consoles' master descriptors, for the controller.
+    """
     dev = root + "/dev"
     _mkdirs(dev)
     ns.mount("devfs", dev, "tmpfs", ns.MS_NOSUID, "mode=755,size=65536")
-    userns = bool(spec.get("idmap"))
+    idmap = spec.get("idmap")
     for name, major, minor in DEVICES:
         path = f"{dev}/{name}"
-        if userns:       # no mknod in a user namespace: bind the host's node
-            open(path, "w").close()
-            ns.mount(f"/dev/{name}", path, None, ns.MS_BIND)
-        else:
-            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-            os.chmod(path, 0o666)
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        os.chmod(path, 0o666)
     _mkdirs(dev + "/pts")
-    ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID | ns.MS_NOEXEC,
-             "newinstance,ptmxmode=0666,mode=0620")
-    os.symlink("/dev/pts/ptmx", dev + "/ptmx")
+    ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID,
+             "newinstance,ptmxmode=0666,mode=0620,gid=5")
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, f"{dev}/{name}")
-    for i, pty in enumerate(spec["ttys"]):
-        name = "console" if i == 0 else f"tty{i}"
-        open(f"{dev}/{name}", "w").close()
-        ns.mount(pty, f"{dev}/{name}", None, ns.MS_BIND)
-        if i == 0:
-            open(f"{dev}/tty1", "w").close()
-            ns.mount(pty, f"{dev}/tty1", None, ns.MS_BIND)
+    open(dev + "/ptmx", "w").close()
+    ns.mount(dev + "/pts/ptmx", dev + "/ptmx", None, ns.MS_BIND)
+    owner = (_host_id(idmap["uid"]), _host_id(idmap["gid"])) if idmap else None
+    masters = []
+    for i in range(max(1, spec["consoles"])):
+        fd, slave = _open_console(dev + "/pts", owner)
+        masters.append(fd)
+        for name in ("console", "tty1") if i == 0 else (f"tty{i + 1}",):
+            open(f"{dev}/{name}", "w").close()
+            ns.mount(slave, f"{dev}/{name}", None, ns.MS_BIND)
+    return masters
 
 
-def prepare_root(spec: dict[str, Any]) -> None:
+def _mount_cgroups(root: str, spec: dict[str, Any]) -> None:
+    """/sys/fs/cgroup as libvirt gives it: a tmpfs with the container's own
+    group of each controller mounted where the controller's hierarchy was."""
+    base = root + "/sys/fs/cgroup"
+    ns.mount("tmpfs", base, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC,
+             "mode=755,size=65536")
+    cg = Cgroup(spec["cgroup"])
+    for ctrl in cg.available():
+        _mkdirs(f"{base}/{ctrl}")
+        ns.mount(cg.path(ctrl), f"{base}/{ctrl}", None, ns.MS_BIND)
+
+
+def prepare_root(spec: dict[str, Any]) -> list[int]:
     """Build the container's tree and pivot into it, as the host's root.
 
     Runs in the container's first process, in its new mount namespace and
     before any user namespace, so it reaches every source and may make
-    device nodes.  ``/proc`` and ``/sys`` get placeholders (the host's,
-    mounted without their submounts): a user namespace may mount its own
+    device nodes.  Without a user namespace the process is already in the
+    container's network namespace and mounts its sysfs (and cgroups)
+    here; ``/proc`` (and with ``<idmap>`` ``/sys``) get placeholders (the
+    host's, without their submounts): a user namespace may mount its own
     proc and sysfs only over visible ones, and :func:`mount_kernel_fs`
-    replaces them from inside the new PID namespace.
+    replaces them from inside the new PID namespace.  Returns the console
+    masters (:func:`_setup_dev`).
     """
     ns.mount(None, "/", None, ns.MS_REC | ns.MS_PRIVATE)
     root = spec["rootdir"]
@@ -128,9 +159,14 @@ def prepare_root(spec: dict[str, Any]) -> None:
         _mount_fs(fs, root + fs["target"])
     for d in ("proc", "sys", ".oldroot"):
         _mkdirs(f"{root}/{d}")
-    ns.mount("proc", root + "/proc", "proc", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC)
-    ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
-    _setup_dev(root, spec)
+    flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
+    ns.mount("proc", root + "/proc", "proc", flags)
+    if spec.get("idmap"):
+        ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
+    else:
+        ns.mount("sysfs", root + "/sys", "sysfs", flags | ns.MS_RDONLY)
+        _mount_cgroups(root, spec)
+    masters = _setup_dev(root, spec)
     os.chdir(root)
     ns.pivot_root(".", ".oldroot")
     os.chdir("/")
@@ -141,12 +177,14 @@ def prepare_root(spec: dict[str, Any]) -> None:
         pass
     if rootfs is not None and rootfs.get("readonly"):
         ns.mount(None, "/", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
+    return masters
 
 
-def mount_kernel_fs() -> None:
-    """As init: /proc and /sys of the container's own namespaces, as libvirt mounts them."""
+def mount_kernel_fs(spec: dict[str, Any]) -> None:
+    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces."""
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
-    for d in ("/proc", "/sys"):
+    mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
+    for d in mounts:
         try:
             ns.umount(d, ns.MNT_DETACH)
         except OSError:         # locked under a user namespace: covered instead
@@ -154,7 +192,8 @@ def mount_kernel_fs() -> None:
     ns.mount("proc", "/proc", "proc", flags)
     ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
     ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
-    ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
+    if spec.get("idmap"):
+        ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
 
 
 # --- in the container: the init process ------------------------------------------------------
@@ -178,7 +217,7 @@ def _lookup_id(name: str | None, db: str, field: int) -> int | None:
 
 def exec_init(spec: dict[str, Any]) -> None:
     """Become the container's init (never returns)."""
-    mount_kernel_fs()
+    mount_kernel_fs(spec)
     ns.sethostname(spec["hostname"])
     os.setsid()
     fd = os.open("/dev/console", os.O_RDWR)
@@ -217,17 +256,23 @@ def _open_pty() -> tuple[int, str]:
     return master, name
 
 
-def _child(spec: dict[str, Any], sync_r: int, go_r: int, err_w: int) -> None:
-    """The first child: unshare, wait for the maps, fork init (PID 1 of the new ns)."""
+def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any) -> None:
+    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns)."""
+    import socket
     try:
-        ns.unshare(ns.CLONE_NEWNS)
-        prepare_root(spec)
-        flags = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
+        base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
         if spec.get("idmap"):
-            # with a mount namespace of the user namespace's own (a copy of this one)
-            flags |= ns.CLONE_NEWUSER | ns.CLONE_NEWNS
-        ns.unshare(flags)
-        os.write(sync_r, b"u")          # sync_r is the write end handed to us
+            ns.unshare(ns.CLONE_NEWNS)
+        else:
+            ns.unshare(ns.CLONE_NEWNS | base)
+        masters = prepare_root(spec)
+        socket.send_fds(fd_sock, [b"p"], masters)
+        for fd in masters:
+            os.close(fd)
+        if spec.get("idmap"):
+            # a mount namespace of the user namespace's own (a copy of this one)
+            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | base)
+        os.write(sync_w, b"u")
         if os.read(go_r, 1) != b"g":
             os._exit(1)
         if spec.get("idmap"):
@@ -242,7 +287,7 @@ def _child(spec: dict[str, Any], sync_r: int, go_r: int, err_w: int) -> None:
                 msg = str(exc) if isinstance(exc, OSError) else repr(exc)
                 os.write(err_w, msg.encode(errors="replace")[:4000])
             os._exit(127)
-        os.write(sync_r, str(pid).encode())
+        os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001
         os.write(err_w, str(exc).encode(errors="replace")[:4000])
@@ -255,6 +300,8 @@ class Controller:
     def __init__(self, spec: dict[str, Any], ready_fd: int) -> None:
         self.spec = spec
         self.ready_fd = ready_fd
+        # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
+        spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
         self.cg = Cgroup(spec["cgroup"])
         self.init_pid = 0
         self.loops: list[str] = []
@@ -288,43 +335,46 @@ class Controller:
                 fs["loop"] = out.stdout.strip()
                 self.loops.append(fs["loop"])
 
-    def _setup_ptys(self) -> None:
-        names = []
-        for _ in range(max(1, len(self.spec["consoles"]))):
-            inner, inner_name = _open_pty()
-            idmap = self.spec.get("idmap")
-            if idmap:       # the container's root owns its console
-                os.chown(inner_name, _host_id(idmap["uid"]), _host_id(idmap["gid"]))
+    def _setup_ptys(self, inner: list[int]) -> None:
+        """Host-side ptys relayed to the container's consoles ``inner`` (the live
+        XML's console paths); the controller keeps each slave open, so output
+        waits in its buffer until someone reads."""
+        for master in inner:
             outer, outer_name = _open_pty()
             slave = os.open(outer_name, os.O_RDWR | os.O_NOCTTY)
             tty.setraw(slave, termios.TCSANOW)
-            self.host_slaves.append(slave)      # kept open: output waits in its buffer
+            self.host_slaves.append(slave)
             os.set_blocking(outer, False)
-            self.ptys.append((inner, outer))
-            names.append(inner_name)
+            os.set_blocking(master, False)
+            self.ptys.append((master, outer))
             self.spec.setdefault("host_ptys", []).append(outer_name)
-        self.spec["ttys"] = names
 
     def start(self) -> None:
         """Make everything and start init; report on the ready pipe."""
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_cgroup()
         self._setup_loops()
-        self._setup_ptys()
+        import socket
         sync_r, sync_w = os.pipe()
         go_r, go_w = os.pipe()
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             os.close(sync_r)
             os.close(go_w)
             os.close(err_r)
-            _child(self.spec, sync_w, go_r, err_w)
+            fd_ours.close()
+            _child(self.spec, sync_w, go_r, err_w, fd_child)
         os.close(sync_w)
         os.close(go_r)
         os.close(err_w)
+        fd_child.close()
         try:
             self.cg.add(pid)
+            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
+            fd_ours.close()
+            self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or "the container's first process died")
             idmap = self.spec.get("idmap")
@@ -350,7 +400,8 @@ class Controller:
         finally:
             for fd in (sync_r, go_w, err_r):
                 os.close(fd)
-        self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"]})
+        self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
+                           "cgroup": self.cg.rel})
         self._ready(f"ok {self.init_pid}")
 
     def _write_state(self, data: dict[str, Any]) -> None:

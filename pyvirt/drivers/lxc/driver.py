@@ -62,6 +62,8 @@ def parse_def(xml: str, flags: int = 0) -> Any:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                      f"unsupported configuration: OS type '{os_type}' is not "
                      "supported by the LXC driver", _FROM)
+    if def_.os.arch is None:        # libvirt fills the host's architecture at define time
+        def_.os.arch = os.uname().machine
     for i, con in enumerate(def_.devices.consoles):
         if con.target_type in (None, "serial"):
             con.target_type = "lxc"

@@ -121,7 +121,7 @@ def cgroup_settings(def_: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-def build_spec(def_: Any, domain_dir: str, cgroup: str) -> dict[str, Any]:
+def build_spec(def_: Any, domain_dir: str, cgroup_parent: str) -> dict[str, Any]:
     """The controller's spec for running ``def_`` (raises libvirtError on bad input)."""
     init = os_text(def_, "init")
     if not init:
@@ -151,9 +151,9 @@ def build_spec(def_: Any, domain_dir: str, cgroup: str) -> dict[str, Any]:
         env[dict(k.attrs).get("name", "")] = k.text or ""
     return {
         "name": def_.name, "uuid": def_.uuid, "hostname": def_.name,
-        "cgroup": cgroup, "cgroup_settings": cgroup_settings(def_),
+        "cgroup_parent": cgroup_parent, "cgroup_settings": cgroup_settings(def_),
         "rootdir": os.path.join(domain_dir, "root"), "rootfs": rootfs, "filesystems": others,
-        "consoles": [{} for _ in def_.devices.consoles], "init": [init, *args], "env": env,
+        "consoles": len(def_.devices.consoles), "init": [init, *args], "env": env,
         "initdir": os_text(def_, "initdir"), "inituser": os_text(def_, "inituser"),
         "initgroup": os_text(def_, "initgroup"), "idmap": idmap,
         "state_file": os.path.join(domain_dir, "state"),

@@ -57,12 +57,13 @@ def not_running() -> libvirtError:
     return report(C.VIR_ERR_OPERATION_INVALID, "Domain is not running", _FROM)
 
 
-def cgroup_name(drv: Any, name: str) -> str:
-    """The cgroup (relative to each controller's mount) of container ``name``."""
+def cgroup_parent(drv: Any) -> str:
+    """The cgroup (relative to each controller's mount) the containers of ``drv`` go in;
+    the controller names its own ``lxc-PID-NAME.libvirt-lxc`` there, as libvirt does."""
     if drv.cfg.root is None:
-        return f"machine/{name}.libvirt-lxc"
+        return "machine"
     tag = hashlib.sha256(drv.cfg.root.encode()).hexdigest()[:8]
-    return f"machine/pyvirt-{tag}/{name}.libvirt-lxc"
+    return f"machine/pyvirt-{tag}"
 
 
 def format_status(vm: LxcDomainObj) -> str:
@@ -103,15 +104,10 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
     live = (run_def or vm.persistent_def()).copy()
-    domid = drv.domains.new_id()
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")
     shutil.rmtree(domain_dir, ignore_errors=True)
     os.makedirs(domain_dir, mode=0o700)
-    cg = Cgroup(cgroup_name(drv, live.name))
-    spec = plan.build_spec(live, domain_dir, cg.rel)
-    if cg.exists():
-        cg.kill_all()
-        cg.remove()
+    spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
     spec_path = os.path.join(domain_dir, "spec")
     atomic_write(spec_path, marshal.dumps(spec), 0o600)
     log_path = os.path.join(drv.cfg.log_dir, f"{live.name}.log")
@@ -138,11 +134,15 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
     state = read_state(spec["state_file"])
     _console_paths(live, state.get("ptys", []))
+    if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
+        # the cgroup partition libvirt records in the live XML
+        live.kept.append(E("resource", children=[E("partition", text="/machine")]))
+    cg = Cgroup(state["cgroup"])
     with vm.lock:
         if vm.persistent and run_def is None:
             vm.new_def = vm.def_
         vm.def_ = live
-        vm.id = domid
+        vm.id = proc.pid          # libvirt: a container's id is its controller's pid
         vm.proc = proc
         vm.init_pid = int(state["init_pid"])
         vm.cgroup = cg

@@ -6,6 +6,7 @@ starts its own containers and checks that nothing is left behind.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import signal
@@ -93,9 +94,9 @@ def read(path: str) -> str:
 def cgroup_dirs(root: str, name: str) -> list[str]:
     import hashlib
     tag = hashlib.sha256(root.encode()).hexdigest()[:8]
-    rel = f"machine/pyvirt-{tag}/{name}.libvirt-lxc"
+    rel = f"machine/pyvirt-{tag}/lxc-*-{name}.libvirt-lxc"
     return [p for c in ("memory", "cpu", "freezer", "pids")
-            if os.path.isdir(p := f"/sys/fs/cgroup/{c}/{rel}")]
+            for p in glob.glob(f"/sys/fs/cgroup/{c}/{rel}")]
 
 
 def init_pid(dom) -> int:
