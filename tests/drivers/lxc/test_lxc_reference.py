@@ -14,10 +14,10 @@ import os
 import re
 import shutil
 
+import daemons
 import pytest
 from test_lxc import build_rootfs, container_xml, read_console
 
-import daemons
 import pyvirt as libvirt
 
 pytestmark = [
