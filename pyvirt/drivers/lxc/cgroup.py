@@ -60,6 +60,11 @@ class Cgroup:
         for ctrl in self.available():
             _write(self.path(ctrl, "cgroup.procs"), str(pid))
 
+    def leave(self) -> None:
+        """Move the calling process back to the root group of every controller."""
+        for ctrl in self.available():
+            _write(os.path.join(CGROUP_ROOT, ctrl, "cgroup.procs"), str(os.getpid()))
+
     def procs(self) -> list[int]:
         """Every process in the group (read from the pids or freezer controller)."""
         for ctrl in ("pids", "freezer", "memory", "cpu"):
@@ -70,15 +75,16 @@ class Cgroup:
             return [int(p) for p in text.split()]
         return []
 
-    def kill_all(self, timeout: float = 10.0) -> bool:
-        """SIGKILL every process of the group until none is left; True when empty.
+    def kill_all(self, timeout: float = 10.0, spare: int = 0) -> bool:
+        """SIGKILL every process of the group (but ``spare``, the container's
+        controller) until none is left; True when that is so.
 
         A frozen group is thawed first, or its processes would never die.
         """
         deadline = time.monotonic() + timeout
         thawed = False
         while True:
-            pids = self.procs()
+            pids = [p for p in self.procs() if p != spare]
             if not pids:
                 return True
             for pid in pids:

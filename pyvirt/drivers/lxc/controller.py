@@ -315,6 +315,9 @@ class Controller:
             self.ready_fd = -1
 
     def _setup_cgroup(self) -> None:
+        """Make the container's groups and join them, as libvirt_lxc does (the
+        domain's id is the controller's pid, and clients find the groups
+        through it); what the container starts is in them from the start."""
         self.cg.create()
         for ctrl, name, value in self.spec["cgroup_settings"]:
             self.cg.set(ctrl, name, value)
@@ -322,6 +325,7 @@ class Controller:
             self.cg.set("devices", "devices.deny", "a")
             for rule in DEVICE_ALLOW:
                 self.cg.set("devices", "devices.allow", rule)
+        self.cg.add(os.getpid())
 
     def _setup_loops(self) -> None:
         import subprocess
@@ -371,7 +375,6 @@ class Controller:
         os.close(err_w)
         fd_child.close()
         try:
-            self.cg.add(pid)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             fd_ours.close()
             self._setup_ptys(masters)
@@ -446,8 +449,9 @@ class Controller:
                 os.kill(self.init_pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.cg.kill_all()
+        self.cg.kill_all(spare=os.getpid())
         _reap_all()
+        self.cg.leave()
         self.cg.remove()
         for loop in self.loops:
             import subprocess

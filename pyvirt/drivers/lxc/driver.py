@@ -554,6 +554,15 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
                          _FROM) from None
         return fds
 
+    def nodeGetSecurityModel(self) -> list[str]:
+        """['none', '0']: containers run without a security driver (libvirt's 'none')."""
+        return ["none", "0"]
+
+    def domainGetSecurityLabel(self, dom: Any) -> list[Any]:
+        """No label: the security model is 'none'."""
+        self.vm_of(dom)
+        return ["", False]
+
     def domainLxcInitPid(self, dom: Any) -> int:
         """The host pid of the running container's init (for ``lxcEnterCGroup``)."""
         return self.running(dom).init_pid

@@ -239,7 +239,7 @@ def destroy(drv: Any, vm: LxcDomainObj) -> None:
         vm.being_destroyed = True
     try:
         if cg is not None:
-            cg.kill_all()
+            cg.kill_all(spare=proc.pid if proc is not None else 0)
         if proc is not None and not proc.wait(10.0):
             proc.signal(signal.SIGKILL)
             proc.wait(5.0)
