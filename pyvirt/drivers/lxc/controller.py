@@ -1,7 +1,8 @@
 """The container controller: one process per running container (libvirt's libvirt_lxc).
 
-Run as ``python -m pyvirt.drivers.lxc.controller SPEC READY_FD`` in a
-session of its own, so it outlives the process that started it.  SPEC is
+Forked from the driver's process (:func:`run_forked`; or run as ``python
+-m pyvirt.drivers.lxc.controller SPEC READY_FD``) in a session of its own,
+so it outlives the process that started it.  SPEC is
 written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
 
 1. makes the container's cgroups and the console ptys;
@@ -405,7 +406,7 @@ class Controller:
                 os.close(fd)
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
                            "cgroup": self.cg.rel})
-        self._ready(f"ok {self.init_pid}")
+        self._ready(f"ok {self.init_pid} {os.getpid()}")
 
     def _write_state(self, data: dict[str, Any]) -> None:
         path = self.spec["state_file"]
@@ -528,6 +529,38 @@ def main(argv: list[str]) -> int:
     status = ctl.run()
     ctl.cleanup(status)
     return 0
+
+
+def run_forked(spec_path: str, ready_fd: int, log_fd: int) -> None:
+    """Become a container's controller in a child of the driver's process (never returns).
+
+    Called right after ``fork()``: leaves the driver's session, forks again
+    so the controller is nobody's child to wait for, keeps only its
+    standard descriptors (output to ``log_fd``) and the ready pipe, drops
+    the driver's signal handling, and runs :func:`main`.
+    """
+    code = 127
+    try:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.dup2(ready_fd, 3)
+        os.closerange(4, os.sysconf("SC_OPEN_MAX"))
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:
+            pass
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
+                    signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        code = main([spec_path, "3"])
+    finally:
+        os._exit(code)
 
 
 if __name__ == "__main__":

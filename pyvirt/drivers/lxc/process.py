@@ -17,7 +17,6 @@ import os
 import select
 import shutil
 import signal
-import sys
 import time
 from typing import Any
 
@@ -34,9 +33,6 @@ from pyvirt.util.fileutil import atomic_write
 _FROM = C.VIR_FROM_LXC
 log = logging.getLogger(__name__)
 
-#: the directory holding the pyvirt package (the controller's PYTHONPATH)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
 #: seconds to wait for a controller to report that init runs
 START_TIMEOUT = 30.0
 
@@ -114,11 +110,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
-        # -S: no site (the package is found through PYTHONPATH); starts faster
-        env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
-               "PYTHONPATH": _PACKAGE_DIR}
-        proc = qproc.spawn([sys.executable, "-S", "-m", "pyvirt.drivers.lxc.controller",
-                            spec_path, str(ready_w)], env, log_fd, pass_fds=(ready_w,))
+        child = _fork_controller(spec_path, ready_w, log_fd)
     finally:
         os.close(ready_w)
         os.close(log_fd)
@@ -126,12 +118,14 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         answer = _read_ready(ready_r)
     finally:
         os.close(ready_r)
+        os.waitpid(child, 0)         # the intermediate child, gone at once
     if not answer.startswith("ok "):
-        proc.wait(5.0)
-        proc.close()
         msg = answer[6:] if answer.startswith("error ") else (
             answer or "the controller exited: " + _log_tail(log_path))
         raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
+    ctl_pid = int(answer.split()[2])
+    st_ = qproc.proc_stat(ctl_pid)
+    proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
     state = read_state(spec["state_file"])
     _console_paths(live, state.get("ptys", []))
     if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
@@ -154,6 +148,20 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     save_status(drv, vm)
     proc.watch(lambda p: drv.on_controller_exit(vm, p))
     drv.lifecycle(vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
+
+
+def _fork_controller(spec_path: str, ready_w: int, log_fd: int) -> int:
+    """Fork the controller of a container (see ``controller.run_forked``); return the
+    pid of the intermediate child to wait for.
+
+    A fork, not a new interpreter: the controller's code is already loaded
+    here, which saves the start of a Python process on every container start.
+    """
+    from pyvirt.drivers.lxc import controller
+    pid = os.fork()
+    if pid == 0:
+        controller.run_forked(spec_path, ready_w, log_fd)
+    return pid
 
 
 def _read_ready(fd: int) -> str:

@@ -21,29 +21,12 @@ import pyvirt as libvirt
 from pyvirt import libvirt_lxc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qemu"))
+from lxctest_util import build_rootfs
 from qemutest_util import Events
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("busybox")
                                 or not os.path.isdir("/sys/fs/cgroup/memory"),
                                 reason="needs root, busybox and v1 cgroups")
-
-APPLETS = ("sh", "sleep", "cat", "hostname", "ps", "mount", "echo", "ls", "env", "true",
-           "false")
-
-
-def build_rootfs(path: str) -> str:
-    """A busybox root filesystem: /bin/busybox and its applets as symlinks."""
-    for d in ("bin", "etc", "tmp", "proc", "sys", "dev"):
-        os.makedirs(os.path.join(path, d), exist_ok=True)
-    shutil.copy(shutil.which("busybox") or "/bin/busybox", os.path.join(path, "bin/busybox"))
-    for name in APPLETS:
-        os.symlink("busybox", os.path.join(path, "bin", name))
-    with open(os.path.join(path, "etc/passwd"), "w") as f:
-        f.write("root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n")
-    with open(os.path.join(path, "etc/group"), "w") as f:
-        f.write("root:x:0:\nnogroup:x:65534:\n")
-    return path
-
 
 INIT = ("trap 'echo bye; exit 0' TERM; echo hello from $(hostname) pid $$ FOO=$FOO; "
         "while :; do sleep 0.05; done")

@@ -12,44 +12,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import daemons
 import pytest
-from test_lxc import build_rootfs, container_xml
+from lxctest_util import build_rootfs, start_private_pyvirtd
+from test_lxc import container_xml
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("busybox")
                        or not shutil.which("virsh"), reason="needs root, busybox and virsh"),
 ]
-
-PRIVATE = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
-           "/var/cache/pyvirt")
-
-
-def start_private_pyvirtd(workdir: Path, state: Path) -> daemons.RunningDaemon:
-    """pyvirtd with its system directories bound from ``state`` (kept across restarts)."""
-    sockdir = workdir / "run"
-    sockdir.mkdir(parents=True, exist_ok=True)
-    binds = []
-    for i, d in enumerate(PRIVATE):
-        src = state / str(i)
-        src.mkdir(parents=True, exist_ok=True)
-        binds.append(f"mkdir -p {d} && mount --bind {src} {d} || exit 1; ")
-    script = "".join(binds) + (f"exec {sys.executable} -m pyvirt.daemon.main "
-                               f"--unix-sock-dir {sockdir} --pid-file {workdir / 'pid'}")
-    log = workdir / "pyvirtd.log"
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                                 script], stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    daemon = daemons.RunningDaemon(sockdir, proc, log)
-    daemons._wait_socket(daemon.sock, proc, log)
-    return daemon
-
 
 def test_virsh_through_pyvirtd(tmp_path):
     rootfs = build_rootfs(str(tmp_path / "rootfs"))
