@@ -35,10 +35,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "drivers" / "lxc"))
 sys.path.insert(0, str(REPO / "tests" / "daemon"))
 
-import daemons  # noqa: E402
-from lxctest_util import build_rootfs, start_private_pyvirtd  # noqa: E402
+import daemons
+from lxctest_util import build_rootfs, start_private_pyvirtd
 
-import pyvirt  # noqa: E402
+import pyvirt
 
 REAL_PYTHON = "/usr/bin/python3"
 
