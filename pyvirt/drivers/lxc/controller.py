@@ -34,6 +34,7 @@ import sys
 import termios
 import tty
 
+from pyvirt.drivers.lxc import netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
@@ -265,7 +266,9 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         if spec.get("idmap"):
             ns.unshare(ns.CLONE_NEWNS)
         else:
+            host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
+            netplug.plug(spec["nets"], host_netlink)
         masters = prepare_root(spec)
         socket.send_fds(fd_sock, [b"p"], masters)
         for fd in masters:
@@ -273,6 +276,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         if spec.get("idmap"):
             # a mount namespace of the user namespace's own (a copy of this one)
             ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | base)
+            netplug.plug([], None)
         os.write(sync_w, b"u")
         if os.read(go_r, 1) != b"g":
             os._exit(1)

@@ -121,7 +121,8 @@ def cgroup_settings(def_: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-def build_spec(def_: Any, domain_dir: str, cgroup_parent: str) -> dict[str, Any]:
+def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
+               nets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The controller's spec for running ``def_`` (raises libvirtError on bad input)."""
     init = os_text(def_, "init")
     if not init:
@@ -143,6 +144,10 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str) -> dict[str, Any]
     idmap = idmap_of(def_)
     if idmap is not None:
         check_idmap(idmap)
+        if def_.devices.interfaces:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                         "network interfaces of containers with an <idmap> are not "
+                         "supported by this driver", _FROM)
     args = [k.text or "" for k in os_items(def_, "initarg")]
     env = {"PATH": "/bin:/sbin", "TERM": "linux", "container": "lxc-libvirt", "HOME": "/",
            "container_uuid": def_.uuid, "LIBVIRT_LXC_UUID": def_.uuid,
@@ -156,5 +161,5 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str) -> dict[str, Any]
         "consoles": len(def_.devices.consoles), "init": [init, *args], "env": env,
         "initdir": os_text(def_, "initdir"), "inituser": os_text(def_, "inituser"),
         "initgroup": os_text(def_, "initgroup"), "idmap": idmap,
-        "state_file": os.path.join(domain_dir, "state"),
+        "state_file": os.path.join(domain_dir, "state"), "nets": nets or [],
     }

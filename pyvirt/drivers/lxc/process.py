@@ -10,6 +10,7 @@ controller, so a later process takes the container over.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import marshal
@@ -22,7 +23,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.xmlutil import E, to_string
-from pyvirt.drivers.lxc import plan
+from pyvirt.drivers.lxc import netplug, plan
 from pyvirt.drivers.lxc.cgroup import Cgroup
 from pyvirt.drivers.qemu import process as qproc
 from pyvirt.drivers.qemu import status as st
@@ -103,30 +104,13 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")
     shutil.rmtree(domain_dir, ignore_errors=True)
     os.makedirs(domain_dir, mode=0o700)
-    spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
-    spec_path = os.path.join(domain_dir, "spec")
-    atomic_write(spec_path, marshal.dumps(spec), 0o600)
     log_path = os.path.join(drv.cfg.log_dir, f"{live.name}.log")
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
-    ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
-    try:
-        child = _fork_controller(spec_path, ready_w, log_fd)
-    finally:
-        os.close(ready_w)
-        os.close(log_fd)
-    try:
-        answer = _read_ready(ready_r)
-    finally:
-        os.close(ready_r)
-        os.waitpid(child, 0)         # the intermediate child, gone at once
-    if not answer.startswith("ok "):
-        msg = answer[6:] if answer.startswith("error ") else (
-            answer or "the controller exited: " + _log_tail(log_path))
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
-    ctl_pid = int(answer.split()[2])
-    st_ = qproc.proc_stat(ctl_pid)
-    proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
-    state = read_state(spec["state_file"])
+    with contextlib.ExitStack() as undo:
+        undo.callback(shutil.rmtree, domain_dir, True)
+        spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
+        spec["nets"] = netplug.prepare(drv, live, undo)
+        proc, state = _run_controller(domain_dir, log_path, spec)
+        undo.pop_all()          # the interfaces belong to the container now
     _console_paths(live, state.get("ptys", []))
     if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
         # the cgroup partition libvirt records in the live XML
@@ -148,6 +132,34 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     save_status(drv, vm)
     proc.watch(lambda p: drv.on_controller_exit(vm, p))
     drv.lifecycle(vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
+
+
+def _run_controller(domain_dir: str, log_path: str,
+                    spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Fork the controller with ``spec``; (its process, its state) once init runs."""
+    spec_path = os.path.join(domain_dir, "spec")
+    atomic_write(spec_path, marshal.dumps(spec), 0o600)
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
+    try:
+        child = _fork_controller(spec_path, ready_w, log_fd)
+    finally:
+        os.close(ready_w)
+        os.close(log_fd)
+    try:
+        answer = _read_ready(ready_r)
+    finally:
+        os.close(ready_r)
+        os.waitpid(child, 0)         # the intermediate child, gone at once
+    if not answer.startswith("ok "):
+        msg = answer[6:] if answer.startswith("error ") else (
+            answer or "the controller exited: " + _log_tail(log_path))
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
+    ctl_pid = int(answer.split()[2])
+    st_ = qproc.proc_stat(ctl_pid)
+    proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
+    state = read_state(spec["state_file"])
+    return proc, state
 
 
 def _fork_controller(spec_path: str, ready_w: int, log_fd: int) -> int:

@@ -16,8 +16,7 @@ import shutil
 
 import daemons
 import pytest
-from lxctest_util import build_rootfs
-from test_lxc import container_xml, read_console
+from lxctest_util import build_rootfs, container_xml, read_console
 
 import pyvirt as libvirt
 

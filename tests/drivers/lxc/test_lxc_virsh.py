@@ -16,8 +16,7 @@ import time
 
 import daemons
 import pytest
-from lxctest_util import build_rootfs, start_private_pyvirtd
-from test_lxc import container_xml
+from lxctest_util import build_rootfs, container_xml, start_private_pyvirtd
 
 pytestmark = [
     pytest.mark.slow,
