@@ -330,6 +330,12 @@ class Controller:
             self.cg.set("devices", "devices.deny", "a")
             for rule in DEVICE_ALLOW:
                 self.cg.set("devices", "devices.allow", rule)
+            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
+            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+                if fs and fs["type"] in ("file", "block"):
+                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
+                    self.cg.set("devices", "devices.allow",
+                                f"b {os.major(dev)}:{os.minor(dev)} rw")
         self.cg.add(os.getpid())
 
     def _setup_loops(self) -> None:
@@ -361,8 +367,8 @@ class Controller:
     def start(self) -> None:
         """Make everything and start init; report on the ready pipe."""
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
+        self._setup_loops()          # before joining the group: it denies loop-control
         self._setup_cgroup()
-        self._setup_loops()
         import socket
         sync_r, sync_w = os.pipe()
         go_r, go_w = os.pipe()

@@ -4,8 +4,10 @@ Reads the ``key = value`` lines of an LXC configuration file and maps the
 keys libvirt's converter understands: the name (``lxc.uts.name``, or the
 older ``lxc.utsname``), the root filesystem (``lxc.rootfs.path`` /
 ``lxc.rootfs``), bind mounts (``lxc.mount.entry``), tmpfs mounts, and the
-memory limit (``lxc.cgroup.memory.limit_in_bytes``).  The init is
-``/sbin/init`` and the container gets one pty console, as libvirt writes.
+memory limit (``lxc.cgroup.memory.limit_in_bytes``, also the memtune hard
+limit).  The init is ``/sbin/init``; the features are ``<privnet/>`` (when
+no network is configured) and ``<capabilities policy='allow'/>``, as
+libvirt writes them.
 """
 
 from __future__ import annotations
@@ -89,16 +91,24 @@ def from_lxc_tools(text: str) -> str:
             devices.append(_fs(str(kib), target, False, "ram"))
         elif "bind" in opts.split(","):
             devices.append(_fs(src, target, readonly))
-    devices.append(E("console", [("type", "pty")],
-                     children=[E("target", [("type", "lxc"), ("port", 0)])]))
+    memtune = None
+    if "lxc.cgroup.memory.limit_in_bytes" in get:
+        memtune = E("memtune", children=[E("hard_limit", [("unit", "KiB")], text=memory)])
+    networks = [k for k, _v in items if k.startswith(("lxc.net.", "lxc.network."))
+                and k.endswith(".type")]
+    features = E("features", children=[
+        # no interface of its own: a private network namespace with lo only
+        None if networks else E("privnet", keep=True),
+        E("capabilities", [("policy", "allow")], keep=True)])
     root = E("domain", [("type", "lxc")], children=[
         E("name", text=name), E("uuid", text=str(_uuid.uuid4())),
         E("memory", [("unit", "KiB")], text=memory),
-        E("currentMemory", [("unit", "KiB")], text=memory),
+        E("currentMemory", [("unit", "KiB")], text=memory), memtune,
         E("vcpu", [("placement", "static")], text=1),
         E("os", children=[E("type", text="exe"), E("init", text="/sbin/init")]),
-        E("clock", [("offset", "utc")]),
+        features, E("clock", [("offset", "utc")]),
         E("on_poweroff", text="destroy"), E("on_reboot", text="restart"),
         E("on_crash", text="destroy"),
         E("devices", children=devices)])
-    return str(to_string(root))
+    from pyvirt.conf.domain import DomainDef
+    return str(DomainDef.parse(to_string(root)).format())

@@ -217,8 +217,9 @@ def exit_record(vm: LxcDomainObj) -> dict[str, Any]:
     return data if "status" in data else {}
 
 
-def stop(drv: Any, vm: LxcDomainObj, reason: int) -> None:
-    """Forget the running container (its controller has exited); shut off with ``reason``."""
+def stop(drv: Any, vm: LxcDomainObj, reason: int, restart: bool = False) -> None:
+    """Forget the running container (its controller has exited); shut off with
+    ``reason`` (a transient one goes, unless it ``restart``s)."""
     cg = vm.cgroup
     if cg is not None and cg.exists():      # a controller killed before it cleaned up
         cg.kill_all()
@@ -246,7 +247,7 @@ def stop(drv: Any, vm: LxcDomainObj, reason: int) -> None:
         shutil.rmtree(domain_dir, ignore_errors=True)
     if vm.persistent:
         st.save_stopped(drv.cfg, vm.name, reason)
-    else:
+    elif not restart:
         drv.domains.remove(vm)
 
 
@@ -271,7 +272,10 @@ def destroy(drv: Any, vm: LxcDomainObj) -> None:
 
 
 def controller_exited(drv: Any, vm: LxcDomainObj, proc: Any) -> None:
-    """The controller of ``vm`` exited: shut off (or start again after a reboot)."""
+    """The controller of ``vm`` exited: shut off (or start again after a reboot).
+
+    The caller holds the domain's job.
+    """
     with vm.lock:
         if vm.proc is not proc or vm.being_destroyed:
             return
@@ -279,13 +283,15 @@ def controller_exited(drv: Any, vm: LxcDomainObj, proc: Any) -> None:
     rec = exit_record(vm)
     sig = rec.get("signal")
     if reboot or sig == signal.SIGHUP:
-        stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_SHUTDOWN)
+        run_def = None if vm.persistent else vm.def_
+        stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_SHUTDOWN, restart=True)
         try:
-            with vm.job_scope("start"):
-                start(drv, vm)
+            start(drv, vm, run_def)  # the caller holds the job
             return
         except libvirtError as exc:
             log.warning("%s: restart after reboot failed: %s", vm.name, exc)
+            if not vm.persistent:
+                drv.domains.remove(vm)
             drv.lifecycle(vm, C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_FAILED)
             return
     if rec.get("status") is None and not requested:

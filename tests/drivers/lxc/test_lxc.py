@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -232,12 +234,78 @@ def test_idmap_user_namespace(env):
 
 
 def test_domxml_from_native(env):
+    """An lxc-tools configuration converts as libvirt 9.0 converts it (its output
+    captured in tests/data/lxc; the UUID is random, and libvirt names its own
+    controller program as the emulator)."""
     conn, _rootfs, _root = env
-    xml = conn.domainXMLFromNative("lxc-tools", "lxc.uts.name = web\n"
-                                   "lxc.rootfs.path = /var/lib/lxc/web/rootfs\n"
-                                   "lxc.cgroup.memory.limit_in_bytes = 128M\n", 0)
-    assert "<name>web</name>" in xml
-    assert "<memory unit='KiB'>131072</memory>" in xml
-    assert "<source dir='/var/lib/lxc/web/rootfs'/>" in xml
-    with pytest.raises(libvirt.libvirtError):
+    data = os.path.join(os.path.dirname(__file__), "..", "..", "data", "lxc")
+    xml = conn.domainXMLFromNative("lxc-tools", read(os.path.join(data, "native-web.conf")), 0)
+    want = read(os.path.join(data, "native-web.xml"))
+
+    def norm(text: str) -> str:
+        text = re.sub(r"<uuid>[^<]*</uuid>", "<uuid/>", text)
+        return re.sub(r"\n *<emulator>[^<]*</emulator>", "", text).strip()
+
+    assert norm(xml) == norm(want)
+    with pytest.raises(libvirt.libvirtError) as exc:
         conn.domainXMLFromNative("lxc-tools", "lxc.rootfs.path = /x\n", 0)
+    assert exc.value.get_error_code() == libvirt.VIR_ERR_INTERNAL_ERROR
+
+
+def test_filesystems_and_reboot(env, tmp_path):
+    """ram, read-only bind and ext4 image filesystems; reboot restarts init."""
+    conn, rootfs, root = env
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "hello").write_text("from the host\n")
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as f:
+        f.truncate(8 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], check=True, capture_output=True)
+    os.chmod(tmp_path, 0o755)
+    extra = f"""<filesystem type='ram'><source usage='1024' units='KiB'/>
+      <target dir='/mnt'/></filesystem>
+    <filesystem type='mount'><source dir='{data}'/><target dir='/data'/><readonly/>
+      </filesystem>
+    <filesystem type='file'><driver type='loop' format='ext4'/><source file='{image}'/>
+      <target dir='/img'/></filesystem>"""
+    script = "trap 'exit 0' TERM; trap 'exit 1' HUP; while :; do sleep 0.05; done"
+    dom = conn.defineXML(container_xml("ct6", rootfs, script=script, extra_fs=extra))
+    dom.setAutostart(1)
+    dom.create()
+    try:
+        mounts = run_inside(dom, ["/bin/cat", "/proc/mounts"])
+        assert "tmpfs /mnt tmpfs rw,nosuid,nodev,relatime,size=1024k" in mounts
+        assert " /data " in mounts and " /img ext4 " in mounts
+        assert run_inside(dom, ["/bin/cat", "/data/hello"]) == "from the host\n"
+        loops = subprocess.run(["losetup", "-j", str(image)], capture_output=True,
+                               text=True, check=True).stdout
+        assert loops.strip()
+        old = init_pid(dom)
+        dom.reboot(0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if dom.isActive() and init_pid(dom) != old:
+                break
+            time.sleep(0.05)
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED]
+        assert init_pid(dom) != old
+    finally:
+        dom.destroy()
+    assert subprocess.run(["losetup", "-j", str(image)], capture_output=True, text=True,
+                          check=True).stdout == ""
+    assert cgroup_dirs(root, "ct6") == []
+    # autostart: a new process on the root after a host boot starts it
+    other = str(tmp_path / "r3")
+    c1 = libvirt.open(f"lxc:///embed?root={other}")
+    d1 = c1.defineXML(container_xml("ct7", rootfs))
+    d1.setAutostart(1)
+    c1.close()
+    os.unlink(os.path.join(other, "run", "lxc", "autostarted"))     # as after a reboot
+    c2 = libvirt.open(f"lxc:///embed?root={other}")
+    try:
+        assert c2.lookupByName("ct7").isActive()
+    finally:
+        c2.lookupByName("ct7").destroy()
+        c2.close()
+    dom.undefine()
