@@ -55,15 +55,19 @@ class Cgroup:
                         for f in ("cpuset.cpus", "cpuset.mems"):
                             _write(os.path.join(d, f), _read(os.path.join(parent, f)))
 
-    def add(self, pid: int) -> None:
-        """Move ``pid`` into the group under every controller."""
+    def add(self, pid: int, skip: tuple[str, ...] = ()) -> None:
+        """Move ``pid`` into the group under every controller (but those in ``skip``)."""
         for ctrl in self.available():
-            _write(self.path(ctrl, "cgroup.procs"), str(pid))
+            if ctrl not in skip:
+                _write(self.path(ctrl, "cgroup.procs"), str(pid))
 
     def leave(self) -> None:
         """Move the calling process back to the root group of every controller."""
         for ctrl in self.available():
-            _write(os.path.join(CGROUP_ROOT, ctrl, "cgroup.procs"), str(os.getpid()))
+            try:
+                _write(os.path.join(CGROUP_ROOT, ctrl, "cgroup.procs"), str(os.getpid()))
+            except OSError:
+                pass
 
     def procs(self) -> list[int]:
         """Every process in the group (read from the pids or freezer controller)."""

@@ -336,7 +336,9 @@ class Controller:
                     dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
                     self.cg.set("devices", "devices.allow",
                                 f"b {os.major(dev)}:{os.minor(dev)} rw")
-        self.cg.add(os.getpid())
+        # all but memory: a limit below what a Python process needs must not kill the
+        # controller; the container's first process joins the memory group itself
+        self.cg.add(os.getpid(), skip=("memory",))
 
     def _setup_loops(self) -> None:
         import subprocess
@@ -386,11 +388,13 @@ class Controller:
         os.close(err_w)
         fd_child.close()
         try:
+            if "memory" in self.cg.available():
+                self.cg.set("memory", "cgroup.procs", pid)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             fd_ours.close()
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
-                raise OSError(errno.EIO, _drain(err_r) or "the container's first process died")
+                raise OSError(errno.EIO, _drain(err_r) or self._died())
             idmap = self.spec.get("idmap")
             if idmap:
                 with open(f"/proc/{pid}/setgroups", "w") as f:
@@ -401,7 +405,7 @@ class Controller:
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
             if not data.isdigit():
-                raise OSError(errno.EIO, _drain(err_r) or "the container's first process died")
+                raise OSError(errno.EIO, _drain(err_r) or self._died())
             self.init_pid = int(data)
             err = _drain(err_r)          # EOF at exec; text when setup or exec failed
             if err:
@@ -409,7 +413,9 @@ class Controller:
             # An init that exits at once never ran the container.
             done = _wait_exit(self.init_pid, EARLY_EXIT)
             if done is not None:
-                raise OSError(errno.EIO, f"init '{self.spec['init'][0]}' exited at once "
+                why = self._died()
+                raise OSError(errno.EIO, why if "memory" in why else
+                              f"init '{self.spec['init'][0]}' exited at once "
                               f"({_describe(done)})")
         finally:
             for fd in (sync_r, go_w, err_r):
@@ -417,6 +423,20 @@ class Controller:
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
                            "cgroup": self.cg.rel})
         self._ready(f"ok {self.init_pid} {os.getpid()}")
+
+    def _died(self) -> str:
+        """Why the container's first process died without a word: memory, or unknown."""
+        try:
+            oom = dict(line.split() for line in
+                       self.cg.get("memory", "memory.oom_control").splitlines())
+            failed = int(oom.get("oom_kill", "0")) or self.cg.get_int("memory", "memory.failcnt")
+        except (OSError, ValueError):
+            failed = 0
+        if failed:
+            limit = self.cg.get_int("memory", "memory.limit_in_bytes") // 1024
+            return (f"the container ran out of memory while starting (its memory limit is "
+                    f"{limit} KiB)")
+        return "the container's first process died"
 
     def _write_state(self, data: dict[str, Any]) -> None:
         path = self.spec["state_file"]
@@ -552,7 +572,9 @@ def run_forked(spec_path: str, ready_fd: int, log_fd: int) -> None:
     code = 127
     try:
         os.setsid()
-        if os.fork():
+        pid = os.fork()
+        if pid:                      # the driver learns the controller's pid first
+            os.write(ready_fd, f"pid {pid}\n".encode())
             os._exit(0)
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)

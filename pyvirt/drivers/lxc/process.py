@@ -147,15 +147,21 @@ def _run_controller(domain_dir: str, log_path: str,
         os.close(ready_w)
         os.close(log_fd)
     try:
-        answer = _read_ready(ready_r)
+        ctl_pid, answer = _read_ready(ready_r)
     finally:
         os.close(ready_r)
         os.waitpid(child, 0)         # the intermediate child, gone at once
     if not answer.startswith("ok "):
+        if ctl_pid:                  # a controller stuck, or killed before it cleaned up
+            ctl = qproc.proc_stat(ctl_pid)
+            if ctl is not None:
+                qproc.QemuProcess(ctl_pid, ctl[1]).kill(graceful_timeout=1.0)
+            cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{ctl_pid}-{spec['name']}.libvirt-lxc")
+            cg.kill_all()
+            cg.remove()
         msg = answer[6:] if answer.startswith("error ") else (
-            answer or "the controller exited: " + _log_tail(log_path))
+            "the controller exited: " + (_log_tail(log_path) or "no message"))
         raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
-    ctl_pid = int(answer.split()[2])
     st_ = qproc.proc_stat(ctl_pid)
     proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
     state = read_state(spec["state_file"])
@@ -176,18 +182,23 @@ def _fork_controller(spec_path: str, ready_w: int, log_fd: int) -> int:
     return pid
 
 
-def _read_ready(fd: int) -> str:
+def _read_ready(fd: int) -> tuple[int, str]:
+    """(the controller's pid, its answer): a ``pid N`` line, then ``ok ...`` or
+    ``error ...`` (empty when it died without one)."""
     data = b""
     deadline = time.monotonic() + START_TIMEOUT
-    while b"\n" not in data:
+    while data.count(b"\n") < 2:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
-            return "error the controller did not report in time"
+            data += b"\nerror the controller did not report in time\n"
+            break
         chunk = os.read(fd, 4096)
         if not chunk:
             break
         data += chunk
-    return data.decode(errors="replace").strip()
+    lines = data.decode(errors="replace").splitlines()
+    pid = int(lines[0][4:]) if lines and lines[0].startswith("pid ") else 0
+    return pid, (lines[1].strip() if len(lines) > 1 else "")
 
 
 def _log_tail(path: str) -> str:

@@ -183,7 +183,8 @@ def test_reconnect_after_reopen(env, tmp_path):
         c2.close()
 
 
-@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits", "idmap"])
+@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits", "idmap",
+                                  "low-memory"])
 def test_bad_input(env, case):
     conn, rootfs, root = env
     name = f"bad-{case}"
@@ -196,6 +197,9 @@ def test_bad_input(env, case):
     elif case == "init-exits":
         xml = container_xml(name, rootfs, init="/bin/false")
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once"
+    elif case == "low-memory":
+        xml = container_xml(name, rootfs, memory_kib=256)
+        code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "ran out of memory while starting"
     else:
         xml = container_xml(name, rootfs, idmap="""<idmap>
     <uid start='0' target='100000' count='1000'/>
