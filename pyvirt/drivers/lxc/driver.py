@@ -15,23 +15,22 @@ import logging
 import os
 import queue
 import signal
-import socket
 import stat
 import threading
-import uuid as _uuid
 from typing import Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
+from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers
 from pyvirt.drivers.lxc import process as lproc
 from pyvirt.drivers.lxc.process import LxcDomainObj, not_running
 from pyvirt.drivers.lxc.tune import TuneAPI
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList
-from pyvirt.errors import libvirtError, report
+from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_LXC
 log = logging.getLogger(__name__)
@@ -40,10 +39,6 @@ log = logging.getLogger(__name__)
 def check_flags(flags: int, allowed: int, func: str) -> None:
     """libvirt's virCheckFlags from the LXC driver's error domain."""
     _errors.check_flags(flags, allowed, func, _FROM)
-
-
-def _no_domain(what: str) -> libvirtError:
-    return report(C.VIR_ERR_NO_DOMAIN, what, _FROM)
 
 
 def parse_def(xml: str, flags: int = 0) -> Any:
@@ -72,7 +67,7 @@ def parse_def(xml: str, flags: int = 0) -> Any:
     return def_
 
 
-class LxcDriver(TuneAPI, I.HypervisorDriver):
+class LxcDriver(TuneAPI, DomainTableAPI, I.HypervisorDriver):
     """The LXC driver for one state root."""
 
     error_domain = _FROM
@@ -121,32 +116,10 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
         self.lock.release()
 
     def _load_configs(self) -> None:
-        for path in st.list_configs(self.cfg):
-            try:
-                with open(path) as f:
-                    def_ = parse_def(f.read())
-            except (OSError, libvirtError) as exc:
-                log.warning("cannot load domain config %s: %s", path, exc)
-                continue
-            vm = LxcDomainObj(def_)
-            vm.persistent = True
-            vm.autostart = st.is_autostart(self.cfg, def_.name)
-            vm.reason = st.read_stopped(self.cfg, def_.name)
-            self.domains.add(vm)
+        self.load_configs(parse_def, LxcDomainObj)
 
     def _autostart(self) -> None:
-        marker = os.path.join(self.cfg.state_dir, "autostarted")
-        if os.path.exists(marker):
-            return
-        with open(marker, "w"):
-            pass
-        for vm in self.domains.all():
-            if vm.autostart and not vm.is_active():
-                try:
-                    with vm.job_scope("start"):
-                        lproc.start(self, self._obj(vm))
-                except libvirtError as exc:
-                    log.warning("autostart of %s failed: %s", vm.name, exc)
+        self.autostart_once(lambda vm: lproc.start(self, self._obj(vm)))
 
     # --- events and work ------------------------------------------------------------------
     def lifecycle(self, vm: Any, event: int, detail: int) -> None:
@@ -177,11 +150,8 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
         return vm
 
     def vm_of(self, dom: Any) -> LxcDomainObj:
-        """The domain object behind a handle (VIR_ERR_NO_DOMAIN when gone)."""
-        vm = self.domains.by_uuid(dom.uuid)
-        if vm is None:
-            raise _no_domain(f"no domain with matching uuid '{dom.uuid}' ({dom.name})")
-        return self._obj(vm)
+        """The container behind a handle (VIR_ERR_NO_DOMAIN when gone)."""
+        return self._obj(DomainTableAPI.vm_of(self, dom))
 
     def running(self, dom: Any) -> LxcDomainObj:
         """The domain object behind a handle, which must be running."""
@@ -189,31 +159,6 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
         if not vm.is_active():
             raise not_running()
         return vm
-
-    def domainLookupByName(self, name: str) -> DomainHandle:
-        vm = self.domains.by_name(name)
-        if vm is None:
-            raise _no_domain(f"no domain with matching name '{name}'")
-        return vm.handle()
-
-    def domainLookupByUUIDString(self, uuidstr: str) -> DomainHandle:
-        try:
-            key = str(_uuid.UUID(uuidstr))
-        except ValueError:
-            raise report(C.VIR_ERR_INVALID_ARG, f"invalid UUID '{uuidstr}'", _FROM) from None
-        vm = self.domains.by_uuid(key)
-        if vm is None:
-            raise _no_domain(f"no domain with matching uuid '{key}'")
-        return vm.handle()
-
-    def domainLookupByUUID(self, uuid: bytes) -> DomainHandle:
-        return self.domainLookupByUUIDString(str(_uuid.UUID(bytes=bytes(uuid))))
-
-    def domainLookupByID(self, id: int) -> DomainHandle:
-        vm = self.domains.by_id(id)
-        if vm is None:
-            raise _no_domain(f"no domain with matching id {id}")
-        return vm.handle()
 
     # --- the connection ------------------------------------------------------------------
     def connectClose(self) -> int:
@@ -233,29 +178,6 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
         nums += [0] * (3 - len(nums))
         return nums[0] * 1000000 + nums[1] * 1000 + nums[2]
 
-    def connectGetLibVersion(self) -> int:
-        return 9000000
-
-    def connectGetHostname(self) -> str:
-        return socket.gethostname()
-
-    def connectIsAlive(self) -> int:
-        return 1
-
-    def connectIsEncrypted(self) -> int:
-        return 0
-
-    def connectIsSecure(self) -> int:
-        return 1
-
-    def connectDomainEventRegisterAny(self, dom: Any, eventID: int,
-                                      callback: Any) -> int:
-        return self.events.register("domain", eventID, dom.uuid if dom else None, callback)
-
-    def connectDomainEventDeregisterAny(self, callbackID: int) -> int:
-        self.events.deregister(callbackID)
-        return 0
-
     def connectDomainXMLFromNative(self, nativeFormat: str, nativeConfig: str,
                                    flags: int) -> str:
         check_flags(flags, 0, "lxcConnectDomainXMLFromNative")
@@ -265,82 +187,17 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
         from pyvirt.drivers.lxc import native
         return native.from_lxc_tools(nativeConfig)
 
-    # --- listing ---------------------------------------------------------------------------
-    def connectListAllDomains(self, flags: int) -> list[DomainHandle]:
-        out = []
-        for vm in self.domains.all():
-            active = vm.is_active()
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_ACTIVE and not active:
-                continue
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_INACTIVE and active:
-                continue
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_PERSISTENT and not vm.persistent:
-                continue
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_TRANSIENT and vm.persistent:
-                continue
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_AUTOSTART and not vm.autostart:
-                continue
-            if flags & C.VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART and vm.autostart:
-                continue
-            out.append(vm.handle())
-        return out
-
-    def connectListDomains(self) -> list[int]:
-        return sorted(vm.id for vm in self.domains.all() if vm.is_active())
-
-    def connectNumOfDomains(self) -> int:
-        return len(self.connectListDomains())
-
-    def connectListDefinedDomains(self) -> list[str]:
-        return [vm.name for vm in self.domains.all() if not vm.is_active()]
-
-    def connectNumOfDefinedDomains(self) -> int:
-        return len(self.connectListDefinedDomains())
-
     # --- define / undefine -------------------------------------------------------------------
     def _add(self, def_: Any, live: bool) -> tuple[LxcDomainObj, Any]:
-        vm = self.domains.by_uuid(def_.uuid)
-        if vm is not None:
-            if vm.name != def_.name:
-                raise report(C.VIR_ERR_OPERATION_FAILED,
-                             f"domain '{vm.name}' is already defined with uuid {vm.uuid}",
-                             _FROM)
-            if live and vm.is_active():
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             f"domain '{vm.name}' is already active", _FROM)
-            return self._obj(vm), vm.persistent_def() if vm.persistent else None
-        other = self.domains.by_name(def_.name)
-        if other is not None:
-            raise report(C.VIR_ERR_OPERATION_FAILED,
-                         f"domain '{def_.name}' already exists with uuid {other.uuid}", _FROM)
-        vm = LxcDomainObj(def_)
-        self.domains.add(vm)
-        return self._obj(vm), None
+        vm, old = self.add_domain(def_, live, LxcDomainObj)
+        return self._obj(vm), old
 
     def domainDefineXML(self, xml: str) -> DomainHandle:
         return self.domainDefineXMLFlags(xml, 0)
 
     def domainDefineXMLFlags(self, xml: str, flags: int) -> DomainHandle:
         check_flags(flags, C.VIR_DOMAIN_DEFINE_VALIDATE, "lxcDomainDefineXMLFlags")
-        def_ = parse_def(xml, flags)
-        vm, old = self._add(def_, live=False)
-        with vm.lock:
-            was_persistent = vm.persistent
-            try:
-                st.save_config(self.cfg, def_)
-            except libvirtError:
-                if old is None and not vm.is_active():
-                    self.domains.remove(vm)
-                raise
-            if vm.is_active():
-                vm.new_def = def_
-            else:
-                vm.def_ = def_
-            vm.persistent = True
-        self.lifecycle(vm, C.VIR_DOMAIN_EVENT_DEFINED,
-                       C.VIR_DOMAIN_EVENT_DEFINED_UPDATED if was_persistent or old
-                       else C.VIR_DOMAIN_EVENT_DEFINED_ADDED)
-        return vm.handle()
+        return self.define_domain(parse_def(xml, flags), LxcDomainObj)  # type: ignore[no-any-return]
 
     def domainUndefine(self, dom: Any) -> int:
         return self.domainUndefineFlags(dom, 0)
@@ -472,29 +329,7 @@ class LxcDriver(TuneAPI, I.HypervisorDriver):
                                C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
         return 0
 
-    def domainGetAutostart(self, dom: Any) -> int:
-        return int(self.vm_of(dom).autostart)
-
-    def domainSetAutostart(self, dom: Any, autostart: int) -> int:
-        vm = self.vm_of(dom)
-        if not vm.persistent:
-            raise report(C.VIR_ERR_OPERATION_INVALID,
-                         "Cannot set autostart for transient domain", _FROM)
-        st.set_autostart(self.cfg, vm.name, bool(autostart))
-        vm.autostart = bool(autostart)
-        return 0
-
     # --- queries ---------------------------------------------------------------------------
-    def domainIsActive(self, dom: Any) -> int:
-        return int(self.vm_of(dom).is_active())
-
-    def domainIsPersistent(self, dom: Any) -> int:
-        return int(self.vm_of(dom).persistent)
-
-    def domainIsUpdated(self, dom: Any) -> int:
-        vm = self.vm_of(dom)
-        return int(vm.new_def is not None and vm.is_active())
-
     def domainGetOSType(self, dom: Any) -> str:
         return "exe"
 
@@ -593,28 +428,15 @@ def _initctl(pid: int, what: str) -> bool:
 
 # --- one driver per root per process -------------------------------------------------------
 
-_drivers_lock = threading.Lock()
-_drivers: dict[str, LxcDriver] = {}
+_roots = RootDrivers(LxcDriver)
 
 
 def open_driver(cfg: DriverConfig) -> LxcDriver:
     """The driver for ``cfg``'s root, started on first use and shared after."""
-    with _drivers_lock:
-        drv = _drivers.get(cfg.state_dir)
-        if drv is None:
-            drv = LxcDriver(cfg)
-            drv.startup()
-            _drivers[cfg.state_dir] = drv
-        drv.refs += 1
-        return drv
+    drv: LxcDriver = _roots.open(cfg)
+    return drv
 
 
 def close_driver(drv: LxcDriver) -> None:
     """Drop one connection's reference; the last one shuts the driver down."""
-    with _drivers_lock:
-        drv.refs -= 1
-        if drv.refs > 0:
-            return
-        _drivers.pop(drv.cfg.state_dir, None)
-        drv.shutdown()
-
+    _roots.close(drv)
