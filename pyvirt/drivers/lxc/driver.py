@@ -262,31 +262,33 @@ class LxcDriver(TuneAPI, DomainTableAPI, I.HypervisorDriver):
         return self.domainShutdownFlags(dom, 0)
 
     def domainShutdownFlags(self, dom: Any, flags: int) -> int:
-        modes = C.VIR_DOMAIN_SHUTDOWN_INITCTL | C.VIR_DOMAIN_SHUTDOWN_SIGNAL
-        check_flags(flags, modes, "lxcDomainShutdownFlags")
-        vm = self.running(dom)
-        with vm.job_scope("modify"):
-            with vm.lock:
-                vm.shutdown_requested = True
-            self._power(vm, flags or modes, "shutdown", signal.SIGTERM)
+        self._power(dom, flags, "shutdown", signal.SIGTERM, "lxcDomainShutdownFlags")
         return 0
 
     def domainReboot(self, dom: Any, flags: int) -> int:
-        modes = C.VIR_DOMAIN_REBOOT_INITCTL | C.VIR_DOMAIN_REBOOT_SIGNAL
-        check_flags(flags, modes, "lxcDomainReboot")
+        self._power(dom, flags, "reboot", signal.SIGHUP, "lxcDomainReboot")
+        return 0
+
+    def _power(self, dom: Any, flags: int, what: str, signum: int, func: str) -> None:
+        """Ask init to shut down or reboot: /dev/initctl first, then a signal
+        (the ``INITCTL``/``SIGNAL`` modes, both when none is given).
+
+        Unlike libvirt 9.0, the default falls back to the signal when the
+        container has no initctl pipe.
+        """
+        # VIR_DOMAIN_SHUTDOWN_* and VIR_DOMAIN_REBOOT_* modes have the same values
+        modes = C.VIR_DOMAIN_SHUTDOWN_INITCTL | C.VIR_DOMAIN_SHUTDOWN_SIGNAL
+        check_flags(flags, modes, func)
         vm = self.running(dom)
         with vm.job_scope("modify"):
             with vm.lock:
-                vm.reboot_requested = True
-            self._power(vm, flags or modes, "reboot", signal.SIGHUP)
-        return 0
+                if what == "shutdown":
+                    vm.shutdown_requested = True
+                else:
+                    vm.reboot_requested = True
+            self._ask_init(vm, flags or modes, what, signum)
 
-    def _power(self, vm: LxcDomainObj, modes: int, what: str, signum: int) -> None:
-        """Ask init to shut down or reboot: /dev/initctl first, then a signal.
-
-        Unlike libvirt 9.0, the default (no mode given) falls back to the
-        signal when the container has no initctl pipe.
-        """
+    def _ask_init(self, vm: LxcDomainObj, modes: int, what: str, signum: int) -> None:
         if not vm.is_active():
             raise not_running()
         if modes & C.VIR_DOMAIN_SHUTDOWN_INITCTL and _initctl(vm.init_pid, what):

@@ -19,8 +19,8 @@ import daemons
 import pyvirt as libvirt
 from pyvirt import libvirt_lxc
 
-APPLETS = ("sh", "sleep", "cat", "hostname", "ps", "mount", "echo", "ls", "env", "true", "ip", "ping",
-           "false")
+APPLETS = ("sh", "sleep", "cat", "hostname", "ps", "mount", "echo", "ls", "env", "true",
+           "false", "ip", "ping", "mkfifo", "od")
 
 
 def build_rootfs(path: str) -> str:

@@ -313,3 +313,48 @@ def test_filesystems_and_reboot(env, tmp_path):
         c2.lookupByName("ct7").destroy()
         c2.close()
     dom.undefine()
+
+
+def test_shutdown_modes(env):
+    """initctl: sysvinit's request on /dev/initctl; signal: SIGTERM; initctl without
+    the pipe: libvirt's error."""
+    conn, rootfs, root = env
+    dom = conn.defineXML(container_xml("ct8", rootfs))
+    dom.create()
+    try:
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_INITCTL)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_UNSUPPORTED
+        assert "initctl" in str(exc.value)
+        dom.shutdownFlags(libvirt.VIR_DOMAIN_SHUTDOWN_SIGNAL)
+        wait_inactive(dom)
+        assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_SHUTDOWN]
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+    # an init reading /dev/initctl: the request (runlevel 0) arrives there
+    # (the pipe held open read-write first: the driver writes only to a pipe with a
+    # reader, and then the test knows the reader is there)
+    script = ("mkfifo /dev/initctl; exec 3<>/dev/initctl; : > /tmp/ready; "
+              "od -A n -t x1 -N 12 <&3 > /tmp/request; exit 0")
+    tmp = os.path.join(rootfs, "tmp", "request")
+    ready = os.path.join(rootfs, "tmp", "ready")
+    dom = conn.defineXML(container_xml("ct9", rootfs, script=script))
+    dom.create()
+    try:
+        deadline = time.monotonic() + 5
+        while not os.path.exists(ready) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dom.shutdown()
+        wait_inactive(dom)
+        assert read(tmp).split() == ["69", "19", "09", "03", "01", "00", "00", "00",
+                                     "30", "00", "00", "00"]
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+        for path in (tmp, ready):
+            if os.path.exists(path):
+                os.unlink(path)
+    assert cgroup_dirs(root, "ct8") == [] and cgroup_dirs(root, "ct9") == []
