@@ -546,7 +546,12 @@ def main(argv: list[str]) -> int:
     """Entry point: ``controller SPEC READY_FD`` (SPEC: a :mod:`marshal` dict)."""
     with open(argv[0], "rb") as f:
         spec = marshal.load(f)
-    ctl = Controller(spec, int(argv[1]))
+    return control(spec, int(argv[1]))
+
+
+def control(spec: dict[str, Any], ready_fd: int) -> int:
+    """Start the container of ``spec`` and watch it until its init ends."""
+    ctl = Controller(spec, ready_fd)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
         ctl.start()
@@ -561,13 +566,13 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def run_forked(spec_path: str, ready_fd: int, log_fd: int) -> None:
+def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
     """Become a container's controller in a child of the driver's process (never returns).
 
     Called right after ``fork()``: leaves the driver's session, forks again
     so the controller is nobody's child to wait for, keeps only its
     standard descriptors (output to ``log_fd``) and the ready pipe, drops
-    the driver's signal handling, and runs :func:`main`.
+    the driver's signal handling, and runs :func:`control` on ``spec``.
     """
     code = 127
     try:
@@ -590,7 +595,7 @@ def run_forked(spec_path: str, ready_fd: int, log_fd: int) -> None:
                     signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        code = main([spec_path, "3"])
+        code = control(spec, 3)
     finally:
         os._exit(code)
 

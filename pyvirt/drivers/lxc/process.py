@@ -137,12 +137,10 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
 def _run_controller(domain_dir: str, log_path: str,
                     spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """Fork the controller with ``spec``; (its process, its state) once init runs."""
-    spec_path = os.path.join(domain_dir, "spec")
-    atomic_write(spec_path, marshal.dumps(spec), 0o600)
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
-        child = _fork_controller(spec_path, ready_w, log_fd)
+        child = _fork_controller(spec, ready_w, log_fd)
     finally:
         os.close(ready_w)
         os.close(log_fd)
@@ -168,17 +166,18 @@ def _run_controller(domain_dir: str, log_path: str,
     return proc, state
 
 
-def _fork_controller(spec_path: str, ready_w: int, log_fd: int) -> int:
+def _fork_controller(spec: dict[str, Any], ready_w: int, log_fd: int) -> int:
     """Fork the controller of a container (see ``controller.run_forked``); return the
     pid of the intermediate child to wait for.
 
-    A fork, not a new interpreter: the controller's code is already loaded
-    here, which saves the start of a Python process on every container start.
+    A fork, not a new interpreter: the controller's code (and ``spec``) are
+    already in memory here, which saves the start of a Python process and a
+    spec file on every container start.
     """
     from pyvirt.drivers.lxc import controller
     pid = os.fork()
     if pid == 0:
-        controller.run_forked(spec_path, ready_w, log_fd)
+        controller.run_forked(spec, ready_w, log_fd)
     return pid
 
 
