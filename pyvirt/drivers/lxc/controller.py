@@ -313,11 +313,13 @@ class Controller:
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
 
-    def _ready(self, text: str) -> None:
+    def _ready(self, text: str, last: bool = True) -> None:
+        """A line to the driver on the ready pipe (closed after the ``last`` one)."""
         if self.ready_fd >= 0:
             os.write(self.ready_fd, text.encode(errors="replace") + b"\n")
-            os.close(self.ready_fd)
-            self.ready_fd = -1
+            if last:
+                os.close(self.ready_fd)
+                self.ready_fd = -1
 
     def _setup_cgroup(self) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
@@ -410,19 +412,21 @@ class Controller:
             err = _drain(err_r)          # EOF at exec; text when setup or exec failed
             if err:
                 raise OSError(errno.EIO, err)
-            # An init that exits at once never ran the container.
-            done = _wait_exit(self.init_pid, EARLY_EXIT)
-            if done is not None:
-                why = self._died()
-                raise OSError(errno.EIO, why if "memory" in why else
-                              f"init '{self.spec['init'][0]}' exited at once "
-                              f"({_describe(done)})")
         finally:
             for fd in (sync_r, go_w, err_r):
                 os.close(fd)
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
                            "cgroup": self.cg.rel})
-        self._ready(f"ok {self.init_pid} {os.getpid()}")
+        # init runs: the driver records the container meanwhile, then learns whether
+        # init outlived EARLY_EXIT ("running"); one that exits at once never ran it
+        self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
+        done = _wait_exit(self.init_pid, EARLY_EXIT)
+        if done is not None:
+            why = self._died()
+            raise OSError(errno.EIO, why if "memory" in why else
+                          f"init '{self.spec['init'][0]}' exited at once "
+                          f"({_describe(done)})")
+        self._ready("running")
 
     def _died(self) -> str:
         """Why the container's first process died without a word: memory, or unknown."""

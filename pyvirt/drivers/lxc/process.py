@@ -109,34 +109,87 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         undo.callback(shutil.rmtree, domain_dir, True)
         spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
         spec["nets"] = netplug.prepare(drv, live, undo)
-        proc, state = _run_controller(domain_dir, log_path, spec)
+        ready = _run_controller(log_path, spec)
         undo.pop_all()          # the interfaces belong to the container now
-    _console_paths(live, state.get("ptys", []))
-    if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
-        # the cgroup partition libvirt records in the live XML
-        live.kept.append(E("resource", children=[E("partition", text="/machine")]))
-    cg = Cgroup(state["cgroup"])
-    with vm.lock:
-        if vm.persistent and run_def is None:
-            vm.new_def = vm.def_
-        vm.def_ = live
-        vm.id = proc.pid          # libvirt: a container's id is its controller's pid
-        vm.proc = proc
-        vm.init_pid = int(state["init_pid"])
-        vm.cgroup = cg
-        vm.domain_dir = domain_dir
-        vm.log_path = log_path
-        vm.shutdown_requested = vm.reboot_requested = False
-        vm.started_at = time.monotonic()
-        vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_BOOTED)
-    save_status(drv, vm)
+    try:
+        state = read_state(spec["state_file"])
+        _console_paths(live, state.get("ptys", []))
+        if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
+            # the cgroup partition libvirt records in the live XML
+            live.kept.append(E("resource", children=[E("partition", text="/machine")]))
+        proc = ready.proc
+        with vm.lock:
+            before = (vm.def_, vm.new_def, vm.state, vm.reason)
+            if vm.persistent and run_def is None:
+                vm.new_def = vm.def_
+            vm.def_ = live
+            vm.id = proc.pid          # libvirt: a container's id is its controller's pid
+            vm.proc = proc
+            vm.init_pid = int(state["init_pid"])
+            vm.cgroup = Cgroup(state["cgroup"])
+            vm.domain_dir = domain_dir
+            vm.log_path = log_path
+            vm.shutdown_requested = vm.reboot_requested = False
+            vm.started_at = time.monotonic()
+            vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_BOOTED)
+        save_status(drv, vm)          # while the controller watches init's first moments
+        error = ready.confirm()
+        if error is not None:         # as if never started
+            proc.wait(5.0)
+            stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_FAILED, restart=True)
+            with vm.lock:
+                vm.def_, vm.new_def, vm.state, vm.reason = before
+            if vm.persistent:
+                st.save_stopped(drv.cfg, vm.name, vm.reason)
+            raise error
+    finally:
+        ready.close()
     proc.watch(lambda p: drv.on_controller_exit(vm, p))
     drv.lifecycle(vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
 
 
-def _run_controller(domain_dir: str, log_path: str,
-                    spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """Fork the controller with ``spec``; (its process, its state) once init runs."""
+class Ready:
+    """The controller's ready pipe: ``pid N``, ``ok INIT PID``, then ``running``
+    (or ``error TEXT`` at any point; nothing when it died)."""
+
+    def __init__(self, fd: int, log_path: str) -> None:
+        self.fd = fd
+        self.log_path = log_path
+        self.buf = b""
+        self.proc: Any = None
+
+    def line(self) -> str:
+        """The next line ('' at the end of the pipe or after START_TIMEOUT)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return "error the controller did not report in time"
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                break
+            self.buf += chunk
+        text, _, self.buf = self.buf.partition(b"\n")
+        return text.decode(errors="replace").strip()
+
+    def error(self, answer: str) -> libvirtError:
+        """The start error for a controller's answer other than the expected one."""
+        msg = answer[6:] if answer.startswith("error ") else (
+            "the controller exited: " + (_log_tail(self.log_path) or "no message"))
+        return report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
+
+    def confirm(self) -> libvirtError | None:
+        """None when init outlived its first moments, else the error to report."""
+        answer = self.line()
+        return None if answer == "running" else self.error(answer)
+
+    def close(self) -> None:
+        """Close the pipe."""
+        os.close(self.fd)
+
+
+def _run_controller(log_path: str, spec: dict[str, Any]) -> Ready:
+    """Fork the controller with ``spec``; its ready pipe once init runs (``ok``)."""
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
@@ -144,12 +197,18 @@ def _run_controller(domain_dir: str, log_path: str,
     finally:
         os.close(ready_w)
         os.close(log_fd)
+    ready = Ready(ready_r, log_path)
     try:
-        ctl_pid, answer = _read_ready(ready_r)
+        first = ready.line()
+        ctl_pid = int(first[4:]) if first.startswith("pid ") else 0
+        answer = ready.line() if ctl_pid else first
+    except BaseException:
+        ready.close()
+        raise
     finally:
-        os.close(ready_r)
         os.waitpid(child, 0)         # the intermediate child, gone at once
     if not answer.startswith("ok "):
+        ready.close()
         if ctl_pid:                  # a controller stuck, or killed before it cleaned up
             ctl = qproc.proc_stat(ctl_pid)
             if ctl is not None:
@@ -157,13 +216,10 @@ def _run_controller(domain_dir: str, log_path: str,
             cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{ctl_pid}-{spec['name']}.libvirt-lxc")
             cg.kill_all()
             cg.remove()
-        msg = answer[6:] if answer.startswith("error ") else (
-            "the controller exited: " + (_log_tail(log_path) or "no message"))
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"guest failed to start: {msg}", _FROM)
+        raise ready.error(answer)
     st_ = qproc.proc_stat(ctl_pid)
-    proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
-    state = read_state(spec["state_file"])
-    return proc, state
+    ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
+    return ready
 
 
 def _fork_controller(spec: dict[str, Any], ready_w: int, log_fd: int) -> int:
@@ -179,25 +235,6 @@ def _fork_controller(spec: dict[str, Any], ready_w: int, log_fd: int) -> int:
     if pid == 0:
         controller.run_forked(spec, ready_w, log_fd)
     return pid
-
-
-def _read_ready(fd: int) -> tuple[int, str]:
-    """(the controller's pid, its answer): a ``pid N`` line, then ``ok ...`` or
-    ``error ...`` (empty when it died without one)."""
-    data = b""
-    deadline = time.monotonic() + START_TIMEOUT
-    while data.count(b"\n") < 2:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            data += b"\nerror the controller did not report in time\n"
-            break
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        data += chunk
-    lines = data.decode(errors="replace").splitlines()
-    pid = int(lines[0][4:]) if lines and lines[0].startswith("pid ") else 0
-    return pid, (lines[1].strip() if len(lines) > 1 else "")
 
 
 def _log_tail(path: str) -> str:
