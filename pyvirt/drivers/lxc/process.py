@@ -100,6 +100,13 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     """Start the container of ``vm`` (caller holds its job); raise on failure."""
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
+    missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
+               if c not in Cgroup("").available()]
+    if missing:
+        raise report(C.VIR_ERR_NO_SUPPORT,
+                     f"the LXC driver needs the cgroup v1 controllers {', '.join(missing)} "
+                     f"mounted under /sys/fs/cgroup (cgroup v2 hosts are not supported yet)",
+                     _FROM)
     live = (run_def or vm.persistent_def()).copy()
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")
     shutil.rmtree(domain_dir, ignore_errors=True)
