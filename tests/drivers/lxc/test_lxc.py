@@ -358,3 +358,26 @@ def test_shutdown_modes(env):
             if os.path.exists(path):
                 os.unlink(path)
     assert cgroup_dirs(root, "ct8") == [] and cgroup_dirs(root, "ct9") == []
+
+
+def test_pyvirsh_lxc_enter_namespace(env, tmp_path):
+    """pyvirsh's lxc-enter-namespace runs a command inside; each pyvirsh is a new
+    process that takes the running container over."""
+    _conn, rootfs, _root = env
+    uri = f"lxc:///embed?root={tmp_path / 'r'}"
+    xml = tmp_path / "ct.xml"
+    xml.write_text(container_xml("ct10", rootfs))
+
+    def pyvirsh(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        res = subprocess.run([sys.executable, "-m", "pyvirt.shell.main", "-c", uri, *args],
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert not check or res.returncode == 0, res.stderr
+        return res
+
+    pyvirsh("create", str(xml))
+    try:
+        assert pyvirsh("lxc-enter-namespace", "ct10", "/bin/hostname").stdout.strip() == "ct10"
+        bad = pyvirsh("lxc-enter-namespace", "ct10", "/bin/false", check=False)
+        assert bad.returncode == 1 and "exited with status 1" in bad.stderr
+    finally:
+        pyvirsh("destroy", "ct10")
