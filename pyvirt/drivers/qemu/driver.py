@@ -156,7 +156,8 @@ class QemuDriver(DomainTableAPI, I.HypervisorDriver):
         self.lock.release()
 
     def _load_configs(self) -> None:
-        self.load_configs(confdom.DomainDef.parse, DomainObj)
+        # the XML model is imported only when there is a definition to read
+        self.load_configs(lambda text: confdom.DomainDef.parse(text), DomainObj)
         for vm in self.domains.all():
             vm.has_managed_save = os.path.exists(save.managed_path(self.cfg, vm.name))
 
