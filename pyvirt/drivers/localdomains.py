@@ -115,22 +115,22 @@ class DomainTableAPI:
         return len(self.connectListDefinedDomains())
 
     # --- simple queries --------------------------------------------------------------------
-    def domainIsActive(self, dom: Any) -> int:  # noqa: N802
+    def domainIsActive(self, dom: Any) -> int:
         return int(self.vm_of(dom).is_active())
 
-    def domainIsPersistent(self, dom: Any) -> int:  # noqa: N802
+    def domainIsPersistent(self, dom: Any) -> int:
         return int(self.vm_of(dom).persistent)
 
-    def domainIsUpdated(self, dom: Any) -> int:  # noqa: N802
+    def domainIsUpdated(self, dom: Any) -> int:
         vm = self.vm_of(dom)
         return int(vm.new_def is not None and vm.is_active()
                    and vm.new_def.format(flags=C.VIR_DOMAIN_XML_INACTIVE)
                    != vm.def_.format(flags=C.VIR_DOMAIN_XML_INACTIVE))
 
-    def domainGetAutostart(self, dom: Any) -> int:  # noqa: N802
+    def domainGetAutostart(self, dom: Any) -> int:
         return int(self.vm_of(dom).autostart)
 
-    def domainSetAutostart(self, dom: Any, autostart: int) -> int:  # noqa: N802
+    def domainSetAutostart(self, dom: Any, autostart: int) -> int:
         from pyvirt.drivers.qemu import status as st
         vm = self.vm_of(dom)
         if not vm.persistent:
