@@ -12,6 +12,8 @@ controller.py             the per-container controller program (libvirt_lxc)
 plan.py                   domain definition -> the controller's spec
 cgroup.py                 the container's v1 cgroups
 tune.py                   schedinfo, memtune, blkiotune, stats
+netplug.py                veth pairs and macvlans into containers
+hotplug.py                attach/detach of interfaces
 nsutil.py                 unshare, setns, mount, pivot_root through libc
 native.py                 lxc-tools configuration -> domain XML
 ========================  ======================================================

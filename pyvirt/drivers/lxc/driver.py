@@ -25,6 +25,7 @@ from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers
 from pyvirt.drivers.lxc import process as lproc
+from pyvirt.drivers.lxc.hotplug import HotplugAPI
 from pyvirt.drivers.lxc.process import LxcDomainObj, not_running
 from pyvirt.drivers.lxc.tune import TuneAPI
 from pyvirt.drivers.qemu import status as st
@@ -67,7 +68,7 @@ def parse_def(xml: str, flags: int = 0) -> Any:
     return def_
 
 
-class LxcDriver(TuneAPI, DomainTableAPI, I.HypervisorDriver):
+class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
     """The LXC driver for one state root."""
 
     error_domain = _FROM

@@ -19,6 +19,7 @@ When the container's network namespace goes, so do they.
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Any
 
 from pyvirt import constants as C
@@ -27,7 +28,8 @@ from pyvirt.errors import report
 _FROM = C.VIR_FROM_LXC
 
 
-def _guest_name(net: Any, index: int) -> str:
+def guest_name(net: Any, index: int) -> str:
+    """The container's name of interface ``net``, the ``index``-th: ``<guest dev>``, else ethN."""
     for k in net.kept:
         if getattr(k, "tag", None) == "guest":
             name = dict(k.attrs).get("dev")
@@ -48,12 +50,15 @@ def _bridge_of(drv: Any, net: Any) -> str:
     return str(netdrv.bridge_of(name)[0])
 
 
-def prepare(drv: Any, def_: Any, undo: contextlib.ExitStack) -> list[dict[str, Any]]:
-    """Make the host side of every interface of ``def_``; what the container plugs in.
+def prepare(drv: Any, def_: Any, undo: contextlib.ExitStack,
+            nets: list[Any] | None = None, first: int = 0) -> list[dict[str, Any]]:
+    """Make the host side of every interface of ``def_`` (or of ``nets``, numbered
+    from ``first``); what the container plugs in.
 
     ``undo`` deletes what was made (before the container took it over).
     """
-    nets = def_.devices.interfaces
+    if nets is None:
+        nets = def_.devices.interfaces
     if not nets:
         return []
     from pyroute2 import IPRoute
@@ -63,10 +68,10 @@ def prepare(drv: Any, def_: Any, undo: contextlib.ExitStack) -> list[dict[str, A
     out = []
     with IPRoute() as ipr:
         taken = netbridge.used_names()
-        for i, net in enumerate(nets):
+        for i, net in enumerate(nets, first):
             kind = net.type.value
             net.alias = f"net{i}"
-            entry: dict[str, Any] = {"guest": _guest_name(net, i), "mac": net.mac,
+            entry: dict[str, Any] = {"guest": guest_name(net, i), "mac": net.mac,
                                      "ips": [(ip.address, ip.prefix) for ip in net.ips]}
             if kind in ("bridge", "network", "ethernet"):
                 bridge = _bridge_of(drv, net) if kind != "ethernet" else None
@@ -113,6 +118,11 @@ def prepare(drv: Any, def_: Any, undo: contextlib.ExitStack) -> list[dict[str, A
     return out
 
 
+def delete_host(name: str) -> None:
+    """Delete host link ``name`` (a veth's host end: its peer goes with it)."""
+    _delete(name)
+
+
 def _delete(name: str) -> None:
     from pyroute2 import IPRoute
     with IPRoute() as ipr, contextlib.suppress(Exception):
@@ -130,20 +140,29 @@ def host_socket(nets: list[dict[str, Any]]) -> Any:
 
 
 def plug(nets: list[dict[str, Any]], host: Any) -> None:
-    """In the container's new network namespace: take each end in, name, address,
-    bring up; and ``lo``."""
+    """In the container's new network namespace (the caller's): take each end in,
+    name, address, bring up; and ``lo``."""
     if not nets:
         from pyvirt.drivers.qemu import netdev
         netdev.set_up("lo")
         return
-    import os
+    move_in(nets, host, os.getpid())
+    configure(nets)
 
-    from pyroute2 import IPRoute
+
+def move_in(nets: list[dict[str, Any]], host: Any, pid: int) -> None:
+    """Move each end into the network namespace of ``pid`` through ``host``, a
+    netlink socket of the host's namespace (closed here)."""
     for net in nets:
         idx = host.link_lookup(ifname=net["ifname"])
-        host.link("set", index=idx[0], net_ns_pid=os.getpid())
-    if host is not None:
-        host.close()
+        host.link("set", index=idx[0], net_ns_pid=pid)
+    host.close()
+
+
+def configure(nets: list[dict[str, Any]]) -> None:
+    """In the container's network namespace: name, address and bring up each end,
+    and ``lo``."""
+    from pyroute2 import IPRoute
     with IPRoute() as ipr:
         for net in nets:
             idx = ipr.link_lookup(ifname=net["ifname"])[0]
@@ -158,3 +177,41 @@ def plug(nets: list[dict[str, Any]], host: Any) -> None:
         lo = ipr.link_lookup(ifname="lo")
         if lo:
             ipr.link("set", index=lo[0], state="up")
+
+
+def in_container(init_pid: int, work: Any) -> None:
+    """Run ``work()`` in a thread that has joined the network namespace of
+    ``init_pid``; raise what it raised (a netlink socket it opens is the
+    container's)."""
+    import threading
+
+    from pyvirt.drivers.lxc import nsutil
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            fd = os.open(f"/proc/{init_pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                nsutil.setns(fd, nsutil.CLONE_NEWNET)
+            finally:
+                os.close(fd)
+            work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="pyvirt-lxc-netns")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def unplug(init_pid: int, guest: str) -> None:
+    """Delete interface ``guest`` of the container (its veth peer goes with it)."""
+    def work() -> None:
+        from pyroute2 import IPRoute
+        with IPRoute() as ipr:
+            idx = ipr.link_lookup(ifname=guest)
+            if idx:
+                ipr.link("del", index=idx[0])
+    in_container(init_pid, work)

@@ -54,6 +54,16 @@ SCRIPT = textwrap.dedent("""
         out["brif"] = sorted(os.listdir("/sys/class/net/br0/brif"))
         out["host_links"] = sorted(os.listdir("/sys/class/net"))
         out["xml"] = dom.XMLDesc(0)
+        # hotplug: a bridge interface attached and detached while it runs
+        nic = ("<interface type='bridge'><mac address='52:54:00:00:00:14'/>"
+               "<source bridge='br0'/><guest dev='hot0'/></interface>")
+        dom.attachDevice(nic)
+        out["attached"] = sorted(os.listdir(sysnet))
+        out["attached_brif"] = len(os.listdir("/sys/class/net/br0/brif"))
+        out["attached_xml"] = dom.XMLDesc(0).count("<interface")
+        dom.detachDevice(nic)
+        out["detached"] = sorted(os.listdir(sysnet))
+        out["detached_brif"] = len(os.listdir("/sys/class/net/br0/brif"))
     finally:
         dom.destroy()
     time.sleep(0.2)
@@ -83,5 +93,8 @@ def test_interfaces(tmp_path):
     assert "hostend0" in out["host_links"]
     assert f"<target dev='{out['brif'][0]}'/>" in out["xml"]
     assert "<alias name='net2'/>" in out["xml"]
+    assert out["attached"] == ["eth0", "eth1", "hot0", "lo", "mv0"]
+    assert out["attached_brif"] == 2 and out["attached_xml"] == 4
+    assert out["detached"] == ["eth0", "eth1", "lo", "mv0"] and out["detached_brif"] == 1
     # the container's interfaces went with it: only the test's own links remain
     assert out["after"] == ["br0", "lo", "lower0", "lower1"]
