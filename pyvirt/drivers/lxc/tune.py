@@ -161,10 +161,8 @@ class TuneAPI:
     def domainGetBlkioParameters(self, dom: Any, flags: int) -> dict[str, Any]:
         _vm, cg, def_ = self._targets(dom, flags & ~_STRING_OKAY)
         if cg is not None:
-            try:
-                return {"weight": cg.get_int("blkio", "blkio.weight")}
-            except (OSError, ValueError):
-                return {"weight": 0}
+            _check_weight_file(cg)
+            return {"weight": cg.get_int("blkio", "blkio.weight")}
         return {"weight": int(getattr(def_, "blkio_weight", 0) or 0)}
 
     def domainSetBlkioParameters(self, dom: Any, params: dict, flags: int) -> int:
@@ -184,6 +182,7 @@ class TuneAPI:
                          "out of blkio weight range.", _FROM)
         with vm.job_scope("modify"):
             if cg is not None:
+                _check_weight_file(cg)
                 try:
                     cg.set("blkio", "blkio.weight", weight)
                 except OSError as exc:
@@ -216,6 +215,13 @@ class TuneAPI:
 
     def domainListGetStats(self, doms: list, stats: int, flags: int) -> list:
         return [(vm.handle(), domain_stats(vm, stats)) for vm in map(self.vm_of, doms)]
+
+
+def _check_weight_file(cg: Cgroup) -> None:
+    """libvirt's error when the host's I/O scheduler has no weights (no blkio.weight)."""
+    if not os.path.exists(cg.path("blkio", "blkio.weight")):
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     "blkio device weight is valid only for bfq or cfq scheduler", _FROM)
 
 
 def cpu_user_system(cg: Cgroup) -> tuple[int, int]:

@@ -49,7 +49,7 @@ def cgroup_dirs(root: str, name: str) -> list[str]:
     import hashlib
     tag = hashlib.sha256(root.encode()).hexdigest()[:8]
     rel = f"machine/pyvirt-{tag}/lxc-*-{name}.libvirt-lxc"
-    return [p for c in ("memory", "cpu", "freezer", "pids")
+    return [p for c in ("memory", "cpu", "freezer", "pids", "blkio")
             for p in glob.glob(f"/sys/fs/cgroup/{c}/{rel}")]
 
 
@@ -381,3 +381,21 @@ def test_pyvirsh_lxc_enter_namespace(env, tmp_path):
         assert bad.returncode == 1 and "exited with status 1" in bad.stderr
     finally:
         pyvirsh("destroy", "ct10")
+
+
+def test_blkio_weight_as_libvirt(env):
+    """Without I/O scheduler weights (no blkio.weight) libvirt refuses blkiotune."""
+    conn, rootfs, root = env
+    dom = conn.createXML(container_xml("ct11", rootfs), 0)
+    try:
+        blkio = [p for p in cgroup_dirs(root, "ct11") if "/blkio/" in p]
+        if blkio and os.path.exists(os.path.join(blkio[0], "blkio.weight")):
+            dom.setBlkioParameters({"weight": 300}, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            assert dom.blkioParameters(0)["weight"] == 300
+        else:
+            with pytest.raises(libvirt.libvirtError) as exc:
+                dom.blkioParameters(0)
+            assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID
+            assert "bfq or cfq" in str(exc.value)
+    finally:
+        dom.destroy()
