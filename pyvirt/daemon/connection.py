@@ -754,6 +754,14 @@ def _legacy_deregister(conn: ClientConnection, msg: P.Message, proc: Procedure,
     _ok(conn, msg, proc, (0,) if proc.ret_spec else ())
 
 
+@internal("DOMAIN_OPEN_NAMESPACE", program="lxc")
+def _lxc_open_namespace(conn: ClientConnection, msg: P.Message, proc: Procedure,
+                        args: tuple) -> None:
+    if _needs_open(conn, msg):
+        from pyvirt.daemon import fdreply
+        fdreply.open_namespace(conn, msg, args)
+
+
 @internal("CONNECT_DOMAIN_MONITOR_EVENT_REGISTER", "CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER",
           program="qemu")
 def _monitor_events(conn: ClientConnection, msg: P.Message, proc: Procedure,

@@ -63,6 +63,7 @@ Opener = Callable[[URI, Any, int], "Drivers | None"]
 _OPENERS: dict[str, str] = {
     "test": "pyvirt.drivers.test:open_uri",
     "qemu": "pyvirt.drivers.qemu:open_uri",
+    "lxc": "pyvirt.drivers.lxc:open_uri",
     "remote": "pyvirt.drivers.remote:open_uri",
 }
 

@@ -68,6 +68,11 @@ DESCRIPTIONS: dict[str, str] = {
              "it arrives (--loop: until interrupted, --timeout: at most that many "
              "seconds).",
     "console": "Connect the terminal to the guest's serial console; Ctrl-] leaves it.",
+    # -- containers
+    "lxc-enter-namespace": "Run a command inside a running container: in its namespaces "
+                           "and cgroups, as a child of pyvirsh; the exit status is the "
+                           "command's (--noseclabel is accepted: containers have no "
+                           "security label here).",
     # -- monitoring
     "list": "List domains: by default the running ones, --all for the inactive ones too. "
             "Filters (--persistent, --state-paused, --autostart...) combine; --name, --uuid "

@@ -42,6 +42,7 @@ INDEX: dict[str, tuple[str, str, str]] = {
     'attach-interface': ('domain', 'attach network interface', 'domain_device'),
     'event': ('events', 'Domain Events', 'domain_event'),
     'console': ('domain', 'connect to the guest console', 'domain_event'),
+    'lxc-enter-namespace': ('domain', 'LXC Guest Enter Namespace', 'domain_lxc'),
     'list': ('domain', 'list domains', 'domain_monitor'),
     'dominfo': ('monitor', 'domain information', 'domain_monitor'),
     'domstate': ('monitor', 'domain state', 'domain_monitor'),

@@ -44,6 +44,7 @@ class DriverConfig:
     lib_dir: str
     log_dir: str
     cache_dir: str
+    driver: str = "qemu"     # the URI scheme and directory name ('lxc' for the LXC driver)
 
     @property
     def autostart_dir(self) -> str:
@@ -58,8 +59,8 @@ class DriverConfig:
     def uri(self) -> str:
         """The URI that names this driver instance."""
         if self.root is not None:
-            return f"qemu:///embed?root={self.root}"
-        return f"qemu://{self.uri_path}"
+            return f"{self.driver}:///embed?root={self.root}"
+        return f"{self.driver}://{self.uri_path}"
 
     def make_dirs(self) -> None:
         """Create every directory (mode 0700 for state, 0755 otherwise)."""
@@ -69,18 +70,20 @@ class DriverConfig:
         os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
 
     @classmethod
-    def embed(cls, root: str) -> DriverConfig:
+    def embed(cls, root: str, driver: str = "qemu") -> DriverConfig:
         """The layout under an embed root (libvirt's embedded driver layout)."""
         root = os.path.abspath(root)
-        return cls("/embed", root, os.path.join(root, "etc", "qemu"),
-                   os.path.join(root, "run", "qemu"), os.path.join(root, "lib", "qemu"),
-                   os.path.join(root, "log", "qemu"), os.path.join(root, "cache", "qemu"))
+        return cls("/embed", root, os.path.join(root, "etc", driver),
+                   os.path.join(root, "run", driver), os.path.join(root, "lib", driver),
+                   os.path.join(root, "log", driver), os.path.join(root, "cache", driver),
+                   driver)
 
     @classmethod
-    def system(cls) -> DriverConfig:
-        """The host-wide layout of qemu:///system."""
-        return cls("/system", None, "/etc/pyvirt/qemu", "/run/pyvirt/qemu",
-                   "/var/lib/pyvirt/qemu", "/var/log/pyvirt/qemu", "/var/cache/pyvirt/qemu")
+    def system(cls, driver: str = "qemu") -> DriverConfig:
+        """The host-wide layout of qemu:///system (lxc:///system with ``driver='lxc'``)."""
+        return cls("/system", None, f"/etc/pyvirt/{driver}", f"/run/pyvirt/{driver}",
+                   f"/var/lib/pyvirt/{driver}", f"/var/log/pyvirt/{driver}",
+                   f"/var/cache/pyvirt/{driver}", driver)
 
     @classmethod
     def session(cls) -> DriverConfig:
@@ -115,7 +118,8 @@ class RootLock:
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
                 raise report(C.VIR_ERR_RESOURCE_BUSY,
-                             f"the QEMU driver state in '{self.what}' is in use by process "
+                             f"the {self.cfg.driver.upper()} driver state in '{self.what}' "
+                             f"is in use by process "
                              f"{holder}{busy_hint(holder, self.cfg)}", _FROM) from None
             raise
         os.ftruncate(fd, 0)
@@ -151,12 +155,12 @@ def busy_hint(holder: str, cfg: DriverConfig) -> str:
                 "or end that process, or serve the state from one pyvirtd and connect "
                 "through it")
     if cfg.root is not None:
-        via = f"qemu+unix:///embed?root={cfg.root}&socket={sock}"
+        via = f"{cfg.driver}+unix:///embed?root={cfg.root}&socket={sock}"
     else:
-        via = f"qemu+unix://{cfg.uri_path}?socket={sock}"
+        via = f"{cfg.driver}+unix://{cfg.uri_path}?socket={sock}"
     hint = f" ({command}, a daemon listening on {sock}); connect through it: {via}"
     if cfg.uri_path == "/system":
-        hint += f", or set PYVIRT_SYSTEM_SOCKET={sock} and use qemu:///system"
+        hint += f", or set PYVIRT_SYSTEM_SOCKET={sock} and use {cfg.driver}:///system"
     return hint
 
 
@@ -182,19 +186,21 @@ def _listening_socket(pid: str) -> str | None:
     return None
 
 
-def config_for_uri(path: str, query: dict[str, str]) -> DriverConfig | None:
-    """The config for a qemu URI's path and query; None if the path is not ours."""
+def config_for_uri(path: str, query: dict[str, str],
+                   driver: str = "qemu") -> DriverConfig | None:
+    """The config for a qemu (or ``driver``) URI's path and query; None if the
+    path is not ours (the LXC driver has no session root)."""
     if path == "/embed":
         root = query.get("root")
         if not root:
             raise report(C.VIR_ERR_INVALID_ARG,
-                         "URI must be qemu:///embed?root=/some/dir", _FROM)
+                         f"URI must be {driver}:///embed?root=/some/dir", _FROM)
         if not os.path.isabs(root):
             raise report(C.VIR_ERR_INVALID_ARG,
                          f"root path '{root}' must be absolute", _FROM)
-        return DriverConfig.embed(root)
+        return DriverConfig.embed(root, driver)
     if path in ("/system", "/system/"):
-        return DriverConfig.system()
-    if path in ("/session", "/session/"):
+        return DriverConfig.system(driver)
+    if path in ("/session", "/session/") and driver == "qemu":
         return DriverConfig.session()
     return None

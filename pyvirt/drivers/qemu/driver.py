@@ -22,15 +22,14 @@ import functools
 import logging
 import os
 import queue
-import socket
 import threading
-import uuid as _uuid
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
+from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
@@ -82,10 +81,6 @@ def check_flags(flags: int, allowed: int, func: str) -> None:
     _errors.check_flags(flags, allowed, func, _FROM)
 
 
-def _no_domain(what: str) -> libvirtError:
-    return report(C.VIR_ERR_NO_DOMAIN, what, _FROM)
-
-
 def parse_def(xml: str, flags: int = 0) -> DomainDef:
     """Parse domain XML for this driver (optionally validated against the schema)."""
     if flags & C.VIR_DOMAIN_DEFINE_VALIDATE:
@@ -94,7 +89,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(I.HypervisorDriver):
+class QemuDriver(DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -161,19 +156,10 @@ class QemuDriver(I.HypervisorDriver):
         self.lock.release()
 
     def _load_configs(self) -> None:
-        for path in st.list_configs(self.cfg):
-            try:
-                with open(path) as f:
-                    def_ = confdom.DomainDef.parse(f.read())
-            except (OSError, libvirtError) as exc:
-                log.warning("cannot load domain config %s: %s", path, exc)
-                continue
-            vm = DomainObj(def_)
-            vm.persistent = True
-            vm.autostart = st.is_autostart(self.cfg, def_.name)
-            vm.has_managed_save = os.path.exists(save.managed_path(self.cfg, def_.name))
-            vm.reason = st.read_stopped(self.cfg, def_.name)
-            self.domains.add(vm)
+        # the XML model is imported only when there is a definition to read
+        self.load_configs(lambda text: confdom.DomainDef.parse(text), DomainObj)
+        for vm in self.domains.all():
+            vm.has_managed_save = os.path.exists(save.managed_path(self.cfg, vm.name))
 
     def _reconnect(self, path: str) -> None:
         """Take over the guest whose status file is ``path``."""
@@ -258,18 +244,7 @@ class QemuDriver(I.HypervisorDriver):
         domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_STOPPED, detail)
 
     def _autostart(self) -> None:
-        marker = os.path.join(self.cfg.state_dir, "autostarted")
-        if os.path.exists(marker):
-            return
-        with open(marker, "w"):
-            pass
-        for vm in self.domains.all():
-            if vm.autostart and not vm.is_active():
-                try:
-                    with vm.job_scope("start"):
-                        domain.start(self, vm)
-                except libvirtError as exc:
-                    log.warning("autostart of %s failed: %s", vm.name, exc)
+        self.autostart_once(lambda vm: domain.start(self, vm))
 
     # --- events and work ----------------------------------------------------------------
     def emit(self, vm: DomainObj, event_id: int, *args: Any) -> None:
@@ -306,39 +281,6 @@ class QemuDriver(I.HypervisorDriver):
         """QEMU finished unplugging ``alias`` (worker thread)."""
         hotplug.device_removed(self, vm, proc, alias)
 
-    # --- lookups ---------------------------------------------------------------------------
-    def vm_of(self, dom: Any) -> DomainObj:
-        """The domain object behind a handle (VIR_ERR_NO_DOMAIN when gone)."""
-        vm = self.domains.by_uuid(dom.uuid)
-        if vm is None:
-            raise _no_domain(f"no domain with matching uuid '{dom.uuid}' ({dom.name})")
-        return vm
-
-    def domainLookupByName(self, name: str) -> DomainHandle:  # noqa: N802
-        vm = self.domains.by_name(name)
-        if vm is None:
-            raise _no_domain(f"no domain with matching name '{name}'")
-        return vm.handle()
-
-    def domainLookupByUUIDString(self, uuidstr: str) -> DomainHandle:  # noqa: N802
-        try:
-            key = str(_uuid.UUID(uuidstr))
-        except ValueError:
-            raise report(C.VIR_ERR_INVALID_ARG, f"invalid UUID '{uuidstr}'", _FROM) from None
-        vm = self.domains.by_uuid(key)
-        if vm is None:
-            raise _no_domain(f"no domain with matching uuid '{key}'")
-        return vm.handle()
-
-    def domainLookupByUUID(self, uuid: bytes) -> DomainHandle:  # noqa: N802
-        return self.domainLookupByUUIDString(str(_uuid.UUID(bytes=bytes(uuid))))
-
-    def domainLookupByID(self, id: int) -> DomainHandle:  # noqa: N802,A002
-        vm = self.domains.by_id(id)
-        if vm is None:
-            raise _no_domain(f"no domain with matching id {id}")
-        return vm.handle()
-
     # --- the connection ----------------------------------------------------------------------
     def connectClose(self) -> int:  # noqa: N802
         close_driver(self)
@@ -353,21 +295,6 @@ class QemuDriver(I.HypervisorDriver):
     def connectGetVersion(self) -> int:  # noqa: N802
         binary = capabilities.find_binary(capabilities.host_arch())
         return self.caps.get(binary).version if binary else 0
-
-    def connectGetLibVersion(self) -> int:  # noqa: N802
-        return 9000000
-
-    def connectGetHostname(self) -> str:  # noqa: N802
-        return socket.gethostname()
-
-    def connectIsAlive(self) -> int:  # noqa: N802
-        return 1
-
-    def connectIsEncrypted(self) -> int:  # noqa: N802
-        return 0
-
-    def connectIsSecure(self) -> int:  # noqa: N802
-        return 1
 
     def connectGetMaxVcpus(self, type: str | None) -> int:  # noqa: N802,A002
         if type is not None and type.lower() not in ("qemu", "kvm"):
@@ -389,14 +316,6 @@ class QemuDriver(I.HypervisorDriver):
         check_flags(flags, 0, "qemuConnectGetCPUModelNames")
         return capabilities.cpu_model_names(arch)
 
-    def connectDomainEventRegisterAny(self, dom: Any, eventID: int,  # noqa: N802,N803
-                                      callback: Any) -> int:
-        return self.events.register("domain", eventID, dom.uuid if dom else None, callback)
-
-    def connectDomainEventDeregisterAny(self, callbackID: int) -> int:  # noqa: N802,N803
-        self.events.deregister(callbackID)
-        return 0
-
     def connectDomainXMLToNative(self, nativeFormat: str, domainXml: str,  # noqa: N802,N803
                                  flags: int) -> str:
         check_flags(flags, 0, "qemuConnectDomainXMLToNative")
@@ -414,44 +333,11 @@ class QemuDriver(I.HypervisorDriver):
                 ctx.tap_fds[net.alias] = 100 + i
         return command.build(def_, ctx).to_text().replace(" \\\n", " ").strip()
 
-    # --- listing ---------------------------------------------------------------------------------
-    def connectListAllDomains(self, flags: int) -> list[DomainHandle]:  # noqa: N802
-        if not flags:           # no filter (virsh list --all): skip the per-domain checks
-            return [vm.handle() for vm in self.domains.all()]
-        return [vm.handle() for vm in self.domains.all() if _matches(vm, flags)]
-
-    def connectListDomains(self) -> list[int]:  # noqa: N802
-        return sorted(vm.id for vm in self.domains.all() if vm.is_active())
-
-    def connectNumOfDomains(self) -> int:  # noqa: N802
-        return len(self.connectListDomains())
-
-    def connectListDefinedDomains(self) -> list[str]:  # noqa: N802
-        return [vm.name for vm in self.domains.all() if not vm.is_active()]
-
-    def connectNumOfDefinedDomains(self) -> int:  # noqa: N802
-        return len(self.connectListDefinedDomains())
-
     # --- define / undefine ---------------------------------------------------------------
     def _add(self, def_: DomainDef, live: bool) -> tuple[DomainObj, Any]:
         """Add or update the domain of ``def_``; return (vm, old persistent def or None)."""
-        vm = self.domains.by_uuid(def_.uuid)
-        if vm is not None:
-            if vm.name != def_.name:
-                raise report(C.VIR_ERR_OPERATION_FAILED,
-                             f"domain '{vm.name}' is already defined with uuid {vm.uuid}",
-                             _FROM)
-            if live and vm.is_active():
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             f"domain '{vm.name}' is already active", _FROM)
-            return vm, vm.persistent_def() if vm.persistent else None
-        other = self.domains.by_name(def_.name)
-        if other is not None:
-            raise report(C.VIR_ERR_OPERATION_FAILED,
-                         f"domain '{def_.name}' already exists with uuid {other.uuid}", _FROM)
-        vm = DomainObj(def_)
-        self.domains.add(vm)
-        return vm, None
+        vm, old = self.add_domain(def_, live, DomainObj)
+        return vm, old
 
     def _post_parse(self, def_: DomainDef) -> None:
         """The QEMU driver's define-time defaults: emulator, machine, devices, addresses."""
@@ -471,24 +357,7 @@ class QemuDriver(I.HypervisorDriver):
         check_flags(flags, _DEFINE_FLAGS, "qemuDomainDefineXMLFlags")
         def_ = parse_def(xml, flags)
         self._post_parse(def_)
-        vm, old = self._add(def_, live=False)
-        with vm.lock:
-            was_persistent = vm.persistent
-            try:
-                st.save_config(self.cfg, def_)
-            except libvirtError:
-                if old is None and not vm.is_active():
-                    self.domains.remove(vm)
-                raise
-            if vm.is_active():
-                vm.new_def = def_
-            else:
-                vm.def_ = def_
-            vm.persistent = True
-        domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_DEFINED,
-                         C.VIR_DOMAIN_EVENT_DEFINED_UPDATED if was_persistent or old
-                         else C.VIR_DOMAIN_EVENT_DEFINED_ADDED)
-        return vm.handle()
+        return self.define_domain(def_, DomainObj)  # type: ignore[no-any-return]
 
     def domainUndefine(self, dom: Any) -> int:  # noqa: N802
         return self.domainUndefineFlags(dom, 0)
@@ -600,23 +469,6 @@ class QemuDriver(I.HypervisorDriver):
             domain.resume(self, vm)
         return 0
 
-    def domainGetAutostart(self, dom: Any) -> int:  # noqa: N802
-        return int(self.vm_of(dom).autostart)
-
-    def domainSetAutostart(self, dom: Any, autostart: int) -> int:  # noqa: N802
-        vm = self.vm_of(dom)
-        if not vm.persistent:
-            raise report(C.VIR_ERR_OPERATION_INVALID,
-                         "cannot set autostart for transient domain", _FROM)
-        try:
-            st.set_autostart(self.cfg, vm.name, bool(autostart))
-        except OSError as exc:
-            raise report(C.VIR_ERR_SYSTEM_ERROR,
-                         f"Failed to set autostart of '{vm.name}': {exc.strerror}",
-                         _FROM) from exc
-        vm.autostart = bool(autostart)
-        return 0
-
     # --- save and restore (save.py) ----------------------------------------------------------
     def domainSave(self, dom: Any, to: str) -> int:  # noqa: N802
         return self.domainSaveFlags(dom, to, None, 0)
@@ -706,18 +558,6 @@ class QemuDriver(I.HypervisorDriver):
         return self.domainAbortJob(dom)
 
     # --- simple queries ----------------------------------------------------------------------
-    def domainIsActive(self, dom: Any) -> int:  # noqa: N802
-        return int(self.vm_of(dom).is_active())
-
-    def domainIsPersistent(self, dom: Any) -> int:  # noqa: N802
-        return int(self.vm_of(dom).persistent)
-
-    def domainIsUpdated(self, dom: Any) -> int:  # noqa: N802
-        vm = self.vm_of(dom)
-        return int(vm.new_def is not None and vm.is_active()
-                   and vm.new_def.format(flags=C.VIR_DOMAIN_XML_INACTIVE)
-                   != vm.def_.format(flags=C.VIR_DOMAIN_XML_INACTIVE))
-
     def domainGetOSType(self, dom: Any) -> str:  # noqa: N802
         return str(self.vm_of(dom).def_.os.type)
 
@@ -782,7 +622,7 @@ class QemuDriver(I.HypervisorDriver):
         return stats.vcpus(self.vm_of(dom))
 
     def connectGetAllDomainStats(self, stats_: int, flags: int) -> list:  # noqa: N802
-        vms = [vm for vm in self.domains.all() if _matches(vm, flags & _STATS_FILTERS)]
+        vms = [vm for vm in self.domains.all() if matches(vm, flags & _STATS_FILTERS)]
         return [(vm.handle(), stats.domain_stats(vm, stats_)) for vm in vms]
 
     def domainListGetStats(self, doms: list, stats_: int, flags: int) -> list:  # noqa: N802
@@ -844,41 +684,6 @@ _STATS_FILTERS = (C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
                   | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER)
 
 
-def _matches(vm: DomainObj, flags: int) -> bool:
-    """libvirt's virDomainObjListFilter for the listAllDomains flags."""
-    def pair(yes: int, no: int, value: bool) -> bool:
-        if flags & (yes | no) in (0, yes | no):
-            return True
-        return bool(flags & yes) == value
-
-    state = vm.state
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE, C.VIR_CONNECT_LIST_DOMAINS_INACTIVE,
-                vm.is_active()):
-        return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_PERSISTENT, C.VIR_CONNECT_LIST_DOMAINS_TRANSIENT,
-                vm.persistent):
-        return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_AUTOSTART, C.VIR_CONNECT_LIST_DOMAINS_NO_AUTOSTART,
-                vm.autostart):
-        return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
-                C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, vm.has_managed_save):
-        return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
-                C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, False):
-        return False
-    states = flags & (C.VIR_CONNECT_LIST_DOMAINS_RUNNING | C.VIR_CONNECT_LIST_DOMAINS_PAUSED
-                      | C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF | C.VIR_CONNECT_LIST_DOMAINS_OTHER)
-    if states:
-        kind = {C.VIR_DOMAIN_RUNNING: C.VIR_CONNECT_LIST_DOMAINS_RUNNING,
-                C.VIR_DOMAIN_PAUSED: C.VIR_CONNECT_LIST_DOMAINS_PAUSED,
-                C.VIR_DOMAIN_SHUTOFF: C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF
-                }.get(state, C.VIR_CONNECT_LIST_DOMAINS_OTHER)
-        if not states & kind:
-            return False
-    return True
-
-
 def _domain_id(xml: str) -> int:
     from lxml import etree
     try:
@@ -889,30 +694,15 @@ def _domain_id(xml: str) -> int:
 
 # --- one driver per root per process ----------------------------------------------------------
 
-_drivers_lock = threading.Lock()
-_drivers: dict[str, QemuDriver] = {}
+_roots = RootDrivers(QemuDriver)
 
 
 def open_driver(cfg: DriverConfig) -> QemuDriver:
     """The driver for ``cfg``'s root, started on first use and shared after."""
-    key = cfg.state_dir
-    with _drivers_lock:
-        drv = _drivers.get(key)
-        if drv is None:
-            drv = QemuDriver(cfg)
-            drv.startup()
-            _drivers[key] = drv
-        drv.refs += 1
-        return drv
+    drv: QemuDriver = _roots.open(cfg)
+    return drv
 
 
 def close_driver(drv: QemuDriver) -> None:
     """Drop one connection's reference; the last one shuts the driver down."""
-    with _drivers_lock:
-        drv.refs -= 1
-        if drv.refs > 0:
-            return
-        _drivers.pop(drv.cfg.state_dir, None)
-        # under the lock: a connection opened meanwhile waits for the root's lock file
-        # to be free instead of failing with "in use by process <this one>"
-        drv.shutdown()
+    _roots.close(drv)

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Start and destroy a container: pyvirt's LXC driver against libvirtd 9.0's, same run.
+
+Setups, all on the same busybox container (``/bin/sh`` as init):
+
+* ``pyvirt embed``: ``lxc:///embed?root=DIR`` in this process;
+* ``pyvirtd``: Debian's python3-libvirt (the C client) to a pyvirtd serving
+  ``lxc:///system`` (its system directories private to it);
+* ``libvirtd``: the same client to a private libvirtd 9.0 (Debian's
+  ``libvirt-daemon-driver-lxc``) serving ``lxc:///system``.
+
+``start`` is ``create()`` until it returns, when both drivers have init
+running (exec'd as PID 1 of the container); ``destroy`` is ``destroy()``
+until it returns (every process of the container killed).  Each setup
+warms up with one untimed round, then times ``--rounds`` rounds; medians
+and the ratios libvirtd/pyvirt are printed.  The machine's load is
+printed too: numbers measured while other work runs are noisy.
+Usage: ``python3 bench/lxc_lifecycle.py [-n ROUNDS] [--no-libvirt]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "drivers" / "lxc"))
+sys.path.insert(0, str(REPO / "tests" / "daemon"))
+
+import daemons
+from lxctest_util import build_rootfs, start_private_pyvirtd
+
+import pyvirt
+
+REAL_PYTHON = "/usr/bin/python3"
+
+CLIENT = r"""
+import json, sys, time, libvirt
+uri, xml, rounds = sys.argv[1], open(sys.argv[2]).read(), int(sys.argv[3])
+c = libvirt.open(uri)
+starts, destroys = [], []
+for i in range(rounds + 1):
+    t = time.perf_counter(); dom = c.createXML(xml, 0); t1 = time.perf_counter()
+    dom.destroy(); t2 = time.perf_counter()
+    if i:
+        starts.append(t1 - t); destroys.append(t2 - t1)
+print(json.dumps({"start": starts, "destroy": destroys}))
+"""
+
+
+def xml(rootfs: str, name: str) -> str:
+    return f"""<domain type='lxc'>
+  <name>{name}</name>
+  <memory unit='KiB'>65536</memory>
+  <os><type>exe</type><init>/bin/sh</init>
+    <initarg>-c</initarg><initarg>while :; do sleep 1; done</initarg></os>
+  <devices>
+    <filesystem type='mount'><source dir='{rootfs}'/><target dir='/'/></filesystem>
+    <console type='pty'/>
+  </devices>
+</domain>"""
+
+
+def run_inprocess(uri: str, text: str, rounds: int) -> dict[str, list[float]]:
+    conn = pyvirt.open(uri)
+    starts, destroys = [], []
+    for i in range(rounds + 1):
+        t = time.perf_counter()
+        dom = conn.createXML(text, 0)
+        t1 = time.perf_counter()
+        dom.destroy()
+        t2 = time.perf_counter()
+        if i:
+            starts.append(t1 - t)
+            destroys.append(t2 - t1)
+    conn.close()
+    return {"start": starts, "destroy": destroys}
+
+
+def run_client(uri: str, xml_path: str, rounds: int) -> dict[str, list[float]]:
+    out = subprocess.run([REAL_PYTHON, "-c", CLIENT, uri, xml_path, str(rounds)],
+                         capture_output=True, text=True, timeout=600, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"client against {uri} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", "--rounds", type=int, default=10)
+    ap.add_argument("--no-libvirt", action="store_true", help="skip libvirtd 9.0")
+    args = ap.parse_args()
+    results: dict[str, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="lxcbench-") as tmp:
+        base = Path(tmp)
+        os.chmod(tmp, 0o755)
+        rootfs = build_rootfs(str(base / "rootfs"))
+        xml_path = base / "ct.xml"
+        xml_path.write_text(xml(rootfs, "benchct"))
+        results["pyvirt embed"] = run_inprocess(f"lxc:///embed?root={base / 'root'}",
+                                                xml_path.read_text(), args.rounds)
+        pd = start_private_pyvirtd(base / "pyvirtd", base / "pyvirtd-state")
+        try:
+            results["pyvirtd"] = run_client(f"lxc+unix:///system?socket={pd.sock}",
+                                            str(xml_path), args.rounds)
+        finally:
+            pd.stop()
+        if not args.no_libvirt:
+            why = daemons.libvirtd_available()
+            if why or not os.path.exists("/usr/lib/libvirt/libvirt_lxc"):
+                print(f"libvirtd skipped: {why or 'libvirt-daemon-driver-lxc missing'}")
+            else:
+                # libvirt 9.0's libvirt_lxc fails on a cgroup2 mount next to v1
+                # controllers: hide it in the daemon's mount namespace
+                ld = daemons.start_libvirtd(base / "libvirtd",
+                                            tmpfs={"/sys/fs/cgroup/unified": "mode=0755"})
+                try:
+                    results["libvirtd 9.0"] = run_client(ld.uri(driver="lxc", path="/system"),
+                                                         str(xml_path), args.rounds)
+                finally:
+                    ld.stop()
+    load = os.getloadavg()
+    print(f"rounds: {args.rounds}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+          f"on {os.cpu_count()} CPUs (figures under load are noisy)")
+    print(f"{'setup':<16}{'start ms':>12}{'destroy ms':>14}")
+    med = {name: {k: statistics.median(v) * 1000 for k, v in r.items()}
+           for name, r in results.items()}
+    for name, m in med.items():
+        print(f"{name:<16}{m['start']:>12.1f}{m['destroy']:>14.1f}")
+    ref = med.get("libvirtd 9.0")
+    if ref:
+        for name in ("pyvirt embed", "pyvirtd"):
+            m = med[name]
+            print(f"libvirtd 9.0 / {name}: start x{ref['start'] / m['start']:.2f}, "
+                  f"destroy x{ref['destroy'] / m['destroy']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

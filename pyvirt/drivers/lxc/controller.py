@@ -1,0 +1,612 @@
+"""The container controller: one process per running container (libvirt's libvirt_lxc).
+
+Forked from the driver's process (:func:`run_forked`; or run as ``python
+-m pyvirt.drivers.lxc.controller SPEC READY_FD``) in a session of its own,
+so it outlives the process that started it.  SPEC is
+written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
+
+1. makes the container's cgroups and the console ptys;
+2. forks a child that unshares a mount namespace, builds the root
+   filesystem there as the host's root and pivots into it
+   (:func:`prepare_root`), unshares the user (with ``<idmap>``, then a
+   mount namespace of its own), UTS, IPC and network namespaces, waits
+   for its uid/gid maps, unshares the PID namespace and forks the
+   container's init, which becomes PID 1;
+3. init mounts its /proc and /sys (:func:`mount_kernel_fs`), sets the hostname, makes ``/dev/console`` its controlling terminal and
+   execs ``<init>``; an exec failure comes back on a close-on-exec pipe;
+4. writes ``ok PID`` (or ``error TEXT``) on READY_FD, then relays the
+   console between the container's pty and the host-side pty whose path
+   the live XML names, until init exits;
+5. kills whatever is left in the cgroup, removes the cgroups and loop
+   devices, writes the exit status next to the spec and exits.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import gc
+import marshal
+import os
+import select
+import signal
+import stat
+import sys
+import termios
+import tty
+
+from pyvirt.drivers.lxc import netplug
+from pyvirt.drivers.lxc import nsutil as ns
+from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:          # the controller starts lean: no typing at run time
+    from typing import Any
+
+#: character devices libvirt makes in a container's /dev: name, major, minor
+DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
+           ("urandom", 1, 9), ("tty", 5, 0))
+#: how long after exec an init that exits counts as failing to start (seconds)
+EARLY_EXIT = 0.02
+_TIOCGPTN = 0x80045430
+_TIOCSPTLCK = 0x40045431
+
+
+# --- in the container: filesystems --------------------------------------------------------
+
+def _mkdirs(path: str) -> None:
+    os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+def _mount_fs(fs: dict[str, Any], dest: str) -> None:
+    """Mount one ``<filesystem>`` on ``dest`` (a path from the host's root)."""
+    kind = fs["type"]
+    ro = ns.MS_RDONLY if fs.get("readonly") else 0
+    if kind == "ram":
+        _mkdirs(dest)
+        ns.mount("tmpfs", dest, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV,
+                 f"size={fs['usage_kib']}k")
+        return
+    src = fs["loop"] if kind in ("file", "block") and fs.get("loop") else fs["source"]
+    if kind in ("file", "block"):
+        _mkdirs(dest)
+        ns.mount(src, dest, fs.get("format") or "ext4", ro)
+        return
+    if os.path.isdir(src):
+        _mkdirs(dest)
+    elif not os.path.exists(dest):
+        _mkdirs(os.path.dirname(dest))
+        open(dest, "a").close()
+    ns.mount(src, dest, None, ns.MS_BIND | ns.MS_REC)
+    if ro:
+        ns.mount(None, dest, None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
+
+
+def _open_console(pts: str, owner: tuple[int, int] | None) -> tuple[int, str]:
+    """A new pty of the container's devpts instance: (master fd, slave path)."""
+    fd = os.open(pts + "/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    fcntl.ioctl(fd, _TIOCSPTLCK, b"\0\0\0\0")               # unlock the slave
+    num = int.from_bytes(fcntl.ioctl(fd, _TIOCGPTN, b"\0\0\0\0"), sys.byteorder)
+    slave = f"{pts}/{num}"
+    if owner is not None:          # the container's root owns its console
+        os.chown(slave, *owner)
+    return fd, slave
+
+
+def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
+    """/dev as libvirt gives it: a small tmpfs, the basic devices, its own devpts,
+    the consoles (ptys of that devpts on /dev/console and /dev/ttyN).
+
+    Returns the consoles' master descriptors, for the controller.
+    """
+    dev = root + "/dev"
+    _mkdirs(dev)
+    ns.mount("devfs", dev, "tmpfs", ns.MS_NOSUID, "mode=755,size=65536")
+    idmap = spec.get("idmap")
+    for name, major, minor in DEVICES:
+        path = f"{dev}/{name}"
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        os.chmod(path, 0o666)
+    _mkdirs(dev + "/pts")
+    ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID,
+             "newinstance,ptmxmode=0666,mode=0620,gid=5")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{dev}/{name}")
+    open(dev + "/ptmx", "w").close()
+    ns.mount(dev + "/pts/ptmx", dev + "/ptmx", None, ns.MS_BIND)
+    owner = (_host_id(idmap["uid"]), _host_id(idmap["gid"])) if idmap else None
+    masters = []
+    for i in range(max(1, spec["consoles"])):
+        fd, slave = _open_console(dev + "/pts", owner)
+        masters.append(fd)
+        for name in ("console", "tty1") if i == 0 else (f"tty{i + 1}",):
+            open(f"{dev}/{name}", "w").close()
+            ns.mount(slave, f"{dev}/{name}", None, ns.MS_BIND)
+    return masters
+
+
+def _mount_cgroups(root: str, spec: dict[str, Any]) -> None:
+    """/sys/fs/cgroup as libvirt gives it: a tmpfs with the container's own
+    group of each controller mounted where the controller's hierarchy was."""
+    base = root + "/sys/fs/cgroup"
+    ns.mount("tmpfs", base, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC,
+             "mode=755,size=65536")
+    cg = Cgroup(spec["cgroup"])
+    for ctrl in cg.available():
+        _mkdirs(f"{base}/{ctrl}")
+        ns.mount(cg.path(ctrl), f"{base}/{ctrl}", None, ns.MS_BIND)
+
+
+def prepare_root(spec: dict[str, Any]) -> list[int]:
+    """Build the container's tree and pivot into it, as the host's root.
+
+    Runs in the container's first process, in its new mount namespace and
+    before any user namespace, so it reaches every source and may make
+    device nodes.  Without a user namespace the process is already in the
+    container's network namespace and mounts its sysfs (and cgroups)
+    here; ``/proc`` (and with ``<idmap>`` ``/sys``) get placeholders (the
+    host's, without their submounts): a user namespace may mount its own
+    proc and sysfs only over visible ones, and :func:`mount_kernel_fs`
+    replaces them from inside the new PID namespace.  Returns the console
+    masters (:func:`_setup_dev`).
+    """
+    ns.mount(None, "/", None, ns.MS_REC | ns.MS_PRIVATE)
+    root = spec["rootdir"]
+    rootfs = spec.get("rootfs")
+    if rootfs is None:
+        ns.mount("/", root, None, ns.MS_BIND | ns.MS_REC)
+    else:
+        _mount_fs(dict(rootfs, readonly=False), root)
+    for fs in spec["filesystems"]:
+        _mount_fs(fs, root + fs["target"])
+    for d in ("proc", "sys", ".oldroot"):
+        _mkdirs(f"{root}/{d}")
+    flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
+    ns.mount("proc", root + "/proc", "proc", flags)
+    if spec.get("idmap"):
+        ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
+    else:
+        ns.mount("sysfs", root + "/sys", "sysfs", flags | ns.MS_RDONLY)
+        _mount_cgroups(root, spec)
+    masters = _setup_dev(root, spec)
+    os.chdir(root)
+    ns.pivot_root(".", ".oldroot")
+    os.chdir("/")
+    ns.umount("/.oldroot", ns.MNT_DETACH)
+    try:
+        os.rmdir("/.oldroot")
+    except OSError:
+        pass
+    if rootfs is not None and rootfs.get("readonly"):
+        ns.mount(None, "/", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
+    return masters
+
+
+def mount_kernel_fs(spec: dict[str, Any]) -> None:
+    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces."""
+    flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
+    mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
+    for d in mounts:
+        try:
+            ns.umount(d, ns.MNT_DETACH)
+        except OSError:         # locked under a user namespace: covered instead
+            pass
+    ns.mount("proc", "/proc", "proc", flags)
+    ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
+    ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
+    if spec.get("idmap"):
+        ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
+
+
+# --- in the container: the init process ------------------------------------------------------
+
+def _lookup_id(name: str | None, db: str, field: int) -> int | None:
+    """A user or group id from the container's /etc/passwd or /etc/group."""
+    if name is None:
+        return None
+    if name.isdigit():
+        return int(name)
+    try:
+        with open(db) as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":")
+                if parts[0] == name and len(parts) > field:
+                    return int(parts[field])
+    except OSError:
+        pass
+    raise OSError(errno.ENOENT, f"no '{name}' in the container's {db}")
+
+
+def exec_init(spec: dict[str, Any]) -> None:
+    """Become the container's init (never returns)."""
+    mount_kernel_fs(spec)
+    ns.sethostname(spec["hostname"])
+    os.setsid()
+    fd = os.open("/dev/console", os.O_RDWR)
+    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+    for i in range(3):
+        os.dup2(fd, i)
+    if fd > 2:
+        os.close(fd)
+    gid = _lookup_id(spec.get("initgroup"), "/etc/group", 2)
+    uid = _lookup_id(spec.get("inituser"), "/etc/passwd", 2)
+    if gid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+    if uid is not None:
+        os.setuid(uid)
+    os.chdir(spec.get("initdir") or "/")
+    argv = spec["init"]
+    if not os.path.lexists(argv[0]):
+        raise OSError(errno.ENOENT, f"cannot find init path '{argv[0]}' relative to "
+                      "container root: No such file or directory")
+    os.execve(argv[0], argv, spec["env"])
+
+
+# --- the controller --------------------------------------------------------------------------
+
+def _write_map(pid: int, kind: str, ranges: list[list[int]]) -> None:
+    text = "".join(f"{start} {target} {count}\n" for start, target, count in ranges)
+    with open(f"/proc/{pid}/{kind}_map", "w") as f:
+        f.write(text)
+
+
+def _open_pty() -> tuple[int, str]:
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    os.close(slave)
+    return master, name
+
+
+def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any) -> None:
+    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns)."""
+    import socket
+    try:
+        base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
+        if spec.get("idmap"):
+            ns.unshare(ns.CLONE_NEWNS)
+        else:
+            host_netlink = netplug.host_socket(spec["nets"])
+            ns.unshare(ns.CLONE_NEWNS | base)
+            netplug.plug(spec["nets"], host_netlink)
+        masters = prepare_root(spec)
+        socket.send_fds(fd_sock, [b"p"], masters)
+        for fd in masters:
+            os.close(fd)
+        if spec.get("idmap"):
+            # a mount namespace of the user namespace's own (a copy of this one)
+            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | base)
+            netplug.plug([], None)
+        os.write(sync_w, b"u")
+        if os.read(go_r, 1) != b"g":
+            os._exit(1)
+        if spec.get("idmap"):
+            os.setgid(0)
+            os.setuid(0)
+        ns.unshare(ns.CLONE_NEWPID)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                exec_init(spec)
+            except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
+                msg = str(exc) if isinstance(exc, OSError) else repr(exc)
+                os.write(err_w, msg.encode(errors="replace")[:4000])
+            os._exit(127)
+        os.write(sync_w, str(pid).encode())
+        os._exit(0)
+    except BaseException as exc:  # noqa: BLE001
+        os.write(err_w, str(exc).encode(errors="replace")[:4000])
+        os._exit(126)
+
+
+class Controller:
+    """The running controller of one container."""
+
+    def __init__(self, spec: dict[str, Any], ready_fd: int) -> None:
+        self.spec = spec
+        self.ready_fd = ready_fd
+        # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
+        spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
+        self.cg = Cgroup(spec["cgroup"])
+        self.init_pid = 0
+        self.loops: list[str] = []
+        self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
+        self.host_slaves: list[int] = []
+
+    def _ready(self, text: str, last: bool = True) -> None:
+        """A line to the driver on the ready pipe (closed after the ``last`` one)."""
+        if self.ready_fd >= 0:
+            os.write(self.ready_fd, text.encode(errors="replace") + b"\n")
+            if last:
+                os.close(self.ready_fd)
+                self.ready_fd = -1
+
+    def _setup_cgroup(self) -> None:
+        """Make the container's groups and join them, as libvirt_lxc does (the
+        domain's id is the controller's pid, and clients find the groups
+        through it); what the container starts is in them from the start."""
+        self.cg.create()
+        for ctrl, name, value in self.spec["cgroup_settings"]:
+            self.cg.set(ctrl, name, value)
+        if "devices" in self.cg.available():
+            self.cg.set("devices", "devices.deny", "a")
+            for rule in DEVICE_ALLOW:
+                self.cg.set("devices", "devices.allow", rule)
+            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
+            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+                if fs and fs["type"] in ("file", "block"):
+                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
+                    self.cg.set("devices", "devices.allow",
+                                f"b {os.major(dev)}:{os.minor(dev)} rw")
+        # all but memory: a limit below what a Python process needs must not kill the
+        # controller; the container's first process joins the memory group itself
+        self.cg.add(os.getpid(), skip=("memory",))
+
+    def _setup_loops(self) -> None:
+        import subprocess
+        for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+            if fs and fs["type"] == "file":
+                out = subprocess.run(["losetup", "--find", "--show", fs["source"]],
+                                     capture_output=True, text=True, check=False)
+                if out.returncode != 0:
+                    raise OSError(errno.EIO, f"cannot attach loop device for '{fs['source']}': "
+                                  f"{out.stderr.strip()}")
+                fs["loop"] = out.stdout.strip()
+                self.loops.append(fs["loop"])
+
+    def _setup_ptys(self, inner: list[int]) -> None:
+        """Host-side ptys relayed to the container's consoles ``inner`` (the live
+        XML's console paths); the controller keeps each slave open, so output
+        waits in its buffer until someone reads."""
+        for master in inner:
+            outer, outer_name = _open_pty()
+            slave = os.open(outer_name, os.O_RDWR | os.O_NOCTTY)
+            tty.setraw(slave, termios.TCSANOW)
+            self.host_slaves.append(slave)
+            os.set_blocking(outer, False)
+            os.set_blocking(master, False)
+            self.ptys.append((master, outer))
+            self.spec.setdefault("host_ptys", []).append(outer_name)
+
+    def start(self) -> None:
+        """Make everything and start init; report on the ready pipe."""
+        ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
+        self._setup_loops()          # before joining the group: it denies loop-control
+        self._setup_cgroup()
+        import socket
+        sync_r, sync_w = os.pipe()
+        go_r, go_w = os.pipe()
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            os.close(sync_r)
+            os.close(go_w)
+            os.close(err_r)
+            fd_ours.close()
+            _child(self.spec, sync_w, go_r, err_w, fd_child)
+        os.close(sync_w)
+        os.close(go_r)
+        os.close(err_w)
+        fd_child.close()
+        try:
+            if "memory" in self.cg.available():
+                self.cg.set("memory", "cgroup.procs", pid)
+            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
+            fd_ours.close()
+            self._setup_ptys(masters)
+            if os.read(sync_r, 1) != b"u":
+                raise OSError(errno.EIO, _drain(err_r) or self._died())
+            idmap = self.spec.get("idmap")
+            if idmap:
+                with open(f"/proc/{pid}/setgroups", "w") as f:
+                    f.write("deny")
+                _write_map(pid, "uid", idmap["uid"])
+                _write_map(pid, "gid", idmap["gid"])
+            os.write(go_w, b"g")
+            data = os.read(sync_r, 32)
+            os.waitpid(pid, 0)
+            if not data.isdigit():
+                raise OSError(errno.EIO, _drain(err_r) or self._died())
+            self.init_pid = int(data)
+            err = _drain(err_r)          # EOF at exec; text when setup or exec failed
+            if err:
+                raise OSError(errno.EIO, err)
+        finally:
+            for fd in (sync_r, go_w, err_r):
+                os.close(fd)
+        self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
+                           "cgroup": self.cg.rel})
+        # init runs: the driver records the container meanwhile, then learns whether
+        # init outlived EARLY_EXIT ("running"); one that exits at once never ran it
+        self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
+        done = _wait_exit(self.init_pid, EARLY_EXIT)
+        if done is not None:
+            why = self._died()
+            raise OSError(errno.EIO, why if "memory" in why else
+                          f"init '{self.spec['init'][0]}' exited at once "
+                          f"({_describe(done)})")
+        self._ready("running")
+
+    def _died(self) -> str:
+        """Why the container's first process died without a word: memory, or unknown."""
+        try:
+            oom = dict(line.split() for line in
+                       self.cg.get("memory", "memory.oom_control").splitlines())
+            failed = int(oom.get("oom_kill", "0")) or self.cg.get_int("memory", "memory.failcnt")
+        except (OSError, ValueError):
+            failed = 0
+        if failed:
+            limit = self.cg.get_int("memory", "memory.limit_in_bytes") // 1024
+            return (f"the container ran out of memory while starting (its memory limit is "
+                    f"{limit} KiB)")
+        return "the container's first process died"
+
+    def _write_state(self, data: dict[str, Any]) -> None:
+        path = self.spec["state_file"]
+        with open(path + ".tmp", "wb") as f:
+            marshal.dump(data, f)
+        os.replace(path + ".tmp", path)
+
+    def run(self) -> int:
+        """Relay consoles until init exits; return init's wait status."""
+        status = None
+        fds = {inner: outer for inner, outer in self.ptys}
+        back = {outer: inner for inner, outer in self.ptys}
+        poller = select.poll()
+        for fd in list(fds) + list(back):
+            poller.register(fd, select.POLLIN)
+        pidfd = os.pidfd_open(self.init_pid)
+        poller.register(pidfd, select.POLLIN)
+        while status is None:
+            for fd, _ev in poller.poll(1000):
+                if fd == pidfd:
+                    continue
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    poller.unregister(fd)
+                    continue
+                dest = fds.get(fd, back.get(fd))
+                if dest is not None and data:
+                    try:
+                        os.write(dest, data)
+                    except OSError:       # nobody reads the host side: drop
+                        pass
+            status = _wait_exit(self.init_pid, 0)
+        os.close(pidfd)
+        return status
+
+    def cleanup(self, status: int | None, error: str | None = None) -> None:
+        """Kill what is left, remove cgroups and loops, record how init ended."""
+        if self.init_pid:
+            try:
+                os.kill(self.init_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.cg.kill_all(spare=os.getpid())
+        _reap_all()
+        self.cg.leave()
+        self.cg.remove()
+        for loop in self.loops:
+            import subprocess
+            subprocess.run(["losetup", "--detach", loop], capture_output=True, check=False)
+        record: dict[str, Any] = {"status": status, "error": error}
+        if status is not None:
+            if os.WIFSIGNALED(status):
+                record["signal"] = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                record["code"] = os.WEXITSTATUS(status)
+        self._write_state(record)
+
+
+def _host_id(ranges: list[list[int]]) -> int:
+    """The host id the container's id 0 maps to."""
+    return next(target for start, target, _count in ranges if start == 0)
+
+
+def _drain(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace").strip()
+
+
+def _wait_exit(pid: int, timeout: float) -> int | None:
+    """Reap ``pid`` if it exits within ``timeout``; its wait status, else None."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        if timeout and not select.select([pidfd], [], [], timeout)[0]:
+            return None
+        got, status = os.waitpid(pid, os.WNOHANG)
+        return status if got == pid else None
+    finally:
+        os.close(pidfd)
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            got, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if got == 0:
+            return
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"status {os.WEXITSTATUS(status)}"
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: ``controller SPEC READY_FD`` (SPEC: a :mod:`marshal` dict)."""
+    with open(argv[0], "rb") as f:
+        spec = marshal.load(f)
+    return control(spec, int(argv[1]))
+
+
+def control(spec: dict[str, Any], ready_fd: int) -> int:
+    """Start the container of ``spec`` and watch it until its init ends."""
+    ctl = Controller(spec, ready_fd)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        ctl.start()
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver
+        msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        ctl.cleanup(None, msg)
+        ctl._ready("error " + msg.replace("\n", " "))
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    status = ctl.run()
+    ctl.cleanup(status)
+    return 0
+
+
+def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
+    """Become a container's controller in a child of the driver's process (never returns).
+
+    Called right after ``fork()``: leaves the driver's session, forks again
+    so the controller is nobody's child to wait for, keeps only its
+    standard descriptors (output to ``log_fd``) and the ready pipe, drops
+    the driver's signal handling, and runs :func:`control` on ``spec``.
+    """
+    code = 127
+    try:
+        # the driver's heap stays shared with it (copy-on-write) as long as no
+        # collection walks it; the controller makes next to no cycles
+        gc.disable()
+        os.setsid()
+        pid = os.fork()
+        if pid:                      # the driver learns the controller's pid first
+            os.write(ready_fd, f"pid {pid}\n".encode())
+            os._exit(0)
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.dup2(ready_fd, 3)
+        os.closerange(4, os.sysconf("SC_OPEN_MAX"))
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:
+            pass
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
+                    signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        code = control(spec, 3)
+    finally:
+        os._exit(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
