@@ -385,6 +385,12 @@ def device_xml(dev: Any) -> str:
     return format_device(dev)
 
 
+# The (live, config) choice and the persistent-definition change, shared with
+# the other calls that take VIR_DOMAIN_AFFECT_* flags (api_resources, api_devices).
+targets = _targets
+config_change = _config_change
+
+
 def check_active(vm: DomainObj) -> None:
     """Raise 'domain is not running' unless ``vm`` runs."""
     if not vm.is_active():
