@@ -22,7 +22,15 @@ from pyvirt.errors import check_flags, libvirtError, report, report_raw
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from pyvirt.drivers.qemu import address, api_resources, command, console, domain, hotplug
+    from pyvirt.drivers.qemu import (
+        address,
+        api_resources,
+        command,
+        console,
+        domain,
+        graphics,
+        hotplug,
+    )
     from pyvirt.util import keymaps
 else:
     address = lazy_module("pyvirt.drivers.qemu.address", globals())
@@ -30,6 +38,7 @@ else:
     command = lazy_module("pyvirt.drivers.qemu.command", globals())
     console = lazy_module("pyvirt.drivers.qemu.console", globals())
     domain = lazy_module("pyvirt.drivers.qemu.domain", globals())
+    graphics = lazy_module("pyvirt.drivers.qemu.graphics", globals())
     hotplug = lazy_module("pyvirt.drivers.qemu.hotplug", globals())
     keymaps = lazy_module("pyvirt.util.keymaps", globals())
 
@@ -482,6 +491,25 @@ class DevicesAPI:
         with vm.lock:
             def_ = vm.def_ if live else vm.persistent_def()
             return domain_metadata.get(def_, type, uri)
+
+    # --- graphics -------------------------------------------------------------------------------
+    def domainOpenGraphics(self, dom: Any, idx: int, fd: int, flags: int) -> int:  # noqa: N802
+        """Make QEMU serve display ``idx`` on the caller's connected socket ``fd``."""
+        check_flags(flags, C.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH, "qemuDomainOpenGraphics", _FROM)
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            graphics.open_client(vm, _running_mon(vm), idx, fd,
+                                 bool(flags & C.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH))
+        return 0
+
+    def domainOpenGraphicsFD(self, dom: Any, idx: int, flags: int) -> int:  # noqa: N802
+        """A new socket connected to display ``idx`` of the guest (the caller closes it)."""
+        check_flags(flags, C.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH, "qemuDomainOpenGraphicsFD",
+                    _FROM)
+        vm = self.vm_of(dom)
+        with vm.job_scope("modify"):
+            return graphics.open_pair(vm, _running_mon(vm), idx,
+                                      bool(flags & C.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH))
 
     # --- channels -------------------------------------------------------------------------------
     def domainOpenChannel(self, dom: Any, name: str | None, st_: Any,  # noqa: N802

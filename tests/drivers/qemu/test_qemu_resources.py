@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import struct
 import subprocess
 import time
@@ -54,7 +55,7 @@ def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
              f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
              f"<source file='{raw}'/><target dev='vdb' bus='virtio'/></disk>")
     extra = ("<channel type='pty'><target type='virtio' name='org.pyvirt.test'/></channel>"
-             "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>"
+             "<graphics type='vnc' autoport='yes' listen='127.0.0.1' passwd='secret'/>"
              "<video><model type='vga'/></video>")
     xml = guest_xml(guest, "res", serial=serial, disks=disks, nets="", extra=extra)
     xml = xml.replace("<vcpu>1</vcpu>", "<vcpu current='1'>3</vcpu>")
@@ -366,3 +367,63 @@ def test_open_channel(g: Guest) -> None:
     st.abort()
     with pytest.raises(libvirtError):
         g.dom.openChannel("org.nothing", g.conn.newStream(0), 0)
+
+
+# --- the VNC display and its password -----------------------------------------------------------
+
+def _vnc_auth(sock: socket.socket, password: str | None) -> int:
+    """Speak RFB 3.8 up to the security result (0: in); None: expect no auth."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+    try:
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:                     # older cryptography
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES  # type: ignore
+
+    def recv(n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            assert chunk, "VNC server closed the connection"
+            data += chunk
+        return data
+
+    sock.settimeout(30)
+    assert recv(12) == b"RFB 003.008\n"
+    sock.sendall(b"RFB 003.008\n")
+    types = recv(recv(1)[0])
+    if password is None:
+        assert types == b"\x01"            # no authentication
+        sock.sendall(b"\x01")
+        return struct.unpack(">I", recv(4))[0]
+    assert types == b"\x02"                # VNC authentication
+    sock.sendall(b"\x02")
+    challenge = recv(16)
+    # VNC's DES key: the password's bytes, each with its bits reversed
+    key = bytes(int(f"{b:08b}"[::-1], 2) for b in password.encode()[:8].ljust(8, b"\0"))
+    enc = Cipher(TripleDES(key * 3), modes.ECB()).encryptor()
+    sock.sendall(enc.update(challenge) + enc.finalize())
+    return struct.unpack(">I", recv(4))[0]
+
+
+def _graphics_socket(g: Guest, flags: int = 0) -> socket.socket:
+    return socket.socket(fileno=g.dom.openGraphicsFD(0, flags))
+
+
+def test_vnc_password_applied_and_updated(g: Guest) -> None:
+    with _graphics_socket(g) as sock:
+        assert _vnc_auth(sock, "secret") == 0
+    with _graphics_socket(g) as sock:
+        assert _vnc_auth(sock, "wrong") != 0
+    with _graphics_socket(g, C.VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH) as sock:
+        assert _vnc_auth(sock, None) == 0
+    g.dom.updateDeviceFlags("<graphics type='vnc' passwd='other'/>", C.VIR_DOMAIN_AFFECT_LIVE)
+    with _graphics_socket(g) as sock:
+        assert _vnc_auth(sock, "secret") != 0
+    with _graphics_socket(g) as sock:
+        assert _vnc_auth(sock, "other") == 0
+    assert "passwd='other'" in g.dom.XMLDesc(C.VIR_DOMAIN_XML_SECURE)
+    assert "passwd='secret'" in g.dom.XMLDesc(C.VIR_DOMAIN_XML_SECURE
+                                              | C.VIR_DOMAIN_XML_INACTIVE)
+    with pytest.raises(libvirtError) as info:
+        g.dom.openGraphicsFD(3, 0)
+    assert info.value.get_error_code() == C.VIR_ERR_INVALID_ARG
