@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         domain,
         graphics,
         hotplug,
+        save,
     )
     from pyvirt.util import keymaps
 else:
@@ -40,6 +41,7 @@ else:
     domain = lazy_module("pyvirt.drivers.qemu.domain", globals())
     graphics = lazy_module("pyvirt.drivers.qemu.graphics", globals())
     hotplug = lazy_module("pyvirt.drivers.qemu.hotplug", globals())
+    save = lazy_module("pyvirt.drivers.qemu.save", globals())
     keymaps = lazy_module("pyvirt.util.keymaps", globals())
 
 _FROM = C.VIR_FROM_QEMU
@@ -182,13 +184,14 @@ class DevicesAPI:
         if fmt != "elf" and not flags & C.VIR_DUMP_MEMORY_ONLY:
             raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "kdump-compressed format is only "
                          "supported with memory-only dump", _FROM)
-        if not flags & C.VIR_DUMP_MEMORY_ONLY:
-            raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "a core dump of the whole guest "
-                         "state (without VIR_DUMP_MEMORY_ONLY) is not supported; use "
-                         "virDomainSave for that", _FROM)
         vm = self.vm_of(dom)
         with vm.job_scope("dump"):
             mon = _running_mon(vm)
+            if not flags & C.VIR_DUMP_MEMORY_ONLY:
+                save.dump_state(self, vm, to, bool(flags & C.VIR_DUMP_BYPASS_CACHE),
+                                bool(flags & C.VIR_DUMP_LIVE))
+                self._after_dump(vm, mon, flags)
+                return 0
             formats = mon.execute("query-dump-guest-memory-capability").get("formats", [])
             if fmt not in formats:
                 raise report(C.VIR_ERR_INVALID_ARG,
@@ -211,11 +214,17 @@ class DevicesAPI:
                 detail = str(exc).split(": ", 2)[-1]
                 raise report(C.VIR_ERR_OPERATION_FAILED,
                              f"memory-only dump failed: {detail}", _FROM) from exc
-            if flags & C.VIR_DUMP_CRASH:
-                domain.destroy(self, vm)
-            elif flags & C.VIR_DUMP_RESET:
-                mon.execute("system_reset")
+            self._after_dump(vm, mon, flags)
         return 0
+
+    def _after_dump(self, vm: DomainObj, mon: Any, flags: int) -> None:
+        """VIR_DUMP_CRASH: stop the guest as crashed; VIR_DUMP_RESET: reset it."""
+        if flags & C.VIR_DUMP_CRASH:
+            domain.stop(self, vm, C.VIR_DOMAIN_SHUTOFF_CRASHED)
+            domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_STOPPED,
+                             C.VIR_DOMAIN_EVENT_STOPPED_CRASHED)
+        elif flags & C.VIR_DUMP_RESET:
+            mon.execute("system_reset")
 
     def domainMemoryPeek(self, dom: Any, start: int, size: int,  # noqa: N802
                          flags: int) -> bytes:

@@ -205,6 +205,37 @@ def save(drv: Any, vm: DomainObj, path: str, dxml: str | None, flags: int,
             vm.has_managed_save = True
 
 
+def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: bool) -> None:
+    """virDomainCoreDump without MEMORY_ONLY: QEMU's migration stream into ``path``.
+
+    As libvirt: the guest is paused for the copy (unless ``live``) and
+    resumed after it; the caller holds the job.
+    """
+    mon = domain.active_monitor(vm)
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        memory = (vm.def_.memory or 0) * 1024
+    writer = iohelper.DurableWriter(os.path.abspath(path), bypass_cache=bypass_cache,
+                                    fsync=image_fsync)
+    writer.open()
+    job = SaveJob(mon, writer, memory)
+    pause = running and not live
+    try:
+        if pause:
+            domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_DUMP)
+        with vm.lock:
+            vm.async_job = job
+        _migrate_to_file(drv, vm, mon, writer, job, pause)
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        with vm.lock:
+            vm.async_job = None
+    if pause:
+        domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+
+
 def _migrate_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor, writer: iohelper.DurableWriter,
                      job: SaveJob, resume: bool) -> None:
     """Stream QEMU's state into ``writer`` and commit it; undo everything on failure."""

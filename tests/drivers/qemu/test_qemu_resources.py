@@ -89,6 +89,18 @@ def still_fine(g: Guest, xml_before: str) -> None:
     assert g.dom.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE) == xml_before
 
 
+def test_core_dump_of_the_whole_state(g: Guest) -> None:
+    # without MEMORY_ONLY: QEMU's whole state (its migration stream), the guest paused
+    # for the copy and running again after.  First of the module: QEMU 7.2's
+    # migration of this guest was seen to stay in its 'setup' state for ever once
+    # vCPU hotplug, an unanswered unplug and calc-dirty-rate had run.
+    state = g.base / "core.state"
+    g.dom.coreDump(str(state), 0)
+    assert state.read_bytes()[:4] == b"QEVM"
+    assert g.dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
+    state.unlink()
+
+
 # --- vCPUs -------------------------------------------------------------------------------
 
 def test_vcpu_hotplug_visible_to_qemu(g: Guest) -> None:
@@ -251,7 +263,7 @@ def test_core_dumps(g: Guest) -> None:
                                                           C.VIR_DUMP_MEMORY_ONLY), key)
     same_error(lambda: g.dom.coreDumpWithFormat(
         str(g.base / "x"), C.VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_ZLIB, 0), "dump_raw_nomem")
-    assert g.dom.state() == REF["state_after_dump"] or g.dom.state()[0] == 1
+
 
 
 # --- screen, keys, NMI -----------------------------------------------------------------------
