@@ -156,10 +156,9 @@ _GUEST_STATS_TAIL = (("stat-disk-caches", "disk_caches", True),
 
 
 def _guest_stats(vm: DomainObj, mon: Any) -> dict[str, int]:
-    """What the guest's balloon driver last reported (needs a stats period set)."""
+    """What the guest's balloon driver last reported (statistics need a period set)."""
     balloon = address.memballoon(vm.def_)
-    if balloon is None or balloon.model == "none" or not balloon.alias \
-            or not balloon.stats_period:
+    if balloon is None or balloon.model == "none" or not balloon.alias:
         return {}
     try:
         got = mon.execute("qom-get", {"path": f"/machine/peripheral/{balloon.alias}",
@@ -172,12 +171,14 @@ def _guest_stats(vm: DomainObj, mon: Any) -> dict[str, int]:
     def take(table: tuple) -> None:
         for qname, name, kib in table:
             value = values.get(qname, -1)
-            if isinstance(value, int) and value >= 0:
+            # QEMU says "not reported" with -1, sent as an unsigned 64-bit number
+            if isinstance(value, int) and 0 <= value < 2 ** 63:
                 out[name] = value // 1024 if kib else value
 
     take(_GUEST_STATS)
-    if got.get("last-update"):
-        out["last_update"] = int(got["last-update"])
+    # as libvirt: the time of the guest's last report, 0 before the first one
+    if isinstance(got.get("last-update"), int):
+        out["last_update"] = got["last-update"]
     take(_GUEST_STATS_TAIL)
     return out
 
