@@ -302,19 +302,18 @@ class DevicesAPI:
                 if d.alias in status}
 
     def domainGetControlInfo(self, dom: Any, flags: int) -> list[int]:  # noqa: N802
-        """[state, details, ms in state] of the driver's control over the guest."""
-        import time
+        """[state, details, ms in state] of the driver's control over the guest.
+
+        A job holding the domain shows as VIR_DOMAIN_CONTROL_JOB (the job slot
+        does not record when it began: the time is 0).
+        """
         check_flags(flags, 0, "qemuDomainGetControlInfo", _FROM)
         vm = self.vm_of(dom)
         with vm.lock:
             if not vm.is_active():
                 raise domain.not_running()
-            job = vm.job
-            since = getattr(vm, "job_started", None)
-        if job is None:
-            return [C.VIR_DOMAIN_CONTROL_OK, 0, 0]
-        ms = int((time.monotonic() - since) * 1000) if since else 0
-        return [C.VIR_DOMAIN_CONTROL_JOB, 0, ms]
+            busy = vm.job is not None
+        return [C.VIR_DOMAIN_CONTROL_JOB if busy else C.VIR_DOMAIN_CONTROL_OK, 0, 0]
 
     def domainGetMessages(self, dom: Any, flags: int) -> list[str]:  # noqa: N802
         """Taint and deprecation messages of a running guest, as libvirt words them."""
