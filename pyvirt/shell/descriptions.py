@@ -205,4 +205,32 @@ DESCRIPTIONS: dict[str, str] = {
                   "part of it).",
     "vol-download": "Copy a volume's content into a local file.",
     "vol-wipe": "Overwrite a volume's data (with zeros unless --algorithm says otherwise).",
+    # -- guest devices and data (domain_guest)
+    "setvcpu": "Plug (--enable) or unplug (--disable) the listed vCPUs of a running domain "
+               "(or, with --config, of its next boot).",
+    "screenshot": "Save the guest's screen to a file (default name: domain and time); "
+                  "--screen picks a head of a multi-head video card.",
+    "send-key": "Press keys of the guest's keyboard together, given as numbers of a keycode "
+                "set (--codeset: linux, xt, atset1, atset2, atset3, os_x, xt_kbd, usb, "
+                "win32, qnum, rfb) or as Linux KEY_* names; --holdtime in milliseconds.",
+    "inject-nmi": "Send a non-maskable interrupt to the guest's CPUs.",
+    "dump": "Write the guest's memory to a file for analysis (--memory-only, with --format "
+            "elf, kdump-zlib, kdump-lzo, kdump-snappy or win-dmp); --crash stops the guest "
+            "after, --reset resets it.",
+    "domblkinfo": "Print a disk's capacity (the size the guest sees), allocation and "
+                  "physical size on the host (--human: with units).",
+    "domblkerror": "Print the disks that stopped on an I/O error, and why.",
+    "domcontrol": "Print whether the hypervisor's control channel is free, busy with a job "
+                  "or broken.",
+    "set-lifecycle-action": "Set what the guest's power-off, reboot or crash does (destroy, "
+                            "restart, preserve, coredump-destroy ...), live or --config.",
+    "domrename": "Give a shut-off persistent domain a new name.",
+    "metadata": "Print an application's metadata element (by namespace URI) or, with --set "
+                "and --key, replace it; --remove deletes it.",
+    "desc": "Print the domain's description (--title: its title) or set it to the given "
+            "words.",
+    "domdisplay": "Print the URI a viewer connects to for the guest's graphical display "
+                  "(--include-password, --type, --all).",
+    "domdirtyrate-calc": "Start measuring how fast the guest writes its memory over --seconds "
+                         "(1 to 60); domstats shows the result in its dirtyrate group.",
 }

@@ -34,7 +34,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
 from pyvirt.drivers.hostroot import HostRoot
-from pyvirt.drivers.qemu import address, command, disk_secrets, netdev, process
+from pyvirt.drivers.qemu import address, command, disk_secrets, graphics, netdev, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
@@ -351,6 +351,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         vm.mon = mon
         try:
             _read_ptys(vm, mon)
+            graphics.apply_passwords(vm, mon)
         except libvirtError:
             if proc.wait(0.5):
                 raise _start_failure(proc, log_path, log_start) from None

@@ -31,6 +31,8 @@ from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.api_devices import DevicesAPI
+from pyvirt.drivers.qemu.api_resources import ResourcesAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
@@ -89,7 +91,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(DomainTableAPI, I.HypervisorDriver):
+class QemuDriver(ResourcesAPI, DevicesAPI, DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM

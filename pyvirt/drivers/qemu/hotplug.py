@@ -24,9 +24,10 @@ from typing import Any, cast
 from pyvirt import constants as C
 from pyvirt.conf.domain import format_device, parse_device
 from pyvirt.conf.domain_base import PciAddress
+from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
-from pyvirt.drivers.qemu import address, command
+from pyvirt.drivers.qemu import address, command, graphics
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
     active_monitor,
@@ -381,6 +382,9 @@ def update(drv: Any, vm: DomainObj, xml: str, flags: int) -> None:
     with vm.job_scope("modify"):
         live, config = _targets(vm, flags, "qemuDomainUpdateDeviceFlags")
         new = parse_device(xml)
+        if isinstance(new, Graphics):
+            _update_graphics(drv, vm, xml, new, live, config)
+            return
         if not isinstance(new, Disk) or new.device not in (DiskDevice.CDROM, DiskDevice.FLOPPY):
             raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                          "only the media of CD-ROM and floppy drives can be updated", _FROM)
@@ -398,9 +402,33 @@ def update(drv: Any, vm: DomainObj, xml: str, flags: int) -> None:
             st.save_status(drv.cfg, vm)
 
 
+def _update_graphics(drv: Any, vm: DomainObj, xml: str, new: Graphics, live: bool,
+                     config: bool) -> None:
+    """A display's password (and validity) changed: in QEMU and/or the config."""
+    if config:
+        def change(d: Any) -> None:
+            for old in address.devices(d, "graphics"):
+                if old.type == new.type:
+                    fresh = cast(Graphics, parse_device(xml))
+                    old.passwd, old.passwd_valid_to = fresh.passwd, fresh.passwd_valid_to
+                    return
+            raise report(C.VIR_ERR_DEVICE_MISSING, "cannot find existing graphics device "
+                         f"to modify of type '{new.type.value}'", _FROM)
+        _config_change(drv, vm, change)
+    if live:
+        graphics.update(vm, active_monitor(vm), new)
+        st.save_status(drv.cfg, vm)
+
+
 def device_xml(dev: Any) -> str:
     """A device's XML (for messages and tests)."""
     return format_device(dev)
+
+
+# The (live, config) choice and the persistent-definition change, shared with
+# the other calls that take VIR_DOMAIN_AFFECT_* flags (api_resources, api_devices).
+targets = _targets
+config_change = _config_change
 
 
 def check_active(vm: DomainObj) -> None:

@@ -185,24 +185,53 @@ def save(drv: Any, vm: DomainObj, path: str, dxml: str | None, flags: int,
         data = saveimage.new_save_data(xml, was_running=was_running)
         writer = saveimage.image_writer(path, data, fsync=image_fsync,
                                         bypass_cache=bool(flags & C.VIR_DOMAIN_SAVE_BYPASS_CACHE))
-        writer.open()
-        job = SaveJob(mon, writer, memory)
-        try:
-            if running:
-                domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_SAVE)
-            with vm.lock:
-                vm.async_job = job
-            _migrate_to_file(drv, vm, mon, writer, job, running)
-        except BaseException:
-            writer.discard()
-            raise
-        finally:
-            with vm.lock:
-                vm.async_job = None
+        _state_to_file(drv, vm, mon, writer, memory, running, C.VIR_DOMAIN_PAUSED_SAVE)
         domain.stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_SAVED)
         domain.lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_SAVED)
         if managed:
             vm.has_managed_save = True
+
+
+def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: bool) -> None:
+    """virDomainCoreDump without MEMORY_ONLY: QEMU's migration stream into ``path``.
+
+    As libvirt: the guest is paused for the copy (unless ``live``) and
+    resumed after it; the caller holds the job.
+    """
+    mon = domain.active_monitor(vm)
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        memory = (vm.def_.memory or 0) * 1024
+    writer = iohelper.DurableWriter(os.path.abspath(path), bypass_cache=bypass_cache,
+                                    fsync=image_fsync)
+    pause = running and not live
+    _state_to_file(drv, vm, mon, writer, memory, pause, C.VIR_DOMAIN_PAUSED_DUMP)
+    if pause:
+        domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+
+
+def _state_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor,
+                   writer: iohelper.DurableWriter, memory: int, pause: bool,
+                   reason: int) -> None:
+    """Pause the guest (if ``pause``, for ``reason``) and stream its state into ``writer``.
+
+    The copy is the domain's async job meanwhile (jobInfo, abortJob); on
+    failure the file is discarded and a paused guest resumed.
+    """
+    writer.open()
+    job = SaveJob(mon, writer, memory)
+    try:
+        if pause:
+            domain.suspend(drv, vm, reason)
+        with vm.lock:
+            vm.async_job = job
+        _migrate_to_file(drv, vm, mon, writer, job, pause)
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        with vm.lock:
+            vm.async_job = None
 
 
 def _migrate_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor, writer: iohelper.DurableWriter,

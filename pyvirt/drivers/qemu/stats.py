@@ -144,17 +144,58 @@ def vcpus(vm: DomainObj) -> tuple[list[tuple[int, int, int, int]], list[tuple[bo
     return info_list, maps
 
 
+# QEMU's guest-stats names -> libvirt's memoryStats keys (and whether bytes -> KiB).
+_GUEST_STATS = (("stat-swap-in", "swap_in", True), ("stat-swap-out", "swap_out", True),
+                ("stat-major-faults", "major_fault", False),
+                ("stat-minor-faults", "minor_fault", False),
+                ("stat-free-memory", "unused", True), ("stat-total-memory", "available", True),
+                ("stat-available-memory", "usable", True))
+_GUEST_STATS_TAIL = (("stat-disk-caches", "disk_caches", True),
+                     ("stat-htlb-pgalloc", "hugetlb_pgalloc", False),
+                     ("stat-htlb-pgfail", "hugetlb_pgfail", False))
+
+
+def _guest_stats(vm: DomainObj, mon: Any) -> dict[str, int]:
+    """What the guest's balloon driver last reported (statistics need a period set)."""
+    balloon = address.memballoon(vm.def_)
+    if balloon is None or balloon.model == "none" or not balloon.alias:
+        return {}
+    try:
+        got = mon.execute("qom-get", {"path": f"/machine/peripheral/{balloon.alias}",
+                                      "property": "guest-stats"})
+    except libvirtError:
+        return {}
+    values = got.get("stats") or {}
+    out: dict[str, int] = {}
+
+    def take(table: tuple) -> None:
+        for qname, name, kib in table:
+            value = values.get(qname, -1)
+            # QEMU says "not reported" with -1, sent as an unsigned 64-bit number
+            if isinstance(value, int) and 0 <= value < 2 ** 63:
+                out[name] = value // 1024 if kib else value
+
+    take(_GUEST_STATS)
+    # as libvirt: the time of the guest's last report, 0 before the first one
+    if isinstance(got.get("last-update"), int):
+        out["last_update"] = got["last-update"]
+    take(_GUEST_STATS_TAIL)
+    return out
+
+
 def memory_stats(vm: DomainObj) -> dict[str, int]:
-    """virDomainMemoryStats: 'actual' (balloon, KiB), 'rss' and what the balloon knows."""
+    """virDomainMemoryStats: 'actual' (balloon, KiB), the guest's balloon statistics, 'rss'."""
     pid = _pid(vm)
     if pid is None:
         raise not_running()
     out: dict[str, int] = {}
+    mon = active_monitor(vm)
     try:
-        balloon = active_monitor(vm).execute("query-balloon")
+        balloon = mon.execute("query-balloon")
         out["actual"] = int(balloon["actual"]) // 1024
     except libvirtError:
         out["actual"] = vm.def_.current_memory or vm.def_.memory
+    out.update(_guest_stats(vm, mon))
     for line in _read(f"/proc/{pid}/status").splitlines():
         if line.startswith("VmRSS:"):
             out["rss"] = int(line.split()[1])
@@ -212,7 +253,11 @@ def block_info(vm: DomainObj, path: str) -> list[int]:
     capacity is what the guest sees (a qcow2 image's virtual size), allocation
     the bytes the file occupies on the host, physical the file's size.
     """
-    disk = _find_disk(vm, path)
+    try:
+        disk = _find_disk(vm, path)
+    except libvirtError:
+        raise report(C.VIR_ERR_INVALID_ARG, f"invalid path {path} not assigned to domain",
+                     _FROM) from None
     src = disk_path(disk)
     if not src:
         raise report(C.VIR_ERR_INVALID_ARG,
@@ -283,51 +328,112 @@ def _live_stats(vm: DomainObj, want: int, out: dict[str, Any]) -> None:
     def_ = vm.def_
     if want & C.VIR_DOMAIN_STATS_CPU_TOTAL and pid:
         user, system = user_system_ns(pid)
-        out.update({"cpu.time": thread_cpu_ns(pid), "cpu.user": user, "cpu.system": system})
+        out.update({"cpu.time": thread_cpu_ns(pid), "cpu.user": user, "cpu.system": system,
+                    "cpu.cache.monitor.count": 0,
+                    # guest halt polling is KVM's: none under TCG
+                    "cpu.haltpoll.success.time": 0, "cpu.haltpoll.fail.time": 0})
     if want & C.VIR_DOMAIN_STATS_BALLOON:
         mem = memory_stats(vm)
-        out["balloon.current"] = mem.get("actual", def_.memory)
+        out["balloon.current"] = mem.pop("actual", def_.memory)
         out["balloon.maximum"] = def_.memory
-        if "rss" in mem:
-            out["balloon.rss"] = mem["rss"]
+        rss = mem.pop("rss", None)
+        for key, value in mem.items():
+            out["balloon." + key.replace("last_update", "last-update")] = value
+        if rss is not None:
+            out["balloon.rss"] = rss
     if want & C.VIR_DOMAIN_STATS_VCPU:
-        out["vcpu.current"] = def_.vcpus or def_.max_vcpus
-        out["vcpu.maximum"] = def_.max_vcpus
-        for number, vstate, ns, _cpu in vcpus(vm)[0]:
-            out[f"vcpu.{number}.state"] = vstate
-            out[f"vcpu.{number}.time"] = ns
+        _vcpu_stats(vm, pid, out)
     if want & C.VIR_DOMAIN_STATS_INTERFACE:
-        nets = address.devices(def_, "interface")
-        out["net.count"] = len(nets)
-        for i, net in enumerate(nets):
-            out[f"net.{i}.name"] = net.target_dev or net.alias
-            if not net.target_dev:
-                continue
-            rxb, rxp, rxe, rxd, txb, txp, txe, txd = netdev.interface_stats(net.target_dev)
-            out.update({f"net.{i}.rx.bytes": rxb, f"net.{i}.rx.pkts": rxp,
-                        f"net.{i}.rx.errs": rxe, f"net.{i}.rx.drop": rxd,
-                        f"net.{i}.tx.bytes": txb, f"net.{i}.tx.pkts": txp,
-                        f"net.{i}.tx.errs": txe, f"net.{i}.tx.drop": txd})
+        _net_stats(def_, out)
     if want & C.VIR_DOMAIN_STATS_BLOCK:
-        disks = address.devices(def_, "disk")
-        qstats = _blockstats(vm)
-        sizes = _virtual_sizes(vm)
-        out["block.count"] = len(disks)
-        for i, disk in enumerate(disks):
-            out[f"block.{i}.name"] = disk.target
-            path = disk_path(disk)
-            if path:
-                out[f"block.{i}.path"] = path
-            s = qstats.get(disk.alias or "", {})
-            for key, qkey in (("rd.reqs", "rd_operations"), ("rd.bytes", "rd_bytes"),
-                              ("rd.times", "rd_total_time_ns"), ("wr.reqs", "wr_operations"),
-                              ("wr.bytes", "wr_bytes"), ("wr.times", "wr_total_time_ns"),
-                              ("fl.reqs", "flush_operations"),
-                              ("fl.times", "flush_total_time_ns")):
-                if qkey in s:
-                    out[f"block.{i}.{key}"] = s[qkey]
-            if path and os.path.exists(path):
-                stt = os.stat(path)
-                out[f"block.{i}.allocation"] = stt.st_blocks * 512
-                out[f"block.{i}.physical"] = stt.st_size
-                out[f"block.{i}.capacity"] = sizes.get(disk.alias or "", stt.st_size)
+        _block_group(vm, out)
+    if want & C.VIR_DOMAIN_STATS_DIRTYRATE:
+        dirty_rate_stats(vm, out)
+
+
+def _vcpu_stats(vm: DomainObj, pid: int | None, out: dict[str, Any]) -> None:
+    def_ = vm.def_
+    out["vcpu.current"] = def_.vcpus or def_.max_vcpus
+    out["vcpu.maximum"] = def_.max_vcpus
+    for number, tid in _vcpu_threads(vm):
+        sched = _read(f"/proc/{pid}/task/{tid}/schedstat").split()
+        out[f"vcpu.{number}.state"] = C.VIR_VCPU_RUNNING
+        out[f"vcpu.{number}.time"] = int(sched[0]) if sched else 0
+        out[f"vcpu.{number}.wait"] = 0
+        # time spent runnable on a host run queue (the guest's steal time)
+        out[f"vcpu.{number}.delay"] = int(sched[1]) if len(sched) > 1 else 0
+
+
+def _net_stats(def_: Any, out: dict[str, Any]) -> None:
+    nets = address.devices(def_, "interface")
+    out["net.count"] = len(nets)
+    for i, net in enumerate(nets):
+        if not net.target_dev:
+            continue            # libvirt names only interfaces with a host device
+        out[f"net.{i}.name"] = net.target_dev
+        rxb, rxp, rxe, rxd, txb, txp, txe, txd = netdev.interface_stats(net.target_dev)
+        out.update({f"net.{i}.rx.bytes": rxb, f"net.{i}.rx.pkts": rxp,
+                    f"net.{i}.rx.errs": rxe, f"net.{i}.rx.drop": rxd,
+                    f"net.{i}.tx.bytes": txb, f"net.{i}.tx.pkts": txp,
+                    f"net.{i}.tx.errs": txe, f"net.{i}.tx.drop": txd})
+
+
+def _block_group(vm: DomainObj, out: dict[str, Any]) -> None:
+    disks = address.devices(vm.def_, "disk")
+    qstats: dict[str, dict] = {}
+    for entry in active_monitor(vm).execute("query-blockstats"):
+        qstats[_qdev_alias(entry.get("qdev") or "")] = entry
+    images: dict[str, dict] = {}
+    for entry in active_monitor(vm).execute("query-block"):
+        images[_qdev_alias(entry.get("qdev") or "")] = \
+            (entry.get("inserted") or {}).get("image") or {}
+    out["block.count"] = len(disks)
+    for i, disk in enumerate(disks):
+        alias = disk.alias or ""
+        out[f"block.{i}.name"] = disk.target
+        path = disk_path(disk)
+        if path:
+            out[f"block.{i}.path"] = path
+        if alias in vm.blockdev:
+            out[f"block.{i}.backingIndex"] = vm.blockdev[alias]
+        entry = qstats.get(alias, {})
+        s = entry.get("stats", {})
+        for key, qkey in (("rd.reqs", "rd_operations"), ("rd.bytes", "rd_bytes"),
+                          ("rd.times", "rd_total_time_ns"), ("wr.reqs", "wr_operations"),
+                          ("wr.bytes", "wr_bytes"), ("wr.times", "wr_total_time_ns"),
+                          ("fl.reqs", "flush_operations"), ("fl.times", "flush_total_time_ns")):
+            if qkey in s:
+                out[f"block.{i}.{key}"] = s[qkey]
+        image = images.get(alias, {})
+        if not image:
+            continue
+        # as libvirt: the highest offset QEMU wrote, the guest-visible size, the
+        # bytes the image occupies on the host
+        out[f"block.{i}.allocation"] = int(s.get("wr_highest_offset", 0))
+        if "virtual-size" in image:
+            out[f"block.{i}.capacity"] = int(image["virtual-size"])
+        if "actual-size" in image:
+            out[f"block.{i}.physical"] = int(image["actual-size"])
+
+
+# QEMU's dirty-rate measurement states -> libvirt's virDomainDirtyRateStatus.
+_DIRTY_STATUS = {"unstarted": 0, "measuring": 1, "measured": 2}
+
+
+def dirty_rate_stats(vm: DomainObj, out: dict[str, Any]) -> None:
+    """The 'dirtyrate' group: QEMU's last calc-dirty-rate result (query-dirty-rate)."""
+    try:
+        info = active_monitor(vm).execute("query-dirty-rate")
+    except libvirtError:
+        return
+    status = _DIRTY_STATUS.get(str(info.get("status")), 0)
+    out["dirtyrate.calc_status"] = status
+    out["dirtyrate.calc_start_time"] = int(info.get("start-time", 0))
+    out["dirtyrate.calc_period"] = int(info.get("calc-time", 0))
+    if "mode" in info:
+        out["dirtyrate.calc_mode"] = info["mode"]
+    if status == 2:
+        out["dirtyrate.megabytes_per_second"] = int(info.get("dirty-rate", 0))
+        for n, vcpu in enumerate(info.get("vcpu-dirty-rate") or []):
+            out[f"dirtyrate.vcpu.{vcpu.get('id', n)}.megabytes_per_second"] = \
+                int(vcpu.get("dirty-rate", 0))

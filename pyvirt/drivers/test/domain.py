@@ -23,11 +23,13 @@ if TYPE_CHECKING:
     import tempfile
     import uuid as _uuid
 
+    from pyvirt.conf import domain_metadata
     from pyvirt.drivers.test import domconf
 else:
     tempfile = lazy_module("tempfile", globals())
     _uuid = lazy_module("uuid", globals())
     domconf = lazy_module("pyvirt.drivers.test.domconf", globals())
+    domain_metadata = lazy_module("pyvirt.conf.domain_metadata", globals())
 
 _FROM = C.VIR_FROM_TEST
 _FROM_DOM = C.VIR_FROM_DOMAIN
@@ -727,35 +729,14 @@ class DomainMixin(DomainAccess):
                           key: str | None, uri: str | None, flags: int) -> None:
         """Set the description, title or an application's metadata element."""
         check_flags(flags, LIVE | CONFIG, "testDomainSetMetadata")
-        if type == C.VIR_DOMAIN_METADATA_ELEMENT:
-            if uri is None:
-                raise raw_error(C.VIR_ERR_INVALID_ARG, "uri in virDomainSetMetadata must not "
-                                "be NULL", _FROM_DOM, "virDomainSetMetadata", "uri")
-            if metadata is not None and key is None:
-                raise raw_error(C.VIR_ERR_INVALID_ARG, "key in virDomainSetMetadata must not "
-                                "be NULL", _FROM_DOM, "virDomainSetMetadata", "key")
-        elif type in (C.VIR_DOMAIN_METADATA_DESCRIPTION, C.VIR_DOMAIN_METADATA_TITLE):
-            if uri is not None:
-                raise raw_error(C.VIR_ERR_INVALID_ARG, "uri in virDomainSetMetadata must be "
-                                "NULL", _FROM_DOM, "virDomainSetMetadata", "uri")
-            if type == C.VIR_DOMAIN_METADATA_TITLE and metadata and "\n" in metadata:
-                raise raw_error(C.VIR_ERR_INVALID_ARG, "metadata title in "
-                                "virDomainSetMetadata can't contain newlines", _FROM_DOM)
-        else:
-            raise report(C.VIR_ERR_INVALID_ARG, f"unknown metadata type '{type}'", _FROM_DOM)
+        domain_metadata.check_set(type, metadata, key, uri)
         with self.state.lock:
             obj = self._dom_obj(dom)
             live, config = self._dom_defs(obj, flags)
             for dom_def in (live, config):
                 if dom_def is None:
                     continue
-                value = metadata or None
-                if type == C.VIR_DOMAIN_METADATA_DESCRIPTION:
-                    dom_def.description = value
-                elif type == C.VIR_DOMAIN_METADATA_TITLE:
-                    dom_def.title = value
-                else:
-                    dom_def.set_metadata_element(value, key, uri or "")
+                domain_metadata.apply(dom_def.d, type, metadata, key, uri)
                 dom_def.touch_top()
             self._dom_emit_id(obj, C.VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, type, uri)
 
@@ -765,22 +746,7 @@ class DomainMixin(DomainAccess):
         check_flags(flags, LIVE | CONFIG, "testDomainGetMetadata")
         with self.state.lock:
             dom_def, _live = self._dom_one_def(self._dom_obj(dom), flags)
-            if type == C.VIR_DOMAIN_METADATA_DESCRIPTION:
-                value = dom_def.description
-            elif type == C.VIR_DOMAIN_METADATA_TITLE:
-                value = dom_def.title
-            elif type == C.VIR_DOMAIN_METADATA_ELEMENT:
-                if uri is None:
-                    raise raw_error(C.VIR_ERR_INVALID_ARG, "uri in virDomainGetMetadata must "
-                                    "not be NULL", _FROM_DOM, "virDomainGetMetadata", "uri")
-                value = dom_def.metadata_element(uri)
-            else:
-                raise report(C.VIR_ERR_INVALID_ARG, f"unknown metadata type '{type}'",
-                             _FROM_DOM)
-            if value is None:
-                raise report(C.VIR_ERR_NO_DOMAIN_METADATA,
-                             "Requested metadata element is not present", _FROM_DOM)
-            return value
+            return domain_metadata.get(dom_def.d, type, uri)
 
     # --- events -------------------------------------------------------------------
     def connectDomainEventRegisterAny(self, dom: DomainHandle | None, eventID: int,  # noqa: N802,N803

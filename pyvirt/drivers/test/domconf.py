@@ -20,11 +20,11 @@ from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import domain as confdom
-from pyvirt.conf import xmlutil
+from pyvirt.conf import domain_metadata, xmlutil
 from pyvirt.conf.domain_cpu import CpuTune, MemTune, NumaTune
 from pyvirt.conf.domain_os import Lifecycle
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.test.objects import parser, raw_error
+from pyvirt.drivers.test.objects import raw_error
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -365,26 +365,11 @@ class TestDef:
     # --- metadata -----------------------------------------------------------------
     def metadata_element(self, uri: str) -> str | None:
         """The metadata element of namespace ``uri`` without its namespace, or None."""
-        for elem in self.d.metadata or ():
-            if isinstance(elem.tag, str) and etree.QName(elem).namespace == uri:
-                return etree.tostring(_strip_namespace(elem), encoding="unicode")
-        return None
+        return domain_metadata.element(self.d, uri)
 
     def set_metadata_element(self, xml: str | None, key: str | None, uri: str) -> None:
         """Replace (or, with ``xml`` None, remove) the metadata element of ``uri``."""
-        kept = [e for e in self.d.metadata or ()
-                if not (isinstance(e.tag, str) and etree.QName(e).namespace == uri)]
-        if xml is not None:
-            try:
-                elem = etree.fromstring(xml.encode(), parser())
-            except etree.XMLSyntaxError:
-                raise report(C.VIR_ERR_XML_ERROR, "(metadata_xml): could not parse XML",
-                             _FROM_XML) from None
-            new = etree.Element(f"{{{uri}}}{etree.QName(elem).localname}",
-                                nsmap={key or "": uri})
-            _copy_into(elem, new, uri)
-            kept.append(new)
-        self.d.metadata = kept or None
+        domain_metadata.set_element(self.d, xml, key, uri)
 
     # --- devices ------------------------------------------------------------------
     def interfaces(self) -> list[Any]:
@@ -501,31 +486,6 @@ class TestDef:
             text = self.d.format(id=None if id < 0 else id, flags=key[1], parts=self._parts)
             self._cache[key] = text
         return text
-
-
-def _copy_into(src: etree._Element, dst: etree._Element, uri: str) -> None:
-    for key, value in src.attrib.items():
-        dst.set(key, value)
-    dst.text = src.text
-    for child in src:
-        if not isinstance(child.tag, str):
-            continue
-        sub = etree.SubElement(dst, f"{{{uri}}}{etree.QName(child).localname}")
-        _copy_into(child, sub, uri)
-        sub.tail = child.tail
-
-
-def _strip_namespace(elem: etree._Element) -> etree._Element:
-    new = etree.Element(etree.QName(elem).localname)
-    for key, value in elem.attrib.items():
-        new.set(key, value)
-    new.text = elem.text
-    for child in elem:
-        if isinstance(child.tag, str):
-            sub = _strip_namespace(child)
-            sub.tail = child.tail
-            new.append(sub)
-    return new
 
 
 __all__ = [
