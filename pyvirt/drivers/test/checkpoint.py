@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
+from pyvirt.conf.momentobj import Moment, MomentHandle, check_cycles, delete_moment, select
 from pyvirt.drivers.test.access import DomainAccess
-from pyvirt.drivers.test.objects import DomainHandle, DomainObj, Moment, MomentHandle, check_flags
-from pyvirt.drivers.test.snapshot import check_cycles, delete_moment, select
+from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags
 from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
