@@ -34,6 +34,7 @@ from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
+from pyvirt.drivers.qemu.snapshot import SnapshotAPI
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
 
@@ -94,7 +95,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(I.HypervisorDriver):
+class QemuDriver(SnapshotAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
