@@ -8,7 +8,7 @@ if [ -b /dev/vda ]; then
     if [ -n "$n" ]; then n=$((n+1)); else n=0; fi
     while true; do
       printf 'PYVIRT-COUNTER %08d\n' "$n" |
-        dd of=/dev/vda bs=512 count=1 conv=sync,notrunc oflag=direct 2>/dev/null
+        dd of=/dev/vda bs=512 count=1 conv=sync,notrunc,fsync oflag=direct 2>/dev/null
       echo "PYVIRT-GUEST-COUNTER $n"
       n=$((n+1))
       sleep 0.3

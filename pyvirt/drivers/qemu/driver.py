@@ -31,6 +31,7 @@ from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
+from pyvirt.drivers.qemu import snapshot
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
@@ -507,6 +508,7 @@ class QemuDriver(SnapshotAPI, I.HypervisorDriver):
                                  "Refusing to undefine while domain managed save image exists",
                                  _FROM)
                 save.remove_managed(self, vm)
+            snapshot.undefine_check(self, vm, flags)
             st.delete_config(self.cfg, vm.name)
             nvram = vm.persistent_def().os.nvram
             if nvram and flags & C.VIR_DOMAIN_UNDEFINE_NVRAM:

@@ -10,6 +10,7 @@ work on disks and memory is in :mod:`pyvirt.drivers.qemu.snapshot_ops`.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import os
@@ -142,7 +143,23 @@ def delete_all(drv: Any, vm: DomainObj) -> int:
         forget(drv, vm, name)
     tree.by_name.clear()
     tree.current = None
+    with contextlib.suppress(OSError):
+        os.rmdir(snapshot_dir(drv.cfg, vm.name))
     return count
+
+
+def undefine_check(drv: Any, vm: DomainObj, flags: int) -> None:
+    """Undefine of a shut-off domain with snapshots needs SNAPSHOTS_METADATA (which
+    forgets them), as libvirt's; a running one keeps them until it stops."""
+    count = len(snapshots(drv, vm))
+    if not count or vm.is_active():
+        return
+    if not flags & C.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA:
+        raise report(C.VIR_ERR_OPERATION_INVALID, f"cannot delete inactive domain with "
+                     f"{count} snapshots", _FROM)
+    delete_all(drv, vm)
+    with vm.lock:
+        vm.snapshots = None
 
 
 # --- the API --------------------------------------------------------------------------------
@@ -371,4 +388,4 @@ class SnapshotAPI:
         return 0
 
 
-__all__ = ["SnapshotAPI", "delete_all", "set_current", "snapshot_dir", "snapshots", "write"]
+__all__ = ["SnapshotAPI", "delete_all", "set_current", "snapshot_dir", "snapshots", "undefine_check", "write"]

@@ -76,7 +76,8 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      "live snapshot creation is supported only during full system snapshots",
                      _FROM)
-    sdef.state = (SnapshotState.DISK_SNAPSHOT if disk_only
+    # libvirt: a disk-only snapshot of a shut-off guest is in state 'shutoff'
+    sdef.state = (SnapshotState.DISK_SNAPSHOT if disk_only and active
                   else SnapshotState(state_name(state)))
     if disk_only or not active:
         if sdef.memory not in (None, NO):
@@ -253,7 +254,7 @@ def _overlays(vm: DomainObj, sdef: DomainSnapshotDef, flags: int,
                              f"disk {item.name} does not exist: '{overlay}'", _FROM)
         else:
             if os.path.exists(overlay):
-                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"external snapshot file for "
+                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"external snapshot file for "
                              f"disk {item.name} already exists and is not a block device: "
                              f"{overlay}", _FROM)
             size = str(snapjob.image_info(backing)["virtual-size"])
