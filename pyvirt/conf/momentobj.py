@@ -151,6 +151,12 @@ def snapshot_filter(moment: Moment, flags: int, has_metadata: bool = True) -> bo
     return True
 
 
+def checkpoint_filter(moment: Moment, flags: int) -> bool:
+    """libvirt's checkpoint list filters (leaves or not)."""
+    return _pair(flags, C.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES,
+                 C.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES, not moment.children)
+
+
 def select(moments: MomentList, start: Moment | None, flags: int, descend_flag: int,
            topo_flag: int, keep: Callable[[Moment, int], bool]) -> list[Moment]:
     """The moments of a list (or below ``start``) that ``flags`` select, in
@@ -210,5 +216,5 @@ def check_cycles(moments: MomentList, name: str, parent_name: str | None, what: 
                      f"parent {parent_name} for {what} {name} not found", _FROM_DOM)
 
 
-__all__ = ["Moment", "MomentHandle", "MomentList", "check_cycles", "delete_moment",
+__all__ = ["Moment", "MomentHandle", "MomentList", "check_cycles", "checkpoint_filter", "delete_moment",
            "is_external", "select", "snapshot_filter"]

@@ -31,8 +31,10 @@ from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
-from pyvirt.drivers.qemu import snapshot
+from pyvirt.drivers.qemu import checkpoint, snapshot
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.backup import BackupAPI
+from pyvirt.drivers.qemu.checkpoint import CheckpointAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.drivers.qemu.snapshot import SnapshotAPI
@@ -96,7 +98,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(SnapshotAPI, I.HypervisorDriver):
+class QemuDriver(SnapshotAPI, CheckpointAPI, BackupAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -509,6 +511,7 @@ class QemuDriver(SnapshotAPI, I.HypervisorDriver):
                                  _FROM)
                 save.remove_managed(self, vm)
             snapshot.undefine_check(self, vm, flags)
+            checkpoint.undefine_check(self, vm, flags)
             st.delete_config(self.cfg, vm.name)
             nvram = vm.persistent_def().os.nvram
             if nvram and flags & C.VIR_DOMAIN_UNDEFINE_NVRAM:

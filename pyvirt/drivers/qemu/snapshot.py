@@ -2,18 +2,15 @@
 
 The snapshot tree (:mod:`pyvirt.conf.momentobj`) of a domain is loaded on
 first use from ``{lib_dir}/snapshot/NAME/SNAP.xml`` (libvirt's
-``/var/lib/libvirt/qemu/snapshot/NAME/``), one file per snapshot written
-atomically in libvirt's internal format (with ``<active>1</active>`` on the
-current one), so the tree survives the process and pyvirtd restarts.  The
+``/var/lib/libvirt/qemu/snapshot/NAME/``, see :mod:`.momentstore`), one file
+per snapshot in libvirt's internal format (with ``<active>1</active>`` on the
+current one).  The
 work on disks and memory is in :mod:`pyvirt.drivers.qemu.snapshot_ops`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import logging
-import os
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -28,8 +25,8 @@ from pyvirt.conf.momentobj import (
     select,
     snapshot_filter,
 )
-from pyvirt.errors import libvirtError, report
-from pyvirt.util.fileutil import atomic_write, remove_durably
+from pyvirt.drivers.qemu import momentstore as store
+from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -73,34 +70,15 @@ def _check(flags: int, allowed: int, func: str) -> None:
 
 def snapshot_dir(cfg: Any, name: str) -> str:
     """Where the snapshot metadata of domain ``name`` lives."""
-    return os.path.join(cfg.lib_dir, "snapshot", name)
-
-
-def _load(cfg: Any, name: str) -> MomentList:
-    """Read the snapshot tree of domain ``name`` (bad files are logged and skipped)."""
-    moments = MomentList()
-    loaded = []
-    for path in glob.glob(os.path.join(snapshot_dir(cfg, name), "*.xml")):
-        try:
-            with open(path, "rb") as f:
-                loaded.append(snapconf.DomainSnapshotDef.parse(f.read()))
-        except (OSError, libvirtError) as exc:
-            log.warning("cannot load snapshot %s: %s", path, exc)
-    for sdef in sorted(loaded, key=lambda s: (s.creation_time or 0, s.name)):
-        moment = Moment(sdef)
-        moments.by_name[sdef.name] = moment
-        if sdef.active:
-            moments.current = moment
-        sdef.active = None
-    moments.relink()
-    return moments
+    return store.moment_dir(cfg, "snapshot", name)
 
 
 def snapshots(drv: Any, vm: DomainObj) -> MomentList:
     """The snapshot tree of ``vm``, loaded from disk on first use."""
     with vm.lock:
         if vm.snapshots is None:
-            vm.snapshots = _load(drv.cfg, vm.name)
+            vm.snapshots = store.load(drv.cfg, "snapshot", vm.name,
+                                      snapconf.DomainSnapshotDef.parse)
         return vm.snapshots
 
 
@@ -109,20 +87,14 @@ def write(drv: Any, vm: DomainObj, moment: Moment) -> None:
     sdef = moment.def_
     sdef.active = snapshots(drv, vm).current is moment
     try:
-        directory = snapshot_dir(drv.cfg, vm.name)
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        atomic_write(os.path.join(directory, f"{moment.name}.xml"), sdef.format(internal=True),
-                     0o600)
-    except OSError as exc:
-        raise report(C.VIR_ERR_WRITE_FAILED, f"cannot save metadata of snapshot "
-                     f"'{moment.name}': {exc.strerror}", _FROM) from exc
+        store.write(drv.cfg, "snapshot", vm.name, moment.name, sdef.format(internal=True))
     finally:
         sdef.active = None
 
 
 def forget(drv: Any, vm: DomainObj, name: str) -> None:
     """Remove the metadata file of snapshot ``name``."""
-    remove_durably(os.path.join(snapshot_dir(drv.cfg, vm.name), f"{name}.xml"))
+    store.forget(drv.cfg, "snapshot", vm.name, name)
 
 
 def set_current(drv: Any, vm: DomainObj, moment: Moment | None) -> None:
@@ -137,15 +109,7 @@ def set_current(drv: Any, vm: DomainObj, moment: Moment | None) -> None:
 
 def delete_all(drv: Any, vm: DomainObj) -> int:
     """Forget every snapshot's metadata of ``vm`` (undefine); return how many there were."""
-    tree = snapshots(drv, vm)
-    count = len(tree)
-    for name in list(tree.by_name):
-        forget(drv, vm, name)
-    tree.by_name.clear()
-    tree.current = None
-    with contextlib.suppress(OSError):
-        os.rmdir(snapshot_dir(drv.cfg, vm.name))
-    return count
+    return store.forget_all(drv.cfg, "snapshot", vm.name, snapshots(drv, vm))
 
 
 def undefine_check(drv: Any, vm: DomainObj, flags: int) -> None:

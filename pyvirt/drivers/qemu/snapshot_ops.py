@@ -103,7 +103,7 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
     sdef.disks = disks
     _check_locations(sdef, live, active, disk_only)
     if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
-        _check_agent(live)
+        check_agent(live)
     secure = C.VIR_DOMAIN_XML_SECURE
     if active:
         sdef.domain_xml = live.format(flags=secure).rstrip("\n")
@@ -145,7 +145,7 @@ def _check_locations(sdef: DomainSnapshotDef, live: Any, active: bool, disk_only
         raise _unsupported("nothing selected for snapshot")
 
 
-def _check_agent(live: Any) -> None:
+def check_agent(live: Any) -> None:
     """--quiesce needs the guest agent: libvirt's errors when there is none."""
     channels = [c for c in address.devices(live, "channel")
                 if getattr(getattr(c, "target", None), "name", None) == _AGENT_CHANNEL]
