@@ -203,6 +203,52 @@ def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     assert exc.value.get_error_code() == C.VIR_ERR_NO_DOMAIN_BACKUP
 
 
+def pyvirsh(g: Guest, *argv: str) -> str:
+    """Run a pyvirsh command in this process (it shares the driver of the root)."""
+    import io
+
+    from pyvirt.shell.main import main
+    out, err = io.StringIO(), io.StringIO()
+    rc = main(["-c", f"qemu:///embed?root={g.root}", *argv], stdout=out, stderr=err)
+    assert rc == 0, (argv, err.getvalue())
+    return out.getvalue()
+
+
+def test_pyvirsh_checkpoint_backup_and_snapshot_commands(g: Guest) -> None:
+    assert pyvirsh(g, "checkpoint-create-as", "bk", "k1").strip() == \
+        "Domain checkpoint k1 created"
+    assert pyvirsh(g, "checkpoint-create-as", "bk", "--name", "k2", "--description",
+                   "second").strip() == "Domain checkpoint k2 created"
+    assert pyvirsh(g, "checkpoint-list", "bk", "--name").split() == ["k1", "k2"]
+    assert pyvirsh(g, "checkpoint-list", "bk", "--tree").split() == ["k1", "|", "+-", "k2"]
+    assert pyvirsh(g, "checkpoint-parent", "bk", "k2").strip() == "k1"
+    info = pyvirsh(g, "checkpoint-info", "bk", "k1").splitlines()
+    assert info[0].split() == ["Name:", "k1"] and info[3].split() == ["Children:", "1"]
+    assert "size='" in pyvirsh(g, "checkpoint-dumpxml", "bk", "k1", "--size", "--no-domain")
+
+    sock = str(g.base / "shell.sock")
+    xml = g.base / "backup.xml"
+    xml.write_text(f"<domainbackup mode='pull'><incremental>k1</incremental>"
+                   f"<server transport='unix' socket='{sock}'/></domainbackup>")
+    assert pyvirsh(g, "backup-begin", "bk", str(xml)).strip() == "Backup started"
+    dumped = pyvirsh(g, "backup-dumpxml", "bk")
+    assert "<incremental>k1</incremental>" in dumped and "exportbitmap='backup-vda'" in dumped
+    assert "Backup" in pyvirsh(g, "domjobinfo", "bk")
+    g.done.clear()
+    pyvirsh(g, "domjobabort", "bk")
+    assert g.done.wait(30)
+    assert pyvirsh(g, "checkpoint-delete", "bk", "k1", "--children").strip() == \
+        "Domain checkpoint k1 deleted"
+    assert pyvirsh(g, "checkpoint-list", "bk", "--name").strip() == ""
+
+    out = pyvirsh(g, "snapshot-create-as", "bk", "sh1", "--verbose")
+    assert "Domain snapshot sh1 created" in out
+    assert pyvirsh(g, "snapshot-list", "bk", "--name").split() == ["sh1"]
+    assert "Domain snapshot sh1 reverted" in pyvirsh(g, "snapshot-revert", "bk", "sh1")
+    assert g.dom.state()[0] == C.VIR_DOMAIN_RUNNING
+    assert "Domain snapshot sh1 deleted" in pyvirsh(g, "snapshot-delete", "bk", "sh1")
+
+
 _KILLED = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
