@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf.momentobj import (
+from pyvirt.driver.moments import (
     Moment,
     MomentHandle,
     MomentList,

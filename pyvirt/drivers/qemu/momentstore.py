@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
-from pyvirt.conf.momentobj import Moment, MomentList
+from pyvirt.driver.moments import Moment, MomentList
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.fileutil import atomic_write, remove_durably
 

@@ -1,6 +1,6 @@
 """Domain snapshots of the QEMU driver: the API calls and the metadata they keep.
 
-The snapshot tree (:mod:`pyvirt.conf.momentobj`) of a domain is loaded on
+The snapshot tree (:mod:`pyvirt.driver.moments`) of a domain is loaded on
 first use from ``{lib_dir}/snapshot/NAME/SNAP.xml`` (libvirt's
 ``/var/lib/libvirt/qemu/snapshot/NAME/``, see :mod:`.momentstore`), one file
 per snapshot in libvirt's internal format (with ``<active>1</active>`` on the
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf.momentobj import (
+from pyvirt.driver.moments import (
     Moment,
     MomentHandle,
     MomentList,

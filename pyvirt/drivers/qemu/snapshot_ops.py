@@ -39,7 +39,7 @@ from pyvirt.drivers.qemu.domobj import state_name
 from pyvirt.errors import libvirtError, report
 
 if TYPE_CHECKING:
-    from pyvirt.conf.momentobj import Moment, MomentList
+    from pyvirt.driver.moments import Moment, MomentList
     from pyvirt.drivers.qemu.domobj import DomainObj
 
 _FROM = C.VIR_FROM_QEMU

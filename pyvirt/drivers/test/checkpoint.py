@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
-from pyvirt.conf.momentobj import (
+from pyvirt.driver.moments import (
     Moment,
     MomentHandle,
     check_cycles,
     delete_moment,
     select,
 )
-from pyvirt.conf.momentobj import checkpoint_filter as _checkpoint_filter
+from pyvirt.driver.moments import checkpoint_filter as _checkpoint_filter
 from pyvirt.drivers.test.access import DomainAccess
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags
 from pyvirt.errors import report

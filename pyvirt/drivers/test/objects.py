@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
-from pyvirt.conf.momentobj import Moment, MomentHandle, MomentList  # noqa: F401 - re-exported
+from pyvirt.driver.moments import Moment, MomentHandle, MomentList  # noqa: F401 - re-exported
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
 

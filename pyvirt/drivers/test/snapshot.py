@@ -14,14 +14,14 @@ import time
 from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
-from pyvirt.conf.momentobj import (
+from pyvirt.driver.moments import (
     Moment,
     MomentHandle,
     check_cycles,
     delete_moment,
     select,
 )
-from pyvirt.conf.momentobj import snapshot_filter as _snapshot_filter
+from pyvirt.driver.moments import snapshot_filter as _snapshot_filter
 from pyvirt.drivers.test.access import DomainAccess
 from pyvirt.drivers.test.objects import (
     DomainHandle,
