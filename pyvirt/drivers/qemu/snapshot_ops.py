@@ -22,6 +22,7 @@ libvirt's ``virDomainSnapshotAlignDisks`` and ``qemuSnapshotPrepare`` do.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from pyvirt.drivers.qemu.domobj import DomainObj
 
 _FROM = C.VIR_FROM_QEMU
+log = logging.getLogger(__name__)
 INTERNAL, EXTERNAL, NO = (SnapshotLocation.INTERNAL, SnapshotLocation.EXTERNAL,
                           SnapshotLocation.NO)
 _AGENT_CHANNEL = "org.qemu.guest_agent.0"
@@ -191,9 +193,8 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
     """Make the snapshot ``prepare`` described; on failure nothing is left of it."""
     active = vm.is_active()
     if sdef.memory is EXTERNAL:
-        raise report(C.VIR_ERR_NO_SUPPORT, "external memory snapshots are not supported by "
-                     "this driver yet", _FROM)
-    if any(d.snapshot is EXTERNAL for d in sdef.disks):
+        _external_memory(drv, vm, sdef, flags)
+    elif any(d.snapshot is EXTERNAL for d in sdef.disks):
         if active:
             _external_live(drv, vm, sdef, flags)
         else:
@@ -330,6 +331,41 @@ def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int)
         st.save_config(drv.cfg, vm.new_def)
 
 
+def _external_memory(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    """Memory and disks of a running guest: pause, new overlays on the disks, the
+    memory written through the durable save path, resume.  If the memory cannot
+    be written (a full disk ...), the overlays are merged back and removed, no
+    memory file is left (an older one stays as it was) and the guest runs on."""
+    from pyvirt.drivers.qemu import save
+    mon = domain.active_monitor(vm)
+    path = os.path.abspath(sdef.memory_file or "")
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        xml = save.image_xml(vm, None)
+        memory = (vm.def_.memory or 0) * 1024
+    if running:
+        domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_SNAPSHOT)
+    overlays = False
+    try:
+        if any(d.snapshot is EXTERNAL for d in sdef.disks):
+            _external_live(drv, vm, sdef, flags)
+            overlays = True
+        save.write_image(drv, vm, mon, path, xml, memory, running, None)
+    except libvirtError:
+        if overlays:
+            try:
+                _delete_external(drv, vm, sdef)
+            except libvirtError as exc:
+                log.warning("%s: cannot undo the overlays of snapshot '%s': %s", vm.name,
+                            sdef.name, exc)
+        if running and vm.is_active():
+            domain.resume(drv, vm)
+        raise
+    sdef.memory_file = path
+    if running and not flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_HALT:
+        domain.resume(drv, vm)
+
+
 def _quiet_del(mon: Any, node: str) -> None:
     with contextlib.suppress(libvirtError):
         mon.execute("blockdev-del", {"node-name": node})
@@ -393,18 +429,17 @@ def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
 
 
 def revert_external(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None:
-    """Revert to an external disk-only snapshot (beyond libvirt 9.0).
+    """Revert to an external snapshot (beyond libvirt 9.0).
 
     The snapshot's overlays hold what was written after it; its backing files
-    are the disks as they were.  The guest is stopped, each disk gets a fresh
-    overlay on the snapshot's backing file (the later overlays stay, for the
-    snapshots made on them) and, with --running or --paused, starts again.
+    are the disks as they were.  The guest is stopped and each disk gets a
+    fresh overlay on the snapshot's backing file (the later overlays stay, for
+    the snapshots made on them).  A snapshot with memory then starts from its
+    memory file (running or paused as it was, or as the flags say); a
+    disk-only one starts with --running or --paused.
     """
     sdef = moment.def_
     _check_revert(vm, sdef, flags)
-    if sdef.memory is EXTERNAL:
-        raise report(C.VIR_ERR_NO_SUPPORT, "revert to an external snapshot with memory is "
-                     "not supported by this driver yet", _FROM)
     if vm.is_active():
         _halt(drv, vm)
     new = vm.def_.copy()
@@ -430,7 +465,12 @@ def revert_external(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
         raise
     with vm.lock:
         vm.def_ = new
-    if flags & (C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
+    if sdef.memory is EXTERNAL and sdef.memory_file:
+        from pyvirt.drivers.qemu import save
+        start = C.VIR_DOMAIN_SAVE_PAUSED if not _want_running(sdef, flags) \
+            else C.VIR_DOMAIN_SAVE_RUNNING
+        save.start_from_image(drv, vm, sdef.memory_file, new, start)
+    elif flags & (C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
         domain.start(drv, vm, C.VIR_DOMAIN_START_PAUSED
                      if flags & C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED else 0)
 
@@ -494,7 +534,9 @@ def _delete_external(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
             mon = domain.active_monitor(vm)
             top = address.format_node(vm.blockdev[disk.alias])
             jid = snapjob.job_id("commit")
-            mon.execute("block-commit", {"job-id": jid, "device": top, "auto-finalize": True,
+            # into the overlay's own backing file, not the bottom of a longer chain
+            mon.execute("block-commit", {"job-id": jid, "device": top, "top-node": top,
+                                         "base": backing, "auto-finalize": True,
                                          "auto-dismiss": False})
             snapjob.wait_block_job(mon, jid, f"commit of '{item.source_file}'", complete=True)
             base = _top_index(mon, disk.alias)

@@ -9,6 +9,7 @@ overlay holds the new writes and its backing file the old.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -320,6 +321,51 @@ def test_external_disk_only_overlay_revert_and_delete(g: Guest) -> None:
     assert g.dom.snapshotListNames() == []
     g.wait_counting(last_counter(g.serial) + 2)
     assert os.path.exists(g.disk), top
+
+
+def test_external_memory_snapshot_disk_full_then_revert(g: Guest) -> None:
+    before = g.dom.XMLDesc()
+    small = g.base / "small"
+    small.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)],
+                         capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {res.stderr.strip()}")
+    try:
+        (small / "m1.mem").write_bytes(b"an older file")
+        err = _error(g.dom.snapshotCreateXML, "<domainsnapshot><name>m1</name><memory "
+                     f"snapshot='external' file='{small}/m1.mem'/></domainsnapshot>")
+        assert err.get_error_code() == C.VIR_ERR_SYSTEM_ERROR, err
+        assert err.get_int1() == errno.ENOSPC
+        assert os.listdir(small) == ["m1.mem"]
+        assert (small / "m1.mem").read_bytes() == b"an older file"
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+    assert g.dom.XMLDesc() == before                  # the overlays were merged away
+    assert not list(g.base.glob("*.m1"))
+    assert g.dom.snapshotListNames() == []
+    assert g.dom.state()[0] == C.VIR_DOMAIN_RUNNING
+    g.wait_counting(last_counter(g.serial) + 1)
+
+    mem = str(g.base / "m2.mem")
+    m2 = g.dom.snapshotCreateXML("<domainsnapshot><name>m2</name><memory snapshot='external' "
+                                 f"file='{mem}'/></domainsnapshot>")
+    at = last_counter(g.serial)
+    assert os.path.getsize(mem) > 0 and g.dom.state()[0] == C.VIR_DOMAIN_RUNNING
+    xml = m2.getXMLDesc()
+    assert f"<memory snapshot='external' file='{mem}'/>" in xml
+    assert "<state>running</state>" in xml and "snapshot='external'" in xml
+    g.wait_counting(at + 3)
+    # beyond libvirt 9.0: revert from the memory file, no boot
+    ready = file_text(g.serial).count(READY)
+    mark = len(file_text(g.serial))
+    g.dom.revertToSnapshot(m2)
+    assert g.dom.state()[0] == C.VIR_DOMAIN_RUNNING
+    wait_for(lambda: counters(g.serial, mark), what="a count after the revert")
+    assert counters(g.serial, mark)[0] in (at, at + 1), (at, counters(g.serial, mark))
+    assert file_text(g.serial).count(READY) == ready
+    m2.delete()
+    assert g.dom.snapshotListNames() == []
 
 
 # --- beside libvirt 9.0 -----------------------------------------------------------------
