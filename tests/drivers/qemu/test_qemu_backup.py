@@ -179,6 +179,7 @@ def test_full_then_incremental_push_backup(g: Guest) -> None:
 def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     sock = str(g.base / "nbd.sock")
     scratch = str(g.base / "vda.scratch")
+    pre = g.dom.snapshotCreateXML("<domainsnapshot><name>pre</name></domainsnapshot>")
     start = g.frozen_copy("pull-start.raw")
     g.dom.backupBegin(f"<domainbackup mode='pull'><server transport='unix' socket='{sock}'/>"
                       f"<disks><disk name='vda' type='file'><scratch file='{scratch}'/>"
@@ -188,6 +189,12 @@ def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     assert "<domainbackup mode='pull'>" in xml and f"socket='{sock}'" in xml
     assert "backupmode='full'" in xml and "exportname='vda'" in xml
     assert g.dom.jobStats()["operation"] == C.VIR_DOMAIN_JOB_OPERATION_BACKUP
+    # a revert is refused while a block job (the backup's) runs, and changes nothing
+    with pytest.raises(libvirtError) as exc:
+        g.dom.revertToSnapshot(pre)
+    assert exc.value.get_error_code() == C.VIR_ERR_OPERATION_INVALID
+    assert "active block job" in str(exc.value)
+    assert g.dom.state()[0] == C.VIR_DOMAIN_RUNNING
     g.wait_counting(last_counter(g.serial) + 3)       # the guest writes on meanwhile
     out = str(g.base / "pulled.raw")
     img("convert", "-f", "raw", "-O", "raw", f"nbd+unix:///vda?socket={sock}", out)
@@ -201,6 +208,7 @@ def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     with pytest.raises(libvirtError) as exc:
         g.dom.backupGetXMLDesc()
     assert exc.value.get_error_code() == C.VIR_ERR_NO_DOMAIN_BACKUP
+    pre.delete()
 
 
 def pyvirsh(g: Guest, *argv: str) -> str:
