@@ -53,11 +53,12 @@ class BackupDisk:
     exportname: str | None = None
     exportbitmap: str | None = None
     state: str | None = None
+    index: str | None = None                  # the target's storage index (output only)
     driver_type: str | None = None
     path: str | None = None                   # <target file=> or <scratch file=>
 
     ATTRS = (A("name"), A("backup"), A("type"), A("backupmode"), A("incremental"),
-             A("exportname"), A("exportbitmap"))
+             A("exportname"), A("exportbitmap"), A("index"))
 
     @property
     def enabled(self) -> bool:

@@ -53,12 +53,9 @@ def _record_path(drv: Any, vm: DomainObj) -> str:
     return os.path.join(drv.cfg.state_dir, f"{vm.name}.backup.json")
 
 
-_NODE_PREFIX = "pyvirt-bk-"
-
-
-def _node(vm: DomainObj, alias: str, layer: str) -> str:
-    """A backup node's name (QEMU allows 31 characters): pyvirt-bk-N-format."""
-    return f"{_NODE_PREFIX}{vm.blockdev[alias]}-{layer}"
+def _node(index: int, layer: str) -> str:
+    """A backup target's node name, as libvirt's: libvirt-N-storage / libvirt-N-format."""
+    return f"libvirt-{index}-{layer}"
 
 
 class BackupJob:
@@ -142,7 +139,7 @@ class BackupJob:
                       "time_elapsed": int((time.monotonic() - self.started) * 1000),
                       "data_total": total, "data_processed": done, "data_remaining": 0,
                       "disk_total": total, "disk_processed": done, "disk_remaining": 0}
-        if error:
+        if error and not self.aborted:
             log.warning("%s: backup failed: %s", self.vm.name, error)
         self.cleanup(failed=not ok)
         with self.vm.lock:
@@ -227,14 +224,9 @@ def cleanup_leftovers(drv: Any, vm: DomainObj, mon: Any) -> None:
                 with contextlib.suppress(libvirtError):
                     mon.execute("job-cancel", {"id": jid})
                 snapjob.wait_job(mon, jid, "cancel of an old backup", 30)
-    nodes = []
-    with contextlib.suppress(libvirtError):
-        nodes = [str(n.get("node-name")) for n in
-                 mon.execute("query-named-block-nodes", {"flat": True})
-                 if str(n.get("node-name", "")).startswith(_NODE_PREFIX)]
-    if record is None and not nodes:
+    if record is None:
         return
-    record = record or {}
+    nodes = record.get("nodes", [])
     with contextlib.suppress(libvirtError):
         mon.execute("nbd-server-stop")
     for node in sorted(nodes, key=lambda n: n.endswith("-storage")):   # formats first
@@ -305,7 +297,11 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     """Create the targets (or scratch files) and their nodes; return the job actions."""
     mon, vm = job.mon, job.vm
     actions: list[dict] = []
+    next_index = max(vm.blockdev.values(), default=0) + 1
     for disk, item in job.disks:
+        index = next_index
+        next_index += 1
+        item.index = str(index)
         src = address.format_node(vm.blockdev[disk.alias])
         path = item.path or ""
         size = str(snapjob.image_info(command.disk_path(disk) or "")["virtual-size"])
@@ -321,7 +317,7 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
             snapjob.qemu_img("create", "-q", "-f", fmt or "qcow2", path, size,
                              what=f"cannot create backup file '{path}'")
             (job.scratch if job.pull else job.created).append(path)
-        storage, top = _node(vm, disk.alias, "storage"), _node(vm, disk.alias, "format")
+        storage, top = _node(index, "storage"), _node(index, "format")
         mon.execute("blockdev-add", {"driver": "file", "filename": path, "node-name": storage,
                                      "auto-read-only": True, "discard": "unmap"})
         job.nodes.append(storage)
@@ -365,16 +361,16 @@ def _start_nbd(job: BackupJob) -> None:
 def _exports(job: BackupJob) -> None:
     for disk, item in job.disks:
         args: dict[str, Any] = {"type": "nbd", "id": f"libvirt-nbd-{disk.alias}",
-                                "node-name": _node(job.vm, disk.alias, "format"),
+                                "node-name": _node(int(item.index or 0), "format"),
                                 "name": item.exportname or disk.target, "writable": False}
         if item.exportbitmap:
             node = address.format_node(job.vm.blockdev[disk.alias])
             # the export carries the backup's bitmap: copy it onto the scratch node
             job.mon.execute("block-dirty-bitmap-add", {
-                "node": _node(job.vm, disk.alias, "format"), "name": item.exportbitmap,
+                "node": _node(int(item.index or 0), "format"), "name": item.exportbitmap,
                 "persistent": False, "disabled": True})
             job.mon.execute("block-dirty-bitmap-merge", {
-                "node": _node(job.vm, disk.alias, "format"), "target": item.exportbitmap,
+                "node": _node(int(item.index or 0), "format"), "target": item.exportbitmap,
                 "bitmaps": [{"node": node, "name": f"backup-{disk.target}"}]})
             args["bitmaps"] = [item.exportbitmap]
         job.mon.execute("block-export-add", args)

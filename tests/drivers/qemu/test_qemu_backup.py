@@ -293,3 +293,72 @@ def test_backup_left_by_a_killed_process_is_cleaned_up(g: Guest) -> None:
              "</domainbackup>")
     assert not os.path.exists(scratch)
     assert same(full, start)
+
+
+# --- beside libvirt 9.0 -----------------------------------------------------------------
+
+_LIBVIRT_SIDE = r"""
+import json, sys, libvirt
+uri, xml = sys.argv[1], sys.stdin.read()
+conn = libvirt.open(uri)
+"""
+
+
+def _scenario(conn: Any, xml: str, sock: str, scratch: str) -> dict:
+    """The same calls on either side: a checkpoint and a pull backup of a running guest."""
+    dom = conn.createXML(xml, 0)
+    out: dict = {}
+    try:
+        chk = dom.checkpointCreateXML("<domaincheckpoint><name>k</name></domaincheckpoint>", 0)
+        out["checkpoint"] = chk.getXMLDesc(2)
+        out["checkpoint-size"] = chk.getXMLDesc(2 | 4)
+        out["list"] = [c.getName() for c in dom.listAllCheckpoints(0)]
+        dom.backupBegin(f"<domainbackup mode='pull'><incremental>k</incremental>"
+                        f"<server transport='unix' socket='{sock}'/><disks>"
+                        f"<disk name='vda' type='file'><scratch file='{scratch}'/></disk>"
+                        "</disks></domainbackup>", None, 0)
+        out["backup"] = dom.backupGetXMLDesc(0)
+        out["job-operation"] = dom.jobStats(0).get("operation")
+        dom.abortJob()
+        chk.delete(0)
+        out["after-delete"] = [c.getName() for c in dom.listAllCheckpoints(0)]
+    finally:
+        dom.destroy()
+    return out
+
+
+def _normal(text: Any, base: str) -> Any:
+    import re
+    if not isinstance(text, str):
+        return text
+    text = re.sub(r"<creationTime>\d+</creationTime>", "<creationTime>T</creationTime>", text)
+    text = re.sub(r"size='\d+'", "size='N'", text)
+    return text.replace(base, "BASE")
+
+
+def test_same_shapes_as_libvirt(g: Guest, tmp_path: Path, reference_qemu_uri: str) -> None:
+    """A checkpoint and a pull backup by libvirt 9.0 (the run's reference libvirtd,
+    through Debian's python3-libvirt) and by pyvirt, on the same guest XML."""
+    import inspect
+    results = {}
+    for side in ("libvirt", "pyvirt"):
+        base = tmp_path / side
+        base.mkdir()
+        disk = str(base / "d.qcow2")
+        img("create", "-q", "-f", "qcow2", disk, "16M")
+        xml = guest_xml(g.guest, "bkcmp", disks=(
+            "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+            f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"))
+        sock, scratch = str(base / "nbd.sock"), str(base / "vda.scratch")
+        if side == "libvirt":
+            script = ("from typing import Any\n" + _LIBVIRT_SIDE + inspect.getsource(_scenario)
+                      + f"\nprint(json.dumps(_scenario(conn, xml, {sock!r}, {scratch!r})))\n")
+            res = subprocess.run(["/usr/bin/python3", "-c", script, reference_qemu_uri],
+                                 input=xml, capture_output=True, text=True, timeout=120,
+                                 check=False)
+            assert res.returncode == 0, res.stderr
+            out = json.loads(res.stdout.strip().splitlines()[-1])
+        else:
+            out = _scenario(g.conn, xml, sock, scratch)
+        results[side] = {k: _normal(v, str(base)) for k, v in out.items()}
+    assert results["pyvirt"] == results["libvirt"]
