@@ -207,20 +207,29 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
         _halt(drv, vm)
 
 
-def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
+def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
+               pause_reason: int, resume_on_error: bool) -> bool:
+    """Pause a running guest (``pause_reason``) and run ``cmd`` (snapshot-save or
+    snapshot-load) on ``sdef``'s disks; return whether the guest was running."""
     mon = domain.active_monitor(vm)
     nodes = _nodes(vm, sdef)
     with vm.lock:
         running = vm.state == C.VIR_DOMAIN_RUNNING
     if running:
-        domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_SNAPSHOT)
+        domain.suspend(drv, vm, pause_reason)
     try:
-        snapjob.run_job(mon, "snapshot-save", {"tag": sdef.name, "vmstate": nodes[0],
-                                               "devices": nodes},
-                        f"internal snapshot '{sdef.name}'", "snapsave")
-    finally:
-        if running and vm.is_active():
+        snapjob.run_job(mon, cmd, {"tag": sdef.name, "vmstate": nodes[0], "devices": nodes},
+                        f"{cmd} of snapshot '{sdef.name}'", cmd)
+    except libvirtError:
+        if running and resume_on_error and vm.is_active():
             domain.resume(drv, vm)
+        raise
+    return running
+
+
+def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
+    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SNAPSHOT, True):
+        domain.resume(drv, vm)
 
 
 def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
@@ -400,15 +409,7 @@ def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
     running = _want_running(sdef, flags)
     if sdef.state in (SnapshotState.RUNNING, SnapshotState.PAUSED):
         if vm.is_active():
-            mon = domain.active_monitor(vm)
-            nodes = _nodes(vm, sdef)
-            with vm.lock:
-                was_running = vm.state == C.VIR_DOMAIN_RUNNING
-            if was_running:
-                domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)
-            snapjob.run_job(mon, "snapshot-load", {"tag": sdef.name, "vmstate": nodes[0],
-                                                   "devices": nodes},
-                            f"revert to snapshot '{sdef.name}'", "snapload")
+            _state_job(drv, vm, "snapshot-load", sdef, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, False)
             if running:
                 domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT)
             else:

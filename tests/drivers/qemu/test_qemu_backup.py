@@ -19,20 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import Events, file_text, guest_xml, wait_for, wait_ready
+from qemutest_util import Events, counting, guest_xml, last_counter, wait_for
 
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
 
-COUNTER = b"PYVIRT-GUEST-COUNTER"
 REPO = Path(__file__).resolve().parents[3]
-
-
-def last_counter(serial: str) -> int:
-    values = [int(ln.split()[1]) for ln in file_text(serial).splitlines()
-              if ln.startswith(COUNTER)]
-    return values[-1] if values else -1
 
 
 def img(*args: str) -> str:
@@ -102,15 +95,8 @@ class Guest:
 @pytest.fixture(scope="module")
 def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
     it = Guest(tmp_path_factory.mktemp("qemu-backup"), guest)
-    it.dom.create()
-    wait_ready(it.serial)
-    it.wait_counting(1)
-    yield it
-    try:
-        for dom in it.conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            dom.destroy()
-    finally:
-        it.conn.close()
+    with counting(it):
+        yield it
 
 
 def test_checkpoints_bitmaps_sizes_tree(g: Guest) -> None:

@@ -19,25 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import READY, Events, file_text, guest_xml, wait_for, wait_ready
+from qemutest_util import (
+    READY,
+    Events,
+    counters,
+    counting,
+    file_text,
+    guest_xml,
+    last_counter,
+    wait_for,
+    wait_ready,
+)
 
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
 
-COUNTER = b"PYVIRT-GUEST-COUNTER"
 LIBVIRT_PYTHON = "/usr/bin/python3"
-
-
-def counters(serial: str, since: int = 0) -> list[int]:
-    """The counter values the guest printed after byte ``since`` of its console log."""
-    return [int(ln.split()[1]) for ln in file_text(serial)[since:].splitlines()
-            if ln.startswith(COUNTER)]
-
-
-def last_counter(serial: str) -> int:
-    values = counters(serial)
-    return values[-1] if values else -1
 
 
 def disk_counter(image: str) -> int:
@@ -94,15 +92,8 @@ class Guest:
 @pytest.fixture(scope="module")
 def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
     it = Guest(tmp_path_factory.mktemp("qemu-snapshot"), guest)
-    it.dom.create()
-    wait_ready(it.serial)
-    it.wait_counting(1)
-    yield it
-    try:
-        for dom in it.conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            dom.destroy()
-    finally:
-        it.conn.close()
+    with counting(it):
+        yield it
 
 
 def _error(call: Any, *args: Any) -> libvirtError:
