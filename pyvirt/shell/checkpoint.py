@@ -130,19 +130,8 @@ def cmd_checkpoint_delete(shell: Shell, args: Args) -> bool:
     dom, _ = lookup.domain(shell, args)
     name = args.get("checkpointname")
     chk = _lookup(dom, name)
-    flags = 0
-    for opt, suffix in (("children", "CHILDREN"), ("children-only", "CHILDREN_ONLY"),
-                        ("metadata", "METADATA_ONLY")):
-        if args.flag(opt):
-            flags |= getattr(libvirt, "VIR_DOMAIN_CHECKPOINT_DELETE_" + suffix)
-    try:
-        chk.delete(flags)
-    except libvirt.libvirtError as exc:
-        raise CmdError(f"Failed to delete checkpoint {name}", exc) from None
-    what = "children deleted" if flags & libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY \
-        else "deleted"
-    shell.out.extra(f"Domain checkpoint {name} {what}\n")
-    return True
+    from pyvirt.shell.snapshot import delete_moment
+    return delete_moment(shell, args, chk, name or "", "checkpoint")
 
 
 @command("checkpoint-dumpxml", CHECKPOINT, "Dump XML for a domain checkpoint",
