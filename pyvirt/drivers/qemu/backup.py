@@ -145,6 +145,7 @@ class BackupJob:
         with self.vm.lock:
             if self.vm.async_job is self:
                 self.vm.async_job = None
+            self.vm.completed_job = dict(self.final)
         self.drv.emit(self.vm, C.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, dict(self.final))
         self.done.set()
 

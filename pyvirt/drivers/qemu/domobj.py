@@ -128,6 +128,7 @@ class DomainObj:
         self.has_managed_save = False            # a managed save image exists
         self.snapshots: Any = None               # snapshot tree (snapshot.py), loaded on use
         self.checkpoints: Any = None             # checkpoint tree (checkpoint.py), loaded on use
+        self.completed_job: dict | None = None   # stats of the last finished job (backup.py)
 
     # --- identity ------------------------------------------------------------------
     @property

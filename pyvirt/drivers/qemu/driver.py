@@ -700,8 +700,16 @@ class QemuDriver(SnapshotAPI, CheckpointAPI, BackupAPI, I.HypervisorDriver):
         return save.job_info(self.vm_of(dom))
 
     def domainGetJobStats(self, dom: Any, flags: int) -> dict[str, int]:  # noqa: N802
-        check_flags(flags, 0, "qemuDomainGetJobStats")
-        return save.job_stats(self.vm_of(dom))
+        check_flags(flags, C.VIR_DOMAIN_JOB_STATS_COMPLETED
+                    | C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, "qemuDomainGetJobStats")
+        vm = self.vm_of(dom)
+        if flags & C.VIR_DOMAIN_JOB_STATS_COMPLETED:
+            with vm.lock:
+                done = vm.completed_job
+                if not flags & C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED:
+                    vm.completed_job = None
+            return dict(done) if done else {"type": C.VIR_DOMAIN_JOB_NONE}
+        return save.job_stats(vm)
 
     def domainAbortJob(self, dom: Any) -> int:  # noqa: N802
         save.abort_job(self.vm_of(dom))

@@ -146,6 +146,9 @@ def test_full_then_incremental_push_backup(g: Guest) -> None:
     assert params["type"] == C.VIR_DOMAIN_JOB_COMPLETED
     assert same(full, start0)
     assert g.dom.jobStats()["type"] == C.VIR_DOMAIN_JOB_NONE
+    done = g.dom.jobStats(C.VIR_DOMAIN_JOB_STATS_COMPLETED)
+    assert done["type"] == C.VIR_DOMAIN_JOB_COMPLETED and done["data_processed"] > 0
+    assert g.dom.jobStats(C.VIR_DOMAIN_JOB_STATS_COMPLETED)["type"] == C.VIR_DOMAIN_JOB_NONE
     assert [c.getName() for c in g.dom.listAllCheckpoints()] == ["b0"]
 
     g.wait_counting(last_counter(g.serial) + 3)
