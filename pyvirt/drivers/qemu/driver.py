@@ -422,7 +422,7 @@ class QemuDriver(SnapshotAPI, CheckpointAPI, BackupAPI, I.HypervisorDriver):
     def connectListAllDomains(self, flags: int) -> list[DomainHandle]:  # noqa: N802
         if not flags:           # no filter (virsh list --all): skip the per-domain checks
             return [vm.handle() for vm in self.domains.all()]
-        return [vm.handle() for vm in self.domains.all() if _matches(vm, flags)]
+        return [vm.handle() for vm in self.domains.all() if _matches(vm, flags, self)]
 
     def connectListDomains(self) -> list[int]:  # noqa: N802
         return sorted(vm.id for vm in self.domains.all() if vm.is_active())
@@ -858,8 +858,9 @@ _STATS_FILTERS = (C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
                   | C.VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER)
 
 
-def _matches(vm: DomainObj, flags: int) -> bool:
-    """libvirt's virDomainObjListFilter for the listAllDomains flags."""
+def _matches(vm: DomainObj, flags: int, drv: Any = None) -> bool:
+    """libvirt's virDomainObjListFilter for the listAllDomains flags (``drv`` reads
+    the snapshot and checkpoint trees for the HAS_/NO_ filters)."""
     def pair(yes: int, no: int, value: bool) -> bool:
         if flags & (yes | no) in (0, yes | no):
             return True
@@ -878,8 +879,15 @@ def _matches(vm: DomainObj, flags: int) -> bool:
     if not pair(C.VIR_CONNECT_LIST_DOMAINS_MANAGEDSAVE,
                 C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE, vm.has_managed_save):
         return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
-                C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, False):
+    snaps = C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT | C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT
+    if flags & snaps and not pair(
+            C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+            drv is not None and len(snapshot.snapshots(drv, vm)) > 0):
+        return False
+    chks = C.VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT | C.VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT
+    if flags & chks and not pair(
+            C.VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, C.VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+            drv is not None and len(checkpoint.checkpoints(drv, vm)) > 0):
         return False
     states = flags & (C.VIR_CONNECT_LIST_DOMAINS_RUNNING | C.VIR_CONNECT_LIST_DOMAINS_PAUSED
                       | C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF | C.VIR_CONNECT_LIST_DOMAINS_OTHER)

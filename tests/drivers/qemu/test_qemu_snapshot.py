@@ -178,6 +178,9 @@ def test_tree_listing_and_metadata_after_reopen(g: Guest) -> None:
     topo = before["topological"]
     assert topo[0] == "s1" and topo.index("s3") < topo.index("s4")
     assert s4.isCurrent() and not s3.isCurrent() and s2.hasMetadata()
+    assert [d.name() for d in g.conn.listAllDomains(
+        C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT)] == ["snap"]
+    assert g.conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT) == []
     err = _error(s1.getParent)
     assert err.get_error_code() == C.VIR_ERR_NO_DOMAIN_SNAPSHOT
 
