@@ -98,6 +98,39 @@ class DomainCheckpointDef(MomentDef):
             if disk.checkpoint is CheckpointType.BITMAP and disk.bitmap is None:
                 disk.bitmap = self.name
 
+    def align(self, disks: list[tuple[str, bool]]) -> None:
+        """Fill in every disk of the domain (libvirt's virDomainCheckpointAlignDisks):
+        ``disks`` are (target, tracked) pairs, ``tracked`` False for an empty or
+        read-only disk (no bitmap by default); a bitmap is named after the checkpoint."""
+        if not disks:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "domain must have at least one disk to "
+                         "perform checkpoints", _FROM)
+        given = {d.name: d for d in self.disks}
+        out = []
+        for target, tracked in disks:
+            item = given.pop(target, None) or CheckpointDisk(target)
+            if item.checkpoint is None:
+                item.checkpoint = CheckpointType.BITMAP if tracked else CheckpointType.NO
+            if item.checkpoint is CheckpointType.BITMAP and item.bitmap is None:
+                item.bitmap = self.name
+            out.append(item)
+        if given:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"no disk named '{next(iter(given))}'",
+                         C.VIR_FROM_DOMAIN)
+        self.disks = out
+
+    def format_flags(self, flags: int) -> str:
+        """The XML ``virDomainCheckpointGetXMLDesc`` returns for ``flags`` (NO_DOMAIN, SIZE)."""
+        size = bool(flags & C.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
+        if not flags & C.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN:
+            return self.format(size=size)
+        saved = self.domain_xml, self.domain
+        self.domain_xml = self.domain = None
+        try:
+            return self.format(size=size)
+        finally:
+            self.domain_xml, self.domain = saved
+
     def format(self, size: bool = False) -> str:
         """Return the checkpoint XML; ``size`` adds each bitmap's size."""
         root = E("domaincheckpoint", keep=True)

@@ -100,7 +100,15 @@ class DomainTableAPI:
     def connectListAllDomains(self, flags: int) -> list[Any]:
         if not flags:           # no filter (virsh list --all): skip the per-domain checks
             return [vm.handle() for vm in self.domains.all()]
-        return [vm.handle() for vm in self.domains.all() if matches(vm, flags)]
+        return [vm.handle() for vm in self.domains.all() if matches(vm, flags, self)]
+
+    def has_snapshots(self, vm: Any) -> bool:
+        """Whether ``vm`` has snapshot metadata (none unless the driver keeps some)."""
+        return False
+
+    def has_checkpoints(self, vm: Any) -> bool:
+        """Whether ``vm`` has checkpoints (none unless the driver keeps some)."""
+        return False
 
     def connectListDomains(self) -> list[int]:
         return sorted(vm.id for vm in self.domains.all() if vm.is_active())
@@ -226,8 +234,9 @@ class DomainTableAPI:
         return vm, None
 
 
-def matches(vm: Any, flags: int) -> bool:
-    """libvirt's virDomainObjListFilter for the listAllDomains flags."""
+def matches(vm: Any, flags: int, drv: Any = None) -> bool:
+    """libvirt's virDomainObjListFilter for the listAllDomains flags (``drv``'s
+    ``has_snapshots``/``has_checkpoints`` answer the HAS_/NO_ filters)."""
     def pair(yes: int, no: int, value: bool) -> bool:
         if flags & (yes | no) in (0, yes | no):
             return True
@@ -247,8 +256,15 @@ def matches(vm: Any, flags: int) -> bool:
                 C.VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE,
                 getattr(vm, "has_managed_save", False)):
         return False
-    if not pair(C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT,
-                C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT, False):
+    snaps = C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT | C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT
+    if flags & snaps and not pair(
+            C.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT, C.VIR_CONNECT_LIST_DOMAINS_NO_SNAPSHOT,
+            drv is not None and drv.has_snapshots(vm)):
+        return False
+    chks = C.VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT | C.VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT
+    if flags & chks and not pair(
+            C.VIR_CONNECT_LIST_DOMAINS_HAS_CHECKPOINT, C.VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT,
+            drv is not None and drv.has_checkpoints(vm)):
         return False
     states = flags & (C.VIR_CONNECT_LIST_DOMAINS_RUNNING | C.VIR_CONNECT_LIST_DOMAINS_PAUSED
                       | C.VIR_CONNECT_LIST_DOMAINS_SHUTOFF | C.VIR_CONNECT_LIST_DOMAINS_OTHER)

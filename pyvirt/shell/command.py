@@ -147,8 +147,10 @@ GROUPS: dict[str, Group] = {
     keyword: Group(title, keyword) for keyword, title in (
         ("domain", "Domain Management"), ("monitor", "Domain Monitoring"),
         ("events", "Domain Events"), ("host", "Host and Hypervisor"),
+        ("checkpoint", "Checkpoint"),
         ("interface", "Interface"), ("network", "Networking"), ("nodedev", "Node Device"),
-        ("secret", "Secret"), ("snapshot", "Snapshot"), ("pool", "Storage Pool"),
+        ("secret", "Secret"), ("snapshot", "Snapshot"), ("backup", "Backup"),
+        ("pool", "Storage Pool"),
         ("volume", "Storage Volume"), ("virsh", "Virsh itself"))
 }
 # The commands declared so far (by the modules imported so far).

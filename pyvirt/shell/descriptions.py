@@ -149,6 +149,23 @@ DESCRIPTIONS: dict[str, str] = {
     "secret-get-value": "Print a secret's value in base64 (refused for private secrets).",
     "secret-undefine": "Delete a secret and its value.",
     "secret-list": "List secrets: UUID and usage.",
+    # -- checkpoints and backups
+    "checkpoint-create": "Create a checkpoint of a running domain as an XML file describes it "
+                         "(without one: a default checkpoint): a dirty bitmap per disk that "
+                         "records what the guest writes from now on.",
+    "checkpoint-create-as": "Create a checkpoint of a running domain from a name, a "
+                            "description and --diskspec entries.",
+    "checkpoint-delete": "Delete a checkpoint and its bitmaps (--children: with its "
+                         "descendants; --metadata: the metadata only).",
+    "checkpoint-dumpxml": "Print a checkpoint's XML (--size: the bytes changed since it was "
+                          "taken; --no-domain: without the domain definition).",
+    "checkpoint-info": "Print a checkpoint's name, domain, parent and number of children.",
+    "checkpoint-list": "List a domain's checkpoints as a table, names (--name) or a tree "
+                       "(--tree).",
+    "checkpoint-parent": "Print the name of a checkpoint's parent.",
+    "backup-begin": "Start a backup of a running domain's disks: pushed into files, or "
+                    "pulled by the caller over NBD, full or incremental since a checkpoint.",
+    "backup-dumpxml": "Print the XML of the domain's running backup job.",
     # -- snapshots
     "snapshot-create": "Take a snapshot of a domain as an XML file describes it (without one: "
                        "with a name from the current time).",

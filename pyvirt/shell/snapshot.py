@@ -493,17 +493,24 @@ def cmd_snapshot_delete(shell: Shell, args: Args) -> bool:
     """Delete a snapshot (and, on request, its children)."""
     dom, _ = lookup.domain(shell, args)
     snap, name = lookup.snapshot(dom, args)
+    return delete_moment(shell, args, snap, name, "snapshot")
+
+
+def delete_moment(shell: Shell, args: Args, moment: Any, name: str, kind: str) -> bool:
+    """Delete a snapshot or checkpoint (``kind``) with the --children, --children-only
+    and --metadata flags, reporting as virsh does."""
+    prefix = f"VIR_DOMAIN_{kind.upper()}_DELETE_"
     flags = 0
     for opt, suffix in (("children", "CHILDREN"), ("children-only", "CHILDREN_ONLY"),
                         ("metadata", "METADATA_ONLY")):
         if args.flag(opt):
-            flags |= getattr(libvirt, "VIR_DOMAIN_SNAPSHOT_DELETE_" + suffix)
+            flags |= getattr(libvirt, prefix + suffix)
     try:
-        snap.delete(flags)
+        moment.delete(flags)
     except libvirt.libvirtError as exc:
-        raise CmdError(f"Failed to delete snapshot {name}", exc) from None
-    if flags & libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY:
-        shell.out.extra(f"Domain snapshot {name} children deleted\n")
+        raise CmdError(f"Failed to delete {kind} {name}", exc) from None
+    if flags & getattr(libvirt, prefix + "CHILDREN_ONLY"):
+        shell.out.extra(f"Domain {kind} {name} children deleted\n")
     else:
-        shell.out.extra(f"Domain snapshot {name} deleted\n")
+        shell.out.extra(f"Domain {kind} {name} deleted\n")
     return True

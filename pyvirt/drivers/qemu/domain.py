@@ -269,14 +269,16 @@ def _short_name(name: str) -> str:
 # --- start ------------------------------------------------------------------------------
 
 def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
-          incoming: Callable[[DomainObj, qmon.Monitor], None] | None = None) -> None:
+          incoming: Callable[[DomainObj, qmon.Monitor], None] | None = None,
+          loadvm: str | None = None) -> None:
     """Start ``vm`` (caller holds its job) from ``run_def`` (default: its definition).
 
     Emits RESUMED (through QEMU's RESUME event) and STARTED, or STARTED and
     SUSPENDED with VIR_DOMAIN_START_PAUSED, as libvirt does.  ``incoming``
     (a restore) starts QEMU with ``-incoming defer`` and is called with the
     connected monitor to load the guest's state before the vCPUs run; the
-    events then say RESTORED.
+    events then say RESTORED.  ``loadvm`` names an internal snapshot QEMU
+    loads before the vCPUs run (``-loadvm``); the events then say FROM_SNAPSHOT.
     """
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "domain is already running", _FROM)
@@ -313,6 +315,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         cmd = command.build(live, ctx)
         if incoming is not None:
             cmd.add("-incoming", "defer")
+        if loadvm is not None:
+            cmd.add("-loadvm", loadvm)
         logfd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             os.write(logfd, _log_header(cmd, caps).encode())
@@ -361,10 +365,12 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         try:
             if flags & C.VIR_DOMAIN_START_PAUSED:
                 with vm.lock:
-                    vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_USER)
+                    vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_USER
+                                 if loadvm is None else C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)
             else:
-                vm.running_reason = (C.VIR_DOMAIN_RUNNING_BOOTED if incoming is None
-                                     else C.VIR_DOMAIN_RUNNING_RESTORED)
+                vm.running_reason = (C.VIR_DOMAIN_RUNNING_RESTORED if incoming is not None
+                                     else C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT if loadvm
+                                     else C.VIR_DOMAIN_RUNNING_BOOTED)
                 mon.execute("cont")
         except libvirtError:
             if proc.wait(0.5):
@@ -375,10 +381,12 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
     drv.domains.note_id(domid)
     restored = incoming is not None
     lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_RESTORED
-              if restored else C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
+              if restored else C.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT if loadvm
+              else C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
     if flags & C.VIR_DOMAIN_START_PAUSED:
         lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_RESTORED
-                  if restored else C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
+                  if restored else C.VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT if loadvm
+                  else C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
 
 
 def _start_failure(proc: process.QemuProcess, log_path: str, offset: int) -> libvirtError:
@@ -555,6 +563,7 @@ _PAUSED_TO_EVENT = {
     C.VIR_DOMAIN_PAUSED_USER: C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED,
     C.VIR_DOMAIN_PAUSED_IOERROR: C.VIR_DOMAIN_EVENT_SUSPENDED_IOERROR,
     C.VIR_DOMAIN_PAUSED_WATCHDOG: C.VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG,
+    C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT: C.VIR_DOMAIN_EVENT_SUSPENDED_FROM_SNAPSHOT,
 }
 
 
@@ -618,7 +627,9 @@ def _ev_resume(drv: Any, vm: DomainObj, data: dict) -> None:
         else C.VIR_DOMAIN_RUNNING_UNPAUSED
     vm.running_reason = None
     vm.set_state(C.VIR_DOMAIN_RUNNING, reason)
-    lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED, C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
+    lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED, C.VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT
+              if reason == C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT
+              else C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
     drv.queue_work(vm, "save-status", vm.proc)
 
 

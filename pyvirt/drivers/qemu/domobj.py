@@ -126,6 +126,9 @@ class DomainObj:
         self.migration_cond = threading.Condition(self.lock)
         self.async_job: Any = None               # save.SaveJob while a save runs
         self.has_managed_save = False            # a managed save image exists
+        self.snapshots: Any = None               # snapshot tree (snapshot.py), loaded on use
+        self.checkpoints: Any = None             # checkpoint tree (checkpoint.py), loaded on use
+        self.completed_job: dict | None = None   # stats of the last finished job (backup.py)
 
     # --- identity ------------------------------------------------------------------
     @property

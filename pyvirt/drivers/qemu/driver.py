@@ -30,11 +30,15 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
+from pyvirt.drivers.qemu import checkpoint, snapshot
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
+from pyvirt.drivers.qemu.backup import BackupAPI
+from pyvirt.drivers.qemu.checkpoint import CheckpointAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
+from pyvirt.drivers.qemu.snapshot import SnapshotAPI
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
 
@@ -91,7 +95,8 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(ResourcesAPI, DevicesAPI, DomainTableAPI, I.HypervisorDriver):
+class QemuDriver(ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI,
+                 DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -335,6 +340,14 @@ class QemuDriver(ResourcesAPI, DevicesAPI, DomainTableAPI, I.HypervisorDriver):
                 ctx.tap_fds[net.alias] = 100 + i
         return command.build(def_, ctx).to_text().replace(" \\\n", " ").strip()
 
+    def has_snapshots(self, vm: Any) -> bool:
+        """Whether ``vm`` has snapshot metadata (listAllDomains' HAS_/NO_SNAPSHOT)."""
+        return len(snapshot.snapshots(self, vm)) > 0
+
+    def has_checkpoints(self, vm: Any) -> bool:
+        """Whether ``vm`` has checkpoints (listAllDomains' HAS_/NO_CHECKPOINT)."""
+        return len(checkpoint.checkpoints(self, vm)) > 0
+
     # --- define / undefine ---------------------------------------------------------------
     def _add(self, def_: DomainDef, live: bool) -> tuple[DomainObj, Any]:
         """Add or update the domain of ``def_``; return (vm, old persistent def or None)."""
@@ -377,6 +390,8 @@ class QemuDriver(ResourcesAPI, DevicesAPI, DomainTableAPI, I.HypervisorDriver):
                                  "Refusing to undefine while domain managed save image exists",
                                  _FROM)
                 save.remove_managed(self, vm)
+            snapshot.undefine_check(self, vm, flags)
+            checkpoint.undefine_check(self, vm, flags)
             st.delete_config(self.cfg, vm.name)
             nvram = vm.persistent_def().os.nvram
             if nvram and flags & C.VIR_DOMAIN_UNDEFINE_NVRAM:
@@ -548,8 +563,16 @@ class QemuDriver(ResourcesAPI, DevicesAPI, DomainTableAPI, I.HypervisorDriver):
         return save.job_info(self.vm_of(dom))
 
     def domainGetJobStats(self, dom: Any, flags: int) -> dict[str, int]:  # noqa: N802
-        check_flags(flags, 0, "qemuDomainGetJobStats")
-        return save.job_stats(self.vm_of(dom))
+        check_flags(flags, C.VIR_DOMAIN_JOB_STATS_COMPLETED
+                    | C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, "qemuDomainGetJobStats")
+        vm = self.vm_of(dom)
+        if flags & C.VIR_DOMAIN_JOB_STATS_COMPLETED:
+            with vm.lock:
+                done = vm.completed_job
+                if not flags & C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED:
+                    vm.completed_job = None
+            return dict(done) if done else {"type": C.VIR_DOMAIN_JOB_NONE}
+        return save.job_stats(vm)
 
     def domainAbortJob(self, dom: Any) -> int:  # noqa: N802
         save.abort_job(self.vm_of(dom))

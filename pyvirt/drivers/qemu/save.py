@@ -182,14 +182,28 @@ def save(drv: Any, vm: DomainObj, path: str, dxml: str | None, flags: int,
             was_running = True
         elif flags & C.VIR_DOMAIN_SAVE_PAUSED:
             was_running = False
-        data = saveimage.new_save_data(xml, was_running=was_running)
-        writer = saveimage.image_writer(path, data, fsync=image_fsync,
-                                        bypass_cache=bool(flags & C.VIR_DOMAIN_SAVE_BYPASS_CACHE))
-        _state_to_file(drv, vm, mon, writer, memory, running, C.VIR_DOMAIN_PAUSED_SAVE)
+        write_image(drv, vm, mon, path, xml, memory, was_running,
+                    C.VIR_DOMAIN_PAUSED_SAVE if running else None,
+                    bool(flags & C.VIR_DOMAIN_SAVE_BYPASS_CACHE))
         domain.stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_SAVED)
         domain.lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_SAVED)
         if managed:
             vm.has_managed_save = True
+
+
+def write_image(drv: Any, vm: DomainObj, mon: qmon.Monitor, path: str, xml: str, memory: int,
+                was_running: bool, pause_reason: int | None, bypass_cache: bool = False) -> None:
+    """Write ``vm``'s state durably to the save image ``path`` (see the module docstring).
+
+    With ``pause_reason`` the running guest is paused first and, if the write
+    fails, resumed.  On success the guest stays paused (QEMU's post-migrate
+    state); on failure no new file is left and an older one at ``path`` is
+    untouched.  Used by save and by external snapshots with memory.
+    """
+    data = saveimage.new_save_data(xml, was_running=was_running)
+    writer = saveimage.image_writer(path, data, fsync=image_fsync, bypass_cache=bypass_cache)
+    _state_to_file(drv, vm, mon, writer, memory, pause_reason is not None,
+                   pause_reason if pause_reason is not None else C.VIR_DOMAIN_PAUSED_SAVE)
 
 
 def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: bool) -> None:
@@ -393,6 +407,13 @@ def restore(drv: Any, path: str, dxml: str | None, flags: int) -> Any:
             drv.domains.remove(vm)
         raise
     return vm.handle()
+
+
+def start_from_image(drv: Any, vm: DomainObj, path: str, def_: Any, flags: int) -> None:
+    """Start ``vm`` (caller holds its job) from the image at ``path`` with the
+    definition ``def_`` (an external snapshot's revert: its disks on new overlays)."""
+    data, reader = saveimage.image_reader(path)
+    _start_from(drv, vm, path, data, reader, flags, def_)
 
 
 def _start_from(drv: Any, vm: DomainObj, path: str, data: saveimage.SaveData,

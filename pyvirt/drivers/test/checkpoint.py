@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
+from pyvirt.driver.moments import (
+    Moment,
+    MomentHandle,
+    check_cycles,
+    delete_moment,
+    select,
+)
+from pyvirt.driver.moments import checkpoint_filter as _checkpoint_filter
 from pyvirt.drivers.test.access import DomainAccess
-from pyvirt.drivers.test.objects import DomainHandle, DomainObj, Moment, MomentHandle, check_flags
-from pyvirt.drivers.test.snapshot import check_cycles, delete_moment, select
+from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags
 from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
@@ -26,15 +33,6 @@ _LIST_FLAGS = (K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS | K.VIR_DOMAIN_CHECKPOINT_LIST
                | K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)
 
 
-def _checkpoint_filter(moment: Moment, flags: int) -> bool:
-    want = flags & (K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)
-    if want == K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES:
-        return not moment.children
-    if want == K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES:
-        return bool(moment.children)
-    return True
-
-
 class CheckpointMixin(DomainAccess):
     """virDomainCheckpoint* operations."""
 
@@ -50,24 +48,8 @@ class CheckpointMixin(DomainAccess):
         return obj, self._chk_obj(obj, chk.name)
 
     def _chk_align(self, obj: DomainObj, cdef: ckptconf.DomainCheckpointDef) -> None:
-        if not obj.def_.disks():
-            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "domain must have at least one disk to "
-                         "perform checkpoints", C.VIR_FROM_DOMAIN_CHECKPOINT)
-        given = {d.name: d for d in cdef.disks}
-        disks = []
-        for disk in obj.def_.disks():
-            item = given.pop(disk.target, None) or ckptconf.CheckpointDisk(disk.target)
-            if item.checkpoint is None:
-                empty = disk.source is None or not disk.source.path()
-                item.checkpoint = (ckptconf.CheckpointType.NO if empty or disk.readonly
-                                   else ckptconf.CheckpointType.BITMAP)
-            if item.checkpoint is ckptconf.CheckpointType.BITMAP and item.bitmap is None:
-                item.bitmap = cdef.name
-            disks.append(item)
-        if given:
-            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                         f"no disk named '{next(iter(given))}'", _FROM_DOM)
-        cdef.disks = disks
+        cdef.align([(d.target, not (d.source is None or not d.source.path() or d.readonly))
+                    for d in obj.def_.disks()])
 
     def domainCheckpointCreateXML(self, dom: DomainHandle, xmlDesc: str,  # noqa: N802,N803
                                   flags: int) -> MomentHandle:
@@ -153,22 +135,14 @@ class CheckpointMixin(DomainAccess):
         with self.state.lock:
             obj, moment = self._chk_of(chk)
             cdef = moment.def_
-            size = bool(flags & K.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
-            if size:
+            if flags & K.VIR_DOMAIN_CHECKPOINT_XML_SIZE:
                 if not obj.active:
                     from pyvirt.drivers.test.access import not_running
                     raise not_running()
                 for disk in cdef.disks:
                     if disk.checkpoint is ckptconf.CheckpointType.BITMAP:
                         disk.size = 1024
-            if flags & K.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN:
-                saved, cdef.domain_xml = cdef.domain_xml, None
-                saved_dom, cdef.domain = cdef.domain, None
-                try:
-                    return cdef.format(size=size)
-                finally:
-                    cdef.domain_xml, cdef.domain = saved, saved_dom
-            return cdef.format(size=size)
+            return cdef.format_flags(flags)
 
     def domainCheckpointDelete(self, chk: MomentHandle, flags: int) -> None:  # noqa: N802
         """Delete a checkpoint (and/or its descendants)."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
+from pyvirt.driver.moments import Moment, MomentHandle, MomentList  # noqa: F401 - re-exported
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
 
@@ -208,93 +209,3 @@ class DomainObj:
         """Change the run state and its reason."""
         self.state = state
         self.reason = reason
-
-
-class Moment:
-    """A snapshot or checkpoint: its definition and place in the tree."""
-
-    __slots__ = ("children", "def_", "dom", "name", "parent")
-
-    def __init__(self, def_: Any, dom: Any = None) -> None:
-        self.def_ = def_
-        self.dom = dom  # the domain definition to revert to (None: unknown)
-        self.name: str = def_.name
-        self.parent: Moment | None = None
-        self.children: list[Moment] = []
-
-    def descendants(self) -> list[Moment]:
-        """All moments below this one, depth first (parents before children)."""
-        out: list[Moment] = []
-        stack = list(reversed(self.children))
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(reversed(node.children))
-        return out
-
-
-class MomentHandle:
-    """A snapshot or checkpoint as the API holds it: its name and its domain."""
-
-    __slots__ = ("domain", "name")
-
-    def __init__(self, name: str, domain: DomainHandle) -> None:
-        self.name = name
-        self.domain = domain
-
-    def __repr__(self) -> str:
-        return f"<MomentHandle {self.name} of {self.domain.name}>"
-
-
-class MomentList:
-    """The snapshots (or checkpoints) of one domain, by name, with a current one."""
-
-    __slots__ = ("by_name", "current")
-
-    def __init__(self) -> None:
-        self.by_name: dict[str, Moment] = {}
-        self.current: Moment | None = None
-
-    def __len__(self) -> int:
-        return len(self.by_name)
-
-    def add(self, moment: Moment) -> None:
-        """Add ``moment`` and link it under its parent (by the parent's name)."""
-        self.by_name[moment.name] = moment
-        self.link(moment)
-
-    def link(self, moment: Moment) -> None:
-        """Attach ``moment`` below the moment its definition names as parent."""
-        parent = self.by_name.get(moment.def_.parent_name or "")
-        moment.parent = parent
-        if parent is not None and moment not in parent.children:
-            parent.children.insert(0, moment)  # libvirt lists the newest child first
-
-    def remove(self, moment: Moment) -> None:
-        """Drop ``moment`` (not its children) from the list."""
-        self.by_name.pop(moment.name, None)
-        if moment.parent is not None and moment in moment.parent.children:
-            moment.parent.children.remove(moment)
-        moment.parent = None
-        if self.current is moment:
-            self.current = None
-
-    def relink(self) -> None:
-        """Rebuild every parent/child link from the definitions' parent names."""
-        for moment in self.by_name.values():
-            moment.parent = None
-            moment.children = []
-        for moment in self.by_name.values():
-            self.link(moment)
-
-    def roots(self) -> list[Moment]:
-        """Moments without a parent, newest first (libvirt's order)."""
-        return [m for m in reversed(self.by_name.values()) if m.parent is None]
-
-    def topological(self) -> list[Moment]:
-        """Every moment, each after its parent."""
-        out: list[Moment] = []
-        for root in self.roots():
-            out.append(root)
-            out.extend(root.descendants())
-        return out

@@ -11,17 +11,21 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pyvirt import constants as C
+from pyvirt.driver.moments import (
+    Moment,
+    MomentHandle,
+    check_cycles,
+    delete_moment,
+    select,
+)
+from pyvirt.driver.moments import snapshot_filter as _snapshot_filter
 from pyvirt.drivers.test.access import DomainAccess
 from pyvirt.drivers.test.objects import (
     DomainHandle,
     DomainObj,
-    Moment,
-    MomentHandle,
-    MomentList,
     check_flags,
     read_node_file,
 )
@@ -58,106 +62,6 @@ _CREATE_FLAGS = (S.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE | S.VIR_DOMAIN_SNAPSHOT_C
                  | S.VIR_DOMAIN_SNAPSHOT_CREATE_HALT | S.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
                  | S.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC | S.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE
                  | S.VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE)
-
-
-def _pair(flags: int, yes: int, no: int, value: bool) -> bool:
-    want = flags & (yes | no)
-    return want in (0, yes | no) or (value if want == yes else not value)
-
-
-def _is_external(sdef: snapconf.DomainSnapshotDef) -> bool:
-    return sdef.memory is snapconf.SnapshotLocation.EXTERNAL or any(
-        d.snapshot is snapconf.SnapshotLocation.EXTERNAL for d in sdef.disks)
-
-
-def _snapshot_filter(moment: Moment, flags: int) -> bool:
-    """libvirt's snapshot list filters (leaves, metadata, state, location)."""
-    F = S
-    if not _pair(flags, F.VIR_DOMAIN_SNAPSHOT_LIST_LEAVES, F.VIR_DOMAIN_SNAPSHOT_LIST_NO_LEAVES,
-                 not moment.children):
-        return False
-    if not _pair(flags, F.VIR_DOMAIN_SNAPSHOT_LIST_METADATA,
-                 F.VIR_DOMAIN_SNAPSHOT_LIST_NO_METADATA, True):
-        return False
-    states = flags & (F.VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE | F.VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
-                      | F.VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY)
-    if states:
-        state = moment.def_.state
-        if state is snapconf.SnapshotState.SHUTOFF:
-            bit = F.VIR_DOMAIN_SNAPSHOT_LIST_INACTIVE
-        elif state is snapconf.SnapshotState.DISK_SNAPSHOT:
-            bit = F.VIR_DOMAIN_SNAPSHOT_LIST_DISK_ONLY
-        else:
-            bit = F.VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE
-        if not states & bit:
-            return False
-    locations = flags & (F.VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL
-                         | F.VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL)
-    if locations:
-        bit = (F.VIR_DOMAIN_SNAPSHOT_LIST_EXTERNAL if _is_external(moment.def_)
-               else F.VIR_DOMAIN_SNAPSHOT_LIST_INTERNAL)
-        if not locations & bit:
-            return False
-    return True
-
-
-def select(moments: MomentList, start: Moment | None, flags: int, descend_flag: int,
-           topo_flag: int, keep: Any) -> list[Moment]:
-    """The moments of a list (or below ``start``) that ``flags`` select, in
-    creation order (parents first with the topological flag)."""
-    if start is None:
-        if flags & descend_flag:
-            items: Iterable[Moment] = moments.roots()
-        elif flags & topo_flag:
-            items = moments.topological()
-        else:
-            items = moments.by_name.values()
-    elif flags & descend_flag:
-        items = start.descendants()
-    else:
-        items = start.children
-    return [m for m in items if keep(m, flags)]
-
-
-def delete_moment(moments: MomentList, moment: Moment, flags: int, children: int,
-                  children_only: int) -> None:
-    """Remove ``moment`` (and/or its descendants), relinking and moving the
-    current mark as libvirt's test driver does."""
-    if flags & (children | children_only):
-        removed_current = False
-        for child in moment.descendants():
-            removed_current |= moments.current is child
-            moments.remove(child)
-        if removed_current:
-            moments.current = moment
-    elif moment.children:
-        parent = moment.parent
-        for child in moment.children:
-            child.def_.parent_name = parent.name if parent is not None else None
-            child.parent = parent
-        if parent is not None:  # the children go first in the parent's list
-            parent.children[:0] = moment.children
-        moment.children = []
-    if flags & children_only:
-        moment.children = []
-        return
-    was_current = moments.current is moment
-    parent = moment.parent
-    moments.remove(moment)
-    if was_current:
-        moments.current = parent
-
-
-def check_cycles(moments: MomentList, name: str, parent_name: str | None, what: str) -> None:
-    """A redefined moment's parent must exist and must not be the moment itself."""
-    if parent_name is None:
-        return
-    if parent_name == name:
-        raise report(C.VIR_ERR_INVALID_ARG, f"{what} {name} cannot be its own parent",
-                     _FROM_DOM)
-    if parent_name not in moments.by_name:
-        raise report(C.VIR_ERR_INVALID_ARG,
-                     f"parent {parent_name} for {what} {name} not found", _FROM_DOM)
 
 
 def parse_redefined(xml: str | bytes,

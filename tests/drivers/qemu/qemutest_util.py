@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from waiting import wait_until
@@ -74,6 +75,41 @@ def ticks(path: str) -> int:
     """The last tick counter the guest printed in the serial log ``path`` (-1: none)."""
     lines = [ln for ln in file_text(path).splitlines() if ln.startswith(b"PYVIRT-GUEST-TICK")]
     return int(lines[-1].split()[1]) if lines else -1
+
+
+COUNTER = b"PYVIRT-GUEST-COUNTER"
+
+
+def counters(path: str, since: int = 0) -> list[int]:
+    """The disk counter values (tools/guest.d/counter.sh) the guest printed in the
+    serial log ``path`` after byte ``since``."""
+    return [int(ln.split()[1]) for ln in file_text(path)[since:].splitlines()
+            if ln.startswith(COUNTER)]
+
+
+def last_counter(path: str) -> int:
+    """The last disk counter value the guest printed (-1: none yet)."""
+    values = counters(path)
+    return values[-1] if values else -1
+
+
+@contextlib.contextmanager
+def counting(guest: Any) -> Iterator[None]:
+    """Start ``guest.dom``, wait until its disk counter runs; at the end stop every
+    guest of ``guest.conn`` (as it is then) and close it (a module-scoped fixture's
+    body; ``guest`` has ``conn``, ``dom`` and ``serial``)."""
+    guest.dom.create()
+    wait_ready(guest.serial)
+    wait_for(lambda: last_counter(guest.serial) > 1, what="the disk counter")
+    try:
+        yield
+    finally:
+        conn = guest.conn
+        try:
+            for active in conn.listAllDomains(pyvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                active.destroy()
+        finally:
+            conn.close()
 
 
 _loop_thread: threading.Thread | None = None

@@ -1,0 +1,296 @@
+"""Domain checkpoints of the QEMU driver: persistent dirty bitmaps in qcow2 disks.
+
+A checkpoint adds, in one QMP ``transaction``, a persistent dirty bitmap
+named after it to each of its disks' qcow2 nodes (libvirt's
+``block-dirty-bitmap-add`` with ``persistent``).  As in libvirt since 6.0,
+every checkpoint's bitmap stays active, so the bitmap of checkpoint X holds
+exactly what was written since X: its dirty count is the ``size`` of
+``--size`` and an incremental backup from X copies it.  Deleting a
+checkpoint removes its bitmaps (``block-dirty-bitmap-remove``, or
+``qemu-img bitmap --remove`` on a shut-off guest's images); nothing needs
+merging because each parent's bitmap already covers its children's writes.
+
+Metadata: ``{lib_dir}/checkpoint/DOMAIN/NAME.xml`` (:mod:`.momentstore`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from pyvirt import constants as C
+from pyvirt import errors as _errors
+from pyvirt.driver.moments import (
+    Moment,
+    MomentHandle,
+    MomentList,
+    check_cycles,
+    checkpoint_filter,
+    delete_moment,
+    select,
+)
+from pyvirt.drivers.qemu import momentstore as store
+from pyvirt.errors import libvirtError, report
+from pyvirt.util.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from pyvirt.conf import checkpoint as ckptconf
+    from pyvirt.conf import xmlutil
+    from pyvirt.drivers.qemu import address, command, domain, snapjob
+    from pyvirt.drivers.qemu.domobj import DomainObj
+else:
+    ckptconf = lazy_module("pyvirt.conf.checkpoint", globals())
+    xmlutil = lazy_module("pyvirt.conf.xmlutil", globals())
+    address = lazy_module("pyvirt.drivers.qemu.address", globals())
+    command = lazy_module("pyvirt.drivers.qemu.command", globals())
+    domain = lazy_module("pyvirt.drivers.qemu.domain", globals())
+    snapjob = lazy_module("pyvirt.drivers.qemu.snapjob", globals())
+
+_FROM = C.VIR_FROM_QEMU
+K = C
+_LIST_FLAGS = (K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS | K.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL
+               | K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)
+_CHILD_FLAGS = (_LIST_FLAGS & ~K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS) | \
+    K.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS
+_DELETE_FLAGS = (K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN
+                 | K.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY
+                 | K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+
+
+def _check(flags: int, allowed: int, func: str) -> None:
+    _errors.check_flags(flags, allowed, func, _FROM)
+
+
+def checkpoints(drv: Any, vm: DomainObj) -> MomentList:
+    """The checkpoint tree of ``vm``, loaded from disk on first use."""
+    with vm.lock:
+        if vm.checkpoints is None:
+            vm.checkpoints = store.load(drv.cfg, "checkpoint", vm.name,
+                                        ckptconf.DomainCheckpointDef.parse, newest_current=True)
+        return vm.checkpoints
+
+
+def _write(drv: Any, vm: DomainObj, moment: Moment) -> None:
+    store.write(drv.cfg, "checkpoint", vm.name, moment.name, moment.def_.format())
+
+
+def bitmap_disks(vm: DomainObj, cdef: Any) -> list[tuple[Any, str]]:
+    """(domain disk, bitmap name) of each disk ``cdef`` tracks."""
+    out = []
+    for item in cdef.disks:
+        if item.checkpoint is ckptconf.CheckpointType.BITMAP and item.bitmap:
+            for disk in address.devices(vm.def_, "disk"):
+                if disk.target == item.name:
+                    out.append((disk, item.bitmap))
+    return out
+
+
+def add_bitmap_actions(vm: DomainObj, cdef: Any) -> list[dict]:
+    """The transaction actions that create ``cdef``'s persistent bitmaps."""
+    return [{"type": "block-dirty-bitmap-add", "data": {
+        "node": address.format_node(vm.blockdev[disk.alias]), "name": bitmap,
+        "persistent": True}} for disk, bitmap in bitmap_disks(vm, cdef)]
+
+
+def prepare(vm: DomainObj, xml: str) -> Any:
+    """Parse and fill a new checkpoint of running ``vm`` (libvirt's checks)."""
+    cdef = ckptconf.DomainCheckpointDef.parse(xml)
+    with vm.lock:
+        live = vm.def_
+        if not vm.is_active():
+            raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                         "cannot create checkpoint for inactive domain", _FROM)
+    disks = address.devices(live, "disk")
+    cdef.align([(d.target, not d.readonly and command.disk_path(d) is not None)
+                for d in disks])
+    for disk, _bitmap in bitmap_disks(vm, cdef):
+        fmt = command.disk_format(disk)
+        if fmt != "qcow2":
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"checkpoint for disk {disk.target} "
+                         f"unsupported for storage type {fmt}", _FROM)
+    cdef.domain_xml = live.format(flags=C.VIR_DOMAIN_XML_SECURE).rstrip("\n")
+    return cdef
+
+
+def record(drv: Any, vm: DomainObj, cdef: Any) -> Moment:
+    """Add a just-created checkpoint to the tree (as the current one) and write it."""
+    tree = checkpoints(drv, vm)
+    moment = Moment(cdef)
+    tree.add(moment)
+    tree.current = moment
+    _write(drv, vm, moment)
+    return moment
+
+
+def _bitmap_counts(vm: DomainObj) -> dict[tuple[str, str], int]:
+    """{(format node, bitmap name): dirty bytes} of the running guest."""
+    mon = domain.active_monitor(vm)
+    counts = {}
+    for node in mon.execute("query-named-block-nodes", {"flat": True}):
+        for bm in node.get("dirty-bitmaps") or []:
+            counts[(str(node.get("node-name")), str(bm.get("name")))] = int(bm.get("count", 0))
+    return counts
+
+
+class CheckpointAPI:
+    """``virDomainCheckpoint*`` calls of :class:`pyvirt.drivers.qemu.driver.QemuDriver`."""
+
+    vm_of: Any
+
+    def _chk_of(self, chk: MomentHandle) -> tuple[DomainObj, Moment]:
+        vm = self.vm_of(chk.domain)
+        moment = checkpoints(self, vm).by_name.get(chk.name)
+        if moment is None:
+            raise report(C.VIR_ERR_NO_DOMAIN_CHECKPOINT,
+                         f"no domain checkpoint with matching name '{chk.name}'", _FROM)
+        return vm, moment
+
+    def domainCheckpointCreateXML(self, dom: Any, xmlDesc: str,  # noqa: N802,N803
+                                  flags: int) -> MomentHandle:
+        """Create a checkpoint (bitmaps on every disk), or with REDEFINE record one."""
+        _check(flags, K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE
+               | K.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE
+               | K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, "qemuDomainCheckpointCreateXML")
+        vm = self.vm_of(dom)
+        with vm.job_scope("checkpoint"):
+            tree = checkpoints(self, vm)
+            if flags & K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE:
+                cdef = ckptconf.DomainCheckpointDef.parse(xmlDesc)
+                check_cycles(tree, cdef.name, cdef.parent_name, "checkpoint")
+                old = tree.by_name.get(cdef.name)
+                if old is not None:
+                    old.def_ = cdef
+                    tree.relink()
+                    moment = old
+                else:
+                    moment = Moment(cdef)
+                    tree.add(moment)
+                _write(self, vm, moment)
+                return MomentHandle(moment.name, dom)
+            if flags & K.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE:
+                from pyvirt.drivers.qemu.snapshot_ops import check_agent
+                check_agent(vm.def_)
+            cdef = prepare(vm, xmlDesc)
+            if cdef.name in tree.by_name:
+                raise report(C.VIR_ERR_OPERATION_FAILED,
+                             f"domain moment {cdef.name} already exists", C.VIR_FROM_DOMAIN)
+            if getattr(vm.async_job, "kind", None) == "backup":
+                raise report(C.VIR_ERR_OPERATION_INVALID,
+                             "cannot create checkpoint while a backup job is running", _FROM)
+            cdef.parent_name = tree.current.name if tree.current is not None else None
+            actions = add_bitmap_actions(vm, cdef)
+            if actions:
+                domain.active_monitor(vm).execute("transaction", {"actions": actions})
+            moment = record(self, vm, cdef)
+        return MomentHandle(moment.name, dom)
+
+    def domainCheckpointLookupByName(self, dom: Any, name: str,  # noqa: N802
+                                     flags: int) -> MomentHandle:
+        """The checkpoint named ``name``."""
+        _check(flags, 0, "qemuDomainCheckpointLookupByName")
+        return MomentHandle(self._chk_of(MomentHandle(name, dom))[1].name, dom)
+
+    def domainListAllCheckpoints(self, dom: Any, flags: int) -> list[MomentHandle]:  # noqa: N802
+        """Handles of the checkpoints ``flags`` select."""
+        _check(flags, _LIST_FLAGS, "qemuDomainListAllCheckpoints")
+        vm = self.vm_of(dom)
+        with vm.lock:
+            return [MomentHandle(m.name, dom) for m in select(
+                checkpoints(self, vm), None, flags, K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS,
+                K.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL, checkpoint_filter)]
+
+    def domainCheckpointListAllChildren(self, chk: MomentHandle,  # noqa: N802
+                                        flags: int) -> list[MomentHandle]:
+        """Handles of a checkpoint's children (or descendants)."""
+        _check(flags, _CHILD_FLAGS, "qemuDomainCheckpointListAllChildren")
+        vm, moment = self._chk_of(chk)
+        with vm.lock:
+            return [MomentHandle(m.name, chk.domain) for m in select(
+                checkpoints(self, vm), moment, flags, K.VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS,
+                K.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL, checkpoint_filter)]
+
+    def domainCheckpointGetParent(self, chk: MomentHandle, flags: int) -> MomentHandle:  # noqa: N802
+        """The parent of a checkpoint."""
+        _check(flags, 0, "qemuDomainCheckpointGetParent")
+        _vm, moment = self._chk_of(chk)
+        if moment.def_.parent_name is None:
+            raise report(C.VIR_ERR_NO_DOMAIN_CHECKPOINT,
+                         f"checkpoint '{moment.name}' does not have a parent", _FROM)
+        return MomentHandle(moment.def_.parent_name, chk.domain)
+
+    def domainCheckpointGetXMLDesc(self, chk: MomentHandle, flags: int) -> str:  # noqa: N802
+        """The checkpoint's XML; with SIZE, each bitmap's dirty bytes now."""
+        _check(flags, K.VIR_DOMAIN_CHECKPOINT_XML_SECURE | K.VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN
+               | K.VIR_DOMAIN_CHECKPOINT_XML_SIZE, "qemuDomainCheckpointGetXMLDesc")
+        vm, moment = self._chk_of(chk)
+        cdef = moment.def_
+        if flags & K.VIR_DOMAIN_CHECKPOINT_XML_SIZE:
+            if not vm.is_active():
+                raise report(C.VIR_ERR_OPERATION_INVALID, "domain is not running", _FROM)
+            counts = _bitmap_counts(vm)
+            by_target = {d.target: (address.format_node(vm.blockdev[d.alias]), b)
+                         for d, b in bitmap_disks(vm, cdef)}
+            for item in cdef.disks:
+                key = by_target.get(item.name)
+                item.size = counts.get(key, 0) if key is not None else None
+        with vm.lock:
+            return cdef.format_flags(flags)
+
+    def domainCheckpointDelete(self, chk: MomentHandle, flags: int) -> int:  # noqa: N802
+        """Delete a checkpoint and/or its descendants, and their bitmaps."""
+        _check(flags, _DELETE_FLAGS, "qemuDomainCheckpointDelete")
+        vm = self.vm_of(chk.domain)
+        with vm.job_scope("checkpoint-delete"):
+            _vm, moment = self._chk_of(chk)
+            tree = checkpoints(self, vm)
+            doomed = []
+            if flags & (K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN
+                        | K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY):
+                doomed = moment.descendants()
+            if not flags & K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY:
+                doomed.append(moment)
+            if not flags & K.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY:
+                for item in doomed:
+                    _remove_bitmaps(vm, item.def_)
+            delete_moment(tree, moment, flags, K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN,
+                          K.VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY)
+            for item in doomed:
+                store.forget(self.cfg, "checkpoint", vm.name, item.name)  # type: ignore[attr-defined]
+            for item in tree.by_name.values():
+                _write(self, vm, item)
+        return 0
+
+
+def _remove_bitmaps(vm: DomainObj, cdef: Any) -> None:
+    if vm.is_active():
+        mon = domain.active_monitor(vm)
+        present = _bitmap_counts(vm)
+        pairs = [(address.format_node(vm.blockdev[disk.alias]), bitmap)
+                 for disk, bitmap in bitmap_disks(vm, cdef)]
+        actions = [{"type": "block-dirty-bitmap-remove", "data": {"node": node, "name": name}}
+                   for node, name in pairs if (node, name) in present]
+        if actions:
+            mon.execute("transaction", {"actions": actions})
+        return
+    for disk, bitmap in bitmap_disks(vm, cdef):
+        path = command.disk_path(disk) or ""
+        with contextlib.suppress(libvirtError):     # a bitmap already gone is fine
+            snapjob.qemu_img("bitmap", "--remove", path, bitmap,
+                             what=f"cannot remove bitmap '{bitmap}' of '{path}'")
+
+
+def undefine_check(drv: Any, vm: DomainObj, flags: int) -> None:
+    """Undefine with checkpoints needs CHECKPOINTS_METADATA (which forgets them)."""
+    tree = checkpoints(drv, vm)
+    if not len(tree) or vm.is_active():
+        return
+    if not flags & C.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA:
+        raise report(C.VIR_ERR_OPERATION_INVALID, f"cannot delete inactive domain with "
+                     f"{len(tree)} checkpoints", _FROM)
+    store.forget_all(drv.cfg, "checkpoint", vm.name, tree)
+    with vm.lock:
+        vm.checkpoints = None
+
+
+__all__ = ["CheckpointAPI", "add_bitmap_actions", "bitmap_disks", "checkpoints", "prepare",
+           "record", "undefine_check"]

@@ -1,0 +1,118 @@
+"""QEMU's background jobs as snapshots use them (snapshot-save/load/delete,
+block-commit, block-stream), and ``qemu-img`` on images no QEMU holds.
+
+A QMP job runs in QEMU while the caller polls ``query-jobs``: when it
+concludes, its error (if any) is read and the job dismissed, so no finished
+job stays behind in QEMU.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
+carrying QEMU's words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import subprocess
+import time
+from typing import Any
+
+from pyvirt import constants as C
+from pyvirt.errors import libvirtError, report
+
+_FROM = C.VIR_FROM_QEMU
+
+# A job's deadline: snapshots of big guests on a loaded host take a while.
+JOB_WAIT = 600.0
+_POLL = 0.01
+_ids = itertools.count(1)
+
+
+def job_id(kind: str) -> str:
+    """A fresh job id for ``kind`` ('snapsave-3')."""
+    return f"pyvirt-{kind}-{next(_ids)}"
+
+
+def _find(mon: Any, jid: str) -> dict | None:
+    for job in mon.execute("query-jobs"):
+        if job.get("id") == jid:
+            return dict(job)
+    return None
+
+
+def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
+    """Wait for job ``jid`` to conclude, dismiss it; raise its error as libvirt's."""
+    deadline = time.monotonic() + timeout
+    delay = _POLL
+    while True:
+        job = _find(mon, jid)
+        if job is None:
+            return                          # auto-dismissed: it finished without error
+        if job.get("status") in ("concluded", "null"):
+            with contextlib.suppress(libvirtError):
+                mon.execute("job-dismiss", {"id": jid})
+            if job.get("error"):
+                raise report(C.VIR_ERR_OPERATION_FAILED, f"{what} failed: {job['error']}",
+                             _FROM)
+            return
+        if time.monotonic() > deadline:
+            with contextlib.suppress(libvirtError):
+                mon.execute("job-cancel", {"id": jid})
+            raise report(C.VIR_ERR_OPERATION_TIMEOUT, f"{what} did not finish", _FROM)
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.1)
+
+
+def run_job(mon: Any, cmd: str, args: dict, what: str, kind: str = "snap") -> None:
+    """Start QMP job command ``cmd`` (its ``job-id`` filled in) and wait for it."""
+    jid = job_id(kind)
+    mon.execute(cmd, {"job-id": jid, **args})
+    wait_job(mon, jid, what)
+
+
+def block_jobs(mon: Any) -> list[dict]:
+    """The block jobs QEMU runs now (``query-block-jobs``)."""
+    return list(mon.execute("query-block-jobs"))
+
+
+def wait_block_job(mon: Any, jid: str, what: str, complete: bool = False,
+                   timeout: float = JOB_WAIT) -> None:
+    """Wait for block job ``jid``; with ``complete``, pivot it once it is ready
+    (an active commit) before waiting for it to conclude."""
+    deadline = time.monotonic() + timeout
+    while complete:
+        job = _find(mon, jid)
+        if job is None or job.get("status") in ("concluded", "null"):
+            break
+        if job.get("status") == "ready":
+            mon.execute("job-complete", {"id": jid})
+            break
+        if time.monotonic() > deadline:
+            raise report(C.VIR_ERR_OPERATION_TIMEOUT, f"{what} did not finish", _FROM)
+        time.sleep(_POLL)
+    wait_job(mon, jid, what, max(deadline - time.monotonic(), 1.0))
+
+
+# --- qemu-img -----------------------------------------------------------------------------
+
+def qemu_img(*args: str, what: str) -> str:
+    """Run ``qemu-img ARGS``; its stderr becomes the error of a failure."""
+    try:
+        res = subprocess.run(["qemu-img", *args], capture_output=True, text=True,
+                             check=False, timeout=JOB_WAIT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise report(C.VIR_ERR_OPERATION_FAILED, f"{what}: {exc}", _FROM) from exc
+    if res.returncode != 0:
+        raise report(C.VIR_ERR_OPERATION_FAILED,
+                     f"{what}: {res.stderr.strip() or res.stdout.strip()}", _FROM)
+    return res.stdout
+
+
+def image_info(path: str) -> dict:
+    """``qemu-img info`` of ``path`` (read even while a QEMU holds it)."""
+    return dict(json.loads(qemu_img("info", "-U", "--output=json", path,
+                                    what=f"cannot read image '{path}'")))
+
+
+def image_snapshots(path: str) -> list[str]:
+    """Names of the internal snapshots in the qcow2 image ``path``."""
+    return [s["name"] for s in image_info(path).get("snapshots") or []]

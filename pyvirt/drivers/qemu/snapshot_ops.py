@@ -1,0 +1,572 @@
+"""What snapshots do to a QEMU guest's disks and memory.
+
+* **Internal** snapshots live inside qcow2 images.  Of a running guest, QEMU
+  saves the disks and the memory and device state (``snapshot-save``; the
+  vCPUs are paused around it, as libvirt does); of a shut-off guest,
+  ``qemu-img snapshot -c`` writes each disk's.  Reverting loads them back
+  (``snapshot-load`` into the running QEMU, ``-loadvm`` when it has to
+  start, ``qemu-img snapshot -a`` for a shut-off snapshot).
+* **External** disk-only snapshots put a new qcow2 overlay on each disk:
+  the old image becomes the read-only backing file.  A running guest
+  switches all its disks in one QMP ``transaction``; a shut-off one gets its
+  overlays from ``qemu-img create`` and its definition updated.  Beyond
+  libvirt 9.0, such a snapshot can be reverted to (new overlays on the
+  snapshot's backing files; the guest restarts from its disks) and deleted
+  (the overlay's data is committed down into its backing file, or the
+  overlays that are no longer in use are removed).
+
+:func:`prepare` fills in and checks the snapshot definition the way
+libvirt's ``virDomainSnapshotAlignDisks`` and ``qemuSnapshotPrepare`` do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+from pyvirt import constants as C
+from pyvirt.conf.snapshot import (
+    DomainSnapshotDef,
+    SnapshotDisk,
+    SnapshotLocation,
+    SnapshotState,
+)
+from pyvirt.conf.xmlutil import E
+from pyvirt.drivers.qemu import address, command, domain, snapjob
+from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.domobj import state_name
+from pyvirt.errors import libvirtError, report
+
+if TYPE_CHECKING:
+    from pyvirt.driver.moments import Moment, MomentList
+    from pyvirt.drivers.qemu.domobj import DomainObj
+
+_FROM = C.VIR_FROM_QEMU
+log = logging.getLogger(__name__)
+INTERNAL, EXTERNAL, NO = (SnapshotLocation.INTERNAL, SnapshotLocation.EXTERNAL,
+                          SnapshotLocation.NO)
+_AGENT_CHANNEL = "org.qemu.guest_agent.0"
+
+
+def _unsupported(message: str) -> libvirtError:
+    return report(C.VIR_ERR_CONFIG_UNSUPPORTED, message, _FROM)
+
+
+# --- prepare ---------------------------------------------------------------------------------
+
+def _default_file(path: str, name: str) -> str:
+    """libvirt's default overlay name: the image's suffix replaced by the snapshot's name."""
+    base, dot, _ext = path.rpartition(".")
+    if dot and "/" not in _ext:
+        return f"{base}.{name}"
+    return f"{path}.{name}"
+
+
+def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    """Fill ``sdef``'s state, memory and disks from the domain and check them."""
+    with vm.lock:
+        active = vm.is_active()
+        state = vm.state
+        live = vm.def_
+        inactive = vm.new_def if vm.new_def is not None else None
+    disk_only = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
+    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE and not disk_only:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "quiesce requires disk-only", _FROM)
+    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE and (not active or disk_only):
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     "live snapshot creation is supported only during full system snapshots",
+                     _FROM)
+    # libvirt: a disk-only snapshot of a shut-off guest is in state 'shutoff'
+    sdef.state = (SnapshotState.DISK_SNAPSHOT if disk_only and active
+                  else SnapshotState(state_name(state)))
+    if disk_only or not active:
+        if sdef.memory not in (None, NO):
+            raise _unsupported("memory state cannot be saved with offline or disk-only "
+                               "snapshot")
+        sdef.memory = NO
+    elif sdef.memory is None:
+        sdef.memory = INTERNAL
+    default = EXTERNAL if disk_only or sdef.memory is EXTERNAL else INTERNAL
+    given = {d.name: d for d in sdef.disks}
+    disks = []
+    for disk in address.devices(live, "disk"):
+        item = given.pop(disk.target, None) or SnapshotDisk(disk.target)
+        path = command.disk_path(disk)
+        if item.snapshot is None:
+            item.snapshot = NO if disk.readonly or path is None else default
+        if item.snapshot is EXTERNAL:
+            _fill_external(item, disk, path, sdef.name)
+        disks.append(item)
+    if given:
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"no disk named '{next(iter(given))}'",
+                     C.VIR_FROM_DOMAIN)
+    sdef.disks = disks
+    _check_locations(sdef, live, active, disk_only)
+    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
+        check_agent(live)
+    secure = C.VIR_DOMAIN_XML_SECURE
+    if active:
+        sdef.domain_xml = live.format(flags=secure).rstrip("\n")
+        if inactive is not None:
+            sdef.inactive_domain_xml = inactive.format(
+                flags=secure | C.VIR_DOMAIN_XML_INACTIVE).rstrip("\n")
+    else:
+        sdef.domain_xml = live.format(flags=secure | C.VIR_DOMAIN_XML_INACTIVE).rstrip("\n")
+
+
+def _fill_external(item: SnapshotDisk, disk: Any, path: str | None, name: str) -> None:
+    if path is None:
+        raise _unsupported(f"cannot create external snapshot of empty disk '{disk.target}'")
+    target = item.source_file or _default_file(path, name)
+    fmt = item.driver_type or "qcow2"
+    if fmt != "qcow2":
+        raise _unsupported(f"external snapshot format for disk {disk.target} is unsupported: "
+                           f"{fmt}")
+    item.type = item.type or "file"
+    item.children = [E("driver", {"type": fmt}), E("source", {"file": target})]
+
+
+def _check_locations(sdef: DomainSnapshotDef, live: Any, active: bool, disk_only: bool) -> None:
+    by_target = {d.target: d for d in address.devices(live, "disk")}
+    internal = [d for d in sdef.disks if d.snapshot is INTERNAL]
+    external = [d for d in sdef.disks if d.snapshot is EXTERNAL]
+    if internal and (external or sdef.memory is EXTERNAL):
+        raise _unsupported("mixing internal and external targets for a snapshot is not yet "
+                           "supported")
+    for item in internal:
+        if active and disk_only:
+            raise _unsupported(f"active qemu domains require external disk snapshots; disk "
+                               f"{item.name} requested internal")
+        fmt = command.disk_format(by_target[item.name])
+        if fmt != "qcow2":
+            raise _unsupported(f"internal snapshot for disk {item.name} unsupported for "
+                               f"storage type {fmt}")
+    if not internal and not external and sdef.memory in (NO, None):
+        raise _unsupported("nothing selected for snapshot")
+
+
+def check_agent(live: Any) -> None:
+    """--quiesce needs the guest agent: libvirt's errors when there is none."""
+    channels = [c for c in address.devices(live, "channel")
+                if getattr(getattr(c, "target", None), "name", None) == _AGENT_CHANNEL]
+    if not channels:
+        raise report(C.VIR_ERR_ARGUMENT_UNSUPPORTED, "QEMU guest agent is not configured",
+                     _FROM)
+    raise report(C.VIR_ERR_AGENT_UNRESPONSIVE, "QEMU guest agent is not connected", _FROM)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _disk(def_: Any, target: str) -> Any:
+    for disk in address.devices(def_, "disk"):
+        if disk.target == target:
+            return disk
+    raise report(C.VIR_ERR_OPERATION_INVALID, f"disk '{target}' is no longer in the domain",
+                 _FROM)
+
+
+def _nodes(vm: DomainObj, sdef: DomainSnapshotDef) -> list[str]:
+    """Format node names of the running disks that hold ``sdef``'s internal snapshot."""
+    nodes = []
+    for item in sdef.disks:
+        if item.snapshot is INTERNAL:
+            disk = _disk(vm.def_, item.name)
+            nodes.append(address.format_node(vm.blockdev[disk.alias]))
+    return nodes
+
+
+def _internal_paths(def_: Any, sdef: DomainSnapshotDef) -> list[str]:
+    return [command.disk_path(_disk(def_, d.name)) or "" for d in sdef.disks
+            if d.snapshot is INTERNAL]
+
+
+def _halt(drv: Any, vm: DomainObj) -> None:
+    domain.stop(drv, vm, C.VIR_DOMAIN_SHUTOFF_FROM_SNAPSHOT)
+    domain.lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STOPPED, C.VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT)
+
+
+# --- create ----------------------------------------------------------------------------------
+
+def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    """Make the snapshot ``prepare`` described; on failure nothing is left of it."""
+    active = vm.is_active()
+    if sdef.memory is EXTERNAL:
+        _external_memory(drv, vm, sdef, flags)
+    elif any(d.snapshot is EXTERNAL for d in sdef.disks):
+        if active:
+            _external_live(drv, vm, sdef, flags)
+        else:
+            _external_offline(drv, vm, sdef, flags)
+    elif active:
+        _internal_live(drv, vm, sdef)
+    else:
+        _internal_offline(vm, sdef)
+    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_HALT and vm.is_active():
+        _halt(drv, vm)
+
+
+def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
+               pause_reason: int, resume_on_error: bool) -> bool:
+    """Pause a running guest (``pause_reason``) and run ``cmd`` (snapshot-save or
+    snapshot-load) on ``sdef``'s disks; return whether the guest was running."""
+    mon = domain.active_monitor(vm)
+    nodes = _nodes(vm, sdef)
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+    if running:
+        domain.suspend(drv, vm, pause_reason)
+    try:
+        snapjob.run_job(mon, cmd, {"tag": sdef.name, "vmstate": nodes[0], "devices": nodes},
+                        f"{cmd} of snapshot '{sdef.name}'", cmd)
+    except libvirtError:
+        if running and resume_on_error and vm.is_active():
+            domain.resume(drv, vm)
+        raise
+    return running
+
+
+def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
+    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SNAPSHOT, True):
+        domain.resume(drv, vm)
+
+
+def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
+    done: list[str] = []
+    try:
+        for path in _internal_paths(vm.def_, sdef):
+            snapjob.qemu_img("snapshot", "-c", sdef.name, path,
+                             what=f"cannot create internal snapshot of '{path}'")
+            done.append(path)
+    except libvirtError:
+        for path in done:
+            with contextlib.suppress(libvirtError):
+                snapjob.qemu_img("snapshot", "-d", sdef.name, path, what="undo")
+        raise
+
+
+def _overlays(vm: DomainObj, sdef: DomainSnapshotDef, flags: int,
+              undo: contextlib.ExitStack) -> list[tuple[Any, str, str]]:
+    """Create (or with REUSE_EXT, check) each external disk's overlay file:
+    [(disk, backing path, overlay path)]."""
+    reuse = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)
+    out = []
+    for item in sdef.disks:
+        if item.snapshot is not EXTERNAL:
+            continue
+        disk = _disk(vm.def_, item.name)
+        backing = command.disk_path(disk) or ""
+        overlay = item.source_file or ""
+        if reuse:
+            if not os.path.exists(overlay):
+                raise report(C.VIR_ERR_OPERATION_INVALID, f"external snapshot file for "
+                             f"disk {item.name} does not exist: '{overlay}'", _FROM)
+        else:
+            if os.path.exists(overlay):
+                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"external snapshot file for "
+                             f"disk {item.name} already exists and is not a block device: "
+                             f"{overlay}", _FROM)
+            size = str(snapjob.image_info(backing)["virtual-size"])
+            snapjob.qemu_img("create", "-q", "-f", "qcow2", "-F", command.disk_format(disk),
+                             "-b", backing, "-u", overlay, size,
+                             what=f"cannot create overlay '{overlay}'")
+            undo.callback(_unlink, overlay)
+        out.append((disk, backing, overlay))
+    return out
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def _point_at(def_: Any, target: str, path: str) -> None:
+    """Make disk ``target`` of ``def_`` a qcow2 image at ``path``."""
+    if def_ is None:
+        return
+    for disk in address.devices(def_, "disk"):
+        if disk.target == target:
+            disk.source.file = path
+            if disk.driver is not None:
+                disk.driver.type = "qcow2"
+
+
+def _external_offline(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    with contextlib.ExitStack() as undo:
+        made = _overlays(vm, sdef, flags, undo)
+        new = vm.def_.copy()
+        for disk, _backing, overlay in made:
+            _point_at(new, disk.target, overlay)
+        if vm.persistent:
+            st.save_config(drv.cfg, new)
+        with vm.lock:
+            vm.def_ = new
+        undo.pop_all()
+
+
+def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    mon = domain.active_monitor(vm)
+    with contextlib.ExitStack() as undo:
+        made = _overlays(vm, sdef, flags, undo)
+        actions = []
+        next_index = max(vm.blockdev.values(), default=0) + 1
+        indexes = {}
+        for disk, _backing, overlay in made:
+            index = next_index
+            next_index += 1
+            storage: dict[str, Any] = {"driver": "file", "filename": overlay,
+                       "node-name": address.storage_node(index), "auto-read-only": True,
+                       "discard": "unmap"}
+            fmt: dict[str, Any] = {"driver": "qcow2", "node-name": address.format_node(index),
+                   "file": address.storage_node(index), "backing": None}
+            mon.execute("blockdev-add", storage)
+            undo.callback(_quiet_del, mon, address.storage_node(index))
+            mon.execute("blockdev-add", fmt)
+            undo.callback(_quiet_del, mon, address.format_node(index))
+            actions.append({"type": "blockdev-snapshot", "data": {
+                "node": address.format_node(vm.blockdev[disk.alias]),
+                "overlay": address.format_node(index)}})
+            indexes[disk.alias] = index
+        mon.execute("transaction", {"actions": actions})
+        undo.pop_all()
+    with vm.lock:
+        vm.blockdev.update(indexes)
+        for disk, _backing, overlay in made:
+            _point_at(vm.def_, disk.target, overlay)
+            _point_at(vm.new_def, disk.target, overlay)
+    st.save_status(drv.cfg, vm)
+    if vm.persistent and vm.new_def is not None:
+        st.save_config(drv.cfg, vm.new_def)
+
+
+def _external_memory(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    """Memory and disks of a running guest: pause, new overlays on the disks, the
+    memory written through the durable save path, resume.  If the memory cannot
+    be written (a full disk ...), the overlays are merged back and removed, no
+    memory file is left (an older one stays as it was) and the guest runs on."""
+    from pyvirt.drivers.qemu import save
+    mon = domain.active_monitor(vm)
+    path = os.path.abspath(sdef.memory_file or "")
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        xml = save.image_xml(vm, None)
+        memory = (vm.def_.memory or 0) * 1024
+    if running:
+        domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_SNAPSHOT)
+    overlays = False
+    try:
+        if any(d.snapshot is EXTERNAL for d in sdef.disks):
+            _external_live(drv, vm, sdef, flags)
+            overlays = True
+        save.write_image(drv, vm, mon, path, xml, memory, running, None)
+    except libvirtError:
+        if overlays:
+            try:
+                _delete_external(drv, vm, sdef)
+            except libvirtError as exc:
+                log.warning("%s: cannot undo the overlays of snapshot '%s': %s", vm.name,
+                            sdef.name, exc)
+        if running and vm.is_active():
+            domain.resume(drv, vm)
+        raise
+    sdef.memory_file = path
+    if running and not flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_HALT:
+        domain.resume(drv, vm)
+
+
+def _quiet_del(mon: Any, node: str) -> None:
+    with contextlib.suppress(libvirtError):
+        mon.execute("blockdev-del", {"node-name": node})
+
+
+# --- revert ------------------------------------------------------------------------------
+
+def _want_running(sdef: DomainSnapshotDef, flags: int) -> bool:
+    if flags & C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING:
+        return True
+    if flags & C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED:
+        return False
+    return sdef.state is SnapshotState.RUNNING
+
+
+def _check_revert(vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    start = C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED
+    offline = sdef.state in (SnapshotState.SHUTOFF, SnapshotState.DISK_SNAPSHOT)
+    if not vm.persistent and offline and not flags & start:
+        raise report(C.VIR_ERR_OPERATION_INVALID, "transient domain needs to request run or "
+                     "pause to revert to inactive snapshot", _FROM)
+    mon = vm.mon
+    if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     f"domain '{vm.name}' has active block job", _FROM)
+
+
+def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None:
+    """Revert to an internal snapshot (memory too when it has memory)."""
+    sdef = moment.def_
+    _check_revert(vm, sdef, flags)
+    running = _want_running(sdef, flags)
+    if sdef.state in (SnapshotState.RUNNING, SnapshotState.PAUSED):
+        if vm.is_active():
+            _state_job(drv, vm, "snapshot-load", sdef, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, False)
+            if running:
+                domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT)
+            else:
+                with vm.lock:
+                    vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)
+                st.save_status(drv.cfg, vm)
+        else:
+            domain.start(drv, vm, 0 if running else C.VIR_DOMAIN_START_PAUSED,
+                         loadvm=sdef.name)
+        return
+    if vm.is_active():
+        _halt(drv, vm)
+    for path in _internal_paths(vm.def_, sdef):
+        snapjob.qemu_img("snapshot", "-a", sdef.name, path,
+                         what=f"cannot revert '{path}' to snapshot '{sdef.name}'")
+    if flags & (C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
+        domain.start(drv, vm, 0 if running else C.VIR_DOMAIN_START_PAUSED)
+
+
+def revert_external(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None:
+    """Revert to an external snapshot (beyond libvirt 9.0).
+
+    The snapshot's overlays hold what was written after it; its backing files
+    are the disks as they were.  The guest is stopped and each disk gets a
+    fresh overlay on the snapshot's backing file (the later overlays stay, for
+    the snapshots made on them).  A snapshot with memory then starts from its
+    memory file (running or paused as it was, or as the flags say); a
+    disk-only one starts with --running or --paused.
+    """
+    sdef = moment.def_
+    _check_revert(vm, sdef, flags)
+    if vm.is_active():
+        _halt(drv, vm)
+    new = vm.def_.copy()
+    made: list[str] = []
+    try:
+        for item in sdef.disks:
+            if item.snapshot is not EXTERNAL:
+                continue
+            backing = _backing_of(item.source_file or "")
+            fresh = f"{item.source_file}.revert-{_stamp()}"
+            disk = _disk(new, item.name)
+            fmt = snapjob.image_info(backing).get("format", "qcow2")
+            size = str(snapjob.image_info(backing)["virtual-size"])
+            snapjob.qemu_img("create", "-q", "-f", "qcow2", "-F", fmt, "-b", backing, "-u",
+                             fresh, size, what=f"cannot create overlay '{fresh}'")
+            made.append(fresh)
+            _point_at(new, disk.target, fresh)
+        if vm.persistent:
+            st.save_config(drv.cfg, new)
+    except libvirtError:
+        for path in made:
+            _unlink(path)
+        raise
+    with vm.lock:
+        vm.def_ = new
+    if sdef.memory is EXTERNAL and sdef.memory_file:
+        from pyvirt.drivers.qemu import save
+        start = C.VIR_DOMAIN_SAVE_PAUSED if not _want_running(sdef, flags) \
+            else C.VIR_DOMAIN_SAVE_RUNNING
+        save.start_from_image(drv, vm, sdef.memory_file, new, start)
+    elif flags & (C.VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING | C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED):
+        domain.start(drv, vm, C.VIR_DOMAIN_START_PAUSED
+                     if flags & C.VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED else 0)
+
+
+def _stamp() -> str:
+    import time
+    return str(int(time.time() * 1000))
+
+
+def _backing_of(path: str) -> str:
+    info = snapjob.image_info(path)
+    backing = info.get("full-backing-filename") or info.get("backing-filename")
+    if not backing:
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     f"overlay '{path}' has no backing file to revert to", _FROM)
+    return str(backing)
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+def check_delete(drv: Any, vm: DomainObj, tree: MomentList, doomed: list[Moment]) -> None:
+    """Refuse a delete that would have to touch data it cannot."""
+    mon = vm.mon
+    if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
+        raise report(C.VIR_ERR_OPERATION_INVALID,
+                     f"domain '{vm.name}' has active block job", _FROM)
+
+
+def delete_data(drv: Any, vm: DomainObj, moment: Moment) -> None:
+    """Remove the data of one snapshot: its internal snapshots, or for an
+    external one, merge its overlay away (see :func:`_delete_external`)."""
+    sdef = moment.def_
+    internal = [d for d in sdef.disks if d.snapshot is INTERNAL]
+    if internal:
+        if vm.is_active():
+            mon = domain.active_monitor(vm)
+            nodes = _nodes(vm, sdef)
+            snapjob.run_job(mon, "snapshot-delete", {"tag": sdef.name, "devices": nodes},
+                            f"delete of snapshot '{sdef.name}'", "snapdel")
+        else:
+            for path in _internal_paths(vm.def_, sdef):
+                if sdef.name in snapjob.image_snapshots(path):
+                    snapjob.qemu_img("snapshot", "-d", sdef.name, path,
+                                     what=f"cannot delete snapshot '{sdef.name}' of '{path}'")
+        return
+    _delete_external(drv, vm, sdef)
+
+
+def _delete_external(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
+    """An external snapshot's overlay is merged into its backing file when the
+    disk still runs on that overlay (block commit, pivoting back to the
+    backing file); an overlay no longer in use is left as the user's file."""
+    for item in sdef.disks:
+        if item.snapshot is not EXTERNAL or not item.source_file:
+            continue
+        disk = _disk(vm.def_, item.name)
+        if command.disk_path(disk) != item.source_file:
+            continue
+        backing = _backing_of(item.source_file)
+        if vm.is_active():
+            mon = domain.active_monitor(vm)
+            top = address.format_node(vm.blockdev[disk.alias])
+            jid = snapjob.job_id("commit")
+            # into the overlay's own backing file, not the bottom of a longer chain
+            mon.execute("block-commit", {"job-id": jid, "device": top, "top-node": top,
+                                         "base": backing, "auto-finalize": True,
+                                         "auto-dismiss": False})
+            snapjob.wait_block_job(mon, jid, f"commit of '{item.source_file}'", complete=True)
+            base = _top_index(mon, disk.alias)
+            if base is not None and base != vm.blockdev[disk.alias]:
+                _quiet_del(mon, top)
+                _quiet_del(mon, address.storage_node(vm.blockdev[disk.alias]))
+            with vm.lock:
+                if base is not None:
+                    vm.blockdev[disk.alias] = base
+                _point_at(vm.def_, disk.target, backing)
+                _point_at(vm.new_def, disk.target, backing)
+            st.save_status(drv.cfg, vm)
+        else:
+            snapjob.qemu_img("commit", "-q", item.source_file,
+                             what=f"cannot commit '{item.source_file}'")
+            _point_at(vm.def_, disk.target, backing)
+        if vm.persistent:
+            st.save_config(drv.cfg, vm.persistent_def())
+        _unlink(item.source_file)
+
+
+def _top_index(mon: Any, alias: str) -> int | None:
+    """The node index (libvirt-N-format) disk ``alias`` runs on now (``query-block``)."""
+    for blk in mon.execute("query-block"):
+        qdev = str(blk.get("qdev", ""))
+        if qdev != alias and f"/{alias}/" not in qdev:
+            continue
+        node = str((blk.get("inserted") or {}).get("node-name", ""))
+        parts = node.split("-")
+        if len(parts) == 3 and parts[0] == "libvirt" and parts[1].isdigit():
+            return int(parts[1])
+    return None
