@@ -32,6 +32,7 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
@@ -94,7 +95,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(I.HypervisorDriver):
+class QemuDriver(HostAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
