@@ -33,7 +33,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
-from pyvirt.drivers.qemu import address, command, netdev, process
+from pyvirt.drivers.qemu import address, command, netdev, placement, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
@@ -349,6 +349,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
             if proc.wait(0.5):
                 raise _start_failure(proc, log_path, log_start) from None
             raise
+        undo.callback(placement.teardown, vm)
+        placement.setup(drv, vm)    # cgroup, thread placement, tunables (vCPUs still stopped)
         if incoming is not None:
             incoming(vm, mon)       # its errors are its own (OPERATION_FAILED)
         try:
@@ -426,6 +428,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         if not proc.exited():
             proc.kill(graceful_timeout=TERM_WAIT)
         proc.close()
+    placement.teardown(vm)
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
     if vm.domain_dir:

@@ -126,6 +126,7 @@ class DomainObj:
         self.migration_cond = threading.Condition(self.lock)
         self.async_job: Any = None               # save.SaveJob while a save runs
         self.has_managed_save = False            # a managed save image exists
+        self.cgroup: Any = None                  # cgroup.Cgroup of the running QEMU
 
     # --- identity ------------------------------------------------------------------
     @property

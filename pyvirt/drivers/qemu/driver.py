@@ -246,6 +246,7 @@ class QemuDriver(HostAPI, I.HypervisorDriver):
                 domain.finish_shutdown(self, vm, proc)
             if vm.proc is not proc:
                 return
+        domain.placement.reattach(self, vm)
         proc.watch(lambda p: self.on_process_exit(vm, p))
         st.save_status(self.cfg, vm)
 
