@@ -33,6 +33,10 @@ THREAD_CONTROLLERS = ("cpu", "cpuacct", "cpuset")
 V1_UNLIMITED = 9223372036854771712
 #: libvirt's VIR_DOMAIN_MEMORY_PARAM_UNLIMITED (KiB)
 PARAM_UNLIMITED = 9007199254740991
+_MEM_V1 = {"hard_limit": "memory.limit_in_bytes", "soft_limit": "memory.soft_limit_in_bytes",
+           "swap_hard_limit": "memory.memsw.limit_in_bytes"}
+_MEM_V2 = {"hard_limit": "memory.max", "soft_limit": "memory.high",
+           "swap_hard_limit": "memory.swap.max"}
 _V2_NAMES = {"cpu": "cpu", "cpuacct": "cpu", "cpuset": "cpuset", "memory": "memory",
              "blkio": "io"}
 
@@ -84,7 +88,8 @@ def _escape(name: str) -> str:
     return name
 
 
-def _write(path: str, value: str) -> None:
+def write_file(path: str, value: str) -> None:
+    """Write a control file, with libvirt's error."""
     try:
         with open(path, "w") as f:
             f.write(value)
@@ -157,7 +162,7 @@ class Cgroup:
         self.make_sub(sub)
         for ctl in THREAD_CONTROLLERS:
             if ctl in self.dirs:
-                _write(self.file(ctl, "cgroup.threads" if self.v2 else "tasks", sub), str(tid))
+                write_file(self.file(ctl, "cgroup.threads" if self.v2 else "tasks", sub), str(tid))
                 if self.v2:
                     break
 
@@ -165,14 +170,14 @@ class Cgroup:
         """Put the whole process ``pid`` in the group (its threads in ``emulator``)."""
         if self.v2:
             self.make_sub("emulator")
-            _write(os.path.join(self.path("cpu" if self.has("cpu") else next(iter(self.dirs)),
+            write_file(os.path.join(self.path("cpu" if self.has("cpu") else next(iter(self.dirs)),
                                           "emulator"), "cgroup.procs"), str(pid))
             return
         for ctl in self.dirs:
             sub = "emulator" if ctl in THREAD_CONTROLLERS else None
             if sub:
                 self.make_sub(sub)
-            _write(self.file(ctl, "cgroup.procs", sub), str(pid))
+            write_file(self.file(ctl, "cgroup.procs", sub), str(pid))
 
     def remove_sub(self, sub: str) -> None:
         """Remove an empty sub-group (after its thread is gone)."""
@@ -187,7 +192,7 @@ class Cgroup:
 
     def set_shares(self, shares: int) -> None:
         """Set the CPU shares (weight)."""
-        _write(self.file("cpu", "cpu.weight" if self.v2 else "cpu.shares"), str(shares))
+        write_file(self.file("cpu", "cpu.weight" if self.v2 else "cpu.shares"), str(shares))
 
     def get_cfs(self, sub: str | None) -> tuple[int, int]:
         """(period µs, quota µs or -1) of the group or sub-group ``sub``."""
@@ -203,21 +208,16 @@ class Cgroup:
             cur_period, cur_quota = self.get_cfs(sub)
             p = period or cur_period
             q = cur_quota if quota is None else quota
-            _write(self.file("cpu", "cpu.max", sub), f"{'max' if q < 0 else q} {p}")
+            write_file(self.file("cpu", "cpu.max", sub), f"{'max' if q < 0 else q} {p}")
             return
         if period is not None:
-            _write(self.file("cpu", "cpu.cfs_period_us", sub), str(period))
+            write_file(self.file("cpu", "cpu.cfs_period_us", sub), str(period))
         if quota is not None:
-            _write(self.file("cpu", "cpu.cfs_quota_us", sub), str(quota))
-
-    _MEM_V1 = {"hard_limit": "memory.limit_in_bytes", "soft_limit": "memory.soft_limit_in_bytes",
-               "swap_hard_limit": "memory.memsw.limit_in_bytes"}
-    _MEM_V2 = {"hard_limit": "memory.max", "soft_limit": "memory.high",
-               "swap_hard_limit": "memory.swap.max"}
+            write_file(self.file("cpu", "cpu.cfs_quota_us", sub), str(quota))
 
     def get_memory(self, name: str) -> int:
         """A memory limit in KiB (PARAM_UNLIMITED when there is none)."""
-        path = self.file("memory", (self._MEM_V2 if self.v2 else self._MEM_V1)[name])
+        path = self.file("memory", (_MEM_V2 if self.v2 else _MEM_V1)[name])
         if not os.path.exists(path):
             return PARAM_UNLIMITED
         text = _read(path)
@@ -227,14 +227,14 @@ class Cgroup:
 
     def set_memory(self, name: str, kib: int) -> None:
         """Set a memory limit in KiB (PARAM_UNLIMITED: none)."""
-        path = self.file("memory", (self._MEM_V2 if self.v2 else self._MEM_V1)[name])
+        path = self.file("memory", (_MEM_V2 if self.v2 else _MEM_V1)[name])
         if name == "swap_hard_limit" and not os.path.exists(path):
             raise report(C.VIR_ERR_OPERATION_INVALID, "swap_hard_limit is not supported by "
                          "this host's memory controller", C.VIR_FROM_QEMU)
         if kib >= PARAM_UNLIMITED:
-            _write(path, "max" if self.v2 else "-1")
+            write_file(path, "max" if self.v2 else "-1")
         else:
-            _write(path, str(kib << 10))
+            write_file(path, str(kib << 10))
 
     def get_cpuset(self, sub: str | None, what: str = "cpus") -> str:
         """cpuset.cpus (or .mems) of the group or sub-group."""
@@ -242,7 +242,7 @@ class Cgroup:
 
     def set_cpuset(self, sub: str | None, value: str, what: str = "cpus") -> None:
         """Set cpuset.cpus (or .mems) of the group or sub-group."""
-        _write(self.file("cpuset", f"cpuset.{what}", sub), value)
+        write_file(self.file("cpuset", f"cpuset.{what}", sub), value)
 
     def blkio_weight_file(self) -> str:
         """The block I/O weight file, or libvirt's error when the host has none."""
@@ -257,7 +257,7 @@ class Cgroup:
     # --- the end ------------------------------------------------------------------------
     def remove(self) -> None:
         """Remove the group and its sub-groups (the process has gone)."""
-        for ctl, base in self.dirs.items():
+        for base in self.dirs.values():
             if not os.path.isdir(base):
                 continue
             for dirpath, _dirs, _files in sorted(os.walk(base), key=lambda w: -len(w[0])):
@@ -280,7 +280,7 @@ def _inherit_cpuset(path: str) -> None:
     for name in ("cpuset.cpus", "cpuset.mems"):
         mine = os.path.join(path, name)
         if os.path.exists(mine) and not hostinfo.read(mine):
-            _write(mine, hostinfo.read(os.path.join(parent, name)))
+            write_file(mine, hostinfo.read(os.path.join(parent, name)))
 
 
 def _rmdir(path: str) -> None:

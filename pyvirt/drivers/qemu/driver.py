@@ -33,6 +33,8 @@ from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_host import HostAPI
+from pyvirt.drivers.qemu.api_pin import PinAPI
+from pyvirt.drivers.qemu.api_tune import TuneAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
@@ -95,7 +97,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(HostAPI, I.HypervisorDriver):
+class QemuDriver(HostAPI, TuneAPI, PinAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM

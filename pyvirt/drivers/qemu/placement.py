@@ -84,6 +84,12 @@ def group(vm: DomainObj) -> cgroup.Cgroup:
     return grp
 
 
+def check_params(params: dict[str, Any], spec: dict[str, type]) -> None:
+    """libvirt's virTypedParamsValidate (shared with the test driver)."""
+    from pyvirt.drivers.test.access import check_params as check
+    check(params, spec)
+
+
 # --- host CPUs and maps ------------------------------------------------------------------
 
 def host_cpus() -> int:
