@@ -127,6 +127,7 @@ class DomainObj:
         self.async_job: Any = None               # save.SaveJob while a save runs
         self.has_managed_save = False            # a managed save image exists
         self.cgroup: Any = None                  # cgroup.Cgroup of the running QEMU
+        self.perf_fds: dict[str, int] = {}       # perf event name -> counter fd
 
     # --- identity ------------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_tune import TuneAPI
@@ -97,7 +98,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(HostAPI, TuneAPI, PinAPI, I.HypervisorDriver):
+class QemuDriver(HostAPI, TuneAPI, PinAPI, DevTuneAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM

@@ -242,7 +242,9 @@ def apply_cputune(vm: DomainObj, grp: cgroup.Cgroup, def_: Any) -> None:
 
 
 def teardown(vm: DomainObj) -> None:
-    """Remove a stopped guest's cgroup."""
+    """Close a stopped guest's perf counters and remove its cgroup."""
+    from pyvirt.drivers.qemu.api_devtune import perf_close
+    perf_close(vm)
     grp = getattr(vm, "cgroup", None)
     vm.cgroup = None
     if grp is not None:
@@ -251,9 +253,11 @@ def teardown(vm: DomainObj) -> None:
 
 
 def reattach(drv: Any, vm: DomainObj) -> None:
-    """Find the cgroup of a guest this process took over."""
+    """Find the cgroup of a guest this process took over; reopen its perf counters."""
     if vm.proc is None:
         return
+    from pyvirt.drivers.qemu.api_devtune import perf_restore
+    perf_restore(vm)
     try:
         vm.cgroup = cgroup.find(drv.cfg.root, vm.id, vm.def_.name, vm.proc.pid)
     except OSError as exc:
