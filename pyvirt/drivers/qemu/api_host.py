@@ -97,6 +97,17 @@ def sysinfo_xml(dmi_text: str) -> str:
     return to_string(root)
 
 
+class MiB(int):
+    """A memory size in MiB (libvirt-python's unit) that keeps the exact KiB for the wire."""
+
+    kib: int
+
+    def __new__(cls, kib: int) -> MiB:  # noqa: PYI034 - the class is final in use
+        obj = super().__new__(cls, kib >> 10)
+        obj.kib = kib
+        return obj
+
+
 class HostAPI(I.HypervisorDriver):
     """virNode* calls and CPU comparison of the QEMU driver."""
 
@@ -113,7 +124,7 @@ class HostAPI(I.HypervisorDriver):
             if line.startswith("cpu MHz"):
                 mhz = int(float(line.split(":")[1]))
                 break
-        return [capabilities.host_arch(), hostinfo.meminfo_kib() >> 10, len(cpus), mhz,
+        return [capabilities.host_arch(), MiB(hostinfo.meminfo_kib()), len(cpus), mhz,
                 len(cells), topo["sockets"], topo["cores"] * topo["dies"], topo["threads"]]
 
     def nodeGetCPUStats(self, cpuNum: int, flags: int) -> dict[str, int]:

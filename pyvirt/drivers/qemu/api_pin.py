@@ -206,6 +206,8 @@ class PinAPI(I.HypervisorDriver):
                 alias = f"iothread{iothread_id}"
                 _monitor(vm).execute("object-add", {"qom-type": "iothread", "id": alias})
                 tid = dict(placement.iothread_threads(vm)).get(iothread_id)
+                if tid is not None:     # not the emulator's pinning it was born with
+                    placement.set_affinity(tid, _default_cpus(vm.def_))
                 grp = getattr(vm, "cgroup", None)
                 if grp is not None and tid is not None:
                     grp.add_thread(alias, tid)

@@ -422,7 +422,9 @@ class TuneAPI(I.HypervisorDriver):
                             _FROM)
         vm = self.vm_of(dom)
         def_, live = one_def(vm, flags & ~STRING_OKAY)
-        dev = _find_disk(def_, disk or "")
+        if disk is None:        # virsh asks how many parameters there are without a disk
+            return {f: "" if f == "group_name" else 0 for f in domain_disk.IOTUNE_FIELDS}
+        dev = _find_disk(def_, disk)
         values = dict(dev.iotune)
         if live:
             values = self._iotune_live(vm, dev)[1]
@@ -440,9 +442,10 @@ class TuneAPI(I.HypervisorDriver):
                 for f in out:           # QEMU says 1 for the length of a burst never set
                     if f.endswith("_max_length") and not out[f[:-len("_length")]]:
                         out[f] = 0
-                group = ins.get("group", "")
-                # QEMU names an unnamed throttle group after the device
-                out["group_name"] = "" if group in (qdev, dev.alias) else group
+                # (QEMU names an unnamed group after the device; libvirt reports that name)
+                out["group_name"] = ins.get("group", "") if any(
+                    ins.get(q) for q in ("bps", "bps_rd", "bps_wr", "iops", "iops_rd",
+                                         "iops_wr")) else ""
                 return qdev, out
         raise report(C.VIR_ERR_OPERATION_INVALID, f"disk '{dev.target}' has no QEMU block "
                      "device to throttle", _FROM)
@@ -481,6 +484,8 @@ class TuneAPI(I.HypervisorDriver):
                     raise report(C.VIR_ERR_OPERATION_FAILED,
                                  f"unable to set block I/O throttle: {exc.get_error_message()}",
                                  _FROM) from exc
+                if "group_name" not in params and merged.get("group_name") == qdev:
+                    merged.pop("group_name")        # QEMU's default name stays out of the XML
                 dev.iotune = {k: v for k, v in merged.items() if v}
             if persistent is not None:
                 pdev = _find_disk(persistent, disk)
