@@ -112,6 +112,7 @@ class HostAPI(I.HypervisorDriver):
     """virNode* calls and CPU comparison of the QEMU driver."""
 
     caps: Any
+    vm_of: Any
 
     # --- numbers of the host -------------------------------------------------------
     def nodeGetInfo(self) -> list[Any]:
@@ -190,6 +191,11 @@ class HostAPI(I.HypervisorDriver):
     def nodeGetSecurityModel(self) -> list[str]:
         """The first security driver's model and DOI: pyvirt runs QEMU without one."""
         return ["none", "0"]
+
+    def domainGetSecurityLabel(self, dom: Any) -> list[Any]:
+        """The guest's label under the first security driver: none, so an empty label."""
+        self.vm_of(dom)
+        return ["", 0]
 
     def nodeGetSEVInfo(self, flags: int) -> dict[str, Any]:
         """AMD SEV parameters: QEMU here has none (as libvirt says without SEV)."""
