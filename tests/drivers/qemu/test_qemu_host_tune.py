@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import guest_xml
+from qemutest_util import guest_xml, wait_for
 
 import pyvirt
 from pyvirt import constants as C
@@ -457,15 +458,17 @@ def test_pyvirsh_commands(g: Guest) -> None:
     assert res.returncode == 1 and "disk 'vdz' not found in domain" in res.stderr
 
 
-def test_restart_refinds_the_cgroup_then_destroy_removes_it(g: Guest) -> None:
+def test_restart_refinds_the_cgroup_then_a_crash_removes_it(g: Guest) -> None:
     g.conn.close()
     g.conn = pyvirt.open(f"qemu:///embed?root={g.root}")
     g.dom = g.conn.lookupByName(NAME)
     g.dom.setSchedulerParameters({"cpu_shares": 900})
     assert (g.scope("cpu") / "cpu.shares").read_text().strip() == "900"
     dirs = [g.scope(c) for c in ("cpu", "cpuset", "memory", "blkio")]
-    g.dom.destroy()
-    assert not any(d.exists() for d in dirs)
+    os.kill(g.pid, signal.SIGKILL)
+    wait_for(lambda: g.dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_CRASHED],
+             what="the crash noticed")
+    wait_for(lambda: not any(d.exists() for d in dirs), what="the cgroup removed")
     # the persistent definition kept what CONFIG changes made
     inactive = g.dom.XMLDesc(0)
     assert "<shares>512</shares>" in inactive and "<read_iops_sec>200</read_iops_sec>" in inactive
