@@ -3,6 +3,7 @@ throttling, perf events, and pinning of vCPUs, emulator and I/O threads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyvirt as libvirt
@@ -38,6 +39,22 @@ def _print_params(shell: Shell, params: dict[str, Any], unlimited: bool = False)
 
 def _flags(args: Args) -> int:
     return affect_flags(args, libvirt)
+
+
+def _set_or_show(params: dict[str, Any], setter: Callable[[], Any],
+                 getter: Callable[[], Any], show: Callable[[Any], None],
+                 set_error: str, get_error: str) -> bool:
+    """Set ``params`` when there are any, else show what ``getter`` returns (virsh's
+    pattern of the tuning commands, with their two error lines)."""
+    try:
+        if params:
+            setter()
+            return True
+        values = getter()
+    except libvirt.libvirtError as exc:
+        raise CmdError(set_error if params else get_error, exc) from None
+    show(values)
+    return True
 
 
 # --- cpulists --------------------------------------------------------------------------------
@@ -132,17 +149,10 @@ def cmd_blkiotune(shell: Shell, args: Args) -> bool:
     for opt, name in _BLKIO_OPTS:
         if args.get(opt) is not None:
             params[name] = args.get(opt)
-    if params:
-        try:
-            dom.setBlkioParameters(params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to change blkio parameters", exc) from None
-        return True
-    try:
-        _print_params(shell, dom.blkioParameters(flags))
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get blkio parameters", exc) from None
-    return True
+    return _set_or_show(params, lambda: dom.setBlkioParameters(params, flags),
+                        lambda: dom.blkioParameters(flags),
+                        lambda v: _print_params(shell, v),
+                        "Unable to change blkio parameters", "Unable to get blkio parameters")
 
 
 _MEM_OPTS = (("hard-limit", "hard_limit"), ("soft-limit", "soft_limit"),
@@ -169,17 +179,10 @@ def cmd_memtune(shell: Shell, args: Args) -> bool:
         else:
             value = args.scaled(opt, 1024) or 0
             params[name] = min(value // 1024, UNLIMITED)
-    if params:
-        try:
-            dom.setMemoryParameters(params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to change memory parameters", exc) from None
-        return True
-    try:
-        _print_params(shell, dom.memoryParameters(flags), unlimited=True)
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get memory parameters", exc) from None
-    return True
+    return _set_or_show(params, lambda: dom.setMemoryParameters(params, flags),
+                        lambda: dom.memoryParameters(flags),
+                        lambda v: _print_params(shell, v, unlimited=True),
+                        "Unable to change memory parameters", "Unable to get memory parameters")
 
 
 _NUMA_MODES = ("strict", "preferred", "interleave", "restrictive")
@@ -204,21 +207,17 @@ def cmd_numatune(shell: Shell, args: Args) -> bool:
             raise CmdError(f"Invalid mode: {mode}")
     if args.get("nodeset") is not None:
         params["numa_nodeset"] = args.get("nodeset")
-    if params:
-        try:
-            dom.setNumaParameters(params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to change numa parameters", exc) from None
-        return True
-    try:
-        values = dom.numaParameters(flags)
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get numa parameters", exc) from None
-    for name, value in values.items():
-        if name == "numa_mode" and 0 <= value < len(_NUMA_MODES):
-            value = _NUMA_MODES[value]
-        shell.out.print(f"{name:<15}: {value}\n")
-    return True
+
+    def _show_values(values: Any) -> None:
+        for name, value in values.items():
+            if name == "numa_mode" and 0 <= value < len(_NUMA_MODES):
+                value = _NUMA_MODES[value]
+            shell.out.print(f"{name:<15}: {value}\n")
+
+    return _set_or_show(params, lambda: dom.setNumaParameters(params, flags),
+                        lambda: dom.numaParameters(flags),
+                        _show_values, "Unable to change numa parameters",
+                        "Unable to get numa parameters")
 
 
 # --- disk and interface throttling, perf ------------------------------------------------------
@@ -249,17 +248,11 @@ def cmd_blkdeviotune(shell: Shell, args: Args) -> bool:
             params[name] = args.scaled(opt, 1) or 0
     if args.get("group-name") is not None:
         params["group_name"] = args.get("group-name")
-    if params:
-        try:
-            dom.setBlockIoTune(disk, params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to change block I/O throttle", exc) from None
-        return True
-    try:
-        _print_params(shell, dom.blockIoTune(disk, flags))
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get block I/O throttle parameters", exc) from None
-    return True
+    return _set_or_show(params, lambda: dom.setBlockIoTune(disk, params, flags),
+                        lambda: dom.blockIoTune(disk, flags),
+                        lambda v: _print_params(shell, v),
+                        "Unable to change block I/O throttle",
+                        "Unable to get block I/O throttle parameters")
 
 
 def _rates(text: str, direction: str) -> dict[str, int]:
@@ -285,17 +278,10 @@ def cmd_domiftune(shell: Shell, args: Args) -> bool:
         text = args.get(direction)
         if text is not None:
             params.update(_rates(text, direction))
-    if params:
-        try:
-            dom.setInterfaceParameters(device, params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to set interface parameters", exc) from None
-        return True
-    try:
-        _print_params(shell, dom.interfaceParameters(device, flags))
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get interface parameters", exc) from None
-    return True
+    return _set_or_show(params, lambda: dom.setInterfaceParameters(device, params, flags),
+                        lambda: dom.interfaceParameters(device, flags),
+                        lambda v: _print_params(shell, v),
+                        "Unable to set interface parameters", "Unable to get interface parameters")
 
 
 @command("perf", DOMAIN_GROUP, "Get or set perf event",
@@ -310,19 +296,15 @@ def cmd_perf(shell: Shell, args: Args) -> bool:
         for name in (args.get(opt) or "").split("|"):
             if name:
                 params[name] = on
-    if params:
-        try:
-            dom.setPerfEvents(params, flags)
-        except libvirt.libvirtError as exc:
-            raise CmdError("Unable to enable/disable perf events", exc) from None
-        return True
-    try:
-        events = dom.perfEvents(flags)
-    except libvirt.libvirtError as exc:
-        raise CmdError("Unable to get perf events", exc) from None
-    for name, on in events.items():
-        shell.out.print(f"{name:<15}: {'enabled' if on else 'disabled'}\n")
-    return True
+
+    def _show_events(events: Any) -> None:
+        for name, on in events.items():
+            shell.out.print(f"{name:<15}: {'enabled' if on else 'disabled'}\n")
+
+    return _set_or_show(params, lambda: dom.setPerfEvents(params, flags),
+                        lambda: dom.perfEvents(flags),
+                        _show_events, "Unable to enable/disable perf events",
+                        "Unable to get perf events")
 
 
 # --- pinning -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.conf.xmlutil import E
 from pyvirt.driver import interface as I
-from pyvirt.drivers.qemu.placement import CONFIG, LIVE, check_params, one_def, save, targets
+from pyvirt.drivers.qemu.placement import CONFIG, LIVE, change, check_params, one_def
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_QEMU
@@ -179,9 +179,7 @@ class DevTuneAPI(I.HypervisorDriver):
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainSetInterfaceParameters", _FROM)
         check_params(params, {key: int for key, _d, _a in _BANDWIDTH})
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 net = _find_net(vm.def_, device)
                 if net.type.value not in _TAP_TYPES or not net.target_dev:
@@ -206,7 +204,6 @@ class DevTuneAPI(I.HypervisorDriver):
                 prates = _rates(pnet)
                 _merge_rates(prates, params)
                 _set_rates(pnet, prates)
-            save(self, vm, live, persistent)
         return 0
 
     def domainGetPerfEvents(self, dom: Any, flags: int) -> dict[str, bool]:
@@ -222,9 +219,7 @@ class DevTuneAPI(I.HypervisorDriver):
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainSetPerfEvents", _FROM)
         check_params(params, {name: bool for name in PERF_EVENTS})
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 fds = vm.perf_fds = getattr(vm, "perf_fds", None) or {}
                 opened: list[str] = []
@@ -243,5 +238,4 @@ class DevTuneAPI(I.HypervisorDriver):
                 _set_perf(vm.def_, params)
             if persistent is not None:
                 _set_perf(persistent, params)
-            save(self, vm, live, persistent)
         return 0

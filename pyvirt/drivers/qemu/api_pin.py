@@ -20,13 +20,13 @@ from pyvirt.drivers.qemu.placement import (
     CONFIG,
     LIVE,
     all_cpus,
+    change,
     check_cpus,
     check_params,
     cpumap_bits,
     cpumap_tuple,
     iothread_ids,
     one_def,
-    save,
     targets,
 )
 from pyvirt.errors import libvirtError, report
@@ -78,9 +78,7 @@ class PinAPI(I.HypervisorDriver):
         """Pin a vCPU: its cgroup cpuset, its thread's affinity and ``<vcpupin>``."""
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainPinVcpuFlags", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live and not 0 <= vcpu < _vcpu_count(vm.def_):
                 raise report(C.VIR_ERR_INVALID_ARG, f"vcpu {vcpu} is out of range of live cpu "
                              f"count {_vcpu_count(vm.def_)}", _FROM)
@@ -96,7 +94,6 @@ class PinAPI(I.HypervisorDriver):
             if persistent is not None:
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 ptune.vcpupin[vcpu] = cpus
-            save(self, vm, live, persistent)
         return 0
 
     def domainGetVcpuPinInfo(self, dom: Any, flags: int) -> list[tuple[bool, ...]]:
@@ -113,9 +110,7 @@ class PinAPI(I.HypervisorDriver):
         """Pin QEMU's own threads (neither vCPU nor I/O threads)."""
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainPinEmulator", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             cpus = check_cpus(cpumap_bits(cpumap))
             if live:
                 threads = placement.emulator_threads(vm)
@@ -133,7 +128,6 @@ class PinAPI(I.HypervisorDriver):
             if persistent is not None:
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 ptune.emulatorpin = cpus
-            save(self, vm, live, persistent)
         return 0
 
     def domainGetEmulatorPinInfo(self, dom: Any, flags: int) -> tuple[bool, ...]:
@@ -167,9 +161,7 @@ class PinAPI(I.HypervisorDriver):
         """Pin one I/O thread: cgroup cpuset, affinity and ``<iothreadpin>``."""
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainPinIOThread", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             cpus = check_cpus(cpumap_bits(cpumap))
             if live:
                 tid = dict(placement.iothread_threads(vm)).get(iothread_val)
@@ -185,7 +177,6 @@ class PinAPI(I.HypervisorDriver):
                                  _FROM)
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 ptune.iothreadpin[iothread_val] = cpus
-            save(self, vm, live, persistent)
         return 0
 
     def domainAddIOThread(self, dom: Any, iothread_id: int, flags: int) -> int:
@@ -195,9 +186,7 @@ class PinAPI(I.HypervisorDriver):
             raise report(C.VIR_ERR_INVALID_ARG, f"invalid value of {iothread_id} for "
                          "iothread_id", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             for def_ in ([vm.def_] if live else []) + ([persistent] if persistent else []):
                 if iothread_id in iothread_ids(def_):
                     raise report(C.VIR_ERR_INVALID_ARG, "an IOThread is already using "
@@ -218,16 +207,13 @@ class PinAPI(I.HypervisorDriver):
                 _set_iothreads(vm.def_, iothread_ids(vm.def_) + [iothread_id])
             if persistent is not None:
                 _set_iothreads(persistent, iothread_ids(persistent) + [iothread_id])
-            save(self, vm, live, persistent)
         return 0
 
     def domainDelIOThread(self, dom: Any, iothread_id: int, flags: int) -> int:
         """Remove an unused I/O thread (QMP object-del) from the guest and/or definition."""
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainDelIOThread", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             for def_ in ([vm.def_] if live else []) + ([persistent] if persistent else []):
                 if iothread_id not in iothread_ids(def_):
                     raise report(C.VIR_ERR_INVALID_ARG, f"cannot find IOThread "
@@ -246,7 +232,6 @@ class PinAPI(I.HypervisorDriver):
                 _drop_iothread(vm.def_, iothread_id)
             if persistent is not None:
                 _drop_iothread(persistent, iothread_id)
-            save(self, vm, live, persistent)
         return 0
 
     def domainSetIOThreadParams(self, dom: Any, iothread_val: int, params: dict[str, int],

@@ -21,7 +21,7 @@ from pyvirt import errors as _errors
 from pyvirt.conf.xmlutil import E
 from pyvirt.driver import interface as I
 from pyvirt.drivers.qemu import cgroup, placement
-from pyvirt.drivers.qemu.placement import CONFIG, LIVE, check_params, one_def, save, targets
+from pyvirt.drivers.qemu.placement import CONFIG, LIVE, change, check_params, one_def
 from pyvirt.errors import libvirtError, report
 from pyvirt.util import hostinfo
 from pyvirt.util.lazy import lazy_module
@@ -208,9 +208,7 @@ class TuneAPI(I.HypervisorDriver):
         for name, value in params.items():
             _check_sched(name, value)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 grp = placement.group(vm)
                 grp.require("cpu")
@@ -231,7 +229,6 @@ class TuneAPI(I.HypervisorDriver):
                 for name, value in params.items():
                     if value or name == "cpu_shares":
                         setattr(ptune, _SCHED[name][0], value)
-            save(self, vm, live, persistent)
         return 0
 
     # --- memory ------------------------------------------------------------------------------
@@ -258,9 +255,7 @@ class TuneAPI(I.HypervisorDriver):
                 raise report(C.VIR_ERR_OVERFLOW, f"setting '{name}' to {value} is out of "
                              "range", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             for def_, is_live in ((vm.def_, True), (persistent, False)):
                 if def_ is None or (is_live and not live):
                     continue
@@ -290,7 +285,6 @@ class TuneAPI(I.HypervisorDriver):
                 tune = persistent.memtune = persistent.memtune or domain_cpu.MemTune()
                 for name, value in params.items():
                     setattr(tune, name, None if value >= cgroup.PARAM_UNLIMITED else value)
-            save(self, vm, live, persistent)
         return 0
 
     @staticmethod
@@ -327,9 +321,7 @@ class TuneAPI(I.HypervisorDriver):
         if "weight" in params and not 100 <= params["weight"] <= 1000:
             raise report(C.VIR_ERR_INVALID_ARG, "out of blkio weight range.", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 grp = placement.group(vm)
                 grp.require("blkio")
@@ -346,7 +338,6 @@ class TuneAPI(I.HypervisorDriver):
                     for path, value in entries:
                         devices.setdefault(path, {})[dict(_BLKIO_DEVICE)[name]] = value
                 _set_blkio(def_, weight, devices)
-            save(self, vm, live, persistent)
         return 0
 
     # --- NUMA ----------------------------------------------------------------------------------
@@ -381,9 +372,7 @@ class TuneAPI(I.HypervisorDriver):
                 raise report(C.VIR_ERR_INVALID_ARG, f"NUMA node {missing[0]} is unavailable",
                              C.VIR_FROM_NONE)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 tune = vm.def_.numatune or domain_cpu.NumaTune()
                 if mode is not None and mode != NUMA_MODES.index(tune.mode or "strict"):
@@ -412,7 +401,6 @@ class TuneAPI(I.HypervisorDriver):
                     raise report(C.VIR_ERR_XML_ERROR, "nodeset for NUMA memory tuning must "
                                  "be set if 'placement' is 'static'", C.VIR_FROM_DOMAIN)
                 persistent.numatune = tune
-            save(self, vm, live, persistent)
         return 0
 
     # --- disk I/O throttling ---------------------------------------------------------------
@@ -465,9 +453,7 @@ class TuneAPI(I.HypervisorDriver):
                 raise report(C.VIR_ERR_INVALID_ARG, f"total and read/write of {base} cannot "
                              "be set at the same time", _FROM)
         vm = self.vm_of(dom)
-        with vm.job_scope("modify"):
-            live, config = targets(vm, flags)
-            persistent = vm.persistent_def().copy() if config else None
+        with change(self, vm, flags) as (live, persistent):
             if live:
                 dev = _find_disk(vm.def_, disk)
                 qdev, current = self._iotune_live(vm, dev)
@@ -490,7 +476,6 @@ class TuneAPI(I.HypervisorDriver):
             if persistent is not None:
                 pdev = _find_disk(persistent, disk)
                 pdev.iotune = {k: v for k, v in _merge_iotune(pdev.iotune, params).items() if v}
-            save(self, vm, live, persistent)
         return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from pyvirt import constants as C
@@ -71,6 +72,21 @@ def save(drv: Any, vm: DomainObj, live: bool, config_def: Any | None) -> None:
                 vm.def_ = config_def
     if live:
         st.save_status(drv.cfg, vm)
+
+
+@contextlib.contextmanager
+def change(drv: Any, vm: DomainObj, flags: int) -> Iterator[tuple[bool, Any]]:
+    """``with change(drv, vm, flags) as (live, persistent):`` a tuning change.
+
+    Holds the domain's job; ``live`` says whether the running guest changes,
+    ``persistent`` is a copy of the persistent definition to change (None when
+    the config is not affected).  When the block ends without an error both
+    are kept (:func:`save`)."""
+    with vm.job_scope("modify"):
+        live, config = targets(vm, flags)
+        persistent = vm.persistent_def().copy() if config else None
+        yield live, persistent
+        save(drv, vm, live, persistent)
 
 
 def group(vm: DomainObj) -> cgroup.Cgroup:
