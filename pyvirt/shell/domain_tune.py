@@ -388,12 +388,17 @@ def cmd_iothreadpin(shell: Shell, args: Args) -> bool:
          [DOMAIN, number("id", "iothread for the new IOThread", required=True), *_AFFECT])
 def cmd_iothreadadd(shell: Shell, args: Args) -> bool:
     """Add an I/O thread."""
+    return _iothread_call(shell, args, "addIOThread")
+
+
+def _iothread_call(shell: Shell, args: Args, method: str) -> bool:
+    """Call ``dom.<method>(id, flags)`` for iothreadadd and iothreaddel."""
     flags = _flags(args)
     dom, _ = lookup.domain(shell, args)
     ident = args.int("id")
     if ident is None or ident <= 0:
         raise CmdError(f"Invalid IOThread id value: '{ident}'")
-    dom.addIOThread(ident, flags)
+    getattr(dom, method)(ident, flags)
     return True
 
 
@@ -402,13 +407,7 @@ def cmd_iothreadadd(shell: Shell, args: Args) -> bool:
           *_AFFECT])
 def cmd_iothreaddel(shell: Shell, args: Args) -> bool:
     """Remove an I/O thread."""
-    flags = _flags(args)
-    dom, _ = lookup.domain(shell, args)
-    ident = args.int("id")
-    if ident is None or ident <= 0:
-        raise CmdError(f"Invalid IOThread id value: '{ident}'")
-    dom.delIOThread(ident, flags)
-    return True
+    return _iothread_call(shell, args, "delIOThread")
 
 
 _IOTHREAD_SET = (("poll-max-ns", "poll_max_ns"), ("poll-grow", "poll_grow"),
