@@ -91,6 +91,8 @@ class PinAPI(I.HypervisorDriver):
                 placement.pin_thread(vm, f"vcpu{vcpu}", tid, cpus)
                 tune = vm.def_.cputune = vm.def_.cputune or domain_cpu.CpuTune()
                 tune.vcpupin[vcpu] = cpus
+                placement.tunable_event(self, vm, {f"cputune.vcpupin{vcpu}":
+                                                   placement.cpulist(cpus)})
             if persistent is not None:
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 ptune.vcpupin[vcpu] = cpus
@@ -125,6 +127,8 @@ class PinAPI(I.HypervisorDriver):
                                      f"process {tid}: {exc.strerror}", _FROM) from exc
                 tune = vm.def_.cputune = vm.def_.cputune or domain_cpu.CpuTune()
                 tune.emulatorpin = cpus
+                placement.tunable_event(self, vm, {"cputune.emulatorpin":
+                                                   placement.cpulist(cpus)})
             if persistent is not None:
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 ptune.emulatorpin = cpus
@@ -171,6 +175,8 @@ class PinAPI(I.HypervisorDriver):
                 placement.pin_thread(vm, f"iothread{iothread_val}", tid, cpus)
                 tune = vm.def_.cputune = vm.def_.cputune or domain_cpu.CpuTune()
                 tune.iothreadpin[iothread_val] = cpus
+                placement.tunable_event(self, vm, {f"cputune.iothreadpin{iothread_val}":
+                                                   placement.cpulist(cpus)})
             if persistent is not None:
                 if iothread_val not in iothread_ids(persistent):
                     raise report(C.VIR_ERR_INVALID_ARG, f"iothreadid {iothread_val} not found",

@@ -164,6 +164,7 @@ class TuneAPI(I.HypervisorDriver):
 
     vm_of: Any
     cfg: Any
+    emit: Any
 
     # --- scheduler -----------------------------------------------------------------------
     def domainGetSchedulerType(self, dom: Any) -> tuple[str, int]:
@@ -224,6 +225,9 @@ class TuneAPI(I.HypervisorDriver):
                     for sub in _sched_subs(vm, kind):
                         grp.set_cfs(sub, None if quota else value, value if quota else None)
                     setattr(tune, field, value)
+                placement.tunable_event(self, vm, {
+                    f"cputune.{name}": (tune.shares if name == "cpu_shares" else value)
+                    for name, value in params.items() if value or name == "cpu_shares"})
             if persistent is not None:
                 ptune = persistent.cputune = persistent.cputune or domain_cpu.CpuTune()
                 for name, value in params.items():
@@ -473,6 +477,8 @@ class TuneAPI(I.HypervisorDriver):
                 if "group_name" not in params and merged.get("group_name") == qdev:
                     merged.pop("group_name")        # QEMU's default name stays out of the XML
                 dev.iotune = {k: v for k, v in merged.items() if v}
+                placement.tunable_event(self, vm, {"blkdeviotune.disk": dev.target, **{
+                    f"blkdeviotune.{k}": v for k, v in params.items()}})
             if persistent is not None:
                 pdev = _find_disk(persistent, disk)
                 pdev.iotune = {k: v for k, v in _merge_iotune(pdev.iotune, params).items() if v}

@@ -89,6 +89,18 @@ def change(drv: Any, vm: DomainObj, flags: int) -> Iterator[tuple[bool, Any]]:
         save(drv, vm, live, persistent)
 
 
+def tunable_event(drv: Any, vm: DomainObj, params: dict[str, Any]) -> None:
+    """libvirt's VIR_DOMAIN_EVENT_ID_TUNABLE about a live change (``params``: what changed,
+    named as libvirt names it: 'cputune.cpu_shares', 'cputune.vcpupin0' ...)."""
+    if params:
+        drv.emit(vm, C.VIR_DOMAIN_EVENT_ID_TUNABLE, params)
+
+
+def cpulist(cpus: Any) -> str:
+    """A CPU set as libvirt's events and XML write it: '0-2,5'."""
+    return hostinfo.format_cpulist(sorted(cpus))
+
+
 def group(vm: DomainObj) -> cgroup.Cgroup:
     """The running guest's cgroup, or libvirt's error when it has none."""
     if not vm.is_active():

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import guest_xml, wait_for
+from qemutest_util import guest_xml, start_event_loop, wait_for
 
 import pyvirt
 from pyvirt import constants as C
@@ -214,6 +214,10 @@ def test_qemu_in_its_cgroup(g: Guest) -> None:
 
 def test_scheduler(g: Guest) -> None:
     dom = g.dom
+    start_event_loop()
+    events: list[dict] = []
+    cb = g.conn.domainEventRegisterAny(dom, C.VIR_DOMAIN_EVENT_ID_TUNABLE,
+                                       lambda _c, _d, params, _o: events.append(params), None)
     assert dom.schedulerType() == ("posix", 9)
     params = dom.schedulerParameters()
     assert list(params) == ["cpu_shares", "vcpu_period", "vcpu_quota", "emulator_period",
@@ -226,6 +230,10 @@ def test_scheduler(g: Guest) -> None:
     assert (cpu / "cpu.shares").read_text().strip() == "512"
     assert (cpu / "vcpu0" / "cpu.cfs_quota_us").read_text().strip() == "50000"
     assert (cpu / "emulator" / "cpu.cfs_period_us").read_text().strip() == "200000"
+    wait_for(lambda: events, what="the tunable event")
+    assert events[0] == {"cputune.cpu_shares": 512, "cputune.vcpu_quota": 50000,
+                         "cputune.emulator_period": 200000}
+    g.conn.domainEventDeregisterAny(cb)
     assert dom.schedulerParameters()["vcpu_quota"] == 50000
     assert "<shares>512</shares>" in dom.XMLDesc(0)
     assert "<quota>50000</quota>" in dom.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE)
