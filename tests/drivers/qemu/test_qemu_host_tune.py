@@ -480,3 +480,43 @@ def test_restart_refinds_the_cgroup_then_a_crash_removes_it(g: Guest) -> None:
     # the persistent definition kept what CONFIG changes made
     inactive = g.dom.XMLDesc(0)
     assert "<shares>512</shares>" in inactive and "<read_iops_sec>200</read_iops_sec>" in inactive
+
+
+_DMIDECODE = """# dmidecode 3.4
+BIOS Information
+\tVendor: SeaBIOS
+\tVersion: 1.16.2-debian-1.16.2-1
+\tRelease Date: 04/01/2014
+\tCharacteristics:
+\t\tBIOS characteristics not supported
+
+System Information
+\tManufacturer: QEMU
+\tSerial Number: Not Specified
+\tUUID: 9b800f53-9e1e-40c5-8f75-e2e8a9dbe1e1
+
+Memory Device
+\tSize: 96 MB
+\tLocator: DIMM 0
+"""
+
+
+def test_sysinfo_from_dmidecode_output() -> None:
+    from pyvirt.conf import xmlutil
+    from pyvirt.drivers.qemu.api_host import sysinfo_xml
+    xml = sysinfo_xml(_DMIDECODE)
+    root = xmlutil.parse_xml(xml, "sysinfo")
+    assert [(e.tag, [(x.get("name"), x.text) for x in e]) for e in root] == [
+        ("bios", [("vendor", "SeaBIOS"), ("version", "1.16.2-debian-1.16.2-1"),
+                  ("date", "04/01/2014")]),
+        ("system", [("manufacturer", "QEMU"),
+                    ("uuid", "9b800f53-9e1e-40c5-8f75-e2e8a9dbe1e1")]),
+        ("memory_device", [("size", "96 MB"), ("locator", "DIMM 0")])]
+    # bios and system are what a domain's <sysinfo> holds too: libvirt's schema takes them
+    host_only = xml[xml.index("  <memory_device>"):xml.index("</sysinfo>")]
+    dom = ("<domain type='qemu'><name>x</name><memory>65536</memory><os><type>hvm</type>"
+           f"</os>{xml.replace(host_only, '')}</domain>")
+    xmlutil.validate(dom, "domain")
+    with pytest.raises(pyvirt.libvirtError) as info:
+        sysinfo_xml("# dmidecode 3.4\n# No SMBIOS nor DMI entry point found, sorry.\n")
+    assert info.value.get_error_code() == C.VIR_ERR_CONFIG_UNSUPPORTED
