@@ -9,6 +9,7 @@ affinity of its QEMU.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -79,10 +80,9 @@ class Pair:
         return mine.stdout
 
     def scope(self, controller: str) -> Path:
-        """pyvirtd's guest's cgroup directory in ``controller``."""
-        found = list((CGROUP / controller / "machine").glob("qemu-*-ptune.libvirt-qemu"))
-        assert len(found) == 1, found
-        return found[0]
+        """pyvirtd's guest's cgroup directory in ``controller`` (its session root's name)."""
+        digest = hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:8]
+        return CGROUP / controller / "machine" / f"qemu-session-{digest}-1-ptune.libvirt-qemu"
 
     def qemu_pid(self) -> int:
         """The pid of pyvirtd's QEMU."""

@@ -17,17 +17,16 @@ from typing import TYPE_CHECKING, Any
 from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
+from pyvirt.driver.typedparams import check_params
 from pyvirt.errors import report
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
     from pyvirt.drivers.qemu import capabilities, cpucompare
-    from pyvirt.drivers.test import access
     from pyvirt.util import hostinfo, hoststats
 else:
     capabilities = lazy_module("pyvirt.drivers.qemu.capabilities", globals())
     cpucompare = lazy_module("pyvirt.drivers.qemu.cpucompare", globals())
-    access = lazy_module("pyvirt.drivers.test.access", globals())
     hostinfo = lazy_module("pyvirt.util.hostinfo", globals())
     hoststats = lazy_module("pyvirt.util.hoststats", globals())
 
@@ -172,7 +171,7 @@ class HostAPI(I.HypervisorDriver):
     def nodeSetMemoryParameters(self, params: dict[str, Any], flags: int) -> int:
         """Set the settable same-page merging knobs."""
         _errors.check_flags(flags, 0, "virHostMemSetParameters")
-        access.check_params(params, {name: int for name in hoststats.KSM_WRITABLE})
+        check_params(params, {name: int for name in hoststats.KSM_WRITABLE})
         hoststats.set_memory_parameters(params)
         return 0
 

@@ -20,6 +20,7 @@ import errno
 import hashlib
 import os
 import time
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError, report
@@ -58,13 +59,28 @@ def mounts(path: str = "/proc/self/mounts") -> tuple[dict[str, str], str | None]
     return v1, v2
 
 
-def machine_name(root: str | None, domid: int, name: str) -> str:
-    """libvirt's machine name: ``qemu-ID-NAME`` or ``qemu-embed-HASH-ID-NAME``."""
-    if root is not None:
-        prefix = f"qemu-embed-{hashlib.sha256(root.encode()).hexdigest()[:8]}-"
-    else:
-        prefix = "qemu-"
-    out = f"{prefix}{domid}-"
+def prefix_of(cfg: Any) -> str:
+    """The start of the machine names of a driver's guests.
+
+    libvirt's: ``qemu`` for the system driver, ``qemu-embed-HASH`` for an embedded
+    one (HASH: the root's SHA-256, 8 digits).  libvirt's session driver makes no
+    cgroups; pyvirt's (run as root) names its guests ``qemu-session-HASH`` (of its
+    state directory), so that two session daemons never share a group.
+    """
+    if cfg.root is not None:
+        return f"qemu-embed-{_hash(cfg.root)}"
+    if cfg.uri_path == "/session":
+        return f"qemu-session-{_hash(cfg.state_dir)}"
+    return "qemu"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def machine_name(prefix: str, domid: int, name: str) -> str:
+    """libvirt's machine name: ``PREFIX-ID-NAME`` with NAME cut to hostname characters."""
+    out = f"{prefix}-{domid}-"
     skip = True
     for ch in name:
         if len(out) >= 64:
@@ -283,16 +299,18 @@ def _inherit_cpuset(path: str) -> None:
             write_file(mine, hostinfo.read(os.path.join(parent, name)))
 
 
-def _rmdir(path: str) -> None:
-    # a cgroup whose last task just exited may still be busy for a moment
-    for _ in range(50):
+def _rmdir(path: str, patience: float = 5.0) -> None:
+    # a cgroup whose last task was just killed stays busy while the task exits
+    # (freeing a guest's memory takes a while on a loaded host)
+    deadline = time.monotonic() + patience
+    while True:
         try:
             os.rmdir(path)
             return
         except FileNotFoundError:
             return
         except OSError as exc:
-            if exc.errno != errno.EBUSY:
+            if exc.errno != errno.EBUSY or time.monotonic() > deadline:
                 return
             time.sleep(0.02)
 
@@ -310,15 +328,15 @@ def _dirs(scope: str) -> tuple[dict[str, str], bool] | None:
     return None
 
 
-def scope_of(root: str | None, domid: int, name: str) -> str:
+def scope_of(prefix: str, domid: int, name: str) -> str:
     """The directory name of a guest's group: ``qemu-1-vm.libvirt-qemu``."""
-    return _escape(f"{machine_name(root, domid, name)}.libvirt-qemu")
+    return _escape(f"{machine_name(prefix, domid, name)}.libvirt-qemu")
 
 
-def create(root: str | None, domid: int, name: str, pid: int) -> Cgroup | None:
+def create(prefix: str, domid: int, name: str, pid: int) -> Cgroup | None:
     """Make the guest's group, put QEMU (``pid``) in it; None where cgroups are
     not usable (no controllers mounted, or not allowed to write them)."""
-    where = _dirs(scope_of(root, domid, name))
+    where = _dirs(scope_of(prefix, domid, name))
     if where is None or os.geteuid() != 0:
         return None
     dirs, v2 = where
@@ -358,9 +376,9 @@ def _enable_v2(parent: str, child: str) -> None:
         _try_write(os.path.join(parent, "cgroup.subtree_control"), f"+{ctl}")
 
 
-def find(root: str | None, domid: int, name: str, pid: int) -> Cgroup | None:
+def find(prefix: str, domid: int, name: str, pid: int) -> Cgroup | None:
     """The group of a running guest (after a restart of this process), if QEMU is in it."""
-    where = _dirs(scope_of(root, domid, name))
+    where = _dirs(scope_of(prefix, domid, name))
     if where is None:
         return None
     dirs, v2 = where
@@ -372,3 +390,31 @@ def find(root: str | None, domid: int, name: str, pid: int) -> Cgroup | None:
     if f"/{scope}" not in with_pid:
         return None
     return Cgroup(present, v2)
+
+
+def remove_unused(prefix: str, domid: int | None = None, name: str | None = None) -> None:
+    """Remove the empty groups of guests whose QEMU ended unwatched: the one of
+    ``domid``/``name``, or (without them) every one whose name starts with ``prefix``."""
+    v1, v2 = mounts()
+    parents = {os.path.join(mnt, PARTITION) for mnt in v1.values()}
+    if not v1 and v2:
+        parents.add(os.path.join(v2, PARTITION))
+    wanted = scope_of(prefix, domid, name) if domid is not None and name else None
+    for parent in parents:
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            continue
+        for entry in names:
+            if entry != wanted and not (wanted is None and entry.startswith(f"{prefix}-")):
+                continue
+            path = os.path.join(parent, entry)
+            walk = sorted(os.walk(path), key=lambda w: -len(w[0]))
+            deadline = time.monotonic() + 5
+            while any(hostinfo.read(os.path.join(d, "cgroup.procs")) for d, _s, _f in walk):
+                if time.monotonic() > deadline:
+                    break                 # something still runs there: not ours to remove
+                time.sleep(0.05)
+            else:
+                for dirpath, _dirs, _files in walk:
+                    _rmdir(dirpath)

@@ -349,7 +349,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
             if proc.wait(0.5):
                 raise _start_failure(proc, log_path, log_start) from None
             raise
-        undo.callback(placement.teardown, vm)
+        undo.callback(placement.teardown, drv, vm)
         placement.setup(drv, vm)    # cgroup, thread placement, tunables (vCPUs still stopped)
         if incoming is not None:
             incoming(vm, mon)       # its errors are its own (OPERATION_FAILED)
@@ -428,7 +428,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         if not proc.exited():
             proc.kill(graceful_timeout=TERM_WAIT)
         proc.close()
-    placement.teardown(vm)
+    placement.teardown(drv, vm)
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
     if vm.domain_dir:

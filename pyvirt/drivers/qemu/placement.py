@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt.driver.typedparams import check_params  # noqa: F401 - for the API mixins
 from pyvirt.drivers.qemu import cgroup
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domobj import DomainObj
@@ -110,12 +111,6 @@ def group(vm: DomainObj) -> cgroup.Cgroup:
         raise report(C.VIR_ERR_OPERATION_INVALID, "cgroup CPU controller is not mounted",
                      _FROM)
     return grp
-
-
-def check_params(params: dict[str, Any], spec: dict[str, type]) -> None:
-    """libvirt's virTypedParamsValidate (shared with the test driver)."""
-    from pyvirt.drivers.test.access import check_params as check
-    check(params, spec)
 
 
 # --- host CPUs and maps ------------------------------------------------------------------
@@ -219,7 +214,7 @@ def emulator_threads(vm: DomainObj) -> list[int]:
 def setup(drv: Any, vm: DomainObj) -> None:
     """Put a just-started QEMU in its cgroup and apply the definition's tunables."""
     def_ = vm.def_
-    grp = cgroup.create(drv.cfg.root, vm.id, def_.name, vm.proc.pid)
+    grp = cgroup.create(cgroup.prefix_of(drv.cfg), vm.id, def_.name, vm.proc.pid)
     vm.cgroup = grp
     tune = def_.cputune
     default = all_cpus() if def_.vcpu_cpuset is None else frozenset(def_.vcpu_cpuset)
@@ -269,15 +264,18 @@ def apply_cputune(vm: DomainObj, grp: cgroup.Cgroup, def_: Any) -> None:
             grp.set_cfs(sub, period, quota)
 
 
-def teardown(vm: DomainObj) -> None:
-    """Close a stopped guest's perf counters and remove its cgroup."""
+def teardown(drv: Any, vm: DomainObj) -> None:
+    """Close a stopped guest's perf counters and remove its cgroup (also when its QEMU
+    ended while no process watched: the group is then found by its name)."""
     from pyvirt.drivers.qemu.api_devtune import perf_close
     perf_close(vm)
     grp = getattr(vm, "cgroup", None)
     vm.cgroup = None
-    if grp is not None:
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if grp is not None:
             grp.remove()
+        elif vm.id != -1:
+            cgroup.remove_unused(cgroup.prefix_of(drv.cfg), vm.id, vm.def_.name)
 
 
 def reattach(drv: Any, vm: DomainObj) -> None:
@@ -287,7 +285,7 @@ def reattach(drv: Any, vm: DomainObj) -> None:
     from pyvirt.drivers.qemu.api_devtune import perf_restore
     perf_restore(vm)
     try:
-        vm.cgroup = cgroup.find(drv.cfg.root, vm.id, vm.def_.name, vm.proc.pid)
+        vm.cgroup = cgroup.find(cgroup.prefix_of(drv.cfg), vm.id, vm.def_.name, vm.proc.pid)
     except OSError as exc:
         log.warning("%s: cannot find its cgroup: %s", vm.name, exc)
         vm.cgroup = None

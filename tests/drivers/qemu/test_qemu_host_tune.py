@@ -11,6 +11,7 @@ subprocess): the same names, types and error codes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import guest_xml, start_event_loop, wait_for
+from qemutest_util import alive, guest_xml, remove_cgroups, start_event_loop, wait_for
 
 import pyvirt
 from pyvirt import constants as C
@@ -52,10 +53,9 @@ class Guest:
         self.tap = re.search(r"<target dev='([^']+)'/>", dom.XMLDesc(0)).group(1)
 
     def scope(self, controller: str) -> Path:
-        """The guest's cgroup directory in ``controller``."""
-        found = list((CGROUP / controller / "machine").glob(f"qemu-embed-*-{NAME}.libvirt-qemu"))
-        assert len(found) == 1, found
-        return found[0]
+        """The guest's cgroup directory in ``controller`` (libvirt's embed naming)."""
+        digest = hashlib.sha256(os.path.abspath(self.root).encode()).hexdigest()[:8]
+        return CGROUP / controller / "machine" / f"qemu-embed-{digest}-1-{NAME}.libvirt-qemu"
 
     def threads(self) -> dict[str, int]:
         """QEMU's thread names ('CPU 0/TCG', 'IO iothread1') -> thread ids."""
@@ -106,8 +106,11 @@ def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
     try:
         for active in state.conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
             active.destroy()
-    finally:
         state.conn.close()
+    finally:
+        if alive(state.pid):          # a failed test left it running: kill it, drop its group
+            os.kill(state.pid, signal.SIGKILL)
+        remove_cgroups(root, [state.pid])
 
 
 def _error(func: Any, *args: Any) -> tuple[int, int]:
@@ -466,17 +469,20 @@ def test_pyvirsh_commands(g: Guest) -> None:
     assert res.returncode == 1 and "disk 'vdz' not found in domain" in res.stderr
 
 
-def test_restart_refinds_the_cgroup_then_a_crash_removes_it(g: Guest) -> None:
+def test_restart_refinds_the_cgroup_and_an_unwatched_crash_removes_it(g: Guest) -> None:
     g.conn.close()
     g.conn = pyvirt.open(f"qemu:///embed?root={g.root}")
     g.dom = g.conn.lookupByName(NAME)
     g.dom.setSchedulerParameters({"cpu_shares": 900})
     assert (g.scope("cpu") / "cpu.shares").read_text().strip() == "900"
     dirs = [g.scope(c) for c in ("cpu", "cpuset", "memory", "blkio")]
-    os.kill(g.pid, signal.SIGKILL)
-    wait_for(lambda: g.dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_CRASHED],
-             what="the crash noticed")
-    wait_for(lambda: not any(d.exists() for d in dirs), what="the cgroup removed")
+    g.conn.close()
+    os.kill(g.pid, signal.SIGKILL)            # while no driver watches
+    wait_for(lambda: not alive(g.pid), what="QEMU gone")
+    g.conn = pyvirt.open(f"qemu:///embed?root={g.root}")
+    g.dom = g.conn.lookupByName(NAME)
+    assert g.dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_CRASHED]
+    assert not any(d.exists() for d in dirs), [(str(p), p.read_text()) for d in dirs for p in d.rglob("cgroup.procs")]
     # the persistent definition kept what CONFIG changes made
     inactive = g.dom.XMLDesc(0)
     assert "<shares>512</shares>" in inactive and "<read_iops_sec>200</read_iops_sec>" in inactive
