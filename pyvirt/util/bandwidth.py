@@ -15,6 +15,28 @@ import subprocess
 from pyvirt import constants as C
 from pyvirt.errors import report
 
+#: libvirt's interface parameters: (name, direction, <bandwidth> attribute)
+PARAMS = (("inbound.average", "inbound", "average"), ("inbound.peak", "inbound", "peak"),
+          ("inbound.burst", "inbound", "burst"), ("inbound.floor", "inbound", "floor"),
+          ("outbound.average", "outbound", "average"), ("outbound.peak", "outbound", "peak"),
+          ("outbound.burst", "outbound", "burst"))
+
+
+def merge(rates: dict[str, dict[str, int]], params: dict[str, int]) -> None:
+    """Apply virDomainSetInterfaceParameters ``params`` to ``rates`` ({direction:
+    {attribute: value}}) as libvirt does: a direction given without an average (or
+    floor) loses its limits."""
+    for direction in ("inbound", "outbound"):
+        given = {attr: params[key] for key, d, attr in PARAMS
+                 if d == direction and key in params}
+        if not given:
+            continue
+        if given.get("average") or given.get("floor"):
+            rates[direction] = {a: given[a] for a in ("average", "peak", "burst", "floor")
+                                if given.get(a)}
+        else:
+            rates.pop(direction, None)
+
 
 def _tc(*argv: str, check: bool = True) -> None:
     tc = shutil.which("tc") or "/usr/sbin/tc"

@@ -22,13 +22,10 @@ from pyvirt.conf.xmlutil import E
 from pyvirt.driver import interface as I
 from pyvirt.drivers.qemu.placement import CONFIG, LIVE, change, check_params, one_def
 from pyvirt.errors import report
+from pyvirt.util import bandwidth
 
 _FROM = C.VIR_FROM_QEMU
 
-_BANDWIDTH = (("inbound.average", "inbound", "average"), ("inbound.peak", "inbound", "peak"),
-              ("inbound.burst", "inbound", "burst"), ("inbound.floor", "inbound", "floor"),
-              ("outbound.average", "outbound", "average"), ("outbound.peak", "outbound", "peak"),
-              ("outbound.burst", "outbound", "burst"))
 _TAP_TYPES = ("ethernet", "bridge", "network")
 
 # libvirt's perf events in its order: name -> (perf type, config); None: Intel RDT only
@@ -70,19 +67,6 @@ def _set_rates(net: Any, rates: dict[str, dict[str, int]]) -> None:
                   if rates[d].get(k)]) for d in ("inbound", "outbound") if rates.get(d)]
     if kids:
         net.kept.append(E("bandwidth", children=kids, keep=True))
-
-
-def _merge_rates(rates: dict[str, dict[str, int]], params: dict[str, int]) -> None:
-    """libvirt's rule: a direction given without average (and floor) is removed."""
-    for direction in ("inbound", "outbound"):
-        given = {attr: params[key] for key, d, attr in _BANDWIDTH
-                 if d == direction and key in params}
-        if not given:
-            continue
-        if given.get("average") or given.get("floor"):
-            rates[direction] = {a: v for a, v in given.items() if v}
-        else:
-            rates.pop(direction, None)
 
 
 # --- perf ---------------------------------------------------------------------------------------
@@ -171,13 +155,13 @@ class DevTuneAPI(I.HypervisorDriver):
         vm = self.vm_of(dom)
         def_, _live = one_def(vm, flags & ~C.VIR_TYPED_PARAM_STRING_OKAY)
         rates = _rates(_find_net(def_, device))
-        return {key: rates.get(d, {}).get(a, 0) for key, d, a in _BANDWIDTH}
+        return {key: rates.get(d, {}).get(a, 0) for key, d, a in bandwidth.PARAMS}
 
     def domainSetInterfaceParameters(self, dom: Any, device: str, params: dict[str, int],
                                      flags: int) -> int:
         """Set an interface's limits: ``tc`` on its tap and ``<bandwidth>``."""
         _errors.check_flags(flags, LIVE | CONFIG, "qemuDomainSetInterfaceParameters", _FROM)
-        check_params(params, {key: int for key, _d, _a in _BANDWIDTH})
+        check_params(params, {key: int for key, _d, _a in bandwidth.PARAMS})
         vm = self.vm_of(dom)
         with change(self, vm, flags) as (live, persistent):
             if live:
@@ -188,8 +172,7 @@ class DevTuneAPI(I.HypervisorDriver):
                                  "implemented yet", _FROM)
                 old = _rates(net)
                 rates = _rates(net)
-                _merge_rates(rates, params)
-                from pyvirt.util import bandwidth
+                bandwidth.merge(rates, params)
                 try:
                     bandwidth.apply(net.target_dev, rates.get("inbound", {}),
                                     rates.get("outbound", {}))
@@ -202,7 +185,7 @@ class DevTuneAPI(I.HypervisorDriver):
             if persistent is not None:
                 pnet = _find_net(persistent, device)
                 prates = _rates(pnet)
-                _merge_rates(prates, params)
+                bandwidth.merge(prates, params)
                 _set_rates(pnet, prates)
         return 0
 
