@@ -39,10 +39,12 @@ def interface_methods() -> dict[str, type]:
     return out
 
 
-def implemented(cls: type, methods: dict[str, type]) -> int:
-    """Count interface methods that ``cls`` overrides."""
+def implemented(cls: type, methods: dict[str, type], family: type | None = None) -> int:
+    """Count interface methods that ``cls`` overrides (of ``family`` alone when given)."""
     count = 0
     for name, fam in methods.items():
+        if family is not None and fam is not family:
+            continue
         impl = getattr(cls, name, None)
         if impl is not None and impl is not getattr(fam, name):
             count += 1
@@ -66,16 +68,18 @@ def main() -> int:
     print()
     print(f"Driver interface: {len(methods)} methods.")
     print()
-    print("| driver | implemented | of |")
-    print("| --- | ---: | ---: |")
+    hyper = sum(1 for fam in methods.values() if fam is interface.HypervisorDriver)
+    print("| driver | implemented | of | hypervisor methods | of |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, target in DRIVERS.items():
         module, _, clsname = target.partition(":")
         try:
             cls = getattr(importlib.import_module(module), clsname)
         except (ImportError, AttributeError):
-            print(f"| {name} | (not present) | {len(methods)} |")
+            print(f"| {name} | (not present) | {len(methods)} | (not present) | {hyper} |")
             continue
-        print(f"| {name} | {implemented(cls, methods)} | {len(methods)} |")
+        print(f"| {name} | {implemented(cls, methods)} | {len(methods)} "
+              f"| {implemented(cls, methods, interface.HypervisorDriver)} | {hyper} |")
     return 0
 
 

@@ -362,7 +362,8 @@ _FIXUPS: dict[str, Callable[[Any, tuple, Context], Any]] = {
 @custom("NODE_GET_INFO")
 def wire_ret__nodeinfo(call: Call, result: Any, wire_args: tuple, ctx: Any) -> tuple:
     r = list(result)
-    r[1] = int(r[1]) * 1024          # libvirt-python reports MiB, the wire KiB
+    # libvirt-python reports MiB, the wire KiB (exact when the driver kept it: MiB.kib)
+    r[1] = getattr(r[1], "kib", None) or int(r[1]) * 1024
     return tuple(r)
 
 

@@ -250,4 +250,53 @@ DESCRIPTIONS: dict[str, str] = {
                   "(--include-password, --type, --all).",
     "domdirtyrate-calc": "Start measuring how fast the guest writes its memory over --seconds "
                          "(1 to 60); domstats shows the result in its dirtyrate group.",
+    # -- host numbers and CPU models (node.py)
+    "nodecpustats": "Print the host's CPU time counters in nanoseconds (one CPU with --cpu; "
+                    "--percent: their shares over one second).",
+    "nodememstats": "Print the host's (or one NUMA cell's, --cell) total, free, buffer and "
+                    "cache memory in KiB.",
+    "freecell": "Print the free memory of the host, of one NUMA cell (--cellno) or of every "
+                "cell (--all).",
+    "nodecpumap": "Print how many host CPUs are present and online, and which are online "
+                  "(--pretty: as a CPU list).",
+    "freepages": "Print the free pages of each size per NUMA cell (--all, or --cellno with "
+                 "--pagesize).",
+    "allocpages": "Size the pool of huge pages of one size: set it (or grow it, --add) on one "
+                  "NUMA cell (--cellno) or on all (--all).",
+    "node-memory-tune": "Print the kernel's same-page merging parameters, or set them with "
+                        "--shm-pages-to-scan, --shm-sleep-millisecs and "
+                        "--shm-merge-across-nodes.",
+    "cpu-compare": "Say whether the host CPU is identical to, a superset of or incompatible "
+                   "with the CPU described in a file (--error: incompatible is an error).",
+    "cpu-baseline": "Print the most capable CPU model that every CPU described in a file can "
+                    "run (--features: list the model's features too).",
+    "hypervisor-cpu-compare": "Compare the CPU described in a file with the CPU the "
+                              "hypervisor can give guests on this host (--virttype, "
+                              "--emulator, --arch, --machine pick which).",
+    "hypervisor-cpu-baseline": "Print the baseline CPU of the CPUs described in a file, "
+                               "without the features the hypervisor cannot give guests.",
+    # -- domain tuning (domain_tune.py)
+    "schedinfo": "Print the domain's scheduler parameters (CPU shares, CFS periods and "
+                 "quotas); --set name=value changes one.",
+    "blkiotune": "Print or set the domain's block I/O weight and per-device limits "
+                 "(--weight, --device-weights, --device-read-iops-sec ...).",
+    "memtune": "Print or set the domain's memory limits (--hard-limit, --soft-limit, "
+               "--swap-hard-limit; -1 for unlimited).",
+    "numatune": "Print or set the domain's memory NUMA policy (--mode, --nodeset).",
+    "blkdeviotune": "Print or set the I/O throttling of one of the domain's disks "
+                    "(--total-bytes-sec, --read-iops-sec ...).",
+    "domiftune": "Print or set the bandwidth limits of one of the domain's interfaces "
+                 "(--inbound and --outbound average,peak,burst).",
+    "perf": "Print the domain's perf events, or switch some on (--enable) or off "
+            "(--disable), separated by '|'.",
+    "vcpupin": "Print the host CPUs each vCPU may run on, or pin one vCPU to a CPU list.",
+    "emulatorpin": "Print or set the host CPUs the hypervisor's own threads may run on.",
+    "iothreadinfo": "List the domain's I/O threads and the host CPUs each may run on.",
+    "iothreadpin": "Pin one I/O thread to a list of host CPUs.",
+    "iothreadadd": "Add an I/O thread with the given id.",
+    "iothreaddel": "Remove the I/O thread with the given id (no disk may use it).",
+    "iothreadset": "Change an I/O thread's polling (--poll-max-ns, --poll-grow, "
+                   "--poll-shrink) or worker pool (--thread-pool-min, --thread-pool-max).",
+    "vcpuinfo": "Print each vCPU's state, the host CPU it last ran on, its CPU time and "
+                "affinity (--pretty: as a CPU list).",
 }

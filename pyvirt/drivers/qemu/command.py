@@ -383,6 +383,10 @@ def _memory_smp(cmd: Command, def_: Any) -> None:
         sockets, cores, threads = maxv, 1, 1
     cmd.add("-smp", opts(str(vcpus), ("maxcpus", maxv if maxv != vcpus else None),
                          ("sockets", sockets), ("cores", cores), ("threads", threads)))
+    # the guest's I/O threads (libvirt numbers unnamed ones 1..N)
+    ids = def_.iothread_ids or list(range(1, (def_.iothreads or 0) + 1))
+    for ident in ids:
+        cmd.add("-object", jsonarg({"qom-type": "iothread", "id": f"iothread{ident}"}))
 
 
 def _boot(cmd: Command, def_: Any) -> None:

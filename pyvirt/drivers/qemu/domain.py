@@ -34,7 +34,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
 from pyvirt.drivers.hostroot import HostRoot
-from pyvirt.drivers.qemu import address, command, disk_secrets, graphics, netdev, process
+from pyvirt.drivers.qemu import address, command, disk_secrets, graphics, netdev, placement, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
@@ -360,6 +360,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
             if proc.wait(0.5):
                 raise _start_failure(proc, log_path, log_start) from None
             raise
+        undo.callback(placement.teardown, drv, vm)
+        placement.setup(drv, vm)    # cgroup, thread placement, tunables (vCPUs still stopped)
         if incoming is not None:
             incoming(vm, mon)       # its errors are its own (OPERATION_FAILED)
         try:
@@ -441,6 +443,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         if not proc.exited():
             proc.kill(graceful_timeout=TERM_WAIT)
         proc.close()
+    placement.teardown(drv, vm)
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
     if vm.domain_dir:

@@ -129,6 +129,8 @@ class DomainObj:
         self.snapshots: Any = None               # snapshot tree (snapshot.py), loaded on use
         self.checkpoints: Any = None             # checkpoint tree (checkpoint.py), loaded on use
         self.completed_job: dict | None = None   # stats of the last finished job (backup.py)
+        self.cgroup: Any = None                  # cgroup.Cgroup of the running QEMU
+        self.perf_fds: dict[str, int] = {}       # perf event name -> counter fd
 
     # --- identity ------------------------------------------------------------------
     @property

@@ -33,7 +33,11 @@ from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
 from pyvirt.drivers.qemu import checkpoint, snapshot
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
+from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
+from pyvirt.drivers.qemu.api_host import HostAPI
+from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
+from pyvirt.drivers.qemu.api_tune import TuneAPI
 from pyvirt.drivers.qemu.backup import BackupAPI
 from pyvirt.drivers.qemu.checkpoint import CheckpointAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
@@ -95,8 +99,8 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI,
-                 DomainTableAPI, I.HypervisorDriver):
+class QemuDriver(HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI, DevicesAPI, SnapshotAPI,
+                 CheckpointAPI, BackupAPI, DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -238,6 +242,7 @@ class QemuDriver(ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI
                 domain.finish_shutdown(self, vm, proc)
             if vm.proc is not proc:
                 return
+        domain.placement.reattach(self, vm)
         proc.watch(lambda p: self.on_process_exit(vm, p))
         st.save_status(self.cfg, vm)
 

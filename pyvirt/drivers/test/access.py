@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.driver import interface
+from pyvirt.driver.typedparams import check_params  # noqa: F401 - the drivers' one check
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, raw_error
 from pyvirt.drivers.test.state import NodeState
 from pyvirt.errors import report
@@ -48,23 +49,6 @@ def cpumap_bits(cpumap: Any) -> set[int]:
 def cpumap_tuple(bits: set[int]) -> tuple[bool, ...]:
     """A cpumap as libvirt-python returns it: CPUMAP_LEN booleans."""
     return tuple(i in bits for i in range(CPUMAP_LEN))
-
-
-def check_params(params: dict[str, Any], spec: dict[str, type]) -> None:
-    """libvirt's virTypedParamsValidate: known names with values of the right type."""
-    names = {bool: "boolean", int: "ullong", str: "string", float: "double"}
-    for name, value in params.items():
-        kind = spec.get(name)
-        if kind is None:
-            raise report(C.VIR_ERR_ARGUMENT_UNSUPPORTED, f"parameter '{name}' not supported",
-                         C.VIR_FROM_NONE)
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if kind is bool and isinstance(value, int):
-            ok = True
-        if not ok:
-            raise report(C.VIR_ERR_INVALID_ARG,
-                         f"invalid type '{type(value).__name__}' for parameter '{name}', "
-                         f"expected '{names.get(kind, kind.__name__)}'", C.VIR_FROM_NONE)
 
 
 class DomainAccess(interface.HypervisorDriver):

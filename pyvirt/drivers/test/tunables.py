@@ -25,6 +25,7 @@ from pyvirt.drivers.test.access import (
 )
 from pyvirt.drivers.test.objects import DomainHandle, DomainObj, check_flags
 from pyvirt.errors import report
+from pyvirt.util import bandwidth
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -51,10 +52,6 @@ _IOTUNE_FIELDS = (
     "group_name", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
     "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
     "write_iops_sec_max_length")
-_BANDWIDTH = (("inbound.average", "inbound", "average"), ("inbound.peak", "inbound", "peak"),
-              ("inbound.burst", "inbound", "burst"), ("inbound.floor", "inbound", "floor"),
-              ("outbound.average", "outbound", "average"), ("outbound.peak", "outbound", "peak"),
-              ("outbound.burst", "outbound", "burst"))
 _BLKIO_DEVICE = ("device_weight", "device_read_iops_sec", "device_write_iops_sec",
                  "device_read_bytes_sec", "device_write_bytes_sec")
 _PROCESS_SIGNAL_LAST = 65
@@ -396,27 +393,18 @@ class TunablesMixin(DomainAccess):
             net = self._dom_net(dom_def, device)
             rates = dom_def.bandwidth(net)
             return {key: rates.get(direction, {}).get(attr, 0)
-                    for key, direction, attr in _BANDWIDTH}
+                    for key, direction, attr in bandwidth.PARAMS}
 
     def domainSetInterfaceParameters(self, dom: DomainHandle, device: str,  # noqa: N802
                                      params: dict, flags: int) -> None:
         """Set bandwidth limits of an interface (average or floor required per direction)."""
         check_flags(flags, LIVE | CONFIG, "testDomainSetInterfaceParameters")
-        check_params(params, {key: int for key, _d, _a in _BANDWIDTH})
+        check_params(params, {key: int for key, _d, _a in bandwidth.PARAMS})
         with self.state.lock:
             dom_def, _live = self._dom_one_def(self._dom_obj(dom), flags)
             net = self._dom_net(dom_def, device)
             rates = dom_def.bandwidth(net)
-            for direction in ("inbound", "outbound"):
-                given = {attr: params[key] for key, d, attr in _BANDWIDTH
-                         if d == direction and key in params}
-                if not given:
-                    continue
-                if given.get("average") or given.get("floor"):
-                    rates[direction] = {a: given[a] for a in ("average", "peak", "burst", "floor")
-                                        if given.get(a)}
-                else:
-                    rates.pop(direction, None)
+            bandwidth.merge(rates, params)
             dom_def.set_bandwidth(net, rates)
             dom_def.touch_device(net)
 

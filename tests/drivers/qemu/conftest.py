@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from qemutest_util import remove_cgroups
 
 import pyvirt
 
@@ -55,10 +56,14 @@ def _kill_leftovers(root: str) -> None:
     run = os.path.join(root, "run", "qemu")
     if not os.path.isdir(run):
         return
+    killed = []
     for name in os.listdir(run):
         if name.endswith(".pid") and name != "driver.pid":
             try:
                 with open(os.path.join(run, name)) as f:
-                    os.kill(int(f.read()), 9)
+                    pid = int(f.read())
+                os.kill(pid, 9)
+                killed.append(pid)
             except (OSError, ValueError):
                 pass
+    remove_cgroups(root, killed)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -216,3 +217,14 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def remove_cgroups(root: str, pids: list[int]) -> None:
+    """Remove the cgroups the driver made for guests of the embed ``root`` whose QEMU
+    (``pids``) was killed while no driver watched."""
+    from pyvirt.drivers.qemu import cgroup
+    from pyvirt.drivers.qemu.config import DriverConfig
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    cgroup.remove_unused(cgroup.prefix_of(DriverConfig.embed(root)))

@@ -1,0 +1,186 @@
+"""Comparing and baselining x86 CPU definitions, as libvirt's cpu_x86.c does.
+
+A CPU definition (``<cpu>`` with a model, vendor and features with
+policies) is turned into CPUID data with libvirt's CPU map
+(:mod:`pyvirt.drivers.qemu.cpumap`) and compared with the host's CPUID
+(virConnectCompareCPU) or with the host-model CPU QEMU offers in the
+domain capabilities (virConnectCompareHypervisorCPU).  Baselines reuse the
+CPU-map decoder of the test driver (:func:`pyvirt.drivers.test.cpu.baseline`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from pyvirt import constants as C
+from pyvirt.conf import xmlutil
+from pyvirt.drivers.qemu import capabilities, cpumap
+from pyvirt.errors import report
+
+_FROM = C.VIR_FROM_CPU
+
+
+@dataclass
+class CpuSpec:
+    """What a ``<cpu>`` asks for: required and forbidden CPUID bits, vendor, match."""
+
+    required: cpumap.Data = field(default_factory=dict)
+    forbidden: list[str] = field(default_factory=list)
+    vendor: str | None = None
+    match: str = "exact"
+
+
+def _cpu_elem(xml: str, flags: int) -> etree._Element:
+    """The ``<cpu>`` element of ``xml`` (a bare ``<cpu>`` or a document holding one)."""
+    if flags & C.VIR_CONNECT_COMPARE_CPU_VALIDATE_XML:
+        xmlutil.validate(xml, "cpu")
+    root = xmlutil.parse_xml(xml, None, "CPU_definition", domain=_FROM)
+    elem = root if root.tag == "cpu" else root.find(".//cpu")
+    if elem is None:
+        raise report(C.VIR_ERR_XML_ERROR, "XML does not contain expected 'cpu' element", _FROM)
+    return elem
+
+
+def spec_of(cmap: cpumap.CpuMap, elem: etree._Element) -> CpuSpec:
+    """Turn a ``<cpu>`` element into CPUID data (libvirt's x86ModelFromCPU)."""
+    spec = CpuSpec(match=elem.get("match") or "exact")
+    name = (elem.findtext("model") or "").strip()
+    if name:
+        model = cmap.model(name)
+        if model is None:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"Unknown CPU model {name}", _FROM)
+        spec.required = cpumap.copy(model.data)
+    vendor = (elem.findtext("vendor") or "").strip()
+    if vendor:
+        if vendor not in cmap.vendors:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"Unknown CPU vendor {vendor}", _FROM)
+        spec.vendor = vendor
+    for feat in elem.findall("feature"):
+        fname = feat.get("name", "")
+        known = cmap.feature(fname)
+        if known is None:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"Unknown CPU feature {fname}", _FROM)
+        policy = feat.get("policy", "require")
+        if policy in ("require", "force"):
+            cpumap.add(spec.required, known.data)
+        elif policy in ("disable", "forbid"):
+            cpumap.subtract(spec.required, known.data)
+            if policy == "forbid":
+                spec.forbidden.append(known.name)
+    return spec
+
+
+def _names(cmap: cpumap.CpuMap, data: cpumap.Data) -> list[str]:
+    """Names of the map's features all of whose bits ``data`` has, in map order."""
+    return [f.name for f in cmap.features if cpumap.contains(data, f.data)]
+
+
+def compare(cmap: cpumap.CpuMap, host: cpumap.Data, host_vendor: str | None,
+            spec: CpuSpec, flags: int) -> int:
+    """VIR_CPU_COMPARE_* of ``host`` against ``spec``; with
+    VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE an incompatibility is an error."""
+    reason = None
+    have = set(_names(cmap, host))
+    want = _names(cmap, spec.required)
+    if spec.vendor and host_vendor and spec.vendor != host_vendor:
+        reason = f"host CPU vendor does not match required CPU vendor {spec.vendor}"
+    elif [f for f in spec.forbidden if f in have]:
+        reason = "Host CPU provides forbidden features: " + ", ".join(
+            f for f in spec.forbidden if f in have)
+    elif [f for f in want if f not in have]:
+        reason = "Host CPU does not provide required features: " + ", ".join(
+            f for f in want if f not in have)
+    elif spec.match == "strict" and have - set(want):
+        reason = "Host CPU does not strictly match guest CPU: Extra features: " + ", ".join(
+            f for f in _names(cmap, host) if f not in want)
+    if reason is not None:
+        if flags & C.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE:
+            raise report(C.VIR_ERR_CPU_INCOMPATIBLE, reason, _FROM)
+        return C.VIR_CPU_COMPARE_INCOMPATIBLE
+    return C.VIR_CPU_COMPARE_IDENTICAL if have == set(want) else C.VIR_CPU_COMPARE_SUPERSET
+
+
+def _map() -> cpumap.CpuMap:
+    cmap = cpumap.load()
+    if cmap is None:
+        raise report(C.VIR_ERR_NO_SUPPORT, "cannot compare CPUs without libvirt's CPU map",
+                     _FROM)
+    return cmap
+
+
+def _host_vendor(cmap: cpumap.CpuMap, data: cpumap.Data) -> str | None:
+    return next((name for name, string in cmap.vendors.items()
+                 if cpumap.contains(data, cpumap.vendor_data(string))), None)
+
+
+def compare_host(xml: str, flags: int) -> int:
+    """virConnectCompareCPU: ``xml`` against the host's own CPU."""
+    elem = _cpu_elem(xml, flags)
+    cmap = _map()
+    spec = spec_of(cmap, elem)
+    host = capabilities.host_cpu_data(cmap)
+    return compare(cmap, host, _host_vendor(cmap, host), spec, flags)
+
+
+def _host_model(cmap: cpumap.CpuMap, domcaps: str) -> CpuSpec:
+    """The host-model CPU of a domain capabilities document."""
+    root = etree.fromstring(domcaps.encode())
+    mode = root.find("cpu/mode[@name='host-model']")
+    if mode is None or mode.get("supported") != "yes" or mode.find("model") is None:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                     "QEMU offers no host-model CPU to compare with", C.VIR_FROM_QEMU)
+    return spec_of(cmap, mode)
+
+
+def compare_hypervisor(domcaps: str, xml: str, flags: int) -> int:
+    """virConnectCompareHypervisorCPU: ``xml`` against QEMU's host-model CPU."""
+    elem = _cpu_elem(xml, flags)
+    cmap = _map()
+    spec = spec_of(cmap, elem)
+    host = _host_model(cmap, domcaps)
+    return compare(cmap, host.required, host.vendor, spec, flags)
+
+
+def baseline(xml_cpus: list[str], flags: int) -> str:
+    """virConnectBaselineCPU: the best model every CPU of ``xml_cpus`` runs."""
+    from pyvirt.drivers.test import cpu as testcpu
+    return testcpu.baseline(xml_cpus, bool(flags & C.VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES))
+
+
+def baseline_hypervisor(domcaps: str, xml_cpus: list[str], flags: int) -> str:
+    """virConnectBaselineHypervisorCPU: the baseline, minus the features QEMU's
+    host-model CPU lacks (listed as disabled; the model may not fall back)."""
+    base = etree.fromstring(baseline(xml_cpus, flags).encode())
+    cmap = _map()
+    offered = _host_model(cmap, domcaps).required
+    model = base.find("model")
+    if model is None:
+        raise report(C.VIR_ERR_OPERATION_FAILED,
+                     "Cannot find suitable CPU model for given data", _FROM)
+    model.set("fallback", "forbid")
+    spec = spec_of(cmap, base)
+    listed = {f.get("name") for f in base.findall("feature")}
+    for name in _names(cmap, spec.required):
+        feat = cmap.feature(name)
+        if name not in listed and feat is not None and not cpumap.contains(offered, feat.data):
+            etree.SubElement(base, "feature", policy="disable", name=name)
+    return _format(base)
+
+
+def _format(elem: etree._Element) -> str:
+    """``<cpu>`` as libvirt writes it: two-space indent, single-quoted attributes."""
+    out = [f"<cpu{_attrs(elem)}>\n"]
+    for child in elem:
+        text = (child.text or "").strip()
+        if text:
+            out.append(f"  <{child.tag}{_attrs(child)}>{text}</{child.tag}>\n")
+        else:
+            out.append(f"  <{child.tag}{_attrs(child)}/>\n")
+    out.append("</cpu>\n")
+    return "".join(out)
+
+
+def _attrs(elem: etree._Element) -> str:
+    return "".join(f" {k}='{v}'" for k, v in elem.attrib.items())
