@@ -98,8 +98,23 @@ class NetworkDriver(I.NetworkDriver):
                 except libvirtError as exc:
                     log.warning("autostart of network %s failed: %s", obj.name, exc)
 
+    def _default_autostarts(self) -> bool:
+        """Whether the ``default`` network this root defines is marked autostart.
+
+        ``qemu:///system`` does it, as libvirt's packages do (its
+        ``libvirt-daemon-config-network`` links ``default.xml`` into
+        ``autostart/``), so a fresh host has a working ``default`` network.
+        An embed root does not: it is opened by tests and appliances in the
+        caller's network namespace, and merely opening a directory must not add
+        a bridge, a dnsmasq and NAT rules to the host (``net-autostart
+        default`` opts in; networks marked autostart by the user always start).
+        ``qemu:///session`` defines no ``default`` at all, as libvirt.
+        """
+        return self.root.uri.startswith("qemu:///system")
+
     def _define_default(self) -> None:
-        """Define ``default`` as libvirt's packages install it, on a subnet not routed yet."""
+        """Define ``default`` as libvirt's packages install it, on a subnet not routed yet
+        (see :meth:`_default_autostarts` for which roots also mark it autostart)."""
         routed = {net for _, net in bridge.routes_v4()}
         third = next((n for n in range(122, 255)
                       if ipaddress.ip_network(f"192.168.{n}.0/24") not in routed), None)
@@ -113,7 +128,10 @@ class NetworkDriver(I.NetworkDriver):
                           ranges=[DHCPRange(f"192.168.{third}.2", f"192.168.{third}.254")])]
         def_ = NetworkDef.parse(def_.format())
         state.save_config(self.dirs, def_)
-        assign_def(self.nets, def_, live=False, check_live=False)
+        obj = assign_def(self.nets, def_, live=False, check_live=False)
+        if self._default_autostarts():
+            state.set_autostart(self.dirs, obj.name, True)
+            obj.autostart = True
 
     def _readopt(self, def_: NetworkDef, pid: int | None) -> None:
         obj = self.nets.get_uuid(def_.uuid)

@@ -54,6 +54,47 @@ def test_default_network_defined_on_first_start(netns: str, tmp_path: Path) -> N
     assert "<ip address='192.168.123.1' netmask='255.255.255.0'>" in out["xml"]
 
 
+def test_system_root_autostarts_default(netns: str, tmp_path: Path) -> None:
+    # the system root's driver on private directories (an embed root never marks its
+    # default autostart, so opening one adds nothing to the host)
+    out = run(netns, tmp_path, """
+        from pyvirt.drivers.hostroot import HostRoot
+        from pyvirt.drivers.network.driver import NetworkDriver
+        def driver():
+            d = NetworkDriver(HostRoot(ROOT + "/etc", ROOT + "/run", "qemu:///system"))
+            d.startup()
+            return d
+        sh("ip", "link", "add", "dum0", "type", "bridge")
+        sh("ip", "addr", "add", "192.168.122.5/24", "dev", "dum0")
+        sh("ip", "link", "set", "dum0", "up")
+        drv = driver()
+        n = drv.networkLookupByName("default")
+        OUT["state"] = [n.active, n.persistent, n.autostart]
+        OUT["link"] = [(a["local"], a["prefixlen"]) for a in links()["virbr0"]["addr_info"]
+                       if a["family"] == "inet"]
+        OUT["tables"] = tables()
+        OUT["dnsmasq"] = len(dnsmasqs())
+        OUT["link_file"] = os.path.islink(ROOT + "/etc/qemu/networks/autostart/default.xml")
+        # a second start takes it back; it is not defined again once undefined
+        drv = driver()
+        n = drv.networkLookupByName("default")
+        drv.networkUndefine(n)
+        drv.networkDestroy(n)
+        OUT["gone"] = [drv.connectListDefinedNetworks(), drv.connectListNetworks()]
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+        drv = driver()
+        OUT["third"] = drv.connectListDefinedNetworks() + drv.connectListNetworks()
+        sh("ip", "link", "del", "dum0")
+    """)
+    assert out["state"] == [True, True, True]
+    assert out["link"] == [["192.168.123.1", 24]]
+    assert out["tables"] == ["pyvirt_virbr0"]
+    assert out["dnsmasq"] == 1 and out["link_file"]
+    assert out["gone"] == [[], []]
+    assert out["after"] == [["dum0", "lo"], [], []]
+    assert out["third"] == []
+
+
 def test_nat_network_start_and_destroy_leave_nothing(netns: str, tmp_path: Path) -> None:
     out = run(netns, tmp_path, f"""
         c = pyvirt.open(URI)
