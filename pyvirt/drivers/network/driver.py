@@ -35,6 +35,7 @@ from pyvirt.drivers.test.network import (
     NetObj,
     assign_def,
     filter_networks,
+    update_network,
     uuid_from_bytes,
     uuid_from_string,
 )
@@ -74,9 +75,14 @@ class NetworkDriver(I.NetworkDriver):
 
     # --- life of the driver ---------------------------------------------------------------
     def startup(self) -> None:
-        """Load definitions, take back running networks, start autostart ones."""
+        """Load definitions, take back running networks, start autostart ones (once per
+        boot of the root: the driver of a root starts again with each first connection,
+        and a network destroyed since must stay down, as libvirt's ``autostarted`` mark)."""
         first = not os.path.isdir(self.dirs.config_dir)
         self.dirs.make()
+        closed = self.dirs.unreachable_by_dnsmasq()
+        if closed:
+            log.info("dnsmasq's user cannot search %s: networks' dnsmasq keep root", closed)
         for def_ in state.load_configs(self.dirs):
             try:
                 obj = assign_def(self.nets, def_, live=False, check_live=False)
@@ -91,6 +97,8 @@ class NetworkDriver(I.NetworkDriver):
                 log.warning("network 'default' not defined: %s", exc)
         for def_, pid in state.load_status(self.dirs):
             self._readopt(def_, pid)
+        if not state.first_autostart(self.dirs):
+            return
         for obj in self.nets.values():
             if obj.autostart and not obj.active:
                 try:
@@ -464,6 +472,65 @@ class NetworkDriver(I.NetworkDriver):
             self._inactive(obj)
         return 0
 
+    # --- net-update ------------------------------------------------------------------------
+    def networkUpdate(self, net: Any, command: int, section: int, parentIndex: int, xml: str,
+                      flags: int) -> int:
+        """Change one section of the live and/or persistent definition (libvirt's
+        networkUpdate): the persistent one is saved; on a running network dnsmasq reads
+        its hosts files again (SIGHUP) for DHCP/DNS hosts, or restarts for ranges and
+        TXT/SRV records, and the firewall table is reloaded for forward interfaces.
+        If the running network cannot take the change, both definitions are as before."""
+        live_f = C.VIR_NETWORK_UPDATE_AFFECT_LIVE
+        config_f = C.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        check_flags(flags, live_f | config_f, "networkUpdate")
+        with self.lock:
+            obj = self._net_of(net)
+            if not flags & (live_f | config_f):
+                flags |= live_f if obj.active else config_f
+            live = obj.active and bool(flags & live_f)
+            before = (obj.def_, obj.new_def)
+            update_network(obj, command, section, parentIndex, xml, flags)
+            try:
+                if flags & config_f:
+                    state.save_config(self.dirs, obj.persistent_def())
+                if live:
+                    self._apply_update(obj.def_, before[0], section)
+            except BaseException:
+                failed = obj.def_
+                obj.def_, obj.new_def = before
+                if flags & config_f:
+                    _quiet(state.save_config, self.dirs, obj.persistent_def())
+                if live:
+                    _quiet(self._apply_update, obj.def_, failed, section)
+                raise
+        return 0
+
+    def _apply_update(self, def_: NetworkDef, old: NetworkDef, section: int) -> None:
+        """Make the running network follow its updated live definition ``def_``."""
+        if _mode(def_) not in _VIRTUAL:
+            state.save_status(self.dirs, def_, None)
+            return
+        if section == C.VIR_NETWORK_SECTION_FORWARD_INTERFACE:
+            firewall.add(def_)
+        files = self.dirs.dnsmasq(def_.name)
+        pid = self.dnsmasq_pids.get(def_.name)
+        restart = section in (C.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
+                              C.VIR_NETWORK_SECTION_DNS_TXT, C.VIR_NETWORK_SECTION_DNS_SRV)
+        if section == C.VIR_NETWORK_SECTION_IP_DHCP_HOST:
+            # serving DHCP or not is in the configuration file: a restart
+            restart = dnsmasq.conf_text(def_, files) != dnsmasq.conf_text(old, files)
+        refresh = section in (C.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                              C.VIR_NETWORK_SECTION_DNS_HOST)
+        if restart or (refresh and not pid):
+            if pid:
+                dnsmasq.stop(pid, files)
+                self.dnsmasq_pids.pop(def_.name, None)
+            if dnsmasq.needed(def_):
+                self.dnsmasq_pids[def_.name] = dnsmasq.start(def_, files)
+        elif refresh and pid:
+            dnsmasq.refresh(def_, files, pid)
+        state.save_status(self.dirs, def_, self.dnsmasq_pids.get(def_.name))
+
     # --- guests' interfaces --------------------------------------------------------------
     def bridge_of(self, name: str) -> tuple[str, int | None]:
         """The bridge a guest ``<interface type='network'>`` on network ``name`` joins, and
@@ -498,10 +565,11 @@ def _random_mac() -> str:
     return "52:54:00:" + ":".join(f"{b:02x}" for b in tail)
 
 
-def _quiet(fn: Callable[[str], None], arg: str) -> None:
+def _quiet(fn: Callable[..., Any], *args: Any) -> None:
+    """Call ``fn(*args)`` for a cleanup or an undo; a failure is logged, not raised."""
     try:
-        fn(arg)
-    except libvirtError as exc:
+        fn(*args)
+    except (libvirtError, OSError) as exc:
         log.warning("cleanup: %s", exc)
 
 

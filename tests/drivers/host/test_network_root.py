@@ -335,6 +335,8 @@ def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
     """)
     assert out == {"link": True, "list": ["n1"]}
     out = run(netns, tmp_path, """
+        # autostart is once per boot of the run directory (a tmpfs): a new boot
+        os.remove(ROOT + "/run/network/autostarted")
         pyvirt.virEventRegisterDefaultImpl()
         c = pyvirt.open(URI)
         seen = []
