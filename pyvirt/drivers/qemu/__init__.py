@@ -47,6 +47,7 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     # the host drivers of the root first: guests that autostart may use their volumes
     from pyvirt.drivers.hostroot import HostRoot
     from pyvirt.drivers.network.driver import open_network
+    from pyvirt.drivers.nwfilter.driver import open_nwfilter
     from pyvirt.drivers.secret.driver import open_secret
     from pyvirt.drivers.storage.driver import open_storage
     root = HostRoot.of_qemu(cfg)
@@ -56,7 +57,12 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
         try:
             net = open_network(root)
             try:
-                hv = open_driver(cfg)
+                nwf = open_nwfilter(root)
+                try:
+                    hv = open_driver(cfg)
+                except BaseException:
+                    nwf.connectClose()
+                    raise
             except BaseException:
                 net.connectClose()
                 raise
@@ -66,4 +72,4 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     except BaseException:
         sec.connectClose()
         raise
-    return Drivers(hv=hv, net=net, stor=stor, sec=sec)
+    return Drivers(hv=hv, net=net, stor=stor, sec=sec, nwf=nwf)

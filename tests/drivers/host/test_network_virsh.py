@@ -107,6 +107,11 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
         assert "192.168.122.1/24" in _ns(netns, "addr", "show", "virbr0")
         d.virsh("net-destroy", "default")
         assert "virbr0" not in _ns(netns, "link") and _dnsmasq_pids(netns) == []
+        filters = d.virsh("nwfilter-list").stdout       # the stock filters, through RPC
+        assert re.search(r"\s+clean-traffic\s*$", filters, re.MULTILINE), filters
+        assert "<filter name='no-mac-spoofing' chain='mac' priority='-800'>" in \
+            d.virsh("nwfilter-dumpxml", "no-mac-spoofing").stdout
+        assert d.virsh("nwfilter-binding-list").stdout.strip() == ""
         d.virsh("net-define", str(xml))
         d.virsh("net-start", "vnet1")
         listing = d.virsh("net-list", "--all").stdout
