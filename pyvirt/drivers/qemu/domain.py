@@ -35,6 +35,7 @@ from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
 from pyvirt.drivers.qemu import address, command, netdev, process
 from pyvirt.drivers.qemu import monitor as qmon
+from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
 from pyvirt.drivers.qemu.domobj import DomainObj
@@ -300,6 +301,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         sock = qmon.listen_unix(monitor_path)
         inherited.callback(sock.close)
         taps = _open_taps(live, inherited, cfg)
+        for net in address.devices(live, "interface"):
+            qemu_nwfilter.bind(cfg, live, net, undo)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)
@@ -428,6 +431,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         proc.close()
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
+    qemu_nwfilter.unbind_all(drv.cfg, live)
     if vm.domain_dir:
         shutil.rmtree(vm.domain_dir, ignore_errors=True)
     if vm.pidfile:

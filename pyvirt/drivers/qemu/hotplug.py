@@ -27,6 +27,7 @@ from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
 from pyvirt.drivers.qemu import address, command
+from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
     active_monitor,
@@ -248,6 +249,7 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
             mon.send_fd(fd, fdname)
             os.close(fd)
             undo.pop_all()
+            qemu_nwfilter.bind(drv.cfg, live, net, undo)
         props = command.netdev_props(net, 0 if fdname else None)
         if fdname:
             props["fd"] = fdname
@@ -270,6 +272,7 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
             _del_nodes(mon, vm.blockdev.get(alias))
         elif isinstance(dev, Interface):
             _quiet(mon, "netdev_del", {"id": "host" + alias})
+            qemu_nwfilter.unbind(drv.cfg, dev)
     with vm.lock:
         _remove(vm.def_, dev)
         vm.blockdev.pop(alias, None)

@@ -388,8 +388,9 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
       <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
       <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
       <devices><interface type='network'><source network='n1'/>
-      <mac address='52:54:00:aa:00:07'/><model type='virtio'/></interface>
-      <serial type='pty'/></devices></domain>"""
+      <mac address='52:54:00:aa:00:07'/><model type='virtio'/>
+      <filterref filter='clean-traffic'><parameter name='IP' value='10.77.0.7'/></filterref>
+      </interface><serial type='pty'/></devices></domain>"""
     out = run(netns, tmp_path, f"""
         c = pyvirt.open(URI)
         n = c.networkDefineXML({NAT!r})
@@ -404,12 +405,19 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
                       link["linkinfo"]["info_kind"]]
         OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        # <filterref>: a binding on the tap, for the guest, with its MAC
+        b = c.nwfilterBindingLookupByPortDev(tap)
+        OUT["binding"] = [b.filterName(), b.XMLDesc(0), tables()]
         hot = ("<interface type='network'><source network='n1'/>"
-               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/></interface>")
+               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/>"
+               "<filterref filter='no-mac-spoofing'/></interface>")
         d.attachDeviceFlags(hot, C.VIR_DOMAIN_AFFECT_LIVE)
         ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
         OUT["hotplug"] = ports
+        OUT["bindings"] = sorted(x.filterName() for x in c.listAllNWFilterBindings())
         d.destroy()
+        OUT["bindings_after"] = [c.listAllNWFilterBindings(),
+                                 [t for t in tables() if t.startswith("pyvirt_nwf")]]
         for _ in range(250):                         # the taps go when QEMU has exited
             if tap not in links():
                 break
@@ -425,5 +433,13 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
     assert out["source"] is True
     assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
+    filtername, binding_xml, tables = out["binding"]
+    assert filtername == "clean-traffic"
+    assert "<owner>\n    <name>g1</name>" in binding_xml
+    assert "<mac address='52:54:00:aa:00:07'/>" in binding_xml
+    assert "<parameter name='IP' value='10.77.0.7'/>" in binding_xml
+    assert "pyvirt_nwf_vnet0" in tables
+    assert out["bindings"] == ["clean-traffic", "no-mac-spoofing"]
+    assert out["bindings_after"] == [[], []]
     assert out["after_guest"] == ["lo", "pvbr1"]      # the tap went with QEMU
     assert out["after"] == [["lo"], [], []]
