@@ -411,7 +411,7 @@ class NetworkDriver(I.NetworkDriver):
 
     def _start(self, obj: NetObj) -> None:
         """Bring ``obj``'s network up; on failure leave nothing behind."""
-        def_ = obj.def_
+        def_ = self._live_def(obj.def_)
         self._check_start(def_)
         pid = None
         if _mode(def_) in _VIRTUAL:
@@ -437,8 +437,24 @@ class NetworkDriver(I.NetworkDriver):
             state.save_status(self.dirs, def_, None)
         if pid:
             self.dnsmasq_pids[def_.name] = pid
+        if def_ is not obj.def_:
+            if obj.persistent and obj.new_def is None:
+                obj.new_def = obj.def_          # the definition stays as it was
+            obj.def_ = def_
         obj.active = True
         self._emit(obj, C.VIR_NETWORK_EVENT_STARTED)
+
+    @staticmethod
+    def _live_def(def_: NetworkDef) -> NetworkDef:
+        """The definition a started network runs with: as libvirt, a NAT network without
+        a port range shows the one its masquerading uses (1024-65535) in its live XML."""
+        fwd = def_.forward
+        if fwd is None or fwd.mode is not ForwardMode.NAT or fwd.port_start is not None:
+            return def_
+        live = NetworkDef.parse(def_.format())
+        assert live.forward is not None
+        live.forward.port_start, live.forward.port_end = 1024, 65535
+        return live
 
     def _cleanup(self, def_: NetworkDef, pid: int | None) -> None:
         """Remove everything a running network has on the host (best effort)."""
