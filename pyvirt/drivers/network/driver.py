@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 
 # forward modes whose bridge, addresses and dnsmasq the driver makes
 _VIRTUAL = (None, ForwardMode.NAT, ForwardMode.ROUTE, ForwardMode.OPEN)
+# forward modes whose guests get a macvtap on a device of the network's pool (``bridge``
+# only without a bridge name); the macvtap mode of each
+_DIRECT = {ForwardMode.BRIDGE: "bridge", ForwardMode.PRIVATE: "private",
+           ForwardMode.VEPA: "vepa", ForwardMode.PASSTHROUGH: "passthrough"}
 
 
 def check_flags(flags: int, allowed: int, func: str) -> None:
@@ -396,12 +400,18 @@ class NetworkDriver(I.NetworkDriver):
                 any(g.bandwidth or g.vlan or g.virtualport for g in def_.portgroups):
             raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support "
                          "<bandwidth>, <vlan> or <virtualport> yet", _FROM)
-        if mode is ForwardMode.BRIDGE:
+        if mode is ForwardMode.BRIDGE and def_.bridge:
             # as libvirt: the host bridge is only looked for when a guest joins it
-            if not def_.bridge or def_.forward and def_.forward.interfaces:
-                raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support a "
-                             "'bridge' network without <bridge name=...> (macvtap)", _FROM)
             return
+        if mode in _DIRECT:
+            # macvtap on a device of the pool, made when a guest joins
+            if not (def_.forward and def_.forward.interfaces):
+                raise report(C.VIR_ERR_INTERNAL_ERROR, f"network '{def_.name}' uses a "
+                             "direct mode, but has no forward dev and no interface pool",
+                             _FROM)
+            return
+        if mode is ForwardMode.HOSTDEV:
+            raise _no_virtual_functions(def_)
         if mode not in _VIRTUAL:
             raise report(C.VIR_ERR_NO_SUPPORT, f"network driver does not support forward "
                          f"mode '{mode.value if mode else ''}' yet", _FROM)
@@ -562,6 +572,27 @@ class NetworkDriver(I.NetworkDriver):
                              "guests' interfaces", _FROM)
             return obj.def_.bridge, obj.def_.mtu
 
+    def direct_of(self, name: str) -> tuple[str, str] | None:
+        """For a guest joining network ``name``: (pool device, macvtap mode) when the
+        network is a macvtap one, None when guests join a bridge.  The device is the one of
+        the pool with the fewest macvtaps on it; ``passthrough`` wants a free one."""
+        with self.lock:
+            obj = self._net_named(name)
+            if not obj.active:
+                raise report(C.VIR_ERR_OPERATION_INVALID,
+                             f"network '{name}' is not active", _FROM)
+            mode = _mode(obj.def_)
+            if mode not in _DIRECT or (mode is ForwardMode.BRIDGE and obj.def_.bridge):
+                return None
+            assert mode is not None and obj.def_.forward is not None
+            pool = obj.def_.forward.interfaces
+            use = {dev: _uppers(dev) for dev in pool}
+            dev = min(pool, key=lambda d: use[d])
+            if mode is ForwardMode.PASSTHROUGH and use[dev]:
+                raise report(C.VIR_ERR_INTERNAL_ERROR, f"network '{name}' requires exclusive "
+                             "access to interfaces, but none are available", _FROM)
+            return dev, _DIRECT[mode]
+
     # --- events ----------------------------------------------------------------------------
     def connectNetworkEventRegisterAny(self, net: Any, eventID: int,
                                        callback: Callable[..., Any]) -> int:
@@ -573,6 +604,37 @@ class NetworkDriver(I.NetworkDriver):
         """Remove a network event callback."""
         self.events.deregister(callbackID)
         return 0
+
+
+def _uppers(dev: str) -> int:
+    """How many devices (macvtaps) are stacked on ``dev``."""
+    try:
+        return sum(1 for n in os.listdir(f"/sys/class/net/{dev}") if n.startswith("upper_"))
+    except OSError:
+        return 0
+
+
+def _no_virtual_functions(def_: NetworkDef) -> libvirtError:
+    """The error for a ``hostdev`` network: pyvirt has no SR-IOV virtual functions to give
+    guests (its PF, if named, has none enabled, or the PCI address pool is not usable)."""
+    fwd = def_.forward
+    pf = fwd.pfs[0] if fwd and fwd.pfs else None
+    if pf is None and not (fwd and (fwd.addresses or fwd.interfaces)):
+        return report(C.VIR_ERR_INTERNAL_ERROR, f"network '{def_.name}' uses a hostdev mode, "
+                      "but has no forward dev and no interface pool", _FROM)
+    where = f"physical function '{pf}'" if pf else "the network's device pool"
+    numvfs = f"/sys/class/net/{pf}/device/sriov_numvfs" if pf else None
+    count = "0"
+    if numvfs:
+        try:
+            with open(numvfs, encoding="ascii") as fh:
+                count = fh.read().strip() or "0"
+        except OSError:
+            count = "missing"
+    return report(C.VIR_ERR_NO_SUPPORT, f"network '{def_.name}' (forward mode 'hostdev') "
+                  f"needs SR-IOV virtual functions: {where} has none"
+                  + (f" ({numvfs}: {count})" if numvfs else "")
+                  + "; pyvirt cannot assign PCI devices to guests", _FROM)
 
 
 def _random_mac() -> str:

@@ -33,7 +33,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
-from pyvirt.drivers.qemu import address, command, netdev, process
+from pyvirt.drivers.qemu import address, command, macvtap, netdev, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
@@ -169,11 +169,16 @@ def _release_vnc_ports(ports: list[int]) -> None:
             _vnc_reserved.discard(port)
 
 
-def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None) -> dict[str, int]:
-    """Open a tap for each interface that needs one; ``undo`` closes them."""
+def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None,
+               keep: contextlib.ExitStack | None = None) -> dict[str, int]:
+    """Open a tap (or a macvtap) for each interface that needs one; ``undo`` closes
+    them, ``keep`` (if given) deletes the macvtaps if the start fails."""
     fds: dict[str, int] = {}
     for net in address.devices(def_, "interface"):
-        if net.type.value in ("ethernet", "bridge", "network"):
+        direct = macvtap.source_of(cfg, net)
+        if direct is not None:
+            fds[net.alias] = macvtap.open_guest_macvtap(net, direct, undo, keep or undo)
+        elif net.type.value in ("ethernet", "bridge", "network"):
             fds[net.alias] = open_guest_tap(cfg, net, undo)
     return fds
 
@@ -300,7 +305,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         inherited = undo.enter_context(contextlib.ExitStack())
         sock = qmon.listen_unix(monitor_path)
         inherited.callback(sock.close)
-        taps = _open_taps(live, inherited, cfg)
+        taps = _open_taps(live, inherited, cfg, undo)
         for net in address.devices(live, "interface"):
             qemu_nwfilter.bind(cfg, live, net, undo)
         vnc = _vnc_ports(live, undo)
@@ -432,6 +437,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
     qemu_nwfilter.unbind_all(drv.cfg, live)
+    macvtap.delete_all(live)
     if vm.domain_dir:
         shutil.rmtree(vm.domain_dir, ignore_errors=True)
     if vm.pidfile:
