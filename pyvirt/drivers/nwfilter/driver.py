@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ from pyvirt.util.fileutil import atomic_write, remove_durably
 
 _FROM = C.VIR_FROM_NWFILTER
 STOCK_DIR = os.path.join(os.path.dirname(__file__), "stock")
+LEARN_POLL = 0.2      # seconds between looks at a learning port's leases
 log = logging.getLogger(__name__)
 
 
@@ -82,6 +84,8 @@ class NWFilterDriver(I.NWFilterDriver):
         self.bindings = Store(key=lambda b: b.portdev)
         self.lock = threading.RLock()
         self.loaded = False
+        # IP addresses learned from DHCP, by port
+        self.learned: dict[str, dict[str, list[str]]] = {}
 
     # --- life of the driver ---------------------------------------------------------------
     def startup(self) -> None:
@@ -297,7 +301,72 @@ class NWFilterDriver(I.NWFilterDriver):
 
     # --- bindings ------------------------------------------------------------------------
     def _instantiate(self, bind: NWFilterBindingDef) -> None:
-        rules.apply(bind, self._lookup_def)
+        """Load the binding's rules; a port whose ``IP`` is wanted but not given gets it
+        from its network's DHCP (static host or lease) or, until it has one, a DHCP-only
+        table and a learner thread."""
+        learned = self.learned.get(bind.portdev)
+        if learned is None and rules.wants_ip(bind, self._lookup_def):
+            ip = self._lease_ip(bind)
+            if ip is None:
+                if self._network_of(bind.portdev) is None:
+                    rules.ruleset(bind, self._lookup_def)      # the missing-IP error
+                rules.apply(bind, self._lookup_def, learn=True)
+                self._learn(bind)
+                return
+            learned = self.learned[bind.portdev] = {"IP": [ip]}
+        rules.apply(bind, self._lookup_def, learned)
+
+    def _network_of(self, portdev: str) -> Any:
+        """The running network (of this root's network driver) whose bridge ``portdev``
+        is a port of, as (driver, network object), or None."""
+        try:
+            master = os.path.basename(os.readlink(f"/sys/class/net/{portdev}/master"))
+        except OSError:
+            return None
+        net_drv = hostroot.current("network", self.root)
+        if net_drv is None:
+            return None
+        for obj in net_drv.nets.values():
+            if obj.active and obj.def_.bridge == master:
+                return net_drv, obj
+        return None
+
+    def _lease_ip(self, bind: NWFilterBindingDef) -> str | None:
+        """The IPv4 address the port's network gives its MAC: a static DHCP host, or a
+        lease dnsmasq handed out."""
+        found = self._network_of(bind.portdev)
+        if found is None:
+            return None
+        net_drv, obj = found
+        for ip in obj.def_.ips:
+            for host in ip.hosts if not ip.is_ipv6 else []:
+                if host.mac and host.mac.lower() == bind.mac.lower() and host.ip:
+                    return str(host.ip)
+        from pyvirt.drivers.network import dnsmasq
+        leases = dnsmasq.read_leases(obj.def_, net_drv.dirs.dnsmasq(obj.name), bind.mac)
+        return str(leases[0]["ipaddr"]) if leases else None
+
+    def _learn(self, bind: NWFilterBindingDef) -> None:
+        """Watch the port's network for its lease; then load the binding's real rules."""
+        def watch() -> None:
+            while True:
+                time.sleep(LEARN_POLL)
+                with self.lock:
+                    obj = self.bindings.get(bind.portdev)
+                    if obj is None or obj.def_ is not bind:
+                        return          # unbound (or bound again) meanwhile
+                    ip = self._lease_ip(bind)
+                    if ip is None:
+                        continue
+                    self.learned[bind.portdev] = {"IP": [ip]}
+                    try:
+                        rules.apply(bind, self._lookup_def, self.learned[bind.portdev])
+                    except libvirtError as exc:
+                        log.warning("rules of %s with learned IP %s: %s", bind.portdev, ip,
+                                    exc)
+                    return
+        threading.Thread(target=watch, name=f"nwfilter-learn-{bind.portdev}",
+                         daemon=True).start()
 
     def _lookup_def(self, name: str) -> NWFilterDef | None:
         obj = self.filters.get(name)
@@ -357,6 +426,7 @@ class NWFilterDriver(I.NWFilterDriver):
             rules.remove(obj.portdev)
             remove_durably(self._binding_file(obj.portdev))
             self.bindings.remove(obj)
+            self.learned.pop(obj.portdev, None)
         return 0
 
 

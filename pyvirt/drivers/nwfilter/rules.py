@@ -16,8 +16,9 @@ the same structure as one table ``bridge pyvirt_nwf_<port>`` per binding:
 Variables (``$MAC``, ``$IP``, ...) take the binding's parameters (``MAC``
 defaults to the binding's MAC); a parameter given several times makes one
 rule per value.  A filter that needs ``IP`` when the binding gives none
-would need libvirt's IP learning, which pyvirt does not do: that is a
-``VIR_ERR_NO_SUPPORT`` naming the parameter.  Rules match statelessly
+gets it learned by the driver from the DHCP lease of the port's network
+(:func:`learning` lets only DHCP through until then); where there is no
+such network it is a ``VIR_ERR_NO_SUPPORT`` naming the parameter.  Rules match statelessly
 (``statematch`` is not used) and the supported protocol elements are
 ``mac``, ``arp``, ``rarp``, ``ip``, ``ipv6``, ``tcp``, ``udp``, ``icmp``
 and ``all`` (others are a ``VIR_ERR_NO_SUPPORT``).
@@ -107,8 +108,9 @@ def _value(text: str, params: dict[str, list[str]]) -> list[str]:
     if not values:
         if m.group(1) == "IP":
             raise report(C.VIR_ERR_NO_SUPPORT, "filter parameter 'IP' is not given and "
-                         "learning the port's IP address is not supported: give <parameter "
-                         "name='IP' value='...'/>", _FROM)
+                         "cannot be learned: the port is on no running network of this host "
+                         "(whose DHCP would tell it); give <parameter name='IP' "
+                         "value='...'/>", _FROM)
         raise report(C.VIR_ERR_INVALID_ARG, "cannot instantiate filter due to unresolvable "
                      f"variables or unavailable list elements: {m.group(1)}", _FROM)
     return values
@@ -208,13 +210,46 @@ def _lines(entry: _Entry) -> list[str]:
     return out
 
 
-def ruleset(bind: NWFilterBindingDef,
-            lookup: Callable[[str], NWFilterDef | None]) -> list[str]:
-    """The nft statements that make the binding's table (after it is cleared)."""
+def _tree(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
+          learned: dict[str, list[str]] | None) -> _Tree:
     assert bind.filterref is not None
-    params = _params(bind.filterref, {"MAC": [bind.mac]})
+    params = _params(bind.filterref, {"MAC": [bind.mac], **(learned or {})})
     tree = _Tree()
     _walk(bind.filterref.filter, params, lookup, tree)
+    return tree
+
+
+def wants_ip(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None]) -> bool:
+    """Whether the binding's filters use ``$IP`` where no ``IP`` parameter reaches."""
+    for entries in _tree(bind, lookup, None).chains.values():
+        for e in entries:
+            if "IP" not in e.params and any(v == "$IP" for _, attrs in e.rule.matches
+                                            for _, v in attrs):
+                return True
+    return False
+
+
+def learning(portdev: str) -> list[str]:
+    """The table of a port whose address is being learned: DHCP only (as libvirt lets
+    only DHCP through until it has seen the port's lease)."""
+    table = f"bridge {table_name(portdev)}"
+    port = '"' + portdev.replace('"', "") + '"'
+    lines = [f"add table {table}"]
+    for base, hook, match, rule in (
+            ("from_vm", "prerouting", "iifname", "udp sport 68 udp dport 67 accept"),
+            ("to_vm", "postrouting", "oifname", "udp sport 67 udp dport 68 accept")):
+        lines += [(f"add chain {table} {base} {{ type filter hook {hook} priority -200; "
+                  "policy accept; }"),
+                  f"add rule {table} {base} {match} {port} {rule}",
+                  f"add rule {table} {base} {match} {port} drop"]
+    return lines
+
+
+def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
+            learned: dict[str, list[str]] | None = None) -> list[str]:
+    """The nft statements that make the binding's table (after it is cleared);
+    ``learned`` are parameters found meanwhile (the ``IP`` of a port)."""
+    tree = _tree(bind, lookup, learned)
     table = f"bridge {table_name(bind.portdev)}"
     port = '"' + bind.portdev.replace('"', "") + '"'
     lines = [f"add table {table}"]
@@ -256,9 +291,11 @@ def _nft(script: str, what: str) -> None:
         raise report(C.VIR_ERR_INTERNAL_ERROR, f"{what}: {res.stderr.strip()}", _FROM)
 
 
-def apply(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None]) -> None:
-    """Load (or replace, in one transaction) the binding's table."""
-    lines = ruleset(bind, lookup)
+def apply(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
+          learned: dict[str, list[str]] | None = None, learn: bool = False) -> None:
+    """Load (or replace, in one transaction) the binding's table (with ``learn``: the
+    DHCP-only table of :func:`learning`)."""
+    lines = learning(bind.portdev) if learn else ruleset(bind, lookup, learned)
     table = f"bridge {table_name(bind.portdev)}"
     script = f"add table {table}\ndelete table {table}\n" + "\n".join(lines) + "\n"
     _nft(script, f"Failed to apply filter rules to port '{bind.portdev}'")

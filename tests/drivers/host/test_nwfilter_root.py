@@ -135,3 +135,54 @@ def test_filters_and_bindings(netns: str, tmp_path: Path) -> None:
     assert out["no_filter"][0] == C.VIR_ERR_NO_NWFILTER
     assert out["after_errors"] == [[], []]
     assert out["undefined"] == [C.VIR_ERR_NO_NWFILTER, False]
+
+
+LEARN = """
+import sys as _sys
+_sys.path.insert(0, TESTS)
+from test_network_root import NAT
+def ping(src):
+    r = subprocess.run(["ip", "netns", "exec", CLIENT, "busybox", "ping", "-c", "1", "-W", "1",
+                        "-I", src, "10.77.0.1"], capture_output=True, text=True)
+    return r.returncode == 0
+
+c = pyvirt.open(URI)
+n = c.networkCreateXML(NAT)
+sh("ip", "link", "add", "pvv0", "type", "veth", "peer", "name", "pvv1")
+sh("ip", "link", "set", "pvv0", "master", "pvbr1", "up")
+sh("ip", "link", "set", "pvv1", "address", "52:54:00:12:34:56", "netns", CLIENT)
+sh("ip", "netns", "exec", CLIENT, "sh", "-c",
+   "ip addr add 10.77.0.77/24 dev pvv1 && ip link set pvv1 up")
+c.nwfilterBindingCreateXML(BINDING.replace("<parameter name='IP' value='10.88.0.50'/>", ""), 0)
+for _ in range(100):                # the port forwards once STP lets it (3: forwarding)
+    if open("/sys/class/net/pvv0/brport/state").read().strip() == "3":
+        break
+    time.sleep(0.1)
+OUT["learning"] = [ping("10.77.0.77")]      # DHCP only, until a lease
+r = subprocess.run(["ip", "netns", "exec", CLIENT, "busybox", "udhcpc", "-i", "pvv1", "-n", "-q",
+                    "-t", "30", "-T", "1", "-s", "/bin/true"], capture_output=True, text=True)
+OUT["udhcpc"] = r.returncode
+leased = n.DHCPLeases()[0]["ipaddr"]
+sh("ip", "netns", "exec", CLIENT, "ip", "addr", "add", leased + "/24", "dev", "pvv1")
+ok = False
+for _ in range(20):                 # the learner applies the rules within a poll or two
+    ok = ping(leased)
+    if ok:
+        break
+OUT["learned"] = [ok, ping("10.77.0.77")]
+c.nwfilterBindingLookupByPortDev("pvv0").delete()
+n.destroy()
+sh("ip", "link", "del", "pvv0")
+OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+"""
+
+
+def test_ip_learned_from_the_networks_dhcp(netns: str, tmp_path: Path) -> None:
+    tests = str(Path(__file__).parent)
+    with namespace("c") as client:
+        out = run(netns, tmp_path, f"CLIENT = {client!r}\nBINDING = {BINDING!r}\n"
+                  f"TESTS = {tests!r}\n" + LEARN)
+    assert out["learning"] == [False]
+    assert out["udhcpc"] == 0                   # DHCP passes while the address is learned
+    assert out["learned"] == [True, False]      # the lease's address only
+    assert out["after"] == [["lo"], [], []]
