@@ -29,7 +29,7 @@ from pyvirt.conf.network import DHCPRange, ForwardDef, ForwardMode, IPDef, Netwo
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
-from pyvirt.drivers.network import bridge, dnsmasq, firewall, state
+from pyvirt.drivers.network import bandwidth, bridge, dnsmasq, firewall, state
 from pyvirt.drivers.test.network import (
     FILTER_ALL,
     NetObj,
@@ -396,10 +396,13 @@ class NetworkDriver(I.NetworkDriver):
 
     def _check_start(self, def_: NetworkDef) -> None:
         mode = _mode(def_)
-        if def_.bandwidth or def_.vlan or def_.virtualport or \
+        if def_.vlan or def_.virtualport or \
                 any(g.bandwidth or g.vlan or g.virtualport for g in def_.portgroups):
             raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support "
-                         "<bandwidth>, <vlan> or <virtualport> yet", _FROM)
+                         "<vlan>, <virtualport> or a portgroup's <bandwidth> yet", _FROM)
+        if def_.bandwidth and mode not in _VIRTUAL:
+            raise report(C.VIR_ERR_NO_SUPPORT, "network driver supports <bandwidth> only on "
+                         "networks whose bridge it makes", _FROM)
         if mode is ForwardMode.BRIDGE and def_.bridge:
             # as libvirt: the host bridge is only looked for when a guest joins it
             return
@@ -430,6 +433,7 @@ class NetworkDriver(I.NetworkDriver):
             try:
                 bridge.create(def_)
                 made_bridge = True
+                bandwidth.apply(def_.bridge or "", def_.bandwidth)
                 made_fw = firewall.add(def_)
                 if dnsmasq.needed(def_):
                     pid = dnsmasq.start(def_, files)
@@ -440,6 +444,8 @@ class NetworkDriver(I.NetworkDriver):
                 files.remove()
                 if made_fw:
                     _quiet(firewall.remove, def_.bridge or "")
+                if def_.bandwidth:
+                    _quiet(bandwidth.clear, def_.bridge or "")
                 if made_bridge:
                     _quiet(bridge.delete, def_.bridge or "")
                 raise
@@ -475,6 +481,8 @@ class NetworkDriver(I.NetworkDriver):
         if _mode(def_) in _VIRTUAL and def_.bridge:
             if _mode(def_) in (None, ForwardMode.NAT, ForwardMode.ROUTE):
                 _quiet(firewall.remove, def_.bridge)
+            if def_.bandwidth:
+                _quiet(bandwidth.clear, def_.bridge)
             _quiet(bridge.delete, def_.bridge)
         state.delete_status(self.dirs, def_.name)
 

@@ -180,6 +180,9 @@ def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None,
             fds[net.alias] = macvtap.open_guest_macvtap(net, direct, undo, keep or undo)
         elif net.type.value in ("ethernet", "bridge", "network"):
             fds[net.alias] = open_guest_tap(cfg, net, undo)
+        else:
+            continue
+        netdev.apply_bandwidth(net)
     return fds
 
 
@@ -438,6 +441,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
     _release_vnc_ports(ports)
     qemu_nwfilter.unbind_all(drv.cfg, live)
     macvtap.delete_all(live)
+    netdev.clear_bandwidth(live)
     if vm.domain_dir:
         shutil.rmtree(vm.domain_dir, ignore_errors=True)
     if vm.pidfile:

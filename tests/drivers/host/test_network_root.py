@@ -248,9 +248,17 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
                                 sorted(f for f in os.listdir(ROOT + "/run/network/dnsmasq")
                                        if f.startswith("n6."))]
         qos = c.networkDefineXML("<network><name>n8</name><bridge name='pvbr8'/>"
-                                 "<bandwidth><inbound average='1000'/></bandwidth>"
-                                 "</network>")
-        OUT["qos"] = err(qos.create)
+                                 "<bandwidth><inbound average='1000' peak='2000' burst='64'/>"
+                                 "<outbound average='500'/></bandwidth></network>")
+        qos.create()
+        OUT["qos"] = sh("tc", "qdisc", "show", "dev", "pvbr8") + \
+            sh("tc", "class", "show", "dev", "pvbr8") + \
+            sh("nft", "list", "table", "netdev", "pyvirt_bw_pvbr8")
+        qos.destroy()
+        floor = c.networkDefineXML("<network><name>n10</name><bridge name='pvbr10'/>"
+                                   "<bandwidth><inbound average='1000'/></bandwidth>"
+                                   "<forward mode='bridge'/></network>")
+        OUT["qos_bridge"] = err(floor.create)
         sh("ip", "link", "add", "pvhost", "type", "bridge")
         br = c.networkDefineXML("<network><name>n9</name><forward mode='bridge'/>"
                                 "<bridge name='pvhost'/></network>")
@@ -279,7 +287,11 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
     assert "dnsmasq" in msg and "/nonexistent/tftp" in msg
     assert out["dnsmasq_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0, []]
     assert out["vepa"] == [1, ["pyvirt_pvbr1"]]
-    assert out["qos"][0] == C.VIR_ERR_NO_SUPPORT
+    assert "qdisc htb 1: root" in out["qos"]
+    assert "class htb 1:1 root prio 0 rate 8Mbit ceil 16Mbit burst 64Kb" in out["qos"]
+    assert 'hook ingress device "pvbr8"' in out["qos"]
+    assert "limit rate over 500 kbytes/second burst 500 kbytes drop" in out["qos"]
+    assert out["qos_bridge"][0] == C.VIR_ERR_NO_SUPPORT
     assert out["host_bridge"] == [1, "pvhost", ["pyvirt_pvbr1"]]
     assert out["host_bridge_kept"] is True
     assert out["after"] == [["lo"], [], []]
@@ -392,6 +404,7 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
       <devices><interface type='network'><source network='n1'/>
       <mac address='52:54:00:aa:00:07'/><model type='virtio'/>
       <filterref filter='clean-traffic'><parameter name='IP' value='10.77.0.7'/></filterref>
+      <bandwidth><inbound average='256'/><outbound average='128' burst='32'/></bandwidth>
       </interface><serial type='pty'/></devices></domain>"""
     out = run(netns, tmp_path, f"""
         c = pyvirt.open(URI)
@@ -407,6 +420,8 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
                       link["linkinfo"]["info_kind"]]
         OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        OUT["tc"] = sh("tc", "class", "show", "dev", tap) + \
+            sh("nft", "list", "table", "netdev", "pyvirt_bw_" + tap)
         # <filterref>: a binding on the tap, for the guest, with its MAC
         b = c.nwfilterBindingLookupByPortDev(tap)
         OUT["binding"] = [b.filterName(), b.XMLDesc(0), tables()]
@@ -434,6 +449,8 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["links_after_fail"] == ["lo"]
     assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
     assert out["source"] is True
+    assert "class htb 1:1 root prio 0 rate 2048Kbit" in out["tc"]          # 256 KiB/s
+    assert "limit rate over 128 kbytes/second burst 32 kbytes drop" in out["tc"]
     assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
     filtername, binding_xml, tables = out["binding"]
     assert filtername == "clean-traffic"
