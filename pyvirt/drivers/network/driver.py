@@ -30,6 +30,7 @@ from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
 from pyvirt.drivers.network import bandwidth, bridge, dnsmasq, firewall, state
+from pyvirt.drivers.network.ports import PortObj, PortsMixin
 from pyvirt.drivers.test.network import (
     FILTER_ALL,
     NetObj,
@@ -64,7 +65,7 @@ def _mode(def_: NetworkDef) -> ForwardMode | None:
     return def_.forward.mode if def_.forward else None
 
 
-class NetworkDriver(I.NetworkDriver):
+class NetworkDriver(PortsMixin, I.NetworkDriver):
     """Virtual networks of one host root."""
 
     error_domain = _FROM
@@ -76,6 +77,7 @@ class NetworkDriver(I.NetworkDriver):
         self.lock = threading.RLock()
         self.events = EventRegistry()
         self.dnsmasq_pids: dict[str, int] = {}
+        self.ports: dict[str, dict[str, PortObj]] = {}     # network UUID -> port UUID -> port
 
     # --- life of the driver ---------------------------------------------------------------
     def startup(self) -> None:
@@ -171,6 +173,7 @@ class NetworkDriver(I.NetworkDriver):
                 elif dnsmasq.needed(def_):
                     self.dnsmasq_pids[def_.name] = dnsmasq.start(def_, files)
                 state.save_status(self.dirs, def_, self.dnsmasq_pids.get(def_.name))
+            self._load_ports(obj)
         except libvirtError as exc:
             log.warning("network %s could not be taken back: %s", def_.name, exc)
             self._cleanup(def_, self.dnsmasq_pids.pop(def_.name, pid))
@@ -397,9 +400,9 @@ class NetworkDriver(I.NetworkDriver):
     def _check_start(self, def_: NetworkDef) -> None:
         mode = _mode(def_)
         if def_.vlan or def_.virtualport or \
-                any(g.bandwidth or g.vlan or g.virtualport for g in def_.portgroups):
+                any(g.vlan or g.virtualport for g in def_.portgroups):
             raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support "
-                         "<vlan>, <virtualport> or a portgroup's <bandwidth> yet", _FROM)
+                         "<vlan> or <virtualport> yet", _FROM)
         if def_.bandwidth and mode not in _VIRTUAL:
             raise report(C.VIR_ERR_NO_SUPPORT, "network driver supports <bandwidth> only on "
                          "networks whose bridge it makes", _FROM)
@@ -487,6 +490,7 @@ class NetworkDriver(I.NetworkDriver):
         state.delete_status(self.dirs, def_.name)
 
     def _inactive(self, obj: NetObj) -> None:
+        self._drop_ports(obj)
         obj.active = False
         if obj.new_def is not None:
             obj.def_, obj.new_def = obj.new_def, None

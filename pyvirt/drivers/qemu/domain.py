@@ -33,7 +33,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
-from pyvirt.drivers.qemu import address, command, macvtap, netdev, process
+from pyvirt.drivers.qemu import address, command, macvtap, netdev, netports, process
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
@@ -310,6 +310,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         inherited.callback(sock.close)
         taps = _open_taps(live, inherited, cfg, undo)
         for net in address.devices(live, "interface"):
+            netports.create(cfg, live, net, undo)
             qemu_nwfilter.bind(cfg, live, net, undo)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
@@ -442,6 +443,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
     qemu_nwfilter.unbind_all(drv.cfg, live)
     macvtap.delete_all(live)
     netdev.clear_bandwidth(live)
+    netports.delete_all(drv.cfg, live)
     if vm.domain_dir:
         shutil.rmtree(vm.domain_dir, ignore_errors=True)
     if vm.pidfile:

@@ -26,7 +26,7 @@ from pyvirt.conf.domain import format_device, parse_device
 from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
-from pyvirt.drivers.qemu import address, command, netdev
+from pyvirt.drivers.qemu import address, command, netdev, netports
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
@@ -250,6 +250,7 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
             os.close(fd)
             undo.pop_all()
             netdev.apply_bandwidth(net)
+            netports.create(drv.cfg, live, net, undo)
             qemu_nwfilter.bind(drv.cfg, live, net, undo)
         props = command.netdev_props(net, 0 if fdname else None)
         if fdname:
@@ -275,6 +276,7 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
             _quiet(mon, "netdev_del", {"id": "host" + alias})
             qemu_nwfilter.unbind(drv.cfg, dev)
             netdev.clear_bandwidth_of(dev)
+            netports.delete(drv.cfg, dev)
     with vm.lock:
         _remove(vm.def_, dev)
         vm.blockdev.pop(alias, None)

@@ -419,7 +419,8 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         link = links()[tap]
         OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
                       link["linkinfo"]["info_kind"]]
-        OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        OUT["source"] = xml.split("<source ", 1)[1].split("/>", 1)[0]
+        OUT["ports"] = [p.XMLDesc(0) for p in n.listAllPorts()]
         OUT["tc"] = sh("tc", "class", "show", "dev", tap) + \
             sh("nft", "list", "table", "netdev", "pyvirt_bw_" + tap)
         # <filterref>: a binding on the tap, for the guest, with its MAC
@@ -432,7 +433,9 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
         OUT["hotplug"] = ports
         OUT["bindings"] = sorted(x.filterName() for x in c.listAllNWFilterBindings())
+        OUT["ports_hot"] = len(n.listAllPorts())
         d.destroy()
+        OUT["ports_after"] = len(n.listAllPorts())
         OUT["bindings_after"] = [c.listAllNWFilterBindings(),
                                  [t for t in tables() if t.startswith("pyvirt_nwf")]]
         for _ in range(250):                         # the taps go when QEMU has exited
@@ -448,7 +451,15 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["inactive_net"][2].endswith("network 'n1' is not active")
     assert out["links_after_fail"] == ["lo"]
     assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
-    assert out["source"] is True
+    portid = out["source"].split("portid='", 1)[1].split("'", 1)[0]
+    assert out["source"] == f"network='n1' portid='{portid}' bridge='pvbr1'"
+    assert len(out["ports"]) == 1
+    port = out["ports"][0]
+    assert f"<uuid>{portid}</uuid>" in port and "<name>g1</name>" in port
+    assert "<mac address='52:54:00:aa:00:07'/>" in port
+    assert "<inbound average='256'/>" in port
+    assert "<plug type='network' bridge='pvbr1'/>" in port
+    assert out["ports_hot"] == 2 and out["ports_after"] == 0
     assert "class htb 1:1 root prio 0 rate 2048Kbit" in out["tc"]          # 256 KiB/s
     assert "limit rate over 128 kbytes/second burst 32 kbytes drop" in out["tc"]
     assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
@@ -530,3 +541,44 @@ def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
     assert out["hostdev"][0] == C.VIR_ERR_NO_SUPPORT
     assert "physical function 'pvp0' has none" in out["hostdev"][2]
     assert out["after"] == [[], ["lo", "pvp0", "pvp1", "pvq0", "pvq1"]]
+
+
+PORT = """<networkport><uuid>7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b</uuid>
+<owner><name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid></owner>
+<group>fast</group><mac address='52:54:00:00:00:99'/></networkport>"""
+
+
+def test_network_ports(netns: str, tmp_path: Path) -> None:
+    net = NAT.replace("</network>", "<portgroup name='fast'><bandwidth>"
+                      "<inbound average='1000'/></bandwidth></portgroup></network>")
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({net!r})
+        OUT["inactive"] = err(n.portCreateXML, {PORT!r}, 0)
+        n.create()
+        p = n.portCreateXML({PORT!r}, 0)
+        OUT["xml"] = p.XMLDesc(0)
+        OUT["lookup"] = n.portLookupByUUIDString(p.UUIDString()).UUIDString()
+        OUT["dup"] = err(n.portCreateXML, {PORT!r}, 0)
+        OUT["missing"] = err(n.portLookupByUUIDString, "00000000-0000-0000-0000-000000000001")
+        c.close()                                   # a new driver takes the port back
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("n1")
+        OUT["again"] = [x.UUIDString() for x in n.listAllPorts()]
+        n.portLookupByUUIDString("7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b").delete()
+        OUT["deleted"] = n.listAllPorts()
+        n.portCreateXML({PORT!r}, 0)
+        n.destroy()
+        n.create()
+        OUT["after_restart"] = n.listAllPorts()
+        n.destroy()
+    """)
+    assert out["inactive"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert "<plug type='network' bridge='pvbr1'/>" in out["xml"]
+    assert "<inbound average='1000'/>" in out["xml"]        # the portgroup's
+    assert "<name>vm1</name>" in out["xml"] and "<group>fast</group>" in out["xml"]
+    assert out["lookup"] == "7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert out["dup"][0] == C.VIR_ERR_NETWORK_PORT_EXIST
+    assert out["missing"][0] == C.VIR_ERR_NO_NETWORK_PORT
+    assert out["again"] == ["7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"]
+    assert out["deleted"] == [] and out["after_restart"] == []
