@@ -20,10 +20,10 @@ import subprocess
 
 from pyvirt import constants as C
 from pyvirt.conf.netcommon import Bandwidth, Rate
+from pyvirt.drivers.network import nft
 from pyvirt.errors import report
 
 TC = "/usr/sbin/tc"
-NFT = "/usr/sbin/nft"
 _FROM = C.VIR_FROM_NETWORK
 
 
@@ -90,7 +90,8 @@ def apply(dev: str, bw: Bandwidth | None, swapped: bool = False) -> None:
     clear(dev)
     police = policing(dev, bw, swapped)
     if police is not None:
-        _nft("\n".join(police) + "\n", dev)
+        nft.replace_table(f"netdev {table_name(dev)}", police,
+                          f"Failed to set bandwidth of '{dev}'")
     for argv in commands(dev, bw, swapped):
         res = _tc(argv)
         if res.returncode != 0 and "sfq" in argv:
@@ -102,22 +103,9 @@ def apply(dev: str, bw: Bandwidth | None, swapped: bool = False) -> None:
                          _FROM)
 
 
-def _nft(script: str, dev: str) -> None:
-    try:
-        res = subprocess.run([NFT, "-f", "-"], input=script, capture_output=True, text=True,
-                             timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"Failed to run '{NFT}': {exc}",
-                     _FROM) from None
-    if res.returncode != 0:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"Failed to set bandwidth of '{dev}': "
-                     f"{res.stderr.strip()}", _FROM)
-
-
 def clear(dev: str) -> None:
     """Remove the shaping qdisc and the policing table of ``dev`` (absent ones are fine;
     the table goes even when the device is gone)."""
     if os.path.isdir(f"/sys/class/net/{dev}"):
         _tc(["qdisc", "del", "dev", dev, "root"])
-    table = f"netdev {table_name(dev)}"
-    _nft(f"add table {table}\ndelete table {table}\n", dev)
+    nft.delete_table(f"netdev {table_name(dev)}", f"Failed to set bandwidth of '{dev}'")

@@ -570,14 +570,18 @@ class NetworkDriver(PortsMixin, I.NetworkDriver):
         state.save_status(self.dirs, def_, self.dnsmasq_pids.get(def_.name))
 
     # --- guests' interfaces --------------------------------------------------------------
+    def _active_named(self, name: str) -> NetObj:
+        """The running network called ``name`` (a guest can join only a running one)."""
+        obj = self._net_named(name)
+        if not obj.active:
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"network '{name}' is not active", _FROM)
+        return obj
+
     def bridge_of(self, name: str) -> tuple[str, int | None]:
         """The bridge a guest ``<interface type='network'>`` on network ``name`` joins, and
         the network's MTU."""
         with self.lock:
-            obj = self._net_named(name)
-            if not obj.active:
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             f"network '{name}' is not active", _FROM)
+            obj = self._active_named(name)
             mode = _mode(obj.def_)
             if mode not in _VIRTUAL and mode is not ForwardMode.BRIDGE or not obj.def_.bridge:
                 raise report(C.VIR_ERR_NO_SUPPORT, f"network '{name}' has no bridge for "
@@ -589,10 +593,7 @@ class NetworkDriver(PortsMixin, I.NetworkDriver):
         network is a macvtap one, None when guests join a bridge.  The device is the one of
         the pool with the fewest macvtaps on it; ``passthrough`` wants a free one."""
         with self.lock:
-            obj = self._net_named(name)
-            if not obj.active:
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             f"network '{name}' is not active", _FROM)
+            obj = self._active_named(name)
             mode = _mode(obj.def_)
             if mode not in _DIRECT or (mode is ForwardMode.BRIDGE and obj.def_.bridge):
                 return None

@@ -29,16 +29,15 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyvirt import constants as C
 from pyvirt.conf.nwfilter import CHAIN_PRIORITY, FilterRef, NWFilterBindingDef, NWFilterDef, Rule
+from pyvirt.drivers.network import nft
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_NWFILTER
-NFT = "/usr/sbin/nft"
 
 # frames a sub-chain of each protocol prefix sees
 _CHAIN_MATCH = {"mac": "", "arp": "ether type arp ", "rarp": "ether type 0x8035 ",
@@ -280,29 +279,16 @@ def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None
     return lines
 
 
-def _nft(script: str, what: str) -> None:
-    try:
-        res = subprocess.run([NFT, "-f", "-"], input=script, capture_output=True, text=True,
-                             timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"Failed to run '{NFT}': {exc}",
-                     _FROM) from None
-    if res.returncode != 0:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"{what}: {res.stderr.strip()}", _FROM)
-
-
 def apply(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
           learned: dict[str, list[str]] | None = None, learn: bool = False) -> None:
     """Load (or replace, in one transaction) the binding's table (with ``learn``: the
     DHCP-only table of :func:`learning`)."""
     lines = learning(bind.portdev) if learn else ruleset(bind, lookup, learned)
-    table = f"bridge {table_name(bind.portdev)}"
-    script = f"add table {table}\ndelete table {table}\n" + "\n".join(lines) + "\n"
-    _nft(script, f"Failed to apply filter rules to port '{bind.portdev}'")
+    nft.replace_table(f"bridge {table_name(bind.portdev)}", lines,
+                      f"Failed to apply filter rules to port '{bind.portdev}'", _FROM)
 
 
 def remove(portdev: str) -> None:
     """Delete the table of the binding on ``portdev`` (if it is there)."""
-    table = f"bridge {table_name(portdev)}"
-    _nft(f"add table {table}\ndelete table {table}\n",
-         f"Failed to remove filter rules of port '{portdev}'")
+    nft.delete_table(f"bridge {table_name(portdev)}",
+                     f"Failed to remove filter rules of port '{portdev}'", _FROM)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import uuid as _uuid
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.drivers import hostroot
 from pyvirt.errors import libvirtError
@@ -36,10 +38,16 @@ def create(cfg: Any, owner: Any, net: Any, undo: contextlib.ExitStack) -> None:
     bandwidth = next((xmlutil.to_string(e) for e in getattr(net, "kept", [])
                       if e.tag == "bandwidth"), "")
     portid = net.source.get("portid") or str(_uuid.uuid4())
+    # a macvtap made already (a macvtap network): the port records its device
+    lower = _lower_of(net.target_dev)
+    plug = ""
+    if lower and network.def_.forward is not None:
+        plug = f"<plug type='direct' dev={quoteattr(lower)} mode='{network.def_.forward.mode.value}'/>"
     xml = (f"<networkport><uuid>{portid}</uuid><owner><name>{escape(owner.name)}</name>"
            f"<uuid>{owner.uuid}</uuid></owner><mac address={quoteattr(net.mac or '')}/>"
-           f"{bandwidth}</networkport>")
-    port = drv.networkPortCreateXML(network, xml, 0)
+           f"{bandwidth}{plug}</networkport>")
+    port = drv.networkPortCreateXML(network, xml, C.VIR_NETWORK_PORT_CREATE_RECLAIM
+                                    if plug else 0)
     undo.callback(_delete, drv, port)
     if not bandwidth and port.def_.bandwidth is not None and net.target_dev:
         # the bandwidth of the port's portgroup (the interface has none of its own)
@@ -49,6 +57,17 @@ def create(cfg: Any, owner: Any, net: Any, undo: contextlib.ExitStack) -> None:
     rest = {k: v for k, v in net.source.items() if k != "network"}
     net.source.clear()
     net.source.update({"network": network.name, "portid": portid, **rest})
+
+
+def _lower_of(ifname: str | None) -> str | None:
+    """The device a macvtap ``ifname`` sits on (None for a tap)."""
+    if not ifname:
+        return None
+    try:
+        lowers = [n[6:] for n in os.listdir(f"/sys/class/net/{ifname}") if n.startswith("lower_")]
+    except OSError:
+        return None
+    return lowers[0] if lowers else None
 
 
 def delete(cfg: Any, net: Any) -> None:

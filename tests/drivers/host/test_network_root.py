@@ -513,6 +513,7 @@ def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
                            "<interface dev='pvq0'/></forward></network>")
         p1 = c.createXML({on_pt[0]!r}, 0)
         OUT["passthrough"] = macvtaps()
+        OUT["pt_ports"] = [x.XMLDesc(0) for x in c.networkLookupByName("pt").listAllPorts()]
         OUT["exclusive"] = err(c.createXML, {on_pt[1]!r}, 0)
         OUT["after_refused"] = macvtaps()
         p1.destroy()
@@ -532,6 +533,8 @@ def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
     # the pool device with the fewest macvtaps (the first on a tie), in the network's mode
     assert out["vepa"] == [["macvtap0", "52:54:00:00:0d:02", "vepa", "pvp0"]]
     assert out["passthrough"] == [["macvtap0", "52:54:00:00:0e:01", "passthru", "pvq0"]]
+    assert len(out["pt_ports"]) == 1
+    assert "<plug type='direct' dev='pvq0' mode='passthrough'/>" in out["pt_ports"][0]
     assert out["exclusive"][0] == C.VIR_ERR_INTERNAL_ERROR
     assert "network 'pt' requires exclusive access to interfaces, but none are available" \
         in out["exclusive"][2]
