@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import select
 import signal
 import subprocess
 import time
@@ -29,20 +30,26 @@ DNSMASQ = "/usr/sbin/dnsmasq"
 
 @dataclass(frozen=True)
 class DnsmasqFiles:
-    """Where one network's dnsmasq files are (pidfile/leasefile None: left out)."""
+    """Where one network's dnsmasq files are (pidfile/leasefile None: left out).
+
+    ``keep_root``: dnsmasq gives up root once started and reads its hosts files again
+    (on SIGHUP) as an unprivileged user; when it could not reach them (an embed root in a
+    private directory) it is told to keep running as root (``--user=root`` on its command
+    line; the configuration file stays libvirt's)."""
 
     conf: str
     hostsfile: str
     addnhosts: str
     leasefile: str | None
     pidfile: str | None
+    keep_root: bool = False
 
     @classmethod
-    def of(cls, directory: str, name: str) -> DnsmasqFiles:
+    def of(cls, directory: str, name: str, keep_root: bool = False) -> DnsmasqFiles:
         """The files of network ``name`` in ``directory``."""
         base = os.path.join(directory, name)
         return cls(f"{base}.conf", f"{base}.hostsfile", f"{base}.addnhosts",
-                   f"{base}.leases", f"{base}.pid")
+                   f"{base}.leases", f"{base}.pid", keep_root)
 
     def remove(self) -> None:
         """Remove every file (nothing is left behind after a stop)."""
@@ -229,14 +236,14 @@ def start(def_: NetworkDef, files: DnsmasqFiles) -> int:
     return its pid.  On failure nothing is left running and the files are removed."""
     assert files.pidfile is not None
     try:
-        atomic_write(files.hostsfile, hostsfile_text(def_), 0o600)
-        atomic_write(files.addnhosts, addnhosts_text(def_), 0o600)
+        atomic_write(files.hostsfile, hostsfile_text(def_), 0o644)
+        atomic_write(files.addnhosts, addnhosts_text(def_), 0o644)
         atomic_write(files.conf, conf_text(def_, files), 0o600)
     except OSError as exc:
         files.remove()
         raise report(C.VIR_ERR_SYSTEM_ERROR, f"couldn't write dnsmasq config file "
                      f"'{files.conf}': {exc.strerror}", _FROM) from None
-    argv = [DNSMASQ, f"--conf-file={files.conf}"]
+    argv = [DNSMASQ, f"--conf-file={files.conf}"] + (["--user=root"] if files.keep_root else [])
     try:
         res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                              timeout=30, check=False)
@@ -260,6 +267,25 @@ def start(def_: NetworkDef, files: DnsmasqFiles) -> int:
     return pid
 
 
+def refresh(def_: NetworkDef, files: DnsmasqFiles, pid: int) -> None:
+    """Rewrite the static DHCP hosts and DNS hosts files and make dnsmasq read them again
+    (SIGHUP), as libvirt's networkRefreshDhcpDaemon; the configuration file is unchanged."""
+    try:
+        atomic_write(files.hostsfile, hostsfile_text(def_), 0o644)
+        atomic_write(files.addnhosts, addnhosts_text(def_), 0o644)
+    except OSError as exc:
+        raise report(C.VIR_ERR_SYSTEM_ERROR, f"couldn't write dnsmasq hosts file "
+                     f"'{files.hostsfile}': {exc.strerror}", _FROM) from None
+    if not is_ours(pid, files):
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"dnsmasq of network '{def_.name}' "
+                     f"(pid {pid}) is not running", _FROM)
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"dnsmasq of network '{def_.name}' "
+                     f"(pid {pid}) is not running", _FROM) from None
+
+
 def read_pid(files: DnsmasqFiles) -> int | None:
     """The pid dnsmasq wrote, if any."""
     try:
@@ -280,27 +306,27 @@ def is_ours(pid: int, files: DnsmasqFiles) -> bool:
 
 
 def stop(pid: int, files: DnsmasqFiles) -> None:
-    """Stop the network's dnsmasq (SIGTERM, then SIGKILL) if ``pid`` is still it."""
+    """Stop the network's dnsmasq (SIGTERM, then SIGKILL) if ``pid`` is still it, and wait
+    until it has exited.  The wait is on a pidfd: its command line vanishes before its
+    sockets are closed, and a new dnsmasq started at once would find the address busy."""
     if not is_ours(pid, files):
         return
-    for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if not is_ours(pid, files) or _zombie(pid):
-                return
-            time.sleep(0.02)
-
-
-def _zombie(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        if not is_ours(pid, files):   # the pid went to another process meanwhile
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                signal.pidfd_send_signal(pidfd, sig)
+            except ProcessLookupError:
+                return
+            if select.select([pidfd], [], [], 3.0)[0]:
+                return
+    finally:
+        os.close(pidfd)
 
 
 def read_leases(def_: NetworkDef, files: DnsmasqFiles, mac: str | None) -> list[dict[str, object]]:

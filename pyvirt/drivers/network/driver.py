@@ -29,12 +29,14 @@ from pyvirt.conf.network import DHCPRange, ForwardDef, ForwardMode, IPDef, Netwo
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers import hostroot
-from pyvirt.drivers.network import bridge, dnsmasq, firewall, state
+from pyvirt.drivers.network import bandwidth, bridge, dnsmasq, firewall, state
+from pyvirt.drivers.network.ports import PortObj, PortsMixin
 from pyvirt.drivers.test.network import (
     FILTER_ALL,
     NetObj,
     assign_def,
     filter_networks,
+    update_network,
     uuid_from_bytes,
     uuid_from_string,
 )
@@ -48,6 +50,10 @@ log = logging.getLogger(__name__)
 
 # forward modes whose bridge, addresses and dnsmasq the driver makes
 _VIRTUAL = (None, ForwardMode.NAT, ForwardMode.ROUTE, ForwardMode.OPEN)
+# forward modes whose guests get a macvtap on a device of the network's pool (``bridge``
+# only without a bridge name); the macvtap mode of each
+_DIRECT = {ForwardMode.BRIDGE: "bridge", ForwardMode.PRIVATE: "private",
+           ForwardMode.VEPA: "vepa", ForwardMode.PASSTHROUGH: "passthrough"}
 
 
 def check_flags(flags: int, allowed: int, func: str) -> None:
@@ -59,7 +65,7 @@ def _mode(def_: NetworkDef) -> ForwardMode | None:
     return def_.forward.mode if def_.forward else None
 
 
-class NetworkDriver(I.NetworkDriver):
+class NetworkDriver(PortsMixin, I.NetworkDriver):
     """Virtual networks of one host root."""
 
     error_domain = _FROM
@@ -71,12 +77,18 @@ class NetworkDriver(I.NetworkDriver):
         self.lock = threading.RLock()
         self.events = EventRegistry()
         self.dnsmasq_pids: dict[str, int] = {}
+        self.ports: dict[str, dict[str, PortObj]] = {}     # network UUID -> port UUID -> port
 
     # --- life of the driver ---------------------------------------------------------------
     def startup(self) -> None:
-        """Load definitions, take back running networks, start autostart ones."""
+        """Load definitions, take back running networks, start autostart ones (once per
+        boot of the root: the driver of a root starts again with each first connection,
+        and a network destroyed since must stay down, as libvirt's ``autostarted`` mark)."""
         first = not os.path.isdir(self.dirs.config_dir)
         self.dirs.make()
+        closed = self.dirs.unreachable_by_dnsmasq()
+        if closed:
+            log.info("dnsmasq's user cannot search %s: networks' dnsmasq keep root", closed)
         for def_ in state.load_configs(self.dirs):
             try:
                 obj = assign_def(self.nets, def_, live=False, check_live=False)
@@ -91,6 +103,8 @@ class NetworkDriver(I.NetworkDriver):
                 log.warning("network 'default' not defined: %s", exc)
         for def_, pid in state.load_status(self.dirs):
             self._readopt(def_, pid)
+        if not state.first_autostart(self.dirs):
+            return
         for obj in self.nets.values():
             if obj.autostart and not obj.active:
                 try:
@@ -98,8 +112,23 @@ class NetworkDriver(I.NetworkDriver):
                 except libvirtError as exc:
                     log.warning("autostart of network %s failed: %s", obj.name, exc)
 
+    def _default_autostarts(self) -> bool:
+        """Whether the ``default`` network this root defines is marked autostart.
+
+        ``qemu:///system`` does it, as libvirt's packages do (its
+        ``libvirt-daemon-config-network`` links ``default.xml`` into
+        ``autostart/``), so a fresh host has a working ``default`` network.
+        An embed root does not: it is opened by tests and appliances in the
+        caller's network namespace, and merely opening a directory must not add
+        a bridge, a dnsmasq and NAT rules to the host (``net-autostart
+        default`` opts in; networks marked autostart by the user always start).
+        ``qemu:///session`` defines no ``default`` at all, as libvirt.
+        """
+        return self.root.uri.startswith("qemu:///system")
+
     def _define_default(self) -> None:
-        """Define ``default`` as libvirt's packages install it, on a subnet not routed yet."""
+        """Define ``default`` as libvirt's packages install it, on a subnet not routed yet
+        (see :meth:`_default_autostarts` for which roots also mark it autostart)."""
         routed = {net for _, net in bridge.routes_v4()}
         third = next((n for n in range(122, 255)
                       if ipaddress.ip_network(f"192.168.{n}.0/24") not in routed), None)
@@ -113,7 +142,10 @@ class NetworkDriver(I.NetworkDriver):
                           ranges=[DHCPRange(f"192.168.{third}.2", f"192.168.{third}.254")])]
         def_ = NetworkDef.parse(def_.format())
         state.save_config(self.dirs, def_)
-        assign_def(self.nets, def_, live=False, check_live=False)
+        obj = assign_def(self.nets, def_, live=False, check_live=False)
+        if self._default_autostarts():
+            state.set_autostart(self.dirs, obj.name, True)
+            obj.autostart = True
 
     def _readopt(self, def_: NetworkDef, pid: int | None) -> None:
         obj = self.nets.get_uuid(def_.uuid)
@@ -141,6 +173,7 @@ class NetworkDriver(I.NetworkDriver):
                 elif dnsmasq.needed(def_):
                     self.dnsmasq_pids[def_.name] = dnsmasq.start(def_, files)
                 state.save_status(self.dirs, def_, self.dnsmasq_pids.get(def_.name))
+            self._load_ports(obj)
         except libvirtError as exc:
             log.warning("network %s could not be taken back: %s", def_.name, exc)
             self._cleanup(def_, self.dnsmasq_pids.pop(def_.name, pid))
@@ -366,16 +399,25 @@ class NetworkDriver(I.NetworkDriver):
 
     def _check_start(self, def_: NetworkDef) -> None:
         mode = _mode(def_)
-        if def_.bandwidth or def_.vlan or def_.virtualport or \
-                any(g.bandwidth or g.vlan or g.virtualport for g in def_.portgroups):
+        if def_.vlan or def_.virtualport or \
+                any(g.vlan or g.virtualport for g in def_.portgroups):
             raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support "
-                         "<bandwidth>, <vlan> or <virtualport> yet", _FROM)
-        if mode is ForwardMode.BRIDGE:
+                         "<vlan> or <virtualport> yet", _FROM)
+        if def_.bandwidth and mode not in _VIRTUAL:
+            raise report(C.VIR_ERR_NO_SUPPORT, "network driver supports <bandwidth> only on "
+                         "networks whose bridge it makes", _FROM)
+        if mode is ForwardMode.BRIDGE and def_.bridge:
             # as libvirt: the host bridge is only looked for when a guest joins it
-            if not def_.bridge or def_.forward and def_.forward.interfaces:
-                raise report(C.VIR_ERR_NO_SUPPORT, "network driver does not support a "
-                             "'bridge' network without <bridge name=...> (macvtap)", _FROM)
             return
+        if mode in _DIRECT:
+            # macvtap on a device of the pool, made when a guest joins
+            if not (def_.forward and def_.forward.interfaces):
+                raise report(C.VIR_ERR_INTERNAL_ERROR, f"network '{def_.name}' uses a "
+                             "direct mode, but has no forward dev and no interface pool",
+                             _FROM)
+            return
+        if mode is ForwardMode.HOSTDEV:
+            raise _no_virtual_functions(def_)
         if mode not in _VIRTUAL:
             raise report(C.VIR_ERR_NO_SUPPORT, f"network driver does not support forward "
                          f"mode '{mode.value if mode else ''}' yet", _FROM)
@@ -385,7 +427,7 @@ class NetworkDriver(I.NetworkDriver):
 
     def _start(self, obj: NetObj) -> None:
         """Bring ``obj``'s network up; on failure leave nothing behind."""
-        def_ = obj.def_
+        def_ = self._live_def(obj.def_)
         self._check_start(def_)
         pid = None
         if _mode(def_) in _VIRTUAL:
@@ -394,6 +436,7 @@ class NetworkDriver(I.NetworkDriver):
             try:
                 bridge.create(def_)
                 made_bridge = True
+                bandwidth.apply(def_.bridge or "", def_.bandwidth)
                 made_fw = firewall.add(def_)
                 if dnsmasq.needed(def_):
                     pid = dnsmasq.start(def_, files)
@@ -404,6 +447,8 @@ class NetworkDriver(I.NetworkDriver):
                 files.remove()
                 if made_fw:
                     _quiet(firewall.remove, def_.bridge or "")
+                if def_.bandwidth:
+                    _quiet(bandwidth.clear, def_.bridge or "")
                 if made_bridge:
                     _quiet(bridge.delete, def_.bridge or "")
                 raise
@@ -411,8 +456,24 @@ class NetworkDriver(I.NetworkDriver):
             state.save_status(self.dirs, def_, None)
         if pid:
             self.dnsmasq_pids[def_.name] = pid
+        if def_ is not obj.def_:
+            if obj.persistent and obj.new_def is None:
+                obj.new_def = obj.def_          # the definition stays as it was
+            obj.def_ = def_
         obj.active = True
         self._emit(obj, C.VIR_NETWORK_EVENT_STARTED)
+
+    @staticmethod
+    def _live_def(def_: NetworkDef) -> NetworkDef:
+        """The definition a started network runs with: as libvirt, a NAT network without
+        a port range shows the one its masquerading uses (1024-65535) in its live XML."""
+        fwd = def_.forward
+        if fwd is None or fwd.mode is not ForwardMode.NAT or fwd.port_start is not None:
+            return def_
+        live = NetworkDef.parse(def_.format())
+        assert live.forward is not None
+        live.forward.port_start, live.forward.port_end = 1024, 65535
+        return live
 
     def _cleanup(self, def_: NetworkDef, pid: int | None) -> None:
         """Remove everything a running network has on the host (best effort)."""
@@ -423,10 +484,13 @@ class NetworkDriver(I.NetworkDriver):
         if _mode(def_) in _VIRTUAL and def_.bridge:
             if _mode(def_) in (None, ForwardMode.NAT, ForwardMode.ROUTE):
                 _quiet(firewall.remove, def_.bridge)
+            if def_.bandwidth:
+                _quiet(bandwidth.clear, def_.bridge)
             _quiet(bridge.delete, def_.bridge)
         state.delete_status(self.dirs, def_.name)
 
     def _inactive(self, obj: NetObj) -> None:
+        self._drop_ports(obj)
         obj.active = False
         if obj.new_def is not None:
             obj.def_, obj.new_def = obj.new_def, None
@@ -446,20 +510,101 @@ class NetworkDriver(I.NetworkDriver):
             self._inactive(obj)
         return 0
 
+    # --- net-update ------------------------------------------------------------------------
+    def networkUpdate(self, net: Any, command: int, section: int, parentIndex: int, xml: str,
+                      flags: int) -> int:
+        """Change one section of the live and/or persistent definition (libvirt's
+        networkUpdate): the persistent one is saved; on a running network dnsmasq reads
+        its hosts files again (SIGHUP) for DHCP/DNS hosts, or restarts for ranges and
+        TXT/SRV records, and the firewall table is reloaded for forward interfaces.
+        If the running network cannot take the change, both definitions are as before."""
+        live_f = C.VIR_NETWORK_UPDATE_AFFECT_LIVE
+        config_f = C.VIR_NETWORK_UPDATE_AFFECT_CONFIG
+        check_flags(flags, live_f | config_f, "networkUpdate")
+        with self.lock:
+            obj = self._net_of(net)
+            if not flags & (live_f | config_f):
+                flags |= live_f if obj.active else config_f
+            live = obj.active and bool(flags & live_f)
+            before = (obj.def_, obj.new_def)
+            update_network(obj, command, section, parentIndex, xml, flags)
+            try:
+                if flags & config_f:
+                    state.save_config(self.dirs, obj.persistent_def())
+                if live:
+                    self._apply_update(obj.def_, before[0], section)
+            except BaseException:
+                failed = obj.def_
+                obj.def_, obj.new_def = before
+                if flags & config_f:
+                    _quiet(state.save_config, self.dirs, obj.persistent_def())
+                if live:
+                    _quiet(self._apply_update, obj.def_, failed, section)
+                raise
+        return 0
+
+    def _apply_update(self, def_: NetworkDef, old: NetworkDef, section: int) -> None:
+        """Make the running network follow its updated live definition ``def_``."""
+        if _mode(def_) not in _VIRTUAL:
+            state.save_status(self.dirs, def_, None)
+            return
+        if section == C.VIR_NETWORK_SECTION_FORWARD_INTERFACE:
+            firewall.add(def_)
+        files = self.dirs.dnsmasq(def_.name)
+        pid = self.dnsmasq_pids.get(def_.name)
+        restart = section in (C.VIR_NETWORK_SECTION_IP_DHCP_RANGE,
+                              C.VIR_NETWORK_SECTION_DNS_TXT, C.VIR_NETWORK_SECTION_DNS_SRV)
+        if section == C.VIR_NETWORK_SECTION_IP_DHCP_HOST:
+            # serving DHCP or not is in the configuration file: a restart
+            restart = dnsmasq.conf_text(def_, files) != dnsmasq.conf_text(old, files)
+        refresh = section in (C.VIR_NETWORK_SECTION_IP_DHCP_HOST,
+                              C.VIR_NETWORK_SECTION_DNS_HOST)
+        if restart or (refresh and not pid):
+            if pid:
+                dnsmasq.stop(pid, files)
+                self.dnsmasq_pids.pop(def_.name, None)
+            if dnsmasq.needed(def_):
+                self.dnsmasq_pids[def_.name] = dnsmasq.start(def_, files)
+        elif refresh and pid:
+            dnsmasq.refresh(def_, files, pid)
+        state.save_status(self.dirs, def_, self.dnsmasq_pids.get(def_.name))
+
     # --- guests' interfaces --------------------------------------------------------------
+    def _active_named(self, name: str) -> NetObj:
+        """The running network called ``name`` (a guest can join only a running one)."""
+        obj = self._net_named(name)
+        if not obj.active:
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"network '{name}' is not active", _FROM)
+        return obj
+
     def bridge_of(self, name: str) -> tuple[str, int | None]:
         """The bridge a guest ``<interface type='network'>`` on network ``name`` joins, and
         the network's MTU."""
         with self.lock:
-            obj = self._net_named(name)
-            if not obj.active:
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             f"network '{name}' is not active", _FROM)
+            obj = self._active_named(name)
             mode = _mode(obj.def_)
             if mode not in _VIRTUAL and mode is not ForwardMode.BRIDGE or not obj.def_.bridge:
                 raise report(C.VIR_ERR_NO_SUPPORT, f"network '{name}' has no bridge for "
                              "guests' interfaces", _FROM)
             return obj.def_.bridge, obj.def_.mtu
+
+    def direct_of(self, name: str) -> tuple[str, str] | None:
+        """For a guest joining network ``name``: (pool device, macvtap mode) when the
+        network is a macvtap one, None when guests join a bridge.  The device is the one of
+        the pool with the fewest macvtaps on it; ``passthrough`` wants a free one."""
+        with self.lock:
+            obj = self._active_named(name)
+            mode = _mode(obj.def_)
+            if mode not in _DIRECT or (mode is ForwardMode.BRIDGE and obj.def_.bridge):
+                return None
+            assert mode is not None and obj.def_.forward is not None
+            pool = obj.def_.forward.interfaces
+            use = {dev: _uppers(dev) for dev in pool}
+            dev = min(pool, key=lambda d: use[d])
+            if mode is ForwardMode.PASSTHROUGH and use[dev]:
+                raise report(C.VIR_ERR_INTERNAL_ERROR, f"network '{name}' requires exclusive "
+                             "access to interfaces, but none are available", _FROM)
+            return dev, _DIRECT[mode]
 
     # --- events ----------------------------------------------------------------------------
     def connectNetworkEventRegisterAny(self, net: Any, eventID: int,
@@ -474,16 +619,48 @@ class NetworkDriver(I.NetworkDriver):
         return 0
 
 
+def _uppers(dev: str) -> int:
+    """How many devices (macvtaps) are stacked on ``dev``."""
+    try:
+        return sum(1 for n in os.listdir(f"/sys/class/net/{dev}") if n.startswith("upper_"))
+    except OSError:
+        return 0
+
+
+def _no_virtual_functions(def_: NetworkDef) -> libvirtError:
+    """The error for a ``hostdev`` network: pyvirt has no SR-IOV virtual functions to give
+    guests (its PF, if named, has none enabled, or the PCI address pool is not usable)."""
+    fwd = def_.forward
+    pf = fwd.pfs[0] if fwd and fwd.pfs else None
+    if pf is None and not (fwd and (fwd.addresses or fwd.interfaces)):
+        return report(C.VIR_ERR_INTERNAL_ERROR, f"network '{def_.name}' uses a hostdev mode, "
+                      "but has no forward dev and no interface pool", _FROM)
+    where = f"physical function '{pf}'" if pf else "the network's device pool"
+    numvfs = f"/sys/class/net/{pf}/device/sriov_numvfs" if pf else None
+    count = "0"
+    if numvfs:
+        try:
+            with open(numvfs, encoding="ascii") as fh:
+                count = fh.read().strip() or "0"
+        except OSError:
+            count = "missing"
+    return report(C.VIR_ERR_NO_SUPPORT, f"network '{def_.name}' (forward mode 'hostdev') "
+                  f"needs SR-IOV virtual functions: {where} has none"
+                  + (f" ({numvfs}: {count})" if numvfs else "")
+                  + "; pyvirt cannot assign PCI devices to guests", _FROM)
+
+
 def _random_mac() -> str:
     """A MAC in QEMU's/libvirt's 52:54:00 range."""
     tail = random.getrandbits(24).to_bytes(3, "big")
     return "52:54:00:" + ":".join(f"{b:02x}" for b in tail)
 
 
-def _quiet(fn: Callable[[str], None], arg: str) -> None:
+def _quiet(fn: Callable[..., Any], *args: Any) -> None:
+    """Call ``fn(*args)`` for a cleanup or an undo; a failure is logged, not raised."""
     try:
-        fn(arg)
-    except libvirtError as exc:
+        fn(*args)
+    except (libvirtError, OSError) as exc:
         log.warning("cleanup: %s", exc)
 
 

@@ -17,10 +17,10 @@ import subprocess
 
 from pyvirt import constants as C
 from pyvirt.conf.network import ForwardMode, NetworkDef
+from pyvirt.drivers.network import nft
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_NETWORK
-NFT = "/usr/sbin/nft"
 
 
 def table_name(bridge: str) -> str:
@@ -95,40 +95,26 @@ def _masquerade(def_: NetworkDef, out_dev: str) -> list[str]:
     return rules
 
 
-def _nft(script: str, what: str) -> None:
-    try:
-        res = subprocess.run([NFT, "-f", "-"], input=script, capture_output=True, text=True,
-                             timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"Failed to run '{NFT}': {exc}",
-                     _FROM) from None
-    if res.returncode != 0:
-        raise report(C.VIR_ERR_INTERNAL_ERROR, f"{what}: {res.stderr.strip()}", _FROM)
-
-
 def add(def_: NetworkDef) -> bool:
     """Load the network's table (replacing a stale one); False when it needs none."""
     lines = ruleset(def_)
     if lines is None:
         return False
-    table = table_name(def_.bridge or "")
-    # the add/delete pair clears a table a crashed daemon left; one transaction
-    script = f"add table inet {table}\ndelete table inet {table}\n" + "\n".join(lines) + "\n"
-    _nft(script, f"Failed to apply firewall rules for network '{def_.name}'")
+    nft.replace_table(f"inet {table_name(def_.bridge or '')}", lines,
+                      f"Failed to apply firewall rules for network '{def_.name}'")
     _set_forwarding(def_)
     return True
 
 
 def remove(bridge: str) -> None:
     """Delete the table of the network whose bridge is ``bridge`` (if it is there)."""
-    table = table_name(bridge)
-    _nft(f"add table inet {table}\ndelete table inet {table}\n",
-         f"Failed to remove firewall rules of bridge '{bridge}'")
+    nft.delete_table(f"inet {table_name(bridge)}",
+                     f"Failed to remove firewall rules of bridge '{bridge}'")
 
 
 def exists(bridge: str) -> bool:
     """Whether the table of ``bridge`` is loaded."""
-    res = subprocess.run([NFT, "list", "table", "inet", table_name(bridge)],
+    res = subprocess.run([nft.NFT, "list", "table", "inet", table_name(bridge)],
                          capture_output=True, text=True, timeout=30, check=False)
     return res.returncode == 0
 

@@ -45,13 +45,41 @@ class NetworkDirs(StorageDirs):
         return cls(cfg, os.path.join(cfg, "autostart"), run, os.path.join(run, "dnsmasq"))
 
     def make(self) -> None:
-        """Create the directories."""
+        """Create the directories.  dnsmasq gives up root once started and reads its
+        hosts files again on SIGHUP as user ``dnsmasq``: the live state directory is
+        searchable (0711: status files stay 0600) and dnsmasq's own one readable (0755),
+        as libvirt's ``/var/lib/libvirt/dnsmasq``.  When a directory above is not
+        searchable (:meth:`unreachable_by_dnsmasq`), dnsmasq keeps root instead."""
         super().make()
-        os.makedirs(self.dnsmasq_dir, mode=0o700, exist_ok=True)
+        os.chmod(self.state_dir, 0o711)
+        os.makedirs(self.dnsmasq_dir, mode=0o755, exist_ok=True)
+        os.chmod(self.dnsmasq_dir, 0o755)
+
+    def unreachable_by_dnsmasq(self) -> str | None:
+        """The first directory above dnsmasq's files others may not search, if any."""
+        path = os.path.dirname(self.dnsmasq_dir)
+        while path and path != "/":
+            try:
+                if not os.stat(path).st_mode & 0o001:
+                    return path
+            except OSError:
+                return path
+            path = os.path.dirname(path)
+        return None
 
     def dnsmasq(self, name: str) -> DnsmasqFiles:
         """The dnsmasq files of network ``name``."""
-        return DnsmasqFiles.of(self.dnsmasq_dir, name)
+        return DnsmasqFiles.of(self.dnsmasq_dir, name, self.unreachable_by_dnsmasq() is not None)
+
+
+def first_autostart(dirs: NetworkDirs) -> bool:
+    """True the first time it is asked for the run directory (once per boot when it is on
+    a tmpfs such as ``/run``); it leaves an ``autostarted`` mark there."""
+    mark = os.path.join(dirs.state_dir, "autostarted")
+    if os.path.exists(mark):
+        return False
+    atomic_write(mark, "", 0o600)
+    return True
 
 
 def save_config(dirs: NetworkDirs, def_: NetworkDef) -> None:

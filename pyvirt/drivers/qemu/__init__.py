@@ -49,6 +49,7 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
     from pyvirt.drivers.hostroot import HostRoot
     from pyvirt.drivers.network.driver import open_network
     from pyvirt.drivers.nodedev.driver import open_nodedev
+    from pyvirt.drivers.nwfilter.driver import open_nwfilter
     from pyvirt.drivers.secret.driver import open_secret
     from pyvirt.drivers.storage.driver import open_storage
     root = HostRoot.of_qemu(cfg)
@@ -58,7 +59,12 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
         try:
             net = open_network(root)
             try:
-                hv = open_driver(cfg)
+                nwf = open_nwfilter(root)
+                try:
+                    hv = open_driver(cfg)
+                except BaseException:
+                    nwf.connectClose()
+                    raise
             except BaseException:
                 net.connectClose()
                 raise
@@ -69,5 +75,5 @@ def open_uri(uri: URI, auth: Any, flags: int) -> Drivers | None:
         sec.connectClose()
         raise
     # node devices and host interfaces: read from the host when asked, nothing to undo
-    return Drivers(hv=hv, net=net, stor=stor, sec=sec, dev=open_nodedev(root),
+    return Drivers(hv=hv, net=net, stor=stor, sec=sec, nwf=nwf, dev=open_nodedev(root),
                    iface=open_iface(root))

@@ -277,7 +277,7 @@ def netdev_props(net: Any, tap_fd: int | None) -> dict[str, Any]:
     kind = net.type.value
     if kind == "user":
         return {"type": "user", "id": hostid}
-    if kind in ("ethernet", "bridge", "network"):
+    if kind in ("ethernet", "bridge", "network", "direct"):
         if tap_fd is None:
             raise report(C.VIR_ERR_INTERNAL_ERROR,
                          f"no tap device was opened for interface '{net.alias}'", _FROM)

@@ -34,8 +34,19 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.conf.domain_disk import DiskType
 from pyvirt.drivers.hostroot import HostRoot
-from pyvirt.drivers.qemu import address, command, disk_secrets, graphics, netdev, placement, process
+from pyvirt.drivers.qemu import (
+    address,
+    command,
+    disk_secrets,
+    graphics,
+    macvtap,
+    netdev,
+    netports,
+    placement,
+    process,
+)
 from pyvirt.drivers.qemu import monitor as qmon
+from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.capabilities import find_binary
 from pyvirt.drivers.qemu.domobj import DomainObj
@@ -169,12 +180,20 @@ def _release_vnc_ports(ports: list[int]) -> None:
             _vnc_reserved.discard(port)
 
 
-def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None) -> dict[str, int]:
-    """Open a tap for each interface that needs one; ``undo`` closes them."""
+def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None,
+               keep: contextlib.ExitStack | None = None) -> dict[str, int]:
+    """Open a tap (or a macvtap) for each interface that needs one; ``undo`` closes
+    them, ``keep`` (if given) deletes the macvtaps if the start fails."""
     fds: dict[str, int] = {}
     for net in address.devices(def_, "interface"):
-        if net.type.value in ("ethernet", "bridge", "network"):
+        direct = macvtap.source_of(cfg, net)
+        if direct is not None:
+            fds[net.alias] = macvtap.open_guest_macvtap(net, direct, undo, keep or undo)
+        elif net.type.value in ("ethernet", "bridge", "network"):
             fds[net.alias] = open_guest_tap(cfg, net, undo)
+        else:
+            continue
+        netdev.apply_bandwidth(net)
     return fds
 
 
@@ -302,7 +321,10 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         inherited = undo.enter_context(contextlib.ExitStack())
         sock = qmon.listen_unix(monitor_path)
         inherited.callback(sock.close)
-        taps = _open_taps(live, inherited, cfg)
+        taps = _open_taps(live, inherited, cfg, undo)
+        for net in address.devices(live, "interface"):
+            netports.create(cfg, live, net, undo)
+            qemu_nwfilter.bind(cfg, live, net, undo)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)
@@ -446,6 +468,10 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
     placement.teardown(drv, vm)
     ports = [g.port for g in address.devices(live, "graphics") if g.autoport and g.port]
     _release_vnc_ports(ports)
+    qemu_nwfilter.unbind_all(drv.cfg, live)
+    macvtap.delete_all(live)
+    netdev.clear_bandwidth(live)
+    netports.delete_all(drv.cfg, live)
     if vm.domain_dir:
         shutil.rmtree(vm.domain_dir, ignore_errors=True)
     if vm.pidfile:

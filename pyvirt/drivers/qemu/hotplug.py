@@ -27,7 +27,8 @@ from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
-from pyvirt.drivers.qemu import address, command, graphics
+from pyvirt.drivers.qemu import address, command, graphics, netdev, netports
+from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
     active_monitor,
@@ -267,6 +268,9 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
             mon.send_fd(fd, fdname)
             os.close(fd)
             undo.pop_all()
+            netdev.apply_bandwidth(net)
+            netports.create(drv.cfg, live, net, undo)
+            qemu_nwfilter.bind(drv.cfg, live, net, undo)
         props = command.netdev_props(net, 0 if fdname else None)
         if fdname:
             props["fd"] = fdname
@@ -289,6 +293,9 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
             _del_nodes(mon, vm.blockdev.get(alias))
         elif isinstance(dev, Interface):
             _quiet(mon, "netdev_del", {"id": "host" + alias})
+            qemu_nwfilter.unbind(drv.cfg, dev)
+            netdev.clear_bandwidth_of(dev)
+            netports.delete(drv.cfg, dev)
     with vm.lock:
         _remove(vm.def_, dev)
         vm.blockdev.pop(alias, None)

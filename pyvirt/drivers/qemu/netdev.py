@@ -12,6 +12,7 @@ import fcntl
 import os
 import socket
 import struct
+from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.errors import report, report_system
@@ -93,3 +94,38 @@ def interface_stats(ifname: str) -> tuple[int, int, int, int, int, int, int, int
 
     return (get("tx_bytes"), get("tx_packets"), get("tx_errors"), get("tx_dropped"),
             get("rx_bytes"), get("rx_packets"), get("rx_errors"), get("rx_dropped"))
+
+
+def apply_bandwidth(net: Any) -> None:
+    """Give the host side of interface ``net`` (its tap or macvtap, ``net.target_dev``) the
+    interface's ``<bandwidth>``, if it has one (tc; see
+    :mod:`pyvirt.drivers.network.bandwidth`)."""
+    elem = next((e for e in getattr(net, "kept", []) if e.tag == "bandwidth"), None)
+    if elem is None or not net.target_dev:
+        return
+    from lxml import etree
+
+    from pyvirt.conf import xmlutil
+    from pyvirt.conf.netcommon import Bandwidth
+    from pyvirt.drivers.network import bandwidth
+    bandwidth.apply(net.target_dev, Bandwidth.parse(etree.fromstring(xmlutil.to_string(elem))))
+
+
+def clear_bandwidth(def_: Any) -> None:
+    """Remove what :func:`apply_bandwidth` left on the host for a guest that stopped (the
+    policing tables outlive the taps)."""
+    for net in getattr(def_.devices, "interfaces", []):
+        clear_bandwidth_of(net)
+
+
+def clear_bandwidth_of(net: Any) -> None:
+    """Remove what :func:`apply_bandwidth` left for interface ``net`` (failures logged)."""
+    if not net.target_dev or not any(e.tag == "bandwidth" for e in getattr(net, "kept", [])):
+        return
+    from pyvirt.drivers.network import bandwidth
+    from pyvirt.errors import libvirtError
+    try:
+        bandwidth.clear(net.target_dev)
+    except libvirtError as exc:
+        import logging
+        logging.getLogger(__name__).warning("bandwidth of %s: %s", net.target_dev, exc)

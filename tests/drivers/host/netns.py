@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -117,13 +117,30 @@ def netns() -> Iterator[str]:
     assert not left, f"processes left in the namespace: {left}"
 
 
-def run(ns: str, root: Path, code: str, timeout: float = 120) -> dict:
+def run(ns: str, root: Path, code: str, timeout: float = 120,
+        pause: Callable[[], None] | None = None) -> dict:
     """Run ``code`` (after :data:`PRELUDE`) in namespace ``ns`` against the embed root
-    ``root``; return the ``OUT`` dict it filled."""
+    ``root``; return the ``OUT`` dict it filled.  With ``pause``, the script's first
+    line of output must be ``ready``: ``pause()`` is called then, and the script reads
+    a line from its stdin to go on."""
     script = PRELUDE + textwrap.dedent(code) + "\nprint(json.dumps(OUT))\n"
     env = dict(os.environ, PVTEST_NS=ns, PVTEST_ROOT=str(root))
-    res = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", script],
-                         capture_output=True, text=True, timeout=timeout, env=env, check=False)
-    if res.returncode != 0:
-        raise AssertionError(f"script failed ({res.returncode}):\n{res.stderr[-4000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", script],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        if pause is not None:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if line.strip() != "ready":
+                proc.kill()
+                raise AssertionError(f"script failed: {line}{proc.communicate()[1][-4000:]}")
+            pause()
+        out, err = proc.communicate("go\n", timeout=timeout)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise AssertionError(f"script failed ({proc.returncode}):\n{err[-4000:]}")
+    return json.loads(out.strip().splitlines()[-1])

@@ -54,6 +54,47 @@ def test_default_network_defined_on_first_start(netns: str, tmp_path: Path) -> N
     assert "<ip address='192.168.123.1' netmask='255.255.255.0'>" in out["xml"]
 
 
+def test_system_root_autostarts_default(netns: str, tmp_path: Path) -> None:
+    # the system root's driver on private directories (an embed root never marks its
+    # default autostart, so opening one adds nothing to the host)
+    out = run(netns, tmp_path, """
+        from pyvirt.drivers.hostroot import HostRoot
+        from pyvirt.drivers.network.driver import NetworkDriver
+        def driver():
+            d = NetworkDriver(HostRoot(ROOT + "/etc", ROOT + "/run", "qemu:///system"))
+            d.startup()
+            return d
+        sh("ip", "link", "add", "dum0", "type", "bridge")
+        sh("ip", "addr", "add", "192.168.122.5/24", "dev", "dum0")
+        sh("ip", "link", "set", "dum0", "up")
+        drv = driver()
+        n = drv.networkLookupByName("default")
+        OUT["state"] = [n.active, n.persistent, n.autostart]
+        OUT["link"] = [(a["local"], a["prefixlen"]) for a in links()["virbr0"]["addr_info"]
+                       if a["family"] == "inet"]
+        OUT["tables"] = tables()
+        OUT["dnsmasq"] = len(dnsmasqs())
+        OUT["link_file"] = os.path.islink(ROOT + "/etc/qemu/networks/autostart/default.xml")
+        # a second start takes it back; it is not defined again once undefined
+        drv = driver()
+        n = drv.networkLookupByName("default")
+        drv.networkUndefine(n)
+        drv.networkDestroy(n)
+        OUT["gone"] = [drv.connectListDefinedNetworks(), drv.connectListNetworks()]
+        OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
+        drv = driver()
+        OUT["third"] = drv.connectListDefinedNetworks() + drv.connectListNetworks()
+        sh("ip", "link", "del", "dum0")
+    """)
+    assert out["state"] == [True, True, True]
+    assert out["link"] == [["192.168.123.1", 24]]
+    assert out["tables"] == ["pyvirt_virbr0"]
+    assert out["dnsmasq"] == 1 and out["link_file"]
+    assert out["gone"] == [[], []]
+    assert out["after"] == [["dum0", "lo"], [], []]
+    assert out["third"] == []
+
+
 def test_nat_network_start_and_destroy_leave_nothing(netns: str, tmp_path: Path) -> None:
     out = run(netns, tmp_path, f"""
         c = pyvirt.open(URI)
@@ -207,9 +248,17 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
                                 sorted(f for f in os.listdir(ROOT + "/run/network/dnsmasq")
                                        if f.startswith("n6."))]
         qos = c.networkDefineXML("<network><name>n8</name><bridge name='pvbr8'/>"
-                                 "<bandwidth><inbound average='1000'/></bandwidth>"
-                                 "</network>")
-        OUT["qos"] = err(qos.create)
+                                 "<bandwidth><inbound average='1000' peak='2000' burst='64'/>"
+                                 "<outbound average='500'/></bandwidth></network>")
+        qos.create()
+        OUT["qos"] = sh("tc", "qdisc", "show", "dev", "pvbr8") + \
+            sh("tc", "class", "show", "dev", "pvbr8") + \
+            sh("nft", "list", "table", "netdev", "pyvirt_bw_pvbr8")
+        qos.destroy()
+        floor = c.networkDefineXML("<network><name>n10</name><bridge name='pvbr10'/>"
+                                   "<bandwidth><inbound average='1000'/></bandwidth>"
+                                   "<forward mode='bridge'/></network>")
+        OUT["qos_bridge"] = err(floor.create)
         sh("ip", "link", "add", "pvhost", "type", "bridge")
         br = c.networkDefineXML("<network><name>n9</name><forward mode='bridge'/>"
                                 "<bridge name='pvhost'/></network>")
@@ -220,7 +269,9 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
         sh("ip", "link", "del", "pvhost")
         vepa = c.networkDefineXML("<network><name>n7</name><forward mode='vepa'>"
                                   "<interface dev='eth9'/></forward></network>")
-        OUT["vepa"] = err(vepa.create)
+        vepa.create()              # as libvirt: the device is looked for when a guest joins
+        OUT["vepa"] = [vepa.isActive(), tables()]
+        vepa.destroy()
         a.destroy()
         OUT["after"] = [sorted(links()), tables(), dnsmasqs()]
     """)
@@ -235,8 +286,12 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
     assert (code, dom) == (C.VIR_ERR_INTERNAL_ERROR, C.VIR_FROM_NETWORK)
     assert "dnsmasq" in msg and "/nonexistent/tftp" in msg
     assert out["dnsmasq_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0, []]
-    assert out["vepa"][0] == C.VIR_ERR_NO_SUPPORT
-    assert out["qos"][0] == C.VIR_ERR_NO_SUPPORT
+    assert out["vepa"] == [1, ["pyvirt_pvbr1"]]
+    assert "qdisc htb 1: root" in out["qos"]
+    assert "class htb 1:1 root prio 0 rate 8Mbit ceil 16Mbit burst 64Kb" in out["qos"]
+    assert 'hook ingress device "pvbr8"' in out["qos"]
+    assert "limit rate over 500 kbytes/second burst 500 kbytes drop" in out["qos"]
+    assert out["qos_bridge"][0] == C.VIR_ERR_NO_SUPPORT
     assert out["host_bridge"] == [1, "pvhost", ["pyvirt_pvbr1"]]
     assert out["host_bridge_kept"] is True
     assert out["after"] == [["lo"], [], []]
@@ -294,6 +349,8 @@ def test_autostart_and_transient(netns: str, tmp_path: Path) -> None:
     """)
     assert out == {"link": True, "list": ["n1"]}
     out = run(netns, tmp_path, """
+        # autostart is once per boot of the run directory (a tmpfs): a new boot
+        os.remove(ROOT + "/run/network/autostarted")
         pyvirt.virEventRegisterDefaultImpl()
         c = pyvirt.open(URI)
         seen = []
@@ -345,8 +402,10 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
       <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
       <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
       <devices><interface type='network'><source network='n1'/>
-      <mac address='52:54:00:aa:00:07'/><model type='virtio'/></interface>
-      <serial type='pty'/></devices></domain>"""
+      <mac address='52:54:00:aa:00:07'/><model type='virtio'/>
+      <filterref filter='clean-traffic'><parameter name='IP' value='10.77.0.7'/></filterref>
+      <bandwidth><inbound average='256'/><outbound average='128' burst='32'/></bandwidth>
+      </interface><serial type='pty'/></devices></domain>"""
     out = run(netns, tmp_path, f"""
         c = pyvirt.open(URI)
         n = c.networkDefineXML({NAT!r})
@@ -360,13 +419,25 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
         link = links()[tap]
         OUT["tap"] = [link["address"], link["mtu"], link.get("master"),
                       link["linkinfo"]["info_kind"]]
-        OUT["source"] = "<source network='n1' bridge='pvbr1'/>" in xml
+        OUT["source"] = xml.split("<source ", 1)[1].split("/>", 1)[0]
+        OUT["ports"] = [p.XMLDesc(0) for p in n.listAllPorts()]
+        OUT["tc"] = sh("tc", "class", "show", "dev", tap) + \
+            sh("nft", "list", "table", "netdev", "pyvirt_bw_" + tap)
+        # <filterref>: a binding on the tap, for the guest, with its MAC
+        b = c.nwfilterBindingLookupByPortDev(tap)
+        OUT["binding"] = [b.filterName(), b.XMLDesc(0), tables()]
         hot = ("<interface type='network'><source network='n1'/>"
-               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/></interface>")
+               "<mac address='52:54:00:aa:00:08'/><model type='virtio'/>"
+               "<filterref filter='no-mac-spoofing'/></interface>")
         d.attachDeviceFlags(hot, C.VIR_DOMAIN_AFFECT_LIVE)
         ports = sorted(l["address"] for l in links().values() if l.get("master") == "pvbr1")
         OUT["hotplug"] = ports
+        OUT["bindings"] = sorted(x.filterName() for x in c.listAllNWFilterBindings())
+        OUT["ports_hot"] = len(n.listAllPorts())
         d.destroy()
+        OUT["ports_after"] = len(n.listAllPorts())
+        OUT["bindings_after"] = [c.listAllNWFilterBindings(),
+                                 [t for t in tables() if t.startswith("pyvirt_nwf")]]
         for _ in range(250):                         # the taps go when QEMU has exited
             if tap not in links():
                 break
@@ -380,7 +451,137 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["inactive_net"][2].endswith("network 'n1' is not active")
     assert out["links_after_fail"] == ["lo"]
     assert out["tap"] == ["fe:54:00:aa:00:07", 1400, "pvbr1", "tun"]
-    assert out["source"] is True
+    portid = out["source"].split("portid='", 1)[1].split("'", 1)[0]
+    assert out["source"] == f"network='n1' portid='{portid}' bridge='pvbr1'"
+    assert len(out["ports"]) == 1
+    port = out["ports"][0]
+    assert f"<uuid>{portid}</uuid>" in port and "<name>g1</name>" in port
+    assert "<mac address='52:54:00:aa:00:07'/>" in port
+    assert "<inbound average='256'/>" in port
+    assert "<plug type='network' bridge='pvbr1'/>" in port
+    assert out["ports_hot"] == 2 and out["ports_after"] == 0
+    assert "class htb 1:1 root prio 0 rate 2048Kbit" in out["tc"]          # 256 KiB/s
+    assert "limit rate over 128 kbytes/second burst 32 kbytes drop" in out["tc"]
     assert out["hotplug"] == ["fe:54:00:aa:00:07", "fe:54:00:aa:00:08"]
+    filtername, binding_xml, tables = out["binding"]
+    assert filtername == "clean-traffic"
+    assert "<owner>\n    <name>g1</name>" in binding_xml
+    assert "<mac address='52:54:00:aa:00:07'/>" in binding_xml
+    assert "<parameter name='IP' value='10.77.0.7'/>" in binding_xml
+    assert "pyvirt_nwf_vnet0" in tables
+    assert out["bindings"] == ["clean-traffic", "no-mac-spoofing"]
+    assert out["bindings_after"] == [[], []]
     assert out["after_guest"] == ["lo", "pvbr1"]      # the tap went with QEMU
     assert out["after"] == [["lo"], [], []]
+
+
+def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
+    guest = _guest_dir()
+
+    def dom(name: str, iface: str) -> str:
+        return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>96</memory>"
+                "<os><type arch='x86_64' machine='pc'>hvm</type>"
+                f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
+                f"<devices>{iface}</devices></domain>")
+
+    direct = dom("d1", "<interface type='direct'><source dev='pvp0' mode='bridge'/>"
+                 "<mac address='52:54:00:00:0d:01'/><model type='virtio'/></interface>")
+    on_net = dom("d2", "<interface type='network'><source network='mv'/>"
+                 "<mac address='52:54:00:00:0d:02'/><model type='virtio'/></interface>")
+    on_pt = [dom(f"p{i}", "<interface type='network'><source network='pt'/>"
+                 f"<mac address='52:54:00:00:0e:0{i}'/><model type='virtio'/></interface>")
+             for i in (1, 2)]
+    out = run(netns, tmp_path, f"""
+        def macvtaps():
+            return sorted([l["ifname"], l["address"], l["linkinfo"]["info_data"]["mode"],
+                           l.get("link")] for l in links().values()
+                          if l.get("linkinfo", {{}}).get("info_kind") == "macvtap")
+        for a, b in (("pvp0", "pvp1"), ("pvq0", "pvq1")):
+            sh("ip", "link", "add", a, "type", "veth", "peer", "name", b)
+            sh("ip", "link", "set", a, "up")
+        c = pyvirt.open(URI)
+        d = c.createXML({direct!r}, 0)
+        OUT["direct"] = [macvtaps(), "<target dev='macvtap0'/>" in d.XMLDesc(0)]
+        d.destroy()
+        OUT["direct_after"] = macvtaps()
+        c.networkCreateXML("<network><name>mv</name><forward mode='vepa'>"
+                           "<interface dev='pvp0'/><interface dev='pvq0'/></forward></network>")
+        d = c.createXML({on_net!r}, 0)
+        OUT["vepa"] = macvtaps()
+        d.destroy()
+        c.networkCreateXML("<network><name>pt</name><forward mode='passthrough'>"
+                           "<interface dev='pvq0'/></forward></network>")
+        p1 = c.createXML({on_pt[0]!r}, 0)
+        OUT["passthrough"] = macvtaps()
+        OUT["pt_ports"] = [x.XMLDesc(0) for x in c.networkLookupByName("pt").listAllPorts()]
+        OUT["exclusive"] = err(c.createXML, {on_pt[1]!r}, 0)
+        OUT["after_refused"] = macvtaps()
+        p1.destroy()
+        OUT["no_pool"] = err(c.networkCreateXML,
+                             "<network><name>np</name><forward mode='private'/></network>")
+        OUT["hostdev"] = err(c.networkCreateXML, "<network><name>hd</name>"
+                             "<forward mode='hostdev' managed='yes'><pf dev='pvp0'/></forward>"
+                             "</network>")
+        for n in ("mv", "pt"):
+            c.networkLookupByName(n).destroy()
+        OUT["after"] = [macvtaps(), sorted(links())]
+        sh("ip", "link", "del", "pvp0")
+        sh("ip", "link", "del", "pvq0")
+    """)
+    assert out["direct"] == [[["macvtap0", "52:54:00:00:0d:01", "bridge", "pvp0"]], True]
+    assert out["direct_after"] == []
+    # the pool device with the fewest macvtaps (the first on a tie), in the network's mode
+    assert out["vepa"] == [["macvtap0", "52:54:00:00:0d:02", "vepa", "pvp0"]]
+    assert out["passthrough"] == [["macvtap0", "52:54:00:00:0e:01", "passthru", "pvq0"]]
+    assert len(out["pt_ports"]) == 1
+    assert "<plug type='direct' dev='pvq0' mode='passthrough'/>" in out["pt_ports"][0]
+    assert out["exclusive"][0] == C.VIR_ERR_INTERNAL_ERROR
+    assert "network 'pt' requires exclusive access to interfaces, but none are available" \
+        in out["exclusive"][2]
+    assert out["after_refused"] == out["passthrough"]
+    assert "uses a direct mode, but has no forward dev and no interface pool" in \
+        out["no_pool"][2]
+    assert out["hostdev"][0] == C.VIR_ERR_NO_SUPPORT
+    assert "physical function 'pvp0' has none" in out["hostdev"][2]
+    assert out["after"] == [[], ["lo", "pvp0", "pvp1", "pvq0", "pvq1"]]
+
+
+PORT = """<networkport><uuid>7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b</uuid>
+<owner><name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid></owner>
+<group>fast</group><mac address='52:54:00:00:00:99'/></networkport>"""
+
+
+def test_network_ports(netns: str, tmp_path: Path) -> None:
+    net = NAT.replace("</network>", "<portgroup name='fast'><bandwidth>"
+                      "<inbound average='1000'/></bandwidth></portgroup></network>")
+    out = run(netns, tmp_path, f"""
+        c = pyvirt.open(URI)
+        n = c.networkDefineXML({net!r})
+        OUT["inactive"] = err(n.portCreateXML, {PORT!r}, 0)
+        n.create()
+        p = n.portCreateXML({PORT!r}, 0)
+        OUT["xml"] = p.XMLDesc(0)
+        OUT["lookup"] = n.portLookupByUUIDString(p.UUIDString()).UUIDString()
+        OUT["dup"] = err(n.portCreateXML, {PORT!r}, 0)
+        OUT["missing"] = err(n.portLookupByUUIDString, "00000000-0000-0000-0000-000000000001")
+        c.close()                                   # a new driver takes the port back
+        c = pyvirt.open(URI)
+        n = c.networkLookupByName("n1")
+        OUT["again"] = [x.UUIDString() for x in n.listAllPorts()]
+        n.portLookupByUUIDString("7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b").delete()
+        OUT["deleted"] = n.listAllPorts()
+        n.portCreateXML({PORT!r}, 0)
+        n.destroy()
+        n.create()
+        OUT["after_restart"] = n.listAllPorts()
+        n.destroy()
+    """)
+    assert out["inactive"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert "<plug type='network' bridge='pvbr1'/>" in out["xml"]
+    assert "<inbound average='1000'/>" in out["xml"]        # the portgroup's
+    assert "<name>vm1</name>" in out["xml"] and "<group>fast</group>" in out["xml"]
+    assert out["lookup"] == "7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert out["dup"][0] == C.VIR_ERR_NETWORK_PORT_EXIST
+    assert out["missing"][0] == C.VIR_ERR_NO_NETWORK_PORT
+    assert out["again"] == ["7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a5b"]
+    assert out["deleted"] == [] and out["after_restart"] == []

@@ -101,8 +101,17 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
     d = Daemon(netns, tmp_path)
     d.start()
     try:
+        # qemu:///system defines default and starts it, as libvirt's packages do
         listing = d.virsh("net-list", "--all").stdout
-        assert re.search(r"^\s*default\s+inactive\s+no\s+yes", listing, re.MULTILINE), listing
+        assert re.search(r"^\s*default\s+active\s+yes\s+yes", listing, re.MULTILINE), listing
+        assert "192.168.122.1/24" in _ns(netns, "addr", "show", "virbr0")
+        d.virsh("net-destroy", "default")
+        assert "virbr0" not in _ns(netns, "link") and _dnsmasq_pids(netns) == []
+        filters = d.virsh("nwfilter-list").stdout       # the stock filters, through RPC
+        assert re.search(r"\s+clean-traffic\s*$", filters, re.MULTILINE), filters
+        assert "<filter name='no-mac-spoofing' chain='mac' priority='-800'>" in \
+            d.virsh("nwfilter-dumpxml", "no-mac-spoofing").stdout
+        assert d.virsh("nwfilter-binding-list").stdout.strip() == ""
         d.virsh("net-define", str(xml))
         d.virsh("net-start", "vnet1")
         listing = d.virsh("net-list", "--all").stdout
@@ -132,6 +141,16 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
         assert "10.66.0.1/24" in _ns(netns, "addr", "show", "pvbr7")
         started = _dnsmasq_pids(netns)
         assert len(started) == 1
+        host = "<host mac='52:54:00:12:34:99' name='fixed' ip='10.66.0.99'/>"
+        d.virsh("net-update", "vnet1", "add", "ip-dhcp-host", host, "--live", "--config")
+        assert host in d.virsh("net-dumpxml", "vnet1", "--inactive").stdout
+        hostsfile = tmp_path / "run_pyvirt" / "network" / "dnsmasq" / "vnet1.hostsfile"
+        assert hostsfile.read_text() == "52:54:00:12:34:99,10.66.0.99,fixed\n"
+        assert _dnsmasq_pids(netns) == started      # read again on SIGHUP, not restarted
+        bad = d.virsh("net-update", "vnet1", "delete", "ip-dhcp-host",
+                      "<host mac='52:54:00:12:34:98' ip='10.66.0.98'/>", check=False)
+        assert bad.returncode == 1 and "couldn't locate a matching dhcp host" in bad.stderr, \
+            bad.stderr
         refused = d.virsh("net-start", "vnet1", check=False)
         assert refused.returncode == 1
         assert "network is already active" in refused.stderr

@@ -15,6 +15,8 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,7 +51,11 @@ def _mac_masked(xml: str) -> str:
     return re.sub(r"<mac address='52:54:00:[0-9a-f:]{8}'/>", "<mac address='MAC'/>", xml)
 
 
-def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
+@contextmanager
+def private_libvirtd(ns: str, work: Path) -> Iterator[tuple[Callable[..., str], int]]:
+    """Debian's libvirtd in namespace ``ns`` and a private mount namespace (tmpfs over
+    libvirt's directories); yields a ``virsh(*args)`` that returns its output, and the
+    daemon's pid (its files are under ``/proc/PID/root``)."""
     sock = work / "run"
     sock.mkdir(parents=True)
     conf = work / "libvirtd.conf"
@@ -65,19 +71,38 @@ def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
                             start_new_session=True)
     log.close()
     uri = f"qemu+unix:///system?socket={sock / 'libvirt-sock'}"
+
+    def virsh(*args: str, check: bool = True) -> str:
+        """virsh's output (with ``check=False``: its error output, when it failed)."""
+        res = subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True,
+                             text=True, check=False, timeout=60)
+        if res.returncode and not check:
+            return res.stderr.strip()
+        if res.returncode:
+            raise AssertionError(f"virsh {args}: {res.stderr}\n"
+                                 + (work / "libvirtd.log").read_text()[-2000:])
+        return res.stdout
+
     try:
         deadline = time.monotonic() + 30
         while not (sock / "libvirt-sock").exists():
             assert proc.poll() is None and time.monotonic() < deadline, \
                 (work / "libvirtd.log").read_text()[-2000:]
             time.sleep(0.05)
+        yield virsh, proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
+    with private_libvirtd(ns, work) as (virsh, pid):
         xml = work / "net.xml"
         xml.write_text(NET)
-
-        def virsh(*args: str) -> str:
-            return subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True,
-                                  text=True, check=True, timeout=60).stdout
-
         virsh("net-define", str(xml))
         virsh("net-start", "o1")
         out = {"xml": virsh("net-dumpxml", "o1"),
@@ -88,22 +113,13 @@ def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
         out["bare"] = virsh("net-dumpxml", "o2")
         virsh("net-undefine", "o2")
         (work / "clash.xml").write_text(CLASH)
-        res = subprocess.run(["virsh", "-q", "-c", uri, "net-define", str(work / "clash.xml")],
-                             capture_output=True, text=True, check=False, timeout=60)
-        out["clash"] = res.stderr.strip()
-        files = Path(f"/proc/{proc.pid}/root/var/lib/libvirt/dnsmasq")
+        out["clash"] = virsh("net-define", str(work / "clash.xml"), check=False)
+        files = Path(f"/proc/{pid}/root/var/lib/libvirt/dnsmasq")
         for ext in ("conf", "hostsfile", "addnhosts"):
             out[ext] = (files / f"o1.{ext}").read_text()
         virsh("net-destroy", "o1")
         virsh("net-undefine", "o1")
         return out
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def test_open_network_as_libvirt_starts_it(netns: str, tmp_path: Path) -> None:
