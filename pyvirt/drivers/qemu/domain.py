@@ -294,6 +294,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
     with contextlib.ExitStack() as undo:
         os.makedirs(dom_dir, mode=0o750, exist_ok=True)
         undo.callback(shutil.rmtree, dom_dir, True)
+        from pyvirt.drivers.qemu.agent import prepare_channels
+        prepare_channels(cfg.lib_dir, live, dom_dir)
         undo.callback(remove_durably, pidfile)
         # descriptors QEMU inherits; ours are closed once it runs
         inherited = undo.enter_context(contextlib.ExitStack())
@@ -559,6 +561,10 @@ def on_qmp_event(drv: Any, vm: DomainObj, proc: Any, name: str, data: dict) -> N
         handler = _QMP_HANDLERS.get(name)
         if handler is not None:
             handler(drv, vm, data)
+        else:                        # events the driver's API mixins handle (qmp_NAME)
+            extra = getattr(drv, f"qmp_{name.lower()}", None)
+            if extra is not None:
+                extra(vm, data)
 
 
 def restarts_on_poweroff(vm: DomainObj) -> bool:

@@ -126,6 +126,10 @@ class DomainObj:
         self.migration_cond = threading.Condition(self.lock)
         self.async_job: Any = None               # save.SaveJob while a save runs
         self.has_managed_save = False            # a managed save image exists
+        self.agent: Any = None                   # agent.Agent of the running QEMU
+        self.agent_state: bool | None = None     # agent channel open (None: not asked yet)
+        self.agent_timeout = C.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK
+        self.block_jobs: dict[str, Any] = {}     # disk target -> blockjob.BlockJob
 
     # --- identity ------------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.api_agent import AgentAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
@@ -94,7 +95,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(I.HypervisorDriver):
+class QemuDriver(AgentAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -568,15 +569,21 @@ class QemuDriver(I.HypervisorDriver):
         return self.domainShutdownFlags(dom, 0)
 
     def domainShutdownFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
-        check_flags(flags, C.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, "qemuDomainShutdownFlags")
+        check_flags(flags, C.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+                    | C.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, "qemuDomainShutdownFlags")
         vm = self.vm_of(dom)
+        if self.agent_power_first(vm, flags, reboot=False):
+            return 0
         with vm.job_scope("modify"):
             domain.shutdown(self, vm)
         return 0
 
     def domainReboot(self, dom: Any, flags: int) -> int:  # noqa: N802
-        check_flags(flags, C.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, "qemuDomainReboot")
+        check_flags(flags, C.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN | C.VIR_DOMAIN_REBOOT_GUEST_AGENT,
+                    "qemuDomainReboot")
         vm = self.vm_of(dom)
+        if self.agent_power_first(vm, flags, reboot=True):
+            return 0
         with vm.job_scope("modify"):
             domain.reboot(self, vm)
         return 0
