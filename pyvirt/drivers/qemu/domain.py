@@ -685,6 +685,10 @@ def process_work(drv: Any, vm: DomainObj, kind: str, proc: Any, *args: Any) -> N
     if kind == "device-deleted":
         drv.hotplug_removed(vm, proc, args[0])
         return
+    extra = getattr(drv, f"work_{kind}", None)     # work of the driver's API mixins
+    if extra is not None:
+        extra(vm, proc, *args)
+        return
     try:
         vm.begin_job(kind)
     except libvirtError:

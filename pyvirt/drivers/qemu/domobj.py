@@ -130,6 +130,7 @@ class DomainObj:
         self.agent_state: bool | None = None     # agent channel open (None: not asked yet)
         self.agent_timeout = C.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK
         self.block_jobs: dict[str, Any] = {}     # disk target -> blockjob.BlockJob
+        self.block_nodes: dict[str, tuple[Any, str]] = {}  # alias -> (proc, node) after a commit
 
     # --- identity ------------------------------------------------------------------
     @property

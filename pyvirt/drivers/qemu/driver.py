@@ -33,6 +33,7 @@ from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_agent import AgentAPI
+from pyvirt.drivers.qemu.blockjob import BlockJobAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
 from pyvirt.errors import libvirtError, report
@@ -95,7 +96,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(AgentAPI, I.HypervisorDriver):
+class QemuDriver(AgentAPI, BlockJobAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
