@@ -93,8 +93,12 @@ def prepare_channels(lib_dir: str, def_: Any, dom_dir: str) -> None:
                 or src.path or not chan.target_name):
             continue
         where = os.path.join(lib_dir, "channel", "target", os.path.basename(dom_dir))
+        path = os.path.join(where, chan.target_name)
+        if len(os.fsencode(path)) >= 108:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"UNIX socket path '{path}' too long",
+                         _FROM)
         os.makedirs(where, mode=0o750, exist_ok=True)
-        src.path = os.path.join(where, chan.target_name)
+        src.path = path
         if not src.mode:
             src.mode = "bind"
 
