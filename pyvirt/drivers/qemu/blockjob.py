@@ -294,10 +294,11 @@ class BlockJobAPI:
         except libvirtError as exc:
             error = error or str(exc)
         disk = self._disk(vm, job.disk)
-        if error:
-            result = C.VIR_DOMAIN_BLOCK_JOB_FAILED
-        elif job.state == "aborting":
+        if job.state == "aborting":          # QEMU says 'Operation canceled'
             result = C.VIR_DOMAIN_BLOCK_JOB_CANCELED
+            error = None
+        elif error:
+            result = C.VIR_DOMAIN_BLOCK_JOB_FAILED
         else:
             result = C.VIR_DOMAIN_BLOCK_JOB_COMPLETED
         pivoted = result == C.VIR_DOMAIN_BLOCK_JOB_COMPLETED and job.mirror is not None
