@@ -154,8 +154,11 @@ class QemuDriver(AgentAPI, BlockJobAPI, I.HypervisorDriver):
                 vm.mon = vm.proc = None
                 consoles = list(vm.consoles.values())
                 vm.consoles.clear()
+                agent, vm.agent = vm.agent, None
             for con in consoles:
                 con.close(eof=True)
+            if agent is not None:       # QEMU serves one agent client at a time
+                agent.close()
             if mon is not None:
                 mon.close()
             if proc is not None:
