@@ -15,14 +15,19 @@ case " $(cat /proc/cmdline) " in
   *" pyvirt.noagent "*) ;;
   *)
   (
-    for try in 1 2 3 4 5 6 7 8 9 10; do
+    # no virtio-serial controller (PCI 1af4:1003 or 1af4:1043): no agent port to wait for
+    cat /sys/bus/pci/devices/*/device 2>/dev/null | grep -q -e 0x1003 -e 0x1043 || exit 0
+    # the port may appear late on a loaded host: look for it for up to a minute
+    try=0
+    while [ $try -lt 120 ]; do
+      try=$((try+1))
       for p in /sys/class/virtio-ports/*; do
         if [ "$(cat $p/name 2>/dev/null)" = "org.qemu.guest_agent.0" ]; then
           exec /usr/sbin/qemu-ga -m virtio-serial -p /dev/${p##*/} -t /tmp \
             -f /tmp/qemu-ga.pid 2>/dev/console
         fi
       done
-      sleep 0.2
+      sleep 0.5
     done
   ) &
   ;;

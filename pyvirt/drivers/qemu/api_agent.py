@@ -98,8 +98,8 @@ class AgentAPI:
                 vm.agent = qga.Agent(chan.source.path, vm.proc)
                 vm.agent_state = None
             agent, state, mon = vm.agent, vm.agent_state, vm.mon
-        if state is None and mon is not None:
-            # not told by VSERPORT_CHANGE yet: ask QEMU whether the guest opened the port
+        if not state and mon is not None:
+            # not told by VSERPORT_CHANGE (yet): ask QEMU whether the guest opened the port
             try:
                 devs = mon.execute("query-chardev")
                 state = any(d.get("label") == "char" + (chan.alias or "")
@@ -107,7 +107,7 @@ class AgentAPI:
             except libvirtError:
                 state = False
             with vm.lock:
-                if vm.agent_state is None:
+                if not vm.agent_state:
                     vm.agent_state = state
                 state = vm.agent_state
         if not state:
@@ -119,6 +119,19 @@ class AgentAPI:
         """Run one agent command on ``vm`` with its response timeout."""
         agent = self.agent_of(vm)
         return agent.execute(cmd, args, vm.agent_timeout, report_unsupported, await_reply)
+
+    def agent_domain_started(self, vm: DomainObj) -> None:
+        """A domain with an agent channel started: the agent is not connected yet
+        (libvirt's DISCONNECTED event with reason DOMAIN_STARTED)."""
+        with vm.lock:
+            chan = qga.agent_channel(vm.def_)
+            if chan is None or vm.agent_state:
+                return
+            vm.agent_state = False
+            chan.target_state = "disconnected"
+        self.emit(vm, C.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE,
+                  C.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
+                  C.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_DOMAIN_STARTED)
 
     def qmp_vserport_change(self, vm: DomainObj, data: dict) -> None:
         """QEMU's VSERPORT_CHANGE (loop thread, ``vm.lock`` held): the guest opened or
@@ -275,11 +288,13 @@ class AgentAPI:
             name = iface.get("name")
             if not name:
                 continue
-            # an alias 'eth0:1' belongs to 'eth0'
+            # an alias 'eth0:1' belongs to 'eth0'; no address at all is None (libvirt-python)
             entry = out.setdefault(name.split(":")[0], {"hwaddr": iface.get("hardware-address"),
-                                                         "addrs": []})
+                                                         "addrs": None})
             for ip in iface.get("ip-addresses") or []:
                 kind = ip.get("ip-address-type")
+                if entry["addrs"] is None:
+                    entry["addrs"] = []
                 entry["addrs"].append({
                     "type": C.VIR_IP_ADDR_TYPE_IPV6 if kind == "ipv6" else
                     C.VIR_IP_ADDR_TYPE_IPV4,
@@ -319,8 +334,8 @@ class AgentAPI:
             if bool(info.get("online")) == bool(state):
                 continue
             if not state and not info.get("can-offline"):
-                raise report(C.VIR_ERR_INVALID_ARG,
-                             f"vCPU '{cpu}' can't be offlined", _FROM)
+                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
+                             f"vCPU '{cpu}' is not offlinable", _FROM)
             change.append({"logical-id": cpu, "online": bool(state)})
         if change:
             done = self.agent_run(vm, "guest-set-vcpus", {"vcpus": change})
@@ -460,8 +475,8 @@ class AgentAPI:
                 out[f"if.{i}.name"] = name
                 if entry["hwaddr"]:
                     out[f"if.{i}.hwaddr"] = entry["hwaddr"]
-                out[f"if.{i}.addr.count"] = len(entry["addrs"])
-                for j, a in enumerate(entry["addrs"]):
+                out[f"if.{i}.addr.count"] = len(entry["addrs"] or [])
+                for j, a in enumerate(entry["addrs"] or []):
                     out[f"if.{i}.addr.{j}.type"] = ("ipv6" if a["type"] == C.VIR_IP_ADDR_TYPE_IPV6
                                                     else "ipv4")
                     out[f"if.{i}.addr.{j}.addr"] = a["addr"]

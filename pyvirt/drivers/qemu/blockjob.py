@@ -79,20 +79,27 @@ class BlockJob:
     cond: threading.Condition = field(default_factory=threading.Condition)
 
 
-def job_id(kind: int, disk: str, index: int) -> str:
-    """QEMU's id of a job: kind, disk and the node index it works towards."""
-    return f"{KIND_NAMES[kind]}-{disk}-libvirt-{index}"
+def job_id(kind: int, disk: str, node: str) -> str:
+    """QEMU's id of a job, as libvirt names it: kind, disk, the disk's top node."""
+    return f"{KIND_NAMES[kind]}-{disk}-{node}"
 
 
-def parse_job_id(text: str) -> tuple[int, str, int] | None:
-    """(kind, disk, index) of an id made by :func:`job_id`, or None."""
+def parse_job_id(text: str) -> tuple[int, str, str] | None:
+    """(kind, disk, node) of an id made by :func:`job_id`, or None."""
     for name, kind in sorted(_KIND_OF.items(), key=lambda kv: -len(kv[0])):
         prefix = name + "-"
         if text.startswith(prefix):
-            rest = text[len(prefix):]
-            disk, sep, idx = rest.rpartition("-libvirt-")
-            if sep and idx.isdigit():
-                return kind, disk, int(idx)
+            disk, sep, node = text[len(prefix):].partition("-")
+            if sep and disk and node:
+                return kind, disk, node
+    return None
+
+
+def node_index(node: str) -> int | None:
+    """N of a 'libvirt-N-format' node name (None for another name)."""
+    parts = node.split("-")
+    if len(parts) == 3 and parts[0] == "libvirt" and parts[1].isdigit():
+        return int(parts[1])
     return None
 
 
@@ -108,16 +115,15 @@ def image_chain(path: str) -> list[dict]:
 
 
 def mirror_element(job: BlockJob) -> E:
-    """The ``<mirror>`` element libvirt shows on a disk during a copy or active commit."""
+    """The ``<mirror>`` element libvirt shows on a disk during a copy or active commit
+    (with the old ``file``/``format`` attributes beside ``<format>``/``<source>``)."""
     m = job.mirror
     assert m is not None
     src = E("source", [("file" if m.type == "file" else "dev", m.path)])
-    ready = "yes" if job.state in ("ready", "pivoting") else "no"
-    if job.state == "pivoting":
-        ready = "pivot"
-    elif job.state == "aborting":
-        ready = "abort"
-    return E("mirror", [("type", m.type), ("job", KIND_NAMES[job.kind]), ("ready", ready)],
+    ready = {"ready": "yes", "pivoting": "pivot", "aborting": "abort"}.get(job.state)
+    return E("mirror", [("type", m.type), ("file", m.path if m.type == "file" else None),
+                        ("format", m.format if m.type == "file" else None),
+                        ("job", KIND_NAMES[job.kind]), ("ready", ready)],
              children=[E("format", [("type", m.format)]), src])
 
 
@@ -174,9 +180,9 @@ class BlockJobAPI:
             parsed = parse_job_id(str(info.get("device", "")))
             if parsed is None or parsed[1] != target:
                 continue
-            kind, disk_name, index = parsed
+            kind, disk_name, _node = parsed
             disk = self._disk(vm, disk_name)
-            from pyvirt.drivers.qemu import address, command
+            from pyvirt.drivers.qemu import command
             job = BlockJob(disk_name, kind, info["device"], proc, command.disk_path(disk) or "")
             for node in disk.kept:
                 if node.tag == "mirror":
@@ -184,14 +190,17 @@ class BlockJobAPI:
                     src = next((c for c in node.children if c.tag == "source"), None)
                     fmt = next((c for c in node.children if c.tag == "format"), None)
                     sattrs = dict(src.attrs) if src is not None else {}
-                    job.mirror = Mirror(str(attrs.get("type", "file")),
-                                        str(sattrs.get("file") or sattrs.get("dev") or ""),
+                    mpath = str(sattrs.get("file") or sattrs.get("dev") or "")
+                    try:
+                        mnode: str | None = self._node_of_file(mon, mpath)
+                    except libvirtError:
+                        mnode = None
+                    job.mirror = Mirror(str(attrs.get("type", "file")), mpath,
                                         str(dict(fmt.attrs).get("type", "raw")
                                             if fmt is not None else "raw"),
-                                        index if kind == C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY
-                                        else None,
-                                        address.format_node(index)
-                                        if kind == C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY else None)
+                                        node_index(mnode or "")
+                                        if kind == C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY else None,
+                                        mnode)
             if info.get("ready"):
                 job.state = "ready"
             with vm.lock:
@@ -478,8 +487,8 @@ class BlockJobAPI:
             self._del_nodes(mon, index)
             raise
         job = BlockJob(disk.target, C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY,
-                       job_id(C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY, disk.target, index), proc,
-                       src_path, mirror)
+                       job_id(C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY, disk.target,
+                              self._format_node(vm, disk)), proc, src_path, mirror)
         args = {"device": self._format_node(vm, disk), "target": mirror.node,
                 "sync": "top" if shallow else "full", "speed": bandwidth or None,
                 "granularity": gran or None, "buf-size": buf or None,
@@ -534,10 +543,9 @@ class BlockJobAPI:
                 args["base-node"] = self._node_of_file(mon, base)
                 if flags & C.VIR_DOMAIN_BLOCK_REBASE_RELATIVE:
                     args["backing-file"] = os.path.relpath(base, os.path.dirname(path))
-            with vm.lock:
-                index = vm.blockdev.get(d.alias, 0)
             job = BlockJob(d.target, C.VIR_DOMAIN_BLOCK_JOB_TYPE_PULL,
-                           job_id(C.VIR_DOMAIN_BLOCK_JOB_TYPE_PULL, d.target, index), proc, path)
+                           job_id(C.VIR_DOMAIN_BLOCK_JOB_TYPE_PULL, d.target, args["device"]),
+                           proc, path)
             self._start(vm, job, "block-stream", command.present(args))
         return 0
 
@@ -559,6 +567,9 @@ class BlockJobAPI:
             path = command.disk_path(d) or ""
             chain = image_chain(path)
             files = [os.path.realpath(c["filename"]) for c in chain]
+            if len(chain) == 1:
+                raise report(C.VIR_ERR_INVALID_ARG, f"could not find base image in chain "
+                             f"for '{disk}'", C.VIR_FROM_STORAGE)
             top_i = 0 if not top else self._chain_index(files, top, disk)
             if top_i == len(chain) - 1:
                 raise report(C.VIR_ERR_INVALID_ARG, f"top '{chain[top_i]['filename']}' in "
@@ -587,8 +598,6 @@ class BlockJobAPI:
                 above = chain[top_i - 1]["filename"]
                 args["backing-file"] = os.path.relpath(chain[base_i]["filename"],
                                                        os.path.dirname(above))
-            with vm.lock:
-                index = vm.blockdev.get(d.alias, 0)
             kind = (C.VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT if active
                     else C.VIR_DOMAIN_BLOCK_JOB_TYPE_COMMIT)
             mirror = None
@@ -596,7 +605,8 @@ class BlockJobAPI:
                 bfile = chain[base_i]["filename"]
                 mirror = Mirror("block" if bfile.startswith("/dev/") else "file", bfile,
                                 chain[base_i].get("format", "raw"), None, base_node)
-            job = BlockJob(d.target, kind, job_id(kind, d.target, index), proc, path, mirror)
+            job = BlockJob(d.target, kind, job_id(kind, d.target, args["device"]), proc, path,
+                           mirror)
             self._start(vm, job, "block-commit", command.present(args))
         return 0
 
@@ -681,7 +691,7 @@ class BlockJobAPI:
                                      f"'{d.target}' requires an active copy job", _FROM)
                     if job.state != "ready":
                         raise report(C.VIR_ERR_BLOCK_COPY_ACTIVE,
-                                     f"disk '{d.target}' not ready for pivot yet", _FROM)
+                                     f"block job '{job.job_id}' not ready for pivot yet", _FROM)
                     mon.execute("block-job-complete", {"device": job.job_id})
                     job.state = "pivoting"
                 else:
@@ -711,7 +721,11 @@ class BlockJobAPI:
         vm = self.vm_of(dom)
         with vm.job_scope("modify"):
             mon, _proc = self._running(vm)
-            d = self._disk(vm, disk)
+            try:
+                d = self._disk(vm, disk)
+            except libvirtError:
+                raise report(C.VIR_ERR_INVALID_ARG, f"disk '{disk}' was not found in the "
+                             "domain config", _FROM) from None
             from pyvirt.drivers.qemu import command
             if command.disk_format(d) == "raw" and size % 512:
                 size += 512 - size % 512       # libvirt rounds a raw image up to sectors

@@ -368,6 +368,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         st.save_status(cfg, vm)
         undo.pop_all()
     drv.domains.note_id(domid)
+    drv.agent_domain_started(vm)
     restored = incoming is not None
     lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_RESTORED
               if restored else C.VIR_DOMAIN_EVENT_STARTED_BOOTED)
