@@ -484,6 +484,8 @@ class AgentAPI:
         return out
 
     def _fs_params(self, vm: DomainObj, fsinfo: list[dict]) -> dict[str, Any]:
+        if not fsinfo:
+            return {}           # libvirt 9.0: no 'fs.count' for no file system
         out: dict[str, Any] = {"fs.count": len(fsinfo)}
         for i, fs in enumerate(fsinfo):
             p = f"fs.{i}."
