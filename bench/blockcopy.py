@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Block copy of a 1 GiB disk with data: pyvirt against libvirt 9.0, embed against embed.
+
+Both run the test guest (tools/build_guest.py) with the same domain XML and
+one raw disk filled with data, on their own ``qemu:///embed`` root: pyvirt in
+this process, libvirt in Debian's python3-libvirt (/usr/bin/python3) in a
+subprocess (``stdio_handler = "file"``: no virtlogd).  A run times
+``blockCopy`` (raw destination) up to the mirror being ready, then the pivot
+(``blockJobAbort(PIVOT)``, synchronous), as ``virsh blockcopy --wait --pivot``
+does.  Runs alternate between the two; the medians and their ratio
+(pyvirt / libvirt) are printed.
+
+Usage: bench/blockcopy.py [--runs N] [--size-mib N] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "drivers" / "qemu"))
+
+GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
+
+# The same steps in libvirt's python, run by /usr/bin/python3.
+LIBVIRT_RUN = r"""
+import json, sys, threading, time, libvirt
+root, xml, dest = sys.argv[1:4]
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+conn = libvirt.open(f"qemu:///embed?root={root}")
+with open(xml) as fh:
+    dom = conn.createXML(fh.read(), 0)
+try:
+    t0 = time.monotonic()
+    dom.blockCopy("vda", f"<disk type='file'><source file='{dest}'/><driver type='raw'/></disk>",
+                  None, 0)
+    while True:
+        info = dom.blockJobInfo("vda", 0)
+        if info and info["end"] and info["cur"] == info["end"] and \
+                "ready='yes'" in dom.XMLDesc(0):
+            break
+        time.sleep(0.01)
+    dom.blockJobAbort("vda", libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+    print(json.dumps({"seconds": time.monotonic() - t0}))
+finally:
+    dom.destroy()
+    conn.close()
+"""
+
+
+def make_disk(path: str, size_mib: int) -> None:
+    """A raw image full of data (a repeated random MiB: no zero block to skip)."""
+    block = os.urandom(1 << 20)
+    with open(path, "wb") as f:
+        f.writelines(block for _ in range(size_mib))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def domain_xml(disk: str) -> str:
+    from qemutest_util import guest_xml
+    return guest_xml(GUEST_DIR, "bench-copy", disks=(
+        f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"))
+
+
+def run_pyvirt(base: Path, xml: str, dest: str) -> float:
+    import pyvirt
+    root = base / "pyvirt-root"
+    conn = pyvirt.open(f"qemu:///embed?root={root}")
+    dom = conn.createXML(xml, 0)
+    try:
+        t0 = time.monotonic()
+        dom.blockCopy("vda", f"<disk type='file'><source file='{dest}'/>"
+                             "<driver type='raw'/></disk>", None, 0)
+        while True:
+            info = dom.blockJobInfo("vda", 0)
+            if info and info["end"] and info["cur"] == info["end"] and \
+                    "ready='yes'" in dom.XMLDesc(0):
+                break
+            time.sleep(0.01)
+        dom.blockJobAbort("vda", pyvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+        return time.monotonic() - t0
+    finally:
+        dom.destroy()
+        conn.close()
+
+
+def run_libvirt(base: Path, xml: str, dest: str) -> float:
+    root = base / "libvirt-root"
+    (root / "etc").mkdir(parents=True, exist_ok=True)
+    (root / "etc" / "qemu.conf").write_text('stdio_handler = "file"\n')
+    xml_path = base / "libvirt.xml"
+    xml_path.write_text(xml)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_RUN, str(root), str(xml_path), dest],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    if res.returncode != 0:
+        raise RuntimeError(f"libvirt run failed: {res.stderr[-2000:]}")
+    return float(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--dir", default=None, help="where the images go (default: a temp dir)")
+    args = ap.parse_args()
+    if not (Path(GUEST_DIR) / "initrd.img").exists():
+        print(f"the test guest is not built in {GUEST_DIR} (tools/build_guest.py)")
+        return 2
+    base = Path(tempfile.mkdtemp(prefix="bench-copy-", dir=args.dir))
+    os.chmod(base, 0o755)       # libvirt runs QEMU as its own user
+    try:
+        disk = str(base / "disk.img")
+        make_disk(disk, args.size_mib)
+        xml = domain_xml(disk)
+        times: dict[str, list[float]] = {"pyvirt": [], "libvirt": []}
+        for i in range(args.runs):
+            for name, run in (("pyvirt", run_pyvirt), ("libvirt", run_libvirt)):
+                dest = str(base / f"copy-{name}-{i}.img")
+                times[name].append(run(base, xml, dest))
+                os.unlink(dest)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"block copy of a {args.size_mib} MiB raw disk with data, copy + pivot, "
+              f"embed vs embed, median of {args.runs}:")
+        for name in ("pyvirt", "libvirt"):
+            runs = " ".join(f"{t:.2f}" for t in times[name])
+            print(f"  {name:8s} {med[name]:7.2f} s   ({runs})")
+        print(f"  ratio pyvirt/libvirt: {med['pyvirt'] / med['libvirt']:.2f}")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
