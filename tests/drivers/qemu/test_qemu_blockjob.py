@@ -216,6 +216,27 @@ def test_pivot_before_ready_then_abort(g: Guest) -> None:
     assert f"<source file='{g.d}/d.img'/>" in _sources(g.dom)
 
 
+def test_copy_to_a_pool_volume(g: Guest) -> None:
+    pooldir = g.d / "pool"
+    pooldir.mkdir()
+    pool = g.conn.storagePoolCreateXML(f"<pool type='dir'><name>bj</name><target>"
+                                       f"<path>{pooldir}</path></target></pool>", 0)
+    pool.createXML("<volume><name>copy.img</name><capacity unit='M'>16</capacity>"
+                   "<target><format type='raw'/></target></volume>", 0)
+    g.jobs.clear()
+    g.dom.blockCopy("vdd", "<disk type='volume'><source pool='bj' volume='copy.img'/>"
+                           "<driver type='raw'/></disk>", None,
+                    C.VIR_DOMAIN_BLOCK_COPY_REUSE_EXT)
+    _ready(g, "vdd", COPY)
+    g.dom.blockJobAbort("vdd", C.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+    xml = g.dom.XMLDesc(0)
+    vdd = xml[:xml.index("<target dev='vdd'")].rsplit("<disk ", 1)[1]
+    assert vdd.startswith("type='volume' device='disk'")
+    assert "<source pool='bj' volume='copy.img'" in vdd
+    assert "Images are identical" in _img("compare", "-U", str(g.d / "d.img"),
+                                          str(pooldir / "copy.img"))
+
+
 def test_commit_inner_then_active_with_pivot(g: Guest) -> None:
     p = str(g.d)
     g.jobs.clear()
@@ -261,7 +282,8 @@ def test_resize_and_threshold_event(g: Guest) -> None:
                                   "seek=2 oflag=direct"), what="guest agent up")
     wait_for(lambda: g.thresholds, what="threshold event")
     dev, path, threshold, excess = g.thresholds[0]
-    assert (dev, path, threshold) == ("vdd", f"{g.d}/d.img", 4 * MiB) and excess > 0
+    # vdd is the pool volume since the copy above
+    assert (dev, path, threshold) == ("vdd", f"{g.d}/pool/copy.img", 4 * MiB) and excess > 0
 
 
 def _guest_sh(g: Guest, cmd: str) -> str:
