@@ -12,10 +12,12 @@ block job or a save; here the agent connection's lock serialises them.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
 from pyvirt import errors as _errors
+from pyvirt.conf.domain_base import format_bitmap, parse_bitmap
 from pyvirt.drivers.qemu import agent as qga
 from pyvirt.drivers.qemu.domobj import DomainObj
 from pyvirt.errors import libvirtError, report
@@ -35,49 +37,13 @@ def _check(flags: int, allowed: int, func: str) -> None:
     _errors.check_flags(flags, allowed, func, _FROM)
 
 
-def _bitmap_text(bits: list[int]) -> str:
-    """libvirt's virBitmapFormat: '0-3,5'."""
-    out: list[str] = []
-    bits = sorted(set(bits))
-    i = 0
-    while i < len(bits):
-        j = i
-        while j + 1 < len(bits) and bits[j + 1] == bits[j] + 1:
-            j += 1
-        out.append(str(bits[i]) if i == j else f"{bits[i]}-{bits[j]}")
-        i = j + 1
-    return ",".join(out)
-
-
-def _parse_bitmap(text: str) -> set[int]:
-    """The numbers of a '0-3,^2,5' list (libvirt's virBitmapParse)."""
-    out: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        neg = part.startswith("^")
-        part = part.lstrip("^")
-        try:
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                nums = set(range(lo, hi + 1))
-            else:
-                nums = {int(part)}
-        except ValueError:
-            raise report(C.VIR_ERR_INVALID_ARG, "failed to parse vcpu map", _FROM) from None
-        out = out - nums if neg else out | nums
-    return out
-
-
 class AgentAPI:
     """Driver methods that talk to the guest agent."""
 
-    cfg: Any                  # provided by QemuDriver
-
-    def vm_of(self, dom: Any) -> DomainObj:  # pragma: no cover - QemuDriver's
-        raise NotImplementedError
-
-    def emit(self, vm: DomainObj, event_id: int, *args: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
+    # provided by QemuDriver
+    cfg: Any
+    vm_of: Callable[[Any], DomainObj]
+    emit: Callable[..., None]
 
     # --- the agent of a domain ----------------------------------------------------------
     def agent_of(self, vm: DomainObj) -> qga.Agent:
@@ -313,15 +279,15 @@ class AgentAPI:
         _check(flags, 0, "qemuDomainGetGuestVcpus")
         cpus = self.agent_run(self.vm_of(dom), "guest-get-vcpus") or []
         ids = [c["logical-id"] for c in cpus]
-        return {"vcpus": _bitmap_text(ids),
-                "online": _bitmap_text([c["logical-id"] for c in cpus if c.get("online")]),
-                "offlinable": _bitmap_text([c["logical-id"] for c in cpus
+        return {"vcpus": format_bitmap(ids),
+                "online": format_bitmap([c["logical-id"] for c in cpus if c.get("online")]),
+                "offlinable": format_bitmap([c["logical-id"] for c in cpus
                                             if c.get("can-offline")])}
 
     def domainSetGuestVcpus(self, dom: Any, cpumap: str, state: int,  # noqa: N802
                             flags: int) -> int:
         _check(flags, 0, "qemuDomainSetGuestVcpus")
-        wanted = _parse_bitmap(cpumap)
+        wanted = parse_bitmap(cpumap)
         vm = self.vm_of(dom)
         cpus = self.agent_run(vm, "guest-get-vcpus") or []
         known = {c["logical-id"]: c for c in cpus}

@@ -27,6 +27,7 @@ import json
 import os
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,16 +131,11 @@ def mirror_element(job: BlockJob) -> E:
 class BlockJobAPI:
     """Driver methods for block jobs, resize and write thresholds."""
 
-    cfg: Any                  # provided by QemuDriver
-
-    def vm_of(self, dom: Any) -> DomainObj:  # pragma: no cover - QemuDriver's
-        raise NotImplementedError
-
-    def emit(self, vm: DomainObj, event_id: int, *args: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def queue_work(self, vm: DomainObj, kind: str, proc: Any, *args: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
+    # provided by QemuDriver
+    cfg: Any
+    vm_of: Callable[[Any], DomainObj]
+    emit: Callable[..., None]
+    queue_work: Callable[..., None]
 
     # --- lookups ----------------------------------------------------------------------------
     def _running(self, vm: DomainObj) -> tuple[Any, Any]:
@@ -530,14 +526,19 @@ class BlockJobAPI:
         return self._pull(dom, disk, None, self._speed(
             bandwidth, flags & C.VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES), 0)
 
+    def _idle_disk(self, vm: DomainObj, disk: str) -> tuple[Any, Any, Any, str]:
+        """(monitor, process, disk, its path) of a running domain's disk with no job."""
+        from pyvirt.drivers.qemu import command
+        mon, proc = self._running(vm)
+        d = self._disk(vm, disk)
+        self._busy(vm, d)
+        return mon, proc, d, command.disk_path(d) or ""
+
     def _pull(self, dom: Any, disk: str, base: str | None, speed: int, flags: int) -> int:
+        from pyvirt.drivers.qemu import command
         vm = self.vm_of(dom)
         with vm.job_scope("modify"):
-            mon, proc = self._running(vm)
-            d = self._disk(vm, disk)
-            self._busy(vm, d)
-            from pyvirt.drivers.qemu import command
-            path = command.disk_path(d) or ""
+            mon, proc, d, path = self._idle_disk(vm, disk)
             args: dict[str, Any] = {"device": self._format_node(vm, d), "speed": speed or None}
             if base:
                 args["base-node"] = self._node_of_file(mon, base)
@@ -561,10 +562,7 @@ class BlockJobAPI:
         vm = self.vm_of(dom)
         from pyvirt.drivers.qemu import command
         with vm.job_scope("modify"):
-            mon, proc = self._running(vm)
-            d = self._disk(vm, disk)
-            self._busy(vm, d)
-            path = command.disk_path(d) or ""
+            mon, proc, d, path = self._idle_disk(vm, disk)
             chain = image_chain(path)
             files = [os.path.realpath(c["filename"]) for c in chain]
             if len(chain) == 1:

@@ -180,3 +180,20 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except OSError:
         return False
+
+
+def attempt(call: Callable[[], Any]) -> Any:
+    """``call()``, or None when it raises a libvirtError (for polling)."""
+    try:
+        return call()
+    except pyvirt.libvirtError:
+        return None
+
+
+def answer(call: Callable[[], Any]) -> list:
+    """A call's answer as tests/reference/capture_agent.py records libvirt's:
+    ["ok", result] or ["err", code, domain, message]."""
+    try:
+        return ["ok", call()]
+    except pyvirt.libvirtError as exc:
+        return ["err", exc.get_error_code(), exc.get_error_domain(), str(exc)]

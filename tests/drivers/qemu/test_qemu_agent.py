@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import BOOT_WAIT, guest_xml, start_event_loop, ticks, wait_for, wait_ready
+from qemutest_util import (
+    BOOT_WAIT,
+    answer,
+    attempt,
+    guest_xml,
+    start_event_loop,
+    ticks,
+    wait_for,
+    wait_ready,
+)
 
 import pyvirt
 from pyvirt import constants as C
@@ -146,14 +155,6 @@ LIBVIRT = json.loads((Path(__file__).resolve().parents[2] / "data" / "qemu_agent
                       / "libvirt-9.0.json").read_text())
 
 
-def _answer(call: Any) -> list:
-    """A call's answer as tests/reference/capture_agent.py records libvirt's."""
-    try:
-        return ["ok", call()]
-    except libvirtError as exc:
-        return ["err", exc.get_error_code(), exc.get_error_domain(), str(exc)]
-
-
 def test_same_answers_as_libvirt(g: Guest) -> None:
     """libvirt 9.0's answers on the same guest (captured: tests/data/qemu_agent)."""
     dom = g.dom
@@ -168,9 +169,9 @@ def test_same_answers_as_libvirt(g: Guest) -> None:
             ("suspend5", lambda: dom.pMSuspendForDuration(0, 5)),
             ("setGuestVcpus_off0", lambda: dom.setGuestVcpus("0", 0)),
             ("freeze", dom.fsFreeze), ("thaw", dom.fsThaw)):
-        assert _answer(call) == LIBVIRT[key], key
+        assert answer(call) == LIBVIRT[key], key
     for types, want in LIBVIRT["guestInfo_types"].items():
-        got = _answer(lambda t=int(types): dom.guestInfo(t))
+        got = answer(lambda t=int(types): dom.guestInfo(t))
         if types == "2":        # the kernel's build date may differ: compare the keys
             assert sorted(got[1]) == sorted(want[1])
         else:
@@ -202,14 +203,7 @@ def test_stopped_agent_times_out_unresponsive(g: Guest) -> None:
     finally:
         g.dom.agentSetResponseTimeout(C.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK)
     # once it runs again, the next call resynchronises (stale replies are dropped)
-    assert wait_for(lambda: _try(g.dom.hostname), 30, "agent back") == "pyvirt-guest"
-
-
-def _try(call: Any) -> Any:
-    try:
-        return call()
-    except libvirtError:
-        return None
+    assert wait_for(lambda: attempt(g.dom.hostname), 30, "agent back") == "pyvirt-guest"
 
 
 def test_agent_gone_is_not_connected(g: Guest) -> None:
@@ -240,7 +234,7 @@ def test_agent_shutdown(guest: str) -> None:
         dom = conn.createXML(guest_xml(guest, "agent-off", serial=serial, extra=CHANNEL), 0)
         wait_ready(serial)
         try:
-            wait_for(lambda: _try(dom.hostname), BOOT_WAIT, "agent up")
+            wait_for(lambda: attempt(dom.hostname), BOOT_WAIT, "agent up")
         except AssertionError as exc:
             tail = [ln for ln in Path(serial).read_text(errors="replace").splitlines()
                     if "TICK" not in ln][-15:]

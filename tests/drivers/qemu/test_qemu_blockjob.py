@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import BOOT_WAIT, guest_xml, start_event_loop, ticks, wait_for, wait_ready
+from qemutest_util import (
+    BOOT_WAIT,
+    answer,
+    attempt,
+    guest_xml,
+    start_event_loop,
+    ticks,
+    wait_for,
+    wait_ready,
+)
 
 import pyvirt
 from pyvirt import constants as C
@@ -147,19 +156,12 @@ LIBVIRT = json.loads((Path(__file__).resolve().parents[2] / "data" / "qemu_agent
                       / "libvirt-9.0.json").read_text())
 
 
-def _answer(call: Any) -> list:
-    try:
-        return ["ok", call()]
-    except libvirtError as exc:
-        return ["err", exc.get_error_code(), exc.get_error_domain(), str(exc)]
-
-
 def test_same_answers_as_libvirt(g: Guest) -> None:
     """libvirt 9.0's answers on a raw vda with no job (captured: tests/data/qemu_agent)."""
-    assert _answer(lambda: g.dom.blockJobInfo("vda", 0)) == LIBVIRT["info_nojob"]
-    assert _answer(lambda: g.dom.blockJobAbort("vda", 0)) == LIBVIRT["abort_nojob"]
-    assert _answer(lambda: g.dom.blockResize("vdz", 1, 0)) == LIBVIRT["resize_bad"]
-    assert _answer(lambda: g.dom.blockCommit("vda", None, None, 0, 0)) == \
+    assert answer(lambda: g.dom.blockJobInfo("vda", 0)) == LIBVIRT["info_nojob"]
+    assert answer(lambda: g.dom.blockJobAbort("vda", 0)) == LIBVIRT["abort_nojob"]
+    assert answer(lambda: g.dom.blockResize("vdz", 1, 0)) == LIBVIRT["resize_bad"]
+    assert answer(lambda: g.dom.blockCommit("vda", None, None, 0, 0)) == \
         LIBVIRT["commit_noactive"]
 
 
@@ -288,7 +290,7 @@ def test_resize_and_threshold_event(g: Guest) -> None:
 
 def _guest_sh(g: Guest, cmd: str) -> str:
     """Run ``cmd`` in the guest through its agent; return its output."""
-    wait_for(lambda: _try(lambda: libvirt_qemu.qemuAgentCommand(
+    wait_for(lambda: attempt(lambda: libvirt_qemu.qemuAgentCommand(
         g.dom, '{"execute":"guest-ping"}', -1, 0)), what="guest agent up")
     started = json.loads(libvirt_qemu.qemuAgentCommand(g.dom, json.dumps({
         "execute": "guest-exec", "arguments": {"path": "/bin/sh", "arg": ["-c", cmd],
@@ -302,13 +304,6 @@ def _guest_sh(g: Guest, cmd: str) -> str:
 
     ret = wait_for(status, what=f"guest command {cmd!r}")
     return base64.b64decode(ret.get("out-data", "")).decode()
-
-
-def _try(call: Any) -> Any:
-    try:
-        return call()
-    except libvirtError:
-        return None
 
 
 def _try_exec(g: Guest, cmd: str) -> bool:
