@@ -23,7 +23,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,10 +32,12 @@ sys.path.insert(0, str(REPO / "tests" / "drivers" / "qemu"))
 
 GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
 
-# The same steps in libvirt's python, run by /usr/bin/python3.
-LIBVIRT_RUN = r"""
-import json, sys, threading, time, libvirt
-root, xml, dest = sys.argv[1:4]
+# One run, the same code for both: ``import MODULE as libvirt`` (pyvirt under this
+# interpreter, libvirt under /usr/bin/python3), each in its own process.
+RUN = r"""
+import importlib, json, sys, threading, time
+libvirt = importlib.import_module(sys.argv[1])
+root, xml, dest = sys.argv[2:5]
 libvirt.virEventRegisterDefaultImpl()
 threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
                  daemon=True).start()
@@ -49,8 +50,8 @@ try:
                   None, 0)
     while True:
         info = dom.blockJobInfo("vda", 0)
-        if info and info["end"] and info["cur"] == info["end"] and \
-                "ready='yes'" in dom.XMLDesc(0):
+        ready = "ready='yes'" in dom.XMLDesc(0)
+        if info and info["end"] and info["cur"] == info["end"] and ready:
             break
         time.sleep(0.01)
     dom.blockJobAbort("vda", libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
@@ -77,39 +78,24 @@ def domain_xml(disk: str) -> str:
         f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"))
 
 
-def run_pyvirt(base: Path, xml: str, dest: str) -> float:
-    import pyvirt
-    root = base / "pyvirt-root"
-    conn = pyvirt.open(f"qemu:///embed?root={root}")
-    dom = conn.createXML(xml, 0)
-    try:
-        t0 = time.monotonic()
-        dom.blockCopy("vda", f"<disk type='file'><source file='{dest}'/>"
-                             "<driver type='raw'/></disk>", None, 0)
-        while True:
-            info = dom.blockJobInfo("vda", 0)
-            if info and info["end"] and info["cur"] == info["end"] and \
-                    "ready='yes'" in dom.XMLDesc(0):
-                break
-            time.sleep(0.01)
-        dom.blockJobAbort("vda", pyvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-        return time.monotonic() - t0
-    finally:
-        dom.destroy()
-        conn.close()
-
-
-def run_libvirt(base: Path, xml: str, dest: str) -> float:
-    root = base / "libvirt-root"
+def run(name: str, base: Path, xml: str, dest: str) -> float:
+    """One timed copy with ``name`` ('pyvirt' or 'libvirt') on its own embed root."""
+    root = base / f"{name}-root"
     (root / "etc").mkdir(parents=True, exist_ok=True)
-    (root / "etc" / "qemu.conf").write_text('stdio_handler = "file"\n')
-    xml_path = base / "libvirt.xml"
+    (root / "etc" / "qemu.conf").write_text('stdio_handler = "file"\n')   # libvirt: no virtlogd
+    xml_path = base / f"{name}.xml"
     xml_path.write_text(xml)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    res = subprocess.run(["/usr/bin/python3", "-c", LIBVIRT_RUN, str(root), str(xml_path), dest],
+    env = dict(os.environ)
+    python = sys.executable
+    if name == "libvirt":
+        python = "/usr/bin/python3"
+        env.pop("PYTHONPATH", None)
+    else:
+        env["PYTHONPATH"] = str(REPO)
+    res = subprocess.run([python, "-c", RUN, name, str(root), str(xml_path), dest],
                          capture_output=True, text=True, env=env, timeout=600, check=False)
     if res.returncode != 0:
-        raise RuntimeError(f"libvirt run failed: {res.stderr[-2000:]}")
+        raise RuntimeError(f"{name} run failed: {res.stderr[-2000:]}")
     return float(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
 
 
@@ -130,9 +116,9 @@ def main() -> int:
         xml = domain_xml(disk)
         times: dict[str, list[float]] = {"pyvirt": [], "libvirt": []}
         for i in range(args.runs):
-            for name, run in (("pyvirt", run_pyvirt), ("libvirt", run_libvirt)):
+            for name in ("pyvirt", "libvirt"):
                 dest = str(base / f"copy-{name}-{i}.img")
-                times[name].append(run(base, xml, dest))
+                times[name].append(run(name, base, xml, dest))
                 os.unlink(dest)
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"block copy of a {args.size_mib} MiB raw disk with data, copy + pivot, "
