@@ -736,7 +736,10 @@ class BlockJobAPI:
         vm = self.vm_of(dom)
         with vm.job_scope("modify"):
             mon, _proc = self._running(vm)
-            name = dev.split("[", 1)[0]
+            name, sep, _index = dev.partition("[")
+            if sep:
+                raise report(C.VIR_ERR_NO_SUPPORT, f"thresholds on backing chain elements "
+                             f"('{dev}') are not supported by pyvirt's QEMU driver", _FROM)
             d = self._disk(vm, name)
             from pyvirt.drivers.qemu import address
             with vm.lock:
