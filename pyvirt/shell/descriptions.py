@@ -200,4 +200,22 @@ DESCRIPTIONS: dict[str, str] = {
                   "part of it).",
     "vol-download": "Copy a volume's content into a local file.",
     "vol-wipe": "Overwrite a volume's data (with zeros unless --algorithm says otherwise).",
+    # -- block jobs
+    "blockcopy": "Copy a running domain's disk to a new image (--dest file or --xml) while "
+                 "the guest writes to it; once the copy mirrors every write the job is "
+                 "ready. --pivot switches the disk to the copy, --finish ends the job "
+                 "keeping the original; --wait --verbose show progress; --shallow copies "
+                 "only the top image, --reuse-external writes into an existing one.",
+    "blockcommit": "Merge images of a disk's backing chain down into a lower one (--top "
+                   "into --base). Committing the active image (--active) ends in a mirror "
+                   "phase: --pivot makes the base the disk, --keep-overlay keeps the top.",
+    "blockpull": "Copy the data of a disk's backing images into its top image, so that it "
+                 "no longer needs them (or only those below --base).",
+    "blockjob": "Show the progress of a disk's block job (--info, the default), change its "
+                "bandwidth (--bandwidth), or end it: --abort cancels, --pivot switches to "
+                "a ready copy, --async returns without waiting.",
+    "blockresize": "Change the size of a running domain's disk (a scaled number, KiB by "
+                   "default); the guest sees the new size at once.",
+    "domblkthreshold": "Ask for one BLOCK_THRESHOLD event when the guest writes beyond the "
+                       "given offset of a disk (bytes, or a scaled number).",
 }
