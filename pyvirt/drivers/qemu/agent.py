@@ -49,6 +49,10 @@ AGENT_NAME = "org.qemu.guest_agent.0"
 # VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT) waits.
 SYNC_WAIT = 5.0
 
+# How long a command the agent does not answer when it works (shutdown, suspend)
+# waits for an error reply.
+NO_REPLY_WAIT = 2.0
+
 # What a class of agent error means, when the agent sends no 'desc'.
 _CLASS_TEXT = {
     "CommandDisabled": "The command has been disabled for this instance",
@@ -234,8 +238,9 @@ class Agent:
             if timeout == 0:
                 return None
             seconds = SYNC_WAIT if timeout == -1 else (None if timeout == -2 else timeout)
-            if not await_reply and seconds is None:
-                seconds = SYNC_WAIT
+            if not await_reply:
+                # the agent answers such a command only when it fails, and at once
+                seconds = min(seconds or NO_REPLY_WAIT, NO_REPLY_WAIT)
             deadline = None if seconds is None else time.monotonic() + seconds
             try:
                 return self._read_reply(deadline)
