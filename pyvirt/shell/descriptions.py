@@ -218,4 +218,13 @@ DESCRIPTIONS: dict[str, str] = {
                    "default); the guest sees the new size at once.",
     "domblkthreshold": "Ask for one BLOCK_THRESHOLD event when the guest writes beyond the "
                        "given offset of a disk (bytes, or a scaled number).",
+    # -- guest agent
+    "domhostname": "Print the guest's hostname, as its guest agent (--source agent) or its "
+                   "DHCP lease (--source lease) says.",
+    "domtime": "Print the guest's clock (through its guest agent), or set it: --now to the "
+               "host's time, --time to a number of seconds, --sync from the guest's RTC.",
+    "guestinfo": "Print what the guest agent reports: users, OS, time zone, hostname, file "
+                 "systems, disks and interfaces (all of them unless some are chosen).",
+    "qemu-agent-command": "Send a JSON command to the guest agent and print its JSON "
+                          "reply (--timeout seconds, --async, --block).",
 }

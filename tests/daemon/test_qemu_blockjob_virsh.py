@@ -168,3 +168,18 @@ def test_pyvirsh_block_commands(s: Setup) -> None:
     res = s.pyvirsh("blockjob", NAME, "vdz", "--abort", ok=False)
     assert "disk 'vdz' not found in domain" in res.stderr
     assert os.path.exists(dest)
+
+
+def test_pyvirsh_agent_commands_print_as_virsh(s: Setup) -> None:
+    for args in (["domhostname", NAME], ["guestinfo", NAME, "--hostname", "--timezone"],
+                 ["guestinfo", NAME, "--os", "--disk"],
+                 ["qemu-agent-command", NAME, '{"execute":"guest-ping"}']):
+        want, got = s.virsh(*args), s.pyvirsh(*args)
+        assert (got.stdout, got.stderr) == (want.stdout, want.stderr), args
+    want, got = s.virsh("domtime", NAME), s.pyvirsh("domtime", NAME)
+    assert abs(int(got.stdout.split()[1]) - int(want.stdout.split()[1])) < 60
+    assert got.stdout.startswith("Time: ")
+    bad = '{"execute":"no-such"}'
+    want = s.virsh("qemu-agent-command", NAME, bad, ok=False)
+    got = s.pyvirsh("qemu-agent-command", NAME, bad, ok=False)
+    assert (got.returncode, got.stderr) == (want.returncode, want.stderr)
