@@ -117,6 +117,8 @@ def install_as_libvirt() -> None:
     _sys.modules["libvirt"] = this
     _sys.modules["libvirtmod"] = libvirtmod
     _sys.modules["libvirtaio"] = aio
+    from pyvirt import libvirt_qemu
+    _sys.modules["libvirt_qemu"] = libvirt_qemu
 
 
 # ``from pyvirt import *`` gives what ``from libvirt import *`` gives (and

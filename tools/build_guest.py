@@ -242,6 +242,9 @@ def _shared_libs(binary: Path) -> list[str]:
             i = fields.index("=>")
             if i + 1 < len(fields) and fields[i + 1].startswith("/"):
                 libs.append(fields[i + 1])
+            elif fields[i + 1:i + 3] == ["not", "found"]:
+                # a guest binary would fail to start without it: say so now
+                raise RuntimeError(f"{binary} needs {fields[0]}, which this host lacks")
         elif fields and fields[0].startswith("/"):
             libs.append(fields[0])          # the dynamic loader
     return libs

@@ -299,4 +299,31 @@ DESCRIPTIONS: dict[str, str] = {
                    "--poll-shrink) or worker pool (--thread-pool-min, --thread-pool-max).",
     "vcpuinfo": "Print each vCPU's state, the host CPU it last ran on, its CPU time and "
                 "affinity (--pretty: as a CPU list).",
+    # -- block jobs
+    "blockcopy": "Copy a running domain's disk to a new image (--dest file or --xml) while "
+                 "the guest writes to it; once the copy mirrors every write the job is "
+                 "ready. --pivot switches the disk to the copy, --finish ends the job "
+                 "keeping the original; --wait --verbose show progress; --shallow copies "
+                 "only the top image, --reuse-external writes into an existing one.",
+    "blockcommit": "Merge images of a disk's backing chain down into a lower one (--top "
+                   "into --base). Committing the active image (--active) ends in a mirror "
+                   "phase: --pivot makes the base the disk, --keep-overlay keeps the top.",
+    "blockpull": "Copy the data of a disk's backing images into its top image, so that it "
+                 "no longer needs them (or only those below --base).",
+    "blockjob": "Show the progress of a disk's block job (--info, the default), change its "
+                "bandwidth (--bandwidth), or end it: --abort cancels, --pivot switches to "
+                "a ready copy, --async returns without waiting.",
+    "blockresize": "Change the size of a running domain's disk (a scaled number, KiB by "
+                   "default); the guest sees the new size at once.",
+    "domblkthreshold": "Ask for one BLOCK_THRESHOLD event when the guest writes beyond the "
+                       "given offset of a disk (bytes, or a scaled number).",
+    # -- guest agent
+    "domhostname": "Print the guest's hostname, as its guest agent (--source agent) or its "
+                   "DHCP lease (--source lease) says.",
+    "domtime": "Print the guest's clock (through its guest agent), or set it: --now to the "
+               "host's time, --time to a number of seconds, --sync from the guest's RTC.",
+    "guestinfo": "Print what the guest agent reports: users, OS, time zone, hostname, file "
+                 "systems, disks and interfaces (all of them unless some are chosen).",
+    "qemu-agent-command": "Send a JSON command to the guest agent and print its JSON "
+                          "reply (--timeout seconds, --async, --block).",
 }

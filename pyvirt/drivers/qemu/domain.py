@@ -316,6 +316,8 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
     with contextlib.ExitStack() as undo:
         os.makedirs(dom_dir, mode=0o750, exist_ok=True)
         undo.callback(shutil.rmtree, dom_dir, True)
+        from pyvirt.drivers.qemu.agent import prepare_channels
+        prepare_channels(cfg.lib_dir, live, dom_dir)
         undo.callback(remove_durably, pidfile)
         # descriptors QEMU inherits; ours are closed once it runs
         inherited = undo.enter_context(contextlib.ExitStack())
@@ -403,6 +405,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         st.save_status(cfg, vm)
         undo.pop_all()
     drv.domains.note_id(domid)
+    drv.agent_domain_started(vm)
     restored = incoming is not None
     lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_STARTED, C.VIR_DOMAIN_EVENT_STARTED_RESTORED
               if restored else C.VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT if loadvm
@@ -604,6 +607,10 @@ def on_qmp_event(drv: Any, vm: DomainObj, proc: Any, name: str, data: dict) -> N
         handler = _QMP_HANDLERS.get(name)
         if handler is not None:
             handler(drv, vm, data)
+        else:                        # events the driver's API mixins handle (qmp_NAME)
+            extra = getattr(drv, f"qmp_{name.lower()}", None)
+            if extra is not None:
+                extra(vm, data)
 
 
 def restarts_on_poweroff(vm: DomainObj) -> bool:
@@ -725,6 +732,10 @@ def process_work(drv: Any, vm: DomainObj, kind: str, proc: Any, *args: Any) -> N
         return
     if kind == "device-deleted":
         drv.hotplug_removed(vm, proc, args[0])
+        return
+    extra = getattr(drv, f"work_{kind}", None)     # work of the driver's API mixins
+    if extra is not None:
+        extra(vm, proc, *args)
         return
     try:
         vm.begin_job(kind)

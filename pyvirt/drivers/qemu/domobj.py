@@ -131,6 +131,11 @@ class DomainObj:
         self.completed_job: dict | None = None   # stats of the last finished job (backup.py)
         self.cgroup: Any = None                  # cgroup.Cgroup of the running QEMU
         self.perf_fds: dict[str, int] = {}       # perf event name -> counter fd
+        self.agent: Any = None                   # agent.Agent of the running QEMU
+        self.agent_state: bool | None = None     # agent channel open (None: not asked yet)
+        self.agent_timeout = C.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK
+        self.block_jobs: dict[str, Any] = {}     # disk target -> blockjob.BlockJob
+        self.block_nodes: dict[str, tuple[Any, str]] = {}  # alias -> (proc, node) after a commit
 
     # --- identity ------------------------------------------------------------------
     @property

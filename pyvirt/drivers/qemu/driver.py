@@ -32,6 +32,7 @@ from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
 from pyvirt.drivers.qemu import checkpoint, snapshot
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu.api_agent import AgentAPI
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
 from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
@@ -39,6 +40,7 @@ from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
 from pyvirt.drivers.qemu.api_tune import TuneAPI
 from pyvirt.drivers.qemu.backup import BackupAPI
+from pyvirt.drivers.qemu.blockjob import BlockJobAPI
 from pyvirt.drivers.qemu.checkpoint import CheckpointAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
@@ -99,8 +101,9 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI, DevicesAPI, SnapshotAPI,
-                 CheckpointAPI, BackupAPI, DomainTableAPI, I.HypervisorDriver):
+class QemuDriver(AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI,
+                 DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, DomainTableAPI,
+                 I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -158,8 +161,11 @@ class QemuDriver(HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI, DevicesAPI,
                 vm.mon = vm.proc = None
                 consoles = list(vm.consoles.values())
                 vm.consoles.clear()
+                agent, vm.agent = vm.agent, None
             for con in consoles:
                 con.close(eof=True)
+            if agent is not None:       # QEMU serves one agent client at a time
+                agent.close()
             if mon is not None:
                 mon.close()
             if proc is not None:
@@ -459,15 +465,21 @@ class QemuDriver(HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI, DevicesAPI,
         return self.domainShutdownFlags(dom, 0)
 
     def domainShutdownFlags(self, dom: Any, flags: int) -> int:  # noqa: N802
-        check_flags(flags, C.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, "qemuDomainShutdownFlags")
+        check_flags(flags, C.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN
+                    | C.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, "qemuDomainShutdownFlags")
         vm = self.vm_of(dom)
+        if self.agent_power_first(vm, flags, reboot=False):
+            return 0
         with vm.job_scope("modify"):
             domain.shutdown(self, vm)
         return 0
 
     def domainReboot(self, dom: Any, flags: int) -> int:  # noqa: N802
-        check_flags(flags, C.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, "qemuDomainReboot")
+        check_flags(flags, C.VIR_DOMAIN_REBOOT_ACPI_POWER_BTN | C.VIR_DOMAIN_REBOOT_GUEST_AGENT,
+                    "qemuDomainReboot")
         vm = self.vm_of(dom)
+        if self.agent_power_first(vm, flags, reboot=True):
+            return 0
         with vm.job_scope("modify"):
             domain.reboot(self, vm)
         return 0

@@ -228,3 +228,18 @@ def remove_cgroups(root: str, pids: list[int]) -> None:
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
     cgroup.remove_unused(cgroup.prefix_of(DriverConfig.embed(root)))
+def attempt(call: Callable[[], Any]) -> Any:
+    """``call()``, or None when it raises a libvirtError (for polling)."""
+    try:
+        return call()
+    except pyvirt.libvirtError:
+        return None
+
+
+def answer(call: Callable[[], Any]) -> list:
+    """A call's answer as tests/reference/capture_agent.py records libvirt's:
+    ["ok", result] or ["err", code, domain, message]."""
+    try:
+        return ["ok", call()]
+    except pyvirt.libvirtError as exc:
+        return ["err", exc.get_error_code(), exc.get_error_domain(), str(exc)]

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Block copy of a 1 GiB disk with data: pyvirt against libvirt 9.0, embed against embed.
+
+Both run the test guest (tools/build_guest.py) with the same domain XML and
+one raw disk filled with data, on their own ``qemu:///embed`` root: pyvirt in
+this process, libvirt in Debian's python3-libvirt (/usr/bin/python3) in a
+subprocess (``stdio_handler = "file"``: no virtlogd).  A run times
+``blockCopy`` (raw destination) up to the mirror being ready, then the pivot
+(``blockJobAbort(PIVOT)``, synchronous), as ``virsh blockcopy --wait --pivot``
+does.  Runs alternate between the two; the medians and their ratio
+(pyvirt / libvirt) are printed.
+
+Usage: bench/blockcopy.py [--runs N] [--size-mib N] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "drivers" / "qemu"))
+
+GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
+
+# One run, the same code for both: ``import MODULE as libvirt`` (pyvirt under this
+# interpreter, libvirt under /usr/bin/python3), each in its own process.
+RUN = r"""
+import importlib, json, sys, threading, time
+libvirt = importlib.import_module(sys.argv[1])
+root, xml, dest = sys.argv[2:5]
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+conn = libvirt.open(f"qemu:///embed?root={root}")
+with open(xml) as fh:
+    dom = conn.createXML(fh.read(), 0)
+try:
+    t0 = time.monotonic()
+    dom.blockCopy("vda", f"<disk type='file'><source file='{dest}'/><driver type='raw'/></disk>",
+                  None, 0)
+    while True:
+        info = dom.blockJobInfo("vda", 0)
+        ready = "ready='yes'" in dom.XMLDesc(0)
+        if info and info["end"] and info["cur"] == info["end"] and ready:
+            break
+        time.sleep(0.01)
+    dom.blockJobAbort("vda", libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+    print(json.dumps({"seconds": time.monotonic() - t0}))
+finally:
+    dom.destroy()
+    conn.close()
+"""
+
+
+def make_disk(path: str, size_mib: int) -> None:
+    """A raw image full of data (a repeated random MiB: no zero block to skip)."""
+    block = os.urandom(1 << 20)
+    with open(path, "wb") as f:
+        f.writelines(block for _ in range(size_mib))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def domain_xml(disk: str) -> str:
+    from qemutest_util import guest_xml
+    return guest_xml(GUEST_DIR, "bench-copy", disks=(
+        f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"))
+
+
+def run(name: str, base: Path, xml: str, dest: str) -> float:
+    """One timed copy with ``name`` ('pyvirt' or 'libvirt') on its own embed root."""
+    root = base / f"{name}-root"
+    (root / "etc").mkdir(parents=True, exist_ok=True)
+    (root / "etc" / "qemu.conf").write_text('stdio_handler = "file"\n')   # libvirt: no virtlogd
+    xml_path = base / f"{name}.xml"
+    xml_path.write_text(xml)
+    env = dict(os.environ)
+    python = sys.executable
+    if name == "libvirt":
+        python = "/usr/bin/python3"
+        env.pop("PYTHONPATH", None)
+    else:
+        env["PYTHONPATH"] = str(REPO)
+    res = subprocess.run([python, "-c", RUN, name, str(root), str(xml_path), dest],
+                         capture_output=True, text=True, env=env, timeout=600, check=False)
+    if res.returncode != 0:
+        raise RuntimeError(f"{name} run failed: {res.stderr[-2000:]}")
+    return float(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--dir", default=None, help="where the images go (default: a temp dir)")
+    args = ap.parse_args()
+    if not (Path(GUEST_DIR) / "initrd.img").exists():
+        print(f"the test guest is not built in {GUEST_DIR} (tools/build_guest.py)")
+        return 2
+    base = Path(tempfile.mkdtemp(prefix="bench-copy-", dir=args.dir))
+    os.chmod(base, 0o755)       # libvirt runs QEMU as its own user
+    try:
+        disk = str(base / "disk.img")
+        make_disk(disk, args.size_mib)
+        xml = domain_xml(disk)
+        times: dict[str, list[float]] = {"pyvirt": [], "libvirt": []}
+        for i in range(args.runs):
+            for name in ("pyvirt", "libvirt"):
+                dest = str(base / f"copy-{name}-{i}.img")
+                times[name].append(run(name, base, xml, dest))
+                os.unlink(dest)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"block copy of a {args.size_mib} MiB raw disk with data, copy + pivot, "
+              f"embed vs embed, median of {args.runs}:")
+        for name in ("pyvirt", "libvirt"):
+            runs = " ".join(f"{t:.2f}" for t in times[name])
+            print(f"  {name:8s} {med[name]:7.2f} s   ({runs})")
+        print(f"  ratio pyvirt/libvirt: {med['pyvirt'] / med['libvirt']:.2f}")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
