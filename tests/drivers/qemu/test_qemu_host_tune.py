@@ -357,8 +357,8 @@ def test_emulator_and_iothreads(g: Guest) -> None:
 # --- disks, interfaces, perf ---------------------------------------------------------------------
 
 def _query_block(g: Guest) -> dict:
-    from pyvirt.drivers.qemu.driver import _drivers
-    drv = next(d for d in _drivers.values() if d.cfg.root == os.path.abspath(g.root))
+    from pyvirt.drivers.qemu.driver import _roots
+    drv = next(d for d in _roots._drivers.values() if d.cfg.root == os.path.abspath(g.root))
     mon = drv.domains.by_name(NAME).mon
     return next(b for b in mon.execute("query-block") if "virtio-disk0" in b.get("qdev", ""))
 
