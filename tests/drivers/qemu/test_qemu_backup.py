@@ -57,7 +57,8 @@ class Guest:
         self.serial = str(base / "serial.log")
         self.open()
         disk = (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
-                f"<source file='{self.disk}'/><target dev='vda' bus='virtio'/></disk>")
+                f"<source file='{self.disk}'/><target dev='vda' bus='virtio'/>"
+                "<serial>pyvirt-counter</serial></disk>")
         self.dom = self.conn.defineXML(guest_xml(guest, "bk", serial=self.serial, disks=disk))
 
     def open(self) -> None:

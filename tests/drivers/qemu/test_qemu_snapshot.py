@@ -54,8 +54,10 @@ def qcow2(path: Path, size: str = "16M") -> str:
 
 
 def disk_xml(path: str, fmt: str = "qcow2", target: str = "vda") -> str:
+    """A virtio disk; 'vda' is the one the guest's counter (counter.sh) writes to."""
+    serial = "<serial>pyvirt-counter</serial>" if target == "vda" else ""
     return (f"<disk type='file' device='disk'><driver name='qemu' type='{fmt}'/>"
-            f"<source file='{path}'/><target dev='{target}' bus='virtio'/></disk>")
+            f"<source file='{path}'/><target dev='{target}' bus='virtio'/>{serial}</disk>")
 
 
 def image_snapshots(path: str) -> list[str]:
