@@ -15,7 +15,7 @@ from pyvirt.driver.typedparams import check_params
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_QEMU
-_SPEC = {C.VIR_DOMAIN_SAVE_PARAM_FILE: str, C.VIR_DOMAIN_SAVE_PARAM_DXML: str}
+_SPEC: dict[str, type] = {C.VIR_DOMAIN_SAVE_PARAM_FILE: str, C.VIR_DOMAIN_SAVE_PARAM_DXML: str}
 
 
 class SaveParamsAPI:
