@@ -21,7 +21,7 @@ _SPEC: dict[str, type] = {C.VIR_DOMAIN_SAVE_PARAM_FILE: str, C.VIR_DOMAIN_SAVE_P
 class SaveParamsAPI:
     """virDomainSaveParams and virDomainRestoreParams of the QEMU driver."""
 
-    def domainSaveParams(self, dom: Any, params: dict[str, Any],  # noqa: N802
+    def domainSaveParams(self, dom: Any, params: dict[str, Any],
                          flags: int) -> int:
         """Save to ``params['file']`` (a managed save without it)."""
         check_params(params, _SPEC)
@@ -36,7 +36,7 @@ class SaveParamsAPI:
         done: int = self.domainSaveFlags(dom, to, dxml, flags)  # type: ignore[attr-defined]
         return done
 
-    def domainRestoreParams(self, params: dict[str, Any], flags: int) -> int:  # noqa: N802
+    def domainRestoreParams(self, params: dict[str, Any], flags: int) -> int:
         """Restore from ``params['file']`` (with ``params['dxml']``, if given)."""
         check_params(params, _SPEC)
         frm = params.get(C.VIR_DOMAIN_SAVE_PARAM_FILE)
