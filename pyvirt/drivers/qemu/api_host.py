@@ -196,6 +196,10 @@ class HostAPI(I.HypervisorDriver):
         self.vm_of(dom)
         return ["", 0]
 
+    def domainGetSecurityLabelList(self, dom: Any) -> list[list[Any]]:  # noqa: N802
+        """The guest's label under each security driver: one, 'none', with no label."""
+        return [self.domainGetSecurityLabel(dom)]
+
     def nodeGetSEVInfo(self, flags: int) -> dict[str, Any]:
         """AMD SEV parameters: QEMU here has none (as libvirt says without SEV)."""
         _errors.check_flags(flags, C.VIR_TYPED_PARAM_STRING_OKAY, "qemuNodeGetSEVInfo", _FROM)

@@ -38,6 +38,7 @@ from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
+from pyvirt.drivers.qemu.api_save import SaveParamsAPI
 from pyvirt.drivers.qemu.api_tune import TuneAPI
 from pyvirt.drivers.qemu.backup import BackupAPI
 from pyvirt.drivers.qemu.blockjob import BlockJobAPI
@@ -102,7 +103,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
 
 
 class QemuDriver(AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI,
-                 DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, DomainTableAPI,
+                 DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, SaveParamsAPI, DomainTableAPI,
                  I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
@@ -506,6 +507,10 @@ class QemuDriver(AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, Re
     # --- save and restore (save.py) ----------------------------------------------------------
     def domainSave(self, dom: Any, to: str) -> int:  # noqa: N802
         return self.domainSaveFlags(dom, to, None, 0)
+
+    def domainCreateLinux(self, xmlDesc: str, flags: int) -> DomainHandle:  # noqa: N802,N803
+        """virDomainCreateLinux: the old name of virDomainCreateXML."""
+        return self.domainCreateXML(xmlDesc, flags)
 
     def domainSaveFlags(self, dom: Any, to: str, dxml: str | None,  # noqa: N802
                         flags: int) -> int:

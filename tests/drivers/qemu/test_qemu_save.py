@@ -96,6 +96,42 @@ def test_managed_save_then_start(conn: Any, guest: str, tmp_path: Path) -> None:
     dom.destroy()
 
 
+def test_save_and_restore_with_typed_parameters(conn: Any, guest: str, tmp_path: Path) -> None:
+    dom, serial = _boot(conn, guest, tmp_path, "sp")
+    image = str(tmp_path / "sp.save")
+    # bad parameters change nothing: the guest keeps running
+    for params, code in (({"bogus": "x"}, C.VIR_ERR_ARGUMENT_UNSUPPORTED),
+                         ({C.VIR_DOMAIN_SAVE_PARAM_FILE: 7}, C.VIR_ERR_INVALID_ARG)):
+        with pytest.raises(libvirtError) as exc:
+            dom.saveParams(params)
+        assert exc.value.get_error_code() == code, exc.value
+    assert dom.state()[0] == C.VIR_DOMAIN_RUNNING
+    with pytest.raises(libvirtError) as exc:
+        conn.restoreParams({C.VIR_DOMAIN_SAVE_PARAM_DXML: "<domain/>"})
+    assert (exc.value.get_error_code(), exc.value.get_error_message()) == (
+        C.VIR_ERR_INVALID_ARG, "invalid argument: File to restore from must be specified")
+    before = ticks(serial)
+    dom.saveParams({C.VIR_DOMAIN_SAVE_PARAM_FILE: image})
+    assert dom.state() == [C.VIR_DOMAIN_SHUTOFF, C.VIR_DOMAIN_SHUTOFF_SAVED]
+    conn.restoreParams({C.VIR_DOMAIN_SAVE_PARAM_FILE: image}, C.VIR_DOMAIN_SAVE_PAUSED)
+    assert dom.state()[0] == C.VIR_DOMAIN_PAUSED
+    dom.resume()
+    _continues(serial, before)
+    # no file: a managed save
+    dom.saveParams({})
+    assert dom.hasManagedSaveImage() == 1
+    dom.managedSaveRemove()
+    assert dom.securityLabelList() == [["", 0]]
+    dom.undefine()
+    # createLinux is createXML under its old name: the same answer to the same bad XML
+    answers = []
+    for create in (conn.createXML, conn.createLinux):
+        with pytest.raises(libvirtError) as exc:
+            create("<domain type='qemu'><name>x</name></domain>", 0)
+        answers.append((exc.value.get_error_code(), exc.value.get_error_message()))
+    assert answers[0] == answers[1]
+
+
 @contextlib.contextmanager
 def _small_fs(path: Path) -> Iterator[str]:
     path.mkdir()
