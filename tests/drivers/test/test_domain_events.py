@@ -11,14 +11,12 @@ from typing import Any
 
 import pytest
 from testdrv_util import domain_xml
-
-from waiting import DEADLINE
+from waiting import DEADLINE, SETTLE
 
 import pyvirt as libvirt
 from pyvirt import constants as C
 
 E = C  # VIR_DOMAIN_EVENT_* constants
-SETTLE = 0.2  # seconds to catch an unexpected extra event after the expected ones
 
 
 @pytest.fixture
