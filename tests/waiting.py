@@ -59,16 +59,19 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
 class LineWatcher:
     """A background process whose stdout lines are collected as they come."""
 
-    def __init__(self, argv: Sequence[str], **popen: object) -> None:
+    def __init__(self, argv: Sequence[str], merge_stderr: bool = False, **popen: object) -> None:
+        """Start ``argv``; with ``merge_stderr`` its stderr lines count as output lines too."""
+        stderr = subprocess.STDOUT if merge_stderr else subprocess.PIPE
         self.proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, **popen)  # type: ignore[call-overload]
+                                     stderr=stderr, text=True, **popen)  # type: ignore[call-overload]
         self._lines: list[str] = []
         self._err: list[str] = []
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines),
-                                          daemon=True),
-                         threading.Thread(target=self._pump, args=(self.proc.stderr, self._err),
                                           daemon=True)]
+        if not merge_stderr:
+            self._threads.append(threading.Thread(target=self._pump,
+                                                  args=(self.proc.stderr, self._err), daemon=True))
         for thread in self._threads:
             thread.start()
 
