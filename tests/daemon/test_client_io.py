@@ -154,3 +154,36 @@ def test_a_waiting_caller_answers_keepalive_pings():
         thread.join(DEADLINE)
         client.close()
         theirs.close()
+
+
+def test_events_keep_their_order_whoever_reads_them():
+    """An event the loop reads goes after one a calling thread read just before it.
+
+    The calling thread queues what it reads for the loop; the loop once
+    handled what it read itself at once, overtaking the queued event.
+    """
+    import socket
+
+    from pyvirt.rpc import protocol as P
+    ours, theirs = socket.socketpair()
+    client = clientmod.RPCClient(ours)
+    got: list[int] = []
+    client.on_event = lambda msg: got.append(msg.proc)
+    first_queued, done = threading.Event(), threading.Event()
+
+    def event(proc: int) -> bytes:
+        return P.frame(P.REMOTE_PROGRAM, 1, proc, P.MESSAGE, 0, P.OK, b"")
+
+    def on_loop() -> None:          # the loop reads the second event after the first was queued
+        first_queued.wait(DEADLINE)
+        client.received(event(2))
+        client.loop.call_soon(done.set)
+    try:
+        client.loop.call_soon_threadsafe(on_loop)
+        client.received(event(1))   # read by this (calling) thread
+        first_queued.set()
+        assert done.wait(DEADLINE)
+        assert got == [1, 2]
+    finally:
+        client.close()
+        theirs.close()
