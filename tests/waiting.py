@@ -4,6 +4,30 @@ Tests that watch events or background processes used to sleep a guessed
 time and then expect an exact result; on a loaded machine the guess loses.
 These helpers poll until the condition holds and fail with a clear message
 only after a deadline far longer than the normal wait.
+
+How a timing-dependent test must wait (new tests too):
+
+* Never sleep a fixed time and then assert.  Wait for the condition the
+  assertion needs with ``wait_until`` (or ``LineWatcher.wait_for_line``,
+  ``qemutest_util.Events.wait``) and the ``DEADLINE`` here: it returns as
+  soon as the condition holds, so a quiet machine pays nothing, and a
+  machine with ten processes per core still passes.
+* Assert as strictly as before once the wait is over: wait for the
+  expected events to arrive, then compare the whole list exactly.  When the
+  test checks that nothing else came, settle briefly after the expected
+  events (``SETTLE``), or better, provoke a marker event that arrives after
+  every earlier one and wait for it (tests/drivers/test/scenario.py).
+* A process that listens for events prints nothing when it is ready:
+  provoke harmless events until it reports one (``LineWatcher.ready_after``)
+  instead of sleeping until it probably listens.
+* Timeouts of calls (``subprocess.run(timeout=...)``, sockets, ``join``)
+  are deadlines too: give them tens of seconds, not the time the call
+  normally takes.  Guests under TCG boot in ~2 s on a quiet machine and
+  many times that on a loaded one.
+* A fixed sleep is right only for a check that nothing happens during it
+  (a paused guest does not count on); load makes such a check weaker,
+  never wrong.  Tests that measure time itself (keepalive intervals) keep
+  lower bounds exact and upper bounds loose.
 """
 
 from __future__ import annotations
@@ -15,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 DEADLINE = 60.0          # seconds: only a hang takes this long
+SETTLE = 0.2             # seconds to catch unexpected extra events after the expected ones
 T = TypeVar("T")
 
 
@@ -34,16 +59,19 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
 class LineWatcher:
     """A background process whose stdout lines are collected as they come."""
 
-    def __init__(self, argv: Sequence[str], **popen: object) -> None:
+    def __init__(self, argv: Sequence[str], merge_stderr: bool = False, **popen: object) -> None:
+        """Start ``argv``; with ``merge_stderr`` its stderr lines count as output lines too."""
+        stderr = subprocess.STDOUT if merge_stderr else subprocess.PIPE
         self.proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, **popen)  # type: ignore[call-overload]
+                                     stderr=stderr, text=True, **popen)  # type: ignore[call-overload]
         self._lines: list[str] = []
         self._err: list[str] = []
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._pump, args=(self.proc.stdout, self._lines),
-                                          daemon=True),
-                         threading.Thread(target=self._pump, args=(self.proc.stderr, self._err),
                                           daemon=True)]
+        if not merge_stderr:
+            self._threads.append(threading.Thread(target=self._pump,
+                                                  args=(self.proc.stderr, self._err), daemon=True))
         for thread in self._threads:
             thread.start()
 

@@ -5,8 +5,10 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
+from waiting import DEADLINE
 
 import pyvirt
 from pyvirt import aio
@@ -82,9 +84,8 @@ def test_event_queue_delivers_in_loop_and_frees_timer(default_loop):
     got = []
     queue.acquire()
     threading.Thread(target=queue.deliver, args=(got.append, "from-thread")).start()
-    for _ in range(3):
-        if got:
-            break
+    deadline = time.monotonic() + DEADLINE     # each turn returns once the loop was woken
+    while not got and time.monotonic() < deadline:
         pyvirt.virEventRunDefaultImpl()
     assert got == ["from-thread"]
     queue.release()
@@ -135,7 +136,7 @@ def test_asyncio_impl_runs_timers_and_drains():
         assert aio.getCurrentImpl() is impl and impl.is_idle()
         fired = asyncio.Event()
         timer = pyvirt.virEventAddTimeout(0, lambda t, op: fired.set(), None)
-        await asyncio.wait_for(fired.wait(), 2)
+        await asyncio.wait_for(fired.wait(), DEADLINE)
         assert not impl.is_idle()
         pyvirt.virEventRemoveTimeout(timer)
         await impl.drain()

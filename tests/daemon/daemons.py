@@ -35,7 +35,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_socket(path: str, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
+def _wait_socket(path: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -135,7 +135,7 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
     return daemon
 
 
-def _wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout: float = 20) -> None:
+def _wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

@@ -67,7 +67,7 @@ class RawConn:
         self.sock.close()
 
 
-def wait_read_only(daemon, timeout: float = 10) -> None:
+def wait_read_only(daemon, timeout: float = 60) -> None:
     """Wait for a daemon's read-only socket (created after the read-write one)."""
     deadline = time.monotonic() + timeout
     while not os.path.exists(daemon.sock_ro) and time.monotonic() < deadline:

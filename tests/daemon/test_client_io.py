@@ -13,6 +13,7 @@ import time
 
 import daemons
 import pytest
+from waiting import DEADLINE, SETTLE, wait_until
 
 import pyvirt
 from pyvirt import constants as C
@@ -99,9 +100,8 @@ def test_events_during_calls_arrive_in_order(conn):
             for _ in range(20):
                 dom.suspend()
                 dom.resume()
-            deadline = time.monotonic() + 10
-            while len(got) < 40 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: len(got) >= 40, what=f"40 lifecycle events (got {got})")
+            time.sleep(SETTLE)          # an unexpected extra event would come now
         finally:
             busy.set()
             for t in callers:
@@ -114,10 +114,7 @@ def test_idle_connection_is_watched_by_the_loop(conn):
     """After calls stop, the loop reads again: keepalive and events need it."""
     conn.getVersion()
     io = conn._hv.client.io
-    deadline = time.monotonic() + 5
-    while not io.armed and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert io.armed
+    wait_until(lambda: io.armed, what="the loop to watch the idle connection", step=0.01)
     assert conn.getVersion() > 0
 
 
@@ -128,7 +125,7 @@ def test_a_waiting_caller_answers_keepalive_pings():
     from pyvirt.rpc import protocol as P
     ours, theirs = socket.socketpair()
     client = clientmod.RPCClient(ours)
-    theirs.settimeout(10)
+    theirs.settimeout(DEADLINE)
     reader = P.FrameReader()
 
     def next_message() -> P.Message:
@@ -151,9 +148,42 @@ def test_a_waiting_caller_answers_keepalive_pings():
         served = []
         original = client.io.serve
         client.io.serve = lambda p, d: served.append(1) or original(p, d)
-        msg = client.call(P.REMOTE_PROGRAM, 1, 4, b"", timeout=10)
+        msg = client.call(P.REMOTE_PROGRAM, 1, 4, b"", timeout=DEADLINE)
         assert msg.body == b"\0\0\0\7" and served == [1]
     finally:
-        thread.join(10)
+        thread.join(DEADLINE)
+        client.close()
+        theirs.close()
+
+
+def test_events_keep_their_order_whoever_reads_them():
+    """An event the loop reads goes after one a calling thread read just before it.
+
+    The calling thread queues what it reads for the loop; the loop once
+    handled what it read itself at once, overtaking the queued event.
+    """
+    import socket
+
+    from pyvirt.rpc import protocol as P
+    ours, theirs = socket.socketpair()
+    client = clientmod.RPCClient(ours)
+    got: list[int] = []
+    client.on_event = lambda msg: got.append(msg.proc)
+    first_queued, done = threading.Event(), threading.Event()
+
+    def event(proc: int) -> bytes:
+        return P.frame(P.REMOTE_PROGRAM, 1, proc, P.MESSAGE, 0, P.OK, b"")
+
+    def on_loop() -> None:          # the loop reads the second event after the first was queued
+        first_queued.wait(DEADLINE)
+        client.received(event(2))
+        client.loop.call_soon(done.set)
+    try:
+        client.loop.call_soon_threadsafe(on_loop)
+        client.received(event(1))   # read by this (calling) thread
+        first_queued.set()
+        assert done.wait(DEADLINE)
+        assert got == [1, 2]
+    finally:
         client.close()
         theirs.close()

@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+from waiting import LineWatcher
 
 pytestmark = pytest.mark.skipif(not shutil.which("tshark") or os.geteuid() != 0,
                                 reason="needs tshark and root to capture on lo")
@@ -15,14 +16,11 @@ pytestmark = pytest.mark.skipif(not shutil.which("tshark") or os.geteuid() != 0,
 
 def test_capture_of_a_virsh_session_decodes_cleanly(pyvirtd, virsh, tmp_path):
     pcap = tmp_path / "session.pcap"
-    cap = subprocess.Popen(["tshark", "-i", "lo", "-f", f"tcp port {pyvirtd.tcp_port}",
-                            "-w", str(pcap)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+    # tshark says on stderr when it captures: from then on no packet is missed
+    cap = LineWatcher(["tshark", "-i", "lo", "-f", f"tcp port {pyvirtd.tcp_port}",
+                       "-w", str(pcap)], merge_stderr=True, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 15
-        while not pcap.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1)
+        cap.wait_for_line(lambda line: line.startswith("Capturing on"), what="tshark to capture")
         xml = tmp_path / "demo.xml"
         xml.write_text("<domain type='test'><name>demo</name><memory>65536</memory>"
                        "<os><type>hvm</type></os></domain>")
@@ -33,10 +31,10 @@ def test_capture_of_a_virsh_session_decodes_cleanly(pyvirtd, virsh, tmp_path):
                       f"screenshot test {tmp_path / 'shot.png'}; schedinfo test; "
                       f"memtune test; blkiotune test; domblklist test; dominfo nosuch",
                       uri=uri, check=False)
-        time.sleep(1)
+        time.sleep(1)           # the last packets reach the file (losing them fails nothing)
     finally:
-        cap.terminate()
-        cap.wait(10)
+        cap.proc.terminate()
+        cap.finish()
     decode = ["tshark", "-r", str(pcap), "-d", f"tcp.port=={pyvirtd.tcp_port},libvirt"]
     frames = subprocess.run(decode + ["-Y", "libvirt"], check=False, capture_output=True,
                             text=True, timeout=60).stdout.splitlines()

@@ -9,15 +9,20 @@ injected, through the writer's ``fsync`` parameter.
 from __future__ import annotations
 
 import errno
+import fcntl
 import gc
 import os
+import select
 import shutil
 import socket
+import struct
 import subprocess
+import termios
 import threading
 import time
 
 import pytest
+from waiting import DEADLINE, wait_until
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
@@ -25,6 +30,7 @@ from pyvirt.util import iohelper
 from pyvirt.util.iohelper import DurableWriter, Progress, StreamReader
 
 MiB = 1 << 20
+F_GETPIPE_SZ = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 OLD = b"an older managed save image\n"
 
 
@@ -379,9 +385,7 @@ def test_abort_mid_stream(tmp_path, kwargs):
     rfd = feed(payload(3 * MiB), hold=hold)   # the sender stalls without closing
     writer = DurableWriter(str(target), **kwargs)
     writer.start(rfd)
-    deadline = time.monotonic() + 10
-    while writer.progress.processed < 3 * MiB and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: writer.progress.processed >= 3 * MiB, what="3 MiB written", step=0.01)
     assert writer.progress.processed == 3 * MiB
     assert not writer.wait(0.05)              # still waiting for more
     started = time.monotonic()
@@ -417,7 +421,7 @@ def test_progress_from_another_thread(tmp_path):
     writer = DurableWriter(str(tmp_path / "image"), progress=Progress(total=4 * MiB))
     writer.start(rfd)
     seen = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + DEADLINE
     while writer.progress.processed < 2 * MiB and time.monotonic() < deadline:
         seen.append(writer.progress.processed)
         time.sleep(0.001)
@@ -467,13 +471,19 @@ def test_restore_to_closed_reader(tmp_path, kwargs):
     assert_error(exc, C.VIR_ERR_SYSTEM_ERROR, "Broken pipe")
 
 
+def _unread(fd: int) -> int:
+    """The bytes waiting in pipe ``fd``."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
 def test_restore_abort_while_qemu_does_not_read(tmp_path):
     target = tmp_path / "image"
     target.write_bytes(bytes(8 * MiB))
     rfd, wfd = os.pipe2(os.O_CLOEXEC)          # nobody reads: the pipe fills up
     reader = StreamReader(str(target))
     reader.start(wfd)
-    time.sleep(0.2)
+    full = fcntl.fcntl(wfd, F_GETPIPE_SZ) - select.PIPE_BUF    # at most a page left
+    wait_until(lambda: _unread(rfd) >= full, what="the pipe to fill up")
     assert not reader.wait(0)
     started = time.monotonic()
     reader.abort()
@@ -551,9 +561,7 @@ def test_process_abort(tmp_path):
     hold = threading.Event()
     rfd = feed(b"x" * MiB, hold=hold)
     helper = iohelper.spawn_writer(str(target), rfd)
-    deadline = time.monotonic() + 30
-    while helper.progress.processed < MiB and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: helper.progress.processed >= MiB, what="1 MiB written", step=0.01)
     assert helper.progress.processed == MiB
     helper.abort()
     with pytest.raises(libvirtError) as exc:
@@ -580,5 +588,5 @@ def test_no_descriptor_leak(tmp_path):
         with pytest.raises(libvirtError):
             writer.run(rfd)
         os.close(rfd)
-    time.sleep(0.1)                            # feeder threads close their ends
-    assert count() <= before
+    # feeder threads close their ends soon after the jobs end
+    wait_until(lambda: count() <= before, what=f"the descriptors to go back to {before}")

@@ -395,21 +395,25 @@ class RPCClient:
                 pending.msg = msg
                 pending.finish()
             return
-        # Events and stream data are handled on the loop thread, in order.
+        # Events and stream data are handled on the loop thread, in order: always
+        # through the loop's queue, even when the loop itself read them, or a
+        # message it reads would overtake one a calling thread read just before
+        # and queued.
         if msg.type == P.MESSAGE:
             if self.on_event is not None:
-                if aioloop.in_loop_thread():
-                    self.on_event(msg)
-                else:
-                    self.loop.call_soon_threadsafe(self.on_event, msg)
+                self._to_loop(self.on_event, msg)
             return
         if msg.type in (P.STREAM, P.STREAM_HOLE):
             stream = self.streams.get(msg.serial)
             if stream is not None:
-                if aioloop.in_loop_thread():
-                    stream.incoming(msg)
-                else:
-                    self.loop.call_soon_threadsafe(stream.incoming, msg)
+                self._to_loop(stream.incoming, msg)
+
+    def _to_loop(self, handler: Callable[[Any], None], arg: Any) -> None:
+        """Queue ``handler(arg)`` on the loop, after everything queued before it."""
+        if aioloop.in_loop_thread():
+            self.loop.call_soon(handler, arg)
+        else:
+            self.loop.call_soon_threadsafe(handler, arg)
 
     def lost(self, exc: BaseException | None) -> None:
         """The connection broke: fail every pending call and stream, once."""
@@ -428,8 +432,8 @@ class RPCClient:
         for p in pendings:
             p.error = self.closed
             p.finish()
-        for st in streams:
-            st.lost(self.closed)
+        for st in streams:             # after the stream data read before the end
+            self._to_loop(st.lost, self.closed)
         self.stop_keepalive()
         self.io.close()
         reason = C.VIR_CONNECT_CLOSE_REASON_EOF if exc is None else C.VIR_CONNECT_CLOSE_REASON_ERROR

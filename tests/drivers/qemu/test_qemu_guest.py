@@ -169,7 +169,8 @@ def test_hotplug_disk_live_and_config(running: Running) -> None:
     with pytest.raises(libvirtError) as err:
         dom.attachDeviceFlags(disk, C.VIR_DOMAIN_AFFECT_LIVE)
     assert err.value.get_error_code() == C.VIR_ERR_OPERATION_INVALID
-    time.sleep(0.5)     # let the guest's kernel see the new disk before unplugging it
+    # the guest's kernel has seen the new disk once it read its partition table
+    wait_for(lambda: dom.blockStats("vdb")[0] > 0, what="the guest to read the new disk")
     dom.detachDeviceFlags(disk, C.VIR_DOMAIN_AFFECT_LIVE | C.VIR_DOMAIN_AFFECT_CONFIG)
     ev.wait("shared", ("removed", "virtio-disk1"))
     assert "vdb" not in dom.XMLDesc(0)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import file_text, guest_xml, ticks, wait_for, wait_ready
+from qemutest_util import WAIT, file_text, guest_xml, ticks, wait_for, wait_ready
 
 import pyvirt
 from pyvirt import constants as C
@@ -197,14 +197,14 @@ def test_failed_saves_leave_guest_running(conn: Any, guest: str, tmp_path: Path,
     thread = threading.Thread(target=saver)
     thread.start()
     wait_for(lambda: dom.jobInfo()[0] == C.VIR_DOMAIN_JOB_UNBOUNDED
-             and dom.jobInfo()[4] > 0, 20, "a save job making progress")
+             and dom.jobInfo()[4] > 0, what="a save job making progress")
     stats = dom.jobStats()
     assert stats["operation"] == C.VIR_DOMAIN_JOB_OPERATION_SAVE and stats["memory_total"] > 0
     assert dom.info()[0] == C.VIR_DOMAIN_PAUSED             # queries work meanwhile
     assert "<name>fail</name>" in dom.XMLDesc()
     started = time.monotonic()
     dom.abortJob()
-    thread.join(20)
+    thread.join(WAIT)
     assert not thread.is_alive() and time.monotonic() - started < 10
     assert failure and failure[0].get_error_code() == C.VIR_ERR_OPERATION_ABORTED
     assert str(failure[0]).startswith("operation aborted:")

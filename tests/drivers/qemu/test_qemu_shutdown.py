@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from qemutest_util import Events, alive, file_text, guest_xml, pid_of, wait_for, wait_ready
+from qemutest_util import WAIT, Events, alive, file_text, guest_xml, pid_of, wait_for, wait_ready
 
 from pyvirt import constants as C
 from pyvirt.drivers.qemu import monitor as qmon
@@ -47,7 +47,7 @@ def qmp(root: str, name: str, cmd: str, args: dict | None = None) -> dict:
     """Run one QMP command on the QEMU of ``name`` (no pyvirt process may hold it)."""
     status = etree.parse(os.path.join(root, "run", "qemu", f"{name}.xml"))
     mon = qmon.Monitor(status.find("monitor").get("path"), name=name)
-    mon.connect(timeout=10)
+    mon.connect(timeout=WAIT)
     try:
         return mon.execute(cmd, args)
     finally:
@@ -138,7 +138,7 @@ def test_shutdown_seen_by_next_process(guest: str, root: str, tmp_path: Path) ->
     wait_powered_off(root, "down1")
     assert alive(pid)                     # -no-shutdown: QEMU waits for the next process
     assert pyvirsh(uri, "domstate", "--reason", "down1") == "shut off (shutdown)"
-    wait_for(lambda: not alive(pid), 10, "QEMU to be gone")
+    wait_for(lambda: not alive(pid), what="QEMU to be gone")
     assert not os.path.exists(os.path.join(root, "run", "qemu", "down1.xml"))
     pyvirsh(uri, "undefine", "down1")
 
@@ -166,7 +166,7 @@ def test_killed_while_unwatched_is_a_crash(guest: str, root: str, tmp_path: Path
     pyvirsh(uri, "start", "--paused", "gone1")     # no need to boot the kernel
     pid = pid_of(root, "gone1")
     os.kill(pid, 9)
-    wait_for(lambda: not alive(pid), 10, "QEMU to die")
+    wait_for(lambda: not alive(pid), what="QEMU to die")
     assert pyvirsh(uri, "domstate", "--reason", "gone1") == "shut off (crashed)"
     pyvirsh(uri, "undefine", "gone1")
 

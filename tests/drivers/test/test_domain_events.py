@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from testdrv_util import domain_xml
+from waiting import DEADLINE, SETTLE
 
 import pyvirt as libvirt
 from pyvirt import constants as C
@@ -27,8 +28,9 @@ def loop():
     libvirt.virEventRemoveTimeout(timer)
 
 
-def run_until(done, seconds: float = 2.0) -> None:
-    """Run the default loop until ``done()`` (or the time is up)."""
+def run_until(done, seconds: float = DEADLINE) -> None:
+    """Run the default loop until ``done()`` (or the time is up: a generous deadline,
+    reached only if the events never come)."""
     deadline = time.monotonic() + seconds
     while not done() and time.monotonic() < deadline:
         libvirt.virEventRunDefaultImpl()
@@ -44,7 +46,7 @@ def events(conn: Any, loop):
 
     def drain(count: int) -> list[tuple[str, int, int]]:
         run_until(lambda: len(got) >= count)
-        run_until(lambda: False, 0.05)  # nothing more should come
+        run_until(lambda: False, SETTLE)  # nothing more should come
         out = list(got)
         got.clear()
         return out
@@ -128,7 +130,7 @@ def test_event_for_one_domain(conn, loop):
     conn.lookupByName("test").suspend()
     foo.create()
     run_until(lambda: bool(got))
-    run_until(lambda: False, 0.05)
+    run_until(lambda: False, SETTLE)
     assert got == ["foo"]
     conn.domainEventDeregisterAny(cbid)
 
