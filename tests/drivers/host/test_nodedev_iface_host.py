@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, run
+from waiting import wait_until
 
 from tests.daemon import daemons
 
@@ -63,12 +64,17 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     base = tmp_path_factory.mktemp("nodedev")
     with namespace("nd") as ns:
         _ip(ns, "link", "add", "pvbr0", "type", "bridge", "stp_state", "1",
-            "forward_delay", "400")
+            "forward_delay", "200")
         _ip(ns, "link", "add", "pvva", "type", "veth", "peer", "name", "pvvb")
         _ip(ns, "link", "set", "pvva", "master", "pvbr0")
         _ip(ns, "link", "set", "pvbr0", "mtu", "1400")
         for dev in ("pvva", "pvvb", "pvbr0"):
             _ip(ns, "link", "set", dev, "up")
+        # with STP on, the bridge's port forwards (and the bridge is 'up') only after
+        # twice the forward delay: both daemons must see the same settled state
+        wait_until(lambda: "state UP" in subprocess.run(
+            ["ip", "-n", ns, "link", "show", "pvbr0"], capture_output=True, text=True).stdout,
+            what="the bridge to come up")
         ref = daemons.start_libvirtd(base / "libvirtd", netns=ns)
         try:
             with pytest.MonkeyPatch.context() as mp:
@@ -114,7 +120,7 @@ def test_interfaces_are_libvirts(pair: Pair) -> None:
         _same(pair, "iface-dumpxml", name)
         _same(pair, "iface-dumpxml", name, "--inactive")
     bridge = _same(pair, "iface-dumpxml", "pvbr0")
-    assert "<bridge stp='on' delay='400'>" in bridge and "name='pvva'" in bridge
+    assert "<bridge stp='on' delay='200'>" in bridge and "name='pvva'" in bridge
     _same(pair, "iface-list")
     _same(pair, "iface-list", "--inactive")
     _same(pair, "iface-dumpxml", "no-such-iface")
