@@ -73,7 +73,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         # with STP on, the bridge's port forwards (and the bridge is 'up') only after
         # twice the forward delay: both daemons must see the same settled state
         wait_until(lambda: "state UP" in subprocess.run(
-            ["ip", "-n", ns, "link", "show", "pvbr0"], capture_output=True, text=True).stdout,
+            ["ip", "-n", ns, "link", "show", "pvbr0"], capture_output=True, text=True,
+            check=False).stdout,
             what="the bridge to come up")
         ref = daemons.start_libvirtd(base / "libvirtd", netns=ns)
         try:
