@@ -11,6 +11,7 @@ import importlib
 import json
 import re
 import sys
+import time
 from typing import Any
 
 MOD, URI, BASE = sys.argv[1:4]
@@ -28,7 +29,9 @@ def clean(text: str) -> str:
 
 
 def call(case: str, func: Any, *args: Any) -> Any:
-    for _attempt in range(3):
+    for attempt in range(10):
+        if attempt:
+            time.sleep(0.5 * attempt)     # let the other test worker's burst pass
         try:
             res = func(*args)
             break
