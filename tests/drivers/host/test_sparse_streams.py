@@ -163,6 +163,12 @@ def _system_pyvirtd(base: Path) -> daemons.RunningDaemon:
         src = base / d.strip("/").replace("/", "_")
         src.mkdir()
         mounts += f"mount --bind '{src}' '{d}' || exit 1; "
+    # This daemon shares the host's network namespace: its system root must not
+    # autostart the 'default' network there (a bridge, NAT rules and a dnsmasq that
+    # would outlive the test).  The mark of autostart done in this boot stops it.
+    marks = base / "run_pyvirt" / "network"
+    marks.mkdir(parents=True, exist_ok=True)
+    (marks / "autostarted").write_text("")
     log = base / "pyvirtd.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
