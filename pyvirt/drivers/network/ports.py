@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -47,12 +48,9 @@ class PortsMixin:
     lock: Any
     dirs: Any
     ports: dict[str, dict[str, PortObj]]
-
-    def _net_of(self, net: Any) -> Any:
-        raise NotImplementedError
-
-    def direct_of(self, name: str) -> tuple[str, str] | None:
-        raise NotImplementedError
+    # the driver's: the network object of a handle; the macvtap device of a port
+    _net_of: Callable[[Any], Any]
+    direct_of: Callable[[str], tuple[str, str] | None]
 
     def _ports_dir(self, name: str) -> str:
         return os.path.join(self.dirs.state_dir, "ports", name)
