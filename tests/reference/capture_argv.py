@@ -26,6 +26,7 @@ from pathlib import Path
 
 import libvirt  # type: ignore[import-not-found]
 from argvtext import CAPTURE_HEADER, one_per_line
+from refutil import qemu_as_root
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "qemuxml2argv"
 OUT = DATA / "libvirt"
@@ -37,13 +38,7 @@ def capture(names: list[str]) -> dict[str, dict[str, str]]:
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     libvirt.virEventRegisterDefaultImpl()       # the embedded driver needs a loop
     root = tempfile.mkdtemp(prefix="pyvirt-argv-")
-    # QEMU runs as root here, as in the tests' private libvirtd.  With the
-    # default 'libvirt-qemu' user, which cannot open /dev/kvm on this host,
-    # libvirt finds its probed capabilities ("KVM was enabled when probing")
-    # stale at every lookup and probes QEMU again: about 40 s per input.
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
-        f.write('user = "root"\ngroup = "root"\n')
+    qemu_as_root(root)              # one probe of QEMU, not one per input
     try:
         conn = libvirt.open(f"qemu:///embed?root={root}")
         out: dict[str, dict[str, str]] = {}

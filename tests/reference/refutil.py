@@ -19,3 +19,16 @@ def has_libvirt_python() -> bool:
 def real_env() -> dict[str, str]:
     """The environment for /usr/bin/python3: without pyvirt's PYTHONPATH."""
     return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def qemu_as_root(root: str) -> None:
+    """Make libvirt's ``qemu:///embed?root=ROOT`` run QEMU as root, as pyvirt does.
+
+    With libvirt's default user, 'libvirt-qemu', which cannot open /dev/kvm on
+    these machines, libvirt finds its probed QEMU capabilities stale ("KVM was
+    enabled when probing") at every lookup and probes QEMU again: tens of
+    seconds per call.
+    """
+    os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
+        f.write('user = "root"\ngroup = "root"\n')

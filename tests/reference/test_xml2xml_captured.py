@@ -12,14 +12,13 @@ is captured and pyvirt must write it back unchanged.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
-from refutil import REAL_PYTHON, has_libvirt_python, real_env
+from refutil import REAL_PYTHON, has_libvirt_python, qemu_as_root, real_env
 
 from pyvirt.conf.capabilities import Capabilities
 from pyvirt.conf.domain_capabilities import DomainCapabilities
@@ -97,11 +96,7 @@ def _host_xml() -> tuple[str, str]:
             "sys.stdout.flush()\n"
             "os._exit(0)\n")
     root = tempfile.mkdtemp(prefix="pyvirt-hostcaps-")
-    # QEMU as root: libvirt's default user cannot open /dev/kvm here, which
-    # makes libvirt probe QEMU again at every lookup
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
-        f.write('user = "root"\ngroup = "root"\n')
+    qemu_as_root(root)
     try:
         proc = subprocess.run([REAL_PYTHON, "-c", code, root], capture_output=True, text=True,
                               timeout=300, check=False)

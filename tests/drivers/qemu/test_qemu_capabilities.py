@@ -128,12 +128,9 @@ def libvirt_answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not os.path.exists(SYSTEM_PYTHON):
         pytest.skip("Debian's python3 with python3-libvirt is not installed")
     root = str(tmp_path_factory.mktemp("libvirt-embed"))
-    # QEMU as root, as pyvirt runs it: with libvirt's default user, which
-    # cannot open /dev/kvm here, libvirt finds its probe stale ("KVM was
-    # enabled when probing") at every lookup and probes QEMU again.
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
-        f.write('user = "root"\ngroup = "root"\n')
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "reference"))
+    from refutil import qemu_as_root
+    qemu_as_root(root)
     code = f"BAD_DCAPS_ARGS = {BAD_DCAPS_ARGS!r}\n" + _LIBVIRT_SIDE
     res = subprocess.run([SYSTEM_PYTHON, "-c", code, root], capture_output=True,
                          text=True, timeout=300, check=False)
