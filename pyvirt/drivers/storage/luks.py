@@ -19,6 +19,7 @@ import contextlib
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,7 @@ from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_STORAGE
 _BUSY = "Unable to get accurate CPU usage"
+_TRIES = 8
 _lock = threading.Lock()
 _passphrases: dict[str, bytes] = {}      # volume path -> passphrase, during a call
 
@@ -136,17 +138,19 @@ def create(vol: StorageVolDef, run: Any) -> None:
     """Create ``vol`` encrypted; ``run`` runs an argv (volfile.run_command)."""
     check(vol)
     with secret_file(_value(vol.target.path or "")) as path:
-        for attempt in range(3):
+        for attempt in range(_TRIES):
             try:
                 run(create_argv(vol, path))
                 return
             except libvirtError as exc:
                 # QEMU times its key derivation by CPU time; on a busy host the
-                # measure can come out empty and qemu-img gives up: try again
-                if _BUSY not in str(exc) or attempt == 2:
+                # measure can come out empty and qemu-img gives up: try again,
+                # a little later each time, so that the burst can pass
+                if _BUSY not in str(exc) or attempt == _TRIES - 1:
                     raise
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(vol.target.path or "")
+                time.sleep(0.2 * (attempt + 1))
 
 
 def resize_argv(vol: StorageVolDef, capacity: int, secret_path: str,
