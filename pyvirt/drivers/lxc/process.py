@@ -120,6 +120,15 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         undo.pop_all()          # the interfaces belong to the container now
     try:
         state = read_state(spec["state_file"])
+        if "init_pid" not in state:
+            # init exited at once and its controller cleaned up before the state was
+            # read: the controller's last word says why
+            why = ready.confirm() or report(
+                C.VIR_ERR_INTERNAL_ERROR, f"the init of container '{vm.name}' exited at once",
+                _FROM)
+            ready.proc.wait(5.0)
+            shutil.rmtree(domain_dir, True)
+            raise why
         _console_paths(live, state.get("ptys", []))
         if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
             # the cgroup partition libvirt records in the live XML
