@@ -1,10 +1,11 @@
-"""Network filter XML (``<filter>``) and filter bindings (``<filterbinding>``): basics.
+"""Network filter XML (``<filter>``) and filter bindings (``<filterbinding>``).
 
 A filter has a name, uuid, chain and priority, and an ordered list of
-entries: ``<rule>`` (action, direction, priority, statematch, and the
-protocol elements kept with their attributes) and ``<filterref>`` (another
-filter with parameters).  Protocol attributes are kept in input order, not
-re-sorted into libvirt's per-protocol table.
+entries: ``<rule>`` (action, direction, priority, statematch, and one
+protocol element whose attributes :mod:`pyvirt.conf.nwfilter_rule` reads
+and writes as libvirt's tables say) and ``<filterref>`` (another filter
+with parameters).  Parsing follows libvirt 9.0 also where it is lenient (a
+bad rule priority is 500, unknown elements in a rule are ignored).
 """
 
 from __future__ import annotations
@@ -12,21 +13,30 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from typing import cast
 
 from lxml import etree
 
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.confutil import E, child_text, parse_mac, parse_root, parse_uuid
-from pyvirt.conf.xmlattr import A, Conv, attrs_of, enumconv, message, read_attrs, sint
+from pyvirt.conf.nwfilter_rule import (
+    PROTOCOL_ATTRS,
+    PROTOCOLS,
+    Item,
+    fixup,
+    format_items,
+    parse_element,
+    validate,
+)
+from pyvirt.conf.xmlattr import A, Conv, attrs_of, read_attrs
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_NWFILTER
 
-# Chain name prefixes and their default priorities.
-CHAIN_PRIORITY = {"root": 0, "mac": -800, "vlan": -750, "stp": -810, "arp": -700,
-                  "rarp": -600, "ipv4": -700, "ipv6": -600}
+#: chain name prefixes (libvirt's order) and the default priorities of their chains
+#: (stp has none: 0)
+CHAIN_PRIORITY = {"root": 0, "mac": -800, "vlan": -750, "stp": 0, "arp": -500,
+                  "rarp": -400, "ipv4": -700, "ipv6": -600}
 
 
 class RuleAction(enum.Enum):
@@ -47,23 +57,8 @@ class RuleDirection(enum.Enum):
     INOUT = "inout"
 
 
-PROTOCOLS = ("mac", "vlan", "stp", "arp", "rarp", "ip", "ipv6", "tcp", "udp", "udplite",
-             "esp", "ah", "sctp", "icmp", "igmp", "all", "tcp-ipv6", "udp-ipv6",
-             "udplite-ipv6", "esp-ipv6", "ah-ipv6", "sctp-ipv6", "icmpv6", "all-ipv6")
-
-
 def _xml_err(detail: str) -> libvirtError:
     return report(C.VIR_ERR_XML_ERROR, detail, _FROM)
-
-
-def _load_statematch(text: str, attr: str, elem: str) -> bool | None:
-    # libvirt only notes statematch='0'/'false' (a rule that skips state matching)
-    return False if text == "0" or text.lower() == "false" else None
-
-
-#: ``statematch``: False when libvirt turns state matching off, else left out
-_STATEMATCH = Conv(_load_statematch, lambda v: "true" if v else "false", "bool",
-                   words=("true", "false"))
 
 
 def _load_mac(text: str, attr: str, elem: str) -> str:
@@ -72,6 +67,8 @@ def _load_mac(text: str, attr: str, elem: str) -> str:
 
 #: a MAC address in libvirt's canonical form
 _MAC = Conv(_load_mac, str, "str")
+_VALUE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:")
+_NAME_CHARS = _VALUE_CHARS - {".", ":"}
 
 
 @dataclass
@@ -86,7 +83,10 @@ class Parameter:
 
 @dataclass
 class FilterRef:
-    """``<filterref filter=...>`` with its ``<parameter name value>`` list."""
+    """``<filterref filter=...>`` with its ``<parameter name value>`` list.
+
+    As libvirt, parameters with a bad name or value are skipped, and they are kept
+    (and written) sorted by name, the values of one name in the order given."""
 
     filter: str
     parameters: list[Parameter] = field(default_factory=list)
@@ -94,61 +94,92 @@ class FilterRef:
     ATTRS = (A("filter"),)
 
     @classmethod
-    def parse(cls, elem: etree._Element) -> FilterRef:
-        ref = read_attrs(cls(""), elem, cls.ATTRS)
+    def parse(cls, elem: etree._Element, missing: str | None = None) -> FilterRef:
+        """Read a filter reference (``missing``: the XML error when ``filter`` is absent;
+        libvirt's own, oddly worded, by default)."""
         if elem.get("filter") is None:
-            raise _xml_err("filterref element without filter attribute")
+            if missing:
+                raise _xml_err(missing)
+            raise report(C.VIR_ERR_INTERNAL_ERROR, "rule node requires action attribute",
+                         _FROM)
+        ref = read_attrs(cls(""), elem, cls.ATTRS)
+        values: dict[str, list[str]] = {}
         for param in elem.findall("parameter"):
-            item = read_attrs(Parameter(), param, Parameter.ATTRS)
-            if item.name is None or item.value is None:
-                raise _xml_err("parameter without name or value")
-            ref.parameters.append(item)
+            name, value = param.get("name"), param.get("value")
+            if (name is None or value is None or not value or set(name) - _NAME_CHARS
+                    or set(value) - _VALUE_CHARS):
+                continue
+            values.setdefault(name, []).append(value)
+        ref.parameters = [Parameter(name, v) for name in sorted(values) for v in values[name]]
         return ref
 
     def format(self) -> E:
+        """The ``<filterref>`` element."""
         return E("filterref", attrs_of(self, self.ATTRS), keep=True, children=[
             E("parameter", attrs_of(p, Parameter.ATTRS)) for p in self.parameters])
 
 
 @dataclass
 class Rule:
-    """A ``<rule>``; ``matches`` are its protocol elements as (tag, attributes)."""
+    """A ``<rule>``: its protocol element (``protocol``, None for a rule without one) and
+    that element's attributes (``items``, see :mod:`pyvirt.conf.nwfilter_rule`)."""
 
     action: RuleAction
     direction: RuleDirection
     priority: int = 500
     statematch: bool | None = None
-    matches: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
-
-    ATTRS = (A("action", enumconv(RuleAction, message(
-                 "unknown rule action attribute value", domain=_FROM))),
-             A("direction", enumconv(RuleDirection, message(
-                 "unknown rule direction attribute value", domain=_FROM))),
-             A("priority", sint(error=message("invalid rule priority '{value}'", domain=_FROM))),
-             A("statematch", _STATEMATCH))
+    protocol: str | None = None
+    items: dict[str, Item] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, elem: etree._Element) -> Rule:
-        if elem.get("action") is None:
-            raise _xml_err("rule node requires action attribute")
-        if elem.get("direction") is None:
-            raise _xml_err("rule node requires direction attribute")
-        rule = read_attrs(cls(RuleAction.DROP, RuleDirection.IN), elem, cls.ATTRS)
-        if not -1000 <= rule.priority <= 1000:
-            raise _xml_err(f"rule priority {rule.priority} out of range")
+        """Read a rule as libvirt does: the first known protocol element counts (later
+        elements of the same protocol add to it, others are ignored), a bad or out of
+        range priority leaves 500."""
+        action, direction = elem.get("action"), elem.get("direction")
+        if action is None:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, "rule node requires action attribute",
+                         _FROM)
+        if action not in {a.value for a in RuleAction}:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "unknown rule action attribute value",
+                         _FROM)
+        if direction is None:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, "rule node requires direction attribute",
+                         _FROM)
+        if direction not in {d.value for d in RuleDirection}:
+            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                         "unknown rule direction attribute value", _FROM)
+        rule = cls(RuleAction(action), RuleDirection(direction))
+        prio = elem.get("priority")
+        if prio is not None and re.fullmatch(r"\s*[+-]?\d+", prio) and \
+                -1000 <= int(prio) <= 1000:
+            rule.priority = int(prio)
+        statematch = elem.get("statematch")
+        if statematch is not None and (statematch == "0" or statematch.lower() == "false"):
+            rule.statematch = False
         for child in elem:
-            if not isinstance(child.tag, str):
+            if not isinstance(child.tag, str) or child.tag not in PROTOCOL_ATTRS:
                 continue
-            if child.tag not in PROTOCOLS:
-                raise _xml_err(f"unknown protocol element '{child.tag}' in rule")
-            rule.matches.append(
-                (child.tag, list(cast("list[tuple[str, str]]", child.attrib.items()))))
+            if rule.protocol is None:
+                rule.protocol = child.tag
+            elif child.tag != rule.protocol:
+                continue
+            parse_element(child, child.tag, rule.items)
+            validate(child.tag, rule.items)
+        if rule.protocol is not None:
+            fixup(rule.protocol, rule.items)
         return rule
 
     def format(self) -> E:
-        node = E("rule", attrs_of(self, self.ATTRS), keep=True)
-        for tag, attrs in self.matches:
-            node.add(E(tag, attrs, keep=True))
+        """The ``<rule>`` element."""
+        attrs = [("action", self.action.value), ("direction", self.direction.value),
+                 ("priority", str(self.priority))]
+        if self.statematch is False:
+            attrs.append(("statematch", "false"))
+        node = E("rule", attrs, keep=True)
+        if self.protocol is not None:
+            for elem_attrs in format_items(self.protocol, self.items):
+                node.add(E(self.protocol, elem_attrs, keep=True))
         return node
 
 
@@ -166,26 +197,30 @@ class NWFilterDef:
     priority: int = 0
     entries: list[Rule | FilterRef] = field(default_factory=list)
 
-    ATTRS = (A("name"), A("chain"), A("priority", sint(error=message(
-        "Invalid value '{value}' for element or attribute 'priority'", domain=_FROM))))
-
     @classmethod
     def parse(cls, xml: str | bytes) -> NWFilterDef:
         """Parse filter XML; raise libvirt's errors for bad input."""
         root = parse_root(xml, "filter", "nwfilter_definition", _FROM)
-        if root.get("name") is None:
-            raise _xml_err("filter has no name")
-        flt = read_attrs(cls(), root, cls.ATTRS)
-        chain, prio = flt.chain, root.get("priority")
-        prefix = chain.split("-")[0]
-        if prefix not in CHAIN_PRIORITY or not re.fullmatch(r"[\w.-]+", chain):
-            raise report(C.VIR_ERR_INVALID_ARG, f"unknown chain suffix '{chain}'", _FROM)
-        if prio is None:
-            flt.priority = CHAIN_PRIORITY[prefix]
-        elif not -1000 <= flt.priority <= 1000:
-            raise _xml_err(f"filter priority {prio} out of range")
-        flt.uuid = parse_uuid(child_text(root, "uuid"), _FROM, error=lambda: _xml_err(
-            "unable to parse uuid"))  # type: ignore[assignment]
+        name = root.get("name")
+        if name is None:
+            raise report(C.VIR_ERR_INTERNAL_ERROR, "filter has no name", _FROM)
+        flt = cls(name=name)
+        prio = root.get("priority")
+        if prio is not None:
+            if not re.fullmatch(r"\s*[+-]?\d+", prio):
+                raise report(C.VIR_ERR_INVALID_ARG, f"Could not parse chain priority "
+                             f"'{prio}'", _FROM)
+            if not -1000 <= int(prio) <= 1000:
+                raise report(C.VIR_ERR_INVALID_ARG, f"Priority '{int(prio)}' is outside "
+                             "valid range of [-1000,1000]", _FROM)
+        chain = root.get("chain")
+        if chain is not None:
+            flt.chain = chain
+            prefix = chain_prefix(chain)
+            flt.priority = int(prio) if prio is not None else CHAIN_PRIORITY.get(prefix, 0)
+        uuid_text = child_text(root, "uuid")
+        flt.uuid = parse_uuid(uuid_text, _FROM, error=lambda: _xml_err(
+            "malformed uuid element"))  # type: ignore[assignment]
         for child in root:
             if child.tag == "rule":
                 flt.entries.append(Rule.parse(child))
@@ -195,13 +230,36 @@ class NWFilterDef:
 
     def format(self) -> str:
         """Return the filter XML as libvirt writes it."""
-        # a priority of 0 (the root chain's) is left out
-        attrs = [kv for kv in attrs_of(self, self.ATTRS) if kv != ("priority", "0")]
+        attrs = [("name", self.name), ("chain", self.chain)]
+        if self.priority:
+            attrs.append(("priority", str(self.priority)))
         root = E("filter", attrs, keep=True)
         root.add(E("uuid", text=self.uuid))
         for entry in self.entries:
             root.add(entry.format())
         return xmlutil.to_string(root)
+
+
+def chain_prefix(chain: str) -> str:
+    """The protocol prefix of a chain name (``ipv4`` of ``ipv4-xyz``); libvirt's errors
+    for a name it refuses."""
+    if len(chain) > 12:
+        raise report(C.VIR_ERR_INVALID_ARG, "Name of chain is longer than 12 characters",
+                     _FROM)
+    if set(chain) - _NAME_CHARS - {".", ":", "-"}:
+        raise report(C.VIR_ERR_INVALID_ARG, "Chain name contains invalid characters", _FROM)
+    if chain == "root":
+        return chain
+    if chain.startswith("root"):
+        # libvirt refuses it without saying why
+        raise report(C.VIR_ERR_INTERNAL_ERROR, "An error occurred, but the cause is unknown",
+                     C.VIR_FROM_NONE)
+    for prefix in CHAIN_PRIORITY:
+        if prefix != "root" and chain.startswith(prefix):
+            return prefix
+    raise report(C.VIR_ERR_INVALID_ARG, f"Invalid chain name '{chain}'. Please use a chain "
+                 "name called 'root' or any of the following prefixes: mac, vlan, stp, arp, "
+                 "rarp, ipv4, ipv6", _FROM)
 
 
 @dataclass
@@ -245,7 +303,7 @@ class NWFilterBindingDef:
         ref = root.find("filterref")
         if ref is None:
             raise _xml_err("filter binding has no filter reference")
-        bind.filterref = FilterRef.parse(ref)
+        bind.filterref = FilterRef.parse(ref, "filterref element without filter attribute")
         return bind
 
     def format(self) -> str:
@@ -264,10 +322,12 @@ __all__ = [
     "CHAIN_PRIORITY",
     "PROTOCOLS",
     "FilterRef",
+    "Item",
     "NWFilterBindingDef",
     "NWFilterDef",
     "Parameter",
     "Rule",
     "RuleAction",
     "RuleDirection",
+    "chain_prefix",
 ]

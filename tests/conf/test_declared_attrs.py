@@ -37,8 +37,6 @@ FAMILIES = {
 
 #: family module -> why its pyvirt-only expected outputs count as exercising it
 PYVIRT_ONLY_FAMILIES = {
-    # every nwfilter expectation is pyvirt-only (see their first lines)
-    "nwfilter": "libvirt 9.0 formats nwfilter XML only in a privileged libvirtd",
     # CPUModel deprecated='yes' is only in pyvirt-only/basic.out.xml
     "domain_capabilities": "features this host's QEMU lacks (basic.out.xml)",
 }

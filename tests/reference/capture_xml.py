@@ -21,7 +21,10 @@ family reaches libvirt's formatter (only through public API calls):
 * snapshot: redefined (VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE) on the ``test``
   domain of ``test:///default``, read back;
 * checkpoint: the same with VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE;
-* capabilities (``test-default`` only): ``test:///default``'s capabilities.
+* capabilities (``test-default`` only): ``test:///default``'s capabilities;
+* nwfilter: defined on the libvirtd named by ``PYVIRT_NWFILTER_URI`` (a
+  private one: libvirt has no test or embedded nwfilter driver), read back,
+  undefined.
 """
 
 from __future__ import annotations
@@ -138,6 +141,14 @@ def _capabilities(conn: libvirt.virConnect, _xml: str, name: str) -> str:
     return conn.getCapabilities()
 
 
+def _nwfilter(conn: libvirt.virConnect, xml: str, _name: str) -> str:
+    flt = conn.nwfilterDefineXML(xml)
+    try:
+        return flt.XMLDesc(0)
+    finally:
+        flt.undefine()
+
+
 _SECRETS: list[libvirt.virConnect] = []  # one embedded secret driver per process
 _ROOTS: list[str] = []
 HANDLERS = {"domain": _domain, "network": _network, "storagepool": _pool,
@@ -183,6 +194,8 @@ def capture(family: str, names: list[str]) -> dict[str, dict[str, str]]:
     folder = DATA / f"{family}xml2xml"
     out: dict[str, dict[str, str]] = {}
     conn = libvirt.open(DEFAULT) if family in HANDLERS else None
+    if family == "nwfilter" and os.environ.get("PYVIRT_NWFILTER_URI"):
+        conn = libvirt.open(os.environ["PYVIRT_NWFILTER_URI"])
     for name in names:
         xml = (folder / f"{name}.xml").read_text()
         try:
@@ -190,6 +203,8 @@ def capture(family: str, names: list[str]) -> dict[str, dict[str, str]]:
                 text = _secret(xml)
             elif family == "nodedev":
                 text = _nodedev(xml)
+            elif conn is not None and family == "nwfilter":
+                text = _nwfilter(conn, xml, name)
             elif conn is not None:
                 text = HANDLERS[family](conn, xml, name)
             else:

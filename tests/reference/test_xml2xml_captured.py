@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import daemons  # tests/daemon/daemons.py
 import pytest
 from refutil import REAL_PYTHON, has_libvirt_python, qemu_as_root, real_env
 
@@ -47,8 +48,11 @@ def _pyvirt_only(family: str, name: str) -> bool:
     return (DATA / f"{family}xml2xml" / "pyvirt-only" / f"{name}.out.xml").exists()
 
 
-def _capture(family: str, names: list[str]) -> dict[str, dict[str, str]]:
+def _capture(family: str, names: list[str], nwfilter_uri: str | None
+             ) -> dict[str, dict[str, str]]:
     env = real_env()
+    if nwfilter_uri:
+        env["PYVIRT_NWFILTER_URI"] = nwfilter_uri
     proc = subprocess.run([REAL_PYTHON, str(CAPTURE), family, *names], capture_output=True,
                           text=True, timeout=300, check=False, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -56,8 +60,12 @@ def _capture(family: str, names: list[str]) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def captured() -> dict[str, dict[str, dict[str, str]]]:
-    return {family: _capture(family, _inputs(family)) for family in FAMILIES}
+def captured(request: pytest.FixtureRequest) -> dict[str, dict[str, dict[str, str]]]:
+    # nwfilter XML is formatted only by a libvirtd's nwfilter driver: the private one
+    uri = None
+    if daemons.libvirtd_available() is None:
+        uri = request.getfixturevalue("reference_libvirtd").uri(driver="qemu", path="/system")
+    return {family: _capture(family, _inputs(family), uri) for family in FAMILIES}
 
 
 @pytest.mark.parametrize("family", FAMILIES)
