@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +24,7 @@ from pyvirt import constants as C
 from pyvirt.conf.nwfilter import FilterRef, NWFilterBindingDef, NWFilterDef
 from pyvirt.driver import interface as I
 from pyvirt.drivers import hostroot
-from pyvirt.drivers.nwfilter import rules
+from pyvirt.drivers.nwfilter import learn, rules
 from pyvirt.drivers.test.network import uuid_from_bytes, uuid_from_string
 from pyvirt.drivers.test.state import Store
 from pyvirt.errors import check_flags, libvirtError, report
@@ -33,7 +32,6 @@ from pyvirt.util.fileutil import atomic_write, remove_durably
 
 _FROM = C.VIR_FROM_NWFILTER
 STOCK_DIR = os.path.join(os.path.dirname(__file__), "stock")
-LEARN_POLL = 0.2      # seconds between looks at a learning port's leases
 log = logging.getLogger(__name__)
 
 
@@ -84,8 +82,10 @@ class NWFilterDriver(I.NWFilterDriver):
         self.bindings = Store(key=lambda b: b.portdev)
         self.lock = threading.RLock()
         self.loaded = False
-        # IP addresses learned from DHCP, by port
+        # IP addresses learned (from leases or traffic), by port; the bindings whose
+        # port is being watched, by port
         self.learned: dict[str, dict[str, list[str]]] = {}
+        self.learners: dict[str, NWFilterBindingDef] = {}
 
     # --- life of the driver ---------------------------------------------------------------
     def startup(self) -> None:
@@ -301,17 +301,23 @@ class NWFilterDriver(I.NWFilterDriver):
 
     # --- bindings ------------------------------------------------------------------------
     def _instantiate(self, bind: NWFilterBindingDef) -> None:
-        """Load the binding's rules; a port whose ``IP`` is wanted but not given gets it
-        from its network's DHCP (static host or lease) or, until it has one, a DHCP-only
-        table and a learner thread."""
+        """Load the binding's rules.  A port whose ``IP`` is wanted but not given gets it
+        from its network's DHCP (a static host or a lease) or, until then, the learning
+        table of its ``CTRL_IP_LEARNING`` mode and a learner watching its traffic (with
+        ``none``, the missing variable is an error, as in libvirt)."""
         learned = self.learned.get(bind.portdev)
         if learned is None and rules.wants_ip(bind, self._lookup_def):
+            mode = rules.learn_mode(bind)
             ip = self._lease_ip(bind)
             if ip is None:
-                if self._network_of(bind.portdev) is None:
+                if mode == "none":
                     rules.ruleset(bind, self._lookup_def)      # the missing-IP error
-                rules.apply(bind, self._lookup_def, learn=True)
-                self._learn(bind)
+                self._learn(bind, mode)
+                try:
+                    rules.apply(bind, self._lookup_def, learn=True)
+                except BaseException:
+                    self.learners.pop(bind.portdev, None)
+                    raise
                 return
             learned = self.learned[bind.portdev] = {"IP": [ip]}
         rules.apply(bind, self._lookup_def, learned)
@@ -346,27 +352,34 @@ class NWFilterDriver(I.NWFilterDriver):
         leases = dnsmasq.read_leases(obj.def_, net_drv.dirs.dnsmasq(obj.name), bind.mac)
         return str(leases[0]["ipaddr"]) if leases else None
 
-    def _learn(self, bind: NWFilterBindingDef) -> None:
-        """Watch the port's network for its lease; then load the binding's real rules."""
-        def watch() -> None:
-            while True:
-                time.sleep(LEARN_POLL)
-                with self.lock:
-                    obj = self.bindings.get(bind.portdev)
-                    if obj is None or obj.def_ is not bind:
-                        return          # unbound (or bound again) meanwhile
-                    ip = self._lease_ip(bind)
-                    if ip is None:
-                        continue
-                    self.learned[bind.portdev] = {"IP": [ip]}
-                    try:
-                        rules.apply(bind, self._lookup_def, self.learned[bind.portdev])
-                    except libvirtError as exc:
-                        log.warning("rules of %s with learned IP %s: %s", bind.portdev, ip,
-                                    exc)
+    def _learn(self, bind: NWFilterBindingDef, mode: str) -> None:
+        """Watch the port's traffic for its address (:mod:`.learn`); then load the
+        binding's real rules."""
+        if self.learners.get(bind.portdev) is bind:
+            return                      # already watching
+
+        def wanted() -> bool:
+            return self.learners.get(bind.portdev) is bind
+
+        def found(ip: str) -> None:
+            with self.lock:
+                if not wanted():
                     return
-        threading.Thread(target=watch, name=f"nwfilter-learn-{bind.portdev}",
-                         daemon=True).start()
+                del self.learners[bind.portdev]
+                self.learned[bind.portdev] = {"IP": [ip]}
+                try:
+                    rules.apply(bind, self._lookup_def, self.learned[bind.portdev])
+                except libvirtError as exc:
+                    log.warning("rules of %s with learned IP %s: %s", bind.portdev, ip, exc)
+
+        try:
+            watcher = learn.Learner(bind.portdev, bind.mac, mode,
+                                    rules.dhcp_servers(bind), found, wanted)
+        except OSError as exc:
+            raise report(C.VIR_ERR_SYSTEM_ERROR, f"cannot watch port '{bind.portdev}' to "
+                         f"learn its IP address: {exc.strerror}", _FROM) from None
+        self.learners[bind.portdev] = bind
+        watcher.start()
 
     def _lookup_def(self, name: str) -> NWFilterDef | None:
         obj = self.filters.get(name)
@@ -414,6 +427,7 @@ class NWFilterDriver(I.NWFilterDriver):
                 atomic_write(self._binding_file(bind.portdev), bind.format(), 0o600)
             except OSError as exc:
                 rules.remove(bind.portdev)
+                self.learners.pop(bind.portdev, None)
                 raise report(C.VIR_ERR_SYSTEM_ERROR, f"cannot save filter binding "
                              f"'{bind.portdev}': {exc.strerror}", _FROM) from None
             return self.bindings.add(BindingObj(bind))  # type: ignore[no-any-return]
@@ -427,6 +441,7 @@ class NWFilterDriver(I.NWFilterDriver):
             remove_durably(self._binding_file(obj.portdev))
             self.bindings.remove(obj)
             self.learned.pop(obj.portdev, None)
+            self.learners.pop(obj.portdev, None)
         return 0
 
 

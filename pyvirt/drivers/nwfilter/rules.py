@@ -1,32 +1,42 @@
-"""A filter binding's rules as an nftables table of the bridge family on its port.
+"""A filter binding's rules as nftables tables on its port.
 
-libvirt turns a filter tree into ebtables/iptables chains; pyvirt writes
-the same structure as one table ``bridge pyvirt_nwf_<port>`` per binding:
+libvirt turns a filter tree into ebtables chains (layer-2 protocols: ``mac``,
+``vlan``, ``stp``, ``arp``, ``rarp``, ``ip``, ``ipv6`` and rules without a
+protocol) and iptables/ip6tables chains (``tcp``, ``udp``, ``sctp``,
+``udplite``, ``esp``, ``ah``, ``icmp``, ``igmp``, ``all`` and their IPv6
+variants), which the kernel runs one after the other on bridged frames.
+pyvirt writes the same two stages:
 
-- a ``from_vm`` chain (hooked at bridge prerouting for frames the port
-  sends: libvirt's direction ``out``) and a ``to_vm`` chain (bridge
-  postrouting, frames sent to the port: direction ``in``);
-- filters of chain ``root`` put their rules straight in those chains;
-  filters of another chain (``mac``, ``ipv4``, ``ipv4-ip``, ``arp-mac``,
-  ...) fill a sub-chain that the root chain jumps to for frames of its
-  protocol, at the chain's priority, as libvirt orders them;
-- rules are sorted by priority (then definition order); ``accept``,
-  ``drop``, ``reject``, ``return`` become nft verdicts, ``continue`` none.
+- table ``bridge pyvirt_nwf_<port>``: chain ``from_vm`` (frames the port
+  sends, direction ``out``; bridge prerouting) and ``to_vm`` (frames to the
+  port, direction ``in``; bridge postrouting).  Filters of chain ``root``
+  put their rules straight there; filters of another chain (``mac``,
+  ``ipv4``, ``arp-xyz``, ...) fill a sub-chain the root chain jumps to for
+  frames of its protocol, at the chain's priority, as libvirt orders them.
+  ``inout`` rules go in both, the ``to_vm`` copy with source and destination
+  swapped (as libvirt's ebtables rules).
+- table ``inet pyvirt_nwf_<port>``, only for layer-3 rules: the bridge table
+  marks the frames of the port (its ifindex in the packet mark: low 16 bits
+  from the port, high 16 bits to it) and the kernel's bridge netfilter hands
+  them to the inet hooks, where conntrack runs: rules are sorted by priority
+  across all filters; with state matching (the default) a rule matches
+  ``ct state new,established`` in its direction and its mirror image
+  ``ct state established`` in the other, as libvirt's iptables rules;
+  ``statematch='false'`` or ``state='NONE'`` match without state, ``state``
+  with the states given.
 
-Variables (``$MAC``, ``$IP``, ...) take the binding's parameters (``MAC``
-defaults to the binding's MAC); a parameter given several times makes one
-rule per value.  A filter that needs ``IP`` when the binding gives none
-gets it learned by the driver from the DHCP lease of the port's network
-(:func:`learning` lets only DHCP through until then); where there is no
-such network it is a ``VIR_ERR_NO_SUPPORT`` naming the parameter.  Rules match statelessly
-(``statematch`` is not used) and the supported protocol elements are
-``mac``, ``arp``, ``rarp``, ``ip``, ``ipv6``, ``tcp``, ``udp``, ``icmp``
-and ``all`` (others are a ``VIR_ERR_NO_SUPPORT``).
+Variables (``$MAC``, ``$IP``, ``$IP[@1]``, ``$IP[2]``) take the binding's
+parameters (``MAC`` defaults to the binding's MAC); a list makes one rule per
+value, variables on the same iterator walking together, different iterators
+combined.  ``CTRL_IP_LEARNING`` and ``DHCPSERVER`` steer IP learning
+(:func:`learning`).  What nftables cannot express here is a clear
+``VIR_ERR_NO_SUPPORT`` when a binding uses it: ``ipset`` (ipset(8) sets),
+``gratuitous`` ARP, and ``reject`` in the layer-2 stage is a drop (the bridge
+family cannot reject on this kernel).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import re
 from collections.abc import Callable
@@ -34,6 +44,7 @@ from dataclasses import dataclass, field
 
 from pyvirt import constants as C
 from pyvirt.conf.nwfilter import CHAIN_PRIORITY, FilterRef, NWFilterBindingDef, NWFilterDef, Rule
+from pyvirt.conf.nwfilter_rule import L2_PROTOCOLS, PROTOCOL_ATTRS, STATE_NONE, STATES, Item
 from pyvirt.drivers.network import nft
 from pyvirt.errors import report
 
@@ -43,20 +54,30 @@ _FROM = C.VIR_FROM_NWFILTER
 _CHAIN_MATCH = {"mac": "", "arp": "ether type arp ", "rarp": "ether type 0x8035 ",
                 "ipv4": "ether type ip ", "ipv6": "ether type ip6 ",
                 "vlan": "ether type vlan ", "stp": "ether daddr 01:80:c2:00:00:00 "}
-_PROTOCOL_IDS = {"ipv4": "ip", "ipv6": "ip6", "arp": "arp", "rarp": "0x8035",
-                 "vlan": "vlan"}
-_ARP_OPCODES = {"request": 1, "reply": 2, "request_reverse": 3, "reply_reverse": 4,
-                "dhcp_request": 5, "dhcp_reply": 6, "dhcp_nak": 7, "inarp_request": 8,
-                "inarp_reply": 9}
 # ARP/RARP header fields as raw payload from the network header: (bit offset, bits)
-_ARP_FIELDS = {"opcode": (48, 16), "arpsrcmacaddr": (64, 48), "arpsrcipaddr": (112, 32),
+_ARP_FIELDS = {"hwtype": (0, 16), "protocoltype": (16, 16), "opcode": (48, 16),
+               "arpsrcmacaddr": (64, 48), "arpsrcipaddr": (112, 32),
                "arpdstmacaddr": (144, 48), "arpdstipaddr": (192, 32)}
-_VAR = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+# STP BPDU fields as raw payload from the link-layer header: (bit offset, bits)
+_STP_FIELDS = {"type": (160, 8), "flags": (168, 8), "root-priority": (176, 16),
+               "root-address": (192, 48), "root-cost": (240, 32),
+               "sender-priority": (272, 16), "sender-address": (288, 48),
+               "port": (336, 16), "age": (352, 16), "max-age": (368, 16),
+               "hello-time": (384, 16), "forward-delay": (400, 16)}
+_SWAP = {"src": "dst", "dst": "src", "arpsrc": "arpdst", "arpdst": "arpsrc"}
+_L4 = {"tcp": "tcp", "udp": "udp", "sctp": "sctp", "udplite": "udplite", "esp": "esp",
+       "ah": "ah", "icmp": "icmp", "igmp": "igmp", "icmpv6": "ipv6-icmp"}
+LEARN_MODES = ("any", "dhcp", "none")
 
 
 def table_name(portdev: str) -> str:
-    """The name of the table of the binding on ``portdev``."""
+    """The name of the tables of the binding on ``portdev``."""
     return "pyvirt_nwf_" + re.sub(r"[^A-Za-z0-9_]", "_", portdev)
+
+
+def _unsupported(what: str) -> Exception:
+    return report(C.VIR_ERR_NO_SUPPORT, f"filter rules with {what} are not supported "
+                  "(nftables cannot express it)", _FROM)
 
 
 @dataclass
@@ -99,114 +120,311 @@ def _walk(name: str, params: dict[str, list[str]], lookup: Callable[[str], NWFil
                                                         params))
 
 
-def _value(text: str, params: dict[str, list[str]]) -> list[str]:
-    m = _VAR.match(text)
-    if not m:
-        return [text]
-    values = params.get(m.group(1))
-    if not values:
-        if m.group(1) == "IP":
-            raise report(C.VIR_ERR_NO_SUPPORT, "filter parameter 'IP' is not given and "
-                         "cannot be learned: the port is on no running network of this host "
-                         "(whose DHCP would tell it); give <parameter name='IP' "
-                         "value='...'/>", _FROM)
-        raise report(C.VIR_ERR_INVALID_ARG, "cannot instantiate filter due to unresolvable "
-                     f"variables or unavailable list elements: {m.group(1)}", _FROM)
-    return values
+# --- variables ----------------------------------------------------------------------------
+def _access(var: str) -> tuple[str, str, int]:
+    """(name, 'iter' or 'elem', iterator id or index) of a variable access."""
+    m = re.fullmatch(r"(\w*)(?:\[(@?)(\d+)\])?", var)
+    assert m is not None
+    name, at, num = m.group(1), m.group(2), m.group(3)
+    if num is None:
+        return name, "iter", 0
+    return name, ("iter" if at else "elem"), int(num)
 
 
-def _hexmac(mac: str) -> str:
-    return "0x" + mac.replace(":", "").lower()
+def _unresolved(name: str) -> Exception:
+    return report(C.VIR_ERR_INVALID_ARG, "cannot instantiate filter due to unresolvable "
+                  f"variables or unavailable list elements: {name}", _FROM)
 
 
-def _hexip(ip: str) -> str:
-    return hex(int(ipaddress.IPv4Address(ip)))
-
-
-def _net(addr: str, mask: str | None) -> str:
-    if mask is None:
-        return addr
-    if "." in mask:
-        mask = str(ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen)
-    return str(ipaddress.ip_network(f"{addr}/{mask}", strict=False))
-
-
-def _matches(tag: str, attrs: dict[str, str]) -> list[str]:
-    """nft match expressions of one protocol element (values already substituted)."""
-    neg = "!= " if attrs.get("match") == "no" else ""
-    out: list[str] = []
-    if "srcmacaddr" in attrs:
-        out.append(f"ether saddr {neg}{attrs['srcmacaddr']}")
-    if "dstmacaddr" in attrs:
-        out.append(f"ether daddr {neg}{attrs['dstmacaddr']}")
-    if tag == "mac":
-        if "protocolid" in attrs:
-            pid = attrs["protocolid"]
-            out.append(f"ether type {neg}{_PROTOCOL_IDS.get(pid, pid)}")
-        return out
-    if tag in ("arp", "rarp"):
-        out.insert(0, "ether type arp" if tag == "arp" else "ether type 0x8035")
-        for key, (offset, bits) in _ARP_FIELDS.items():
-            if key not in attrs:
-                continue
-            value = attrs[key]
-            if key == "opcode":
-                num = _ARP_OPCODES.get(value.lower(), None)
-                hexed = str(num if num is not None else int(value, 0))
-            elif "mac" in key:
-                hexed = _hexmac(value)
-            else:
-                hexed = _hexip(value)
-            out.append(f"@nh,{offset},{bits} {neg}{hexed}")
-        return out
-    fam = "ip6" if tag == "ipv6" or tag.endswith("-ipv6") else "ip"
-    if "srcipaddr" in attrs:
-        out.append(f"{fam} saddr {neg}{_net(attrs['srcipaddr'], attrs.get('srcipmask'))}")
-    if "dstipaddr" in attrs:
-        out.append(f"{fam} daddr {neg}{_net(attrs['dstipaddr'], attrs.get('dstipmask'))}")
-    proto = attrs.get("protocol") if tag in ("ip", "ipv6") else tag.split("-")[0]
-    if proto == "all":
-        proto = None
-    if proto and not ("srcportstart" in attrs or "dstportstart" in attrs):
-        key = "nexthdr" if fam == "ip6" else "protocol"
-        out.append(f"{fam} {key} {neg}{proto}")
-    for end in ("src", "dst"):
-        start = attrs.get(f"{end}portstart")
-        if start is None or not proto:
+def _combinations(items: dict[str, Item], params: dict[str, list[str]]
+                  ) -> list[dict[str, str]]:
+    """Every assignment of values to the variables of a rule (libvirt's iteration)."""
+    iterators: dict[int, list[str]] = {}
+    fixed: dict[str, str] = {}
+    for item in items.values():
+        if item.var is None:
             continue
-        stop = attrs.get(f"{end}portend")
-        port = f"{start}-{stop}" if stop else start
-        out.append(f"{proto} {'sport' if end == 'src' else 'dport'} {neg}{port}")
-    if tag == "icmp" and "type" in attrs:
-        out.append(f"icmp type {neg}{attrs['type']}")
-    if not out:
-        out.append(f"ether type {'ip6' if fam == 'ip6' else 'ip'}")
+        name, kind, num = _access(item.var)
+        values = params.get(name)
+        if not values:
+            raise _unresolved(name)
+        if kind == "elem":
+            if num >= len(values):
+                raise _unresolved(f"{name}[{num}]")
+            fixed[item.var] = values[num]
+            continue
+        group = iterators.setdefault(num, [])
+        if name not in group:
+            if group and len(params[group[0]]) != len(values):
+                raise report(C.VIR_ERR_INVALID_ARG, "Cardinality of list items must be "
+                             "the same for processing them in parallel", _FROM)
+            group.append(name)
+    combos: list[dict[str, str]] = [dict(fixed)]
+    for num, names in sorted(iterators.items()):
+        step = []
+        for i in range(len(params[names[0]])):
+            step.append({(n if num == 0 else f"{n}[@{num}]"): params[n][i] for n in names})
+        combos = [{**c, **s} for c, s in itertools.product(combos, step)]
+    return combos
+
+
+def _resolve(tag: str, items: dict[str, Item], values: dict[str, str]) -> dict[str, Item]:
+    """The rule's items with variables replaced by ``values`` (checked as libvirt would)."""
+    loaders = dict(PROTOCOL_ATTRS[tag])
+    out = {}
+    for name, item in items.items():
+        if item.var is None:
+            out[name] = item
+            continue
+        text = values[item.var]
+        for load in loaders[name]:
+            try:
+                shown, value = load(text)
+            except ValueError:
+                continue
+            out[name] = Item(shown, value, neg=item.neg)
+            break
+        else:
+            raise report(C.VIR_ERR_INVALID_ARG, f"value '{text}' of variable "
+                         f"'{item.var}' is not valid for attribute '{name}'", _FROM)
     return out
 
 
-_SUPPORTED = ("mac", "arp", "rarp", "ip", "ipv6", "tcp", "udp", "icmp", "all",
-              "tcp-ipv6", "udp-ipv6", "all-ipv6")
+# --- matches ------------------------------------------------------------------------------
+def _swapped(items: dict[str, Item]) -> dict[str, Item]:
+    out = {}
+    for name, item in items.items():
+        m = re.match(r"(arpsrc|arpdst|src|dst)(.*)", name)
+        out[_SWAP[m.group(1)] + m.group(2) if m else name] = item
+    return out
 
 
-def _lines(entry: _Entry) -> list[str]:
-    """nft rule bodies (matches and verdict) of one rule, one per variable combination."""
-    rule = entry.rule
-    verdict = {"accept": "accept", "drop": "drop", "reject": "reject", "return": "return",
-               "continue": "counter"}[rule.action.value]
-    if not rule.matches:
-        return [verdict]
+def _neg(item: Item) -> str:
+    return "!= " if item.neg else ""
+
+
+def _mac_match(field_: str, addr: Item, mask: Item | None) -> str:
+    if mask is None or mask.value == "ff:ff:ff:ff:ff:ff":
+        return f"{field_} {_neg(addr)}{addr.value}"
+    masked = ":".join(f"{int(a, 16) & int(b, 16):02x}"
+                      for a, b in zip(str(addr.value).split(":"), str(mask.value).split(":"),
+                                      strict=True))
+    return f"{field_} and {mask.value} {'!=' if addr.neg else '=='} {masked}"
+
+
+def _ip_matches(fam: str, it: dict[str, Item]) -> list[str]:
     out = []
-    for tag, attr_list in rule.matches:
-        if tag not in _SUPPORTED:
-            raise report(C.VIR_ERR_NO_SUPPORT, f"filter rules on protocol '{tag}' are not "
-                         "supported", _FROM)
-        keys = [k for k, _ in attr_list]
-        choices = [_value(v, entry.params) for _, v in attr_list]
-        for combo in itertools.product(*choices):
-            attrs = dict(zip(keys, combo, strict=True))
-            attrs.pop("comment", None)
-            out.append(" ".join([*_matches(tag, attrs), verdict]))
+    for end in ("src", "dst"):
+        addr = it.get(f"{end}ipaddr")
+        if addr is not None:
+            mask = it.get(f"{end}ipmask")
+            net = f"{addr.value}/{mask.value}" if mask is not None else addr.value
+            out.append(f"{fam} {end[0]}addr {_neg(addr)}{net}")
+        low, high = it.get(f"{end}ipfrom"), it.get(f"{end}ipto")
+        if low is not None:
+            span = f"{low.value}-{high.value}" if high is not None else str(low.value)
+            out.append(f"{fam} {end[0]}addr {_neg(low)}{span}")
     return out
+
+
+def _ports(proto: str, it: dict[str, Item]) -> list[str]:
+    out = []
+    for end in ("src", "dst"):
+        start, stop = it.get(f"{end}portstart"), it.get(f"{end}portend")
+        if start is None:
+            continue
+        span = f"{start.value}-{stop.value}" if stop is not None else str(start.value)
+        out.append(f"{proto} {end[0]}port {_neg(start)}{span}")
+    return out
+
+
+def _raw(base: str, fields: dict[str, tuple[int, int]], it: dict[str, Item]) -> list[str]:
+    out = []
+    for name, (offset, bits) in fields.items():
+        item = it.get(name)
+        if item is None:
+            continue
+        value = item.value
+        if isinstance(value, str) and ":" in value:
+            num = int(value.replace(":", ""), 16)
+        elif isinstance(value, str):
+            num = int.from_bytes(bytes(int(x) for x in value.split(".")), "big")
+        else:
+            num = int(value)
+        high = it.get(f"{name}-hi")
+        mask = it.get(f"{name}-mask")
+        if name.endswith("ipaddr"):
+            mask = it.get(name.replace("ipaddr", "ipmask"))
+        if mask is not None and name.endswith("ipaddr"):
+            bitmask = ((1 << int(mask.value)) - 1) << (32 - int(mask.value))
+            out.append(f"@{base},{offset},{bits} & {bitmask:#x} {'!=' if item.neg else '=='}"
+                       f" {num & bitmask:#x}")
+        elif mask is not None:
+            bitmask = int(str(mask.value).replace(":", ""), 16)
+            out.append(f"@{base},{offset},{bits} & {bitmask:#x} {'!=' if item.neg else '=='}"
+                       f" {num & bitmask:#x}")
+        elif high is not None:
+            out.append(f"@{base},{offset},{bits} {_neg(item)}{num:#x}-{int(high.value):#x}")
+        else:
+            out.append(f"@{base},{offset},{bits} {_neg(item)}{num:#x}")
+    return out
+
+
+def _l2_matches(tag: str, it: dict[str, Item]) -> list[str]:
+    """nft match expressions of a layer-2 protocol element."""
+    out = []
+    for end in ("src", "dst"):
+        if f"{end}macaddr" in it:
+            out.append(_mac_match(f"ether {end[0]}addr", it[f"{end}macaddr"],
+                                  it.get(f"{end}macmask")))
+    if tag == "mac" and "protocolid" in it:
+        out.append(f"ether type {_neg(it['protocolid'])}{int(it['protocolid'].value):#06x}")
+    elif tag == "vlan":
+        out.insert(0, "ether type vlan")
+        if "vlanid" in it:
+            out.append(f"vlan id {_neg(it['vlanid'])}{it['vlanid'].value}")
+        if "encap-protocol" in it:
+            out.append(f"vlan type {_neg(it['encap-protocol'])}"
+                       f"{int(it['encap-protocol'].value):#06x}")
+    elif tag == "stp":
+        out.insert(0, "ether daddr 01:80:c2:00:00:00")
+        out += _raw("ll", _STP_FIELDS, it)
+    elif tag in ("arp", "rarp"):
+        if "gratuitous" in it:
+            raise _unsupported("'gratuitous' ARP matching")
+        out.insert(0, "ether type arp" if tag == "arp" else "ether type 0x8035")
+        out += _raw("nh", _ARP_FIELDS, it)
+    elif tag in ("ip", "ipv6"):
+        fam = "ip" if tag == "ip" else "ip6"
+        out.insert(0, f"ether type {fam}")
+        out += _ip_matches(fam, it)
+        proto = it.get("protocol")
+        if proto is not None:
+            key = "protocol" if fam == "ip" else "nexthdr"
+            out.append(f"{fam} {key} {_neg(proto)}{proto.value}")
+            out += _ports("th", it)
+        if "dscp" in it:
+            out.append(f"{fam} dscp {_neg(it['dscp'])}{it['dscp'].value}")
+        for key, word in (("type", "type"), ("code", "code")):
+            if key in it:
+                last = it.get(f"{key}end")
+                span = f"{it[key].value}-{last.value}" if last else str(it[key].value)
+                out.append(f"icmpv6 {word} {_neg(it[key])}{span}")
+    return out
+
+
+def _l3_matches(tag: str, it: dict[str, Item], mac: bool) -> list[str]:
+    """nft match expressions of a layer-3 protocol element (``mac``: with its source MAC,
+    which only frames from the port can be matched on)."""
+    v6 = tag.endswith("-ipv6") or tag == "icmpv6"
+    base = tag.replace("-ipv6", "")
+    fam = "ip6" if v6 else "ip"
+    if "ipset" in it:
+        raise _unsupported("'ipset' matching")
+    out = [f"meta nfproto {'ipv6' if v6 else 'ipv4'}"]
+    if mac and "srcmacaddr" in it:
+        out.append(_mac_match("ether saddr", it["srcmacaddr"], None))
+    out += _ip_matches(fam, it)
+    if base != "all":
+        out.append(f"meta l4proto {_L4[base]}")
+    out += _ports("th", it)
+    if "dscp" in it:
+        out.append(f"{fam} dscp {_neg(it['dscp'])}{it['dscp'].value}")
+    if "option" in it:
+        out.append(f"tcp option @{it['option'].value},0,8 {it['option'].value}")
+    if "flags" in it:
+        mask, flags = it["flags"].value
+        out.append(f"tcp flags & {mask:#x} {'!=' if it['flags'].neg else '=='} {flags:#x}")
+    icmp = "icmpv6" if v6 else "icmp"
+    for key in ("type", "code"):
+        if key in it:
+            out.append(f"{icmp} {key} {_neg(it[key])}{it[key].value}")
+    if "connlimit-above" in it:
+        item = it["connlimit-above"]
+        out.append(f"ct count {'' if item.neg else 'over '}{item.value}")
+    return out
+
+
+def _verdict(rule: Rule, layer2: bool) -> str:
+    action = rule.action.value
+    if action == "continue":
+        return "counter"
+    if action == "reject" and layer2:
+        return "drop"
+    return action
+
+
+def _comment(it: dict[str, Item]) -> str:
+    text = it.get("comment")
+    if text is None:
+        return ""
+    return ' comment "' + str(text.value).replace('"', "'").replace("\n", " ")[:128] + '"'
+
+
+def _is_l2(rule: Rule) -> bool:
+    return rule.protocol is None or rule.protocol in L2_PROTOCOLS
+
+
+def _instances(entry: _Entry) -> list[dict[str, Item]]:
+    rule = entry.rule
+    if rule.protocol is None:
+        return [{}]
+    return [_resolve(rule.protocol, rule.items, values)
+            for values in _combinations(rule.items, entry.params)]
+
+
+def _l2_bodies(entry: _Entry, direction: str) -> list[str]:
+    """nft rule bodies of a layer-2 rule in chain ``direction`` (``out``: from the port)."""
+    rule = entry.rule
+    if rule.direction.value not in (direction, "inout"):
+        return []
+    swap = rule.direction.value == "inout" and direction == "in"
+    verdict = _verdict(rule, True)
+    out = []
+    for items in _instances(entry):
+        it = _swapped(items) if swap else items
+        matches = _l2_matches(rule.protocol, it) if rule.protocol else []
+        out.append(" ".join([*matches, verdict]) + _comment(items))
+    return out
+
+
+def _l3_bodies(entry: _Entry, direction: str) -> list[str]:
+    """nft rule bodies of a layer-3 rule in chain ``direction`` (``out``: from the port):
+    the rule itself and, with state matching, its mirror image for replies."""
+    rule = entry.rule
+    assert rule.protocol is not None
+    verdict = _verdict(rule, False)
+    out = []
+    for items in _instances(entry):
+        state = items.get("state")
+        flags = int(state.value) if state is not None else 0
+        stateful = rule.statematch is not False and flags != STATE_NONE
+        explicit = flags != 0 and stateful
+        own = rule.direction.value in (direction, "inout")
+        if rule.direction.value == "inout" or not stateful:
+            if not own:
+                continue
+            swap = rule.direction.value == "inout" and direction == "in"
+            it = _swapped(items) if swap else items
+            extra = []
+            if explicit:
+                extra = [f"ct state {_states(flags)}"]
+            out.append(" ".join([*_l3_matches(rule.protocol, it, direction == "out"), *extra,
+                                 verdict]) + _comment(items))
+            continue
+        if own:
+            states = _states(flags) if explicit else "new,established"
+            out.append(" ".join([*_l3_matches(rule.protocol, items, direction == "out"),
+                                 f"ct state {states}", verdict]) + _comment(items))
+        elif not explicit:
+            out.append(" ".join([*_l3_matches(rule.protocol, _swapped(items),
+                                              direction == "out"),
+                                 "ct state established", verdict]) + _comment(items))
+    return out
+
+
+def _states(flags: int) -> str:
+    return ",".join(name.lower() for bit, name in STATES.items() if flags & bit)
 
 
 def _tree(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
@@ -222,73 +440,153 @@ def wants_ip(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | Non
     """Whether the binding's filters use ``$IP`` where no ``IP`` parameter reaches."""
     for entries in _tree(bind, lookup, None).chains.values():
         for e in entries:
-            if "IP" not in e.params and any(v == "$IP" for _, attrs in e.rule.matches
-                                            for _, v in attrs):
+            if "IP" not in e.params and any(
+                    i.var is not None and _access(i.var)[0] == "IP"
+                    for i in e.rule.items.values()):
                 return True
     return False
 
 
-def learning(portdev: str) -> list[str]:
-    """The table of a port whose address is being learned: DHCP only (as libvirt lets
-    only DHCP through until it has seen the port's lease)."""
-    table = f"bridge {table_name(portdev)}"
-    port = '"' + portdev.replace('"', "") + '"'
-    lines = [f"add table {table}"]
-    for base, hook, match, rule in (
-            ("from_vm", "prerouting", "iifname", "udp sport 68 udp dport 67 accept"),
-            ("to_vm", "postrouting", "oifname", "udp sport 67 udp dport 68 accept")):
-        lines += [(f"add chain {table} {base} {{ type filter hook {hook} priority -200; "
-                  "policy accept; }"),
-                  f"add rule {table} {base} {match} {port} {rule}",
-                  f"add rule {table} {base} {match} {port} drop"]
-    return lines
+def learn_mode(bind: NWFilterBindingDef) -> str:
+    """``CTRL_IP_LEARNING`` of the binding (``any`` when not given)."""
+    assert bind.filterref is not None
+    for p in bind.filterref.parameters:
+        if p.name == "CTRL_IP_LEARNING" and p.value:
+            mode = p.value.lower()
+            if mode not in LEARN_MODES:
+                raise report(C.VIR_ERR_INVALID_ARG, f"invalid value '{p.value}' of "
+                             "CTRL_IP_LEARNING: 'any', 'dhcp' or 'none'", _FROM)
+            return mode
+    return "any"
 
 
-def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
-            learned: dict[str, list[str]] | None = None) -> list[str]:
-    """The nft statements that make the binding's table (after it is cleared);
-    ``learned`` are parameters found meanwhile (the ``IP`` of a port)."""
-    tree = _tree(bind, lookup, learned)
-    table = f"bridge {table_name(bind.portdev)}"
-    port = '"' + bind.portdev.replace('"', "") + '"'
+def dhcp_servers(bind: NWFilterBindingDef) -> list[str]:
+    """The ``DHCPSERVER`` values of the binding (the servers to learn from)."""
+    assert bind.filterref is not None
+    return [p.value for p in bind.filterref.parameters if p.name == "DHCPSERVER" and p.value]
+
+
+def _hooks(table: str, port: str) -> list[str]:
     lines = [f"add table {table}"]
-    for direction, hook, match in (("out", "prerouting", "iifname"),
-                                   ("in", "postrouting", "oifname")):
-        base = "from_vm" if direction == "out" else "to_vm"
+    for base, hook, match in (("from_vm", "prerouting", "iifname"),
+                              ("to_vm", "postrouting", "oifname")):
         lines.append(f"add chain {table} {base}")
         lines.append(f"add chain {table} {base}_hook {{ type filter hook {hook} priority "
                      "-200; policy accept; }")
         lines.append(f"add rule {table} {base}_hook {match} {port} jump {base}")
+    return lines
+
+
+def learning(bind: NWFilterBindingDef) -> list[str]:
+    """The table of a port whose address is being learned, as libvirt's rules meanwhile:
+    with ``CTRL_IP_LEARNING='dhcp'`` only DHCP (from ``DHCPSERVER`` when given) passes;
+    with ``any``, from the port only ARP and IPv4 with its MAC, to it everything."""
+    table = f"bridge {table_name(bind.portdev)}"
+    port = '"' + bind.portdev.replace('"', "") + '"'
+    lines = _hooks(table, port)
+    if learn_mode(bind) == "dhcp":
+        servers = dhcp_servers(bind)
+        only = f"ip saddr {{ {', '.join(servers)} }} " if servers else ""
+        lines += [(f"add rule {table} from_vm ether saddr {bind.mac} udp sport 68 "
+                  "udp dport 67 accept"),
+                  f"add rule {table} from_vm drop",
+                  f"add rule {table} to_vm {only}udp sport 67 udp dport 68 accept",
+                  f"add rule {table} to_vm drop"]
+    else:
+        lines += [f"add rule {table} from_vm ether saddr != {bind.mac} drop",
+                  f"add rule {table} from_vm ether type {{ arp, ip }} accept",
+                  f"add rule {table} from_vm drop"]
+    return lines
+
+
+def _ifindex(portdev: str) -> int:
+    try:
+        with open(f"/sys/class/net/{portdev}/ifindex") as fh:
+            return int(fh.read())
+    except (OSError, ValueError):
+        raise report(C.VIR_ERR_OPERATION_FAILED, f"cannot find port device '{portdev}' "
+                     "to filter its IP traffic", _FROM) from None
+
+
+def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
+            learned: dict[str, list[str]] | None = None) -> list[str]:
+    """The nft statements that make the binding's tables (after they are cleared);
+    ``learned`` are parameters found meanwhile (the ``IP`` of a port)."""
+    tree = _tree(bind, lookup, learned)
+    name = table_name(bind.portdev)
+    table, itable = f"bridge {name}", f"inet {name}"
+    port = '"' + bind.portdev.replace('"', "") + '"'
+    lines = _hooks(table, port)
+    l3 = sorted((e for entries in tree.chains.values() for e in entries
+                 if not _is_l2(e.rule)), key=lambda e: (e.priority, e.order))
+    for direction in ("out", "in"):
+        base = "from_vm" if direction == "out" else "to_vm"
         root: list[tuple[int, int, list[str]]] = []
         for chain, entries in tree.chains.items():
-            mine = [e for e in entries if e.rule.direction.value in (direction, "inout")]
-            mine.sort(key=lambda e: (e.priority, e.order))
+            mine = sorted((e for e in entries if _is_l2(e.rule)),
+                          key=lambda e: (e.priority, e.order))
             if chain == "root":
-                root += [(e.priority, e.order, _lines(e)) for e in mine]
+                root += [(e.priority, e.order, _l2_bodies(e, direction)) for e in mine]
+                continue
+            bodies = [b for e in mine for b in _l2_bodies(e, direction)]
+            if not bodies:
                 continue
             sub = f"{base}_{re.sub(r'[^A-Za-z0-9_]', '_', chain)}"
             lines.append(f"add chain {table} {sub}")
-            for e in mine:
-                lines += [f"add rule {table} {sub} {body}" for body in _lines(e)]
+            lines += [f"add rule {table} {sub} {body}" for body in bodies]
             prefix = chain.split("-")[0]
             prio = tree.chain_priority.get(chain, CHAIN_PRIORITY.get(prefix, 0))
             root.append((prio, 0, [f"{_CHAIN_MATCH.get(prefix, '')}jump {sub}"]))
         root.sort(key=lambda r: (r[0], r[1]))
         for _, _, bodies in root:
             lines += [f"add rule {table} {base} {body}" for body in bodies]
+    if l3:
+        lines += _l3_tables(table, itable, port, _ifindex(bind.portdev), l3)
     return lines
+
+
+def _l3_tables(table: str, itable: str, port: str, index: int, l3: list[_Entry]) -> list[str]:
+    """The marks the bridge table gives the port's frames and the inet table of the
+    layer-3 rules."""
+    lines = [
+        (f"add chain {table} mark_from {{ type filter hook prerouting priority -250; "
+        "policy accept; }"),
+        (f"add rule {table} mark_from iifname {port} meta mark set meta mark and "
+        f"0xffff0000 or {index:#x}"),
+        (f"add chain {table} mark_to {{ type filter hook forward priority -250; "
+        "policy accept; }"),
+        (f"add rule {table} mark_to oifname {port} meta mark set meta mark and "
+        f"0x0000ffff or {index << 16:#x}"),
+        f"add table {itable}"]
+    for base, hook, mask in (("from_vm", "prerouting", "0x0000ffff"),
+                             ("to_vm", "forward", "0xffff0000")):
+        value = index if base == "from_vm" else index << 16
+        lines += [f"add chain {itable} {base}",
+                  (f"add chain {itable} {base}_hook {{ type filter hook {hook} priority -150; "
+                  "policy accept; }"),
+                  (f"add rule {itable} {base}_hook meta mark and {mask} == {value:#x} "
+                  f"jump {base}")]
+        direction = "out" if base == "from_vm" else "in"
+        for e in l3:
+            lines += [f"add rule {itable} {base} {body}" for body in _l3_bodies(e, direction)]
+    return lines
+
+
+def _reset(portdev: str) -> str:
+    name = table_name(portdev)
+    return "".join(f"add table {fam} {name}\ndelete table {fam} {name}\n"
+                   for fam in ("bridge", "inet"))
 
 
 def apply(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
           learned: dict[str, list[str]] | None = None, learn: bool = False) -> None:
-    """Load (or replace, in one transaction) the binding's table (with ``learn``: the
-    DHCP-only table of :func:`learning`)."""
-    lines = learning(bind.portdev) if learn else ruleset(bind, lookup, learned)
-    nft.replace_table(f"bridge {table_name(bind.portdev)}", lines,
-                      f"Failed to apply filter rules to port '{bind.portdev}'", _FROM)
+    """Load (or replace, in one transaction) the binding's tables (with ``learn``: the
+    table of :func:`learning`)."""
+    lines = learning(bind) if learn else ruleset(bind, lookup, learned)
+    nft.run(_reset(bind.portdev) + "\n".join(lines) + "\n",
+            f"Failed to apply filter rules to port '{bind.portdev}'", _FROM)
 
 
 def remove(portdev: str) -> None:
-    """Delete the table of the binding on ``portdev`` (if it is there)."""
-    nft.delete_table(f"bridge {table_name(portdev)}",
-                     f"Failed to remove filter rules of port '{portdev}'", _FROM)
+    """Delete the tables of the binding on ``portdev`` (if they are there)."""
+    nft.run(_reset(portdev), f"Failed to remove filter rules of port '{portdev}'", _FROM)

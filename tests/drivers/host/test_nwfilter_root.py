@@ -90,8 +90,13 @@ OUT["reloaded"] = [tables(), [x.portDev() for x in c.listAllNWFilterBindings()]]
 b = c.nwfilterBindingLookupByPortDev("pvv0")
 b.delete()
 OUT["deleted"] = [tables(), err(c.nwfilterBindingLookupByPortDev, "pvv0"), ping("10.88.0.77")]
-OUT["no_ip"] = err(c.nwfilterBindingCreateXML,
-                   BINDING.replace("<parameter name='IP' value='10.88.0.50'/>", ""), 0)
+b = c.nwfilterBindingCreateXML(                 # no IP: learned from its traffic
+    BINDING.replace("<parameter name='IP' value='10.88.0.50'/>", ""), 0)
+OUT["learning"] = tables()
+b.delete()
+OUT["no_ip"] = err(c.nwfilterBindingCreateXML, BINDING.replace(
+    "<parameter name='IP' value='10.88.0.50'/>",
+    "<parameter name='CTRL_IP_LEARNING' value='none'/>"), 0)
 OUT["no_filter"] = err(c.nwfilterBindingCreateXML,
                        BINDING.replace("'clean-traffic'", "'nope'"), 0)
 OUT["after_errors"] = [tables(), c.listAllNWFilterBindings()]
@@ -131,7 +136,9 @@ def test_filters_and_bindings(netns: str, tmp_path: Path) -> None:
     assert out["reloaded"] == [["pyvirt_nwf_pvv0"], ["pvv0"]]
     deleted_tables, gone, spoof = out["deleted"]
     assert deleted_tables == [] and gone[0] == C.VIR_ERR_NO_NWFILTER_BINDING and spoof
-    assert out["no_ip"][0] == C.VIR_ERR_NO_SUPPORT and "'IP'" in out["no_ip"][2]
+    assert out["learning"] == ["pyvirt_nwf_pvv0"]
+    assert out["no_ip"][0] == C.VIR_ERR_INVALID_ARG and "variables" in out["no_ip"][2]
+    assert out["no_ip"][2].endswith(": IP")
     assert out["no_filter"][0] == C.VIR_ERR_NO_NWFILTER
     assert out["after_errors"] == [[], []]
     assert out["undefined"] == [C.VIR_ERR_NO_NWFILTER, False]
@@ -153,7 +160,8 @@ sh("ip", "link", "set", "pvv0", "master", "pvbr1", "up")
 sh("ip", "link", "set", "pvv1", "address", "52:54:00:12:34:56", "netns", CLIENT)
 sh("ip", "netns", "exec", CLIENT, "sh", "-c",
    "ip addr add 10.77.0.77/24 dev pvv1 && ip link set pvv1 up")
-c.nwfilterBindingCreateXML(BINDING.replace("<parameter name='IP' value='10.88.0.50'/>", ""), 0)
+c.nwfilterBindingCreateXML(BINDING.replace("<parameter name='IP' value='10.88.0.50'/>",
+                                           "<parameter name='CTRL_IP_LEARNING' value='dhcp'/>"), 0)
 for _ in range(100):                # the port forwards once STP lets it (3: forwarding)
     if open("/sys/class/net/pvv0/brport/state").read().strip() == "3":
         break
@@ -186,3 +194,43 @@ def test_ip_learned_from_the_networks_dhcp(netns: str, tmp_path: Path) -> None:
     assert out["udhcpc"] == 0                   # DHCP passes while the address is learned
     assert out["learned"] == [True, False]      # the lease's address only
     assert out["after"] == [["lo"], [], []]
+
+
+ARP_LEARN = """
+def ping(src):
+    r = subprocess.run(["ip", "netns", "exec", CLIENT, "busybox", "ping", "-c", "1", "-W", "1",
+                        "-I", src, "10.88.0.1"], capture_output=True, text=True)
+    return r.returncode == 0
+
+sh("ip", "link", "add", "pvbr9", "type", "bridge", "stp_state", "0", "forward_delay", "0")
+sh("ip", "addr", "add", "10.88.0.1/24", "dev", "pvbr9")
+sh("ip", "link", "set", "pvbr9", "up")
+sh("ip", "link", "add", "pvv0", "type", "veth", "peer", "name", "pvv1")
+sh("ip", "link", "set", "pvv0", "master", "pvbr9", "up")
+sh("ip", "link", "set", "pvv1", "address", "52:54:00:12:34:56", "netns", CLIENT)
+sh("ip", "netns", "exec", CLIENT, "sh", "-c", "ip addr add 10.88.0.60/24 dev pvv1 && "
+   "ip addr add 10.88.0.61/24 dev pvv1 && ip link set pvv1 up")
+c = pyvirt.open(URI)
+c.nwfilterBindingCreateXML(BINDING.replace("<parameter name='IP' value='10.88.0.50'/>", ""), 0)
+OUT["first"] = ping("10.88.0.61")           # its ARP and IPv4 pass while learning
+ok = False
+for _ in range(20):                          # the learned address's rules are loaded
+    ok = c.nwfilterBindingLookupByPortDev("pvv0") and ping("10.88.0.61")
+    if ok and not ping("10.88.0.60"):
+        break
+OUT["learned"] = [ping("10.88.0.61"), ping("10.88.0.60")]
+c.nwfilterBindingLookupByPortDev("pvv0").delete()
+sh("ip", "link", "del", "pvv0")
+sh("ip", "link", "del", "pvbr9")
+OUT["after"] = [sorted(links()), tables()]
+"""
+
+
+def test_ip_learned_from_the_first_arp(netns: str, tmp_path: Path) -> None:
+    """CTRL_IP_LEARNING='any' (the default): the first address the port uses is its
+    own, the others are spoofed (no network of pyvirt's, no DHCP)."""
+    with namespace("c") as client:
+        out = run(netns, tmp_path, f"CLIENT = {client!r}\nBINDING = {BINDING!r}\n" + ARP_LEARN)
+    assert out["first"] is True
+    assert out["learned"] == [True, False]
+    assert out["after"] == [["lo"], []]
