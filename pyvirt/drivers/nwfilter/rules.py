@@ -509,9 +509,11 @@ def _ifindex(portdev: str) -> int:
 
 
 def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
-            learned: dict[str, list[str]] | None = None) -> list[str]:
+            learned: dict[str, list[str]] | None = None, index: int | None = None
+            ) -> list[str]:
     """The nft statements that make the binding's tables (after they are cleared);
-    ``learned`` are parameters found meanwhile (the ``IP`` of a port)."""
+    ``learned`` are parameters found meanwhile (the ``IP`` of a port), ``index`` the
+    port's ifindex (read from /sys when not given)."""
     tree = _tree(bind, lookup, learned)
     name = table_name(bind.portdev)
     table, itable = f"bridge {name}", f"inet {name}"
@@ -541,7 +543,8 @@ def ruleset(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None
         for _, _, bodies in root:
             lines += [f"add rule {table} {base} {body}" for body in bodies]
     if l3:
-        lines += _l3_tables(table, itable, port, _ifindex(bind.portdev), l3)
+        lines += _l3_tables(table, itable, port,
+                            _ifindex(bind.portdev) if index is None else index, l3)
     return lines
 
 
