@@ -13,17 +13,15 @@ pyvirt writes the same two stages:
   put their rules straight there; filters of another chain (``mac``,
   ``ipv4``, ``arp-xyz``, ...) fill a sub-chain the root chain jumps to for
   frames of its protocol, at the chain's priority, as libvirt orders them.
-  ``inout`` rules go in both, the ``to_vm`` copy with source and destination
+  ``inout`` rules go in both, the ``from_vm`` copy with source and destination
   swapped (as libvirt's ebtables rules).
 - table ``inet pyvirt_nwf_<port>``, only for layer-3 rules: the bridge table
   marks the frames of the port (its ifindex in the packet mark: low 16 bits
   from the port, high 16 bits to it) and the kernel's bridge netfilter hands
   them to the inet hooks, where conntrack runs: rules are sorted by priority
-  across all filters; with state matching (the default) a rule matches
-  ``ct state new,established`` in its direction and its mirror image
-  ``ct state established`` in the other, as libvirt's iptables rules;
-  ``statematch='false'`` or ``state='NONE'`` match without state, ``state``
-  with the states given.
+  across all filters, each with a mirrored copy for the other direction, as
+  libvirt's iptables rules (see :func:`_l3_bodies`): conntrack's state and
+  direction give libvirt's ``statematch``, ``state`` and ``connlimit-above``.
 
 Variables (``$MAC``, ``$IP``, ``$IP[@1]``, ``$IP[2]``) take the binding's
 parameters (``MAC`` defaults to the binding's MAC); a list makes one rule per
@@ -315,7 +313,7 @@ def _l2_matches(tag: str, it: dict[str, Item]) -> list[str]:
 
 def _l3_matches(tag: str, it: dict[str, Item], mac: bool) -> list[str]:
     """nft match expressions of a layer-3 protocol element (``mac``: with its source MAC,
-    which only frames from the port can be matched on)."""
+    which libvirt matches only in the rule's own, unmirrored copy)."""
     v6 = tag.endswith("-ipv6") or tag == "icmpv6"
     base = tag.replace("-ipv6", "")
     fam = "ip6" if v6 else "ip"
@@ -373,12 +371,21 @@ def _instances(entry: _Entry) -> list[dict[str, Item]]:
             for values in _combinations(rule.items, entry.params)]
 
 
+def _swap(rule: Rule, direction: str) -> bool:
+    """Whether a rule's copy in chain ``direction`` has source and destination swapped:
+    libvirt writes the rule as seen going to the guest for ``in`` and ``inout``, from it
+    for ``out``, and mirrors it for the other way."""
+    if rule.direction.value == "out":
+        return direction == "in"
+    return direction == "out"
+
+
 def _l2_bodies(entry: _Entry, direction: str) -> list[str]:
     """nft rule bodies of a layer-2 rule in chain ``direction`` (``out``: from the port)."""
     rule = entry.rule
     if rule.direction.value not in (direction, "inout"):
         return []
-    swap = rule.direction.value == "inout" and direction == "in"
+    swap = _swap(rule, direction)
     verdict = _verdict(rule, True)
     out = []
     for items in _instances(entry):
@@ -389,37 +396,37 @@ def _l2_bodies(entry: _Entry, direction: str) -> list[str]:
 
 
 def _l3_bodies(entry: _Entry, direction: str) -> list[str]:
-    """nft rule bodies of a layer-3 rule in chain ``direction`` (``out``: from the port):
-    the rule itself and, with state matching, its mirror image for replies."""
+    """nft rule bodies of a layer-3 rule in chain ``direction`` (``out``: from the port),
+    as libvirt's iptables rules: with state matching (not for ``inout``, nor with
+    ``statematch='false'``) the rule's own copy matches ``new,established`` packets of
+    connections opened its way and the mirrored copy ``established`` replies; a rule with
+    ``state`` gets only its own copies, with those states; ICMP rules with a type get no
+    mirrored copy (and ``inout`` none at all)."""
     rule = entry.rule
     assert rule.protocol is not None
+    tt = rule.direction.value
+    swap = _swap(rule, direction)
     verdict = _verdict(rule, False)
+    icmp_type = rule.protocol in ("icmp", "icmpv6") and "type" in rule.items
+    if icmp_type and (swap or tt == "inout"):
+        return []
+    explicit = rule.statematch is not False and "state" in rule.items
+    if explicit and tt != "inout" and tt != direction:
+        return []
     out = []
     for items in _instances(entry):
-        state = items.get("state")
-        flags = int(state.value) if state is not None else 0
-        stateful = rule.statematch is not False and flags != STATE_NONE
-        explicit = flags != 0 and stateful
-        own = rule.direction.value in (direction, "inout")
-        if rule.direction.value == "inout" or not stateful:
-            if not own:
-                continue
-            swap = rule.direction.value == "inout" and direction == "in"
-            it = _swapped(items) if swap else items
-            extra = []
-            if explicit:
-                extra = [f"ct state {_states(flags)}"]
-            out.append(" ".join([*_l3_matches(rule.protocol, it, direction == "out"), *extra,
-                                 verdict]) + _comment(items))
-            continue
-        if own:
-            states = _states(flags) if explicit else "new,established"
-            out.append(" ".join([*_l3_matches(rule.protocol, items, direction == "out"),
-                                 f"ct state {states}", verdict]) + _comment(items))
-        elif not explicit:
-            out.append(" ".join([*_l3_matches(rule.protocol, _swapped(items),
-                                              direction == "out"),
-                                 "ct state established", verdict]) + _comment(items))
+        extra: list[str] = []
+        if explicit:
+            flags = int(items["state"].value)
+            if flags != STATE_NONE:
+                extra.append(f"ct state {_states(flags)}")
+        elif rule.statematch is not False and tt != "inout":
+            extra.append("ct state established" if swap else "ct state new,established")
+            if not icmp_type:
+                extra.append("ct direction reply" if swap else "ct direction original")
+        it = _swapped(items) if swap else items
+        out.append(" ".join([*_l3_matches(rule.protocol, it, not swap), *extra, verdict])
+                   + _comment(items))
     return out
 
 

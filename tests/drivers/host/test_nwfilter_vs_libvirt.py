@@ -10,8 +10,9 @@ are Debian's nft-based ones, write there) and gets the filter and a binding
 through real ``virsh`` (``nwfilter-define``, ``nwfilter-binding-create``);
 then pyvirt's driver does the same in ``h`` (nft tables).  Each time the
 guest pings the server from its own and a spoofed address, opens TCP
-connections to an allowed and a refused port, and the server connects to
-two of the guest's ports, one let in; all with real packets.
+connections to an allowed, a refused and a statelessly allowed port (libvirt
+mirrors a statematch='false' rule for the replies), asks a UDP echo, and the server pings the guest
+and connects to two of its ports, one let in; all with real packets.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ FILTER = """<filter name='pv-side' chain='root'>
   <rule action='accept' direction='in' priority='500'>
     <tcp dstportstart='8080'/>
   </rule>
+  <rule action='accept' direction='out' priority='500'>
+    <udp dstportstart='5353'/>
+  </rule>
+  <rule action='accept' direction='out' priority='500' statematch='false'>
+    <tcp dstportstart='2224'/>
+  </rule>
   <rule action='drop' direction='inout' priority='600'>
     <all/>
   </rule>
@@ -59,7 +66,8 @@ BINDING = f"""<filterbinding>
   </filterref>
 </filterbinding>
 """
-# A TCP server answering on its ports (run in a namespace, killed at the end).
+# A server answering on its TCP ports and echoing on UDP port 5353 (run in a
+# namespace, killed at the end).
 LISTEN = textwrap.dedent("""
     import socket, sys, threading
     def serve(port):
@@ -69,14 +77,29 @@ LISTEN = textwrap.dedent("""
         s.listen(8)
         while True:
             s.accept()[0].close()
+    def echo():
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("0.0.0.0", 5353))
+        while True:
+            data, peer = u.recvfrom(100)
+            u.sendto(data, peer)
     for p in sys.argv[1:]:
         threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+    threading.Thread(target=echo, daemon=True).start()
     print("up", flush=True)
     sys.stdin.read()
 """)
 CONNECT = ("import socket, sys\n"
            "try:\n"
            "    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1.5).close()\n"
+           "except OSError:\n"
+           "    sys.exit(1)\n")
+ASK_UDP = ("import socket, sys\n"
+           "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+           "u.settimeout(1.5)\n"
+           "u.sendto(b'hi', (sys.argv[1], 5353))\n"
+           "try:\n"
+           "    u.recvfrom(100)\n"
            "except OSError:\n"
            "    sys.exit(1)\n")
 
@@ -111,7 +134,7 @@ def _topology(h: str) -> Iterator[tuple[str, str]]:
             for addr in addrs:
                 _sh("ip", "-n", ns, "addr", "add", addr, "dev", dev)
             _sh("ip", "-n", ns, "link", "set", dev, "up")
-        for ns, ports in ((s, ("2222", "2223")), (c, ("8080", "8081"))):
+        for ns, ports in ((s, ("2222", "2223", "2224")), (c, ("8080", "8081"))):
             proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", LISTEN,
                                      *ports], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     text=True)
@@ -129,6 +152,9 @@ def _traffic(c: str, s: str) -> dict[str, bool]:
     return {
         "ping": ping("10.89.0.50"),
         "ping spoofed": ping("10.89.0.77"),
+        "ping in": _ok(s, "busybox", "ping", "-c", "1", "-W", "1", "10.89.0.50"),
+        "udp out with reply": _ok(c, sys.executable, "-c", ASK_UDP, "10.89.0.1"),
+        "tcp out stateless": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2224"),
         "tcp out allowed": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2222"),
         "tcp out refused": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2223"),
         "tcp in allowed": _ok(s, sys.executable, "-c", CONNECT, "10.89.0.50", "8080"),
@@ -181,9 +207,10 @@ def test_same_traffic_passes_as_under_libvirt(netns: str, tmp_path: Path) -> Non
         pv_after = _traffic(c, s)
     everything = dict.fromkeys(lv_before, True)
     assert lv_before == everything and lv_after == everything    # unfiltered port
-    assert lv_during == {"ping": True, "ping spoofed": False, "tcp out allowed": True,
-                         "tcp out refused": False, "tcp in allowed": True,
-                         "tcp in refused": False}
+    assert lv_during == {"ping": True, "ping spoofed": False, "ping in": False,
+                         "udp out with reply": True, "tcp out stateless": True,
+                         "tcp out allowed": True, "tcp out refused": False,
+                         "tcp in allowed": True, "tcp in refused": False}
     assert seen["during"] == lv_during
     assert pv_after == everything
     assert out["tables"] == ["pyvirt_nwf_pvv0", "pyvirt_nwf_pvv0"]   # bridge and inet
