@@ -20,6 +20,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -214,4 +215,61 @@ def test_same_traffic_passes_as_under_libvirt(netns: str, tmp_path: Path) -> Non
     assert seen["during"] == lv_during
     assert pv_after == everything
     assert out["tables"] == ["pyvirt_nwf_pvv0", "pyvirt_nwf_pvv0"]   # bridge and inet
+    assert out["left"] == []
+
+
+LEARN_BINDING = BINDING.replace("pv-side", "clean-traffic").replace(
+    "<parameter name='IP' value='10.89.0.50'/>", "")
+
+
+def _learned(c: str) -> dict[str, bool]:
+    """The guest talks from 10.89.0.77 first: that address is learned, 10.89.0.50 is
+    then spoofed (libvirt loads the learned address's rules a second or so later: a few
+    tries until the other address stops passing)."""
+    def ping(src: str) -> bool:
+        return _ok(c, "busybox", "ping", "-c", "1", "-W", "1", "-I", src, "10.89.0.1")
+
+    first = any(ping("10.89.0.77") for _ in range(5))
+    other = True
+    for _ in range(6):
+        other = ping("10.89.0.50")
+        if not other:
+            break
+        time.sleep(0.5)
+    return {"first address": first, "other address": other,
+            "first address still": ping("10.89.0.77")}
+
+
+PYVIRT_LEARN = """
+c = pyvirt.open(URI)
+b = c.nwfilterBindingCreateXML(BINDING, 0)
+print("ready", flush=True)
+sys.stdin.readline()
+b.delete()
+OUT["left"] = [t for t in tables() if t.startswith("pyvirt")]
+"""
+
+
+def test_address_learned_as_under_libvirt(netns: str, tmp_path: Path) -> None:
+    """CTRL_IP_LEARNING's default (any): the first ARP/IPv4 packet tells the port's
+    address under both."""
+    h = netns
+    with _topology(h) as (c, _s):
+        daemon = daemons.start_libvirtd(tmp_path / "libvirtd", netns=h)
+        try:
+            uri = daemon.uri(driver="qemu", path="/system")
+            for path in sorted(STOCK.glob("*.xml")):
+                daemon.virsh("nwfilter-define", str(path), uri=uri)
+            (tmp_path / "binding.xml").write_text(LEARN_BINDING)
+            daemon.virsh("nwfilter-binding-create", str(tmp_path / "binding.xml"), uri=uri)
+            libvirt = _learned(c)
+            daemon.virsh("nwfilter-binding-delete", "pvv0", uri=uri)
+        finally:
+            daemon.stop()
+        seen: dict[str, dict[str, bool]] = {}
+        out = run(h, tmp_path / "pyvirt", f"BINDING = {LEARN_BINDING!r}\n" + PYVIRT_LEARN,
+                  pause=lambda: seen.update(pyvirt=_learned(c)))
+    assert libvirt == {"first address": True, "other address": False,
+                       "first address still": True}
+    assert seen["pyvirt"] == libvirt
     assert out["left"] == []
