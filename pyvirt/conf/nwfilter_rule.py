@@ -235,28 +235,23 @@ U16: list[Loader] = [_uint(16, 10), _uint(16, 16)]
 U32: list[Loader] = [_uint(32, 10), _uint(32, 16)]
 
 
-def _dscp(text: str) -> tuple[str, Any]:
-    for load in U8:
-        try:
-            shown, num = load(text)
-        except ValueError:
-            continue
-        if num > 63:
-            break
-        return shown, num
-    raise ValueError(text)
+def _bounded(loaders: list[Loader], high: int) -> Loader:
+    """A number read by ``loaders`` (decimal, then hex) that may not exceed ``high``."""
+    def load(text: str) -> tuple[str, Any]:
+        for one in loaders:
+            try:
+                shown, num = one(text)
+            except ValueError:
+                continue
+            if num > high:
+                break
+            return shown, num
+        raise ValueError(text)
+    return load
 
 
-def _vlanid(text: str) -> tuple[str, Any]:
-    for load in U16:
-        try:
-            shown, num = load(text)
-        except ValueError:
-            continue
-        if num > 4095:
-            break
-        return shown, num
-    raise ValueError(text)
+_dscp = _bounded(U8, 63)
+_vlanid = _bounded(U16, 4095)
 
 
 _MAC_ATTRS: list[tuple[str, list[Loader]]] = [

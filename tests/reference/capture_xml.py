@@ -36,6 +36,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import libvirt  # type: ignore[import-not-found]
 
@@ -65,20 +66,20 @@ def _network(conn: libvirt.virConnect, xml: str, _name: str) -> str:
         net.undefine()
 
 
-def _pool(conn: libvirt.virConnect, xml: str, _name: str) -> str:
-    pool = conn.storagePoolDefineXML(xml)
+def _read_back(made: Any) -> str:
+    """The XML of an object just defined, which is then undefined."""
     try:
-        return pool.XMLDesc(0)
+        return str(made.XMLDesc(0))
     finally:
-        pool.undefine()
+        made.undefine()
+
+
+def _pool(conn: libvirt.virConnect, xml: str, _name: str) -> str:
+    return _read_back(conn.storagePoolDefineXML(xml))
 
 
 def _interface(conn: libvirt.virConnect, xml: str, _name: str) -> str:
-    iface = conn.interfaceDefineXML(xml)
-    try:
-        return iface.XMLDesc(0)
-    finally:
-        iface.undefine()
+    return _read_back(conn.interfaceDefineXML(xml))
 
 
 def _volume(conn: libvirt.virConnect, xml: str, name: str) -> str:
@@ -142,11 +143,7 @@ def _capabilities(conn: libvirt.virConnect, _xml: str, name: str) -> str:
 
 
 def _nwfilter(conn: libvirt.virConnect, xml: str, _name: str) -> str:
-    flt = conn.nwfilterDefineXML(xml)
-    try:
-        return flt.XMLDesc(0)
-    finally:
-        flt.undefine()
+    return _read_back(conn.nwfilterDefineXML(xml))
 
 
 _SECRETS: list[libvirt.virConnect] = []  # one embedded secret driver per process

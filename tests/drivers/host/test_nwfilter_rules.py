@@ -179,23 +179,18 @@ def test_learning_tables() -> None:
         rules.learn_mode(_binding("t", {"CTRL_IP_LEARNING": ["sometimes"]}))
 
 
+# iptables options -> the nft words pyvirt writes for them
+_IPTABLES_WORDS = {"-s": "ip saddr {}", "-d": "ip daddr {}", "--sport": "th sport {}",
+                   "--dport": "th dport {}", "--ctstate": "ct state {}",
+                   "--ctdir": "ct direction {}", "--mac-source": "ether saddr {}",
+                   "--icmp-type": "icmp type {}"}
+
+
 def _iptables_words(line: str) -> list[str]:
     """The matches of one of libvirt's iptables rules in pyvirt's nft words."""
-    argv, out = line.split()[2:], []
-    for opt, value in zip(argv, [*argv[1:], ""], strict=True):
-        if opt in ("-s", "-d"):
-            out.append(f"ip {opt[1]}addr {value.removesuffix('/32')}")
-        elif opt in ("--sport", "--dport"):
-            out.append(f"th {opt[2:]} {value}")
-        elif opt == "--ctstate":
-            out.append(f"ct state {value.lower()}")
-        elif opt == "--ctdir":
-            out.append(f"ct direction {value.lower()}")
-        elif opt == "--mac-source":
-            out.append(f"ether saddr {value}")
-        elif opt == "--icmp-type":
-            out.append(f"icmp type {value}")
-    return out
+    argv = line.split()[2:]
+    return [_IPTABLES_WORDS[opt].format(value.removesuffix("/32").lower())
+            for opt, value in zip(argv, [*argv[1:], ""], strict=True) if opt in _IPTABLES_WORDS]
 
 
 def test_layer3_rules_as_libvirts_iptables_rules() -> None:
