@@ -304,6 +304,11 @@ class NWFilterBindingDef:
         if ref is None:
             raise _xml_err("filter binding has no filter reference")
         bind.filterref = FilterRef.parse(ref, "filterref element without filter attribute")
+        if not any(p.name == "MAC" for p in bind.filterref.parameters):
+            # libvirt gives the filters the binding's MAC when no parameter does
+            bind.filterref.parameters = sorted(
+                [*bind.filterref.parameters, Parameter("MAC", bind.mac)],
+                key=lambda p: p.name or "")
         return bind
 
     def format(self) -> str:
