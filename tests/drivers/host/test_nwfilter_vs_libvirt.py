@@ -11,7 +11,8 @@ through real ``virsh`` (``nwfilter-define``, ``nwfilter-binding-create``);
 then pyvirt's driver does the same in ``h`` (nft tables).  Each time the
 guest pings the server from its own and a spoofed address, opens TCP
 connections to an allowed, a refused and a statelessly allowed port (libvirt
-mirrors a statematch='false' rule for the replies), asks a UDP echo, and the server pings the guest
+mirrors a statematch='false' rule for the replies) over IPv4 and to an
+allowed and a refused one over IPv6, asks a UDP echo, and the server pings the guest
 and connects to two of its ports, one let in; all with real packets.
 """
 
@@ -37,7 +38,18 @@ STOCK = Path(__file__).resolve().parents[3] / "pyvirt" / "drivers" / "nwfilter" 
 MAC = "52:54:00:12:34:56"
 FILTER = """<filter name='pv-side' chain='root'>
   <uuid>6a3b1f7c-2d4e-4f60-8a9b-0c1d2e3f4a5b</uuid>
-  <filterref filter='clean-traffic'/>
+  <filterref filter='no-mac-spoofing'/>
+  <filterref filter='no-ip-spoofing'/>
+  <filterref filter='no-arp-spoofing'/>
+  <rule action='accept' direction='inout' priority='400'>
+    <icmpv6/>
+  </rule>
+  <rule action='accept' direction='out' priority='500'>
+    <tcp-ipv6 dstportstart='2222'/>
+  </rule>
+  <rule action='drop' direction='inout' priority='600'>
+    <all-ipv6/>
+  </rule>
   <rule action='accept' direction='out' priority='500'>
     <tcp dstipaddr='10.89.0.1' dstportstart='2222'/>
   </rule>
@@ -72,9 +84,10 @@ BINDING = f"""<filterbinding>
 LISTEN = textwrap.dedent("""
     import socket, sys, threading
     def serve(port):
-        s = socket.socket()
+        s = socket.socket(socket.AF_INET6)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", port))
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind(("::", port))
         s.listen(8)
         while True:
             s.accept()[0].close()
@@ -130,10 +143,11 @@ def _topology(h: str) -> Iterator[tuple[str, str]]:
             _sh("ip", "-n", h, "link", "set", port, "master", "pvbr0", "up")
         _sh("ip", "-n", h, "link", "set", "pvbr0", "up")
         _sh("ip", "-n", c, "link", "set", "pvv1", "address", MAC)
-        for ns, dev, addrs in ((c, "pvv1", ("10.89.0.50/24", "10.89.0.77/24")),
-                               (s, "pvs1", ("10.89.0.1/24",))):
+        for ns, dev, addrs in ((c, "pvv1", ("10.89.0.50/24", "10.89.0.77/24", "fd00:89::50/64")),
+                               (s, "pvs1", ("10.89.0.1/24", "fd00:89::1/64"))):
             for addr in addrs:
-                _sh("ip", "-n", ns, "addr", "add", addr, "dev", dev)
+                _sh("ip", "-n", ns, "addr", "add", addr, "dev", dev,
+                    *(["nodad"] if ":" in addr else []))
             _sh("ip", "-n", ns, "link", "set", dev, "up")
         for ns, ports in ((s, ("2222", "2223", "2224")), (c, ("8080", "8081"))):
             proc = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", LISTEN,
@@ -158,6 +172,8 @@ def _traffic(c: str, s: str) -> dict[str, bool]:
         "tcp out stateless": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2224"),
         "tcp out allowed": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2222"),
         "tcp out refused": _ok(c, sys.executable, "-c", CONNECT, "10.89.0.1", "2223"),
+        "tcp6 out allowed": _ok(c, sys.executable, "-c", CONNECT, "fd00:89::1", "2222"),
+        "tcp6 out refused": _ok(c, sys.executable, "-c", CONNECT, "fd00:89::1", "2223"),
         "tcp in allowed": _ok(s, sys.executable, "-c", CONNECT, "10.89.0.50", "8080"),
         "tcp in refused": _ok(s, sys.executable, "-c", CONNECT, "10.89.0.50", "8081"),
     }
@@ -211,6 +227,7 @@ def test_same_traffic_passes_as_under_libvirt(netns: str, tmp_path: Path) -> Non
     assert lv_during == {"ping": True, "ping spoofed": False, "ping in": False,
                          "udp out with reply": True, "tcp out stateless": True,
                          "tcp out allowed": True, "tcp out refused": False,
+                         "tcp6 out allowed": True, "tcp6 out refused": False,
                          "tcp in allowed": True, "tcp in refused": False}
     assert seen["during"] == lv_during
     assert pv_after == everything
