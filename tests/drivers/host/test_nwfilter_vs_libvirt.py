@@ -12,7 +12,8 @@ then pyvirt's driver does the same in ``h`` (nft tables).  Each time the
 guest pings the server from its own and a spoofed address, opens TCP
 connections to an allowed, a refused and a statelessly allowed port (libvirt
 mirrors a statematch='false' rule for the replies) over IPv4 and to an
-allowed and a refused one over IPv6, asks a UDP echo, and the server pings the guest
+allowed and a refused one over IPv6, asks a UDP echo, sends raw frames of
+a refused and another ethertype, and the server pings the guest
 and connects to two of its ports, one let in; all with real packets.
 """
 
@@ -49,6 +50,9 @@ FILTER = """<filter name='pv-side' chain='root'>
   </rule>
   <rule action='drop' direction='inout' priority='600'>
     <all-ipv6/>
+  </rule>
+  <rule action='drop' direction='out' priority='500'>
+    <mac protocolid='0x88b5'/>
   </rule>
   <rule action='accept' direction='out' priority='500'>
     <tcp dstipaddr='10.89.0.1' dstportstart='2222'/>
@@ -105,17 +109,50 @@ LISTEN = textwrap.dedent("""
 """)
 CONNECT = ("import socket, sys\n"
            "try:\n"
-           "    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1.5).close()\n"
+           "    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()\n"
            "except OSError:\n"
            "    sys.exit(1)\n")
 ASK_UDP = ("import socket, sys\n"
            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-           "u.settimeout(1.5)\n"
+           "u.settimeout(1)\n"
            "u.sendto(b'hi', (sys.argv[1], 5353))\n"
            "try:\n"
            "    u.recvfrom(100)\n"
            "except OSError:\n"
            "    sys.exit(1)\n")
+
+
+# Receive (in the server's namespace) one raw frame of an ethertype; exit 0 if it came.
+RECEIVE = ("import socket, sys\n"
+           "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))\n"
+           "s.bind(('pvs1', 0))\n"
+           "s.settimeout(1.5)\n"
+           "print('up', flush=True)\n"
+           "try:\n"
+           "    while s.recv(2048)[12:16] != bytes.fromhex(sys.argv[1]) + b'pv':\n"
+           "        pass\n"
+           "except OSError:\n"
+           "    sys.exit(1)\n")
+# Send (from the guest) a broadcast frame of an ethertype.
+SEND = ("import socket, sys\n"
+        "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n"
+        "s.bind(('pvv1', 0))\n"
+        "mac = open('/sys/class/net/pvv1/address').read().strip()\n"
+        "s.send(b'\\xff' * 6 + bytes.fromhex(mac.replace(':', '')) + "
+        "bytes.fromhex(sys.argv[1]) + b'pv' + bytes(44))\n")
+
+
+def _frame_passes(c: str, s: str, ethertype: str) -> bool:
+    """Whether a raw frame of ``ethertype`` (hex) from the guest reaches the server."""
+    recv = subprocess.Popen(["ip", "netns", "exec", s, sys.executable, "-c", RECEIVE,
+                             ethertype], stdout=subprocess.PIPE, text=True)
+    try:
+        assert recv.stdout is not None and recv.stdout.readline().strip() == "up"
+        assert _ok(c, sys.executable, "-c", SEND, ethertype)
+        return recv.wait(10) == 0
+    finally:
+        recv.kill()
+        recv.wait()
 
 
 def _sh(*argv: str) -> None:
@@ -176,6 +213,8 @@ def _traffic(c: str, s: str) -> dict[str, bool]:
         "tcp6 out refused": _ok(c, sys.executable, "-c", CONNECT, "fd00:89::1", "2223"),
         "tcp in allowed": _ok(s, sys.executable, "-c", CONNECT, "10.89.0.50", "8080"),
         "tcp in refused": _ok(s, sys.executable, "-c", CONNECT, "10.89.0.50", "8081"),
+        "frame 0x88b5": _frame_passes(c, s, "88b5"),
+        "frame 0x88b6": _frame_passes(c, s, "88b6"),
     }
 
 
@@ -228,7 +267,8 @@ def test_same_traffic_passes_as_under_libvirt(netns: str, tmp_path: Path) -> Non
                          "udp out with reply": True, "tcp out stateless": True,
                          "tcp out allowed": True, "tcp out refused": False,
                          "tcp6 out allowed": True, "tcp6 out refused": False,
-                         "tcp in allowed": True, "tcp in refused": False}
+                         "tcp in allowed": True, "tcp in refused": False,
+                         "frame 0x88b5": False, "frame 0x88b6": True}
     assert seen["during"] == lv_during
     assert pv_after == everything
     assert out["tables"] == ["pyvirt_nwf_pvv0", "pyvirt_nwf_pvv0"]   # bridge and inet
