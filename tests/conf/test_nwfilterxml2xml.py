@@ -60,32 +60,14 @@ BINDING = """<filterbinding>
 """
 
 
-# a binding as given to libvirtd 9.0's nwfilter-binding-create, and its nwfilter-binding-dumpxml
-BINDING_IN = """<filterbinding><owner><name>g</name>
-<uuid>0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid></owner>
-<portdev name='pvq0'/><linkdev name='eth9'/><mac address='52:54:00:12:34:56'/>
-<filterref filter='t1'><parameter name='IP' value='10.0.0.9'/><parameter name='A' value='1'/>
-<parameter name='bad-x' value='1'/></filterref></filterbinding>"""
-BINDING_LIBVIRT = """<filterbinding>
-  <owner>
-    <name>g</name>
-    <uuid>0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0</uuid>
-  </owner>
-  <portdev name='pvq0'/>
-  <linkdev name='eth9'/>
-  <mac address='52:54:00:12:34:56'/>
-  <filterref filter='t1'>
-    <parameter name='A' value='1'/>
-    <parameter name='IP' value='10.0.0.9'/>
-    <parameter name='MAC' value='52:54:00:12:34:56'/>
-  </filterref>
-</filterbinding>
-"""
-
-
 def test_binding_as_libvirt_writes_it() -> None:
-    """Parameters sorted, a bad name skipped, MAC added from <mac> when not given."""
-    assert NWFilterBindingDef.parse(BINDING_IN).format() == BINDING_LIBVIRT
+    """A binding given to libvirtd 9.0's nwfilter-binding-create (binding.xml) and its
+    nwfilter-binding-dumpxml (binding.out.xml): parameters sorted, a bad name skipped, MAC
+    added from <mac> when not given."""
+    folder = DATA.parent / "nwfilter"
+    out = NWFilterBindingDef.parse((folder / "binding.xml").read_text()).format()
+    assert out == (folder / "binding.out.xml").read_text()
+    check_schema(out, "nwfilterbinding")
 
 
 def test_binding_roundtrip() -> None:
