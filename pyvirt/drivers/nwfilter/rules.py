@@ -36,6 +36,7 @@ family cannot reject on this kernel).
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from pyvirt.drivers.network import nft
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_NWFILTER
+log = logging.getLogger(__name__)
 
 # frames a sub-chain of each protocol prefix sees
 _CHAIN_MATCH = {"mac": "", "arp": "ether type arp ", "rarp": "ether type 0x8035 ",
@@ -588,11 +590,37 @@ def _reset(portdev: str) -> str:
                    for fam in ("bridge", "inet"))
 
 
+BRIDGE_NF = "/proc/sys/net/bridge/bridge-nf-call-{}"
+
+
+def _bridge_netfilter() -> None:
+    """Make bridged IPv4/IPv6 traffic pass the inet hooks (where the layer-3 rules are),
+    as libvirt turns ``bridge-nf-call-iptables``/``ip6tables`` on when they are off."""
+    for which in ("iptables", "ip6tables"):
+        path = BRIDGE_NF.format(which)
+        try:
+            with open(path) as fh:
+                if fh.read().strip() != "0":
+                    continue
+            with open(path, "w") as fh:
+                fh.write("1\n")
+            log.warning("turned %s on: filter rules on IP traffic need it", path)
+        except FileNotFoundError:
+            raise report(C.VIR_ERR_NO_SUPPORT, "filter rules on IP traffic need the kernel's "
+                         f"bridge netfilter ({path} is missing: load br_netfilter)",
+                         _FROM) from None
+        except OSError as exc:
+            raise report(C.VIR_ERR_SYSTEM_ERROR, f"cannot turn {path} on: {exc.strerror}",
+                         _FROM) from None
+
+
 def apply(bind: NWFilterBindingDef, lookup: Callable[[str], NWFilterDef | None],
           learned: dict[str, list[str]] | None = None, learn: bool = False) -> None:
     """Load (or replace, in one transaction) the binding's tables (with ``learn``: the
     table of :func:`learning`)."""
     lines = learning(bind) if learn else ruleset(bind, lookup, learned)
+    if any(line.startswith("add table inet ") for line in lines):
+        _bridge_netfilter()
     nft.run(_reset(bind.portdev) + "\n".join(lines) + "\n",
             f"Failed to apply filter rules to port '{bind.portdev}'", _FROM)
 

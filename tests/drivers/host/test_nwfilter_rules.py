@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,34 @@ def test_layer3_rules_as_libvirts_iptables_rules() -> None:
             # and nothing more of state or direction than libvirt has
             assert mine.count("ct ") == sum(w.startswith("ct ") for w in words), (mine, theirs)
             assert ("ether saddr" in mine) == ("--mac-source" in theirs)
+
+
+@NEEDS
+def test_bridge_netfilter_turned_on_for_ip_rules() -> None:
+    """As libvirt, binding IP rules turns bridge-nf-call-iptables/ip6tables on (in the
+    namespace, where a test turned them off); the tables go with the binding."""
+    code = ("import subprocess\n"
+            "from pyvirt.conf.nwfilter import NWFilterBindingDef, NWFilterDef\n"
+            "from pyvirt.drivers.nwfilter import rules\n"
+            "for w in ('iptables', 'ip6tables'):\n"
+            "    open(rules.BRIDGE_NF.format(w), 'w').write('0')\n"
+            "subprocess.run(['ip', 'link', 'add', 'pvv0', 'type', 'veth', 'peer', 'name',"
+            " 'pvv1'], check=True)\n"
+            "d = NWFilterDef.parse(\"<filter name='t'><rule action='drop' direction='in'>"
+            "<tcp dstportstart='1'/></rule></filter>\")\n"
+            f"b = NWFilterBindingDef.parse({BINDING.format(name='t', params='')!r})\n"
+            "rules.apply(b, {'t': d}.get)\n"
+            "print([open(rules.BRIDGE_NF.format(w)).read().strip()"
+            " for w in ('iptables', 'ip6tables')])\n"
+            "rules.remove('pvv0')\n"
+            "print(subprocess.run(['nft', 'list', 'tables'], capture_output=True,"
+            " text=True).stdout.strip() or 'none')\n")
+    ns = "pvtest-nwfbrnf"
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        res = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", code],
+                             capture_output=True, text=True, check=False)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.splitlines() == ["['1', '1']", "none"]
