@@ -5,9 +5,11 @@ One instance serves every connection of a root (see
 defines libvirt's stock filters (``stock/*.xml``, the files Debian's
 ``libvirt-daemon-config-nwfilter`` 9.0 installs), each given a UUID that is
 then kept.  Filters live in ``<config_dir>/nwfilter/NAME.xml``, bindings in
-``<run_dir>/nwfilter-binding/PORTDEV.xml``; a binding's rules are an
-nftables table of the bridge family on its port (:mod:`.rules`), made
-again whenever a filter it uses changes and when the driver starts.
+``<run_dir>/nwfilter-binding/PORTDEV.xml``; a binding's rules are
+nftables tables on its port (bridge family, and inet for IP rules:
+:mod:`.rules`), made again whenever a filter it uses changes and when the
+driver starts; a port whose IP the filters want is watched to learn it
+(:mod:`.learn`).
 """
 
 from __future__ import annotations
