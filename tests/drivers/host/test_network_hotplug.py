@@ -1,0 +1,127 @@
+"""macvtap interfaces plugged into and out of a running guest, in a network namespace.
+
+One tiny TCG guest boots (no NIC); then, each time checked on the host side
+and in the live XML:
+
+- ``pyvirsh attach-interface --type direct`` on a veth: a macvtap
+  on it with the guest's MAC, in ``vepa`` mode (libvirt's default);
+- ``<interface type='direct'>`` in ``bridge`` mode through
+  ``attachDeviceFlags``;
+- ``<interface type='network'>`` on a network in ``private`` macvtap mode:
+  a macvtap on the network's device and a network port with a ``direct`` plug;
+
+and each detach (the guest lets go of the PCI device) removes its macvtap
+(and the port).  A failed attach (no such source device) leaves nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from netns import NEEDS, run
+from test_network_root import _guest_dir
+
+pytestmark = [NEEDS, pytest.mark.timeout(300), pytest.mark.slow]
+
+SCRIPT = r"""
+def macvtaps():
+    return sorted([l["ifname"], l["address"], l["linkinfo"]["info_data"]["mode"], l.get("link")]
+                  for l in links().values()
+                  if l.get("linkinfo", {}).get("info_kind") == "macvtap")
+
+def pyvirsh(*args):
+    r = subprocess.run([PYVIRSH, "-q", "-c", URI, *args], capture_output=True, text=True)
+    return [r.returncode, (r.stdout + r.stderr).strip()]
+
+def iface_xml(d, mac):
+    xml = d.XMLDesc(0)
+    start = xml.rfind("<interface", 0, xml.index(mac))
+    return xml[start:xml.index("</interface>", start) + len("</interface>")]
+
+def detach(d, xml, mac):
+    d.detachDeviceFlags(xml, C.VIR_DOMAIN_AFFECT_LIVE)
+    deadline = time.monotonic() + 30
+    while mac in d.XMLDesc(0) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return mac not in d.XMLDesc(0)
+
+for dev in ("pvdm0", "pvdm1"):
+    sh("ip", "link", "add", dev, "type", "veth", "peer", "name", dev.replace("m", "n"))
+    sh("ip", "link", "set", dev, "up")
+c = pyvirt.open(URI)
+n = c.networkCreateXML("<network><name>mv</name><forward mode='private'>"
+                       "<interface dev='pvdm1'/></forward></network>")
+d = c.createXML(DOM, 0)
+deadline = time.monotonic() + 120
+while "PYVIRT-GUEST-READY" not in open(CONSOLE, errors="replace").read():
+    assert time.monotonic() < deadline, "the guest did not boot"
+    time.sleep(0.2)
+c.close()                     # an embed root is driven by one process at a time
+OUT["virsh"] = pyvirsh("attach-interface", "g1", "direct", "pvdm0", "--model", "virtio",
+                       "--mac", "52:54:00:0d:00:01")
+c = pyvirt.open(URI)
+d = c.lookupByName("g1")
+n = c.networkLookupByName("mv")
+OUT["virsh_tap"] = macvtaps()
+OUT["virsh_xml"] = iface_xml(d, "52:54:00:0d:00:01")
+OUT["virsh_detached"] = detach(d, OUT["virsh_xml"], "52:54:00:0d:00:01")
+OUT["virsh_after"] = macvtaps()
+
+direct = ("<interface type='direct'><source dev='pvdm0' mode='bridge'/>"
+          "<mac address='52:54:00:0d:00:02'/><model type='virtio'/></interface>")
+d.attachDeviceFlags(direct, C.VIR_DOMAIN_AFFECT_LIVE)
+OUT["direct_tap"] = macvtaps()
+OUT["direct_xml"] = iface_xml(d, "52:54:00:0d:00:02")
+OUT["missing"] = err(d.attachDeviceFlags, direct.replace("pvdm0", "pvnone").replace(
+    ":02'", ":09'"), C.VIR_DOMAIN_AFFECT_LIVE)
+OUT["after_missing"] = [macvtaps(), "52:54:00:0d:00:09" in d.XMLDesc(0)]
+OUT["direct_detached"] = detach(d, direct, "52:54:00:0d:00:02")
+OUT["direct_after"] = macvtaps()
+
+on_net = ("<interface type='network'><source network='mv'/>"
+          "<mac address='52:54:00:0d:00:03'/><model type='virtio'/></interface>")
+d.attachDeviceFlags(on_net, C.VIR_DOMAIN_AFFECT_LIVE)
+OUT["net_tap"] = macvtaps()
+OUT["net_xml"] = iface_xml(d, "52:54:00:0d:00:03")
+OUT["net_ports"] = [p.XMLDesc(0) for p in n.listAllPorts()]
+OUT["net_detached"] = detach(d, on_net, "52:54:00:0d:00:03")
+OUT["net_after"] = [macvtaps(), n.listAllPorts()]
+d.destroy()
+n.destroy()
+for dev in ("pvdm0", "pvdm1"):
+    sh("ip", "link", "del", dev)
+OUT["after"] = sorted(links())
+c.close()
+"""
+
+
+def test_macvtap_hotplug(netns: str, tmp_path: Path) -> None:
+    guest = _guest_dir()
+    console = tmp_path / "root" / "g1.log"
+    dom = f"""<domain type='qemu'><name>g1</name><memory unit='MiB'>96</memory>
+      <vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
+      <kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd>
+      <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
+      <devices><serial type='file'><source path='{console}'/></serial></devices></domain>"""
+    pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
+    out = run(netns, tmp_path / "root", f"DOM = {dom!r}\nCONSOLE = {str(console)!r}\n"
+              f"PYVIRSH = {pyvirsh!r}\n" + SCRIPT, timeout=240)
+    assert out["virsh"][0] == 0, out["virsh"]
+    assert out["virsh_tap"] == [["macvtap0", "52:54:00:0d:00:01", "vepa", "pvdm0"]]
+    assert "<source dev='pvdm0' mode='vepa'/>" in out["virsh_xml"]
+    assert "<target dev='macvtap0'/>" in out["virsh_xml"]
+    assert out["virsh_detached"] and out["virsh_after"] == []
+    assert out["direct_tap"] == [["macvtap0", "52:54:00:0d:00:02", "bridge", "pvdm0"]]
+    assert "<source dev='pvdm0' mode='bridge'/>" in out["direct_xml"]
+    assert out["missing"][0] == 1      # VIR_ERR_INTERNAL_ERROR
+    assert "Cannot get interface index for 'pvnone'" in out["missing"][2]
+    assert out["after_missing"] == [out["direct_tap"], False]
+    assert out["direct_detached"] and out["direct_after"] == []
+    assert out["net_tap"] == [["macvtap0", "52:54:00:0d:00:03", "private", "pvdm1"]]
+    assert "<source network='mv' portid='" in out["net_xml"]
+    assert len(out["net_ports"]) == 1
+    assert "<plug type='direct' dev='pvdm1' mode='private'/>" in out["net_ports"][0]
+    assert out["net_detached"] and out["net_after"] == [[], []]
+    assert out["after"] == ["lo"]
