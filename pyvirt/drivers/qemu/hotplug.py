@@ -267,10 +267,11 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
                 # a macvtap (type 'direct', or a network in a macvtap mode) is deleted by
                 # ``undo``; a tap goes with the last descriptor, QEMU's once it has it
                 direct = macvtap.source_of(drv.cfg, net)
+                netdev.validate(net, (direct[1] or "vepa") if direct else None)
                 if direct is not None:
                     fd = macvtap.open_guest_macvtap(net, direct, fds, undo)
                 else:
-                    fd = open_guest_tap(drv.cfg, net, fds)
+                    fd = open_guest_tap(drv.cfg, net, fds, live.uuid)
                 fdname = "fd-" + net.alias
                 mon.send_fd(fd, fdname)
             undo.callback(_quiet, mon, "closefd", {"fdname": fdname})
@@ -304,6 +305,7 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
             netdev.clear_bandwidth_of(dev)
             if dev.target_dev:
                 macvtap.delete(dev.target_dev)      # a tap went with QEMU's descriptor
+            netdev.unplug_openvswitch([dev])
             netports.delete(drv.cfg, dev)
     with vm.lock:
         _remove(vm.def_, dev)
