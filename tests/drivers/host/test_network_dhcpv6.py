@@ -7,8 +7,9 @@ IPv4 lease (busybox udhcpc) and a DHCPv6 one (ISC ``dhclient -6``, with the
 same DUID both times: its lease file is kept).  ``net-dhcp-leases`` (all,
 and ``--mac``) must print libvirt's rows, expiry times left out; the
 DHCPv6 row carries the MAC dnsmasq learnt (libvirt's leaseshelper, pyvirt's
-lease script), the client's DUID and its IAID.  pyvirt's client then
-releases its address: the lease goes from the list.
+lease script), the client's DUID and its IAID.  A guest whose NIC has the
+client's MAC gets both addresses from ``domifaddr --source lease``.
+pyvirt's client then releases its address: the lease goes from the list.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, run
+from test_network_root import _guest_dir
 from test_network_vs_libvirt import private_libvirtd
 
 pytestmark = [NEEDS, pytest.mark.timeout(300), pytest.mark.slow,
@@ -120,6 +122,10 @@ c = pyvirt.open(URI)
 n = c.networkLookupByName("v6")
 OUT["api"] = sorted(([l["type"], l["mac"], l["iaid"], l["ipaddr"], l["prefix"], l["hostname"],
                      l["clientid"]] for l in n.DHCPLeases()), key=str)
+# a guest whose NIC has the client's MAC (its link down: it takes no lease of its own)
+d = c.createXML(DOM, 0)
+OUT["domifaddr"] = d.interfaceAddresses(C.VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0)
+d.destroy()
 OUT["script"] = [a for a in open(f"/proc/{dnsmasqs()[0]}/cmdline").read().split("\\0")
                  if a.startswith("--dhcp-script")]
 subprocess.run(RELEASE, check=True, capture_output=True)
@@ -138,11 +144,17 @@ OUT["after"] = [[l for l in links() if l.startswith("pvbr")], tables(), dnsmasqs
 def test_dhcpv6_leases_as_libvirt(netns: str, tmp_path: Path) -> None:
     work = tmp_path / "client"
     work.mkdir()
+    guest = _guest_dir()
+    dom = (f"<domain type='qemu'><name>g6</name><memory unit='MiB'>64</memory>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type>"
+           f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
+           f"<devices><interface type='network'><source network='v6'/><mac address='{MAC}'/>"
+           "<model type='virtio'/><link state='down'/></interface></devices></domain>")
+    pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
     with namespace("c6") as client:
         want = _libvirt_side(netns, work / "libvirt", client)
-        pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
         code = (f"NET = {NET!r}\nPYVIRSH = {pyvirsh!r}\nMAC = {MAC!r}\n"
-                f"RELEASE = {_stop(client, work, '-r')!r}\n" + PYVIRT_SIDE)
+                f"RELEASE = {_stop(client, work, '-r')!r}\nDOM = {dom!r}\n" + PYVIRT_SIDE)
         got = run(netns, tmp_path / "pyvirt", code, pause=lambda: _client(netns, client, work))
         subprocess.run(["ip", "-n", netns, "link", "del", "pvc16"], check=False)
     assert len(want["all"]) == 2, want
@@ -156,6 +168,10 @@ def test_dhcpv6_leases_as_libvirt(netns: str, tmp_path: Path) -> None:
     assert kinds == [0, 1]
     assert got["api"][1][1:3] == [MAC, iaid] and got["api"][1][4:] == [64, "client6", duid]
     assert got["api"][0][2] is None
+    (tap, entry), = got["domifaddr"].items()
+    assert tap.startswith("vnet") and entry["hwaddr"] == MAC
+    assert sorted((a["type"], a["addr"], a["prefix"]) for a in entry["addrs"]) == \
+        sorted((row[0], row[3], row[4]) for row in got["api"])
     assert got["script"] and got["script"][0].endswith("/v6.leasehelper")
     assert got["released"] == [0]
     assert got["files"] == []
