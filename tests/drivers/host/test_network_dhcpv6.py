@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, run
-from test_network_root import _guest_dir
+from test_network_root import _guest_dir, guest_domain
 from test_network_vs_libvirt import private_libvirtd
 
 pytestmark = [NEEDS, pytest.mark.timeout(300), pytest.mark.slow,
@@ -102,11 +101,6 @@ def _libvirt_side(ns: str, work: Path, client: str) -> dict[str, list[str]]:
 
 
 PYVIRT_SIDE = """
-def pyvirsh(*args):
-    r = subprocess.run([PYVIRSH, "-q", "-c", URI, *args], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
 c = pyvirt.open(URI)
 n = c.networkCreateXML(NET)
 print("ready", flush=True)
@@ -145,15 +139,12 @@ def test_dhcpv6_leases_as_libvirt(netns: str, tmp_path: Path) -> None:
     work = tmp_path / "client"
     work.mkdir()
     guest = _guest_dir()
-    dom = (f"<domain type='qemu'><name>g6</name><memory unit='MiB'>64</memory>"
-           "<os><type arch='x86_64' machine='pc'>hvm</type>"
-           f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
-           f"<devices><interface type='network'><source network='v6'/><mac address='{MAC}'/>"
-           "<model type='virtio'/><link state='down'/></interface></devices></domain>")
-    pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
+    dom = guest_domain(guest, "g6", "<interface type='network'><source network='v6'/>"
+                       f"<mac address='{MAC}'/><model type='virtio'/><link state='down'/>"
+                       "</interface>", 64)
     with namespace("c6") as client:
         want = _libvirt_side(netns, work / "libvirt", client)
-        code = (f"NET = {NET!r}\nPYVIRSH = {pyvirsh!r}\nMAC = {MAC!r}\n"
+        code = (f"NET = {NET!r}\nMAC = {MAC!r}\n"
                 f"RELEASE = {_stop(client, work, '-r')!r}\nDOM = {dom!r}\n" + PYVIRT_SIDE)
         got = run(netns, tmp_path / "pyvirt", code, pause=lambda: _client(netns, client, work))
         subprocess.run(["ip", "-n", netns, "link", "del", "pvc16"], check=False)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from netns import NEEDS, run
-from test_network_root import _guest_dir
+from test_network_root import _guest_dir, guest_domain
 from test_network_vs_libvirt import private_libvirtd
 
 from pyvirt import constants as C
@@ -203,10 +203,7 @@ def test_guest_nic_refusals(netns: str, tmp_path: Path) -> None:
     guest = _guest_dir()
 
     def dom(name: str, iface: str) -> str:
-        return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
-                "<os><type arch='x86_64' machine='pc'>hvm</type>"
-                f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
-                f"<devices>{iface}</devices></domain>")
+        return guest_domain(guest, name, iface, 64)
 
     mac = "<mac address='52:54:00:0c:00:01'/><model type='virtio'/>"
     vlan = dom("v1", f"<interface type='bridge'><source bridge='pvbr21'/>{mac}"

@@ -478,14 +478,19 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["after"] == [["lo"], [], []]
 
 
+def guest_domain(guest: str, name: str, devices: str, memory: int = 96) -> str:
+    """A domain booting the test guest in ``guest`` (its directory) with ``devices``."""
+    return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory}</memory>"
+            "<os><type arch='x86_64' machine='pc'>hvm</type>"
+            f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
+            f"<devices>{devices}</devices></domain>")
+
+
 def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
     guest = _guest_dir()
 
     def dom(name: str, iface: str) -> str:
-        return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>96</memory>"
-                "<os><type arch='x86_64' machine='pc'>hvm</type>"
-                f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
-                f"<devices>{iface}</devices></domain>")
+        return guest_domain(guest, name, iface)
 
     direct = dom("d1", "<interface type='direct'><source dev='pvp0' mode='bridge'/>"
                  "<mac address='52:54:00:00:0d:01'/><model type='virtio'/></interface>")
