@@ -94,7 +94,12 @@ class PortsMixin:
             if def_.uuid in mine:
                 raise report(C.VIR_ERR_NETWORK_PORT_EXIST, f"Network port with UUID "
                              f"{def_.uuid} already exists", _FROM)
-            if def_.plug_type is None or not flags & C.VIR_NETWORK_PORT_CREATE_RECLAIM:
+            reclaim = bool(flags & C.VIR_NETWORK_PORT_CREATE_RECLAIM)
+            if reclaim == (def_.plug_type is None):
+                raise report(C.VIR_ERR_INVALID_ARG, "Port reclaim requested but plug type is "
+                             "none" if reclaim else "Port reclaim not requested but plug type "
+                             "is not none", _FROM)
+            if not reclaim:
                 self._plug(obj, def_)
             port = PortObj(obj, def_)
             try:

@@ -32,7 +32,7 @@ def create(cfg: Any, owner: Any, net: Any, undo: contextlib.ExitStack) -> None:
     """Give interface ``net`` of guest ``owner`` a port on its network (if it is a
     ``network`` interface and the root has a network driver); ``undo`` deletes it."""
     drv = _driver(cfg)
-    if drv is None or net.type.value != "network":
+    if drv is None or not net.source.get("network"):    # (a macvtap one is 'direct' now)
         return
     network = drv.networkLookupByName(net.source.get("network", ""))
     bandwidth = next((xmlutil.to_string(e) for e in getattr(net, "kept", [])
@@ -73,7 +73,7 @@ def _lower_of(ifname: str | None) -> str | None:
 def delete(cfg: Any, net: Any) -> None:
     """Delete the port of interface ``net`` (if it has one)."""
     drv = _driver(cfg)
-    portid = net.source.get("portid") if net.type.value == "network" else None
+    portid = net.source.get("portid") if net.source.get("network") else None
     if drv is None or not portid:
         return
     try:

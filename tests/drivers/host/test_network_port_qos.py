@@ -67,6 +67,8 @@ OUT["outbound_floor"] = call(n.portCreateXML, port(5, "<bandwidth><outbound aver
 OUT["openvswitch"] = call(n.portCreateXML, port(6, "<virtualport type='openvswitch'/>"), 0)
 vlan = n.portCreateXML(port(7, "<vlan><tag id='42'/></vlan>"), 0)
 OUT["vlan"] = vlan.XMLDesc(0)
+OUT["reclaim"] = [call(n.portCreateXML, port(8), 1),            # RECLAIM without a plug
+                  call(n.portCreateXML, port(8, "<plug type='network' bridge='pvbr19'/>"), 0)]
 OUT["ports"] = len(n.listAllPorts(0))
 for p in n.listAllPorts(0):
     p.delete(0)
@@ -112,7 +114,7 @@ def test_port_parameters_as_libvirt(netns: str, tmp_path: Path) -> None:
                              "inbound.burst": 10, "outbound.average": 50, "outbound.peak": 60,
                              "outbound.burst": 0}
     for key in ("p0", "p1", "set_floor", "after_floor", "set_avg", "one_way", "flags",
-                "floor_no_qos", "openvswitch", "vlan", "ports"):
+                "floor_no_qos", "openvswitch", "vlan", "reclaim", "ports"):
         assert got[key] == want[key], key
     # libvirt reports this one in no error domain (its XML parser's), pyvirt in the network's
     assert got["outbound_floor"][::2] == want["outbound_floor"][::2]
