@@ -3,7 +3,8 @@
 - Side by side with Debian's libvirtd 9.0 (in the test's network namespace,
   a private mount namespace; Debian's python3-libvirt drives it): the same
   calls on ports of an ``open`` network without bandwidth give the same
-  XML, typed parameters and errors.  (libvirt 9.0 cannot start a network
+  XML, typed parameters and errors, from pyvirt in-process and from
+  pyvirtd (the same python3-libvirt client, over libvirt's protocol).  (libvirt 9.0 cannot start a network
   with ``<bandwidth>`` on this kernel: it has no ``sfq`` qdisc.)
 - pyvirt alone, on a network with inbound bandwidth: libvirt's class tree
   on the bridge, a class and a MAC filter per floor, ``1:2``'s rate what
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from netns import NEEDS, run
 from test_network_root import _guest_dir, guest_domain
+from test_network_virsh import Daemon
 from test_network_vs_libvirt import private_libvirtd
 
 from pyvirt import constants as C
@@ -86,17 +88,33 @@ OUT = {}
 """
 
 
-def _libvirt_side(ns: str, work: Path) -> dict:
+def _real_client(ns: str, uri: str, before: str = "") -> dict:
+    """The scenario run by Debian's python3-libvirt against the daemon at ``uri``."""
     import json
+    script = (LIBVIRT_PRELUDE + before + f"NET = {NET!r}\n" + textwrap.dedent(SCENARIO)
+              + "print(json.dumps(OUT, default=str))\n")
+    res = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script, uri],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+
+
+def _libvirt_side(ns: str, work: Path) -> dict:
     with private_libvirtd(ns, work) as (_virsh, _pid):
-        script = (LIBVIRT_PRELUDE + f"NET = {NET!r}\n" + textwrap.dedent(SCENARIO)
-                  + "print(json.dumps(OUT, default=str))\n")
-        sock = work / "run" / "libvirt-sock"
-        res = subprocess.run(["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", script,
-                              f"qemu+unix:///system?socket={sock}"],
-                             capture_output=True, text=True, timeout=120, check=False)
-        assert res.returncode == 0, res.stderr[-3000:]
-        return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+        return _real_client(ns, f"qemu+unix:///system?socket={work / 'run' / 'libvirt-sock'}")
+
+
+def _pyvirtd_side(ns: str, work: Path) -> dict:
+    """The same client against pyvirtd's qemu:///system (private state directories)."""
+    daemon = Daemon(ns, work)
+    daemon.start()
+    try:
+        # the system root's own 'default' network is stopped first (nothing left running)
+        return _real_client(ns, f"qemu+unix:///system?socket={daemon.sockdir}/libvirt-sock",
+                            "d = c.networkLookupByName('default')\n"
+                            "d.isActive() and d.destroy()\n")
+    finally:
+        daemon.kill()
 
 
 @NEEDS
@@ -107,6 +125,8 @@ def _libvirt_side(ns: str, work: Path) -> dict:
                     reason="needs Debian's libvirtd and python3-libvirt")
 def test_port_parameters_as_libvirt(netns: str, tmp_path: Path) -> None:
     want = _libvirt_side(netns, tmp_path / "libvirt")
+    (tmp_path / "pyvirtd").mkdir()
+    remote = _pyvirtd_side(netns, tmp_path / "pyvirtd")
     got = run(netns, tmp_path / "pyvirt", "c = pyvirt.open(URI)\nlv = pyvirt\n"
               f"NET = {NET!r}\n" + SCENARIO + "OUT['left'] = len(OUT['left'])\n")
     want["left"] = len(want["left"]) if isinstance(want["left"], list) else want["left"]
@@ -116,6 +136,7 @@ def test_port_parameters_as_libvirt(netns: str, tmp_path: Path) -> None:
     for key in ("p0", "p1", "set_floor", "after_floor", "set_avg", "one_way", "flags",
                 "floor_no_qos", "openvswitch", "vlan", "reclaim", "ports"):
         assert got[key] == want[key], key
+        assert remote[key] == want[key], key          # libvirt-python through pyvirtd
     # libvirt reports this one in no error domain (its XML parser's), pyvirt in the network's
     assert got["outbound_floor"][::2] == want["outbound_floor"][::2]
     assert got["left"] == want["left"] == 0
