@@ -40,15 +40,21 @@ def ceiling(net_bw: Bandwidth) -> int:
     return net_bw.inbound.peak or net_bw.inbound.average or 0
 
 
+def off_network(mac: str, code: int, domain: int) -> Exception:
+    """libvirt's error for a floor where it cannot be (``code`` and ``domain`` differ
+    between the network driver and the hypervisor drivers)."""
+    return report(code, f"Invalid use of 'floor' on interface with MAC address {mac} - "
+                  "'floor' is only supported for interface type 'network' with forward type "
+                  "'nat', 'route', 'open' or none", domain)
+
+
 def check(name: str, bridge: str, mode: str | None, net_bw: Bandwidth | None, mac: str,
           new: Bandwidth | None, old: Bandwidth | None, floor_sum: int) -> int | None:
     """libvirt's networkCheckBandwidth: the rate left for the class ``1:2`` once port
     ``mac`` has the floor of ``new`` (instead of ``old``'s), or None when no class needs
     to change.  ``floor_sum``: the floors of the network's ports now."""
     if floor_of(new) and mode not in FLOOR_MODES:
-        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"Invalid use of 'floor' on interface "
-                     f"with MAC address {mac} - 'floor' is only supported for interface type "
-                     "'network' with forward type 'nat', 'route', 'open' or none", _FROM)
+        raise off_network(mac, C.VIR_ERR_OPERATION_UNSUPPORTED, _FROM)
     if floor_of(new) and (net_bw is None or net_bw.inbound is None):
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"Invalid use of 'floor' on interface "
                      f"with MAC address {mac} - network '{name}' has no inbound QoS set", _FROM)

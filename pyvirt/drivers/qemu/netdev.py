@@ -163,9 +163,7 @@ def validate(net: Any, direct_mode: str | None) -> None:
     from pyvirt.drivers.network import floor
     mac, kind = net.mac or "", net.type.value
     if kind != "network" and floor.floor_of(_kept(net, "bandwidth")):
-        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"Invalid use of 'floor' on interface with "
-                     f"MAC address {mac} - 'floor' is only supported for interface type "
-                     "'network' with forward type 'nat', 'route', 'open' or none", _FROM)
+        raise floor.off_network(mac, C.VIR_ERR_CONFIG_UNSUPPORTED, _FROM)
     if _kept(net, "vlan") is None:
         return
     if kind in ("bridge", "network") and openvswitch_port(net) is not None:

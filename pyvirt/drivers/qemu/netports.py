@@ -87,6 +87,22 @@ def delete(cfg: Any, net: Any) -> None:
         log.warning("network port %s: %s", portid, exc)
 
 
+def set_bandwidth(cfg: Any, net: Any, rates: dict[str, dict[str, int]]) -> Any:
+    """Give the port of interface ``net`` (if it has one) the bandwidth ``rates``
+    ({direction: {attribute: value}}), its floor class following, as libvirt's
+    virDomainNetBandwidthUpdate; returns a callable that puts the old one back."""
+    drv = _driver(cfg)
+    portid = net.source.get("portid") if net.source.get("network") else None
+    if drv is None or not portid:
+        return lambda: None
+    network = drv.networkLookupByName(net.source.get("network", ""))
+    port = drv.networkPortLookupByUUIDString(network, portid)
+    old = drv.networkPortGetParameters(port, 0)
+    drv.networkPortSetParameters(port, {f"{d}.{a}": v for d, rate in rates.items()
+                                        for a, v in rate.items() if v}, 0)
+    return lambda: drv.networkPortSetParameters(port, old, 0)
+
+
 def delete_all(cfg: Any, def_: Any) -> None:
     """Delete the ports of a guest that stopped."""
     for net in getattr(def_.devices, "interfaces", []):

@@ -8,7 +8,9 @@
   with ``<bandwidth>`` on this kernel: it has no ``sfq`` qdisc.)
 - pyvirt alone, on a network with inbound bandwidth: libvirt's class tree
   on the bridge, a class and a MAC filter per floor, ``1:2``'s rate what
-  the floors leave, overcommit refused, everything gone with the ports.
+  the floors leave, overcommit refused, everything gone with the ports; a
+  guest NIC's floor is its port's class, moved by ``domiftune`` (refused
+  when it does not fit, nothing changed) and gone with the guest.
 - A guest NIC asking for what its connection cannot give (a ``<vlan>`` on a
   Linux bridge, a ``floor`` off a network, an Open vSwitch port without
   ``ovs-vsctl``) is refused before QEMU starts, with nothing left behind.
@@ -177,6 +179,21 @@ n = c.networkLookupByName("fl")
 a = n.portLookupByUUIDString("7c1a6f0e-2b3d-4e5f-8a9b-0c1d2e3f4a61")
 a.setParameters({"inbound.floor": 100}, 0)
 OUT["again"] = [tree(), a.XMLDesc(0)]
+a.delete(0)
+# a guest NIC with a floor: its port's class; domiftune moves it (or is refused)
+d = c.createXML(DOM, 0)
+tap = d.XMLDesc(0).split("<target dev='", 1)[1].split("'", 1)[0]
+OUT["guest"] = tree()
+d.setInterfaceParameters(tap, {"inbound.average": 100, "inbound.floor": 500},
+                         C.VIR_DOMAIN_AFFECT_LIVE)
+OUT["domiftune"] = [tree(), d.interfaceParameters(tap, 0)["inbound.floor"],
+                    [p.XMLDesc(0) for p in n.listAllPorts(0)]]
+OUT["domiftune_over"] = err(d.setInterfaceParameters, tap,
+                            {"inbound.average": 100, "inbound.floor": 5000},
+                            C.VIR_DOMAIN_AFFECT_LIVE)
+OUT["domiftune_kept"] = [tree(), d.interfaceParameters(tap, 0)["inbound.floor"]]
+d.destroy()
+OUT["guest_gone"] = [tree(), n.listAllPorts(0)]
 n.destroy()
 OUT["after"] = [sorted(links()), tables()]
 """
@@ -185,7 +202,12 @@ OUT["after"] = [sorted(links()), tables()]
 @NEEDS
 @pytest.mark.timeout(120)
 def test_floors_on_the_bridge(netns: str, tmp_path: Path) -> None:
-    out = run(netns, tmp_path, FLOORS)
+    guest = _guest_dir()
+    dom = guest_domain(guest, "gf", "<interface type='network'><source network='fl'/>"
+                       "<mac address='52:54:00:00:01:09'/><model type='virtio'/>"
+                       "<link state='down'/><bandwidth><inbound average='100' floor='200'/>"
+                       "</bandwidth></interface>", 64)
+    out = run(netns, tmp_path, f"DOM = {dom!r}\n" + FLOORS)
     assert out["tree"] == ["class htb 1:1 root rate 8Mbit ceil 16Mbit",
                            "class htb 1:2 parent 1:1 prio 0 rate 8Mbit ceil 16Mbit"]
     assert "<bandwidth classID='3'>\n    <inbound average='100' floor='200'/>" in out["xml"][0]
@@ -217,6 +239,19 @@ def test_floors_on_the_bridge(netns: str, tmp_path: Path) -> None:
     assert "<bandwidth>\n    <inbound average='5'/>" in xml
     assert "class htb 1:3 parent 1:1 prio 0 rate 800Kbit ceil 16Mbit" in out["again"][0]
     assert "<bandwidth classID='3'>" in out["again"][1]
+    assert "class htb 1:3 parent 1:1 prio 0 rate 1600Kbit ceil 16Mbit" in out["guest"]
+    tree, floor_now, ports = out["domiftune"]
+    assert "class htb 1:3 parent 1:1 prio 0 rate 4Mbit ceil 16Mbit" in tree
+    assert "class htb 1:2 parent 1:1 prio 0 rate 12Mbit ceil 16Mbit" in tree
+    assert floor_now == 500
+    assert "<inbound average='100' floor='500'/>" in ports[0]
+    assert out["domiftune_over"][0] == C.VIR_ERR_OPERATION_INVALID
+    assert "new combined inbound floor=5000 would overcommit peak=2000" in \
+        out["domiftune_over"][2]
+    assert out["domiftune_kept"] == [tree, 500]
+    assert out["guest_gone"] == [["class htb 1:1 root rate 8Mbit ceil 16Mbit",
+                                  "class htb 1:2 parent 1:1 prio 0 rate 16Mbit ceil 16Mbit"],
+                                 []]
     assert out["after"] == [["lo"], []]
 
 
