@@ -67,7 +67,8 @@ GENERATED_IFNAME_PREFIXES = ("vnet", "macvtap", "macvlan")
 _SOURCE_KEYS: dict[NetType, tuple[str, ...]] = {
     NetType.NETWORK: ("network", "portid", "portgroup", "bridge"),
     NetType.BRIDGE: ("bridge",),
-    NetType.DIRECT: ("dev", "mode"),
+    # (network, portid: a running guest's interface on a macvtap network, as libvirt shows it)
+    NetType.DIRECT: ("network", "portid", "portgroup", "dev", "mode"),
     NetType.MCAST: ("address", "port"),
     NetType.SERVER: ("address", "port"),
     NetType.CLIENT: ("address", "port"),

@@ -8,8 +8,9 @@ with an SFQ below it (when the kernel has it); traffic it receives
 ``netdev`` table on the device's ingress (libvirt uses tc's police action,
 which kernels without ``act_police`` lack).  libvirt's rates are KiB/s
 and bursts KiB, tc's ``kbps`` and ``kb`` (and nft's ``kbytes``) the same
-units.  ``floor`` (a guaranteed share of a network) is not supported.
-Commands are argv lists for ``tc``; :func:`clear` removes both parts.
+units.  A network's bridge gets libvirt's class tree, under which the
+ports' ``floor`` classes hang (:mod:`.floor`).  Commands are argv lists for
+``tc``; :func:`clear` removes both parts.
 """
 
 from __future__ import annotations
@@ -20,33 +21,39 @@ import subprocess
 
 from pyvirt import constants as C
 from pyvirt.conf.netcommon import Bandwidth, Rate
-from pyvirt.drivers.network import nft
+from pyvirt.drivers.network import floor, nft
 from pyvirt.errors import report
 
 TC = "/usr/sbin/tc"
 _FROM = C.VIR_FROM_NETWORK
 
 
-def commands(dev: str, bw: Bandwidth, swapped: bool = False) -> list[list[str]]:
+def commands(dev: str, bw: Bandwidth, swapped: bool = False,
+             hierarchical: bool = False) -> list[list[str]]:
     """The tc argv lists that give ``dev`` the bandwidth ``bw`` (``swapped``: the
-    device's own view, inbound = what it receives)."""
-    tx, rx = (bw.outbound, bw.inbound) if swapped else (bw.inbound, bw.outbound)
-    for rate in (tx, rx):
-        if rate is not None and rate.floor is not None:
-            raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, "'floor' in <bandwidth> is not "
-                         f"supported (device '{dev}')", _FROM)
+    device's own view, inbound = what it receives).  ``hierarchical`` (a network's
+    bridge): the classes ``1:1`` (the whole rate) and ``1:2`` (ports without a floor,
+    the default) that ports' floors hang under (see :mod:`.floor`).  A ``floor`` is
+    not the device's: the network's class tree carries it."""
+    tx = bw.outbound if swapped else bw.inbound
     out: list[list[str]] = []
-    if tx is not None and tx.average:
-        out.append(["qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "1"])
-        cls = ["class", "add", "dev", dev, "parent", "1:", "classid", "1:1", "htb",
-               "rate", f"{tx.average}kbps"]
-        if tx.peak:
-            cls += ["ceil", f"{tx.peak}kbps"]
-        if tx.burst:
-            cls += ["burst", f"{tx.burst}kb"]
-        out.append(cls)
-        out.append(["qdisc", "add", "dev", dev, "parent", "1:1", "handle", "2:", "sfq",
-                    "perturb", "10"])
+    if tx is None or not tx.average:
+        return out
+    rate, peak = f"{tx.average}kbps", f"{tx.peak}kbps" if tx.peak else None
+    out.append(["qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default",
+                "2" if hierarchical else "1"])
+    if hierarchical:
+        out.append(["class", "add", "dev", dev, "parent", "1:", "classid", "1:1", "htb",
+                    "rate", rate, "ceil", peak or rate, *floor.quantum(tx.average)])
+    cls = ["class", "add", "dev", dev, "parent", "1:1" if hierarchical else "1:",
+           "classid", "1:2" if hierarchical else "1:1", "htb", "rate", rate]
+    if peak:
+        cls += ["ceil", peak]
+    if tx.burst:
+        cls += ["burst", f"{tx.burst}kb"]
+    out.append(cls + floor.quantum(tx.average))
+    out.append(["qdisc", "add", "dev", dev, "parent", "1:2" if hierarchical else "1:1",
+                "handle", "2:", "sfq", "perturb", "10"])
     return out
 
 
@@ -82,7 +89,8 @@ def _tc(argv: list[str]) -> subprocess.CompletedProcess[str]:
         raise report(C.VIR_ERR_INTERNAL_ERROR, f"Failed to run '{TC}': {exc}", _FROM) from None
 
 
-def apply(dev: str, bw: Bandwidth | None, swapped: bool = False) -> None:
+def apply(dev: str, bw: Bandwidth | None, swapped: bool = False,
+          hierarchical: bool = False) -> None:
     """Give ``dev`` the bandwidth ``bw`` (nothing when None); on failure ``dev`` is left
     without any."""
     if bw is None:
@@ -92,12 +100,19 @@ def apply(dev: str, bw: Bandwidth | None, swapped: bool = False) -> None:
     if police is not None:
         nft.replace_table(f"netdev {table_name(dev)}", police,
                           f"Failed to set bandwidth of '{dev}'")
-    for argv in commands(dev, bw, swapped):
+    try:
+        run(commands(dev, bw, swapped, hierarchical))
+    except BaseException:
+        clear(dev)
+        raise
+
+
+def run(argvs: list[list[str]], check: bool = True) -> None:
+    """Run tc with each argv in turn; the first failure is raised (with ``check``; an
+    ``sfq`` below a class is left out where the kernel has no sfq)."""
+    for argv in argvs:
         res = _tc(argv)
-        if res.returncode != 0 and "sfq" in argv:
-            continue        # fairness below the class: left out where the kernel has no sfq
-        if res.returncode != 0:
-            clear(dev)
+        if res.returncode != 0 and check and "sfq" not in argv:
             raise report(C.VIR_ERR_INTERNAL_ERROR, f"Child process ({TC} {' '.join(argv)}) "
                          f"unexpected exit status {res.returncode}: {res.stderr.strip()}",
                          _FROM)

@@ -16,11 +16,11 @@ import os
 import select
 import signal
 import subprocess
-import time
 from dataclasses import dataclass
 
 from pyvirt import constants as C
 from pyvirt.conf.network import IPDef, Lease, LeaseUnit, NetworkDef
+from pyvirt.drivers.network import leases
 from pyvirt.errors import report
 from pyvirt.util.fileutil import atomic_write, remove_durably
 
@@ -43,17 +43,21 @@ class DnsmasqFiles:
     leasefile: str | None
     pidfile: str | None
     keep_root: bool = False
+    helper: str | None = None       # dnsmasq's --dhcp-script (networks serving DHCPv6)
+    macfile: str | None = None      # what the helper keeps: the MACs of DHCPv6 leases
 
     @classmethod
     def of(cls, directory: str, name: str, keep_root: bool = False) -> DnsmasqFiles:
         """The files of network ``name`` in ``directory``."""
         base = os.path.join(directory, name)
         return cls(f"{base}.conf", f"{base}.hostsfile", f"{base}.addnhosts",
-                   f"{base}.leases", f"{base}.pid", keep_root)
+                   f"{base}.leases", f"{base}.pid", keep_root, f"{base}.leasehelper",
+                   f"{base}.macs")
 
     def remove(self) -> None:
         """Remove every file (nothing is left behind after a stop)."""
-        for path in (self.conf, self.hostsfile, self.addnhosts, self.leasefile, self.pidfile):
+        for path in (self.conf, self.hostsfile, self.addnhosts, self.leasefile, self.pidfile,
+                     self.helper, self.macfile):
             if path:
                 remove_durably(path)
 
@@ -244,6 +248,15 @@ def start(def_: NetworkDef, files: DnsmasqFiles) -> int:
         raise report(C.VIR_ERR_SYSTEM_ERROR, f"couldn't write dnsmasq config file "
                      f"'{files.conf}': {exc.strerror}", _FROM) from None
     argv = [DNSMASQ, f"--conf-file={files.conf}"] + (["--user=root"] if files.keep_root else [])
+    if files.helper and files.macfile and _dhcp_ips(def_)[1] is not None:
+        # as libvirt's leaseshelper: DHCPv6 leases' MACs come only through a lease script
+        try:
+            leases.write_helper(files.helper, files.macfile)
+        except OSError as exc:
+            files.remove()
+            raise report(C.VIR_ERR_SYSTEM_ERROR, f"couldn't write dnsmasq lease script "
+                         f"'{files.helper}': {exc.strerror}", _FROM) from None
+        argv.append(f"--dhcp-script={files.helper}")
     try:
         res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                              timeout=30, check=False)
@@ -330,35 +343,11 @@ def stop(pid: int, files: DnsmasqFiles) -> None:
 
 
 def read_leases(def_: NetworkDef, files: DnsmasqFiles, mac: str | None) -> list[dict[str, object]]:
-    """The leases in dnsmasq's leases file, as virNetworkDHCPLease dicts."""
+    """The leases in dnsmasq's leases file, as virNetworkDHCPLease dicts (IPv4 and
+    DHCPv6; see :mod:`.leases`)."""
     try:
         with open(files.leasefile or "", encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
+            text = fh.read()
     except OSError:
         return []
-    prefixes = {}
-    for ip in _ips(def_):
-        prefixes[ipaddress.ip_network(f"{ip.address}/{ip.effective_prefix()}",
-                                      strict=False)] = ip.effective_prefix()
-    leases: list[dict[str, object]] = []
-    now = int(time.time())
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 5 or fields[0] == "duid":
-            continue
-        expiry, lease_mac, addr, host, client = fields[:5]
-        if ":" in addr:
-            continue  # DHCPv6 leases carry an IAID, not a MAC; not served yet
-        if mac is not None and lease_mac.lower() != mac.lower():
-            continue
-        if int(expiry) and int(expiry) < now:
-            continue
-        ipaddr = ipaddress.ip_address(addr)
-        prefix = next((p for n, p in prefixes.items() if ipaddr in n), 0)
-        leases.append({"iface": def_.bridge, "expirytime": int(expiry),
-                       "type": C.VIR_IP_ADDR_TYPE_IPV4, "mac": lease_mac, "iaid": None,
-                       "ipaddr": addr, "prefix": prefix,
-                       "hostname": None if host == "*" else host,
-                       "clientid": None if client == "*" else client})
-    return leases
-
+    return leases.parse(text, def_.bridge, _ips(def_), leases.read_macs(files.macfile), mac)

@@ -436,7 +436,7 @@ class NetworkDriver(PortsMixin, I.NetworkDriver):
             try:
                 bridge.create(def_)
                 made_bridge = True
-                bandwidth.apply(def_.bridge or "", def_.bandwidth)
+                bandwidth.apply(def_.bridge or "", def_.bandwidth, hierarchical=True)
                 made_fw = firewall.add(def_)
                 if dnsmasq.needed(def_):
                     pid = dnsmasq.start(def_, files)

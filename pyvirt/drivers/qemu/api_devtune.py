@@ -173,6 +173,13 @@ class DevTuneAPI(I.HypervisorDriver):
                 old = _rates(net)
                 rates = _rates(net)
                 bandwidth.merge(rates, params)
+                if rates.get("inbound", {}).get("floor") and net.type.value != "network":
+                    from pyvirt.drivers.network import floor
+                    raise floor.off_network(net.mac or "", C.VIR_ERR_CONFIG_UNSUPPORTED,
+                                            _FROM)
+                # a network interface's port first (its floor may not fit the network)
+                from pyvirt.drivers.qemu import netports
+                undo_port = netports.set_bandwidth(self.cfg, net, rates)
                 try:
                     bandwidth.apply(net.target_dev, rates.get("inbound", {}),
                                     rates.get("outbound", {}))
@@ -180,6 +187,8 @@ class DevTuneAPI(I.HypervisorDriver):
                     with contextlib.suppress(Exception):     # put the old limits back
                         bandwidth.apply(net.target_dev, old.get("inbound", {}),
                                         old.get("outbound", {}))
+                    with contextlib.suppress(Exception):
+                        undo_port()
                     raise
                 _set_rates(net, rates)
             if persistent is not None:

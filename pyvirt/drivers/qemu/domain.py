@@ -187,21 +187,24 @@ def _open_taps(def_: Any, undo: contextlib.ExitStack, cfg: Any = None,
     fds: dict[str, int] = {}
     for net in address.devices(def_, "interface"):
         direct = macvtap.source_of(cfg, net)
+        netdev.validate(net, (direct[1] or "vepa") if direct else None)
         if direct is not None:
             fds[net.alias] = macvtap.open_guest_macvtap(net, direct, undo, keep or undo)
         elif net.type.value in ("ethernet", "bridge", "network"):
-            fds[net.alias] = open_guest_tap(cfg, net, undo)
+            fds[net.alias] = open_guest_tap(cfg, net, undo, def_.uuid)
         else:
             continue
         netdev.apply_bandwidth(net)
     return fds
 
 
-def open_guest_tap(cfg: Any, net: Any, undo: contextlib.ExitStack) -> int:
+def open_guest_tap(cfg: Any, net: Any, undo: contextlib.ExitStack, owner_uuid: str = "") -> int:
     """The tap of an ``ethernet``, ``bridge`` or ``network`` interface, up and on its
-    bridge; ``undo`` closes it.  An ``<interface type='network'>`` joins the bridge of its
-    network (found through the network driver of ``cfg``'s host root); its tap gets the
-    network's MTU and the guest's MAC with a first byte of 0xfe, as libvirt gives it."""
+    bridge (an Open vSwitch one for ``<virtualport type='openvswitch'>``, recording the
+    guest's ``owner_uuid``); ``undo`` closes it.  An ``<interface type='network'>`` joins
+    the bridge of its network (found through the network driver of ``cfg``'s host root);
+    its tap gets the network's MTU and the guest's MAC with a first byte of 0xfe, as
+    libvirt gives it."""
     kind = net.type.value
     mtu = net.mtu
     if kind == "network":
@@ -216,7 +219,7 @@ def open_guest_tap(cfg: Any, net: Any, undo: contextlib.ExitStack) -> int:
         netbridge.set_tap(ifname, "fe" + (net.mac or "00:00:00:00:00:00")[2:], mtu)
     netdev.set_up(ifname)
     if kind in ("bridge", "network"):
-        netdev.add_to_bridge(net.source.get("bridge", ""), ifname)
+        netdev.plug_bridge(net, net.source.get("bridge", ""), ifname, owner_uuid)
     return fd
 
 
@@ -473,6 +476,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
     _release_vnc_ports(ports)
     qemu_nwfilter.unbind_all(drv.cfg, live)
     macvtap.delete_all(live)
+    netdev.unplug_openvswitch(address.devices(live, "interface"))
     netdev.clear_bandwidth(live)
     netports.delete_all(drv.cfg, live)
     if vm.domain_dir:

@@ -27,7 +27,7 @@ from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
-from pyvirt.drivers.qemu import address, command, graphics, netdev, netports
+from pyvirt.drivers.qemu import address, command, graphics, macvtap, netdev, netports
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
@@ -247,7 +247,7 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
 def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
     live = vm.def_
     kind = net.type.value
-    if kind not in ("user", "ethernet", "bridge", "network"):
+    if kind not in ("user", "ethernet", "bridge", "network", "direct"):
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                      f"live attach of interface type '{kind}' is not supported", _FROM)
     if net.mac is None:
@@ -262,13 +262,21 @@ def _live_attach_net(drv: Any, vm: DomainObj, net: Interface) -> None:
     mon = active_monitor(vm)
     with contextlib.ExitStack() as undo:
         fdname = None
-        if kind in ("ethernet", "bridge", "network"):
-            fd = open_guest_tap(drv.cfg, net, undo)
-            fdname = "fd-" + net.alias
-            mon.send_fd(fd, fdname)
-            os.close(fd)
-            undo.pop_all()
+        if kind in ("ethernet", "bridge", "network", "direct"):
+            with contextlib.ExitStack() as fds:
+                # a macvtap (type 'direct', or a network in a macvtap mode) is deleted by
+                # ``undo``; a tap goes with the last descriptor, QEMU's once it has it
+                direct = macvtap.source_of(drv.cfg, net)
+                netdev.validate(net, (direct[1] or "vepa") if direct else None)
+                if direct is not None:
+                    fd = macvtap.open_guest_macvtap(net, direct, fds, undo)
+                else:
+                    fd = open_guest_tap(drv.cfg, net, fds, live.uuid)
+                fdname = "fd-" + net.alias
+                mon.send_fd(fd, fdname)
+            undo.callback(_quiet, mon, "closefd", {"fdname": fdname})
             netdev.apply_bandwidth(net)
+            undo.callback(netdev.clear_bandwidth_of, net)
             netports.create(drv.cfg, live, net, undo)
             qemu_nwfilter.bind(drv.cfg, live, net, undo)
         props = command.netdev_props(net, 0 if fdname else None)
@@ -295,6 +303,9 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
             _quiet(mon, "netdev_del", {"id": "host" + alias})
             qemu_nwfilter.unbind(drv.cfg, dev)
             netdev.clear_bandwidth_of(dev)
+            if dev.target_dev:
+                macvtap.delete(dev.target_dev)      # a tap went with QEMU's descriptor
+            netdev.unplug_openvswitch([dev])
             netports.delete(drv.cfg, dev)
     with vm.lock:
         _remove(vm.def_, dev)

@@ -53,11 +53,18 @@ def source_of(cfg: Any, net: Any) -> tuple[str, str | None] | None:
 def open_guest_macvtap(net: Any, source: tuple[str, str | None], fds: contextlib.ExitStack,
                        undo: contextlib.ExitStack) -> int:
     """The macvtap of interface ``net`` on ``source`` (device, mode): ``fds`` closes its
-    descriptor, ``undo`` deletes it.  ``net.target_dev`` names it then."""
+    descriptor, ``undo`` deletes it.  ``net.target_dev`` names it then; an interface on a
+    macvtap network becomes ``type='direct'`` in the live definition (its ``<source>``
+    keeps the network and gains the device and mode), as libvirt shows it."""
     dev, mode = source
     name = net.target_dev if net.target_dev and not net.target_dev.startswith("vnet") else None
     fd, ifname = open_macvtap(dev, mode, net.mac or "", fds, undo, name)
     net.target_dev = ifname
+    if net.type.value == "network":
+        # as libvirt's live XML: the actual type, the network's device and mode in <source>
+        from pyvirt.conf.domain_net import NetType
+        net.type = NetType.DIRECT
+        net.source.update({"dev": dev, "mode": mode or "vepa"})
     return fd
 
 

@@ -129,3 +129,73 @@ def clear_bandwidth_of(net: Any) -> None:
     except libvirtError as exc:
         import logging
         logging.getLogger(__name__).warning("bandwidth of %s: %s", net.target_dev, exc)
+
+
+def _kept(net: Any, tag: str) -> Any:
+    """The ``<tag>`` element interface ``net`` keeps (vlan, virtualport, bandwidth), parsed
+    into its conf object (None when absent)."""
+    elem = next((e for e in getattr(net, "kept", []) if e.tag == tag), None)
+    if elem is None:
+        return None
+    from lxml import etree
+
+    from pyvirt.conf import netcommon, xmlutil
+    node = etree.fromstring(xmlutil.to_string(elem))
+    if tag == "vlan":
+        return netcommon.Vlan.parse(node)
+    if tag == "virtualport":
+        return netcommon.VirtualPort.parse(node)
+    return netcommon.Bandwidth.parse(node)
+
+
+def openvswitch_port(net: Any) -> Any:
+    """The ``<virtualport type='openvswitch'>`` of interface ``net`` (None: not on OVS)."""
+    from pyvirt.conf.netcommon import VirtualPortType
+    vport = _kept(net, "virtualport")
+    return vport if vport is not None and vport.type is VirtualPortType.OPENVSWITCH else None
+
+
+def validate(net: Any, direct_mode: str | None) -> None:
+    """Refuse what interface ``net`` asks for but its connection cannot give, as libvirt's
+    virDomainActualNetDefValidate: a ``floor`` off a network, a ``<vlan>`` other than on
+    an Open vSwitch port or a macvtap ``passthrough`` device (and there only on an SR-IOV
+    virtual function, which pyvirt does not set up)."""
+    from pyvirt.drivers.network import floor
+    mac, kind = net.mac or "", net.type.value
+    if kind != "network" and floor.floor_of(_kept(net, "bandwidth")):
+        raise floor.off_network(mac, C.VIR_ERR_CONFIG_UNSUPPORTED, _FROM)
+    if _kept(net, "vlan") is None:
+        return
+    if kind in ("bridge", "network") and openvswitch_port(net) is not None:
+        return
+    if direct_mode == "passthrough":
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"interface {mac} - a vlan tag on a "
+                     "macvtap passthrough device is set on its SR-IOV virtual function, and "
+                     "pyvirt does not manage virtual functions", _FROM)
+    raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                 f"interface {mac} - vlan tag not supported for this connection type", _FROM)
+
+
+def plug_bridge(net: Any, bridge: str, ifname: str, owner_uuid: str) -> None:
+    """Put tap ``ifname`` of interface ``net`` on ``bridge``: a Linux bridge, or an Open
+    vSwitch one when the interface has ``<virtualport type='openvswitch'>`` (the OVS port
+    outlives the tap: :func:`unplug_openvswitch` deletes it)."""
+    vport = openvswitch_port(net)
+    if vport is None:
+        add_to_bridge(bridge, ifname)
+        return
+    import uuid
+
+    from pyvirt.drivers.network import openvswitch
+    openvswitch.add_port(bridge, ifname, net.mac or "", vport.interfaceid or str(uuid.uuid4()),
+                         owner_uuid, _kept(net, "vlan"), vport.profileid)
+
+
+def unplug_openvswitch(nets: Any) -> None:
+    """Delete the Open vSwitch ports of interfaces ``nets`` (a guest stopped, a NIC
+    unplugged)."""
+    for net in nets:
+        if net.target_dev and net.type.value in ("bridge", "network") and \
+                openvswitch_port(net) is not None:
+            from pyvirt.drivers.network import openvswitch
+            openvswitch.del_port(net.target_dev)

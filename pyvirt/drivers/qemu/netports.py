@@ -32,7 +32,7 @@ def create(cfg: Any, owner: Any, net: Any, undo: contextlib.ExitStack) -> None:
     """Give interface ``net`` of guest ``owner`` a port on its network (if it is a
     ``network`` interface and the root has a network driver); ``undo`` deletes it."""
     drv = _driver(cfg)
-    if drv is None or net.type.value != "network":
+    if drv is None or not net.source.get("network"):    # (a macvtap one is 'direct' now)
         return
     network = drv.networkLookupByName(net.source.get("network", ""))
     bandwidth = next((xmlutil.to_string(e) for e in getattr(net, "kept", [])
@@ -73,7 +73,7 @@ def _lower_of(ifname: str | None) -> str | None:
 def delete(cfg: Any, net: Any) -> None:
     """Delete the port of interface ``net`` (if it has one)."""
     drv = _driver(cfg)
-    portid = net.source.get("portid") if net.type.value == "network" else None
+    portid = net.source.get("portid") if net.source.get("network") else None
     if drv is None or not portid:
         return
     try:
@@ -85,6 +85,22 @@ def delete(cfg: Any, net: Any) -> None:
         _delete(drv, port)
     except libvirtError as exc:
         log.warning("network port %s: %s", portid, exc)
+
+
+def set_bandwidth(cfg: Any, net: Any, rates: dict[str, dict[str, int]]) -> Any:
+    """Give the port of interface ``net`` (if it has one) the bandwidth ``rates``
+    ({direction: {attribute: value}}), its floor class following, as libvirt's
+    virDomainNetBandwidthUpdate; returns a callable that puts the old one back."""
+    drv = _driver(cfg)
+    portid = net.source.get("portid") if net.source.get("network") else None
+    if drv is None or not portid:
+        return lambda: None
+    network = drv.networkLookupByName(net.source.get("network", ""))
+    port = drv.networkPortLookupByUUIDString(network, portid)
+    old = drv.networkPortGetParameters(port, 0)
+    drv.networkPortSetParameters(port, {f"{d}.{a}": v for d, rate in rates.items()
+                                        for a, v in rate.items() if v}, 0)
+    return lambda: drv.networkPortSetParameters(port, old, 0)
 
 
 def delete_all(cfg: Any, def_: Any) -> None:

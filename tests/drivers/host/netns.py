@@ -62,6 +62,14 @@ def err(fn, *args):
         return [exc.get_error_code(), exc.get_error_domain(), exc.get_error_message()]
     raise AssertionError("no error")
 
+def pyvirsh(*args):
+    # pyvirsh's output on the root (an embed root has one user at a time: close the
+    # script's connection first)
+    r = subprocess.run([os.path.join(os.path.dirname(sys.executable), "pyvirsh"), "-q",
+                        "-c", URI, *args], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
 NS = os.environ["PVTEST_NS"]
 ROOT = os.environ["PVTEST_ROOT"]
 URI = f"qemu:///embed?root={ROOT}"

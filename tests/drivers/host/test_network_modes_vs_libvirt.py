@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -102,11 +101,6 @@ def _libvirt_side(ns: str, work: Path, clients: dict[str, str]) -> dict:
 
 
 PYVIRT_SIDE = """
-def pyvirsh(*args):
-    r = subprocess.run([PYVIRSH, "-q", "-c", URI, *args], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
 c = pyvirt.open(URI)
 c.networkLookupByName("default").undefine()
 for xml in NETS.values():
@@ -139,8 +133,7 @@ def test_nat_route_isolated_as_libvirt(netns: str, tmp_path: Path) -> None:
         assert not subprocess.run(["ip", "-n", netns, "-br", "link"], capture_output=True,
                                   text=True, check=True).stdout.count("pvbr1")
         # pyvirt: the script stops once the networks run; the clients are plugged then
-        pyvirsh = str(Path(sys.executable).with_name("pyvirsh"))
-        code = f"NETS = {NETS!r}\nPYVIRSH = {pyvirsh!r}\n" + PYVIRT_SIDE
+        code = f"NETS = {NETS!r}\n" + PYVIRT_SIDE
         got = run(netns, tmp_path / "pyvirt", code, pause=lambda: _plug_clients(netns, clients))
         _unplug_clients(netns)
     for mode in MODES:

@@ -288,7 +288,10 @@ def test_bad_input_leaves_nothing_behind(netns: str, tmp_path: Path) -> None:
     assert out["dnsmasq_after"] == [["lo", "pvbr1"], ["pyvirt_pvbr1"], 1, 0, []]
     assert out["vepa"] == [1, ["pyvirt_pvbr1"]]
     assert "qdisc htb 1: root" in out["qos"]
-    assert "class htb 1:1 root prio 0 rate 8Mbit ceil 16Mbit burst 64Kb" in out["qos"]
+    # libvirt's class tree: 1:1 the network's rate, 1:2 (the default) for ports without floor
+    assert "qdisc htb 1: root refcnt 2 r2q 10 default 0x2" in out["qos"]
+    assert "class htb 1:1 root rate 8Mbit ceil 16Mbit" in out["qos"]
+    assert "class htb 1:2 parent 1:1 prio 0 rate 8Mbit ceil 16Mbit burst 64Kb" in out["qos"]
     assert 'hook ingress device "pvbr8"' in out["qos"]
     assert "limit rate over 500 kbytes/second burst 500 kbytes drop" in out["qos"]
     assert out["qos_bridge"][0] == C.VIR_ERR_NO_SUPPORT
@@ -475,14 +478,19 @@ def test_qemu_guest_interface_on_network(netns: str, tmp_path: Path) -> None:
     assert out["after"] == [["lo"], [], []]
 
 
+def guest_domain(guest: str, name: str, devices: str, memory: int = 96) -> str:
+    """A domain booting the test guest in ``guest`` (its directory) with ``devices``."""
+    return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>{memory}</memory>"
+            "<os><type arch='x86_64' machine='pc'>hvm</type>"
+            f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
+            f"<devices>{devices}</devices></domain>")
+
+
 def test_macvtap_interfaces_and_networks(netns: str, tmp_path: Path) -> None:
     guest = _guest_dir()
 
     def dom(name: str, iface: str) -> str:
-        return (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>96</memory>"
-                "<os><type arch='x86_64' machine='pc'>hvm</type>"
-                f"<kernel>{guest}/vmlinuz</kernel><initrd>{guest}/initrd.img</initrd></os>"
-                f"<devices>{iface}</devices></domain>")
+        return guest_domain(guest, name, iface)
 
     direct = dom("d1", "<interface type='direct'><source dev='pvp0' mode='bridge'/>"
                  "<mac address='52:54:00:00:0d:01'/><model type='virtio'/></interface>")
