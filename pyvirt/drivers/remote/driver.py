@@ -397,9 +397,14 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
 _HEAD = P.FRAME_START.size      # room for the length word and header before a call's body
 
 
-def _decode_ret(proc: Any, body: bytes) -> tuple:
+def _decode_ret(proc: Any, body: bytes, dec: xdr.Decoder | None = None) -> tuple:
+    """The return struct of ``proc`` in ``body`` (``dec``: its decoder, when known)."""
+    if dec is None:
+        if not proc.ret_spec:
+            return ()
+        dec = proc.ret_codec[1]
     try:
-        return proc.decode_ret(body)
+        return xdr.decode_all(dec, body)
     except xdr.XDRError as exc:
         raise_error(make_error(C.VIR_ERR_RPC,
                                f"Unable to decode the reply of {proc.name}: {exc}"))
@@ -445,11 +450,7 @@ def _plain_method(call: K.Call) -> Callable[..., Any]:
         body = self.client.request(frame, *head)
         if dec is None:
             return None
-        try:
-            ret = xdr.decode_all(dec, body)
-        except xdr.XDRError as exc:
-            raise_error(make_error(C.VIR_ERR_RPC,
-                                   f"Unable to decode the reply of {proc.name}: {exc}"))
+        ret = _decode_ret(proc, body, dec)
         if pick is not None:
             return ret[pick]
         return call.result(ret, args)
