@@ -1,12 +1,13 @@
-"""virConnectCompareCPU of the QEMU driver against libvirt 9.0's, on random CPUs.
+"""compareCPU and compareHypervisorCPU of the QEMU driver against libvirt 9.0's.
 
 The same CPU definitions go to libvirt's embedded QEMU driver
 (``qemu:///embed``, Debian's python3-libvirt) and to pyvirt's: host CPUs
 (with ``<arch>``) and guest CPUs with random models, vendors (now and then
 one the model does not have), features and policies, match modes and the
 FAIL_INCOMPATIBLE flag, plus definitions libvirt refuses.  Both compare with
-the CPU of this machine; the answer, or the error's code and message, must
-be the same for every one.  libvirt's own host CPU (its capabilities) must
+the CPU of this machine (compareCPU) and with the host-model CPU QEMU offers
+(compareHypervisorCPU); the answer, or the error's code and message, must be
+the same for every one.  libvirt's own host CPU (its capabilities) must
 compare as identical in both.
 """
 
@@ -33,10 +34,12 @@ libvirt.virEventRegisterDefaultImpl()
 c = libvirt.open("qemu:///embed?root=" + sys.argv[1])
 out = []
 for xml, flags in json.load(sys.stdin):
-    try:
-        out.append(["ok", c.compareCPU(xml, flags)])
-    except libvirt.libvirtError as e:
-        out.append(["err", e.get_error_code(), e.get_error_domain(), str(e)])
+    for call in (lambda: c.compareCPU(xml, flags),
+                 lambda: c.compareHypervisorCPU(None, None, None, None, xml, flags)):
+        try:
+            out.append(["ok", call()])
+        except libvirt.libvirtError as e:
+            out.append(["err", e.get_error_code(), e.get_error_domain(), str(e)])
 host = c.getCapabilities().split("<cpu>", 1)[1].split("</cpu>", 1)[0]
 print(json.dumps({"answers": out, "host": "<cpu>" + host + "</cpu>"}))
 """
@@ -86,6 +89,13 @@ def _random_cpus(seed: int, count: int) -> list[list]:
 _POLICIES = ("require", "disable", "optional", "force", "forbid")
 
 
+def _answer(call, *args) -> list:
+    try:
+        return ["ok", call(*args)]
+    except pyvirt.libvirtError as exc:
+        return ["err", exc.get_error_code(), exc.get_error_domain(), str(exc)]
+
+
 def test_compare_cpu_as_libvirt(tmp_path) -> None:
     cases = _random_cpus(20261205, 400) + [[x, f] for f in (0, 1) for x in _REFUSED]
     root = tmp_path / "libvirt"
@@ -99,14 +109,13 @@ def test_compare_cpu_as_libvirt(tmp_path) -> None:
     try:
         ours = []
         for xml, flags in cases:
-            try:
-                ours.append(["ok", conn.compareCPU(xml, flags)])
-            except pyvirt.libvirtError as exc:
-                ours.append(["err", exc.get_error_code(), exc.get_error_domain(), str(exc)])
+            ours.append(_answer(conn.compareCPU, xml, flags))
+            ours.append(_answer(conn.compareHypervisorCPU, None, None, None, None, xml, flags))
         host = conn.compareCPU(theirs["host"], 0)
     finally:
         conn.close()
-    differ = [(case, mine, real) for case, mine, real in zip(cases, ours, theirs["answers"])
+    asked = [(case, name) for case in cases for name in ("compareCPU", "compareHypervisorCPU")]
+    differ = [(case, mine, real) for case, mine, real in zip(asked, ours, theirs["answers"])
               if mine != real]
     for case, mine, real in differ:
         print(case, "\n  libvirt:", real, "\n  pyvirt: ", mine)

@@ -176,22 +176,38 @@ def compare_host(xml: str, flags: int) -> int:
     return compare(cmap, host, _host_vendor(cmap, host), elem, flags)
 
 
-def _host_model(cmap: cpumap.CpuMap, domcaps: str) -> CpuSpec:
-    """The host-model CPU of a domain capabilities document."""
+def _host_model(cmap: cpumap.CpuMap, domcaps: str) -> tuple[cpumap.Data, str | None]:
+    """The CPU data and vendor of the host-model CPU of a domain capabilities document:
+    its model's features, plus the required ones, minus the disabled ones, in their
+    order (libvirt's x86ModelFromCPU for all policies)."""
     root = etree.fromstring(domcaps.encode())
     mode = root.find("cpu/mode[@name='host-model']")
     if mode is None or mode.get("supported") != "yes" or mode.find("model") is None:
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                      "QEMU offers no host-model CPU to compare with", C.VIR_FROM_QEMU)
-    return spec_of(cmap, mode)
+    model = cmap.model((mode.findtext("model") or "").strip())
+    if model is None:
+        raise report(C.VIR_ERR_INTERNAL_ERROR,
+                     f"Unknown CPU model {mode.findtext('model')}", _FROM)
+    data = cpumap.copy(model.data)
+    for feat in mode.findall("feature"):
+        known = cmap.feature(feat.get("name", ""))
+        policy = feat.get("policy", "require")
+        if known is None or policy == "optional":
+            continue
+        if policy in ("require", "force"):
+            cpumap.add(data, known.data)
+        else:
+            cpumap.subtract(data, known.data)
+    return data, (mode.findtext("vendor") or "").strip() or None
 
 
 def compare_hypervisor(domcaps: str, xml: str, flags: int) -> int:
     """virConnectCompareHypervisorCPU: ``xml`` against QEMU's host-model CPU."""
     elem = _cpu_elem(xml, flags)
     cmap = _map()
-    host = _host_model(cmap, domcaps)
-    return compare(cmap, host.required, host.vendor, elem, flags)
+    host, vendor = _host_model(cmap, domcaps)
+    return compare(cmap, host, vendor, elem, flags)
 
 
 def baseline(xml_cpus: list[str], flags: int) -> str:
@@ -205,7 +221,7 @@ def baseline_hypervisor(domcaps: str, xml_cpus: list[str], flags: int) -> str:
     host-model CPU lacks (listed as disabled; the model may not fall back)."""
     base = etree.fromstring(baseline(xml_cpus, flags).encode())
     cmap = _map()
-    offered = _host_model(cmap, domcaps).required
+    offered = _host_model(cmap, domcaps)[0]
     model = base.find("model")
     if model is None:
         raise report(C.VIR_ERR_OPERATION_FAILED,
