@@ -24,6 +24,10 @@ ratios printed compare numbers measured side by side.  Tables:
 2. same daemon, two clients: pyvirt's client / libvirt-python's client;
 3. end to end: pyvirt client -> pyvirtd / libvirt-python -> libvirtd.
 
+Last come two summary lines: the goal of pyvirt's client (pyvirt client ->
+pyvirtd at most libvirt-python -> libvirtd, wall time per call) and the two
+clients' CPU per call against pyvirtd, each ``met in N of M`` operations.
+
 Usage: bench/rpc_calls.py [--seconds S] [--repeat N] [--domains N]
                           [--qemu-domains N] [--no-libvirtd] [--no-qemu]
                           [--qemu-only]
@@ -251,6 +255,35 @@ def report(grids: list[tuple[str, Grid]],
                           {d: rgrid[(client, d)] for d in DAEMONS if (client, d) in rgrid})
     for table in (by_daemon, by_client, end_to_end):
         table.print()
+    print_goal(grids)
+
+
+def print_goal(grids: list[tuple[str, Grid]]) -> None:
+    """One line for the goal of pyvirt's remote client (issue 10): a pyvirt client
+    talking to pyvirtd is at least as fast as libvirt-python talking to libvirtd.
+
+    Wall µs per call, medians; a second line compares the clients' own CPU per
+    call against the same daemon (pyvirtd), where only the client differs.
+    """
+    ends = ("pyvirt", "pyvirtd"), ("libvirt", "libvirtd")
+    wall, cpu = [], []
+    for label, grid in grids:
+        if all(pair in grid for pair in ends):
+            ours, theirs = (grid[pair]["wall"] for pair in ends)
+            wall.append((label, ours, theirs))
+        same = ("pyvirt", "pyvirtd"), ("libvirt", "pyvirtd")
+        if all(pair in grid for pair in same):
+            ours, theirs = (grid[pair]["client"] for pair in same)
+            cpu.append((label, ours, theirs))
+    goal = "GOAL pyvirt->pyvirtd <= libvirt-python->libvirtd, wall µs/call"
+    client = "CLIENT pyvirt <= libvirt-python (both to pyvirtd), client CPU µs/call"
+    for title, rows in ((goal, wall), (client, cpu)):
+        if not rows:
+            continue
+        met = sum(1 for _l, a, b in rows if a <= b)
+        cells = "; ".join(f"{label}: {a:.1f} vs {b:.1f} ({a / b:.2f})"
+                          for label, a, b in rows)
+        print(f"\n{title}: met in {met} of {len(rows)} -- {cells}")
 
 
 def main() -> int:

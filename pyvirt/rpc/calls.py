@@ -215,6 +215,14 @@ class Call:
         return tuple(out)
 
     # -- client side ---------------------------------------------------------------
+    @property
+    def plain(self) -> bool:
+        """True when the method's arguments are the argument struct as they are (no
+        hidden fields, stream or converter), so a client may encode them directly."""
+        return (not self._custom and self.stream_pos is None and not self.drop_flags
+                and all(d is None for d in self._defaults)
+                and self.proc.name not in STRING_OKAY)
+
     def wire_args(self, args: tuple) -> tuple:
         """Return the argument struct's values for a driver method's arguments."""
         conv = self._custom.get("wire_args")

@@ -51,6 +51,12 @@ def in_loop_thread() -> bool:
     return _thread is not None and threading.current_thread() is _thread
 
 
+def loop_thread_ident() -> int | None:
+    """The loop thread's identifier (threading.get_ident() there), starting it if needed."""
+    get_loop()
+    return _thread.ident if _thread is not None else None
+
+
 def submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
     """Schedule ``coro`` on the loop; return a concurrent Future for its result."""
     return asyncio.run_coroutine_threadsafe(coro, get_loop())

@@ -187,3 +187,30 @@ def test_events_keep_their_order_whoever_reads_them():
     finally:
         client.close()
         theirs.close()
+
+
+def test_a_caller_waiting_in_recv_wakes_when_keepalive_gives_up():
+    """The caller sleeps in recv() for its reply; a daemon that stops answering
+    pings ends the connection from the loop, and the call fails at once."""
+    import socket
+
+    from pyvirt.rpc import protocol as P
+    ours, theirs = socket.socketpair()
+    client = clientmod.RPCClient(ours)
+    failed: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            client.call(P.REMOTE_PROGRAM, 1, 4, b"")       # no timeout: waits in recv()
+        except pyvirt.libvirtError as exc:
+            failed.append(exc)
+    thread = threading.Thread(target=caller, daemon=True)
+    try:
+        client.start_keepalive(1, 1)
+        thread.start()
+        thread.join(DEADLINE)
+        assert not thread.is_alive(), "the caller still waits after the connection ended"
+        assert failed and "keepalive" in str(failed[0])
+    finally:
+        client.close()
+        theirs.close()

@@ -88,6 +88,16 @@ def test_errors_carry_libvirts_code_domain_and_message(conn):
     assert pyvirt.virGetLastErrorCode() == C.VIR_ERR_NO_DOMAIN
 
 
+def test_an_argument_that_does_not_encode_is_refused_and_the_connection_goes_on(conn):
+    """The client's direct encoding of a call's arguments reports a bad one as
+    VIR_ERR_INVALID_ARG, sends nothing, and the next call works."""
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        conn.lookupByName(123)
+    assert exc.value.get_error_code() == C.VIR_ERR_INVALID_ARG
+    assert "virDomainLookupByName" in str(exc.value)
+    assert conn.lookupByName("test").info()[0] == C.VIR_DOMAIN_RUNNING
+
+
 def test_screenshot_stream(conn):
     st = conn.newStream()
     mime = conn.lookupByName("test").screenshot(st, 0)

@@ -31,6 +31,7 @@ from pyvirt import constants as C
 from pyvirt import errors as E
 from pyvirt.errors import libvirtError
 from pyvirt.rpc import protocol as P
+from pyvirt.rpc import xdr
 from pyvirt.rpc.keepalive import PONG, KeepAlive
 from pyvirt.util import aioloop
 
@@ -53,21 +54,27 @@ def make_error(code: int, detail: str, domain: int = C.VIR_FROM_RPC) -> ErrTuple
 
 
 class _Pending:
-    """A call waiting for its reply."""
+    """A call waiting for its reply.
 
-    __slots__ = ("done", "error", "finished", "msg")
+    ``done`` is a lock only a caller that waits for another thread to read
+    its reply creates (:meth:`RPCClient._wait`); a caller that reads the
+    socket itself never needs one.  Both sides use it under the client's lock.
+    """
+
+    __slots__ = ("body", "done", "error", "finished", "status")
 
     def __init__(self) -> None:
-        self.done = threading.Lock()
-        self.done.acquire()
-        self.msg: P.Message | None = None
+        self.done: Any = None
+        self.status = P.OK
+        self.body = b""
         self.error: ErrTuple | None = None
         self.finished = False
 
     def finish(self) -> None:
-        """The reply (or an error) is in: wake the caller."""
+        """The reply (or an error) is in: wake the caller (the client's lock is held)."""
         self.finished = True
-        self.done.release()
+        if self.done is not None:
+            self.done.release()
 
 
 _RECV_SIZE = 256 * 1024
@@ -93,7 +100,9 @@ class _Direct:
         self.sock = sock
         self.lock = threading.Lock()
         self.reading = threading.Lock()
-        sock.setblocking(False)
+        # Blocking, so a caller waiting for its reply sleeps in one recv(); the
+        # loop and senders never block: they pass MSG_DONTWAIT.
+        sock.setblocking(True)
         self.fd = sock.fileno()
         self.encrypted = False
         self.armed = False
@@ -145,10 +154,13 @@ class _Direct:
         finally:
             self.reading.release()
 
-    def _read_once(self) -> bool:
-        """Read what the socket has and dispatch it; False once the connection is gone."""
+    def _read_once(self, flags: int = socket.MSG_DONTWAIT) -> bool:
+        """Read what the socket has and dispatch it; False once the connection is gone.
+
+        ``flags`` 0 waits for data (a caller with no deadline); the loop never does.
+        """
         try:
-            data = self.sock.recv(_RECV_SIZE)
+            data = self.sock.recv(_RECV_SIZE, flags)
         except (BlockingIOError, InterruptedError):
             return True
         except OSError as exc:
@@ -166,18 +178,22 @@ class _Direct:
 
         Returns False on timeout.  Other callers' replies met on the way
         complete their waits; events and stream data go to the loop.
+        Without a deadline the thread sleeps in recv() itself: one system
+        call per read, as no poll() is needed first.
         """
-        poll = self._poll.poll
         try:
+            if deadline is None:
+                read = self._read_once
+                while not pending.finished:
+                    if not read(0):
+                        break
+                return True
+            poll = self._poll.poll
             while not pending.finished:
-                if deadline is None:
-                    ready = poll()
-                else:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    ready = poll(left * 1000)
-                if ready and not self._read_once():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                if poll(left * 1000) and not self._read_once():
                     break
             return True
         finally:
@@ -196,10 +212,10 @@ class _Direct:
             self._rearm_pending = True
             client.loop.call_soon_threadsafe(self._rearm_when_idle)
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes | bytearray) -> None:
         with self.lock:
             try:
-                n = self.sock.send(data)
+                n = self.sock.send(data, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 n = 0
             if n == len(data):
@@ -207,7 +223,7 @@ class _Direct:
             view = memoryview(data)[n:]
             while view:
                 try:
-                    n = self.sock.send(view)
+                    n = self.sock.send(view, socket.MSG_DONTWAIT)
                 except (BlockingIOError, InterruptedError):
                     select.select([], [self.fd], [], 5.0)
                     continue
@@ -218,6 +234,11 @@ class _Direct:
 
         def shut() -> None:
             self._disarm()
+            try:
+                # wakes a caller sleeping in recv() (close() alone would not)
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.sock.close()
         if aioloop.in_loop_thread():
             shut()
@@ -254,7 +275,7 @@ class _Async:
     def start(self) -> None:
         pass
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes | bytearray) -> None:
         self.client.loop.call_soon_threadsafe(self.transport.write, data)
 
     def close(self) -> None:
@@ -278,6 +299,7 @@ class RPCClient:
         self.closed: ErrTuple | None = None
         self.last_rx = time.monotonic()
         self._keepalive: KeepAlive | None = None
+        self._loop_ident = aioloop.loop_thread_ident()
         # A TLS server first sends one byte: 1 when our certificate passed its checks.
         self._await_confirm = tls_context is not None
         self.io: _Direct | _Async
@@ -296,9 +318,25 @@ class RPCClient:
     def call(self, prog: int, vers: int, proc: int, body: bytes,
              stream: Any = None, timeout: float | None = None) -> P.Message:
         """Send a call and return its reply; raise libvirtError for an error reply."""
-        if aioloop.in_loop_thread():
+        frame = bytearray(P.FRAME_START.size)
+        frame += body
+        reply = self.request(frame, prog, vers, proc, stream, timeout)
+        return P.Message(prog, vers, proc, P.REPLY, 0, P.OK, reply)
+
+    def request(self, frame: bytearray, prog: int, vers: int, proc: int,
+                stream: Any = None, timeout: float | None = None) -> bytes:
+        """Send a call and return the body of its reply; raise libvirtError for an error.
+
+        ``frame`` is the argument body after 28 bytes of room, where the
+        length word and header go: the call is encoded once, sent with one
+        system call, and its reply read by this thread when no other reads.
+        """
+        if self._loop_ident == threading.get_ident():
             raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
                                    "a remote call cannot be made from the event loop thread"))
+        if len(frame) > P.MESSAGE_MAX:
+            raise xdr.XDRError(f"message of {len(frame)} bytes exceeds the limit of "
+                               f"{P.MESSAGE_MAX}")
         pending = _Pending()
         with self._lock:
             if self.closed is not None:
@@ -308,39 +346,40 @@ class RPCClient:
             if stream is not None:
                 stream.serial, stream.proc, stream.prog, stream.vers = serial, proc, prog, vers
                 self.streams[serial] = stream
-        try:
-            data = P.frame(prog, vers, proc, P.CALL, serial, P.OK, body)
-        except Exception:
-            self._forget(serial)
-            raise
+        P.FRAME_START.pack_into(frame, 0, len(frame), prog, vers, proc, P.CALL, serial, P.OK)
         io = self.io
         try:
-            io.send(data)
+            io.send(frame)
         except OSError as exc:
             self.lost(exc)
-        if isinstance(io, _Direct) and io.reading.acquire(blocking=False):
+        if type(io) is _Direct and io.reading.acquire(blocking=False):
             # Nobody reads the socket: this thread reads its reply itself.  (It
             # sends first, so a large request never waits with the socket unread.)
-            deadline = None if timeout is None else time.monotonic() + timeout
-            answered = io.serve(pending, deadline)
+            answered = io.serve(pending, None if timeout is None
+                                else time.monotonic() + timeout)
         else:
-            answered = pending.done.acquire(timeout=-1 if timeout is None else timeout)
+            answered = self._wait(pending, timeout)
         if not answered:
             self._forget(serial)
             raise_error(make_error(C.VIR_ERR_OPERATION_TIMEOUT, "no reply from the daemon"))
-        if pending.error is not None:
+        if pending.error is not None or pending.status != P.OK:
             if stream is not None:
                 self.streams.pop(serial, None)
-            raise_error(pending.error)
-        msg = pending.msg
-        assert msg is not None
-        if msg.status != P.OK:
-            if stream is not None:
-                self.streams.pop(serial, None)
-            err = P.decode_error(msg.body).err
+            if pending.error is not None:
+                raise_error(pending.error)
+            err = P.decode_error(pending.body).err
             assert err is not None  # decode_error() always builds the error tuple
             raise_error(err)
-        return msg
+        return pending.body
+
+    def _wait(self, pending: _Pending, timeout: float | None) -> bool:
+        """Wait for another thread (a caller or the loop) to read ``pending``'s reply."""
+        with self._lock:
+            if pending.finished:
+                return True
+            pending.done = done = threading.Lock()
+            done.acquire()
+        return done.acquire(timeout=-1 if timeout is None else timeout)
 
     def _forget(self, serial: int) -> None:
         with self._lock:
@@ -369,8 +408,15 @@ class RPCClient:
                                           "address) failed"))
                 return
             data = data[1:]
+        reader = self.reader
+        if not reader.pending and len(data) >= 28:
+            # The usual case: exactly one reply, read whole.
+            length, prog, _v, _p, mtype, serial, status = P.FRAME_START.unpack_from(data)
+            if length == len(data) and mtype == P.REPLY and prog != P.KEEPALIVE_PROGRAM:
+                self._complete(serial, status, data[28:])
+                return
         try:
-            bodies = self.reader.feed(data)
+            bodies = reader.feed(data)
         except P.ProtocolError as exc:
             self.lost(exc)
             return
@@ -383,17 +429,22 @@ class RPCClient:
             except Exception:
                 log.exception("remote: failed to handle a message")
 
+    def _complete(self, serial: int, status: int, body: bytes) -> None:
+        """The reply to call ``serial`` arrived: hand it to its caller."""
+        with self._lock:
+            pending = self.pending.pop(serial, None)
+            if pending is not None:
+                pending.status = status
+                pending.body = body
+                pending.finish()
+
     def _dispatch(self, msg: P.Message) -> None:
         if msg.prog == P.KEEPALIVE_PROGRAM:
             if msg.proc == P.KEEPALIVE_PROC_PING:
                 self.io.send(PONG)
             return
         if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
-            with self._lock:
-                pending = self.pending.pop(msg.serial, None)
-            if pending is not None:
-                pending.msg = msg
-                pending.finish()
+            self._complete(msg.serial, msg.status, msg.body)
             return
         # Events and stream data are handled on the loop thread, in order: always
         # through the loop's queue, even when the loop itself read them, or a
@@ -425,13 +476,12 @@ class RPCClient:
             else:
                 detail = f"Cannot recv data: {exc}"
             self.closed = make_error(C.VIR_ERR_SYSTEM_ERROR, detail)
-            pendings = list(self.pending.values())
+            for p in self.pending.values():
+                p.error = self.closed
+                p.finish()
             self.pending.clear()
             streams = list(self.streams.values())
             self.streams.clear()
-        for p in pendings:
-            p.error = self.closed
-            p.finish()
         for st in streams:             # after the stream data read before the end
             self._to_loop(st.lost, self.closed)
         self.stop_keepalive()

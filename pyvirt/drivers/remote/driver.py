@@ -88,17 +88,17 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
                timeout: float | None = None) -> tuple:
         """Call remote procedure ``name`` with the full argument struct; return the ret struct."""
         proc = _PROGRAM[name]
-        msg = self.client.call(_PROGRAM.number, _PROGRAM.version, proc.number,
-                               proc.encode_args(values), stream=stream, timeout=timeout)
-        try:
-            return proc.decode_ret(msg.body)
-        except xdr.XDRError as exc:
-            raise_error(make_error(C.VIR_ERR_RPC, f"Unable to decode the reply of {name}: {exc}"))
+        frame = bytearray(_HEAD)
+        frame += proc.encode_args(values)
+        body = self.client.request(frame, _PROGRAM.number, _PROGRAM.version, proc.number,
+                                   stream, timeout)
+        return _decode_ret(proc, body)
 
     def _invoke(self, call: K.Call, args: tuple) -> Any:
         proc = call.proc
+        frame = bytearray(_HEAD)
         try:
-            body = proc.encode_args(call.wire_args(args))
+            frame += proc.encode_args(call.wire_args(args))
         except (xdr.XDRError, TypeError, ValueError, AttributeError) as exc:
             raise report(C.VIR_ERR_INVALID_ARG, f"{_c_name(call.method or proc.camel)}: {exc}",
                          _FROM) from None
@@ -108,15 +108,10 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
             # only a volume transfer called with its SPARSE_STREAM flag carries holes
             cs.allow_skip = proc.name in _SPARSE_PROCS and bool(args[-1] & 1)
         prog = proc.program
-        msg = self.client.call(prog.number, prog.version, proc.number, body, stream=cs)
+        body = self.client.request(frame, prog.number, prog.version, proc.number, cs)
         if cs is not None:
             cs.bind()
-        try:
-            ret = proc.decode_ret(msg.body)
-        except xdr.XDRError as exc:
-            raise_error(make_error(C.VIR_ERR_RPC,
-                                   f"Unable to decode the reply of {proc.name}: {exc}"))
-        return call.result(ret, args)
+        return call.result(_decode_ret(proc, body), args)
 
     def _feature(self, feature: int) -> bool:
         try:
@@ -399,11 +394,66 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         self._deregister("secret", callbackID)
 
 
+_HEAD = P.FRAME_START.size      # room for the length word and header before a call's body
+
+
+def _decode_ret(proc: Any, body: bytes, dec: xdr.Decoder | None = None) -> tuple:
+    """The return struct of ``proc`` in ``body`` (``dec``: its decoder, when known)."""
+    if dec is None:
+        if not proc.ret_spec:
+            return ()
+        dec = proc.ret_codec[1]
+    try:
+        return xdr.decode_all(dec, body)
+    except xdr.XDRError as exc:
+        raise_error(make_error(C.VIR_ERR_RPC,
+                               f"Unable to decode the reply of {proc.name}: {exc}"))
+
+
 def _make_method(call: K.Call) -> Callable[..., Any]:
-    def method(self: RemoteDriver, *args: Any) -> Any:
-        return self._invoke(call, args)
+    if call.plain:
+        method = _plain_method(call)
+    else:
+        def method(self: RemoteDriver, *args: Any) -> Any:
+            return self._invoke(call, args)
     method.__name__ = method.__qualname__ = call.method or ""
     method.__doc__ = f"libvirt's {_c_name(call.method or '')} over RPC ({call.proc.name})."
+    return method
+
+
+def _plain_method(call: K.Call) -> Callable[..., Any]:
+    """The hot path of a call whose arguments go on the wire as given (most calls):
+    encode straight into the frame, send, read the reply, decode.  Anything unusual
+    (a wrong argument, a value that does not encode) takes :meth:`RemoteDriver._invoke`,
+    which reports it."""
+    proc = call.proc
+    prog = proc.program
+    head = (prog.number, prog.version, proc.number)
+    nargs = len(proc.args_fields)
+    vis = call.visible_ret
+    pick = vis[0] if len(vis) == 1 else None
+    codecs: list[Any] = []          # (encoder or None, decoder or None), on first use
+
+    def method(self: RemoteDriver, *args: Any) -> Any:
+        if not codecs:
+            codecs[:] = (proc.args_codec[0] if proc.args_spec else None,
+                         proc.ret_codec[1] if proc.ret_spec else None)
+        enc, dec = codecs
+        if len(args) != nargs:
+            return self._invoke(call, args)
+        frame = bytearray(_HEAD)
+        if enc is not None:
+            try:
+                enc(frame, args)
+            except Exception:  # noqa: BLE001 - _invoke reports it as libvirt does
+                return self._invoke(call, args)
+        body = self.client.request(frame, *head)
+        if dec is None:
+            return None
+        ret = _decode_ret(proc, body, dec)
+        if pick is not None:
+            return ret[pick]
+        return call.result(ret, args)
     return method
 
 

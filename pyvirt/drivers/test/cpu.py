@@ -237,11 +237,22 @@ class GuestCPU:
 
 
 def _score(cpu: GuestCPU) -> tuple[int, int]:
-    """(cost, disabled cost) of a candidate: a disabled feature costs more than an
-    extra required one, and each further disabled feature one more (2, 3, 4 ...)."""
-    enabled = sum(1 for policy, _name in cpu.features if policy == "require")
-    ndisabled = len(cpu.features) - enabled
-    disabled = sum(range(2, 2 + ndisabled))
+    """(cost, disabled cost) of a candidate, as libvirt 9.0 counts them.
+
+    A required feature costs 1; disabled ones cost 2, 3, 4 ... in turn.  libvirt
+    walks the list (required features first, then disabled ones) only up to its
+    running count of enabled features, which shrinks by one at each disabled
+    feature met, so the last disabled features of a list are not charged: a
+    list of three disabled features counts as one enabled and two disabled (cost
+    1 + 5).  Its choices follow from that count, so pyvirt counts the same way.
+    """
+    enabled, disabled, penalty, i = len(cpu.features), 0, 2, 0
+    while i < enabled:
+        if cpu.features[i][0] == "disable":
+            enabled -= 1
+            disabled += penalty
+            penalty += 1
+        i += 1
     return enabled + disabled, disabled
 
 
