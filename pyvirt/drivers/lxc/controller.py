@@ -33,6 +33,7 @@ import signal
 import stat
 import sys
 import termios
+import time
 import tty
 
 from pyvirt.drivers.lxc import netplug
@@ -46,8 +47,13 @@ if TYPE_CHECKING:          # the controller starts lean: no typing at run time
 #: character devices libvirt makes in a container's /dev: name, major, minor
 DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
            ("urandom", 1, 9), ("tty", 5, 0))
-#: how long after exec an init that exits counts as failing to start (seconds)
-EARLY_EXIT = 0.02
+#: an init that neither blocks nor exits is taken as running once it has lived
+#: BUSY_AGE seconds and used BUSY_CPU seconds of CPU time (it runs, busily) ...
+BUSY_AGE = 0.5
+BUSY_CPU = 0.2
+#: ... or, whatever it does (say, waits for a slow disk), once it has lived this long
+START_CAP = 5.0
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
 _TIOCGPTN = 0x80045430
 _TIOCSPTLCK = 0x40045431
 
@@ -419,9 +425,9 @@ class Controller:
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
                            "cgroup": self.cg.rel})
         # init runs: the driver records the container meanwhile, then learns whether
-        # init outlived EARLY_EXIT ("running"); one that exits at once never ran it
+        # init settled ("running"); one that exits before it does never ran
         self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
-        done = _wait_exit(self.init_pid, EARLY_EXIT)
+        done = _watch_start(self.init_pid)
         if done is not None:
             why = self._died()
             raise OSError(errno.EIO, why if "memory" in why else
@@ -527,6 +533,48 @@ def _wait_exit(pid: int, timeout: float) -> int | None:
             return None
         got, status = os.waitpid(pid, os.WNOHANG)
         return status if got == pid else None
+    finally:
+        os.close(pidfd)
+
+
+def _stat(pid: int) -> tuple[str, float] | None:
+    """(state letter, CPU seconds used) of ``pid`` from /proc, or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    rest = data[data.rindex(b")") + 2:].split()     # comm may hold spaces and ')'
+    return rest[0].decode(), (int(rest[11]) + int(rest[12])) / _CLK_TCK
+
+
+def _watch_start(pid: int) -> int | None:
+    """Watch a just-exec'd init until it settles; its wait status if it exits first.
+
+    Wall time alone cannot tell a failing init from a slow one: on a busy
+    host an init that exits at once may not be scheduled for a long while.
+    So init counts as running once it is seen blocked (state ``S``: a real
+    init soon waits for its children, a pipe, a signal), or once it has
+    lived :data:`BUSY_AGE` and used :data:`BUSY_CPU` of CPU time without
+    blocking (a busy one), or :data:`START_CAP` whatever it does.  Exiting
+    before any of these is a failed start.
+    """
+    pidfd = os.pidfd_open(pid)
+    begin = time.monotonic()
+    delay = 0.0002
+    try:
+        while True:
+            now = _stat(pid)
+            if now is None or now[0] in "ZXx":
+                try:
+                    return os.waitpid(pid, 0)[1]
+                except ChildProcessError:      # reaped already (not by us): unknown
+                    return 0
+            age = time.monotonic() - begin
+            if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
+                return None
+            select.select([pidfd], [], [], delay)        # wakes at once when init exits
+            delay = min(delay * 2, 0.01)
     finally:
         os.close(pidfd)
 

@@ -183,8 +183,8 @@ def test_reconnect_after_reopen(env, tmp_path):
         c2.close()
 
 
-@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits", "idmap",
-                                  "low-memory"])
+@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits",
+                                  "init-busy-exits", "idmap", "low-memory"])
 def test_bad_input(env, case):
     conn, rootfs, root = env
     name = f"bad-{case}"
@@ -197,6 +197,12 @@ def test_bad_input(env, case):
     elif case == "init-exits":
         xml = container_xml(name, rootfs, init="/bin/false")
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once"
+    elif case == "init-busy-exits":
+        # busy (never blocked) for ~40 ms of CPU, then gone: it never settled, however
+        # long that took in wall time
+        xml = container_xml(name, rootfs, script="i=0; while [ $i -lt 40000 ]; do "
+                            "i=$((i+1)); done; exit 3")
+        code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once (status 3)"
     elif case == "low-memory":
         xml = container_xml(name, rootfs, memory_kib=256)
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "ran out of memory while starting"
