@@ -1,9 +1,9 @@
 """The container controller: one process per running container (libvirt's libvirt_lxc).
 
-Forked from the driver's process (:func:`run_forked`; or run as ``python
--m pyvirt.drivers.lxc.controller SPEC READY_FD``) in a session of its own,
-so it outlives the process that started it.  SPEC is
-written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
+Forked by the driver's launcher (:mod:`pyvirt.drivers.lxc.launcher`, then
+:func:`become`) in a session of its own, so it outlives the process that
+started it.  Its spec comes from the driver
+(:mod:`pyvirt.drivers.lxc.plan`).  The controller
 
 1. makes the container's cgroups and the console ptys;
 2. forks a child that unshares a mount namespace, builds the root
@@ -595,13 +595,6 @@ def _describe(status: int) -> str:
     return f"status {os.WEXITSTATUS(status)}"
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: ``controller SPEC READY_FD`` (SPEC: a :mod:`marshal` dict)."""
-    with open(argv[0], "rb") as f:
-        spec = marshal.load(f)
-    return control(spec, int(argv[1]))
-
-
 def control(spec: dict[str, Any], ready_fd: int) -> int:
     """Start the container of ``spec`` and watch it until its init ends."""
     ctl = Controller(spec, ready_fd)
@@ -619,34 +612,25 @@ def control(spec: dict[str, Any], ready_fd: int) -> int:
     return 0
 
 
-def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
-    """Become a container's controller in a child of the driver's process (never returns).
+def become(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
+    """Become a container's controller, right after the launcher forked (never returns).
 
-    Called right after ``fork()``: leaves the driver's session, forks again
-    so the controller is nobody's child to wait for, keeps only its
-    standard descriptors (output to ``log_fd``) and the ready pipe, drops
-    the driver's signal handling, and runs :func:`control` on ``spec``.
+    Leaves the launcher's session, keeps only its standard descriptors
+    (output to ``log_fd``) and the ready pipe (as descriptor 3), restores
+    default signal handling and runs :func:`control` on ``spec``.
     """
     code = 127
     try:
-        # the driver's heap stays shared with it (copy-on-write) as long as no
+        # the launcher's heap stays shared with it (copy-on-write) as long as no
         # collection walks it; the controller makes next to no cycles
         gc.disable()
         os.setsid()
-        pid = os.fork()
-        if pid:                      # the driver learns the controller's pid first
-            os.write(ready_fd, f"pid {pid}\n".encode())
-            os._exit(0)
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.dup2(ready_fd, 3)
         os.closerange(4, os.sysconf("SC_OPEN_MAX"))
-        try:
-            signal.set_wakeup_fd(-1)
-        except ValueError:
-            pass
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
                     signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)
@@ -654,7 +638,3 @@ def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
         code = control(spec, 3)
     finally:
         os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -26,6 +26,7 @@ from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers
 from pyvirt.drivers.lxc import process as lproc
 from pyvirt.drivers.lxc.hotplug import HotplugAPI
+from pyvirt.drivers.lxc.launcher import Launcher
 from pyvirt.drivers.lxc.process import LxcDomainObj, not_running
 from pyvirt.drivers.lxc.tune import TuneAPI
 from pyvirt.drivers.qemu import status as st
@@ -81,6 +82,7 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
         self.refs = 0
         self._work: queue.Queue[tuple | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self.launcher = Launcher()
 
     # --- life of the driver -----------------------------------------------------------
     def startup(self) -> None:
@@ -114,6 +116,7 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
                 con.close(eof=True)
             if proc is not None:
                 proc.close()
+        self.launcher.close()
         self.lock.release()
 
     def _load_configs(self) -> None:
