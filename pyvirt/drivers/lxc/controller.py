@@ -328,11 +328,12 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self) -> None:
+    def _setup_cgroup(self, first: int) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
-        through it); what the container starts is in them from the start."""
-        self.cg.create()
+        through it); move the container's ``first`` process in, before it
+        starts init, so what the container runs is in them from the start.
+        The groups exist already (the first process mounts them)."""
         for ctrl, name, value in self.spec["cgroup_settings"]:
             self.cg.set(ctrl, name, value)
         if "devices" in self.cg.available():
@@ -346,8 +347,12 @@ class Controller:
                     self.cg.set("devices", "devices.allow",
                                 f"b {os.major(dev)}:{os.minor(dev)} rw")
         # all but memory: a limit below what a Python process needs must not kill the
-        # controller; the container's first process joins the memory group itself
+        # controller
         self.cg.add(os.getpid(), skip=("memory",))
+        try:
+            self.cg.add(first)
+        except ProcessLookupError:      # it failed already; its error follows
+            pass
 
     def _setup_loops(self) -> None:
         import subprocess
@@ -379,7 +384,7 @@ class Controller:
         """Make everything and start init; report on the ready pipe."""
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_loops()          # before joining the group: it denies loop-control
-        self._setup_cgroup()
+        self.cg.create()
         import socket
         sync_r, sync_w = os.pipe()
         go_r, go_w = os.pipe()
@@ -397,8 +402,8 @@ class Controller:
         os.close(err_w)
         fd_child.close()
         try:
-            if "memory" in self.cg.available():
-                self.cg.set("memory", "cgroup.procs", pid)
+            # the groups are set up while the child builds the namespaces and the root
+            self._setup_cgroup(pid)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             fd_ours.close()
             self._setup_ptys(masters)
