@@ -36,7 +36,7 @@ import termios
 import time
 import tty
 
-from pyvirt.drivers.lxc import netplug
+from pyvirt.drivers.lxc import devnodes, netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
@@ -121,7 +121,9 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
         os.symlink(target, f"{dev}/{name}")
     open(dev + "/ptmx", "w").close()
     ns.mount(dev + "/pts/ptmx", dev + "/ptmx", None, ns.MS_BIND)
-    owner = (_host_id(idmap["uid"]), _host_id(idmap["gid"])) if idmap else None
+    owner = devnodes.host_root(idmap) if idmap else None
+    for node in spec.get("devnodes", []):       # <disk type='block'>, <hostdev>
+        devnodes.mknod(node, owner, prefix=root)
     masters = []
     for i in range(max(1, spec["consoles"])):
         fd, slave = _open_console(dev + "/pts", owner)
@@ -340,6 +342,8 @@ class Controller:
             self.cg.set("devices", "devices.deny", "a")
             for rule in DEVICE_ALLOW:
                 self.cg.set("devices", "devices.allow", rule)
+            for node in self.spec.get("devnodes", []):
+                self.cg.set("devices", "devices.allow", devnodes.rule(node))
             # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
             for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
                 if fs and fs["type"] in ("file", "block"):
@@ -510,11 +514,6 @@ class Controller:
             elif os.WIFEXITED(status):
                 record["code"] = os.WEXITSTATUS(status)
         self._write_state(record)
-
-
-def _host_id(ranges: list[list[int]]) -> int:
-    """The host id the container's id 0 maps to."""
-    return next(target for start, target, _count in ranges if start == 0)
 
 
 def _drain(fd: int) -> str:

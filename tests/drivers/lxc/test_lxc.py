@@ -405,3 +405,86 @@ def test_blkio_weight_as_libvirt(env):
             assert "bfq or cfq" in str(exc.value)
     finally:
         dom.destroy()
+
+
+def _devices_list(root: str, name: str) -> list[str]:
+    cg = [p.replace("/memory/", "/devices/") for p in cgroup_dirs(root, name) if "/memory/" in p]
+    return read(os.path.join(cg[0], "devices.list")).split("\n") if cg else []
+
+
+def test_disk_and_hostdev_hotplug(env, tmp_path):
+    """A loop device as <disk type='block'> and <hostdev> storage, /dev/net/tun as a misc
+    hostdev: live attach makes the node (mode 0700, as libvirt 9.0) and the devices
+    cgroup rule, detach removes both; a disk in the persistent definition is there at
+    start; libvirt's errors for what cannot be attached."""
+    conn, rootfs, root = env
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as f:
+        f.write(b"PYVIRTDISK")
+        f.truncate(1 << 20)
+    loop = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    st = os.stat(loop)
+    blk = f"b {os.major(st.st_rdev)}:{os.minor(st.st_rdev)} rwm"
+    tun = os.stat("/dev/net/tun").st_rdev
+    disk = f"<disk type='block' device='disk'><source dev='{loop}'/><target dev='sdb'/></disk>"
+    storage = (f"<hostdev mode='capabilities' type='storage'><source><block>{loop}</block>"
+               "</source></hostdev>")
+    misc = ("<hostdev mode='capabilities' type='misc'><source><char>/dev/net/tun</char>"
+            "</source></hostdev>")
+    live = libvirt.VIR_DOMAIN_AFFECT_LIVE
+    config = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    dom = conn.defineXML(container_xml("ct12", rootfs))
+    dom.create()
+    try:
+        for xml in (disk, storage, misc):
+            dom.attachDeviceFlags(xml, live)
+        ls = run_inside(dom, ["/bin/ls", "-l", "/dev/sdb", loop, "/dev/net/tun"])
+        assert re.search(rf"brwx------ .* {os.major(st.st_rdev)}, +{os.minor(st.st_rdev)} .*"
+                         r"/dev/sdb", ls), ls
+        assert re.search(rf"brwx------ .* {loop}", ls), ls
+        assert re.search(rf"crwx------ .* {os.major(tun)}, +{os.minor(tun)} .*/dev/net/tun",
+                         ls), ls
+        assert run_inside(dom, ["/bin/od", "-A", "n", "-c", "-N", "10", "/dev/sdb"]).split() \
+            == list("PYVIRTDISK")
+        rules = _devices_list(root, "ct12")
+        assert blk in rules and f"c {os.major(tun)}:{os.minor(tun)} rwm" in rules
+        xml = dom.XMLDesc(0)
+        assert "<target dev='sdb' bus='scsi'/>" in xml and f"<block>{loop}</block>" in xml
+        file_disk = (f"<disk type='file' device='disk'><source file='{image}'/>"
+                     "<target dev='sdc'/></disk>")
+        fs = f"<filesystem type='mount'><source dir='{tmp_path}'/><target dir='/mnt'/></filesystem>"
+        for bad, code, words in (
+                (disk, libvirt.VIR_ERR_OPERATION_FAILED, "target sdb already exists"),
+                (file_disk, libvirt.VIR_ERR_CONFIG_UNSUPPORTED, "non-block device"),
+                (fs, libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+                 "device type 'filesystem' cannot be attached")):
+            with pytest.raises(libvirt.libvirtError) as exc:
+                dom.attachDeviceFlags(bad, live)
+            assert exc.value.get_error_code() == code and words in str(exc.value)
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.detachDeviceFlags(disk.replace("sdb", "sdz"), live)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_FAILED
+        assert "disk sdz not found" in str(exc.value)
+        for xml in (disk, storage, misc):
+            dom.detachDeviceFlags(xml, live)
+        assert run_inside(dom, ["/bin/ls", "/dev"]).split().count("sdb") == 0
+        assert blk not in _devices_list(root, "ct12")
+        assert "<disk" not in dom.XMLDesc(0) and "<hostdev" not in dom.XMLDesc(0)
+        # in the persistent definition: made at the next start
+        dom.attachDeviceFlags(disk, config)
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.attachDeviceFlags(disk, config)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
+        dom.destroy()
+        dom.create()
+        assert "/dev/sdb" in run_inside(dom, ["/bin/ls", "/dev/sdb"])
+        assert blk in _devices_list(root, "ct12")
+        dom.detachDeviceFlags(disk, config)
+        assert "<disk" not in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+        subprocess.run(["losetup", "--detach", loop], check=False)
+    assert cgroup_dirs(root, "ct12") == []
