@@ -36,7 +36,7 @@ import termios
 import time
 import tty
 
-from pyvirt.drivers.lxc import devnodes, netplug
+from pyvirt.drivers.lxc import devnodes, meminfo, netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
@@ -192,7 +192,8 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
 
 
 def mount_kernel_fs(spec: dict[str, Any]) -> None:
-    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces."""
+    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces,
+    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`)."""
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
     mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
     for d in mounts:
@@ -203,6 +204,9 @@ def mount_kernel_fs(spec: dict[str, Any]) -> None:
     ns.mount("proc", "/proc", "proc", flags)
     ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
     ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
+    if spec.get("fuse_fd") is not None:
+        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo")
+        os.close(spec["fuse_fd"])
     if spec.get("idmap"):
         ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
 
@@ -278,8 +282,12 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
+        # the FUSE connection of the container's /proc/meminfo: init mounts it, the
+        # controller serves it (the last descriptor sent)
+        spec["fuse_fd"] = None if spec.get("idmap") else meminfo.open_device()
         masters = prepare_root(spec)
-        socket.send_fds(fd_sock, [b"p"], masters)
+        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
+        socket.send_fds(fd_sock, [b"p" if fuse else b"-"], [*masters, *fuse])
         for fd in masters:
             os.close(fd)
         if spec.get("idmap"):
@@ -408,8 +416,12 @@ class Controller:
         try:
             # the groups are set up while the child builds the namespaces and the root
             self._setup_cgroup(pid)
-            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
+            msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
             fd_ours.close()
+            if msg == b"p" and masters:
+                import threading
+                server = meminfo.Server(masters.pop(), self.cg, self.spec["swap_limit"])
+                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or self._died())

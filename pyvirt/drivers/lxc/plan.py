@@ -166,4 +166,7 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
         "initgroup": os_text(def_, "initgroup"), "idmap": idmap,
         "state_file": os.path.join(domain_dir, "state"), "nets": nets or [],
         "devnodes": nodes,
+        # /proc/meminfo shows swap figures when the domain limits memory+swap
+        "swap_limit": bool(def_.memtune is not None and def_.memtune.swap_hard_limit
+                           is not None and int(def_.memtune.swap_hard_limit) < UNLIMITED),
     }

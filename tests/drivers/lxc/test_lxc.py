@@ -85,6 +85,15 @@ def test_container_runs_init_as_pid1(env):
         for line in ("proc /proc proc", "sysfs /sys sysfs ro", "devfs /dev tmpfs",
                      "devpts /dev/pts devpts"):
             assert line in mounts, mounts
+        # its own /proc/meminfo (libvirt's FUSE overlay): the 64 MiB limit, its use
+        assert "libvirt /proc/meminfo fuse" in mounts
+        meminfo = run_inside(dom, ["/bin/cat", "/proc/meminfo"])
+        assert "MemTotal:          65536 kB\n" in meminfo, meminfo
+        free = int(re.search(r"MemFree: +(\d+) kB", meminfo).group(1))
+        assert 0 < free < 65536
+        with open("/proc/meminfo") as f:        # the other lines are the host's
+            assert meminfo.splitlines()[-1].split(":")[0] == f.read().splitlines()[-1] \
+                .split(":")[0]
         env_out = run_inside(dom, ["/bin/cat", "/proc/1/environ"])
         assert "FOO=bar" in env_out and "container=lxc-libvirt" in env_out
         info = dom.info()

@@ -30,9 +30,9 @@ pytestmark = [
 UUID = "7b1c5a1e-2f4d-4a43-9d1e-5a3c2e1f0b01"
 SCRIPT = ("trap 'exit 0' TERM; echo hello from $(hostname); cat /proc/mounts; "
           "ls /dev; echo END; while :; do sleep 0.05; done")
-# mount points both drivers give every container (libvirt adds a FUSE /proc/meminfo
-# and the name=systemd hierarchy; pyvirt the pids controller)
-MOUNTS = {"/", "/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/sys/fs/cgroup/cpu",
+# mount points both drivers give every container (libvirt adds the name=systemd
+# hierarchy; pyvirt the pids controller)
+MOUNTS = {"/", "/proc", "/proc/sys", "/proc/meminfo", "/sys", "/sys/fs/cgroup", "/sys/fs/cgroup/cpu",
           "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/memory",
           "/sys/fs/cgroup/devices", "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/blkio",
           "/dev", "/dev/pts", "/dev/ptmx", "/dev/console", "/dev/tty1"}
