@@ -24,6 +24,7 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers
+from pyvirt.drivers.lxc import launcher
 from pyvirt.drivers.lxc import process as lproc
 from pyvirt.drivers.lxc.hotplug import HotplugAPI
 from pyvirt.drivers.lxc.launcher import Launcher
@@ -59,6 +60,8 @@ def parse_def(xml: str, flags: int = 0) -> Any:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                      f"unsupported configuration: OS type '{os_type}' is not "
                      "supported by the LXC driver", _FROM)
+    if def_.emulator is None:       # libvirt names its controller program, libvirt_lxc
+        def_.emulator = launcher.program_path()
     if def_.os.arch is None:        # libvirt fills the host's architecture at define time
         def_.os.arch = os.uname().machine
     for i, con in enumerate(def_.devices.consoles):

@@ -31,6 +31,17 @@ from typing import Any
 
 #: the largest spec the launcher reads (bytes)
 _MAX_SPEC = 1 << 20
+#: the launcher as a program (pyproject's script): what a domain's <emulator> names
+PROGRAM = "pyvirt-lxc-controller"
+#: libvirt's controller program, which pyvirt's takes the place of
+LIBVIRT_PROGRAM = "libvirt_lxc"
+
+
+def program_path() -> str:
+    """Where this installation of pyvirt has :data:`PROGRAM` (the default
+    ``<emulator>`` of its containers, as libvirt names ``libvirt_lxc``)."""
+    import sysconfig
+    return os.path.join(sysconfig.get_path("scripts"), PROGRAM)
 
 
 class Launcher:
@@ -130,5 +141,10 @@ def serve(sock: socket.socket) -> None:
             os.close(log_fd)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The launcher process: requests on standard input (a socket from the driver)."""
     serve(socket.socket(fileno=sys.stdin.fileno()))
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.xmlutil import E, to_string
-from pyvirt.drivers.lxc import netplug, plan
+from pyvirt.drivers.lxc import launcher, netplug, plan
 from pyvirt.drivers.lxc.cgroup import Cgroup
 from pyvirt.drivers.qemu import process as qproc
 from pyvirt.drivers.qemu import status as st
@@ -103,11 +103,22 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
                if c not in Cgroup("").available()]
     if missing:
+        from pyvirt.drivers.lxc import cgroup
+        v2 = os.path.exists(os.path.join(cgroup.CGROUP_ROOT, "cgroup.controllers"))
         raise report(C.VIR_ERR_NO_SUPPORT,
+                     "the LXC driver runs containers on cgroup v1 controllers; this host "
+                     "has cgroup v2 (the unified hierarchy), which it does not support yet"
+                     if v2 else
                      f"the LXC driver needs the cgroup v1 controllers {', '.join(missing)} "
                      f"mounted under /sys/fs/cgroup (cgroup v2 hosts are not supported yet)",
                      _FROM)
     live = (run_def or vm.persistent_def()).copy()
+    emulator = os.path.basename(live.emulator or launcher.PROGRAM)
+    if emulator not in (launcher.PROGRAM, launcher.LIBVIRT_PROGRAM):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"unsupported configuration: emulator '{live.emulator}' is not an LXC "
+                     f"controller pyvirt can run (its own is '{launcher.program_path()}')",
+                     _FROM)
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")
     shutil.rmtree(domain_dir, ignore_errors=True)
     os.makedirs(domain_dir, mode=0o700)

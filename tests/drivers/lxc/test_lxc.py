@@ -18,6 +18,7 @@ import time
 import pytest
 
 import pyvirt as libvirt
+from pyvirt.drivers.lxc import launcher
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qemu"))
 from lxctest_util import build_rootfs, container_xml, init_pid, read_console, run_inside
@@ -193,7 +194,7 @@ def test_reconnect_after_reopen(env, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits",
-                                  "init-busy-exits", "idmap", "low-memory"])
+                                  "init-busy-exits", "idmap", "low-memory", "emulator"])
 def test_bad_input(env, case):
     conn, rootfs, root = env
     name = f"bad-{case}"
@@ -212,6 +213,10 @@ def test_bad_input(env, case):
         xml = container_xml(name, rootfs, script="i=0; while [ $i -lt 40000 ]; do "
                             "i=$((i+1)); done; exit 3")
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once (status 3)"
+    elif case == "emulator":
+        xml = container_xml(name, rootfs).replace(
+            "<devices>", "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>")
+        code, words = libvirt.VIR_ERR_CONFIG_UNSUPPORTED, "is not an LXC controller"
     elif case == "low-memory":
         xml = container_xml(name, rootfs, memory_kib=256)
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "ran out of memory while starting"
@@ -231,6 +236,42 @@ def test_bad_input(env, case):
         assert not dom.isActive()
         assert cgroup_dirs(root, name) == []
     finally:
+        dom.undefine()
+
+
+def test_emulator_and_cgroup_v2(env, tmp_path, monkeypatch):
+    """<emulator> names pyvirt's controller program, as libvirt names libvirt_lxc (a
+    definition from libvirt, naming libvirt_lxc, runs under pyvirt's); a cgroup v2
+    host is refused with VIR_ERR_NO_SUPPORT before anything is made."""
+    conn, rootfs, _root = env
+    dom = conn.defineXML(container_xml("ct13", rootfs))
+    try:
+        path = launcher.program_path()
+        assert os.path.basename(path) == "pyvirt-lxc-controller"
+        for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+            assert f"<emulator>{path}</emulator>" in dom.XMLDesc(flags)
+        libvirt_xml = container_xml("ct13", rootfs).replace(
+            "<devices>", "<devices><emulator>/usr/lib/libvirt/libvirt_lxc</emulator>")
+        dom.undefine()
+        dom = conn.defineXML(libvirt_xml)
+        dom.create()
+        assert "<emulator>/usr/lib/libvirt/libvirt_lxc</emulator>" in dom.XMLDesc(0)
+        dom.destroy()
+        # a host whose /sys/fs/cgroup is the unified (v2) hierarchy
+        from pyvirt.drivers.lxc import cgroup
+        fake = tmp_path / "cgroup2"
+        fake.mkdir()
+        (fake / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+        monkeypatch.setattr(cgroup, "CGROUP_ROOT", str(fake))
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.create()
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT
+        assert "cgroup v2" in str(exc.value)
+        assert not dom.isActive() and os.listdir(fake) == ["cgroup.controllers"]
+    finally:
+        monkeypatch.undo()
+        if dom.isActive():
+            dom.destroy()
         dom.undefine()
 
 
@@ -254,8 +295,8 @@ def test_idmap_user_namespace(env):
 
 def test_domxml_from_native(env):
     """An lxc-tools configuration converts as libvirt 9.0 converts it (its output
-    captured in tests/data/lxc; the UUID is random, and libvirt names its own
-    controller program as the emulator)."""
+    captured in tests/data/lxc; the UUID is random, and the emulator is each one's
+    own controller program)."""
     conn, _rootfs, _root = env
     data = os.path.join(os.path.dirname(__file__), "..", "..", "data", "lxc")
     xml = conn.domainXMLFromNative("lxc-tools", read(os.path.join(data, "native-web.conf")), 0)
@@ -263,9 +304,11 @@ def test_domxml_from_native(env):
 
     def norm(text: str) -> str:
         text = re.sub(r"<uuid>[^<]*</uuid>", "<uuid/>", text)
-        return re.sub(r"\n *<emulator>[^<]*</emulator>", "", text).strip()
+        return re.sub(r"<emulator>[^<]*</emulator>", "<emulator/>", text).strip()
 
     assert norm(xml) == norm(want)
+    assert "<emulator>/usr/lib/libvirt/libvirt_lxc</emulator>" in want
+    assert f"<emulator>{launcher.program_path()}</emulator>" in xml
     with pytest.raises(libvirt.libvirtError) as exc:
         conn.domainXMLFromNative("lxc-tools", "lxc.rootfs.path = /x\n", 0)
     assert exc.value.get_error_code() == libvirt.VIR_ERR_INTERNAL_ERROR

@@ -85,8 +85,9 @@ def _run(conn, rootfs: str) -> dict:
 def _shape(xml: str) -> str:
     xml = re.sub(r" id='\d+'", " id='N'", xml)
     xml = re.sub(r"/dev/pts/\d+", "/dev/pts/N", xml)
-    # libvirt names its controller program; pyvirt's controller is a Python module
-    return re.sub(r"\n *<emulator>[^<]*</emulator>", "", xml)
+    # each names its own controller program (libvirt_lxc, pyvirt-lxc-controller)
+    return re.sub(r"<emulator>[^<]*/(libvirt_lxc|pyvirt-lxc-controller)</emulator>",
+                  "<emulator/>", xml)
 
 
 def _mounts(console: str) -> set[str]:
