@@ -525,6 +525,10 @@ def test_disk_and_hostdev_hotplug(env, tmp_path):
         assert "<disk" not in dom.XMLDesc(0) and "<hostdev" not in dom.XMLDesc(0)
         # in the persistent definition: made at the next start
         dom.attachDeviceFlags(disk, config)
+        inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        # as libvirt 9.0 writes it: a drive address, no disk controller in a container
+        assert "<target dev='sdb' bus='scsi'/>" in inactive and "<controller" not in inactive
+        assert "<address type='drive' controller='0' bus='0' target='0' unit='1'/>" in inactive
         with pytest.raises(libvirt.libvirtError) as exc:
             dom.attachDeviceFlags(disk, config)
         assert exc.value.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
