@@ -53,12 +53,12 @@ def parse_def(xml: str, flags: int = 0) -> Any:
     def_ = confdom.DomainDef.parse(xml)
     if def_.type != "lxc":
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: Unable to find any usable hypervisor "
+                     f"Unable to find any usable hypervisor "
                      f"for the domain type '{def_.type}'", _FROM)
     os_type = def_.os.type.value if def_.os.type is not None else None
     if os_type != "exe":
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: OS type '{os_type}' is not "
+                     f"OS type '{os_type}' is not "
                      "supported by the LXC driver", _FROM)
     if def_.emulator is None:       # libvirt names its controller program, libvirt_lxc
         def_.emulator = launcher.program_path()

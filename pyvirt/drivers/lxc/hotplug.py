@@ -36,7 +36,7 @@ def _device(xml: str, def_: Any, verb: str) -> Any:
     if _kind(dev) not in ("Interface", "Disk", "Hostdev"):
         tag = getattr(dev, "TAG", None) or getattr(dev, "tag", "?")
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: device type '{tag}' cannot be {verb}",
+                     f"device type '{tag}' cannot be {verb}",
                      _FROM)
     return dev
 

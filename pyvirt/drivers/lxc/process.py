@@ -116,7 +116,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     emulator = os.path.basename(live.emulator or launcher.PROGRAM)
     if emulator not in (launcher.PROGRAM, launcher.LIBVIRT_PROGRAM):
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: emulator '{live.emulator}' is not an LXC "
+                     f"emulator '{live.emulator}' is not an LXC "
                      f"controller pyvirt can run (its own is '{launcher.program_path()}')",
                      _FROM)
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")

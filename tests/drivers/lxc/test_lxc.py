@@ -514,6 +514,9 @@ def test_disk_and_hostdev_hotplug(env, tmp_path):
             with pytest.raises(libvirt.libvirtError) as exc:
                 dom.attachDeviceFlags(bad, live)
             assert exc.value.get_error_code() == code and words in str(exc.value)
+        # libvirt 9.0's words, once
+        assert str(exc.value) == ("unsupported configuration: device type 'filesystem' "
+                                  "cannot be attached")
         with pytest.raises(libvirt.libvirtError) as exc:
             dom.detachDeviceFlags(disk.replace("sdb", "sdz"), live)
         assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_FAILED
