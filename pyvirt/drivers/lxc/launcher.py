@@ -83,9 +83,11 @@ class Launcher:
         path = os.environ.get("PYTHONPATH")
         env = dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))
         try:
+            # -P: not the working directory's modules; cwd /: holds no mount busy
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pyvirt.drivers.lxc.launcher"], stdin=theirs.fileno(),
-                stdout=subprocess.DEVNULL, env=env, start_new_session=True, close_fds=True)
+                [sys.executable, "-P", "-m", "pyvirt.drivers.lxc.launcher"],
+                stdin=theirs.fileno(), stdout=subprocess.DEVNULL, env=env, cwd="/",
+                start_new_session=True, close_fds=True)
         finally:
             theirs.close()
         self._sock = ours
