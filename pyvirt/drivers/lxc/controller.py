@@ -282,12 +282,9 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
-        # the FUSE connection of the container's /proc/meminfo: init mounts it, the
-        # controller serves it (the last descriptor sent)
-        spec["fuse_fd"] = None if spec.get("idmap") else meminfo.open_device()
+        fuse_dev = meminfo.find_device()       # the host's, before the pivot
         masters = prepare_root(spec)
-        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
-        socket.send_fds(fd_sock, [b"p" if fuse else b"-"], [*masters, *fuse])
+        socket.send_fds(fd_sock, [b"p"], masters)
         for fd in masters:
             os.close(fd)
         if spec.get("idmap"):
@@ -300,6 +297,11 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         if spec.get("idmap"):
             os.setgid(0)
             os.setuid(0)
+        # the FUSE connection of the container's /proc/meminfo, opened in its user
+        # namespace: init mounts it, the controller serves it
+        spec["fuse_fd"] = meminfo.open_device(fuse_dev)
+        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
+        socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
         ns.unshare(ns.CLONE_NEWPID)
         pid = os.fork()
         if pid == 0:
@@ -416,12 +418,7 @@ class Controller:
         try:
             # the groups are set up while the child builds the namespaces and the root
             self._setup_cgroup(pid)
-            msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
-            fd_ours.close()
-            if msg == b"p" and masters:
-                import threading
-                server = meminfo.Server(masters.pop(), self.cg, self.spec["swap_limit"])
-                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
@@ -432,6 +429,12 @@ class Controller:
                 _write_map(pid, "uid", idmap["uid"])
                 _write_map(pid, "gid", idmap["gid"])
             os.write(go_w, b"g")
+            msg, fuse, _flags, _addr = socket.recv_fds(fd_ours, 16, 1)
+            fd_ours.close()
+            if msg == b"f" and fuse:
+                import threading
+                server = meminfo.Server(fuse[0], self.cg, self.spec["swap_limit"])
+                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
             if not data.isdigit():

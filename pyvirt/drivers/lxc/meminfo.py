@@ -4,13 +4,11 @@ libvirt's LXC driver (its lxc_fuse) overlays the container's
 /proc/meminfo with a FUSE file whose memory figures come from the
 container's memory cgroup, so ``free`` inside shows the container's limit
 and use, not the host's.  pyvirt does the same without libfuse: the
-container's first process opens ``/dev/fuse`` (:func:`open_device`), its
-init mounts it on /proc/meminfo right after mounting /proc
+container's first process opens ``/dev/fuse`` (:func:`open_device`, in the
+container's user namespace with ``<idmap>``), its init mounts it on /proc/meminfo right after mounting /proc
 (:func:`mount_on`; the filesystem's root is the file itself), and a
 thread of the controller answers the kernel's requests (:class:`Server`):
 INIT, GETATTR, OPEN, READ, RELEASE, FLUSH; anything else gets ENOSYS.
-Not with ``<idmap>``: a FUSE connection must be opened inside the user
-namespace that mounts it, where the container's /dev has no fuse device.
 
 The content follows libvirt's rules (:func:`render`): the host's
 /proc/meminfo with MemTotal (the limit), MemFree and MemAvailable (limit
@@ -48,9 +46,27 @@ _VERSION = (7, 31)
 _ZERO = ("Buffers", "Slab", "SReclaimable", "SUnreclaim")
 
 
-def open_device() -> int:
-    """A new FUSE connection (``/dev/fuse``), not inherited across exec."""
-    return os.open("/dev/fuse", os.O_RDWR | os.O_CLOEXEC)
+def find_device() -> int | None:
+    """The host's ``/dev/fuse`` (an O_PATH descriptor kept across the pivot into
+    the container's root, whose /dev has none), or None without FUSE."""
+    try:
+        return os.open("/dev/fuse", os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def open_device(dev: int | None) -> int | None:
+    """A new FUSE connection through ``dev`` (:func:`find_device`), not inherited
+    across exec; opened by the process whose user namespace will mount it (the
+    kernel refuses a connection opened in another).  None without FUSE."""
+    if dev is None:
+        return None
+    try:
+        return os.open(f"/proc/self/fd/{dev}", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return None
+    finally:
+        os.close(dev)
 
 
 def mount_on(fd: int, target: str) -> None:

@@ -288,6 +288,11 @@ def test_idmap_user_namespace(env):
             uids = next(line for line in f if line.startswith("Uid:")).split()
         assert uids[1] == "100000"
         assert "0 100000 65536" in " ".join(read(f"/proc/{pid}/uid_map").split())
+        # its /proc/meminfo too, for its own root (a FUSE request of an id the user
+        # namespace does not map is refused: nsenter -a becomes the container's root)
+        out = subprocess.run(["nsenter", "-a", "-t", str(pid), "/bin/cat", "/proc/meminfo"],
+                             capture_output=True, text=True, check=True).stdout
+        assert "MemTotal:          65536 kB\n" in out
     finally:
         dom.destroy()
     assert cgroup_dirs(root, "ct5") == []
