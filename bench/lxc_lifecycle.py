@@ -12,8 +12,9 @@ Setups, all on the same busybox container (``/bin/sh`` as init):
 ``start`` is ``create()`` until it returns, when both drivers have init
 running (exec'd as PID 1 of the container); ``destroy`` is ``destroy()``
 until it returns (every process of the container killed).  Each setup
-warms up with one untimed round, then times ``--rounds`` rounds; medians
-and the ratios libvirtd/pyvirt are printed.  The machine's load is
+warms up with one untimed round, then times ``--rounds`` rounds, the setups
+taking turns round by round (a change of load meets them all alike);
+medians and the ratios libvirtd/pyvirt are printed.  The machine's load is
 printed too: numbers measured while other work runs are noisy.
 Usage: ``python3 bench/lxc_lifecycle.py [-n ROUNDS] [--no-libvirt]``.
 """
@@ -21,7 +22,7 @@ Usage: ``python3 bench/lxc_lifecycle.py [-n ROUNDS] [--no-libvirt]``.
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
 import statistics
 import subprocess
@@ -42,17 +43,15 @@ import pyvirt
 
 REAL_PYTHON = "/usr/bin/python3"
 
+# one round per line read: create() then destroy(), the two times printed
 CLIENT = r"""
-import json, sys, time, libvirt
-uri, xml, rounds = sys.argv[1], open(sys.argv[2]).read(), int(sys.argv[3])
+import sys, time, libvirt
+uri, xml = sys.argv[1], open(sys.argv[2]).read()
 c = libvirt.open(uri)
-starts, destroys = [], []
-for i in range(rounds + 1):
+for _line in sys.stdin:
     t = time.perf_counter(); dom = c.createXML(xml, 0); t1 = time.perf_counter()
     dom.destroy(); t2 = time.perf_counter()
-    if i:
-        starts.append(t1 - t); destroys.append(t2 - t1)
-print(json.dumps({"start": starts, "destroy": destroys}))
+    print(t1 - t, t2 - t1, flush=True)
 """
 
 
@@ -69,28 +68,45 @@ def xml(rootfs: str, name: str) -> str:
 </domain>"""
 
 
-def run_inprocess(uri: str, text: str, rounds: int) -> dict[str, list[float]]:
-    conn = pyvirt.open(uri)
-    starts, destroys = [], []
-    for i in range(rounds + 1):
+class InProcess:
+    """Rounds on a pyvirt connection in this process."""
+
+    def __init__(self, uri: str, text: str) -> None:
+        self.conn = pyvirt.open(uri)
+        self.text = text
+
+    def round(self) -> tuple[float, float]:
         t = time.perf_counter()
-        dom = conn.createXML(text, 0)
+        dom = self.conn.createXML(self.text, 0)
         t1 = time.perf_counter()
         dom.destroy()
-        t2 = time.perf_counter()
-        if i:
-            starts.append(t1 - t)
-            destroys.append(t2 - t1)
-    conn.close()
-    return {"start": starts, "destroy": destroys}
+        return t1 - t, time.perf_counter() - t1
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def run_client(uri: str, xml_path: str, rounds: int) -> dict[str, list[float]]:
-    out = subprocess.run([REAL_PYTHON, "-c", CLIENT, uri, xml_path, str(rounds)],
-                         capture_output=True, text=True, timeout=600, check=False)
-    if out.returncode != 0:
-        raise SystemExit(f"client against {uri} failed: {out.stderr[-2000:]}")
-    return json.loads(out.stdout)
+class Client:
+    """Rounds through Debian's python3-libvirt in a client process kept open."""
+
+    def __init__(self, uri: str, xml_path: str) -> None:
+        self.proc = subprocess.Popen([REAL_PYTHON, "-c", CLIENT, uri, xml_path],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def round(self) -> tuple[float, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"client {self.proc.args[3]} failed")
+        start, destroy = (float(x) for x in line.split())
+        return start, destroy
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(60)
 
 
 def main() -> None:
@@ -99,20 +115,20 @@ def main() -> None:
     ap.add_argument("--no-libvirt", action="store_true", help="skip libvirtd 9.0")
     args = ap.parse_args()
     results: dict[str, dict[str, list[float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="lxcbench-") as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         base = Path(tmp)
         os.chmod(tmp, 0o755)
         rootfs = build_rootfs(str(base / "rootfs"))
         xml_path = base / "ct.xml"
         xml_path.write_text(xml(rootfs, "benchct"))
-        results["pyvirt embed"] = run_inprocess(f"lxc:///embed?root={base / 'root'}",
-                                                xml_path.read_text(), args.rounds)
+        setups: dict[str, InProcess | Client] = {}
+        setups["pyvirt embed"] = InProcess(f"lxc:///embed?root={base / 'root'}",
+                                           xml_path.read_text())
+        stack.callback(setups["pyvirt embed"].close)
         pd = start_private_pyvirtd(base / "pyvirtd", base / "pyvirtd-state")
-        try:
-            results["pyvirtd"] = run_client(f"lxc+unix:///system?socket={pd.sock}",
-                                            str(xml_path), args.rounds)
-        finally:
-            pd.stop()
+        stack.callback(pd.stop)
+        setups["pyvirtd"] = Client(f"lxc+unix:///system?socket={pd.sock}", str(xml_path))
+        stack.callback(setups["pyvirtd"].close)
         if not args.no_libvirt:
             why = daemons.libvirtd_available()
             if why or not os.path.exists("/usr/lib/libvirt/libvirt_lxc"):
@@ -122,19 +138,28 @@ def main() -> None:
                 # controllers: hide it in the daemon's mount namespace
                 ld = daemons.start_libvirtd(base / "libvirtd",
                                             tmpfs={"/sys/fs/cgroup/unified": "mode=0755"})
-                try:
-                    results["libvirtd 9.0"] = run_client(ld.uri(driver="lxc", path="/system"),
-                                                         str(xml_path), args.rounds)
-                finally:
-                    ld.stop()
+                stack.callback(ld.stop)
+                setups["libvirtd 9.0"] = Client(ld.uri(driver="lxc", path="/system"),
+                                                str(xml_path))
+                stack.callback(setups["libvirtd 9.0"].close)
+        # the setups take turns, round by round, so a change of load meets them all;
+        # the first round of each warms up (the launcher, the daemons' first start)
+        for i in range(args.rounds + 1):
+            for name, setup in setups.items():
+                start, destroy = setup.round()
+                if i:
+                    r = results.setdefault(name, {"start": [], "destroy": []})
+                    r["start"].append(start)
+                    r["destroy"].append(destroy)
     load = os.getloadavg()
     print(f"rounds: {args.rounds}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
           f"on {os.cpu_count()} CPUs (figures under load are noisy)")
-    print(f"{'setup':<16}{'start ms':>12}{'destroy ms':>14}")
+    print(f"{'setup':<16}{'start ms':>12}{'destroy ms':>14}{'start min':>12}")
     med = {name: {k: statistics.median(v) * 1000 for k, v in r.items()}
            for name, r in results.items()}
     for name, m in med.items():
-        print(f"{name:<16}{m['start']:>12.1f}{m['destroy']:>14.1f}")
+        print(f"{name:<16}{m['start']:>12.1f}{m['destroy']:>14.1f}"
+              f"{min(results[name]['start']) * 1000:>12.1f}")
     ref = med.get("libvirtd 9.0")
     if ref:
         for name in ("pyvirt embed", "pyvirtd"):

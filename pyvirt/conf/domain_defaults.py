@@ -452,8 +452,11 @@ _MAX_IMPLICIT_INDEX = 1024
 
 def _add_implicit_controllers(dom: DomainDef) -> None:
     devs = dom.devices
-    for kind, bus in ((ControllerType.SCSI, DiskBus.SCSI), (ControllerType.FDC, DiskBus.FDC),
-                      (ControllerType.IDE, DiskBus.IDE), (ControllerType.SATA, DiskBus.SATA)):
+    # a container's disks are device nodes: libvirt's LXC driver adds no controller
+    disk_buses = () if dom.type == "lxc" else (
+        (ControllerType.SCSI, DiskBus.SCSI), (ControllerType.FDC, DiskBus.FDC),
+        (ControllerType.IDE, DiskBus.IDE), (ControllerType.SATA, DiskBus.SATA))
+    for kind, bus in disk_buses:
         highest = -1
         for disk in devs.disks:
             if disk.bus == bus and isinstance(disk.address, DriveAddress):

@@ -144,8 +144,9 @@ class Cgroup:
         """Let the tasks run again."""
         try:
             _write(self.path("freezer", "freezer.state"), "THAWED")
-        except FileNotFoundError:
-            pass
+        except OSError as exc:      # gone, or being removed by the controller meanwhile
+            if exc.errno not in (errno.ENOENT, errno.ENODEV):
+                raise
 
     def frozen(self) -> bool:
         """True when the group is frozen (or freezing)."""

@@ -1,9 +1,9 @@
 """The container controller: one process per running container (libvirt's libvirt_lxc).
 
-Forked from the driver's process (:func:`run_forked`; or run as ``python
--m pyvirt.drivers.lxc.controller SPEC READY_FD``) in a session of its own,
-so it outlives the process that started it.  SPEC is
-written by the driver (:mod:`pyvirt.drivers.lxc.plan`).  The controller
+Forked by the driver's launcher (:mod:`pyvirt.drivers.lxc.launcher`, then
+:func:`become`) in a session of its own, so it outlives the process that
+started it.  Its spec comes from the driver
+(:mod:`pyvirt.drivers.lxc.plan`).  The controller
 
 1. makes the container's cgroups and the console ptys;
 2. forks a child that unshares a mount namespace, builds the root
@@ -33,9 +33,10 @@ import signal
 import stat
 import sys
 import termios
+import time
 import tty
 
-from pyvirt.drivers.lxc import netplug
+from pyvirt.drivers.lxc import devnodes, meminfo, netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
@@ -46,8 +47,13 @@ if TYPE_CHECKING:          # the controller starts lean: no typing at run time
 #: character devices libvirt makes in a container's /dev: name, major, minor
 DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8),
            ("urandom", 1, 9), ("tty", 5, 0))
-#: how long after exec an init that exits counts as failing to start (seconds)
-EARLY_EXIT = 0.02
+#: an init that neither blocks nor exits is taken as running once it has lived
+#: BUSY_AGE seconds and used BUSY_CPU seconds of CPU time (it runs, busily) ...
+BUSY_AGE = 0.5
+BUSY_CPU = 0.2
+#: ... or, whatever it does (say, waits for a slow disk), once it has lived this long
+START_CAP = 5.0
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
 _TIOCGPTN = 0x80045430
 _TIOCSPTLCK = 0x40045431
 
@@ -115,7 +121,9 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
         os.symlink(target, f"{dev}/{name}")
     open(dev + "/ptmx", "w").close()
     ns.mount(dev + "/pts/ptmx", dev + "/ptmx", None, ns.MS_BIND)
-    owner = (_host_id(idmap["uid"]), _host_id(idmap["gid"])) if idmap else None
+    owner = devnodes.host_root(idmap) if idmap else None
+    for node in spec.get("devnodes", []):       # <disk type='block'>, <hostdev>
+        devnodes.mknod(node, owner, prefix=root)
     masters = []
     for i in range(max(1, spec["consoles"])):
         fd, slave = _open_console(dev + "/pts", owner)
@@ -184,7 +192,8 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
 
 
 def mount_kernel_fs(spec: dict[str, Any]) -> None:
-    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces."""
+    """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces,
+    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`)."""
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
     mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
     for d in mounts:
@@ -195,6 +204,9 @@ def mount_kernel_fs(spec: dict[str, Any]) -> None:
     ns.mount("proc", "/proc", "proc", flags)
     ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
     ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
+    if spec.get("fuse_fd") is not None:
+        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo")
+        os.close(spec["fuse_fd"])
     if spec.get("idmap"):
         ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
 
@@ -270,6 +282,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
+        fuse_dev = meminfo.find_device()       # the host's, before the pivot
         masters = prepare_root(spec)
         socket.send_fds(fd_sock, [b"p"], masters)
         for fd in masters:
@@ -284,6 +297,11 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         if spec.get("idmap"):
             os.setgid(0)
             os.setuid(0)
+        # the FUSE connection of the container's /proc/meminfo, opened in its user
+        # namespace: init mounts it, the controller serves it
+        spec["fuse_fd"] = meminfo.open_device(fuse_dev)
+        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
+        socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
         ns.unshare(ns.CLONE_NEWPID)
         pid = os.fork()
         if pid == 0:
@@ -322,17 +340,20 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self) -> None:
+    def _setup_cgroup(self, first: int) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
-        through it); what the container starts is in them from the start."""
-        self.cg.create()
+        through it); move the container's ``first`` process in, before it
+        starts init, so what the container runs is in them from the start.
+        The groups exist already (the first process mounts them)."""
         for ctrl, name, value in self.spec["cgroup_settings"]:
             self.cg.set(ctrl, name, value)
         if "devices" in self.cg.available():
             self.cg.set("devices", "devices.deny", "a")
             for rule in DEVICE_ALLOW:
                 self.cg.set("devices", "devices.allow", rule)
+            for node in self.spec.get("devnodes", []):
+                self.cg.set("devices", "devices.allow", devnodes.rule(node))
             # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
             for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
                 if fs and fs["type"] in ("file", "block"):
@@ -340,8 +361,12 @@ class Controller:
                     self.cg.set("devices", "devices.allow",
                                 f"b {os.major(dev)}:{os.minor(dev)} rw")
         # all but memory: a limit below what a Python process needs must not kill the
-        # controller; the container's first process joins the memory group itself
+        # controller
         self.cg.add(os.getpid(), skip=("memory",))
+        try:
+            self.cg.add(first)
+        except ProcessLookupError:      # it failed already; its error follows
+            pass
 
     def _setup_loops(self) -> None:
         import subprocess
@@ -373,7 +398,7 @@ class Controller:
         """Make everything and start init; report on the ready pipe."""
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_loops()          # before joining the group: it denies loop-control
-        self._setup_cgroup()
+        self.cg.create()
         import socket
         sync_r, sync_w = os.pipe()
         go_r, go_w = os.pipe()
@@ -391,10 +416,9 @@ class Controller:
         os.close(err_w)
         fd_child.close()
         try:
-            if "memory" in self.cg.available():
-                self.cg.set("memory", "cgroup.procs", pid)
+            # the groups are set up while the child builds the namespaces and the root
+            self._setup_cgroup(pid)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
-            fd_ours.close()
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
@@ -405,6 +429,12 @@ class Controller:
                 _write_map(pid, "uid", idmap["uid"])
                 _write_map(pid, "gid", idmap["gid"])
             os.write(go_w, b"g")
+            msg, fuse, _flags, _addr = socket.recv_fds(fd_ours, 16, 1)
+            fd_ours.close()
+            if msg == b"f" and fuse:
+                import threading
+                server = meminfo.Server(fuse[0], self.cg, self.spec["swap_limit"])
+                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
             if not data.isdigit():
@@ -419,9 +449,9 @@ class Controller:
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
                            "cgroup": self.cg.rel})
         # init runs: the driver records the container meanwhile, then learns whether
-        # init outlived EARLY_EXIT ("running"); one that exits at once never ran it
+        # init settled ("running"); one that exits before it does never ran
         self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
-        done = _wait_exit(self.init_pid, EARLY_EXIT)
+        done = _watch_start(self.init_pid)
         if done is not None:
             why = self._died()
             raise OSError(errno.EIO, why if "memory" in why else
@@ -501,11 +531,6 @@ class Controller:
         self._write_state(record)
 
 
-def _host_id(ranges: list[list[int]]) -> int:
-    """The host id the container's id 0 maps to."""
-    return next(target for start, target, _count in ranges if start == 0)
-
-
 def _drain(fd: int) -> str:
     chunks = []
     while True:
@@ -531,6 +556,48 @@ def _wait_exit(pid: int, timeout: float) -> int | None:
         os.close(pidfd)
 
 
+def _stat(pid: int) -> tuple[str, float] | None:
+    """(state letter, CPU seconds used) of ``pid`` from /proc, or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    rest = data[data.rindex(b")") + 2:].split()     # comm may hold spaces and ')'
+    return rest[0].decode(), (int(rest[11]) + int(rest[12])) / _CLK_TCK
+
+
+def _watch_start(pid: int) -> int | None:
+    """Watch a just-exec'd init until it settles; its wait status if it exits first.
+
+    Wall time alone cannot tell a failing init from a slow one: on a busy
+    host an init that exits at once may not be scheduled for a long while.
+    So init counts as running once it is seen blocked (state ``S``: a real
+    init soon waits for its children, a pipe, a signal), or once it has
+    lived :data:`BUSY_AGE` and used :data:`BUSY_CPU` of CPU time without
+    blocking (a busy one), or :data:`START_CAP` whatever it does.  Exiting
+    before any of these is a failed start.
+    """
+    pidfd = os.pidfd_open(pid)
+    begin = time.monotonic()
+    delay = 0.0002
+    try:
+        while True:
+            now = _stat(pid)
+            if now is None or now[0] in "ZXx":
+                try:
+                    return os.waitpid(pid, 0)[1]
+                except ChildProcessError:      # reaped already (not by us): unknown
+                    return 0
+            age = time.monotonic() - begin
+            if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
+                return None
+            select.select([pidfd], [], [], delay)        # wakes at once when init exits
+            delay = min(delay * 2, 0.01)
+    finally:
+        os.close(pidfd)
+
+
 def _reap_all() -> None:
     while True:
         try:
@@ -545,13 +612,6 @@ def _describe(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"status {os.WEXITSTATUS(status)}"
-
-
-def main(argv: list[str]) -> int:
-    """Entry point: ``controller SPEC READY_FD`` (SPEC: a :mod:`marshal` dict)."""
-    with open(argv[0], "rb") as f:
-        spec = marshal.load(f)
-    return control(spec, int(argv[1]))
 
 
 def control(spec: dict[str, Any], ready_fd: int) -> int:
@@ -571,34 +631,25 @@ def control(spec: dict[str, Any], ready_fd: int) -> int:
     return 0
 
 
-def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
-    """Become a container's controller in a child of the driver's process (never returns).
+def become(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
+    """Become a container's controller, right after the launcher forked (never returns).
 
-    Called right after ``fork()``: leaves the driver's session, forks again
-    so the controller is nobody's child to wait for, keeps only its
-    standard descriptors (output to ``log_fd``) and the ready pipe, drops
-    the driver's signal handling, and runs :func:`control` on ``spec``.
+    Leaves the launcher's session, keeps only its standard descriptors
+    (output to ``log_fd``) and the ready pipe (as descriptor 3), restores
+    default signal handling and runs :func:`control` on ``spec``.
     """
     code = 127
     try:
-        # the driver's heap stays shared with it (copy-on-write) as long as no
+        # the launcher's heap stays shared with it (copy-on-write) as long as no
         # collection walks it; the controller makes next to no cycles
         gc.disable()
         os.setsid()
-        pid = os.fork()
-        if pid:                      # the driver learns the controller's pid first
-            os.write(ready_fd, f"pid {pid}\n".encode())
-            os._exit(0)
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.dup2(ready_fd, 3)
         os.closerange(4, os.sysconf("SC_OPEN_MAX"))
-        try:
-            signal.set_wakeup_fd(-1)
-        except ValueError:
-            pass
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
                     signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)
@@ -606,7 +657,3 @@ def run_forked(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
         code = control(spec, 3)
     finally:
         os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -24,8 +24,10 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers
+from pyvirt.drivers.lxc import launcher
 from pyvirt.drivers.lxc import process as lproc
 from pyvirt.drivers.lxc.hotplug import HotplugAPI
+from pyvirt.drivers.lxc.launcher import Launcher
 from pyvirt.drivers.lxc.process import LxcDomainObj, not_running
 from pyvirt.drivers.lxc.tune import TuneAPI
 from pyvirt.drivers.qemu import status as st
@@ -51,13 +53,15 @@ def parse_def(xml: str, flags: int = 0) -> Any:
     def_ = confdom.DomainDef.parse(xml)
     if def_.type != "lxc":
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: Unable to find any usable hypervisor "
+                     f"Unable to find any usable hypervisor "
                      f"for the domain type '{def_.type}'", _FROM)
     os_type = def_.os.type.value if def_.os.type is not None else None
     if os_type != "exe":
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported configuration: OS type '{os_type}' is not "
+                     f"OS type '{os_type}' is not "
                      "supported by the LXC driver", _FROM)
+    if def_.emulator is None:       # libvirt names its controller program, libvirt_lxc
+        def_.emulator = launcher.program_path()
     if def_.os.arch is None:        # libvirt fills the host's architecture at define time
         def_.os.arch = os.uname().machine
     for i, con in enumerate(def_.devices.consoles):
@@ -81,6 +85,7 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
         self.refs = 0
         self._work: queue.Queue[tuple | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self.launcher = Launcher()
 
     # --- life of the driver -----------------------------------------------------------
     def startup(self) -> None:
@@ -114,6 +119,7 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
                 con.close(eof=True)
             if proc is not None:
                 proc.close()
+        self.launcher.close()
         self.lock.release()
 
     def _load_configs(self) -> None:

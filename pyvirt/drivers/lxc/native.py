@@ -111,4 +111,7 @@ def from_lxc_tools(text: str) -> str:
         E("on_crash", text="destroy"),
         E("devices", children=devices)])
     from pyvirt.conf.domain import DomainDef
-    return str(DomainDef.parse(to_string(root)).format())
+    from pyvirt.drivers.lxc.launcher import program_path
+    def_ = DomainDef.parse(to_string(root))
+    def_.emulator = program_path()      # libvirt names its libvirt_lxc here
+    return str(def_.format())

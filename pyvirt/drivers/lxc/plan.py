@@ -3,7 +3,8 @@
 Everything the controller needs is resolved here, in the driver, where
 errors can still be reported as libvirt errors before any process exists:
 the root filesystem and other mounts, init's argv and environment, the
-uid/gid maps, the cgroup and its settings.
+uid/gid maps, the cgroup and its settings, the device nodes of disks and
+host devices.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                          "network interfaces of containers with an <idmap> are not "
                          "supported by this driver", _FROM)
+    from pyvirt.drivers.lxc import devnodes
+    nodes = [devnodes.node_of(d) for d in [*def_.devices.disks, *def_.devices.hostdevs]]
     args = [k.text or "" for k in os_items(def_, "initarg")]
     env = {"PATH": "/bin:/sbin", "TERM": "linux", "container": "lxc-libvirt", "HOME": "/",
            "container_uuid": def_.uuid, "LIBVIRT_LXC_UUID": def_.uuid,
@@ -162,4 +165,8 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
         "initdir": os_text(def_, "initdir"), "inituser": os_text(def_, "inituser"),
         "initgroup": os_text(def_, "initgroup"), "idmap": idmap,
         "state_file": os.path.join(domain_dir, "state"), "nets": nets or [],
+        "devnodes": nodes,
+        # /proc/meminfo shows swap figures when the domain limits memory+swap
+        "swap_limit": bool(def_.memtune is not None and def_.memtune.swap_hard_limit
+                           is not None and int(def_.memtune.swap_hard_limit) < UNLIMITED),
     }

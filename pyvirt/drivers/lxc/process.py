@@ -23,7 +23,7 @@ from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.conf.xmlutil import E, to_string
-from pyvirt.drivers.lxc import netplug, plan
+from pyvirt.drivers.lxc import launcher, netplug, plan
 from pyvirt.drivers.lxc.cgroup import Cgroup
 from pyvirt.drivers.qemu import process as qproc
 from pyvirt.drivers.qemu import status as st
@@ -103,11 +103,22 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
                if c not in Cgroup("").available()]
     if missing:
+        from pyvirt.drivers.lxc import cgroup
+        v2 = os.path.exists(os.path.join(cgroup.CGROUP_ROOT, "cgroup.controllers"))
         raise report(C.VIR_ERR_NO_SUPPORT,
+                     "the LXC driver runs containers on cgroup v1 controllers; this host "
+                     "has cgroup v2 (the unified hierarchy), which it does not support yet"
+                     if v2 else
                      f"the LXC driver needs the cgroup v1 controllers {', '.join(missing)} "
                      f"mounted under /sys/fs/cgroup (cgroup v2 hosts are not supported yet)",
                      _FROM)
     live = (run_def or vm.persistent_def()).copy()
+    emulator = os.path.basename(live.emulator or launcher.PROGRAM)
+    if emulator not in (launcher.PROGRAM, launcher.LIBVIRT_PROGRAM):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"emulator '{live.emulator}' is not an LXC "
+                     f"controller pyvirt can run (its own is '{launcher.program_path()}')",
+                     _FROM)
     domain_dir = os.path.join(drv.cfg.state_dir, f"{live.name}.d")
     shutil.rmtree(domain_dir, ignore_errors=True)
     os.makedirs(domain_dir, mode=0o700)
@@ -116,7 +127,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         undo.callback(shutil.rmtree, domain_dir, True)
         spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
         spec["nets"] = netplug.prepare(drv, live, undo)
-        ready = _run_controller(log_path, spec)
+        ready = _run_controller(drv, log_path, spec)
         undo.pop_all()          # the interfaces belong to the container now
     try:
         state = read_state(spec["state_file"])
@@ -204,12 +215,18 @@ class Ready:
         os.close(self.fd)
 
 
-def _run_controller(log_path: str, spec: dict[str, Any]) -> Ready:
-    """Fork the controller with ``spec``; its ready pipe once init runs (``ok``)."""
+def _run_controller(drv: Any, log_path: str, spec: dict[str, Any]) -> Ready:
+    """Have the driver's launcher fork the controller for ``spec``; its ready pipe
+    once init runs (``ok``)."""
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
-        child = _fork_controller(spec, ready_w, log_fd)
+        drv.launcher.launch(spec, ready_w, log_fd)
+    except OSError as exc:
+        os.close(ready_r)
+        raise report(C.VIR_ERR_INTERNAL_ERROR,
+                     f"guest failed to start: cannot reach the controller launcher: {exc}",
+                     _FROM) from None
     finally:
         os.close(ready_w)
         os.close(log_fd)
@@ -221,8 +238,6 @@ def _run_controller(log_path: str, spec: dict[str, Any]) -> Ready:
     except BaseException:
         ready.close()
         raise
-    finally:
-        os.waitpid(child, 0)         # the intermediate child, gone at once
     if not answer.startswith("ok "):
         ready.close()
         if ctl_pid:                  # a controller stuck, or killed before it cleaned up
@@ -236,21 +251,6 @@ def _run_controller(log_path: str, spec: dict[str, Any]) -> Ready:
     st_ = qproc.proc_stat(ctl_pid)
     ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
     return ready
-
-
-def _fork_controller(spec: dict[str, Any], ready_w: int, log_fd: int) -> int:
-    """Fork the controller of a container (see ``controller.run_forked``); return the
-    pid of the intermediate child to wait for.
-
-    A fork, not a new interpreter: the controller's code (and ``spec``) are
-    already in memory here, which saves the start of a Python process and a
-    spec file on every container start.
-    """
-    from pyvirt.drivers.lxc import controller
-    pid = os.fork()
-    if pid == 0:
-        controller.run_forked(spec, ready_w, log_fd)
-    return pid
 
 
 def _log_tail(path: str) -> str:

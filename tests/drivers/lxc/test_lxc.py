@@ -18,6 +18,7 @@ import time
 import pytest
 
 import pyvirt as libvirt
+from pyvirt.drivers.lxc import launcher
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "qemu"))
 from lxctest_util import build_rootfs, container_xml, init_pid, read_console, run_inside
@@ -85,6 +86,15 @@ def test_container_runs_init_as_pid1(env):
         for line in ("proc /proc proc", "sysfs /sys sysfs ro", "devfs /dev tmpfs",
                      "devpts /dev/pts devpts"):
             assert line in mounts, mounts
+        # its own /proc/meminfo (libvirt's FUSE overlay): the 64 MiB limit, its use
+        assert "libvirt /proc/meminfo fuse" in mounts
+        meminfo = run_inside(dom, ["/bin/cat", "/proc/meminfo"])
+        assert "MemTotal:          65536 kB\n" in meminfo, meminfo
+        free = int(re.search(r"MemFree: +(\d+) kB", meminfo).group(1))
+        assert 0 < free < 65536
+        with open("/proc/meminfo") as f:        # the other lines are the host's
+            assert meminfo.splitlines()[-1].split(":")[0] == f.read().splitlines()[-1] \
+                .split(":")[0]
         env_out = run_inside(dom, ["/bin/cat", "/proc/1/environ"])
         assert "FOO=bar" in env_out and "container=lxc-libvirt" in env_out
         info = dom.info()
@@ -183,8 +193,8 @@ def test_reconnect_after_reopen(env, tmp_path):
         c2.close()
 
 
-@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits", "idmap",
-                                  "low-memory"])
+@pytest.mark.parametrize("case", ["missing-root", "missing-init", "init-exits",
+                                  "init-busy-exits", "idmap", "low-memory", "emulator"])
 def test_bad_input(env, case):
     conn, rootfs, root = env
     name = f"bad-{case}"
@@ -197,6 +207,16 @@ def test_bad_input(env, case):
     elif case == "init-exits":
         xml = container_xml(name, rootfs, init="/bin/false")
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once"
+    elif case == "init-busy-exits":
+        # busy (never blocked) for ~40 ms of CPU, then gone: it never settled, however
+        # long that took in wall time
+        xml = container_xml(name, rootfs, script="i=0; while [ $i -lt 40000 ]; do "
+                            "i=$((i+1)); done; exit 3")
+        code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "exited at once (status 3)"
+    elif case == "emulator":
+        xml = container_xml(name, rootfs).replace(
+            "<devices>", "<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>")
+        code, words = libvirt.VIR_ERR_CONFIG_UNSUPPORTED, "is not an LXC controller"
     elif case == "low-memory":
         xml = container_xml(name, rootfs, memory_kib=256)
         code, words = libvirt.VIR_ERR_INTERNAL_ERROR, "ran out of memory while starting"
@@ -219,6 +239,42 @@ def test_bad_input(env, case):
         dom.undefine()
 
 
+def test_emulator_and_cgroup_v2(env, tmp_path, monkeypatch):
+    """<emulator> names pyvirt's controller program, as libvirt names libvirt_lxc (a
+    definition from libvirt, naming libvirt_lxc, runs under pyvirt's); a cgroup v2
+    host is refused with VIR_ERR_NO_SUPPORT before anything is made."""
+    conn, rootfs, _root = env
+    dom = conn.defineXML(container_xml("ct13", rootfs))
+    try:
+        path = launcher.program_path()
+        assert os.path.basename(path) == "pyvirt-lxc-controller"
+        for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+            assert f"<emulator>{path}</emulator>" in dom.XMLDesc(flags)
+        libvirt_xml = container_xml("ct13", rootfs).replace(
+            "<devices>", "<devices><emulator>/usr/lib/libvirt/libvirt_lxc</emulator>")
+        dom.undefine()
+        dom = conn.defineXML(libvirt_xml)
+        dom.create()
+        assert "<emulator>/usr/lib/libvirt/libvirt_lxc</emulator>" in dom.XMLDesc(0)
+        dom.destroy()
+        # a host whose /sys/fs/cgroup is the unified (v2) hierarchy
+        from pyvirt.drivers.lxc import cgroup
+        fake = tmp_path / "cgroup2"
+        fake.mkdir()
+        (fake / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+        monkeypatch.setattr(cgroup, "CGROUP_ROOT", str(fake))
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.create()
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_NO_SUPPORT
+        assert "cgroup v2" in str(exc.value)
+        assert not dom.isActive() and os.listdir(fake) == ["cgroup.controllers"]
+    finally:
+        monkeypatch.undo()
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+
+
 def test_idmap_user_namespace(env):
     conn, rootfs, root = env
     os.chmod(rootfs, 0o755)
@@ -232,6 +288,11 @@ def test_idmap_user_namespace(env):
             uids = next(line for line in f if line.startswith("Uid:")).split()
         assert uids[1] == "100000"
         assert "0 100000 65536" in " ".join(read(f"/proc/{pid}/uid_map").split())
+        # its /proc/meminfo too, for its own root (a FUSE request of an id the user
+        # namespace does not map is refused: nsenter -a becomes the container's root)
+        out = subprocess.run(["nsenter", "-a", "-t", str(pid), "/bin/cat", "/proc/meminfo"],
+                             capture_output=True, text=True, check=True).stdout
+        assert "MemTotal:          65536 kB\n" in out
     finally:
         dom.destroy()
     assert cgroup_dirs(root, "ct5") == []
@@ -239,8 +300,8 @@ def test_idmap_user_namespace(env):
 
 def test_domxml_from_native(env):
     """An lxc-tools configuration converts as libvirt 9.0 converts it (its output
-    captured in tests/data/lxc; the UUID is random, and libvirt names its own
-    controller program as the emulator)."""
+    captured in tests/data/lxc; the UUID is random, and the emulator is each one's
+    own controller program)."""
     conn, _rootfs, _root = env
     data = os.path.join(os.path.dirname(__file__), "..", "..", "data", "lxc")
     xml = conn.domainXMLFromNative("lxc-tools", read(os.path.join(data, "native-web.conf")), 0)
@@ -248,9 +309,11 @@ def test_domxml_from_native(env):
 
     def norm(text: str) -> str:
         text = re.sub(r"<uuid>[^<]*</uuid>", "<uuid/>", text)
-        return re.sub(r"\n *<emulator>[^<]*</emulator>", "", text).strip()
+        return re.sub(r"<emulator>[^<]*</emulator>", "<emulator/>", text).strip()
 
     assert norm(xml) == norm(want)
+    assert "<emulator>/usr/lib/libvirt/libvirt_lxc</emulator>" in want
+    assert f"<emulator>{launcher.program_path()}</emulator>" in xml
     with pytest.raises(libvirt.libvirtError) as exc:
         conn.domainXMLFromNative("lxc-tools", "lxc.rootfs.path = /x\n", 0)
     assert exc.value.get_error_code() == libvirt.VIR_ERR_INTERNAL_ERROR
@@ -399,3 +462,93 @@ def test_blkio_weight_as_libvirt(env):
             assert "bfq or cfq" in str(exc.value)
     finally:
         dom.destroy()
+
+
+def _devices_list(root: str, name: str) -> list[str]:
+    cg = [p.replace("/memory/", "/devices/") for p in cgroup_dirs(root, name) if "/memory/" in p]
+    return read(os.path.join(cg[0], "devices.list")).split("\n") if cg else []
+
+
+def test_disk_and_hostdev_hotplug(env, tmp_path):
+    """A loop device as <disk type='block'> and <hostdev> storage, /dev/net/tun as a misc
+    hostdev: live attach makes the node (mode 0700, as libvirt 9.0) and the devices
+    cgroup rule, detach removes both; a disk in the persistent definition is there at
+    start; libvirt's errors for what cannot be attached."""
+    conn, rootfs, root = env
+    image = tmp_path / "disk.img"
+    with open(image, "wb") as f:
+        f.write(b"PYVIRTDISK")
+        f.truncate(1 << 20)
+    loop = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    st = os.stat(loop)
+    blk = f"b {os.major(st.st_rdev)}:{os.minor(st.st_rdev)} rwm"
+    tun = os.stat("/dev/net/tun").st_rdev
+    disk = f"<disk type='block' device='disk'><source dev='{loop}'/><target dev='sdb'/></disk>"
+    storage = (f"<hostdev mode='capabilities' type='storage'><source><block>{loop}</block>"
+               "</source></hostdev>")
+    misc = ("<hostdev mode='capabilities' type='misc'><source><char>/dev/net/tun</char>"
+            "</source></hostdev>")
+    live = libvirt.VIR_DOMAIN_AFFECT_LIVE
+    config = libvirt.VIR_DOMAIN_AFFECT_CONFIG
+    dom = conn.defineXML(container_xml("ct12", rootfs))
+    dom.create()
+    try:
+        for xml in (disk, storage, misc):
+            dom.attachDeviceFlags(xml, live)
+        ls = run_inside(dom, ["/bin/ls", "-l", "/dev/sdb", loop, "/dev/net/tun"])
+        assert re.search(rf"brwx------ .* {os.major(st.st_rdev)}, +{os.minor(st.st_rdev)} .*"
+                         r"/dev/sdb", ls), ls
+        assert re.search(rf"brwx------ .* {loop}", ls), ls
+        assert re.search(rf"crwx------ .* {os.major(tun)}, +{os.minor(tun)} .*/dev/net/tun",
+                         ls), ls
+        assert run_inside(dom, ["/bin/od", "-A", "n", "-c", "-N", "10", "/dev/sdb"]).split() \
+            == list("PYVIRTDISK")
+        rules = _devices_list(root, "ct12")
+        assert blk in rules and f"c {os.major(tun)}:{os.minor(tun)} rwm" in rules
+        xml = dom.XMLDesc(0)
+        assert "<target dev='sdb' bus='scsi'/>" in xml and f"<block>{loop}</block>" in xml
+        file_disk = (f"<disk type='file' device='disk'><source file='{image}'/>"
+                     "<target dev='sdc'/></disk>")
+        fs = f"<filesystem type='mount'><source dir='{tmp_path}'/><target dir='/mnt'/></filesystem>"
+        for bad, code, words in (
+                (disk, libvirt.VIR_ERR_OPERATION_FAILED, "target sdb already exists"),
+                (file_disk, libvirt.VIR_ERR_CONFIG_UNSUPPORTED, "non-block device"),
+                (fs, libvirt.VIR_ERR_CONFIG_UNSUPPORTED,
+                 "device type 'filesystem' cannot be attached")):
+            with pytest.raises(libvirt.libvirtError) as exc:
+                dom.attachDeviceFlags(bad, live)
+            assert exc.value.get_error_code() == code and words in str(exc.value)
+        # libvirt 9.0's words, once
+        assert str(exc.value) == ("unsupported configuration: device type 'filesystem' "
+                                  "cannot be attached")
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.detachDeviceFlags(disk.replace("sdb", "sdz"), live)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_OPERATION_FAILED
+        assert "disk sdz not found" in str(exc.value)
+        for xml in (disk, storage, misc):
+            dom.detachDeviceFlags(xml, live)
+        assert run_inside(dom, ["/bin/ls", "/dev"]).split().count("sdb") == 0
+        assert blk not in _devices_list(root, "ct12")
+        assert "<disk" not in dom.XMLDesc(0) and "<hostdev" not in dom.XMLDesc(0)
+        # in the persistent definition: made at the next start
+        dom.attachDeviceFlags(disk, config)
+        inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        # as libvirt 9.0 writes it: a drive address, no disk controller in a container
+        assert "<target dev='sdb' bus='scsi'/>" in inactive and "<controller" not in inactive
+        assert "<address type='drive' controller='0' bus='0' target='0' unit='1'/>" in inactive
+        with pytest.raises(libvirt.libvirtError) as exc:
+            dom.attachDeviceFlags(disk, config)
+        assert exc.value.get_error_code() == libvirt.VIR_ERR_INVALID_ARG
+        dom.destroy()
+        dom.create()
+        assert "/dev/sdb" in run_inside(dom, ["/bin/ls", "/dev/sdb"])
+        assert blk in _devices_list(root, "ct12")
+        dom.detachDeviceFlags(disk, config)
+        assert "<disk" not in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    finally:
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+        subprocess.run(["losetup", "--detach", loop], check=False)
+    assert cgroup_dirs(root, "ct12") == []

@@ -5,7 +5,8 @@ tests/daemon/daemons.py); its mount namespace hides the host's cgroup2
 mount at /sys/fs/cgroup/unified, which libvirt 9.0's libvirt_lxc cannot
 handle next to v1 controllers.  Both drivers run the same busybox
 container; the test compares states and reasons, the live XML's shape,
-the mounts and /dev the container sees.
+the mounts and /dev the container sees, its /proc/meminfo, and a block
+disk (a loop device) attached and detached live.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 
 import daemons
 import pytest
-from lxctest_util import build_rootfs, container_xml, read_console
+from lxctest_util import build_rootfs, container_xml, read_console, run_inside
 
 import pyvirt as libvirt
 
@@ -30,10 +32,10 @@ pytestmark = [
 UUID = "7b1c5a1e-2f4d-4a43-9d1e-5a3c2e1f0b01"
 SCRIPT = ("trap 'exit 0' TERM; echo hello from $(hostname); cat /proc/mounts; "
           "ls /dev; echo END; while :; do sleep 0.05; done")
-# mount points both drivers give every container (libvirt adds a FUSE /proc/meminfo
-# and the name=systemd hierarchy; pyvirt the pids controller)
-MOUNTS = {"/", "/proc", "/proc/sys", "/sys", "/sys/fs/cgroup", "/sys/fs/cgroup/cpu",
-          "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/memory",
+# mount points both drivers give every container (libvirt adds the name=systemd
+# hierarchy; pyvirt the pids controller)
+MOUNTS = {"/", "/proc", "/proc/sys", "/proc/meminfo", "/sys", "/sys/fs/cgroup",
+          "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpuset", "/sys/fs/cgroup/memory",
           "/sys/fs/cgroup/devices", "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/blkio",
           "/dev", "/dev/pts", "/dev/ptmx", "/dev/console", "/dev/tty1"}
 
@@ -48,11 +50,23 @@ def sides(tmp_path_factory):
     ref = daemons.start_libvirtd(base / "libvirtd",
                                  tmpfs={"/sys/fs/cgroup/unified": "mode=0755"})
     conns = {}
+    image = base / "disk.img"
+    with open(image, "wb") as f:
+        f.truncate(1 << 20)
+    loop = subprocess.run(["losetup", "--find", "--show", str(image)], capture_output=True,
+                          text=True, check=True).stdout.strip()
     try:
         conns["libvirt"] = libvirt.open(ref.uri(driver="lxc", path="/system"))
         conns["pyvirt"] = libvirt.open(f"lxc:///embed?root={base / 'root'}")
-        yield conns, rootfs
+        # commands inside: Debian's virsh for libvirt's container, pyvirt's own call
+        conns["libvirt"].inside = lambda dom, argv: subprocess.run(
+            ["virsh", "-q", "-c", ref.uri(driver="lxc", path="/system"),
+             "lxc-enter-namespace", dom.name(), *argv],
+            capture_output=True, text=True, check=True).stdout
+        conns["pyvirt"].inside = run_inside
+        yield conns, rootfs, loop
     finally:
+        subprocess.run(["losetup", "--detach", loop], check=False)
         for conn in conns.values():
             for dom in conn.listAllDomains():
                 if dom.isActive():
@@ -61,7 +75,7 @@ def sides(tmp_path_factory):
         ref.stop()
 
 
-def _run(conn, rootfs: str) -> dict:
+def _run(conn, rootfs: str, loop: str) -> dict:
     xml = container_xml("ref", rootfs, script=SCRIPT).replace(
         "<name>ref</name>", f"<name>ref</name>\n  <uuid>{UUID}</uuid>")
     dom = conn.defineXML(xml)
@@ -71,6 +85,16 @@ def _run(conn, rootfs: str) -> dict:
     text = read_console(conn, dom, b"END").decode(errors="replace")
     out["console"] = text.replace("\r", "")
     out["live"] = dom.XMLDesc(0)
+    # the container's own /proc/meminfo (read line by line: libvirt's FUSE file gives
+    # busybox cat's sendfile() nothing)
+    out["meminfo"] = conn.inside(dom, ["/bin/sh", "-c", "read l < /proc/meminfo; echo $l"])
+    # a block disk plugged in and out: the node, the live XML
+    disk = f"<disk type='block' device='disk'><source dev='{loop}'/><target dev='sdb'/></disk>"
+    dom.attachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    ls = conn.inside(dom, ["/bin/ls", "-l", "/dev/sdb"]).split()
+    out["disk"] = [ls[0], ls[4], ls[5], ls[-1]], dom.XMLDesc(0)
+    dom.detachDeviceFlags(disk, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    out["unplugged"] = "sdb" in conn.inside(dom, ["/bin/ls", "/dev"]).split(), dom.XMLDesc(0)
     dom.suspend()
     out["states"].append(dom.state())
     dom.resume()
@@ -85,8 +109,9 @@ def _run(conn, rootfs: str) -> dict:
 def _shape(xml: str) -> str:
     xml = re.sub(r" id='\d+'", " id='N'", xml)
     xml = re.sub(r"/dev/pts/\d+", "/dev/pts/N", xml)
-    # libvirt names its controller program; pyvirt's controller is a Python module
-    return re.sub(r"\n *<emulator>[^<]*</emulator>", "", xml)
+    # each names its own controller program (libvirt_lxc, pyvirt-lxc-controller)
+    return re.sub(r"<emulator>[^<]*/(libvirt_lxc|pyvirt-lxc-controller)</emulator>",
+                  "<emulator/>", xml)
 
 
 def _mounts(console: str) -> set[str]:
@@ -105,8 +130,8 @@ def _dev(console: str) -> set[str]:
 
 
 def test_side_by_side(sides):
-    conns, rootfs = sides
-    got = {name: _run(conn, rootfs) for name, conn in conns.items()}
+    conns, rootfs, loop = sides
+    got = {name: _run(conn, rootfs, loop) for name, conn in conns.items()}
     ref, ours = got["libvirt"], got["pyvirt"]
     assert ours["states"] == ref["states"] == [
         [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED],
@@ -120,3 +145,10 @@ def test_side_by_side(sides):
     assert MOUNTS <= _mounts(ours["console"]), ours["console"]
     assert _dev(ours["console"]) == _dev(ref["console"])
     assert ours["sched"] == ref["sched"]
+    assert ours["meminfo"] == ref["meminfo"] == "MemTotal: 65536 kB\n"
+    st = os.stat(loop)
+    assert ours["disk"][0] == ref["disk"][0] == [
+        "brwx------", f"{os.major(st.st_rdev)},", str(os.minor(st.st_rdev)), "/dev/sdb"]
+    assert _shape(ours["disk"][1]) == _shape(ref["disk"][1])
+    assert ours["unplugged"][0] is ref["unplugged"][0] is False
+    assert _shape(ours["unplugged"][1]) == _shape(ref["unplugged"][1]) == _shape(ours["live"])
