@@ -142,6 +142,10 @@ def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
     if encryption_of(disk) is not None:
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the encrypted disk "
                      f"'{disk.target}' is not supported (attach it to a stopped guest)", _FROM)
+    if disk.source is not None and disk.source.fdgroup is not None:
+        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the disk "
+                     f"'{disk.target}' read from fd group '{disk.source.fdgroup}' is not "
+                     "supported (attach it to a stopped guest)", _FROM)
     for obj in secret_objects([(disk, storage_node(index))], domain_dir):
         if obj["id"] == MASTER_KEY_ID:
             _quiet(mon, "object-add", obj)       # there already when the guest has one

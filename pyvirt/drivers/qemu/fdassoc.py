@@ -1,0 +1,144 @@
+"""File descriptors a client hands the QEMU driver (virDomainFDAssociate).
+
+A client that may not (or need not) let the host open an image passes
+open descriptors under a name; a disk whose source says
+``<source file='PATH' fdgroup='NAME'/>`` is then opened by QEMU from those
+descriptors instead of PATH, as in libvirt 9.0:
+
+- the driver keeps duplicates of the client's descriptors on the domain
+  object (replacing an earlier group of the same name), running or not,
+  for as long as the domain object lives;
+- at start each such disk gets an fd set (``-add-fd set=N,fd=M,
+  opaque=libvirt-I-storageK``, one line per descriptor, fresh duplicates
+  QEMU inherits) and its storage node reads ``/dev/fdset/N``, with
+  ``read-only`` stated instead of ``auto-read-only`` (QEMU cannot reopen a
+  descriptor by name);
+- a disk naming a group nobody associated fails the start with libvirt's
+  VIR_ERR_INVALID_ARG.
+
+:class:`FDAssocAPI` is a mixin of :class:`pyvirt.drivers.qemu.driver.QemuDriver`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyvirt import constants as C
+from pyvirt.errors import check_flags, report, report_system
+
+_FROM = C.VIR_FROM_QEMU
+_FLAGS = C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE | C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE
+_lock = threading.Lock()     # guards every domain's ``fdgroups`` dict
+
+
+class FDGroup:
+    """Duplicates of the descriptors associated under one name (closed with the group)."""
+
+    def __init__(self, fds: list[int], writable: bool, restore_label: bool) -> None:
+        self.fds = fds
+        self.writable = writable
+        self.restore_label = restore_label
+
+    def close(self) -> None:
+        """Close the descriptors (once)."""
+        fds, self.fds = self.fds, []
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass
+class FDSet:
+    """The fd set of one disk's storage node at start: QEMU's id and the descriptors."""
+
+    fdset: int
+    fds: list[int] = field(default_factory=list)
+
+
+def _groups(vm: Any) -> dict[str, FDGroup]:
+    groups: dict[str, FDGroup] = vm.fdgroups
+    return groups
+
+
+def associate(vm: Any, name: str, files: list[int], flags: int) -> None:
+    """Keep duplicates of ``files`` on ``vm`` under ``name`` (replacing a group of that name)."""
+    fds: list[int] = []
+    try:
+        for i, fd in enumerate(files):
+            try:
+                fds.append(os.dup(int(fd)))
+            except (OSError, TypeError, ValueError) as exc:
+                raise report_system(getattr(exc, "errno", None) or 9,
+                                    f"failed to duplicate passed fd with index '{i}'",
+                                    _FROM) from None
+    except BaseException:
+        FDGroup(fds, False, False).close()
+        raise
+    group = FDGroup(fds, bool(flags & C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE),
+                    bool(flags & C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE))
+    with _lock:
+        old = _groups(vm).get(name)
+        _groups(vm)[name] = group
+    if old is not None:
+        old.close()
+
+
+def prepare(vm: Any, disks: list[Any], blockdev: dict[str, int],
+            inherited: contextlib.ExitStack) -> dict[int, FDSet]:
+    """The fd sets of the disks of a starting ``vm`` that read an fd group, by
+    storage node index.  The duplicates QEMU inherits are closed by ``inherited``.
+
+    Raises VIR_ERR_INVALID_ARG for a group that was never associated.
+    """
+    out: dict[int, FDSet] = {}
+    for disk in disks:
+        name = disk.source.fdgroup if disk.source is not None else None
+        index = blockdev.get(disk.alias or "")
+        if name is None or index is None:
+            continue
+        with _lock:
+            group = _groups(vm).get(name)
+            fds = list(group.fds) if group is not None else None
+        if not fds:
+            raise report(C.VIR_ERR_INVALID_ARG, f"file descriptor group '{name}' was not "
+                         "associated with the domain", _FROM)
+        fdset = FDSet(len(out))
+        for fd in fds:
+            try:
+                dup = os.dup(fd)
+            except OSError as exc:
+                raise report_system(exc.errno or 0, "failed to duplicate file descriptor for "
+                                    f"fd group '{name}'", _FROM) from None
+            inherited.callback(os.close, dup)
+            fdset.fds.append(dup)
+        out[index] = fdset
+    return out
+
+
+def has_fdgroup(disk: Any) -> bool:
+    """Whether ``disk`` is opened from associated descriptors (no host path to check)."""
+    return disk.source is not None and disk.source.fdgroup is not None
+
+
+class FDAssocAPI:
+    """virDomainFDAssociate for the QEMU driver."""
+
+    vm_of: Any
+
+    def domainFDAssociate(self, dom: Any, name: str, files: Any,
+                          flags: int) -> int:
+        """Associate the descriptors ``files`` with the domain under ``name``."""
+        check_flags(flags, _FLAGS, "qemuDomainFDAssociate", _FROM)
+        files = list(files or ())
+        if not files:
+            return 0
+        vm = self.vm_of(dom)
+        associate(vm, name, files, flags)
+        return 0
