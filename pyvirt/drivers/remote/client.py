@@ -16,6 +16,7 @@ client does.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import itertools
 import logging
@@ -196,14 +197,19 @@ class _Direct:
             self._rearm_pending = True
             client.loop.call_soon_threadsafe(self._rearm_when_idle)
 
-    def send(self, data: bytes) -> None:
+    @property
+    def passes_fds(self) -> bool:
+        """Whether descriptors can travel on this socket (a unix socket)."""
+        return self.sock.family == socket.AF_UNIX
+
+    def send(self, data: bytes, fds: list[int] | None = None) -> None:
+        """Send ``data``, then each of ``fds`` as libvirt does: one byte carrying
+        one descriptor (SCM_RIGHTS) per message, right after the frame."""
         with self.lock:
             try:
                 n = self.sock.send(data)
             except (BlockingIOError, InterruptedError):
                 n = 0
-            if n == len(data):
-                return
             view = memoryview(data)[n:]
             while view:
                 try:
@@ -212,6 +218,14 @@ class _Direct:
                     select.select([], [self.fd], [], 5.0)
                     continue
                 view = view[n:]
+            for fd in fds or ():
+                anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]).tobytes())]
+                while True:
+                    try:
+                        if self.sock.sendmsg([b"\0"], anc):
+                            break
+                    except (BlockingIOError, InterruptedError):
+                        select.select([], [self.fd], [], 5.0)
 
     def close(self) -> None:
         loop = self.client.loop
@@ -251,10 +265,13 @@ class _Async:
             return transport  # type: ignore[return-value]
         self.transport = aioloop.run(connect(), timeout=30)
 
+    passes_fds = False
+
     def start(self) -> None:
         pass
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, fds: list[int] | None = None) -> None:
+        assert not fds, "no descriptors over TLS"
         self.client.loop.call_soon_threadsafe(self.transport.write, data)
 
     def close(self) -> None:
@@ -294,11 +311,18 @@ class RPCClient:
 
     # -- calls (any thread but the loop's) ---------------------------------------------
     def call(self, prog: int, vers: int, proc: int, body: bytes,
-             stream: Any = None, timeout: float | None = None) -> P.Message:
-        """Send a call and return its reply; raise libvirtError for an error reply."""
+             stream: Any = None, timeout: float | None = None,
+             fds: list[int] | None = None) -> P.Message:
+        """Send a call and return its reply; raise libvirtError for an error reply.
+
+        ``fds`` are descriptors the call carries (CALL_WITH_FDS; a unix socket only).
+        """
         if aioloop.in_loop_thread():
             raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
                                    "a remote call cannot be made from the event loop thread"))
+        if fds and not self.io.passes_fds:
+            raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
+                                   "Sending file descriptors is not supported on this socket"))
         pending = _Pending()
         with self._lock:
             if self.closed is not None:
@@ -309,13 +333,15 @@ class RPCClient:
                 stream.serial, stream.proc, stream.prog, stream.vers = serial, proc, prog, vers
                 self.streams[serial] = stream
         try:
-            data = P.frame(prog, vers, proc, P.CALL, serial, P.OK, body)
+            data = (P.frame(prog, vers, proc, P.CALL_WITH_FDS, serial, P.OK, body,
+                            nfds=len(fds)) if fds
+                    else P.frame(prog, vers, proc, P.CALL, serial, P.OK, body))
         except Exception:
             self._forget(serial)
             raise
         io = self.io
         try:
-            io.send(data)
+            io.send(data, fds)
         except OSError as exc:
             self.lost(exc)
         if isinstance(io, _Direct) and io.reading.acquire(blocking=False):
