@@ -38,8 +38,8 @@ GROUP = "disk"
 # libvirt 9.0's answers (code, error domain, message), from libvirtd and its
 # embedded QEMU driver given the same calls.
 LIBVIRT = {
-    "start_unassociated": [8, 10, f"invalid argument: file descriptor group '{GROUP}' was not "
-                           "associated with the domain"],
+    "start_unassociated": [8, 10, (f"invalid argument: file descriptor group '{GROUP}' was "
+                                   "not associated with the domain")],
     "bad_flags": [8, 10, "unsupported flags (0x8) in function qemuDomainFDAssociate"],
     "bad_fd": [38, 7, "Cannot duplicate FD 9999: Bad file descriptor"],
     "no_fds": [8, 20, "nfds in virDomainFDAssociate must not be zero"],
