@@ -137,6 +137,7 @@ class DomainObj:
         self.block_jobs: dict[str, Any] = {}     # disk target -> blockjob.BlockJob
         self.block_nodes: dict[str, tuple[Any, str]] = {}  # alias -> (proc, node) after a commit
         self.fdgroups: dict[str, Any] = {}       # name -> fdassoc.FDGroup (virDomainFDAssociate)
+        self.thresholds: dict[str, tuple[str, str]] = {}  # node -> (dev, path) of its event
 
     # --- identity ------------------------------------------------------------------
     @property
