@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from qemutest_util import start_event_loop, wait_for
 
-import pyvirt
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
 
