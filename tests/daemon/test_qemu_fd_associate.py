@@ -263,6 +263,14 @@ def test_embedded(tmp_path: Path) -> None:
         _counted_from(serial, image, 3)
         dom.destroy()
         dom.undefine()
+        # several descriptors (read-only and read-write ones, say): QEMU picks
+        # the one whose mode fits, so the mode is left to it (libvirt 9.0's argv)
+        from pyvirt.conf.domain import DomainDef
+        from pyvirt.drivers.qemu import command
+        disk = DomainDef.parse(_xml(guest_dir, "x", serial)).devices.disks[0]
+        assert command.blockdev_props(disk, 4, fdset=(2, 2))[0] == {
+            "driver": "file", "filename": "/dev/fdset/2", "node-name": "libvirt-4-storage",
+            "auto-read-only": True, "discard": "unmap"}
     finally:
         for dom in conn.listAllDomains(pyvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
             dom.destroy()

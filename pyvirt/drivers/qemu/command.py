@@ -182,10 +182,11 @@ def disk_format(disk: Disk) -> str:
 
 
 def blockdev_props(disk: Disk, index: int, key_secret: str | None = None,
-                   fdset: int | None = None) -> list[dict[str, Any]]:
+                   fdset: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """The two -blockdev nodes (storage, format) of a disk with media, else [];
     ``key_secret`` names the secret object of a LUKS-encrypted image, ``fdset``
-    the fd set QEMU opens the image from (a disk with an fdgroup)."""
+    the fd set QEMU opens the image from (a disk with an fdgroup: its id and
+    how many descriptors it holds)."""
     net = of_disk(disk)
     path = disk_path(disk) if net is None else net.name
     if path is None:
@@ -205,10 +206,12 @@ def blockdev_props(disk: Disk, index: int, key_secret: str | None = None,
     storage = {"driver": driver, "filename": path, "node-name": addr.storage_node(index),
                "aio": io, "cache": cache, "auto-read-only": True, "discard": "unmap"}
     if fdset is not None:
-        # a descriptor cannot be reopened by name: the mode is stated (libvirt 9.0)
-        storage = {"driver": driver, "filename": f"/dev/fdset/{fdset}",
-                   "node-name": storage["node-name"], "aio": io, "cache": cache,
-                   "read-only": bool(disk.readonly), "discard": "unmap"}
+        storage["filename"] = f"/dev/fdset/{fdset[0]}"
+        if fdset[1] == 1:
+            # one descriptor cannot be reopened in another mode: the mode is
+            # stated (libvirt 9.0); from several QEMU picks the one that fits
+            del storage["auto-read-only"], storage["discard"]
+            storage.update({"read-only": bool(disk.readonly), "discard": "unmap"})
     if net is not None:
         del storage["driver"], storage["filename"], storage["aio"]
         storage = {**netdisk.storage_props(net, addr.storage_node(index)), **storage}
@@ -486,7 +489,8 @@ def _disks(cmd: Command, def_: Any, ctx: BuildContext, bootindex: dict[int, int]
                                             ("opaque", f"{addr.storage_node(index)}{n}")))
                     cmd.pass_fds.append(fd)
             for props in blockdev_props(disk, index, secret[0] if secret else None,
-                                        fdset.fdset if fdset is not None else None):
+                                        (fdset.fdset, len(fdset.fds)) if fdset is not None
+                                        else None):
                 cmd.add("-blockdev", jsonarg(props))
         cmd.add("-device", jsonarg(disk_device_props(disk, index, bootindex.get(id(disk)),
                                                      def_)))
