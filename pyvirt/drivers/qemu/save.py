@@ -216,7 +216,8 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
     """virDomainCoreDump without MEMORY_ONLY: QEMU's migration stream into ``path``.
 
     As libvirt: the guest is paused for the copy (unless ``live``) and
-    resumed after it; the caller holds the job.
+    resumed after it (after a live one too: QEMU stops it at the end); the
+    caller holds the job.
     """
     mon = domain.active_monitor(vm)
     with vm.lock:
@@ -226,7 +227,11 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
                                     fsync=image_fsync)
     pause = running and not live
     _state_to_file(drv, vm, mon, writer, memory, pause, C.VIR_DOMAIN_PAUSED_DUMP)
-    if pause:
+    with vm.lock:
+        # QEMU stops the vCPUs at the end of any migration, a live one too:
+        # a guest that ran before runs again (libvirt)
+        stopped = running and vm.state != C.VIR_DOMAIN_RUNNING
+    if stopped:
         domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_UNPAUSED)
 
 
