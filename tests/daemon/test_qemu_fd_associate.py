@@ -22,6 +22,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import daemons
 import pytest
@@ -261,6 +262,7 @@ def test_embedded(tmp_path: Path) -> None:
                                            "node-name": "libvirt-1-storage",
                                            "read-only": False, "discard": "unmap"}
         _counted_from(serial, image, 3)
+        _hotplug(dom, tmp_path)
         dom.destroy()
         dom.undefine()
         # several descriptors (read-only and read-write ones, say): QEMU picks
@@ -275,3 +277,41 @@ def test_embedded(tmp_path: Path) -> None:
         for dom in conn.listAllDomains(pyvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
             dom.destroy()
         conn.close()
+
+
+def _fdsets(dom: Any) -> list:
+    """QEMU's fd sets (asked through the in-process driver's monitor)."""
+    sets: list = dom._drv.vm_of(dom._o).mon.execute("query-fdsets")
+    return sets
+
+
+def _hotplug(dom: Any, tmp_path: Path) -> None:
+    """A disk read from an fd group attached to the running guest (a new fd set, given
+    with add-fd), and detached (the set removed); an unknown group changes nothing."""
+    disk = ("<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+            "<source file='/nonexistent/hot.img' fdgroup='{}'/>"
+            "<target dev='vdc' bus='virtio'/></disk>")
+    xml = dom.XMLDesc()
+    with pytest.raises(pyvirt.libvirtError) as err:
+        dom.attachDeviceFlags(disk.format("nogroup"), pyvirt.VIR_DOMAIN_AFFECT_LIVE)
+    assert err.value.get_error_message() == ("invalid argument: file descriptor group "
+                                             "'nogroup' was not associated with the domain")
+    assert dom.XMLDesc() == xml
+    image = tmp_path / "hot.img"
+    with open(image, "wb") as f:
+        f.truncate(4 << 20)
+    fd = os.open(image, os.O_RDWR)
+    dom.FDAssociate("hot", [fd], 0)
+    os.close(fd)
+    before = {fdset["fdset-id"] for fdset in _fdsets(dom)}
+    dom.attachDeviceFlags(disk.format("hot"), pyvirt.VIR_DOMAIN_AFFECT_LIVE)
+    new = [fdset for fdset in _fdsets(dom) if fdset["fdset-id"] not in before]
+    assert len(new) == 1 and new[0]["fds"][0]["opaque"].endswith("-storage0")
+    nodes = dom._drv.vm_of(dom._o).mon.execute("query-named-block-nodes", {"flat": True})
+    sizes = [n["image"]["virtual-size"] for n in nodes
+             if n.get("file") == f"/dev/fdset/{new[0]['fdset-id']}"]
+    assert sizes and set(sizes) == {4 << 20}           # QEMU reads the descriptor
+    dom.detachDeviceFlags(disk.format("hot"), pyvirt.VIR_DOMAIN_AFFECT_LIVE)
+    wait_for(lambda: "vdc" not in dom.XMLDesc(), what="the disk to go")
+    wait_for(lambda: {fdset["fdset-id"] for fdset in _fdsets(dom)} == before,
+             what="its fd set to go")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt import constants as C
-from pyvirt.errors import check_flags, report, report_system
+from pyvirt.errors import check_flags, libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_QEMU
 _FLAGS = C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE | C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE
@@ -103,12 +103,7 @@ def prepare(vm: Any, disks: list[Any], blockdev: dict[str, int],
         index = blockdev.get(disk.alias or "")
         if name is None or index is None:
             continue
-        with _lock:
-            group = _groups(vm).get(name)
-            fds = list(group.fds) if group is not None else None
-        if not fds:
-            raise report(C.VIR_ERR_INVALID_ARG, f"file descriptor group '{name}' was not "
-                         "associated with the domain", _FROM)
+        fds = _group_fds(vm, name)
         fdset = FDSet(len(out))
         for fd in fds:
             try:
@@ -120,6 +115,49 @@ def prepare(vm: Any, disks: list[Any], blockdev: dict[str, int],
             fdset.fds.append(dup)
         out[index] = fdset
     return out
+
+
+def _group_fds(vm: Any, name: str) -> list[int]:
+    with _lock:
+        group = _groups(vm).get(name)
+        fds = list(group.fds) if group is not None else []
+    if not fds:
+        raise report(C.VIR_ERR_INVALID_ARG, f"file descriptor group '{name}' was not "
+                     "associated with the domain", _FROM)
+    return fds
+
+
+def hotplug_fdset(vm: Any, mon: Any, disk: Any, node: str,
+                  undo: contextlib.ExitStack) -> tuple[int, int] | None:
+    """Hand QEMU the descriptors of a disk being attached that reads an fd group, in a
+    new fd set (``add-fd``, opaque ``NODE0``, ``NODE1``...); return (fd set id, count),
+    or None for a disk without one.  ``undo`` removes the set again."""
+    if not has_fdgroup(disk):
+        return None
+    fds = _group_fds(vm, disk.source.fdgroup)
+    used = [s.get("fdset-id", 0) for s in mon.execute("query-fdsets")]
+    fdset = max(used) + 1 if used else 0
+    undo.callback(_remove_fdset, mon, fdset)
+    for n, fd in enumerate(fds):
+        mon.add_fd(fd, fdset, f"{node}{n}")
+    return fdset, len(fds)
+
+
+def remove_fdsets(mon: Any, node: str) -> None:
+    """Remove the fd sets of storage node ``node`` (after a disk is detached)."""
+    try:
+        sets = mon.execute("query-fdsets")
+    except libvirtError:
+        return
+    for fdset in sets:
+        if any(str(fd.get("opaque", "")).startswith(node) and
+               str(fd.get("opaque", ""))[len(node):].isdigit() for fd in fdset.get("fds", [])):
+            _remove_fdset(mon, fdset.get("fdset-id", 0))
+
+
+def _remove_fdset(mon: Any, fdset: int) -> None:
+    with contextlib.suppress(libvirtError):
+        mon.execute("remove-fd", {"fdset-id": fdset})
 
 
 def has_fdgroup(disk: Any) -> bool:
