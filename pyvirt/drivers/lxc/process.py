@@ -96,8 +96,9 @@ def _console_paths(def_: Any, ptys: list[str]) -> None:
             con.source.path = ptys[i]
 
 
-def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
-    """Start the container of ``vm`` (caller holds its job); raise on failure."""
+def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> None:
+    """Start the container of ``vm`` (caller holds its job); raise on failure.
+    ``files``: descriptors its init gets as 3, 4, ... (virDomainCreateWithFiles)."""
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
@@ -116,6 +117,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         undo.callback(shutil.rmtree, domain_dir, True)
         spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
         spec["nets"] = netplug.prepare(drv, live, undo)
+        spec["pass_fds"] = list(files)
         ready = _run_controller(log_path, spec)
         undo.pop_all()          # the interfaces belong to the container now
     try:
