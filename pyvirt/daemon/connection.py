@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from pyvirt import constants as C
 from pyvirt.daemon import fdpass, policy
 from pyvirt.daemon.streams import ServerStream
+from pyvirt.driver import caller
 from pyvirt.driver import uri as urimod
 from pyvirt.errors import libvirtError, no_support, report
 from pyvirt.rpc import calls as K
@@ -488,10 +489,13 @@ class ClientConnection(asyncio.Protocol):
                 raise no_support(c_name(method))
             dargs = call.driver_args(args, stream.stream if stream is not None else None,
                                      files)
+            token = caller.current.set(self)
             try:
                 result = func(*dargs)
             except libvirtError as exc:
                 result = self._fallback(exc, drv, call, dargs)
+            finally:
+                caller.current.reset(token)
             return True, proc.encode_ret(call.wire_ret(result, args, self.ctx))
         except libvirtError as exc:
             return False, P.encode_error(exc)
@@ -573,6 +577,12 @@ class ClientConnection(asyncio.Protocol):
             except Exception:
                 log.debug("event deregistration failed", exc_info=True)
         if self.drivers is not None:
+            release = getattr(self.drivers.hv, "release_caller", None)
+            if release is not None:
+                try:
+                    release(self)           # what the driver kept for this client
+                except Exception:
+                    log.exception("releasing what client %s left failed", self.identity)
             self.daemon.release_drivers(self.uri)
             self.drivers = None
 

@@ -7,7 +7,8 @@ descriptors instead of PATH, as in libvirt 9.0:
 
 - the driver keeps duplicates of the client's descriptors on the domain
   object (replacing an earlier group of the same name), running or not,
-  for as long as the domain object lives;
+  until the pyvirtd client that gave them goes away (libvirt forgets them
+  with the connection; in-process they last as long as the driver);
 - at start each such disk gets an fd set (``-add-fd set=N,fd=M,
   opaque=libvirt-I-storageK``, one line per descriptor, fresh duplicates
   QEMU inherits) and its storage node reads ``/dev/fdset/N``, with
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt.driver import caller
 from pyvirt.errors import check_flags, libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_QEMU
@@ -36,12 +38,15 @@ _lock = threading.Lock()     # guards every domain's ``fdgroups`` dict
 
 
 class FDGroup:
-    """Duplicates of the descriptors associated under one name (closed with the group)."""
+    """Duplicates of the descriptors associated under one name (closed with the group);
+    ``owner`` is the pyvirtd client that associated them (None: in-process)."""
 
-    def __init__(self, fds: list[int], writable: bool, restore_label: bool) -> None:
+    def __init__(self, fds: list[int], writable: bool, restore_label: bool,
+                 owner: object | None = None) -> None:
         self.fds = fds
         self.writable = writable
         self.restore_label = restore_label
+        self.owner = owner
 
     def close(self) -> None:
         """Close the descriptors (once)."""
@@ -82,7 +87,8 @@ def associate(vm: Any, name: str, files: list[int], flags: int) -> None:
         FDGroup(fds, False, False).close()
         raise
     group = FDGroup(fds, bool(flags & C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE),
-                    bool(flags & C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE))
+                    bool(flags & C.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE),
+                    caller.current.get())
     with _lock:
         old = _groups(vm).get(name)
         _groups(vm)[name] = group
@@ -169,6 +175,19 @@ class FDAssocAPI:
     """virDomainFDAssociate for the QEMU driver."""
 
     vm_of: Any
+    domains: Any
+
+    def release_caller(self, owner: object) -> None:
+        """Drop the groups pyvirtd client ``owner`` associated: it went away (as libvirt
+        forgets them with the connection that made them; a running QEMU keeps its own)."""
+        dropped = []
+        with _lock:
+            for vm in self.domains.all():
+                groups = _groups(vm)
+                for name in [n for n, g in groups.items() if g.owner is owner]:
+                    dropped.append(groups.pop(name))
+        for group in dropped:
+            group.close()
 
     def domainFDAssociate(self, dom: Any, name: str, files: Any,
                           flags: int) -> int:
