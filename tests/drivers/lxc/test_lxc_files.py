@@ -7,12 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxctest_util import build_rootfs, container_xml, read_console
+from test_lxc import env  # noqa: F401 - the module's embed root and busybox rootfs
 
 import pyvirt as libvirt
 
@@ -28,23 +29,18 @@ SCRIPT = ("read line <&3; echo \"GOT $line\"; echo from-the-container >&4; "
           "while :; do sleep 0.05; done")
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str, Path]]:
-    base = tmp_path_factory.mktemp("lxcfiles")
-    rootfs = build_rootfs(str(base / "rootfs"))
-    conn = libvirt.open(f"lxc:///embed?root={base / 'root'}")
-    yield conn, rootfs, base
-    for dom in conn.listAllDomains():
-        if dom.isActive():
-            dom.destroy()
-    conn.close()
-
-
-def _files(base: Path, name: str) -> tuple[list[int], Path]:
+def _with_files(base: Path, name: str, call: Callable[[list[int]], Any]) -> tuple[Any, Path]:
+    """``call(fds)`` with a file to read (``hello-NAME``) and one to write open (closed
+    after); return its result and the path of the second file."""
     src, out = base / f"{name}.in", base / f"{name}.out"
     src.write_text(f"hello-{name}\n")
     out.write_text("")
-    return [os.open(src, os.O_RDONLY), os.open(out, os.O_WRONLY | os.O_APPEND)], out
+    fds = [os.open(src, os.O_RDONLY), os.open(out, os.O_WRONLY | os.O_APPEND)]
+    try:
+        return call(fds), out
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _check(conn: Any, dom: Any, name: str, out: Path) -> None:
@@ -52,27 +48,22 @@ def _check(conn: Any, dom: Any, name: str, out: Path) -> None:
     wait_for(lambda: out.read_text() == "from-the-container\n", what="init's write")
 
 
-def test_create_with_files(env: tuple[Any, str, Path]) -> None:
-    conn, rootfs, base = env
+def test_create_with_files(env: tuple[Any, str, str], tmp_path: Path) -> None:  # noqa: F811
+    conn, rootfs, _root = env
     dom = conn.defineXML(container_xml("files1", rootfs, script=SCRIPT))
-    fds, out = _files(base, "files1")
-    try:
+
+    def create(fds: list[int]) -> None:
         with pytest.raises(libvirt.libvirtError) as err:
             dom.createWithFiles(fds, 1)
         assert str(err.value) == "unsupported flags (0x1) in function lxcDomainCreateWithFiles"
         assert not dom.isActive()
         dom.createWithFiles(fds, 0)
-    finally:
-        for fd in fds:
-            os.close(fd)
+    _none, out = _with_files(tmp_path, "files1", create)
     _check(conn, dom, "files1", out)
     dom.destroy()
-    fds, out = _files(base, "files2")
-    try:
-        tdom = conn.createXMLWithFiles(container_xml("files2", rootfs, script=SCRIPT), fds, 0)
-    finally:
-        for fd in fds:
-            os.close(fd)
+    dom.undefine()
+    tdom, out = _with_files(tmp_path, "files2", lambda fds: conn.createXMLWithFiles(
+        container_xml("files2", rootfs, script=SCRIPT), fds, 0))
     _check(conn, tdom, "files2", out)
     tdom.destroy()
 
@@ -92,25 +83,15 @@ def test_through_pyvirtd(tmp_path: Path) -> None:
     try:
         xml = tmp_path / "ct.xml"
         xml.write_text(container_xml("fvirsh", rootfs, script=SCRIPT))
-        fds, out = _files(tmp_path, "fvirsh")
-        try:
-            res = subprocess.run([daemons.VIRSH, "-c", uri, "create", str(xml), "--pass-fds",
-                                  ",".join(map(str, fds))], capture_output=True, text=True,
-                                 timeout=60, check=False, pass_fds=fds)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        res, out = _with_files(tmp_path, "fvirsh", lambda fds: subprocess.run(
+            [daemons.VIRSH, "-c", uri, "create", str(xml), "--pass-fds", ",".join(map(str, fds))],
+            capture_output=True, text=True, timeout=60, check=False, pass_fds=fds))
         assert res.returncode == 0, res.stderr
         dom = conn.lookupByName("fvirsh")
         _check(conn, dom, "fvirsh", out)
         dom.destroy()
         dom = conn.defineXML(container_xml("fclient", rootfs, script=SCRIPT))
-        fds, out = _files(tmp_path, "fclient")
-        try:
-            dom.createWithFiles(fds, 0)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        _none, out = _with_files(tmp_path, "fclient", lambda fds: dom.createWithFiles(fds, 0))
         _check(conn, dom, "fclient", out)
         dom.destroy()
         dom.undefine()
