@@ -7,7 +7,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.api import _generated as G
 from pyvirt.api.base import ApiObject, NamedUUIDObject
-from pyvirt.errors import libvirtError, report
+from pyvirt.errors import denied, libvirtError, report, report_raw
 
 # libvirt's internal driver feature number for peer-to-peer migration
 # (virDrvFeature VIR_DRV_FEATURE_MIGRATION_P2P).
@@ -35,6 +35,15 @@ class virDomain(NamedUUIDObject, G._virDomain):  # noqa: N801
             raise report(C.VIR_ERR_OPERATION_DENIED, "virDomainGetXMLDesc with secure flag",
                          C.VIR_FROM_DOMAIN)
         return self._drv.domainGetXMLDesc(self._o, flags)
+
+    def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:
+        """Associate open descriptors with the domain under ``name`` (for ``fdgroup``)."""
+        if self._ro:
+            raise denied("virDomainFDAssociate")
+        if not files:
+            raise report_raw(C.VIR_ERR_INVALID_ARG, "nfds in virDomainFDAssociate must not be "
+                             "zero", C.VIR_FROM_DOMAIN)
+        return G._virDomain.FDAssociate(self, name, files, flags)
 
     def _check_p2p(self, flags: int) -> None:
         # As libvirt's public API: peer-to-peer needs the source driver's support.

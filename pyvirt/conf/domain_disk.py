@@ -161,6 +161,8 @@ class DiskSource:
     ``protocol``, ``name``, ``hosts``; volume -> ``pool``, ``volume``."""
 
     file: str | None = None
+    #: a file source opened from descriptors given with virDomainFDAssociate
+    fdgroup: str | None = None
     dev: str | None = None
     dir: str | None = None
     protocol: str | None = None
@@ -265,6 +267,7 @@ class Disk(Device):
         kind = self.type
         if kind == DiskType.FILE:
             src.file = get("file")
+            src.fdgroup = get("fdgroup")
         elif kind == DiskType.BLOCK:
             src.dev = get("dev")
         elif kind == DiskType.DIR:
@@ -384,7 +387,8 @@ class Disk(Device):
         assert src is not None
         kind = self.type
         if kind == DiskType.FILE:
-            pre = "" if src.file is None else f" file='{escape_attr(src.file)}'"
+            pre = attr_text([kv for kv in (("file", src.file), ("fdgroup", src.fdgroup))
+                             if kv[1] is not None])
         else:
             if kind == DiskType.BLOCK:
                 attrs = [("dev", src.dev)]

@@ -36,8 +36,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.daemon import policy
+from pyvirt.daemon import fdpass, policy
 from pyvirt.daemon.streams import ServerStream
+from pyvirt.driver import caller
 from pyvirt.driver import uri as urimod
 from pyvirt.errors import libvirtError, no_support, report
 from pyvirt.rpc import calls as K
@@ -77,7 +78,7 @@ _SECURE_FLAGS = {
 
 _SUPPORTED_FEATURES = {P.FEATURE_PROGRAM_KEEPALIVE, P.FEATURE_REMOTE_EVENT_CALLBACK,
                        P.FEATURE_REMOTE_CLOSE_CALLBACK, P.FEATURE_TYPED_PARAM_STRING,
-                       P.FEATURE_XML_MIGRATABLE,
+                       P.FEATURE_XML_MIGRATABLE, P.FEATURE_FD_PASSING,
                        P.FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER}
 
 
@@ -120,6 +121,10 @@ class ClientConnection(asyncio.Protocol):
         self._wlock = threading.Lock()
         self._wfd = -1
         self._tail = b""
+        # descriptors sent with calls (fdpass): the socket's queue (None: it cannot
+        # pass any), and a CALL_WITH_FDS waiting for the bytes that carry them
+        self._fdq: Any = None
+        self._fdcall: tuple[P.Message, int] | None = None
 
     # -- asyncio protocol ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -140,6 +145,7 @@ class ClientConnection(asyncio.Protocol):
             # libvirt's confirmation that the client's certificate passed the
             # checks: one byte, inside TLS, before any message.
             transport.write(b"\x01")
+        self._fdq = fdpass.queue_of(transport)
         sock = transport.get_extra_info("socket")
         if self.listener.kind != "tls" and sock is not None:
             try:
@@ -158,6 +164,8 @@ class ClientConnection(asyncio.Protocol):
         budget = FRAMES_PER_TURN
         while not self._pauses and not self.closed:
             try:
+                if self._fdcall is not None and not self._take_fds():
+                    return
                 body = self.reader.next_frame()
                 if body is None:
                     return
@@ -307,10 +315,33 @@ class ClientConnection(asyncio.Protocol):
                 self.send(P.frame(msg.prog, msg.vers, msg.proc, P.STREAM, msg.serial,
                                   P.OK, b""))
         elif msg.type == P.CALL_WITH_FDS:
-            self.reply_error(msg, C.VIR_ERR_NO_SUPPORT, "file descriptor passing",
-                             C.VIR_FROM_RPC)
+            # its descriptors follow, one byte each: dispatched once they are in
+            self._fdcall = (msg, len(msg.fds))
         else:
             log.debug("client %s: ignoring message of type %d", self.identity, msg.type)
+
+    def _take_fds(self) -> bool:
+        """Take the descriptors of the waiting CALL_WITH_FDS and dispatch it;
+        False while bytes that carry them are still to come."""
+        assert self._fdcall is not None
+        msg, left = self._fdcall
+        left -= self.reader.discard(left)
+        if left:
+            self._fdcall = (msg, left)
+            return False
+        self._fdcall = None
+        fds = fdpass.take(self._fdq, len(msg.fds))
+        if fds is None:
+            msg.fds = []
+            self.reply_error(msg, C.VIR_ERR_INTERNAL_ERROR,
+                             "Receiving file descriptors is not supported on this socket")
+            return True
+        msg.fds = fds
+        try:
+            self.dispatch(msg)
+        finally:
+            fdpass.close_all(msg.fds)       # those no call took (an error reply)
+        return True
 
     def _keepalive(self, msg: P.Message) -> None:
         if msg.proc == P.KEEPALIVE_PROC_PING:
@@ -361,7 +392,7 @@ class ClientConnection(asyncio.Protocol):
         return args
 
     def _call(self, msg: P.Message, proc: Procedure, call: K.Call) -> None:
-        if call.method is None or proc.fds:
+        if call.method is None or (proc.fds and call.files_pos is None):
             self._error(msg, no_support(c_name(call.method or proc.camel)))
             return
         args = self._decode(msg, proc)
@@ -378,24 +409,25 @@ class ClientConnection(asyncio.Protocol):
         if proc.stream:
             stream = ServerStream(self, msg.prog, msg.vers, msg.proc, msg.serial)
             self.streams[msg.serial] = stream
+        files, msg.fds = msg.fds, []        # execute() closes them
         mode = self._mode(proc, call)
         if mode == INLINE:
-            ok, body = self.execute(call, args, stream)
+            ok, body = self.execute(call, args, stream, files)
             self._finish(msg, ok, body, stream)
             return
         pool = self.daemon.prio_pool if mode == PRIORITY else self.daemon.pool
         self.inflight += 1
         if self.inflight >= self.daemon.config.max_client_requests:
             self.pause_reading("requests")
-        pool.call(proc.name, self._work, (msg, call, args, stream),
+        pool.call(proc.name, self._work, (msg, call, args, stream, files),
                   lambda done, value: self._done(msg, stream, done, value))
         pool.hold_back(self)
 
-    def _work(self, msg: P.Message, call: K.Call, args: tuple,
-              stream: ServerStream | None) -> tuple[bool, bytes | None]:
+    def _work(self, msg: P.Message, call: K.Call, args: tuple, stream: ServerStream | None,
+              files: list[int] | None = None) -> tuple[bool, bytes | None]:
         """Run the call (worker thread) and send its reply when it can go out at
         once; return (ok, body), body None when sent."""
-        ok, body = self.execute(call, args, stream)
+        ok, body = self.execute(call, args, stream, files)
         if stream is None and self.send_from_worker(
                 P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
                         P.OK if ok else P.ERROR, body)):
@@ -435,8 +467,17 @@ class ClientConnection(asyncio.Protocol):
             else:
                 stream.close()
 
-    def execute(self, call: K.Call, args: tuple, stream: ServerStream | None) -> tuple[bool, bytes]:
-        """Call the driver (any thread); return (ok, reply body)."""
+    def execute(self, call: K.Call, args: tuple, stream: ServerStream | None,
+                files: list[int] | None = None) -> tuple[bool, bytes]:
+        """Call the driver (any thread); return (ok, reply body).  ``files`` are
+        the descriptors the call carried, closed here (a driver keeps duplicates)."""
+        try:
+            return self._execute(call, args, stream, files)
+        finally:
+            fdpass.close_all(files)
+
+    def _execute(self, call: K.Call, args: tuple, stream: ServerStream | None,
+                 files: list[int] | None) -> tuple[bool, bytes]:
         proc = call.proc
         # _call() answers calls without a method; bind() sets family with method.
         assert call.family is not None and call.method is not None
@@ -446,11 +487,15 @@ class ClientConnection(asyncio.Protocol):
             func = getattr(drv, method, None)
             if func is None:
                 raise no_support(c_name(method))
-            dargs = call.driver_args(args, stream.stream if stream is not None else None)
+            dargs = call.driver_args(args, stream.stream if stream is not None else None,
+                                     files)
+            token = caller.current.set(self)
             try:
                 result = func(*dargs)
             except libvirtError as exc:
                 result = self._fallback(exc, drv, call, dargs)
+            finally:
+                caller.current.reset(token)
             return True, proc.encode_ret(call.wire_ret(result, args, self.ctx))
         except libvirtError as exc:
             return False, P.encode_error(exc)
@@ -532,6 +577,12 @@ class ClientConnection(asyncio.Protocol):
             except Exception:
                 log.debug("event deregistration failed", exc_info=True)
         if self.drivers is not None:
+            release = getattr(self.drivers.hv, "release_caller", None)
+            if release is not None:
+                try:
+                    release(self)           # what the driver kept for this client
+                except Exception:
+                    log.exception("releasing what client %s left failed", self.identity)
             self.daemon.release_drivers(self.uri)
             self.drivers = None
 

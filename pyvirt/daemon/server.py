@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt.daemon import fdpass
 from pyvirt.daemon.config import Config
 from pyvirt.daemon.connection import ClientConnection
 from pyvirt.daemon.flow import OutputMeter, WorkerPool
@@ -75,8 +76,9 @@ class Daemon:
             log.warning("auth 'polkit' on %s: pyvirtd has no polkit, so only root clients "
                         "(whom libvirtd admits without asking polkit) are accepted", path)
         lst = Listener("unix-ro" if readonly else "unix", readonly, auth, path)
+        # clients may send descriptors with their calls: see fdpass
         lst.server = await self.loop.create_unix_server(
-            lambda: ClientConnection(self, lst), path)
+            lambda: ClientConnection(self, lst), sock=fdpass.listening_socket(path))
         os.chmod(path, mode)
         if self.config.unix_sock_group:
             try:

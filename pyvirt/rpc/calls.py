@@ -48,6 +48,12 @@ STREAM_POS = {
     "STORAGE_VOL_DOWNLOAD": 1, "DOMAIN_SCREENSHOT": 1,
 }
 
+# Where the list of file descriptors (sent as SCM_RIGHTS, not in the struct)
+# sits in the driver method's arguments.
+FILES_POS = {
+    "DOMAIN_FD_ASSOCIATE": 2, "DOMAIN_CREATE_WITH_FILES": 1, "DOMAIN_CREATE_XML_WITH_FILES": 1,
+}
+
 # Getters to which libvirt's client library adds VIR_TYPED_PARAM_STRING_OKAY
 # (the daemon leaves string parameters out otherwise).
 STRING_OKAY = {
@@ -119,6 +125,7 @@ class Call:
         "_params_ret",
         "drop_flags",
         "family",
+        "files_pos",
         "hidden_ret",
         "method",
         "params",
@@ -138,7 +145,9 @@ class Call:
         self.visible_ret = [i for i, f in enumerate(proc.ret_fields) if not f.hidden]
         self.hidden_ret = [i for i, f in enumerate(proc.ret_fields) if f.hidden]
         self.stream_pos = STREAM_POS.get(proc.name)
-        nvis = len(self.visible_args) + (1 if self.stream_pos is not None else 0)
+        self.files_pos = FILES_POS.get(proc.name)
+        nvis = (len(self.visible_args) + (1 if self.stream_pos is not None else 0)
+                + (1 if self.files_pos is not None else 0))
         # libvirt-python drops the flags of a few calls (memoryStats()).
         self.drop_flags = (method is not None and nvis == len(params) + 1
                            and proc.args_fields and proc.args_fields[-1].name == "flags")
@@ -165,8 +174,10 @@ class Call:
         choose = self._custom.get("driver_method")
         return choose(self, wire) if choose is not None else self.method
 
-    def driver_args(self, wire: tuple, stream: Any = None) -> tuple:
-        """Return the driver method's arguments for decoded wire arguments."""
+    def driver_args(self, wire: tuple, stream: Any = None,
+                    files: list[int] | None = None) -> tuple:
+        """Return the driver method's arguments for decoded wire arguments
+        (``files``: the descriptors the call carried)."""
         conv = self._custom.get("driver_args")
         if conv is not None:
             return conv(self, wire, stream)
@@ -175,6 +186,8 @@ class Call:
             args.pop()
         if self.stream_pos is not None:
             args.insert(self.stream_pos, stream)
+        if self.files_pos is not None:
+            args.insert(self.files_pos, list(files or ()))
         return tuple(args)
 
     def wire_ret(self, result: Any, wire_args: tuple, ctx: Context | None = None) -> tuple:
@@ -219,7 +232,8 @@ class Call:
     def plain(self) -> bool:
         """True when the method's arguments are the argument struct as they are (no
         hidden fields, stream or converter), so a client may encode them directly."""
-        return (not self._custom and self.stream_pos is None and not self.drop_flags
+        return (not self._custom and self.stream_pos is None and self.files_pos is None
+                and not self.drop_flags
                 and all(d is None for d in self._defaults)
                 and self.proc.name not in STRING_OKAY)
 
@@ -231,6 +245,8 @@ class Call:
         vals = list(args)
         if self.stream_pos is not None:
             del vals[self.stream_pos]
+        if self.files_pos is not None:
+            del vals[self.files_pos]
         if self.drop_flags:
             vals.append(0)
         it = iter(vals)

@@ -201,6 +201,15 @@ class FrameReader:
         self._need = 0
         return body
 
+    def discard(self, count: int) -> int:
+        """Drop up to ``count`` bytes received after the last complete frame (the
+        bytes that carried descriptors); return how many were dropped."""
+        if self._need:
+            return 0
+        n = min(count, len(self._buf))
+        del self._buf[:n]
+        return n
+
     @property
     def pending(self) -> int:
         """Bytes received that belong to no complete frame yet."""

@@ -250,6 +250,8 @@ DESCRIPTIONS: dict[str, str] = {
                   "(--include-password, --type, --all).",
     "domdirtyrate-calc": "Start measuring how fast the guest writes its memory over --seconds "
                          "(1 to 60); domstats shows the result in its dirtyrate group.",
+    "dom-fd-associate": "Hand the domain descriptors pyvirsh inherited (--pass-fds 3,4) under "
+                        "a name; a disk with <source fdgroup='NAME'/> is opened from them.",
     # -- host numbers and CPU models (node.py)
     "nodecpustats": "Print the host's CPU time counters in nanoseconds (one CPU with --cpu; "
                     "--percent: their shares over one second).",

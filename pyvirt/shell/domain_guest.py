@@ -1,6 +1,6 @@
 """Commands on a guest's devices and data: setvcpu, screenshot, send-key,
 inject-nmi, dump, domblkinfo, domblkerror, domcontrol, set-lifecycle-action,
-domrename, metadata, desc, domdisplay, domdirtyrate-calc.
+domrename, metadata, desc, domdisplay, domdirtyrate-calc, dom-fd-associate.
 
 Their output is virsh 9.0's, word for word.
 """
@@ -380,4 +380,27 @@ def cmd_domdirtyrate_calc(shell: Shell, args: Args) -> bool:
                        "or 'dirty-ring'")
     dom.startDirtyRateCalc(1 if seconds is None else seconds, modes[mode])
     shell.out.print("Start to calculate domain's memory dirty rate successfully.\n")
+    return True
+
+
+@command("dom-fd-associate", DOMAIN_GROUP, "associate a FD with a domain",
+         [DOMAIN, data("name", "name of the FD group"),
+          data("pass-fds", "file descriptors N,M,... to associate"),
+          flag("seclabel-writable", "use seclabels allowing writes"),
+          flag("seclabel-restore", "try to restore security label after use if possible")])
+def cmd_dom_fd_associate(shell: Shell, args: Args) -> bool:
+    """Associate descriptors pyvirsh inherited (``--pass-fds 3,4``) with the domain,
+    for disks with ``<source fdgroup='NAME'/>``."""
+    fds = []
+    for part in args.req("pass-fds").split(","):
+        if not part.isdigit():
+            raise CmdError(f"Unable to parse FD number '{part}'")
+        fds.append(int(part))
+    flags = 0
+    if args.flag("seclabel-writable"):
+        flags |= libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE
+    if args.flag("seclabel-restore"):
+        flags |= libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE
+    dom, _ = lookup.domain(shell, args)
+    dom.FDAssociate(args.req("name"), fds, flags)
     return True

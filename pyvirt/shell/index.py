@@ -75,6 +75,7 @@ INDEX: dict[str, tuple[str, str, str]] = {
     'desc': ('domain', "show or set domain's description or title", 'domain_guest'),
     'domdisplay': ('domain', 'domain display connection URI', 'domain_guest'),
     'domdirtyrate-calc': ('monitor', "Calculate a vm's memory dirty rate", 'domain_guest'),
+    'dom-fd-associate': ('domain', 'associate a FD with a domain', 'domain_guest'),
     'lxc-enter-namespace': ('domain', 'LXC Guest Enter Namespace', 'domain_lxc'),
     'list': ('domain', 'list domains', 'domain_monitor'),
     'dominfo': ('monitor', 'domain information', 'domain_monitor'),

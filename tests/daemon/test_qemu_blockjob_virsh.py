@@ -183,3 +183,18 @@ def test_pyvirsh_agent_commands_print_as_virsh(s: Setup) -> None:
     want = s.virsh("qemu-agent-command", NAME, bad, ok=False)
     got = s.pyvirsh("qemu-agent-command", NAME, bad, ok=False)
     assert (got.returncode, got.stderr) == (want.returncode, want.stderr)
+
+
+def test_threshold_chain_index(s: Setup) -> None:
+    """domblkthreshold with libvirt's vdX[N] names: N counts from the top's index (vdc,
+    the last disk, is 1; its backing image was pulled in)."""
+    for tool in (s.virsh, s.pyvirsh):
+        assert tool("domblkthreshold", NAME, "vdc[1]", "8M").returncode == 0
+    for dev, message in (("vdc[2]", "failed to find disk 'vdc[2]'"),
+                         ("vdc[x]", "failed to parse block device 'vdc[x]'"),
+                         ("vdz[1]", "failed to find disk 'vdz'")):
+        errs = [tool("domblkthreshold", NAME, dev, "8M", ok=False) for tool in
+                (s.virsh, s.pyvirsh)]
+        assert [e.returncode for e in errs] == [1, 1]
+        assert errs[0].stderr.strip() == errs[1].stderr.strip() == \
+            f"error: invalid argument: {message}"

@@ -166,3 +166,28 @@ def test_rename_and_dirtyrate(s: Setup) -> None:
                  s.run("virsh", "domstats", NAME, "--dirtyrate").stdout, what="dirty rate")
     assert outs[0] == outs[1]
     assert outs[0].strip() == "Start to calculate domain's memory dirty rate successfully."
+
+
+def test_setvcpu_config(s: Setup) -> None:
+    """setvcpu --config on the running guest: the persistent <vcpus> list changes, the
+    live definition not; bad requests fail alike in both shells."""
+    live = s.run("virsh", "dumpxml", NAME).stdout
+    res = [s.run(tool, "setvcpu", NAME, "1", "--enable", "--config") for tool in
+           ("virsh", "pyvirsh")]
+    assert res[0].stdout == res[1].stdout
+    inactive = s.run("virsh", "dumpxml", NAME, "--inactive").stdout
+    assert "<vcpu placement='static'>2</vcpu>" in inactive or "<vcpu>2</vcpu>" in inactive
+    assert "<vcpu id='1' enabled='yes' hotpluggable='yes'/>" in inactive
+    s.run("pyvirsh", "setvcpu", NAME, "1", "--disable", "--config")
+    assert "<vcpu id='1' enabled='no' hotpluggable='yes'/>" in \
+        s.run("pyvirsh", "dumpxml", NAME, "--inactive").stdout
+    assert s.both("vcpucount", NAME, "--config", "--active").strip() == "1"
+    for args, message in ((("0", "--disable"), "invalid argument: vCPU '0' can't be modified"),
+                          (("5", "--enable"), ("invalid argument: vcpu 5 is not present in "
+                                               "persistent config"))):
+        errs = [s.run(tool, "setvcpu", NAME, *args, "--config", check=False)
+                for tool in ("virsh", "pyvirsh")]
+        assert [e.returncode for e in errs] == [1, 1]
+        assert errs[0].stderr.strip() == errs[1].stderr.strip() == f"error: {message}"
+    assert s.run("virsh", "dumpxml", NAME).stdout == live
+    assert s.both("domstate", NAME).strip() == "running"

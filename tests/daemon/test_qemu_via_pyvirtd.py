@@ -71,14 +71,15 @@ def _guest_dir() -> str:
     return res.stdout.strip().splitlines()[-1]
 
 
-def _start_daemon(base: Path) -> daemons.RunningDaemon:
-    """pyvirtd with its sockets under ``base``; qemu:///session state in base/xdg."""
+def _start_daemon(base: Path, tcp: bool = False) -> daemons.RunningDaemon:
+    """pyvirtd with its sockets under ``base`` (and a TCP port with ``tcp``);
+    qemu:///session state in base/xdg."""
     xdg = base / "xdg"
     with pytest.MonkeyPatch.context() as mp:
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
                          ("XDG_CACHE_HOME", "cache"), ("XDG_RUNTIME_DIR", "run")):
             mp.setenv(var, str(xdg / sub))
-        return daemons.start_pyvirtd(base, tcp=False)
+        return daemons.start_pyvirtd(base, tcp=tcp)
 
 
 def _qemu_pid(s: Setup) -> int:

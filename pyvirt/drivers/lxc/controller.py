@@ -230,6 +230,15 @@ def _lookup_id(name: str | None, db: str, field: int) -> int | None:
     raise OSError(errno.ENOENT, f"no '{name}' in the container's {db}")
 
 
+def _move_fds(fds: list[int], first: int) -> list[int]:
+    """Make ``fds`` the descriptors ``first``, ``first+1``... (inherited across exec)."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, first + len(fds)) for fd in fds]
+    for i, fd in enumerate(high):
+        os.dup2(fd, first + i)
+        os.close(fd)
+    return list(range(first, first + len(fds)))
+
+
 def exec_init(spec: dict[str, Any]) -> None:
     """Become the container's init (never returns)."""
     mount_kernel_fs(spec)
@@ -241,6 +250,7 @@ def exec_init(spec: dict[str, Any]) -> None:
         os.dup2(fd, i)
     if fd > 2:
         os.close(fd)
+    _move_fds(spec.get("pass_fds") or [], 3)     # the caller's files (CreateWithFiles)
     gid = _lookup_id(spec.get("initgroup"), "/etc/group", 2)
     uid = _lookup_id(spec.get("inituser"), "/etc/passwd", 2)
     if gid is not None:
@@ -644,12 +654,24 @@ def become(spec: dict[str, Any], ready_fd: int, log_fd: int) -> None:
         # collection walks it; the controller makes next to no cycles
         gc.disable()
         os.setsid()
+        # every descriptor kept goes above the ones it will take first, so no
+        # dup2 below overwrites another that is still to be placed
+        files = spec.get("pass_fds") or []
+        top = 8 + len(files)
+        ready_fd, log_fd = (fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, top)
+                            for fd in (ready_fd, log_fd))
+        files = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, top) for fd in files]
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.dup2(ready_fd, 3)
-        os.closerange(4, os.sysconf("SC_OPEN_MAX"))
+        spec["pass_fds"] = _move_fds(files, 4)  # for init, 3...
+        os.closerange(4 + len(spec["pass_fds"]), os.sysconf("SC_OPEN_MAX"))
+        try:
+            signal.set_wakeup_fd(-1)
+        except ValueError:
+            pass
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD,
                     signal.SIGUSR1, signal.SIGUSR2):
             signal.signal(sig, signal.SIG_DFL)

@@ -233,21 +233,30 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
         return self.domainCreateWithFlags(dom, 0)
 
     def domainCreateWithFlags(self, dom: Any, flags: int) -> int:
-        check_flags(flags, 0, "lxcDomainCreateWithFlags")
+        return self.domainCreateWithFiles(dom, [], flags)
+
+    def domainCreateWithFiles(self, dom: Any, files: Any, flags: int) -> int:
+        """Start the container; ``files`` become its init's descriptors 3, 4, ..."""
+        check_flags(flags, 0, "lxcDomainCreateWithFiles")
         vm = self.vm_of(dom)
         with vm.job_scope("start"):
-            lproc.start(self, vm)
+            lproc.start(self, vm, files=list(files or ()))
         dom.id = vm.id
         return 0
 
     def domainCreateXML(self, xmlDesc: str, flags: int) -> DomainHandle:
-        check_flags(flags, C.VIR_DOMAIN_START_VALIDATE, "lxcDomainCreateXML")
+        return self.domainCreateXMLWithFiles(xmlDesc, [], flags)
+
+    def domainCreateXMLWithFiles(self, xmlDesc: str, files: Any,
+                                 flags: int) -> DomainHandle:
+        """Start a transient container; ``files`` become its init's descriptors 3, ..."""
+        check_flags(flags, C.VIR_DOMAIN_START_VALIDATE, "lxcDomainCreateXMLWithFiles")
         def_ = parse_def(xmlDesc, C.VIR_DOMAIN_DEFINE_VALIDATE
                          if flags & C.VIR_DOMAIN_START_VALIDATE else 0)
         vm, old = self._add(def_, live=True)
         try:
             with vm.job_scope("start"):
-                lproc.start(self, vm, run_def=def_)
+                lproc.start(self, vm, run_def=def_, files=list(files or ()))
         except BaseException:
             if old is None and not vm.persistent:
                 self.domains.remove(vm)

@@ -31,6 +31,9 @@ from typing import Any
 
 #: the largest spec the launcher reads (bytes)
 _MAX_SPEC = 1 << 20
+#: descriptors one request may carry: the ready pipe, the log and init's files
+#: (the kernel passes at most 253 in one message)
+_MAX_FDS = 253
 #: the launcher as a program (pyproject's script): what a domain's <emulator> names
 PROGRAM = "pyvirt-lxc-controller"
 #: libvirt's controller program, which pyvirt's takes the place of
@@ -52,10 +55,11 @@ class Launcher:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
 
-    def launch(self, spec: dict[str, Any], ready_w: int, log_fd: int) -> None:
+    def launch(self, spec: dict[str, Any], ready_w: int, log_fd: int,
+               files: list[int] | None = None) -> None:
         """Have a controller forked for ``spec``; it reports on ``ready_w`` (first
-        ``pid N``) and writes its output to ``log_fd``.  Raises OSError when no
-        launcher can be reached."""
+        ``pid N``), writes its output to ``log_fd`` and hands ``files`` to init
+        (CreateWithFiles).  Raises OSError when no launcher can be reached."""
         data = marshal.dumps(spec)
         with self._lock:
             for attempt in (1, 2):          # a launcher that died is started again, once
@@ -63,7 +67,7 @@ class Launcher:
                     self._start()
                 assert self._sock is not None
                 try:
-                    socket.send_fds(self._sock, [data], [ready_w, log_fd])
+                    socket.send_fds(self._sock, [data], [ready_w, log_fd, *(files or ())])
                     return
                 except OSError:
                     self._stop()
@@ -113,18 +117,19 @@ def serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_SPEC, 2)
+            data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_SPEC, _MAX_FDS)
         except InterruptedError:
             continue
         if not data:
             return
-        if len(fds) != 2:
+        if len(fds) < 2:
             for fd in fds:
                 os.close(fd)
             continue
-        ready_w, log_fd = fds
+        ready_w, log_fd, files = fds[0], fds[1], fds[2:]
         try:
             spec = marshal.loads(data)
+            spec["pass_fds"] = files
             if spec.get("nets"):
                 # once, before forking: interfaces are set up with pyroute2
                 import pyroute2  # noqa: F401
@@ -139,8 +144,8 @@ def serve(sock: socket.socket) -> None:
             except OSError:
                 pass
         finally:
-            os.close(ready_w)
-            os.close(log_fd)
+            for fd in fds:
+                os.close(fd)
 
 
 def main() -> None:

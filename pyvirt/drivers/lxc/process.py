@@ -96,8 +96,9 @@ def _console_paths(def_: Any, ptys: list[str]) -> None:
             con.source.path = ptys[i]
 
 
-def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
-    """Start the container of ``vm`` (caller holds its job); raise on failure."""
+def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> None:
+    """Start the container of ``vm`` (caller holds its job); raise on failure.
+    ``files``: descriptors its init gets as 3, 4, ... (virDomainCreateWithFiles)."""
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
@@ -127,7 +128,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None) -> None:
         undo.callback(shutil.rmtree, domain_dir, True)
         spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
         spec["nets"] = netplug.prepare(drv, live, undo)
-        ready = _run_controller(drv, log_path, spec)
+        ready = _run_controller(drv, log_path, spec, list(files))
         undo.pop_all()          # the interfaces belong to the container now
     try:
         state = read_state(spec["state_file"])
@@ -215,13 +216,14 @@ class Ready:
         os.close(self.fd)
 
 
-def _run_controller(drv: Any, log_path: str, spec: dict[str, Any]) -> Ready:
-    """Have the driver's launcher fork the controller for ``spec``; its ready pipe
-    once init runs (``ok``)."""
+def _run_controller(drv: Any, log_path: str, spec: dict[str, Any],
+                    files: list[int]) -> Ready:
+    """Have the driver's launcher fork the controller for ``spec``, handing init
+    ``files`` (CreateWithFiles); its ready pipe once init runs (``ok``)."""
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
-        drv.launcher.launch(spec, ready_w, log_fd)
+        drv.launcher.launch(spec, ready_w, log_fd, files)
     except OSError as exc:
         os.close(ready_r)
         raise report(C.VIR_ERR_INTERNAL_ERROR,

@@ -29,6 +29,8 @@ else:
 _FROM = C.VIR_FROM_QEMU
 _FROM_DOM = C.VIR_FROM_DOMAIN
 _AFFECT = C.VIR_DOMAIN_AFFECT_LIVE | C.VIR_DOMAIN_AFFECT_CONFIG
+# vCPU ids a cpumap may name (libvirt's QEMU_GUEST_VCPU_MAX_ID)
+_VCPU_IDS = 4096
 # libvirt's virMemoryMaxValue(true) / 1024: the largest KiB count it accepts.
 _MAX_KIB = (2 ** 63 - 1) // 1024
 
@@ -79,7 +81,8 @@ def parse_vcpumap(text: str, limit: int) -> set[int]:
             else:
                 out.update(nums)
     except ValueError:
-        raise report(C.VIR_ERR_INVALID_ARG, "Failed to parse bitmap", _FROM) from None
+        raise report(C.VIR_ERR_INVALID_ARG, f"Failed to parse bitmap '{text}'",
+                     C.VIR_FROM_NONE) from None
     return out
 
 
@@ -151,23 +154,34 @@ class ResourcesAPI:
 
     def domainSetVcpu(self, dom: Any, vcpumap: str, state: int,  # noqa: N802
                       flags: int) -> int:
-        """Plug (state 1) or unplug (state 0) the vCPUs of ``vcpumap`` (virDomainSetVcpu)."""
+        """Plug (state 1) or unplug (state 0) the vCPUs of ``vcpumap`` (virDomainSetVcpu),
+        live and/or in the persistent ``<vcpus>`` list."""
         check_flags(flags, _AFFECT, "qemuDomainSetVcpu", _FROM)
+        if state not in (0, 1):
+            raise report_raw(C.VIR_ERR_INVALID_ARG, "unsupported state value", _FROM)
+        wanted = parse_vcpumap(vcpumap, _VCPU_IDS)
+        if not wanted:
+            raise report(C.VIR_ERR_INVALID_ARG, "no vcpus selected for modification", _FROM)
+        last = max(wanted)
         vm = self.vm_of(dom)
         with vm.job_scope("modify"):
             live, config = hotplug.targets(vm, flags, "qemuDomainSetVcpu")
-            wanted = parse_vcpumap(vcpumap, vm.def_.max_vcpus)
-            if not wanted:
-                raise report(C.VIR_ERR_INVALID_ARG, "no vcpus selected for modification",
-                             _FROM)
-            if config:
-                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
-                             "changing the state of individual vcpus in the persistent "
-                             "definition needs <vcpus> with hotpluggable vcpus", _FROM)
+            pdef = vm.persistent_def() if config else None
+            if pdef is not None and last >= pdef.max_vcpus:
+                raise report(C.VIR_ERR_INVALID_ARG,
+                             f"vcpu {last} is not present in persistent config", _FROM)
+            if live and last >= vm.def_.max_vcpus:
+                raise report(C.VIR_ERR_INVALID_ARG,
+                             f"vcpu {last} is not present in live config", _FROM)
+            if pdef is not None:
+                vcpus.check_config(pdef, wanted)
             if live:
                 mon = domain.active_monitor(vm)
                 vcpus.set_one(vm, mon, wanted, bool(state))
                 self._live_vcpus(vm, mon)
+            if config:
+                hotplug.config_change(self, vm,
+                                      lambda d: vcpus.set_config(d, wanted, bool(state)))
         return 0
 
     # --- memory ----------------------------------------------------------------------------

@@ -115,6 +115,17 @@ def image_chain(path: str) -> list[dict]:
     return data if isinstance(data, list) else [data]
 
 
+def parse_devstr(dev: str) -> tuple[str, int | None]:
+    """A disk name with an optional backing chain index: 'vda' -> ('vda', None),
+    'vda[2]' -> ('vda', 2); libvirt's VIR_ERR_INVALID_ARG for anything else."""
+    name, sep, rest = dev.partition("[")
+    if not sep:
+        return dev, None
+    if not name or not rest.endswith("]") or not rest[:-1].isdigit():
+        raise report(C.VIR_ERR_INVALID_ARG, f"failed to parse block device '{dev}'", _FROM)
+    return name, int(rest[:-1])
+
+
 def mirror_element(job: BlockJob) -> E:
     """The ``<mirror>`` element libvirt shows on a disk during a copy or active commit
     (with the old ``file``/``format`` attributes beside ``<format>``/``<source>``)."""
@@ -362,9 +373,16 @@ class BlockJobAPI:
             st.save_status(self.cfg, vm)
 
     def qmp_block_write_threshold(self, vm: DomainObj, data: dict) -> None:
-        """QEMU's BLOCK_WRITE_THRESHOLD (loop thread): emit libvirt's BLOCK_THRESHOLD."""
+        """QEMU's BLOCK_WRITE_THRESHOLD (loop thread): emit libvirt's BLOCK_THRESHOLD,
+        naming the disk or backing image as domainSetBlockThreshold was given it."""
         from pyvirt.drivers.qemu import address, command
         node = data.get("node-name")
+        with vm.lock:
+            named = vm.thresholds.pop(str(node), None)    # QEMU's threshold is one-shot
+        if named is not None:
+            self.emit(vm, C.VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD, named[0], named[1],
+                      int(data.get("write-threshold", 0)), int(data.get("amount-exceeded", 0)))
+            return
         for disk in address.devices(vm.def_, "disk"):
             index = vm.blockdev.get(disk.alias)
             if index is not None and node in (address.storage_node(index),
@@ -568,7 +586,9 @@ class BlockJobAPI:
             if len(chain) == 1:
                 raise report(C.VIR_ERR_INVALID_ARG, f"could not find base image in chain "
                              f"for '{disk}'", C.VIR_FROM_STORAGE)
-            top_i = 0 if not top else self._chain_index(files, top, disk)
+            with vm.lock:
+                top_index = vm.blockdev.get(d.alias, 0)
+            top_i = 0 if not top else self._chain_index(files, top, disk, top_index)
             if top_i == len(chain) - 1:
                 raise report(C.VIR_ERR_INVALID_ARG, f"top '{chain[top_i]['filename']}' in "
                              f"chain for '{disk}' has no backing file", _FROM)
@@ -582,7 +602,8 @@ class BlockJobAPI:
                                  "exclusive", _FROM)
                 base_i = top_i + 1
             else:
-                base_i = len(chain) - 1 if not base else self._chain_index(files, base, disk)
+                base_i = (len(chain) - 1 if not base
+                          else self._chain_index(files, base, disk, top_index))
             if base_i <= top_i:
                 raise report(C.VIR_ERR_INVALID_ARG, f"base '{base}' is not below top in the "
                              f"chain of disk '{disk}'", _FROM)
@@ -609,13 +630,15 @@ class BlockJobAPI:
         return 0
 
     @staticmethod
-    def _chain_index(files: list[str], name: str, disk: str) -> int:
+    def _chain_index(files: list[str], name: str, disk: str, top_index: int) -> int:
+        """The position in the chain (0: the top) of image ``name``: a path, or
+        ``vda[N]`` numbered as domainSetBlockThreshold numbers it."""
         real = os.path.realpath(name)
         if real in files:
             return files.index(real)
         if name.startswith(disk + "[") and name.endswith("]") and name[len(disk) + 1:-1].isdigit():
-            i = int(name[len(disk) + 1:-1])
-            if i < len(files):
+            i = int(name[len(disk) + 1:-1]) - top_index
+            if 0 <= i < len(files):
                 return i
         raise report(C.VIR_ERR_INVALID_ARG, f"could not find image '{name}' in chain for "
                      f"'{disk}'", _FROM)
@@ -732,21 +755,48 @@ class BlockJobAPI:
 
     def domainSetBlockThreshold(self, dom: Any, dev: str, threshold: int,  # noqa: N802
                                 flags: int) -> int:
+        """Set the write threshold of a disk (``vda``) or of an image of its backing
+        chain (``vda[N]``, N as libvirt numbers the chain: the top's node index, then
+        one more per backing image); BLOCK_THRESHOLD names it the same way."""
         _check(flags, 0, "qemuDomainSetBlockThreshold")
+        name, number = parse_devstr(dev)
         vm = self.vm_of(dom)
         with vm.job_scope("modify"):
             mon, _proc = self._running(vm)
-            name, sep, _index = dev.partition("[")
-            if sep:
-                raise report(C.VIR_ERR_NO_SUPPORT, f"thresholds on backing chain elements "
-                             f"('{dev}') are not supported by pyvirt's QEMU driver", _FROM)
-            d = self._disk(vm, name)
-            from pyvirt.drivers.qemu import address
+            from pyvirt.drivers.qemu import address, command
+            try:
+                d = self._disk(vm, name)
+            except libvirtError:
+                raise report(C.VIR_ERR_INVALID_ARG, f"failed to find disk '{name}'",
+                             _FROM) from None
             with vm.lock:
                 index = vm.blockdev.get(d.alias)
-            if index is None:
-                raise report(C.VIR_ERR_INVALID_ARG,
-                             f"block device '{dev}' is not in the domain", _FROM)
+            path = command.disk_path(d)
+            if index is None or path is None:
+                raise report(C.VIR_ERR_INVALID_ARG, f"failed to find disk '{dev}'", _FROM)
+            if not number or number == index:
+                node, number = address.storage_node(index), (None if number is None else index)
+            else:
+                chain = image_chain(path) if number > index else []
+                if number - index >= len(chain):
+                    raise report(C.VIR_ERR_INVALID_ARG, f"failed to find disk '{dev}'", _FROM)
+                path = chain[number - index]["filename"]
+                node = self._storage_node_of_file(mon, path)
             mon.execute("block-set-write-threshold",
-                        {"node-name": address.storage_node(index), "write-threshold": threshold})
+                        {"node-name": node, "write-threshold": threshold})
+            with vm.lock:
+                # the event names the image with its index when it was asked with
+                # one (libvirt: "vda[1]" for the top asked as "vda[0]" or "vda[1]")
+                vm.thresholds[node] = (d.target if number is None else f"{d.target}[{number}]",
+                                       path)
         return 0
+
+    def _storage_node_of_file(self, mon: Any, path: str) -> str:
+        """The protocol node QEMU reads ``path`` with (a backing image's storage)."""
+        real = os.path.realpath(path)
+        for node in mon.execute("query-named-block-nodes", {"flat": True}):
+            if node.get("drv") in ("file", "host_device", "host_cdrom") and \
+                    os.path.realpath(str(node.get("file", ""))) == real:
+                return str(node["node-name"])
+        raise report(C.VIR_ERR_INVALID_ARG, f"could not find image '{path}' in the disk's "
+                     "backing chain", _FROM)

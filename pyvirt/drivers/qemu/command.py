@@ -123,6 +123,8 @@ class BuildContext:
     blockdev: dict[str, int] = field(default_factory=dict)   # disk alias -> node index
     #: node index -> (secret object id, passphrase file) of encrypted disks
     disk_secrets: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: node index -> fdassoc.FDSet of disks read from associated descriptors (fdgroup)
+    disk_fdsets: dict[int, Any] = field(default_factory=dict)
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -179,10 +181,12 @@ def disk_format(disk: Disk) -> str:
     return "raw" if fmt == "aio" else fmt
 
 
-def blockdev_props(disk: Disk, index: int, key_secret: str | None = None
-                   ) -> list[dict[str, Any]]:
+def blockdev_props(disk: Disk, index: int, key_secret: str | None = None,
+                   fdset: tuple[int, int] | None = None) -> list[dict[str, Any]]:
     """The two -blockdev nodes (storage, format) of a disk with media, else [];
-    ``key_secret`` names the secret object of a LUKS-encrypted image."""
+    ``key_secret`` names the secret object of a LUKS-encrypted image, ``fdset``
+    the fd set QEMU opens the image from (a disk with an fdgroup: its id and
+    how many descriptors it holds)."""
     net = of_disk(disk)
     path = disk_path(disk) if net is None else net.name
     if path is None:
@@ -201,6 +205,13 @@ def blockdev_props(disk: Disk, index: int, key_secret: str | None = None
     io = disk.driver.io.value if disk.driver and disk.driver.io else None
     storage = {"driver": driver, "filename": path, "node-name": addr.storage_node(index),
                "aio": io, "cache": cache, "auto-read-only": True, "discard": "unmap"}
+    if fdset is not None:
+        storage["filename"] = f"/dev/fdset/{fdset[0]}"
+        if fdset[1] == 1:
+            # one descriptor cannot be reopened in another mode: the mode is
+            # stated (libvirt 9.0); from several QEMU picks the one that fits
+            del storage["auto-read-only"], storage["discard"]
+            storage.update({"read-only": bool(disk.readonly), "discard": "unmap"})
     if net is not None:
         del storage["driver"], storage["filename"], storage["aio"]
         storage = {**netdisk.storage_props(net, addr.storage_node(index)), **storage}
@@ -471,7 +482,15 @@ def _disks(cmd: Command, def_: Any, ctx: BuildContext, bootindex: dict[int, int]
             if secret is not None:
                 cmd.add("-object", jsonarg({"qom-type": "secret", "id": secret[0],
                                             "format": "raw", "file": secret[1]}))
-            for props in blockdev_props(disk, index, secret[0] if secret else None):
+            fdset = ctx.disk_fdsets.get(index)
+            if fdset is not None:
+                for n, fd in enumerate(fdset.fds):
+                    cmd.add("-add-fd", opts(("set", fdset.fdset), ("fd", fd),
+                                            ("opaque", f"{addr.storage_node(index)}{n}")))
+                    cmd.pass_fds.append(fd)
+            for props in blockdev_props(disk, index, secret[0] if secret else None,
+                                        (fdset.fdset, len(fdset.fds)) if fdset is not None
+                                        else None):
                 cmd.add("-blockdev", jsonarg(props))
         cmd.add("-device", jsonarg(disk_device_props(disk, index, bootindex.get(id(disk)),
                                                      def_)))

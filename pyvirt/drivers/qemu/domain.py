@@ -38,6 +38,7 @@ from pyvirt.drivers.qemu import (
     address,
     command,
     disk_secrets,
+    fdassoc,
     graphics,
     macvtap,
     netdev,
@@ -129,7 +130,7 @@ def check_disks(def_: Any) -> None:
         if disk.type not in (DiskType.FILE, DiskType.BLOCK, DiskType.DIR, DiskType.VOLUME):
             continue
         path = command.disk_path(disk)
-        if path is None:
+        if path is None or fdassoc.has_fdgroup(disk):   # opened from descriptors
             continue
         policy = disk.source.startup_policy if disk.source else None
         try:
@@ -336,9 +337,10 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         secrets = disk_secrets.prepare(HostRoot.of_qemu(cfg), address.devices(live, "disk"),
                                        blockdev, dom_dir)
         undo.callback(disk_secrets.forget, secrets)
+        fdsets = fdassoc.prepare(vm, address.devices(live, "disk"), blockdev, inherited)
         ctx = command.BuildContext(caps=caps, monitor_fd=sock.fileno(), domain_dir=dom_dir,
                                    tap_fds=taps, vnc_ports=vnc, nvram=nvram, blockdev=blockdev,
-                                   disk_secrets=secrets)
+                                   disk_secrets=secrets, disk_fdsets=fdsets)
         cmd = command.build(live, ctx)
         if incoming is not None:
             cmd.add("-incoming", "defer")

@@ -136,6 +136,8 @@ class DomainObj:
         self.agent_timeout = C.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK
         self.block_jobs: dict[str, Any] = {}     # disk target -> blockjob.BlockJob
         self.block_nodes: dict[str, tuple[Any, str]] = {}  # alias -> (proc, node) after a commit
+        self.fdgroups: dict[str, Any] = {}       # name -> fdassoc.FDGroup (virDomainFDAssociate)
+        self.thresholds: dict[str, tuple[str, str]] = {}  # node -> (dev, path) of its event
 
     # --- identity ------------------------------------------------------------------
     @property

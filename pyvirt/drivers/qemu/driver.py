@@ -45,6 +45,7 @@ from pyvirt.drivers.qemu.blockjob import BlockJobAPI
 from pyvirt.drivers.qemu.checkpoint import CheckpointAPI
 from pyvirt.drivers.qemu.config import DriverConfig, RootLock
 from pyvirt.drivers.qemu.domobj import DomainHandle, DomainList, DomainObj
+from pyvirt.drivers.qemu.fdassoc import FDAssocAPI
 from pyvirt.drivers.qemu.snapshot import SnapshotAPI
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.lazy import lazy_module
@@ -102,9 +103,9 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI,
-                 DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, SaveParamsAPI, DomainTableAPI,
-                 I.HypervisorDriver):
+class QemuDriver(FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI,
+                 ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, SaveParamsAPI,
+                 DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM

@@ -135,7 +135,7 @@ def _next_blockdev(vm: DomainObj) -> int:
 
 
 def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
-               domain_dir: str = "") -> None:
+               domain_dir: str = "", vm: DomainObj | None = None) -> None:
     from pyvirt.drivers.qemu.address import storage_node
     from pyvirt.drivers.qemu.disk_secrets import encryption_of
     from pyvirt.drivers.qemu.netdisk import MASTER_KEY_ID, secret_objects
@@ -148,7 +148,9 @@ def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
             continue
         mon.execute("object-add", obj)
         undo.callback(_quiet, mon, "object-del", {"id": obj["id"]})
-    for props in command.blockdev_props(disk, index):
+    from pyvirt.drivers.qemu import fdassoc
+    fdset = fdassoc.hotplug_fdset(vm, mon, disk, storage_node(index), undo)
+    for props in command.blockdev_props(disk, index, fdset=fdset):
         mon.execute("blockdev-add", props)
         undo.callback(_quiet, mon, "blockdev-del", {"node-name": props["node-name"]})
 
@@ -161,6 +163,8 @@ def _del_nodes(mon: Any, index: int | None) -> None:
     _quiet(mon, "blockdev-del", {"node-name": format_node(index)})
     _quiet(mon, "blockdev-del", {"node-name": storage_node(index)})
     _quiet(mon, "object-del", {"id": secret_id(storage_node(index))})
+    from pyvirt.drivers.qemu import fdassoc
+    fdassoc.remove_fdsets(mon, storage_node(index))
 
 
 def _quiet(mon: Any, cmd: str, args: dict) -> None:
@@ -172,7 +176,8 @@ def _quiet(mon: Any, cmd: str, args: dict) -> None:
 
 def _check_source(disk: Disk) -> None:
     path = command.disk_path(disk)
-    if path is not None and not os.path.exists(path):
+    if path is not None and not os.path.exists(path) and \
+            (disk.source is None or disk.source.fdgroup is None):   # opened from descriptors
         raise report_system(2, f"Cannot access storage file '{path}'", C.VIR_FROM_STORAGE)
 
 
@@ -201,7 +206,7 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
     index = _next_blockdev(vm) if has_media else None
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, disk, index, undo, vm.domain_dir or "")
+            _add_nodes(mon, disk, index, undo, vm.domain_dir or "", vm)
         mon.execute("device_add",
                     command.present(command.disk_device_props(disk, index, None, live)))
         undo.pop_all()
@@ -222,7 +227,7 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
     new.alias, new.address = disk.alias, disk.address
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, new, index, undo, vm.domain_dir or "")
+            _add_nodes(mon, new, index, undo, vm.domain_dir or "", vm)
         mon.execute("blockdev-open-tray", {"id": disk.alias, "force": True})
         mon.execute("blockdev-remove-medium", {"id": disk.alias})
         if index is not None:

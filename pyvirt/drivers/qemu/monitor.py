@@ -185,24 +185,31 @@ class Monitor:
 
     def send_fd(self, fd: int, name: str) -> None:
         """Pass descriptor ``fd`` to QEMU under ``name`` (SCM_RIGHTS, then 'getfd')."""
+        self._with_fd(fd, "getfd", {"fdname": name})
+
+    def add_fd(self, fd: int, fdset: int, opaque: str) -> None:
+        """Add descriptor ``fd`` to QEMU's fd set ``fdset`` (SCM_RIGHTS, then 'add-fd')."""
+        self._with_fd(fd, "add-fd", {"fdset-id": fdset, "opaque": opaque})
+
+    def _with_fd(self, fd: int, cmd: str, args: dict) -> None:
         client = self._client
         if client is None or self.closed:
             raise self._closed_error()
         try:
-            aioloop.run(self._send_fd(client, fd, name), COMMAND_TIMEOUT)
+            aioloop.run(self._send_fd(client, fd, cmd, args), COMMAND_TIMEOUT)
         except ExecuteError as exc:
             raise report(C.VIR_ERR_INTERNAL_ERROR,
-                         f"unable to execute QEMU command 'getfd': {exc}", _FROM) from exc
+                         f"unable to execute QEMU command '{cmd}': {exc}", _FROM) from exc
         except (ExecInterruptedError, QMPError, OSError, EOFError) as exc:
             self.closed = True
             raise self._closed_error() from exc
 
     @staticmethod
-    async def _send_fd(client: QMPClient, fd: int, name: str) -> None:
-        # the descriptor and the command that names it must not be interleaved
+    async def _send_fd(client: QMPClient, fd: int, cmd: str, args: dict) -> None:
+        # the descriptor and the command that takes it must not be interleaved
         # with another command: both are sent from this one coroutine
         client.send_fd_scm(fd)
-        await client.execute("getfd", {"fdname": name})
+        await client.execute(cmd, args)
 
     @staticmethod
     async def _execute(client: QMPClient, cmd: str, args: dict | None,

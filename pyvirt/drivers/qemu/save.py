@@ -59,6 +59,12 @@ RESTORE_FD = "pyvirt-restore"
 # How long a save or restore waits for the stream to end (no limit on the copy
 # itself: it ends when QEMU's migration does) and for the writer after it.
 FINISH_WAIT = 60.0
+# How long an outgoing stream may stay in a state where QEMU sends nothing yet
+# ('setup', 'wait-unplug', or not even listed) before the save or dump fails:
+# QEMU 7.2 can sit in 'setup' for ever, e.g. after a vCPU unplug the guest
+# never answered.  Setup takes well under a second otherwise.
+STALL_TIMEOUT = 30.0
+_NOT_SENDING = (None, "setup", "wait-unplug")
 _POLL = 0.2
 _FINAL = ("completed", "failed", "cancelled")
 _XML_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
@@ -210,7 +216,8 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
     """virDomainCoreDump without MEMORY_ONLY: QEMU's migration stream into ``path``.
 
     As libvirt: the guest is paused for the copy (unless ``live``) and
-    resumed after it; the caller holds the job.
+    resumed after it (after a live one too: QEMU stops it at the end); the
+    caller holds the job.
     """
     mon = domain.active_monitor(vm)
     with vm.lock:
@@ -220,7 +227,11 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
                                     fsync=image_fsync)
     pause = running and not live
     _state_to_file(drv, vm, mon, writer, memory, pause, C.VIR_DOMAIN_PAUSED_DUMP)
-    if pause:
+    with vm.lock:
+        # QEMU stops the vCPUs at the end of any migration, a live one too:
+        # a guest that ran before runs again (libvirt)
+        stopped = running and vm.state != C.VIR_DOMAIN_RUNNING
+    if stopped:
         domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_UNPAUSED)
 
 
@@ -263,7 +274,7 @@ def _migrate_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor, writer: iohelpe
         with vm.lock:
             vm.migration_status = None
         mon.execute("migrate", {"uri": f"fd:{SAVE_FD}"})
-        _wait_migration(vm, mon, writer)
+        _wait_migration(vm, mon, writer, stall_timeout=STALL_TIMEOUT)
         if not writer.wait(FINISH_WAIT):
             raise report(C.VIR_ERR_OPERATION_TIMEOUT,
                          "the save image writer did not finish", _FROM)
@@ -320,16 +331,21 @@ def _wait_final(mon: qmon.Monitor, timeout: float = FINISH_WAIT) -> None:
 
 def _wait_migration(vm: DomainObj, mon: qmon.Monitor,
                     copier: iohelper.DurableWriter | iohelper.StreamReader,
-                    copied: Callable[[], None] | None = None) -> None:
+                    copied: Callable[[], None] | None = None,
+                    stall_timeout: float | None = None) -> None:
     """Wait for QEMU's MIGRATION to complete; raise its error, or the copier's first.
 
     The MIGRATION event wakes us; query-migrate is the fallback (and the
     source of QEMU's error text).  The copier is checked because a writer
     that failed stops reading and QEMU would wait on the pipe for ever;
     ``copied`` is called once the copier is done (a restore then closes
-    the pipe, so that QEMU sees the end of a truncated stream).
+    the pipe, so that QEMU sees the end of a truncated stream).  With
+    ``stall_timeout``, a migration that stays that long in a state where
+    QEMU sends nothing fails with VIR_ERR_OPERATION_FAILED (the caller
+    cancels it).
     """
     copier_done = False
+    stalled_since = time.monotonic()
     while True:
         with vm.lock:
             vm.migration_cond.wait_for(lambda: vm.migration_status in _FINAL, _POLL)
@@ -343,6 +359,12 @@ def _wait_migration(vm: DomainObj, mon: qmon.Monitor,
         if status in ("failed", "cancelled"):
             desc = info.get("error-desc") or f"migration {status}"
             raise report(C.VIR_ERR_OPERATION_FAILED, desc, _FROM)
+        if status not in _NOT_SENDING:
+            stalled_since = time.monotonic()
+        elif stall_timeout is not None and time.monotonic() - stalled_since > stall_timeout:
+            raise report(C.VIR_ERR_OPERATION_FAILED, "migration of the domain's state made no "
+                         f"progress in {stall_timeout:g} seconds (QEMU stays in status "
+                         f"'{status or 'none'}')", _FROM)
         if not copier_done:
             try:
                 copier_done = copier.wait(0)   # raises the copier's error

@@ -125,3 +125,49 @@ def set_one(vm: DomainObj, mon: Any, indexes: set[int], enable: bool) -> None:
 def _granularity() -> Exception:
     return report(C.VIR_ERR_INVALID_ARG,
                   "target vm vcpu granularity does not allow the desired vcpu count", _FROM)
+
+
+# --- the persistent <vcpus> list (virDomainSetVcpu with VIR_DOMAIN_AFFECT_CONFIG) -------------
+
+def config_table(def_: Any) -> list[Any]:
+    """Every vCPU of ``def_`` as a filled VcpuInfo (ids 0..max-1), as libvirt keeps them:
+    without a ``<vcpus>`` list the first ``current`` are online, and an offline
+    vCPU is hotpluggable, an online one not."""
+    from pyvirt.conf.domain_cpu import VcpuInfo
+    current = def_.vcpus if def_.vcpus is not None else def_.max_vcpus
+    listed = {info.id: info for info in def_.vcpu_info}
+    table = []
+    for i in range(def_.max_vcpus):
+        old = listed.get(i)
+        enabled = old.enabled if old is not None and old.enabled is not None else i < current
+        hotpluggable = (old.hotpluggable if old is not None and old.hotpluggable is not None
+                        else not enabled)
+        table.append(VcpuInfo(id=i, enabled=enabled, hotpluggable=hotpluggable,
+                              order=old.order if old is not None else None))
+    return table
+
+
+def check_config(def_: Any, indexes: set[int]) -> None:
+    """Raise libvirt's VIR_ERR_INVALID_ARG when the vCPUs ``indexes`` of the persistent
+    ``def_`` cannot change state: vCPU 0, or one followed by an online vCPU that is
+    not hotpluggable and not changed with it."""
+    if 0 in indexes:
+        raise report(C.VIR_ERR_INVALID_ARG, "vCPU '0' can't be modified", _FROM)
+    first = min(indexes)
+    for info in config_table(def_)[first + 1:]:
+        if info.id not in indexes and info.enabled and not info.hotpluggable:
+            raise report(C.VIR_ERR_INVALID_ARG, f"vcpu '{first}' can't be modified as it is "
+                         "followed by non-hotpluggable online vcpus", _FROM)
+
+
+def set_config(def_: Any, indexes: set[int], enable: bool) -> None:
+    """Enable or disable the vCPUs ``indexes`` in ``def_``'s ``<vcpus>`` list (written
+    from then on); they become hotpluggable and the vCPU order is dropped."""
+    table = config_table(def_)
+    for info in table:
+        info.order = None
+        if info.id in indexes:
+            info.enabled = enable
+            info.hotpluggable = True
+    def_.vcpu_info = table
+    def_.vcpus = sum(1 for info in table if info.enabled)

@@ -16,6 +16,7 @@ client does.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import itertools
 import logging
@@ -212,13 +213,20 @@ class _Direct:
             self._rearm_pending = True
             client.loop.call_soon_threadsafe(self._rearm_when_idle)
 
-    def send(self, data: bytes | bytearray) -> None:
+    @property
+    def passes_fds(self) -> bool:
+        """Whether descriptors can travel on this socket (a unix socket)."""
+        return self.sock.family == socket.AF_UNIX
+
+    def send(self, data: bytes | bytearray, fds: list[int] | None = None) -> None:
+        """Send ``data``, then each of ``fds`` as libvirt does: one byte carrying
+        one descriptor (SCM_RIGHTS) per message, right after the frame."""
         with self.lock:
             try:
                 n = self.sock.send(data, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 n = 0
-            if n == len(data):
+            if n == len(data) and not fds:
                 return
             view = memoryview(data)[n:]
             while view:
@@ -228,6 +236,14 @@ class _Direct:
                     select.select([], [self.fd], [], 5.0)
                     continue
                 view = view[n:]
+            for fd in fds or ():
+                anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]).tobytes())]
+                while True:
+                    try:
+                        if self.sock.sendmsg([b"\0"], anc, socket.MSG_DONTWAIT):
+                            break
+                    except (BlockingIOError, InterruptedError):
+                        select.select([], [self.fd], [], 5.0)
 
     def close(self) -> None:
         loop = self.client.loop
@@ -272,10 +288,13 @@ class _Async:
             return transport  # type: ignore[return-value]
         self.transport = aioloop.run(connect(), timeout=30)
 
+    passes_fds = False
+
     def start(self) -> None:
         pass
 
-    def send(self, data: bytes | bytearray) -> None:
+    def send(self, data: bytes | bytearray, fds: list[int] | None = None) -> None:
+        assert not fds, "no descriptors over TLS"
         self.client.loop.call_soon_threadsafe(self.transport.write, data)
 
     def close(self) -> None:
@@ -316,24 +335,38 @@ class RPCClient:
 
     # -- calls (any thread but the loop's) ---------------------------------------------
     def call(self, prog: int, vers: int, proc: int, body: bytes,
-             stream: Any = None, timeout: float | None = None) -> P.Message:
-        """Send a call and return its reply; raise libvirtError for an error reply."""
-        frame = bytearray(P.FRAME_START.size)
-        frame += body
-        reply = self.request(frame, prog, vers, proc, stream, timeout)
+             stream: Any = None, timeout: float | None = None,
+             fds: list[int] | None = None) -> P.Message:
+        """Send a call and return its reply; raise libvirtError for an error reply.
+
+        ``fds`` are descriptors the call carries (CALL_WITH_FDS; a unix socket only).
+        """
+        if fds:
+            frame = bytearray(P.FRAME_START.size)
+            frame += P.LENGTH.pack(len(fds))
+            frame += body
+        else:
+            frame = bytearray(P.FRAME_START.size)
+            frame += body
+        reply = self.request(frame, prog, vers, proc, stream, timeout, fds)
         return P.Message(prog, vers, proc, P.REPLY, 0, P.OK, reply)
 
     def request(self, frame: bytearray, prog: int, vers: int, proc: int,
-                stream: Any = None, timeout: float | None = None) -> bytes:
+                stream: Any = None, timeout: float | None = None,
+                fds: list[int] | None = None) -> bytes:
         """Send a call and return the body of its reply; raise libvirtError for an error.
 
         ``frame`` is the argument body after 28 bytes of room, where the
-        length word and header go: the call is encoded once, sent with one
-        system call, and its reply read by this thread when no other reads.
+        length word and header go (and, with ``fds``, the descriptor count
+        first): the call is encoded once, sent with one system call, and its
+        reply read by this thread when no other reads.
         """
         if self._loop_ident == threading.get_ident():
             raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
                                    "a remote call cannot be made from the event loop thread"))
+        if fds and not self.io.passes_fds:
+            raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
+                                   "Sending file descriptors is not supported on this socket"))
         if len(frame) > P.MESSAGE_MAX:
             raise xdr.XDRError(f"message of {len(frame)} bytes exceeds the limit of "
                                f"{P.MESSAGE_MAX}")
@@ -346,10 +379,11 @@ class RPCClient:
             if stream is not None:
                 stream.serial, stream.proc, stream.prog, stream.vers = serial, proc, prog, vers
                 self.streams[serial] = stream
-        P.FRAME_START.pack_into(frame, 0, len(frame), prog, vers, proc, P.CALL, serial, P.OK)
+        P.FRAME_START.pack_into(frame, 0, len(frame), prog, vers, proc,
+                                P.CALL_WITH_FDS if fds else P.CALL, serial, P.OK)
         io = self.io
         try:
-            io.send(frame)
+            io.send(frame, fds)
         except OSError as exc:
             self.lost(exc)
         if type(io) is _Direct and io.reading.acquire(blocking=False):

@@ -12,7 +12,9 @@ slotted objects of :mod:`pyvirt.rpc.handles`.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from pyvirt.driver.uri import URI
 from pyvirt.drivers.remote import transport
 from pyvirt.drivers.remote.client import RPCClient, make_error, raise_error
 from pyvirt.drivers.remote.streams import ClientStream
-from pyvirt.errors import report
+from pyvirt.errors import report, report_system
 from pyvirt.rpc import calls as K
 from pyvirt.rpc import protocol as P
 from pyvirt.rpc import qemu_protocol as Q
@@ -102,13 +104,23 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
         except (xdr.XDRError, TypeError, ValueError, AttributeError) as exc:
             raise report(C.VIR_ERR_INVALID_ARG, f"{_c_name(call.method or proc.camel)}: {exc}",
                          _FROM) from None
+        fds = None
+        if call.files_pos is not None:
+            fds = _dup_files(args[call.files_pos])
         cs = None
         if call.stream_pos is not None:
             cs = ClientStream(self.client, args[call.stream_pos])
             # only a volume transfer called with its SPARSE_STREAM flag carries holes
             cs.allow_skip = proc.name in _SPARSE_PROCS and bool(args[-1] & 1)
         prog = proc.program
-        body = self.client.request(frame, prog.number, prog.version, proc.number, cs)
+        if fds:
+            frame[_HEAD:_HEAD] = P.LENGTH.pack(len(fds))   # CALL_WITH_FDS: their count first
+        try:
+            body = self.client.request(frame, prog.number, prog.version, proc.number, cs,
+                                       fds=fds)
+        finally:
+            for fd in fds or ():
+                os.close(fd)
         if cs is not None:
             cs.bind()
         return call.result(_decode_ret(proc, body), args)
@@ -410,6 +422,20 @@ def _decode_ret(proc: Any, body: bytes, dec: xdr.Decoder | None = None) -> tuple
                                f"Unable to decode the reply of {proc.name}: {exc}"))
 
 
+def _dup_files(files: Any) -> list[int]:
+    """Duplicates of the descriptors a call carries (libvirt's client checks them so)."""
+    out: list[int] = []
+    for fd in files or ():
+        try:
+            out.append(os.dup(int(fd)))
+        except (OSError, TypeError, ValueError) as exc:
+            for done in out:
+                os.close(done)
+            raise report_system(getattr(exc, "errno", None) or errno.EBADF,
+                                f"Cannot duplicate FD {fd}", C.VIR_FROM_RPC) from None
+    return out
+
+
 def _make_method(call: K.Call) -> Callable[..., Any]:
     if call.plain:
         method = _plain_method(call)
@@ -460,7 +486,7 @@ def _plain_method(call: K.Call) -> Callable[..., Any]:
 def _install() -> int:
     count = 0
     for call in [*K.REMOTE_CALLS.values(), *K.bind(Q.QEMU).values()]:
-        if call.method is None or call.proc.fds:
+        if call.method is None or (call.proc.fds and call.files_pos is None):
             continue
         if call.method in RemoteDriver.__dict__:
             continue

@@ -99,6 +99,11 @@ def test_core_dump_of_the_whole_state(g: Guest) -> None:
     assert state.read_bytes()[:4] == b"QEVM"
     assert g.dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
     state.unlink()
+    # live: QEMU stops the guest at the end of the stream; it runs again, as with libvirt
+    g.dom.coreDump(str(state), C.VIR_DUMP_LIVE)
+    assert state.read_bytes()[:4] == b"QEVM"
+    assert g.dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
+    state.unlink()
 
 
 # --- vCPUs -------------------------------------------------------------------------------

@@ -156,6 +156,31 @@ def test_failed_saves_leave_guest_running(conn: Any, guest: str, tmp_path: Path,
     dom, serial = _boot(conn, guest, tmp_path, "fail")
     old = b"an older image, to be left alone\n"
 
+    # a migration stream that never leaves 'setup' (QEMU 7.2 after a vCPU unplug the
+    # guest never answered): here QEMU is never asked to migrate, so the real
+    # query-migrate keeps saying nothing is sent; the save fails after the stall
+    # timeout instead of waiting for ever
+    from pyvirt.drivers.qemu import monitor as qmon
+    real_execute = qmon.Monitor.execute
+
+    def no_migrate(self: Any, cmd: str, args: dict | None = None, **kw: Any) -> Any:
+        return {} if cmd == "migrate" else real_execute(self, cmd, args, **kw)
+
+    monkeypatch.setattr(qsave, "STALL_TIMEOUT", 1.0)
+    monkeypatch.setattr(qmon.Monitor, "execute", no_migrate)
+    xml = dom.XMLDesc()
+    started = time.monotonic()
+    with pytest.raises(libvirtError) as exc:
+        dom.save(str(tmp_path / "stall.save"))
+    monkeypatch.undo()
+    assert time.monotonic() - started < 20
+    assert exc.value.get_error_code() == C.VIR_ERR_OPERATION_FAILED
+    assert str(exc.value) == ("operation failed: migration of the domain's state made no "
+                              "progress in 1 seconds (QEMU stays in status 'none')")
+    assert not os.path.exists(tmp_path / "stall.save") and not _leftovers(str(tmp_path))
+    assert dom.jobInfo()[0] == C.VIR_DOMAIN_JOB_NONE and dom.XMLDesc() == xml
+    _still_running(dom, serial)
+
     # ENOSPC on a small full file system
     with _small_fs(tmp_path / "small") as small:
         target = os.path.join(small, "fail.save")
@@ -211,5 +236,6 @@ def test_failed_saves_leave_guest_running(conn: Any, guest: str, tmp_path: Path,
     assert Path(target).read_bytes() == old
     assert not _leftovers(str(tmp_path))
     assert dom.jobInfo()[0] == C.VIR_DOMAIN_JOB_NONE
+    _still_running(dom, serial)
     _still_running(dom, serial)
     dom.destroy()
