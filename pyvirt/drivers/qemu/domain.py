@@ -234,11 +234,14 @@ def _network_bridge(cfg: Any, name: str) -> tuple[str, int | None]:
 def _vnc_ports(def_: Any, undo: contextlib.ExitStack) -> dict[int, int]:
     ports: dict[int, int] = {}
     for i, gfx in enumerate(address.devices(def_, "graphics")):
-        if gfx.type != "vnc":
+        if gfx.type not in ("vnc", "spice"):
             continue
         listen = gfx.listens[0] if gfx.listens else None
-        if listen is not None and listen.type == "socket":
+        if listen is not None and (listen.type == "socket" or
+                                   (gfx.type == "spice" and listen.type == "none")):
             continue
+        if gfx.type == "spice" and not gfx.autoport and gfx.port is None:
+            continue                 # libvirt's port=0: no plain-text port
         if gfx.autoport or gfx.port in (None, -1):
             host = (listen.address if listen is not None else None) or "127.0.0.1"
             port = _reserve_vnc_port(host)

@@ -35,6 +35,7 @@ from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_agent import AgentAPI
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
 from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
+from pyvirt.drivers.qemu.api_graphics import GraphicsAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
@@ -102,7 +103,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI,
+class QemuDriver(GraphicsAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI, ResourcesAPI,
                  DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, SaveParamsAPI, DomainTableAPI,
                  I.HypervisorDriver):
     """The QEMU driver for one state root."""
