@@ -44,6 +44,7 @@ from pyvirt.drivers.qemu import (
     netports,
     placement,
     process,
+    spice,
 )
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
@@ -330,6 +331,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         for net in address.devices(live, "interface"):
             netports.create(cfg, live, net, undo)
             qemu_nwfilter.bind(cfg, live, net, undo)
+        spice.resolve_network_listens(cfg, live)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)

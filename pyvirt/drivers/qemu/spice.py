@@ -117,6 +117,40 @@ def prepare(def_: Any, domain_dir: str, listen_default: str = "127.0.0.1") -> No
                 gl.attrs.append(("rendernode", render_node()))
 
 
+def resolve_network_listens(cfg: Any, def_: Any) -> None:
+    """Give each SPICE ``<listen type='network'>`` the address QEMU listens on.
+
+    As libvirt: the first IPv4 address of the (running) network, else its
+    first IPv6 one; a network without one is an error, never a listen on
+    every address.  ``cfg`` names the host root whose network driver is asked.
+    """
+    for gfx in addr.devices(def_, "graphics"):
+        for listen in gfx.listens if is_spice(gfx) else ():
+            if str(listen.type) == "network" and not listen.address:
+                listen.address = _network_address(cfg, listen.network or "")
+
+
+def _network_address(cfg: Any, name: str) -> str:
+    from lxml import etree
+
+    from pyvirt.drivers import hostroot
+    drv = hostroot.current("network", hostroot.HostRoot.of_qemu(cfg)) if cfg else None
+    if drv is None:
+        raise report(C.VIR_ERR_NO_NETWORK, f"no network with matching name '{name}'",
+                     C.VIR_FROM_NETWORK)
+    net = drv.networkLookupByName(name)
+    if not drv.networkIsActive(net):
+        raise report(C.VIR_ERR_OPERATION_INVALID, f"network '{name}' is not active", _FROM)
+    root = etree.fromstring(drv.networkGetXMLDesc(net, 0).encode())
+    ips = [ip.get("address") for ip in root.findall("ip") if ip.get("address")]
+    for family in ("ipv4", "ipv6"):
+        for ip in ips:
+            if (":" in ip) == (family == "ipv6"):
+                return str(ip)
+    raise report(C.VIR_ERR_INTERNAL_ERROR,
+                 f"network '{name}' doesn't have an IPv4 address", _FROM)
+
+
 def render_node() -> str:
     """The host's first DRM render node (libvirt's error when there is none)."""
     try:
@@ -142,6 +176,10 @@ def spice_opts(gfx: Any) -> list[tuple[str, object] | str]:
             parts.append(("port", port))
         if tls > 0:
             parts.append(("tls-port", tls))
+        if (port > 0 or tls > 0) and kind == "network" and not listen.address:
+            # never QEMU's default of every address
+            raise report(C.VIR_ERR_INTERNAL_ERROR, f"network '{listen.network}' of the "
+                         "spice display has no address", _FROM)
         if (port > 0 or tls > 0) and kind in ("address", "network") and listen.address:
             parts.append(("addr", listen.address))
     mouse = setting(gfx, "mouse", "mode")

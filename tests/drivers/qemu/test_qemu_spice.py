@@ -290,3 +290,23 @@ def test_what_libvirt_refuses(conn: Any, guest: str) -> None:
                 call()
             assert (info.value.get_error_code(), str(info.value)) == (code, message), devices
     assert conn.listAllDomains() == []
+
+
+def test_network_listen_needs_a_running_network(conn: Any, guest: str) -> None:
+    """A SPICE display on a network listens on the network's address, or not at all."""
+    display = ("<graphics type='spice' autoport='yes'><listen type='network' network='{}'/>"
+               "</graphics>")
+    conn.networkDefineXML("<network><name>spicenet</name><bridge name='virbr-spice'/>"
+                          "<ip address='192.0.2.1' prefix='24'/></network>")
+    for name, code, message in (
+            ("nosuch", C.VIR_ERR_NO_NETWORK,
+             "Network not found: no network with matching name 'nosuch'"),
+            ("spicenet", C.VIR_ERR_OPERATION_INVALID,
+             "Requested operation is not valid: network 'spicenet' is not active")):
+        xml = guest_xml(guest, "netlisten", extra=display.format(name))
+        for call in (lambda: conn.domainXMLToNative("qemu-argv", xml, 0),
+                     lambda: conn.createXML(xml, 0)):
+            with pytest.raises(pyvirt.libvirtError) as info:
+                call()
+            assert (info.value.get_error_code(), str(info.value)) == (code, message)
+    assert conn.listAllDomains() == []
