@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
+from pyvirt.drivers.qemu import spice
 from pyvirt.drivers.qemu.domobj import DomainObj
 
 _FAMILIES = {"ipv4": C.VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4,
@@ -62,6 +63,16 @@ class GraphicsAPI:
     def qmp_spice_initialized(self, vm: DomainObj, data: dict) -> None:
         """A SPICE channel finished its link handshake."""
         self._spice(vm, data, C.VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE)
+
+    def qmp_vserport_change(self, vm: DomainObj, data: dict) -> None:
+        """A virtio-serial port opened or closed: a spicevmc channel's live state here,
+        then the other mixins (the agent's channel)."""
+        for chan in spice.spicevmc_channels(vm.def_):
+            if chan.alias == data.get("id"):
+                chan.target_state = "connected" if data.get("open") else "disconnected"
+        parent = getattr(super(), "qmp_vserport_change", None)
+        if parent is not None:
+            parent(vm, data)
 
     def qmp_spice_disconnected(self, vm: DomainObj, data: dict) -> None:
         """A SPICE channel closed."""

@@ -444,7 +444,9 @@ def _reset_runtime(vm: DomainObj, persistent: Any) -> None:
 
 def _read_ptys(vm: DomainObj, mon: qmon.Monitor) -> None:
     """Record the /dev/pts paths QEMU opened for pty chardevs in the live XML."""
-    chardevs = {c["label"]: c["filename"] for c in mon.execute("query-chardev")}
+    infos = mon.execute("query-chardev")
+    chardevs = {c["label"]: c["filename"] for c in infos}
+    spice.channel_states(vm.def_, infos)
     for kind in ("serial", "console", "channel", "parallel"):
         for dev in address.devices(vm.def_, kind):
             fname = chardevs.get("char" + (dev.alias or ""))

@@ -151,6 +151,23 @@ def _network_address(cfg: Any, name: str) -> str:
                  f"network '{name}' doesn't have an IPv4 address", _FROM)
 
 
+def spicevmc_channels(def_: Any) -> list[Any]:
+    """The virtio ``<channel type='spicevmc'>`` devices of ``def_``."""
+    return [c for c in addr.devices(def_, "channel")
+            if str(c.source.type.value) == "spicevmc" and c.target_type == "virtio"]
+
+
+def channel_states(def_: Any, chardevs: list[dict]) -> None:
+    """Show whether the guest opened each spicevmc port (``query-chardev``'s
+    frontend-open), as libvirt's live XML does: ``state='connected'`` or
+    ``'disconnected'``."""
+    opened = {c.get("label"): c.get("frontend-open") for c in chardevs}
+    for chan in spicevmc_channels(def_):
+        state = opened.get("char" + (chan.alias or ""))
+        if state is not None:
+            chan.target_state = "connected" if state else "disconnected"
+
+
 def render_node() -> str:
     """The host's first DRM render node (libvirt's error when there is none)."""
     try:

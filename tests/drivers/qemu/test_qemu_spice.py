@@ -149,6 +149,9 @@ def test_live_xml_has_the_assigned_port(g: Guest) -> None:
     assert gfx == (f"<graphics type='spice' port='{port}' autoport='yes' listen='127.0.0.1'>\n"
                    f"      {LISTEN}\n      <image compression='off'/>\n"
                    "      <mouse mode='client'/>\n    </graphics>")
+    # no spice-vdagent in the guest: its port stays closed (libvirt's state)
+    assert "<target type='virtio' name='com.redhat.spice.0' state='disconnected'/>" in \
+        g.dom.XMLDesc(0)
     secure = g.dom.XMLDesc(C.VIR_DOMAIN_XML_SECURE)
     assert f"listen='127.0.0.1' passwd='{PASSWORD}'>" in secure
     assert "<audio id='1' type='spice'/>" in secure
