@@ -261,21 +261,21 @@ def test_domdisplay_through_real_virsh_and_pyvirsh(g: Guest) -> None:
 # libvirt 9.0's answers (domxml-to-native on qemu:///embed, TLS off in qemu.conf, no /dev/dri)
 REFUSED = {
     "<graphics type='spice' port='5903' tlsPort='5904'/>":
-        (C.VIR_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: spice TLS port set in XML "
-         "configuration, but TLS is disabled in qemu.conf"),
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: spice TLS port set in XML "
+         "configuration, but TLS is disabled in qemu.conf")),
     "<graphics type='spice' port='5903' defaultMode='secure'/>":
-        (C.VIR_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: spice defaultMode secure "
-         "requested in XML configuration, but TLS connection is not available"),
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: spice defaultMode secure "
+         "requested in XML configuration, but TLS connection is not available")),
     "<graphics type='spice' port='5903'><channel name='main' mode='secure'/></graphics>":
-        (C.VIR_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: spice secure channels set "
-         "in XML configuration, but TLS connection is not available"),
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: spice secure channels set "
+         "in XML configuration, but TLS connection is not available")),
     "<graphics type='vnc' port='5903'/><channel type='spicevmc'><target type='virtio' "
     "name='com.redhat.spice.0'/></channel>":
-        (C.VIR_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: chardev 'spicevmc' not "
-         "supported without spice graphics"),
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: chardev 'spicevmc' not "
+         "supported without spice graphics")),
     "<graphics type='vnc' port='5903'/><audio id='1' type='spice'/>":
-        (C.VIR_ERR_CONFIG_UNSUPPORTED, "unsupported configuration: Spice audio is not "
-         "supported without spice graphics"),
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: Spice audio is not "
+         "supported without spice graphics")),
 }
 
 
@@ -287,10 +287,10 @@ def test_what_libvirt_refuses(conn: Any, guest: str) -> None:
             C.VIR_ERR_SYSTEM_ERROR, "cannot open directory '/dev/dri': No such file or directory")
     for devices, (code, message) in cases.items():
         xml = guest_xml(guest, "refused", extra=devices)
-        for call in (lambda: conn.domainXMLToNative("qemu-argv", xml, 0),
-                     lambda: conn.createXML(xml, 0)):
+        for call, args in ((conn.domainXMLToNative, ("qemu-argv", xml, 0)),
+                           (conn.createXML, (xml, 0))):
             with pytest.raises(pyvirt.libvirtError) as info:
-                call()
+                call(*args)
             assert (info.value.get_error_code(), str(info.value)) == (code, message), devices
     assert conn.listAllDomains() == []
 
@@ -307,9 +307,9 @@ def test_network_listen_needs_a_running_network(conn: Any, guest: str) -> None:
             ("spicenet", C.VIR_ERR_OPERATION_INVALID,
              "Requested operation is not valid: network 'spicenet' is not active")):
         xml = guest_xml(guest, "netlisten", extra=display.format(name))
-        for call in (lambda: conn.domainXMLToNative("qemu-argv", xml, 0),
-                     lambda: conn.createXML(xml, 0)):
+        for call, args in ((conn.domainXMLToNative, ("qemu-argv", xml, 0)),
+                           (conn.createXML, (xml, 0))):
             with pytest.raises(pyvirt.libvirtError) as info:
-                call()
+                call(*args)
             assert (info.value.get_error_code(), str(info.value)) == (code, message)
     assert conn.listAllDomains() == []
