@@ -313,3 +313,31 @@ def test_network_listen_needs_a_running_network(conn: Any, guest: str) -> None:
                 call(*args)
             assert (info.value.get_error_code(), str(info.value)) == (code, message)
     assert conn.listAllDomains() == []
+
+
+def test_real_virsh_prints_the_graphics_events(g: Guest) -> None:
+    """``virsh event --event graphics`` through pyvirtd, as virsh prints libvirt's."""
+    import daemons
+    from waiting import LineWatcher
+    port = g.port()
+    password = re.search(r"passwd='([^']*)'", g.dom.XMLDesc(C.VIR_DOMAIN_XML_SECURE)).group(1)
+    prefix = f"event 'graphics' for domain '{NAME}': "
+    # virsh's stdout to a pipe is block-buffered: stdbuf makes it a line at a time
+    watcher = LineWatcher(["stdbuf", "-oL", daemons.VIRSH, "-c", g.uri, "event", NAME, "--event", "graphics",
+                           "--loop", "--timeout", "60"])
+    try:
+        def poke() -> None:
+            link(port, password)[2].close()
+        start = watcher.ready_after(poke, lambda line: line.startswith(prefix), timeout=120)
+        _header, result, sock = link(port, password)
+        client = sock.getsockname()[1]
+        sock.close()
+        assert result == OK
+        where = f"local[IPv4 127.0.0.1 {port}] remote[IPv4 127.0.0.1 {client}]"
+        # virsh ends a line with the auth scheme, empty but for 'initialize'
+        expected = [f"{prefix}connect {where}", f"{prefix}initialize {where} spice",
+                    f"{prefix}disconnect {where}"]
+        watcher.wait_for_line(lambda line: line.rstrip() == expected[-1], start=start)
+        assert [ln.rstrip() for ln in watcher.lines()[start:] if f" {client}]" in ln] == expected
+    finally:
+        watcher.stop()
