@@ -38,6 +38,25 @@ _SETTINGS = (("image", "compression", "image-compression"),
              ("streaming", "mode", "streaming-video"))
 
 
+# the values libvirt's parser takes for the SPICE settings: (element, attribute) -> values
+_VALUES = {
+    ("image", "compression"): ("auto_glz", "auto_lz", "quic", "glz", "lz", "off"),
+    ("jpeg", "compression"): ("auto", "never", "always"),
+    ("zlib", "compression"): ("auto", "never", "always"),
+    ("playback", "compression"): ("on", "off"),
+    ("streaming", "mode"): ("filter", "all", "off"),
+    ("mouse", "mode"): ("server", "client"),
+    ("clipboard", "copypaste"): ("yes", "no"),
+    ("filetransfer", "enable"): ("yes", "no"),
+    ("gl", "enable"): ("yes", "no"),
+    ("channel", "name"): ("main", "display", "inputs", "cursor", "playback", "record",
+                          "smartcard", "usbredir"),
+    ("channel", "mode"): ("any", "secure", "insecure"),
+}
+
+_ONE_OF_EACH = ("sdl", "vnc", "spice", "egl-headless", "dbus")
+
+
 def is_spice(dev: Any) -> bool:
     """True for a ``<graphics type='spice'>``."""
     return str(getattr(dev.type, "value", dev.type)) == "spice"
@@ -69,8 +88,13 @@ def check(def_: Any) -> None:
     a secure default mode or secure channels; a spicevmc channel or SPICE
     audio without a SPICE display.
     """
+    kinds = [str(g.type) for g in addr.devices(def_, "graphics")]
+    if any(kinds.count(k) > 1 for k in _ONE_OF_EACH):
+        raise _unsupported("only 1 graphics device of each type (sdl, vnc, spice, headless, "
+                           "dbus) is supported")
     displays = [g for g in addr.devices(def_, "graphics") if is_spice(g)]
     for gfx in displays:
+        _check_values(gfx)
         if gfx.tls_port and gfx.tls_port > 0:
             raise _unsupported("spice TLS port set in XML configuration, but TLS is "
                                "disabled in qemu.conf")
@@ -88,6 +112,16 @@ def check(def_: Any) -> None:
                 raise _unsupported("chardev 'spicevmc' not supported without spice graphics")
     if any(str(a.type) == "spice" for a in addr.devices(def_, "audio")):
         raise _unsupported("Spice audio is not supported without spice graphics")
+
+
+def _check_values(gfx: Any) -> None:
+    """libvirt's parse error for a SPICE setting with a value it does not know."""
+    for (tag, attr), allowed in _VALUES.items():
+        for elem in kept(gfx, tag):
+            value = dict(elem.attrs).get(attr)
+            if value is not None and value not in allowed:
+                raise report(C.VIR_ERR_XML_ERROR, f"Invalid value for attribute '{attr}' in "
+                             f"element '{tag}': '{value}'.", C.VIR_FROM_DOMAIN)
 
 
 def _unsupported(msg: str) -> Exception:

@@ -276,6 +276,18 @@ REFUSED = {
     "<graphics type='vnc' port='5903'/><audio id='1' type='spice'/>":
         (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: Spice audio is not "
          "supported without spice graphics")),
+    "<graphics type='spice' port='5903'/><graphics type='spice' port='5904'/>":
+        (C.VIR_ERR_CONFIG_UNSUPPORTED, ("unsupported configuration: only 1 graphics device of "
+         "each type (sdl, vnc, spice, headless, dbus) is supported")),
+    "<graphics type='spice' port='5903'><image compression='bogus'/></graphics>":
+        (C.VIR_ERR_XML_ERROR, ("XML error: Invalid value for attribute 'compression' in element "
+         "'image': 'bogus'.")),
+    "<graphics type='spice' port='5903'><mouse mode='x'/></graphics>":
+        (C.VIR_ERR_XML_ERROR, ("XML error: Invalid value for attribute 'mode' in element "
+         "'mouse': 'x'.")),
+    "<graphics type='spice' port='5903'><channel name='bogus' mode='secure'/></graphics>":
+        (C.VIR_ERR_XML_ERROR, ("XML error: Invalid value for attribute 'name' in element "
+         "'channel': 'bogus'.")),
 }
 
 
