@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
-from pyvirt.drivers.qemu import spice
 from pyvirt.drivers.qemu.domobj import DomainObj
 
 _FAMILIES = {"ipv4": C.VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4,
@@ -67,6 +66,7 @@ class GraphicsAPI:
     def qmp_vserport_change(self, vm: DomainObj, data: dict) -> None:
         """A virtio-serial port opened or closed: a spicevmc channel's live state here,
         then the other mixins (the agent's channel)."""
+        from pyvirt.drivers.qemu import spice
         for chan in spice.spicevmc_channels(vm.def_):
             if chan.alias == data.get("id"):
                 chan.target_state = "connected" if data.get("open") else "disconnected"

@@ -30,7 +30,7 @@ from pyvirt import errors as _errors
 from pyvirt.driver import interface as I
 from pyvirt.driver.events import EventRegistry
 from pyvirt.drivers.localdomains import DomainTableAPI, RootDrivers, matches
-from pyvirt.drivers.qemu import checkpoint, snapshot, spice
+from pyvirt.drivers.qemu import checkpoint, snapshot
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_agent import AgentAPI
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
@@ -346,6 +346,7 @@ class QemuDriver(GraphicsAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, D
         caps = domain.caps_for(self, def_)
         domain.prepare_live(def_, caps)
         domain.translate_volumes(self, address.devices(def_, "disk"))
+        from pyvirt.drivers.qemu import spice
         spice.resolve_network_listens(self.cfg, def_)
         dom_dir = os.path.join(self.cfg.state_dir, f"domain--1-{def_.name}")
         ctx = command.BuildContext(caps=caps, monitor_fd=3, domain_dir=dom_dir)
