@@ -2,13 +2,17 @@
 """Block copy of a 1 GiB disk with data: pyvirt against libvirt 9.0, embed against embed.
 
 Both run the test guest (tools/build_guest.py) with the same domain XML and
-one raw disk filled with data, on their own ``qemu:///embed`` root: pyvirt in
-this process, libvirt in Debian's python3-libvirt (/usr/bin/python3) in a
-subprocess (``stdio_handler = "file"``: no virtlogd).  A run times
-``blockCopy`` (raw destination) up to the mirror being ready, then the pivot
-(``blockJobAbort(PIVOT)``, synchronous), as ``virsh blockcopy --wait --pivot``
-does.  Runs alternate between the two; the medians and their ratio
-(pyvirt / libvirt) are printed.
+one raw disk filled with data, each on its own ``qemu:///embed`` root and in
+its own process (like with like: embed against embed, no daemon on either
+side): pyvirt under this interpreter, libvirt in Debian's python3-libvirt
+(/usr/bin/python3), with QEMU as root as pyvirt runs it (``qemu.conf``; and
+``stdio_handler = "file"``: no virtlogd).  Once the guest has booted (its
+readiness line on the serial log), a run times ``blockCopy`` (raw
+destination) up to the mirror being ready, then the pivot
+(``blockJobAbort(PIVOT)``, synchronous), as ``virsh blockcopy --wait
+--pivot`` does.  Runs alternate between the two in ABBA order; the medians,
+their ratio (pyvirt / libvirt), the median of each phase and the load
+average are printed.
 
 Usage: bench/blockcopy.py [--runs N] [--size-mib N] [--dir DIR]
 """
@@ -30,6 +34,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "drivers" / "qemu"))
 
+#: per run phase times of each side: blockCopy call, mirror to ready, pivot
+PHASES: dict[str, list[dict[str, float]]] = {}
+
 GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvirt/guest"))
 
 # One run, the same code for both: ``import MODULE as libvirt`` (pyvirt under this
@@ -37,25 +44,35 @@ GUEST_DIR = os.environ.get("PYVIRT_GUEST_DIR", os.path.expanduser("~/.cache/pyvi
 RUN = r"""
 import importlib, json, sys, threading, time
 libvirt = importlib.import_module(sys.argv[1])
-root, xml, dest = sys.argv[2:5]
+root, xml, dest, serial = sys.argv[2:6]
 libvirt.virEventRegisterDefaultImpl()
 threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
                  daemon=True).start()
 conn = libvirt.open(f"qemu:///embed?root={root}")
 with open(xml) as fh:
-    dom = conn.createXML(fh.read(), 0)
+    dom = conn.createXML(fh.read().replace("@SERIAL@", serial), 0)
 try:
+    # time the copy, not the boot: a booting TCG guest takes a core from QEMU's copy
+    deadline = time.monotonic() + 120
+    while b"PYVIRT-GUEST-READY" not in open(serial, "rb").read():
+        if time.monotonic() > deadline:
+            raise SystemExit("the guest did not boot in 120 s")
+        time.sleep(0.05)
     t0 = time.monotonic()
     dom.blockCopy("vda", f"<disk type='file'><source file='{dest}'/><driver type='raw'/></disk>",
                   None, 0)
+    t1 = time.monotonic()
     while True:
         info = dom.blockJobInfo("vda", 0)
         ready = "ready='yes'" in dom.XMLDesc(0)
         if info and info["end"] and info["cur"] == info["end"] and ready:
             break
         time.sleep(0.01)
+    t2 = time.monotonic()
     dom.blockJobAbort("vda", libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-    print(json.dumps({"seconds": time.monotonic() - t0}))
+    t3 = time.monotonic()
+    print(json.dumps({"seconds": t3 - t0, "start": t1 - t0, "mirror": t2 - t1,
+                      "pivot": t3 - t2}))
 finally:
     dom.destroy()
     conn.close()
@@ -73,7 +90,7 @@ def make_disk(path: str, size_mib: int) -> None:
 
 def domain_xml(disk: str) -> str:
     from qemutest_util import guest_xml
-    return guest_xml(GUEST_DIR, "bench-copy", disks=(
+    return guest_xml(GUEST_DIR, "bench-copy", serial="@SERIAL@", disks=(
         f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
         f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"))
 
@@ -82,7 +99,10 @@ def run(name: str, base: Path, xml: str, dest: str) -> float:
     """One timed copy with ``name`` ('pyvirt' or 'libvirt') on its own embed root."""
     root = base / f"{name}-root"
     (root / "etc").mkdir(parents=True, exist_ok=True)
-    (root / "etc" / "qemu.conf").write_text('stdio_handler = "file"\n')   # libvirt: no virtlogd
+    # libvirt: QEMU as root like pyvirt's (the guest kernel lives under root's home; and
+    # no re-probe of QEMU per call), no virtlogd
+    (root / "etc" / "qemu.conf").write_text('user = "root"\ngroup = "root"\n'
+                                            'stdio_handler = "file"\n')
     xml_path = base / f"{name}.xml"
     xml_path.write_text(xml)
     env = dict(os.environ)
@@ -92,16 +112,20 @@ def run(name: str, base: Path, xml: str, dest: str) -> float:
         env.pop("PYTHONPATH", None)
     else:
         env["PYTHONPATH"] = str(REPO)
-    res = subprocess.run([python, "-c", RUN, name, str(root), str(xml_path), dest],
+    serial = base / f"{name}-serial.log"
+    serial.unlink(missing_ok=True)
+    res = subprocess.run([python, "-c", RUN, name, str(root), str(xml_path), dest, str(serial)],
                          capture_output=True, text=True, env=env, timeout=600, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"{name} run failed: {res.stderr[-2000:]}")
-    return float(json.loads(res.stdout.strip().splitlines()[-1])["seconds"])
+    phases = json.loads(res.stdout.strip().splitlines()[-1])
+    PHASES.setdefault(name, []).append(phases)
+    return float(phases["seconds"])
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=6)
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--dir", default=None, help="where the images go (default: a temp dir)")
     args = ap.parse_args()
@@ -116,7 +140,8 @@ def main() -> int:
         xml = domain_xml(disk)
         times: dict[str, list[float]] = {"pyvirt": [], "libvirt": []}
         for i in range(args.runs):
-            for name in ("pyvirt", "libvirt"):
+            # ABBA order: neither side always runs first (after the other's copy)
+            for name in ("pyvirt", "libvirt") if i % 2 == 0 else ("libvirt", "pyvirt"):
                 dest = str(base / f"copy-{name}-{i}.img")
                 times[name].append(run(name, base, xml, dest))
                 os.unlink(dest)
@@ -127,6 +152,12 @@ def main() -> int:
             runs = " ".join(f"{t:.2f}" for t in times[name])
             print(f"  {name:8s} {med[name]:7.2f} s   ({runs})")
         print(f"  ratio pyvirt/libvirt: {med['pyvirt'] / med['libvirt']:.2f}")
+        print("  phase medians (s): blockCopy call / mirror to ready / pivot")
+        for name in ("pyvirt", "libvirt"):
+            cols = [statistics.median(p[k] for p in PHASES[name])
+                    for k in ("start", "mirror", "pivot")]
+            print(f"  {name:8s} " + " / ".join(f"{c:.3f}" for c in cols))
+        print(f"  load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0

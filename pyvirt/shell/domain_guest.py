@@ -355,11 +355,14 @@ def _display_uri(gfx: Any, with_password: bool) -> str | None:
     if ":" in host:
         host = f"[{host}]"
     number = int(port) - 5900 if kind == "vnc" else int(port)
-    uri = f"{kind}://{host}:{number}"
-    password = gfx.get("passwd")
-    if with_password and password:
-        uri = f"{kind}://:{password}@{host}:{number}"
-    return uri
+    password = gfx.get("passwd") if with_password else None
+    if kind == "vnc" and password:
+        return f"vnc://:{password}@{host}:{number}"
+    # virsh gives SPICE's TLS port and password as query parameters
+    query = [f"tls-port={gfx.get('tlsPort')}"] if kind == "spice" and gfx.get("tlsPort") else []
+    if password:
+        query.append(f"password={password}")
+    return f"{kind}://{host}:{number}" + ("?" + "&".join(query) if query else "")
 
 
 @command("domdirtyrate-calc", MONITOR, "Calculate a vm's memory dirty rate",

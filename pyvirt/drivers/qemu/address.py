@@ -146,7 +146,10 @@ def add_implicit_devices(def_: Any) -> None:
             if not any(i.type == kind and i.bus == InputBus.PS2 for i in inputs):
                 inputs.append(Input(type=kind, bus=InputBus.PS2))
     if not devices(def_, "audio"):
-        devices(def_, "audio").append(Audio(id=1, type="none"))
+        # libvirt's default backend follows the last display: SPICE audio for SPICE
+        displays = devices(def_, "graphics")
+        devices(def_, "audio").append(Audio(id=1, type="spice" if displays and str(
+            displays[-1].type) == "spice" else "none"))
     if def_.devices.memballoon is None:
         def_.devices.memballoon = Memballoon(model="virtio")
 

@@ -23,8 +23,10 @@ job), serialised per domain by ``BlockJob.cond``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import subprocess
 import threading
 from collections.abc import Callable
@@ -137,6 +139,49 @@ def mirror_element(job: BlockJob) -> E:
                         ("format", m.format if m.type == "file" else None),
                         ("job", KIND_NAMES[job.kind]), ("ready", ready)],
              children=[E("format", [("type", m.format)]), src])
+
+
+def _create_target(disk: str, mirror: Mirror, chain: list[dict], shallow: bool) -> bool:
+    """Create the file a copy writes to, refusing to overwrite one with data (as libvirt);
+    True when the file is new.
+
+    A raw target is made here, empty and sparse at the source's size (QEMU
+    writes every block): no qemu-img process on the path of the copy.  A
+    qcow2 target (with the source's backing file when shallow) is made by
+    qemu-img.
+    """
+    try:
+        st = os.stat(mirror.path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise report(C.VIR_ERR_SYSTEM_ERROR, f"unable to stat for disk {disk}: "
+                     f"{mirror.path}: {exc.strerror}", _FROM) from None
+    if st is not None and not stat.S_ISBLK(st.st_mode) and st.st_size:
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"external destination file for disk "
+                     f"{disk} already exists and is not a block device: {mirror.path}", _FROM)
+    size = int(chain[0]["virtual-size"])
+    created = st is None
+    if mirror.format == "raw":
+        try:
+            fd = os.open(mirror.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                os.ftruncate(fd, size)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise report(C.VIR_ERR_OPERATION_FAILED,
+                         f"cannot create '{mirror.path}': {exc.strerror}", _FROM) from None
+        return created
+    argv = ["qemu-img", "create", "-q", "-f", mirror.format]
+    if shallow and mirror.format == "qcow2":
+        argv += ["-F", chain[1].get("format", "raw"), "-b", chain[1]["filename"]]
+    argv += [mirror.path, str(size)]
+    res = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise report(C.VIR_ERR_OPERATION_FAILED, f"cannot create '{mirror.path}': "
+                     f"{res.stderr.strip()}", _FROM)
+    return created
 
 
 class BlockJobAPI:
@@ -461,11 +506,12 @@ class BlockJobAPI:
 
     def _copy(self, vm: DomainObj, disk: Any, mirror: Mirror, flags: int, bandwidth: int,
               gran: int, buf: int, mon: Any, proc: Any) -> int:
-        from pyvirt.drivers.qemu import address, command
+        from pyvirt.drivers.qemu import command
         src_path = command.disk_path(disk) or ""
         chain = image_chain(src_path)
         shallow = bool(flags & C.VIR_DOMAIN_BLOCK_COPY_SHALLOW) and len(chain) > 1
         reuse = bool(flags & C.VIR_DOMAIN_BLOCK_COPY_REUSE_EXT)
+        created = False
         if reuse:
             if not os.path.exists(mirror.path):
                 raise report(C.VIR_ERR_INVALID_ARG, f"missing destination file for disk "
@@ -475,14 +521,22 @@ class BlockJobAPI:
         else:
             mirror.format = mirror.format or command.disk_format(disk)
             if mirror.type == "file":
-                argv = ["qemu-img", "create", "-q", "-f", mirror.format]
-                if shallow and mirror.format == "qcow2":
-                    argv += ["-F", chain[1].get("format", "raw"), "-b", chain[1]["filename"]]
-                argv += [mirror.path, str(chain[0]["virtual-size"])]
-                res = subprocess.run(argv, capture_output=True, text=True, check=False)
-                if res.returncode != 0:
-                    raise report(C.VIR_ERR_OPERATION_FAILED, f"cannot create '{mirror.path}': "
-                                 f"{res.stderr.strip()}", _FROM)
+                created = _create_target(disk.target, mirror, chain, shallow)
+        try:
+            self._start_copy(vm, disk, mirror, shallow, chain, flags, bandwidth, gran, buf,
+                             mon, proc, src_path)
+        except libvirtError:
+            if created:                 # as libvirt: a target it made goes on failure
+                with contextlib.suppress(OSError):
+                    os.unlink(mirror.path)
+            raise
+        return 0
+
+    def _start_copy(self, vm: DomainObj, disk: Any, mirror: Mirror, shallow: bool,
+                    chain: list[dict], flags: int, bandwidth: int, gran: int, buf: int,
+                    mon: Any, proc: Any, src_path: str) -> None:
+        """Open the copy's target in QEMU and start blockdev-mirror to it."""
+        from pyvirt.drivers.qemu import address, command
         index = self._new_index(vm)
         mirror.index = index
         mirror.node = address.format_node(index)
@@ -513,7 +567,6 @@ class BlockJobAPI:
         except libvirtError:
             self._del_nodes(mon, index)
             raise
-        return 0
 
     def domainBlockRebase(self, dom: Any, disk: str, base: str | None,  # noqa: N802
                           bandwidth: int, flags: int) -> int:

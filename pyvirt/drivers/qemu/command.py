@@ -25,7 +25,7 @@ from pyvirt import constants as C
 from pyvirt.conf.domain_base import DriveAddress
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskCache, DiskDevice, DiskType
 from pyvirt.drivers.qemu import address as addr
-from pyvirt.drivers.qemu import netdisk
+from pyvirt.drivers.qemu import netdisk, spice
 from pyvirt.drivers.qemu.capabilities import QemuCaps
 from pyvirt.drivers.storage.backends.netdisk import of_disk
 from pyvirt.errors import report
@@ -338,6 +338,8 @@ def chardev_opts(alias: str, src: Any) -> str:
                     ("telnet", True) if src.protocol == "telnet" else None,
                     ("server", True) if server else None, ("wait", False) if server else None,
                     *log)
+    if kind == "spicevmc":
+        return opts("spicevmc", ("id", cid), ("name", "vdagent"), *log)
     if kind == "udp":
         return opts("udp", ("id", cid), ("host", src.host), ("port", src.service),
                     ("localaddr", src.bind_host), ("localport", src.bind_service), *log)
@@ -559,6 +561,11 @@ def _graphics(cmd: Command, def_: Any, ctx: BuildContext) -> None:
     for audio in audios:
         cmd.add("-audiodev", jsonarg({"id": f"audio{audio.id}", "driver": audio.type}))
     for i, gfx in enumerate(graphics):
+        if gfx.type == "spice":
+            if gfx.autoport and not gfx.port:
+                gfx.port = ctx.vnc_ports.get(i, 5900)
+            cmd.add("-spice", opts(*spice.spice_opts(gfx)))
+            continue
         if gfx.type != "vnc":
             raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                          f"graphics type '{gfx.type}' is not supported", _FROM)
@@ -722,7 +729,10 @@ def build(def_: Any, ctx: BuildContext) -> Command:
     """
     caps = ctx.caps
     check_lifecycle(def_)
+    spice.check(def_)
     home = ctx.domain_dir
+    # what libvirt fills in a live SPICE display (socket path, listen address)
+    spice.prepare(def_, home)
     cmd = Command(caps.binary, env=[
         ("LC_ALL", "C"), ("PATH", ctx.path_env), ("HOME", home),
         ("XDG_DATA_HOME", f"{home}/.local/share"), ("XDG_CACHE_HOME", f"{home}/.cache"),

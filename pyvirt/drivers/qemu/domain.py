@@ -45,6 +45,7 @@ from pyvirt.drivers.qemu import (
     netports,
     placement,
     process,
+    spice,
 )
 from pyvirt.drivers.qemu import monitor as qmon
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
@@ -238,11 +239,14 @@ def _network_bridge(cfg: Any, name: str) -> tuple[str, int | None]:
 def _vnc_ports(def_: Any, undo: contextlib.ExitStack) -> dict[int, int]:
     ports: dict[int, int] = {}
     for i, gfx in enumerate(address.devices(def_, "graphics")):
-        if gfx.type != "vnc":
+        if gfx.type not in ("vnc", "spice"):
             continue
         listen = gfx.listens[0] if gfx.listens else None
-        if listen is not None and listen.type == "socket":
+        if listen is not None and (listen.type == "socket" or
+                                   (gfx.type == "spice" and listen.type == "none")):
             continue
+        if gfx.type == "spice" and not gfx.autoport and gfx.port is None:
+            continue                 # libvirt's port=0: no plain-text port
         if gfx.autoport or gfx.port in (None, -1):
             host = (listen.address if listen is not None else None) or "127.0.0.1"
             port = _reserve_vnc_port(host)
@@ -331,6 +335,7 @@ def start(drv: Any, vm: DomainObj, flags: int = 0, run_def: Any = None,
         for net in address.devices(live, "interface"):
             netports.create(cfg, live, net, undo)
             qemu_nwfilter.bind(cfg, live, net, undo)
+        spice.resolve_network_listens(cfg, live)
         vnc = _vnc_ports(live, undo)
         nvram = _nvram(drv, live)
         blockdev = address.blockdev_indexes(live)
@@ -444,7 +449,9 @@ def _reset_runtime(vm: DomainObj, persistent: Any) -> None:
 
 def _read_ptys(vm: DomainObj, mon: qmon.Monitor) -> None:
     """Record the /dev/pts paths QEMU opened for pty chardevs in the live XML."""
-    chardevs = {c["label"]: c["filename"] for c in mon.execute("query-chardev")}
+    infos = mon.execute("query-chardev")
+    chardevs = {c["label"]: c["filename"] for c in infos}
+    spice.channel_states(vm.def_, infos)
     for kind in ("serial", "console", "channel", "parallel"):
         for dev in address.devices(vm.def_, kind):
             fname = chardevs.get("char" + (dev.alias or ""))

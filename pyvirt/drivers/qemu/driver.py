@@ -35,6 +35,7 @@ from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.api_agent import AgentAPI
 from pyvirt.drivers.qemu.api_devices import DevicesAPI
 from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
+from pyvirt.drivers.qemu.api_graphics import GraphicsAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
@@ -103,9 +104,9 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, DevTuneAPI,
-                 ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI, SaveParamsAPI,
-                 DomainTableAPI, I.HypervisorDriver):
+class QemuDriver(GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI,
+                 DevTuneAPI, ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI,
+                 SaveParamsAPI, DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
@@ -346,6 +347,8 @@ class QemuDriver(FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI, De
         caps = domain.caps_for(self, def_)
         domain.prepare_live(def_, caps)
         domain.translate_volumes(self, address.devices(def_, "disk"))
+        from pyvirt.drivers.qemu import spice
+        spice.resolve_network_listens(self.cfg, def_)
         dom_dir = os.path.join(self.cfg.state_dir, f"domain--1-{def_.name}")
         ctx = command.BuildContext(caps=caps, monitor_fd=3, domain_dir=dom_dir)
         for i, net in enumerate(address.devices(def_, "interface")):

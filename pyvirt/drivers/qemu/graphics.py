@@ -64,7 +64,9 @@ def update(vm: DomainObj, mon: Any, new: Any) -> None:
                      f"cannot find existing graphics device to modify of type "
                      f"'{new.type.value}'", _FROM)
     old = same[0]
-    if new.port and old.port and new.port != old.port and not new.autoport:
+    if str(new.type) == "spice":
+        _check_spice_update(old, new)
+    elif new.port and old.port and new.port != old.port and not new.autoport:
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
                      "cannot change port settings on vnc graphics", _FROM)
     if (new.passwd, new.passwd_valid_to, new.connected) != \
@@ -76,10 +78,28 @@ def update(vm: DomainObj, mon: Any, new: Any) -> None:
             old.connected = new.connected
 
 
+def _check_spice_update(old: Any, new: Any) -> None:
+    """libvirt's refusals of a live SPICE update that changes more than the password."""
+    def refuse(msg: str) -> Exception:
+        return report(C.VIR_ERR_OPERATION_UNSUPPORTED, msg, _FROM)
+    if len(new.listens) != len(old.listens):
+        raise refuse("cannot change the number of listen addresses")
+    for was, now in zip(old.listens, new.listens, strict=True):
+        if was.type != now.type:
+            raise refuse("cannot change the type of listen address")
+        for attr, what in (("address", "listen address"), ("network", "listen address network"),
+                           ("socket", "listen socket")):
+            if getattr(was, attr) != getattr(now, attr):
+                raise refuse(f"cannot change {what} setting on 'spice' graphics")
+    if new.autoport != old.autoport or (not new.autoport and (
+            (new.port or 0) != (old.port or 0) or (new.tls_port or 0) != (old.tls_port or 0))):
+        raise refuse("cannot change port settings on spice graphics")
+
+
 def _display(vm: DomainObj, idx: int) -> Any:
     displays = address.devices(vm.def_, "graphics")
     if not 0 <= idx < len(displays):
-        raise report(C.VIR_ERR_INVALID_ARG, f"No graphics backend with index {idx}", _FROM)
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"No graphics backend with index {idx}", _FROM)
     gfx = displays[idx]
     kind = str(gfx.type.value)
     if kind not in ("vnc", "spice"):

@@ -195,6 +195,19 @@ def test_copy_pivot_is_identical_and_guest_runs(g: Guest) -> None:
     assert f"<source file='{dest}'/>" in status
 
 
+def test_copy_never_overwrites_a_file_with_data(g: Guest) -> None:
+    """libvirt's refusal (without REUSE_EXT) of a target that exists and holds data."""
+    dest = g.d / "taken.img"
+    dest.write_bytes(b"keep me" * 100)
+    e = _err(lambda: g.dom.blockCopy("vdd", f"<disk type='file'><source file='{dest}'/>"
+                                            "<driver type='raw'/></disk>", None, 0))
+    assert e.get_error_code() == C.VIR_ERR_CONFIG_UNSUPPORTED
+    assert str(e) == ("unsupported configuration: external destination file for disk vdd "
+                      f"already exists and is not a block device: {dest}")
+    assert dest.read_bytes() == b"keep me" * 100
+    assert g.dom.blockJobInfo("vdd", 0) == {} and "<mirror" not in g.dom.XMLDesc(0)
+
+
 def test_pivot_before_ready_then_abort(g: Guest) -> None:
     dest = str(g.d / "d-copy.qcow2")
     g.jobs.clear()

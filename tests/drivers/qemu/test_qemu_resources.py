@@ -443,4 +443,4 @@ def test_vnc_password_applied_and_updated(g: Guest) -> None:
                                               | C.VIR_DOMAIN_XML_INACTIVE)
     with pytest.raises(libvirtError) as info:
         g.dom.openGraphicsFD(3, 0)
-    assert info.value.get_error_code() == C.VIR_ERR_INVALID_ARG
+    assert info.value.get_error_code() == C.VIR_ERR_INTERNAL_ERROR  # as libvirt 9.0
