@@ -77,6 +77,7 @@ class BackupJob:
         self.scratch: list[str] = []
         self.nbd = False
         self.done = threading.Event()
+        self.held = False
         self.final: dict[str, Any] = {}
 
     # --- progress ---------------------------------------------------------------
@@ -89,17 +90,24 @@ class BackupJob:
                     done += int(job.get("current-progress", 0))
         return total, done
 
+    def _counters(self, total: int, done: int) -> dict[str, Any]:
+        """libvirt's keys for the bytes a backup moved: copied to the targets (push),
+        or kept in the scratch files (pull)."""
+        elapsed = int((time.monotonic() - self.started) * 1000)
+        out: dict[str, Any] = {"operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
+                               "time_elapsed": elapsed}
+        if self.pull:
+            out.update(disk_temp_used=done, disk_temp_total=total)
+        else:
+            out.update(disk_total=total, disk_processed=done,
+                       disk_remaining=max(total - done, 0))
+        return out
+
     def stats(self) -> dict[str, Any]:
-        """libvirt's job statistics of the backup."""
+        """libvirt's job statistics of the running backup."""
         if self.final:
-            return dict(self.final)
-        total, done = self._progress()
-        return {"type": C.VIR_DOMAIN_JOB_UNBOUNDED,
-                "operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
-                "time_elapsed": int((time.monotonic() - self.started) * 1000),
-                "data_total": total, "data_processed": done,
-                "data_remaining": max(total - done, 0), "disk_total": total,
-                "disk_processed": done, "disk_remaining": max(total - done, 0)}
+            return {"type": self.final["type"], **self.final}
+        return {"type": C.VIR_DOMAIN_JOB_UNBOUNDED, **self._counters(*self._progress())}
 
     def abort(self) -> None:
         """Cancel the jobs; the watcher then cleans up (and for pull mode, ends it)."""
@@ -131,23 +139,42 @@ class BackupJob:
                 # on in QEMU and the next process on the root cleans it up
                 self.done.set()
                 return
-        total, done = self._progress()
-        ok = error is None and not self.aborted
-        self.final = {"type": C.VIR_DOMAIN_JOB_COMPLETED if ok else C.VIR_DOMAIN_JOB_FAILED
-                      if not self.aborted else C.VIR_DOMAIN_JOB_CANCELLED,
-                      "operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
-                      "time_elapsed": int((time.monotonic() - self.started) * 1000),
-                      "data_total": total, "data_processed": done, "data_remaining": 0,
-                      "disk_total": total, "disk_processed": done, "disk_remaining": 0}
-        if error and not self.aborted:
+        # as libvirt: a pull backup ends by being stopped, so only a failure is not
+        # a completion; a push backup stopped before its end is cancelled
+        failed = error is not None and not self.aborted
+        outcome = (C.VIR_DOMAIN_JOB_FAILED if failed else C.VIR_DOMAIN_JOB_CANCELLED
+                if self.aborted and not self.pull else C.VIR_DOMAIN_JOB_COMPLETED)
+        final = self._counters(*self._progress())
+        final["success"] = outcome == C.VIR_DOMAIN_JOB_COMPLETED
+        if error:
+            final["errmsg"] = str(error)
+        if failed:
             log.warning("%s: backup failed: %s", self.vm.name, error)
-        self.cleanup(failed=not ok)
+        self.cleanup(failed=outcome != C.VIR_DOMAIN_JOB_COMPLETED)
+        self.final = {"type": outcome, **final}
+        from pyvirt.drivers.qemu import jobdone
+        jobdone.record(self.drv.cfg, self.vm, self.final)
         with self.vm.lock:
             if self.vm.async_job is self:
                 self.vm.async_job = None
-            self.vm.completed_job = dict(self.final)
-        self.drv.emit(self.vm, C.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, dict(self.final))
+        self.drv.emit(self.vm, C.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, final)
         self.done.set()
+        self.release()
+
+    def hold(self) -> None:
+        """Keep the driver started while the backup runs, even when its last
+        connection closes (pyvirtd between two virsh commands), as libvirtd keeps
+        its QEMU driver: the next client finds the backup and can abort it."""
+        from pyvirt.drivers.qemu import driver
+        driver.open_driver(self.drv.cfg)
+        self.held = True
+
+    def release(self) -> None:
+        """Let go of the driver :meth:`hold` kept (it shuts down if it was the last)."""
+        if self.held:
+            self.held = False
+            from pyvirt.drivers.qemu import driver
+            driver.close_driver(self.drv)
 
     def cleanup(self, failed: bool) -> None:
         """Remove the backup's jobs, nodes, bitmaps, NBD server and scratch files."""
@@ -290,6 +317,7 @@ def begin(drv: Any, vm: DomainObj, backup_xml: str, checkpoint_xml: str | None,
             checkpoint.record(drv, vm, cdef)
         with vm.lock:
             vm.async_job = job
+        job.hold()
         threading.Thread(target=job.watch, name=f"pyvirt-backup-{vm.name}",
                          daemon=True).start()
 

@@ -116,8 +116,9 @@ def job_info(vm: DomainObj) -> list[int]:
     s = job_stats(vm)
     if s["type"] == C.VIR_DOMAIN_JOB_NONE:
         return [C.VIR_DOMAIN_JOB_NONE] + [0] * 11
-    data = [s["data_total"], s["data_processed"], s["data_remaining"]]
-    return [s["type"], s["time_elapsed"], 0, *data, *data, 0, 0, 0]
+    return [s["type"], s["time_elapsed"], 0, *(int(s.get(f"{kind}_{part}", 0)) for kind in
+                                               ("data", "memory", "disk")
+                                               for part in ("total", "processed", "remaining"))]
 
 
 def abort_job(vm: DomainObj) -> None:

@@ -1,0 +1,88 @@
+"""Backup jobs through pyvirtd and through Debian's libvirtd 9.0, driven by the real virsh.
+
+Each ``virsh`` command is a client of its own: between two of them pyvirtd
+has no client.  A running backup must still be there for the next command
+(``domjobinfo``, ``backup-dumpxml``, ``domjobabort``) and a finished one must
+leave its statistics for ``domjobinfo --completed``, printed as virsh prints
+libvirt's.  The guest is only started paused: no boot is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import daemons
+
+QEMU_TESTS = Path(__file__).resolve().parents[1] / "drivers" / "qemu"
+sys.path.insert(0, str(QEMU_TESTS))
+
+from qemutest_util import guest_xml
+from test_qemu_via_pyvirtd import _guest_dir, _start_daemon
+
+
+def _virsh(uri: str, *args: str) -> str:
+    res = subprocess.run([daemons.VIRSH, "-c", uri, *args], capture_output=True, text=True,
+                         timeout=90, check=False)
+    return (res.stdout + res.stderr).strip()
+
+
+def _normal(text: str, base: str) -> str:
+    text = re.sub(r"(Time elapsed:\s+)\d+\s+ms", r"\1T ms", text)
+    return text.replace(base, "BASE")
+
+
+def _session(uri: str, base: Path, guest: str) -> dict[str, str]:
+    """The same virsh commands on either side; their outputs."""
+    disk = base / "d.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk), "16M"], check=True)
+    xml = base / "g.xml"
+    xml.write_text(guest_xml(guest, "bj", disks=(
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>")))
+    push, pull = base / "push.xml", base / "pull.xml"
+    push.write_text("<domainbackup><disks><disk name='vda' type='file'>"
+                    f"<target file='{base}/full.qcow2'/></disk></disks></domainbackup>")
+    pull.write_text(f"<domainbackup mode='pull'><server transport='unix' "
+                    f"socket='{base}/nbd.sock'/><disks><disk name='vda' type='file'>"
+                    f"<scratch file='{base}/s.qcow2'/></disk></disks></domainbackup>")
+    out = {}
+    out["create"] = _virsh(uri, "create", str(xml), "--paused")
+    out["push"] = _virsh(uri, "backup-begin", "bj", str(push))
+    deadline = time.monotonic() + 60
+    while "Completed" not in _virsh(uri, "domjobinfo", "bj", "--completed", "--keep-completed"):
+        assert time.monotonic() < deadline, "the push backup did not finish"
+        time.sleep(0.1)
+    out["push-done"] = _virsh(uri, "domjobinfo", "bj", "--completed")
+    out["push-done-again"] = _virsh(uri, "domjobinfo", "bj", "--completed")   # forgotten
+    out["pull"] = _virsh(uri, "backup-begin", "bj", str(pull))
+    out["pull-running"] = _virsh(uri, "domjobinfo", "bj")
+    out["pull-xml-has-scratch"] = str(f"{base}/s.qcow2" in _virsh(uri, "backup-dumpxml", "bj"))
+    out["abort"] = _virsh(uri, "domjobabort", "bj")
+    deadline = time.monotonic() + 60
+    while "Completed" not in _virsh(uri, "domjobinfo", "bj", "--completed", "--keep-completed"):
+        assert time.monotonic() < deadline, "the pull backup did not end"
+        time.sleep(0.1)
+    out["pull-done"] = _virsh(uri, "domjobinfo", "bj", "--completed")
+    out["scratch-left"] = str((base / "s.qcow2").exists())
+    out["destroy"] = _virsh(uri, "destroy", "bj")
+    return {k: _normal(v, str(base)) for k, v in out.items()}
+
+
+def test_backup_jobs_as_libvirt(virsh: str, reference_libvirtd: daemons.LibvirtDaemon) -> None:
+    guest = _guest_dir()
+    base = Path(tempfile.mkdtemp(prefix="bj-"))
+    daemon = _start_daemon(base / "pyvirtd")
+    try:
+        (base / "p").mkdir()
+        mine = _session(f"qemu+unix:///session?socket={daemon.sock}", base / "p", guest)
+    finally:
+        daemon.stop()
+    (base / "l").mkdir()
+    theirs = _session(reference_libvirtd.uri(driver="qemu", path="/system"), base / "l", guest)
+    assert "File processed:   16.000 MiB" in theirs["push-done"]
+    assert mine == theirs
