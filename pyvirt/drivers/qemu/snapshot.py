@@ -26,7 +26,7 @@ from pyvirt.driver.moments import (
     snapshot_filter,
 )
 from pyvirt.drivers.qemu import momentstore as store
-from pyvirt.errors import report
+from pyvirt.errors import report, report_raw
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -146,6 +146,10 @@ class SnapshotAPI:
                                 flags: int) -> MomentHandle:
         """Take a snapshot (or with REDEFINE, record one's metadata)."""
         _check(flags, _CREATE_FLAGS, "qemuDomainSnapshotCreateXML")
+        if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE and \
+                not flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY:
+            raise report_raw(C.VIR_ERR_INVALID_ARG, "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' "
+                             "is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'", _FROM)
         if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE and flags & (
                 C.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | C.VIR_DOMAIN_SNAPSHOT_CREATE_HALT
                 | C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY):

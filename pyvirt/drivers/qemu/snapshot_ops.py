@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -47,7 +48,6 @@ _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
 INTERNAL, EXTERNAL, NO = (SnapshotLocation.INTERNAL, SnapshotLocation.EXTERNAL,
                           SnapshotLocation.NO)
-_AGENT_CHANNEL = "org.qemu.guest_agent.0"
 
 
 def _unsupported(message: str) -> libvirtError:
@@ -72,8 +72,6 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
         live = vm.def_
         inactive = vm.new_def if vm.new_def is not None else None
     disk_only = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
-    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE and not disk_only:
-        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "quiesce requires disk-only", _FROM)
     if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE and (not active or disk_only):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      "live snapshot creation is supported only during full system snapshots",
@@ -104,8 +102,6 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
                      C.VIR_FROM_DOMAIN)
     sdef.disks = disks
     _check_locations(sdef, live, active, disk_only)
-    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
-        check_agent(live)
     secure = C.VIR_DOMAIN_XML_SECURE
     if active:
         sdef.domain_xml = live.format(flags=secure).rstrip("\n")
@@ -147,14 +143,25 @@ def _check_locations(sdef: DomainSnapshotDef, live: Any, active: bool, disk_only
         raise _unsupported("nothing selected for snapshot")
 
 
-def check_agent(live: Any) -> None:
-    """--quiesce needs the guest agent: libvirt's errors when there is none."""
-    channels = [c for c in address.devices(live, "channel")
-                if getattr(getattr(c, "target", None), "name", None) == _AGENT_CHANNEL]
-    if not channels:
-        raise report(C.VIR_ERR_ARGUMENT_UNSUPPORTED, "QEMU guest agent is not configured",
-                     _FROM)
-    raise report(C.VIR_ERR_AGENT_UNRESPONSIVE, "QEMU guest agent is not connected", _FROM)
+@contextlib.contextmanager
+def quiesced(drv: Any, vm: DomainObj) -> Iterator[None]:
+    """Freeze the guest's file systems through its agent for the body, thaw them after.
+
+    As libvirt's: the agent's errors when there is none, it is not connected
+    or the guest is paused; nothing to thaw when the agent froze nothing; a
+    thaw that fails is the error only of a body that succeeded (the body's
+    own error is worth more); no thaw once the guest is gone.
+    """
+    frozen = int(drv.agent_run(vm, "guest-fsfreeze-freeze"))
+    try:
+        yield
+    except BaseException:
+        if frozen and vm.is_active():
+            with contextlib.suppress(libvirtError):
+                drv.agent_run(vm, "guest-fsfreeze-thaw")
+        raise
+    if frozen and vm.is_active():
+        drv.agent_run(vm, "guest-fsfreeze-thaw")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -195,7 +202,10 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
     if sdef.memory is EXTERNAL:
         _external_memory(drv, vm, sdef, flags)
     elif any(d.snapshot is EXTERNAL for d in sdef.disks):
-        if active:
+        if active and flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
+            with quiesced(drv, vm):
+                _external_live(drv, vm, sdef, flags)
+        elif active:
             _external_live(drv, vm, sdef, flags)
         else:
             _external_offline(drv, vm, sdef, flags)
