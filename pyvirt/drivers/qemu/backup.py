@@ -76,6 +76,7 @@ class BackupJob:
         self.created: list[str] = []             # target files made here
         self.scratch: list[str] = []
         self.nbd = False
+        self.tls = False                         # the TLS credentials object was added
         self.done = threading.Event()
         self.held = False
         self.final: dict[str, Any] = {}
@@ -185,6 +186,9 @@ class BackupJob:
         if self.nbd:
             with contextlib.suppress(libvirtError):
                 mon.execute("nbd-server-stop")
+        if self.tls:
+            with contextlib.suppress(libvirtError):
+                mon.execute("object-del", {"id": TLS_OBJECT})
         for node in reversed(self.nodes):
             with contextlib.suppress(libvirtError):
                 mon.execute("blockdev-del", {"node-name": node})
@@ -211,6 +215,9 @@ def _align(vm: DomainObj, bdef: DomainBackupDef) -> list[tuple[Any, BackupDisk]]
         if item.backup is None:
             item.backup = "no" if disk.readonly or path is None else "yes"
         if item.enabled:
+            if snapjob.disk_job(vm, disk.target) is not None:   # libvirt's words for it
+                raise report(C.VIR_ERR_INTERNAL_ERROR,
+                             f"disk '{disk.target}' has a blockjob assigned", _FROM)
             if path is None or disk.alias not in vm.blockdev:
                 raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                              f"cannot back up empty disk '{disk.target}'", _FROM)
@@ -257,6 +264,8 @@ def cleanup_leftovers(drv: Any, vm: DomainObj, mon: Any) -> None:
     nodes = record.get("nodes", [])
     with contextlib.suppress(libvirtError):
         mon.execute("nbd-server-stop")
+    with contextlib.suppress(libvirtError):
+        mon.execute("object-del", {"id": TLS_OBJECT})
     for node in sorted(nodes, key=lambda n: n.endswith("-storage")):   # formats first
         with contextlib.suppress(libvirtError):
             mon.execute("blockdev-del", {"node-name": node})
@@ -284,10 +293,8 @@ def begin(drv: Any, vm: DomainObj, backup_xml: str, checkpoint_xml: str | None,
                         "qemuDomainBackupBegin", _FROM)
     bdef = DomainBackupDef.parse(backup_xml)
     with vm.job_scope("backup"):
+        snapjob.wait_async_job(vm)              # another backup, a save
         mon = domain.active_monitor(vm)
-        if vm.async_job is not None:
-            raise report(C.VIR_ERR_OPERATION_INVALID, f"domain '{vm.name}' already has a "
-                         f"running job", _FROM)
         cleanup_leftovers(drv, vm, mon)
         tree = checkpoint.checkpoints(drv, vm)
         if bdef.incremental and bdef.incremental not in tree.by_name:
@@ -326,7 +333,7 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     """Create the targets (or scratch files) and their nodes; return the job actions."""
     mon, vm = job.mon, job.vm
     actions: list[dict] = []
-    next_index = max(vm.blockdev.values(), default=0) + 1
+    next_index = snapjob.new_node_index(vm, mon)
     for disk, item in job.disks:
         index = next_index
         next_index += 1
@@ -372,18 +379,59 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     return actions
 
 
+# The id of the NBD server's TLS credentials object, libvirt's name for it.
+TLS_OBJECT = "objlibvirt_backup_tls0"
+
+
+def tls_settings(cfg: Any) -> tuple[str, bool]:
+    """(certificate directory, verify clients) of TLS backups, from qemu.conf next
+    to the driver's config dir, as libvirt reads them: ``backup_tls_x509_cert_dir``
+    (else /etc/pki/libvirt-backup if it exists, else ``default_tls_x509_cert_dir``,
+    /etc/pki/qemu) and ``backup_tls_x509_verify`` (else ``default_tls_x509_verify``,
+    on)."""
+    from pyvirt.daemon.config import parse_text
+    path = os.path.join(os.path.dirname(cfg.config_dir), "qemu.conf")
+    try:
+        with open(path) as f:
+            conf = parse_text(f.read(), path)
+    except FileNotFoundError:
+        conf = {}
+    except (OSError, ValueError) as exc:
+        raise report(C.VIR_ERR_CONF_SYNTAX, str(exc), _FROM) from exc
+    default_dir = str(conf.get("default_tls_x509_cert_dir", "/etc/pki/qemu"))
+    certdir = conf.get("backup_tls_x509_cert_dir")
+    if certdir is None:
+        certdir = ("/etc/pki/libvirt-backup" if os.path.isdir("/etc/pki/libvirt-backup")
+                   else default_dir)
+    elif not os.path.isdir(str(certdir)):
+        raise report(C.VIR_ERR_CONF_SYNTAX, f"backup_tls_x509_cert_dir directory "
+                     f"'{certdir}' does not exist", _FROM)
+    verify = conf.get("backup_tls_x509_verify", conf.get("default_tls_x509_verify", 1))
+    return str(certdir), bool(verify)
+
+
 def _start_nbd(job: BackupJob) -> None:
     server = job.bdef.server
+    tls = server is not None and server.tls == "yes"
     if server is None or server.transport == "tcp":
         host = (server.name if server else None) or "localhost"
         port = (server.port if server else None) or "10809"
         addr = {"type": "inet", "data": {"host": host, "port": str(port)}}
-    elif server.transport == "unix" and server.socket:
+    elif server.transport == "unix" and server.socket and not tls:
         addr = {"type": "unix", "data": {"path": server.socket}}
     else:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported NBD transport '{server.transport}'", _FROM)
-    job.mon.execute("nbd-server-start", {"addr": addr})
+                     f"unsupported NBD transport '{server.transport}'"
+                     + (" with TLS" if tls else ""), _FROM)
+    args: dict[str, Any] = {"addr": addr}
+    if tls:
+        certdir, verify = tls_settings(job.drv.cfg)
+        job.mon.execute("object-add", {"qom-type": "tls-creds-x509", "id": TLS_OBJECT,
+                                       "dir": certdir, "endpoint": "server",
+                                       "verify-peer": verify})
+        job.tls = True
+        args["tls-creds"] = TLS_OBJECT
+    job.mon.execute("nbd-server-start", args)
     job.nbd = True
 
 

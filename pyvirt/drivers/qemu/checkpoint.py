@@ -171,9 +171,6 @@ class CheckpointAPI:
             if cdef.name in tree.by_name:
                 raise report(C.VIR_ERR_OPERATION_FAILED,
                              f"domain moment {cdef.name} already exists", C.VIR_FROM_DOMAIN)
-            if getattr(vm.async_job, "kind", None) == "backup":
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             "cannot create checkpoint while a backup job is running", _FROM)
             cdef.parent_name = tree.current.name if tree.current is not None else None
             actions = add_bitmap_actions(vm, cdef)
             if actions:

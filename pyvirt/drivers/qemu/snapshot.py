@@ -159,6 +159,7 @@ class SnapshotAPI:
             xmlutil.validate(xmlDesc, "domainsnapshot", C.VIR_FROM_XML)
         vm = self.vm_of(dom)
         with vm.job_scope("snapshot"):
+            ops.snapjob.wait_async_job(vm)     # a backup or a save runs: as libvirt's lock
             if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE:
                 moment = self._snap_redefine(vm, xmlDesc, flags)
             else:
@@ -317,6 +318,7 @@ class SnapshotAPI:
         _check(flags, _DELETE_FLAGS, "qemuDomainSnapshotDelete")
         vm = self.vm_of(snap.domain)
         with vm.job_scope("snapshot-delete"):
+            ops.snapjob.wait_async_job(vm)
             _vm, moment = self._snap_of(snap)
             tree = snapshots(self, vm)
             doomed = []

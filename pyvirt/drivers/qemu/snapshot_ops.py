@@ -94,6 +94,8 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
         path = command.disk_path(disk)
         if item.snapshot is None:
             item.snapshot = NO if disk.readonly or path is None else default
+        if item.snapshot is not NO and active:
+            snapjob.check_disk_idle(vm, disk.target)
         if item.snapshot is EXTERNAL:
             _fill_external(item, disk, path, sdef.name)
         disks.append(item)
@@ -320,7 +322,7 @@ def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int)
     with contextlib.ExitStack() as undo:
         made = _overlays(vm, sdef, flags, undo)
         actions = []
-        next_index = max(vm.blockdev.values(), default=0) + 1
+        next_index = snapjob.new_node_index(vm, mon)
         indexes = {}
         for disk, _backing, overlay in made:
             index = next_index
@@ -408,8 +410,7 @@ def _check_revert(vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
                      "pause to revert to inactive snapshot", _FROM)
     mon = vm.mon
     if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
-        raise report(C.VIR_ERR_OPERATION_INVALID,
-                     f"domain '{vm.name}' has active block job", _FROM)
+        raise report(C.VIR_ERR_OPERATION_INVALID, "domain has active block job", _FROM)
 
 
 def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None:
@@ -503,11 +504,36 @@ def _backing_of(path: str) -> str:
 # --- delete ----------------------------------------------------------------------------------
 
 def check_delete(drv: Any, vm: DomainObj, tree: MomentList, doomed: list[Moment]) -> None:
-    """Refuse a delete that would have to touch data it cannot."""
+    """libvirt 9.0's checks before deleting snapshot data of a running guest: an
+    internal snapshot must still be in the images the disks use now; an
+    external one is merged by a block job, which cannot run beside another."""
+    from pyvirt.driver.moments import is_external
     mon = vm.mon
-    if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
-        raise report(C.VIR_ERR_OPERATION_INVALID,
-                     f"domain '{vm.name}' has active block job", _FROM)
+    if not vm.is_active() or mon is None:
+        return
+    for moment in doomed:
+        sdef = moment.def_
+        if is_external(sdef):
+            if snapjob.block_jobs(mon):
+                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "cannot delete external "
+                             "snapshots when there is another active block job", _FROM)
+            continue
+        then = _snapshot_paths(sdef)
+        for item in sdef.disks:
+            if item.snapshot is INTERNAL and item.name in then and \
+                    command.disk_path(_disk(vm.def_, item.name)) != then[item.name]:
+                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"disk image '{item.name}' "
+                             f"for internal snapshot '{sdef.name}' is not the same as disk "
+                             "image currently used by VM", _FROM)
+
+
+def _snapshot_paths(sdef: DomainSnapshotDef) -> dict[str, str]:
+    """{target: source path} of the disks in the domain a snapshot recorded."""
+    if not sdef.domain_xml:
+        return {}
+    from pyvirt.conf.domain import DomainDef
+    then = DomainDef.parse(sdef.domain_xml)
+    return {d.target: command.disk_path(d) or "" for d in address.devices(then, "disk")}
 
 
 def delete_data(drv: Any, vm: DomainObj, moment: Moment) -> None:
