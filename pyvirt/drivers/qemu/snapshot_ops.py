@@ -371,7 +371,8 @@ def _external_memory(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: in
         if any(d.snapshot is EXTERNAL for d in sdef.disks):
             _external_live(drv, vm, sdef, flags)
             overlays = True
-        save.write_image(drv, vm, mon, path, xml, memory, running, None)
+        save.write_image(drv, vm, mon, path, xml, memory, running, None,
+                         operation=C.VIR_DOMAIN_JOB_OPERATION_SNAPSHOT)
     except libvirtError:
         if overlays:
             try:
