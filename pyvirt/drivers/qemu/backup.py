@@ -371,8 +371,14 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
             mon.execute("block-dirty-bitmap-add", {"node": src, "name": tmp,
                                                    "persistent": False, "disabled": True})
             job.bitmaps.append((src, tmp))
+            from pyvirt.drivers.qemu import checkpoint
+            sources = checkpoint.bitmap_sources(mon, src, item.incremental)
+            if not sources:
+                raise report(C.VIR_ERR_NO_DOMAIN_CHECKPOINT, f"Checkpoint "
+                             f"'{item.incremental}' for incremental backup of disk "
+                             f"'{disk.target}' not found", _FROM)
             mon.execute("block-dirty-bitmap-merge", {"node": src, "target": tmp,
-                                                     "bitmaps": [item.incremental]})
+                                                     "bitmaps": sources})
             if not job.pull:
                 data.update(sync="incremental", bitmap=tmp)
         actions.append({"type": "blockdev-backup", "data": data})

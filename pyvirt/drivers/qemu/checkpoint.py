@@ -122,14 +122,64 @@ def record(drv: Any, vm: DomainObj, cdef: Any) -> Moment:
     return moment
 
 
-def _bitmap_counts(vm: DomainObj) -> dict[tuple[str, str], int]:
-    """{(format node, bitmap name): dirty bytes} of the running guest."""
-    mon = domain.active_monitor(vm)
-    counts = {}
-    for node in mon.execute("query-named-block-nodes", {"flat": True}):
-        for bm in node.get("dirty-bitmaps") or []:
-            counts[(str(node.get("node-name")), str(bm.get("name")))] = int(bm.get("count", 0))
-    return counts
+def chain_bitmaps(mon: Any, top: str) -> list[tuple[str, list[dict], bool]]:
+    """(format node, its dirty bitmaps, read-only) from ``top`` down its backing chain.
+
+    An external snapshot puts an overlay on a disk; the bitmaps of the
+    checkpoints made before it stay in the image below (and go on in the
+    overlay, see :func:`propagate_actions`), so a checkpoint's changes are
+    the union of its bitmaps along the chain, as libvirt merges them.
+    """
+    nodes = {str(n.get("node-name")): n for n in mon.execute("query-named-block-nodes")}
+    by_file = {str(n.get("file")): name for name, n in nodes.items() if n.get("drv") != "file"}
+    out: list[tuple[str, list[dict], bool]] = []
+    name: str | None = top
+    while name is not None and name in nodes and all(name != seen[0] for seen in out):
+        node = nodes[name]
+        out.append((name, list(node.get("dirty-bitmaps") or []), bool(node.get("ro"))))
+        backing = node.get("backing_file")
+        name = by_file.get(str(backing)) if backing else None
+    return out
+
+
+def bitmap_sources(mon: Any, top: str, bitmap: str, writable: bool = False) -> list[dict]:
+    """The ``{node, name}`` of every bitmap ``bitmap`` down ``top``'s chain (with
+    ``writable``, only in the images QEMU may change)."""
+    return [{"node": node, "name": bitmap} for node, bitmaps, ro in chain_bitmaps(mon, top)
+            if any(b.get("name") == bitmap for b in bitmaps) and not (writable and ro)]
+
+
+def propagate_actions(mon: Any, top: str, overlay: str) -> list[dict]:
+    """Transaction actions that start, in a new overlay ``overlay`` of ``top``, the
+    persistent bitmaps recording in ``top`` (libvirt's qemuSnapshotDiskBitmapsPropagate)."""
+    chain = chain_bitmaps(mon, top)
+    bitmaps = chain[0][1] if chain else []
+    return [{"type": "block-dirty-bitmap-add", "data": {
+        "node": overlay, "name": b["name"], "persistent": True, "disabled": False,
+        "granularity": b["granularity"]}} for b in bitmaps
+        if b.get("persistent") and b.get("recording") and not b.get("inconsistent")]
+
+
+def _merged_size(mon: Any, top: str, bitmap: str) -> int:
+    """Dirty bytes of ``bitmap`` merged down ``top``'s chain (a temporary bitmap)."""
+    sources = bitmap_sources(mon, top, bitmap)
+    if not sources:
+        return 0
+    tmp = "libvirt-tmp-size-xml"
+    with contextlib.suppress(libvirtError):         # left by an earlier call
+        mon.execute("block-dirty-bitmap-remove", {"node": top, "name": tmp})
+    mon.execute("transaction", {"actions": [
+        {"type": "block-dirty-bitmap-add", "data": {"node": top, "name": tmp,
+                                                    "persistent": False, "disabled": True}},
+        {"type": "block-dirty-bitmap-merge", "data": {"node": top, "target": tmp,
+                                                      "bitmaps": sources}}]})
+    try:
+        chain = chain_bitmaps(mon, top)
+        return next((int(b.get("count", 0)) for b in (chain[0][1] if chain else [])
+                     if b.get("name") == tmp), 0)
+    finally:
+        with contextlib.suppress(libvirtError):
+            mon.execute("block-dirty-bitmap-remove", {"node": top, "name": tmp})
 
 
 class CheckpointAPI:
@@ -221,12 +271,12 @@ class CheckpointAPI:
         if flags & K.VIR_DOMAIN_CHECKPOINT_XML_SIZE:
             if not vm.is_active():
                 raise report(C.VIR_ERR_OPERATION_INVALID, "domain is not running", _FROM)
-            counts = _bitmap_counts(vm)
+            mon = domain.active_monitor(vm)
             by_target = {d.target: (address.format_node(vm.blockdev[d.alias]), b)
                          for d, b in bitmap_disks(vm, cdef)}
             for item in cdef.disks:
                 key = by_target.get(item.name)
-                item.size = counts.get(key, 0) if key is not None else None
+                item.size = _merged_size(mon, *key) if key is not None else None
         with vm.lock:
             return cdef.format_flags(flags)
 
@@ -258,11 +308,12 @@ class CheckpointAPI:
 def _remove_bitmaps(vm: DomainObj, cdef: Any) -> None:
     if vm.is_active():
         mon = domain.active_monitor(vm)
-        present = _bitmap_counts(vm)
-        pairs = [(address.format_node(vm.blockdev[disk.alias]), bitmap)
-                 for disk, bitmap in bitmap_disks(vm, cdef)]
-        actions = [{"type": "block-dirty-bitmap-remove", "data": {"node": node, "name": name}}
-                   for node, name in pairs if (node, name) in present]
+        # a read-only backing image (below an external snapshot's overlay) keeps its
+        # copy, unused once the overlay's is gone (libvirt reopens it to remove it)
+        actions = [{"type": "block-dirty-bitmap-remove", "data": source}
+                   for disk, bitmap in bitmap_disks(vm, cdef)
+                   for source in bitmap_sources(mon, address.format_node(
+                       vm.blockdev[disk.alias]), bitmap, writable=True)]
         if actions:
             mon.execute("transaction", {"actions": actions})
         return

@@ -35,7 +35,7 @@ from pyvirt.conf.snapshot import (
     SnapshotState,
 )
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.qemu import address, command, domain, snapjob
+from pyvirt.drivers.qemu import address, checkpoint, command, domain, snapjob
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domobj import state_name
 from pyvirt.errors import libvirtError, report
@@ -336,9 +336,11 @@ def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int)
             undo.callback(_quiet_del, mon, address.storage_node(index))
             mon.execute("blockdev-add", fmt)
             undo.callback(_quiet_del, mon, address.format_node(index))
+            top = address.format_node(vm.blockdev[disk.alias])
+            # checkpoints' bitmaps go on recording in the overlay, as libvirt's
+            actions += checkpoint.propagate_actions(mon, top, address.format_node(index))
             actions.append({"type": "blockdev-snapshot", "data": {
-                "node": address.format_node(vm.blockdev[disk.alias]),
-                "overlay": address.format_node(index)}})
+                "node": top, "overlay": address.format_node(index)}})
             indexes[disk.alias] = index
         mon.execute("transaction", {"actions": actions})
         undo.pop_all()

@@ -452,3 +452,47 @@ def test_pull_backup_over_tls(g: Guest, tmp_path: Path) -> None:
     finally:
         conf.unlink()
     assert not os.path.exists(f"{tmp_path}/vda.scratch")
+
+
+def test_incremental_backup_across_an_external_snapshot(g: Guest) -> None:
+    """A checkpoint made before an external snapshot: its bitmap goes on in the
+    overlay (as libvirt's), and an incremental backup from it merges the bitmaps
+    of the whole chain, so it holds every cluster written since the checkpoint."""
+    full = str(g.base / "xfull.qcow2")
+    g.frozen_copy("xfull-start.raw")                      # paused for the backup's start
+    g.backup(f"<domainbackup><disks><disk name='vda' type='file'><target file='{full}'/>"
+             "</disk></disks></domainbackup>",
+             "<domaincheckpoint><name>kx</name></domaincheckpoint>")
+    g.wait_counting(last_counter(g.serial) + 2)           # written below the overlay
+    overlay = str(g.base / "vda.xsnap")
+    snap = g.dom.snapshotCreateXML(f"<domainsnapshot><name>xs</name><disks><disk name='vda'>"
+                                   f"<source file='{overlay}'/></disk></disks></domainsnapshot>",
+                                   C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
+    # QEMU stores persistent bitmaps in the image when it closes it: ask QEMU
+    mon = g.dom._drv.vm_of(g.dom._o).mon
+    nodes = {n["file"]: n for n in mon.execute("query-named-block-nodes")
+             if n["drv"] == "qcow2"}
+    assert [(b["name"], b["persistent"], b["recording"])
+            for b in nodes[overlay]["dirty-bitmaps"]] == [("kx", True, True)]
+    g.wait_counting(last_counter(g.serial) + 2)           # written into the overlay
+    kx = g.dom.checkpointLookupByName("kx")
+    assert "<disk name='vda' checkpoint='bitmap' bitmap='kx' size='65536'/>" in \
+        kx.getXMLDesc(C.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
+    g.dom.suspend()                                        # the disk now, through the overlay
+    start = str(g.base / "xinc-start.raw")
+    img("convert", "-U", "-O", "raw", overlay, start)
+    inc = str(g.base / "xinc.qcow2")
+    g.backup(f"<domainbackup><incremental>kx</incremental><disks><disk name='vda' "
+             f"type='file'><target file='{inc}'/></disk></disks></domainbackup>")
+    assert allocated(inc) == [(0, 65536)], allocated(inc)
+    img("rebase", "-u", "-F", "qcow2", "-b", full, inc)
+    assert same(inc, start)
+    # the checkpoint's bitmap goes from the overlay (the read-only image below keeps
+    # its copy: libvirt reopens it read-write to remove it, pyvirt does not yet)
+    kx.delete()
+    nodes = {n["file"]: n for n in mon.execute("query-named-block-nodes")
+             if n["drv"] == "qcow2"}
+    assert not nodes[overlay].get("dirty-bitmaps")
+    assert g.dom.listAllCheckpoints() == []
+    snap.delete()
+    assert not os.path.exists(overlay) and f"<source file='{g.disk}'" in g.dom.XMLDesc(0)
