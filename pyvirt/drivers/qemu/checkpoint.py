@@ -16,6 +16,7 @@ Metadata: ``{lib_dir}/checkpoint/DOMAIN/NAME.xml`` (:mod:`.momentstore`).
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -48,6 +49,7 @@ else:
 
 _FROM = C.VIR_FROM_QEMU
 K = C
+log = logging.getLogger(__name__)
 _LIST_FLAGS = (K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS | K.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL
                | K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)
 _CHILD_FLAGS = (_LIST_FLAGS & ~K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS) | \
@@ -308,20 +310,49 @@ class CheckpointAPI:
 def _remove_bitmaps(vm: DomainObj, cdef: Any) -> None:
     if vm.is_active():
         mon = domain.active_monitor(vm)
-        # a read-only backing image (below an external snapshot's overlay) keeps its
-        # copy, unused once the overlay's is gone (libvirt reopens it to remove it)
         actions = [{"type": "block-dirty-bitmap-remove", "data": source}
                    for disk, bitmap in bitmap_disks(vm, cdef)
                    for source in bitmap_sources(mon, address.format_node(
                        vm.blockdev[disk.alias]), bitmap, writable=True)]
         if actions:
             mon.execute("transaction", {"actions": actions})
+        for disk, bitmap in bitmap_disks(vm, cdef):
+            _remove_below(mon, address.format_node(vm.blockdev[disk.alias]), bitmap)
         return
     for disk, bitmap in bitmap_disks(vm, cdef):
         path = command.disk_path(disk) or ""
         with contextlib.suppress(libvirtError):     # a bitmap already gone is fine
             snapjob.qemu_img("bitmap", "--remove", path, bitmap,
                              what=f"cannot remove bitmap '{bitmap}' of '{path}'")
+
+
+def _remove_below(mon: Any, top: str, bitmap: str) -> None:
+    """Remove ``bitmap`` from the read-only images below ``top`` (an external
+    snapshot's backing files): each is reopened read-write for it and read-only
+    again, as libvirt does.  Only images this driver opened (``libvirt-N-format``)
+    whose backing link is known are reopened; another keeps its copy."""
+    chain = chain_bitmaps(mon, top)
+    nodes = {str(n.get("node-name")): n for n in mon.execute("query-named-block-nodes")}
+    for i, (name, bitmaps, ro) in enumerate(chain):
+        if not ro or not any(b.get("name") == bitmap for b in bitmaps):
+            continue
+        backing = chain[i + 1][0] if i + 1 < len(chain) else None
+        from pyvirt.drivers.qemu.blockjob import node_index
+        index = node_index(name)
+        if index is None or (backing is None and nodes[name].get("backing_file")):
+            log.warning("checkpoint bitmap '%s' stays in read-only node '%s'", bitmap, name)
+            continue
+        opts = {"driver": nodes[name].get("drv"), "node-name": name,
+                "file": address.storage_node(index), "backing": backing, "read-only": False}
+        try:
+            mon.execute("blockdev-reopen", {"options": [opts]})
+            try:
+                mon.execute("block-dirty-bitmap-remove", {"node": name, "name": bitmap})
+            finally:
+                mon.execute("blockdev-reopen", {"options": [{**opts, "read-only": True}]})
+        except libvirtError as exc:
+            log.warning("cannot remove bitmap '%s' from read-only node '%s': %s", bitmap,
+                        name, exc)
 
 
 def undefine_check(drv: Any, vm: DomainObj, flags: int) -> None:

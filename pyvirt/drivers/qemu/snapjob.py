@@ -124,11 +124,12 @@ def new_node_index(vm: Any, mon: Any) -> int:
         used |= {j.mirror.index for j in vm.block_jobs.values()
                  if j.mirror is not None and j.mirror.index is not None}
     if mon is not None:
+        from pyvirt.drivers.qemu.blockjob import node_index
         with contextlib.suppress(libvirtError):
             for node in mon.execute("query-named-block-nodes", {"flat": True}):
-                parts = str(node.get("node-name", "")).split("-")
-                if len(parts) == 3 and parts[0] == "libvirt" and parts[1].isdigit():
-                    used.add(int(parts[1]))
+                index = node_index(str(node.get("node-name", "")))
+                if index is not None:
+                    used.add(index)
     return max(used, default=0) + 1
 
 

@@ -487,12 +487,13 @@ def test_incremental_backup_across_an_external_snapshot(g: Guest) -> None:
     assert allocated(inc) == [(0, 65536)], allocated(inc)
     img("rebase", "-u", "-F", "qcow2", "-b", full, inc)
     assert same(inc, start)
-    # the checkpoint's bitmap goes from the overlay (the read-only image below keeps
-    # its copy: libvirt reopens it read-write to remove it, pyvirt does not yet)
+    # the checkpoint's bitmaps go from the overlay and, reopened read-write for it
+    # (as libvirt does), from the read-only image below, which stays read-only
     kx.delete()
     nodes = {n["file"]: n for n in mon.execute("query-named-block-nodes")
              if n["drv"] == "qcow2"}
-    assert not nodes[overlay].get("dirty-bitmaps")
+    assert not nodes[overlay].get("dirty-bitmaps") and not nodes[g.disk].get("dirty-bitmaps")
+    assert nodes[g.disk]["ro"] and not nodes[overlay]["ro"]
     assert g.dom.listAllCheckpoints() == []
     snap.delete()
     assert not os.path.exists(overlay) and f"<source file='{g.disk}'" in g.dom.XMLDesc(0)
