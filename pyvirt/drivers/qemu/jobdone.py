@@ -4,8 +4,8 @@
 libvirtd keeps them in memory for as long as it runs.  A pyvirt driver may
 be shut down and started again between two calls (pyvirtd lets a root go
 after its last client, as each ``virsh`` command is one client), so they
-are also kept in ``{state_dir}/NAME.job.json``, written atomically, and
-read back by the next driver on the root.  Reading them without
+are also kept in ``{state_dir}/NAME.job.json`` (with the domain's UUID),
+written atomically, and read back by the next driver on the root.  Reading them without
 ``VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED`` forgets them, as libvirt does.
 """
 
@@ -34,7 +34,7 @@ def record(cfg: Any, vm: DomainObj, stats: dict[str, Any]) -> None:
     with vm.lock:
         vm.completed_job = dict(stats)
     try:
-        atomic_write(_path(cfg, vm.name), json.dumps(stats), 0o600)
+        atomic_write(_path(cfg, vm.name), json.dumps({"uuid": vm.uuid, "stats": stats}), 0o600)
     except OSError as exc:        # the statistics stay in memory
         log.warning("%s: cannot keep the finished job's statistics: %s", vm.name, exc)
 
@@ -48,8 +48,9 @@ def fetch(cfg: Any, vm: DomainObj, keep: bool) -> dict[str, Any] | None:
             with contextlib.suppress(OSError, ValueError):
                 with open(path) as f:
                     loaded = json.load(f)
-                if isinstance(loaded, dict):
-                    done = loaded
+                # another domain of that name (one undefined since) had them
+                if isinstance(loaded, dict) and loaded.get("uuid") == vm.uuid:
+                    done = dict(loaded.get("stats") or {}) or None
         vm.completed_job = done if keep else None
     if not keep and done is not None:
         with contextlib.suppress(OSError):
