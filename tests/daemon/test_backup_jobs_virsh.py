@@ -9,7 +9,11 @@ libvirt's; so do a core dump, a snapshot with memory and a save.  The guest is o
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,10 +28,13 @@ sys.path.insert(0, str(QEMU_TESTS))
 from qemutest_util import guest_xml
 from test_qemu_via_pyvirtd import _guest_dir, _start_daemon
 
+PYVIRSH = [sys.executable, "-m", "pyvirt.shell.main"]
+TOOL = [daemons.VIRSH]            # the shell the session drives (pyvirsh in the last run)
+
 
 def _virsh(uri: str, *args: str) -> str:
-    res = subprocess.run([daemons.VIRSH, "-c", uri, *args], capture_output=True, text=True,
-                         timeout=90, check=False)
+    res = subprocess.run([*TOOL, "-c", uri, *args], capture_output=True, text=True,
+                         timeout=90, check=False, cwd=Path(__file__).resolve().parents[2])
     return (res.stdout + res.stderr).strip()
 
 
@@ -92,9 +99,25 @@ def _session(uri: str, base: Path, guest: str) -> dict[str, str]:
     return {k: _normal(v, str(base)) for k, v in out.items()}
 
 
+def _kill_guests(base: Path) -> None:
+    """QEMUs a failed session left to its pyvirtd's roots (guests outlive the daemon)."""
+    for pidfile in base.glob("*/xdg/run/pyvirt/qemu/*.pid"):
+        if pidfile.name != "driver.pid":
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
 def test_backup_jobs_as_libvirt(virsh: str, reference_libvirtd: daemons.LibvirtDaemon) -> None:
     guest = _guest_dir()
     base = Path(tempfile.mkdtemp(prefix="bj-"))
+    try:
+        _compare(base, guest, reference_libvirtd)
+    finally:
+        _kill_guests(base)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _compare(base: Path, guest: str, reference_libvirtd: daemons.LibvirtDaemon) -> None:
     daemon = _start_daemon(base / "pyvirtd")
     try:
         (base / "p").mkdir()
@@ -105,3 +128,13 @@ def test_backup_jobs_as_libvirt(virsh: str, reference_libvirtd: daemons.LibvirtD
     theirs = _session(reference_libvirtd.uri(driver="qemu", path="/system"), base / "l", guest)
     assert "File processed:   16.000 MiB" in theirs["push-done"]
     assert mine == theirs
+    # pyvirsh prints the same through pyvirtd
+    daemon = _start_daemon(base / "pyvirtd2")
+    try:
+        (base / "s").mkdir()
+        TOOL[:] = PYVIRSH
+        shell = _session(f"qemu+unix:///session?socket={daemon.sock}", base / "s", guest)
+    finally:
+        TOOL[:] = [daemons.VIRSH]
+        daemon.stop()
+    assert shell == theirs
