@@ -37,8 +37,9 @@ class BackupServer:
     socket: str | None = None
     name: str | None = None
     port: str | None = None
+    tls: str | None = None     # 'yes': the NBD server speaks TLS (qemu.conf's certificates)
 
-    ATTRS = (A("transport"), A("socket"), A("name"), A("port"))
+    ATTRS = (A("transport"), A("tls"), A("socket"), A("name"), A("port"))
 
 
 @dataclass

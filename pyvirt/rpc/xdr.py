@@ -212,6 +212,7 @@ KNOWN_TYPES: dict[str, int] = {
     "thread_pool_max": TP_INT,
     "shm_pages_to_scan": TP_UINT, "shm_sleep_millisecs": TP_UINT,
     "shm_merge_across_nodes": TP_UINT,
+    "operation": TP_INT,          # job statistics: virsh reads VIR_DOMAIN_JOB_OPERATION as INT
 }
 
 

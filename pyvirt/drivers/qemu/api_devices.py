@@ -450,7 +450,13 @@ class DevicesAPI:
             old = vm.name
             new = vm.def_.copy()
             new.name = new_name
+            from pyvirt.drivers.qemu import jobdone, momentstore
             st.save_config(self.cfg, new)
+            try:
+                momentstore.rename(self.cfg, old, new_name)     # snapshots, checkpoints
+            except libvirtError:
+                st.delete_config(self.cfg, new_name)
+                raise
             autostart = vm.autostart
             try:
                 if autostart:
@@ -459,7 +465,9 @@ class DevicesAPI:
                 st.delete_config(self.cfg, old)
             except (OSError, libvirtError):
                 st.delete_config(self.cfg, new_name)
+                momentstore.rename(self.cfg, new_name, old)
                 raise
+            jobdone.rename(self.cfg, old, new_name)
             domain.lifecycle(self, vm, C.VIR_DOMAIN_EVENT_UNDEFINED,
                              C.VIR_DOMAIN_EVENT_UNDEFINED_RENAMED)
             with vm.lock:

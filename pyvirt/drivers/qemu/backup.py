@@ -76,7 +76,9 @@ class BackupJob:
         self.created: list[str] = []             # target files made here
         self.scratch: list[str] = []
         self.nbd = False
+        self.tls = False                         # the TLS credentials object was added
         self.done = threading.Event()
+        self.held = False
         self.final: dict[str, Any] = {}
 
     # --- progress ---------------------------------------------------------------
@@ -89,17 +91,24 @@ class BackupJob:
                     done += int(job.get("current-progress", 0))
         return total, done
 
+    def _counters(self, total: int, done: int) -> dict[str, Any]:
+        """libvirt's keys for the bytes a backup moved: copied to the targets (push),
+        or kept in the scratch files (pull)."""
+        elapsed = int((time.monotonic() - self.started) * 1000)
+        out: dict[str, Any] = {"operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
+                               "time_elapsed": elapsed}
+        if self.pull:
+            out.update(disk_temp_used=done, disk_temp_total=total)
+        else:
+            out.update(disk_total=total, disk_processed=done,
+                       disk_remaining=max(total - done, 0))
+        return out
+
     def stats(self) -> dict[str, Any]:
-        """libvirt's job statistics of the backup."""
+        """libvirt's job statistics of the running backup."""
         if self.final:
-            return dict(self.final)
-        total, done = self._progress()
-        return {"type": C.VIR_DOMAIN_JOB_UNBOUNDED,
-                "operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
-                "time_elapsed": int((time.monotonic() - self.started) * 1000),
-                "data_total": total, "data_processed": done,
-                "data_remaining": max(total - done, 0), "disk_total": total,
-                "disk_processed": done, "disk_remaining": max(total - done, 0)}
+            return {"type": self.final["type"], **self.final}
+        return {"type": C.VIR_DOMAIN_JOB_UNBOUNDED, **self._counters(*self._progress())}
 
     def abort(self) -> None:
         """Cancel the jobs; the watcher then cleans up (and for pull mode, ends it)."""
@@ -131,23 +140,42 @@ class BackupJob:
                 # on in QEMU and the next process on the root cleans it up
                 self.done.set()
                 return
-        total, done = self._progress()
-        ok = error is None and not self.aborted
-        self.final = {"type": C.VIR_DOMAIN_JOB_COMPLETED if ok else C.VIR_DOMAIN_JOB_FAILED
-                      if not self.aborted else C.VIR_DOMAIN_JOB_CANCELLED,
-                      "operation": C.VIR_DOMAIN_JOB_OPERATION_BACKUP,
-                      "time_elapsed": int((time.monotonic() - self.started) * 1000),
-                      "data_total": total, "data_processed": done, "data_remaining": 0,
-                      "disk_total": total, "disk_processed": done, "disk_remaining": 0}
-        if error and not self.aborted:
+        # as libvirt: a pull backup ends by being stopped, so only a failure is not
+        # a completion; a push backup stopped before its end is cancelled
+        failed = error is not None and not self.aborted
+        outcome = (C.VIR_DOMAIN_JOB_FAILED if failed else C.VIR_DOMAIN_JOB_CANCELLED
+                if self.aborted and not self.pull else C.VIR_DOMAIN_JOB_COMPLETED)
+        final = self._counters(*self._progress())
+        final["success"] = outcome == C.VIR_DOMAIN_JOB_COMPLETED
+        if error:
+            final["errmsg"] = str(error)
+        if failed:
             log.warning("%s: backup failed: %s", self.vm.name, error)
-        self.cleanup(failed=not ok)
+        self.cleanup(failed=outcome != C.VIR_DOMAIN_JOB_COMPLETED)
+        self.final = {"type": outcome, **final}
+        from pyvirt.drivers.qemu import jobdone
+        jobdone.record(self.drv.cfg, self.vm, self.final)
         with self.vm.lock:
             if self.vm.async_job is self:
                 self.vm.async_job = None
-            self.vm.completed_job = dict(self.final)
-        self.drv.emit(self.vm, C.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, dict(self.final))
+        self.drv.emit(self.vm, C.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, final)
         self.done.set()
+        self.release()
+
+    def hold(self) -> None:
+        """Keep the driver started while the backup runs, even when its last
+        connection closes (pyvirtd between two virsh commands), as libvirtd keeps
+        its QEMU driver: the next client finds the backup and can abort it."""
+        from pyvirt.drivers.qemu import driver
+        driver.open_driver(self.drv.cfg)
+        self.held = True
+
+    def release(self) -> None:
+        """Let go of the driver :meth:`hold` kept (it shuts down if it was the last)."""
+        if self.held:
+            self.held = False
+            from pyvirt.drivers.qemu import driver
+            driver.close_driver(self.drv)
 
     def cleanup(self, failed: bool) -> None:
         """Remove the backup's jobs, nodes, bitmaps, NBD server and scratch files."""
@@ -158,6 +186,9 @@ class BackupJob:
         if self.nbd:
             with contextlib.suppress(libvirtError):
                 mon.execute("nbd-server-stop")
+        if self.tls:
+            with contextlib.suppress(libvirtError):
+                mon.execute("object-del", {"id": TLS_OBJECT})
         for node in reversed(self.nodes):
             with contextlib.suppress(libvirtError):
                 mon.execute("blockdev-del", {"node-name": node})
@@ -184,6 +215,9 @@ def _align(vm: DomainObj, bdef: DomainBackupDef) -> list[tuple[Any, BackupDisk]]
         if item.backup is None:
             item.backup = "no" if disk.readonly or path is None else "yes"
         if item.enabled:
+            if snapjob.disk_job(vm, disk.target) is not None:   # libvirt's words for it
+                raise report(C.VIR_ERR_INTERNAL_ERROR,
+                             f"disk '{disk.target}' has a blockjob assigned", _FROM)
             if path is None or disk.alias not in vm.blockdev:
                 raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
                              f"cannot back up empty disk '{disk.target}'", _FROM)
@@ -230,6 +264,8 @@ def cleanup_leftovers(drv: Any, vm: DomainObj, mon: Any) -> None:
     nodes = record.get("nodes", [])
     with contextlib.suppress(libvirtError):
         mon.execute("nbd-server-stop")
+    with contextlib.suppress(libvirtError):
+        mon.execute("object-del", {"id": TLS_OBJECT})
     for node in sorted(nodes, key=lambda n: n.endswith("-storage")):   # formats first
         with contextlib.suppress(libvirtError):
             mon.execute("blockdev-del", {"node-name": node})
@@ -257,10 +293,8 @@ def begin(drv: Any, vm: DomainObj, backup_xml: str, checkpoint_xml: str | None,
                         "qemuDomainBackupBegin", _FROM)
     bdef = DomainBackupDef.parse(backup_xml)
     with vm.job_scope("backup"):
+        snapjob.wait_async_job(vm)              # another backup, a save
         mon = domain.active_monitor(vm)
-        if vm.async_job is not None:
-            raise report(C.VIR_ERR_OPERATION_INVALID, f"domain '{vm.name}' already has a "
-                         f"running job", _FROM)
         cleanup_leftovers(drv, vm, mon)
         tree = checkpoint.checkpoints(drv, vm)
         if bdef.incremental and bdef.incremental not in tree.by_name:
@@ -290,6 +324,7 @@ def begin(drv: Any, vm: DomainObj, backup_xml: str, checkpoint_xml: str | None,
             checkpoint.record(drv, vm, cdef)
         with vm.lock:
             vm.async_job = job
+        job.hold()
         threading.Thread(target=job.watch, name=f"pyvirt-backup-{vm.name}",
                          daemon=True).start()
 
@@ -298,7 +333,7 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     """Create the targets (or scratch files) and their nodes; return the job actions."""
     mon, vm = job.mon, job.vm
     actions: list[dict] = []
-    next_index = max(vm.blockdev.values(), default=0) + 1
+    next_index = snapjob.new_node_index(vm, mon)
     for disk, item in job.disks:
         index = next_index
         next_index += 1
@@ -336,26 +371,73 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
             mon.execute("block-dirty-bitmap-add", {"node": src, "name": tmp,
                                                    "persistent": False, "disabled": True})
             job.bitmaps.append((src, tmp))
+            from pyvirt.drivers.qemu import checkpoint
+            sources = checkpoint.bitmap_sources(mon, src, item.incremental)
+            if not sources:
+                raise report(C.VIR_ERR_NO_DOMAIN_CHECKPOINT, f"Checkpoint "
+                             f"'{item.incremental}' for incremental backup of disk "
+                             f"'{disk.target}' not found", _FROM)
             mon.execute("block-dirty-bitmap-merge", {"node": src, "target": tmp,
-                                                     "bitmaps": [item.incremental]})
+                                                     "bitmaps": sources})
             if not job.pull:
                 data.update(sync="incremental", bitmap=tmp)
         actions.append({"type": "blockdev-backup", "data": data})
     return actions
 
 
+# The id of the NBD server's TLS credentials object, libvirt's name for it.
+TLS_OBJECT = "objlibvirt_backup_tls0"
+
+
+def tls_settings(cfg: Any) -> tuple[str, bool]:
+    """(certificate directory, verify clients) of TLS backups, from qemu.conf next
+    to the driver's config dir, as libvirt reads them: ``backup_tls_x509_cert_dir``
+    (else /etc/pki/libvirt-backup if it exists, else ``default_tls_x509_cert_dir``,
+    /etc/pki/qemu) and ``backup_tls_x509_verify`` (else ``default_tls_x509_verify``,
+    on)."""
+    from pyvirt.daemon.config import parse_text
+    path = os.path.join(os.path.dirname(cfg.config_dir), "qemu.conf")
+    try:
+        with open(path) as f:
+            conf = parse_text(f.read(), path)
+    except FileNotFoundError:
+        conf = {}
+    except (OSError, ValueError) as exc:
+        raise report(C.VIR_ERR_CONF_SYNTAX, str(exc), _FROM) from exc
+    default_dir = str(conf.get("default_tls_x509_cert_dir", "/etc/pki/qemu"))
+    certdir = conf.get("backup_tls_x509_cert_dir")
+    if certdir is None:
+        certdir = ("/etc/pki/libvirt-backup" if os.path.isdir("/etc/pki/libvirt-backup")
+                   else default_dir)
+    elif not os.path.isdir(str(certdir)):
+        raise report(C.VIR_ERR_CONF_SYNTAX, f"backup_tls_x509_cert_dir directory "
+                     f"'{certdir}' does not exist", _FROM)
+    verify = conf.get("backup_tls_x509_verify", conf.get("default_tls_x509_verify", 1))
+    return str(certdir), bool(verify)
+
+
 def _start_nbd(job: BackupJob) -> None:
     server = job.bdef.server
+    tls = server is not None and server.tls == "yes"
     if server is None or server.transport == "tcp":
         host = (server.name if server else None) or "localhost"
         port = (server.port if server else None) or "10809"
         addr = {"type": "inet", "data": {"host": host, "port": str(port)}}
-    elif server.transport == "unix" and server.socket:
+    elif server.transport == "unix" and server.socket and not tls:
         addr = {"type": "unix", "data": {"path": server.socket}}
     else:
         raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
-                     f"unsupported NBD transport '{server.transport}'", _FROM)
-    job.mon.execute("nbd-server-start", {"addr": addr})
+                     f"unsupported NBD transport '{server.transport}'"
+                     + (" with TLS" if tls else ""), _FROM)
+    args: dict[str, Any] = {"addr": addr}
+    if tls:
+        certdir, verify = tls_settings(job.drv.cfg)
+        job.mon.execute("object-add", {"qom-type": "tls-creds-x509", "id": TLS_OBJECT,
+                                       "dir": certdir, "endpoint": "server",
+                                       "verify-peer": verify})
+        job.tls = True
+        args["tls-creds"] = TLS_OBJECT
+    job.mon.execute("nbd-server-start", args)
     job.nbd = True
 
 

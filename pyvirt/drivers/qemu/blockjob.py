@@ -261,6 +261,8 @@ class BlockJobAPI:
         return None
 
     def _busy(self, vm: DomainObj, disk: Any) -> None:
+        from pyvirt.drivers.qemu import snapjob
+        snapjob.check_disk_idle(vm, disk.target)     # this process's jobs, a backup's disks
         if self._job(vm, disk.target) is not None:
             raise report(C.VIR_ERR_BLOCK_COPY_ACTIVE,
                          f"disk '{disk.target}' already in active block job", _FROM)
@@ -439,11 +441,8 @@ class BlockJobAPI:
 
     # --- starting jobs ---------------------------------------------------------------------
     def _new_index(self, vm: DomainObj) -> int:
-        with vm.lock:
-            used = set(vm.blockdev.values())
-            used |= {j.mirror.index for j in vm.block_jobs.values()
-                     if j.mirror is not None and j.mirror.index is not None}
-        return max(used, default=0) + 1
+        from pyvirt.drivers.qemu import snapjob
+        return snapjob.new_node_index(vm, vm.mon)
 
     def _dest(self, vm: DomainObj, destxml: str) -> Mirror:
         """The destination of a copy from its ``<disk>`` XML (file, block or volume)."""

@@ -16,6 +16,7 @@ Metadata: ``{lib_dir}/checkpoint/DOMAIN/NAME.xml`` (:mod:`.momentstore`).
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -48,6 +49,7 @@ else:
 
 _FROM = C.VIR_FROM_QEMU
 K = C
+log = logging.getLogger(__name__)
 _LIST_FLAGS = (K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS | K.VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL
                | K.VIR_DOMAIN_CHECKPOINT_LIST_LEAVES | K.VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES)
 _CHILD_FLAGS = (_LIST_FLAGS & ~K.VIR_DOMAIN_CHECKPOINT_LIST_ROOTS) | \
@@ -122,14 +124,64 @@ def record(drv: Any, vm: DomainObj, cdef: Any) -> Moment:
     return moment
 
 
-def _bitmap_counts(vm: DomainObj) -> dict[tuple[str, str], int]:
-    """{(format node, bitmap name): dirty bytes} of the running guest."""
-    mon = domain.active_monitor(vm)
-    counts = {}
-    for node in mon.execute("query-named-block-nodes", {"flat": True}):
-        for bm in node.get("dirty-bitmaps") or []:
-            counts[(str(node.get("node-name")), str(bm.get("name")))] = int(bm.get("count", 0))
-    return counts
+def chain_bitmaps(mon: Any, top: str) -> list[tuple[str, list[dict], bool]]:
+    """(format node, its dirty bitmaps, read-only) from ``top`` down its backing chain.
+
+    An external snapshot puts an overlay on a disk; the bitmaps of the
+    checkpoints made before it stay in the image below (and go on in the
+    overlay, see :func:`propagate_actions`), so a checkpoint's changes are
+    the union of its bitmaps along the chain, as libvirt merges them.
+    """
+    nodes = {str(n.get("node-name")): n for n in mon.execute("query-named-block-nodes")}
+    by_file = {str(n.get("file")): name for name, n in nodes.items() if n.get("drv") != "file"}
+    out: list[tuple[str, list[dict], bool]] = []
+    name: str | None = top
+    while name is not None and name in nodes and all(name != seen[0] for seen in out):
+        node = nodes[name]
+        out.append((name, list(node.get("dirty-bitmaps") or []), bool(node.get("ro"))))
+        backing = node.get("backing_file")
+        name = by_file.get(str(backing)) if backing else None
+    return out
+
+
+def bitmap_sources(mon: Any, top: str, bitmap: str, writable: bool = False) -> list[dict]:
+    """The ``{node, name}`` of every bitmap ``bitmap`` down ``top``'s chain (with
+    ``writable``, only in the images QEMU may change)."""
+    return [{"node": node, "name": bitmap} for node, bitmaps, ro in chain_bitmaps(mon, top)
+            if any(b.get("name") == bitmap for b in bitmaps) and not (writable and ro)]
+
+
+def propagate_actions(mon: Any, top: str, overlay: str) -> list[dict]:
+    """Transaction actions that start, in a new overlay ``overlay`` of ``top``, the
+    persistent bitmaps recording in ``top`` (libvirt's qemuSnapshotDiskBitmapsPropagate)."""
+    chain = chain_bitmaps(mon, top)
+    bitmaps = chain[0][1] if chain else []
+    return [{"type": "block-dirty-bitmap-add", "data": {
+        "node": overlay, "name": b["name"], "persistent": True, "disabled": False,
+        "granularity": b["granularity"]}} for b in bitmaps
+        if b.get("persistent") and b.get("recording") and not b.get("inconsistent")]
+
+
+def _merged_size(mon: Any, top: str, bitmap: str) -> int:
+    """Dirty bytes of ``bitmap`` merged down ``top``'s chain (a temporary bitmap)."""
+    sources = bitmap_sources(mon, top, bitmap)
+    if not sources:
+        return 0
+    tmp = "libvirt-tmp-size-xml"
+    with contextlib.suppress(libvirtError):         # left by an earlier call
+        mon.execute("block-dirty-bitmap-remove", {"node": top, "name": tmp})
+    mon.execute("transaction", {"actions": [
+        {"type": "block-dirty-bitmap-add", "data": {"node": top, "name": tmp,
+                                                    "persistent": False, "disabled": True}},
+        {"type": "block-dirty-bitmap-merge", "data": {"node": top, "target": tmp,
+                                                      "bitmaps": sources}}]})
+    try:
+        chain = chain_bitmaps(mon, top)
+        return next((int(b.get("count", 0)) for b in (chain[0][1] if chain else [])
+                     if b.get("name") == tmp), 0)
+    finally:
+        with contextlib.suppress(libvirtError):
+            mon.execute("block-dirty-bitmap-remove", {"node": top, "name": tmp})
 
 
 class CheckpointAPI:
@@ -148,9 +200,9 @@ class CheckpointAPI:
     def domainCheckpointCreateXML(self, dom: Any, xmlDesc: str,  # noqa: N802,N803
                                   flags: int) -> MomentHandle:
         """Create a checkpoint (bitmaps on every disk), or with REDEFINE record one."""
+        # libvirt 9.0's QEMU driver takes no QUIESCE for checkpoints
         _check(flags, K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE
-               | K.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE
-               | K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, "qemuDomainCheckpointCreateXML")
+               | K.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE, "qemuCheckpointCreateXML")
         vm = self.vm_of(dom)
         with vm.job_scope("checkpoint"):
             tree = checkpoints(self, vm)
@@ -167,16 +219,10 @@ class CheckpointAPI:
                     tree.add(moment)
                 _write(self, vm, moment)
                 return MomentHandle(moment.name, dom)
-            if flags & K.VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE:
-                from pyvirt.drivers.qemu.snapshot_ops import check_agent
-                check_agent(vm.def_)
             cdef = prepare(vm, xmlDesc)
             if cdef.name in tree.by_name:
                 raise report(C.VIR_ERR_OPERATION_FAILED,
                              f"domain moment {cdef.name} already exists", C.VIR_FROM_DOMAIN)
-            if getattr(vm.async_job, "kind", None) == "backup":
-                raise report(C.VIR_ERR_OPERATION_INVALID,
-                             "cannot create checkpoint while a backup job is running", _FROM)
             cdef.parent_name = tree.current.name if tree.current is not None else None
             actions = add_bitmap_actions(vm, cdef)
             if actions:
@@ -227,12 +273,12 @@ class CheckpointAPI:
         if flags & K.VIR_DOMAIN_CHECKPOINT_XML_SIZE:
             if not vm.is_active():
                 raise report(C.VIR_ERR_OPERATION_INVALID, "domain is not running", _FROM)
-            counts = _bitmap_counts(vm)
+            mon = domain.active_monitor(vm)
             by_target = {d.target: (address.format_node(vm.blockdev[d.alias]), b)
                          for d, b in bitmap_disks(vm, cdef)}
             for item in cdef.disks:
                 key = by_target.get(item.name)
-                item.size = counts.get(key, 0) if key is not None else None
+                item.size = _merged_size(mon, *key) if key is not None else None
         with vm.lock:
             return cdef.format_flags(flags)
 
@@ -264,19 +310,49 @@ class CheckpointAPI:
 def _remove_bitmaps(vm: DomainObj, cdef: Any) -> None:
     if vm.is_active():
         mon = domain.active_monitor(vm)
-        present = _bitmap_counts(vm)
-        pairs = [(address.format_node(vm.blockdev[disk.alias]), bitmap)
-                 for disk, bitmap in bitmap_disks(vm, cdef)]
-        actions = [{"type": "block-dirty-bitmap-remove", "data": {"node": node, "name": name}}
-                   for node, name in pairs if (node, name) in present]
+        actions = [{"type": "block-dirty-bitmap-remove", "data": source}
+                   for disk, bitmap in bitmap_disks(vm, cdef)
+                   for source in bitmap_sources(mon, address.format_node(
+                       vm.blockdev[disk.alias]), bitmap, writable=True)]
         if actions:
             mon.execute("transaction", {"actions": actions})
+        for disk, bitmap in bitmap_disks(vm, cdef):
+            _remove_below(mon, address.format_node(vm.blockdev[disk.alias]), bitmap)
         return
     for disk, bitmap in bitmap_disks(vm, cdef):
         path = command.disk_path(disk) or ""
         with contextlib.suppress(libvirtError):     # a bitmap already gone is fine
             snapjob.qemu_img("bitmap", "--remove", path, bitmap,
                              what=f"cannot remove bitmap '{bitmap}' of '{path}'")
+
+
+def _remove_below(mon: Any, top: str, bitmap: str) -> None:
+    """Remove ``bitmap`` from the read-only images below ``top`` (an external
+    snapshot's backing files): each is reopened read-write for it and read-only
+    again, as libvirt does.  Only images this driver opened (``libvirt-N-format``)
+    whose backing link is known are reopened; another keeps its copy."""
+    chain = chain_bitmaps(mon, top)
+    nodes = {str(n.get("node-name")): n for n in mon.execute("query-named-block-nodes")}
+    for i, (name, bitmaps, ro) in enumerate(chain):
+        if not ro or not any(b.get("name") == bitmap for b in bitmaps):
+            continue
+        backing = chain[i + 1][0] if i + 1 < len(chain) else None
+        from pyvirt.drivers.qemu.blockjob import node_index
+        index = node_index(name)
+        if index is None or (backing is None and nodes[name].get("backing_file")):
+            log.warning("checkpoint bitmap '%s' stays in read-only node '%s'", bitmap, name)
+            continue
+        opts = {"driver": nodes[name].get("drv"), "node-name": name,
+                "file": address.storage_node(index), "backing": backing, "read-only": False}
+        try:
+            mon.execute("blockdev-reopen", {"options": [opts]})
+            try:
+                mon.execute("block-dirty-bitmap-remove", {"node": name, "name": bitmap})
+            finally:
+                mon.execute("blockdev-reopen", {"options": [{**opts, "read-only": True}]})
+        except libvirtError as exc:
+            log.warning("cannot remove bitmap '%s' from read-only node '%s': %s", bitmap,
+                        name, exc)
 
 
 def undefine_check(drv: Any, vm: DomainObj, flags: int) -> None:

@@ -593,11 +593,10 @@ class QemuDriver(GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAP
                     | C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED, "qemuDomainGetJobStats")
         vm = self.vm_of(dom)
         if flags & C.VIR_DOMAIN_JOB_STATS_COMPLETED:
-            with vm.lock:
-                done = vm.completed_job
-                if not flags & C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED:
-                    vm.completed_job = None
-            return dict(done) if done else {"type": C.VIR_DOMAIN_JOB_NONE}
+            from pyvirt.drivers.qemu import jobdone
+            done = jobdone.fetch(self.cfg, vm,
+                                 bool(flags & C.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED))
+            return done or {"type": C.VIR_DOMAIN_JOB_NONE}
         return save.job_stats(vm)
 
     def domainAbortJob(self, dom: Any) -> int:  # noqa: N802

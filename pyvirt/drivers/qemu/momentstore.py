@@ -19,7 +19,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.driver.moments import Moment, MomentList
 from pyvirt.errors import libvirtError, report
-from pyvirt.util.fileutil import atomic_write, remove_durably
+from pyvirt.util.fileutil import atomic_write, fsync_dir, remove_durably
 
 _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
@@ -86,4 +86,28 @@ def forget_all(cfg: Any, kind: str, domain: str, tree: MomentList) -> int:
     return count
 
 
-__all__ = ["forget", "forget_all", "load", "moment_dir", "write"]
+def rename(cfg: Any, old: str, new: str) -> None:
+    """Move the snapshot and checkpoint metadata of domain ``old`` to ``new`` (a
+    domain rename: libvirt 9.0 lets them follow the domain).  What is left under
+    ``new`` from an earlier domain of that name is removed first, as libvirt does.
+    On failure the directories are as they were."""
+    import shutil
+    moved: list[tuple[str, str]] = []
+    try:
+        for kind in ("snapshot", "checkpoint"):
+            src, dst = moment_dir(cfg, kind, old), moment_dir(cfg, kind, new)
+            if os.path.isdir(dst):
+                shutil.rmtree(dst)
+            if os.path.isdir(src):
+                os.rename(src, dst)
+                moved.append((src, dst))
+                fsync_dir(os.path.dirname(dst))
+    except OSError as exc:
+        for src, dst in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.rename(dst, src)
+        raise report(C.VIR_ERR_OPERATION_FAILED, f"cannot move the snapshot metadata of "
+                     f"domain '{old}' to '{new}': {exc.strerror}", _FROM) from exc
+
+
+__all__ = ["forget", "forget_all", "load", "moment_dir", "rename", "write"]

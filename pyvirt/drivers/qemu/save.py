@@ -111,6 +111,34 @@ class SaveJob:
                 "memory_total": total, "memory_processed": done, "memory_remaining": left}
 
 
+def finished_stats(job: SaveJob, operation: int) -> dict[str, Any]:
+    """libvirt's statistics of a finished copy into a file (save, core dump, external
+    snapshot's memory), from QEMU's last migration figures, under their libvirt keys."""
+    info: dict = {}
+    with contextlib.suppress(libvirtError):
+        info = dict(job.mon.execute("query-migrate"))
+    ram = info.get("ram") or {}
+    total, done = int(ram.get("total", 0)), int(ram.get("transferred", 0))
+    left = int(ram.get("remaining", 0))
+    out: dict[str, Any] = {
+        "type": C.VIR_DOMAIN_JOB_COMPLETED, "operation": operation,
+        "time_elapsed": int((time.monotonic() - job.started) * 1000),
+        "downtime": int(info.get("downtime", 0)), "setup_time": int(info.get("setup-time", 0))}
+    for kind in ("data", "memory"):
+        out.update({f"{kind}_total": total, f"{kind}_processed": done,
+                    f"{kind}_remaining": left})
+    if ram.get("mbps"):                          # libvirt leaves out a zero bandwidth
+        out["memory_bps"] = int(float(ram["mbps"]) * 1000 * 1000 / 8)
+    for key, qkey in (("memory_constant", "duplicate"), ("memory_normal", "normal"),
+                      ("memory_normal_bytes", "normal-bytes"),
+                      ("memory_dirty_rate", "dirty-pages-rate"),
+                      ("memory_iteration", "dirty-sync-count"),
+                      ("memory_postcopy_requests", "postcopy-requests"),
+                      ("memory_page_size", "page-size")):
+        out[key] = int(ram.get(qkey, 0))
+    return out
+
+
 def job_stats(vm: DomainObj) -> dict[str, int]:
     """``domainGetJobStats``: the running save's statistics, or type NONE."""
     job = vm.async_job
@@ -122,8 +150,9 @@ def job_info(vm: DomainObj) -> list[int]:
     s = job_stats(vm)
     if s["type"] == C.VIR_DOMAIN_JOB_NONE:
         return [C.VIR_DOMAIN_JOB_NONE] + [0] * 11
-    data = [s["data_total"], s["data_processed"], s["data_remaining"]]
-    return [s["type"], s["time_elapsed"], 0, *data, *data, 0, 0, 0]
+    return [s["type"], s["time_elapsed"], 0, *(int(s.get(f"{kind}_{part}", 0)) for kind in
+                                               ("data", "memory", "disk")
+                                               for part in ("total", "processed", "remaining"))]
 
 
 def abort_job(vm: DomainObj) -> None:
@@ -198,7 +227,8 @@ def save(drv: Any, vm: DomainObj, path: str, dxml: str | None, flags: int,
 
 
 def write_image(drv: Any, vm: DomainObj, mon: qmon.Monitor, path: str, xml: str, memory: int,
-                was_running: bool, pause_reason: int | None, bypass_cache: bool = False) -> None:
+                was_running: bool, pause_reason: int | None, bypass_cache: bool = False,
+                operation: int = C.VIR_DOMAIN_JOB_OPERATION_SAVE) -> None:
     """Write ``vm``'s state durably to the save image ``path`` (see the module docstring).
 
     With ``pause_reason`` the running guest is paused first and, if the write
@@ -209,7 +239,8 @@ def write_image(drv: Any, vm: DomainObj, mon: qmon.Monitor, path: str, xml: str,
     data = saveimage.new_save_data(xml, was_running=was_running)
     writer = saveimage.image_writer(path, data, fsync=image_fsync, bypass_cache=bypass_cache)
     _state_to_file(drv, vm, mon, writer, memory, pause_reason is not None,
-                   pause_reason if pause_reason is not None else C.VIR_DOMAIN_PAUSED_SAVE)
+                   pause_reason if pause_reason is not None else C.VIR_DOMAIN_PAUSED_SAVE,
+                   operation)
 
 
 def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: bool) -> None:
@@ -226,7 +257,8 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
     writer = iohelper.DurableWriter(os.path.abspath(path), bypass_cache=bypass_cache,
                                     fsync=image_fsync)
     pause = running and not live
-    _state_to_file(drv, vm, mon, writer, memory, pause, C.VIR_DOMAIN_PAUSED_DUMP)
+    _state_to_file(drv, vm, mon, writer, memory, pause, C.VIR_DOMAIN_PAUSED_DUMP,
+                   C.VIR_DOMAIN_JOB_OPERATION_DUMP)
     with vm.lock:
         # QEMU stops the vCPUs at the end of any migration, a live one too:
         # a guest that ran before runs again (libvirt)
@@ -237,11 +269,13 @@ def dump_state(drv: Any, vm: DomainObj, path: str, bypass_cache: bool, live: boo
 
 def _state_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor,
                    writer: iohelper.DurableWriter, memory: int, pause: bool,
-                   reason: int) -> None:
+                   reason: int, operation: int) -> None:
     """Pause the guest (if ``pause``, for ``reason``) and stream its state into ``writer``.
 
     The copy is the domain's async job meanwhile (jobInfo, abortJob); on
-    failure the file is discarded and a paused guest resumed.
+    failure the file is discarded and a paused guest resumed.  A copy that
+    worked leaves its statistics for ``jobStats(COMPLETED)`` (``operation``:
+    save, dump or snapshot), as libvirt does.
     """
     writer.open()
     job = SaveJob(mon, writer, memory)
@@ -251,6 +285,8 @@ def _state_to_file(drv: Any, vm: DomainObj, mon: qmon.Monitor,
         with vm.lock:
             vm.async_job = job
         _migrate_to_file(drv, vm, mon, writer, job, pause)
+        from pyvirt.drivers.qemu import jobdone
+        jobdone.record(drv.cfg, vm, finished_stats(job, operation))
     except BaseException:
         writer.discard()
         raise

@@ -69,6 +69,70 @@ def run_job(mon: Any, cmd: str, args: dict, what: str, kind: str = "snap") -> No
     wait_job(mon, jid, what)
 
 
+# How long a snapshot or backup waits for another async job (a backup, a save) to
+# end before it gives up, as libvirt's job lock does.
+ASYNC_WAIT = 30.0
+# The libvirt API whose job a call waits behind, as libvirt names the lock's holder.
+_HOLDERS = {"backup": "remoteDispatchDomainBackupBegin"}
+
+
+def wait_async_job(vm: Any) -> None:
+    """Wait (up to :data:`ASYNC_WAIT`) until ``vm`` runs no async job (a backup, a
+    save); then libvirt's VIR_ERR_OPERATION_TIMEOUT naming the job's holder."""
+    deadline = time.monotonic() + ASYNC_WAIT
+    while True:
+        with vm.lock:
+            job = vm.async_job
+        if job is None:
+            return
+        if time.monotonic() >= deadline:
+            holder = _HOLDERS.get(getattr(job, "kind", ""), "remoteDispatchDomainSave")
+            raise report(C.VIR_ERR_OPERATION_TIMEOUT, f"cannot acquire state change lock "
+                         f"(held by monitor={holder})", C.VIR_FROM_NONE)
+        time.sleep(_POLL * 5)
+
+
+def disk_job(vm: Any, target: str) -> str | None:
+    """What block job disk ``target`` is in: 'mirror' (a copy, an active commit),
+    'job' (a pull, a commit, the backup the disk is in) or None."""
+    mirrors = (C.VIR_DOMAIN_BLOCK_JOB_TYPE_COPY, C.VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT)
+    with vm.lock:
+        job = vm.block_jobs.get(target)
+        backup = vm.async_job if getattr(vm.async_job, "kind", None) == "backup" else None
+    if job is not None and job.ended is None and job.proc is vm.proc:
+        return "mirror" if job.kind in mirrors else "job"
+    if backup is not None and any(d.target == target for d, _item in backup.disks):
+        return "job"
+    return None
+
+
+def check_disk_idle(vm: Any, target: str) -> None:
+    """libvirt's refusal of a disk in a block job: VIR_ERR_BLOCK_COPY_ACTIVE for a
+    mirroring one, VIR_ERR_OPERATION_UNSUPPORTED for another."""
+    kind = disk_job(vm, target)
+    if kind is not None:
+        raise report(C.VIR_ERR_BLOCK_COPY_ACTIVE if kind == "mirror"
+                     else C.VIR_ERR_OPERATION_UNSUPPORTED,
+                     f"disk '{target}' already in active block job", _FROM)
+
+
+def new_node_index(vm: Any, mon: Any) -> int:
+    """A free N for new ``libvirt-N-*`` block nodes: above the disks', the block
+    jobs' and every node QEMU holds now (a backup's targets, a snapshot's overlays)."""
+    with vm.lock:
+        used = set(vm.blockdev.values())
+        used |= {j.mirror.index for j in vm.block_jobs.values()
+                 if j.mirror is not None and j.mirror.index is not None}
+    if mon is not None:
+        from pyvirt.drivers.qemu.blockjob import node_index
+        with contextlib.suppress(libvirtError):
+            for node in mon.execute("query-named-block-nodes", {"flat": True}):
+                index = node_index(str(node.get("node-name", "")))
+                if index is not None:
+                    used.add(index)
+    return max(used, default=0) + 1
+
+
 def block_jobs(mon: Any) -> list[dict]:
     """The block jobs QEMU runs now (``query-block-jobs``)."""
     return list(mon.execute("query-block-jobs"))

@@ -26,7 +26,7 @@ from pyvirt.driver.moments import (
     snapshot_filter,
 )
 from pyvirt.drivers.qemu import momentstore as store
-from pyvirt.errors import report
+from pyvirt.errors import report, report_raw
 from pyvirt.util.lazy import lazy_module
 
 if TYPE_CHECKING:
@@ -146,6 +146,10 @@ class SnapshotAPI:
                                 flags: int) -> MomentHandle:
         """Take a snapshot (or with REDEFINE, record one's metadata)."""
         _check(flags, _CREATE_FLAGS, "qemuDomainSnapshotCreateXML")
+        if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE and \
+                not flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY:
+            raise report_raw(C.VIR_ERR_INVALID_ARG, "Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' "
+                             "is required by flag 'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'", _FROM)
         if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE and flags & (
                 C.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA | C.VIR_DOMAIN_SNAPSHOT_CREATE_HALT
                 | C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY):
@@ -155,6 +159,7 @@ class SnapshotAPI:
             xmlutil.validate(xmlDesc, "domainsnapshot", C.VIR_FROM_XML)
         vm = self.vm_of(dom)
         with vm.job_scope("snapshot"):
+            ops.snapjob.wait_async_job(vm)     # a backup or a save runs: as libvirt's lock
             if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE:
                 moment = self._snap_redefine(vm, xmlDesc, flags)
             else:
@@ -313,6 +318,7 @@ class SnapshotAPI:
         _check(flags, _DELETE_FLAGS, "qemuDomainSnapshotDelete")
         vm = self.vm_of(snap.domain)
         with vm.job_scope("snapshot-delete"):
+            ops.snapjob.wait_async_job(vm)
             _vm, moment = self._snap_of(snap)
             tree = snapshots(self, vm)
             doomed = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
@@ -34,7 +35,7 @@ from pyvirt.conf.snapshot import (
     SnapshotState,
 )
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.qemu import address, command, domain, snapjob
+from pyvirt.drivers.qemu import address, checkpoint, command, domain, snapjob
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domobj import state_name
 from pyvirt.errors import libvirtError, report
@@ -47,7 +48,6 @@ _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
 INTERNAL, EXTERNAL, NO = (SnapshotLocation.INTERNAL, SnapshotLocation.EXTERNAL,
                           SnapshotLocation.NO)
-_AGENT_CHANNEL = "org.qemu.guest_agent.0"
 
 
 def _unsupported(message: str) -> libvirtError:
@@ -72,8 +72,6 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
         live = vm.def_
         inactive = vm.new_def if vm.new_def is not None else None
     disk_only = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
-    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE and not disk_only:
-        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "quiesce requires disk-only", _FROM)
     if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_LIVE and (not active or disk_only):
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      "live snapshot creation is supported only during full system snapshots",
@@ -96,6 +94,8 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
         path = command.disk_path(disk)
         if item.snapshot is None:
             item.snapshot = NO if disk.readonly or path is None else default
+        if item.snapshot is not NO and active:
+            snapjob.check_disk_idle(vm, disk.target)
         if item.snapshot is EXTERNAL:
             _fill_external(item, disk, path, sdef.name)
         disks.append(item)
@@ -104,8 +104,6 @@ def prepare(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> Non
                      C.VIR_FROM_DOMAIN)
     sdef.disks = disks
     _check_locations(sdef, live, active, disk_only)
-    if flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
-        check_agent(live)
     secure = C.VIR_DOMAIN_XML_SECURE
     if active:
         sdef.domain_xml = live.format(flags=secure).rstrip("\n")
@@ -147,14 +145,25 @@ def _check_locations(sdef: DomainSnapshotDef, live: Any, active: bool, disk_only
         raise _unsupported("nothing selected for snapshot")
 
 
-def check_agent(live: Any) -> None:
-    """--quiesce needs the guest agent: libvirt's errors when there is none."""
-    channels = [c for c in address.devices(live, "channel")
-                if getattr(getattr(c, "target", None), "name", None) == _AGENT_CHANNEL]
-    if not channels:
-        raise report(C.VIR_ERR_ARGUMENT_UNSUPPORTED, "QEMU guest agent is not configured",
-                     _FROM)
-    raise report(C.VIR_ERR_AGENT_UNRESPONSIVE, "QEMU guest agent is not connected", _FROM)
+@contextlib.contextmanager
+def quiesced(drv: Any, vm: DomainObj) -> Iterator[None]:
+    """Freeze the guest's file systems through its agent for the body, thaw them after.
+
+    As libvirt's: the agent's errors when there is none, it is not connected
+    or the guest is paused; nothing to thaw when the agent froze nothing; a
+    thaw that fails is the error only of a body that succeeded (the body's
+    own error is worth more); no thaw once the guest is gone.
+    """
+    frozen = int(drv.agent_run(vm, "guest-fsfreeze-freeze"))
+    try:
+        yield
+    except BaseException:
+        if frozen and vm.is_active():
+            with contextlib.suppress(libvirtError):
+                drv.agent_run(vm, "guest-fsfreeze-thaw")
+        raise
+    if frozen and vm.is_active():
+        drv.agent_run(vm, "guest-fsfreeze-thaw")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -195,7 +204,10 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
     if sdef.memory is EXTERNAL:
         _external_memory(drv, vm, sdef, flags)
     elif any(d.snapshot is EXTERNAL for d in sdef.disks):
-        if active:
+        if active and flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE:
+            with quiesced(drv, vm):
+                _external_live(drv, vm, sdef, flags)
+        elif active:
             _external_live(drv, vm, sdef, flags)
         else:
             _external_offline(drv, vm, sdef, flags)
@@ -310,7 +322,7 @@ def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int)
     with contextlib.ExitStack() as undo:
         made = _overlays(vm, sdef, flags, undo)
         actions = []
-        next_index = max(vm.blockdev.values(), default=0) + 1
+        next_index = snapjob.new_node_index(vm, mon)
         indexes = {}
         for disk, _backing, overlay in made:
             index = next_index
@@ -324,9 +336,11 @@ def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int)
             undo.callback(_quiet_del, mon, address.storage_node(index))
             mon.execute("blockdev-add", fmt)
             undo.callback(_quiet_del, mon, address.format_node(index))
+            top = address.format_node(vm.blockdev[disk.alias])
+            # checkpoints' bitmaps go on recording in the overlay, as libvirt's
+            actions += checkpoint.propagate_actions(mon, top, address.format_node(index))
             actions.append({"type": "blockdev-snapshot", "data": {
-                "node": address.format_node(vm.blockdev[disk.alias]),
-                "overlay": address.format_node(index)}})
+                "node": top, "overlay": address.format_node(index)}})
             indexes[disk.alias] = index
         mon.execute("transaction", {"actions": actions})
         undo.pop_all()
@@ -359,7 +373,8 @@ def _external_memory(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: in
         if any(d.snapshot is EXTERNAL for d in sdef.disks):
             _external_live(drv, vm, sdef, flags)
             overlays = True
-        save.write_image(drv, vm, mon, path, xml, memory, running, None)
+        save.write_image(drv, vm, mon, path, xml, memory, running, None,
+                         operation=C.VIR_DOMAIN_JOB_OPERATION_SNAPSHOT)
     except libvirtError:
         if overlays:
             try:
@@ -398,8 +413,7 @@ def _check_revert(vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
                      "pause to revert to inactive snapshot", _FROM)
     mon = vm.mon
     if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
-        raise report(C.VIR_ERR_OPERATION_INVALID,
-                     f"domain '{vm.name}' has active block job", _FROM)
+        raise report(C.VIR_ERR_OPERATION_INVALID, "domain has active block job", _FROM)
 
 
 def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None:
@@ -493,11 +507,36 @@ def _backing_of(path: str) -> str:
 # --- delete ----------------------------------------------------------------------------------
 
 def check_delete(drv: Any, vm: DomainObj, tree: MomentList, doomed: list[Moment]) -> None:
-    """Refuse a delete that would have to touch data it cannot."""
+    """libvirt 9.0's checks before deleting snapshot data of a running guest: an
+    internal snapshot must still be in the images the disks use now; an
+    external one is merged by a block job, which cannot run beside another."""
+    from pyvirt.driver.moments import is_external
     mon = vm.mon
-    if vm.is_active() and mon is not None and snapjob.block_jobs(mon):
-        raise report(C.VIR_ERR_OPERATION_INVALID,
-                     f"domain '{vm.name}' has active block job", _FROM)
+    if not vm.is_active() or mon is None:
+        return
+    for moment in doomed:
+        sdef = moment.def_
+        if is_external(sdef):
+            if snapjob.block_jobs(mon):
+                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, "cannot delete external "
+                             "snapshots when there is another active block job", _FROM)
+            continue
+        then = _snapshot_paths(sdef)
+        for item in sdef.disks:
+            if item.snapshot is INTERNAL and item.name in then and \
+                    command.disk_path(_disk(vm.def_, item.name)) != then[item.name]:
+                raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"disk image '{item.name}' "
+                             f"for internal snapshot '{sdef.name}' is not the same as disk "
+                             "image currently used by VM", _FROM)
+
+
+def _snapshot_paths(sdef: DomainSnapshotDef) -> dict[str, str]:
+    """{target: source path} of the disks in the domain a snapshot recorded."""
+    if not sdef.domain_xml:
+        return {}
+    from pyvirt.conf.domain import DomainDef
+    then = DomainDef.parse(sdef.domain_xml)
+    return {d.target: command.disk_path(d) or "" for d in address.devices(then, "disk")}
 
 
 def delete_data(drv: Any, vm: DomainObj, moment: Moment) -> None:

@@ -7,6 +7,7 @@ then killed) run last.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -187,6 +188,64 @@ def _exec(g: Guest, script: str) -> None:
         -1, 0)
 
 
+def _run(g: Guest, script: str) -> tuple[int, str]:
+    """Run ``script`` in the guest through the agent; its exit code and output."""
+    pid = json.loads(libvirt_qemu.qemuAgentCommand(g.dom, json.dumps({
+        "execute": "guest-exec", "arguments": {"path": "/bin/sh", "arg": ["-c", script],
+                                               "capture-output": True}}), -1, 0))["return"]["pid"]
+
+    def exited() -> dict | None:
+        st = json.loads(libvirt_qemu.qemuAgentCommand(g.dom, json.dumps({
+            "execute": "guest-exec-status", "arguments": {"pid": pid}}), -1, 0))["return"]
+        return st if st["exited"] else None
+
+    status = wait_for(exited, what=f"'{script}' in the guest")
+    return status.get("exitcode", -1), base64.b64decode(status.get("out-data", "")).decode()
+
+
+def _fsfreeze_status(g: Guest) -> str:
+    return str(json.loads(libvirt_qemu.qemuAgentCommand(
+        g.dom, '{"execute":"guest-fsfreeze-status"}', -1, 0))["return"])
+
+
+def test_quiesced_disk_only_snapshot(g: Guest) -> None:
+    """--quiesce: the agent freezes the guest's file systems (which writes out what
+    they hold in memory) around the new overlay, and thaws them after."""
+    image = g.base / "a.img"
+    rc, out = _run(g, "mke2fs -q /dev/vda && mkdir -p /mnt/q && mount /dev/vda /mnt/q && "
+                      "echo PYVIRT-QUIESCE-$((6*7)) > /mnt/q/mark")
+    assert rc == 0, out
+    try:
+        assert b"PYVIRT-QUIESCE-42" not in image.read_bytes()   # still in the guest's cache
+        overlay = g.base / "a.quiesced"
+        xml = (f"<domainsnapshot><name>quiesced</name><disks><disk name='vda'>"
+               f"<source file='{overlay}'/></disk></disks></domainsnapshot>")
+        flags = C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY | C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
+        # a paused guest cannot freeze: libvirt's error, and nothing is made
+        g.dom.suspend()
+        try:
+            e = _err(lambda: g.dom.snapshotCreateXML(xml, flags))
+            assert e.get_error_code() == C.VIR_ERR_OPERATION_INVALID
+            assert str(e) == "Requested operation is not valid: domain is not running"
+        finally:
+            g.dom.resume()
+        assert not overlay.exists() and g.dom.snapshotListNames() == []
+        # without DISK_ONLY: libvirt's flag check
+        e = _err(lambda: g.dom.snapshotCreateXML(xml, C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE))
+        assert e.get_error_code() == C.VIR_ERR_INVALID_ARG
+        assert str(e) == ("Flag 'VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY' is required by flag "
+                          "'VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE'")
+        snap = g.dom.snapshotCreateXML(xml, flags)
+        assert snap.getName() == "quiesced" and overlay.exists()
+        assert b"PYVIRT-QUIESCE-42" in image.read_bytes()       # the freeze wrote it out
+        assert _fsfreeze_status(g) == "thawed"
+        assert f"<source file='{overlay}'" in g.dom.XMLDesc(0)
+        rc, out = _run(g, "echo after > /mnt/q/after && cat /mnt/q/mark")
+        assert (rc, out) == (0, "PYVIRT-QUIESCE-42\n")
+    finally:
+        _run(g, "umount /mnt/q")
+
+
 def test_stopped_agent_times_out_unresponsive(g: Guest) -> None:
     # the guest stops its agent for 3 s: a call gives up after the response timeout
     _exec(g, "(sleep 0.5; p=$(pidof qemu-ga); kill -STOP $p; sleep 3; kill -CONT $p) "
@@ -213,11 +272,16 @@ def test_agent_gone_is_not_connected(g: Guest) -> None:
     disconnected = (C.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED,
                     C.VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL)
     wait_for(lambda: disconnected in g.agent_events, what="agent disconnected event")
+    quiesced = ("<domainsnapshot><name>q2</name><disks><disk name='vda'><source file="
+                f"'{g.base}/a.q2'/></disk></disks></domainsnapshot>")
     for call in (g.dom.getTime, g.dom.guestInfo, g.dom.hostname, g.dom.fsInfo,
-                 lambda: g.dom.shutdownFlags(C.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT)):
+                 lambda: g.dom.shutdownFlags(C.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT),
+                 lambda: g.dom.snapshotCreateXML(quiesced, C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+                                                 | C.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE)):
         e = _err(call)
         assert e.get_error_code() == C.VIR_ERR_AGENT_UNRESPONSIVE
         assert str(e) == "Guest agent is not responding: QEMU guest agent is not connected"
+    assert not (g.base / "a.q2").exists() and g.dom.snapshotListNames() == ["quiesced"]
     assert "state='disconnected'" in g.dom.XMLDesc(0)
     # the guest runs on, its definition unchanged
     wait_for(lambda: ticks(g.serial) > before + 1, what="guest ticks on")

@@ -144,11 +144,13 @@ def test_full_then_incremental_push_backup(g: Guest) -> None:
                       "</domainbackup>",
                       "<domaincheckpoint><name>b0</name></domaincheckpoint>")
     assert params["operation"] == C.VIR_DOMAIN_JOB_OPERATION_BACKUP
-    assert params["type"] == C.VIR_DOMAIN_JOB_COMPLETED
+    # libvirt's event parameters: the statistics without the job's type
+    assert params["success"] is True and "type" not in params
+    assert params["disk_processed"] == params["disk_total"] > 0
     assert same(full, start0)
     assert g.dom.jobStats()["type"] == C.VIR_DOMAIN_JOB_NONE
     done = g.dom.jobStats(C.VIR_DOMAIN_JOB_STATS_COMPLETED)
-    assert done["type"] == C.VIR_DOMAIN_JOB_COMPLETED and done["data_processed"] > 0
+    assert done["type"] == C.VIR_DOMAIN_JOB_COMPLETED and done["disk_processed"] > 0
     assert g.dom.jobStats(C.VIR_DOMAIN_JOB_STATS_COMPLETED)["type"] == C.VIR_DOMAIN_JOB_NONE
     assert [c.getName() for c in g.dom.listAllCheckpoints()] == ["b0"]
 
@@ -192,7 +194,9 @@ def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     g.done.clear()
     g.dom.abortJob()
     assert g.done.wait(30)
-    assert g.completed[-1]["type"] == C.VIR_DOMAIN_JOB_CANCELLED
+    # libvirt: a pull backup ends when it is stopped, a success with QEMU's words
+    assert g.completed[-1]["success"] is True
+    assert g.completed[-1]["errmsg"] == "Operation canceled"
     assert not os.path.exists(scratch)
     assert g.dom.jobStats()["type"] == C.VIR_DOMAIN_JOB_NONE
     with pytest.raises(libvirtError) as exc:
@@ -352,3 +356,144 @@ def test_same_shapes_as_libvirt(g: Guest, tmp_path: Path, reference_qemu_uri: st
             out = _scenario(g.conn, xml, sock, scratch)
         results[side] = {k: _normal(v, str(base)) for k, v in out.items()}
     assert results["pyvirt"] == results["libvirt"]
+
+
+def test_refusals_beside_backups_and_block_jobs_as_libvirt(
+        g: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots, checkpoints and backups while a backup or a block copy runs, and
+    undefine with snapshots and checkpoints: libvirt 9.0's answers (captured with
+    tests/reference/capture_moments.py), refusals that change nothing included."""
+    sys.path.insert(0, str(REPO / "tests" / "reference"))
+    from moment_exclusions import exclusions
+
+    from pyvirt.drivers.qemu import snapjob
+    # libvirt gives up on its job lock after 30 s: the same refusal, sooner
+    monkeypatch.setattr(snapjob, "ASYNC_WAIT", 1.0)
+    disks = ""
+    for target in ("vda", "vdb"):
+        img("create", "-q", "-f", "qcow2", str(tmp_path / f"{target}.qcow2"), "16M")
+        disks += (f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                  f"<source file='{tmp_path}/{target}.qcow2'/>"
+                  f"<target dev='{target}' bus='virtio'/></disk>")
+    out = exclusions(g.conn, guest_xml(g.guest, "ex", disks=disks), str(tmp_path))
+    got = json.loads(json.dumps(out).replace(str(tmp_path), "@DIR@"))
+    want = json.loads((REPO / "tests" / "data" / "qemu_moments" / "libvirt-9.0.json")
+                      .read_text())
+    assert got == want
+
+
+def _certificates(base: Path) -> tuple[Path, Path]:
+    """A CA, a server certificate for localhost and a client certificate (openssl):
+    the server's and the client's directories as QEMU's tls-creds-x509 reads them."""
+    def run(*argv: str) -> None:
+        subprocess.run(["openssl", *argv], check=True, capture_output=True, cwd=base)
+
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run("req", "-x509", *key, "-keyout", "ca-key.pem", "-out", "ca-cert.pem", "-days", "2",
+        "-subj", "/CN=pyvirt test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    san = "subjectAltName=DNS:localhost,IP:127.0.0.1"
+    for who, usage, extra in (("server", "serverAuth", san), ("client", "clientAuth", "")):
+        run("req", *key, "-keyout", f"{who}-key.pem", "-out", f"{who}.csr",
+            "-subj", f"/CN={'localhost' if who == 'server' else 'pyvirt client'}")
+        ext = base / f"{who}.ext"
+        ext.write_text(f"basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+                       f"extendedKeyUsage={usage}\n{extra}\n")
+        run("x509", "-req", "-in", f"{who}.csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
+            "-CAcreateserial", "-out", f"{who}-cert.pem", "-days", "2", "-extfile", str(ext))
+    dirs = []
+    for who in ("server", "client"):
+        d = base / who
+        d.mkdir()
+        for name in ("ca-cert.pem", f"{who}-cert.pem", f"{who}-key.pem"):
+            (d / name).write_bytes((base / name).read_bytes())
+        dirs.append(d)
+    return dirs[0], dirs[1]
+
+
+def test_pull_backup_over_tls(g: Guest, tmp_path: Path) -> None:
+    """<server transport='tcp' tls='yes'>: the NBD server takes qemu.conf's
+    backup_tls_x509_cert_dir; a client with the CA's certificate reads the
+    disk as it was, a client without TLS is turned away."""
+    sys.path.insert(0, str(REPO / "tests" / "daemon"))
+    from daemons import free_port
+    server, client = _certificates(tmp_path)
+    conf = Path(g.root) / "etc" / "qemu.conf"
+    port = free_port()
+    xml = (f"<domainbackup mode='pull'><server transport='tcp' tls='yes' name='localhost' "
+           f"port='{port}'/><disks><disk name='vda' type='file'><scratch "
+           f"file='{tmp_path}/vda.scratch'/></disk></disks></domainbackup>")
+    conf.write_text(f'backup_tls_x509_cert_dir = "{tmp_path}/missing"\n')
+    with pytest.raises(libvirtError) as exc:
+        g.dom.backupBegin(xml, None)
+    assert exc.value.get_error_code() == C.VIR_ERR_CONF_SYNTAX
+    assert f"directory '{tmp_path}/missing' does not exist" in str(exc.value)
+    assert not os.path.exists(f"{tmp_path}/vda.scratch")
+    assert g.dom.jobStats()["type"] == C.VIR_DOMAIN_JOB_NONE
+
+    conf.write_text(f'backup_tls_x509_cert_dir = "{server}"\n')
+    try:
+        start = g.frozen_copy("tls-start.raw")
+        g.dom.backupBegin(xml, None)
+        g.dom.resume()
+        assert "tls='yes'" in g.dom.backupGetXMLDesc()
+        g.wait_counting(last_counter(g.serial) + 2)         # the guest writes on meanwhile
+        plain = subprocess.run(["qemu-img", "info", f"nbd://localhost:{port}/vda"],
+                               capture_output=True, text=True, check=False)
+        assert plain.returncode != 0                        # the server wants TLS
+        out = str(tmp_path / "pulled.raw")
+        img("convert", "--object", f"tls-creds-x509,id=tls0,endpoint=client,dir={client}",
+            "--image-opts", f"driver=nbd,host=localhost,port={port},export=vda,"
+            "tls-creds=tls0", "-O", "raw", out)
+        assert same(out, start)
+        g.done.clear()
+        g.dom.abortJob()
+        assert g.done.wait(30)
+    finally:
+        conf.unlink()
+    assert not os.path.exists(f"{tmp_path}/vda.scratch")
+
+
+def test_incremental_backup_across_an_external_snapshot(g: Guest) -> None:
+    """A checkpoint made before an external snapshot: its bitmap goes on in the
+    overlay (as libvirt's), and an incremental backup from it merges the bitmaps
+    of the whole chain, so it holds every cluster written since the checkpoint."""
+    full = str(g.base / "xfull.qcow2")
+    g.frozen_copy("xfull-start.raw")                      # paused for the backup's start
+    g.backup(f"<domainbackup><disks><disk name='vda' type='file'><target file='{full}'/>"
+             "</disk></disks></domainbackup>",
+             "<domaincheckpoint><name>kx</name></domaincheckpoint>")
+    g.wait_counting(last_counter(g.serial) + 2)           # written below the overlay
+    overlay = str(g.base / "vda.xsnap")
+    snap = g.dom.snapshotCreateXML(f"<domainsnapshot><name>xs</name><disks><disk name='vda'>"
+                                   f"<source file='{overlay}'/></disk></disks></domainsnapshot>",
+                                   C.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY)
+    # QEMU stores persistent bitmaps in the image when it closes it: ask QEMU
+    mon = g.dom._drv.vm_of(g.dom._o).mon
+    nodes = {n["file"]: n for n in mon.execute("query-named-block-nodes")
+             if n["drv"] == "qcow2"}
+    assert [(b["name"], b["persistent"], b["recording"])
+            for b in nodes[overlay]["dirty-bitmaps"]] == [("kx", True, True)]
+    g.wait_counting(last_counter(g.serial) + 2)           # written into the overlay
+    kx = g.dom.checkpointLookupByName("kx")
+    assert "<disk name='vda' checkpoint='bitmap' bitmap='kx' size='65536'/>" in \
+        kx.getXMLDesc(C.VIR_DOMAIN_CHECKPOINT_XML_SIZE)
+    g.dom.suspend()                                        # the disk now, through the overlay
+    start = str(g.base / "xinc-start.raw")
+    img("convert", "-U", "-O", "raw", overlay, start)
+    inc = str(g.base / "xinc.qcow2")
+    g.backup(f"<domainbackup><incremental>kx</incremental><disks><disk name='vda' "
+             f"type='file'><target file='{inc}'/></disk></disks></domainbackup>")
+    assert allocated(inc) == [(0, 65536)], allocated(inc)
+    img("rebase", "-u", "-F", "qcow2", "-b", full, inc)
+    assert same(inc, start)
+    # the checkpoint's bitmaps go from the overlay and, reopened read-write for it
+    # (as libvirt does), from the read-only image below, which stays read-only
+    kx.delete()
+    nodes = {n["file"]: n for n in mon.execute("query-named-block-nodes")
+             if n["drv"] == "qcow2"}
+    assert not nodes[overlay].get("dirty-bitmaps") and not nodes[g.disk].get("dirty-bitmaps")
+    assert nodes[g.disk]["ro"] and not nodes[overlay]["ro"]
+    assert g.dom.listAllCheckpoints() == []
+    snap.delete()
+    assert not os.path.exists(overlay) and f"<source file='{g.disk}'" in g.dom.XMLDesc(0)
