@@ -27,6 +27,7 @@ from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
+from pyvirt.drivers.hostroot import HostRoot
 from pyvirt.drivers.qemu import address, command, graphics, netdev, netports
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
@@ -135,20 +136,19 @@ def _next_blockdev(vm: DomainObj) -> int:
 
 
 def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
-               domain_dir: str = "") -> None:
+               domain_dir: str = "", root: Any = None) -> None:
     from pyvirt.drivers.qemu.address import storage_node
-    from pyvirt.drivers.qemu.disk_secrets import encryption_of
+    from pyvirt.drivers.qemu.disk_secrets import hotplug_objects, secret_id
     from pyvirt.drivers.qemu.netdisk import MASTER_KEY_ID, secret_objects
-    if encryption_of(disk) is not None:
-        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the encrypted disk "
-                     f"'{disk.target}' is not supported (attach it to a stopped guest)", _FROM)
-    for obj in secret_objects([(disk, storage_node(index))], domain_dir):
+    objects = secret_objects([(disk, storage_node(index))], domain_dir)
+    luks = hotplug_objects(root, disk, index, domain_dir)
+    for obj in objects + luks:
         if obj["id"] == MASTER_KEY_ID:
             _quiet(mon, "object-add", obj)       # there already when the guest has one
             continue
         mon.execute("object-add", obj)
         undo.callback(_quiet, mon, "object-del", {"id": obj["id"]})
-    for props in command.blockdev_props(disk, index):
+    for props in command.blockdev_props(disk, index, secret_id(index) if luks else None):
         mon.execute("blockdev-add", props)
         undo.callback(_quiet, mon, "blockdev-del", {"node-name": props["node-name"]})
 
@@ -157,10 +157,12 @@ def _del_nodes(mon: Any, index: int | None) -> None:
     if index is None:
         return
     from pyvirt.drivers.qemu.address import format_node, storage_node
+    from pyvirt.drivers.qemu.disk_secrets import secret_id as luks_secret_id
     from pyvirt.drivers.qemu.netdisk import secret_id
     _quiet(mon, "blockdev-del", {"node-name": format_node(index)})
     _quiet(mon, "blockdev-del", {"node-name": storage_node(index)})
     _quiet(mon, "object-del", {"id": secret_id(storage_node(index))})
+    _quiet(mon, "object-del", {"id": luks_secret_id(index)})
 
 
 def _quiet(mon: Any, cmd: str, args: dict) -> None:
@@ -201,7 +203,7 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
     index = _next_blockdev(vm) if has_media else None
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, disk, index, undo, vm.domain_dir or "")
+            _add_nodes(mon, disk, index, undo, vm.domain_dir or "", HostRoot.of_qemu(drv.cfg))
         mon.execute("device_add",
                     command.present(command.disk_device_props(disk, index, None, live)))
         undo.pop_all()
@@ -222,7 +224,7 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
     new.alias, new.address = disk.alias, disk.address
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, new, index, undo, vm.domain_dir or "")
+            _add_nodes(mon, new, index, undo, vm.domain_dir or "", HostRoot.of_qemu(drv.cfg))
         mon.execute("blockdev-open-tray", {"id": disk.alias, "force": True})
         mon.execute("blockdev-remove-medium", {"id": disk.alias})
         if index is not None:
