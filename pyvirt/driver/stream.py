@@ -56,7 +56,7 @@ class Stream:
     def __init__(self, flags: int = 0) -> None:
         self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
         self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes | Hole] = collections.deque()
+        self._chunks: collections.deque[bytes | memoryview | Hole] = collections.deque()
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
@@ -81,7 +81,7 @@ class Stream:
         with self._cond:
             if self._closed:
                 return
-            self._chunks.append(bytes(data))
+            self._chunks.append(data if isinstance(data, bytes) else bytes(data))
             self._cond.notify_all()
         self._notify()
 
@@ -142,12 +142,14 @@ class Stream:
                         self._chunks.popleft()
                     self._cond.notify_all()
                     return bytes(take)
+                if len(chunk) > nbytes:
+                    # the rest stays queued as a view: each byte is copied once
+                    view = memoryview(chunk)
+                    self._chunks[0] = view[nbytes:]
+                    return bytes(view[:nbytes])
                 self._chunks.popleft()
                 self._cond.notify_all()
-                if len(chunk) > nbytes:
-                    self._chunks.appendleft(chunk[nbytes:])
-                    chunk = chunk[:nbytes]
-                return chunk
+                return chunk if isinstance(chunk, bytes) else bytes(chunk)
             if self._error is not None:
                 raise self._error
             return b""
@@ -167,6 +169,11 @@ class Stream:
             if not self._chunks and self._error is not None:
                 raise self._error
             return 0
+
+    def failed(self) -> bool:
+        """Whether the driver failed the stream (and no data waits before the error)."""
+        with self._cond:
+            return self._error is not None and not self._chunks
 
     def next_is_hole(self) -> bool:
         """Whether a hole is the next thing queued (the daemon's pump asks)."""
@@ -195,8 +202,27 @@ class Stream:
             raise report(C.VIR_ERR_OPERATION_INVALID,
                          "stream does not accept data (not bound to an upload or console)",
                          _FROM)
-        sink.write(bytes(data))
+        # sinks consume what they are given before returning: no copy needed
+        sink.write(data)
         return len(data)
+
+    def send_vector(self, buffers: list[Any]) -> None:
+        """Hand several buffers to the driver's sink at once (one write where the
+        sink can: ``sink.write_vector``)."""
+        with self._cond:
+            if self._error is not None:
+                raise self._error
+            sink = self.sink
+        if sink is None:
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         "stream does not accept data (not bound to an upload or console)",
+                         _FROM)
+        write_vector = getattr(sink, "write_vector", None)
+        if write_vector is not None:
+            write_vector(buffers)
+            return
+        for data in buffers:
+            sink.write(data)
 
     def finish(self) -> None:
         """End a transfer successfully (the driver's sink sees finish())."""
