@@ -192,8 +192,7 @@ class Stream:
                          "this stream does not accept holes (not a sparse upload)", _FROM)
         write_hole(length)
 
-    def send(self, data: bytes) -> int:
-        """Hand ``data`` to the driver's sink; return the count sent."""
+    def _data_sink(self) -> Sink:
         with self._cond:
             if self._error is not None:
                 raise self._error
@@ -202,21 +201,18 @@ class Stream:
             raise report(C.VIR_ERR_OPERATION_INVALID,
                          "stream does not accept data (not bound to an upload or console)",
                          _FROM)
+        return sink
+
+    def send(self, data: bytes) -> int:
+        """Hand ``data`` to the driver's sink; return the count sent."""
         # sinks consume what they are given before returning: no copy needed
-        sink.write(data)
+        self._data_sink().write(data)
         return len(data)
 
     def send_vector(self, buffers: list[Any]) -> None:
         """Hand several buffers to the driver's sink at once (one write where the
         sink can: ``sink.write_vector``)."""
-        with self._cond:
-            if self._error is not None:
-                raise self._error
-            sink = self.sink
-        if sink is None:
-            raise report(C.VIR_ERR_OPERATION_INVALID,
-                         "stream does not accept data (not bound to an upload or console)",
-                         _FROM)
+        sink = self._data_sink()
         write_vector = getattr(sink, "write_vector", None)
         if write_vector is not None:
             write_vector(buffers)
