@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import itertools
 import logging
 import os
@@ -41,7 +42,7 @@ from pyvirt import constants as C
 from pyvirt.daemon import policy
 from pyvirt.daemon.streams import ServerStream
 from pyvirt.driver import uri as urimod
-from pyvirt.errors import libvirtError, no_support, report
+from pyvirt.errors import libvirtError, no_support, report, report_system
 from pyvirt.rpc import calls as K
 from pyvirt.rpc import protocol as P
 from pyvirt.rpc import qemu_protocol as Q
@@ -311,6 +312,72 @@ class ClientConnection(asyncio.BufferedProtocol):
                     return self._finish_direct(parts, n, deadline)
             if not self._wait_writable(fd, deadline):
                 return False
+
+    def write_direct_file(self, head: bytes, fd: int, offset: int, count: int,
+                          wait: float = _DIRECT_WAIT) -> bool:
+        """Like :meth:`write_direct` for one message whose body is ``count`` bytes of
+        file ``fd`` at ``offset``, sent with ``sendfile`` (never copied through
+        memory).  A file that ends early is padded with zeros (the message's length
+        is promised); one that cannot be read is too, then raises libvirtError."""
+        deadline = time.monotonic() + wait
+        failed = None
+        while True:
+            with self._wlock:
+                t = self.transport
+                if (self._wfd < 0 or self._tail or self.closed or t is None
+                        or t.is_closing() or t.get_write_buffer_size()):
+                    return False
+                wfd = self._wfd
+                try:
+                    n = os.write(wfd, head)
+                except (BlockingIOError, InterruptedError):
+                    n = -1
+                except OSError:
+                    return True
+                if n >= 0:
+                    failed = self._finish_file(memoryview(head)[n:], fd, offset, count,
+                                               deadline)
+                    break
+            if not self._wait_writable(wfd, deadline):
+                return False
+        if failed is not None:
+            raise report_system(failed.errno or 0, "cannot read from the stream's file",
+                                C.VIR_FROM_STREAMS)
+        return True
+
+    def _finish_file(self, rest: memoryview, fd: int, offset: int, count: int,
+                     deadline: float) -> OSError | None:
+        # We hold _wlock and the message has begun: it must be completed.  Returns
+        # the error reading the file met (the message was padded with zeros).
+        wfd = self._wfd
+        failed = None
+        while rest or count:
+            try:
+                if rest:
+                    rest = rest[os.write(wfd, rest):]
+                    continue
+                n = os.sendfile(wfd, fd, offset, count)
+                if n == 0:              # the file ended early: zeros keep the framing
+                    rest, count = memoryview(bytes(count)), 0
+                offset, count = offset + n, count - n
+            except (BlockingIOError, InterruptedError):
+                if not self._wait_writable(wfd, deadline):
+                    break
+            except OSError as exc:
+                if exc.errno in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                    return None         # the client is gone: its transport finds out
+                failed, rest, count = exc, memoryview(bytes(count)), 0
+        if rest or count:
+            # the client stopped reading: the loop sends the rest before anything else
+            data = bytes(rest)
+            if count:
+                data += os.pread(fd, count, offset).ljust(count, b"\0")
+            self._tail = data
+            try:
+                self.loop.call_soon_threadsafe(self.send, b"")
+            except RuntimeError:
+                pass
+        return failed
 
     def _finish_direct(self, parts: list[Any], n: int, deadline: float) -> bool:
         # The socket took part of the messages (we hold _wlock): the rest must

@@ -22,7 +22,7 @@ import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import Stream
+from pyvirt.driver.stream import Region, Stream
 from pyvirt.errors import libvirtError, report
 from pyvirt.rpc import protocol as P
 
@@ -128,6 +128,11 @@ class ServerStream:
             if self.stream.failed():
                 self._via_loop = True       # the loop sends the error and closes
                 return
+            region = self.stream.take_region()
+            if region is not None:
+                if not self._send_region(region):
+                    return
+                continue
             msgs = self._take()
             if msgs is None:
                 return
@@ -137,6 +142,31 @@ class ServerStream:
                 self._held = parts
                 self._via_loop = True
                 return
+
+    def _send_region(self, region: Region) -> bool:
+        """Send a file region as messages straight from the file (``sendfile``);
+        False when the loop must send (the rest of) it, read into memory."""
+        with region.source.lock:
+            fd = region.source.fd
+            while region.length and fd >= 0:
+                n = min(region.length, P.STREAM_CHUNK_MAX)
+                head = P.frame_head(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                                    P.CONTINUE, n)
+                if not self.conn.write_direct_file(head, fd, region.offset, n):
+                    break
+                region.offset += n
+                region.length -= n
+        if not region.length:
+            return True
+        rest = []
+        while region.length:
+            data = region.read(P.STREAM_CHUNK_MAX)
+            if not data:
+                break
+            rest += self._parts([(P.CONTINUE, data, P.STREAM)])
+        self._held = rest
+        self._via_loop = True
+        return False
 
     def pump(self) -> None:
         """Send what the driver has produced, while the client keeps up (loop thread)."""

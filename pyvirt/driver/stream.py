@@ -19,12 +19,13 @@ not take holes lack.
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.errors import libvirtError, report
+from pyvirt.errors import libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_STREAMS
 
@@ -46,6 +47,34 @@ class Hole:
         self.length = length
 
 
+class Region:
+    """``length`` bytes of an open file from ``offset``, read only when they are taken
+    (pyvirtd sends them with ``sendfile``, with no copy in between).  ``source`` has
+    the file's descriptor ``fd`` (-1 once closed) and a ``lock`` its closer takes."""
+
+    __slots__ = ("length", "offset", "source")
+
+    def __init__(self, source: Any, offset: int, length: int) -> None:
+        self.source, self.offset, self.length = source, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, nbytes: int) -> bytes:
+        """Take up to ``nbytes`` from the front of the region (b'' when the file is
+        closed or ends early)."""
+        with self.source.lock:
+            fd = self.source.fd
+            try:
+                data = os.pread(fd, min(nbytes, self.length), self.offset) if fd >= 0 else b""
+            except OSError as exc:
+                raise report_system(exc.errno or 0, "cannot read from the stream's file",
+                                    _FROM) from None
+        self.offset += len(data)
+        self.length = self.length - len(data) if data else 0
+        return data
+
+
 #: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
 AT_HOLE = -3
 
@@ -56,7 +85,7 @@ class Stream:
     def __init__(self, flags: int = 0) -> None:
         self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
         self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes | memoryview | Hole] = collections.deque()
+        self._chunks: collections.deque[bytes | memoryview | Hole | Region] = collections.deque()
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
@@ -84,6 +113,28 @@ class Stream:
             self._chunks.append(data if isinstance(data, bytes) else bytes(data))
             self._cond.notify_all()
         self._notify()
+
+    def feed_region(self, region: Region) -> None:
+        """Make a file region available like data (read when taken)."""
+        if not region.length:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._chunks.append(region)
+            self._cond.notify_all()
+        self._notify()
+
+    def take_region(self) -> Region | None:
+        """Take the file region that comes next, whole (None when other data or
+        nothing comes next): the daemon sends it from the file."""
+        with self._cond:
+            if self._chunks and isinstance(self._chunks[0], Region):
+                region = self._chunks.popleft()
+                self._cond.notify_all()
+                assert isinstance(region, Region)
+                return region
+            return None
 
     def feed_hole(self, length: int) -> None:
         """Make a hole of ``length`` bytes the next thing the application receives."""
@@ -142,6 +193,14 @@ class Stream:
                         self._chunks.popleft()
                     self._cond.notify_all()
                     return bytes(take)
+                if isinstance(chunk, Region):
+                    data = chunk.read(nbytes)
+                    if not chunk.length:
+                        self._chunks.popleft()
+                        self._cond.notify_all()
+                    if data:
+                        return data
+                    return self.recv(nbytes, stop_at_hole)    # the file ended early
                 if len(chunk) > nbytes:
                     # the rest stays queued as a view: each byte is copied once
                     view = memoryview(chunk)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import handle_of
+from pyvirt.driver.stream import Region, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
@@ -87,6 +87,7 @@ class FileIO:
     def __init__(self, path: str, writable: bool) -> None:
         self.path = path
         self.fd = _open(path, os.O_WRONLY if writable else os.O_RDONLY)
+        self.lock = threading.Lock()     # regions of a download read under it
 
     def pread(self, size: int, offset: int) -> bytes:
         try:
@@ -118,7 +119,10 @@ class FileIO:
                                 _FROM) from None
 
     def close(self) -> None:
-        os.close(self.fd)
+        with self.lock:
+            fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 class _UploadSink:
@@ -289,8 +293,8 @@ def download(vol: Any, stream: Any, offset: int, length: int,
         pos, left = offset, (length if length > 0 else None)
         failure = None
         try:
-            end = 0
-            if raw is not None and sparse:
+            end = size = 0
+            if raw is not None:
                 size = os.lseek(raw, 0, os.SEEK_END)
                 end = size if left is None else min(size, offset + left)
             section = (True, pos)            # (in data, section end): none read yet
@@ -314,15 +318,24 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                     want = min(want, section[1] - pos)
                     if want <= 0:
                         break
-                data = fd.pread(want, pos)
-                if not data:
-                    break
-                if not st.wait_room(BACKLOG):
-                    return                      # the application aborted
-                st.feed(data)
-                pos += len(data)
+                if raw is not None:
+                    # a file's data is read when taken: pyvirtd sends it from the
+                    # file to its client with sendfile
+                    want = min(want, max(0, size - pos))
+                    if not want or not st.wait_room(BACKLOG):
+                        break
+                    st.feed_region(Region(fd, pos, want))
+                else:
+                    data = fd.pread(want, pos)
+                    if not data or not st.wait_room(BACKLOG):
+                        break
+                    st.feed(data)
+                    want = len(data)
+                pos += want
                 if left is not None:
-                    left -= len(data)
+                    left -= want
+            if raw is not None:
+                st.wait_room(1)                 # the regions fed were taken
         except libvirtError as exc:
             failure = exc
         finally:
