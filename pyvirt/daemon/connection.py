@@ -285,6 +285,10 @@ class ClientConnection(asyncio.BufferedProtocol):
         """Whether the caller runs on the daemon's loop thread."""
         return self.loop._thread_id == threading.get_ident()  # type: ignore[attr-defined]
 
+    def can_write_direct(self) -> bool:
+        """Whether other threads may write to the socket (not TLS)."""
+        return self._wfd >= 0
+
     def write_direct(self, parts: list[Any], wait: float = _DIRECT_WAIT) -> bool:
         """Write one or more whole messages given as buffers (headers, stream data)
         with ``writev``, from a thread producing stream data, when no output waits

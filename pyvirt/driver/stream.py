@@ -91,6 +91,9 @@ class Stream:
         self._closed = False
         self.sink: Sink | None = None
         self.bound = False
+        # set by a consumer that sends file regions from the file (pyvirtd): a
+        # download then feeds regions, not bytes it read (see feed_region)
+        self.takes_regions = False
         self._watchers: list[Callable[[], None]] = []
 
     # --- driver side ---------------------------------------------------

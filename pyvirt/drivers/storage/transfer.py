@@ -34,9 +34,10 @@ from pyvirt.driver.stream import Region, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
-CHUNK = 1 << 20               # bytes read from the volume at a time
+CHUNK = 256 * 1024            # bytes read from the volume at a time (what recvAll takes)
+REGION = 1 << 20              # bytes of the file fed as one region (pyvirtd sends them)
 _IOV_MAX = 1024
-BACKLOG = 8                   # chunks a download may have fed ahead of the reader
+BACKLOG = 16                  # chunks a download may have fed ahead of the reader
 
 _lock = threading.Lock()
 _busy: dict[str, int] = {}    # volume path -> transfers running
@@ -281,6 +282,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
     fd = io or FileIO(vol.path, False)
     raw = fd.fd if isinstance(fd, FileIO) else None
     sparse = sparse and raw is not None
+    regions = raw is not None and st.takes_regions
     hold(vol.path)
     try:
         st.bind(None)
@@ -313,12 +315,13 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         left -= section[1] - pos
                     pos = section[1]
                     continue
-                want = CHUNK if left is None else min(CHUNK, left)
+                step = REGION if regions else CHUNK
+                want = step if left is None else min(step, left)
                 if sparse:
                     want = min(want, section[1] - pos)
                     if want <= 0:
                         break
-                if raw is not None:
+                if regions:
                     # a file's data is read when taken: pyvirtd sends it from the
                     # file to its client with sendfile
                     want = min(want, max(0, size - pos))
@@ -334,7 +337,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 pos += want
                 if left is not None:
                     left -= want
-            if raw is not None:
+            if regions:
                 st.wait_room(1)                 # the regions fed were taken
         except libvirtError as exc:
             failure = exc
