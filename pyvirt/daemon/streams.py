@@ -141,7 +141,7 @@ class ServerStream:
             if not self.conn.write_direct(parts):
                 # the socket is full or output waits: the loop sends them first
                 self._held = parts
-                self._via_loop = True
+                self._lagging()
                 return
 
     def _send_region(self, region: Region) -> bool:
@@ -166,8 +166,14 @@ class ServerStream:
                 break
             rest += self._parts([(P.CONTINUE, data, P.STREAM)])
         self._held = rest
-        self._via_loop = True
+        self._lagging()
         return False
+
+    def _lagging(self) -> None:
+        # The client's socket is full: the loop sends from now on, and the driver
+        # feeds bytes again, not regions (the loop does not read files).
+        self._via_loop = True
+        self.stream.takes_regions = False
 
     def pump(self) -> None:
         """Send what the driver has produced, while the client keeps up (loop thread)."""
@@ -196,6 +202,7 @@ class ServerStream:
                     return
             if self._via_loop and not self.conn.queued_output():
                 self._via_loop = False
+                self.stream.takes_regions = self.conn.can_write_direct()
         finally:
             self._plock.release()
 

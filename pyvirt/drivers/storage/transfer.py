@@ -282,7 +282,6 @@ def download(vol: Any, stream: Any, offset: int, length: int,
     fd = io or FileIO(vol.path, False)
     raw = fd.fd if isinstance(fd, FileIO) else None
     sparse = sparse and raw is not None
-    regions = raw is not None and st.takes_regions
     hold(vol.path)
     try:
         st.bind(None)
@@ -300,6 +299,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 size = os.lseek(raw, 0, os.SEEK_END)
                 end = size if left is None else min(size, offset + left)
             section = (True, pos)            # (in data, section end): none read yet
+            fed = False                      # file regions were fed
             while left is None or left > 0:
                 if sparse:
                     if pos >= end:
@@ -315,6 +315,9 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         left -= section[1] - pos
                     pos = section[1]
                     continue
+                # regions while the consumer sends from the file (not while its
+                # client lags and its loop sends: that reads memory, not files)
+                regions = raw is not None and st.takes_regions
                 step = REGION if regions else CHUNK
                 want = step if left is None else min(step, left)
                 if sparse:
@@ -328,6 +331,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                     if not want or not st.wait_room(BACKLOG):
                         break
                     st.feed_region(Region(fd, pos, want))
+                    fed = True
                 else:
                     data = fd.pread(want, pos)
                     if not data or not st.wait_room(BACKLOG):
@@ -337,7 +341,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 pos += want
                 if left is not None:
                     left -= want
-            if regions:
+            if fed:
                 st.wait_room(1)                 # the regions fed were taken
         except libvirtError as exc:
             failure = exc
