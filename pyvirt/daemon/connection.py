@@ -296,26 +296,10 @@ class ClientConnection(asyncio.BufferedProtocol):
         (up to ``wait`` seconds: its data then goes no faster than the client reads);
         False when nothing was written and the loop must send them."""
         total = sum(len(p) for p in parts)
-        deadline = time.monotonic() + wait
-        while True:
-            with self._wlock:
-                t = self.transport
-                if (self._wfd < 0 or self._tail or self.closed or t is None
-                        or t.is_closing() or t.get_write_buffer_size()):
-                    return False
-                fd = self._wfd
-                try:
-                    n = os.writev(fd, parts)
-                except (BlockingIOError, InterruptedError):
-                    n = -1
-                except OSError:
-                    return True         # the client is gone: its transport finds out
-                if n == total:
-                    return True
-                if n >= 0:
-                    return self._finish_direct(parts, n, deadline)
-            if not self._wait_writable(fd, deadline):
-                return False
+        ok, _ = self._direct(lambda wfd: os.writev(wfd, parts),
+                             lambda n, deadline: n == total or
+                             self._finish_direct(parts, n, deadline), wait)
+        return ok
 
     def write_direct_file(self, head: bytes, fd: int, offset: int, count: int,
                           wait: float = _DIRECT_WAIT) -> bool:
@@ -323,31 +307,39 @@ class ClientConnection(asyncio.BufferedProtocol):
         file ``fd`` at ``offset``, sent with ``sendfile`` (never copied through
         memory).  A file that ends early is padded with zeros (the message's length
         is promised); one that cannot be read is too, then raises libvirtError."""
+        ok, failed = self._direct(
+            lambda wfd: os.write(wfd, head),
+            lambda n, deadline: self._finish_file(memoryview(head)[n:], fd, offset, count,
+                                                  deadline), wait)
+        if failed is not None:
+            raise report_system(failed.errno or 0, "cannot read from the stream's file",
+                                C.VIR_FROM_STREAMS)
+        return ok
+
+    def _direct(self, first: Callable[[int], int], rest: Callable[[int, float], Any],
+                wait: float) -> tuple[bool, Any]:
+        """Run ``first(fd)``, a non-blocking write to the socket, once nothing waits
+        before it, waiting up to ``wait`` s while the socket is full; once it wrote
+        anything, ``rest(n, deadline)`` completes the message(s) under the write lock.
+        Returns (False, None) when nothing was written, else (True, rest's result)."""
         deadline = time.monotonic() + wait
-        failed = None
         while True:
             with self._wlock:
                 t = self.transport
                 if (self._wfd < 0 or self._tail or self.closed or t is None
                         or t.is_closing() or t.get_write_buffer_size()):
-                    return False
+                    return False, None
                 wfd = self._wfd
                 try:
-                    n = os.write(wfd, head)
+                    n = first(wfd)
                 except (BlockingIOError, InterruptedError):
                     n = -1
                 except OSError:
-                    return True
+                    return True, None   # the client is gone: its transport finds out
                 if n >= 0:
-                    failed = self._finish_file(memoryview(head)[n:], fd, offset, count,
-                                               deadline)
-                    break
+                    return True, rest(n, deadline)
             if not self._wait_writable(wfd, deadline):
-                return False
-        if failed is not None:
-            raise report_system(failed.errno or 0, "cannot read from the stream's file",
-                                C.VIR_FROM_STREAMS)
-        return True
+                return False, None
 
     def _finish_file(self, rest: memoryview, fd: int, offset: int, count: int,
                      deadline: float) -> OSError | None:
