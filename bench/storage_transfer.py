@@ -4,7 +4,8 @@
 (a) ``vol-upload`` + ``vol-download`` of a 1 GiB image, dense (every byte
     data) and sparse (16 MiB of data in 1 GiB), through pyvirt's API in
     process (``qemu:///embed``) and through pyvirtd (pyvirt's client), the
-    sparse image with the SPARSE_STREAM flags; against ``cp`` and ``dd``
+    sparse image with the SPARSE_STREAM flags; also pyvirtd with Debian's
+    libvirt-python as the client, the client libvirtd is measured with; against ``cp`` and ``dd``
     (bs=1M) copying the same file in the same run, and against libvirtd
     9.0 (Debian's python3-libvirt over its socket) doing the same transfers.
     Every copy ends with its data on disk (fsync, ``conv=fsync``).
@@ -42,7 +43,7 @@ CHUNK = 1 << 20
 # The same transfers from Debian's python3-libvirt (or pyvirt): argv MODULE URI BASE SRC
 # SPARSE(0/1) RUNS; prints 'upload SECONDS' and 'download SECONDS' lines.
 TRANSFER = r'''
-import importlib, os, statistics, sys, time
+import filecmp, importlib, os, statistics, sys, time
 lv = importlib.import_module(sys.argv[1])
 uri, base, src, sparse, runs = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
 size = os.path.getsize(src)
@@ -51,7 +52,7 @@ pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>bench</name><target><p
 ups, downs = [], []
 for _ in range(runs):
     vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><allocation>0</allocation></volume>", 0)
-    fh = open(src, "rb")
+    fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
     t = time.perf_counter()
     st = conn.newStream(0)
     if sparse:
@@ -74,7 +75,7 @@ for _ in range(runs):
     st.finish()
     ups.append(time.perf_counter() - t)
     fh.close()
-    out = open(f"{base}/down.img", "wb")
+    out = open(f"{base}/down.img", "wb", buffering=0)
     t = time.perf_counter()
     st = conn.newStream(0)
     if sparse:
@@ -90,6 +91,9 @@ for _ in range(runs):
     downs.append(time.perf_counter() - t)
     out.close()
     vol.delete(0)
+# the last round trip gave back the source, byte for byte (not timed)
+if not filecmp.cmp(src, f"{base}/down.img", shallow=False):
+    sys.exit("the downloaded image differs from the uploaded one")
 pool.destroy()
 print("upload", statistics.median(ups))
 print("download", statistics.median(downs))
@@ -189,7 +193,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="pyvirt-bench-", dir=args.dir))
     libvirtd = None if args.no_libvirt or daemons.libvirtd_available() else \
         daemons.start_libvirtd(work / "libvirtd")
-    pyvirtd = daemons.start_pyvirtd(work / "pyvirtd", tcp=False)
+    saved = dict(os.environ)
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        os.environ[var] = str(work / "xdg" / var)     # pyvirtd's qemu:///session state
+    try:
+        pyvirtd = daemons.start_pyvirtd(work / "pyvirtd", tcp=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     try:
         dense, sparse = make_images(work, args.size)
         print(f"load average at start: {os.getloadavg()[0]:.1f} "
@@ -201,6 +212,9 @@ def main() -> None:
                      "pyvirt via pyvirtd": ([sys.executable], "pyvirt",
                                             (f"qemu+unix:///embed?root={work}/rootd-{label}"
                                              f"&socket={pyvirtd.sock}"))}
+            # the same client (Debian's libvirt-python) against both daemons
+            sides["libvirt-py via pyvirtd"] = (["/usr/bin/python3"], "libvirt",
+                                               f"qemu+unix:///session?socket={pyvirtd.sock}")
             if libvirtd is not None:
                 sides["libvirtd 9.0"] = (["/usr/bin/python3"], "libvirt",
                                          f"qemu+unix:///system?socket={libvirtd.sock}")
@@ -210,7 +224,7 @@ def main() -> None:
                                                     str(src), "1" if is_sparse else "0",
                                                     str(args.runs)])
                 for what in ("upload", "download"):
-                    print(f"  {name:20s} {what:8s} {got[what]:.3f} s  "
+                    print(f"  {name:22s} {what:8s} {got[what]:.3f} s  "
                           f"rate/cp {base['cp'] / got[what]:.2f}  "
                           f"rate/dd {base['dd'] / got[what]:.2f}")
         pool_dir = work / "many"

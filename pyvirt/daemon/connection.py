@@ -25,9 +25,12 @@ unseen while its event callbacks and streams are torn down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import itertools
 import logging
 import os
+import select
 import socket
 import struct
 import threading
@@ -40,7 +43,7 @@ from pyvirt.daemon import fdpass, policy
 from pyvirt.daemon.streams import ServerStream
 from pyvirt.driver import caller
 from pyvirt.driver import uri as urimod
-from pyvirt.errors import libvirtError, no_support, report
+from pyvirt.errors import libvirtError, no_support, report, report_system
 from pyvirt.rpc import calls as K
 from pyvirt.rpc import protocol as P
 from pyvirt.rpc import qemu_protocol as Q
@@ -54,6 +57,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pyvirt.daemon")
 
+# How long a thread producing stream data waits for a full client socket before
+# it leaves the sending to the loop.
+_DIRECT_WAIT = 1.0
+# The socket send buffer asked for while streams run (the kernel caps it).
+STREAM_SNDBUF = 2 << 20
 # Messages of one client handled before the event loop serves the others.
 FRAMES_PER_TURN = 16
 
@@ -82,12 +90,24 @@ _SUPPORTED_FEATURES = {P.FEATURE_PROGRAM_KEEPALIVE, P.FEATURE_REMOTE_EVENT_CALLB
                        P.FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER}
 
 
+def _skip(parts: list[Any], n: int) -> list[Any]:
+    """``parts`` without their first ``n`` bytes (views, no copies)."""
+    out = []
+    for p in parts:
+        if n >= len(p):
+            n -= len(p)
+            continue
+        out.append(memoryview(p)[n:] if n else p)
+        n = 0
+    return out
+
+
 def c_name(method: str) -> str:
     """Return libvirt's C name of a driver method: domainGetInfo -> virDomainGetInfo."""
     return "vir" + method[0].upper() + method[1:]
 
 
-class ClientConnection(asyncio.Protocol):
+class ClientConnection(asyncio.BufferedProtocol):
     """The daemon's side of one client connection."""
 
     def __init__(self, daemon: Daemon, listener: Listener) -> None:
@@ -125,6 +145,7 @@ class ClientConnection(asyncio.Protocol):
         # pass any), and a CALL_WITH_FDS waiting for the bytes that carry them
         self._fdq: Any = None
         self._fdcall: tuple[P.Message, int] | None = None
+        self._grown = False
 
     # -- asyncio protocol ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -154,7 +175,18 @@ class ClientConnection(asyncio.Protocol):
                 self._wfd = -1
         log.info("client connected: %s (%s)", self.identity, self.listener.kind)
 
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # The socket is read straight into the frame reader (a long frame into a
+        # buffer of its own): stream data is not copied on its way in.
+        return self.reader.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.last_rx = time.monotonic()
+        self.reader.advance(nbytes)
+        self._process()
+
     def data_received(self, data: bytes) -> None:
+        """Bytes received by a transport that does not read into buffers."""
         self.last_rx = time.monotonic()
         self.reader.push(data)
         self._process()
@@ -257,6 +289,138 @@ class ClientConnection(asyncio.Protocol):
             pass
         return True
 
+    def in_loop(self) -> bool:
+        """Whether the caller runs on the daemon's loop thread."""
+        return self.loop._thread_id == threading.get_ident()  # type: ignore[attr-defined]
+
+    def can_write_direct(self) -> bool:
+        """Whether other threads may write to the socket (not TLS)."""
+        return self._wfd >= 0
+
+    def write_direct(self, parts: list[Any], wait: float = _DIRECT_WAIT) -> bool:
+        """Write one or more whole messages given as buffers (headers, stream data)
+        with ``writev``, from a thread producing stream data, when no output waits
+        before them.  While the client's socket is full the producer waits for it
+        (up to ``wait`` seconds: its data then goes no faster than the client reads);
+        False when nothing was written and the loop must send them."""
+        total = sum(len(p) for p in parts)
+        ok, _ = self._direct(lambda wfd: os.writev(wfd, parts),
+                             lambda n, deadline: n == total or
+                             self._finish_direct(parts, n, deadline), wait)
+        return ok
+
+    def write_direct_file(self, head: bytes, fd: int, offset: int, count: int,
+                          wait: float = _DIRECT_WAIT) -> bool:
+        """Like :meth:`write_direct` for one message whose body is ``count`` bytes of
+        file ``fd`` at ``offset``, sent with ``sendfile`` (never copied through
+        memory).  A file that ends early is padded with zeros (the message's length
+        is promised); one that cannot be read is too, then raises libvirtError."""
+        ok, failed = self._direct(
+            lambda wfd: os.write(wfd, head),
+            lambda n, deadline: self._finish_file(memoryview(head)[n:], fd, offset, count,
+                                                  deadline), wait)
+        if failed is not None:
+            raise report_system(failed.errno or 0, "cannot read from the stream's file",
+                                C.VIR_FROM_STREAMS)
+        return ok
+
+    def _direct(self, first: Callable[[int], int], rest: Callable[[int, float], Any],
+                wait: float) -> tuple[bool, Any]:
+        """Run ``first(fd)``, a non-blocking write to the socket, once nothing waits
+        before it, waiting up to ``wait`` s while the socket is full; once it wrote
+        anything, ``rest(n, deadline)`` completes the message(s) under the write lock.
+        Returns (False, None) when nothing was written, else (True, rest's result)."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self._wlock:
+                t = self.transport
+                if (self._wfd < 0 or self._tail or self.closed or t is None
+                        or t.is_closing() or t.get_write_buffer_size()):
+                    return False, None
+                wfd = self._wfd
+                try:
+                    n = first(wfd)
+                except (BlockingIOError, InterruptedError):
+                    n = -1
+                except OSError:
+                    return True, None   # the client is gone: its transport finds out
+                if n >= 0:
+                    return True, rest(n, deadline)
+            if not self._wait_writable(wfd, deadline):
+                return False, None
+
+    def _finish_file(self, rest: memoryview, fd: int, offset: int, count: int,
+                     deadline: float) -> OSError | None:
+        # We hold _wlock and the message has begun: it must be completed.  Returns
+        # the error reading the file met (the message was padded with zeros).
+        wfd = self._wfd
+        failed = None
+        while rest or count:
+            try:
+                if rest:
+                    rest = rest[os.write(wfd, rest):]
+                    continue
+                n = os.sendfile(wfd, fd, offset, count)
+                if n == 0:              # the file ended early: zeros keep the framing
+                    rest, count = memoryview(bytes(count)), 0
+                offset, count = offset + n, count - n
+            except (BlockingIOError, InterruptedError):
+                if not self._wait_writable(wfd, deadline):
+                    break
+            except OSError as exc:
+                if exc.errno in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN):
+                    return None         # the client is gone: its transport finds out
+                failed, rest, count = exc, memoryview(bytes(count)), 0
+        if rest or count:
+            # the client stopped reading: the loop sends the rest before anything else
+            data = bytes(rest)
+            if count:
+                data += os.pread(fd, count, offset).ljust(count, b"\0")
+            self._tail = data
+            try:
+                self.loop.call_soon_threadsafe(self.send, b"")
+            except RuntimeError:
+                pass
+        return failed
+
+    def _finish_direct(self, parts: list[Any], n: int, deadline: float) -> bool:
+        # The socket took part of the messages (we hold _wlock): the rest must
+        # follow before any other output.  A client that reads gets it now; else
+        # it is left to the loop.
+        rest = _skip(parts, n)
+        while rest and self._wait_writable(self._wfd, deadline):
+            try:
+                rest = _skip(rest, os.writev(self._wfd, rest))
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                return True
+        if rest:
+            self._tail = b"".join(bytes(p) for p in rest)
+            try:
+                self.loop.call_soon_threadsafe(self.send, b"")
+            except RuntimeError:
+                pass
+        return True
+
+    def grow_send_buffer(self) -> None:
+        """Let the socket hold more unread output (a stream is starting): a producer
+        that writes directly then waits less often for the client."""
+        sock = self.transport.get_extra_info("socket") if self.transport else None
+        if sock is not None and not self._grown:
+            self._grown = True
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SNDBUF)
+
+    @staticmethod
+    def _wait_writable(fd: int, deadline: float) -> bool:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        return bool(poll.poll(left * 1000))
+
     def reply(self, msg: P.Message, ok: bool, body: bytes) -> None:
         """Send the reply to a call."""
         self.send(P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
@@ -297,7 +461,7 @@ class ClientConnection(asyncio.Protocol):
         return await self.daemon.pool.submit("stream", func, *args)
 
     # -- input -------------------------------------------------------------------------------
-    def handle(self, body: bytes) -> None:
+    def handle(self, body: bytes | memoryview) -> None:
         """Handle one frame."""
         msg = P.parse_frame(body)
         if msg.prog == P.KEEPALIVE_PROGRAM:

@@ -47,6 +47,21 @@ class FDSocket(socket.socket):
         """Read data; queue the descriptors that came with it (close-on-exec)."""
         data, anc, _mflags, _addr = self.recvmsg(bufsize, _CMSG_SPACE,
                                                  flags | socket.MSG_CMSG_CLOEXEC)
+        self._keep(anc)
+        return data
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        """Read data into ``buffer`` (what asyncio does for a buffered protocol);
+        queue the descriptors that came with it (close-on-exec)."""
+        view = memoryview(buffer)
+        if nbytes:
+            view = view[:nbytes]
+        n, anc, _mflags, _addr = self.recvmsg_into([view], _CMSG_SPACE,
+                                                   flags | socket.MSG_CMSG_CLOEXEC)
+        self._keep(anc)
+        return n
+
+    def _keep(self, anc: list[tuple[int, int, bytes]]) -> None:
         for level, kind, payload in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 got = array.array("i")
@@ -56,7 +71,6 @@ class FDSocket(socket.socket):
                         self.fds.append(fd)
                     else:
                         os.close(fd)
-        return data
 
     def close(self) -> None:
         """Close the socket and any descriptor nobody claimed."""

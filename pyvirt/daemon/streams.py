@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import Stream
+from pyvirt.driver.stream import Region, Stream
 from pyvirt.errors import libvirtError, report
 from pyvirt.rpc import protocol as P
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyvirt.daemon")
 
 _QUEUE_HIGH = 16     # queued incoming chunks before reading from the client pauses
+_LINGER = 0.005      # how long an upload's writer waits for more data before leaving
+_BATCH = 16          # data messages written to the driver at once
+_TAKE_MAX = 16 * P.STREAM_CHUNK_MAX   # driver data sent at once (split into messages)
 _FINISH, _ABORT = object(), object()
 
 
@@ -51,18 +55,40 @@ class ServerStream:
         self.conn = conn
         self.prog, self.vers, self.proc, self.serial = prog, vers, proc, serial
         self.stream = Stream(C.VIR_STREAM_NONBLOCK)
+        self.stream.takes_regions = conn.can_write_direct()
         self.started = False          # the call's reply went out: data may follow
         self.closed = False
         self.eof_sent = False
         self._queue: collections.deque[Any] = collections.deque()
         self._writer: asyncio.Task | None = None
         self._paused = False
+        self._resuming = False
+        self._more = threading.Event()   # data was queued (wakes a lingering writer)
         self._scheduled = False
+        # Who takes the driver's data and sends it: the producing thread itself,
+        # straight to the socket, or the loop once the socket was full (until
+        # its output is drained).  _plock keeps the two from interleaving.
+        self._plock = threading.Lock()
+        self._via_loop = False
+        self._held: list[Any] = []    # messages the producer could not write
         self.stream.watch(self._changed)
 
     # -- driver -> client --------------------------------------------------------
     def _changed(self) -> None:
         # Any thread: the driver fed data, ended, or failed.
+        if self.closed:
+            return
+        if self.started and not self._via_loop and not self.conn.in_loop() and \
+                self._plock.acquire(blocking=False):
+            try:
+                self._send_direct()
+            finally:
+                self._plock.release()
+            if not self._via_loop:
+                return
+        self._schedule()
+
+    def _schedule(self) -> None:
         if not self._scheduled and not self.closed:
             self._scheduled = True
             self.conn.loop.call_soon_threadsafe(self.pump)
@@ -70,32 +96,115 @@ class ServerStream:
     def start(self) -> None:
         """The call succeeded and its reply was sent: start moving data."""
         self.started = True
+        self.conn.grow_send_buffer()
         self.pump()
+
+    def _take(self) -> list[Any] | None:
+        """The next message(s) to send as (status, body parts, type), taken from the
+        driver's stream; None when nothing waits.  Raises libvirtError."""
+        if self.stream.next_is_hole():
+            return [(P.CONTINUE, P.encode_hole(self.stream.recv_hole()), P.STREAM_HOLE)]
+        got = self.stream.recv(_TAKE_MAX)
+        if got == -2:
+            return None
+        if not got:
+            # libvirt marks the end of the data with an empty CONTINUE.
+            self.eof_sent = True
+            return [(P.CONTINUE, b"", P.STREAM)]
+        view = memoryview(cast(bytes, got))
+        return [(P.CONTINUE, view[off:off + P.STREAM_CHUNK_MAX], P.STREAM)
+                for off in range(0, len(view), P.STREAM_CHUNK_MAX)]
+
+    def _parts(self, msgs: list[Any]) -> list[Any]:
+        parts: list[Any] = []
+        for status, body, mtype in msgs:
+            parts.append(P.frame_head(self.prog, self.vers, self.proc, mtype, self.serial,
+                                      status, len(body)))
+            parts.append(body)
+        return parts
+
+    def _send_direct(self) -> None:
+        """Send what the driver produced from the producing thread (we hold _plock)."""
+        while not self.closed and not self.eof_sent:
+            if self.stream.failed():
+                self._via_loop = True       # the loop sends the error and closes
+                return
+            region = self.stream.take_region()
+            if region is not None:
+                if not self._send_region(region):
+                    return
+                continue
+            msgs = self._take()
+            if msgs is None:
+                return
+            parts = self._parts(msgs)
+            if not self.conn.write_direct(parts):
+                # the socket is full or output waits: the loop sends them first
+                self._held = parts
+                self._lagging()
+                return
+
+    def _send_region(self, region: Region) -> bool:
+        """Send a file region as messages straight from the file (``sendfile``);
+        False when the loop must send (the rest of) it, read into memory."""
+        with region.source.lock:
+            fd = region.source.fd
+            while region.length and fd >= 0:
+                n = min(region.length, P.STREAM_CHUNK_MAX)
+                head = P.frame_head(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                                    P.CONTINUE, n)
+                if not self.conn.write_direct_file(head, fd, region.offset, n):
+                    break
+                region.offset += n
+                region.length -= n
+        if not region.length:
+            return True
+        rest = []
+        while region.length:
+            data = region.read(P.STREAM_CHUNK_MAX)
+            if not data:
+                break
+            rest += self._parts([(P.CONTINUE, data, P.STREAM)])
+        self._held = rest
+        self._lagging()
+        return False
+
+    def _lagging(self) -> None:
+        # The client's socket is full: the loop sends from now on, and the driver
+        # feeds bytes again, not regions (the loop does not read files).
+        self._via_loop = True
+        self.stream.takes_regions = False
 
     def pump(self) -> None:
         """Send what the driver has produced, while the client keeps up (loop thread)."""
         self._scheduled = False
         if not self.started or self.closed or self.eof_sent:
             return
-        while not self.conn.write_paused:
-            try:
-                if self.stream.next_is_hole():
-                    self._send(P.CONTINUE, P.encode_hole(self.stream.recv_hole()),
-                               P.STREAM_HOLE)
-                    continue
-                got = self.stream.recv(P.STREAM_CHUNK_MAX)
-            except libvirtError as exc:
-                self._send(P.ERROR, P.encode_error(exc))
-                self.close()
-                return
-            if got == -2:
-                return
-            if not got:
-                # libvirt marks the end of the data with an empty CONTINUE.
-                self.eof_sent = True
-                self._send(P.CONTINUE, b"")
-                return
-            self._send(P.CONTINUE, cast(bytes, got))
+        if not self._plock.acquire(blocking=False):
+            self.conn.loop.call_later(0.001, self.pump)     # the producer sends now
+            return
+        try:
+            if self._held:
+                held, self._held = self._held, []
+                self.conn.send(b"".join(held))
+            while not self.conn.write_paused:
+                try:
+                    msgs = self._take()
+                except libvirtError as exc:
+                    self._send(P.ERROR, P.encode_error(exc))
+                    self.close()
+                    return
+                if msgs is None:
+                    break
+                for status, body, mtype in msgs:
+                    self._send(status, bytes(body), mtype)
+                if self.eof_sent:
+                    return
+            if self._via_loop and not self.conn.queued_output():
+                self._via_loop = False
+                self.stream.takes_regions = self.conn.can_write_direct()
+        finally:
+            self._plock.release()
 
     def _send(self, status: int, body: bytes, mtype: int = P.STREAM) -> None:
         self.conn.send(P.frame(self.prog, self.vers, self.proc, mtype, self.serial,
@@ -121,6 +230,7 @@ class ServerStream:
         if self.closed:
             return
         self._queue.append(item)
+        self._more.set()
         if len(self._queue) >= _QUEUE_HIGH and not self._paused:
             self._paused = True
             self.conn.pause_reading("stream")
@@ -128,24 +238,13 @@ class ServerStream:
             self._writer = self.conn.loop.create_task(self._drain())
 
     async def _drain(self) -> None:
+        # One trip to a worker writes everything queued by then (not one per chunk).
         while self._queue and not self.closed:
-            item = self._queue.popleft()
-            if self._paused and len(self._queue) < _QUEUE_HIGH // 4:
-                self._paused = False
-                self.conn.resume_reading("stream")
             try:
-                if item is _FINISH:
-                    await self.conn.run_io(self.stream.finish)
+                end = await self.conn.run_io(self._write_queued)
+                if end is not None:
                     self._send(P.OK, b"")
                     self.close()
-                elif item is _ABORT:
-                    await self.conn.run_io(self.stream.abort)
-                    self._send(P.OK, b"")
-                    self.close()
-                elif isinstance(item, _HoleItem):
-                    await self.conn.run_io(self.stream.send_hole, item.length)
-                else:
-                    await self.conn.run_io(self._write, item)
             except libvirtError as exc:
                 self._send(P.ERROR, P.encode_error(exc))
                 self.close()
@@ -153,15 +252,52 @@ class ServerStream:
                 log.exception("stream write failed")
                 self._send(P.ERROR, P.encode_error(exc))
                 self.close()
+        self._resume()
+
+    def _write_queued(self) -> object | None:
+        """Hand the queued data and holes to the driver (a worker), up to a finish or
+        an abort, which it carries out and returns."""
+        queue = self._queue
+        while not self.closed:
+            if self._paused and not self._resuming and len(queue) < _QUEUE_HIGH // 4:
+                self._resuming = True       # read from the client again
+                self.conn.loop.call_soon_threadsafe(self._resume)
+            if not queue:
+                # more data is usually on its way: wait a moment for it rather
+                # than going back to the loop and here again for each chunk
+                self._more.clear()
+                if not queue and not self._more.wait(_LINGER):
+                    return None
+                continue
+            item = queue.popleft()
+            if item is _FINISH:
+                self.stream.finish()
+                return item
+            if item is _ABORT:
+                self.stream.abort()
+                return item
+            if isinstance(item, _HoleItem):
+                self.stream.send_hole(item.length)
+                continue
+            # the data queued in a row goes to the volume in one write
+            batch = [item]
+            while queue and len(batch) < _BATCH and not isinstance(
+                    queue[0], _HoleItem) and queue[0] is not _FINISH and queue[0] is not _ABORT:
+                batch.append(queue.popleft())
+            self._write(batch)
+        return None
+
+    def _resume(self) -> None:
+        self._resuming = False
         if self._paused:
             self._paused = False
             self.conn.resume_reading("stream")
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, batch: list[Any]) -> None:
         if self.stream.sink is None:
             raise report(C.VIR_ERR_OPERATION_INVALID, "this stream does not accept data",
                          C.VIR_FROM_STREAMS)
-        self.stream.send(data)
+        self.stream.send_vector(batch)
 
     # -- end -----------------------------------------------------------------------
     def close(self) -> None:
@@ -169,6 +305,7 @@ class ServerStream:
         if self.closed:
             return
         self.closed = True
+        self._more.set()
         self.stream.unwatch(self._changed)
         self.conn.streams.pop(self.serial, None)
         if self._paused:
@@ -180,6 +317,7 @@ class ServerStream:
         if self.closed:
             return
         self.closed = True
+        self._more.set()
         self.stream.unwatch(self._changed)
         try:
             self.stream.abort()

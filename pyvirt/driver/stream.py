@@ -19,12 +19,13 @@ not take holes lack.
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.errors import libvirtError, report
+from pyvirt.errors import libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_STREAMS
 
@@ -46,6 +47,34 @@ class Hole:
         self.length = length
 
 
+class Region:
+    """``length`` bytes of an open file from ``offset``, read only when they are taken
+    (pyvirtd sends them with ``sendfile``, with no copy in between).  ``source`` has
+    the file's descriptor ``fd`` (-1 once closed) and a ``lock`` its closer takes."""
+
+    __slots__ = ("length", "offset", "source")
+
+    def __init__(self, source: Any, offset: int, length: int) -> None:
+        self.source, self.offset, self.length = source, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, nbytes: int) -> bytes:
+        """Take up to ``nbytes`` from the front of the region (b'' when the file is
+        closed or ends early)."""
+        with self.source.lock:
+            fd = self.source.fd
+            try:
+                data = os.pread(fd, min(nbytes, self.length), self.offset) if fd >= 0 else b""
+            except OSError as exc:
+                raise report_system(exc.errno or 0, "cannot read from the stream's file",
+                                    _FROM) from None
+        self.offset += len(data)
+        self.length = self.length - len(data) if data else 0
+        return data
+
+
 #: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
 AT_HOLE = -3
 
@@ -56,12 +85,15 @@ class Stream:
     def __init__(self, flags: int = 0) -> None:
         self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
         self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes | Hole] = collections.deque()
+        self._chunks: collections.deque[bytes | memoryview | Hole | Region] = collections.deque()
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
         self.sink: Sink | None = None
         self.bound = False
+        # set by a consumer that sends file regions from the file (pyvirtd): a
+        # download then feeds regions, not bytes it read (see feed_region)
+        self.takes_regions = False
         self._watchers: list[Callable[[], None]] = []
 
     # --- driver side ---------------------------------------------------
@@ -81,9 +113,31 @@ class Stream:
         with self._cond:
             if self._closed:
                 return
-            self._chunks.append(bytes(data))
+            self._chunks.append(data if isinstance(data, bytes) else bytes(data))
             self._cond.notify_all()
         self._notify()
+
+    def feed_region(self, region: Region) -> None:
+        """Make a file region available like data (read when taken)."""
+        if not region.length:
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._chunks.append(region)
+            self._cond.notify_all()
+        self._notify()
+
+    def take_region(self) -> Region | None:
+        """Take the file region that comes next, whole (None when other data or
+        nothing comes next): the daemon sends it from the file."""
+        with self._cond:
+            if self._chunks and isinstance(self._chunks[0], Region):
+                region = self._chunks.popleft()
+                self._cond.notify_all()
+                assert isinstance(region, Region)
+                return region
+            return None
 
     def feed_hole(self, length: int) -> None:
         """Make a hole of ``length`` bytes the next thing the application receives."""
@@ -142,12 +196,22 @@ class Stream:
                         self._chunks.popleft()
                     self._cond.notify_all()
                     return bytes(take)
+                if isinstance(chunk, Region):
+                    data = chunk.read(nbytes)
+                    if not chunk.length:
+                        self._chunks.popleft()
+                        self._cond.notify_all()
+                    if data:
+                        return data
+                    return self.recv(nbytes, stop_at_hole)    # the file ended early
+                if len(chunk) > nbytes:
+                    # the rest stays queued as a view: each byte is copied once
+                    view = memoryview(chunk)
+                    self._chunks[0] = view[nbytes:]
+                    return bytes(view[:nbytes])
                 self._chunks.popleft()
                 self._cond.notify_all()
-                if len(chunk) > nbytes:
-                    self._chunks.appendleft(chunk[nbytes:])
-                    chunk = chunk[:nbytes]
-                return chunk
+                return chunk if isinstance(chunk, bytes) else bytes(chunk)
             if self._error is not None:
                 raise self._error
             return b""
@@ -168,6 +232,11 @@ class Stream:
                 raise self._error
             return 0
 
+    def failed(self) -> bool:
+        """Whether the driver failed the stream (and no data waits before the error)."""
+        with self._cond:
+            return self._error is not None and not self._chunks
+
     def next_is_hole(self) -> bool:
         """Whether a hole is the next thing queued (the daemon's pump asks)."""
         with self._cond:
@@ -185,8 +254,7 @@ class Stream:
                          "this stream does not accept holes (not a sparse upload)", _FROM)
         write_hole(length)
 
-    def send(self, data: bytes) -> int:
-        """Hand ``data`` to the driver's sink; return the count sent."""
+    def _data_sink(self) -> Sink:
         with self._cond:
             if self._error is not None:
                 raise self._error
@@ -195,8 +263,24 @@ class Stream:
             raise report(C.VIR_ERR_OPERATION_INVALID,
                          "stream does not accept data (not bound to an upload or console)",
                          _FROM)
-        sink.write(bytes(data))
+        return sink
+
+    def send(self, data: bytes) -> int:
+        """Hand ``data`` to the driver's sink; return the count sent."""
+        # sinks consume what they are given before returning: no copy needed
+        self._data_sink().write(data)
         return len(data)
+
+    def send_vector(self, buffers: list[Any]) -> None:
+        """Hand several buffers to the driver's sink at once (one write where the
+        sink can: ``sink.write_vector``)."""
+        sink = self._data_sink()
+        write_vector = getattr(sink, "write_vector", None)
+        if write_vector is not None:
+            write_vector(buffers)
+            return
+        for data in buffers:
+            sink.write(data)
 
     def finish(self) -> None:
         """End a transfer successfully (the driver's sink sees finish())."""

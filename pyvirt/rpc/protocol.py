@@ -17,8 +17,10 @@ libvirt's virnetprotocol.x.
 
 from __future__ import annotations
 
+import collections
 import struct
 from dataclasses import dataclass, field
+from typing import cast
 
 from pyvirt import constants as C
 from pyvirt.errors import format_message, libvirtError
@@ -130,7 +132,17 @@ def frame(prog: int, vers: int, proc: int, mtype: int, serial: int, status: int,
     return head + body
 
 
-def parse_frame(data: bytes) -> Message:
+def frame_head(prog: int, vers: int, proc: int, mtype: int, serial: int, status: int,
+               body_len: int) -> bytes:
+    """The length word and header of a message whose body (``body_len`` bytes) is
+    sent after it separately (``sendmsg([head, body])``: no copy of the body)."""
+    total = 28 + body_len
+    if total > MESSAGE_MAX:
+        raise xdr.XDRError(f"message of {total} bytes exceeds the limit of {MESSAGE_MAX}")
+    return FRAME_START.pack(total, prog, vers, proc, mtype, serial, status)
+
+
+def parse_frame(data: bytes | memoryview) -> Message:
     """Parse one frame body (the bytes after the length word).
 
     Raises ProtocolError for a header that cannot be parsed.
@@ -147,7 +159,8 @@ def parse_frame(data: bytes) -> Message:
         if nfds > NUM_FDS_MAX:
             raise ProtocolError(f"{nfds} descriptors exceed the limit of {NUM_FDS_MAX}")
         pos += 4
-    msg = Message(prog, vers, proc, mtype, serial, status, data[pos:])
+    # a long STREAM frame's body stays a memoryview (bytes-like) of the frame
+    msg = Message(prog, vers, proc, mtype, serial, status, cast(bytes, data[pos:]))
     if nfds:
         msg.fds = [-1] * nfds  # filled in by the transport
     return msg
@@ -161,59 +174,144 @@ def check_length(length: int) -> None:
         raise ProtocolError(f"frame length {length} exceeds the limit of {MESSAGE_MAX}")
 
 
-class FrameReader:
-    """Split a byte stream into frames; feed() returns the complete frame bodies."""
+_STAGE = 256 * 1024      # the reader's buffer for small frames
+_BIG = 64 * 1024         # a frame longer than this is received into a buffer of its own
+_TYPE_AT = 4 + 12        # offset of the message type in a frame
+HEADER_LEN = 4 + 24      # the length word and the header
 
-    __slots__ = ("_buf", "_need")
+
+class FrameReader:
+    """Split a byte stream into frames, with as few copies as the socket allows.
+
+    Receivers read straight into the reader: ``recv_into(reader.get_buffer())``
+    then ``advance(n)`` (or an asyncio ``BufferedProtocol`` doing the same),
+    and take frames with :meth:`next_frame`.  Small frames are staged in one
+    reused buffer; a frame longer than 64 KiB gets a buffer of its own that
+    the socket fills in place, and a ``STREAM`` frame's body comes out as a
+    memoryview of it (stream data is then never copied by the reader).
+    ``feed``/``push`` take bytes received elsewhere (TLS).
+    """
+
+    __slots__ = ("_after_big", "_big", "_end", "_got", "_ready", "_stage", "_start")
 
     def __init__(self) -> None:
-        self._buf = bytearray()
-        self._need = 0
+        self._stage = bytearray(_STAGE)
+        self._start = self._end = 0          # unread bytes: _stage[_start:_end]
+        self._big: bytearray | None = None   # a long frame being filled in place
+        self._got = 0                        # bytes of _big filled
+        self._ready: collections.deque[bytes | memoryview] = collections.deque()
+        self._after_big = False              # the last frame taken was a long one
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def get_buffer(self) -> memoryview:
+        """Where the next received bytes go (never empty)."""
+        if self._big is None:
+            self._settle()
+        big = self._big
+        if big is not None:
+            return memoryview(big)[self._got:]
+        if self._after_big and self._start == self._end:
+            # long frames come in a row (a stream): read the next header alone, so
+            # the data after it is received in place, not staged and copied
+            self._start = self._end = 0
+            return memoryview(self._stage)[:HEADER_LEN]
+        if self._end == len(self._stage):
+            n = self._end - self._start
+            if self._start:
+                self._stage[:n] = self._stage[self._start:self._end]
+                self._start, self._end = 0, n
+            if n == len(self._stage):          # complete frames wait unread: grow
+                self._stage.extend(bytes(_STAGE))
+        return memoryview(self._stage)[self._end:]
+
+    def advance(self, n: int) -> None:
+        """``n`` bytes were received into the buffer :meth:`get_buffer` gave."""
+        if self._big is not None:
+            self._got += n
+        else:
+            self._end += n
+
+    def _settle(self) -> None:
+        # The frame at the start of the stage is long: move it to a buffer of
+        # its own, so that the rest of it is received there directly.
+        avail = self._end - self._start
+        if avail < 4:
+            return
+        (length,) = LENGTH.unpack_from(self._stage, self._start)
+        if length <= _BIG or avail >= length or length > MESSAGE_MAX:
+            return
+        big = bytearray(length)
+        big[:avail] = self._stage[self._start:self._end]
+        self._big, self._got = big, avail
+        self._start = self._end = 0
+
+    def feed(self, data: bytes) -> list[bytes | memoryview]:
         """Add received bytes; return the bodies of the frames now complete."""
         self.push(data)
-        out = []
-        while (body := self.next_frame()) is not None:
-            out.append(body)
+        out = list(self._ready)
+        self._ready.clear()
         return out
 
     def push(self, data: bytes) -> None:
-        """Add received bytes without taking frames out (see next_frame)."""
-        self._buf += data
+        """Add received bytes (see next_frame)."""
+        view = memoryview(data)
+        while view:
+            buf = self.get_buffer()
+            k = min(len(buf), len(view))
+            buf[:k] = view[:k]
+            self.advance(k)
+            view = view[k:]
+            while (body := self._take()) is not None:
+                self._ready.append(body)
 
-    def next_frame(self) -> bytes | None:
+    def next_frame(self) -> bytes | memoryview | None:
         """Return the body of the next complete frame, or None when none is complete.
 
         Raises ProtocolError for a length outside libvirt's limits.
         """
-        buf = self._buf
-        if not self._need:
-            if len(buf) < 4:
+        if self._ready:
+            return self._ready.popleft()
+        return self._take()
+
+    def _take(self) -> bytes | memoryview | None:
+        big = self._big
+        if big is not None:
+            if self._got < len(big):
                 return None
-            (length,) = LENGTH.unpack_from(buf, 0)
-            check_length(length)
-            self._need = length
-        if len(buf) < self._need:
+            self._big = None
+            self._after_big = True
+            body = memoryview(big)[4:]
+            (mtype,) = LENGTH.unpack_from(big, _TYPE_AT)
+            return body if mtype == STREAM else bytes(body)
+        start = self._start
+        avail = self._end - start
+        if avail < 4:
+            if not avail:
+                self._start = self._end = 0
             return None
-        body = bytes(buf[4:self._need])
-        del buf[:self._need]
-        self._need = 0
-        return body
+        (length,) = LENGTH.unpack_from(self._stage, start)
+        check_length(length)
+        if avail < length:
+            if length > _BIG:
+                self._settle()
+            return None
+        self._start = start + length
+        self._after_big = False
+        return bytes(self._stage[start + 4:start + length])
 
     def discard(self, count: int) -> int:
         """Drop up to ``count`` bytes received after the last complete frame (the
         bytes that carried descriptors); return how many were dropped."""
-        if self._need:
+        if self._big is not None or self._ready:
             return 0
-        n = min(count, len(self._buf))
-        del self._buf[:n]
+        n = min(count, self._end - self._start)
+        self._start += n
         return n
 
     @property
     def pending(self) -> int:
-        """Bytes received that belong to no complete frame yet."""
-        return len(self._buf)
+        """Bytes received that belong to no frame taken yet."""
+        return (self._end - self._start + (self._got if self._big is not None else 0)
+                + sum(len(b) + 4 for b in self._ready))
 
 
 # --- errors ---------------------------------------------------------------------

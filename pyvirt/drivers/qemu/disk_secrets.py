@@ -90,3 +90,20 @@ def forget(secrets: dict[int, tuple[str, str]]) -> None:
     for _sid, path in secrets.values():
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+def hotplug_objects(root: hostroot.HostRoot, disk: Any, index: int,
+                    domain_dir: str) -> list[dict[str, Any]]:
+    """The QMP ``object-add`` arguments that key a hot-plugged encrypted disk: the
+    domain's master key (read by QEMU from its 0600 file) and the disk's secret
+    object, its passphrase AES-encrypted with that key (as libvirt hot-plugs it, so
+    the passphrase never crosses the monitor in clear); [] for a plain disk."""
+    enc = encryption_of(disk)
+    if enc is None:
+        return []
+    from pyvirt.drivers.qemu import netdisk
+    value = _passphrase(root, enc, str(disk.target))
+    path, key = netdisk.master_key(domain_dir)
+    return [{"qom-type": "secret", "id": netdisk.MASTER_KEY_ID, "format": "raw",
+             "file": path},
+            netdisk.secret_object(secret_id(index), value, key)]

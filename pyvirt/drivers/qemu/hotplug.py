@@ -27,6 +27,7 @@ from pyvirt.conf.domain_base import PciAddress
 from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
+from pyvirt.drivers.hostroot import HostRoot
 from pyvirt.drivers.qemu import address, command, graphics, macvtap, netdev, netports
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
@@ -135,14 +136,13 @@ def _next_blockdev(vm: DomainObj) -> int:
 
 
 def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
-               domain_dir: str = "", vm: DomainObj | None = None) -> None:
+               domain_dir: str = "", vm: DomainObj | None = None, root: Any = None) -> None:
     from pyvirt.drivers.qemu.address import storage_node
-    from pyvirt.drivers.qemu.disk_secrets import encryption_of
+    from pyvirt.drivers.qemu.disk_secrets import hotplug_objects, secret_id
     from pyvirt.drivers.qemu.netdisk import MASTER_KEY_ID, secret_objects
-    if encryption_of(disk) is not None:
-        raise report(C.VIR_ERR_OPERATION_UNSUPPORTED, f"hot-plugging the encrypted disk "
-                     f"'{disk.target}' is not supported (attach it to a stopped guest)", _FROM)
-    for obj in secret_objects([(disk, storage_node(index))], domain_dir):
+    objects = secret_objects([(disk, storage_node(index))], domain_dir)
+    luks = hotplug_objects(root, disk, index, domain_dir)
+    for obj in objects + luks:
         if obj["id"] == MASTER_KEY_ID:
             _quiet(mon, "object-add", obj)       # there already when the guest has one
             continue
@@ -150,7 +150,8 @@ def _add_nodes(mon: Any, disk: Disk, index: int, undo: contextlib.ExitStack,
         undo.callback(_quiet, mon, "object-del", {"id": obj["id"]})
     from pyvirt.drivers.qemu import fdassoc
     fdset = fdassoc.hotplug_fdset(vm, mon, disk, storage_node(index), undo)
-    for props in command.blockdev_props(disk, index, fdset=fdset):
+    for props in command.blockdev_props(disk, index, secret_id(index) if luks else None,
+                                        fdset=fdset):
         mon.execute("blockdev-add", props)
         undo.callback(_quiet, mon, "blockdev-del", {"node-name": props["node-name"]})
 
@@ -159,10 +160,12 @@ def _del_nodes(mon: Any, index: int | None) -> None:
     if index is None:
         return
     from pyvirt.drivers.qemu.address import format_node, storage_node
+    from pyvirt.drivers.qemu.disk_secrets import secret_id as luks_secret_id
     from pyvirt.drivers.qemu.netdisk import secret_id
     _quiet(mon, "blockdev-del", {"node-name": format_node(index)})
     _quiet(mon, "blockdev-del", {"node-name": storage_node(index)})
     _quiet(mon, "object-del", {"id": secret_id(storage_node(index))})
+    _quiet(mon, "object-del", {"id": luks_secret_id(index)})
     from pyvirt.drivers.qemu import fdassoc
     fdassoc.remove_fdsets(mon, storage_node(index))
 
@@ -206,7 +209,8 @@ def _live_attach_disk(drv: Any, vm: DomainObj, disk: Disk) -> None:
     index = _next_blockdev(vm) if has_media else None
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, disk, index, undo, vm.domain_dir or "", vm)
+            _add_nodes(mon, disk, index, undo, vm.domain_dir or "", vm,
+                       HostRoot.of_qemu(drv.cfg))
         mon.execute("device_add",
                     command.present(command.disk_device_props(disk, index, None, live)))
         undo.pop_all()
@@ -227,7 +231,8 @@ def _live_change_media(drv: Any, vm: DomainObj, disk: Disk, new: Disk) -> None:
     new.alias, new.address = disk.alias, disk.address
     with contextlib.ExitStack() as undo:
         if index is not None:
-            _add_nodes(mon, new, index, undo, vm.domain_dir or "", vm)
+            _add_nodes(mon, new, index, undo, vm.domain_dir or "", vm,
+                       HostRoot.of_qemu(drv.cfg))
         mon.execute("blockdev-open-tray", {"id": disk.alias, "force": True})
         mon.execute("blockdev-remove-medium", {"id": disk.alias})
         if index is not None:

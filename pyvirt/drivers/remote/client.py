@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import itertools
 import logging
 import select
@@ -78,12 +79,13 @@ class _Pending:
             self.done.release()
 
 
-_RECV_SIZE = 256 * 1024
 # The loop watches the socket again once no call was made for _REARM_DELAY.
 # While calls go on it checks every _REARM_DELAY when events or streams
 # wait to be read, else at intervals doubling up to _REARM_MAX (only
 # keepalive and the end of the connection are then read by the loop).
 _REARM_DELAY = 0.002
+# The socket send buffer asked for once a stream runs (the kernel caps it).
+STREAM_SNDBUF = 2 << 20
 _REARM_MAX = 0.05
 
 
@@ -111,6 +113,7 @@ class _Direct:
         self._last_call = 0.0
         self._poll = select.poll()
         self._poll.register(self.fd, select.POLLIN)
+        self._grown = False
 
     def start(self) -> None:
         self.client.loop.call_soon_threadsafe(self._arm)
@@ -160,17 +163,20 @@ class _Direct:
 
         ``flags`` 0 waits for data (a caller with no deadline); the loop never does.
         """
+        reader = self.client.reader
         try:
-            data = self.sock.recv(_RECV_SIZE, flags)
+            n = self.sock.recv_into(reader.get_buffer(), 0, flags)
         except (BlockingIOError, InterruptedError):
             return True
         except OSError as exc:
             self.client.lost(exc)
             return False
-        if not data:
+        if not n:
             self.client.lost(None)
             return False
-        self.client.received(data)
+        reader.advance(n)
+        self.client.last_rx = time.monotonic()
+        self.client.received_frames()
         return True
 
     # -- a calling thread's side --------------------------------------------------------
@@ -228,14 +234,7 @@ class _Direct:
                 n = 0
             if n == len(data) and not fds:
                 return
-            view = memoryview(data)[n:]
-            while view:
-                try:
-                    n = self.sock.send(view, socket.MSG_DONTWAIT)
-                except (BlockingIOError, InterruptedError):
-                    select.select([], [self.fd], [], 5.0)
-                    continue
-                view = view[n:]
+            self._send_rest(memoryview(data)[n:])
             for fd in fds or ():
                 anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]).tobytes())]
                 while True:
@@ -244,6 +243,38 @@ class _Direct:
                             break
                     except (BlockingIOError, InterruptedError):
                         select.select([], [self.fd], [], 5.0)
+
+    def grow_send_buffer(self) -> None:
+        """Let the socket hold more unsent data (a stream starts): the sender waits
+        for the daemon less often."""
+        if not self._grown:
+            self._grown = True
+            with contextlib.suppress(OSError):
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SNDBUF)
+
+    def send_parts(self, head: bytes, body: Any) -> None:
+        """Send a message as its header and body, in one ``sendmsg`` (no copy)."""
+        with self.lock:
+            total = len(head) + len(body)
+            try:
+                n = self.sock.sendmsg((head, body), (), socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            if n == total:
+                return
+            if n < len(head):
+                self._send_rest(memoryview(head)[n:])
+                n = len(head)
+            self._send_rest(memoryview(body)[n - len(head):])
+
+    def _send_rest(self, view: memoryview) -> None:
+        while view:
+            try:
+                n = self.sock.send(view, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                select.select([], [self.fd], [], 5.0)
+                continue
+            view = view[n:]
 
     def close(self) -> None:
         loop = self.client.loop
@@ -296,6 +327,12 @@ class _Async:
     def send(self, data: bytes | bytearray, fds: list[int] | None = None) -> None:
         assert not fds, "no descriptors over TLS"
         self.client.loop.call_soon_threadsafe(self.transport.write, data)
+
+    def grow_send_buffer(self) -> None:
+        pass
+
+    def send_parts(self, head: bytes, body: Any) -> None:
+        self.send(head + bytes(body))
 
     def close(self) -> None:
         self.client.loop.call_soon_threadsafe(self.transport.close)
@@ -431,6 +468,19 @@ class RPCClient:
             self.lost(exc)
             raise_error(self.closed or make_error(C.VIR_ERR_SYSTEM_ERROR, str(exc)))
 
+    def send_data(self, prog: int, vers: int, proc: int, mtype: int, serial: int,
+                  status: int, body: Any) -> None:
+        """Send a message whose body is a large bytes-like (stream data): its
+        header and body go out together without being joined."""
+        if self.closed is not None:
+            raise_error(self.closed)
+        try:
+            self.io.send_parts(P.frame_head(prog, vers, proc, mtype, serial, status,
+                                            len(body)), body)
+        except OSError as exc:
+            self.lost(exc)
+            raise_error(self.closed or make_error(C.VIR_ERR_SYSTEM_ERROR, str(exc)))
+
     # -- input (loop thread) --------------------------------------------------------------
     def received(self, data: bytes) -> None:
         """Bytes arrived from the daemon."""
@@ -450,12 +500,26 @@ class RPCClient:
                 self._complete(serial, status, data[28:])
                 return
         try:
-            bodies = reader.feed(data)
+            reader.push(data)
         except P.ProtocolError as exc:
             self.lost(exc)
             return
-        for body in bodies:
+        self.received_frames()
+
+    def received_frames(self) -> None:
+        """Handle the frames the reader has complete (bytes went into ``reader``)."""
+        next_frame = self.reader.next_frame
+        while True:
             try:
+                body = next_frame()
+                if body is None:
+                    return
+                if len(body) >= P.MESSAGE_HEADER_SIZE:
+                    prog, _v, _p, mtype, serial, status = P.HEADER.unpack_from(body)
+                    if mtype == P.REPLY and prog != P.KEEPALIVE_PROGRAM:
+                        # the usual case: a reply goes to its caller, no Message built
+                        self._complete(serial, status, bytes(body[P.MESSAGE_HEADER_SIZE:]))
+                        continue
                 self._dispatch(P.parse_frame(body))
             except P.ProtocolError as exc:
                 self.lost(exc)

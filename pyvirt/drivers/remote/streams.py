@@ -38,6 +38,7 @@ class ClientStream:
 
     def bind(self) -> None:
         """Attach to the application's stream after the call succeeded."""
+        self.client.io.grow_send_buffer()
         self.stream.bind(self)
 
     # -- the application's side (the sink) -------------------------------------------
@@ -45,8 +46,8 @@ class ClientStream:
         """Send data to the daemon (the caller's thread)."""
         view = memoryview(data)
         for off in range(0, len(view), P.STREAM_CHUNK_MAX):
-            self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM, self.serial,
-                                 P.CONTINUE, bytes(view[off:off + P.STREAM_CHUNK_MAX]))
+            self.client.send_data(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                                  P.CONTINUE, view[off:off + P.STREAM_CHUNK_MAX])
 
     def write_hole(self, length: int) -> None:
         """Send a hole to the daemon (a sparse upload): a STREAM_HOLE message."""

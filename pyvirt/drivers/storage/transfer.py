@@ -30,11 +30,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import handle_of
+from pyvirt.driver.stream import Region, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
-CHUNK = 256 * 1024
+CHUNK = 256 * 1024            # bytes read from the volume at a time (what recvAll takes)
+REGION = 1 << 20              # bytes of the file fed as one region (pyvirtd sends them)
+_IOV_MAX = 1024
 BACKLOG = 16                  # chunks a download may have fed ahead of the reader
 
 _lock = threading.Lock()
@@ -86,6 +88,7 @@ class FileIO:
     def __init__(self, path: str, writable: bool) -> None:
         self.path = path
         self.fd = _open(path, os.O_WRONLY if writable else os.O_RDONLY)
+        self.lock = threading.Lock()     # regions of a download read under it
 
     def pread(self, size: int, offset: int) -> bytes:
         try:
@@ -101,6 +104,14 @@ class FileIO:
             raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
                                 _FROM) from None
 
+    def pwritev(self, buffers: list[memoryview], offset: int) -> int:
+        """Write ``buffers`` in order at ``offset`` with one system call."""
+        try:
+            return os.pwritev(self.fd, buffers[:_IOV_MAX], offset)
+        except OSError as exc:
+            raise report_system(exc.errno or 0, f"cannot write to file '{self.path}'",
+                                _FROM) from None
+
     def sync(self) -> None:
         try:
             os.fsync(self.fd)
@@ -109,7 +120,10 @@ class FileIO:
                                 _FROM) from None
 
     def close(self) -> None:
-        os.close(self.fd)
+        with self.lock:
+            fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 class _UploadSink:
@@ -123,14 +137,30 @@ class _UploadSink:
         self.closed = False
 
     def write(self, data: bytes) -> None:
+        self.write_vector([data])
+
+    def write_vector(self, buffers: list[Any]) -> None:
+        """Write ``buffers`` one after the other (one ``pwritev`` on a file)."""
+        views = [memoryview(b) for b in buffers]
         if self.left is not None:
-            data = data[:self.left]
-            self.left -= len(data)
-        view = memoryview(data)
-        while view:
-            n = self.fd.pwrite(view, self.pos)
+            kept = []
+            for v in views:
+                v = v[:self.left]
+                self.left -= len(v)
+                kept.append(v)
+            views = kept
+        pwritev = getattr(self.fd, "pwritev", None)
+        while views:
+            if pwritev is not None:
+                n = pwritev(views, self.pos)
+            else:
+                n = self.fd.pwrite(views[0], self.pos)
             self.pos += n
-            view = view[n:]
+            while views and n >= len(views[0]):
+                n -= len(views[0])
+                views.pop(0)
+            if n:
+                views[0] = views[0][n:]
 
     def _close(self) -> bool:
         if self.closed:
@@ -264,11 +294,12 @@ def download(vol: Any, stream: Any, offset: int, length: int,
         pos, left = offset, (length if length > 0 else None)
         failure = None
         try:
-            end = 0
-            if raw is not None and sparse:
+            end = size = 0
+            if raw is not None:
                 size = os.lseek(raw, 0, os.SEEK_END)
                 end = size if left is None else min(size, offset + left)
             section = (True, pos)            # (in data, section end): none read yet
+            fed = False                      # file regions were fed
             while left is None or left > 0:
                 if sparse:
                     if pos >= end:
@@ -284,20 +315,34 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         left -= section[1] - pos
                     pos = section[1]
                     continue
-                want = CHUNK if left is None else min(CHUNK, left)
+                # regions while the consumer sends from the file (not while its
+                # client lags and its loop sends: that reads memory, not files)
+                regions = raw is not None and st.takes_regions
+                step = REGION if regions else CHUNK
+                want = step if left is None else min(step, left)
                 if sparse:
                     want = min(want, section[1] - pos)
                     if want <= 0:
                         break
-                data = fd.pread(want, pos)
-                if not data:
-                    break
-                if not st.wait_room(BACKLOG):
-                    return                      # the application aborted
-                st.feed(data)
-                pos += len(data)
+                if regions:
+                    # a file's data is read when taken: pyvirtd sends it from the
+                    # file to its client with sendfile
+                    want = min(want, max(0, size - pos))
+                    if not want or not st.wait_room(BACKLOG):
+                        break
+                    st.feed_region(Region(fd, pos, want))
+                    fed = True
+                else:
+                    data = fd.pread(want, pos)
+                    if not data or not st.wait_room(BACKLOG):
+                        break
+                    st.feed(data)
+                    want = len(data)
+                pos += want
                 if left is not None:
-                    left -= len(data)
+                    left -= want
+            if fed:
+                st.wait_room(1)                 # the regions fed were taken
         except libvirtError as exc:
             failure = exc
         finally:
