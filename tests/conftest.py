@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +29,16 @@ def _quiet_errors():
     pyvirt.registerErrorHandler(lambda _ctx, _err: None, None)
     yield
     pyvirt.registerErrorHandler(None, None)
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[str]:
+    """A fresh directory with a short path (under /tmp), removed afterwards: for
+    daemons that put unix sockets in it, whose paths must stay under 108
+    bytes wherever pytest's own tmp_path happens to be."""
+    path = tempfile.mkdtemp(prefix="pv-", dir="/tmp")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 # --- the reference libvirtd ---------------------------------------------------------------------

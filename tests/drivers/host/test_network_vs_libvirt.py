@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,8 +57,10 @@ def private_libvirtd(ns: str, work: Path) -> Iterator[tuple[Callable[..., str], 
     """Debian's libvirtd in namespace ``ns`` and a private mount namespace (tmpfs over
     libvirt's directories); yields a ``virsh(*args)`` that returns its output, and the
     daemon's pid (its files are under ``/proc/PID/root``)."""
-    sock = work / "run"
-    sock.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
+    # the sockets' directory has a short path of its own: libvirtd's socket paths
+    # must stay under 108 bytes wherever pytest's tmp_path is
+    sock = Path(tempfile.mkdtemp(prefix="pvl-", dir="/tmp"))
     conf = work / "libvirtd.conf"
     conf.write_text(f'unix_sock_dir = "{sock}"\nauth_unix_rw = "none"\n'
                     'auth_unix_ro = "none"\nunix_sock_rw_perms = "0700"\n'
@@ -97,6 +100,7 @@ def private_libvirtd(ns: str, work: Path) -> Iterator[tuple[Callable[..., str], 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        shutil.rmtree(sock, ignore_errors=True)
 
 
 def _libvirt_side(ns: str, work: Path) -> dict[str, str]:
