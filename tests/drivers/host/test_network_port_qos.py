@@ -102,8 +102,8 @@ def _real_client(ns: str, uri: str, before: str = "") -> dict:
 
 
 def _libvirt_side(ns: str, work: Path) -> dict:
-    with private_libvirtd(ns, work) as (_virsh, _pid):
-        return _real_client(ns, f"qemu+unix:///system?socket={work / 'run' / 'libvirt-sock'}")
+    with private_libvirtd(ns, work) as (virsh, _pid):
+        return _real_client(ns, virsh.uri)  # type: ignore[attr-defined]
 
 
 def _pyvirtd_side(ns: str, work: Path) -> dict:

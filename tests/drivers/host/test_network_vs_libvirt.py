@@ -55,8 +55,9 @@ def _mac_masked(xml: str) -> str:
 @contextmanager
 def private_libvirtd(ns: str, work: Path) -> Iterator[tuple[Callable[..., str], int]]:
     """Debian's libvirtd in namespace ``ns`` and a private mount namespace (tmpfs over
-    libvirt's directories); yields a ``virsh(*args)`` that returns its output, and the
-    daemon's pid (its files are under ``/proc/PID/root``)."""
+    libvirt's directories); yields a ``virsh(*args)`` that returns its output (its
+    ``uri`` attribute: the daemon's URI), and the daemon's pid (its files are under
+    ``/proc/PID/root``)."""
     work.mkdir(parents=True, exist_ok=True)
     # the sockets' directory has a short path of its own: libvirtd's socket paths
     # must stay under 108 bytes wherever pytest's tmp_path is
@@ -86,6 +87,7 @@ def private_libvirtd(ns: str, work: Path) -> Iterator[tuple[Callable[..., str], 
                                  + (work / "libvirtd.log").read_text()[-2000:])
         return res.stdout
 
+    virsh.uri = uri  # type: ignore[attr-defined] - for clients other than virsh
     try:
         deadline = time.monotonic() + 30
         while not (sock / "libvirt-sock").exists():
