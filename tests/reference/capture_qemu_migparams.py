@@ -108,3 +108,28 @@ d.undefine()
 c.close()
 json.dump(out, sys.stdout, indent=1, sort_keys=True)
 print()
+
+# Debian's virsh on the same guest XML, the commands tests/daemon/test_qemu_resources_virsh.py
+# runs through pyvirtd on its running guest 'resvirsh' (stdout and stderr apart; libvirt's
+# own log lines left out): written to WORKDIR/virsh.json, kept as
+# tests/data/qemu_migparams/virsh90.json.
+VIRSH_CMDS = ["migrate-getspeed {n}", "migrate-getspeed {n} --postcopy",
+              "migrate-setspeed {n} 100", "migrate-getspeed {n}",
+              "migrate-setspeed {n} --bandwidth 30 --postcopy", "migrate-getspeed {n} --postcopy",
+              "migrate-getmaxdowntime {n}", "migrate-setmaxdowntime {n} 700",
+              "migrate-getmaxdowntime {n}", "migrate-compcache {n}",
+              "migrate-compcache {n} --size 33554432", "migrate-compcache {n}",
+              "migrate-compcache {n} --size 1000", "migrate-setmaxdowntime {n} 3000000",
+              "migrate-setspeed {n} 8796093022208", "migrate-postcopy {n}"]
+Path(root, "v.xml").write_text(xml.replace("<name>mig</name>", "<name>resvirsh</name>"))
+# a root of its own: this process keeps the first one's embedded driver (and its lock)
+os.makedirs(root + "/lv2/etc", exist_ok=True)
+Path(root, "lv2/etc/qemu.conf").write_text(Path(root, "lv/etc/qemu.conf").read_text())
+uri = f"qemu:///embed?root={root}/lv2"
+subprocess.run(["virsh", "-c", uri, f"define {root}/v.xml; start resvirsh"], capture_output=True, check=True)
+res = subprocess.run(["virsh", "-c", uri, "; ".join(c.format(n="resvirsh") for c in VIRSH_CMDS)],
+                     capture_output=True, text=True, check=False)
+subprocess.run(["virsh", "-c", uri, "destroy resvirsh; undefine resvirsh"], capture_output=True, check=True)
+err_lines = [line for line in res.stderr.splitlines(True) if not line[:4].isdigit()]
+Path(root, "virsh.json").write_text(json.dumps({"commands": VIRSH_CMDS, "rc": res.returncode, "stdout": res.stdout,
+                                                "stderr": "".join(err_lines)}, indent=1) + "\n")
