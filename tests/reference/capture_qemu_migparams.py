@@ -16,10 +16,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import libvirt
+from refutil import EMBED_QEMU_CONF, open_embedded
 
 root = sys.argv[1]
 guest = sys.argv[2]
@@ -31,12 +31,7 @@ xml = f"""<domain type='qemu'><name>mig</name><memory unit='MiB'>96</memory><vcp
 <cmdline>console=ttyS0 quiet panic=-1</cmdline></os><features><acpi/></features>
 <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{img}'/><target dev='vda' bus='virtio'/></disk>
 <serial type='pty'/><console type='pty'/></devices></domain>"""
-libvirt.virEventRegisterDefaultImpl()
-threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
-                 daemon=True).start()
-os.makedirs(root + "/lv/etc/qemu", exist_ok=True)
-Path(root, "lv/etc/qemu.conf").write_text("stdio_handler = \"file\"\nsecurity_driver = \"none\"\nuser = \"root\"\ngroup = \"root\"\ndynamic_ownership = 0\n")
-c = libvirt.open(f"qemu:///embed?root={root}/lv")
+c = open_embedded(libvirt, root + "/lv")
 d = c.defineXML(xml)
 PC = libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY
 
@@ -124,7 +119,7 @@ VIRSH_CMDS = ["migrate-getspeed {n}", "migrate-getspeed {n} --postcopy",
 Path(root, "v.xml").write_text(xml.replace("<name>mig</name>", "<name>resvirsh</name>"))
 # a root of its own: this process keeps the first one's embedded driver (and its lock)
 os.makedirs(root + "/lv2/etc", exist_ok=True)
-Path(root, "lv2/etc/qemu.conf").write_text(Path(root, "lv/etc/qemu.conf").read_text())
+Path(root, "lv2/etc/qemu.conf").write_text(EMBED_QEMU_CONF)
 uri = f"qemu:///embed?root={root}/lv2"
 subprocess.run(["virsh", "-c", uri, f"define {root}/v.xml; start resvirsh"], capture_output=True, check=True)
 res = subprocess.run(["virsh", "-c", uri, "; ".join(c.format(n="resvirsh") for c in VIRSH_CMDS)],
