@@ -9,6 +9,7 @@ on the guest.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -191,3 +192,14 @@ def test_setvcpu_config(s: Setup) -> None:
         assert errs[0].stderr.strip() == errs[1].stderr.strip() == f"error: {message}"
     assert s.run("virsh", "dumpxml", NAME).stdout == live
     assert s.both("domstate", NAME).strip() == "running"
+
+
+def test_migration_tunables(s: Setup) -> None:
+    """Debian's virsh sets and reads the migration tunables through pyvirtd: its output
+    and errors are those it gives on libvirt 9.0's own QEMU driver for the same commands
+    (tests/data/qemu_migparams/virsh90.json, from tests/reference/capture_qemu_migparams.py)."""
+    ref = json.loads((Path(__file__).resolve().parents[1] / "data" / "qemu_migparams"
+                      / "virsh90.json").read_text())
+    batch = "; ".join(cmd.format(n=NAME) for cmd in ref["commands"])
+    res = s.run("virsh", batch, check=False)
+    assert (res.returncode, res.stdout, res.stderr) == (ref["rc"], ref["stdout"], ref["stderr"])

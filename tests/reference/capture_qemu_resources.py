@@ -15,11 +15,11 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import libvirt
+from refutil import open_embedded
 
 root = sys.argv[1]
 guest = sys.argv[2]
@@ -32,12 +32,7 @@ xml = f"""<domain type='qemu'><name>ref</name><memory unit='MiB'>96</memory><cur
 <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='{img}'/><target dev='vda' bus='virtio'/></disk>
 <interface type='user'><model type='virtio'/></interface>
 <serial type='pty'><log file='{root}/serial.log'/></serial><console type='pty'/><graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='vga'/></video></devices></domain>"""
-libvirt.virEventRegisterDefaultImpl()
-threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
-                 daemon=True).start()
-os.makedirs(root+"/lv/etc/qemu", exist_ok=True)
-Path(root, "lv/etc/qemu.conf").write_text("stdio_handler = \"file\"\nsecurity_driver = \"none\"\nuser = \"root\"\ngroup = \"root\"\ndynamic_ownership = 0\n")
-c = libvirt.open(f"qemu:///embed?root={root}/lv")
+c = open_embedded(libvirt, root + "/lv")
 d = c.createXML(xml, 0)
 for _ in range(600):
     if os.path.exists(root + "/serial.log") and b"READY" in Path(root, "serial.log").read_bytes():

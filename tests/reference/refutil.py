@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from typing import Any
 
 REAL_PYTHON = "/usr/bin/python3"
 
@@ -32,3 +34,24 @@ def qemu_as_root(root: str) -> None:
     os.makedirs(os.path.join(root, "etc"), exist_ok=True)
     with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
         f.write('user = "root"\ngroup = "root"\n')
+
+
+# qemu.conf of the capture scripts' embedded roots: QEMU as root, no virtlogd, no
+# security driver, files left with their owners
+EMBED_QEMU_CONF = ('stdio_handler = "file"\nsecurity_driver = "none"\nuser = "root"\n'
+                   'group = "root"\ndynamic_ownership = 0\n')
+
+
+def open_embedded(libvirt: Any, root: str) -> Any:
+    """libvirt's ``qemu:///embed?root=ROOT`` with its event loop running in a thread.
+
+    ``libvirt`` is Debian's python3-libvirt module (the scripts run under
+    /usr/bin/python3); ROOT/etc/qemu.conf is written first.
+    """
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                     daemon=True).start()
+    os.makedirs(os.path.join(root, "etc", "qemu"), exist_ok=True)
+    with open(os.path.join(root, "etc", "qemu.conf"), "w") as f:
+        f.write(EMBED_QEMU_CONF)
+    return libvirt.open(f"qemu:///embed?root={root}")

@@ -110,6 +110,7 @@ class DomainObj:
         self.domain_dir: str | None = None
         self.log_path: str | None = None
         self.being_destroyed = False
+        self.mig_max_bandwidth: int | None = None  # MiB/s set by migrateSetMaxSpeed
         self.fake_reboot = False
         self.got_shutdown = False
         self.paused_shutdown = False             # QEMU paused itself after SHUTDOWN

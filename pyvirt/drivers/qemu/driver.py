@@ -37,6 +37,7 @@ from pyvirt.drivers.qemu.api_devices import DevicesAPI
 from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
 from pyvirt.drivers.qemu.api_graphics import GraphicsAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
+from pyvirt.drivers.qemu.api_migparams import MigParamsAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
 from pyvirt.drivers.qemu.api_save import SaveParamsAPI
@@ -106,7 +107,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
 
 class QemuDriver(GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI,
                  DevTuneAPI, ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI,
-                 SaveParamsAPI, DomainTableAPI, I.HypervisorDriver):
+                 SaveParamsAPI, MigParamsAPI, DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
 
     error_domain = _FROM
