@@ -142,11 +142,15 @@ def main() -> None:
                 setups["libvirtd 9.0"] = Client(ld.uri(driver="lxc", path="/system"),
                                                 str(xml_path))
                 stack.callback(setups["libvirtd 9.0"].close)
-        # the setups take turns, round by round, so a change of load meets them all;
-        # the first round of each warms up (the launcher, the daemons' first start)
+        # the setups take turns, round by round, so a change of load meets them all,
+        # and the order turns too (no setup always comes right after another's
+        # destroy, whose after-effects, such as the kernel freeing cgroups, it would
+        # meet); the first round of each warms up (the launcher, the daemons' first start)
+        names = list(setups)
         for i in range(args.rounds + 1):
-            for name, setup in setups.items():
-                start, destroy = setup.round()
+            turn = i % len(names)
+            for name in names[turn:] + names[:turn]:
+                start, destroy = setups[name].round()
                 if i:
                     r = results.setdefault(name, {"start": [], "destroy": []})
                     r["start"].append(start)

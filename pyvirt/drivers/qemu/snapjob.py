@@ -1,9 +1,10 @@
 """QEMU's background jobs as snapshots use them (snapshot-save/load/delete,
 block-commit, block-stream), and ``qemu-img`` on images no QEMU holds.
 
-A QMP job runs in QEMU while the caller polls ``query-jobs``: when it
-concludes, its error (if any) is read and the job dismissed, so no finished
-job stays behind in QEMU.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
+A QMP job runs in QEMU while the caller waits: QEMU's ``JOB_STATUS_CHANGE``
+events wake it (:func:`job_changed`), and it reads ``query-jobs`` then and
+at growing intervals besides; when the job concludes, its error (if any)
+is read and the job dismissed, so no finished job stays behind in QEMU.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
 carrying QEMU's words.
 """
 
@@ -13,6 +14,7 @@ import contextlib
 import itertools
 import json
 import subprocess
+import threading
 import time
 from typing import Any
 
@@ -25,6 +27,8 @@ _FROM = C.VIR_FROM_QEMU
 JOB_WAIT = 600.0
 _POLL = 0.01
 _ids = itertools.count(1)
+# the jobs being waited for: their id -> what wakes their waiter
+_wakers: dict[str, threading.Event] = {}
 
 
 def job_id(kind: str) -> str:
@@ -39,11 +43,28 @@ def _find(mon: Any, jid: str) -> dict | None:
     return None
 
 
+def job_changed(jid: str) -> None:
+    """QEMU says job ``jid`` changed status (loop thread): wake whoever waits for it."""
+    waker = _wakers.get(jid)
+    if waker is not None:
+        waker.set()
+
+
 def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
     """Wait for job ``jid`` to conclude, dismiss it; raise its error as libvirt's."""
+    waker = _wakers.setdefault(jid, threading.Event())
+    try:
+        _wait_job(mon, jid, what, timeout, waker)
+    finally:
+        _wakers.pop(jid, None)
+
+
+def _wait_job(mon: Any, jid: str, what: str, timeout: float,
+              waker: threading.Event) -> None:
     deadline = time.monotonic() + timeout
     delay = _POLL
     while True:
+        waker.clear()              # a change from now on wakes the wait below
         job = _find(mon, jid)
         if job is None:
             return                          # auto-dismissed: it finished without error
@@ -58,15 +79,19 @@ def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
             with contextlib.suppress(libvirtError):
                 mon.execute("job-cancel", {"id": jid})
             raise report(C.VIR_ERR_OPERATION_TIMEOUT, f"{what} did not finish", _FROM)
-        time.sleep(delay)
+        waker.wait(delay)
         delay = min(delay * 1.5, 0.1)
 
 
 def run_job(mon: Any, cmd: str, args: dict, what: str, kind: str = "snap") -> None:
     """Start QMP job command ``cmd`` (its ``job-id`` filled in) and wait for it."""
     jid = job_id(kind)
-    mon.execute(cmd, {"job-id": jid, **args})
-    wait_job(mon, jid, what)
+    _wakers[jid] = threading.Event()     # before the job starts: no change is missed
+    try:
+        mon.execute(cmd, {"job-id": jid, **args})
+        wait_job(mon, jid, what)
+    finally:
+        _wakers.pop(jid, None)
 
 
 # How long a snapshot or backup waits for another async job (a backup, a save) to
