@@ -135,8 +135,14 @@ def test_a_waiting_caller_answers_keepalive_pings():
         assert len(frames) == 1
         return P.parse_frame(frames[0])
 
+    reading = threading.Event()
+
     def daemon() -> None:
         call = next_message()
+        # the ping goes once the caller reads the socket itself (until then nothing
+        # was there to read, so the loop cannot hold the socket): on a busy machine
+        # an earlier ping may wake the loop first, which then answers it instead
+        assert reading.wait(DEADLINE)
         theirs.sendall(P.frame(P.KEEPALIVE_PROGRAM, 1, P.KEEPALIVE_PROC_PING, P.MESSAGE, 0, P.OK))
         pong = next_message()
         assert (pong.prog, pong.proc) == (P.KEEPALIVE_PROGRAM, P.KEEPALIVE_PROC_PONG)
@@ -147,7 +153,7 @@ def test_a_waiting_caller_answers_keepalive_pings():
     try:
         served = []
         original = client.io.serve
-        client.io.serve = lambda p, d: served.append(1) or original(p, d)
+        client.io.serve = lambda p, d: served.append(1) or reading.set() or original(p, d)
         msg = client.call(P.REMOTE_PROGRAM, 1, 4, b"", timeout=DEADLINE)
         assert msg.body == b"\0\0\0\7" and served == [1]
     finally:
