@@ -19,7 +19,9 @@ from pyvirt.errors import report
 
 def lxcOpenNamespace(domain: Any, flags: int = 0) -> list[int]:
     """Descriptors of the container's namespaces (the caller closes them)."""
-    fds = domain._drv.domainLxcOpenNamespace(domain._o, flags)
+    from pyvirt.libvirt_qemu import driver_call
+    call = driver_call(domain, "domainLxcOpenNamespace", "virDomainLxcOpenNamespace")
+    fds = call(domain._o, flags)
     return list(fds)
 
 

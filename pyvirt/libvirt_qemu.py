@@ -11,16 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from pyvirt.constants_qemu import *  # noqa: F403 - libvirt_qemu's constants
+from pyvirt.errors import no_support
+
+
+def driver_call(domain: Any, method: str, c_name: str) -> Any:
+    """The domain's driver method ``method``, or libvirt's "not supported by the
+    connection driver" error naming ``c_name`` when its driver has none."""
+    call = getattr(domain._drv, method, None)
+    if call is None:
+        raise no_support(c_name)
+    return call
 
 
 def qemuAgentCommand(domain: Any, cmd: str, timeout: int, flags: int) -> str:  # noqa: N802
     """Run the guest agent command ``cmd`` (JSON) with ``timeout`` seconds (-2 block,
     -1 default, 0 no wait); return the agent's reply as JSON text."""
-    result: str = domain._drv.domainQemuAgentCommand(domain._o, cmd, timeout, flags)
+    call = driver_call(domain, "domainQemuAgentCommand", "virDomainQemuAgentCommand")
+    result: str = call(domain._o, cmd, timeout, flags)
     return result
 
 
 def qemuMonitorCommand(domain: Any, cmd: str, flags: int) -> str:  # noqa: N802
     """Run the QEMU monitor command ``cmd``; return QEMU's reply."""
-    result: str = domain._drv.domainQemuMonitorCommand(domain._o, cmd, flags)
+    call = driver_call(domain, "domainQemuMonitorCommand", "virDomainQemuMonitorCommand")
+    result: str = call(domain._o, cmd, flags)
     return result

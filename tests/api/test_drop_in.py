@@ -71,3 +71,24 @@ def test_argument_errors_name_the_public_class(conn):
         assert str(exc.value).startswith(message)
     # The renamed copies still behave as the originals.
     assert dom.name() == "test" and net.name() == "default"
+
+
+# libvirt 9.0's test driver, through Debian's python3-libvirt (libvirt_qemu and
+# libvirt_lxc on the "test" domain): every call is refused with code 3
+# (VIR_ERR_NO_SUPPORT), domain 0, and this message naming the C function.
+_NOT_SUPPORTED = "this function is not supported by the connection driver: "
+
+
+@pytest.mark.parametrize("name", ["virDomainQemuMonitorCommand", "virDomainQemuAgentCommand",
+                                  "virDomainLxcOpenNamespace"])
+def test_qemu_and_lxc_calls_on_another_driver_are_not_supported(conn, name):
+    from pyvirt import libvirt_lxc, libvirt_qemu
+    dom = conn.lookupByName("test")
+    call = {"virDomainQemuMonitorCommand":
+            lambda: libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"query-status"}', 0),
+            "virDomainQemuAgentCommand": lambda: libvirt_qemu.qemuAgentCommand(dom, "{}", -1, 0),
+            "virDomainLxcOpenNamespace": lambda: libvirt_lxc.lxcOpenNamespace(dom, 0)}[name]
+    with pytest.raises(pyvirt.libvirtError) as exc:
+        call()
+    assert (exc.value.get_error_code(), exc.value.get_error_domain(), str(exc.value)) == \
+        (3, 0, _NOT_SUPPORTED + name)
