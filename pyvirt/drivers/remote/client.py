@@ -378,13 +378,8 @@ class RPCClient:
 
         ``fds`` are descriptors the call carries (CALL_WITH_FDS; a unix socket only).
         """
-        if fds:
-            frame = bytearray(P.FRAME_START.size)
-            frame += P.LENGTH.pack(len(fds))
-            frame += body
-        else:
-            frame = bytearray(P.FRAME_START.size)
-            frame += body
+        frame = bytearray(P.FRAME_START.size)
+        frame += body
         reply = self.request(frame, prog, vers, proc, stream, timeout, fds)
         return P.Message(prog, vers, proc, P.REPLY, 0, P.OK, reply)
 
@@ -394,16 +389,19 @@ class RPCClient:
         """Send a call and return the body of its reply; raise libvirtError for an error.
 
         ``frame`` is the argument body after 28 bytes of room, where the
-        length word and header go (and, with ``fds``, the descriptor count
-        first): the call is encoded once, sent with one system call, and its
-        reply read by this thread when no other reads.
+        length word and header go: the call is encoded once, sent with one
+        system call, and its reply read by this thread when no other reads.
+        With ``fds`` (CALL_WITH_FDS) their count goes between header and body.
         """
         if self._loop_ident == threading.get_ident():
             raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
                                    "a remote call cannot be made from the event loop thread"))
-        if fds and not self.io.passes_fds:
-            raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
-                                   "Sending file descriptors is not supported on this socket"))
+        if fds:
+            if not self.io.passes_fds:
+                raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
+                                       "Sending file descriptors is not supported on this "
+                                       "socket"))
+            frame[P.FRAME_START.size:P.FRAME_START.size] = P.LENGTH.pack(len(fds))
         if len(frame) > P.MESSAGE_MAX:
             raise xdr.XDRError(f"message of {len(frame)} bytes exceeds the limit of "
                                f"{P.MESSAGE_MAX}")
@@ -492,15 +490,8 @@ class RPCClient:
                                           "address) failed"))
                 return
             data = data[1:]
-        reader = self.reader
-        if not reader.pending and len(data) >= 28:
-            # The usual case: exactly one reply, read whole.
-            length, prog, _v, _p, mtype, serial, status = P.FRAME_START.unpack_from(data)
-            if length == len(data) and mtype == P.REPLY and prog != P.KEEPALIVE_PROGRAM:
-                self._complete(serial, status, data[28:])
-                return
         try:
-            reader.push(data)
+            self.reader.push(data)
         except P.ProtocolError as exc:
             self.lost(exc)
             return

@@ -113,8 +113,6 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
             # only a volume transfer called with its SPARSE_STREAM flag carries holes
             cs.allow_skip = proc.name in _SPARSE_PROCS and bool(args[-1] & 1)
         prog = proc.program
-        if fds:
-            frame[_HEAD:_HEAD] = P.LENGTH.pack(len(fds))   # CALL_WITH_FDS: their count first
         try:
             body = self.client.request(frame, prog.number, prog.version, proc.number, cs,
                                        fds=fds)
