@@ -268,21 +268,15 @@ class ClientConnection(asyncio.BufferedProtocol):
     def send_from_worker(self, data: bytes) -> bool:
         """Write ``data`` to the socket now (worker thread) when no output waits
         before it; False when it must go through the loop (send())."""
-        with self._wlock:
-            t = self.transport
-            if (self._wfd < 0 or self._tail or self.closed or t is None or t.is_closing()
-                    or t.get_write_buffer_size()):
-                return False
-            try:
-                n = os.write(self._wfd, data)
-            except (BlockingIOError, InterruptedError):
-                return False
-            except OSError:
-                return True         # the client is gone: its transport finds out
-            if n == len(data):
-                return True
-            # The socket took part of it: the rest goes before any later output.
-            self._tail = data[n:]
+        ok, _ = self._direct(lambda wfd: os.write(wfd, data),
+                             lambda n, _deadline: n == len(data) or self._leave_tail(data[n:]),
+                             0.0)
+        return ok
+
+    def _leave_tail(self, rest: bytes) -> bool:
+        """The socket took the start of a message (we hold _wlock): the loop sends
+        ``rest`` before any later output."""
+        self._tail = rest
         try:
             self.loop.call_soon_threadsafe(self.send, b"")
         except RuntimeError:
@@ -376,11 +370,7 @@ class ClientConnection(asyncio.BufferedProtocol):
             data = bytes(rest)
             if count:
                 data += os.pread(fd, count, offset).ljust(count, b"\0")
-            self._tail = data
-            try:
-                self.loop.call_soon_threadsafe(self.send, b"")
-            except RuntimeError:
-                pass
+            self._leave_tail(data)
         return failed
 
     def _finish_direct(self, parts: list[Any], n: int, deadline: float) -> bool:
@@ -396,11 +386,7 @@ class ClientConnection(asyncio.BufferedProtocol):
             except OSError:
                 return True
         if rest:
-            self._tail = b"".join(bytes(p) for p in rest)
-            try:
-                self.loop.call_soon_threadsafe(self.send, b"")
-            except RuntimeError:
-                pass
+            self._leave_tail(b"".join(bytes(p) for p in rest))
         return True
 
     def grow_send_buffer(self) -> None:
