@@ -14,6 +14,7 @@ from typing import Any
 from waiting import wait_until
 
 import pyvirt
+from pyvirt import constants as C
 from pyvirt.api import event as pyvirt_event
 
 READY = b"PYVIRT-GUEST-READY"
@@ -228,6 +229,15 @@ def remove_cgroups(root: str, pids: list[int]) -> None:
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
     cgroup.remove_unused(cgroup.prefix_of(DriverConfig.embed(root)))
+def close_with_guests(conn: Any) -> None:
+    """Destroy every guest still running on ``conn``, then close it (a fixture's end)."""
+    try:
+        for dom in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+            dom.destroy()
+    finally:
+        conn.close()
+
+
 def attempt(call: Callable[[], Any]) -> Any:
     """``call()``, or None when it raises a libvirtError (for polling)."""
     try:

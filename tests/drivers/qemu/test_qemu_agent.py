@@ -22,6 +22,7 @@ from qemutest_util import (
     BOOT_WAIT,
     answer,
     attempt,
+    close_with_guests,
     guest_xml,
     start_event_loop,
     ticks,
@@ -71,10 +72,8 @@ def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
         yield out
     finally:
         try:
-            for dom in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-                dom.destroy()
+            close_with_guests(conn)
         finally:
-            conn.close()
             shutil.rmtree(base, ignore_errors=True)
 
 

@@ -24,6 +24,7 @@ from qemutest_util import (
     BOOT_WAIT,
     answer,
     attempt,
+    close_with_guests,
     guest_xml,
     start_event_loop,
     ticks,
@@ -126,10 +127,8 @@ def g(guest: str) -> Iterator[Guest]:
         yield out
     finally:
         try:
-            for dom in out.conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-                dom.destroy()
+            close_with_guests(out.conn)
         finally:
-            out.conn.close()
             shutil.rmtree(d, ignore_errors=True)
 
 

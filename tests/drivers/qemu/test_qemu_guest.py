@@ -15,7 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import Events, alive, file_text, guest_xml, pid_of, ticks, wait_for, wait_ready
+from qemutest_util import (
+    Events,
+    alive,
+    close_with_guests,
+    file_text,
+    guest_xml,
+    pid_of,
+    ticks,
+    wait_for,
+    wait_ready,
+)
 
 import pyvirt
 from pyvirt import constants as C
@@ -62,11 +72,7 @@ def running(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
     dom.create()
     wait_ready(serial)
     yield Running(conn, dom, root, serial, events, images)
-    try:
-        for active in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            active.destroy()
-    finally:
-        conn.close()
+    close_with_guests(conn)
 
 
 def test_started_with_libvirt_events_and_state(running: Running) -> None:

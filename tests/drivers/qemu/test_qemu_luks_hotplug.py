@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import BOOT_WAIT, attempt, guest_xml, wait_for
+from qemutest_util import BOOT_WAIT, attempt, close_with_guests, guest_xml, wait_for
 
 import pyvirt
 from pyvirt import constants as C
@@ -86,10 +86,8 @@ def h(guest: str) -> Iterator[Host]:
         yield out
     finally:
         try:
-            for dom in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-                dom.destroy()
+            close_with_guests(conn)
         finally:
-            conn.close()
             mp.undo()
             shutil.rmtree(d, ignore_errors=True)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import guest_xml
+from qemutest_util import close_with_guests, guest_xml
 
 import pyvirt
 from pyvirt import constants as C
@@ -118,9 +118,7 @@ def phases(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pha
         dom.undefine()
         yield out
     finally:
-        for active in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            active.destroy()
-        conn.close()
+        close_with_guests(conn)
 
 
 @pytest.mark.parametrize("phase", ["off_", "on_", "after_"])

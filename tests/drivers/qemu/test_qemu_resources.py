@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qemutest_util import guest_xml, wait_for, wait_ready
+from qemutest_util import close_with_guests, guest_xml, wait_for, wait_ready
 
 import pyvirt
 from pyvirt import constants as C
@@ -64,11 +64,7 @@ def g(guest: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
     dom.create()
     wait_ready(serial)
     yield Guest(conn, dom, base, serial)
-    try:
-        for active in conn.listAllDomains(C.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-            active.destroy()
-    finally:
-        conn.close()
+    close_with_guests(conn)
 
 
 def error_of(call: Any) -> list:
