@@ -287,6 +287,13 @@ def _learned(c: str) -> dict[str, bool]:
         return _ok(c, "busybox", "ping", "-c", "1", "-W", "1", "-I", src, "10.89.0.1")
 
     first = any(ping("10.89.0.77") for _ in range(5))
+    # keep talking from the first address for a while: libvirt's learning thread
+    # may start listening only after the first packets (on a busy machine it then
+    # learned the spoofed address instead)
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        ping("10.89.0.77")
+        time.sleep(0.2)
     other = True
     for _ in range(6):
         other = ping("10.89.0.50")
