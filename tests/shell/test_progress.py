@@ -55,16 +55,32 @@ def test_ctrl_c_aborts_job() -> None:
     from pyvirt.shell.main import Shell
 
     dom = _SlowDomain()
+    running = threading.Event()
 
     def job() -> None:
+        running.set()
         if not dom.aborted.wait(10):
             raise AssertionError("job was not aborted")
         raise libvirt.libvirtError("operation aborted: job canceled by client")
 
-    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
+    def press_ctrl_c() -> None:
+        # once the job runs, and a little later, so that the main thread
+        # is in its watch loop even on a loaded machine
+        if running.wait(30):
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    # Ctrl-C as pyvirsh sees it: Python's own handler, whatever an earlier
+    # test in this process left installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
     started = time.monotonic()
-    with pytest.raises(libvirt.libvirtError):
-        run_domain_job(Shell(), dom, "Save", job, verbose=False)
+    try:
+        with pytest.raises(libvirt.libvirtError):
+            run_domain_job(Shell(), dom, "Save", job, verbose=False)
+    finally:
+        presser.join(30)
+        signal.signal(signal.SIGINT, previous)
     assert dom.aborted.is_set()
     assert time.monotonic() - started < 5
