@@ -52,7 +52,13 @@ STREAM_POS = {
 # sits in the driver method's arguments.
 FILES_POS = {
     "DOMAIN_FD_ASSOCIATE": 2, "DOMAIN_CREATE_WITH_FILES": 1, "DOMAIN_CREATE_XML_WITH_FILES": 1,
+    "DOMAIN_MONITOR_COMMAND_WITH_FILES": 2,
 }
+
+# Procedures whose reply carries descriptors (REPLY_WITH_FDS), and where they are
+# in the driver method's result: "all" (the result is the one descriptor) or "last"
+# (the result is a tuple ending with the list of descriptors).
+REPLY_FDS = {"DOMAIN_OPEN_GRAPHICS_FD": "all", "DOMAIN_MONITOR_COMMAND_WITH_FILES": "last"}
 
 # Getters to which libvirt's client library adds VIR_TYPED_PARAM_STRING_OKAY
 # (the daemon leaves string parameters out otherwise).
@@ -69,6 +75,7 @@ EXTRA_METHODS = {
     ("qemu", "DOMAIN_MONITOR_COMMAND"): ("hv", "domainQemuMonitorCommand"),
     ("qemu", "DOMAIN_AGENT_COMMAND"): ("hv", "domainQemuAgentCommand"),
     ("qemu", "DOMAIN_ATTACH"): ("hv", "domainQemuAttach"),
+    ("qemu", "DOMAIN_MONITOR_COMMAND_WITH_FILES"): ("hv", "domainQemuMonitorCommandWithFiles"),
 }
 
 
