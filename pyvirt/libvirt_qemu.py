@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyvirt import constants as C
 from pyvirt.constants_qemu import *  # noqa: F403 - libvirt_qemu's constants
 from pyvirt.errors import denied, no_support
 
@@ -19,7 +20,7 @@ def driver_call(domain: Any, method: str, c_name: str) -> Any:
     connection driver" error naming ``c_name`` when its driver has none (libvirt's
     "read only access prevents" error on a read-only connection)."""
     if getattr(domain, "_ro", False):
-        raise denied(c_name)
+        raise denied(c_name, C.VIR_FROM_NONE)
     call = getattr(domain._drv, method, None)
     if call is None:
         raise no_support(c_name)

@@ -5,9 +5,12 @@ its own: one byte of data with the descriptor as SCM_RIGHTS; the client
 reads the whole reply, then one byte and one descriptor per descriptor
 the reply counts.  Only on a unix socket.
 
-The one procedure that answers with descriptors is the LXC program's
+The procedures that answer with descriptors are the LXC program's
 ``DOMAIN_OPEN_NAMESPACE`` (``virDomainLxcOpenNamespace``, which
-``virsh lxc-enter-namespace`` calls).
+``virsh lxc-enter-namespace`` calls) and those of
+:data:`pyvirt.rpc.calls.REPLY_FDS` (``virDomainOpenGraphicsFD``,
+``virDomainQemuMonitorCommandWithFiles``), whose encoded reply is an
+:class:`FDBody`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import array
 import os
 import select
 import socket
-from typing import Any
+from typing import Any, Self
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
@@ -39,6 +42,18 @@ def _sendmsg(sock: socket.socket, data: bytes, fds: list[int]) -> None:
             continue
         first = False
         view = view[n:]
+
+
+class FDBody(bytes):
+    """An encoded OK reply body with the descriptors that go with it (owned: the
+    reply closes them)."""
+
+    fds: list[int]
+
+    def __new__(cls, body: bytes, fds: list[int]) -> Self:
+        self = super().__new__(cls, body)
+        self.fds = fds
+        return self
 
 
 def reply_with_fds(conn: Any, msg: P.Message, body: bytes, fds: list[int]) -> None:
