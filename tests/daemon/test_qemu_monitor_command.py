@@ -57,16 +57,16 @@ LIBVIRT = {
                   '"desc":"QMP input member \'foo\' is unexpected"}}',
     "hmp": "VM status: running\r\n",
     "hmp_unknown": "unknown command: 'no-such-cmd'\r\n",
-    "bad_flags": [8, 10, "unsupported flags (0x4) in function "
-                         "qemuDomainQemuMonitorCommandWithFiles"],
+    "bad_flags": [8, 10, ("unsupported flags (0x4) in function "
+                          "qemuDomainQemuMonitorCommandWithFiles")],
     "with_fd": ['{"return":{},"id":"libvirt-N"}', []],
-    "two_fds": [8, 10, "invalid argument: at most 1 fd can be passed to qemu along with a "
-                       "command"],
+    "two_fds": [8, 10, ("invalid argument: at most 1 fd can be passed to qemu along with a "
+                        "command")],
     "graphics_fd": "RFB 003.008\n",
-    "read_only": [29, 0, "operation forbidden: read only access prevents "
-                         "virDomainQemuMonitorCommand"],
-    "read_only_fd": [29, 20, "operation forbidden: read only access prevents "
-                             "virDomainOpenGraphicsFD"],
+    "read_only": [29, 0, ("operation forbidden: read only access prevents "
+                          "virDomainQemuMonitorCommand")],
+    "read_only_fd": [29, 20, ("operation forbidden: read only access prevents "
+                              "virDomainOpenGraphicsFD")],
     "messages": ["tainted: custom monitor control commands issued",
                  "tainted: running with undesirable elevated privileges"],
 }
