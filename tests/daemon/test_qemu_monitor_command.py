@@ -132,6 +132,7 @@ class Setup:
                  sock_dir: str) -> None:
         self.daemon = daemon
         self.base = base
+        self.sock_dir = sock_dir
         self.uri = f"qemu+unix:///session?socket={daemon.sock}"
         self.ro_uri = f"qemu+unix:///session?socket={daemon.sock_ro}"
         self.conn = pyvirt.open(self.uri)
@@ -237,3 +238,19 @@ def test_virsh_and_pyvirsh(s: Setup) -> None:
     assert s.shell("virsh", "qemu-monitor-command", NAME, "--return-value",
                    "human-monitor-command", '"command-line":"info name"') == \
         (0, f'"{NAME}\\r\\n"\n', "")
+
+
+def test_channel_ports_live(s: Setup) -> None:
+    """The agent channel has port 1 in the live and persistent XML, and in QEMU.
+    (Attaching a channel is not supported by this driver yet.)"""
+    from pyvirt import libvirt_qemu
+
+    def nr(alias: str) -> int:
+        reply = json.loads(libvirt_qemu.qemuMonitorCommand(
+            s.dom, json.dumps({"execute": "qom-get", "arguments": {
+                "path": f"/machine/peripheral/{alias}", "property": "nr"}}), 0))
+        return int(reply["return"])
+
+    port1 = "<address type='virtio-serial' controller='0' bus='0' port='1'/>"
+    assert port1 in s.dom.XMLDesc(0) and nr("channel0") == 1
+    assert port1 in s.dom.XMLDesc(pyvirt.VIR_DOMAIN_XML_INACTIVE)
