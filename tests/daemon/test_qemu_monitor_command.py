@@ -28,6 +28,7 @@ from pathlib import Path
 
 import daemons
 import pytest
+from test_qemu_fd_associate import client_python, remove_all
 from test_qemu_via_pyvirtd import _guest_dir, _start_daemon
 
 QEMU_TESTS = Path(__file__).resolve().parents[1] / "drivers" / "qemu"
@@ -162,11 +163,7 @@ def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     finally:
         try:
             if setup is not None:
-                for dom in setup.conn.listAllDomains():
-                    if dom.isActive():
-                        dom.destroy()
-                    dom.undefine()
-                setup.conn.close()
+                remove_all(setup.conn)
         finally:
             status = daemon.stop()
             shutil.rmtree(sock_dir, ignore_errors=True)
@@ -177,12 +174,7 @@ def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
 def test_monitor_command_and_graphics_fd(s: Setup, client: str) -> None:
     """QMP and HMP replies, errors, a passed descriptor, the VNC socket and the taint
     as libvirt 9.0 gives them."""
-    if client == "libvirt-python":
-        if not os.path.exists(daemons.REAL_PYTHON):
-            pytest.skip("no /usr/bin/python3")
-        python = [daemons.REAL_PYTHON, "-c", CLIENT]
-    else:
-        python = [sys.executable, "-c", "import pyvirt; pyvirt.install_as_libvirt()\n" + CLIENT]
+    python = client_python(client, CLIENT)
     res = subprocess.run([*python, s.uri, s.ro_uri], capture_output=True, text=True,
                          timeout=120, check=False,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
