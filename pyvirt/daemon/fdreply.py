@@ -67,6 +67,8 @@ def reply_with_fds(conn: Any, msg: P.Message, body: bytes, fds: list[int]) -> No
                 raise OSError("descriptors go on an idle unix socket only")
             sock = socket.socket(fileno=os.dup(conn._wfd))
             try:
+                if sock.family != socket.AF_UNIX:
+                    raise OSError("descriptors go on a unix socket only")
                 _sendmsg(sock, data, [])
                 for fd in fds:
                     _sendmsg(sock, b"!", [fd])
