@@ -28,7 +28,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.qemu import domobj
+from pyvirt.drivers.qemu import domobj, taint
 from pyvirt.drivers.qemu.config import DriverConfig
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.fileutil import atomic_write, remove_durably
@@ -123,7 +123,7 @@ def format_status(vm: domobj.DomainObj) -> str:
     ]))
     root.add(E("blockdevs", children=[E("blockdev", [("alias", a), ("index", i)])
                                       for a, i in sorted(vm.blockdev.items())]))
-    for flag in sorted(vm.taints):
+    for flag in taint.in_order(vm.taints):
         root.add(E("taint", [("flag", flag)]))
     text = xmlutil.to_string(root)
     live = vm.def_.format(id=vm.id, flags=C.VIR_DOMAIN_XML_SECURE)

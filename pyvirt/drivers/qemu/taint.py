@@ -56,6 +56,11 @@ def taint(vm: Any, flag: str) -> bool:
     return True
 
 
+def in_order(flags: set[str]) -> list[str]:
+    """``flags`` in libvirt's order (its enum's)."""
+    return [name for name in TAINTS if name in flags]
+
+
 def messages(flags: set[str]) -> list[str]:
     """virDomainGetMessages' lines for ``flags``, in libvirt's order."""
-    return [f"tainted: {text}" for name, text in TAINTS.items() if name in flags]
+    return [f"tainted: {TAINTS[name]}" for name in in_order(flags)]
