@@ -45,7 +45,7 @@ def taint(vm: Any, flag: str) -> bool:
             return False
         vm.taints.add(flag)
         domid, name, uuid, path = vm.id, vm.name, vm.uuid, vm.log_path
-    log.warning("Domain id=%d name='%s' uuid=%s is tainted: %s", domid, name, uuid, flag)
+    log.info("Domain id=%d name='%s' uuid=%s is tainted: %s", domid, name, uuid, flag)
     if path:
         now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         try:
