@@ -464,7 +464,8 @@ def _controllers(cmd: Command, def_: Any) -> None:
                 continue             # the machine's own AHCI
             props = {"driver": "ahci", "id": ctrl.alias, **_pci(ctrl, def_)}
         elif kind == "virtio-serial":
-            props = {"driver": "virtio-serial-pci", "id": ctrl.alias, **_pci(ctrl, def_)}
+            props = {"driver": "virtio-serial-pci", "id": ctrl.alias,
+                     "max_ports": ctrl.ports, "vectors": ctrl.vectors, **_pci(ctrl, def_)}
         else:
             continue                 # pci roots, IDE, FDC: part of the machine
         cmd.add("-device", jsonarg(props))

@@ -80,10 +80,13 @@ def test_define_as_libvirt(conn: pyvirt.virConnect, case: str) -> None:
 
 
 def test_ports_on_command_line(conn: pyvirt.virConnect) -> None:
-    """QEMU's virtserialport devices get the controller and port of the XML."""
+    """QEMU's virtserialport devices get the controller and port of the XML, the
+    controller its number of ports (as libvirt 9.0's domxml-to-native)."""
     xml = _xml("argv", CASES["ctrl_given"])
     argv = conn.domainXMLToNative("qemu-argv", xml, 0)
     ports = [(part.split('"bus":"')[1].split('"')[0], part.split('"nr":')[1].split(",")[0])
              for part in argv.split() if "virtserialport" in part]
     assert ports == [("virtio-serial0.0", "1"), ("virtio-serial1.0", "1"),
                      ("virtio-serial1.0", "2")]
+    # libvirt's controller options for the same XML
+    assert '{"driver":"virtio-serial-pci","id":"virtio-serial0","max_ports":2,' in argv
