@@ -187,6 +187,24 @@ def test_monitor_command_and_graphics_fd(s: Setup, client: str) -> None:
     assert [code, domain] == BAD_JSON[:2] and message.startswith(BAD_JSON[2]), message
 
 
+def test_graphics_fds_from_threads(s: Setup) -> None:
+    """pyvirt's client sorts out descriptors of replies read by any thread: calls from
+    several threads on one connection, each gets a VNC socket of its own, and no
+    descriptor is left behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def greet(_i: int) -> bytes:
+        fd = s.dom.openGraphicsFD(0)
+        try:
+            return os.read(fd, 12)
+        finally:
+            os.close(fd)
+    before = len(os.listdir("/proc/self/fd"))
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(greet, range(16))) == {b"RFB 003.008\n"}
+    assert len(os.listdir("/proc/self/fd")) == before      # none left open
+
+
 def test_taint_recorded(s: Setup) -> None:
     """The taint is in the status XML and logged once, in libvirt's words."""
     from pyvirt import libvirt_qemu
