@@ -205,6 +205,33 @@ def test_graphics_fds_from_threads(s: Setup) -> None:
     assert len(os.listdir("/proc/self/fd")) == before      # none left open
 
 
+def test_pyvirt_client_with_libvirtd(s: Setup, reference_qemu_uri: str) -> None:
+    """pyvirt's client takes the descriptors of Debian's libvirtd's replies too: a
+    VNC socket, and the reply of a command that passed one."""
+    from pyvirt import libvirt_qemu
+    conn = pyvirt.open(reference_qemu_uri)
+    try:
+        dom = conn.createXML(guest_xml(_guest_dir(), "mon-ref", extra=GRAPHICS), 0)
+        try:
+            fd = dom.openGraphicsFD(0)
+            try:
+                assert os.read(fd, 12) == b"RFB 003.008\n"
+            finally:
+                os.close(fd)
+            r, w = os.pipe()
+            try:
+                result = libvirt_qemu.qemuMonitorCommandWithFiles(
+                    dom, '{"execute":"getfd","arguments":{"fdname":"pipe"}}', [r], 0)
+            finally:
+                os.close(r)
+                os.close(w)
+            assert [_ids(result[0]), result[1]] == LIBVIRT["with_fd"]
+        finally:
+            dom.destroy()
+    finally:
+        conn.close()
+
+
 def test_taint_recorded(s: Setup) -> None:
     """The taint is in the status XML and logged once, in libvirt's words."""
     from pyvirt import libvirt_qemu
