@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
-from pyvirt.daemon import fdpass, policy
+from pyvirt.daemon import fdpass, fdreply, policy
 from pyvirt.daemon.streams import ServerStream
 from pyvirt.driver import caller
 from pyvirt.driver import uri as urimod
@@ -542,7 +542,8 @@ class ClientConnection(asyncio.BufferedProtocol):
         return args
 
     def _call(self, msg: P.Message, proc: Procedure, call: K.Call) -> None:
-        if call.method is None or (proc.fds and call.files_pos is None):
+        if call.method is None or (proc.fds and call.files_pos is None
+                                   and proc.name not in K.REPLY_FDS):
             self._error(msg, no_support(c_name(call.method or proc.camel)))
             return
         args = self._decode(msg, proc)
@@ -578,6 +579,9 @@ class ClientConnection(asyncio.BufferedProtocol):
         """Run the call (worker thread) and send its reply when it can go out at
         once; return (ok, body), body None when sent."""
         ok, body = self.execute(call, args, stream, files)
+        if isinstance(body, fdreply.FDBody):
+            fdreply.reply_with_fds(self, msg, body, body.fds)
+            return ok, None
         if stream is None and self.send_from_worker(
                 P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
                         P.OK if ok else P.ERROR, body)):
@@ -610,7 +614,10 @@ class ClientConnection(asyncio.BufferedProtocol):
 
     def _finish(self, msg: P.Message, ok: bool, body: bytes,
                 stream: ServerStream | None) -> None:
-        self.reply(msg, ok, body)
+        if isinstance(body, fdreply.FDBody):
+            fdreply.reply_with_fds(self, msg, body, body.fds)
+        else:
+            self.reply(msg, ok, body)
         if stream is not None:
             if ok and not self.closed:
                 stream.start()
@@ -646,6 +653,10 @@ class ClientConnection(asyncio.BufferedProtocol):
                 result = self._fallback(exc, drv, call, dargs)
             finally:
                 caller.current.reset(token)
+            if proc.name in K.REPLY_FDS:
+                result, fds = K.split_fds(proc.name, result)
+                return True, fdreply.FDBody(proc.encode_ret(call.wire_ret(result, args,
+                                                                          self.ctx)), fds)
             return True, proc.encode_ret(call.wire_ret(result, args, self.ctx))
         except libvirtError as exc:
             return False, P.encode_error(exc)
@@ -959,7 +970,6 @@ def _legacy_deregister(conn: ClientConnection, msg: P.Message, proc: Procedure,
 def _lxc_open_namespace(conn: ClientConnection, msg: P.Message, proc: Procedure,
                         args: tuple) -> None:
     if _needs_open(conn, msg):
-        from pyvirt.daemon import fdreply
         fdreply.open_namespace(conn, msg, args)
 
 

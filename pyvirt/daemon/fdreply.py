@@ -5,9 +5,12 @@ its own: one byte of data with the descriptor as SCM_RIGHTS; the client
 reads the whole reply, then one byte and one descriptor per descriptor
 the reply counts.  Only on a unix socket.
 
-The one procedure that answers with descriptors is the LXC program's
+The procedures that answer with descriptors are the LXC program's
 ``DOMAIN_OPEN_NAMESPACE`` (``virDomainLxcOpenNamespace``, which
-``virsh lxc-enter-namespace`` calls).
+``virsh lxc-enter-namespace`` calls) and those of
+:data:`pyvirt.rpc.calls.REPLY_FDS` (``virDomainOpenGraphicsFD``,
+``virDomainQemuMonitorCommandWithFiles``), whose encoded reply is an
+:class:`FDBody`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import array
 import os
 import select
 import socket
-from typing import Any
+from typing import Any, Self
 
 from pyvirt import constants as C
 from pyvirt.errors import libvirtError
@@ -41,6 +44,18 @@ def _sendmsg(sock: socket.socket, data: bytes, fds: list[int]) -> None:
         view = view[n:]
 
 
+class FDBody(bytes):
+    """An encoded OK reply body with the descriptors that go with it (owned: the
+    reply closes them)."""
+
+    fds: list[int]
+
+    def __new__(cls, body: bytes, fds: list[int]) -> Self:
+        self = super().__new__(cls, body)
+        self.fds = fds
+        return self
+
+
 def reply_with_fds(conn: Any, msg: P.Message, body: bytes, fds: list[int]) -> None:
     """Send an OK reply to ``msg`` carrying ``fds`` (closed here), or an error."""
     data = P.frame(msg.prog, msg.vers, msg.proc, P.REPLY_WITH_FDS, msg.serial, P.OK, body,
@@ -52,6 +67,8 @@ def reply_with_fds(conn: Any, msg: P.Message, body: bytes, fds: list[int]) -> No
                 raise OSError("descriptors go on an idle unix socket only")
             sock = socket.socket(fileno=os.dup(conn._wfd))
             try:
+                if sock.family != socket.AF_UNIX:
+                    raise OSError("descriptors go on a unix socket only")
                 _sendmsg(sock, data, [])
                 for fd in fds:
                     _sendmsg(sock, b"!", [fd])

@@ -26,11 +26,13 @@ event ID, and how its body maps to the callback's arguments.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
 from pyvirt.driver import interface as I
+from pyvirt.errors import report
 from pyvirt.rpc import handles as H
 from pyvirt.rpc import remote_protocol as R
 from pyvirt.rpc import xdr
@@ -52,7 +54,35 @@ STREAM_POS = {
 # sits in the driver method's arguments.
 FILES_POS = {
     "DOMAIN_FD_ASSOCIATE": 2, "DOMAIN_CREATE_WITH_FILES": 1, "DOMAIN_CREATE_XML_WITH_FILES": 1,
+    "DOMAIN_MONITOR_COMMAND_WITH_FILES": 2,
 }
+
+# Procedures whose reply carries descriptors (REPLY_WITH_FDS), and where they are
+# in the driver method's result: "all" (the result is the one descriptor) or "last"
+# (the result is a tuple ending with the list of descriptors).
+REPLY_FDS = {"DOMAIN_OPEN_GRAPHICS_FD": "all", "DOMAIN_MONITOR_COMMAND_WITH_FILES": "last"}
+
+
+def split_fds(name: str, result: Any) -> tuple[Any, list[int]]:
+    """(the rest of the result, its descriptors) for a driver result of procedure
+    ``name`` in REPLY_FDS (daemon side)."""
+    if REPLY_FDS[name] == "all":
+        return None, [int(result)]
+    *rest, fds = result
+    return (rest[0] if len(rest) == 1 else tuple(rest)), [int(fd) for fd in fds]
+
+
+def join_fds(name: str, result: Any, fds: list[int]) -> Any:
+    """The driver result of procedure ``name`` in REPLY_FDS from its decoded reply and
+    the descriptors that came with it (client side; libvirt's check of their number)."""
+    if REPLY_FDS[name] == "all":
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise report(C.VIR_ERR_INTERNAL_ERROR, "no file descriptor received",
+                         C.VIR_FROM_REMOTE)
+        return fds[0]
+    return result, fds
 
 # Getters to which libvirt's client library adds VIR_TYPED_PARAM_STRING_OKAY
 # (the daemon leaves string parameters out otherwise).
@@ -69,6 +99,7 @@ EXTRA_METHODS = {
     ("qemu", "DOMAIN_MONITOR_COMMAND"): ("hv", "domainQemuMonitorCommand"),
     ("qemu", "DOMAIN_AGENT_COMMAND"): ("hv", "domainQemuAgentCommand"),
     ("qemu", "DOMAIN_ATTACH"): ("hv", "domainQemuAttach"),
+    ("qemu", "DOMAIN_MONITOR_COMMAND_WITH_FILES"): ("hv", "domainQemuMonitorCommandWithFiles"),
 }
 
 
@@ -233,6 +264,7 @@ class Call:
         """True when the method's arguments are the argument struct as they are (no
         hidden fields, stream or converter), so a client may encode them directly."""
         return (not self._custom and self.stream_pos is None and self.files_pos is None
+                and self.proc.name not in REPLY_FDS
                 and not self.drop_flags
                 and all(d is None for d in self._defaults)
                 and self.proc.name not in STRING_OKAY)
@@ -283,6 +315,8 @@ def bind(program: Program) -> dict[int, Call]:
         if extra is not None:
             family, method = extra
             params = [f.name for f in proc.args_fields if not f.hidden]
+            if proc.name in FILES_POS:
+                params.insert(FILES_POS[proc.name], "files")
         else:
             entry = None if proc.internal else _INDEX.get(proc.camel.lower())
             family, method, params = entry if entry else (None, None, [])

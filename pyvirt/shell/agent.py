@@ -1,4 +1,5 @@
-"""Guest agent commands: domhostname, domtime, guestinfo, qemu-agent-command."""
+"""Guest agent commands (domhostname, domtime, guestinfo, qemu-agent-command) and
+the raw QEMU monitor command (qemu-monitor-command)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pyvirt.shell.command import (
     argv,
     command,
     exclusive,
+    fd_list,
     flag,
     number,
     string,
@@ -145,3 +147,62 @@ def cmd_qemu_agent_command(shell: Shell, args: Args) -> bool:
         reply = json.dumps(json.loads(reply), indent=2)
     shell.out.print(f"{reply}\n")
     return True
+
+
+@command("qemu-monitor-command", DOMAIN_GROUP, "QEMU Monitor Command",
+         [DOMAIN, flag("hmp", "command is in human monitor protocol"),
+          flag("pretty", "pretty-print any qemu monitor protocol output"),
+          flag("return-value", "extract the value of the 'return' key from the returned "
+               "string"),
+          string("pass-fds", "pass file descriptors N,M,... along with the command"),
+          argv("cmd", "command", required=True)])
+def cmd_qemu_monitor_command(shell: Shell, args: Args) -> bool:
+    """Send a raw command to QEMU's monitor and print its reply, as virsh does."""
+    from pyvirt import libvirt_qemu
+
+    exclusive(args, "hmp", "pretty")
+    exclusive(args, "hmp", "return-value")
+    words = args.words("cmd")
+    hmp = args.flag("hmp")
+    cmd = " ".join(words) if hmp else _qmp_command(words)
+    given = args.get("pass-fds")
+    fds = fd_list(given) if given is not None else []
+    dom, _ = lookup.domain(shell, args)
+    try:
+        reply, _out = libvirt_qemu.qemuMonitorCommandWithFiles(
+            dom, cmd, fds, libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP if hmp else 0)
+    except libvirt.libvirtError as exc:
+        raise CmdError(None, exc) from None
+    pretty, only_return = args.flag("pretty"), args.flag("return-value")
+    if not (pretty or only_return):
+        shell.out.print(f"{reply}\n")
+        return True
+    value = json.loads(reply)
+    if only_return:
+        if not isinstance(value, dict) or "return" not in value:
+            raise CmdError("'return' member missing")
+        value = value["return"]
+    text = json.dumps(value, indent=2) if pretty else json.dumps(value, separators=(",", ":"))
+    shell.out.print(text)         # virsh ends it with the blank line after a command
+    return True
+
+
+def _qmp_command(words: list[str]) -> str:
+    """virsh's QMP text for the command words: a JSON object as given, else the first
+    word as the command and the others as JSON members of its arguments."""
+    whole = " ".join(words)
+    try:
+        if isinstance(json.loads(whole), dict):
+            return whole
+    except ValueError:
+        pass
+    if len(words) == 1:
+        return json.dumps({"execute": words[0]}, separators=(",", ":"))
+    members = "{" + ",".join(words[1:]) + "}"
+    try:
+        arguments = json.loads(members)
+    except ValueError as exc:
+        raise CmdError(f"failed to wrap arguments '{' '.join(words[1:])}' into a QMP command "
+                       f"wrapper\nerror: internal error: cannot parse json {members}: {exc}"
+                       ) from None
+    return json.dumps({"execute": words[0], "arguments": arguments}, separators=(",", ":"))

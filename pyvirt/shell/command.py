@@ -510,6 +510,16 @@ def exclusive(args: Args, *names: str) -> None:
         raise CmdError(f"Options --{given[0]} and --{given[1]} are mutually exclusive")
 
 
+def fd_list(text: str) -> list[int]:
+    """The descriptor numbers of a ``--pass-fds N,M,...`` value (virsh's error for a bad one)."""
+    fds = []
+    for part in text.split(","):
+        if not part.isdigit():
+            raise CmdError(f"Unable to parse FD number '{part}'")
+        fds.append(int(part))
+    return fds
+
+
 def requires(args: Args, name: str, needed: str) -> None:
     """Refuse ``--name`` without ``--needed``."""
     if args.flag(name) and not args.flag(needed):

@@ -328,4 +328,8 @@ DESCRIPTIONS: dict[str, str] = {
                  "systems, disks and interfaces (all of them unless some are chosen).",
     "qemu-agent-command": "Send a JSON command to the guest agent and print its JSON "
                           "reply (--timeout seconds, --async, --block).",
+    "qemu-monitor-command": "Send a QMP command (JSON, or a command name followed by JSON "
+                            "members of its arguments) or with --hmp a human monitor command "
+                            "to QEMU and print its reply (--pretty, --return-value, --pass-fds "
+                            "N: one descriptor to go with the command).",
 }

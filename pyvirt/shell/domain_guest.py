@@ -24,6 +24,7 @@ from pyvirt.shell.command import (
     command,
     data,
     exclusive,
+    fd_list,
     flag,
     number,
     string,
@@ -394,11 +395,7 @@ def cmd_domdirtyrate_calc(shell: Shell, args: Args) -> bool:
 def cmd_dom_fd_associate(shell: Shell, args: Args) -> bool:
     """Associate descriptors pyvirsh inherited (``--pass-fds 3,4``) with the domain,
     for disks with ``<source fdgroup='NAME'/>``."""
-    fds = []
-    for part in args.req("pass-fds").split(","):
-        if not part.isdigit():
-            raise CmdError(f"Unable to parse FD number '{part}'")
-        fds.append(int(part))
+    fds = fd_list(args.req("pass-fds"))
     flags = 0
     if args.flag("seclabel-writable"):
         flags |= libvirt.VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE

@@ -19,6 +19,7 @@ INDEX: dict[str, tuple[str, str, str]] = {
     'domtime': ('domain', 'domain time', 'agent'),
     'guestinfo': ('domain', 'query information about the guest (via agent)', 'agent'),
     'qemu-agent-command': ('domain', 'QEMU Guest Agent Command', 'agent'),
+    'qemu-monitor-command': ('domain', 'QEMU Monitor Command', 'agent'),
     'blockcopy': ('domain', 'Start a block copy operation.', 'blockjob'),
     'blockcommit': ('domain', 'Start a block commit operation.', 'blockjob'),
     'blockpull': ('domain', 'Populate a disk from its backing image.', 'blockjob'),

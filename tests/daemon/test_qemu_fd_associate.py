@@ -151,14 +151,29 @@ def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         yield setup
     finally:
         try:
-            for dom in setup.conn.listAllDomains():
-                if dom.isActive():
-                    dom.destroy()
-                dom.undefine()
-            setup.conn.close()
+            remove_all(setup.conn)
         finally:
             status = daemon.stop()
         assert status == 0, f"pyvirtd exited with {status}: {daemon.log.read_text()[-3000:]}"
+
+
+def remove_all(conn: pyvirt.virConnect) -> None:
+    """Destroy and undefine every guest of ``conn``, then close it (a fixture's end)."""
+    for dom in conn.listAllDomains():
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+    conn.close()
+
+
+def client_python(client: str, code: str) -> list[str]:
+    """The command running ``code`` with ``import libvirt`` as Debian's libvirt-python
+    ('libvirt-python') or as pyvirt ('pyvirt'); skips without Debian's python3."""
+    if client == "libvirt-python":
+        if not os.path.exists(daemons.REAL_PYTHON):
+            pytest.skip("no /usr/bin/python3")
+        return [daemons.REAL_PYTHON, "-c", code]
+    return [sys.executable, "-c", "import pyvirt; pyvirt.install_as_libvirt()\n" + code]
 
 
 def _client(s: Setup, python: list[str], name: str, image: str) -> dict:
@@ -173,12 +188,7 @@ def _client(s: Setup, python: list[str], name: str, image: str) -> dict:
 def test_through_pyvirtd(s: Setup, client: str) -> None:
     """Errors as libvirt's; the associated descriptor is the disk QEMU reads and writes;
     bad input on the running guest changes nothing."""
-    if client == "libvirt-python":
-        if not os.path.exists(daemons.REAL_PYTHON):
-            pytest.skip("no /usr/bin/python3")
-        python = [daemons.REAL_PYTHON, "-c", CLIENT]
-    else:
-        python = [sys.executable, "-c", "import pyvirt; pyvirt.install_as_libvirt()\n" + CLIENT]
+    python = client_python(client, CLIENT)
     name = f"fd-{client.split('-')[0]}"
     dom, serial = s.define(name)
     image = _image(s.base / f"{name}.img", 41)

@@ -24,7 +24,13 @@ from typing import Any, cast
 
 from pyvirt import constants as C
 from pyvirt.conf.domain import DEVICE_TAGS
-from pyvirt.conf.domain_base import DriveAddress, PciAddress, UsbAddress, disk_name_to_index
+from pyvirt.conf.domain_base import (
+    DriveAddress,
+    PciAddress,
+    UsbAddress,
+    VirtioSerialAddress,
+    disk_name_to_index,
+)
 from pyvirt.conf.domain_devices import Audio, Input, InputBus, InputType, Memballoon
 from pyvirt.conf.domain_disk import Controller, ControllerType, Disk, DiskBus, DiskDevice
 from pyvirt.errors import report
@@ -392,11 +398,76 @@ def assign_usb_addresses(def_: Any) -> None:
             used.add(str(port))
 
 
+# --- virtio-serial ports ---------------------------------------------------------------
+
+# Ports of a virtio-serial controller without ports='N' (QEMU's and libvirt's default).
+_VIRTIO_SERIAL_PORTS = 31
+
+
+def assign_virtio_serial_addresses(def_: Any) -> None:
+    """Ports for the virtio channels, as libvirt's qemuDomainAssignVirtioSerialAddresses.
+
+    Ports given are kept (one taken twice is libvirt's XML error); each other
+    channel gets the first free port from 1 (port 0 is the virtio console's) of
+    the controller its address names, else of the first controller with one free;
+    when all are full a controller is added.  The caller adds the controllers
+    channels name first (conf.domain_defaults).
+    """
+    ports = {(c.index or 0): (c.ports or _VIRTIO_SERIAL_PORTS)
+             for c in devices(def_, "controller") if c.type == ControllerType.VIRTIO_SERIAL}
+    used: dict[int, set[int]] = {idx: set() for idx in ports}
+    chans = [c for c in devices(def_, "channel") if c.target_type == "virtio"]
+    for chan in chans:
+        a = chan.address
+        if isinstance(a, VirtioSerialAddress) and a.port is not None:
+            taken = used.setdefault(a.controller, set())
+            if a.port in taken:
+                raise report(C.VIR_ERR_XML_ERROR, f"virtio serial port {a.port} on controller "
+                             f"{a.controller} is already occupied", C.VIR_FROM_DOMAIN)
+            taken.add(a.port)
+    for chan in chans:
+        a = chan.address
+        if isinstance(a, VirtioSerialAddress) and a.port is not None:
+            continue
+        if isinstance(a, VirtioSerialAddress):
+            chan.address = VirtioSerialAddress(controller=a.controller, bus=0,
+                                               port=_free_port(a.controller, ports, used))
+            continue
+        for idx in sorted(ports):
+            if _has_free_port(idx, ports, used):
+                break
+        else:
+            idx = max(ports, default=-1) + 1
+            _add_controller(def_, ControllerType.VIRTIO_SERIAL, idx)
+            ports[idx], used[idx] = _VIRTIO_SERIAL_PORTS, set()
+        chan.address = VirtioSerialAddress(controller=idx, bus=0,
+                                           port=_free_port(idx, ports, used))
+
+
+def _has_free_port(idx: int, ports: dict[int, int], used: dict[int, set[int]]) -> bool:
+    return any(p not in used[idx] for p in range(1, ports[idx]))
+
+
+def _free_port(idx: int, ports: dict[int, int], used: dict[int, set[int]]) -> int:
+    """The first free port of controller ``idx`` from 1 (taken), or libvirt's error."""
+    if idx not in ports:
+        raise report(C.VIR_ERR_XML_ERROR,
+                     f"virtio serial controller {idx} is missing", C.VIR_FROM_DOMAIN)
+    for port in range(1, ports[idx]):
+        if port not in used[idx]:
+            used[idx].add(port)
+            return port
+    raise report(C.VIR_ERR_XML_ERROR,
+                 f"Unable to find a free port on virtio-serial controller {idx}",
+                 C.VIR_FROM_DOMAIN)
+
+
 def prepare(def_: Any) -> None:
     """Everything above, in order: implicit devices, addresses (aliases not included)."""
     add_implicit_devices(def_)
     assign_drive_addresses(def_)
     assign_usb_addresses(def_)
+    assign_virtio_serial_addresses(def_)
     assign_pci_addresses(def_)
 
 

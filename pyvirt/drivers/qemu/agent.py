@@ -92,19 +92,23 @@ def prepare_channels(lib_dir: str, def_: Any, dom_dir: str) -> None:
     libvirt puts them at ``LIBDIR/channel/target/domain-N-NAME/TARGETNAME``.
     """
     for chan in _channels(def_):
-        src = chan.source
-        if (chan.target_type != "virtio" or src is None or src.type.value != "unix"
-                or src.path or not chan.target_name):
-            continue
-        where = os.path.join(lib_dir, "channel", "target", os.path.basename(dom_dir))
-        path = os.path.join(where, chan.target_name)
-        if len(os.fsencode(path)) >= 108:
-            raise report(C.VIR_ERR_INTERNAL_ERROR, f"UNIX socket path '{path}' too long",
-                         _FROM)
-        os.makedirs(where, mode=0o750, exist_ok=True)
-        src.path = path
-        if not src.mode:
-            src.mode = "bind"
+        prepare_channel(lib_dir, chan, dom_dir)
+
+
+def prepare_channel(lib_dir: str, chan: Any, dom_dir: str) -> None:
+    """:func:`prepare_channels` for one channel (a hotplugged one)."""
+    src = chan.source
+    if (chan.target_type != "virtio" or src is None or src.type.value != "unix"
+            or src.path or not chan.target_name):
+        return
+    where = os.path.join(lib_dir, "channel", "target", os.path.basename(dom_dir))
+    path = os.path.join(where, chan.target_name)
+    if len(os.fsencode(path)) >= 108:
+        raise report(C.VIR_ERR_INTERNAL_ERROR, f"UNIX socket path '{path}' too long", _FROM)
+    os.makedirs(where, mode=0o750, exist_ok=True)
+    src.path = path
+    if not src.mode:
+        src.mode = "bind"
 
 
 class Agent:

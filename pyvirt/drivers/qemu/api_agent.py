@@ -19,6 +19,8 @@ from pyvirt import constants as C
 from pyvirt import errors as _errors
 from pyvirt.conf.domain_base import format_bitmap, parse_bitmap
 from pyvirt.drivers.qemu import agent as qga
+from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu import taint
 from pyvirt.drivers.qemu.domobj import DomainObj
 from pyvirt.errors import libvirtError, report
 
@@ -147,6 +149,8 @@ class AgentAPI:
             raise report(C.VIR_ERR_INTERNAL_ERROR, f"cannot parse json {cmd}", _FROM)
         vm = self.vm_of(dom)
         agent = self.agent_of(vm)
+        if taint.taint(vm, "custom-ga-command"):
+            st.save_status(self.cfg, vm)
         reply = agent.command(message, timeout)
         if reply is None:
             return ""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt import constants as C
 from pyvirt.drivers.qemu import status as st
+from pyvirt.drivers.qemu import taint
 from pyvirt.drivers.qemu.domobj import DomainObj
 from pyvirt.errors import check_flags, libvirtError, report, report_raw
 from pyvirt.util.lazy import lazy_module
@@ -324,6 +325,7 @@ class DevicesAPI:
         out: list[str] = []
         with vm.lock:
             proc = vm.proc if vm.is_active() else None
+            flags_ = set(vm.taints)
         if proc is None or not want & C.VIR_DOMAIN_MESSAGE_TAINTING:
             return out
         try:
@@ -331,10 +333,10 @@ class DevicesAPI:
         except OSError:
             uid = -1
         if uid == 0:
-            out.append("tainted: running with undesirable elevated privileges")
+            flags_.add("high-privileges")
         if vm.def_.ns_kept:
-            out.append("tainted: custom monitor control commands issued")
-        return out
+            flags_.add("custom-argv")
+        return out + taint.messages(flags_)
 
     def domainGetHostname(self, dom: Any, flags: int) -> str:  # noqa: N802
         """The guest's host name: needs the guest agent (or a DHCP lease source)."""

@@ -464,7 +464,8 @@ def _controllers(cmd: Command, def_: Any) -> None:
                 continue             # the machine's own AHCI
             props = {"driver": "ahci", "id": ctrl.alias, **_pci(ctrl, def_)}
         elif kind == "virtio-serial":
-            props = {"driver": "virtio-serial-pci", "id": ctrl.alias, **_pci(ctrl, def_)}
+            props = {"driver": "virtio-serial-pci", "id": ctrl.alias,
+                     "max_ports": ctrl.ports, "vectors": ctrl.vectors, **_pci(ctrl, def_)}
         else:
             continue                 # pci roots, IDE, FDC: part of the machine
         cmd.add("-device", jsonarg(props))
@@ -528,13 +529,16 @@ def _chardevs(cmd: Command, def_: Any) -> None:
     for chan in addr.devices(def_, "channel"):
         if chan.target_type != "virtio":
             continue
-        a = chan.address
         cmd.add("-chardev", chardev_opts(chan.alias, chan.source))
-        cmd.add("-device", jsonarg({"driver": "virtserialport",
-                                    "bus": f"virtio-serial{a.controller if a else 0}.0",
-                                    "nr": getattr(a, "port", None) or 1,
-                                    "chardev": "char" + chan.alias, "id": chan.alias,
-                                    "name": chan.target_name}))
+        cmd.add("-device", jsonarg(virtserialport_props(chan)))
+
+
+def virtserialport_props(chan: Any) -> dict[str, Any]:
+    """The -device properties of a virtio channel: its port on its virtio-serial bus."""
+    a = chan.address
+    return {"driver": "virtserialport", "bus": f"virtio-serial{a.controller if a else 0}.0",
+            "nr": getattr(a, "port", None) or 1, "chardev": "char" + chan.alias,
+            "id": chan.alias, "name": chan.target_name}
 
 
 def _inputs(cmd: Command, def_: Any) -> None:

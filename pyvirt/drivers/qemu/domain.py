@@ -506,6 +506,7 @@ def stop(drv: Any, vm: DomainObj, reason: int) -> None:
         vm.pending_unplug.clear()
         vm.blockdev = {}
         vm.monitor_path = vm.pidfile = vm.domain_dir = None
+        vm.taints = set()
     if vm.persistent:
         st.save_stopped(drv.cfg, vm.name, reason)
     else:

@@ -139,6 +139,7 @@ class DomainObj:
         self.block_nodes: dict[str, tuple[Any, str]] = {}  # alias -> (proc, node) after a commit
         self.fdgroups: dict[str, Any] = {}       # name -> fdassoc.FDGroup (virDomainFDAssociate)
         self.thresholds: dict[str, tuple[str, str]] = {}  # node -> (dev, path) of its event
+        self.taints: set[str] = set()            # taint.TAINTS names while running
 
     # --- identity ------------------------------------------------------------------
     @property

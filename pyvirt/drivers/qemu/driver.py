@@ -38,6 +38,7 @@ from pyvirt.drivers.qemu.api_devtune import DevTuneAPI
 from pyvirt.drivers.qemu.api_graphics import GraphicsAPI
 from pyvirt.drivers.qemu.api_host import HostAPI
 from pyvirt.drivers.qemu.api_migparams import MigParamsAPI
+from pyvirt.drivers.qemu.api_monitor import MonitorAPI
 from pyvirt.drivers.qemu.api_pin import PinAPI
 from pyvirt.drivers.qemu.api_resources import ResourcesAPI
 from pyvirt.drivers.qemu.api_save import SaveParamsAPI
@@ -105,7 +106,7 @@ def parse_def(xml: str, flags: int = 0) -> DomainDef:
     return confdom.DomainDef.parse(xml)
 
 
-class QemuDriver(GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI,
+class QemuDriver(MonitorAPI, GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAPI, PinAPI,
                  DevTuneAPI, ResourcesAPI, DevicesAPI, SnapshotAPI, CheckpointAPI, BackupAPI,
                  SaveParamsAPI, MigParamsAPI, DomainTableAPI, I.HypervisorDriver):
     """The QEMU driver for one state root."""
@@ -213,6 +214,7 @@ class QemuDriver(GraphicsAPI, FDAssocAPI, AgentAPI, BlockJobAPI, HostAPI, TuneAP
             vm.fake_reboot = status.fake_reboot
             vm.got_shutdown = status.got_shutdown
             vm.blockdev = dict(status.blockdev)
+            vm.taints = set(status.taints)
         self.domains.note_id(domid)
         if proc is None:
             self._reconnect_failed(vm, status.state)

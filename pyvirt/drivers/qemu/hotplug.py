@@ -24,11 +24,13 @@ from typing import Any, cast
 from pyvirt import constants as C
 from pyvirt.conf.domain import format_device, parse_device
 from pyvirt.conf.domain_base import PciAddress
+from pyvirt.conf.domain_chardev import Channel
 from pyvirt.conf.domain_devices import Graphics
 from pyvirt.conf.domain_disk import Disk, DiskBus, DiskDevice
 from pyvirt.conf.domain_net import Interface, generate_mac
 from pyvirt.drivers.hostroot import HostRoot
 from pyvirt.drivers.qemu import address, command, graphics, macvtap, netdev, netports
+from pyvirt.drivers.qemu import hotplug_channel as chan_hp
 from pyvirt.drivers.qemu import nwfilter as qemu_nwfilter
 from pyvirt.drivers.qemu import status as st
 from pyvirt.drivers.qemu.domain import (
@@ -86,6 +88,8 @@ def _find(def_: Any, dev: Any) -> Any:
                 return net
         raise report(C.VIR_ERR_DEVICE_MISSING,
                      f"no device matching MAC address {dev.mac} found", _FROM)
+    if isinstance(dev, Channel):
+        return chan_hp.find(def_, dev)
     raise _unsupported(dev, "detach")
 
 
@@ -126,6 +130,8 @@ def _config_attach(def_: Any, dev: Any) -> None:
         raise report(C.VIR_ERR_OPERATION_INVALID, f"target {dev.target} already exists", _FROM)
     if isinstance(dev, Interface) and dev.mac is None:
         dev.mac = generate_mac()
+    if isinstance(dev, Channel):
+        chan_hp.check_new(def_, dev)
     def_.devices.add(dev)
 
 
@@ -317,6 +323,8 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
                 macvtap.delete(dev.target_dev)      # a tap went with QEMU's descriptor
             netdev.unplug_openvswitch([dev])
             netports.delete(drv.cfg, dev)
+        elif isinstance(dev, Channel):
+            chan_hp.remove_backend(mon, dev)
     with vm.lock:
         _remove(vm.def_, dev)
         vm.blockdev.pop(alias, None)
@@ -326,7 +334,7 @@ def _finish_removal(drv: Any, vm: DomainObj, dev: Any) -> None:
 
 
 def _live_detach(drv: Any, vm: DomainObj, dev: Any) -> None:
-    if not isinstance(dev, (Disk, Interface)):
+    if not isinstance(dev, (Disk, Interface, Channel)):
         raise _unsupported(dev, "live detach")
     if isinstance(dev, Disk) and dev.bus not in (DiskBus.VIRTIO, DiskBus.SCSI, DiskBus.USB):
         raise report(C.VIR_ERR_OPERATION_UNSUPPORTED,
@@ -367,7 +375,7 @@ def attach(drv: Any, vm: DomainObj, xml: str, flags: int) -> None:
     with vm.job_scope("modify"):
         live, config = _targets(vm, flags, "qemuDomainAttachDeviceFlags")
         dev = parse_device(xml)
-        if not isinstance(dev, (Disk, Interface)):
+        if not isinstance(dev, (Disk, Interface, Channel)):
             raise _unsupported(dev, "attach")
         if config:
             cdev = parse_device(xml)
@@ -375,6 +383,8 @@ def attach(drv: Any, vm: DomainObj, xml: str, flags: int) -> None:
         if live:
             if isinstance(dev, Disk):
                 _live_attach_disk(drv, vm, dev)
+            elif isinstance(dev, Channel):
+                chan_hp.live_attach(drv, vm, dev)
             else:
                 _live_attach_net(drv, vm, dev)
             st.save_status(drv.cfg, vm)

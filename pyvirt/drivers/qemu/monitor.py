@@ -183,6 +183,31 @@ class Monitor:
             self.closed = True
             raise self._closed_error() from exc
 
+    def execute_raw(self, msg: dict, fd: int | None = None,
+                    timeout: float = COMMAND_TIMEOUT) -> dict:
+        """Send a whole QMP message (with descriptor ``fd`` as SCM_RIGHTS) and return
+        QEMU's reply message as it came, errors included (libvirt's
+        qemuMonitorArbitraryCommand).  The caller chose the message's ``id``."""
+        client = self._client
+        if client is None or self.closed:
+            raise self._closed_error()
+        try:
+            reply = aioloop.run(self._raw(client, msg, fd), timeout)
+        except TimeoutError:
+            raise report(C.VIR_ERR_OPERATION_TIMEOUT, "QEMU command gave no reply",
+                         _FROM) from None
+        except (ExecInterruptedError, QMPError, OSError, EOFError) as exc:
+            self.closed = True
+            raise self._closed_error() from exc
+        return dict(reply)
+
+    @staticmethod
+    async def _raw(client: QMPClient, msg: dict, fd: int | None) -> Any:
+        # as in _send_fd: the descriptor goes just before the command that takes it
+        if fd is not None:
+            client.send_fd_scm(fd)
+        return await client._raw(msg, assign_id=False)
+
     def send_fd(self, fd: int, name: str) -> None:
         """Pass descriptor ``fd`` to QEMU under ``name`` (SCM_RIGHTS, then 'getfd')."""
         self._with_fd(fd, "getfd", {"fdname": name})

@@ -28,7 +28,7 @@ from lxml import etree
 from pyvirt import constants as C
 from pyvirt.conf import xmlutil
 from pyvirt.conf.xmlutil import E
-from pyvirt.drivers.qemu import domobj
+from pyvirt.drivers.qemu import domobj, taint
 from pyvirt.drivers.qemu.config import DriverConfig
 from pyvirt.errors import libvirtError, report
 from pyvirt.util.fileutil import atomic_write, remove_durably
@@ -123,6 +123,8 @@ def format_status(vm: domobj.DomainObj) -> str:
     ]))
     root.add(E("blockdevs", children=[E("blockdev", [("alias", a), ("index", i)])
                                       for a, i in sorted(vm.blockdev.items())]))
+    for flag in taint.in_order(vm.taints):
+        root.add(E("taint", [("flag", flag)]))
     text = xmlutil.to_string(root)
     live = vm.def_.format(id=vm.id, flags=C.VIR_DOMAIN_XML_SECURE)
     inner = "".join("  " + line + "\n" if line else "\n" for line in live.splitlines())
@@ -189,6 +191,7 @@ class Status:
     got_shutdown: bool
     blockdev: dict[str, int]
     domain_xml: str
+    taints: set[str]
 
 
 def read_status(path: str) -> Status:
@@ -220,7 +223,8 @@ def read_status(path: str) -> Status:
         got_shutdown=priv.get("gotshutdown") == "yes",
         blockdev={b.get("alias", ""): int(b.get("index", "0"))
                   for b in root.findall("blockdevs/blockdev")},
-        domain_xml=etree.tostring(dom, encoding="unicode"))
+        domain_xml=etree.tostring(dom, encoding="unicode"),
+        taints={t.get("flag", "") for t in root.findall("taint")})
 
 
 def list_status(cfg: DriverConfig) -> list[str]:

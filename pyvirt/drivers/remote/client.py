@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import array
 import asyncio
+import collections
 import contextlib
 import itertools
 import logging
+import os
 import select
 import socket
 import ssl
@@ -63,7 +65,7 @@ class _Pending:
     socket itself never needs one.  Both sides use it under the client's lock.
     """
 
-    __slots__ = ("body", "done", "error", "finished", "status")
+    __slots__ = ("body", "done", "error", "fds", "finished", "status")
 
     def __init__(self) -> None:
         self.done: Any = None
@@ -71,6 +73,7 @@ class _Pending:
         self.body = b""
         self.error: ErrTuple | None = None
         self.finished = False
+        self.fds: list[int] = []          # descriptors a REPLY_WITH_FDS brought
 
     def finish(self) -> None:
         """The reply (or an error) is in: wake the caller (the client's lock is held)."""
@@ -87,6 +90,8 @@ _REARM_DELAY = 0.002
 # The socket send buffer asked for once a stream runs (the kernel caps it).
 STREAM_SNDBUF = 2 << 20
 _REARM_MAX = 0.05
+# Room for the descriptors one read may bring (libvirt's limit per message).
+_CMSG_SPACE = socket.CMSG_SPACE(P.NUM_FDS_MAX * 4)
 
 
 class _Direct:
@@ -165,7 +170,10 @@ class _Direct:
         """
         reader = self.client.reader
         try:
-            n = self.sock.recv_into(reader.get_buffer(), 0, flags)
+            if self.client.fd_calls and self.passes_fds:
+                n = self._recv_fds(reader.get_buffer(), flags)
+            else:
+                n = self.sock.recv_into(reader.get_buffer(), 0, flags)
         except (BlockingIOError, InterruptedError):
             return True
         except OSError as exc:
@@ -178,6 +186,18 @@ class _Direct:
         self.client.last_rx = time.monotonic()
         self.client.received_frames()
         return True
+
+    def _recv_fds(self, buf: memoryview, flags: int) -> int:
+        """recv_into that keeps the descriptors coming with the data (while a call
+        expecting a REPLY_WITH_FDS waits): they queue in the client's ``fdq``."""
+        n, anc, _mflags, _addr = self.sock.recvmsg_into([buf], _CMSG_SPACE,
+                                                        flags | socket.MSG_CMSG_CLOEXEC)
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = array.array("i")
+                fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+                self.client.fdq.extend(fds)
+        return n
 
     # -- a calling thread's side --------------------------------------------------------
     def serve(self, pending: _Pending, deadline: float | None) -> bool:
@@ -355,6 +375,13 @@ class RPCClient:
         self.closed: ErrTuple | None = None
         self.last_rx = time.monotonic()
         self._keepalive: KeepAlive | None = None
+        # Replies with descriptors: calls waiting for one (reads then keep the
+        # descriptors, queued in fdq), and the reply whose descriptor-carrying
+        # bytes are still being read (with how many of them are left).
+        self.fd_calls = 0
+        self.fdq: collections.deque[int] = collections.deque()
+        self._fd_reply: P.Message | None = None
+        self._fd_left = 0
         self._loop_ident = aioloop.loop_thread_ident()
         # A TLS server first sends one byte: 1 when our certificate passed its checks.
         self._await_confirm = tls_context is not None
@@ -385,13 +412,15 @@ class RPCClient:
 
     def request(self, frame: bytearray, prog: int, vers: int, proc: int,
                 stream: Any = None, timeout: float | None = None,
-                fds: list[int] | None = None) -> bytes:
+                fds: list[int] | None = None, reply_fds: list[int] | None = None) -> bytes:
         """Send a call and return the body of its reply; raise libvirtError for an error.
 
         ``frame`` is the argument body after 28 bytes of room, where the
         length word and header go: the call is encoded once, sent with one
         system call, and its reply read by this thread when no other reads.
         With ``fds`` (CALL_WITH_FDS) their count goes between header and body.
+        With ``reply_fds`` the descriptors of a REPLY_WITH_FDS are appended to it
+        (the caller owns them).
         """
         if self._loop_ident == threading.get_ident():
             raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
@@ -402,6 +431,10 @@ class RPCClient:
                                        "Sending file descriptors is not supported on this "
                                        "socket"))
             frame[P.FRAME_START.size:P.FRAME_START.size] = P.LENGTH.pack(len(fds))
+        if reply_fds is not None and not self.io.passes_fds:
+            raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR,
+                                   "Receiving file descriptors is not supported on this "
+                                   "socket"))
         if len(frame) > P.MESSAGE_MAX:
             raise xdr.XDRError(f"message of {len(frame)} bytes exceeds the limit of "
                                f"{P.MESSAGE_MAX}")
@@ -411,6 +444,8 @@ class RPCClient:
                 raise_error(make_error(C.VIR_ERR_INTERNAL_ERROR, "client socket is closed"))
             serial = next(self._serials)
             self.pending[serial] = pending
+            if reply_fds is not None:
+                self.fd_calls += 1
             if stream is not None:
                 stream.serial, stream.proc, stream.prog, stream.vers = serial, proc, prog, vers
                 self.streams[serial] = stream
@@ -428,6 +463,8 @@ class RPCClient:
                                 else time.monotonic() + timeout)
         else:
             answered = self._wait(pending, timeout)
+        if reply_fds is not None or pending.fds:
+            self._take_reply_fds(pending, reply_fds)
         if not answered:
             self._forget(serial)
             raise_error(make_error(C.VIR_ERR_OPERATION_TIMEOUT, "no reply from the daemon"))
@@ -440,6 +477,17 @@ class RPCClient:
             assert err is not None  # decode_error() always builds the error tuple
             raise_error(err)
         return pending.body
+
+    def _take_reply_fds(self, pending: _Pending, reply_fds: list[int] | None) -> None:
+        """The call is over: hand its reply's descriptors to ``reply_fds`` (or close
+        them when the caller expected none)."""
+        if reply_fds is None:
+            for fd in pending.fds:
+                os.close(fd)
+            return
+        with self._lock:
+            self.fd_calls -= 1
+        reply_fds.extend(pending.fds)
 
     def _wait(self, pending: _Pending, timeout: float | None) -> bool:
         """Wait for another thread (a caller or the loop) to read ``pending``'s reply."""
@@ -501,6 +549,8 @@ class RPCClient:
         """Handle the frames the reader has complete (bytes went into ``reader``)."""
         next_frame = self.reader.next_frame
         while True:
+            if self._fd_reply is not None and not self._reply_fds_read():
+                return
             try:
                 body = next_frame()
                 if body is None:
@@ -518,19 +568,42 @@ class RPCClient:
             except Exception:
                 log.exception("remote: failed to handle a message")
 
-    def _complete(self, serial: int, status: int, body: bytes) -> None:
+    def _complete(self, serial: int, status: int, body: bytes,
+                  fds: list[int] | None = None) -> None:
         """The reply to call ``serial`` arrived: hand it to its caller."""
         with self._lock:
             pending = self.pending.pop(serial, None)
             if pending is not None:
                 pending.status = status
                 pending.body = body
+                pending.fds = fds or []
                 pending.finish()
+                return
+        for fd in fds or ():
+            os.close(fd)
+
+    def _reply_fds_read(self) -> bool:
+        """Drop the bytes that carried a REPLY_WITH_FDS's descriptors (libvirt sends
+        one byte with each, after the reply); once all are read, complete the call
+        with the descriptors.  False while some are still to come."""
+        msg = self._fd_reply
+        assert msg is not None
+        self._fd_left -= self.reader.discard(self._fd_left)
+        if self._fd_left:
+            return False
+        self._fd_reply = None
+        fdq = self.fdq
+        fds = [fdq.popleft() for _ in range(min(len(msg.fds), len(fdq)))]
+        self._complete(msg.serial, msg.status, bytes(msg.body), fds)
+        return True
 
     def _dispatch(self, msg: P.Message) -> None:
         if msg.prog == P.KEEPALIVE_PROGRAM:
             if msg.proc == P.KEEPALIVE_PROC_PING:
                 self.io.send(PONG)
+            return
+        if msg.type == P.REPLY_WITH_FDS and msg.fds:
+            self._fd_reply, self._fd_left = msg, len(msg.fds)
             return
         if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
             self._complete(msg.serial, msg.status, msg.body)
@@ -569,6 +642,8 @@ class RPCClient:
                 p.error = self.closed
                 p.finish()
             self.pending.clear()
+            while self.fdq:
+                os.close(self.fdq.popleft())
             streams = list(self.streams.values())
             self.streams.clear()
         for st in streams:             # after the stream data read before the end

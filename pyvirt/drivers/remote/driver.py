@@ -113,15 +113,19 @@ class RemoteDriver(I.HypervisorDriver, I.NetworkDriver, I.StorageDriver, I.NodeD
             # only a volume transfer called with its SPARSE_STREAM flag carries holes
             cs.allow_skip = proc.name in _SPARSE_PROCS and bool(args[-1] & 1)
         prog = proc.program
+        reply_fds: list[int] | None = [] if proc.name in K.REPLY_FDS else None
         try:
             body = self.client.request(frame, prog.number, prog.version, proc.number, cs,
-                                       fds=fds)
+                                       fds=fds, reply_fds=reply_fds)
         finally:
             for fd in fds or ():
                 os.close(fd)
         if cs is not None:
             cs.bind()
-        return call.result(_decode_ret(proc, body), args)
+        result = call.result(_decode_ret(proc, body), args)
+        if reply_fds is not None:
+            return K.join_fds(proc.name, result, reply_fds)
+        return result
 
     def _feature(self, feature: int) -> bool:
         try:
@@ -484,7 +488,8 @@ def _plain_method(call: K.Call) -> Callable[..., Any]:
 def _install() -> int:
     count = 0
     for call in [*K.REMOTE_CALLS.values(), *K.bind(Q.QEMU).values()]:
-        if call.method is None or (call.proc.fds and call.files_pos is None):
+        if call.method is None or (call.proc.fds and call.files_pos is None
+                                   and call.proc.name not in K.REPLY_FDS):
             continue
         if call.method in RemoteDriver.__dict__:
             continue
