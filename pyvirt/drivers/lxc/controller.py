@@ -168,7 +168,7 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
         _mount_fs(dict(rootfs, readonly=False), root)
     for fs in spec["filesystems"]:
         _mount_fs(fs, root + fs["target"])
-    for d in ("proc", "sys", ".oldroot"):
+    for d in ("proc", "sys"):
         _mkdirs(f"{root}/{d}")
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
     ns.mount("proc", root + "/proc", "proc", flags)
@@ -178,14 +178,13 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
         ns.mount("sysfs", root + "/sys", "sysfs", flags | ns.MS_RDONLY)
         _mount_cgroups(root, spec)
     masters = _setup_dev(root, spec)
+    # the old root goes on top of the new one, and comes off at once: no
+    # directory to make and remove for it (removing one waits for the kernel
+    # to let go of the detached mounts, milliseconds)
     os.chdir(root)
-    ns.pivot_root(".", ".oldroot")
+    ns.pivot_root(".", ".")
+    ns.umount(".", ns.MNT_DETACH)
     os.chdir("/")
-    ns.umount("/.oldroot", ns.MNT_DETACH)
-    try:
-        os.rmdir("/.oldroot")
-    except OSError:
-        pass
     if rootfs is not None and rootfs.get("readonly"):
         ns.mount(None, "/", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
     return masters
