@@ -140,10 +140,18 @@ def _mount_cgroups(root: str, spec: dict[str, Any]) -> None:
     base = root + "/sys/fs/cgroup"
     ns.mount("tmpfs", base, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC,
              "mode=755,size=65536")
-    cg = Cgroup(spec["cgroup"])
+    cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
     for ctrl in cg.available():
+        if cg.v2(ctrl):
+            continue
         _mkdirs(f"{base}/{ctrl}")
         ns.mount(cg.path(ctrl), f"{base}/{ctrl}", None, ns.MS_BIND)
+    if cg.unified is not None:
+        # the container's v2 group where the unified hierarchy is mounted on the
+        # host (the cgroup root of a pure v2 host, its 'unified' of a hybrid one)
+        at = base + cg.unified[len(cg.root):]
+        _mkdirs(at)
+        ns.mount(cg.path("freezer"), at, None, ns.MS_BIND)
 
 
 def prepare_root(spec: dict[str, Any]) -> list[int]:
@@ -335,7 +343,7 @@ class Controller:
         self.ready_fd = ready_fd
         # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
         spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
-        self.cg = Cgroup(spec["cgroup"])
+        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
         self.init_pid = 0
         self.loops: list[str] = []
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
@@ -355,23 +363,21 @@ class Controller:
         through it); move the container's ``first`` process in, before it
         starts init, so what the container runs is in them from the start.
         The groups exist already (the first process mounts them)."""
-        for ctrl, name, value in self.spec["cgroup_settings"]:
-            self.cg.set(ctrl, name, value)
+        self.cg.apply(self.spec["cgroup_settings"])
         if "devices" in self.cg.available():
-            self.cg.set("devices", "devices.deny", "a")
-            for rule in DEVICE_ALLOW:
-                self.cg.set("devices", "devices.allow", rule)
-            for node in self.spec.get("devnodes", []):
-                self.cg.set("devices", "devices.allow", devnodes.rule(node))
+            rules = list(DEVICE_ALLOW)
+            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
             # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
             for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
                 if fs and fs["type"] in ("file", "block"):
                     dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
-                    self.cg.set("devices", "devices.allow",
-                                f"b {os.major(dev)}:{os.minor(dev)} rw")
+                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
+            self.cg.set_devices(rules)
         # all but memory: a limit below what a Python process needs must not kill the
-        # controller
-        self.cg.add(os.getpid(), skip=("memory",))
+        # controller; and never the v2 group, whose cgroup.kill and cgroup.freeze
+        # are the container's alone
+        self.cg.add(os.getpid(), skip=("memory", "freezer") if self.cg.v2("freezer")
+                    else ("memory",))
         try:
             self.cg.add(first)
         except ProcessLookupError:      # it failed already; its error follows
@@ -456,7 +462,7 @@ class Controller:
             for fd in (sync_r, go_w, err_r):
                 os.close(fd)
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
-                           "cgroup": self.cg.rel})
+                           "cgroup": self.cg.rel, "cgroup_mode": self.cg.mode})
         # init runs: the driver records the container meanwhile, then learns whether
         # init settled ("running"); one that exits before it does never ran
         self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
@@ -470,14 +476,8 @@ class Controller:
 
     def _died(self) -> str:
         """Why the container's first process died without a word: memory, or unknown."""
-        try:
-            oom = dict(line.split() for line in
-                       self.cg.get("memory", "memory.oom_control").splitlines())
-            failed = int(oom.get("oom_kill", "0")) or self.cg.get_int("memory", "memory.failcnt")
-        except (OSError, ValueError):
-            failed = 0
-        if failed:
-            limit = self.cg.get_int("memory", "memory.limit_in_bytes") // 1024
+        if self.cg.oom_kills():
+            limit = self.cg.get_memory("hard_limit")
             return (f"the container ran out of memory while starting (its memory limit is "
                     f"{limit} KiB)")
         return "the container's first process died"
