@@ -226,6 +226,13 @@ class Cgroup:
                 except OSError:
                     pass                    # other containers of the root still run
 
+    def rename(self, rel: str) -> None:
+        """Give the group another name in the same parent, in every hierarchy
+        (v1 only: v2 groups cannot be renamed)."""
+        for d, ctrls in self._dirs():
+            os.rename(d, os.path.join(self._top(ctrls[0]), rel.strip("/")))
+        self.rel = rel.strip("/")
+
     def exists(self) -> bool:
         """True while any of the group's directories exists."""
         return any(os.path.isdir(d) for d, _c in self._dirs())

@@ -42,6 +42,7 @@ from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:          # the controller starts lean: no typing at run time
+    from collections.abc import Callable
     from typing import Any
 
 #: character devices libvirt makes in a container's /dev: name, major, minor
@@ -335,6 +336,83 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         os._exit(126)
 
 
+def controller_skip(cg: Cgroup) -> tuple[str, ...]:
+    """The groups the controller does not join: memory (a limit below what a
+    Python process needs must not kill it) and, on v2, the one group of all
+    controllers, whose cgroup.kill and cgroup.freeze are the container's alone."""
+    return ("memory", "freezer") if cg.v2("freezer") else ("memory",)
+
+
+class ChildLink:
+    """The controller's ends of the pipes to the container's first process."""
+
+    def __init__(self, pid: int, sync_r: int, go_w: int, err_r: int, sock: Any,
+                 placed: bool) -> None:
+        self.pid = pid
+        self.sync_r = sync_r
+        self.go_w = go_w
+        self.err_r = err_r
+        self.sock = sock
+        #: True when the child is in the container's groups already
+        self.placed = placed
+
+
+def _high(fd: int) -> int:
+    """``fd`` moved to 64 or above (close-on-exec), out of the way of init's files."""
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64)
+    os.close(fd)
+    return new
+
+
+def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None) -> ChildLink:
+    """Fork the container's first process for ``spec``; with ``spec`` None it
+    first waits for its spec, log and init's files on ``spec_sock`` (a spare's
+    child, forked ahead), its own descriptors kept above init's."""
+    import socket
+    sync_r, sync_w = os.pipe()
+    go_r, go_w = os.pipe()
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    if spec is None:
+        sync_r, sync_w, go_r, go_w, err_r, err_w = map(
+            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w))
+        fd_ours = socket.socket(fileno=_high(fd_ours.detach()))
+        fd_child = socket.socket(fileno=_high(fd_child.detach()))
+    pid = os.fork()
+    if pid == 0:
+        os.close(sync_r)
+        os.close(go_w)
+        os.close(err_r)
+        fd_ours.close()
+        if spec is None:
+            spec = _await_spec(spec_sock)
+        _child(spec, sync_w, go_r, err_w, fd_child)
+    os.close(sync_w)
+    os.close(go_r)
+    os.close(err_w)
+    fd_child.close()
+    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, placed=spec is None)
+
+
+def _await_spec(sock: Any) -> dict[str, Any]:
+    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+    import socket
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
+    except OSError:
+        data, fds = b"", []
+    sock.close()
+    if not data or not fds:
+        os._exit(0)
+    spec = marshal.loads(data)
+    log_fd, files = fds[0], fds[1:]
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    spec["pass_fds"] = _move_fds(files, 4)
+    return spec
+
+
 class Controller:
     """The running controller of one container."""
 
@@ -345,6 +423,7 @@ class Controller:
         spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
         self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
         self.init_pid = 0
+        self.first_pid = 0           # the container's first process (gone once init runs)
         self.loops: list[str] = []
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
@@ -357,13 +436,22 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self, first: int) -> None:
+    def _setup_cgroup(self, first: int, placed: bool = False) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
         through it); move the container's ``first`` process in, before it
         starts init, so what the container runs is in them from the start.
         The groups exist already (the first process mounts them)."""
-        self.cg.apply(self.spec["cgroup_settings"])
+        try:
+            self.cg.apply(self.spec["cgroup_settings"])
+        except OSError as exc:
+            # a spare's child is in the group already: a limit below what it holds
+            # cannot be set (as when it would have been moved in afterwards)
+            if exc.errno != errno.EBUSY:
+                raise
+            kib = next(v for k, f, v in self.spec["cgroup_settings"] if f == "hard_limit")
+            raise OSError(errno.ENOMEM, f"the container ran out of memory while starting "
+                          f"(its memory limit is {kib} KiB)") from None
         if "devices" in self.cg.available():
             rules = list(DEVICE_ALLOW)
             rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
@@ -373,11 +461,9 @@ class Controller:
                     dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
                     rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
             self.cg.set_devices(rules)
-        # all but memory: a limit below what a Python process needs must not kill the
-        # controller; and never the v2 group, whose cgroup.kill and cgroup.freeze
-        # are the container's alone
-        self.cg.add(os.getpid(), skip=("memory", "freezer") if self.cg.v2("freezer")
-                    else ("memory",))
+        if placed:                      # a spare's: in the groups already
+            return
+        self.cg.add(os.getpid(), skip=controller_skip(self.cg))
         try:
             self.cg.add(first)
         except ProcessLookupError:      # it failed already; its error follows
@@ -409,30 +495,28 @@ class Controller:
             self.ptys.append((master, outer))
             self.spec.setdefault("host_ptys", []).append(outer_name)
 
-    def start(self) -> None:
-        """Make everything and start init; report on the ready pipe."""
+    def start(self, link: ChildLink | None = None,
+              handoff: Callable[[Controller], None] | None = None) -> None:
+        """Make everything and start init; report on the ready pipe.
+
+        ``link``: a first child forked ahead and already in the cgroups (a spare,
+        :mod:`pyvirt.drivers.lxc.spare`); ``handoff`` then names its groups for
+        this container and gives the child its spec.
+        """
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_loops()          # before joining the group: it denies loop-control
-        self.cg.create()
+        if link is None:
+            self.cg.create()
+            link = fork_child(self.spec)
+        elif handoff is not None:
+            handoff(self)
+        pid, sync_r, go_w, err_r, fd_ours = (link.pid, link.sync_r, link.go_w, link.err_r,
+                                             link.sock)
+        self.first_pid = pid
         import socket
-        sync_r, sync_w = os.pipe()
-        go_r, go_w = os.pipe()
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:
-            os.close(sync_r)
-            os.close(go_w)
-            os.close(err_r)
-            fd_ours.close()
-            _child(self.spec, sync_w, go_r, err_w, fd_child)
-        os.close(sync_w)
-        os.close(go_r)
-        os.close(err_w)
-        fd_child.close()
         try:
             # the groups are set up while the child builds the namespaces and the root
-            self._setup_cgroup(pid)
+            self._setup_cgroup(pid, placed=link.placed)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
@@ -452,6 +536,7 @@ class Controller:
                 threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
+            self.first_pid = 0           # reaped: its pid may be another's now
             if not data.isdigit():
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
             self.init_pid = int(data)
@@ -519,11 +604,12 @@ class Controller:
 
     def cleanup(self, status: int | None, error: str | None = None) -> None:
         """Kill what is left, remove cgroups and loops, record how init ended."""
-        if self.init_pid:
-            try:
-                os.kill(self.init_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        for pid in (self.init_pid, self.first_pid):    # wherever the start stopped
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.cg.kill_all(spare=os.getpid())
         _reap_all()
         self.cg.leave()
@@ -623,12 +709,14 @@ def _describe(status: int) -> str:
     return f"status {os.WEXITSTATUS(status)}"
 
 
-def control(spec: dict[str, Any], ready_fd: int) -> int:
-    """Start the container of ``spec`` and watch it until its init ends."""
+def control(spec: dict[str, Any], ready_fd: int, link: ChildLink | None = None,
+            handoff: Callable[[Controller], None] | None = None) -> int:
+    """Start the container of ``spec`` and watch it until its init ends
+    (``link``, ``handoff``: a spare's, :meth:`Controller.start`)."""
     ctl = Controller(spec, ready_fd)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
-        ctl.start()
+        ctl.start(link, handoff)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver
         msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         ctl.cleanup(None, msg)

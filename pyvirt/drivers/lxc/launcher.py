@@ -110,33 +110,46 @@ class Launcher:
 
 
 def serve(sock: socket.socket) -> None:
-    """The launcher process: fork a controller for each request until EOF."""
-    from pyvirt.drivers.lxc import controller
+    """The launcher process: fork a controller for each request until EOF, or hand
+    the request to the spare forked ahead (:mod:`pyvirt.drivers.lxc.spare`)."""
+    from pyvirt.drivers.lxc import controller, spare
     from pyvirt.drivers.qemu import netdev  # noqa: F401 - what each controller uses, loaded once
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # the kernel reaps the controllers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ahead: spare.Spare | None = None
     while True:
         try:
             data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_SPEC, _MAX_FDS)
         except InterruptedError:
             continue
         if not data:
+            if ahead is not None:
+                ahead.drop()
             return
         if len(fds) < 2:
             for fd in fds:
                 os.close(fd)
             continue
         ready_w, log_fd, files = fds[0], fds[1], fds[2:]
+        key, nets = None, False
         try:
             spec = marshal.loads(data)
-            spec["pass_fds"] = files
-            if spec.get("nets"):
+            key = (spec["cgroup_parent"], spec.get("cgroup_mode", "auto"))
+            nets = bool(spec.get("nets"))
+            if nets:
                 # once, before forking: interfaces are set up with pyroute2
                 import pyroute2  # noqa: F401
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                controller.become(spec, ready_w, log_fd)
+            pid = 0
+            if ahead is not None and ahead.key == key and (ahead.net or not nets):
+                if ahead.hand(data, fds):
+                    pid = ahead.pid
+                ahead = None
+            if not pid:
+                spec["pass_fds"] = files
+                pid = os.fork()
+                if pid == 0:
+                    sock.close()
+                    controller.become(spec, ready_w, log_fd)
             os.write(ready_w, f"pid {pid}\n".encode())
         except Exception as exc:  # noqa: BLE001 - told to the driver, the launcher goes on
             try:
@@ -146,6 +159,19 @@ def serve(sock: socket.socket) -> None:
         finally:
             for fd in fds:
                 os.close(fd)
+        if key is not None and (ahead is None or ahead.key != key or (nets and not ahead.net)):
+            if ahead is not None:
+                ahead.drop()
+            ahead = _new_spare(*key)
+
+
+def _new_spare(parent: str, mode: str) -> Any:
+    """The next spare for containers under ``parent`` (None where spares cannot serve)."""
+    from pyvirt.drivers.lxc import spare
+    try:
+        return spare.Spare(parent, mode) if spare.usable(mode) else None
+    except OSError:
+        return None
 
 
 def main() -> None:
