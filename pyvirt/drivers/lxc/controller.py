@@ -688,7 +688,8 @@ def _watch_start(pid: int) -> int | None:
             if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
                 return None
             select.select([pidfd], [], [], delay)        # wakes at once when init exits
-            delay = min(delay * 2, 0.01)
+            # every millisecond while a usual init settles, then less and less often
+            delay = min(delay * 2, 0.001 if age < 0.05 else 0.01)
     finally:
         os.close(pidfd)
 
