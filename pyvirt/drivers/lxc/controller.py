@@ -23,6 +23,7 @@ started it.  Its spec comes from the driver
 
 from __future__ import annotations
 
+import collections
 import errno
 import fcntl
 import gc
@@ -343,18 +344,9 @@ def controller_skip(cg: Cgroup) -> tuple[str, ...]:
     return ("memory", "freezer") if cg.v2("freezer") else ("memory",)
 
 
-class ChildLink:
-    """The controller's ends of the pipes to the container's first process."""
-
-    def __init__(self, pid: int, sync_r: int, go_w: int, err_r: int, sock: Any,
-                 placed: bool) -> None:
-        self.pid = pid
-        self.sync_r = sync_r
-        self.go_w = go_w
-        self.err_r = err_r
-        self.sock = sock
-        #: True when the child is in the container's groups already
-        self.placed = placed
+#: the controller's ends of the pipes to the container's first process (``placed``:
+#: the child is in the container's groups already)
+ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock placed")
 
 
 def _high(fd: int) -> int:

@@ -33,14 +33,7 @@ real = pytest.mark.skipif(os.geteuid() != 0 or UNIFIED is None or KERNEL < (5, 1
                           reason="needs root and a unified hierarchy with cgroup.kill")
 
 
-def read(path: str) -> str:
-    with open(path) as f:
-        return f.read()
-
-
-def write(path: str, text: str) -> None:
-    with open(path, "w") as f:
-        f.write(text)
+read, write = cgroup._read, cgroup._write
 
 
 # --- which backend serves which controller ------------------------------------------------
