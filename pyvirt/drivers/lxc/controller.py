@@ -163,11 +163,11 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
     before any user namespace, so it reaches every source and may make
     device nodes.  Without a user namespace the process is already in the
     container's network namespace and mounts its sysfs (and cgroups)
-    here; ``/proc`` (and with ``<idmap>`` ``/sys``) get placeholders (the
-    host's, without their submounts): a user namespace may mount its own
-    proc and sysfs only over visible ones, and :func:`mount_kernel_fs`
-    replaces them from inside the new PID namespace.  Returns the console
-    masters (:func:`_setup_dev`).
+    here, and init mounts ``/proc`` (:func:`mount_kernel_fs`).  With
+    ``<idmap>``, ``/proc`` and ``/sys`` get placeholders (the host's,
+    without their submounts): a user namespace may mount its own proc and
+    sysfs only over visible ones, and init replaces them from inside the
+    new PID namespace.  Returns the console masters (:func:`_setup_dev`).
     """
     ns.mount(None, "/", None, ns.MS_REC | ns.MS_PRIVATE)
     root = spec["rootdir"]
@@ -181,8 +181,8 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
     for d in ("proc", "sys"):
         _mkdirs(f"{root}/{d}")
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
-    ns.mount("proc", root + "/proc", "proc", flags)
     if spec.get("idmap"):
+        ns.mount("proc", root + "/proc", "proc", flags)
         ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
     else:
         ns.mount("sysfs", root + "/sys", "sysfs", flags | ns.MS_RDONLY)
@@ -202,9 +202,11 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
 
 def mount_kernel_fs(spec: dict[str, Any]) -> None:
     """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces,
-    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`)."""
+    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`).  Only
+    ``<idmap>``'s placeholders are unmounted first (an unmount waits for the
+    kernel's RCU, a millisecond or more)."""
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
-    mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
+    mounts = ("/proc", "/sys") if spec.get("idmap") else ()
     for d in mounts:
         try:
             ns.umount(d, ns.MNT_DETACH)
@@ -302,6 +304,11 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
+        fuse_fd = None
+        if not spec.get("idmap"):
+            # no user namespace: the connection is opened now, through the host's
+            # /proc (the container's root has none until init mounts its own)
+            fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
         socket.send_fds(fd_sock, [b"p"], masters)
         for fd in masters:
@@ -318,7 +325,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             os.setuid(0)
         # the FUSE connection of the container's /proc/meminfo, opened in its user
         # namespace: init mounts it, the controller serves it
-        spec["fuse_fd"] = meminfo.open_device(fuse_dev)
+        spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
         fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
         ns.unshare(ns.CLONE_NEWPID)
