@@ -60,7 +60,15 @@ def test_start_takes_the_spare(tmp_path):
         child = next(int(p) for p in procs if int(p) != ahead)
         assert read(f"/sys/fs/cgroup/memory/{staging}/cgroup.procs").split() == [str(child)]
         first.destroy()
-        dom = conn.createXML(container_xml("sp2", rootfs, memory_kib=81920), 0)
+        # init gets the caller's files (CreateWithFiles) through the spare's child too
+        r, w = os.pipe()
+        try:
+            dom = conn.createXMLWithFiles(container_xml("sp2", rootfs, memory_kib=81920),
+                                          [r], 0)
+            assert os.readlink(f"/proc/{init_pid(dom)}/fd/3") == os.readlink(f"/proc/self/fd/{r}")
+        finally:
+            os.close(r)
+            os.close(w)
         # the spare is the new container's controller; its groups have the
         # container's name, as libvirt names them
         assert dom.ID() == ahead
