@@ -143,6 +143,18 @@ def test_v2_cpu_and_io_as_libvirt(v2_group):
     assert (d / "cpu.weight").read_text() == "7"
 
 
+def test_v2_create_enables_controllers(v2_group, tmp_path):
+    """Making a group enables, in each parent, the v2 controllers the group uses
+    that the parent offers and has not enabled yet (one write)."""
+    del v2_group                # the host laid out, with its files
+    (tmp_path / "cgroup.subtree_control").write_text("memory\n")
+    new = Cgroup("machine/ct2")
+    new.create()
+    assert (tmp_path / "machine" / "ct2").is_dir()
+    # memory was on; cpu (for cpu and cpuacct), cpuset, io (blkio), pids were not
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+cpu +cpuset +io +pids"
+
+
 def test_device_rules_as_map_entries():
     """A v1 rule is one map entry: (major << 32 | minor, access << 16 | types)."""
     assert bpfdev.parse_rule("c 1:3 rwm") == ((1 << 32) | 3, (7 << 16) | 2)
