@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -38,6 +39,9 @@ _MAX_FDS = 253
 PROGRAM = "pyvirt-lxc-controller"
 #: libvirt's controller program, which pyvirt's takes the place of
 LIBVIRT_PROGRAM = "libvirt_lxc"
+#: seconds without a request before the next spare is forked: not while the start
+#: just handed off runs (the spare's cgroup moves hold a lock every fork waits for)
+REFILL_DELAY = 0.1
 
 
 def program_path() -> str:
@@ -117,7 +121,13 @@ def serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # the kernel reaps the controllers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ahead: spare.Spare | None = None
+    wanted: tuple[str, str] | None = None      # the next spare's, once the launcher idles
     while True:
+        if wanted is not None and not select.select([sock], [], [], REFILL_DELAY)[0]:
+            if ahead is not None:
+                ahead.drop()
+            ahead, wanted = _new_spare(*wanted), None
+            continue
         try:
             data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_SPEC, _MAX_FDS)
         except InterruptedError:
@@ -160,9 +170,7 @@ def serve(sock: socket.socket) -> None:
             for fd in fds:
                 os.close(fd)
         if key is not None and (ahead is None or ahead.key != key or (nets and not ahead.net)):
-            if ahead is not None:
-                ahead.drop()
-            ahead = _new_spare(*key)
+            wanted = key
 
 
 def _new_spare(parent: str, mode: str) -> Any:

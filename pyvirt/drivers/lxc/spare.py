@@ -16,8 +16,9 @@ the container's ``lxc-PID-NAME.libvirt-lxc`` (a v1 group may be renamed in
 its parent; v2 groups cannot, so only hosts whose controllers are all v1
 get spares), gives the child the spec, and goes on as any controller
 (:meth:`pyvirt.drivers.lxc.controller.Controller.start`).  The launcher
-forks the next spare right after.  A spare whose launcher goes away kills
-its child and removes its groups.
+forks the next spare once no request came for a tenth of a second: not
+during the start, whose forks would wait for the spare's cgroup moves.  A
+spare whose launcher goes away kills its child and removes its groups.
 """
 
 from __future__ import annotations
