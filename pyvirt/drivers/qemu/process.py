@@ -61,6 +61,12 @@ class QemuProcess:
             self.pidfd = os.pidfd_open(pid)
         except ProcessLookupError:
             self._exited = True
+        except OSError as exc:
+            # EINVAL for a pid whose process is being reaped as we ask (the pid is
+            # still known, its process no more): gone as well
+            if exc.errno != errno.EINVAL or pid <= 0:
+                raise
+            self._exited = True
         # The pid may have been recycled between reading its start time and opening
         # the pidfd: check again now that the pidfd pins the process.
         if self.pidfd is not None and not pid_alive(pid, starttime):
