@@ -363,10 +363,13 @@ def _high(fd: int) -> int:
     return new
 
 
-def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None) -> ChildLink:
+def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
+               not_ours: tuple[Any, ...] = ()) -> ChildLink:
     """Fork the container's first process for ``spec``; with ``spec`` None it
     first waits for its spec, log and init's files on ``spec_sock`` (a spare's
-    child, forked ahead), its own descriptors kept above init's."""
+    child, forked ahead), its own descriptors kept above init's.  The child
+    closes ``not_ours`` (descriptors or sockets of the parent's), so that the
+    parent's end is seen to end when the parent does."""
     import socket
     sync_r, sync_w = os.pipe()
     go_r, go_w = os.pipe()
@@ -383,6 +386,11 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None) -> ChildLink:
         os.close(go_w)
         os.close(err_r)
         fd_ours.close()
+        for obj in not_ours:
+            if isinstance(obj, int):
+                os.close(obj)
+            else:
+                obj.close()
         if spec is None:
             spec = _await_spec(spec_sock)
         _child(spec, sync_w, go_r, err_w, fd_child)

@@ -257,10 +257,12 @@ def _run_controller(drv: Any, log_path: str, spec: dict[str, Any],
             ctl = qproc.proc_stat(ctl_pid)
             if ctl is not None:
                 qproc.QemuProcess(ctl_pid, ctl[1]).kill(graceful_timeout=1.0)
-            cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{ctl_pid}-{spec['name']}.libvirt-lxc",
-                        spec["cgroup_mode"])
-            cg.kill_all()
-            cg.remove()
+            # its groups, or those of a spare that died as it was handed the start
+            for name in (f"lxc-{ctl_pid}-{spec['name']}", f"pyvirt-spare-{ctl_pid}"):
+                cg = Cgroup(f"{spec['cgroup_parent']}/{name}.libvirt-lxc", spec["cgroup_mode"])
+                if cg.exists():
+                    cg.kill_all()
+                    cg.remove()
         raise ready.error(answer)
     st_ = qproc.proc_stat(ctl_pid)
     ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)

@@ -72,10 +72,18 @@ class Spare:
             socket.send_fds(self.sock, [data], fds)
             return True
         except OSError:
+            self._remove_dead()
             return False
         finally:
             self.sock.close()
             os.close(self.done_r)
+
+    def _remove_dead(self) -> None:
+        """The spare died (killed): its child and staging groups go."""
+        parent, mode = self.key
+        staging = Cgroup(f"{parent}/pyvirt-spare-{self.pid}.libvirt-lxc", mode)
+        staging.kill_all(timeout=2.0)
+        staging.remove()
 
     def drop(self, timeout: float = 5.0) -> None:
         """Let the spare go, and wait until it has removed its groups."""
@@ -114,7 +122,7 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
             spec_ours, spec_theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             spec_ours = socket.socket(fileno=controller._high(spec_ours.detach()))
             spec_theirs = socket.socket(fileno=controller._high(spec_theirs.detach()))
-            link = controller.fork_child(None, spec_theirs)
+            link = controller.fork_child(None, spec_theirs, (sock, done_w, spec_ours))
             spec_theirs.close()
             staging.add(os.getpid(), skip=controller.controller_skip(staging))
             staging.add(link.pid)

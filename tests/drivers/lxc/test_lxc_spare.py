@@ -6,6 +6,7 @@ import glob
 import hashlib
 import os
 import shutil
+import signal
 import time
 
 import pytest
@@ -89,6 +90,15 @@ def test_start_takes_the_spare(tmp_path):
         dom.resume()
         dom.destroy()
         assert not glob.glob(f"/sys/fs/cgroup/*{rel}")
+        # a spare killed: the next start forks its controller, the dead spare's child
+        # and groups go
+        (killed,) = wait_for(lambda: spares(parent))
+        os.kill(killed, signal.SIGKILL)
+        assert wait_for(lambda: not os.path.exists(f"/proc/{killed}"))
+        dom = conn.createXML(container_xml("sp3", rootfs), 0)
+        assert dom.ID() != killed
+        assert not glob.glob(f"/sys/fs/cgroup/*/{parent}/pyvirt-spare-{killed}.libvirt-lxc")
+        dom.destroy()
     finally:
         for d in conn.listAllDomains():
             if d.isActive():
