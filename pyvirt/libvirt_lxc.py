@@ -47,7 +47,7 @@ def lxcEnterNamespace(fdlist: list[int], flags: int = 0) -> list[int]:
 
 def lxcEnterCGroup(domain: Any, flags: int = 0) -> int:
     """Move the calling process into the container's cgroups."""
-    from pyvirt.drivers.lxc.cgroup import CGROUP_ROOT
+    from pyvirt.drivers.lxc.cgroup import CGROUP_ROOT, unified_mount
     pid = domain._drv.domainLxcInitPid(domain._o) if hasattr(
         domain._drv, "domainLxcInitPid") else None
     if pid is None:
@@ -55,10 +55,13 @@ def lxcEnterCGroup(domain: Any, flags: int = 0) -> int:
                      "cgroups", C.VIR_FROM_LXC)
     with open(f"/proc/{pid}/cgroup") as f:
         for line in f:
-            _num, ctrls, path = line.rstrip("\n").split(":", 2)
-            for ctrl in ctrls.split(","):
-                procs = os.path.join(CGROUP_ROOT, ctrl, path.lstrip("/"), "cgroup.procs")
-                if ctrl and os.path.exists(procs):
+            num, ctrls, path = line.rstrip("\n").split(":", 2)
+            tops = [os.path.join(CGROUP_ROOT, c) for c in ctrls.split(",") if c]
+            if num == "0" and not ctrls and path != "/":    # the unified (v2) group
+                tops = [t for t in (unified_mount(),) if t is not None]
+            for top in tops:
+                procs = os.path.join(top, path.lstrip("/"), "cgroup.procs")
+                if os.path.exists(procs):
                     with open(procs, "w") as out:
                         out.write(str(os.getpid()))
     return 0

@@ -9,8 +9,10 @@ pyvirtd when one serves it, else in-process (as root).  Modules:
 driver.py                 the driver table, one driver per root
 process.py                start, stop, reconnect through the controllers
 controller.py             the per-container controller program (libvirt_lxc)
+spare.py                  a controller forked ahead, already in its cgroups
 plan.py                   domain definition -> the controller's spec
-cgroup.py                 the container's v1 cgroups
+cgroup.py                 the container's cgroups, v1 or v2 controller by controller
+bpfdev.py                 the v2 device whitelist: a BPF program and its map
 tune.py                   schedinfo, memtune, blkiotune, stats
 netplug.py                veth pairs and macvlans into containers
 hotplug.py                attach/detach of interfaces

@@ -23,6 +23,7 @@ started it.  Its spec comes from the driver
 
 from __future__ import annotations
 
+import collections
 import errno
 import fcntl
 import gc
@@ -42,6 +43,7 @@ from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:          # the controller starts lean: no typing at run time
+    from collections.abc import Callable
     from typing import Any
 
 #: character devices libvirt makes in a container's /dev: name, major, minor
@@ -140,10 +142,18 @@ def _mount_cgroups(root: str, spec: dict[str, Any]) -> None:
     base = root + "/sys/fs/cgroup"
     ns.mount("tmpfs", base, "tmpfs", ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC,
              "mode=755,size=65536")
-    cg = Cgroup(spec["cgroup"])
+    cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
     for ctrl in cg.available():
+        if cg.v2(ctrl):
+            continue
         _mkdirs(f"{base}/{ctrl}")
         ns.mount(cg.path(ctrl), f"{base}/{ctrl}", None, ns.MS_BIND)
+    if cg.unified is not None:
+        # the container's v2 group where the unified hierarchy is mounted on the
+        # host (the cgroup root of a pure v2 host, its 'unified' of a hybrid one)
+        at = base + cg.unified[len(cg.root):]
+        _mkdirs(at)
+        ns.mount(cg.path("freezer"), at, None, ns.MS_BIND)
 
 
 def prepare_root(spec: dict[str, Any]) -> list[int]:
@@ -153,11 +163,11 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
     before any user namespace, so it reaches every source and may make
     device nodes.  Without a user namespace the process is already in the
     container's network namespace and mounts its sysfs (and cgroups)
-    here; ``/proc`` (and with ``<idmap>`` ``/sys``) get placeholders (the
-    host's, without their submounts): a user namespace may mount its own
-    proc and sysfs only over visible ones, and :func:`mount_kernel_fs`
-    replaces them from inside the new PID namespace.  Returns the console
-    masters (:func:`_setup_dev`).
+    here, and init mounts ``/proc`` (:func:`mount_kernel_fs`).  With
+    ``<idmap>``, ``/proc`` and ``/sys`` get placeholders (the host's,
+    without their submounts): a user namespace may mount its own proc and
+    sysfs only over visible ones, and init replaces them from inside the
+    new PID namespace.  Returns the console masters (:func:`_setup_dev`).
     """
     ns.mount(None, "/", None, ns.MS_REC | ns.MS_PRIVATE)
     root = spec["rootdir"]
@@ -168,24 +178,23 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
         _mount_fs(dict(rootfs, readonly=False), root)
     for fs in spec["filesystems"]:
         _mount_fs(fs, root + fs["target"])
-    for d in ("proc", "sys", ".oldroot"):
+    for d in ("proc", "sys"):
         _mkdirs(f"{root}/{d}")
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
-    ns.mount("proc", root + "/proc", "proc", flags)
     if spec.get("idmap"):
+        ns.mount("proc", root + "/proc", "proc", flags)
         ns.mount("/sys", root + "/sys", None, ns.MS_BIND)
     else:
         ns.mount("sysfs", root + "/sys", "sysfs", flags | ns.MS_RDONLY)
         _mount_cgroups(root, spec)
     masters = _setup_dev(root, spec)
+    # the old root goes on top of the new one, and comes off at once: no
+    # directory to make and remove for it (removing one waits for the kernel
+    # to let go of the detached mounts, milliseconds)
     os.chdir(root)
-    ns.pivot_root(".", ".oldroot")
+    ns.pivot_root(".", ".")
+    ns.umount(".", ns.MNT_DETACH)
     os.chdir("/")
-    ns.umount("/.oldroot", ns.MNT_DETACH)
-    try:
-        os.rmdir("/.oldroot")
-    except OSError:
-        pass
     if rootfs is not None and rootfs.get("readonly"):
         ns.mount(None, "/", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY)
     return masters
@@ -193,9 +202,11 @@ def prepare_root(spec: dict[str, Any]) -> list[int]:
 
 def mount_kernel_fs(spec: dict[str, Any]) -> None:
     """As init: /proc (and with ``<idmap>`` /sys) of the container's own namespaces,
-    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`)."""
+    and the container's /proc/meminfo (:mod:`pyvirt.drivers.lxc.meminfo`).  Only
+    ``<idmap>``'s placeholders are unmounted first (an unmount waits for the
+    kernel's RCU, a millisecond or more)."""
     flags = ns.MS_NOSUID | ns.MS_NODEV | ns.MS_NOEXEC
-    mounts = ("/proc", "/sys") if spec.get("idmap") else ("/proc",)
+    mounts = ("/proc", "/sys") if spec.get("idmap") else ()
     for d in mounts:
         try:
             ns.umount(d, ns.MNT_DETACH)
@@ -293,6 +304,11 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
+        fuse_fd = None
+        if not spec.get("idmap"):
+            # no user namespace: the connection is opened now, through the host's
+            # /proc (the container's root has none until init mounts its own)
+            fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
         socket.send_fds(fd_sock, [b"p"], masters)
         for fd in masters:
@@ -309,7 +325,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             os.setuid(0)
         # the FUSE connection of the container's /proc/meminfo, opened in its user
         # namespace: init mounts it, the controller serves it
-        spec["fuse_fd"] = meminfo.open_device(fuse_dev)
+        spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
         fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
         ns.unshare(ns.CLONE_NEWPID)
@@ -328,6 +344,82 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         os._exit(126)
 
 
+def controller_skip(cg: Cgroup) -> tuple[str, ...]:
+    """The groups the controller does not join: memory (a limit below what a
+    Python process needs must not kill it) and, on v2, the one group of all
+    controllers, whose cgroup.kill and cgroup.freeze are the container's alone."""
+    return ("memory", "freezer") if cg.v2("freezer") else ("memory",)
+
+
+#: the controller's ends of the pipes to the container's first process (``placed``:
+#: the child is in the container's groups already)
+ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock placed")
+
+
+def _high(fd: int) -> int:
+    """``fd`` moved to 64 or above (close-on-exec), out of the way of init's files."""
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64)
+    os.close(fd)
+    return new
+
+
+def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
+               not_ours: tuple[Any, ...] = ()) -> ChildLink:
+    """Fork the container's first process for ``spec``; with ``spec`` None it
+    first waits for its spec, log and init's files on ``spec_sock`` (a spare's
+    child, forked ahead), its own descriptors kept above init's.  The child
+    closes ``not_ours`` (descriptors or sockets of the parent's), so that the
+    parent's end is seen to end when the parent does."""
+    import socket
+    sync_r, sync_w = os.pipe()
+    go_r, go_w = os.pipe()
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    if spec is None:
+        sync_r, sync_w, go_r, go_w, err_r, err_w = map(
+            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w))
+        fd_ours = socket.socket(fileno=_high(fd_ours.detach()))
+        fd_child = socket.socket(fileno=_high(fd_child.detach()))
+    pid = os.fork()
+    if pid == 0:
+        os.close(sync_r)
+        os.close(go_w)
+        os.close(err_r)
+        fd_ours.close()
+        for obj in not_ours:
+            if isinstance(obj, int):
+                os.close(obj)
+            else:
+                obj.close()
+        if spec is None:
+            spec = _await_spec(spec_sock)
+        _child(spec, sync_w, go_r, err_w, fd_child)
+    os.close(sync_w)
+    os.close(go_r)
+    os.close(err_w)
+    fd_child.close()
+    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, placed=spec is None)
+
+
+def _await_spec(sock: Any) -> dict[str, Any]:
+    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+    import socket
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
+    except OSError:
+        data, fds = b"", []
+    sock.close()
+    if not data or not fds:
+        os._exit(0)
+    spec = marshal.loads(data)
+    log_fd, files = fds[0], fds[1:]
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    spec["pass_fds"] = _move_fds(files, 4)
+    return spec
+
+
 class Controller:
     """The running controller of one container."""
 
@@ -336,8 +428,9 @@ class Controller:
         self.ready_fd = ready_fd
         # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
         spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
-        self.cg = Cgroup(spec["cgroup"])
+        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
         self.init_pid = 0
+        self.first_pid = 0           # the container's first process (gone once init runs)
         self.loops: list[str] = []
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
@@ -350,29 +443,34 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self, first: int) -> None:
+    def _setup_cgroup(self, first: int, placed: bool = False) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
         through it); move the container's ``first`` process in, before it
         starts init, so what the container runs is in them from the start.
         The groups exist already (the first process mounts them)."""
-        for ctrl, name, value in self.spec["cgroup_settings"]:
-            self.cg.set(ctrl, name, value)
+        try:
+            self.cg.apply(self.spec["cgroup_settings"])
+        except OSError as exc:
+            # a spare's child is in the group already: a limit below what it holds
+            # cannot be set (as when it would have been moved in afterwards)
+            if exc.errno != errno.EBUSY:
+                raise
+            kib = next(v for k, f, v in self.spec["cgroup_settings"] if f == "hard_limit")
+            raise OSError(errno.ENOMEM, f"the container ran out of memory while starting "
+                          f"(its memory limit is {kib} KiB)") from None
         if "devices" in self.cg.available():
-            self.cg.set("devices", "devices.deny", "a")
-            for rule in DEVICE_ALLOW:
-                self.cg.set("devices", "devices.allow", rule)
-            for node in self.spec.get("devnodes", []):
-                self.cg.set("devices", "devices.allow", devnodes.rule(node))
+            rules = list(DEVICE_ALLOW)
+            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
             # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
             for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
                 if fs and fs["type"] in ("file", "block"):
                     dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
-                    self.cg.set("devices", "devices.allow",
-                                f"b {os.major(dev)}:{os.minor(dev)} rw")
-        # all but memory: a limit below what a Python process needs must not kill the
-        # controller
-        self.cg.add(os.getpid(), skip=("memory",))
+                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
+            self.cg.set_devices(rules)
+        if placed:                      # a spare's: in the groups already
+            return
+        self.cg.add(os.getpid(), skip=controller_skip(self.cg))
         try:
             self.cg.add(first)
         except ProcessLookupError:      # it failed already; its error follows
@@ -404,30 +502,28 @@ class Controller:
             self.ptys.append((master, outer))
             self.spec.setdefault("host_ptys", []).append(outer_name)
 
-    def start(self) -> None:
-        """Make everything and start init; report on the ready pipe."""
+    def start(self, link: ChildLink | None = None,
+              handoff: Callable[[Controller], None] | None = None) -> None:
+        """Make everything and start init; report on the ready pipe.
+
+        ``link``: a first child forked ahead and already in the cgroups (a spare,
+        :mod:`pyvirt.drivers.lxc.spare`); ``handoff`` then names its groups for
+        this container and gives the child its spec.
+        """
         ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
         self._setup_loops()          # before joining the group: it denies loop-control
-        self.cg.create()
+        if link is None:
+            self.cg.create()
+            link = fork_child(self.spec)
+        elif handoff is not None:
+            handoff(self)
+        pid, sync_r, go_w, err_r, fd_ours = (link.pid, link.sync_r, link.go_w, link.err_r,
+                                             link.sock)
+        self.first_pid = pid
         import socket
-        sync_r, sync_w = os.pipe()
-        go_r, go_w = os.pipe()
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:
-            os.close(sync_r)
-            os.close(go_w)
-            os.close(err_r)
-            fd_ours.close()
-            _child(self.spec, sync_w, go_r, err_w, fd_child)
-        os.close(sync_w)
-        os.close(go_r)
-        os.close(err_w)
-        fd_child.close()
         try:
             # the groups are set up while the child builds the namespaces and the root
-            self._setup_cgroup(pid)
+            self._setup_cgroup(pid, placed=link.placed)
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
@@ -447,6 +543,7 @@ class Controller:
                 threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
+            self.first_pid = 0           # reaped: its pid may be another's now
             if not data.isdigit():
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
             self.init_pid = int(data)
@@ -457,7 +554,7 @@ class Controller:
             for fd in (sync_r, go_w, err_r):
                 os.close(fd)
         self._write_state({"init_pid": self.init_pid, "ptys": self.spec["host_ptys"],
-                           "cgroup": self.cg.rel})
+                           "cgroup": self.cg.rel, "cgroup_mode": self.cg.mode})
         # init runs: the driver records the container meanwhile, then learns whether
         # init settled ("running"); one that exits before it does never ran
         self._ready(f"ok {self.init_pid} {os.getpid()}", last=False)
@@ -471,14 +568,8 @@ class Controller:
 
     def _died(self) -> str:
         """Why the container's first process died without a word: memory, or unknown."""
-        try:
-            oom = dict(line.split() for line in
-                       self.cg.get("memory", "memory.oom_control").splitlines())
-            failed = int(oom.get("oom_kill", "0")) or self.cg.get_int("memory", "memory.failcnt")
-        except (OSError, ValueError):
-            failed = 0
-        if failed:
-            limit = self.cg.get_int("memory", "memory.limit_in_bytes") // 1024
+        if self.cg.oom_kills():
+            limit = self.cg.get_memory("hard_limit")
             return (f"the container ran out of memory while starting (its memory limit is "
                     f"{limit} KiB)")
         return "the container's first process died"
@@ -520,11 +611,12 @@ class Controller:
 
     def cleanup(self, status: int | None, error: str | None = None) -> None:
         """Kill what is left, remove cgroups and loops, record how init ended."""
-        if self.init_pid:
-            try:
-                os.kill(self.init_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        for pid in (self.init_pid, self.first_pid):    # wherever the start stopped
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.cg.kill_all(spare=os.getpid())
         _reap_all()
         self.cg.leave()
@@ -603,7 +695,8 @@ def _watch_start(pid: int) -> int | None:
             if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
                 return None
             select.select([pidfd], [], [], delay)        # wakes at once when init exits
-            delay = min(delay * 2, 0.01)
+            # every millisecond while a usual init settles, then less and less often
+            delay = min(delay * 2, 0.001 if age < 0.05 else 0.01)
     finally:
         os.close(pidfd)
 
@@ -624,12 +717,14 @@ def _describe(status: int) -> str:
     return f"status {os.WEXITSTATUS(status)}"
 
 
-def control(spec: dict[str, Any], ready_fd: int) -> int:
-    """Start the container of ``spec`` and watch it until its init ends."""
+def control(spec: dict[str, Any], ready_fd: int, link: ChildLink | None = None,
+            handoff: Callable[[Controller], None] | None = None) -> int:
+    """Start the container of ``spec`` and watch it until its init ends
+    (``link``, ``handoff``: a spare's, :meth:`Controller.start`)."""
     ctl = Controller(spec, ready_fd)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
-        ctl.start()
+        ctl.start(link, handoff)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver
         msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         ctl.cleanup(None, msg)

@@ -178,11 +178,11 @@ def _attach_node(vm: Any, dev: Any) -> None:
         raise report(C.VIR_ERR_OPERATION_FAILED,
                      f"target {dev.target} already exists" if what == "disk"
                      else "host device already exists", _FROM)
-    vm.cgroup.set("devices", "devices.allow", devnodes.rule(node))
+    vm.cgroup.allow_device(devnodes.rule(node))
     try:
         devnodes.make_inside(vm.init_pid, node, devnodes.owner_of(vm.def_))
     except BaseException:
-        vm.cgroup.set("devices", "devices.deny", devnodes.rule(node))
+        vm.cgroup.deny_device(devnodes.rule(node))
         raise
 
 
@@ -200,8 +200,7 @@ def _detach_node(vm: Any, dev: Any) -> None:
     try:
         node = devnodes.node_of(old)
         if vm.cgroup is not None:
-            vm.cgroup.set("devices", "devices.deny",
-                          f"{node['kind']} {node['major']}:{node['minor']} rwm")
+            vm.cgroup.deny_device(f"{node['kind']} {node['major']}:{node['minor']} rwm")
     except Exception as exc:  # noqa: BLE001 - as libvirt: the node is gone, a warning
         log.warning("%s: cannot deny device %s: %s", vm.name, path, exc)
     with vm.lock:

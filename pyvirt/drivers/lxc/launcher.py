@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -38,6 +39,9 @@ _MAX_FDS = 253
 PROGRAM = "pyvirt-lxc-controller"
 #: libvirt's controller program, which pyvirt's takes the place of
 LIBVIRT_PROGRAM = "libvirt_lxc"
+#: seconds without a request before the next spare is forked: not while the start
+#: just handed off runs (the spare's cgroup moves hold a lock every fork waits for)
+REFILL_DELAY = 0.1
 
 
 def program_path() -> str:
@@ -110,33 +114,52 @@ class Launcher:
 
 
 def serve(sock: socket.socket) -> None:
-    """The launcher process: fork a controller for each request until EOF."""
-    from pyvirt.drivers.lxc import controller
+    """The launcher process: fork a controller for each request until EOF, or hand
+    the request to the spare forked ahead (:mod:`pyvirt.drivers.lxc.spare`)."""
+    from pyvirt.drivers.lxc import controller, spare
     from pyvirt.drivers.qemu import netdev  # noqa: F401 - what each controller uses, loaded once
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # the kernel reaps the controllers
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ahead: spare.Spare | None = None
+    wanted: tuple[str, str] | None = None      # the next spare's, once the launcher idles
     while True:
+        if wanted is not None and not select.select([sock], [], [], REFILL_DELAY)[0]:
+            if ahead is not None:
+                ahead.drop()
+            ahead, wanted = _new_spare(*wanted), None
+            continue
         try:
             data, fds, _flags, _addr = socket.recv_fds(sock, _MAX_SPEC, _MAX_FDS)
         except InterruptedError:
             continue
         if not data:
+            if ahead is not None:
+                ahead.drop()
             return
         if len(fds) < 2:
             for fd in fds:
                 os.close(fd)
             continue
         ready_w, log_fd, files = fds[0], fds[1], fds[2:]
+        key, nets = None, False
         try:
             spec = marshal.loads(data)
-            spec["pass_fds"] = files
-            if spec.get("nets"):
+            key = (spec["cgroup_parent"], spec.get("cgroup_mode", "auto"))
+            nets = bool(spec.get("nets"))
+            if nets:
                 # once, before forking: interfaces are set up with pyroute2
                 import pyroute2  # noqa: F401
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                controller.become(spec, ready_w, log_fd)
+            pid = 0
+            if ahead is not None and ahead.key == key and (ahead.net or not nets):
+                if ahead.hand(data, fds):
+                    pid = ahead.pid
+                ahead = None
+            if not pid:
+                spec["pass_fds"] = files
+                pid = os.fork()
+                if pid == 0:
+                    sock.close()
+                    controller.become(spec, ready_w, log_fd)
             os.write(ready_w, f"pid {pid}\n".encode())
         except Exception as exc:  # noqa: BLE001 - told to the driver, the launcher goes on
             try:
@@ -146,6 +169,17 @@ def serve(sock: socket.socket) -> None:
         finally:
             for fd in fds:
                 os.close(fd)
+        if key is not None and (ahead is None or ahead.key != key or (nets and not ahead.net)):
+            wanted = key
+
+
+def _new_spare(parent: str, mode: str) -> Any:
+    """The next spare for containers under ``parent`` (None where spares cannot serve)."""
+    from pyvirt.drivers.lxc import spare
+    try:
+        return spare.Spare(parent, mode) if spare.usable(mode) else None
+    except OSError:
+        return None
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ import errno
 import os
 import struct
 
+from pyvirt.drivers.lxc.cgroup import UNLIMITED
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:          # the controller starts lean: no typing at run time
     from typing import Any
@@ -79,31 +81,25 @@ def mount_on(fd: int, target: str) -> None:
     os.stat(target)
 
 
-def _kib(path: str) -> int:
-    with open(path) as f:
-        return int(f.read()) // 1024
-
-
 def figures(cg: Any) -> dict[str, int]:
-    """The container's memory figures in KiB, from its memory cgroup (v1)."""
-    base = cg.path("memory")
-    stat: dict[str, int] = {}
-    with open(os.path.join(base, "memory.stat")) as f:
-        for line in f:
-            key, _, value = line.partition(" ")
-            stat[key] = int(value) // 1024
-    out = {"total": _kib(os.path.join(base, "memory.limit_in_bytes")),
-           "usage": _kib(os.path.join(base, "memory.usage_in_bytes")),
+    """The container's memory figures in KiB, from its memory cgroup (v1 or v2)."""
+    stat = cg.memory_stat()
+    out = {"total": cg.get_memory("hard_limit"), "usage": cg.memory_kib(),
            "cached": stat.get("cache", 0), "active_anon": stat.get("active_anon", 0),
            "inactive_anon": stat.get("inactive_anon", 0),
            "active_file": stat.get("active_file", 0),
            "inactive_file": stat.get("inactive_file", 0),
            "unevictable": stat.get("unevictable", 0)}
     try:
-        out["swaptotal"] = _kib(os.path.join(base, "memory.memsw.limit_in_bytes"))
-        out["swapusage"] = _kib(os.path.join(base, "memory.memsw.usage_in_bytes"))
+        swap = cg.get_memory("swap_hard_limit")
     except OSError:             # no swap accounting on this host
-        pass
+        return out
+    if cg.v2("memory"):         # v2 counts swap alone; libvirt's figures are memory+swap
+        out["swaptotal"] = min(swap + out["total"], UNLIMITED)
+        out["swapusage"] = cg.swap_kib() + out["usage"]
+    else:
+        out["swaptotal"] = swap
+        out["swapusage"] = cg.get_int("memory", "memory.memsw.usage_in_bytes") // 1024
     return out
 
 

@@ -100,30 +100,30 @@ def _fs_entry(fs: Any) -> dict[str, Any]:
     return entry
 
 
-def cgroup_settings(def_: Any) -> list[tuple[str, str, str]]:
-    """The control files to write at start: memory, memtune, CPU, blkio."""
-    out = [("memory", "memory.limit_in_bytes", str(def_.memory * 1024))]
+def cgroup_settings(def_: Any) -> list[tuple[str, str, int]]:
+    """The limits to set at start, as :meth:`Cgroup.apply
+    <pyvirt.drivers.lxc.cgroup.Cgroup.apply>` takes them: (controller, field,
+    value) for memory (KiB), memtune, CPU tuning and the blkio weight."""
+    out = [("memory", "hard_limit", int(def_.memory))]
     mt = def_.memtune
     if mt is not None:
-        for value, name in ((mt.hard_limit, "memory.limit_in_bytes"),
-                            (mt.soft_limit, "memory.soft_limit_in_bytes")):
+        for value, name in ((mt.hard_limit, "hard_limit"), (mt.soft_limit, "soft_limit")):
             if value is not None and int(value) < UNLIMITED:
-                out.append(("memory", name, str(int(value) * 1024)))
+                out.append(("memory", name, int(value)))
     ct = def_.cputune
     if ct is not None:
-        for value, ctrl, name in ((ct.shares, "cpu", "cpu.shares"),
-                                  (ct.period, "cpu", "cpu.cfs_period_us"),
-                                  (ct.quota, "cpu", "cpu.cfs_quota_us")):
+        for value, name in ((ct.shares, "shares"), (ct.period, "period"), (ct.quota, "quota")):
             if value is not None:
-                out.append((ctrl, name, str(value)))
+                out.append(("cpu", name, int(value)))
     weight = getattr(def_, "blkio_weight", None)
     if weight:
-        out.append(("blkio", "blkio.weight", str(weight)))
+        out.append(("blkio", "weight", int(weight)))
     return out
 
 
 def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
-               nets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+               nets: list[dict[str, Any]] | None = None,
+               cgroup_mode: str = "auto") -> dict[str, Any]:
     """The controller's spec for running ``def_`` (raises libvirtError on bad input)."""
     init = os_text(def_, "init")
     if not init:
@@ -160,6 +160,7 @@ def build_spec(def_: Any, domain_dir: str, cgroup_parent: str,
     return {
         "name": def_.name, "uuid": def_.uuid, "hostname": def_.name,
         "cgroup_parent": cgroup_parent, "cgroup_settings": cgroup_settings(def_),
+        "cgroup_mode": cgroup_mode,
         "rootdir": os.path.join(domain_dir, "root"), "rootfs": rootfs, "filesystems": others,
         "consoles": len(def_.devices.consoles), "init": [init, *args], "env": env,
         "initdir": os_text(def_, "initdir"), "inituser": os_text(def_, "inituser"),

@@ -63,6 +63,19 @@ def cgroup_parent(drv: Any) -> str:
     return f"machine/pyvirt-{tag}"
 
 
+def cgroup_mode() -> str:
+    """How containers are placed in cgroups: ``auto`` (as libvirt chooses, per
+    controller) or ``unified`` (v2 wherever the unified hierarchy can serve),
+    from the environment variable :data:`cgroup.MODE_ENV
+    <pyvirt.drivers.lxc.cgroup.MODE_ENV>` of the driver's process."""
+    from pyvirt.drivers.lxc.cgroup import MODE_ENV
+    mode = os.environ.get(MODE_ENV, "auto") or "auto"
+    if mode not in ("auto", "unified"):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED,
+                     f"unknown cgroup mode '{mode}' in {MODE_ENV} (auto or unified)", _FROM)
+    return mode
+
+
 def format_status(vm: LxcDomainObj) -> str:
     """The status XML of a running container (read back by ``status.read_status``)."""
     proc = vm.proc
@@ -73,7 +86,9 @@ def format_status(vm: LxcDomainObj) -> str:
                           ("domaindir", vm.domain_dir), ("log", vm.log_path),
                           ("persistent", "yes" if vm.persistent else "no"),
                           ("init", vm.init_pid),
-                          ("cgroup", vm.cgroup.rel if vm.cgroup else None)]))
+                          ("cgroup", vm.cgroup.rel if vm.cgroup else None),
+                          ("cgroupmode", vm.cgroup.mode if vm.cgroup and
+                           vm.cgroup.mode != "auto" else None)]))
     text = to_string(root)
     live = vm.def_.format(id=vm.id, flags=C.VIR_DOMAIN_XML_SECURE)
     inner = "".join("  " + line + "\n" if line else "\n" for line in live.splitlines())
@@ -101,18 +116,14 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
     ``files``: descriptors its init gets as 3, 4, ... (virDomainCreateWithFiles)."""
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
+    mode = cgroup_mode()
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
-               if c not in Cgroup("").available()]
+               if c not in Cgroup("", mode).available()]
     if missing:
-        from pyvirt.drivers.lxc import cgroup
-        v2 = os.path.exists(os.path.join(cgroup.CGROUP_ROOT, "cgroup.controllers"))
-        raise report(C.VIR_ERR_NO_SUPPORT,
-                     "the LXC driver runs containers on cgroup v1 controllers; this host "
-                     "has cgroup v2 (the unified hierarchy), which it does not support yet"
-                     if v2 else
-                     f"the LXC driver needs the cgroup v1 controllers {', '.join(missing)} "
-                     f"mounted under /sys/fs/cgroup (cgroup v2 hosts are not supported yet)",
-                     _FROM)
+        # libvirt's error (lxc_process.c), for the first one missing: neither a v1
+        # hierarchy nor the unified one has it
+        raise report(C.VIR_ERR_INTERNAL_ERROR,
+                     f"Unable to find '{missing[0]}' cgroups controller mount", _FROM)
     live = (run_def or vm.persistent_def()).copy()
     emulator = os.path.basename(live.emulator or launcher.PROGRAM)
     if emulator not in (launcher.PROGRAM, launcher.LIBVIRT_PROGRAM):
@@ -126,7 +137,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
     log_path = os.path.join(drv.cfg.log_dir, f"{live.name}.log")
     with contextlib.ExitStack() as undo:
         undo.callback(shutil.rmtree, domain_dir, True)
-        spec = plan.build_spec(live, domain_dir, cgroup_parent(drv))
+        spec = plan.build_spec(live, domain_dir, cgroup_parent(drv), cgroup_mode=mode)
         spec["nets"] = netplug.prepare(drv, live, undo)
         ready = _run_controller(drv, log_path, spec, list(files))
         undo.pop_all()          # the interfaces belong to the container now
@@ -154,7 +165,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
             vm.id = proc.pid          # libvirt: a container's id is its controller's pid
             vm.proc = proc
             vm.init_pid = int(state["init_pid"])
-            vm.cgroup = Cgroup(state["cgroup"])
+            vm.cgroup = Cgroup(state["cgroup"], state.get("cgroup_mode", "auto"))
             vm.domain_dir = domain_dir
             vm.log_path = log_path
             vm.shutdown_requested = vm.reboot_requested = False
@@ -246,9 +257,12 @@ def _run_controller(drv: Any, log_path: str, spec: dict[str, Any],
             ctl = qproc.proc_stat(ctl_pid)
             if ctl is not None:
                 qproc.QemuProcess(ctl_pid, ctl[1]).kill(graceful_timeout=1.0)
-            cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{ctl_pid}-{spec['name']}.libvirt-lxc")
-            cg.kill_all()
-            cg.remove()
+            # its groups, or those of a spare that died as it was handed the start
+            for name in (f"lxc-{ctl_pid}-{spec['name']}", f"pyvirt-spare-{ctl_pid}"):
+                cg = Cgroup(f"{spec['cgroup_parent']}/{name}.libvirt-lxc", spec["cgroup_mode"])
+                if cg.exists():
+                    cg.kill_all()
+                    cg.remove()
         raise ready.error(answer)
     st_ = qproc.proc_stat(ctl_pid)
     ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
@@ -396,7 +410,8 @@ def reconnect(drv: Any, path: str) -> None:
         vm.log_path = status.log_path
         vm.init_pid = int(priv.get("init", "0")) if priv is not None else 0
         rel = priv.get("cgroup") if priv is not None else None
-        vm.cgroup = Cgroup(rel) if rel else None
+        mode = priv.get("cgroupmode", "auto") if priv is not None else "auto"
+        vm.cgroup = Cgroup(rel, mode) if rel else None
         vm.proc = proc
     drv.domains.note_id(domid)
     if proc is None:

@@ -10,12 +10,11 @@ libvirt's LXC driver does.
 from __future__ import annotations
 
 import errno
-import os
 from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
-from pyvirt.drivers.lxc.cgroup import UNLIMITED, Cgroup, get_memory_limit, set_memory_limit
+from pyvirt.drivers.lxc.cgroup import UNLIMITED, Cgroup
 from pyvirt.errors import report
 
 _FROM = C.VIR_FROM_LXC
@@ -23,14 +22,14 @@ _LIVE = C.VIR_DOMAIN_AFFECT_LIVE
 _CONFIG = C.VIR_DOMAIN_AFFECT_CONFIG
 _STRING_OKAY = C.VIR_TYPED_PARAM_STRING_OKAY
 
-_SCHED = {"cpu_shares": ("cpu", "cpu.shares", "shares"),
-          "vcpu_period": ("cpu", "cpu.cfs_period_us", "period"),
-          "vcpu_quota": ("cpu", "cpu.cfs_quota_us", "quota")}
-_MEM = {"hard_limit": "memory.limit_in_bytes", "soft_limit": "memory.soft_limit_in_bytes",
-        "swap_hard_limit": "memory.memsw.limit_in_bytes"}
+# parameter -> the <cputune> field (and Cgroup.get_sched/set_sched name)
+_SCHED = {"cpu_shares": "shares", "vcpu_period": "period", "vcpu_quota": "quota"}
+_MEM = ("hard_limit", "soft_limit", "swap_hard_limit")
 
 
-def _cg_error(exc: OSError, what: str, value: object) -> Exception:
+def _cg_error(exc: OSError | ValueError, what: str, value: object) -> Exception:
+    if isinstance(exc, ValueError):      # outside the bounds of a v2 value
+        return report(C.VIR_ERR_INVALID_ARG, str(exc), _FROM)
     if exc.errno == errno.EBUSY:
         return report(C.VIR_ERR_OPERATION_FAILED,
                       f"cannot set {what} to {value}: the container uses more than that",
@@ -75,9 +74,9 @@ class TuneAPI:
     def domainGetSchedulerParametersFlags(self, dom: Any, flags: int) -> dict[str, int]:
         _vm, cg, def_ = self._targets(dom, flags & ~_STRING_OKAY)
         out: dict[str, int] = {}
-        for key, (ctrl, name, field) in _SCHED.items():
+        for key, field in _SCHED.items():
             if cg is not None:
-                out[key] = cg.get_int(ctrl, name)
+                out[key] = cg.get_sched(field)
             else:
                 ct = def_.cputune
                 out[key] = int(getattr(ct, field, None) or 0) if ct else 0
@@ -94,11 +93,11 @@ class TuneAPI:
                 raise report(C.VIR_ERR_INVALID_ARG, f"parameter '{key}' not supported", _FROM)
         with vm.job_scope("modify"):
             for key, value in params.items():
-                ctrl, name, field = _SCHED[key]
+                field = _SCHED[key]
                 if cg is not None:
                     try:
-                        cg.set(ctrl, name, value)
-                    except OSError as exc:
+                        cg.set_sched(field, int(value))
+                    except (OSError, ValueError) as exc:
                         raise _cg_error(exc, key, value) from None
                     _set_tune(vm.def_, "cputune", field, int(value))
                 if def_ is not None:
@@ -110,10 +109,10 @@ class TuneAPI:
     def domainGetMemoryParameters(self, dom: Any, flags: int) -> dict[str, int]:
         _vm, cg, def_ = self._targets(dom, flags & ~_STRING_OKAY)
         out: dict[str, int] = {}
-        for key, name in _MEM.items():
+        for key in _MEM:
             if cg is not None:
                 try:
-                    out[key] = get_memory_limit(cg, name)
+                    out[key] = cg.get_memory(key)
                 except OSError:
                     out[key] = UNLIMITED
             else:
@@ -131,7 +130,7 @@ class TuneAPI:
             for key, value in params.items():
                 if cg is not None:
                     try:
-                        set_memory_limit(cg, _MEM[key], int(value))
+                        cg.set_memory(key, int(value))
                     except OSError as exc:
                         raise _cg_error(exc, f"memory {key}", f"{value} KiB") from None
                     _set_tune(vm.def_, "memtune", key, int(value))
@@ -148,7 +147,7 @@ class TuneAPI:
         with vm.job_scope("modify"):
             if cg is not None:
                 try:
-                    set_memory_limit(cg, "memory.limit_in_bytes", int(memory))
+                    cg.set_memory("hard_limit", int(memory))
                 except OSError as exc:
                     raise _cg_error(exc, "memory limit", f"{memory} KiB") from None
                 vm.def_.current_memory = int(memory)
@@ -162,7 +161,7 @@ class TuneAPI:
         _vm, cg, def_ = self._targets(dom, flags & ~_STRING_OKAY)
         if cg is not None:
             _check_weight_file(cg)
-            return {"weight": cg.get_int("blkio", "blkio.weight")}
+            return {"weight": cg.get_blkio_weight()}
         return {"weight": int(getattr(def_, "blkio_weight", 0) or 0)}
 
     def domainSetBlkioParameters(self, dom: Any, params: dict, flags: int) -> int:
@@ -184,7 +183,7 @@ class TuneAPI:
             if cg is not None:
                 _check_weight_file(cg)
                 try:
-                    cg.set("blkio", "blkio.weight", weight)
+                    cg.set_blkio_weight(int(weight))
                 except OSError as exc:
                     raise _cg_error(exc, "blkio weight", weight) from None
         return 0
@@ -200,7 +199,7 @@ class TuneAPI:
         vm = self.vm_of(dom)
         if not vm.is_active() or vm.cgroup is None:
             raise report(C.VIR_ERR_OPERATION_INVALID, "domain is not running", _FROM)
-        user, system = cpu_user_system(vm.cgroup)
+        user, system = vm.cgroup.cpu_user_system()
         return [{"cpu_time": vm.cgroup.cpu_time_ns(), "user_time": user, "system_time": system}]
 
     def connectGetAllDomainStats(self, stats: int, flags: int) -> list:
@@ -219,29 +218,16 @@ class TuneAPI:
 
 def _check_weight_file(cg: Cgroup) -> None:
     """libvirt's error when the host's I/O scheduler has no weights (no blkio.weight)."""
-    if not os.path.exists(cg.path("blkio", "blkio.weight")):
+    if not cg.has_blkio_weight():
         raise report(C.VIR_ERR_OPERATION_INVALID,
                      "blkio device weight is valid only for bfq or cfq scheduler", _FROM)
-
-
-def cpu_user_system(cg: Cgroup) -> tuple[int, int]:
-    """User and system CPU time of a group in ns (cpuacct.stat counts clock ticks)."""
-    tick = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
-    try:
-        fields = dict(line.split() for line in cg.get("cpuacct", "cpuacct.stat").splitlines())
-    except (OSError, ValueError):
-        return 0, 0
-    return int(fields.get("user", 0)) * tick, int(fields.get("system", 0)) * tick
 
 
 def memory_stats(vm: Any) -> dict[str, int]:
     """libvirt's LXC memory statistics: actual, swap_in (swap in use), rss (KiB)."""
     cg = vm.cgroup
     used = cg.memory_kib()
-    try:
-        swap = max(0, cg.get_int("memory", "memory.memsw.usage_in_bytes") // 1024 - used)
-    except (OSError, ValueError):
-        swap = 0
+    swap = cg.swap_kib()
     return {"actual": int(vm.def_.current_memory or vm.def_.memory), "swap_in": swap,
             "rss": used}
 
@@ -257,7 +243,7 @@ def domain_stats(vm: Any, groups: int) -> dict[str, Any]:
     if not vm.is_active() or cg is None:
         return out
     if want & C.VIR_DOMAIN_STATS_CPU_TOTAL:
-        user, system = cpu_user_system(cg)
+        user, system = cg.cpu_user_system()
         out.update({"cpu.time": cg.cpu_time_ns(), "cpu.user": user, "cpu.system": system})
     if want & C.VIR_DOMAIN_STATS_BALLOON:
         mem = memory_stats(vm)

@@ -45,6 +45,23 @@ def pid_alive(pid: int, starttime: int | None = None) -> bool:
     return starttime is None or st[1] == starttime
 
 
+def _pidfd(pid: int) -> int | None:
+    """A pidfd of ``pid``; None when no such process runs.  EINVAL for a positive
+    pid means the kernel knows the pid but not (or no longer) its process: it was
+    seen once, under heavy load, for a process that ran; asked again, and taken as
+    gone if it stays so."""
+    for attempt in range(5):
+        try:
+            return os.pidfd_open(pid)
+        except ProcessLookupError:
+            return None
+        except OSError as exc:
+            if exc.errno != errno.EINVAL or pid <= 0:
+                raise
+            time.sleep(0.001 * (attempt + 1))
+    return None
+
+
 class QemuProcess:
     """A running (or exited) QEMU, watched through its pidfd."""
 
@@ -57,9 +74,8 @@ class QemuProcess:
         self.exit_status: int | None = None
         self._exited = False
         self._watching = False
-        try:
-            self.pidfd = os.pidfd_open(pid)
-        except ProcessLookupError:
+        self.pidfd = _pidfd(pid)
+        if self.pidfd is None:
             self._exited = True
         # The pid may have been recycled between reading its start time and opening
         # the pidfd: check again now that the pidfd pins the process.

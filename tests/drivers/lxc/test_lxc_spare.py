@@ -1,0 +1,109 @@
+"""Spare controllers: a start takes the controller forked ahead, already in its cgroups."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import signal
+import time
+
+import pytest
+from lxctest_util import build_rootfs, container_xml, init_pid
+
+import pyvirt as libvirt
+from pyvirt.drivers.lxc import spare
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("busybox")
+                                or not spare.usable("auto"),
+                                reason="needs root, busybox and only v1 cgroup controllers")
+
+
+def read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def spares(parent: str) -> list[int]:
+    """The pids of the spares waiting under ``parent`` (from their staging groups)."""
+    return sorted(int(os.path.basename(p).split("-")[2].split(".")[0])
+                  for p in glob.glob(f"/sys/fs/cgroup/pids/{parent}/pyvirt-spare-*"))
+
+
+def wait_for(pred, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.01)
+    return pred()
+
+
+def test_start_takes_the_spare(tmp_path):
+    os.chmod(tmp_path, 0o755)
+    rootfs = build_rootfs(str(tmp_path / "rootfs"))
+    root = str(tmp_path / "root")
+    parent = f"machine/pyvirt-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
+    conn = libvirt.open(f"lxc:///embed?root={root}")
+    try:
+        first = conn.createXML(container_xml("sp1", rootfs), 0)
+        # after a start the launcher forks the next container's controller ahead: in
+        # its staging groups with the container's first process (not in memory: as
+        # any controller, it stays out of the container's memory limit)
+        (ahead,) = wait_for(lambda: spares(parent))
+        staging = f"{parent}/pyvirt-spare-{ahead}.libvirt-lxc"
+        procs = wait_for(lambda: read(f"/sys/fs/cgroup/pids/{staging}/cgroup.procs").split()
+                         if len(read(f"/sys/fs/cgroup/pids/{staging}/cgroup.procs").split())
+                         == 2 else [])
+        assert str(ahead) in procs
+        child = next(int(p) for p in procs if int(p) != ahead)
+        assert read(f"/sys/fs/cgroup/memory/{staging}/cgroup.procs").split() == [str(child)]
+        first.destroy()
+        # init gets the caller's files (CreateWithFiles) through the spare's child too
+        r, w = os.pipe()
+        try:
+            dom = conn.createXMLWithFiles(container_xml("sp2", rootfs, memory_kib=81920),
+                                          [r], 0)
+            assert os.readlink(f"/proc/{init_pid(dom)}/fd/3") == os.readlink(f"/proc/self/fd/{r}")
+        finally:
+            os.close(r)
+            os.close(w)
+        # the spare is the new container's controller; its groups have the
+        # container's name, as libvirt names them
+        assert dom.ID() == ahead
+        rel = f"/{parent}/lxc-{ahead}-sp2.libvirt-lxc"
+        pid = init_pid(dom)
+        lines = dict(line.split(":", 2)[1:] for line in read(f"/proc/{pid}/cgroup").splitlines())
+        assert lines["memory"] == lines["cpu"] == lines["devices"] == lines["freezer"] == rel
+        assert not os.path.exists(f"/sys/fs/cgroup/cpu/{staging}")
+        assert read(f"/sys/fs/cgroup/memory{rel}/memory.limit_in_bytes").strip() == str(
+            81920 * 1024)
+        assert "c 1:3 rwm" in read(f"/sys/fs/cgroup/devices{rel}/devices.list")
+        assert "a *:* rwm" not in read(f"/sys/fs/cgroup/devices{rel}/devices.list")
+        assert read(f"/proc/{ahead}/cgroup").count(rel) == 7       # all but memory
+        # the next one is forked already
+        assert wait_for(lambda: [p for p in spares(parent) if p != ahead])
+        dom.suspend()
+        assert read(f"/sys/fs/cgroup/freezer{rel}/freezer.state").strip() == "FROZEN"
+        dom.resume()
+        dom.destroy()
+        assert not glob.glob(f"/sys/fs/cgroup/*{rel}")
+        # a spare killed: the next start forks its controller, the dead spare's child
+        # and groups go
+        (killed,) = wait_for(lambda: spares(parent))
+        os.kill(killed, signal.SIGKILL)
+        assert wait_for(lambda: not os.path.exists(f"/proc/{killed}"))
+        dom = conn.createXML(container_xml("sp3", rootfs), 0)
+        assert dom.ID() != killed
+        assert not glob.glob(f"/sys/fs/cgroup/*/{parent}/pyvirt-spare-{killed}.libvirt-lxc")
+        dom.destroy()
+    finally:
+        for d in conn.listAllDomains():
+            if d.isActive():
+                d.destroy()
+        conn.close()
+    # closing the driver ends its launcher, which ends the spare: no group, no process left
+    assert not glob.glob(f"/sys/fs/cgroup/*/{parent}")
+    assert not os.path.exists(f"/proc/{ahead}") or "pyvirt" not in read(f"/proc/{ahead}/cmdline")
