@@ -3,8 +3,10 @@
 An upload binds the stream to a sink that writes what the application
 sends into the volume's file from ``offset`` (at most ``length`` bytes when
 it is not 0); ``finish`` syncs the file and lets the driver refresh the
-volume.  A download runs a thread that reads the file and feeds the
-stream, waiting while the application has not taken what was fed (so a
+volume.  A download runs a thread that feeds the stream with regions of
+the file, read when taken (by the application's recv() on its own thread,
+or by pyvirtd's sendfile), or with the bytes a backend's own storage
+reads, waiting while the application has not taken what was fed (so a
 large volume is never all in memory).  While a transfer runs its volume is
 in use: it cannot be deleted, wiped or resized.
 
@@ -315,8 +317,9 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         left -= section[1] - pos
                     pos = section[1]
                     continue
-                # regions while the consumer sends from the file (not while its
-                # client lags and its loop sends: that reads memory, not files)
+                # regions while the consumer reads or sends from the file (the
+                # application in process, pyvirtd's producer; not pyvirtd's loop
+                # while its client lags: that reads memory, not files)
                 regions = raw is not None and st.takes_regions
                 step = REGION if regions else CHUNK
                 want = step if left is None else min(step, left)
@@ -325,8 +328,8 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                     if want <= 0:
                         break
                 if regions:
-                    # a file's data is read when taken: pyvirtd sends it from the
-                    # file to its client with sendfile
+                    # a file's data is read when taken: by recv() on the
+                    # application's thread, or by pyvirtd's sendfile to its client
                     want = min(want, max(0, size - pos))
                     if not want or not st.wait_room(BACKLOG):
                         break
