@@ -29,6 +29,12 @@ from pyvirt.errors import libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_STREAMS
 
+#: the data moved in one piece: what sendAll asks its handler for, what recvAll
+#: asks for, a region a download feeds.  Four of libvirt's stream messages
+#: (262120 bytes of data each, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX), so through
+#: an RPC connection a piece is whole messages, never a short one after them.
+CHUNK = 4 * 262120
+
 
 class Sink(Protocol):
     """Where the data an application sends goes."""

@@ -32,14 +32,12 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import Region, handle_of
+from pyvirt.driver.stream import CHUNK, Region, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
-CHUNK = 256 * 1024            # bytes read from the volume at a time (what recvAll takes)
-REGION = 1 << 20              # bytes of the file fed as one region (pyvirtd sends them)
 _IOV_MAX = 1024
-BACKLOG = 16                  # chunks a download may have fed ahead of the reader
+BACKLOG = 4                   # chunks a download may have fed ahead of the reader
 
 _lock = threading.Lock()
 _busy: dict[str, int] = {}    # volume path -> transfers running
@@ -321,8 +319,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 # application in process, pyvirtd's producer; not pyvirtd's loop
                 # while its client lags: that reads memory, not files)
                 regions = raw is not None and st.takes_regions
-                step = REGION if regions else CHUNK
-                want = step if left is None else min(step, left)
+                want = CHUNK if left is None else min(CHUNK, left)
                 if sparse:
                     want = min(want, section[1] - pos)
                     if want <= 0:
