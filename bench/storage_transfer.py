@@ -8,7 +8,10 @@
     libvirt-python as the client, the client libvirtd is measured with; against ``cp`` and ``dd``
     (bs=1M) copying the same file in the same run, and against libvirtd
     9.0 (Debian's python3-libvirt over its socket) doing the same transfers.
-    Every copy ends with its data on disk (fsync, ``conv=fsync``).
+    Every copy ends with its data on disk (fsync, ``conv=fsync``; an upload
+    with an fsync of the volume, which pyvirt's upload did already and
+    libvirtd's does not do) and starts after a ``sync`` (the writeback of the
+    step before does not slow it).
 (b) ``pool-refresh`` of a dir pool of 1,000 volumes (raw files and qcow2
     images) in pyvirt (in process and through pyvirtd) and in libvirtd 9.0:
     the first refresh and a repeated one.
@@ -52,7 +55,9 @@ pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>bench</name><target><p
 ups, downs = [], []
 for _ in range(runs):
     vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><allocation>0</allocation></volume>", 0)
+    path = vol.path()
     fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
+    os.sync()                           # no writeback of earlier steps runs meanwhile
     t = time.perf_counter()
     st = conn.newStream(0)
     if sparse:
@@ -73,9 +78,13 @@ for _ in range(runs):
         vol.upload(st, 0, 0, 0)
         st.sendAll(lambda _s, n, _o: fh.read(n), None)
     st.finish()
+    fd = os.open(path, os.O_RDONLY)     # the volume on disk, whoever wrote it
+    os.fsync(fd)
+    os.close(fd)
     ups.append(time.perf_counter() - t)
     fh.close()
     out = open(f"{base}/down.img", "wb", buffering=0)
+    os.sync()
     t = time.perf_counter()
     st = conn.newStream(0)
     if sparse:
@@ -123,6 +132,7 @@ print("volumes", n)
 def median_time(func: Callable[[], None], runs: int) -> float:
     times = []
     for _ in range(runs):
+        os.sync()           # each copy starts with no writeback of earlier steps running
         t = time.perf_counter()
         func()
         times.append(time.perf_counter() - t)

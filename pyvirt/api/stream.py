@@ -9,10 +9,9 @@ from pyvirt import constants as C
 from pyvirt.api import _generated as G
 from pyvirt.api import event
 from pyvirt.api.base import ApiObject
+from pyvirt.driver.stream import CHUNK as _CHUNK
 from pyvirt.driver.stream import Stream
 from pyvirt.errors import check_flags, report
-
-_CHUNK = 256 * 1024
 
 
 class virStream(ApiObject, G._virStream):  # noqa: N801

@@ -178,7 +178,8 @@ class ServerStream:
     def pump(self) -> None:
         """Send what the driver has produced, while the client keeps up (loop thread)."""
         self._scheduled = False
-        if not self.started or self.closed or self.eof_sent:
+        # (the end of the data may be among the held messages: they go out first)
+        if not self.started or self.closed or (self.eof_sent and not self._held):
             return
         if not self._plock.acquire(blocking=False):
             self.conn.loop.call_later(0.001, self.pump)     # the producer sends now
@@ -187,7 +188,7 @@ class ServerStream:
             if self._held:
                 held, self._held = self._held, []
                 self.conn.send(b"".join(held))
-            while not self.conn.write_paused:
+            while not self.eof_sent and not self.conn.write_paused:
                 try:
                     msgs = self._take()
                 except libvirtError as exc:

@@ -29,6 +29,12 @@ from pyvirt.errors import libvirtError, report, report_system
 
 _FROM = C.VIR_FROM_STREAMS
 
+#: the data moved in one piece: what sendAll asks its handler for, what recvAll
+#: asks for, a region a download feeds.  Four of libvirt's stream messages
+#: (262120 bytes of data each, VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX), so through
+#: an RPC connection a piece is whole messages, never a short one after them.
+CHUNK = 4 * 262120
+
 
 class Sink(Protocol):
     """Where the data an application sends goes."""
@@ -49,7 +55,8 @@ class Hole:
 
 class Region:
     """``length`` bytes of an open file from ``offset``, read only when they are taken
-    (pyvirtd sends them with ``sendfile``, with no copy in between).  ``source`` has
+    (by the application's recv() on its thread; pyvirtd sends them with ``sendfile``,
+    with no copy in between).  ``source`` has
     the file's descriptor ``fd`` (-1 once closed) and a ``lock`` its closer takes."""
 
     __slots__ = ("length", "offset", "source")
@@ -91,9 +98,11 @@ class Stream:
         self._closed = False
         self.sink: Sink | None = None
         self.bound = False
-        # set by a consumer that sends file regions from the file (pyvirtd): a
-        # download then feeds regions, not bytes it read (see feed_region)
-        self.takes_regions = False
+        # Whether a download may feed file regions, read when taken (see
+        # feed_region): an application in process reads them on its own thread
+        # (no thread hop per chunk), pyvirtd sends them with sendfile; pyvirtd
+        # clears it while its loop, which reads no files, sends.
+        self.takes_regions = True
         self._watchers: list[Callable[[], None]] = []
 
     # --- driver side ---------------------------------------------------

@@ -177,7 +177,6 @@ def check_length(length: int) -> None:
 _STAGE = 256 * 1024      # the reader's buffer for small frames
 _BIG = 64 * 1024         # a frame longer than this is received into a buffer of its own
 _TYPE_AT = 4 + 12        # offset of the message type in a frame
-HEADER_LEN = 4 + 24      # the length word and the header
 
 
 class FrameReader:
@@ -189,18 +188,24 @@ class FrameReader:
     reused buffer; a frame longer than 64 KiB gets a buffer of its own that
     the socket fills in place, and a ``STREAM`` frame's body comes out as a
     memoryview of it (stream data is then never copied by the reader).
+    After a long frame the next one is expected to be as long (a stream's
+    messages come in a row): it is received whole into a buffer of that
+    length, header and body with one read; a frame of another length found
+    there goes through the stage instead (a copy, once per change).
     ``feed``/``push`` take bytes received elsewhere (TLS).
     """
 
-    __slots__ = ("_after_big", "_big", "_end", "_got", "_ready", "_stage", "_start")
+    __slots__ = ("_after_big", "_big", "_end", "_got", "_guess", "_ready", "_stage",
+                 "_start")
 
     def __init__(self) -> None:
         self._stage = bytearray(_STAGE)
         self._start = self._end = 0          # unread bytes: _stage[_start:_end]
         self._big: bytearray | None = None   # a long frame being filled in place
         self._got = 0                        # bytes of _big filled
+        self._guess = False                  # _big's length is the last long frame's
         self._ready: collections.deque[bytes | memoryview] = collections.deque()
-        self._after_big = False              # the last frame taken was a long one
+        self._after_big = 0                  # the length of the last frame when long
 
     def get_buffer(self) -> memoryview:
         """Where the next received bytes go (never empty)."""
@@ -210,10 +215,11 @@ class FrameReader:
         if big is not None:
             return memoryview(big)[self._got:]
         if self._after_big and self._start == self._end:
-            # long frames come in a row (a stream): read the next header alone, so
-            # the data after it is received in place, not staged and copied
+            # long frames come in a row (a stream): the next one, as long, is
+            # received in place, its header with it
             self._start = self._end = 0
-            return memoryview(self._stage)[:HEADER_LEN]
+            self._big, self._got, self._guess = bytearray(self._after_big), 0, True
+            return memoryview(self._big)
         if self._end == len(self._stage):
             n = self._end - self._start
             if self._start:
@@ -227,8 +233,26 @@ class FrameReader:
         """``n`` bytes were received into the buffer :meth:`get_buffer` gave."""
         if self._big is not None:
             self._got += n
+            if self._guess and self._got >= 4:
+                self._check_guess()
         else:
             self._end += n
+
+    def _check_guess(self) -> None:
+        # The frame received into a buffer of the last long frame's length is
+        # as long, or its bytes (and what follows them) move to the stage.
+        self._guess = False
+        big = self._big
+        assert big is not None
+        (length,) = LENGTH.unpack_from(big, 0)
+        if length == len(big):
+            return
+        got = self._got
+        self._big = None
+        if got > len(self._stage):
+            self._stage.extend(bytes(got - len(self._stage)))
+        self._stage[:got] = memoryview(big)[:got]
+        self._start, self._end = 0, got
 
     def _settle(self) -> None:
         # The frame at the start of the stage is long: move it to a buffer of
@@ -278,7 +302,7 @@ class FrameReader:
             if self._got < len(big):
                 return None
             self._big = None
-            self._after_big = True
+            self._after_big = len(big)
             body = memoryview(big)[4:]
             (mtype,) = LENGTH.unpack_from(big, _TYPE_AT)
             return body if mtype == STREAM else bytes(body)
@@ -295,7 +319,7 @@ class FrameReader:
                 self._settle()
             return None
         self._start = start + length
-        self._after_big = False
+        self._after_big = 0
         return bytes(self._stage[start + 4:start + length])
 
     def discard(self, count: int) -> int:

@@ -36,7 +36,8 @@ VOLUME_GROUP = "volume"
 VOL_TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
 WIPE_ALGORITHMS = ("zero", "nnsa", "dod", "bsi", "gutmann", "schneier", "pfitzner7",
                    "pfitzner33", "random", "trim")
-CHUNK = 256 * 1024
+# whole stream messages (pyvirt.driver.stream.CHUNK): 4 x 262120 bytes
+CHUNK = 4 * 262120
 
 
 def vol_type(kind: int) -> str:

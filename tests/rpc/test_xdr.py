@@ -169,7 +169,8 @@ def test_error_struct_round_trip():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([P.CALL, P.REPLY, P.STREAM]),
-                          st.sampled_from([0, 5, 70_000, 262_120])), min_size=1, max_size=6),
+                          st.sampled_from([0, 5, 70_000, 262_120, 300_000])), min_size=1,
+                 max_size=6),
        st.integers(1, 300_000), st.booleans())
 def test_long_frames_received_in_place(messages, step, into):
     """Frames over 64 KiB are received into buffers of their own (recv_into style or
@@ -199,3 +200,27 @@ def test_long_frames_received_in_place(messages, step, into):
     for m in parsed:
         assert isinstance(m.body, bytes) or (m.type == P.STREAM and len(m.body) > 60_000)
     assert reader.pending == 0
+
+
+def test_stream_frames_in_a_row_take_one_read_each():
+    """After a long frame the reader offers a buffer for one as long: a stream's
+    messages (header and body) are each received with one read, as views."""
+    frames = [P.frame(1, 1, 7, P.STREAM, 9, P.CONTINUE, bytes([i]) * 262_120)
+              for i in range(5)] + [P.frame(1, 1, 7, P.STREAM, 9, P.OK, b"")]
+    data = memoryview(b"".join(frames))
+    reader = P.FrameReader()
+    reads, pos, got = 0, 0, []
+    while pos < len(data):
+        buf = reader.get_buffer()
+        n = min(len(buf), len(data) - pos)
+        buf[:n] = data[pos:pos + n]
+        reader.advance(n)
+        reads += 1
+        pos += n
+        while (body := reader.next_frame()) is not None:
+            got.append(P.parse_frame(body))
+    # the first frame: the stage, then its own buffer; each next one: one read
+    assert reads <= 2 + 4 + 1
+    assert [bytes(m.body[:1]) for m in got[:5]] == [bytes([i]) for i in range(5)]
+    assert all(isinstance(m.body, memoryview) for m in got[1:5])
+    assert got[5].status == P.OK and got[5].body == b"" and reader.pending == 0

@@ -92,6 +92,8 @@ STREAM_SNDBUF = 2 << 20
 _REARM_MAX = 0.05
 # Room for the descriptors one read may bring (libvirt's limit per message).
 _CMSG_SPACE = socket.CMSG_SPACE(P.NUM_FDS_MAX * 4)
+# Buffers one sendmsg() takes at most (the kernel's UIO_MAXIOV).
+_IOV_MAX = 1024
 
 
 class _Direct:
@@ -272,20 +274,21 @@ class _Direct:
             with contextlib.suppress(OSError):
                 self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SNDBUF)
 
-    def send_parts(self, head: bytes, body: Any) -> None:
-        """Send a message as its header and body, in one ``sendmsg`` (no copy)."""
+    def send_parts(self, parts: list[Any]) -> None:
+        """Send messages given as buffers (headers, bodies) in one ``sendmsg`` (no
+        copy)."""
         with self.lock:
-            total = len(head) + len(body)
-            try:
-                n = self.sock.sendmsg((head, body), (), socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                n = 0
-            if n == total:
-                return
-            if n < len(head):
-                self._send_rest(memoryview(head)[n:])
-                n = len(head)
-            self._send_rest(memoryview(body)[n - len(head):])
+            while parts:
+                try:
+                    n = self.sock.sendmsg(parts[:_IOV_MAX], (), socket.MSG_DONTWAIT)
+                except (BlockingIOError, InterruptedError):
+                    select.select([], [self.fd], [], 5.0)
+                    continue
+                while parts and n >= len(parts[0]):
+                    n -= len(parts[0])
+                    parts = parts[1:]
+                if n:
+                    parts[0] = memoryview(parts[0])[n:]
 
     def _send_rest(self, view: memoryview) -> None:
         while view:
@@ -351,8 +354,8 @@ class _Async:
     def grow_send_buffer(self) -> None:
         pass
 
-    def send_parts(self, head: bytes, body: Any) -> None:
-        self.send(head + bytes(body))
+    def send_parts(self, parts: list[Any]) -> None:
+        self.send(b"".join(parts))
 
     def close(self) -> None:
         self.client.loop.call_soon_threadsafe(self.transport.close)
@@ -515,14 +518,16 @@ class RPCClient:
             raise_error(self.closed or make_error(C.VIR_ERR_SYSTEM_ERROR, str(exc)))
 
     def send_data(self, prog: int, vers: int, proc: int, mtype: int, serial: int,
-                  status: int, body: Any) -> None:
-        """Send a message whose body is a large bytes-like (stream data): its
-        header and body go out together without being joined."""
+                  status: int, bodies: list[Any]) -> None:
+        """Send messages whose bodies are large bytes-likes (stream data), one
+        message per body: headers and bodies go out together without being joined."""
         if self.closed is not None:
             raise_error(self.closed)
+        parts: list[Any] = []
+        for body in bodies:
+            parts += (P.frame_head(prog, vers, proc, mtype, serial, status, len(body)), body)
         try:
-            self.io.send_parts(P.frame_head(prog, vers, proc, mtype, serial, status,
-                                            len(body)), body)
+            self.io.send_parts(parts)
         except OSError as exc:
             self.lost(exc)
             raise_error(self.closed or make_error(C.VIR_ERR_SYSTEM_ERROR, str(exc)))

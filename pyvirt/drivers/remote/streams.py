@@ -43,11 +43,12 @@ class ClientStream:
 
     # -- the application's side (the sink) -------------------------------------------
     def write(self, data: bytes) -> None:
-        """Send data to the daemon (the caller's thread)."""
+        """Send data to the daemon (the caller's thread), as many messages as it
+        takes, with one system call."""
         view = memoryview(data)
-        for off in range(0, len(view), P.STREAM_CHUNK_MAX):
-            self.client.send_data(self.prog, self.vers, self.proc, P.STREAM, self.serial,
-                                  P.CONTINUE, view[off:off + P.STREAM_CHUNK_MAX])
+        self.client.send_data(self.prog, self.vers, self.proc, P.STREAM, self.serial,
+                              P.CONTINUE, [view[off:off + P.STREAM_CHUNK_MAX]
+                                           for off in range(0, len(view), P.STREAM_CHUNK_MAX)])
 
     def write_hole(self, length: int) -> None:
         """Send a hole to the daemon (a sparse upload): a STREAM_HOLE message."""

@@ -3,8 +3,10 @@
 An upload binds the stream to a sink that writes what the application
 sends into the volume's file from ``offset`` (at most ``length`` bytes when
 it is not 0); ``finish`` syncs the file and lets the driver refresh the
-volume.  A download runs a thread that reads the file and feeds the
-stream, waiting while the application has not taken what was fed (so a
+volume.  A download runs a thread that feeds the stream with regions of
+the file, read when taken (by the application's recv() on its own thread,
+or by pyvirtd's sendfile), or with the bytes a backend's own storage
+reads, waiting while the application has not taken what was fed (so a
 large volume is never all in memory).  While a transfer runs its volume is
 in use: it cannot be deleted, wiped or resized.
 
@@ -21,6 +23,7 @@ the holes uploaded into it are written as zeros.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import errno
 import os
@@ -30,14 +33,12 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import Region, handle_of
+from pyvirt.driver.stream import CHUNK, Region, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
-CHUNK = 256 * 1024            # bytes read from the volume at a time (what recvAll takes)
-REGION = 1 << 20              # bytes of the file fed as one region (pyvirtd sends them)
 _IOV_MAX = 1024
-BACKLOG = 16                  # chunks a download may have fed ahead of the reader
+BACKLOG = 4                   # chunks a download may have fed ahead of the reader
 
 _lock = threading.Lock()
 _busy: dict[str, int] = {}    # volume path -> transfers running
@@ -126,6 +127,75 @@ class FileIO:
             os.close(fd)
 
 
+class _WriteBehind:
+    """Writes an application's data on a thread of its own, so that the
+    application reading its next piece and the volume's write of this one
+    overlap (as when a client reads and pyvirtd writes).  At most DEPTH pieces
+    wait; a failed write is raised by the next call, and nothing more is
+    written after it."""
+
+    DEPTH = 4
+
+    def __init__(self, write: Callable[[list[bytes]], None]) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._busy = False
+        self._stopped = False
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="pyvirt-vol-upload",
+                                        daemon=True)
+        self._thread.start()
+
+    def put(self, data: bytes) -> None:
+        """Queue ``data`` to be written after what was queued before."""
+        with self._cond:
+            while len(self._queue) >= self.DEPTH and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+            self._queue.append(data)
+            self._cond.notify_all()
+
+    def drain(self) -> None:
+        """Wait until everything queued is written; raise the failure of any."""
+        with self._cond:
+            while (self._queue or self._busy) and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+
+    def stop(self) -> None:
+        """End the thread (what still waits is not written)."""
+        with self._cond:
+            self._stopped = True
+            self._queue.clear()
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                batch = list(self._queue)
+                self._queue.clear()
+                self._busy = True
+                self._cond.notify_all()
+            try:
+                self._write(batch)
+            except Exception as exc:  # noqa: BLE001 - raised to the application by its next call
+                with self._cond:
+                    self._error, self._busy = exc, False
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class _UploadSink:
     """Writes the application's bytes into the volume."""
 
@@ -135,12 +205,40 @@ class _UploadSink:
         self.left = length if length > 0 else None
         self.done = done
         self.closed = False
+        self.behind: _WriteBehind | None = None
 
     def write(self, data: bytes) -> None:
+        """What the application sends: ``bytes`` are written behind its back (on a
+        thread of ours), a buffer it may reuse at once."""
+        if type(data) is bytes:
+            if self.behind is None:
+                self.behind = _WriteBehind(self._write_now)
+            self.behind.put(data)
+            return
         self.write_vector([data])
 
     def write_vector(self, buffers: list[Any]) -> None:
-        """Write ``buffers`` one after the other (one ``pwritev`` on a file)."""
+        """Write ``buffers`` one after the other (one ``pwritev`` on a file), after
+        what is written behind."""
+        if self.behind is not None:
+            self.behind.drain()
+        self._write_now(buffers)
+
+    def _wait_written(self) -> None:
+        """Wait for what is written behind and end its thread; a failure closes the
+        upload and is raised."""
+        behind, self.behind = self.behind, None
+        if behind is None:
+            return
+        try:
+            behind.drain()
+        except BaseException:
+            behind.stop()
+            self._close()
+            raise
+        behind.stop()
+
+    def _write_now(self, buffers: list[Any]) -> None:
         views = [memoryview(b) for b in buffers]
         if self.left is not None:
             kept = []
@@ -171,6 +269,7 @@ class _UploadSink:
         return True
 
     def finish(self) -> None:
+        self._wait_written()
         try:
             self.fd.sync()
         except BaseException:
@@ -180,6 +279,9 @@ class _UploadSink:
             self.done()
 
     def abort(self) -> None:
+        behind, self.behind = self.behind, None
+        if behind is not None:
+            behind.stop()
         self._close()
 
 
@@ -214,6 +316,8 @@ class _SparseUploadSink(_UploadSink):
             self.size = os.lseek(self.raw, 0, os.SEEK_END) if self.block else st.st_size
 
     def write_hole(self, length: int) -> None:
+        if self.behind is not None:
+            self.behind.drain()
         if self.left is not None:
             length = min(length, self.left)
             self.left -= length
@@ -234,6 +338,7 @@ class _SparseUploadSink(_UploadSink):
                                 _FROM) from None
 
     def finish(self) -> None:
+        self._wait_written()
         if (self.raw is not None and not self.block and not self.closed
                 and self.pos > os.fstat(self.raw).st_size):
             os.ftruncate(self.raw, self.pos)     # a hole at the end still counts
@@ -315,18 +420,18 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         left -= section[1] - pos
                     pos = section[1]
                     continue
-                # regions while the consumer sends from the file (not while its
-                # client lags and its loop sends: that reads memory, not files)
+                # regions while the consumer reads or sends from the file (the
+                # application in process, pyvirtd's producer; not pyvirtd's loop
+                # while its client lags: that reads memory, not files)
                 regions = raw is not None and st.takes_regions
-                step = REGION if regions else CHUNK
-                want = step if left is None else min(step, left)
+                want = CHUNK if left is None else min(CHUNK, left)
                 if sparse:
                     want = min(want, section[1] - pos)
                     if want <= 0:
                         break
                 if regions:
-                    # a file's data is read when taken: pyvirtd sends it from the
-                    # file to its client with sendfile
+                    # a file's data is read when taken: by recv() on the
+                    # application's thread, or by pyvirtd's sendfile to its client
                     want = min(want, max(0, size - pos))
                     if not want or not st.wait_room(BACKLOG):
                         break
