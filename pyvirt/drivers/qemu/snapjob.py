@@ -4,7 +4,10 @@ block-commit, block-stream), and ``qemu-img`` on images no QEMU holds.
 A QMP job runs in QEMU while the caller waits: QEMU's ``JOB_STATUS_CHANGE``
 events wake it (:func:`job_changed`), and it reads ``query-jobs`` then and
 at growing intervals besides; when the job concludes, its error (if any)
-is read and the job dismissed, so no finished job stays behind in QEMU.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
+is read and the job dismissed, so no finished job stays behind in QEMU.
+A job whose every status change was seen (from ``created``) and that
+concluded without ``aborting`` succeeded: it is dismissed without reading
+``query-jobs`` again.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
 carrying QEMU's words.
 """
 
@@ -27,8 +30,23 @@ _FROM = C.VIR_FROM_QEMU
 JOB_WAIT = 600.0
 _POLL = 0.01
 _ids = itertools.count(1)
+
+
+class _Waker(threading.Event):
+    """What wakes a job's waiter, with the statuses QEMU's events gave the job."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def succeeded(self) -> bool:
+        """Whether the events alone show the job concluded without error."""
+        return bool(self.seen) and self.seen[0] == "created" and "concluded" in self.seen \
+            and "aborting" not in self.seen
+
+
 # the jobs being waited for: their id -> what wakes their waiter
-_wakers: dict[str, threading.Event] = {}
+_wakers: dict[str, _Waker] = {}
 
 
 def job_id(kind: str) -> str:
@@ -43,28 +61,33 @@ def _find(mon: Any, jid: str) -> dict | None:
     return None
 
 
-def job_changed(jid: str) -> None:
-    """QEMU says job ``jid`` changed status (loop thread): wake whoever waits for it."""
+def job_changed(jid: str, status: str | None = None) -> None:
+    """QEMU says job ``jid`` changed to ``status`` (loop thread): wake whoever waits for it."""
     waker = _wakers.get(jid)
     if waker is not None:
+        if status:
+            waker.seen.append(status)
         waker.set()
 
 
 def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
     """Wait for job ``jid`` to conclude, dismiss it; raise its error as libvirt's."""
-    waker = _wakers.setdefault(jid, threading.Event())
+    waker = _wakers.setdefault(jid, _Waker())
     try:
         _wait_job(mon, jid, what, timeout, waker)
     finally:
         _wakers.pop(jid, None)
 
 
-def _wait_job(mon: Any, jid: str, what: str, timeout: float,
-              waker: threading.Event) -> None:
+def _wait_job(mon: Any, jid: str, what: str, timeout: float, waker: _Waker) -> None:
     deadline = time.monotonic() + timeout
     delay = _POLL
     while True:
         waker.clear()              # a change from now on wakes the wait below
+        if waker.succeeded():      # no error to read: only the dismissal is left
+            with contextlib.suppress(libvirtError):
+                mon.execute("job-dismiss", {"id": jid})
+            return
         job = _find(mon, jid)
         if job is None:
             return                          # auto-dismissed: it finished without error
@@ -86,7 +109,7 @@ def _wait_job(mon: Any, jid: str, what: str, timeout: float,
 def run_job(mon: Any, cmd: str, args: dict, what: str, kind: str = "snap") -> None:
     """Start QMP job command ``cmd`` (its ``job-id`` filled in) and wait for it."""
     jid = job_id(kind)
-    _wakers[jid] = threading.Event()     # before the job starts: no change is missed
+    _wakers[jid] = _Waker()     # before the job starts: no change is missed
     try:
         mon.execute(cmd, {"job-id": jid, **args})
         wait_job(mon, jid, what)

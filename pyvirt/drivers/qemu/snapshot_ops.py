@@ -228,20 +228,20 @@ def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
     with vm.lock:
         running = vm.state == C.VIR_DOMAIN_RUNNING
     if running:
-        domain.suspend(drv, vm, pause_reason)
+        domain.suspend(drv, vm, pause_reason, save=False)
     try:
         snapjob.run_job(mon, cmd, {"tag": sdef.name, "vmstate": nodes[0], "devices": nodes},
                         f"{cmd} of snapshot '{sdef.name}'", cmd)
     except libvirtError:
         if running and resume_on_error and vm.is_active():
-            domain.resume(drv, vm)
+            domain.resume(drv, vm, save=False)
         raise
     return running
 
 
 def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
     if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SNAPSHOT, True):
-        domain.resume(drv, vm)
+        domain.resume(drv, vm, save=False)
 
 
 def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
@@ -425,7 +425,7 @@ def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
         if vm.is_active():
             _state_job(drv, vm, "snapshot-load", sdef, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, False)
             if running:
-                domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT)
+                domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, save=False)
             else:
                 with vm.lock:
                     vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)
