@@ -252,6 +252,30 @@ def test_bad_input(g: Guest) -> None:
         dom.undefine()
 
 
+def test_failed_save_job_reports_qemu_error_and_resumes(g: Guest) -> None:
+    """A snapshot-save that QEMU fails: its error comes back, the guest runs on, no job
+    stays behind in QEMU and the status file says running; a good one after it
+    (whose job is seen concluding through its events alone) leaves no job either."""
+    mon = g.dom._drv.vm_of(g.dom._o).mon        # QEMU's own view of its jobs
+    g.dom.snapshotCreateXML("<domainsnapshot><name>orphan</name></domainsnapshot>",
+                            C.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
+    assert g.dom.snapshotListNames() == [] and image_snapshots(g.disk) == ["orphan"]
+    err = _error(g.dom.snapshotCreateXML, "<domainsnapshot><name>orphan</name></domainsnapshot>")
+    assert err.get_error_code() == C.VIR_ERR_OPERATION_FAILED
+    assert "orphan" in str(err) and "already exists" in str(err), str(err)
+    assert g.dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
+    assert g.dom.snapshotListNames() == []
+
+    assert mon.execute("query-jobs") == []
+    snap = g.dom.snapshotCreateXML("<domainsnapshot><name>fine</name></domainsnapshot>")
+    assert mon.execute("query-jobs") == []
+    status = Path(g.root, "run", "qemu", "snap.xml")
+    wait_for(lambda: "state='running'" in status.read_text(), what="status file: running")
+    snap.delete()
+    mon.execute("human-monitor-command", {"command-line": "delvm orphan"})
+    assert image_snapshots(g.disk) == []
+
+
 # --- shut-off guests, then external disk-only snapshots ------------------------------------------
 
 def test_shutoff_snapshot_and_revert_boots_from_its_disk(g: Guest) -> None:
