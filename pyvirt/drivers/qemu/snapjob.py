@@ -7,7 +7,9 @@ at growing intervals besides; when the job concludes, its error (if any)
 is read and the job dismissed, so no finished job stays behind in QEMU.
 A job whose every status change was seen (from ``created``) and that
 concluded without ``aborting`` succeeded: it is dismissed without reading
-``query-jobs`` again.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
+``query-jobs`` again, and without waiting for the reply (QEMU runs the
+dismissal before the caller's next command, e.g. the ``cont`` after a
+snapshot).  Errors come back as ``VIR_ERR_OPERATION_FAILED``
 carrying QEMU's words.
 """
 
@@ -84,9 +86,8 @@ def _wait_job(mon: Any, jid: str, what: str, timeout: float, waker: _Waker) -> N
     delay = _POLL
     while True:
         waker.clear()              # a change from now on wakes the wait below
-        if waker.succeeded():      # no error to read: only the dismissal is left
-            with contextlib.suppress(libvirtError):
-                mon.execute("job-dismiss", {"id": jid})
+        if waker.succeeded():      # no error to read: only the dismissal is left,
+            mon.send("job-dismiss", {"id": jid})    # answered before the next command
             return
         job = _find(mon, jid)
         if job is None:
@@ -164,20 +165,37 @@ def check_disk_idle(vm: Any, target: str) -> None:
                      f"disk '{target}' already in active block job", _FROM)
 
 
-def new_node_index(vm: Any, mon: Any) -> int:
+def block_nodes(mon: Any) -> list[dict]:
+    """The block nodes QEMU holds now (``query-named-block-nodes``, flat)."""
+    return list(mon.execute("query-named-block-nodes", {"flat": True}))
+
+
+def node_size(nodes: list[dict], node: str) -> int | None:
+    """The virtual size of block node ``node`` in ``nodes`` (:func:`block_nodes`)."""
+    for item in nodes:
+        if item.get("node-name") == node:
+            size = (item.get("image") or {}).get("virtual-size")
+            return int(size) if size is not None else None
+    return None
+
+
+def new_node_index(vm: Any, mon: Any, nodes: list[dict] | None = None) -> int:
     """A free N for new ``libvirt-N-*`` block nodes: above the disks', the block
-    jobs' and every node QEMU holds now (a backup's targets, a snapshot's overlays)."""
+    jobs' and every node QEMU holds now (a backup's targets, a snapshot's overlays);
+    ``nodes`` is QEMU's list when the caller already read it."""
     with vm.lock:
         used = set(vm.blockdev.values())
         used |= {j.mirror.index for j in vm.block_jobs.values()
                  if j.mirror is not None and j.mirror.index is not None}
-    if mon is not None:
-        from pyvirt.drivers.qemu.blockjob import node_index
+    if nodes is None and mon is not None:
         with contextlib.suppress(libvirtError):
-            for node in mon.execute("query-named-block-nodes", {"flat": True}):
-                index = node_index(str(node.get("node-name", "")))
-                if index is not None:
-                    used.add(index)
+            nodes = block_nodes(mon)
+    if nodes:
+        from pyvirt.drivers.qemu.blockjob import node_index
+        for node in nodes:
+            index = node_index(str(node.get("node-name", "")))
+            if index is not None:
+                used.add(index)
     return max(used, default=0) + 1
 
 
