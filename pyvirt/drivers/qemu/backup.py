@@ -45,7 +45,8 @@ else:
 
 _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
-_POLL = 0.05
+# How often a backup's watcher reads query-jobs when no job event woke it.
+_POLL = 0.5
 _PREFIX = "pyvirt-backup-"
 
 
@@ -123,16 +124,19 @@ class BackupJob:
         """Follow the jobs to their end, then clean up (watcher thread)."""
         error = None
         try:
-            while True:
-                states = {}
-                for job in self.mon.execute("query-jobs"):
-                    if job.get("id") in self.jobs:
-                        states[job["id"]] = job
-                if all(j.get("status") in ("concluded", "null") for j in states.values()):
-                    errors = [j.get("error") for j in states.values() if j.get("error")]
-                    error = errors[0] if errors else None
-                    break
-                time.sleep(_POLL)
+            with snapjob.woken_by(self.jobs) as changed:
+                while True:
+                    changed.clear()     # a change from now on ends the wait below
+                    states = {}
+                    for job in self.mon.execute("query-jobs"):
+                        if job.get("id") in self.jobs:
+                            states[job["id"]] = job
+                    if all(j.get("status") in ("concluded", "null")
+                           for j in states.values()):
+                        errors = [j.get("error") for j in states.values() if j.get("error")]
+                        error = errors[0] if errors else None
+                        break
+                    changed.wait(_POLL)
         except libvirtError as exc:
             error = str(exc)
             if self.mon.closed:
@@ -333,14 +337,16 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     """Create the targets (or scratch files) and their nodes; return the job actions."""
     mon, vm = job.mon, job.vm
     actions: list[dict] = []
-    next_index = snapjob.new_node_index(vm, mon)
+    nodes = snapjob.block_nodes(mon)
+    next_index = snapjob.new_node_index(vm, mon, nodes)
     for disk, item in job.disks:
         index = next_index
         next_index += 1
         item.index = str(index)
         src = address.format_node(vm.blockdev[disk.alias])
         path = item.path or ""
-        size = str(snapjob.image_info(command.disk_path(disk) or "")["virtual-size"])
+        size = str(snapjob.node_size(nodes, src)
+                   or snapjob.image_info(command.disk_path(disk) or "")["virtual-size"])
         if not job.pull and flags & C.VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL:
             if not os.path.exists(path):
                 raise report(C.VIR_ERR_INVALID_ARG, f"backup target '{path}' does not exist",

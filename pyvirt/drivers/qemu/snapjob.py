@@ -21,6 +21,7 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pyvirt import constants as C
@@ -70,6 +71,21 @@ def job_changed(jid: str, status: str | None = None) -> None:
         if status:
             waker.seen.append(status)
         waker.set()
+
+
+@contextlib.contextmanager
+def woken_by(jids: list[str]) -> Iterator[threading.Event]:
+    """An event that QEMU's status changes of any job in ``jids`` set, for a
+    watcher that reads ``query-jobs`` when it is set (and clears it first)."""
+    waker = _Waker()
+    for jid in jids:
+        _wakers[jid] = waker
+    try:
+        yield waker
+    finally:
+        for jid in jids:
+            if _wakers.get(jid) is waker:
+                del _wakers[jid]
 
 
 def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
