@@ -240,7 +240,8 @@ def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
 
 
 def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
-    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SNAPSHOT, True):
+    # paused for the save, as libvirt 9.0 pauses it (PAUSED_SAVE, not PAUSED_SNAPSHOT)
+    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SAVE, True):
         domain.resume(drv, vm, save=False)
 
 
