@@ -219,30 +219,62 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
         _halt(drv, vm)
 
 
-def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
-               pause_reason: int, resume_on_error: bool) -> bool:
-    """Pause a running guest (``pause_reason``) and run ``cmd`` (snapshot-save or
-    snapshot-load) on ``sdef``'s disks; return whether the guest was running."""
+def _load_job(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> bool:
+    """Pause a running guest (PAUSED_FROM_SNAPSHOT) and load ``sdef`` into it
+    (QEMU's snapshot-load job, which leaves it paused); return whether the
+    guest was running."""
     mon = domain.active_monitor(vm)
     nodes = _nodes(vm, sdef)
     with vm.lock:
         running = vm.state == C.VIR_DOMAIN_RUNNING
     if running:
-        domain.suspend(drv, vm, pause_reason, save=False)
-    try:
-        snapjob.run_job(mon, cmd, {"tag": sdef.name, "vmstate": nodes[0], "devices": nodes},
-                        f"{cmd} of snapshot '{sdef.name}'", cmd)
-    except libvirtError:
-        if running and resume_on_error and vm.is_active():
-            domain.resume(drv, vm, save=False)
-        raise
+        domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, save=False)
+    snapjob.run_job(mon, "snapshot-load", {"tag": sdef.name, "vmstate": nodes[0],
+                                           "devices": nodes},
+                    f"snapshot-load of snapshot '{sdef.name}'", "snapshot-load")
     return running
 
 
 def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
-    # paused for the save, as libvirt 9.0 pauses it (PAUSED_SAVE, not PAUSED_SNAPSHOT)
-    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SAVE, True):
-        domain.resume(drv, vm, save=False)
+    """QEMU's snapshot-save job of an active guest.  The job pauses a running
+    guest itself for the save and lets it run again after it, failed or not
+    (as HMP savevm, which libvirt 9.0 wraps in its own stop/cont): its STOP
+    and RESUME events give the guest the states and events libvirt's pause
+    gives it (PAUSED_SAVE, then RUNNING_UNPAUSED), without two round trips
+    and a flush of every disk in the pause."""
+    mon = domain.active_monitor(vm)
+    nodes = _nodes(vm, sdef)
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        if running:
+            vm.paused_reason = C.VIR_DOMAIN_PAUSED_SAVE
+            vm.running_reason = C.VIR_DOMAIN_RUNNING_UNPAUSED
+    try:
+        snapjob.run_job(mon, "snapshot-save", {"tag": sdef.name, "vmstate": nodes[0],
+                                               "devices": nodes},
+                        f"snapshot-save of snapshot '{sdef.name}'", "snapshot-save")
+    finally:
+        if running and vm.is_active():
+            _running_again(drv, vm)
+
+
+def _running_again(drv: Any, vm: DomainObj) -> None:
+    """After a snapshot-save of a running guest: QEMU's events have made it
+    RUNNING (their RESUME came before the job's end); if one was missed, ask
+    QEMU and set the state it gives, with the events it would have brought."""
+    with vm.lock:
+        vm.paused_reason = None          # not consumed when the job paused nothing
+        vm.running_reason = None
+        settled = vm.state == C.VIR_DOMAIN_RUNNING
+    if settled:
+        return
+    with contextlib.suppress(libvirtError):
+        if domain.active_monitor(vm).execute("query-status").get("running"):
+            with vm.lock:
+                vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+                domain.lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED,
+                                 C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
+            st.save_status(drv.cfg, vm)
 
 
 def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
@@ -463,7 +495,7 @@ def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
     running = _want_running(sdef, flags)
     if sdef.state in (SnapshotState.RUNNING, SnapshotState.PAUSED):
         if vm.is_active():
-            _state_job(drv, vm, "snapshot-load", sdef, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, False)
+            _load_job(drv, vm, sdef)
             if running:
                 domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, save=False)
             else:
