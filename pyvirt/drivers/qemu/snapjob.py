@@ -2,15 +2,15 @@
 block-commit, block-stream), and ``qemu-img`` on images no QEMU holds.
 
 A QMP job runs in QEMU while the caller waits: QEMU's ``JOB_STATUS_CHANGE``
-events wake it (:func:`job_changed`), and it reads ``query-jobs`` then and
-at growing intervals besides; when the job concludes, its error (if any)
-is read and the job dismissed, so no finished job stays behind in QEMU.
-A job whose every status change was seen (from ``created``) and that
-concluded without ``aborting`` succeeded: it is dismissed without reading
-``query-jobs`` again, and without waiting for the reply (QEMU runs the
-dismissal before the caller's next command, e.g. the ``cont`` after a
-snapshot).  Errors come back as ``VIR_ERR_OPERATION_FAILED``
-carrying QEMU's words.
+events wake it (:func:`job_changed`).  A job started here is followed
+through its events from ``created`` on: nothing is asked of QEMU until they
+say it ended (or none came for a while); one that concluded without
+``aborting`` succeeded, and is dismissed without reading ``query-jobs`` and
+without waiting for the reply (QEMU runs the dismissal before the caller's
+next command).  Otherwise ``query-jobs`` is read on each event and at
+growing intervals, and a concluded job's error is read before it is
+dismissed, so no finished job stays behind in QEMU.  Errors come back as
+``VIR_ERR_OPERATION_FAILED`` carrying QEMU's words.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ _FROM = C.VIR_FROM_QEMU
 # A job's deadline: snapshots of big guests on a loaded host take a while.
 JOB_WAIT = 600.0
 _POLL = 0.01
+# How long a job followed through its events waits for the next one before it
+# reads query-jobs after all (an event lost).
+_EVENT_WAIT = 0.5
 _ids = itertools.count(1)
 
 
@@ -44,8 +47,16 @@ class _Waker(threading.Event):
 
     def succeeded(self) -> bool:
         """Whether the events alone show the job concluded without error."""
-        return bool(self.seen) and self.seen[0] == "created" and "concluded" in self.seen \
-            and "aborting" not in self.seen
+        return self.followed() and "concluded" in self.seen and "aborting" not in self.seen
+
+    def followed(self) -> bool:
+        """Whether the events show the job from its start (then query-jobs has
+        nothing to add until they say it ended)."""
+        return bool(self.seen) and self.seen[0] == "created"
+
+    def ended(self) -> bool:
+        """Whether the events say the job concluded (or is gone)."""
+        return "concluded" in self.seen or "null" in self.seen
 
 
 # the jobs being waited for: their id -> what wakes their waiter
@@ -100,11 +111,17 @@ def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
 def _wait_job(mon: Any, jid: str, what: str, timeout: float, waker: _Waker) -> None:
     deadline = time.monotonic() + timeout
     delay = _POLL
+    quiet = False                  # the last wait for an event timed out
     while True:
         waker.clear()              # a change from now on wakes the wait below
         if waker.succeeded():      # no error to read: only the dismissal is left,
             mon.send("job-dismiss", {"id": jid})    # answered before the next command
             return
+        if waker.followed() and not waker.ended() and not quiet and \
+                time.monotonic() < deadline:
+            quiet = not waker.wait(_EVENT_WAIT)     # the next event says more than
+            continue                                # query-jobs would now
+        quiet = False
         job = _find(mon, jid)
         if job is None:
             return                          # auto-dismissed: it finished without error
