@@ -1,5 +1,5 @@
 """Domain checkpoint and backup commands: checkpoint-create(-as), checkpoint-list,
-checkpoint-dumpxml, checkpoint-delete, ..., backup-begin, backup-dumpxml."""
+checkpoint-dumpxml, checkpoint-edit, checkpoint-delete, ..., backup-begin, backup-dumpxml."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _create(shell: Shell, dom: Any, xml: str, args: Args, source: str | None) ->
     except libvirt.libvirtError as exc:
         raise CmdError(None, exc) from None
     suffix = f" from '{source}'" if source else ""
-    shell.out.extra(f"Domain checkpoint {chk.getName()} created{suffix}\n")
+    shell.out.extra(f"Domain checkpoint {chk.getName()} created{suffix}")
     return True
 
 
@@ -85,7 +85,7 @@ def cmd_checkpoint_create(shell: Shell, args: Args) -> bool:
 
 @command("checkpoint-create-as", CHECKPOINT, "Create a checkpoint from a set of args",
          [DOMAIN, string("name", "name of checkpoint", positional=True),
-          string("description", "description of checkpoint"),
+          string("description", "description of checkpoint", positional=True),
           flag("print-xml", "print XML document rather than create"),
           flag("quiesce", "quiesce guest's file systems"),
           argv("diskspec", "disk attributes: disk[,checkpoint=type][,bitmap=name]")])
@@ -117,6 +117,35 @@ def cmd_checkpoint_create_as(shell: Shell, args: Args) -> bool:
         shell.out.print(xml)
         return True
     return _create(shell, dom, xml, args, None)
+
+
+@command("checkpoint-edit", CHECKPOINT, "edit XML for a checkpoint",
+         [DOMAIN, CHECKPOINT_NAME])
+def cmd_checkpoint_edit(shell: Shell, args: Args) -> bool:
+    """Edit a checkpoint's XML and redefine it (its name may not change)."""
+    from pyvirt.shell.snapshot import edit_moment
+    dom, _ = lookup.domain(shell, args)
+    name = args.get("checkpointname")
+    chk = _lookup(dom, name)
+    name = chk.getName()
+    edited = edit_moment(shell, name, "Checkpoint",
+                         lambda: chk.getXMLDesc(libvirt.VIR_DOMAIN_CHECKPOINT_XML_SECURE),
+                         lambda xml: dom.checkpointCreateXML(
+                             xml, libvirt.VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE))
+    if edited is None:
+        return True
+    new = edited.getName()
+    if new == name:
+        shell.out.extra(f"Checkpoint {name} edited.\n")
+        return True
+    try:
+        edited.delete(libvirt.VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY)
+    except libvirt.libvirtError as exc:
+        shell.out.error(exc.get_error_message() or str(exc))
+        shell.out.error(f"Failed to clean up {new}")
+        raise CmdError(f"Failed to update {name}") from None
+    shell.out.error(f"Cannot rename checkpoint {name} to {new}")
+    raise CmdError(f"Failed to update {name}")
 
 
 @command("checkpoint-delete", CHECKPOINT, "Delete a domain checkpoint",

@@ -159,6 +159,8 @@ DESCRIPTIONS: dict[str, str] = {
                          "descendants; --metadata: the metadata only).",
     "checkpoint-dumpxml": "Print a checkpoint's XML (--size: the bytes changed since it was "
                           "taken; --no-domain: without the domain definition).",
+    "checkpoint-edit": "Open a checkpoint's XML in $VISUAL or $EDITOR and redefine the "
+                       "checkpoint from the edited result (its name may not change).",
     "checkpoint-info": "Print a checkpoint's name, domain, parent and number of children.",
     "checkpoint-list": "List a domain's checkpoints as a table, names (--name) or a tree "
                        "(--tree).",
@@ -178,6 +180,9 @@ DESCRIPTIONS: dict[str, str] = {
     "snapshot-list": "List a domain's snapshots with their creation time and state "
                      "(--tree: as a tree; --parent, --roots, --leaves: filters).",
     "snapshot-dumpxml": "Print a snapshot's XML, with the domain definition it saved.",
+    "snapshot-edit": "Open a snapshot's XML in $VISUAL or $EDITOR and redefine the snapshot "
+                     "from the edited result (--rename or --clone for a new name; "
+                     "--current: also make it the current one).",
     "snapshot-parent": "Print the name of a snapshot's parent.",
     "snapshot-revert": "Bring a domain back to a snapshot: its definition and, for a "
                        "snapshot of a running domain, its memory state.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pyvirt as libvirt
@@ -436,6 +437,69 @@ def cmd_snapshot_dumpxml(shell: Shell, args: Args) -> bool:
     except libvirt.libvirtError as exc:
         raise CmdError(None, exc) from None
     return dump_xml(shell.out, xml, args.values.get("xpath") or None, args.flag("wrap"))
+
+
+def edit_moment(shell: Shell, name: str, label: str, get_xml: Callable[[], str],
+                redefine: Callable[[str], Any]) -> Any:
+    """virsh's edit of a snapshot's or checkpoint's XML (``label``: 'Snapshot',
+    'Checkpoint'): the XML in $VISUAL/$EDITOR, redefined when it changed.
+    Returns the redefined object, or None when the XML is unchanged."""
+    from pyvirt.shell.network import edit_text
+    try:
+        original = get_xml()
+    except libvirt.libvirtError as exc:
+        raise CmdError(f"Failed to update {name}", exc) from None
+    try:
+        edited = edit_text(original)
+    except CmdError as exc:
+        shell.out.error(exc.message or "")
+        raise CmdError(f"Failed to update {name}") from None
+    if edited == original:
+        shell.out.extra(f"{label} {name} XML configuration not changed.\n")
+        return None
+    try:
+        return redefine(edited)
+    except libvirt.libvirtError as exc:
+        shell.out.error(exc.get_error_message() or str(exc))
+        raise CmdError(f"Failed to update {name}") from None
+
+
+@command("snapshot-edit", SNAPSHOT, "edit XML for a snapshot",
+         [DOMAIN, SNAPSHOT_NAME, flag("current", "also set edited snapshot as current"),
+          flag("rename", "allow renaming an existing snapshot"),
+          flag("clone", "allow cloning to new name")])
+def cmd_snapshot_edit(shell: Shell, args: Args) -> bool:
+    """Edit a snapshot's XML and redefine it (--rename/--clone for a new name)."""
+    exclusive(args, "rename", "clone")
+    flags = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE
+    named = args.get("snapshotname") is not None
+    if named and args.flag("current"):          # a name and --current: make it current
+        flags |= libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT
+    dom, _ = lookup.domain(shell, args)
+    snap, name = lookup.snapshot(dom, args, current_opt=None if named else "current")
+    edited = edit_moment(shell, name, "Snapshot",
+                         lambda: snap.getXMLDesc(libvirt.VIR_DOMAIN_XML_SECURE),
+                         lambda xml: dom.snapshotCreateXML(xml, flags))
+    if edited is None:
+        return True
+    new = edited.getName()
+    if new == name:
+        shell.out.extra(f"Snapshot {name} edited.\n")
+    elif args.flag("clone"):
+        shell.out.extra(f"Snapshot {name} cloned to {new}.\n")
+    else:
+        rename = args.flag("rename")
+        try:
+            (snap if rename else edited).delete(
+                libvirt.VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY)
+        except libvirt.libvirtError as exc:
+            shell.out.error(exc.get_error_message() or str(exc))
+            shell.out.error(f"Failed to clean up {name if rename else new}")
+            raise CmdError(f"Failed to update {name}") from None
+        if not rename:
+            shell.out.error(f"Must use --rename or --clone to change {name} to {new}")
+            raise CmdError(f"Failed to update {name}")
+    return True
 
 
 @command("snapshot-parent", SNAPSHOT, "Get the name of the parent of a snapshot",

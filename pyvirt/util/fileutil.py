@@ -29,6 +29,26 @@ def atomic_write(path: str, data: bytes | str, mode: int = 0o600) -> None:
     permissions ``mode``; on any failure it is removed and the old file is
     left untouched.  Raises ``OSError``.
     """
+    _replace(path, data, mode)
+    fsync_dir(os.path.dirname(os.path.abspath(path)))
+
+
+def atomic_write_many(files: dict[str, bytes | str], mode: int = 0o600) -> None:
+    """:func:`atomic_write` of several files of one directory, in order, with
+    one ``fsync`` of the directory after the last rename (each file is
+    replaced atomically; after a crash the earlier ones may be new and the
+    later ones old).  Raises ``OSError``."""
+    directories = set()
+    for path, data in files.items():
+        _replace(path, data, mode)
+        directories.add(os.path.dirname(os.path.abspath(path)))
+    for directory in directories:
+        fsync_dir(directory)
+
+
+def _replace(path: str, data: bytes | str, mode: int) -> None:
+    """Write ``data`` to a temporary file next to ``path``, ``fsync`` it and rename
+    it over ``path`` (the directory is the caller's to ``fsync``)."""
     if isinstance(data, str):
         data = data.encode()
     directory = os.path.dirname(os.path.abspath(path))
@@ -51,7 +71,6 @@ def atomic_write(path: str, data: bytes | str, mode: int = 0o600) -> None:
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(directory)
 
 
 def remove_durably(path: str) -> bool:

@@ -68,3 +68,38 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_snapshot(name: str) -> None:
     check("snapshot", name, CASES[name])
+
+
+# snapshot-edit and checkpoint-edit, with a sed script as the editor
+# (run from tests/data/shell as the cases are): name -> (editor, argv)
+CHK = "checkpoint-create-as test c1 first; "
+EDITS = {
+    "edit-changed": ("sed -i -f input/edit-description.sed",
+                     cmd("snapshot-create-as test s1 first; snapshot-edit test s1; "
+                         "snapshot-dumpxml test s1 --xpath //description")),
+    "edit-unchanged": ("true", cmd(THREE + "snapshot-edit test --current")),
+    "edit-rename-refused": ("sed -i -f input/edit-name.sed",
+                            cmd(THREE + "snapshot-edit test s1; snapshot-list test --name")),
+    "edit-rename": ("sed -i -f input/edit-name.sed",
+                    cmd(THREE + "snapshot-edit test s1 --rename; snapshot-list test --name")),
+    "edit-clone": ("sed -i -f input/edit-name.sed",
+                   cmd(THREE + "snapshot-edit test s1 --clone --current; "
+                       "snapshot-list test --name; snapshot-current test --name")),
+    "edit-rename-clone": ("true", cmd(THREE + "snapshot-edit test s1 --rename --clone")),
+    "checkpoint-edit-changed": ("sed -i -f input/edit-description.sed",
+                                cmd(CHK + "checkpoint-edit test c1; checkpoint-dumpxml test "
+                                    "c1 --xpath //description")),
+    "checkpoint-edit-unchanged": ("true", cmd(CHK + "checkpoint-edit test c1")),
+    "checkpoint-edit-rename": ("sed -i -f input/edit-name.sed",
+                               cmd(CHK + "checkpoint-edit test c1; "
+                                   "checkpoint-list test --name")),
+    "checkpoint-edit-missing": ("true", cmd("checkpoint-edit test c1")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_edit(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    editor, argv = EDITS[name]
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", editor)
+    check("snapshot", name, argv)

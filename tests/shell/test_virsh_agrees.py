@@ -41,6 +41,8 @@ MODULES = {
 }
 
 Case = tuple[str, str, list[str], Callable[[str], str] | None]
+# (group, name) -> $EDITOR of the cases a module keeps in EDITS (name: (editor, argv))
+EDITORS: dict[tuple[str, str], str] = {}
 
 
 def all_cases() -> list[Case]:
@@ -51,6 +53,9 @@ def all_cases() -> list[Case]:
         found += [(group, name, argv, None) for name, argv in module.CASES.items()]
         found += [(group, name, argv, mask_numbers)
                   for name, argv in getattr(module, "NUMERIC", {}).items()]
+        for name, (editor, argv) in getattr(module, "EDITS", {}).items():
+            EDITORS[(group, name)] = editor
+            found.append((group, name, argv, None))
     return found
 
 
@@ -69,7 +74,11 @@ def _params(kind: str) -> list:
 @needs_virsh
 @pytest.mark.parametrize("group,name,argv,mask", _params(CAPTURED))
 def test_captured_file_is_virsh_output(group: str, name: str, argv: list[str],
-                                       mask: Callable[[str], str] | None) -> None:
+                                       mask: Callable[[str], str] | None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if (group, name) in EDITORS:
+        monkeypatch.delenv("VISUAL", raising=False)
+        monkeypatch.setenv("EDITOR", EDITORS[(group, name)])
     kind, _header, expected = parse_case(case_path(group, name).read_text())
     assert kind == CAPTURED
     compare(run_virsh(argv), expected, argv, mask)

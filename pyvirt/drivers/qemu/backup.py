@@ -45,7 +45,8 @@ else:
 
 _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
-_POLL = 0.05
+# How often a backup's watcher reads query-jobs when no job event woke it.
+_POLL = 0.5
 _PREFIX = "pyvirt-backup-"
 
 
@@ -123,16 +124,19 @@ class BackupJob:
         """Follow the jobs to their end, then clean up (watcher thread)."""
         error = None
         try:
-            while True:
-                states = {}
-                for job in self.mon.execute("query-jobs"):
-                    if job.get("id") in self.jobs:
-                        states[job["id"]] = job
-                if all(j.get("status") in ("concluded", "null") for j in states.values()):
-                    errors = [j.get("error") for j in states.values() if j.get("error")]
-                    error = errors[0] if errors else None
-                    break
-                time.sleep(_POLL)
+            with snapjob.woken_by(self.jobs) as changed:
+                while True:
+                    changed.clear()     # a change from now on ends the wait below
+                    states = {}
+                    for job in self.mon.execute("query-jobs"):
+                        if job.get("id") in self.jobs:
+                            states[job["id"]] = job
+                    if all(j.get("status") in ("concluded", "null")
+                           for j in states.values()):
+                        errors = [j.get("error") for j in states.values() if j.get("error")]
+                        error = errors[0] if errors else None
+                        break
+                    changed.wait(_POLL)
         except libvirtError as exc:
             error = str(exc)
             if self.mon.closed:
@@ -333,14 +337,16 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
     """Create the targets (or scratch files) and their nodes; return the job actions."""
     mon, vm = job.mon, job.vm
     actions: list[dict] = []
-    next_index = snapjob.new_node_index(vm, mon)
+    nodes = snapjob.block_nodes(mon)
+    next_index = snapjob.new_node_index(vm, mon, nodes)
     for disk, item in job.disks:
         index = next_index
         next_index += 1
         item.index = str(index)
         src = address.format_node(vm.blockdev[disk.alias])
         path = item.path or ""
-        size = str(snapjob.image_info(command.disk_path(disk) or "")["virtual-size"])
+        size = str(snapjob.node_size(nodes, src)
+                   or snapjob.image_info(command.disk_path(disk) or "")["virtual-size"])
         if not job.pull and flags & C.VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL:
             if not os.path.exists(path):
                 raise report(C.VIR_ERR_INVALID_ARG, f"backup target '{path}' does not exist",
@@ -354,8 +360,7 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
                              what=f"cannot create backup file '{path}'")
             (job.scratch if job.pull else job.created).append(path)
         storage, top = _node(index, "storage"), _node(index, "format")
-        mon.execute("blockdev-add", {"driver": "file", "filename": path, "node-name": storage,
-                                     "auto-read-only": True, "discard": "unmap"})
+        _add_file_node(mon, path, storage, direct=not job.pull)
         job.nodes.append(storage)
         fmt_node: dict[str, Any] = {"driver": item.driver_type if not job.pull else "qcow2",
                                     "node-name": top, "file": storage}
@@ -383,6 +388,26 @@ def _prepare_disks(job: BackupJob, flags: int) -> list[dict]:
                 data.update(sync="incremental", bitmap=tmp)
         actions.append({"type": "blockdev-backup", "data": data})
     return actions
+
+
+def _add_file_node(mon: Any, path: str, node: str, direct: bool) -> None:
+    """The file node of a backup target (or scratch file).
+
+    A push target is written with O_DIRECT (``cache.direct``), beyond libvirt
+    9.0, which writes it through the page cache: the copy then costs no page
+    cache and no big flush at the end, and is as durable (QEMU still flushes
+    the file when the job closes it).  On this project's 2-core test VMs a
+    1 GiB backup job ran 3-4 times faster so (bench/snapshots.py, under load).
+    A file system without O_DIRECT (tmpfs) gets the page cache, as libvirt's."""
+    args = {"driver": "file", "filename": path, "node-name": node, "auto-read-only": True,
+            "discard": "unmap"}
+    if direct:
+        try:
+            mon.execute("blockdev-add", {**args, "cache": {"direct": True}})
+            return
+        except libvirtError as exc:
+            log.debug("%s: no O_DIRECT (%s), through the page cache", path, exc)
+    mon.execute("blockdev-add", args)
 
 
 # The id of the NBD server's TLS credentials object, libvirt's name for it.

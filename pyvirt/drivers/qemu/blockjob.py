@@ -321,7 +321,7 @@ class BlockJobAPI:
     def qmp_job_status_change(self, vm: DomainObj, data: dict) -> None:
         """A job's status changed (loop thread, ``vm.lock`` held)."""
         from pyvirt.drivers.qemu import snapjob
-        snapjob.job_changed(str(data.get("id", "")))     # a snapshot or commit job's waiter
+        snapjob.job_changed(str(data.get("id", "")), str(data.get("status", "")))
         status = data.get("status")
         parsed = parse_job_id(str(data.get("id", "")))
         if parsed is None or status not in ("ready", "concluded"):

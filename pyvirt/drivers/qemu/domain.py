@@ -573,7 +573,12 @@ def reset(drv: Any, vm: DomainObj) -> None:
     active_monitor(vm).execute("system_reset")
 
 
-def suspend(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_PAUSED_USER) -> None:
+# ``save=False`` (suspend, resume): the status file is written here only when
+# QEMU's STOP/RESUME event was missed; otherwise the work that event queued
+# writes it on the worker thread (a snapshot's short pause: no fsync on its path).
+
+def suspend(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_PAUSED_USER,
+            save: bool = True) -> None:
     """Pause the vCPUs (state PAUSED with ``reason``)."""
     mon = active_monitor(vm)
     with vm.lock:
@@ -582,13 +587,16 @@ def suspend(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_PAUSED_USER) -> 
         vm.paused_reason = reason
     mon.execute("stop")
     with vm.lock:
-        if vm.state == C.VIR_DOMAIN_RUNNING:       # the STOP event was missed
+        missed = vm.state == C.VIR_DOMAIN_RUNNING
+        if missed:                                  # the STOP event was missed
             vm.set_state(C.VIR_DOMAIN_PAUSED, reason)
             lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)
-    st.save_status(drv.cfg, vm)
+    if save or missed:
+        st.save_status(drv.cfg, vm)
 
 
-def resume(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_RUNNING_UNPAUSED) -> None:
+def resume(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_RUNNING_UNPAUSED,
+           save: bool = True) -> None:
     """Let the vCPUs run again (state RUNNING with ``reason``)."""
     mon = active_monitor(vm)
     with vm.lock:
@@ -597,10 +605,12 @@ def resume(drv: Any, vm: DomainObj, reason: int = C.VIR_DOMAIN_RUNNING_UNPAUSED)
         vm.running_reason = reason
     mon.execute("cont")
     with vm.lock:
-        if vm.state != C.VIR_DOMAIN_RUNNING:
+        missed = vm.state != C.VIR_DOMAIN_RUNNING
+        if missed:                                  # the RESUME event was missed
             vm.set_state(C.VIR_DOMAIN_RUNNING, reason)
             lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED, C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
-    st.save_status(drv.cfg, vm)
+    if save or missed:
+        st.save_status(drv.cfg, vm)
 
 
 # --- QEMU's events ----------------------------------------------------------------------------

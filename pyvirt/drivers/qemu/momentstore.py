@@ -19,7 +19,7 @@ from typing import Any
 from pyvirt import constants as C
 from pyvirt.driver.moments import Moment, MomentList
 from pyvirt.errors import libvirtError, report
-from pyvirt.util.fileutil import atomic_write, fsync_dir, remove_durably
+from pyvirt.util.fileutil import atomic_write_many, fsync_dir, remove_durably
 
 _FROM = C.VIR_FROM_QEMU
 log = logging.getLogger(__name__)
@@ -60,12 +60,20 @@ def load(cfg: Any, kind: str, domain: str, parse: Callable[[bytes], Any],
 
 def write(cfg: Any, kind: str, domain: str, name: str, text: str) -> None:
     """Write the metadata file of moment ``name`` atomically."""
+    write_many(cfg, kind, domain, {name: text})
+
+
+def write_many(cfg: Any, kind: str, domain: str, texts: dict[str, str]) -> None:
+    """Write the metadata files of the moments ``texts`` names, in order, each
+    atomically, with one ``fsync`` of their directory."""
     try:
         directory = moment_dir(cfg, kind, domain)
         os.makedirs(directory, mode=0o755, exist_ok=True)
-        atomic_write(os.path.join(directory, f"{name}.xml"), text, 0o600)
+        atomic_write_many({os.path.join(directory, f"{name}.xml"): text
+                           for name, text in texts.items()}, 0o600)
     except OSError as exc:
-        raise report(C.VIR_ERR_WRITE_FAILED, f"cannot save metadata of {kind} '{name}': "
+        names = ", ".join(f"'{name}'" for name in texts)
+        raise report(C.VIR_ERR_WRITE_FAILED, f"cannot save metadata of {kind} {names}: "
                      f"{exc.strerror}", _FROM) from exc
 
 

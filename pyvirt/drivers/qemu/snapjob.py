@@ -2,10 +2,15 @@
 block-commit, block-stream), and ``qemu-img`` on images no QEMU holds.
 
 A QMP job runs in QEMU while the caller waits: QEMU's ``JOB_STATUS_CHANGE``
-events wake it (:func:`job_changed`), and it reads ``query-jobs`` then and
-at growing intervals besides; when the job concludes, its error (if any)
-is read and the job dismissed, so no finished job stays behind in QEMU.  Errors come back as ``VIR_ERR_OPERATION_FAILED``
-carrying QEMU's words.
+events wake it (:func:`job_changed`).  A job started here is followed
+through its events from ``created`` on: nothing is asked of QEMU until they
+say it ended (or none came for a while); one that concluded without
+``aborting`` succeeded, and is dismissed without reading ``query-jobs`` and
+without waiting for the reply (QEMU runs the dismissal before the caller's
+next command).  Otherwise ``query-jobs`` is read on each event and at
+growing intervals, and a concluded job's error is read before it is
+dismissed, so no finished job stays behind in QEMU.  Errors come back as
+``VIR_ERR_OPERATION_FAILED`` carrying QEMU's words.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pyvirt import constants as C
@@ -26,9 +32,35 @@ _FROM = C.VIR_FROM_QEMU
 # A job's deadline: snapshots of big guests on a loaded host take a while.
 JOB_WAIT = 600.0
 _POLL = 0.01
+# How long a job followed through its events waits for the next one before it
+# reads query-jobs after all (an event lost).
+_EVENT_WAIT = 0.5
 _ids = itertools.count(1)
+
+
+class _Waker(threading.Event):
+    """What wakes a job's waiter, with the statuses QEMU's events gave the job."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def succeeded(self) -> bool:
+        """Whether the events alone show the job concluded without error."""
+        return self.followed() and "concluded" in self.seen and "aborting" not in self.seen
+
+    def followed(self) -> bool:
+        """Whether the events show the job from its start (then query-jobs has
+        nothing to add until they say it ended)."""
+        return bool(self.seen) and self.seen[0] == "created"
+
+    def ended(self) -> bool:
+        """Whether the events say the job concluded (or is gone)."""
+        return "concluded" in self.seen or "null" in self.seen
+
+
 # the jobs being waited for: their id -> what wakes their waiter
-_wakers: dict[str, threading.Event] = {}
+_wakers: dict[str, _Waker] = {}
 
 
 def job_id(kind: str) -> str:
@@ -43,28 +75,53 @@ def _find(mon: Any, jid: str) -> dict | None:
     return None
 
 
-def job_changed(jid: str) -> None:
-    """QEMU says job ``jid`` changed status (loop thread): wake whoever waits for it."""
+def job_changed(jid: str, status: str | None = None) -> None:
+    """QEMU says job ``jid`` changed to ``status`` (loop thread): wake whoever waits for it."""
     waker = _wakers.get(jid)
     if waker is not None:
+        if status:
+            waker.seen.append(status)
         waker.set()
+
+
+@contextlib.contextmanager
+def woken_by(jids: list[str]) -> Iterator[threading.Event]:
+    """An event that QEMU's status changes of any job in ``jids`` set, for a
+    watcher that reads ``query-jobs`` when it is set (and clears it first)."""
+    waker = _Waker()
+    for jid in jids:
+        _wakers[jid] = waker
+    try:
+        yield waker
+    finally:
+        for jid in jids:
+            if _wakers.get(jid) is waker:
+                del _wakers[jid]
 
 
 def wait_job(mon: Any, jid: str, what: str, timeout: float = JOB_WAIT) -> None:
     """Wait for job ``jid`` to conclude, dismiss it; raise its error as libvirt's."""
-    waker = _wakers.setdefault(jid, threading.Event())
+    waker = _wakers.setdefault(jid, _Waker())
     try:
         _wait_job(mon, jid, what, timeout, waker)
     finally:
         _wakers.pop(jid, None)
 
 
-def _wait_job(mon: Any, jid: str, what: str, timeout: float,
-              waker: threading.Event) -> None:
+def _wait_job(mon: Any, jid: str, what: str, timeout: float, waker: _Waker) -> None:
     deadline = time.monotonic() + timeout
     delay = _POLL
+    quiet = False                  # the last wait for an event timed out
     while True:
         waker.clear()              # a change from now on wakes the wait below
+        if waker.succeeded():      # no error to read: only the dismissal is left,
+            mon.send("job-dismiss", {"id": jid})    # answered before the next command
+            return
+        if waker.followed() and not waker.ended() and not quiet and \
+                time.monotonic() < deadline:
+            quiet = not waker.wait(_EVENT_WAIT)     # the next event says more than
+            continue                                # query-jobs would now
+        quiet = False
         job = _find(mon, jid)
         if job is None:
             return                          # auto-dismissed: it finished without error
@@ -86,7 +143,7 @@ def _wait_job(mon: Any, jid: str, what: str, timeout: float,
 def run_job(mon: Any, cmd: str, args: dict, what: str, kind: str = "snap") -> None:
     """Start QMP job command ``cmd`` (its ``job-id`` filled in) and wait for it."""
     jid = job_id(kind)
-    _wakers[jid] = threading.Event()     # before the job starts: no change is missed
+    _wakers[jid] = _Waker()     # before the job starts: no change is missed
     try:
         mon.execute(cmd, {"job-id": jid, **args})
         wait_job(mon, jid, what)
@@ -141,20 +198,37 @@ def check_disk_idle(vm: Any, target: str) -> None:
                      f"disk '{target}' already in active block job", _FROM)
 
 
-def new_node_index(vm: Any, mon: Any) -> int:
+def block_nodes(mon: Any) -> list[dict]:
+    """The block nodes QEMU holds now (``query-named-block-nodes``, flat)."""
+    return list(mon.execute("query-named-block-nodes", {"flat": True}))
+
+
+def node_size(nodes: list[dict], node: str) -> int | None:
+    """The virtual size of block node ``node`` in ``nodes`` (:func:`block_nodes`)."""
+    for item in nodes:
+        if item.get("node-name") == node:
+            size = (item.get("image") or {}).get("virtual-size")
+            return int(size) if size is not None else None
+    return None
+
+
+def new_node_index(vm: Any, mon: Any, nodes: list[dict] | None = None) -> int:
     """A free N for new ``libvirt-N-*`` block nodes: above the disks', the block
-    jobs' and every node QEMU holds now (a backup's targets, a snapshot's overlays)."""
+    jobs' and every node QEMU holds now (a backup's targets, a snapshot's overlays);
+    ``nodes`` is QEMU's list when the caller already read it."""
     with vm.lock:
         used = set(vm.blockdev.values())
         used |= {j.mirror.index for j in vm.block_jobs.values()
                  if j.mirror is not None and j.mirror.index is not None}
-    if mon is not None:
-        from pyvirt.drivers.qemu.blockjob import node_index
+    if nodes is None and mon is not None:
         with contextlib.suppress(libvirtError):
-            for node in mon.execute("query-named-block-nodes", {"flat": True}):
-                index = node_index(str(node.get("node-name", "")))
-                if index is not None:
-                    used.add(index)
+            nodes = block_nodes(mon)
+    if nodes:
+        from pyvirt.drivers.qemu.blockjob import node_index
+        for node in nodes:
+            index = node_index(str(node.get("node-name", "")))
+            if index is not None:
+                used.add(index)
     return max(used, default=0) + 1
 
 

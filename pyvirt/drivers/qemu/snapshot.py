@@ -82,14 +82,21 @@ def snapshots(drv: Any, vm: DomainObj) -> MomentList:
         return vm.snapshots
 
 
-def write(drv: Any, vm: DomainObj, moment: Moment) -> None:
-    """Write ``moment``'s metadata file (atomically), marking it current or not."""
+def _text(drv: Any, vm: DomainObj, moment: Moment) -> str:
+    """``moment``'s metadata file text, marked current or not."""
     sdef = moment.def_
     sdef.active = snapshots(drv, vm).current is moment
     try:
-        store.write(drv.cfg, "snapshot", vm.name, moment.name, sdef.format(internal=True))
+        return sdef.format(internal=True)
     finally:
         sdef.active = None
+
+
+def write(drv: Any, vm: DomainObj, *moments: Moment) -> None:
+    """Write ``moments``' metadata files (each atomically, one directory fsync)."""
+    if moments:
+        store.write_many(drv.cfg, "snapshot", vm.name,
+                         {m.name: _text(drv, vm, m) for m in moments})
 
 
 def forget(drv: Any, vm: DomainObj, name: str) -> None:
@@ -98,13 +105,14 @@ def forget(drv: Any, vm: DomainObj, name: str) -> None:
 
 
 def set_current(drv: Any, vm: DomainObj, moment: Moment | None) -> None:
-    """Make ``moment`` the current snapshot, rewriting the files whose mark changed."""
+    """Make ``moment`` the current snapshot, rewriting the files whose mark changed
+    (the old current one first)."""
     tree = snapshots(drv, vm)
     old, tree.current = tree.current, moment
-    for item in (old, moment):
-        if item is not None and item.name in tree.by_name and (old is not moment
-                                                               or item is moment):
-            write(drv, vm, item)
+    changed = [item for item in dict.fromkeys((old, moment))
+               if item is not None and item.name in tree.by_name
+               and (old is not moment or item is moment)]
+    write(drv, vm, *changed)
 
 
 def delete_all(drv: Any, vm: DomainObj) -> int:
@@ -335,8 +343,7 @@ class SnapshotAPI:
                           C.VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY)
             for item in doomed:
                 forget(self, vm, item.name)
-            for item in tree.by_name.values():       # parents and the current mark moved
-                write(self, vm, item)
+            write(self, vm, *tree.by_name.values())  # parents and the current mark moved
         return 0
 
     def domainRevertToSnapshot(self, dom: Any, snap: MomentHandle,  # noqa: N802

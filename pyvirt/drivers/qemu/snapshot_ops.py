@@ -219,29 +219,62 @@ def take(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
         _halt(drv, vm)
 
 
-def _state_job(drv: Any, vm: DomainObj, cmd: str, sdef: DomainSnapshotDef,
-               pause_reason: int, resume_on_error: bool) -> bool:
-    """Pause a running guest (``pause_reason``) and run ``cmd`` (snapshot-save or
-    snapshot-load) on ``sdef``'s disks; return whether the guest was running."""
+def _load_job(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> bool:
+    """Pause a running guest (PAUSED_FROM_SNAPSHOT) and load ``sdef`` into it
+    (QEMU's snapshot-load job, which leaves it paused); return whether the
+    guest was running."""
     mon = domain.active_monitor(vm)
     nodes = _nodes(vm, sdef)
     with vm.lock:
         running = vm.state == C.VIR_DOMAIN_RUNNING
     if running:
-        domain.suspend(drv, vm, pause_reason)
-    try:
-        snapjob.run_job(mon, cmd, {"tag": sdef.name, "vmstate": nodes[0], "devices": nodes},
-                        f"{cmd} of snapshot '{sdef.name}'", cmd)
-    except libvirtError:
-        if running and resume_on_error and vm.is_active():
-            domain.resume(drv, vm)
-        raise
+        domain.suspend(drv, vm, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, save=False)
+    snapjob.run_job(mon, "snapshot-load", {"tag": sdef.name, "vmstate": nodes[0],
+                                           "devices": nodes},
+                    f"snapshot-load of snapshot '{sdef.name}'", "snapshot-load")
     return running
 
 
 def _internal_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef) -> None:
-    if _state_job(drv, vm, "snapshot-save", sdef, C.VIR_DOMAIN_PAUSED_SNAPSHOT, True):
-        domain.resume(drv, vm)
+    """QEMU's snapshot-save job of an active guest.  The job pauses a running
+    guest itself for the save and lets it run again after it, failed or not
+    (as HMP savevm, which libvirt 9.0 wraps in its own stop/cont): its STOP
+    and RESUME events give the guest the states and events libvirt's pause
+    gives it (PAUSED_SAVE, then RUNNING_UNPAUSED), without two round trips
+    and a flush of every disk in the pause."""
+    mon = domain.active_monitor(vm)
+    nodes = _nodes(vm, sdef)
+    with vm.lock:
+        running = vm.state == C.VIR_DOMAIN_RUNNING
+        if running:
+            vm.paused_reason = C.VIR_DOMAIN_PAUSED_SAVE
+            vm.running_reason = C.VIR_DOMAIN_RUNNING_UNPAUSED
+    try:
+        snapjob.run_job(mon, "snapshot-save", {"tag": sdef.name, "vmstate": nodes[0],
+                                               "devices": nodes},
+                        f"snapshot-save of snapshot '{sdef.name}'", "snapshot-save")
+    finally:
+        if running and vm.is_active():
+            _running_again(drv, vm)
+
+
+def _running_again(drv: Any, vm: DomainObj) -> None:
+    """After a snapshot-save of a running guest: QEMU's events have made it
+    RUNNING (their RESUME came before the job's end); if one was missed, ask
+    QEMU and set the state it gives, with the events it would have brought."""
+    with vm.lock:
+        vm.paused_reason = None          # not consumed when the job paused nothing
+        vm.running_reason = None
+        settled = vm.state == C.VIR_DOMAIN_RUNNING
+    if settled:
+        return
+    with contextlib.suppress(libvirtError):
+        if domain.active_monitor(vm).execute("query-status").get("running"):
+            with vm.lock:
+                vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED)
+                domain.lifecycle(drv, vm, C.VIR_DOMAIN_EVENT_RESUMED,
+                                 C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)
+            st.save_status(drv.cfg, vm)
 
 
 def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
@@ -258,27 +291,34 @@ def _internal_offline(vm: DomainObj, sdef: DomainSnapshotDef) -> None:
         raise
 
 
+def _check_overlay(item: SnapshotDisk, overlay: str, reuse: bool) -> None:
+    """libvirt's checks of an external snapshot's file: it must exist with
+    REUSE_EXT, and must not without it."""
+    if reuse:
+        if not os.path.exists(overlay):
+            raise report(C.VIR_ERR_OPERATION_INVALID, f"external snapshot file for "
+                         f"disk {item.name} does not exist: '{overlay}'", _FROM)
+    elif os.path.exists(overlay):
+        raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"external snapshot file for disk "
+                     f"{item.name} already exists and is not a block device: {overlay}", _FROM)
+
+
+def _external_items(vm: DomainObj, sdef: DomainSnapshotDef) -> list[tuple[Any, Any, str]]:
+    """[(snapshot disk, domain disk, overlay path)] of ``sdef``'s external disks."""
+    return [(item, _disk(vm.def_, item.name), item.source_file or "")
+            for item in sdef.disks if item.snapshot is EXTERNAL]
+
+
 def _overlays(vm: DomainObj, sdef: DomainSnapshotDef, flags: int,
               undo: contextlib.ExitStack) -> list[tuple[Any, str, str]]:
-    """Create (or with REUSE_EXT, check) each external disk's overlay file:
-    [(disk, backing path, overlay path)]."""
+    """Of a shut-off guest: create (or with REUSE_EXT, check) each external disk's
+    overlay file with ``qemu-img``: [(disk, backing path, overlay path)]."""
     reuse = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)
     out = []
-    for item in sdef.disks:
-        if item.snapshot is not EXTERNAL:
-            continue
-        disk = _disk(vm.def_, item.name)
+    for item, disk, overlay in _external_items(vm, sdef):
         backing = command.disk_path(disk) or ""
-        overlay = item.source_file or ""
-        if reuse:
-            if not os.path.exists(overlay):
-                raise report(C.VIR_ERR_OPERATION_INVALID, f"external snapshot file for "
-                             f"disk {item.name} does not exist: '{overlay}'", _FROM)
-        else:
-            if os.path.exists(overlay):
-                raise report(C.VIR_ERR_CONFIG_UNSUPPORTED, f"external snapshot file for "
-                             f"disk {item.name} already exists and is not a block device: "
-                             f"{overlay}", _FROM)
+        _check_overlay(item, overlay, reuse)
+        if not reuse:
             size = str(snapjob.image_info(backing)["virtual-size"])
             snapjob.qemu_img("create", "-q", "-f", "qcow2", "-F", command.disk_format(disk),
                              "-b", backing, "-u", overlay, size,
@@ -318,40 +358,72 @@ def _external_offline(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: i
 
 
 def _external_live(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
+    """New overlays on a running guest's disks, as libvirt makes them: QEMU
+    formats each new file (a ``blockdev-create`` job on its file node) and
+    one ``transaction`` switches every disk to its overlay."""
     mon = domain.active_monitor(vm)
+    reuse = bool(flags & C.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)
     with contextlib.ExitStack() as undo:
-        made = _overlays(vm, sdef, flags, undo)
-        actions = []
-        next_index = snapjob.new_node_index(vm, mon)
-        indexes = {}
-        for disk, _backing, overlay in made:
+        nodes = snapjob.block_nodes(mon)
+        next_index = snapjob.new_node_index(vm, mon, nodes)
+        actions: list[dict] = []
+        indexes: dict[str, int] = {}
+        made: list[tuple[Any, str]] = []
+        for item, disk, overlay in _external_items(vm, sdef):
+            _check_overlay(item, overlay, reuse)
             index = next_index
             next_index += 1
-            storage: dict[str, Any] = {"driver": "file", "filename": overlay,
-                       "node-name": address.storage_node(index), "auto-read-only": True,
-                       "discard": "unmap"}
-            fmt: dict[str, Any] = {"driver": "qcow2", "node-name": address.format_node(index),
-                   "file": address.storage_node(index), "backing": None}
-            mon.execute("blockdev-add", storage)
-            undo.callback(_quiet_del, mon, address.storage_node(index))
-            mon.execute("blockdev-add", fmt)
-            undo.callback(_quiet_del, mon, address.format_node(index))
             top = address.format_node(vm.blockdev[disk.alias])
+            storage, fmt = address.storage_node(index), address.format_node(index)
+            if not reuse:
+                _new_file(overlay)
+                undo.callback(_unlink, overlay)
+            mon.execute("blockdev-add", {"driver": "file", "filename": overlay,
+                                         "node-name": storage, "auto-read-only": True,
+                                         "discard": "unmap"})
+            undo.callback(_quiet_del, mon, storage)
+            if not reuse:
+                _format_overlay(mon, storage, overlay, disk, snapjob.node_size(nodes, top))
+            mon.execute("blockdev-add", {"driver": "qcow2", "node-name": fmt,
+                                         "file": storage, "backing": None})
+            undo.callback(_quiet_del, mon, fmt)
             # checkpoints' bitmaps go on recording in the overlay, as libvirt's
-            actions += checkpoint.propagate_actions(mon, top, address.format_node(index))
-            actions.append({"type": "blockdev-snapshot", "data": {
-                "node": top, "overlay": address.format_node(index)}})
+            actions += checkpoint.propagate_actions(mon, top, fmt)
+            actions.append({"type": "blockdev-snapshot", "data": {"node": top,
+                                                                  "overlay": fmt}})
             indexes[disk.alias] = index
+            made.append((disk, overlay))
         mon.execute("transaction", {"actions": actions})
         undo.pop_all()
     with vm.lock:
         vm.blockdev.update(indexes)
-        for disk, _backing, overlay in made:
+        for disk, overlay in made:
             _point_at(vm.def_, disk.target, overlay)
             _point_at(vm.new_def, disk.target, overlay)
     st.save_status(drv.cfg, vm)
     if vm.persistent and vm.new_def is not None:
         st.save_config(drv.cfg, vm.new_def)
+
+
+def _new_file(path: str) -> None:
+    """Create the empty file ``path`` (it must not exist) for QEMU to format."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644))
+    except OSError as exc:
+        raise report(C.VIR_ERR_OPERATION_FAILED, f"cannot create overlay '{path}': "
+                     f"{exc.strerror}", _FROM) from exc
+
+
+def _format_overlay(mon: Any, storage: str, overlay: str, disk: Any, size: int | None) -> None:
+    """Make the empty file behind node ``storage`` a qcow2 image of ``size`` bytes
+    backed by ``disk``'s image (QEMU's ``blockdev-create`` job)."""
+    backing = command.disk_path(disk) or ""
+    if size is None:            # QEMU did not say: the image itself does
+        size = int(snapjob.image_info(backing)["virtual-size"])
+    snapjob.run_job(mon, "blockdev-create", {"options": {
+        "driver": "qcow2", "file": storage, "size": size, "backing-file": backing,
+        "backing-fmt": command.disk_format(disk)}},
+        f"creation of overlay '{overlay}'", "create")
 
 
 def _external_memory(drv: Any, vm: DomainObj, sdef: DomainSnapshotDef, flags: int) -> None:
@@ -423,9 +495,9 @@ def revert_internal(drv: Any, vm: DomainObj, moment: Moment, flags: int) -> None
     running = _want_running(sdef, flags)
     if sdef.state in (SnapshotState.RUNNING, SnapshotState.PAUSED):
         if vm.is_active():
-            _state_job(drv, vm, "snapshot-load", sdef, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT, False)
+            _load_job(drv, vm, sdef)
             if running:
-                domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT)
+                domain.resume(drv, vm, C.VIR_DOMAIN_RUNNING_FROM_SNAPSHOT, save=False)
             else:
                 with vm.lock:
                     vm.set_state(C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_FROM_SNAPSHOT)

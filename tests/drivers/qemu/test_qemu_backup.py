@@ -168,6 +168,37 @@ def test_full_then_incremental_push_backup(g: Guest) -> None:
     g.dom.checkpointLookupByName("b0").delete()
 
 
+def test_push_target_written_with_o_direct_or_else_the_page_cache(
+        g: Guest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A push target's file node asks QEMU for O_DIRECT (cache.direct); where QEMU
+    refuses it (a file system without O_DIRECT: refused here on QEMU's behalf, as
+    this kernel's tmpfs has it too), the backup goes through the page cache."""
+    mon = g.dom._drv.vm_of(g.dom._o).mon
+    real = mon.execute
+    added: list[dict] = []
+
+    def execute(cmd: str, args: dict | None = None, **kw: Any) -> Any:
+        if cmd == "blockdev-add" and (args or {}).get("driver") == "file":
+            added.append(dict(args or {}))
+            if refuse and (args or {}).get("cache"):
+                raise libvirtError("unable to execute QEMU command 'blockdev-add': Could not "
+                                   "open: Invalid argument")
+        return real(cmd, args, **kw)
+
+    monkeypatch.setattr(mon, "execute", execute)
+    for refuse in (False, True):
+        added.clear()
+        start = g.frozen_copy(f"direct-{refuse}.raw")
+        target = str(g.base / f"direct-{refuse}.qcow2")
+        params = g.backup("<domainbackup><disks><disk name='vda' type='file'>"
+                          f"<target file='{target}'/><driver type='qcow2'/></disk></disks>"
+                          "</domainbackup>")
+        assert params["success"] is True, params
+        assert same(target, start)
+        assert [a.get("cache") for a in added] == ([{"direct": True}] if not refuse
+                                                   else [{"direct": True}, None])
+
+
 def test_pull_backup_exports_the_disk_as_at_start(g: Guest) -> None:
     sock = str(g.base / "nbd.sock")
     scratch = str(g.base / "vda.scratch")

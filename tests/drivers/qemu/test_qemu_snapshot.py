@@ -27,6 +27,7 @@ from qemutest_util import (
     file_text,
     guest_xml,
     last_counter,
+    start_event_loop,
     wait_for,
     wait_ready,
 )
@@ -250,6 +251,30 @@ def test_bad_input(g: Guest) -> None:
         assert dom.snapshotListNames() == []
     finally:
         dom.undefine()
+
+
+def test_failed_save_job_reports_qemu_error_and_resumes(g: Guest) -> None:
+    """A snapshot-save that QEMU fails: its error comes back, the guest runs on, no job
+    stays behind in QEMU and the status file says running; a good one after it
+    (whose job is seen concluding through its events alone) leaves no job either."""
+    mon = g.dom._drv.vm_of(g.dom._o).mon        # QEMU's own view of its jobs
+    g.dom.snapshotCreateXML("<domainsnapshot><name>orphan</name></domainsnapshot>",
+                            C.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
+    assert g.dom.snapshotListNames() == [] and image_snapshots(g.disk) == ["orphan"]
+    err = _error(g.dom.snapshotCreateXML, "<domainsnapshot><name>orphan</name></domainsnapshot>")
+    assert err.get_error_code() == C.VIR_ERR_OPERATION_FAILED
+    assert "orphan" in str(err) and "already exists" in str(err), str(err)
+    assert g.dom.state() == [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]
+    assert g.dom.snapshotListNames() == []
+
+    assert mon.execute("query-jobs") == []
+    snap = g.dom.snapshotCreateXML("<domainsnapshot><name>fine</name></domainsnapshot>")
+    assert mon.execute("query-jobs") == []
+    status = Path(g.root, "run", "qemu", "snap.xml")
+    wait_for(lambda: "state='running'" in status.read_text(), what="status file: running")
+    snap.delete()
+    mon.execute("human-monitor-command", {"command-line": "delvm orphan"})
+    assert image_snapshots(g.disk) == []
 
 
 # --- shut-off guests, then external disk-only snapshots ------------------------------------------
@@ -478,3 +503,76 @@ def test_rename_takes_snapshots_and_checkpoints_along(g: Guest) -> None:
     finally:
         dom.undefineFlags(C.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
                           | C.VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA)
+
+
+def _pause_events(conn: Any, xml: str) -> dict:
+    """The same calls on either side: an internal snapshot of a running guest, with
+    the lifecycle events seen and the state the guest is in when each arrives."""
+    import time
+    seen: list = []
+    paused: list = []
+
+    def lifecycle(_conn: Any, dom: Any, event: int, detail: int, _opaque: Any) -> None:
+        seen.append([event, detail])
+        state = list(dom.state())   # read when the callback runs: maybe after the pause
+        if state[0] == 3:           # VIR_DOMAIN_PAUSED
+            paused.append(state)
+
+    dom = conn.createXML(xml, 0)
+    callback = conn.domainEventRegisterAny(dom, 0, lifecycle, None)   # LIFECYCLE
+    try:
+        dom.snapshotCreateXML("<domainsnapshot><name>p1</name></domainsnapshot>", 0)
+        after = list(dom.state())
+        deadline = time.time() + 10
+        while len(seen) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)                 # nothing more comes
+    finally:
+        conn.domainEventDeregisterAny(callback)
+        dom.destroy()
+    return {"events": seen, "after": after, "paused": paused}
+
+
+_LIBVIRT_EVENTS = r"""
+import json, sys, threading, libvirt
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+uri, xml = sys.argv[1], sys.stdin.read()
+c = libvirt.open(uri)
+"""
+
+
+def test_pause_events_as_libvirt(g: Guest, tmp_path: Path, reference_qemu_uri: str) -> None:
+    """An internal snapshot of a running guest pauses it: libvirt 9.0 (the run's
+    reference libvirtd, through Debian's python3-libvirt) and pyvirt send the same
+    SUSPENDED/RESUMED events, with the guest paused for the save (PAUSED_SAVE,
+    not PAUSED_SNAPSHOT) while it is, and running (UNPAUSED) after."""
+    import inspect
+    start_event_loop()
+    results = {}
+    for side in ("libvirt", "pyvirt"):
+        base = tmp_path / side
+        base.mkdir()
+        xml = guest_xml(g.guest, "snappause", disks=disk_xml(qcow2(base / "d.qcow2")))
+        if side == "libvirt":
+            script = ("from typing import Any\n" + _LIBVIRT_EVENTS
+                      + inspect.getsource(_pause_events)
+                      + "\nprint(json.dumps(_pause_events(c, xml)))\nc.close()\n")
+            res = subprocess.run([LIBVIRT_PYTHON, "-c", script, reference_qemu_uri],
+                                 input=xml, capture_output=True, text=True, timeout=120,
+                                 check=False)
+            assert res.returncode == 0, res.stderr
+            results[side] = json.loads(res.stdout.strip().splitlines()[-1])
+        else:
+            results[side] = _pause_events(g.conn, xml)
+    for side in ("libvirt", "pyvirt"):
+        # the state a callback reads is the pause's when it runs during it (the
+        # usual case): then the reason is the save's
+        paused = results[side].pop("paused")
+        assert paused in ([], [[C.VIR_DOMAIN_PAUSED, C.VIR_DOMAIN_PAUSED_SAVE]]), side
+    assert results["libvirt"] == {"events": [
+        [C.VIR_DOMAIN_EVENT_SUSPENDED, C.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED],
+        [C.VIR_DOMAIN_EVENT_RESUMED, C.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED]],
+        "after": [C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_UNPAUSED]}
+    assert results["pyvirt"] == results["libvirt"]

@@ -1,0 +1,1 @@
+s|<description>first</description>|<description>changed</description>|

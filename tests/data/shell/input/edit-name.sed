@@ -1,0 +1,1 @@
+s|<name>\([cs]\)1</name>|<name>\19</name>|
