@@ -701,8 +701,7 @@ class DomainDef:
                 continue
             if attr == "consoles":
                 hvm = self.os.type is not None and self.os.type.value == "hvm"
-                for elem in domain_defaults.format_consoles(devs, hvm, fctx):
-                    write_node(elem, "    ", out)
+                domain_defaults.write_consoles(devs, hvm, "    ", out, fctx)
                 continue
             for dev in (items,) if attr == "memballoon" else items:
                 if kept_lines is None:

@@ -24,7 +24,6 @@ from pyvirt.conf.domain_base import (
     Device,
     DimmAddress,
     FormatCtx,
-    Item,
     ParseCtx,
     SpaprVioAddress,
     attrs_of,
@@ -568,16 +567,17 @@ class Memballoon(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
-        head = f" model='{escape_attr(self.model)}'"
+        start = len(out)
+        head = f"{pad}<memballoon model='{escape_attr(self.model)}'"
         if self.autodeflate is not None:
             head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
         if self.free_page_reporting is not None:
             head += (" freePageReporting='on'" if self.free_page_reporting
                      else " freePageReporting='off'")
-        kids: list[Item] = []
+        out.append(head + ">\n")
         if self.stats_period:
-            kids.append(("stats", f"<stats period='{self.stats_period}'/>"))
-        self.emit(pad, out, head, kids, _BALLOON_ORDER, fctx)
+            out.append(f"{pad}  <stats period='{self.stats_period}'/>\n")
+        self.close(pad, out, start, _BALLOON_ORDER, fctx)
 
 
 TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")

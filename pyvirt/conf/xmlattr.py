@@ -75,7 +75,7 @@ class Conv:
     and ``dump(value) -> str``.  ``kind`` tells the compiled writers
     (:func:`attr_writer`) how to write a value without calling ``dump``:
     'str' (escaped), 'num' (``str``), 'bool' (``words``), 'enum' (the
-    member's value) or 'fmt' (``fmt % value``)."""
+    member's string value, which needs no escaping) or 'fmt' (``fmt % value``)."""
 
     __slots__ = ("dump", "fmt", "kind", "load", "words")
 
@@ -178,7 +178,9 @@ def enumconv(cls: type[enum.Enum], error: ErrorMaker | None = None) -> Conv:
         if member is None:
             raise unknown(attr, elem, text)
         return member
-    return Conv(load, lambda v: v.value, "enum")
+    # the compiled writers write a member's value as it is when no value needs escaping
+    plain = all(isinstance(m.value, str) and escape_attr(m.value) == m.value for m in cls)
+    return Conv(load, lambda v: v.value, "enum" if plain else "")
 
 
 class A:
@@ -303,7 +305,7 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
             yes, no = (f"{head}{w}'" for w in conv.words)
             lines.append(f"        s += {yes!r} if v else {no!r}")
         elif conv.kind == "enum":
-            lines.append(f"        s += {head!r} + esc(str(v.value)) + \"'\"")
+            lines.append(f"        s += {head!r} + v._value_ + \"'\"")
         elif conv.kind == "fmt":
             lines.append(f"        s += {head!r} + ({conv.fmt!r} % v) + \"'\"")
         else:
