@@ -463,6 +463,21 @@ class Rng(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<rng>`` element."""
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<rng>`` element (see :meth:`Device.write`)."""
+        if self.backend_model != "random" or self.rate_bytes is not None \
+                or self.rate_period is not None or self.driver:
+            write_node(self._format_tree(fctx), pad, out)
+            return
+        start = len(out)
+        out.append(f"{pad}<rng model='{escape_attr(self.model)}'>\n")
+        out.append(f"{pad}  <backend model='random'>{escape_attr(self.backend_path or '')}"
+                   "</backend>\n")
+        self.close(pad, out, start, _RNG_ORDER, fctx)
+
+    def _format_tree(self, fctx: FormatCtx) -> E:
         node = E("rng", [("model", self.model)])
         node.add(E("rate", [("bytes", self.rate_bytes), ("period", self.rate_period)]))
         if self.backend_model == "egd" and self.source is not None:
