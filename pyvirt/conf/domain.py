@@ -29,7 +29,6 @@ from pyvirt.conf.domain_base import (
     UINT,
     Device,
     FormatCtx,
-    Item,
     ParseCtx,
     bad_enum,
     format_bitmap,
@@ -40,7 +39,7 @@ from pyvirt.conf.domain_base import (
     order_of,
     parse_bitmap,
     parse_uuid,
-    place_items,
+    place_lines,
     uint,
     unsupported,
     xml_err,
@@ -87,9 +86,9 @@ from pyvirt.conf.domain_os import (
     Feature,
     Lifecycle,
     OSType,
-    format_features,
     parse_features,
     parse_lifecycle,
+    write_features,
 )
 from pyvirt.conf.domain_seclabel import SecLabel
 from pyvirt.conf.xmlutil import (
@@ -568,31 +567,84 @@ class DomainDef:
         With ``parts``, the memory elements are left out
         (:data:`_MEMORY_MARK` stands in their place) and the devices are
         taken from (or kept in) ``parts.devices``."""
-        items = self._top_items()
         if self.kept:
-            items = place_items(items, self.kept, _TOP_ORDER)
-        for tag, elem in items:
-            if elem.__class__ is str:
-                if elem:
-                    out.append(f"  {elem}\n")
-                elif tag == "devices":
-                    if parts is None:
-                        self._write_devices(out, fctx)
-                        continue
-                    key = (fctx.inactive, fctx.secure, fctx.migratable)
-                    text = parts.devices.get(key)
-                    if text is None:
-                        devs: list[str] = []
-                        self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
-                        text = parts.devices[key] = "".join(devs)
-                    out.append(text)
-                elif tag == "memory":
-                    out.append(self._memory_text() if parts is None else _MEMORY_MARK)
+            # elements kept verbatim go between the others at libvirt's place
+            body: list[str] = []
+            self._write_children(body, fctx, None)
+            place_lines(body, 0, "  ", self.kept, _TOP_ORDER)
+            if parts is None:
+                out += body
             else:
-                write_node(elem, "  ", out)  # type: ignore[arg-type]
+                text = "".join(body)
+                memory = self._memory_text()
+                at = text.index("\n" + memory) + 1
+                out += [text[:at], _MEMORY_MARK, text[at + len(memory):]]
+        else:
+            self._write_children(out, fctx, parts)
         for node in self.ns_kept:
             write_node(node, "  ", out)
         out.append("</domain>\n")
+
+    def _write_children(self, out: list[str], fctx: FormatCtx,
+                        parts: FormatParts | None) -> None:
+        """Append the children of ``<domain>`` that this model knows, in
+        libvirt's order (see :meth:`_write_body`)."""
+        out.append(f"  <name>{escape_text(self.name)}</name>\n")
+        if self.uuid is not None:
+            out.append(f"  <uuid>{self.uuid}</uuid>\n")
+        if self.genid is not None:
+            out.append(f"  <genid>{escape_text(self.genid)}</genid>\n")
+        if self.title is not None:
+            out.append(f"  <title>{escape_text(self.title)}</title>\n")
+        if self.description is not None:
+            out.append(f"  <description>{escape_text(self.description)}</description>\n")
+        if self.metadata is not None:
+            meta = E("metadata", keep=True)
+            meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
+            write_node(meta, "  ", out)
+        out.append(self._memory_text() if parts is None else _MEMORY_MARK)
+        if self.memtune is not None:
+            write_node(self.memtune.format(), "  ", out)
+        if self.memory_backing is not None:
+            write_node(self.memory_backing.format(), "  ", out)
+        self._write_vcpus(out)
+        if self.cputune is not None:
+            write_node(self.cputune.format(), "  ", out)
+        if self.numatune is not None:
+            write_node(self.numatune.format(), "  ", out)
+        if self.bootloader is not None:
+            out.append(f"  <bootloader>{escape_text(self.bootloader)}</bootloader>\n")
+        if self.bootloader_args is not None:
+            out.append(f"  <bootloader_args>{escape_text(self.bootloader_args)}"
+                       "</bootloader_args>\n")
+        self.os.write("  ", out, self.type)
+        if self.features:
+            write_features(self.features, "  ", out)
+        if self.cpu is not None:
+            cpu = self.cpu.format()
+            if cpu is not None:
+                write_node(cpu, "  ", out)
+        self.clock.write("  ", out)
+        for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
+            value = getattr(self, tag)
+            if value is not None:
+                out.append(f"  <{tag}>{escape_text(str(value))}</{tag}>\n")
+        if self.pm is not None:
+            write_node(self.pm.format(), "  ", out)
+        if parts is None:
+            self._write_devices(out, fctx)
+        else:
+            key = (fctx.inactive, fctx.secure, fctx.migratable)
+            text = parts.devices.get(key)
+            if text is None:
+                devs: list[str] = []
+                self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
+                text = parts.devices[key] = "".join(devs)
+            out.append(text)
+        for sec in self.seclabels:
+            node = sec.format()
+            if node is not None:
+                write_node(node, "  ", out)
 
     def _memory_text(self) -> str:
         """``<maxMemory>``, ``<memory>`` and ``<currentMemory>`` as lines of text."""
@@ -607,74 +659,23 @@ class DomainDef:
             text += f"  <currentMemory unit='KiB'>{self.current_memory}</currentMemory>\n"
         return text
 
-    def _top_items(self) -> list[Item]:
-        """The children of ``<domain>`` but the devices and the memory, as
-        (tag, text) in libvirt's order; ``("devices", "")`` marks where the
-        devices go, ``("memory", "")`` where the memory elements go."""
-        items: list[Item] = [("name", f"<name>{escape_text(self.name)}</name>")]
-        add = items.append
-        if self.uuid is not None:
-            add(("uuid", f"<uuid>{self.uuid}</uuid>"))
-
-        def node(elem: E | None) -> None:
-            if elem is not None:
-                add((elem.tag, elem))
-
-        for tag in ("genid", "title", "description"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
-        if self.metadata is not None:
-            meta = E("metadata", keep=True)
-            meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
-            node(meta)
-        add(("memory", ""))
-        if self.memtune is not None:
-            node(self.memtune.format())
-        if self.memory_backing is not None:
-            node(self.memory_backing.format())
-        self._vcpu_items(add, node)
-        if self.cputune is not None:
-            node(self.cputune.format())
-        if self.numatune is not None:
-            node(self.numatune.format())
-        for tag in ("bootloader", "bootloader_args"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
-        node(self.os.format(self.type))
-        node(format_features(self.features))
-        if self.cpu is not None:
-            node(self.cpu.format())
-        node(self.clock.format())
-        for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(str(value))}</{tag}>"))
-        if self.pm is not None:
-            node(self.pm.format())
-        add(("devices", ""))
-        for sec in self.seclabels:
-            node(sec.format())
-        return items
-
-    def _vcpu_items(self, add: Callable[[Item], None],
-                    node: Callable[[E | None], None]) -> None:
+    def _write_vcpus(self, out: list[str]) -> None:
+        """``<vcpu>``, ``<vcpus>``, ``<iothreads>`` and ``<iothreadids>``."""
         current = self.vcpus if self.vcpus is not None and self.vcpus != self.max_vcpus \
             else None
-        text = f"<vcpu placement='{escape_text(self.vcpu_placement or 'static')}'"
+        text = f"  <vcpu placement='{escape_text(self.vcpu_placement or 'static')}'"
         if self.vcpu_cpuset is not None:
             text += f" cpuset='{format_bitmap(self.vcpu_cpuset)}'"
         if current is not None:
             text += f" current='{current}'"
-        add(("vcpu", f"{text}>{self.max_vcpus}</vcpu>"))
+        out.append(f"{text}>{self.max_vcpus}</vcpu>\n")
         if self.vcpu_info:
-            node(vcpus_children(self.vcpu_info))
+            write_node(vcpus_children(self.vcpu_info), "  ", out)
         if self.iothreads is not None:
-            add(("iothreads", f"<iothreads>{self.iothreads}</iothreads>"))
+            out.append(f"  <iothreads>{self.iothreads}</iothreads>\n")
         if self.iothread_ids:
-            node(E("iothreadids", children=[E("iothread", [("id", i)])
-                                            for i in self.iothread_ids]))
+            write_node(E("iothreadids", children=[E("iothread", [("id", i)])
+                                                  for i in self.iothread_ids]), "  ", out)
 
     def _write_devices(self, out: list[str], fctx: FormatCtx,
                        kept_lines: dict[int, tuple[Device, list[str]]] | None = None) -> None:

@@ -27,7 +27,6 @@ from pyvirt.conf.domain_base import (
     ParseCtx,
     SpaprVioAddress,
     attr_writer,
-    attrs_of,
     bad_enum,
     internal,
     keep,
