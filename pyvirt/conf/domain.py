@@ -704,16 +704,20 @@ class DomainDef:
                 hvm = self.os.type is not None and self.os.type.value == "hvm"
                 domain_defaults.write_consoles(devs, hvm, "    ", out, fctx)
                 continue
-            for dev in (items,) if attr == "memballoon" else items:
-                if kept_lines is None:
+            if attr == "memballoon":
+                items = (items,)
+            if kept_lines is None:
+                for dev in items:
                     dev.write("    ", out, fctx)
-                    continue
+                continue
+            for dev in items:
                 entry = kept_lines.get(id(dev))
-                if entry is None or entry[0] is not dev:
-                    lines: list[str] = []
-                    dev.write("    ", lines, fctx)
-                    entry = kept_lines[id(dev)] = (dev, lines)
-                out += entry[1]
+                if entry is not None and entry[0] is dev:
+                    out += entry[1]
+                else:
+                    start = len(out)
+                    dev.write("    ", out, fctx)
+                    kept_lines[id(dev)] = (dev, out[start:])
         out.append("  </devices>\n")
         if len(out) == mark + 2:
             del out[mark + 1]

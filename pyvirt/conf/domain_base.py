@@ -577,10 +577,6 @@ class Device:
     def write_info(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Append the device-info lines (boot, alias, master, rom, acpi,
         address), indented by ``pad``, in libvirt's order."""
-        if self.address is None and self.alias is None and self.boot_order is None \
-                and self.rom is None and self.acpi_index is None \
-                and self.master_startport is None:
-            return
         if self.boot_order is not None:
             loadparm = self.boot_loadparm
             out.append(f"{pad}<boot order='{self.boot_order}'/>\n" if loadparm is None else
@@ -631,12 +627,14 @@ class Device:
         (lines that come after it) and the end tag, places the kept
         children per ``order``, and writes ``<TAG .../>`` when there is no
         child."""
-        sub = pad + "  "
-        self.write_info(sub, out, fctx)
+        if self.address is not None or self.alias is not None or self.boot_order is not None \
+                or self.rom is not None or self.acpi_index is not None \
+                or self.master_startport is not None:
+            self.write_info(pad + "  ", out, fctx)
         if tail:
             out.append(tail)
         if self.kept:
-            place_lines(out, start + 1, sub, self.kept, order)
+            place_lines(out, start + 1, pad + "  ", self.kept, order)
         if len(out) > start + 1:
             out.append(f"{pad}</{tag or self.TAG}>\n")
         else:

@@ -360,8 +360,13 @@ class Disk(Device):
                 write_node(E.with_attrs("driver", text, None, list(driver.kept)), sub, out)
             elif text:
                 out.append(f"{sub}<driver{text}/>\n")
-        if self.source is not None:
-            self._write_source(sub, out)
+        src = self.source
+        if src is not None:
+            if self.type is DiskType.FILE and src.file is not None and src.fdgroup is None \
+                    and src.startup_policy is None and not src.hosts and not src.kept:
+                out.append(f"{sub}<source file='{escape_attr(src.file)}'/>\n")
+            else:
+                self._write_source(sub, out)
         target = f"{sub}<target dev='{escape_attr(self.target)}'"
         if self.bus is not None:
             target += f" bus='{self.bus._value_}'"
