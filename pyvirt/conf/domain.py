@@ -39,7 +39,6 @@ from pyvirt.conf.domain_base import (
     order_of,
     parse_bitmap,
     parse_uuid,
-    place_lines,
     uint,
     unsupported,
     xml_err,
@@ -269,6 +268,15 @@ _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
+
+
+def _write_kept(out: list[str], kept: list[tuple[int, E]], before: str | None) -> None:
+    """Write and take out of ``kept`` (elements by their place in libvirt's
+    order, sorted) those that come before the element ``before`` (None:
+    all that are left)."""
+    limit = 1 << 31 if before is None else _TOP_ORDER[before]
+    while kept and kept[0][0] < limit:
+        write_node(kept.pop(0)[1], "  ", out)
 
 
 class FormatParts:
@@ -562,33 +570,16 @@ class DomainDef:
         return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
 
     def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None) -> None:
-        """Append the children of ``<domain>`` and its end tag to ``out``.
+        """Append the children of ``<domain>`` and its end tag to ``out``, in
+        libvirt's order; elements kept verbatim go at their place among them.
 
         With ``parts``, the memory elements are left out
         (:data:`_MEMORY_MARK` stands in their place) and the devices are
         taken from (or kept in) ``parts.devices``."""
-        if self.kept:
-            # elements kept verbatim go between the others at libvirt's place
-            body: list[str] = []
-            self._write_children(body, fctx, None)
-            place_lines(body, 0, "  ", self.kept, _TOP_ORDER)
-            if parts is None:
-                out += body
-            else:
-                text = "".join(body)
-                memory = self._memory_text()
-                at = text.index("\n" + memory) + 1
-                out += [text[:at], _MEMORY_MARK, text[at + len(memory):]]
-        else:
-            self._write_children(out, fctx, parts)
-        for node in self.ns_kept:
-            write_node(node, "  ", out)
-        out.append("</domain>\n")
-
-    def _write_children(self, out: list[str], fctx: FormatCtx,
-                        parts: FormatParts | None) -> None:
-        """Append the children of ``<domain>`` that this model knows, in
-        libvirt's order (see :meth:`_write_body`)."""
+        # the kept elements by their place in libvirt's order; each is written
+        # before the first element this model writes that comes after it
+        kept = sorted([(_TOP_ORDER.get(e.tag, 1 << 30), e) for e in self.kept],
+                      key=lambda t: t[0]) if self.kept else None
         out.append(f"  <name>{escape_text(self.name)}</name>\n")
         if self.uuid is not None:
             out.append(f"  <uuid>{self.uuid}</uuid>\n")
@@ -602,22 +593,36 @@ class DomainDef:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
             write_node(meta, "  ", out)
+        if kept:
+            _write_kept(out, kept, "maxMemory")
         out.append(self._memory_text() if parts is None else _MEMORY_MARK)
+        if kept:
+            _write_kept(out, kept, "memtune")
         if self.memtune is not None:
             write_node(self.memtune.format(), "  ", out)
         if self.memory_backing is not None:
             write_node(self.memory_backing.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "vcpu")
         self._write_vcpus(out)
+        if kept:
+            _write_kept(out, kept, "cputune")
         if self.cputune is not None:
             write_node(self.cputune.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "numatune")
         if self.numatune is not None:
             write_node(self.numatune.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "bootloader")
         if self.bootloader is not None:
             out.append(f"  <bootloader>{escape_text(self.bootloader)}</bootloader>\n")
         if self.bootloader_args is not None:
             out.append(f"  <bootloader_args>{escape_text(self.bootloader_args)}"
                        "</bootloader_args>\n")
         self.os.write("  ", out, self.type)
+        if kept:
+            _write_kept(out, kept, "features")
         if self.features:
             write_features(self.features, "  ", out)
         if self.cpu is not None:
@@ -629,8 +634,12 @@ class DomainDef:
             value = getattr(self, tag)
             if value is not None:
                 out.append(f"  <{tag}>{escape_text(str(value))}</{tag}>\n")
+        if kept:
+            _write_kept(out, kept, "pm")
         if self.pm is not None:
             write_node(self.pm.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "devices")
         if parts is None:
             self._write_devices(out, fctx)
         else:
@@ -645,6 +654,11 @@ class DomainDef:
             node = sec.format()
             if node is not None:
                 write_node(node, "  ", out)
+        if kept:
+            _write_kept(out, kept, None)
+        for node in self.ns_kept:
+            write_node(node, "  ", out)
+        out.append("</domain>\n")
 
     def _memory_text(self) -> str:
         """``<maxMemory>``, ``<memory>`` and ``<currentMemory>`` as lines of text."""
