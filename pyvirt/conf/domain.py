@@ -152,6 +152,8 @@ DEVICE_TAGS: dict[str, tuple[type[Device], str | None]] = {
 }
 _DEVICE_ORDER = order_of("emulator", *DEVICE_TAGS)
 _FORMAT_SEQ = tuple((tag, attr) for tag, (_c, attr) in DEVICE_TAGS.items())
+#: the typed lists alone, for devices without any kept verbatim
+_TYPED_SEQ = tuple((tag, attr) for tag, attr in _FORMAT_SEQ if attr is not None)
 _LIST_ATTRS = tuple(a for _c, a in DEVICE_TAGS.values() if a is not None and a != "memballoon")
 
 
@@ -702,14 +704,12 @@ class DomainDef:
         out.append("  <devices>\n")
         if devs.emulator is not None:
             out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
-        kept = devs.kept
         fields = devs.__dict__
-        for tag, attr in _FORMAT_SEQ:
+        for tag, attr in _FORMAT_SEQ if devs.kept else _TYPED_SEQ:
             if attr is None:
-                if kept:
-                    for d in kept:
-                        if d.tag == tag:
-                            write_node(d.format(fctx), "    ", out)
+                for d in devs.kept:
+                    if d.tag == tag:
+                        write_node(d.format(fctx), "    ", out)
                 continue
             items = fields[attr]
             if not items:

@@ -77,7 +77,7 @@ class ParseCtx:
     live: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class FormatCtx:
     """Options of one format, from ``VIR_DOMAIN_XML_*`` flags."""
 
@@ -87,10 +87,19 @@ class FormatCtx:
 
     @classmethod
     def from_flags(cls, flags: int) -> FormatCtx:
-        """Build the context for ``virDomainGetXMLDesc`` flags."""
-        return cls(inactive=bool(flags & C.VIR_DOMAIN_XML_INACTIVE),
-                   secure=bool(flags & C.VIR_DOMAIN_XML_SECURE),
-                   migratable=bool(flags & C.VIR_DOMAIN_XML_MIGRATABLE))
+        """The context for ``virDomainGetXMLDesc`` flags."""
+        key = flags & _CTX_FLAGS
+        ctx = _CTXS.get(key)
+        if ctx is None:
+            ctx = _CTXS[key] = cls(inactive=bool(flags & C.VIR_DOMAIN_XML_INACTIVE),
+                                   secure=bool(flags & C.VIR_DOMAIN_XML_SECURE),
+                                   migratable=bool(flags & C.VIR_DOMAIN_XML_MIGRATABLE))
+        return ctx
+
+
+_CTX_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
+#: the contexts (immutable) by their flags
+_CTXS: dict[int, FormatCtx] = {}
 
 
 # --- errors ----------------------------------------------------------------
@@ -343,6 +352,15 @@ class Address:
         """The ``<address>`` element, formatted."""
         return f"<{tag} type='{self.TYPE.value}'{attrs_text(self, self._ATTRS)}/>"
 
+    def line(self, pad: str) -> str:
+        """The ``<address>`` element as lines indented by ``pad``."""
+        return indent_lines(self.text(), pad)
+
+
+#: '0x00' .. '0xff' and '0x0' .. '0xf', the PCI address parts as libvirt writes them
+_HEX2 = tuple(f"0x{n:02x}" for n in range(256))
+_HEX1 = tuple(f"0x{n:x}" for n in range(16))
+
 
 def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirtError:
     for name, value, limit in (("domain", domain, 0xFFFF), ("bus", bus, 0xFF),
@@ -393,6 +411,13 @@ class PciAddress(Address):
 
     def dump(self, tag: str = "address", with_type: bool = True) -> E:
         return E.line(tag, self.text(tag, with_type))
+
+    def line(self, pad: str) -> str:
+        if self.multifunction is not None or self.zpci_uid is not None or self.domain \
+                or self.bus > 0xFF or self.slot > 0xFF or self.function > 0xF:
+            return indent_lines(self.text(), pad)
+        return (f"{pad}<address type='pci' domain='0x0000' bus='{_HEX2[self.bus]}' "
+                f"slot='{_HEX2[self.slot]}' function='{_HEX1[self.function]}'/>\n")
 
     def text(self, tag: str = "address", with_type: bool = True) -> str:
         head = f"<{tag} type='pci'" if with_type else f"<{tag}"
@@ -597,7 +622,7 @@ class Device:
         if self.acpi_index is not None:
             out.append(f"{pad}<acpi index='{self.acpi_index}'/>\n")
         if self.address is not None:
-            out.append(indent_lines(self.address.text(), pad))
+            out.append(self.address.line(pad))
 
     def info_children(self, fctx: FormatCtx) -> list[E]:
         """The device-info elements, in libvirt's order (for :class:`E` trees)."""

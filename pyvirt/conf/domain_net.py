@@ -311,7 +311,11 @@ class Interface(Device):
                 mac += f" check='{escape_attr(self.mac_check)}'"
             out.append(mac + "/>\n")
         source = self.source
-        if source or self.source_address is not None or self.source_local or \
+        if self.type is NetType.NETWORK and len(source) == 1 and "network" in source \
+                and self.source_address is None and not self.source_local \
+                and not self.source_kept:
+            out.append(f"{sub}<source network='{escape_attr(source['network'])}'/>\n")
+        elif source or self.source_address is not None or self.source_local or \
                 self.source_kept or self.type is NetType.HOSTDEV:
             self._write_source(sub, out, fctx)
         for ip in self.ips:
