@@ -288,26 +288,32 @@ class FormatParts:
     ``around_memory`` holds the text before and after the memory elements
     (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
     written anew on every format; ``devices`` holds the ``<devices>``
-    element, ``device_lines`` the lines of each device.  The owner empties
+    element, ``device_lines`` the lines of each device (made, after a
+    whole format, from ``device_runs``: the lines of ``<devices>`` and
+    where each device's lines start and end in them).  The owner empties
     what a change makes stale: :meth:`clear` after any change,
     :meth:`clear_top` after a change outside ``<devices>`` (and of no
     ``<os>`` type), :meth:`clear_device` after a change of one device in
     place, nothing after a change of the memory sizes only.
     """
 
-    __slots__ = ("around_memory", "device_lines", "devices")
+    __slots__ = ("around_memory", "device_lines", "device_runs", "devices")
 
     def __init__(self) -> None:
         self.around_memory: dict[int, tuple[str, str]] = {}
         self.devices: dict[tuple[bool, bool, bool], str] = {}
         #: id of a device -> (the device, its lines), by output flags
         self.device_lines: dict[tuple[bool, bool, bool], dict[int, tuple[Device, list[str]]]] = {}
+        #: (the lines of <devices>, (device, start, end) of each device), by output flags
+        self.device_runs: dict[tuple[bool, bool, bool],
+                               tuple[list[str], list[tuple[Device, int, int]]]] = {}
 
     def clear(self) -> None:
         """Forget every part."""
         self.around_memory.clear()
         self.devices.clear()
         self.device_lines.clear()
+        self.device_runs.clear()
 
     def clear_top(self) -> None:
         """Forget all but the devices."""
@@ -318,8 +324,11 @@ class FormatParts:
         ``dev`` alone."""
         self.around_memory.clear()
         self.devices.clear()
-        for lines in self.device_lines.values():
-            lines.pop(id(dev), None)
+        for key, (lines, runs) in self.device_runs.items():
+            self.device_lines[key] = {id(d): (d, lines[start:end]) for d, start, end in runs}
+        self.device_runs.clear()
+        for by_id in self.device_lines.values():
+            by_id.pop(id(dev), None)
 
 
 @dataclass(kw_only=True)
@@ -649,7 +658,13 @@ class DomainDef:
             text = parts.devices.get(key)
             if text is None:
                 devs: list[str] = []
-                self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
+                by_id = parts.device_lines.get(key)
+                if by_id is None:
+                    runs: list[tuple[Device, int, int]] = []
+                    self._write_devices(devs, fctx, runs=runs)
+                    parts.device_runs[key] = (devs, runs)
+                else:
+                    self._write_devices(devs, fctx, by_id)
                 text = parts.devices[key] = "".join(devs)
             out.append(text)
         for sec in self.seclabels:
@@ -694,11 +709,14 @@ class DomainDef:
                                                   for i in self.iothread_ids]), "  ", out)
 
     def _write_devices(self, out: list[str], fctx: FormatCtx,
-                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None) -> None:
+                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None,
+                       runs: list[tuple[Device, int, int]] | None = None) -> None:
         """Append the ``<devices>`` element to ``out``; with ``kept_lines``
         (id of a device -> the device, its lines), a device's lines are taken
-        from there or kept there (the consoles, which mirror the first
-        serial port, and the devices kept verbatim are always written)."""
+        from there or kept there; with ``runs``, (device, start, end) of
+        each device's lines in ``out`` is appended to it (the consoles,
+        which mirror the first serial port, and the devices kept verbatim
+        are always written, and in neither)."""
         devs = self.devices
         mark = len(out)
         out.append("  <devices>\n")
@@ -720,6 +738,12 @@ class DomainDef:
                 continue
             if attr == "memballoon":
                 items = (items,)
+            if runs is not None:
+                for dev in items:
+                    start = len(out)
+                    dev.write("    ", out, fctx)
+                    runs.append((dev, start, len(out)))
+                continue
             if kept_lines is None:
                 for dev in items:
                     dev.write("    ", out, fctx)
