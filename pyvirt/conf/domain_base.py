@@ -652,13 +652,16 @@ class Device:
         (lines that come after it) and the end tag, places the kept
         children per ``order``, and writes ``<TAG .../>`` when there is no
         child."""
-        if self.address is not None or self.alias is not None or self.boot_order is not None \
-                or self.rom is not None or self.acpi_index is not None \
-                or self.master_startport is not None:
+        # read from __dict__: attribute reads here, shared by every kind of
+        # device, would each miss the interpreter's per-class shortcuts
+        fields = self.__dict__
+        if fields["address"] is not None or fields["alias"] is not None \
+                or fields["boot_order"] is not None or fields["rom"] is not None \
+                or fields["acpi_index"] is not None or fields["master_startport"] is not None:
             self.write_info(pad + "  ", out, fctx)
         if tail:
             out.append(tail)
-        if self.kept:
+        if fields["kept"]:
             place_lines(out, start + 1, pad + "  ", self.kept, order)
         if len(out) > start + 1:
             out.append(f"{pad}</{tag or self.TAG}>\n")
