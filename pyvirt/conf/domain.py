@@ -41,6 +41,7 @@ from pyvirt.conf.domain_base import (
     parse_uuid,
     uint,
     unsupported,
+    write_texts,
     xml_err,
 )
 from pyvirt.conf.domain_chardev import (
@@ -265,6 +266,8 @@ _TOP_ORDER = order_of(
 _FORMAT_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
 #: where :meth:`DomainDef._write_body` leaves out the memory elements (no XML has a NUL)
 _MEMORY_MARK = "\0memory\0"
+
+_LIFECYCLE_TAGS = ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure")
 
 _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
@@ -594,12 +597,7 @@ class DomainDef:
         out.append(f"  <name>{escape_text(self.name)}</name>\n")
         if self.uuid is not None:
             out.append(f"  <uuid>{self.uuid}</uuid>\n")
-        if self.genid is not None:
-            out.append(f"  <genid>{escape_text(self.genid)}</genid>\n")
-        if self.title is not None:
-            out.append(f"  <title>{escape_text(self.title)}</title>\n")
-        if self.description is not None:
-            out.append(f"  <description>{escape_text(self.description)}</description>\n")
+        write_texts(self, ("genid", "title", "description"), "  ", out)
         if self.metadata is not None:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
@@ -626,11 +624,7 @@ class DomainDef:
             write_node(self.numatune.format(), "  ", out)
         if kept:
             _write_kept(out, kept, "bootloader")
-        if self.bootloader is not None:
-            out.append(f"  <bootloader>{escape_text(self.bootloader)}</bootloader>\n")
-        if self.bootloader_args is not None:
-            out.append(f"  <bootloader_args>{escape_text(self.bootloader_args)}"
-                       "</bootloader_args>\n")
+        write_texts(self, ("bootloader", "bootloader_args"), "  ", out)
         self.os.write("  ", out, self.type)
         if kept:
             _write_kept(out, kept, "features")
@@ -641,10 +635,7 @@ class DomainDef:
             if cpu is not None:
                 write_node(cpu, "  ", out)
         self.clock.write("  ", out)
-        for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
-            value = getattr(self, tag)
-            if value is not None:
-                out.append(f"  <{tag}>{escape_text(str(value))}</{tag}>\n")
+        write_texts(self, _LIFECYCLE_TAGS, "  ", out)
         if kept:
             _write_kept(out, kept, "pm")
         if self.pm is not None:

@@ -236,6 +236,15 @@ def place_lines(out: list[str], start: int, pad: str, kept: Sequence[E],
     out += [t[2] for t in keyed]
 
 
+def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> None:
+    """Append ``<tag>value</tag>`` for each of ``obj``'s fields ``tags``
+    that is not None (the field is named as the element)."""
+    for tag in tags:
+        value = getattr(obj, tag)
+        if value is not None:
+            out.append(f"{pad}<{tag}>{escape_attr(value)}</{tag}>\n")
+
+
 def order_of(*tags: str) -> dict[str, int]:
     """An order table for :func:`place`."""
     return {tag: i for i, tag in enumerate(tags)}

@@ -37,6 +37,7 @@ from pyvirt.conf.domain_base import (
     text_node,
     uint,
     unsupported,
+    write_texts,
 )
 from pyvirt.conf.domain_cpu import memory_kib
 from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
@@ -188,6 +189,7 @@ class DiskSource:
 
 _DISK_ATTRS = (A("model"), A("rawio", YESNO), A("sgio"), A("snapshot"))
 
+_DISK_TEXTS = ("serial", "wwn", "vendor", "product")
 _DISK_ORDER = order_of("driver", "auth", "source", "backingStore", "geometry", "blockio",
                        "mirror", "target", "iotune", "readonly", "shareable", "transient",
                        "serial", "wwn", "vendor", "product", "encryption", "boot", "alias",
@@ -389,14 +391,7 @@ class Disk(Device):
             share = self.transient_share_backing
             out.append(f"{sub}<transient/>\n" if share is None else
                        f"{sub}<transient shareBacking='{'yes' if share else 'no'}'/>\n")
-        if self.serial is not None:
-            out.append(f"{sub}<serial>{escape_attr(self.serial)}</serial>\n")
-        if self.wwn is not None:
-            out.append(f"{sub}<wwn>{escape_attr(self.wwn)}</wwn>\n")
-        if self.vendor is not None:
-            out.append(f"{sub}<vendor>{escape_attr(self.vendor)}</vendor>\n")
-        if self.product is not None:
-            out.append(f"{sub}<product>{escape_attr(self.product)}</product>\n")
+        write_texts(self, _DISK_TEXTS, sub, out)
         self.close(pad, out, start, _DISK_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str]) -> None:
