@@ -174,25 +174,6 @@ def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E
     return [t[2] for t in keyed]
 
 
-#: a child of an element being written: (tag, the element formatted on one
-#: line, or as an E tree)
-Item = tuple[str, "str | E"]
-
-
-def place_items(items: list[Item], kept: Sequence[E], order: dict[str, int]) -> list[Item]:
-    """:func:`place` for (tag, element) items."""
-    keyed: list[tuple[int, int, Item]] = []
-    last = -1
-    for i, item in enumerate(items):
-        last = order.get(item[0], last)
-        keyed.append((last, i, item))
-    n = len(items)
-    for j, elem in enumerate(kept):
-        keyed.append((order.get(elem.tag, 1 << 30), n + j, (elem.tag, elem)))
-    keyed.sort(key=lambda t: (t[0], t[1]))
-    return [t[2] for t in keyed]
-
-
 def _tag_at(line: str, at: int) -> str:
     """The tag name of the element whose ``<`` is at ``line[at]``."""
     end = at + 1
