@@ -29,7 +29,6 @@ from pyvirt.conf.domain_base import (
     UINT,
     Device,
     FormatCtx,
-    Item,
     ParseCtx,
     bad_enum,
     format_bitmap,
@@ -40,9 +39,9 @@ from pyvirt.conf.domain_base import (
     order_of,
     parse_bitmap,
     parse_uuid,
-    place_items,
     uint,
     unsupported,
+    write_texts,
     xml_err,
 )
 from pyvirt.conf.domain_chardev import (
@@ -87,9 +86,9 @@ from pyvirt.conf.domain_os import (
     Feature,
     Lifecycle,
     OSType,
-    format_features,
     parse_features,
     parse_lifecycle,
+    write_features,
 )
 from pyvirt.conf.domain_seclabel import SecLabel
 from pyvirt.conf.xmlutil import (
@@ -154,6 +153,8 @@ DEVICE_TAGS: dict[str, tuple[type[Device], str | None]] = {
 }
 _DEVICE_ORDER = order_of("emulator", *DEVICE_TAGS)
 _FORMAT_SEQ = tuple((tag, attr) for tag, (_c, attr) in DEVICE_TAGS.items())
+#: the typed lists alone, for devices without any kept verbatim
+_TYPED_SEQ = tuple((tag, attr) for tag, attr in _FORMAT_SEQ if attr is not None)
 _LIST_ATTRS = tuple(a for _c, a in DEVICE_TAGS.values() if a is not None and a != "memballoon")
 
 
@@ -266,10 +267,21 @@ _FORMAT_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMA
 #: where :meth:`DomainDef._write_body` leaves out the memory elements (no XML has a NUL)
 _MEMORY_MARK = "\0memory\0"
 
+_LIFECYCLE_TAGS = ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure")
+
 _FIRST_ONLY = frozenset(("memory", "currentMemory", "maxMemory"))
 
 _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.RESTART,
                        "on_crash": Lifecycle.DESTROY}
+
+
+def _write_kept(out: list[str], kept: list[tuple[int, E]], before: str | None) -> None:
+    """Write and take out of ``kept`` (elements by their place in libvirt's
+    order, sorted) those that come before the element ``before`` (None:
+    all that are left)."""
+    limit = 1 << 31 if before is None else _TOP_ORDER[before]
+    while kept and kept[0][0] < limit:
+        write_node(kept.pop(0)[1], "  ", out)
 
 
 class FormatParts:
@@ -279,26 +291,32 @@ class FormatParts:
     ``around_memory`` holds the text before and after the memory elements
     (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
     written anew on every format; ``devices`` holds the ``<devices>``
-    element, ``device_lines`` the lines of each device.  The owner empties
+    element, ``device_lines`` the lines of each device (made, after a
+    whole format, from ``device_runs``: the lines of ``<devices>`` and
+    where each device's lines start and end in them).  The owner empties
     what a change makes stale: :meth:`clear` after any change,
     :meth:`clear_top` after a change outside ``<devices>`` (and of no
     ``<os>`` type), :meth:`clear_device` after a change of one device in
     place, nothing after a change of the memory sizes only.
     """
 
-    __slots__ = ("around_memory", "device_lines", "devices")
+    __slots__ = ("around_memory", "device_lines", "device_runs", "devices")
 
     def __init__(self) -> None:
         self.around_memory: dict[int, tuple[str, str]] = {}
         self.devices: dict[tuple[bool, bool, bool], str] = {}
         #: id of a device -> (the device, its lines), by output flags
         self.device_lines: dict[tuple[bool, bool, bool], dict[int, tuple[Device, list[str]]]] = {}
+        #: (the lines of <devices>, (device, start, end) of each device), by output flags
+        self.device_runs: dict[tuple[bool, bool, bool],
+                               tuple[list[str], list[tuple[Device, int, int]]]] = {}
 
     def clear(self) -> None:
         """Forget every part."""
         self.around_memory.clear()
         self.devices.clear()
         self.device_lines.clear()
+        self.device_runs.clear()
 
     def clear_top(self) -> None:
         """Forget all but the devices."""
@@ -309,8 +327,11 @@ class FormatParts:
         ``dev`` alone."""
         self.around_memory.clear()
         self.devices.clear()
-        for lines in self.device_lines.values():
-            lines.pop(id(dev), None)
+        for key, (lines, runs) in self.device_runs.items():
+            self.device_lines[key] = {id(d): (d, lines[start:end]) for d, start, end in runs}
+        self.device_runs.clear()
+        for by_id in self.device_lines.values():
+            by_id.pop(id(dev), None)
 
 
 @dataclass(kw_only=True)
@@ -563,33 +584,86 @@ class DomainDef:
         return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
 
     def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None) -> None:
-        """Append the children of ``<domain>`` and its end tag to ``out``.
+        """Append the children of ``<domain>`` and its end tag to ``out``, in
+        libvirt's order; elements kept verbatim go at their place among them.
 
         With ``parts``, the memory elements are left out
         (:data:`_MEMORY_MARK` stands in their place) and the devices are
         taken from (or kept in) ``parts.devices``."""
-        items = self._top_items()
-        if self.kept:
-            items = place_items(items, self.kept, _TOP_ORDER)
-        for tag, elem in items:
-            if elem.__class__ is str:
-                if elem:
-                    out.append(f"  {elem}\n")
-                elif tag == "devices":
-                    if parts is None:
-                        self._write_devices(out, fctx)
-                        continue
-                    key = (fctx.inactive, fctx.secure, fctx.migratable)
-                    text = parts.devices.get(key)
-                    if text is None:
-                        devs: list[str] = []
-                        self._write_devices(devs, fctx, parts.device_lines.setdefault(key, {}))
-                        text = parts.devices[key] = "".join(devs)
-                    out.append(text)
-                elif tag == "memory":
-                    out.append(self._memory_text() if parts is None else _MEMORY_MARK)
-            else:
-                write_node(elem, "  ", out)  # type: ignore[arg-type]
+        # the kept elements by their place in libvirt's order; each is written
+        # before the first element this model writes that comes after it
+        kept = sorted([(_TOP_ORDER.get(e.tag, 1 << 30), e) for e in self.kept],
+                      key=lambda t: t[0]) if self.kept else None
+        out.append(f"  <name>{escape_text(self.name)}</name>\n")
+        if self.uuid is not None:
+            out.append(f"  <uuid>{self.uuid}</uuid>\n")
+        write_texts(self, ("genid", "title", "description"), "  ", out)
+        if self.metadata is not None:
+            meta = E("metadata", keep=True)
+            meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
+            write_node(meta, "  ", out)
+        if kept:
+            _write_kept(out, kept, "maxMemory")
+        out.append(self._memory_text() if parts is None else _MEMORY_MARK)
+        if kept:
+            _write_kept(out, kept, "memtune")
+        if self.memtune is not None:
+            write_node(self.memtune.format(), "  ", out)
+        if self.memory_backing is not None:
+            write_node(self.memory_backing.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "vcpu")
+        self._write_vcpus(out)
+        if kept:
+            _write_kept(out, kept, "cputune")
+        if self.cputune is not None:
+            write_node(self.cputune.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "numatune")
+        if self.numatune is not None:
+            write_node(self.numatune.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "bootloader")
+        write_texts(self, ("bootloader", "bootloader_args"), "  ", out)
+        self.os.write("  ", out, self.type)
+        if kept:
+            _write_kept(out, kept, "features")
+        if self.features:
+            write_features(self.features, "  ", out)
+        if self.cpu is not None:
+            cpu = self.cpu.format()
+            if cpu is not None:
+                write_node(cpu, "  ", out)
+        self.clock.write("  ", out)
+        write_texts(self, _LIFECYCLE_TAGS, "  ", out)
+        if kept:
+            _write_kept(out, kept, "pm")
+        if self.pm is not None:
+            write_node(self.pm.format(), "  ", out)
+        if kept:
+            _write_kept(out, kept, "devices")
+        if parts is None:
+            self._write_devices(out, fctx)
+        else:
+            key = (fctx.inactive, fctx.secure, fctx.migratable)
+            text = parts.devices.get(key)
+            if text is None:
+                devs: list[str] = []
+                by_id = parts.device_lines.get(key)
+                if by_id is None:
+                    runs: list[tuple[Device, int, int]] = []
+                    self._write_devices(devs, fctx, runs=runs)
+                    parts.device_runs[key] = (devs, runs)
+                else:
+                    self._write_devices(devs, fctx, by_id)
+                text = parts.devices[key] = "".join(devs)
+            out.append(text)
+        for sec in self.seclabels:
+            node = sec.format()
+            if node is not None:
+                write_node(node, "  ", out)
+        if kept:
+            _write_kept(out, kept, None)
         for node in self.ns_kept:
             write_node(node, "  ", out)
         out.append("</domain>\n")
@@ -607,113 +681,72 @@ class DomainDef:
             text += f"  <currentMemory unit='KiB'>{self.current_memory}</currentMemory>\n"
         return text
 
-    def _top_items(self) -> list[Item]:
-        """The children of ``<domain>`` but the devices and the memory, as
-        (tag, text) in libvirt's order; ``("devices", "")`` marks where the
-        devices go, ``("memory", "")`` where the memory elements go."""
-        items: list[Item] = [("name", f"<name>{escape_text(self.name)}</name>")]
-        add = items.append
-        if self.uuid is not None:
-            add(("uuid", f"<uuid>{self.uuid}</uuid>"))
-
-        def node(elem: E | None) -> None:
-            if elem is not None:
-                add((elem.tag, elem))
-
-        for tag in ("genid", "title", "description"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
-        if self.metadata is not None:
-            meta = E("metadata", keep=True)
-            meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
-            node(meta)
-        add(("memory", ""))
-        if self.memtune is not None:
-            node(self.memtune.format())
-        if self.memory_backing is not None:
-            node(self.memory_backing.format())
-        self._vcpu_items(add, node)
-        if self.cputune is not None:
-            node(self.cputune.format())
-        if self.numatune is not None:
-            node(self.numatune.format())
-        for tag in ("bootloader", "bootloader_args"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(value)}</{tag}>"))
-        node(self.os.format(self.type))
-        node(format_features(self.features))
-        if self.cpu is not None:
-            node(self.cpu.format())
-        node(self.clock.format())
-        for tag in ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_text(str(value))}</{tag}>"))
-        if self.pm is not None:
-            node(self.pm.format())
-        add(("devices", ""))
-        for sec in self.seclabels:
-            node(sec.format())
-        return items
-
-    def _vcpu_items(self, add: Callable[[Item], None],
-                    node: Callable[[E | None], None]) -> None:
+    def _write_vcpus(self, out: list[str]) -> None:
+        """``<vcpu>``, ``<vcpus>``, ``<iothreads>`` and ``<iothreadids>``."""
         current = self.vcpus if self.vcpus is not None and self.vcpus != self.max_vcpus \
             else None
-        text = f"<vcpu placement='{escape_text(self.vcpu_placement or 'static')}'"
+        text = f"  <vcpu placement='{escape_text(self.vcpu_placement or 'static')}'"
         if self.vcpu_cpuset is not None:
             text += f" cpuset='{format_bitmap(self.vcpu_cpuset)}'"
         if current is not None:
             text += f" current='{current}'"
-        add(("vcpu", f"{text}>{self.max_vcpus}</vcpu>"))
+        out.append(f"{text}>{self.max_vcpus}</vcpu>\n")
         if self.vcpu_info:
-            node(vcpus_children(self.vcpu_info))
+            write_node(vcpus_children(self.vcpu_info), "  ", out)
         if self.iothreads is not None:
-            add(("iothreads", f"<iothreads>{self.iothreads}</iothreads>"))
+            out.append(f"  <iothreads>{self.iothreads}</iothreads>\n")
         if self.iothread_ids:
-            node(E("iothreadids", children=[E("iothread", [("id", i)])
-                                            for i in self.iothread_ids]))
+            write_node(E("iothreadids", children=[E("iothread", [("id", i)])
+                                                  for i in self.iothread_ids]), "  ", out)
 
     def _write_devices(self, out: list[str], fctx: FormatCtx,
-                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None) -> None:
+                       kept_lines: dict[int, tuple[Device, list[str]]] | None = None,
+                       runs: list[tuple[Device, int, int]] | None = None) -> None:
         """Append the ``<devices>`` element to ``out``; with ``kept_lines``
         (id of a device -> the device, its lines), a device's lines are taken
-        from there or kept there (the consoles, which mirror the first
-        serial port, and the devices kept verbatim are always written)."""
+        from there or kept there; with ``runs``, (device, start, end) of
+        each device's lines in ``out`` is appended to it (the consoles,
+        which mirror the first serial port, and the devices kept verbatim
+        are always written, and in neither)."""
         devs = self.devices
         mark = len(out)
         out.append("  <devices>\n")
         if devs.emulator is not None:
             out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
-        kept = devs.kept
         fields = devs.__dict__
-        for tag, attr in _FORMAT_SEQ:
+        for tag, attr in _FORMAT_SEQ if devs.kept else _TYPED_SEQ:
             if attr is None:
-                if kept:
-                    for d in kept:
-                        if d.tag == tag:
-                            write_node(d.format(fctx), "    ", out)
+                for d in devs.kept:
+                    if d.tag == tag:
+                        write_node(d.format(fctx), "    ", out)
                 continue
             items = fields[attr]
             if not items:
                 continue
             if attr == "consoles":
                 hvm = self.os.type is not None and self.os.type.value == "hvm"
-                for elem in domain_defaults.format_consoles(devs, hvm, fctx):
-                    write_node(elem, "    ", out)
+                domain_defaults.write_consoles(devs, hvm, "    ", out, fctx)
                 continue
-            for dev in (items,) if attr == "memballoon" else items:
-                if kept_lines is None:
+            if attr == "memballoon":
+                items = (items,)
+            if runs is not None:
+                for dev in items:
+                    start = len(out)
                     dev.write("    ", out, fctx)
-                    continue
+                    runs.append((dev, start, len(out)))
+                continue
+            if kept_lines is None:
+                for dev in items:
+                    dev.write("    ", out, fctx)
+                continue
+            for dev in items:
                 entry = kept_lines.get(id(dev))
-                if entry is None or entry[0] is not dev:
-                    lines: list[str] = []
-                    dev.write("    ", lines, fctx)
-                    entry = kept_lines[id(dev)] = (dev, lines)
-                out += entry[1]
+                if entry is not None and entry[0] is dev:
+                    out += entry[1]
+                else:
+                    start = len(out)
+                    dev.write("    ", out, fctx)
+                    kept_lines[id(dev)] = (dev, out[start:])
         out.append("  </devices>\n")
         if len(out) == mark + 2:
             del out[mark + 1]

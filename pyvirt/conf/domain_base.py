@@ -59,7 +59,7 @@ from pyvirt.conf.xmlattr import (  # noqa: F401 - the attribute layer, used thro
     strtol,
     uint,
 )
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node, xml_error
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, indent_lines, write_node, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -77,7 +77,7 @@ class ParseCtx:
     live: bool = False
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class FormatCtx:
     """Options of one format, from ``VIR_DOMAIN_XML_*`` flags."""
 
@@ -87,10 +87,19 @@ class FormatCtx:
 
     @classmethod
     def from_flags(cls, flags: int) -> FormatCtx:
-        """Build the context for ``virDomainGetXMLDesc`` flags."""
-        return cls(inactive=bool(flags & C.VIR_DOMAIN_XML_INACTIVE),
-                   secure=bool(flags & C.VIR_DOMAIN_XML_SECURE),
-                   migratable=bool(flags & C.VIR_DOMAIN_XML_MIGRATABLE))
+        """The context for ``virDomainGetXMLDesc`` flags."""
+        key = flags & _CTX_FLAGS
+        ctx = _CTXS.get(key)
+        if ctx is None:
+            ctx = _CTXS[key] = cls(inactive=bool(flags & C.VIR_DOMAIN_XML_INACTIVE),
+                                   secure=bool(flags & C.VIR_DOMAIN_XML_SECURE),
+                                   migratable=bool(flags & C.VIR_DOMAIN_XML_MIGRATABLE))
+        return ctx
+
+
+_CTX_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
+#: the contexts (immutable) by their flags
+_CTXS: dict[int, FormatCtx] = {}
 
 
 # --- errors ----------------------------------------------------------------
@@ -165,39 +174,56 @@ def place(children: list[E], kept: Sequence[E], order: dict[str, int]) -> list[E
     return [t[2] for t in keyed]
 
 
-#: a child of an element being written: (tag, the element formatted on one
-#: line, or as an E tree)
-Item = tuple[str, "str | E"]
+def _tag_at(line: str, at: int) -> str:
+    """The tag name of the element whose ``<`` is at ``line[at]``."""
+    end = at + 1
+    while end < len(line) and line[end] not in " />\n":
+        end += 1
+    return line[at + 1:end]
 
 
-def place_items(items: list[Item], kept: Sequence[E], order: dict[str, int]) -> list[Item]:
-    """:func:`place` for (tag, element) items."""
-    keyed: list[tuple[int, int, Item]] = []
+def place_lines(out: list[str], start: int, pad: str, kept: Sequence[E],
+                order: dict[str, int]) -> None:
+    """:func:`place` for children already written: the elements in
+    ``out[start:]`` (lines indented by ``pad``, in libvirt's order) and
+    ``kept`` are put back in ``out[start:]`` in the order ``order`` gives.
+
+    A child starts at a line ``pad<tag``; lines indented deeper, end tags
+    and the rest of a multi-line text belong to the child before."""
+    text = "".join(out[start:])
+    del out[start:]
+    head = pad + "<"
+    at = len(head)
+    keyed: list[tuple[int, int, str]] = []
     last = -1
-    for i, item in enumerate(items):
-        last = order.get(item[0], last)
-        keyed.append((last, i, item))
-    n = len(items)
-    for j, elem in enumerate(kept):
-        keyed.append((order.get(elem.tag, 1 << 30), n + j, (elem.tag, elem)))
-    keyed.sort(key=lambda t: (t[0], t[1]))
-    return [t[2] for t in keyed]
-
-
-def write_items(pad: str, out: list[str], tag: str, head: str, kids: list[Item]) -> None:
-    """Write ``<tag head>`` with the children ``kids`` (see :meth:`Device.emit`),
-    or ``<tag head/>`` without children."""
-    if not kids:
-        out.append(f"{pad}<{tag}{head}/>\n")
-        return
-    out.append(f"{pad}<{tag}{head}>\n")
-    sub = pad + "  "
-    for _tag, elem in kids:
-        if elem.__class__ is str:
-            out.append(f"{sub}{elem}\n")
+    chunk: list[str] = []
+    tag = ""
+    for line in text.splitlines(keepends=True):
+        if line.startswith(head) and line[at:at + 1] != "/":
+            if chunk:
+                keyed.append((last, len(keyed), "".join(chunk)))
+            tag = _tag_at(line, at - 1)
+            last = order.get(tag, last)
+            chunk = [line]
         else:
-            write_node(elem, sub, out)  # type: ignore[arg-type]
-    out.append(f"{pad}</{tag}>\n")
+            chunk.append(line)
+    if chunk:
+        keyed.append((last, len(keyed), "".join(chunk)))
+    for elem in kept:
+        lines: list[str] = []
+        write_node(elem, pad, lines)
+        keyed.append((order.get(elem.tag, 1 << 30), len(keyed), "".join(lines)))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    out += [t[2] for t in keyed]
+
+
+def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> None:
+    """Append ``<tag>value</tag>`` for each of ``obj``'s fields ``tags``
+    that is not None (the field is named as the element)."""
+    for tag in tags:
+        value = getattr(obj, tag)
+        if value is not None:
+            out.append(f"{pad}<{tag}>{escape_attr(value)}</{tag}>\n")
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -316,6 +342,15 @@ class Address:
         """The ``<address>`` element, formatted."""
         return f"<{tag} type='{self.TYPE.value}'{attrs_text(self, self._ATTRS)}/>"
 
+    def line(self, pad: str) -> str:
+        """The ``<address>`` element as lines indented by ``pad``."""
+        return indent_lines(self.text(), pad)
+
+
+#: '0x00' .. '0xff' and '0x0' .. '0xf', the PCI address parts as libvirt writes them
+_HEX2 = tuple(f"0x{n:02x}" for n in range(256))
+_HEX1 = tuple(f"0x{n:x}" for n in range(16))
+
 
 def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirtError:
     for name, value, limit in (("domain", domain, 0xFFFF), ("bus", bus, 0xFF),
@@ -366,6 +401,13 @@ class PciAddress(Address):
 
     def dump(self, tag: str = "address", with_type: bool = True) -> E:
         return E.line(tag, self.text(tag, with_type))
+
+    def line(self, pad: str) -> str:
+        if self.multifunction is not None or self.zpci_uid is not None or self.domain \
+                or self.bus > 0xFF or self.slot > 0xFF or self.function > 0xF:
+            return indent_lines(self.text(), pad)
+        return (f"{pad}<address type='pci' domain='0x0000' bus='{_HEX2[self.bus]}' "
+                f"slot='{_HEX2[self.slot]}' function='{_HEX1[self.function]}'/>\n")
 
     def text(self, tag: str = "address", with_type: bool = True) -> str:
         head = f"<{tag} type='pci'" if with_type else f"<{tag}"
@@ -547,43 +589,43 @@ class Device:
     #: children libvirt knows that this model keeps verbatim
     kept: list[E] = field(default_factory=list)
 
-    def info_items(self, fctx: FormatCtx) -> list[Item]:
-        """The device-info elements as (tag, formatted element), in libvirt's order."""
-        out: list[Item] = []
+    def write_info(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Append the device-info lines (boot, alias, master, rom, acpi,
+        address), indented by ``pad``, in libvirt's order."""
         if self.boot_order is not None:
             loadparm = self.boot_loadparm
-            out.append(("boot", f"<boot order='{self.boot_order}'/>" if loadparm is None else
-                        f"<boot order='{self.boot_order}' loadparm='{escape_attr(loadparm)}'/>"))
+            out.append(f"{pad}<boot order='{self.boot_order}'/>\n" if loadparm is None else
+                       f"{pad}<boot order='{self.boot_order}' "
+                       f"loadparm='{escape_attr(loadparm)}'/>\n")
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            out.append(("alias", f"<alias name='{escape_attr(alias)}'/>"))
+            out.append(f"{pad}<alias name='{escape_attr(alias)}'/>\n")
         if self.master_startport is not None:
-            out.append(("master", f"<master startport='{self.master_startport}'/>"))
+            out.append(f"{pad}<master startport='{self.master_startport}'/>\n")
         if self.rom is not None:
             rom = self.rom
             text = attr_text([kv for kv in (
                 ("enabled", None if rom.enabled is None else ("yes" if rom.enabled else "no")),
                 ("bar", None if rom.bar is None else ("on" if rom.bar else "off")),
                 ("file", rom.file)) if kv[1] is not None])
-            out.append(("rom", f"<rom{text}/>"))
+            out.append(f"{pad}<rom{text}/>\n")
         if self.acpi_index is not None:
-            out.append(("acpi", f"<acpi index='{self.acpi_index}'/>"))
+            out.append(f"{pad}<acpi index='{self.acpi_index}'/>\n")
         if self.address is not None:
-            text = self.address.text()
-            out.append(("address", text if "\n" not in text else E.line("address", text)))
-        return out
+            out.append(self.address.line(pad))
 
     def info_children(self, fctx: FormatCtx) -> list[E]:
-        """The device-info elements, in libvirt's order."""
-        return [E.line(tag, text) if isinstance(text, str) else text
-                for tag, text in self.info_items(fctx)]
+        """The device-info elements, in libvirt's order (for :class:`E` trees)."""
+        out: list[str] = []
+        self.write_info("", out, fctx)
+        return [E.line(_tag_at(line, 0), line[:-1]) for line in out]
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Append this device's lines, indented by ``pad``, to ``out``.
 
         Devices whose ``format`` builds an :class:`E` tree are written
-        from it; the common devices override this with direct writing
-        (see :func:`emit`)."""
+        from it; the common devices override this and write their lines
+        directly (see :meth:`close`)."""
         write_node(self.format(fctx), pad, out)  # type: ignore[attr-defined]
 
     def format_written(self, fctx: FormatCtx) -> E:
@@ -592,23 +634,29 @@ class Device:
         self.write("", out, fctx)
         return E.line(self.TAG, "".join(out)[:-1])
 
-    def emit(self, pad: str, out: list[str], head: str, kids: list[Item],
-             order: dict[str, int], fctx: FormatCtx, last: list[Item] | None = None) -> None:
-        """Write ``<TAG head>``, ``kids`` and the device info as libvirt does.
-
-        ``head`` is the formatted attribute text; ``kids`` are (tag,
-        element) items in libvirt's order, an element given as its text
-        on one line or as an :class:`E`; ``last`` come after the device
-        info.  Kept children are placed per ``order``."""
-        if self.address is not None or self.alias is not None or self.boot_order is not None \
-                or self.rom is not None or self.acpi_index is not None \
-                or self.master_startport is not None:
-            kids += self.info_items(fctx)
-        if last:
-            kids += last
-        if self.kept:
-            kids = place_items(kids, self.kept, order)
-        write_items(pad, out, self.TAG, head, kids)
+    def close(self, pad: str, out: list[str], start: int, order: dict[str, int],
+              fctx: FormatCtx, tail: str = "", tag: str | None = None) -> None:
+        """End a device written directly: ``out[start]`` is its start tag
+        (``<TAG ...>``, or ``tag`` when given), the lines after it its
+        children in libvirt's order.  Appends the device info, ``tail``
+        (lines that come after it) and the end tag, places the kept
+        children per ``order``, and writes ``<TAG .../>`` when there is no
+        child."""
+        # read from __dict__: attribute reads here, shared by every kind of
+        # device, would each miss the interpreter's per-class shortcuts
+        fields = self.__dict__
+        if fields["address"] is not None or fields["alias"] is not None \
+                or fields["boot_order"] is not None or fields["rom"] is not None \
+                or fields["acpi_index"] is not None or fields["master_startport"] is not None:
+            self.write_info(pad + "  ", out, fctx)
+        if tail:
+            out.append(tail)
+        if fields["kept"]:
+            place_lines(out, start + 1, pad + "  ", self.kept, order)
+        if len(out) > start + 1:
+            out.append(f"{pad}</{tag or self.TAG}>\n")
+        else:
+            out[start] = out[start][:-2] + "/>\n"
 
     def read_info(self, child: etree._Element, pctx: ParseCtx) -> bool:
         """Consume a device-info child element; False if ``child`` is not one."""

@@ -14,7 +14,6 @@ from lxml import etree
 from pyvirt.conf.domain_base import (
     Device,
     FormatCtx,
-    Item,
     ParseCtx,
     bad_enum,
     keep,
@@ -26,7 +25,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, indent_lines, write_node
 
 
 class ChrType(enum.StrEnum):
@@ -148,6 +147,22 @@ class ChrSource:
             self.protocol = self.protocol or "raw"
             self.mode = self.mode or "connect"
 
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Append the lines of :meth:`format`, indented by ``pad``."""
+        kind = self.type
+        if not self.kept and not self.log and not self.reconnect:
+            if kind is ChrType.PTY:
+                if not fctx.inactive and self.path:
+                    out.append(f"{pad}<source path='{escape_attr(self.path)}'/>\n")
+                return
+            if kind is ChrType.UNIX:
+                if self.path is not None:
+                    mode = "" if self.mode is None else f" mode='{escape_attr(self.mode)}'"
+                    out.append(f"{pad}<source{mode} path='{escape_attr(self.path)}'/>\n")
+                return
+        for elem in self.format(fctx):
+            write_node(elem, pad, out)
+
     def format(self, fctx: FormatCtx) -> list[E]:
         """The ``<source>`` (two for udp), ``<protocol>`` and ``<log>`` elements."""
         out: list[E] = []
@@ -243,9 +258,12 @@ class CharDevice(Device):
         if model is not None:
             self.target_model = model.get("name")
 
-    def target_attrs(self, fctx: FormatCtx) -> list[tuple[str, Any]]:
-        """Attributes of ``<target>``."""
-        return [("type", self.target_type), ("port", self.target_port)]
+    def target_text(self, fctx: FormatCtx) -> str:
+        """The attributes of ``<target>``, formatted."""
+        text = "" if self.target_type is None else f" type='{escape_attr(self.target_type)}'"
+        if self.target_port is not None:
+            text += f" port='{self.target_port}'"
+        return text
 
     def format(self, fctx: FormatCtx) -> E:
         """The device element."""
@@ -253,19 +271,30 @@ class CharDevice(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the device element (see :meth:`Device.write`)."""
-        head = f" type='{self.source.type}'"
-        if self.TAG == "console" and self.source.type == ChrType.PTY and not fctx.inactive \
-                and self.source.path is not None:
-            head += f" tty='{escape_attr(self.source.path)}'"
-        kids: list[Item] = [(e.tag, e) for e in self.source.format(fctx)]
-        target = "<target" + attr_text([kv for kv in self.target_attrs(fctx)
-                                        if kv[1] is not None])
+        target = self.target_text(fctx)
         if self.target_model is None:
-            kids.append(("target", target + "/>"))
+            target = f"<target{target}/>"
         else:
-            kids.append(("target", E.line("target", f"{target}>\n  <model name="
-                                           f"'{escape_attr(self.target_model)}'/>\n</target>")))
-        self.emit(pad, out, head, kids, _CHR_ORDER, fctx)
+            target = (f"<target{target}>\n  <model name='{escape_attr(self.target_model)}'/>\n"
+                      "</target>")
+        self.write_as(self.TAG, target, pad, out, fctx)
+
+    def write_as(self, tag: str, target: str, pad: str, out: list[str],
+                 fctx: FormatCtx) -> None:
+        """Write this device as element ``tag`` with the ``<target>`` element
+        ``target`` (a console mirroring a serial port is the serial port
+        written so)."""
+        start = len(out)
+        source = self.source
+        if tag == "console" and source.type is ChrType.PTY and not fctx.inactive \
+                and source.path is not None:
+            out.append(f"{pad}<{tag} type='pty' tty='{escape_attr(source.path)}'>\n")
+        else:
+            out.append(f"{pad}<{tag} type='{source.type._value_}'>\n")
+        sub = pad + "  "
+        source.write(sub, out, fctx)
+        out.append(indent_lines(target, sub))
+        self.close(pad, out, start, _CHR_ORDER, fctx, "", tag)
 
 
 @dataclass(kw_only=True)
@@ -297,13 +326,18 @@ class Channel(CharDevice):
 
     TAG = "channel"
 
-    def target_attrs(self, fctx: FormatCtx) -> list[tuple[str, Any]]:
-        """Attributes of a channel's ``<target>`` (state only for live XML)."""
+    def target_text(self, fctx: FormatCtx) -> str:
+        """The attributes of a channel's ``<target>`` (state only for live XML)."""
         if self.target_type == "guestfwd":
-            return [("type", "guestfwd"), ("address", self.target_address),
-                    ("port", self.target_port)]
-        return [("type", self.target_type), ("name", self.target_name),
-                ("state", None if fctx.inactive else self.target_state)]
+            return attr_text([kv for kv in (("type", "guestfwd"),
+                                            ("address", self.target_address),
+                                            ("port", self.target_port)) if kv[1] is not None])
+        text = "" if self.target_type is None else f" type='{escape_attr(self.target_type)}'"
+        if self.target_name is not None:
+            text += f" name='{escape_attr(self.target_name)}'"
+        if self.target_state is not None and not fctx.inactive:
+            text += f" state='{escape_attr(self.target_state)}'"
+        return text
 
 
 # --- redirdev, smartcard, rng ------------------------------------------------------
@@ -429,6 +463,21 @@ class Rng(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<rng>`` element."""
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<rng>`` element (see :meth:`Device.write`)."""
+        if self.backend_model != "random" or self.rate_bytes is not None \
+                or self.rate_period is not None or self.driver:
+            write_node(self._format_tree(fctx), pad, out)
+            return
+        start = len(out)
+        out.append(f"{pad}<rng model='{escape_attr(self.model)}'>\n")
+        out.append(f"{pad}  <backend model='random'>{escape_attr(self.backend_path or '')}"
+                   "</backend>\n")
+        self.close(pad, out, start, _RNG_ORDER, fctx)
+
+    def _format_tree(self, fctx: FormatCtx) -> E:
         node = E("rng", [("model", self.model)])
         node.add(E("rate", [("bytes", self.rate_bytes), ("period", self.rate_period)]))
         if self.backend_model == "egd" and self.source is not None:

@@ -326,21 +326,17 @@ def _console_compat(dom: DomainDef) -> None:
         devs.consoles.insert(0, stub)
 
 
-def format_consoles(devs: Devices, hvm: bool, fctx: FormatCtx) -> list[E]:
-    """The ``<console>`` elements: on HVM, a console of target type serial
-    is written from the matching serial port."""
-    out = []
+def write_consoles(devs: Devices, hvm: bool, pad: str, out: list[str],
+                   fctx: FormatCtx) -> None:
+    """Append the ``<console>`` elements: on HVM, a console of target type
+    serial is written from the matching serial port."""
     for n, console in enumerate(devs.consoles):
         if hvm and console.target_type in (None, "serial") and n < len(devs.serials):
             serial = devs.serials[n]
-            mirror = Console(source=serial.source, alias=serial.alias, address=serial.address,
-                             kept=serial.kept)
-            mirror.target_type = "serial"
-            mirror.target_port = serial.target_port
-            out.append(mirror.format(fctx))
+            port = "" if serial.target_port is None else f" port='{serial.target_port}'"
+            serial.write_as("console", f"<target type='serial'{port}/>", pad, out, fctx)
         else:
-            out.append(console.format(fctx))
-    return out
+            console.write(pad, out, fctx)
 
 
 def _fill_inputs(dom: DomainDef) -> None:

@@ -24,10 +24,9 @@ from pyvirt.conf.domain_base import (
     Device,
     DimmAddress,
     FormatCtx,
-    Item,
     ParseCtx,
     SpaprVioAddress,
-    attrs_of,
+    attr_writer,
     bad_enum,
     internal,
     keep,
@@ -41,7 +40,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
     xml_err,
 )
-from pyvirt.conf.xmlutil import E, escape_attr, to_kib
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -213,7 +212,11 @@ class Graphics(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<graphics>`` element."""
-        attrs: list[tuple[str, Any]] = [("type", self.type.value)]
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<graphics>`` element (see :meth:`Device.write`)."""
+        attrs: list[tuple[str, Any]] = [("type", self.type._value_)]
         kind = self.type
         first = self.listens[0] if self.listens else None
         listen_attr = None
@@ -259,14 +262,20 @@ class Graphics(Device):
         elif kind == GraphicsType.DBUS:
             attrs += [("address", self.dbus_address),
                       ("p2p", None if self.p2p is None else ("yes" if self.p2p else "no"))]
-        node = E("graphics", attrs)
+        start = len(out)
+        out.append(f"{pad}<graphics{attr_text([kv for kv in attrs if kv[1] is not None])}>\n")
+        sub = pad + "  "
         for listen in self.listens:
-            node.add(E("listen", [
-                ("type", listen.type.value),
-                ("address", listen.address if listen.type == ListenType.ADDRESS or
-                 (listen.type == ListenType.NETWORK and not fctx.inactive) else None),
-                ("network", listen.network), ("socket", listen.socket)]))
-        return self.finish(node, _GRAPHICS_ORDER, fctx)
+            text = f"{sub}<listen type='{listen.type._value_}'"
+            if listen.address is not None and (listen.type is ListenType.ADDRESS or (
+                    listen.type is ListenType.NETWORK and not fctx.inactive)):
+                text += f" address='{escape_attr(listen.address)}'"
+            if listen.network is not None:
+                text += f" network='{escape_attr(listen.network)}'"
+            if listen.socket is not None:
+                text += f" socket='{escape_attr(listen.socket)}'"
+            out.append(text + "/>\n")
+        self.close(pad, out, start, _GRAPHICS_ORDER, fctx)
 
     def _auth_attrs(self, fctx: FormatCtx) -> list[tuple[str, Any]]:
         if self.passwd is None:
@@ -310,6 +319,7 @@ _VIDEO_ATTRS = (A("ram", _video_size("ram")), A("vram", _video_size("vram")),
                 A("heads", uint(10, message("cannot parse video heads '{value}'",
                                             C.VIR_ERR_INTERNAL_ERROR))),
                 A("primary", YESNO))
+_video_attrs_text = attr_writer(_VIDEO_ATTRS)
 _VIDEO_ORDER = order_of("driver", "model", "boot", "alias", "acpi", "address")
 
 
@@ -347,11 +357,20 @@ class Video(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<video>`` element."""
-        node = E("video")
-        attrs: list[tuple[str, Any]] = [("type", self.model.value if self.model else None)]
-        node.add(E("model", attrs + attrs_of(self, _VIDEO_ATTRS), children=self.model_kept,
-                   keep=True))
-        return self.finish(node, _VIDEO_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<video>`` element (see :meth:`Device.write`)."""
+        start = len(out)
+        out.append(f"{pad}<video>\n")
+        sub = pad + "  "
+        text = "" if self.model is None else f" type='{self.model._value_}'"
+        text += _video_attrs_text(self)
+        if self.model_kept:
+            write_node(E.with_attrs("model", text, None, list(self.model_kept), True), sub, out)
+        else:
+            out.append(f"{sub}<model{text}/>\n")
+        self.close(pad, out, start, _VIDEO_ORDER, fctx)
 
 
 # --- <input> ------------------------------------------------------------------------
@@ -410,9 +429,18 @@ class Input(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<input>`` element."""
-        node = E("input", [("type", self.type.value),
-                           ("bus", self.bus.value if self.bus else None), ("model", self.model)])
-        return self.finish(node, _INPUT_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<input>`` element (see :meth:`Device.write`)."""
+        head = f"{pad}<input type='{self.type._value_}'"
+        if self.bus is not None:
+            head += f" bus='{self.bus._value_}'"
+        if self.model is not None:
+            head += f" model='{escape_attr(self.model)}'"
+        start = len(out)
+        out.append(head + ">\n")
+        self.close(pad, out, start, _INPUT_ORDER, fctx)
 
 
 # --- <sound>, <audio> ----------------------------------------------------------------
@@ -452,11 +480,17 @@ class Sound(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<sound>`` element."""
-        node = E("sound", [("model", self.model)],
-                 children=[E("codec", [("type", c)]) for c in self.codecs])
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<sound>`` element (see :meth:`Device.write`)."""
+        start = len(out)
+        out.append(f"{pad}<sound model='{escape_attr(self.model)}'>\n")
+        for codec in self.codecs:
+            out.append(f"{pad}  <codec type='{escape_attr(codec)}'/>\n")
         if self.audio_id is not None:
-            node.add(E("audio", [("id", self.audio_id)]))
-        return self.finish(node, _SOUND_ORDER, fctx)
+            out.append(f"{pad}  <audio id='{self.audio_id}'/>\n")
+        self.close(pad, out, start, _SOUND_ORDER, fctx)
 
 
 _SOUND_HANDLERS = {"codec": Sound._codec, "audio": Sound._audio}
@@ -521,8 +555,14 @@ class Watchdog(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<watchdog>`` element."""
-        node = E("watchdog", [("model", self.model), ("action", self.action)])
-        return self.finish(node, _PLAIN_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<watchdog>`` element (see :meth:`Device.write`)."""
+        start = len(out)
+        out.append(f"{pad}<watchdog model='{escape_attr(self.model)}' "
+                   f"action='{escape_attr(self.action)}'>\n")
+        self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
 MEMBALLOON_MODELS = ("virtio", "virtio-transitional", "virtio-non-transitional", "xen", "none")
@@ -568,16 +608,17 @@ class Memballoon(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
-        head = f" model='{escape_attr(self.model)}'"
+        start = len(out)
+        head = f"{pad}<memballoon model='{escape_attr(self.model)}'"
         if self.autodeflate is not None:
             head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
         if self.free_page_reporting is not None:
             head += (" freePageReporting='on'" if self.free_page_reporting
                      else " freePageReporting='off'")
-        kids: list[Item] = []
+        out.append(head + ">\n")
         if self.stats_period:
-            kids.append(("stats", f"<stats period='{self.stats_period}'/>"))
-        self.emit(pad, out, head, kids, _BALLOON_ORDER, fctx)
+            out.append(f"{pad}  <stats period='{self.stats_period}'/>\n")
+        self.close(pad, out, start, _BALLOON_ORDER, fctx)
 
 
 TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")
@@ -639,7 +680,14 @@ class Panic(Device):
 
     def format(self, fctx: FormatCtx) -> E:
         """The ``<panic>`` element."""
-        return self.finish(E("panic", [("model", self.model)]), _PLAIN_ORDER, fctx)
+        return self.format_written(fctx)
+
+    def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        """Write the ``<panic>`` element (see :meth:`Device.write`)."""
+        start = len(out)
+        out.append(f"{pad}<panic>\n" if self.model is None else
+                   f"{pad}<panic model='{escape_attr(self.model)}'>\n")
+        self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
 @dataclass(kw_only=True)

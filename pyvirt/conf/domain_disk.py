@@ -20,8 +20,8 @@ from pyvirt.conf.domain_base import (
     A,
     Device,
     FormatCtx,
-    Item,
     ParseCtx,
+    attr_writer,
     attrs_of,
     attrs_text,
     bad_enum,
@@ -37,9 +37,10 @@ from pyvirt.conf.domain_base import (
     text_node,
     uint,
     unsupported,
+    write_texts,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -136,6 +137,9 @@ class DiskDriver:
     kept: list[E] = field(default_factory=list)
 
 
+_driver_text = attr_writer(DiskDriver._ATTRS)
+
+
 @dataclass(kw_only=True)
 class DiskHost:
     """One ``<host>`` of a network disk source."""
@@ -185,6 +189,7 @@ class DiskSource:
 
 _DISK_ATTRS = (A("model"), A("rawio", YESNO), A("sgio"), A("snapshot"))
 
+_DISK_TEXTS = ("serial", "wwn", "vendor", "product")
 _DISK_ORDER = order_of("driver", "auth", "source", "backingStore", "geometry", "blockio",
                        "mirror", "target", "iotune", "readonly", "shareable", "transient",
                        "serial", "wwn", "vendor", "product", "encryption", "boot", "alias",
@@ -343,76 +348,85 @@ class Disk(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<disk>`` element (see :meth:`Device.write`)."""
-        kids: list[Item] = []
-        add = kids.append
+        start = len(out)
+        head = f"{pad}<disk type='{self.type._value_}' device='{self.device._value_}'"
+        if self.model is not None or self.rawio is not None or self.sgio is not None \
+                or self.snapshot is not None:
+            head += attrs_text(self, _DISK_ATTRS)
+        out.append(head + ">\n")
+        sub = pad + "  "
         driver = self.driver
         if driver is not None:
-            pre = attrs_text(driver, DiskDriver._ATTRS)
+            text = _driver_text(driver)
             if driver.kept:
-                add(("driver", E.with_attrs("driver", pre, None, list(driver.kept))))
-            elif pre:
-                add(("driver", f"<driver{pre}/>"))
-        if self.source is not None:
-            add(("source", self._format_source()))
-        target = f"<target dev='{escape_attr(self.target)}'"
+                write_node(E.with_attrs("driver", text, None, list(driver.kept)), sub, out)
+            elif text:
+                out.append(f"{sub}<driver{text}/>\n")
+        src = self.source
+        if src is not None:
+            if self.type is DiskType.FILE and src.file is not None and src.fdgroup is None \
+                    and src.startup_policy is None and not src.hosts and not src.kept:
+                out.append(f"{sub}<source file='{escape_attr(src.file)}'/>\n")
+            else:
+                self._write_source(sub, out)
+        target = f"{sub}<target dev='{escape_attr(self.target)}'"
         if self.bus is not None:
-            target += f" bus='{self.bus}'"
+            target += f" bus='{self.bus._value_}'"
         if self.tray is not None:
             target += f" tray='{escape_attr(self.tray)}'"
         if self.removable is not None:
             target += " removable='on'" if self.removable else " removable='off'"
         if self.rotation_rate is not None:
             target += f" rotation_rate='{self.rotation_rate}'"
-        add(("target", target + "/>"))
+        out.append(target + "/>\n")
         if self.iotune:
-            add(("iotune", E("iotune", children=[
-                text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS if k in self.iotune])))
+            write_node(E("iotune", children=[
+                text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS if k in self.iotune]),
+                sub, out)
         if self.readonly:
-            add(("readonly", "<readonly/>"))
+            out.append(f"{sub}<readonly/>\n")
         if self.shareable:
-            add(("shareable", "<shareable/>"))
+            out.append(f"{sub}<shareable/>\n")
         if self.transient:
             share = self.transient_share_backing
-            add(("transient", "<transient/>" if share is None else
-                 f"<transient shareBacking='{'yes' if share else 'no'}'/>"))
-        for tag in ("serial", "wwn", "vendor", "product"):
-            value = getattr(self, tag)
-            if value is not None:
-                add((tag, f"<{tag}>{escape_attr(value)}</{tag}>"))
-        head = f" type='{self.type}' device='{self.device}'" + attrs_text(self, _DISK_ATTRS)
-        self.emit(pad, out, head, kids, _DISK_ORDER, fctx)
+            out.append(f"{sub}<transient/>\n" if share is None else
+                       f"{sub}<transient shareBacking='{'yes' if share else 'no'}'/>\n")
+        write_texts(self, _DISK_TEXTS, sub, out)
+        self.close(pad, out, start, _DISK_ORDER, fctx)
 
-    def _format_source(self) -> str | E:
+    def _write_source(self, pad: str, out: list[str]) -> None:
         src = self.source
         assert src is not None
         kind = self.type
-        if kind == DiskType.FILE:
-            pre = attr_text([kv for kv in (("file", src.file), ("fdgroup", src.fdgroup))
-                             if kv[1] is not None])
+        if kind is DiskType.FILE:
+            text = "" if src.file is None else f" file='{escape_attr(src.file)}'"
+            if src.fdgroup is not None:
+                text += f" fdgroup='{escape_attr(src.fdgroup)}'"
         else:
-            if kind == DiskType.BLOCK:
+            if kind is DiskType.BLOCK:
                 attrs = [("dev", src.dev)]
-            elif kind == DiskType.DIR:
+            elif kind is DiskType.DIR:
                 attrs = [("dir", src.dir)]
-            elif kind == DiskType.NETWORK:
+            elif kind is DiskType.NETWORK:
                 attrs = [("protocol", src.protocol), ("name", src.name), ("query", src.query),
                          ("tls", None if src.tls is None else ("yes" if src.tls else "no"))]
-            elif kind == DiskType.VOLUME:
+            elif kind is DiskType.VOLUME:
                 attrs = [("pool", src.pool), ("volume", src.volume), ("mode", src.mode)]
-            elif kind == DiskType.NVME:
+            elif kind is DiskType.NVME:
                 attrs = list(src.nvme)
             else:
                 attrs = []
-            pre = attr_text([kv for kv in attrs if kv[1] is not None])
+            text = attr_text([kv for kv in attrs if kv[1] is not None])
         if src.startup_policy is not None:
-            pre += f" startupPolicy='{escape_attr(src.startup_policy)}'"
+            text += f" startupPolicy='{escape_attr(src.startup_policy)}'"
         if not src.hosts and not src.kept:
-            return f"<source{pre}/>"
-        node = E.with_attrs("source", pre, None, [
+            out.append(f"{pad}<source{text}/>\n")
+            return
+        node = E.with_attrs("source", text, None, [
             E.line("host", f"<host{attrs_text(host, DiskHost._ATTRS)}/>") for host in src.hosts],
             keep=True)
         node.children = place(node.children, src.kept, _SOURCE_ORDER)
-        return node
+        write_node(node, pad, out)
 
 
 #: network disk protocols (libvirt's virStorageNetProtocol, without 'none')
@@ -603,33 +617,40 @@ class Controller(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<controller>`` element (see :meth:`Device.write`)."""
-        head = f" type='{self.type}'"
+        start = len(out)
+        head = f"{pad}<controller type='{self.type._value_}'"
         if self.index is not None:
             head += f" index='{self.index}'"
         if self.model is not None:
             head += f" model='{escape_attr(self.model)}'"
-        head += attrs_text(self, _CTRL_ATTRS)
-        kids: list[Item] = []
+        if self.ports is not None or self.vectors is not None \
+                or self.maxGrantFrames is not None or self.maxEventChannels is not None:
+            head += attrs_text(self, _CTRL_ATTRS)
+        out.append(head + ">\n")
+        sub = pad + "  "
         if self.model_name is not None:
-            kids.append(("model", f"<model name='{escape_attr(self.model_name)}'/>"))
-        if self.target is not None and (self.target.node is not None or
-                                        attrs_text(self.target, _CTRL_TARGET)):
-            target = f"<target{attrs_text(self.target, _CTRL_TARGET)}"
-            kids.append(("target", f"{target}/>" if self.target.node is None else
-                         E.line("target", f"{target}>\n  <node>{self.target.node}</node>\n"
-                                "</target>")))
+            out.append(f"{sub}<model name='{escape_attr(self.model_name)}'/>\n")
+        target = self.target
+        if target is not None:
+            text = _ctrl_target_text(target)
+            if target.node is not None:
+                out.append(f"{sub}<target{text}>\n{sub}  <node>{target.node}</node>\n"
+                           f"{sub}</target>\n")
+            elif text:
+                out.append(f"{sub}<target{text}/>\n")
         if self.driver is not None:
-            driver = attrs_text(self.driver, _CTRL_DRIVER)
-            if driver:
-                kids.append(("driver", f"<driver{driver}/>"))
-        if self.pcihole64 is not None:
-            # after the device info, unlike every other child
-            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx, [(
-                "pcihole64", f"<pcihole64 unit='KiB'>{self.pcihole64}</pcihole64>")])
-        else:
-            self.emit(pad, out, head, kids, _CTRL_ORDER, fctx)
+            text = _ctrl_driver_text(self.driver)
+            if text:
+                out.append(f"{sub}<driver{text}/>\n")
+        if self.pcihole64 is None:
+            self.close(pad, out, start, _CTRL_ORDER, fctx)
+        else:  # after the device info, unlike every other child
+            self.close(pad, out, start, _CTRL_ORDER, fctx,
+                       f"{sub}<pcihole64 unit='KiB'>{self.pcihole64}</pcihole64>\n")
 
 
+_ctrl_target_text = attr_writer(_CTRL_TARGET)
+_ctrl_driver_text = attr_writer(_CTRL_DRIVER)
 _CTRL_HANDLERS = {"model": Controller._model, "target": Controller._target,
                   "driver": Controller._driver, "pcihole64": Controller._pcihole64}
 _CTRL_ORDER = order_of("model", "target", "driver", "boot", "alias", "master", "rom", "acpi",

@@ -21,7 +21,6 @@ from pyvirt.conf.domain_base import (
     A,
     Device,
     FormatCtx,
-    Item,
     ParseCtx,
     PciAddress,
     internal,
@@ -36,7 +35,7 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node
 from pyvirt.errors import report
 
 
@@ -295,68 +294,77 @@ class Interface(Device):
 
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<interface>`` element (see :meth:`Device.write`)."""
-        head = f" type='{self.type}'"
+        start = len(out)
+        head = f"{pad}<interface type='{self.type._value_}'"
         if self.managed is not None:
             head += " managed='yes'" if self.managed else " managed='no'"
         if self.trust_guest_rx_filters is not None:
             head += (" trustGuestRxFilters='yes'" if self.trust_guest_rx_filters
                      else " trustGuestRxFilters='no'")
-        kids: list[Item] = []
-        add = kids.append
+        out.append(head + ">\n")
+        sub = pad + "  "
         if self.mac is not None:
-            mac = f"<mac address='{escape_attr(self.mac)}'"
+            mac = f"{sub}<mac address='{escape_attr(self.mac)}'"
             if self.mac_type is not None:
                 mac += f" type='{escape_attr(self.mac_type)}'"
             if self.mac_check is not None:
                 mac += f" check='{escape_attr(self.mac_check)}'"
-            add(("mac", mac + "/>"))
-        keys = _SOURCE_KEYS.get(self.type, ())
-        if fctx.inactive and self.type == NetType.NETWORK:
-            keys = ("network", "portgroup")
+            out.append(mac + "/>\n")
         source = self.source
-        if source or self.source_address is not None or self.source_local or \
-                self.source_kept or self.type == NetType.HOSTDEV:
-            pre = attr_text([(k, source[k]) for k in keys if k in source])
-            if self.source_address is None and not self.source_local and not self.source_kept:
-                add(("source", f"<source{pre}/>"))
-            else:
-                src = E.with_attrs("source", pre, keep=True)
-                if self.source_address is not None:
-                    src.add(self.source_address.dump())
-                if self.source_local:
-                    src.add(E("local", list(self.source_local.items())))
-                src.children.extend(self.source_kept)
-                add(("source", src))
+        if self.type is NetType.NETWORK and len(source) == 1 and "network" in source \
+                and self.source_address is None and not self.source_local \
+                and not self.source_kept:
+            out.append(f"{sub}<source network='{escape_attr(source['network'])}'/>\n")
+        elif source or self.source_address is not None or self.source_local or \
+                self.source_kept or self.type is NetType.HOSTDEV:
+            self._write_source(sub, out, fctx)
         for ip in self.ips:
-            add(("ip", "<ip" + attr_text([kv for kv in (
+            out.append(f"{sub}<ip" + attr_text([kv for kv in (
                 ("address", ip.address), ("family", ip.family), ("prefix", ip.prefix),
-                ("peer", ip.peer)) if kv[1] is not None]) + "/>"))
+                ("peer", ip.peer)) if kv[1] is not None]) + "/>\n")
         if self.script is not None:
-            add(("script", f"<script path='{escape_attr(self.script)}'/>"))
+            out.append(f"{sub}<script path='{escape_attr(self.script)}'/>\n")
         if self.downscript is not None:
-            add(("downscript", f"<downscript path='{escape_attr(self.downscript)}'/>"))
+            out.append(f"{sub}<downscript path='{escape_attr(self.downscript)}'/>\n")
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
-            target = f"<target dev='{escape_attr(self.target_dev)}'"
+            target = f"{sub}<target dev='{escape_attr(self.target_dev)}'"
             if self.target_managed is not None:
                 target += " managed='yes'" if self.target_managed else " managed='no'"
-            add(("target", target + "/>"))
+            out.append(target + "/>\n")
         if self.model is not None:
-            add(("model", f"<model type='{escape_attr(self.model)}'/>"))
+            out.append(f"{sub}<model type='{escape_attr(self.model)}'/>\n")
         if self.driver is not None:
-            pre = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
-                             if s.name in self.driver])
+            text = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
+                              if s.name in self.driver])
             if self.driver_kept:
-                add(("driver", E.with_attrs("driver", pre, None, list(self.driver_kept),
-                                            keep=True)))
+                write_node(E.with_attrs("driver", text, None, list(self.driver_kept),
+                                        keep=True), sub, out)
             else:
-                add(("driver", f"<driver{pre}/>"))
+                out.append(f"{sub}<driver{text}/>\n")
         if self.link_state is not None:
-            add(("link", f"<link state='{escape_attr(self.link_state)}'/>"))
+            out.append(f"{sub}<link state='{escape_attr(self.link_state)}'/>\n")
         if self.mtu is not None:
-            add(("mtu", f"<mtu size='{self.mtu}'/>"))
-        self.emit(pad, out, head, kids, _NET_ORDER, fctx)
+            out.append(f"{sub}<mtu size='{self.mtu}'/>\n")
+        self.close(pad, out, start, _NET_ORDER, fctx)
+
+    def _write_source(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
+        keys = _SOURCE_KEYS.get(self.type, ())
+        if fctx.inactive and self.type is NetType.NETWORK:
+            keys = ("network", "portgroup")
+        source = self.source
+        text = "".join([f" {k}='{escape_attr(source[k])}'" for k in keys if k in source])
+        if self.source_address is None and not self.source_local and not self.source_kept:
+            out.append(f"{pad}<source{text}/>\n")
+            return
+        src = E.with_attrs("source", text, keep=True)
+        if self.source_address is not None:
+            src.add(self.source_address.dump())
+        if self.source_local:
+            src.add(E("local", list(self.source_local.items())))
+        src.children.extend(self.source_kept)
+        write_node(src, pad, out)
 
 
 _NET_HANDLERS = {

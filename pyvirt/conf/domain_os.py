@@ -26,7 +26,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E, attr_text
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node
 from pyvirt.errors import report
 
 
@@ -173,18 +173,29 @@ class OS:
     def _text(self, child: etree._Element) -> None:
         setattr(self, child.tag, child.text or "")
 
+    def write(self, pad: str, out: list[str], virt_type: str | None = None) -> None:
+        """Append the lines of the ``<os>`` element, indented by ``pad``."""
+        kind = self.type
+        if kind is None or (kind is OSType.XEN and virt_type == "xen") \
+                or not self._only_type_and_boot():
+            write_node(self.format(virt_type), pad, out)
+            return
+        # the common case, written directly: <type> and <boot> only
+        text = f"{pad}<os>\n{pad}  <type"
+        if self.arch is not None:
+            text += f" arch='{escape_attr(self.arch)}'"
+        if self.machine is not None:
+            text += f" machine='{escape_attr(self.machine)}'"
+        out.append(f"{text}>{kind._value_}</type>\n")
+        for dev in self.boot:
+            out.append(f"{pad}  <boot dev='{dev._value_}'/>\n")
+        out.append(f"{pad}</os>\n")
+
     def format(self, virt_type: str | None = None) -> E:
         """The ``<os>`` element (Xen PV guests of Xen say 'linux', as libvirt)."""
         kind = self.type.value if self.type else None
         if kind == "xen" and virt_type == "xen":
             kind = "linux"
-        if self._only_type_and_boot() and kind is not None:
-            # the common case, written directly: <type> and <boot> only
-            attrs = attr_text([a for a in (("arch", self.arch), ("machine", self.machine))
-                               if a[1] is not None])
-            lines = [f"<os>\n  <type{attrs}>{kind}</type>"]
-            lines += [f"\n  <boot dev='{dev.value}'/>" for dev in self.boot]
-            return E.line("os", "".join(lines) + "\n</os>")
         node = E("os", [("firmware", self.firmware)], keep=True)
         node.add(text_el("type", kind, [("arch", self.arch), ("machine", self.machine)]))
         if self.firmware_features:
@@ -384,6 +395,33 @@ def format_features(features: dict[str, Feature]) -> E | None:
     return node
 
 
+#: the features written as an empty element when they carry nothing
+_FLAGS = frozenset(name for name, kind in FEATURE_KINDS.items() if kind in ("flag", "attrs+"))
+
+
+def write_features(features: dict[str, Feature], pad: str, out: list[str]) -> None:
+    """Append the lines of the ``<features>`` element, indented by ``pad``;
+    features that carry nothing (``<acpi/>``) are written directly."""
+    if not features:
+        return
+    start = len(out)
+    out.append(f"{pad}<features>\n")
+    sub = pad + "  "
+    for name in sorted(features, key=lambda n: _FEATURE_ORDER.get(n, 99)):
+        feat = features[name]
+        if name in _FLAGS and feat.state is None and not feat.attrs and not feat.children \
+                and feat.size is None:
+            out.append(f"{sub}<{name}/>\n")
+        else:
+            node = feat.format()
+            if node is not None:
+                write_node(node, sub, out)
+    if len(out) > start + 1:
+        out.append(f"{pad}</features>\n")
+    else:
+        del out[start]
+
+
 # --- <clock> --------------------------------------------------------------------
 
 class ClockOffset(enum.StrEnum):
@@ -449,6 +487,16 @@ class Clock:
             if child.tag == "timer":
                 clock.timers.append(_parse_timer(child))
         return clock
+
+    def write(self, pad: str, out: list[str]) -> None:
+        """Append the lines of the ``<clock>`` element, indented by ``pad``."""
+        offset = self.offset
+        if self.timers or offset is not ClockOffset.UTC:
+            write_node(self.format(), pad, out)
+        elif self.adjustment is None:
+            out.append(f"{pad}<clock offset='utc'/>\n")
+        else:
+            out.append(f"{pad}<clock offset='utc' adjustment='{escape_attr(self.adjustment)}'/>\n")
 
     def format(self) -> E:
         """The ``<clock>`` element."""

@@ -75,7 +75,7 @@ class Conv:
     and ``dump(value) -> str``.  ``kind`` tells the compiled writers
     (:func:`attr_writer`) how to write a value without calling ``dump``:
     'str' (escaped), 'num' (``str``), 'bool' (``words``), 'enum' (the
-    member's value) or 'fmt' (``fmt % value``)."""
+    member's string value, which needs no escaping) or 'fmt' (``fmt % value``)."""
 
     __slots__ = ("dump", "fmt", "kind", "load", "words")
 
@@ -178,7 +178,9 @@ def enumconv(cls: type[enum.Enum], error: ErrorMaker | None = None) -> Conv:
         if member is None:
             raise unknown(attr, elem, text)
         return member
-    return Conv(load, lambda v: v.value, "enum")
+    # the compiled writers write a member's value as it is when no value needs escaping
+    plain = all(isinstance(m.value, str) and escape_attr(m.value) == m.value for m in cls)
+    return Conv(load, lambda v: v.value, "enum" if plain else "")
 
 
 class A:
@@ -288,29 +290,37 @@ def attrs_text(obj: Any, specs: Sequence[A]) -> str:
 
 
 def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
-    lines = ["def write(o):", "    s = ''"]
     env: dict[str, Any] = {"esc": escape_attr}
+    body: list[str] = []
     for i, spec in enumerate(specs):
         conv = spec.conv
-        lines.append(f"    v = o.{spec.name}")
-        lines.append("    if v is not None:")
+        body.append(f"v = {{get}}{spec.name!r}{{end}}")
+        body.append("if v is not None:")
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            lines.append(f"        s += {head!r} + esc(v) + \"'\"")
+            body.append(f"    s += {head!r} + esc(v) + \"'\"")
         elif conv.kind == "num":
-            lines.append(f"        s += {head!r} + str(v) + \"'\"")
+            body.append(f"    s += {head!r} + str(v) + \"'\"")
         elif conv.kind == "bool":
             yes, no = (f"{head}{w}'" for w in conv.words)
-            lines.append(f"        s += {yes!r} if v else {no!r}")
+            body.append(f"    s += {yes!r} if v else {no!r}")
         elif conv.kind == "enum":
-            lines.append(f"        s += {head!r} + esc(str(v.value)) + \"'\"")
+            body.append(f"    s += {head!r} + v._value_ + \"'\"")
         elif conv.kind == "fmt":
-            lines.append(f"        s += {head!r} + ({conv.fmt!r} % v) + \"'\"")
+            body.append(f"    s += {head!r} + ({conv.fmt!r} % v) + \"'\"")
         else:
             env[f"dump{i}"] = conv.dump
-            lines.append(f"        s += {head!r} + esc(dump{i}(v)) + \"'\"")
-    lines.append("    return s")
-    exec("\n".join(lines), env)  # noqa: S102 - code generated from the declarations above
+            body.append(f"    s += {head!r} + esc(dump{i}(v)) + \"'\"")
+    # The values are read from the instance's __dict__, faster than
+    # attribute lookups; an object without one, or with a field elsewhere
+    # (a property), is written by the same code reading attributes.
+    slow = ["def write_attrs(o):", "    s = ''"]
+    slow += ["    " + line.format(get="getattr(o, ", end=")") for line in body]
+    fast = ["def write(o):", "    s = ''", "    try:", "        d = o.__dict__", "        pass"]
+    fast += ["        " + line.format(get="d[", end="]") for line in body]
+    fast += ["    except (AttributeError, KeyError):", "        return write_attrs(o)"]
+    code = "\n".join(slow + ["    return s"] + fast + ["    return s"])
+    exec(code, env)  # noqa: S102 - code generated from the declarations above
     return cast("Callable[[Any], str]", env["write"])
 
 

@@ -265,6 +265,14 @@ def attr_text(attrs: Iterable[tuple[str, object]]) -> str:
                     for k, v in attrs])
 
 
+def indent_lines(text: str, pad: str) -> str:
+    """``text`` (one element, maybe several lines) with each line indented
+    by ``pad`` and ended by a newline."""
+    if "\n" not in text:
+        return f"{pad}{text}\n"
+    return "".join([f"{pad}{line}\n" for line in text.splitlines()])
+
+
 def write_node(node: E, pad: str, out: list[str]) -> None:
     """Append the lines of ``node`` indented by ``pad`` to ``out``; an empty
     element (see :meth:`E.empty`) writes nothing."""

@@ -157,6 +157,7 @@ def test_blkio_change_formats_everything(conn: Any) -> None:
     parts = dom._drv._dom_obj(dom._o).def_._parts
     assert parts.devices and parts.around_memory
     dom.setBlkioParameters({"weight": 321}, 0)
-    assert not parts.devices and not parts.around_memory and not parts.device_lines
+    assert not parts.devices and not parts.around_memory and not parts.device_lines \
+        and not parts.device_runs
     assert "<weight>321</weight>" in dom.XMLDesc(0)
     check(dom)
