@@ -251,3 +251,25 @@ def test_full_disk_gives_libvirts_error(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)
+
+
+def test_finish_reads_its_own_confirmation(served: _Served) -> None:
+    """The caller of finish() reads the daemon's confirmation itself: it returns
+    while the client's event loop is busy (before, the loop had to pass it on)."""
+    from pyvirt.util import aioloop
+    data = os.urandom(2 * MIB)
+    vol = served.volume("f.img", len(data))
+    st = served.conn.newStream(0)
+    vol.upload(st, 0, 0, 0)
+    st.send(data)
+    busy = threading.Event()
+
+    def block() -> None:
+        busy.set()
+        time.sleep(3)
+    aioloop.get_loop().call_soon_threadsafe(block)
+    assert busy.wait(5)
+    start = time.monotonic()
+    st.finish()
+    assert time.monotonic() - start < 1.5
+    assert (served.base / "pool" / "f.img").read_bytes() == data
