@@ -41,6 +41,7 @@ _LINGER = 0.005      # how long an upload's writer waits for more data before le
 _BATCH = 16          # data messages written to the driver at once
 _TAKE_MAX = 16 * P.STREAM_CHUNK_MAX   # driver data sent at once (split into messages)
 _FINISH, _ABORT = object(), object()
+_CONFIRMED = object()     # a finish or abort done and confirmed to the client by the worker
 
 
 class _HoleItem:
@@ -261,7 +262,8 @@ class ServerStream:
             try:
                 end = await self.conn.run_io(self._write_queued)
                 if end is not None:
-                    self._send(P.OK, b"")
+                    if end is not _CONFIRMED:
+                        self._send(P.OK, b"")
                     self.close()
             except Exception as exc:
                 if not isinstance(exc, libvirtError):
@@ -291,12 +293,16 @@ class ServerStream:
                     return None
                 continue
             item = queue.popleft()
-            if item is _FINISH:
-                self.stream.finish()
-                return item
-            if item is _ABORT:
-                self.stream.abort()
-                return item
+            if item is _FINISH or item is _ABORT:
+                if item is _FINISH:
+                    self.stream.finish()
+                else:
+                    self.stream.abort()
+                # the worker confirms when it can write to the socket now (no hop
+                # back to the loop before the client hears of it)
+                done = P.frame(self.prog, self.vers, self.proc, P.STREAM, self.serial, P.OK,
+                               b"")
+                return _CONFIRMED if self.conn.send_from_worker(done) else item
             if isinstance(item, _HoleItem):
                 self.stream.send_hole(item.length)
                 continue
