@@ -11,7 +11,6 @@ small tmpfs) that a full disk gives libvirt's error.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -23,33 +22,21 @@ from pathlib import Path
 
 import daemons
 import pytest
+from test_streams_events import InProcessDaemon
 
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.daemon import splice
-from pyvirt.daemon.config import Config
-from pyvirt.daemon.server import Daemon
 
 MIB = 1 << 20
 
 
-class _Served:
+class _Served(InProcessDaemon):
     """pyvirtd's server on a thread of this process, and a pyvirt client of it."""
 
     def __init__(self, base: Path) -> None:
+        super().__init__(str(base), inline=False)
         self.base = base
-        self.loop = asyncio.new_event_loop()
-        self.daemon = Daemon(Config(unix_sock_dir=str(base)), self.loop)
-        ready = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(self.daemon.start())
-            ready.set()
-            self.loop.run_until_complete(self.daemon.serve())
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert ready.wait(10)
         self.uri = f"qemu+unix:///embed?root={base / 'root'}&socket={base / 'libvirt-sock'}"
         self.conn = pyvirt.open(self.uri)
         self.pool = self.conn.storagePoolCreateXML(
@@ -62,8 +49,7 @@ class _Served:
 
     def stop(self) -> None:
         self.conn.close()
-        self.daemon.stop()
-        self.thread.join(10)
+        super().stop()
 
 
 @pytest.fixture
