@@ -81,6 +81,8 @@ class ServerStream:
         # running (the writer, not the loop, reads the socket)
         self._splice_ok = False
         self._splicing = False
+        self._running = False         # the writer runs the splicing now
+        self._slock = threading.Lock()    # between the two: a close cancels or waits
         self._ahead = b""             # bytes of the next messages the loop had read
         self.spliced = 0              # messages spliced (tests look)
         self.stream.watch(self._changed)
@@ -333,7 +335,11 @@ class ServerStream:
         """Splice the upload's next data messages from the socket into the volume
         (the writer, on a worker), then give the socket back to the loop.  Raises
         the volume's libvirtError."""
-        rest, gone = self._ahead, False
+        with self._slock:
+            if not self._splicing:
+                return                      # the stream closed: close() took it back
+            self._running = True
+        rest, gone, self._ahead = self._ahead, False, b""
         try:
             sink = self.stream.sink
             fd = self.conn.dup_socket()
@@ -344,18 +350,19 @@ class ServerStream:
                 return
             run = splice.Run(fd, (self.prog, self.vers, self.proc, self.serial), sink,
                              self.stream.send_hole, self._splice_alive, self._seen,
-                             self._ahead)
-            self._ahead = b""
+                             rest)
+            rest = b""
             try:
                 run.run()
             except splice.Gone:
                 gone = True
             finally:
-                rest = run.rest
+                rest = run.rest + bytes(run.ahead)     # (after a failed write too)
                 self.spliced += run.frames
                 run.close()
         finally:
-            self._splicing = False
+            with self._slock:
+                self._splicing = self._running = False
             self.conn.loop.call_soon_threadsafe(self._splice_done, rest, gone)
 
     def _splice_alive(self) -> bool:
@@ -402,6 +409,14 @@ class ServerStream:
         self._more.set()
         self.stream.unwatch(self._changed)
         self.conn.streams.pop(self.serial, None)
+        with self._slock:
+            # the socket was handed to the writer, which will not run any more:
+            # the loop reads it again, from the bytes it had handed over
+            cancel = self._splicing and not self._running
+            self._splicing = self._splicing and self._running
+        if cancel:
+            ahead, self._ahead = self._ahead, b""
+            self._splice_done(ahead, False)
         if self._paused:
             self._paused = False
             self.conn.resume_reading("stream")

@@ -28,6 +28,9 @@ import pyvirt
 from pyvirt import constants as C
 from pyvirt.daemon import splice
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drivers" / "host"))
+from test_sparse_streams import _upload as sparse_upload
+
 MIB = 1 << 20
 
 
@@ -104,25 +107,7 @@ def test_sparse_upload_spliced_keeps_holes(served: _Served, spliced: list[int]) 
             fh.seek(off)
             fh.write(os.urandom(MIB + 4096))
     vol = served.volume("s.img", size)
-    st = served.conn.newStream(0)
-    vol.upload(st, 0, 0, C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
-    fh = open(src, "rb", buffering=0)  # noqa: SIM115 - closed below, read by callbacks
-
-    def hole(_s: object, _o: object) -> tuple[bool, int]:
-        pos = fh.tell()
-        if pos >= size:
-            return True, 0
-        try:
-            nxt = os.lseek(fh.fileno(), pos, os.SEEK_DATA)
-        except OSError:
-            nxt = size
-        end = nxt if nxt > pos else os.lseek(fh.fileno(), pos, os.SEEK_HOLE)
-        fh.seek(pos)
-        return nxt <= pos, end - pos
-    with fh:
-        st.sparseSendAll(lambda _s, n, _o: fh.read(n), hole,
-                         lambda _s, n, _o: fh.seek(n, 1), None)
-        st.finish()
+    sparse_upload(served.conn, vol, src)
     dst = served.base / "pool" / "s.img"
     assert dst.read_bytes() == src.read_bytes()
     assert os.stat(dst).st_blocks * 512 < 8 * MIB     # the holes stayed holes
