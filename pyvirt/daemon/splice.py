@@ -1,22 +1,23 @@
 """Upload data moved from a client's socket into the volume with splice(2).
 
 While an upload's data messages arrive in a row, the daemon's loop stops
-reading the client (at a frame boundary: nothing of the next frame is
-buffered, or what is buffered is handed over) and a worker owns the
-socket's reads for a *run*: it reads each
-message's 28-byte header itself and, for a ``STREAM``/``CONTINUE`` message
-of the upload, moves the payload socket -> pipe -> volume with ``splice``
-(the bytes never enter the process's memory).  A ``STREAM_HOLE`` of the
-upload is read and handed to the sink.  Anything else (the finish, an
-abort, a keepalive, another call, a message the volume has no room for)
-ends the run: the bytes read of it are given back to the frame reader and
-the loop reads the client again, as it does when no data comes for a
-moment.  TLS connections never get here (their bytes must be decrypted).
+reading the client and hands what it had received of the next messages to
+the upload's writer (a worker), which owns the socket's reads for a *run*:
+it reads each message's 28-byte header itself and, for a ``STREAM``/
+``CONTINUE`` message of the upload, moves the payload socket -> pipe ->
+volume with ``splice`` (the bytes never enter the process's memory).  A
+``STREAM_HOLE`` of the upload is read and handed to the sink.  Anything
+else (the finish, an abort, a keepalive, another call, data past the
+upload's length) ends the run: the bytes read of it are given back to the
+frame reader and the loop reads the client again, as it does when no data
+comes for a moment.  TLS connections never get here (their bytes must be
+decrypted first).
 
 Errors: a volume write that fails (disk full) consumes the rest of the
 message from the socket, so the framing holds, and raises the sink's
-libvirtError (the stream then fails as before); a client that goes away
-mid-message ends the run, and the loop's reading finds the end of file.
+libvirtError (the daemon then fails and aborts the stream); a client that
+goes away or stalls for ``STALL`` s in the middle of a message raises
+:class:`Gone` (the daemon closes the connection: its framing is lost).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ IDLE = 0.02            # a run ends when no message starts for this long (s)
 STALL = 30.0           # and gives up on a client that stops mid-message
 PIPE_SIZE = 1 << 20    # asked of the kernel; the pipe may be smaller
 _HOLE_BODY = 12
-_FLAGS = os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK
+_FLAGS = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _HEAD = struct.Struct(">I" + P.HEADER.format.lstrip(">"))   # length word + header
 
 
