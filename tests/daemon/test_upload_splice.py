@@ -29,6 +29,7 @@ from pyvirt import constants as C
 from pyvirt.daemon import splice
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drivers" / "host"))
+from hostutil import delete_when_free
 from test_sparse_streams import _upload as sparse_upload
 
 MIB = 1 << 20
@@ -168,14 +169,7 @@ def test_client_cut_in_a_message(served: _Served, spliced: list[int]) -> None:
     finally:
         client.send_signal(signal.SIGKILL)             # gone in the middle of a message
         client.wait(10)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            vol.delete(0)
-            break
-        except pyvirt.libvirtError:
-            assert time.monotonic() < deadline, "the volume stayed in use"
-            time.sleep(0.05)
+    delete_when_free(vol)
     assert served.pool.listVolumes() == []
     data = (served.base / "pool").iterdir()
     assert list(data) == []
