@@ -17,7 +17,9 @@
     the first refresh and a repeated one.
 
 Prints seconds (median of --runs) and, for (a), each rate as a fraction of
-cp's (the goal: >= 0.9); for (b), pyvirt's time over libvirt's.  The
+cp's (the goal: >= 0.9), and the CPU time pyvirtd spent per GiB it moved
+(its utime + stime, uploads and downloads of the row together: on a busy
+machine a steadier figure than the rates); for (b), pyvirt's time over libvirt's.  The
 machine this runs on may be busy: compare the ratios of one run only.
 
 Usage: bench/storage_transfer.py [--runs N] [--size MiB] [--dir DIR] [--no-libvirt]
@@ -170,6 +172,23 @@ def baselines(src: Path, base: Path, sparse: bool, runs: int) -> dict[str, float
     return out
 
 
+LEGEND = """\
+rows (each starts after a sync and ends with its data on disk):
+  cp        cp FILE COPY, then sync COPY (an fsync of the copy)
+  dd        dd bs=1M conv=fsync
+  upload    newStream + vol.upload + send all + finish, then an fsync of the volume
+            (pyvirt's finish syncs the volume itself; libvirtd's does not)
+  download  newStream + vol.download + receive all + finish, then an fsync of the copy\
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid`` so far."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_script(python: list[str], script: str, args: list[str]) -> dict[str, float]:
     res = subprocess.run([*python, "-c", script, *args], capture_output=True, text=True,
                          check=False, timeout=1800)
@@ -215,6 +234,7 @@ def main() -> None:
         dense, sparse = make_images(work, args.size)
         print(f"load average at start: {os.getloadavg()[0]:.1f} "
               f"({os.cpu_count()} CPUs); {args.size} MiB images, median of {args.runs}")
+        print(LEGEND)
         for label, src, is_sparse in (("dense", dense, False), ("sparse", sparse, True)):
             base = baselines(src, work, is_sparse, args.runs)
             sides = {"pyvirt in process": ([sys.executable], "pyvirt",
@@ -230,9 +250,14 @@ def main() -> None:
                                          f"qemu+unix:///system?socket={libvirtd.sock}")
             print(f"\n{label} image: cp {base['cp']:.3f} s, dd {base['dd']:.3f} s")
             for name, (python, module, uri) in sides.items():
+                cpu = cpu_seconds(pyvirtd.proc.pid)
                 got = run_script(python, TRANSFER, [module, uri, str(work / f"x-{label}"),
                                                     str(src), "1" if is_sparse else "0",
                                                     str(args.runs)])
+                if "pyvirtd" in name:
+                    moved = 2 * args.runs * args.size / 1024      # GiB up and down
+                    print(f"  {name:22s} pyvirtd CPU "
+                          f"{(cpu_seconds(pyvirtd.proc.pid) - cpu) / moved:.2f} s/GiB moved")
                 for what in ("upload", "download"):
                     print(f"  {name:22s} {what:8s} {got[what]:.3f} s  "
                           f"rate/cp {base['cp'] / got[what]:.2f}  "

@@ -291,6 +291,21 @@ class ClientConnection(asyncio.BufferedProtocol):
         """Whether other threads may write to the socket (not TLS)."""
         return self._wfd >= 0
 
+    def receiving_fds(self) -> bool:
+        """Whether a call waits for the bytes carrying its descriptors."""
+        return self._fdcall is not None
+
+    def dup_socket(self) -> int:
+        """A duplicate of the socket for a thread that reads it while the loop does
+        not (a spliced upload; -1 on TLS or once closed).  The caller closes it."""
+        with self._wlock:
+            if self._wfd < 0 or self.closed:
+                return -1
+            try:
+                return os.dup(self._wfd)
+            except OSError:
+                return -1
+
     def write_direct(self, parts: list[Any], wait: float = _DIRECT_WAIT) -> bool:
         """Write one or more whole messages given as buffers (headers, stream data)
         with ``writev``, from a thread producing stream data, when no output waits

@@ -8,7 +8,9 @@ of file as an empty ``CONTINUE`` (libvirt's convention), a failure as
 status ``ERROR``; holes of a sparse stream travel as ``STREAM_HOLE``
 messages both ways.  Data the client
 sends is written to the driver's sink in order, on a worker, and reading
-from the client pauses while too much is queued.  The client's ``OK``
+from the client pauses while too much is queued; an upload into a file
+takes its data messages from the socket on that worker with splice(2)
+once the loop reads nothing more of them (:mod:`pyvirt.daemon.splice`).  The client's ``OK``
 (finish) and ``ERROR`` (abort) are confirmed with a ``STREAM`` message of
 the same serial.
 """
@@ -18,10 +20,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from pyvirt import constants as C
+from pyvirt.daemon import splice
 from pyvirt.driver.stream import Region, Stream
 from pyvirt.errors import libvirtError, report
 from pyvirt.rpc import protocol as P
@@ -36,6 +41,7 @@ _LINGER = 0.005      # how long an upload's writer waits for more data before le
 _BATCH = 16          # data messages written to the driver at once
 _TAKE_MAX = 16 * P.STREAM_CHUNK_MAX   # driver data sent at once (split into messages)
 _FINISH, _ABORT = object(), object()
+_CONFIRMED = object()     # a finish or abort done and confirmed to the client by the worker
 
 
 class _HoleItem:
@@ -71,6 +77,14 @@ class ServerStream:
         self._plock = threading.Lock()
         self._via_loop = False
         self._held: list[Any] = []    # messages the producer could not write
+        # client -> volume by splice: possible (a file, no TLS, not inline), and
+        # running (the writer, not the loop, reads the socket)
+        self._splice_ok = False
+        self._splicing = False
+        self._running = False         # the writer runs the splicing now
+        self._slock = threading.Lock()    # between the two: a close cancels or waits
+        self._ahead = b""             # bytes of the next messages the loop had read
+        self.spliced = 0              # messages spliced (tests look)
         self.stream.watch(self._changed)
 
     # -- driver -> client --------------------------------------------------------
@@ -96,6 +110,8 @@ class ServerStream:
     def start(self) -> None:
         """The call succeeded and its reply was sent: start moving data."""
         self.started = True
+        self._splice_ok = (hasattr(self.stream.sink, "can_splice") and splice.available()
+                           and not self.conn.inline and self.conn.can_write_direct())
         self.conn.grow_send_buffer()
         self.pump()
 
@@ -216,11 +232,15 @@ class ServerStream:
         """Handle a STREAM or STREAM_HOLE message from the client (loop thread)."""
         if msg.type == P.STREAM_HOLE:
             try:
-                self._enqueue(_HoleItem(P.decode_hole(msg.body)))
+                item: Any = _HoleItem(P.decode_hole(msg.body))
             except ValueError:
                 self._enqueue(_ABORT)
+                return
+            self._hand_over()
+            self._enqueue(item)
         elif msg.status == P.CONTINUE:
             if msg.body:
+                self._hand_over()
                 self._enqueue(msg.body)
         elif msg.status == P.OK:
             self._enqueue(_FINISH)
@@ -244,15 +264,16 @@ class ServerStream:
             try:
                 end = await self.conn.run_io(self._write_queued)
                 if end is not None:
-                    self._send(P.OK, b"")
+                    if end is not _CONFIRMED:
+                        self._send(P.OK, b"")
                     self.close()
-            except libvirtError as exc:
-                self._send(P.ERROR, P.encode_error(exc))
-                self.close()
             except Exception as exc:
-                log.exception("stream write failed")
+                if not isinstance(exc, libvirtError):
+                    log.exception("stream write failed")
                 self._send(P.ERROR, P.encode_error(exc))
                 self.close()
+                # as libvirtd, a failed transfer is aborted: the volume is free again
+                self._abort_driver()
         self._resume()
 
     def _write_queued(self) -> object | None:
@@ -264,6 +285,9 @@ class ServerStream:
                 self._resuming = True       # read from the client again
                 self.conn.loop.call_soon_threadsafe(self._resume)
             if not queue:
+                if self._splicing:
+                    self._splice_run()
+                    continue
                 # more data is usually on its way: wait a moment for it rather
                 # than going back to the loop and here again for each chunk
                 self._more.clear()
@@ -271,12 +295,16 @@ class ServerStream:
                     return None
                 continue
             item = queue.popleft()
-            if item is _FINISH:
-                self.stream.finish()
-                return item
-            if item is _ABORT:
-                self.stream.abort()
-                return item
+            if item is _FINISH or item is _ABORT:
+                if item is _FINISH:
+                    self.stream.finish()
+                else:
+                    self.stream.abort()
+                # the worker confirms when it can write to the socket now (no hop
+                # back to the loop before the client hears of it)
+                done = P.frame(self.prog, self.vers, self.proc, P.STREAM, self.serial, P.OK,
+                               b"")
+                return _CONFIRMED if self.conn.send_from_worker(done) else item
             if isinstance(item, _HoleItem):
                 self.stream.send_hole(item.length)
                 continue
@@ -287,6 +315,78 @@ class ServerStream:
                 batch.append(queue.popleft())
             self._write(batch)
         return None
+
+    def _hand_over(self) -> None:
+        # (loop thread, before the message is queued: the writer sees the flag once
+        # it took the message) Stop reading: the writer reads the following data
+        # messages itself, starting with the bytes of them already received.
+        conn = self.conn
+        if (not self._splice_ok or self._splicing or self.closed or conn.closed
+                or conn.receiving_fds()):
+            return
+        ahead = conn.reader.take_pending()
+        if ahead is None:
+            return
+        self._ahead = ahead
+        self._splicing = True
+        conn.pause_reading("splice")
+
+    def _splice_run(self) -> None:
+        """Splice the upload's next data messages from the socket into the volume
+        (the writer, on a worker), then give the socket back to the loop.  Raises
+        the volume's libvirtError."""
+        with self._slock:
+            if not self._splicing:
+                return                      # the stream closed: close() took it back
+            self._running = True
+        rest, gone, self._ahead = self._ahead, False, b""
+        try:
+            sink = self.stream.sink
+            fd = self.conn.dup_socket()
+            if fd < 0:
+                return
+            if not sink.can_splice():        # type: ignore[union-attr]
+                os.close(fd)
+                return
+            run = splice.Run(fd, (self.prog, self.vers, self.proc, self.serial), sink,
+                             self.stream.send_hole, self._splice_alive, self._seen,
+                             rest)
+            rest = b""
+            try:
+                run.run()
+            except splice.Gone:
+                gone = True
+            finally:
+                rest = run.rest + bytes(run.ahead)     # (after a failed write too)
+                self.spliced += run.frames
+                run.close()
+        finally:
+            with self._slock:
+                self._splicing = self._running = False
+            self.conn.loop.call_soon_threadsafe(self._splice_done, rest, gone)
+
+    def _splice_alive(self) -> bool:
+        return not self.closed and not self.conn.closed
+
+    def _seen(self) -> None:
+        self.conn.last_rx = time.monotonic()
+
+    def _splice_done(self, rest: bytes, gone: bool) -> None:
+        """The loop reads the socket again, starting with the bytes the run read of a
+        message that was not its own (loop thread)."""
+        if gone:
+            log.warning("client %s: its connection failed in a stream message",
+                        self.conn.identity)
+            self.conn.close()
+            return
+        try:
+            if rest:
+                self.conn.reader.push(rest)
+        except P.ProtocolError as exc:
+            log.warning("client %s: %s; dropping it", self.conn.identity, exc)
+            self.conn.close()
+            return
+        self.conn.resume_reading("splice")
 
     def _resume(self) -> None:
         self._resuming = False
@@ -309,6 +409,14 @@ class ServerStream:
         self._more.set()
         self.stream.unwatch(self._changed)
         self.conn.streams.pop(self.serial, None)
+        with self._slock:
+            # the socket was handed to the writer, which will not run any more:
+            # the loop reads it again, from the bytes it had handed over
+            cancel = self._splicing and not self._running
+            self._splicing = self._splicing and self._running
+        if cancel:
+            ahead, self._ahead = self._ahead, b""
+            self._splice_done(ahead, False)
         if self._paused:
             self._paused = False
             self.conn.resume_reading("stream")
@@ -320,6 +428,9 @@ class ServerStream:
         self.closed = True
         self._more.set()
         self.stream.unwatch(self._changed)
+        self._abort_driver()
+
+    def _abort_driver(self) -> None:
         try:
             self.stream.abort()
         except Exception:

@@ -331,6 +331,20 @@ class FrameReader:
         self._start += n
         return n
 
+    def take_pending(self) -> bytes | None:
+        """Give up the bytes received after the last frame taken (the start of the
+        next frames), leaving the reader empty: someone else reads the socket from
+        here.  None while a frame that was completed waits in the reader."""
+        if self._ready:
+            return None
+        if self._big is not None:
+            out = bytes(memoryview(self._big)[:self._got])
+            self._big, self._got, self._guess = None, 0, False
+        else:
+            out = bytes(self._stage[self._start:self._end])
+        self._start = self._end = 0
+        return out
+
     @property
     def pending(self) -> int:
         """Bytes received that belong to no frame taken yet."""

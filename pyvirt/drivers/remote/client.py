@@ -454,18 +454,11 @@ class RPCClient:
                 self.streams[serial] = stream
         P.FRAME_START.pack_into(frame, 0, len(frame), prog, vers, proc,
                                 P.CALL_WITH_FDS if fds else P.CALL, serial, P.OK)
-        io = self.io
         try:
-            io.send(frame, fds)
+            self.io.send(frame, fds)
         except OSError as exc:
             self.lost(exc)
-        if type(io) is _Direct and io.reading.acquire(blocking=False):
-            # Nobody reads the socket: this thread reads its reply itself.  (It
-            # sends first, so a large request never waits with the socket unread.)
-            answered = io.serve(pending, None if timeout is None
-                                else time.monotonic() + timeout)
-        else:
-            answered = self._wait(pending, timeout)
+        answered = self._await(pending, timeout)
         if reply_fds is not None or pending.fds:
             self._take_reply_fds(pending, reply_fds)
         if not answered:
@@ -480,6 +473,41 @@ class RPCClient:
             assert err is not None  # decode_error() always builds the error tuple
             raise_error(err)
         return pending.body
+
+    def _await(self, pending: _Pending, timeout: float | None) -> bool:
+        """Wait for ``pending``'s answer (sent already); False on timeout."""
+        io = self.io
+        if type(io) is _Direct and io.reading.acquire(blocking=False):
+            # Nobody reads the socket: this thread reads its reply itself.  (It
+            # sends first, so a large request never waits with the socket unread.)
+            return io.serve(pending, None if timeout is None
+                            else time.monotonic() + timeout)
+        return self._wait(pending, timeout)
+
+    def end_stream(self, stream: Any, status: int, timeout: float) -> tuple[int, bytes]:
+        """Send a stream's finish (``OK``) or abort (``ERROR``) and wait for the daemon's
+        confirmation, read by this thread when no other reads, as a call's reply (no
+        hop through the loop); return its status and body.  Raises libvirtError
+        when the connection failed or no confirmation came in ``timeout`` s."""
+        pending = _Pending()
+        serial = stream.serial
+        with self._lock:
+            if self.closed is not None:
+                raise_error(self.closed)
+            self.pending[serial] = pending
+        try:
+            self.io.send(P.frame(stream.prog, stream.vers, stream.proc, P.STREAM, serial,
+                                 status, b""))
+        except OSError as exc:
+            self.lost(exc)
+        if not self._await(pending, timeout):
+            with self._lock:
+                self.pending.pop(serial, None)
+            raise_error(make_error(C.VIR_ERR_OPERATION_TIMEOUT,
+                                   "no confirmation of the end of the stream from the daemon"))
+        if pending.error is not None:
+            raise_error(pending.error)
+        return pending.status, pending.body
 
     def _take_reply_fds(self, pending: _Pending, reply_fds: list[int] | None) -> None:
         """The call is over: hand its reply's descriptors to ``reply_fds`` (or close
@@ -622,6 +650,10 @@ class RPCClient:
                 self._to_loop(self.on_event, msg)
             return
         if msg.type in (P.STREAM, P.STREAM_HOLE):
+            if msg.type == P.STREAM and msg.status != P.CONTINUE and msg.serial in self.pending:
+                # the confirmation of a finish or abort: to the caller waiting for it
+                self._complete(msg.serial, msg.status, bytes(msg.body))
+                return
             stream = self.streams.get(msg.serial)
             if stream is not None:
                 self._to_loop(stream.incoming, msg)

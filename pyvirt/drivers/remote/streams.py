@@ -6,12 +6,12 @@ call is sent, since data may follow the reply at once.  Incoming data
 feeds the application's :class:`pyvirt.driver.stream.Stream`; what the
 application sends goes out as STREAM messages (at most 256 KiB each).
 ``finish()`` and ``abort()`` send status OK / ERROR and wait for the
-daemon's confirmation, as libvirt's client does.
+daemon's confirmation, as libvirt's client does: the caller reads it itself
+when no other thread reads the socket, like a call's reply.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from pyvirt.driver.stream import Stream
@@ -30,9 +30,6 @@ class ClientStream:
         self.proc = 0
         self.prog = P.REMOTE_PROGRAM
         self.vers = P.REMOTE_PROTOCOL_VERSION
-        self._confirm = threading.Event()
-        self._confirm_error: Any = None
-        self._finishing = False
         self.done = False
         self.allow_skip = False       # holes may be sent (a sparse volume transfer)
 
@@ -72,21 +69,19 @@ class ClientStream:
         if self.done or self.client.closed is not None:
             self._forget()
             return
-        self._finishing = True
-        self._confirm.clear()
         try:
-            self.client.send_raw(self.prog, self.vers, self.proc, P.STREAM, self.serial,
-                                 status, b"")
+            got, body = self.client.end_stream(self, status, _CONFIRM_TIMEOUT)
         except Exception:
             self._forget()
             if status == P.OK:
                 raise
             return
-        self._confirm.wait(_CONFIRM_TIMEOUT)
         self._forget()
-        if status == P.OK and self._confirm_error is not None:
+        if status == P.OK and got != P.OK:
             from pyvirt.drivers.remote.client import raise_error
-            raise_error(self._confirm_error)
+            err = P.decode_error(body).err
+            assert err is not None      # decode_error() always builds the error tuple
+            raise_error(err)
 
     def _forget(self) -> None:
         self.done = True
@@ -109,21 +104,11 @@ class ClientStream:
                 self.stream.feed_eof()
             return
         if msg.status == P.OK:
-            if self._finishing:
-                self._confirm.set()
-            else:
-                self.stream.feed_eof()
+            self.stream.feed_eof()
             return
-        err = P.decode_error(msg.body)
-        if self._finishing:
-            self._confirm_error = err.err
-            self._confirm.set()
-        else:
-            self.stream.feed_error(err)
+        self.stream.feed_error(P.decode_error(msg.body))
 
     def lost(self, err: Any) -> None:
         """The connection broke."""
         from pyvirt.errors import libvirtError
-        self._confirm_error = err
-        self._confirm.set()
         self.stream.feed_error(libvirtError(err[2], err=err))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "daemon"))
 def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:
     """(error code, error domain) of a raised libvirtError."""
     return exc.value.get_error_code(), exc.value.get_error_domain()
+
+
+def delete_when_free(vol: Any, timeout: float = 10) -> None:
+    """Delete volume ``vol`` once no transfer holds it (an upload whose client died
+    is let go soon after); fails the test if it stays in use."""
+    import pyvirt
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            vol.delete(0)
+            return
+        except pyvirt.libvirtError:
+            assert time.monotonic() < deadline, "the volume stayed in use"
+            time.sleep(0.05)
 
 
 def side_by_side(tmp_path: Path, script: str,

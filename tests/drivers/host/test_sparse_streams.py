@@ -67,18 +67,21 @@ def _empty_vol(pool: pyvirt.virStoragePool) -> pyvirt.virStorageVol:
 def _upload(conn: pyvirt.virConnect, vol: pyvirt.virStorageVol, src: Path) -> None:
     st = conn.newStream(0)
     vol.upload(st, 0, 0, C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
-    fh = open(src, "rb")    # noqa: SIM115 - closed below
+    # unbuffered: the lseeks below move the position read() uses (a buffered file
+    # could serve a seek within its buffer and then read from the wrong place)
+    fh = open(src, "rb", buffering=0)    # noqa: SIM115 - closed below
+    size = os.fstat(fh.fileno()).st_size
 
     def hole(_st: object, _op: object) -> tuple[bool, int]:
         pos = fh.tell()
-        if pos >= SIZE:
+        if pos >= size:
             return True, 0
         try:
             data = os.lseek(fh.fileno(), pos, os.SEEK_DATA)
         except OSError:
-            data = SIZE
+            data = size
         end = data if data > pos else os.lseek(fh.fileno(), pos, os.SEEK_HOLE)
-        fh.seek(pos)          # lseek moved the descriptor under the buffered file
+        fh.seek(pos)
         return data <= pos, end - pos
 
     try:

@@ -12,12 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hostutil import both_sides
+from hostutil import both_sides, delete_when_free
 from test_disk_pool import _pool, _vol, loopdev  # noqa: F401  (the loop device fixture)
 
 import pyvirt
@@ -113,14 +112,7 @@ def test_upload_cut_halfway_through_pyvirtd(tmp_path: Path) -> None:
             vol.delete(0)                              # the upload holds it
         client.send_signal(signal.SIGKILL)             # the client dies mid-transfer
         client.wait(10)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                vol.delete(0)
-                break
-            except pyvirt.libvirtError:
-                assert time.monotonic() < deadline, "the volume stayed in use"
-                time.sleep(0.05)
+        delete_when_free(vol)
         assert pool.listVolumes() == [] and daemon.alive()
         pool.destroy()
         conn.close()
