@@ -32,7 +32,7 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import escape_attr, strtol, xml_error
+from pyvirt.conf.xmlutil import PLAIN, escape_attr, strtol, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -290,7 +290,7 @@ def attrs_text(obj: Any, specs: Sequence[A]) -> str:
 
 
 def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
-    env: dict[str, Any] = {"esc": escape_attr}
+    env: dict[str, Any] = {"esc": escape_attr, "plain": PLAIN}
     body: list[str] = []
     for i, spec in enumerate(specs):
         conv = spec.conv
@@ -298,7 +298,7 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
         body.append("if v is not None:")
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            body.append(f"    s += {head!r} + esc(v) + \"'\"")
+            body.append(f"    s += {head!r} + (v if v in plain else esc(v)) + \"'\"")
         elif conv.kind == "num":
             body.append(f"    s += {head!r} + str(v) + \"'\"")
         elif conv.kind == "bool":
