@@ -604,10 +604,11 @@ class Device:
             loadparm = self.boot_loadparm
             out.append(f"{pad}<boot order='{self.boot_order}'/>\n" if loadparm is None else
                        f"{pad}<boot order='{self.boot_order}' "
-                       f"loadparm='{(loadparm if loadparm in PLAIN else escape_attr(loadparm))}'/>\n")
+                       f"loadparm='{escape_attr(loadparm)}'/>\n")
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            out.append(f"{pad}<alias name='{(alias if alias in PLAIN else escape_attr(alias))}'/>\n")
+            alias = alias if alias in PLAIN else escape_attr(alias)
+            out.append(f"{pad}<alias name='{alias}'/>\n")
         if self.master_startport is not None:
             out.append(f"{pad}<master startport='{self.master_startport}'/>\n")
         if self.rom is not None:

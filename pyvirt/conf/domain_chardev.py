@@ -153,12 +153,12 @@ class ChrSource:
         if not self.kept and not self.log and not self.reconnect:
             if kind is ChrType.PTY:
                 if not fctx.inactive and self.path:
-                    out.append(f"{pad}<source path='{(self.path if self.path in PLAIN else escape_attr(self.path))}'/>\n")
+                    out.append(f"{pad}<source path='{escape_attr(self.path)}'/>\n")
                 return
             if kind is ChrType.UNIX:
                 if self.path is not None:
-                    mode = "" if self.mode is None else f" mode='{(self.mode if self.mode in PLAIN else escape_attr(self.mode))}'"
-                    out.append(f"{pad}<source{mode} path='{(self.path if self.path in PLAIN else escape_attr(self.path))}'/>\n")
+                    mode = "" if self.mode is None else f" mode='{escape_attr(self.mode)}'"
+                    out.append(f"{pad}<source{mode} path='{escape_attr(self.path)}'/>\n")
                 return
         for elem in self.format(fctx):
             write_node(elem, pad, out)
@@ -260,7 +260,8 @@ class CharDevice(Device):
 
     def target_text(self, fctx: FormatCtx) -> str:
         """The attributes of ``<target>``, formatted."""
-        text = "" if self.target_type is None else f" type='{(self.target_type if self.target_type in PLAIN else escape_attr(self.target_type))}'"
+        kind = self.target_type
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_port is not None:
             text += f" port='{self.target_port}'"
         return text
@@ -275,7 +276,7 @@ class CharDevice(Device):
         if self.target_model is None:
             target = f"<target{target}/>"
         else:
-            target = (f"<target{target}>\n  <model name='{(self.target_model if self.target_model in PLAIN else escape_attr(self.target_model))}'/>\n"
+            target = (f"<target{target}>\n  <model name='{escape_attr(self.target_model)}'/>\n"
                       "</target>")
         self.write_as(self.TAG, target, pad, out, fctx)
 
@@ -288,7 +289,7 @@ class CharDevice(Device):
         source = self.source
         if tag == "console" and source.type is ChrType.PTY and not fctx.inactive \
                 and source.path is not None:
-            out.append(f"{pad}<{tag} type='pty' tty='{(source.path if source.path in PLAIN else escape_attr(source.path))}'>\n")
+            out.append(f"{pad}<{tag} type='pty' tty='{escape_attr(source.path)}'>\n")
         else:
             out.append(f"{pad}<{tag} type='{source.type._value_}'>\n")
         sub = pad + "  "
@@ -332,11 +333,13 @@ class Channel(CharDevice):
             return attr_text([kv for kv in (("type", "guestfwd"),
                                             ("address", self.target_address),
                                             ("port", self.target_port)) if kv[1] is not None])
-        text = "" if self.target_type is None else f" type='{(self.target_type if self.target_type in PLAIN else escape_attr(self.target_type))}'"
+        kind = self.target_type
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_name is not None:
-            text += f" name='{(self.target_name if self.target_name in PLAIN else escape_attr(self.target_name))}'"
+            name = self.target_name
+            text += f" name='{name if name in PLAIN else escape_attr(name)}'"
         if self.target_state is not None and not fctx.inactive:
-            text += f" state='{(self.target_state if self.target_state in PLAIN else escape_attr(self.target_state))}'"
+            text += f" state='{escape_attr(self.target_state)}'"
         return text
 
 
@@ -472,7 +475,7 @@ class Rng(Device):
             write_node(self._format_tree(fctx), pad, out)
             return
         start = len(out)
-        out.append(f"{pad}<rng model='{(self.model if self.model in PLAIN else escape_attr(self.model))}'>\n")
+        out.append(f"{pad}<rng model='{escape_attr(self.model)}'>\n")
         out.append(f"{pad}  <backend model='random'>{escape_attr(self.backend_path or '')}"
                    "</backend>\n")
         self.close(pad, out, start, _RNG_ORDER, fctx)

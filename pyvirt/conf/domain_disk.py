@@ -366,10 +366,12 @@ class Disk(Device):
         if src is not None:
             if self.type is DiskType.FILE and src.file is not None and src.fdgroup is None \
                     and src.startup_policy is None and not src.hosts and not src.kept:
-                out.append(f"{sub}<source file='{(src.file if src.file in PLAIN else escape_attr(src.file))}'/>\n")
+                file = src.file if src.file in PLAIN else escape_attr(src.file)
+                out.append(f"{sub}<source file='{file}'/>\n")
             else:
                 self._write_source(sub, out)
-        target = f"{sub}<target dev='{(self.target if self.target in PLAIN else escape_attr(self.target))}'"
+        dev = self.target if self.target in PLAIN else escape_attr(self.target)
+        target = f"{sub}<target dev='{dev}'"
         if self.bus is not None:
             target += f" bus='{self.bus._value_}'"
         if self.tray is not None:
@@ -399,9 +401,9 @@ class Disk(Device):
         assert src is not None
         kind = self.type
         if kind is DiskType.FILE:
-            text = "" if src.file is None else f" file='{(src.file if src.file in PLAIN else escape_attr(src.file))}'"
+            text = "" if src.file is None else f" file='{escape_attr(src.file)}'"
             if src.fdgroup is not None:
-                text += f" fdgroup='{(src.fdgroup if src.fdgroup in PLAIN else escape_attr(src.fdgroup))}'"
+                text += f" fdgroup='{escape_attr(src.fdgroup)}'"
         else:
             if kind is DiskType.BLOCK:
                 attrs = [("dev", src.dev)]
@@ -418,7 +420,7 @@ class Disk(Device):
                 attrs = []
             text = attr_text([kv for kv in attrs if kv[1] is not None])
         if src.startup_policy is not None:
-            text += f" startupPolicy='{(src.startup_policy if src.startup_policy in PLAIN else escape_attr(src.startup_policy))}'"
+            text += f" startupPolicy='{escape_attr(src.startup_policy)}'"
         if not src.hosts and not src.kept:
             out.append(f"{pad}<source{text}/>\n")
             return
@@ -629,7 +631,7 @@ class Controller(Device):
         out.append(head + ">\n")
         sub = pad + "  "
         if self.model_name is not None:
-            out.append(f"{sub}<model name='{(self.model_name if self.model_name in PLAIN else escape_attr(self.model_name))}'/>\n")
+            out.append(f"{sub}<model name='{escape_attr(self.model_name)}'/>\n")
         target = self.target
         if target is not None:
             text = _ctrl_target_text(target)

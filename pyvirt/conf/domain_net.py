@@ -304,11 +304,12 @@ class Interface(Device):
         out.append(head + ">\n")
         sub = pad + "  "
         if self.mac is not None:
-            mac = f"{sub}<mac address='{(self.mac if self.mac in PLAIN else escape_attr(self.mac))}'"
+            mac = self.mac if self.mac in PLAIN else escape_attr(self.mac)
+            mac = f"{sub}<mac address='{mac}'"
             if self.mac_type is not None:
-                mac += f" type='{(self.mac_type if self.mac_type in PLAIN else escape_attr(self.mac_type))}'"
+                mac += f" type='{escape_attr(self.mac_type)}'"
             if self.mac_check is not None:
-                mac += f" check='{(self.mac_check if self.mac_check in PLAIN else escape_attr(self.mac_check))}'"
+                mac += f" check='{escape_attr(self.mac_check)}'"
             out.append(mac + "/>\n")
         source = self.source
         if self.type is NetType.NETWORK and len(source) == 1 and "network" in source \
@@ -323,18 +324,20 @@ class Interface(Device):
                 ("address", ip.address), ("family", ip.family), ("prefix", ip.prefix),
                 ("peer", ip.peer)) if kv[1] is not None]) + "/>\n")
         if self.script is not None:
-            out.append(f"{sub}<script path='{(self.script if self.script in PLAIN else escape_attr(self.script))}'/>\n")
+            out.append(f"{sub}<script path='{escape_attr(self.script)}'/>\n")
         if self.downscript is not None:
-            out.append(f"{sub}<downscript path='{(self.downscript if self.downscript in PLAIN else escape_attr(self.downscript))}'/>\n")
+            out.append(f"{sub}<downscript path='{escape_attr(self.downscript)}'/>\n")
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
-            target = f"{sub}<target dev='{(self.target_dev if self.target_dev in PLAIN else escape_attr(self.target_dev))}'"
+            dev = self.target_dev
+            target = f"{sub}<target dev='{dev if dev in PLAIN else escape_attr(dev)}'"
             if self.target_managed is not None:
                 target += " managed='yes'" if self.target_managed else " managed='no'"
             out.append(target + "/>\n")
         if self.model is not None:
-            out.append(f"{sub}<model type='{(self.model if self.model in PLAIN else escape_attr(self.model))}'/>\n")
+            model = self.model if self.model in PLAIN else escape_attr(self.model)
+            out.append(f"{sub}<model type='{model}'/>\n")
         if self.driver is not None:
             text = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
                               if s.name in self.driver])
@@ -344,7 +347,7 @@ class Interface(Device):
             else:
                 out.append(f"{sub}<driver{text}/>\n")
         if self.link_state is not None:
-            out.append(f"{sub}<link state='{(self.link_state if self.link_state in PLAIN else escape_attr(self.link_state))}'/>\n")
+            out.append(f"{sub}<link state='{escape_attr(self.link_state)}'/>\n")
         if self.mtu is not None:
             out.append(f"{sub}<mtu size='{self.mtu}'/>\n")
         self.close(pad, out, start, _NET_ORDER, fctx)
