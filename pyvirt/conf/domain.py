@@ -631,9 +631,7 @@ class DomainDef:
         if self.features:
             write_features(self.features, "  ", out)
         if self.cpu is not None:
-            cpu = self.cpu.format()
-            if cpu is not None:
-                write_node(cpu, "  ", out)
+            self.cpu.write("  ", out)
         self.clock.write("  ", out)
         write_texts(self, _LIFECYCLE_TAGS, "  ", out)
         if kept:

@@ -59,7 +59,15 @@ from pyvirt.conf.xmlattr import (  # noqa: F401 - the attribute layer, used thro
     strtol,
     uint,
 )
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, indent_lines, write_node, xml_error
+from pyvirt.conf.xmlutil import (
+    PLAIN,
+    E,
+    attr_text,
+    escape_attr,
+    indent_lines,
+    write_node,
+    xml_error,
+)
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -223,7 +231,7 @@ def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> N
     for tag in tags:
         value = getattr(obj, tag)
         if value is not None:
-            out.append(f"{pad}<{tag}>{escape_attr(value)}</{tag}>\n")
+            out.append(f"{pad}<{tag}>{(value if value in PLAIN else escape_attr(value))}</{tag}>\n")
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -599,7 +607,8 @@ class Device:
                        f"loadparm='{escape_attr(loadparm)}'/>\n")
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            out.append(f"{pad}<alias name='{escape_attr(alias)}'/>\n")
+            alias = alias if alias in PLAIN else escape_attr(alias)
+            out.append(f"{pad}<alias name='{alias}'/>\n")
         if self.master_startport is not None:
             out.append(f"{pad}<master startport='{self.master_startport}'/>\n")
         if self.rom is not None:

@@ -25,7 +25,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, indent_lines, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, indent_lines, write_node
 
 
 class ChrType(enum.StrEnum):
@@ -260,7 +260,8 @@ class CharDevice(Device):
 
     def target_text(self, fctx: FormatCtx) -> str:
         """The attributes of ``<target>``, formatted."""
-        text = "" if self.target_type is None else f" type='{escape_attr(self.target_type)}'"
+        kind = self.target_type
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_port is not None:
             text += f" port='{self.target_port}'"
         return text
@@ -332,9 +333,11 @@ class Channel(CharDevice):
             return attr_text([kv for kv in (("type", "guestfwd"),
                                             ("address", self.target_address),
                                             ("port", self.target_port)) if kv[1] is not None])
-        text = "" if self.target_type is None else f" type='{escape_attr(self.target_type)}'"
+        kind = self.target_type
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_name is not None:
-            text += f" name='{escape_attr(self.target_name)}'"
+            name = self.target_name
+            text += f" name='{name if name in PLAIN else escape_attr(name)}'"
         if self.target_state is not None and not fctx.inactive:
             text += f" state='{escape_attr(self.target_state)}'"
         return text

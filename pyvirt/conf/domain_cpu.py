@@ -32,7 +32,7 @@ from pyvirt.conf.domain_base import (
     text_el,
     xml_err,
 )
-from pyvirt.conf.xmlutil import E, invalid_value
+from pyvirt.conf.xmlutil import E, escape_attr, invalid_value, write_node
 from pyvirt.errors import report
 
 _FROM_CPU = C.VIR_FROM_CPU
@@ -335,6 +335,58 @@ class CPU:
             other = by_id[sib_id]
             other.distances.setdefault(sib_id, LOCAL_DISTANCE)
             other.distances.setdefault(cur, value)
+
+    def write(self, pad: str, out: list[str]) -> None:
+        """Append the ``<cpu>`` element's lines, indented by ``pad``, to
+        ``out`` (nothing when it would be empty): :meth:`format` written
+        straight as text, the NUMA cells excepted."""
+        mode = self.mode
+        head = ""
+        if mode is not CpuMode.CUSTOM or self.model:
+            head = f" mode='{mode._value_}'"
+            if mode is CpuMode.CUSTOM:
+                head += f" match='{(self.match or CpuMatch.EXACT)._value_}'"
+            if self.check is not None:
+                head += f" check='{self.check._value_}'"
+            if mode in (CpuMode.HOST_PASSTHROUGH, CpuMode.MAXIMUM) \
+                    and self.migratable is not None:
+                head += " migratable='on'" if self.migratable else " migratable='off'"
+        start = len(out)
+        out.append(f"{pad}<cpu{head}>\n")
+        sub = pad + "  "
+        if mode is CpuMode.CUSTOM or mode is CpuMode.HOST_MODEL:
+            vendor_id = self.vendor_id
+            if self.model:
+                text = "" if vendor_id is None else f" vendor_id='{escape_attr(vendor_id)}'"
+                out.append(f"{sub}<model fallback='{self.fallback._value_}'{text}>"
+                           f"{escape_attr(self.model)}</model>\n")
+            elif vendor_id:
+                out.append(f"{sub}<model vendor_id='{escape_attr(vendor_id)}'/>\n")
+            if self.vendor is not None:
+                out.append(f"{sub}<vendor>{escape_attr(self.vendor)}</vendor>\n")
+        if self.sockets and self.cores and self.threads:
+            out.append(f"{sub}<topology sockets='{self.sockets}' dies='{self.dies or 1}' "
+                       f"cores='{self.cores}' threads='{self.threads}'/>\n")
+        if self.cache_mode is not None:
+            level = "" if self.cache_level is None else f" level='{self.cache_level}'"
+            out.append(f"{sub}<cache{level} mode='{escape_attr(self.cache_mode)}'/>\n")
+        if self.maxphysaddr is not None:
+            bits = self.maxphysaddr[1]
+            text = "" if bits is None else f" bits='{bits}'"
+            out.append(f"{sub}<maxphysaddr mode='{escape_attr(self.maxphysaddr[0])}'{text}/>\n")
+        for feat in self.features:
+            out.append(f"{sub}<feature policy='{feat.policy._value_}' "
+                       f"name='{escape_attr(feat.name)}'/>\n")
+        if self.numa or self.numa_kept:
+            node = self.format()
+            assert node is not None
+            write_node(node.children[-1], sub, out)
+        if len(out) > start + 1:
+            out.append(f"{pad}</cpu>\n")
+        elif head:
+            out[start] = f"{pad}<cpu{head}/>\n"
+        else:
+            del out[start]
 
     def format(self) -> E | None:
         """The ``<cpu>`` element (None when it would be empty)."""

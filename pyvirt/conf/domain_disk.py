@@ -40,7 +40,7 @@ from pyvirt.conf.domain_base import (
     write_texts,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, to_kib, write_node
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -366,14 +366,16 @@ class Disk(Device):
         if src is not None:
             if self.type is DiskType.FILE and src.file is not None and src.fdgroup is None \
                     and src.startup_policy is None and not src.hosts and not src.kept:
-                out.append(f"{sub}<source file='{escape_attr(src.file)}'/>\n")
+                file = src.file if src.file in PLAIN else escape_attr(src.file)
+                out.append(f"{sub}<source file='{file}'/>\n")
             else:
                 self._write_source(sub, out)
-        target = f"{sub}<target dev='{escape_attr(self.target)}'"
+        dev = self.target if self.target in PLAIN else escape_attr(self.target)
+        target = f"{sub}<target dev='{dev}'"
         if self.bus is not None:
             target += f" bus='{self.bus._value_}'"
         if self.tray is not None:
-            target += f" tray='{escape_attr(self.tray)}'"
+            target += f" tray='{(self.tray if self.tray in PLAIN else escape_attr(self.tray))}'"
         if self.removable is not None:
             target += " removable='on'" if self.removable else " removable='off'"
         if self.rotation_rate is not None:
@@ -622,7 +624,7 @@ class Controller(Device):
         if self.index is not None:
             head += f" index='{self.index}'"
         if self.model is not None:
-            head += f" model='{escape_attr(self.model)}'"
+            head += f" model='{(self.model if self.model in PLAIN else escape_attr(self.model))}'"
         if self.ports is not None or self.vectors is not None \
                 or self.maxGrantFrames is not None or self.maxEventChannels is not None:
             head += attrs_text(self, _CTRL_ATTRS)

@@ -35,7 +35,7 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, write_node
 from pyvirt.errors import report
 
 
@@ -304,7 +304,8 @@ class Interface(Device):
         out.append(head + ">\n")
         sub = pad + "  "
         if self.mac is not None:
-            mac = f"{sub}<mac address='{escape_attr(self.mac)}'"
+            mac = self.mac if self.mac in PLAIN else escape_attr(self.mac)
+            mac = f"{sub}<mac address='{mac}'"
             if self.mac_type is not None:
                 mac += f" type='{escape_attr(self.mac_type)}'"
             if self.mac_check is not None:
@@ -329,12 +330,14 @@ class Interface(Device):
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
-            target = f"{sub}<target dev='{escape_attr(self.target_dev)}'"
+            dev = self.target_dev
+            target = f"{sub}<target dev='{dev if dev in PLAIN else escape_attr(dev)}'"
             if self.target_managed is not None:
                 target += " managed='yes'" if self.target_managed else " managed='no'"
             out.append(target + "/>\n")
         if self.model is not None:
-            out.append(f"{sub}<model type='{escape_attr(self.model)}'/>\n")
+            model = self.model if self.model in PLAIN else escape_attr(self.model)
+            out.append(f"{sub}<model type='{model}'/>\n")
         if self.driver is not None:
             text = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
                               if s.name in self.driver])

@@ -25,6 +25,7 @@ table is read with a family's own error maker.
 from __future__ import annotations
 
 import enum
+import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -32,7 +33,7 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import escape_attr, strtol, xml_error
+from pyvirt.conf.xmlutil import PLAIN, escape_attr, strtol, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -290,36 +291,49 @@ def attrs_text(obj: Any, specs: Sequence[A]) -> str:
 
 
 def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
-    env: dict[str, Any] = {"esc": escape_attr}
+    if not specs:
+        return lambda o: ""
+    env: dict[str, Any] = {"esc": escape_attr, "plain": PLAIN,
+                           "get": operator.itemgetter(*[spec.name for spec in specs])}
     body: list[str] = []
     for i, spec in enumerate(specs):
         conv = spec.conv
-        body.append(f"v = {{get}}{spec.name!r}{{end}}")
-        body.append("if v is not None:")
+        v = f"v{i}"
+        body.append(f"if {v} is not None:")
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            body.append(f"    s += {head!r} + esc(v) + \"'\"")
+            body.append(f"    s += {head!r} + ({v} if {v} in plain else esc({v})) + \"'\"")
         elif conv.kind == "num":
-            body.append(f"    s += {head!r} + str(v) + \"'\"")
+            body.append(f"    s += {head!r} + str({v}) + \"'\"")
         elif conv.kind == "bool":
             yes, no = (f"{head}{w}'" for w in conv.words)
-            body.append(f"    s += {yes!r} if v else {no!r}")
+            body.append(f"    s += {yes!r} if {v} else {no!r}")
         elif conv.kind == "enum":
-            body.append(f"    s += {head!r} + v._value_ + \"'\"")
+            body.append(f"    s += {head!r} + {v}._value_ + \"'\"")
         elif conv.kind == "fmt":
-            body.append(f"    s += {head!r} + ({conv.fmt!r} % v) + \"'\"")
+            body.append(f"    s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
         else:
             env[f"dump{i}"] = conv.dump
-            body.append(f"    s += {head!r} + esc(dump{i}(v)) + \"'\"")
-    # The values are read from the instance's __dict__, faster than
-    # attribute lookups; an object without one, or with a field elsewhere
-    # (a property), is written by the same code reading attributes.
-    slow = ["def write_attrs(o):", "    s = ''"]
-    slow += ["    " + line.format(get="getattr(o, ", end=")") for line in body]
-    fast = ["def write(o):", "    s = ''", "    try:", "        d = o.__dict__", "        pass"]
-    fast += ["        " + line.format(get="d[", end="]") for line in body]
+            body.append(f"    s += {head!r} + esc(dump{i}({v})) + \"'\"")
+    names = [f"v{i}" for i in range(len(specs))]
+    # The values are read from the instance's __dict__ in one call (an
+    # itemgetter of every field), faster than one lookup each; an object
+    # without one, or with a field elsewhere (a property), is written by
+    # the same code reading attributes.
+    slow = ["def write_attrs(o):"]
+    slow += [f"    v{i} = getattr(o, {spec.name!r})" for i, spec in enumerate(specs)]
+    fast = ["def write(o):", "    try:"]
+    if len(specs) == 1:
+        fast.append("        v0 = get(o.__dict__)")
+    else:
+        fast.append("        vals = get(o.__dict__)")
     fast += ["    except (AttributeError, KeyError):", "        return write_attrs(o)"]
-    code = "\n".join(slow + ["    return s"] + fast + ["    return s"])
+    if len(specs) > 1:
+        fast.append(f"    if vals.count(None) == {len(specs)}:")
+        fast.append("        return ''")
+        fast.append(f"    {', '.join(names)}, = vals")
+    tail = ["    s = ''"] + ["    " + line for line in body] + ["    return s"]
+    code = "\n".join(slow + tail + fast + tail)
     exec(code, env)  # noqa: S102 - code generated from the declarations above
     return cast("Callable[[Any], str]", env["write"])
 
