@@ -23,7 +23,6 @@ the holes uploaded into it are written as zeros.
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import errno
 import os
@@ -127,75 +126,6 @@ class FileIO:
             os.close(fd)
 
 
-class _WriteBehind:
-    """Writes an application's data on a thread of its own, so that the
-    application reading its next piece and the volume's write of this one
-    overlap (as when a client reads and pyvirtd writes).  At most DEPTH pieces
-    wait; a failed write is raised by the next call, and nothing more is
-    written after it."""
-
-    DEPTH = 4
-
-    def __init__(self, write: Callable[[list[bytes]], None]) -> None:
-        self._write = write
-        self._cond = threading.Condition()
-        self._queue: collections.deque[bytes] = collections.deque()
-        self._busy = False
-        self._stopped = False
-        self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, name="pyvirt-vol-upload",
-                                        daemon=True)
-        self._thread.start()
-
-    def put(self, data: bytes) -> None:
-        """Queue ``data`` to be written after what was queued before."""
-        with self._cond:
-            while len(self._queue) >= self.DEPTH and self._error is None:
-                self._cond.wait()
-            if self._error is not None:
-                raise self._error
-            self._queue.append(data)
-            self._cond.notify_all()
-
-    def drain(self) -> None:
-        """Wait until everything queued is written; raise the failure of any."""
-        with self._cond:
-            while (self._queue or self._busy) and self._error is None:
-                self._cond.wait()
-            if self._error is not None:
-                raise self._error
-
-    def stop(self) -> None:
-        """End the thread (what still waits is not written)."""
-        with self._cond:
-            self._stopped = True
-            self._queue.clear()
-            self._cond.notify_all()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._stopped:
-                    self._cond.wait()
-                if self._stopped:
-                    return
-                batch = list(self._queue)
-                self._queue.clear()
-                self._busy = True
-                self._cond.notify_all()
-            try:
-                self._write(batch)
-            except Exception as exc:  # noqa: BLE001 - raised to the application by its next call
-                with self._cond:
-                    self._error, self._busy = exc, False
-                    self._cond.notify_all()
-                return
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
-
-
 class _UploadSink:
     """Writes the application's bytes into the volume."""
 
@@ -205,40 +135,12 @@ class _UploadSink:
         self.left = length if length > 0 else None
         self.done = done
         self.closed = False
-        self.behind: _WriteBehind | None = None
 
     def write(self, data: bytes) -> None:
-        """What the application sends: ``bytes`` are written behind its back (on a
-        thread of ours), a buffer it may reuse at once."""
-        if type(data) is bytes:
-            if self.behind is None:
-                self.behind = _WriteBehind(self._write_now)
-            self.behind.put(data)
-            return
         self.write_vector([data])
 
     def write_vector(self, buffers: list[Any]) -> None:
-        """Write ``buffers`` one after the other (one ``pwritev`` on a file), after
-        what is written behind."""
-        if self.behind is not None:
-            self.behind.drain()
-        self._write_now(buffers)
-
-    def _wait_written(self) -> None:
-        """Wait for what is written behind and end its thread; a failure closes the
-        upload and is raised."""
-        behind, self.behind = self.behind, None
-        if behind is None:
-            return
-        try:
-            behind.drain()
-        except BaseException:
-            behind.stop()
-            self._close()
-            raise
-        behind.stop()
-
-    def _write_now(self, buffers: list[Any]) -> None:
+        """Write ``buffers`` one after the other (one ``pwritev`` on a file)."""
         views = [memoryview(b) for b in buffers]
         if self.left is not None:
             kept = []
@@ -292,7 +194,6 @@ class _UploadSink:
         return True
 
     def finish(self) -> None:
-        self._wait_written()
         try:
             self.fd.sync()
         except BaseException:
@@ -302,9 +203,6 @@ class _UploadSink:
             self.done()
 
     def abort(self) -> None:
-        behind, self.behind = self.behind, None
-        if behind is not None:
-            behind.stop()
         self._close()
 
 
@@ -339,8 +237,6 @@ class _SparseUploadSink(_UploadSink):
             self.size = os.lseek(self.raw, 0, os.SEEK_END) if self.block else st.st_size
 
     def write_hole(self, length: int) -> None:
-        if self.behind is not None:
-            self.behind.drain()
         if self.left is not None:
             length = min(length, self.left)
             self.left -= length
@@ -361,7 +257,6 @@ class _SparseUploadSink(_UploadSink):
                                 _FROM) from None
 
     def finish(self) -> None:
-        self._wait_written()
         if (self.raw is not None and not self.block and not self.closed
                 and self.pos > os.fstat(self.raw).st_size):
             os.ftruncate(self.raw, self.pos)     # a hole at the end still counts
