@@ -163,8 +163,8 @@ class _UploadSink:
                 views[0] = views[0][n:]
 
     def can_splice(self) -> bool:
-        """Whether :meth:`write_spliced` may be used (a file, nothing written behind)."""
-        return isinstance(self.fd, FileIO) and self.behind is None and not self.closed
+        """Whether :meth:`write_spliced` may be used (a file, still open)."""
+        return isinstance(self.fd, FileIO) and not self.closed
 
     def write_spliced(self, pipe: int, count: int) -> None:
         """Move ``count`` bytes waiting in ``pipe`` into the volume at the upload's
