@@ -135,6 +135,16 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
     return daemon
 
 
+def spawn_pyvirtd_unshared(prelude: str, args: list[str], log: Path) -> subprocess.Popen:
+    """pyvirtd run by ``sh -c`` in a private mount namespace after the shell
+    commands ``prelude`` (mounts of its own), its output appended to ``log``."""
+    script = prelude + f"exec {sys.executable} -m pyvirt.daemon.main " + " ".join(args)
+    with open(log, "ab") as out:
+        return subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                 script], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
 def _wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -183,13 +183,9 @@ def test_full_disk_gives_libvirts_error(tmp_path: Path) -> None:
     small.mkdir()
     run = tmp_path / "run"
     run.mkdir()
-    script = (f"mount -t tmpfs -o size=6m tmpfs {small} && exec {sys.executable} "
-              f"-m pyvirt.daemon.main --unix-sock-dir {run}")
     log = tmp_path / "pyvirtd.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                                 script], stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+    proc = daemons.spawn_pyvirtd_unshared(f"mount -t tmpfs -o size=6m tmpfs {small} && ",
+                                          ["--unix-sock-dir", str(run)], log)
     try:
         daemons._wait_socket(str(run / "libvirt-sock"), proc, log)
         conn = pyvirt.open(f"qemu+unix:///embed?root={tmp_path / 'root'}"

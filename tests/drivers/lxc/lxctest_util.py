@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -50,13 +49,9 @@ def start_private_pyvirtd(workdir: Path, state: Path) -> daemons.RunningDaemon:
         src = state / str(i)
         src.mkdir(parents=True, exist_ok=True)
         binds.append(f"mkdir -p {d} && mount --bind {src} {d} || exit 1; ")
-    script = "".join(binds) + (f"exec {sys.executable} -m pyvirt.daemon.main "
-                               f"--unix-sock-dir {sockdir} --pid-file {workdir / 'pid'}")
     log = workdir / "pyvirtd.log"
-    with open(log, "ab") as fh:
-        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                                 script], stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+    proc = daemons.spawn_pyvirtd_unshared(
+        "".join(binds), ["--unix-sock-dir", str(sockdir), "--pid-file", str(workdir / "pid")], log)
     daemon = daemons.RunningDaemon(sockdir, proc, log)
     daemons._wait_socket(daemon.sock, proc, log)
     return daemon
