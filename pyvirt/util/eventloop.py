@@ -50,10 +50,14 @@ class DefaultEventLoop:
         self._timers: dict[int, _Timer] = {}
         self._next = 1
         self._rfd, self._wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._running = False
+        # Threads now inside poll(): a count, not a flag.  Applications (and
+        # test suites) may run the loop from more than one thread; with a flag
+        # the first thread to return cleared it while another still slept in
+        # poll(), and every later change went unannounced to that one.
+        self._polling = 0
 
     def _wake(self) -> None:
-        if self._running:
+        if self._polling:
             try:
                 os.write(self._wfd, b"x")
             except BlockingIOError:
@@ -137,11 +141,12 @@ class DefaultEventLoop:
                 if mask:
                     poller.register(h.fd, mask)
                     watched.setdefault(h.fd, []).append(watch)
-            self._running = True
+            self._polling += 1
         try:
             ready = poller.poll(wait_ms)
         finally:
-            self._running = False
+            with self._lock:
+                self._polling -= 1
         self._dispatch_timers()
         self._dispatch_handles(ready, watched)
 

@@ -79,6 +79,39 @@ def test_update_from_another_thread_wakes_the_loop(default_loop):
     pyvirt.virEventRemoveTimeout(timer)
 
 
+def test_loop_run_from_two_threads_still_wakes_after_one_leaves():
+    """Two threads run one loop, one of them stops: a change made after that
+    still wakes the other out of an unbounded poll().  (The whole suite runs
+    the default loop from several test threads in one process; with a single
+    "running" flag, the first thread out of poll() cleared it and the other
+    slept through every later event.)"""
+    from pyvirt.util.eventloop import DefaultEventLoop
+    loop = DefaultEventLoop()
+    fired = threading.Event()
+    timer = loop.add_timeout(-1, lambda t, op: (fired.set(), loop.update_timeout(t, -1)), None)
+    leave = threading.Event()
+
+    def first() -> None:
+        while not leave.is_set():
+            loop.run_once()
+
+    def second() -> None:
+        while True:
+            loop.run_once()
+
+    one = threading.Thread(target=first, daemon=True)
+    one.start()
+    threading.Thread(target=second, daemon=True).start()
+    time.sleep(0.1)                      # both are in poll() now, with no timer armed
+    leave.set()
+    loop.update_timeout(timer, 0)        # wakes both; the first leaves
+    one.join(DEADLINE)
+    assert fired.wait(DEADLINE)
+    fired.clear()
+    loop.update_timeout(timer, 0)        # only the second is left to see this
+    assert fired.wait(DEADLINE), "the remaining thread was not woken"
+
+
 def test_event_queue_delivers_in_loop_and_frees_timer(default_loop):
     queue = event.EventQueue()
     got = []
