@@ -14,7 +14,8 @@ started it.  Its spec comes from the driver
    container's init, which becomes PID 1;
 3. init mounts its /proc and /sys (:func:`mount_kernel_fs`), sets the hostname, makes ``/dev/console`` its controlling terminal and
    execs ``<init>``; an exec failure comes back on a close-on-exec pipe;
-4. writes ``ok PID`` (or ``error TEXT``) on READY_FD, then relays the
+4. writes ``ok PID`` (or ``error TEXT``) on READY_FD (after ``pid N``, its
+   own pid, written first), then relays the
    console between the container's pty and the host-side pty whose path
    the live XML names, until init exits;
 5. kills whatever is left in the cgroup, removes the cgroups and loop
@@ -721,8 +722,12 @@ def control(spec: dict[str, Any], ready_fd: int, link: ChildLink | None = None,
             handoff: Callable[[Controller], None] | None = None) -> int:
     """Start the container of ``spec`` and watch it until its init ends
     (``link``, ``handoff``: a spare's, :meth:`Controller.start`)."""
-    ctl = Controller(spec, ready_fd)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        os.write(ready_fd, f"pid {os.getpid()}\n".encode())     # before any other line
+    except OSError:             # the driver went away: the start fails below
+        pass
+    ctl = Controller(spec, ready_fd)
     try:
         ctl.start(link, handoff)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver
