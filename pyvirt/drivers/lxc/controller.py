@@ -67,6 +67,32 @@ def _mkdirs(path: str) -> None:
     os.makedirs(path, mode=0o755, exist_ok=True)
 
 
+class _Step:
+    """``with _Step("Failed to ..."):``: an OSError of a bare system call in the block
+    (its text no more than the errno's) comes out as ``WHAT: strerror``, naming the
+    step that failed as libvirt's messages do."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: object, _tb: object) -> None:
+        if isinstance(exc, OSError) and exc.errno and exc.strerror in (
+                None, os.strerror(exc.errno)):
+            raise OSError(exc.errno, f"{self.what}: {os.strerror(exc.errno)}") from None
+
+
+def error_text(exc: BaseException) -> str:
+    """What the driver reports for a failure of the container's first process or init."""
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.strerror == os.strerror(exc.errno or 0) and exc.filename is not None:
+            return f"{exc.strerror}: '{exc.filename}'"
+        return exc.strerror
+    return str(exc) or repr(exc)
+
+
 def _mount_fs(fs: dict[str, Any], dest: str) -> None:
     """Mount one ``<filesystem>`` on ``dest`` (a path from the host's root)."""
     kind = fs["type"]
@@ -114,8 +140,9 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
     idmap = spec.get("idmap")
     for name, major, minor in DEVICES:
         path = f"{dev}/{name}"
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-        os.chmod(path, 0o666)
+        with _Step(f"Failed to make device /dev/{name}"):
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+            os.chmod(path, 0o666)
     _mkdirs(dev + "/pts")
     ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID,
              "newinstance,ptmxmode=0666,mode=0620,gid=5")
@@ -129,7 +156,8 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
         devnodes.mknod(node, owner, prefix=root)
     masters = []
     for i in range(max(1, spec["consoles"])):
-        fd, slave = _open_console(dev + "/pts", owner)
+        with _Step("Failed to allocate a console pty"):
+            fd, slave = _open_console(dev + "/pts", owner)
         masters.append(fd)
         for name in ("console", "tty1") if i == 0 else (f"tty{i + 1}",):
             open(f"{dev}/{name}", "w").close()
@@ -255,27 +283,33 @@ def exec_init(spec: dict[str, Any]) -> None:
     """Become the container's init (never returns)."""
     mount_kernel_fs(spec)
     ns.sethostname(spec["hostname"])
-    os.setsid()
-    fd = os.open("/dev/console", os.O_RDWR)
-    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-    for i in range(3):
-        os.dup2(fd, i)
-    if fd > 2:
-        os.close(fd)
-    _move_fds(spec.get("pass_fds") or [], 3)     # the caller's files (CreateWithFiles)
+    with _Step("Unable to set up the console as init's controlling terminal"):
+        os.setsid()
+        fd = os.open("/dev/console", os.O_RDWR)
+        fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+        for i in range(3):
+            os.dup2(fd, i)
+        if fd > 2:
+            os.close(fd)
+    with _Step("Unable to pass the files to init"):
+        _move_fds(spec.get("pass_fds") or [], 3)     # the caller's files (CreateWithFiles)
     gid = _lookup_id(spec.get("initgroup"), "/etc/group", 2)
     uid = _lookup_id(spec.get("inituser"), "/etc/passwd", 2)
     if gid is not None:
-        os.setgroups([])
-        os.setgid(gid)
+        with _Step(f"Unable to change to group {gid}"):
+            os.setgroups([])
+            os.setgid(gid)
     if uid is not None:
-        os.setuid(uid)
-    os.chdir(spec.get("initdir") or "/")
+        with _Step(f"Unable to change to user {uid}"):
+            os.setuid(uid)
+    with _Step(f"Unable to change to the init directory '{spec.get('initdir') or '/'}'"):
+        os.chdir(spec.get("initdir") or "/")
     argv = spec["init"]
     if not os.path.lexists(argv[0]):
         raise OSError(errno.ENOENT, f"cannot find init path '{argv[0]}' relative to "
                       "container root: No such file or directory")
-    os.execve(argv[0], argv, spec["env"])
+    with _Step(f"Failed to execute init '{argv[0]}'"):
+        os.execve(argv[0], argv, spec["env"])
 
 
 # --- the controller --------------------------------------------------------------------------
@@ -293,8 +327,15 @@ def _open_pty() -> tuple[int, str]:
     return master, name
 
 
-def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any) -> None:
-    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns)."""
+def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
+           placed: bool = False) -> None:
+    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
+
+    ``placed``: a spare's child, in the container's groups before the controller
+    sets them up; it touches no device before the controller says (``d`` on
+    ``go_r``) that the device whitelist is complete: its rules are written one by
+    one after denying all, and a device node made meanwhile is refused.
+    """
     import socket
     try:
         base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
@@ -304,6 +345,8 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
+        if placed and os.read(go_r, 1) != b"d":
+            os._exit(1)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
         fuse_fd = None
         if not spec.get("idmap"):
@@ -335,13 +378,12 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             try:
                 exec_init(spec)
             except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
-                msg = str(exc) if isinstance(exc, OSError) else repr(exc)
-                os.write(err_w, msg.encode(errors="replace")[:4000])
+                os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
             os._exit(127)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001
-        os.write(err_w, str(exc).encode(errors="replace")[:4000])
+        os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
         os._exit(126)
 
 
@@ -392,9 +434,10 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
                 os.close(obj)
             else:
                 obj.close()
+        placed = spec is None
         if spec is None:
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child)
+        _child(spec, sync_w, go_r, err_w, fd_child, placed)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)
@@ -525,6 +568,8 @@ class Controller:
         try:
             # the groups are set up while the child builds the namespaces and the root
             self._setup_cgroup(pid, placed=link.placed)
+            if link.placed:             # the child waits for its device whitelist
+                os.write(go_w, b"d")
             _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":

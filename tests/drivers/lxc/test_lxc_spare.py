@@ -10,7 +10,7 @@ import signal
 import time
 
 import pytest
-from lxctest_util import build_rootfs, container_xml, init_pid
+from lxctest_util import build_rootfs, container_xml, init_pid, run_inside
 
 import pyvirt as libvirt
 from pyvirt.drivers.lxc import spare
@@ -107,3 +107,48 @@ def test_start_takes_the_spare(tmp_path):
     # closing the driver ends its launcher, which ends the spare: no group, no process left
     assert not glob.glob(f"/sys/fs/cgroup/*/{parent}")
     assert not os.path.exists(f"/proc/{ahead}") or "pyvirt" not in read(f"/proc/{ahead}/cmdline")
+
+
+# run in the launcher (the driver's PYTHONPATH reaches it): the controller lingers
+# between denying every device and allowing the container's, as a controller a loaded
+# host preempts there would
+SLOW_WHITELIST = """
+import time
+from pyvirt.drivers.lxc import cgroup
+_set = cgroup.Cgroup.set
+def _slow_set(self, ctrl, name, value):
+    _set(self, ctrl, name, value)
+    if name == "devices.deny" and value == "a":
+        time.sleep(0.3)
+cgroup.Cgroup.set = _slow_set
+"""
+
+
+def test_spare_child_waits_for_its_device_whitelist(tmp_path, monkeypatch):
+    """A spare's child is in the container's devices group before the start: it
+    makes /dev's nodes only once the controller has written the whole whitelist
+    (it used to fail with a bare EPERM when the controller was slow to)."""
+    os.chmod(tmp_path, 0o755)
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(SLOW_WHITELIST)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(inject)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    rootfs = build_rootfs(str(tmp_path / "rootfs"))
+    root = str(tmp_path / "root")
+    parent = f"machine/pyvirt-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
+    conn = libvirt.open(f"lxc:///embed?root={root}")
+    try:
+        conn.createXML(container_xml("wl1", rootfs), 0).destroy()
+        (ahead,) = wait_for(lambda: spares(parent))
+        dom = conn.createXML(container_xml("wl2", rootfs), 0)
+        assert dom.ID() == ahead
+        assert run_inside(dom, ["/bin/ls", "/dev/null", "/dev/urandom"]).split() == [
+            "/dev/null", "/dev/urandom"]
+        assert "MemTotal:          65536 kB" in run_inside(dom, ["/bin/cat", "/proc/meminfo"])
+        dom.destroy()
+    finally:
+        for d in conn.listAllDomains():
+            if d.isActive():
+                d.destroy()
+        conn.close()
