@@ -245,7 +245,7 @@ def mount_kernel_fs(spec: dict[str, Any]) -> None:
     ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
     ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
     if spec.get("fuse_fd") is not None:
-        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo")
+        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo", spec.get("mounted_fd"))
         os.close(spec["fuse_fd"])
     if spec.get("idmap"):
         ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
@@ -328,13 +328,15 @@ def _open_pty() -> tuple[int, str]:
 
 
 def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
-           placed: bool = False) -> None:
+           mnt_w: int, placed: bool = False) -> None:
     """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
 
     ``placed``: a spare's child, in the container's groups before the controller
     sets them up; it touches no device before the controller says (``d`` on
     ``go_r``) that the device whitelist is complete: its rules are written one by
-    one after denying all, and a device node made meanwhile is refused.
+    one after denying all, and a device node made meanwhile is refused.  Init
+    writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
+    FUSE server reads the connection from then on).
     """
     import socket
     try:
@@ -354,7 +356,10 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             # /proc (the container's root has none until init mounts its own)
             fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
-        socket.send_fds(fd_sock, [b"p"], masters)
+        # the consoles' masters, and the FUSE connection when it is open already (the
+        # controller serves it while init is made)
+        early = [] if fuse_fd is None else [fuse_fd]
+        socket.send_fds(fd_sock, [b"pf" if early else b"p"], masters + early)
         for fd in masters:
             os.close(fd)
         if spec.get("idmap"):
@@ -370,9 +375,10 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         # the FUSE connection of the container's /proc/meminfo, opened in its user
         # namespace: init mounts it, the controller serves it
         spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
-        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
+        fuse = [] if spec["fuse_fd"] is None or fuse_fd is not None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
         ns.unshare(ns.CLONE_NEWPID)
+        spec["mounted_fd"] = mnt_w
         pid = os.fork()
         if pid == 0:
             try:
@@ -380,6 +386,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
                 os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
             os._exit(127)
+        os.close(mnt_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001
@@ -396,7 +403,7 @@ def controller_skip(cg: Cgroup) -> tuple[str, ...]:
 
 #: the controller's ends of the pipes to the container's first process (``placed``:
 #: the child is in the container's groups already)
-ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock placed")
+ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock mnt_r placed")
 
 
 def _high(fd: int) -> int:
@@ -417,10 +424,11 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
     sync_r, sync_w = os.pipe()
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    mnt_r, mnt_w = os.pipe2(os.O_CLOEXEC)
     fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     if spec is None:
-        sync_r, sync_w, go_r, go_w, err_r, err_w = map(
-            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w))
+        sync_r, sync_w, go_r, go_w, err_r, err_w, mnt_r, mnt_w = map(
+            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w, mnt_r, mnt_w))
         fd_ours = socket.socket(fileno=_high(fd_ours.detach()))
         fd_child = socket.socket(fileno=_high(fd_child.detach()))
     pid = os.fork()
@@ -428,6 +436,7 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
         os.close(sync_r)
         os.close(go_w)
         os.close(err_r)
+        os.close(mnt_r)
         fd_ours.close()
         for obj in not_ours:
             if isinstance(obj, int):
@@ -437,12 +446,13 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
         placed = spec is None
         if spec is None:
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child, placed)
+        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)
+    os.close(mnt_w)
     fd_child.close()
-    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, placed=spec is None)
+    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, mnt_r, placed=spec is None)
 
 
 def _await_spec(sock: Any) -> dict[str, Any]:
@@ -478,6 +488,7 @@ class Controller:
         self.loops: list[str] = []
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
+        self.meminfo = False         # its FUSE server runs
 
     def _ready(self, text: str, last: bool = True) -> None:
         """A line to the driver on the ready pipe (closed after the ``last`` one)."""
@@ -570,7 +581,9 @@ class Controller:
             self._setup_cgroup(pid, placed=link.placed)
             if link.placed:             # the child waits for its device whitelist
                 os.write(go_w, b"d")
-            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
+            msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
+            if msg == b"pf" and masters:
+                self._serve_meminfo(masters.pop(), link.mnt_r)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
@@ -584,9 +597,9 @@ class Controller:
             msg, fuse, _flags, _addr = socket.recv_fds(fd_ours, 16, 1)
             fd_ours.close()
             if msg == b"f" and fuse:
-                import threading
-                server = meminfo.Server(fuse[0], self.cg, self.spec["swap_limit"])
-                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+                self._serve_meminfo(fuse[0], link.mnt_r)
+            elif not self.meminfo:
+                os.close(link.mnt_r)
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
             self.first_pid = 0           # reaped: its pid may be another's now
@@ -611,6 +624,14 @@ class Controller:
                           f"init '{self.spec['init'][0]}' exited at once "
                           f"({_describe(done)})")
         self._ready("running")
+
+    def _serve_meminfo(self, fd: int, mounted: int) -> None:
+        """Serve the container's /proc/meminfo on the FUSE connection ``fd`` in a
+        thread, from when init says on ``mounted`` that it is mounted."""
+        import threading
+        server = meminfo.Server(fd, self.cg, self.spec["swap_limit"], mounted)
+        threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+        self.meminfo = True
 
     def _died(self) -> str:
         """Why the container's first process died without a word: memory, or unknown."""
