@@ -328,7 +328,7 @@ def _open_pty() -> tuple[int, str]:
 
 
 def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
-           mnt_w: int, placed: bool = False) -> None:
+           mnt_w: int, placed: bool = False, host_net: int | None = None) -> None:
     """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
 
     ``placed``: a spare's child, in the container's groups before the controller
@@ -336,17 +336,26 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     ``go_r``) that the device whitelist is complete: its rules are written one by
     one after denying all, and a device node made meanwhile is refused.  Init
     writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
-    FUSE server reads the connection from then on).
+    FUSE server reads the connection from then on).  ``host_net``: the host's
+    network namespace, left ahead for new UTS, IPC and network namespaces
+    (:func:`_premake_namespaces`), which a container without ``<idmap>`` takes.
     """
     import socket
     try:
         base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
         if spec.get("idmap"):
             ns.unshare(ns.CLONE_NEWNS)
+        elif host_net is not None:
+            host_netlink = _host_socket(host_net, spec["nets"]) if spec["nets"] else None
+            ns.unshare(ns.CLONE_NEWNS)
+            if spec["nets"]:
+                netplug.plug(spec["nets"], host_netlink)
         else:
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
+        if host_net is not None:
+            os.close(host_net)
         if placed and os.read(go_r, 1) != b"d":
             os._exit(1)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
@@ -392,6 +401,36 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     except BaseException as exc:  # noqa: BLE001
         os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
         os._exit(126)
+
+
+def _premake_namespaces() -> int | None:
+    """In a spare's child, while no start waits: new UTS, IPC and network namespaces
+    (``lo`` up), the costly part of a container's namespaces; the host's network
+    namespace stays open (returned) for the container's interfaces.  None (and
+    nothing made) when they cannot be made."""
+    host = fcntl.fcntl(os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC),
+                       fcntl.F_DUPFD_CLOEXEC, 64)
+    try:
+        ns.unshare(ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET)
+    except OSError:
+        os.close(host)
+        return None
+    netplug.plug([], None)
+    return host
+
+
+def _host_socket(host_net: int, nets: list[dict[str, Any]]) -> Any:
+    """A netlink socket of the host's network namespace ``host_net`` (the caller
+    is in the container's, and comes back to it)."""
+    own = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        ns.setns(host_net, ns.CLONE_NEWNET)
+        try:
+            return netplug.host_socket(nets)
+        finally:
+            ns.setns(own, ns.CLONE_NEWNET)
+    finally:
+        os.close(own)
 
 
 def controller_skip(cg: Cgroup) -> tuple[str, ...]:
@@ -444,9 +483,14 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
             else:
                 obj.close()
         placed = spec is None
+        host_net = None
         if spec is None:
+            try:
+                host_net = _premake_namespaces()
+            except BaseException:  # noqa: BLE001 - a spare's child that cannot be is none
+                os._exit(126)
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed)
+        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, host_net)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)

@@ -10,11 +10,13 @@ what does is having the processes in their groups before the start.
 So the launcher (:mod:`pyvirt.drivers.lxc.launcher`) keeps one spare: a
 forked controller that made a staging group ``pyvirt-spare-PID.libvirt-lxc``
 next to where its container's will be, forked the container's first
-process (which waits for its spec), and moved both in, all while no start
+process (which makes new UTS, IPC and network namespaces, the costly ones,
+and waits for its spec), and moved both in, all while no start
 waited.  A start hands the spare the spec: it renames the staging groups to
 the container's ``lxc-PID-NAME.libvirt-lxc`` (a v1 group may be renamed in
 its parent; v2 groups cannot, so only hosts whose controllers are all v1
-get spares), gives the child the spec, and goes on as any controller
+get spares), gives the child the spec (first: the child touches the groups only
+once the controller has set them up), and goes on as any controller
 (:meth:`pyvirt.drivers.lxc.controller.Controller.start`).  The launcher
 forks the next spare once no request came for a tenth of a second: not
 during the start, whose forks would wait for the spare's cgroup moves.  A
@@ -142,11 +144,13 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
         spec["pass_fds"] = []    # init's files go to the child
 
         def handoff(ctl: Any) -> None:
-            staging.rename(ctl.cg.rel)
+            # the child starts on its namespaces at once; it reaches the groups (by
+            # their new names) only once the controller has set them up
             socket.send_fds(spec_ours, [marshal.dumps(ctl.spec)], [log_fd, *files])
             for fd in (log_fd, *files):
                 os.close(fd)
             spec_ours.close()
+            staging.rename(ctl.cg.rel)
 
         code = controller.control(spec, ready_fd, link, handoff)
     finally:
