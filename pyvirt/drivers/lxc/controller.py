@@ -11,7 +11,9 @@ started it.  Its spec comes from the driver
    (:func:`prepare_root`), unshares the user (with ``<idmap>``, then a
    mount namespace of its own), UTS, IPC and network namespaces, waits
    for its uid/gid maps, unshares the PID namespace and forks the
-   container's init, which becomes PID 1;
+   container's init, which becomes PID 1 (a spare's child has its UTS, IPC
+   and network namespaces and, for a container without ``<idmap>``, its init
+   made ahead: the init joins the child's mount namespace);
 3. init mounts its /proc and /sys (:func:`mount_kernel_fs`), sets the hostname, makes ``/dev/console`` its controlling terminal and
    execs ``<init>``; an exec failure comes back on a close-on-exec pipe;
 4. writes ``ok PID`` (or ``error TEXT``) on READY_FD (after ``pid N``, its
@@ -328,7 +330,8 @@ def _open_pty() -> tuple[int, str]:
 
 
 def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
-           mnt_w: int, placed: bool = False, host_net: int | None = None) -> None:
+           mnt_w: int, placed: bool = False, host_net: int | None = None,
+           ahead: tuple[int, Any] | None = None) -> None:
     """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
 
     ``placed``: a spare's child, in the container's groups before the controller
@@ -338,7 +341,8 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
     FUSE server reads the connection from then on).  ``host_net``: the host's
     network namespace, left ahead for new UTS, IPC and network namespaces
-    (:func:`_premake_namespaces`), which a container without ``<idmap>`` takes.
+    (:func:`_premake_namespaces`), which a container without ``<idmap>`` takes,
+    with ``ahead``, its init forked ahead in them (:func:`_fork_init_ahead`).
     """
     import socket
     try:
@@ -356,6 +360,10 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             netplug.plug(spec["nets"], host_netlink)
         if host_net is not None:
             os.close(host_net)
+        # the namespace init forked ahead joins (named now: after the pivot there is
+        # no /proc until init mounts one)
+        own_mnt = (os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+                   if ahead is not None and not spec.get("idmap") else -1)
         if placed and os.read(go_r, 1) != b"d":
             os._exit(1)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
@@ -386,8 +394,15 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
         fuse = [] if spec["fuse_fd"] is None or fuse_fd is not None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
-        ns.unshare(ns.CLONE_NEWPID)
         spec["mounted_fd"] = mnt_w
+        if ahead is not None and not spec.get("idmap"):
+            pid = _start_init_ahead(ahead, spec, own_mnt)
+            os.close(mnt_w)
+            os.write(sync_w, str(pid).encode())
+            os._exit(0)
+        if ahead is not None:        # <idmap>: init's PID namespace must be the user's
+            ahead[1].close()         # it exits
+        ns.unshare(ns.CLONE_NEWPID)
         pid = os.fork()
         if pid == 0:
             try:
@@ -401,6 +416,89 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     except BaseException as exc:  # noqa: BLE001
         os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
         os._exit(126)
+
+
+def _fork_init_ahead(close: tuple[Any, ...], err_w: int) -> tuple[int, Any] | None:
+    """In a spare's child, in the namespaces it made ahead and in its groups: the
+    container's init to be, forked now in a new PID namespace (as its PID 1) by a
+    helper that exits at once, so that the child's own next PID namespace stays
+    free for a container with ``<idmap>``.  The init waits for its spec
+    (:func:`_start_init_ahead`); it closes ``close``, the child's descriptors but
+    for the error pipe ``err_w`` and the mount pipe.  Returns (its pid, the socket
+    to it), or None."""
+    import socket
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours = socket.socket(fileno=_high(ours.detach()))
+    theirs = socket.socket(fileno=_high(theirs.detach()))
+    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
+    helper = os.fork()
+    if helper == 0:
+        try:
+            ours.close()
+            os.close(pid_r)
+            ns.unshare(ns.CLONE_NEWPID)
+            pid = os.fork()
+            if pid == 0:
+                os.close(pid_w)
+                for obj in close:
+                    if isinstance(obj, int):
+                        os.close(obj)
+                    else:
+                        obj.close()
+                _await_init(theirs, err_w)
+            os.write(pid_w, str(pid).encode())
+        finally:
+            os._exit(0)
+    theirs.close()
+    os.close(pid_w)
+    data = os.read(pid_r, 32)
+    os.close(pid_r)
+    os.waitpid(helper, 0)
+    if not data.isdigit():
+        ours.close()
+        return None
+    return int(data), ours
+
+
+def _await_init(sock: Any, err_w: int) -> None:
+    """An init forked ahead (never returns): wait for the spec and descriptors, join
+    the container's mount namespace (its root is the container's) and go on as init."""
+    import socket
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
+    except OSError:
+        data, fds = b"", []
+    sock.close()
+    if not data or not fds:
+        os._exit(0)
+    spec = marshal.loads(data)
+    try:
+        ns.setns(fds[0], ns.CLONE_NEWNS)
+        os.close(fds[0])
+        os.chdir("/")
+        rest = fds[1:]
+        if spec.get("fuse_fd") is not None:
+            spec["fuse_fd"] = rest.pop(0)
+        spec["pass_fds"] = rest
+        exec_init(spec)
+    except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
+        os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
+    os._exit(127)
+
+
+def _start_init_ahead(ahead: tuple[int, Any], spec: dict[str, Any], mnt: int) -> int:
+    """Hand the init forked ahead its spec, the container's mount namespace ``mnt``,
+    the FUSE connection and the caller's files; its pid."""
+    import socket
+    pid, sock = ahead
+    fds = [mnt] + ([spec["fuse_fd"]] if spec.get("fuse_fd") is not None else [])
+    fds += spec.get("pass_fds") or []
+    try:
+        socket.send_fds(sock, [marshal.dumps(spec)], fds)
+    finally:
+        os.close(mnt)
+        sock.close()
+    return pid
 
 
 def _premake_namespaces() -> int | None:
@@ -483,14 +581,19 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
             else:
                 obj.close()
         placed = spec is None
-        host_net = None
+        host_net = ahead = None
         if spec is None:
             try:
                 host_net = _premake_namespaces()
+                if os.read(go_r, 1) != b"P":        # the spare placed it in its groups
+                    os._exit(0)
+                if host_net is not None:
+                    ahead = _fork_init_ahead((sync_w, go_r, fd_child, spec_sock, host_net),
+                                             err_w)
             except BaseException:  # noqa: BLE001 - a spare's child that cannot be is none
                 os._exit(126)
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, host_net)
+        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, host_net, ahead)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)

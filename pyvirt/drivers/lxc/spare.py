@@ -11,6 +11,7 @@ So the launcher (:mod:`pyvirt.drivers.lxc.launcher`) keeps one spare: a
 forked controller that made a staging group ``pyvirt-spare-PID.libvirt-lxc``
 next to where its container's will be, forked the container's first
 process (which makes new UTS, IPC and network namespaces, the costly ones,
+forks the container's init in a new PID namespace once it is in the groups,
 and waits for its spec), and moved both in, all while no start
 waited.  A start hands the spare the spec: it renames the staging groups to
 the container's ``lxc-PID-NAME.libvirt-lxc`` (a v1 group may be renamed in
@@ -128,6 +129,7 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
             spec_theirs.close()
             staging.add(os.getpid(), skip=controller.controller_skip(staging))
             staging.add(link.pid)
+            os.write(link.go_w, b"P")   # placed: it forks the container's init ahead
             data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 253)
         except Exception:  # noqa: BLE001 - a spare that cannot be is none
             data = b""

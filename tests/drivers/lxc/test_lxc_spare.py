@@ -50,16 +50,28 @@ def test_start_takes_the_spare(tmp_path):
     try:
         first = conn.createXML(container_xml("sp1", rootfs), 0)
         # after a start the launcher forks the next container's controller ahead: in
-        # its staging groups with the container's first process (not in memory: as
-        # any controller, it stays out of the container's memory limit)
+        # its staging groups with the container's first process and its init, forked
+        # ahead too (not in memory: as any controller, it stays out of the
+        # container's memory limit)
         (ahead,) = wait_for(lambda: spares(parent))
         staging = f"{parent}/pyvirt-spare-{ahead}.libvirt-lxc"
-        procs = wait_for(lambda: read(f"/sys/fs/cgroup/pids/{staging}/cgroup.procs").split()
-                         if len(read(f"/sys/fs/cgroup/pids/{staging}/cgroup.procs").split())
-                         == 2 else [])
+        def pid1(pid: str) -> bool:      # PID 1 of a PID namespace of its own
+            return read(f"/proc/{pid}/status").split("NSpid:")[1].split("\n")[0].split()[
+                -1] == "1"
+
+        def placed() -> list[str]:
+            procs = read(f"/sys/fs/cgroup/pids/{staging}/cgroup.procs").split()
+            return procs if len(procs) == 3 and any(pid1(p) for p in procs) else []
+
+        procs = wait_for(placed)
         assert str(ahead) in procs
-        child = next(int(p) for p in procs if int(p) != ahead)
-        assert read(f"/sys/fs/cgroup/memory/{staging}/cgroup.procs").split() == [str(child)]
+        others = sorted(p for p in procs if int(p) != ahead)
+        assert sorted(read(f"/sys/fs/cgroup/memory/{staging}/cgroup.procs").split()) == others
+        # the init ahead is in its first process's network namespace, a new one
+        init_ahead = next(p for p in others if pid1(p))
+        child = next(p for p in others if p != init_ahead)
+        assert os.readlink(f"/proc/{init_ahead}/ns/net") == os.readlink(f"/proc/{child}/ns/net")
+        assert os.readlink(f"/proc/{child}/ns/net") != os.readlink("/proc/self/ns/net")
         first.destroy()
         # init gets the caller's files (CreateWithFiles) through the spare's child too
         r, w = os.pipe()
