@@ -373,6 +373,13 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             # /proc (the container's root has none until init mounts its own)
             fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
+        spec["mounted_fd"] = mnt_w
+        init_pid = 0
+        if ahead is not None and not spec.get("idmap"):
+            # the init forked ahead goes on in the new root while the controller
+            # takes the consoles
+            spec["fuse_fd"] = fuse_fd
+            init_pid = _start_init_ahead(ahead, spec, own_mnt)
         # the consoles' masters, and the FUSE connection when it is open already (the
         # controller serves it while init is made)
         early = [] if fuse_fd is None else [fuse_fd]
@@ -394,11 +401,9 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
         fuse = [] if spec["fuse_fd"] is None or fuse_fd is not None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
-        spec["mounted_fd"] = mnt_w
-        if ahead is not None and not spec.get("idmap"):
-            pid = _start_init_ahead(ahead, spec, own_mnt)
+        if init_pid:
             os.close(mnt_w)
-            os.write(sync_w, str(pid).encode())
+            os.write(sync_w, str(init_pid).encode())
             os._exit(0)
         if ahead is not None:        # <idmap>: init's PID namespace must be the user's
             ahead[1].close()         # it exits
@@ -636,6 +641,7 @@ class Controller:
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
         self.meminfo = False         # its FUSE server runs
+        self.waiting: meminfo.Waiting | None = None     # its thread, started ahead
 
     def _ready(self, text: str, last: bool = True) -> None:
         """A line to the driver on the ready pipe (closed after the ``last`` one)."""
@@ -775,9 +781,12 @@ class Controller:
     def _serve_meminfo(self, fd: int, mounted: int) -> None:
         """Serve the container's /proc/meminfo on the FUSE connection ``fd`` in a
         thread, from when init says on ``mounted`` that it is mounted."""
-        import threading
         server = meminfo.Server(fd, self.cg, self.spec["swap_limit"], mounted)
-        threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+        if self.waiting is not None:        # a spare's, started ahead
+            self.waiting.serve(server)
+        else:
+            import threading
+            threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
         self.meminfo = True
 
     def _died(self) -> str:

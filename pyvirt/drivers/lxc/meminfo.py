@@ -230,3 +230,19 @@ class Server:
         except OSError:             # the request was interrupted meanwhile
             pass
         return opcode != _DESTROY
+
+
+class Waiting:
+    """A server's thread started ahead (by a spare controller, while no start
+    waits), handed its :class:`Server` at the start (:meth:`serve`)."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+        self.box: queue.SimpleQueue[Server] = queue.SimpleQueue()
+        threading.Thread(target=lambda: self.box.get().serve(), name="meminfo",
+                         daemon=True).start()
+
+    def serve(self, server: Server) -> None:
+        """Have the waiting thread serve ``server``."""
+        self.box.put(server)

@@ -32,7 +32,7 @@ import os
 import signal
 import socket
 
-from pyvirt.drivers.lxc import controller
+from pyvirt.drivers.lxc import controller, meminfo
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import Cgroup
 
@@ -130,6 +130,7 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
             staging.add(os.getpid(), skip=controller.controller_skip(staging))
             staging.add(link.pid)
             os.write(link.go_w, b"P")   # placed: it forks the container's init ahead
+            waiting = meminfo.Waiting()  # the thread of the container's /proc/meminfo
             data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 253)
         except Exception:  # noqa: BLE001 - a spare that cannot be is none
             data = b""
@@ -146,6 +147,7 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
         spec["pass_fds"] = []    # init's files go to the child
 
         def handoff(ctl: Any) -> None:
+            ctl.waiting = waiting
             # the child starts on its namespaces at once; it reaches the groups (by
             # their new names) only once the controller has set them up
             socket.send_fds(spec_ours, [marshal.dumps(ctl.spec)], [log_fd, *files])
