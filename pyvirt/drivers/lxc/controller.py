@@ -651,12 +651,26 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self, first: int, placed: bool = False) -> None:
+    def _setup_cgroup(self, first: int, placed: bool = False,
+                      go_w: int = -1) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
         through it); move the container's ``first`` process in, before it
         starts init, so what the container runs is in them from the start.
-        The groups exist already (the first process mounts them)."""
+        The groups exist already (the first process mounts them).  A spare's
+        child (``placed``) is told on ``go_w`` once its device whitelist is
+        written (before the limits: it waits for that alone)."""
+        if "devices" in self.cg.available():
+            rules = list(DEVICE_ALLOW)
+            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
+            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
+            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+                if fs and fs["type"] in ("file", "block"):
+                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
+                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
+            self.cg.set_devices(rules)
+        if placed:
+            os.write(go_w, b"d")
         try:
             self.cg.apply(self.spec["cgroup_settings"])
         except OSError as exc:
@@ -667,15 +681,6 @@ class Controller:
             kib = next(v for k, f, v in self.spec["cgroup_settings"] if f == "hard_limit")
             raise OSError(errno.ENOMEM, f"the container ran out of memory while starting "
                           f"(its memory limit is {kib} KiB)") from None
-        if "devices" in self.cg.available():
-            rules = list(DEVICE_ALLOW)
-            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
-            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
-            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
-                if fs and fs["type"] in ("file", "block"):
-                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
-                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
-            self.cg.set_devices(rules)
         if placed:                      # a spare's: in the groups already
             return
         self.cg.add(os.getpid(), skip=controller_skip(self.cg))
@@ -731,9 +736,7 @@ class Controller:
         import socket
         try:
             # the groups are set up while the child builds the namespaces and the root
-            self._setup_cgroup(pid, placed=link.placed)
-            if link.placed:             # the child waits for its device whitelist
-                os.write(go_w, b"d")
+            self._setup_cgroup(pid, link.placed, go_w)
             msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
             if msg == b"pf" and masters:
                 self._serve_meminfo(masters.pop(), link.mnt_r)
