@@ -817,6 +817,7 @@ class Controller:
         pidfd = os.pidfd_open(self.init_pid)
         poller.register(pidfd, select.POLLIN)
         while status is None:
+            _reap_others(self.init_pid)
             for fd, _ev in poller.poll(1000):
                 if fd == pidfd:
                     continue
@@ -925,6 +926,19 @@ def _watch_start(pid: int) -> int | None:
             delay = min(delay * 2, 0.001 if age < 0.05 else 0.01)
     finally:
         os.close(pidfd)
+
+
+def _reap_others(keep: int) -> None:
+    """Reap the controller's exited children but ``keep`` (an init forked ahead and let
+    go, reparented here when its helper exited)."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid == keep:
+            return
+        os.waitpid(info.si_pid, 0)
 
 
 def _reap_all() -> None:

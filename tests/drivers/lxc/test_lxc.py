@@ -266,6 +266,8 @@ def test_emulator(env):
 def test_idmap_user_namespace(env):
     conn, rootfs, root = env
     os.chmod(rootfs, 0o755)
+    conn.createXML(container_xml("ct5w", rootfs), 0).destroy()
+    time.sleep(0.3)         # the next start takes the spare forked meanwhile
     dom = conn.createXML(container_xml("ct5", rootfs, idmap="""<idmap>
     <uid start='0' target='100000' count='65536'/>
     <gid start='0' target='100000' count='65536'/>
@@ -281,6 +283,18 @@ def test_idmap_user_namespace(env):
         out = subprocess.run(["nsenter", "-a", "-t", str(pid), "/bin/cat", "/proc/meminfo"],
                              capture_output=True, text=True, check=True).stdout
         assert "MemTotal:          65536 kB\n" in out
+        # started from a spare, whose init forked ahead (in a PID namespace not the
+        # user namespace's) was let go: reaped by the controller, no zombie left
+        ctl = dom.ID()
+
+        def zombies() -> list[str]:
+            kids = read(f"/proc/{ctl}/task/{ctl}/children").split()
+            return [k for k in kids if os.path.exists(f"/proc/{k}")
+                    and read(f"/proc/{k}/stat").rsplit(")", 1)[1].split()[0] == "Z"]
+        deadline = time.monotonic() + 5
+        while zombies() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert zombies() == []
     finally:
         dom.destroy()
     assert cgroup_dirs(root, "ct5") == []
