@@ -40,6 +40,7 @@ import termios
 import time
 import tty
 
+from pyvirt.drivers.lxc import ahead as ahead_mod
 from pyvirt.drivers.lxc import devnodes, meminfo, netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
@@ -341,8 +342,9 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
     FUSE server reads the connection from then on).  ``host_net``: the host's
     network namespace, left ahead for new UTS, IPC and network namespaces
-    (:func:`_premake_namespaces`), which a container without ``<idmap>`` takes,
-    with ``ahead``, its init forked ahead in them (:func:`_fork_init_ahead`).
+    (:func:`pyvirt.drivers.lxc.ahead.premake_namespaces`), which a container
+    without ``<idmap>`` takes, with ``ahead``, its init forked ahead in them
+    (:func:`pyvirt.drivers.lxc.ahead.fork_init`).
     """
     import socket
     try:
@@ -350,7 +352,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         if spec.get("idmap"):
             ns.unshare(ns.CLONE_NEWNS)
         elif host_net is not None:
-            host_netlink = _host_socket(host_net, spec["nets"]) if spec["nets"] else None
+            host_netlink = ahead_mod.host_socket(host_net, spec["nets"]) if spec["nets"] else None
             ns.unshare(ns.CLONE_NEWNS)
             if spec["nets"]:
                 netplug.plug(spec["nets"], host_netlink)
@@ -379,7 +381,7 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             # the init forked ahead goes on in the new root while the controller
             # takes the consoles
             spec["fuse_fd"] = fuse_fd
-            init_pid = _start_init_ahead(ahead, spec, own_mnt)
+            init_pid = ahead_mod.start_init(ahead, spec, own_mnt)
         # the consoles' masters, and the FUSE connection when it is open already (the
         # controller serves it while init is made)
         early = [] if fuse_fd is None else [fuse_fd]
@@ -421,119 +423,6 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     except BaseException as exc:  # noqa: BLE001
         os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
         os._exit(126)
-
-
-def _fork_init_ahead(close: tuple[Any, ...], err_w: int) -> tuple[int, Any] | None:
-    """In a spare's child, in the namespaces it made ahead and in its groups: the
-    container's init to be, forked now in a new PID namespace (as its PID 1) by a
-    helper that exits at once, so that the child's own next PID namespace stays
-    free for a container with ``<idmap>``.  The init waits for its spec
-    (:func:`_start_init_ahead`); it closes ``close``, the child's descriptors but
-    for the error pipe ``err_w`` and the mount pipe.  Returns (its pid, the socket
-    to it), or None."""
-    import socket
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    ours = socket.socket(fileno=_high(ours.detach()))
-    theirs = socket.socket(fileno=_high(theirs.detach()))
-    pid_r, pid_w = os.pipe2(os.O_CLOEXEC)
-    helper = os.fork()
-    if helper == 0:
-        try:
-            ours.close()
-            os.close(pid_r)
-            ns.unshare(ns.CLONE_NEWPID)
-            pid = os.fork()
-            if pid == 0:
-                os.close(pid_w)
-                for obj in close:
-                    if isinstance(obj, int):
-                        os.close(obj)
-                    else:
-                        obj.close()
-                _await_init(theirs, err_w)
-            os.write(pid_w, str(pid).encode())
-        finally:
-            os._exit(0)
-    theirs.close()
-    os.close(pid_w)
-    data = os.read(pid_r, 32)
-    os.close(pid_r)
-    os.waitpid(helper, 0)
-    if not data.isdigit():
-        ours.close()
-        return None
-    return int(data), ours
-
-
-def _await_init(sock: Any, err_w: int) -> None:
-    """An init forked ahead (never returns): wait for the spec and descriptors, join
-    the container's mount namespace (its root is the container's) and go on as init."""
-    import socket
-    try:
-        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
-    except OSError:
-        data, fds = b"", []
-    sock.close()
-    if not data or not fds:
-        os._exit(0)
-    spec = marshal.loads(data)
-    try:
-        ns.setns(fds[0], ns.CLONE_NEWNS)
-        os.close(fds[0])
-        os.chdir("/")
-        rest = fds[1:]
-        if spec.get("fuse_fd") is not None:
-            spec["fuse_fd"] = rest.pop(0)
-        spec["pass_fds"] = rest
-        exec_init(spec)
-    except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
-        os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
-    os._exit(127)
-
-
-def _start_init_ahead(ahead: tuple[int, Any], spec: dict[str, Any], mnt: int) -> int:
-    """Hand the init forked ahead its spec, the container's mount namespace ``mnt``,
-    the FUSE connection and the caller's files; its pid."""
-    import socket
-    pid, sock = ahead
-    fds = [mnt] + ([spec["fuse_fd"]] if spec.get("fuse_fd") is not None else [])
-    fds += spec.get("pass_fds") or []
-    try:
-        socket.send_fds(sock, [marshal.dumps(spec)], fds)
-    finally:
-        os.close(mnt)
-        sock.close()
-    return pid
-
-
-def _premake_namespaces() -> int | None:
-    """In a spare's child, while no start waits: new UTS, IPC and network namespaces
-    (``lo`` up), the costly part of a container's namespaces; the host's network
-    namespace stays open (returned) for the container's interfaces.  None (and
-    nothing made) when they cannot be made."""
-    host = fcntl.fcntl(os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC),
-                       fcntl.F_DUPFD_CLOEXEC, 64)
-    try:
-        ns.unshare(ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET)
-    except OSError:
-        os.close(host)
-        return None
-    netplug.plug([], None)
-    return host
-
-
-def _host_socket(host_net: int, nets: list[dict[str, Any]]) -> Any:
-    """A netlink socket of the host's network namespace ``host_net`` (the caller
-    is in the container's, and comes back to it)."""
-    own = os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        ns.setns(host_net, ns.CLONE_NEWNET)
-        try:
-            return netplug.host_socket(nets)
-        finally:
-            ns.setns(own, ns.CLONE_NEWNET)
-    finally:
-        os.close(own)
 
 
 def controller_skip(cg: Cgroup) -> tuple[str, ...]:
@@ -589,11 +478,11 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
         host_net = ahead = None
         if spec is None:
             try:
-                host_net = _premake_namespaces()
+                host_net = ahead_mod.premake_namespaces()
                 if os.read(go_r, 1) != b"P":        # the spare placed it in its groups
                     os._exit(0)
                 if host_net is not None:
-                    ahead = _fork_init_ahead((sync_w, go_r, fd_child, spec_sock, host_net),
+                    ahead = ahead_mod.fork_init((sync_w, go_r, fd_child, spec_sock, host_net),
                                              err_w)
             except BaseException:  # noqa: BLE001 - a spare's child that cannot be is none
                 os._exit(126)
