@@ -515,6 +515,12 @@ def _await_spec(sock: Any) -> dict[str, Any]:
     return spec
 
 
+def group_name(spec: dict[str, Any]) -> str:
+    """The container's groups, named as libvirt does: ``lxc-CONTROLLERPID-NAME.libvirt-lxc``
+    (the calling process is its controller)."""
+    return f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
+
+
 class Controller:
     """The running controller of one container."""
 
@@ -522,7 +528,7 @@ class Controller:
         self.spec = spec
         self.ready_fd = ready_fd
         # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
-        spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
+        spec["cgroup"] = group_name(spec)
         self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
         self.init_pid = 0
         self.first_pid = 0           # the container's first process (gone once init runs)
@@ -626,6 +632,8 @@ class Controller:
         try:
             # the groups are set up while the child builds the namespaces and the root
             self._setup_cgroup(pid, link.placed, go_w)
+            if self.waiting is not None:
+                self.waiting.prepare(self.cg, self.spec["swap_limit"])
             msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
             if msg == b"pf" and masters:
                 self._serve_meminfo(masters.pop(), link.mnt_r)
@@ -673,11 +681,11 @@ class Controller:
     def _serve_meminfo(self, fd: int, mounted: int) -> None:
         """Serve the container's /proc/meminfo on the FUSE connection ``fd`` in a
         thread, from when init says on ``mounted`` that it is mounted."""
-        server = meminfo.Server(fd, self.cg, self.spec["swap_limit"], mounted)
         if self.waiting is not None:        # a spare's, started ahead
-            self.waiting.serve(server)
+            self.waiting.serve(fd, mounted)
         else:
             import threading
+            server = meminfo.Server(fd, self.cg, self.spec["swap_limit"], mounted)
             threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
         self.meminfo = True
 

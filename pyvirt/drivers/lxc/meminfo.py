@@ -131,6 +131,17 @@ def render(host: str, fig: dict[str, int], swap: bool) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
+def current(cg: Any, swap: bool) -> bytes:
+    """The container's /proc/meminfo as it reads now (the host's, should the cgroup
+    be unreadable)."""
+    with open("/proc/meminfo") as f:
+        host = f.read()
+    try:
+        return render(host, figures(cg), swap)
+    except (OSError, ValueError, KeyError):
+        return host.encode()
+
+
 class Server:
     """The controller's end of the FUSE connection of one container."""
 
@@ -149,7 +160,8 @@ class Server:
         thread of its own: init waits for an answer before it execs)."""
         import time
         # ready before init asks (its first GETATTR, on mounting, needs the size)
-        self.ahead = self.content()
+        if self.ahead is None:
+            self.ahead = self.content()
         if self.mounted is not None:
             try:
                 ok = os.read(self.mounted, 1) == b"m"
@@ -170,13 +182,8 @@ class Server:
         os.close(self.fd)
 
     def content(self) -> bytes:
-        """The file as it reads now (the host's, should the cgroup be unreadable)."""
-        with open("/proc/meminfo") as f:
-            host = f.read()
-        try:
-            return render(host, figures(self.cg), self.swap)
-        except (OSError, ValueError, KeyError):
-            return host.encode()
+        """The file as it reads now."""
+        return current(self.cg, self.swap)
 
     def handle(self) -> bool:
         """Answer one request (waiting for it); False once the filesystem is gone.
@@ -234,15 +241,28 @@ class Server:
 
 class Waiting:
     """A server's thread started ahead (by a spare controller, while no start
-    waits), handed its :class:`Server` at the start (:meth:`serve`)."""
+    waits): told the container's groups once their limits are set (:meth:`prepare`),
+    it makes the file's first content, then serves the connection it is handed
+    (:meth:`serve`)."""
 
     def __init__(self) -> None:
         import queue
         import threading
-        self.box: queue.SimpleQueue[Server] = queue.SimpleQueue()
-        threading.Thread(target=lambda: self.box.get().serve(), name="meminfo",
-                         daemon=True).start()
+        self.box: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="meminfo", daemon=True).start()
 
-    def serve(self, server: Server) -> None:
-        """Have the waiting thread serve ``server``."""
-        self.box.put(server)
+    def _run(self) -> None:
+        cg, swap = self.box.get()
+        first = current(cg, swap)
+        fd, mounted = self.box.get()
+        server = Server(fd, cg, swap, mounted)
+        server.ahead = first
+        server.serve()
+
+    def prepare(self, cg: Any, swap: bool) -> None:
+        """The container's groups (``swap``: its /proc/meminfo shows swap)."""
+        self.box.put((cg, swap))
+
+    def serve(self, fd: int, mounted: int | None) -> None:
+        """Serve the FUSE connection ``fd`` (mounted once init writes on ``mounted``)."""
+        self.box.put((fd, mounted))

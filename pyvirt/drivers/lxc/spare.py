@@ -145,15 +145,26 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
         os.dup2(log_fd, 2)
         spec = marshal.loads(data)
         spec["pass_fds"] = []    # init's files go to the child
+        spec["cgroup"] = controller.group_name(spec)
 
-        def handoff(ctl: Any) -> None:
-            ctl.waiting = waiting
+        def to_child() -> None:
             # the child starts on its namespaces at once; it reaches the groups (by
             # their new names) only once the controller has set them up
-            socket.send_fds(spec_ours, [marshal.dumps(ctl.spec)], [log_fd, *files])
+            socket.send_fds(spec_ours, [marshal.dumps(spec)], [log_fd, *files])
             for fd in (log_fd, *files):
                 os.close(fd)
             spec_ours.close()
+
+        # the child gets the spec now, unless loop devices are to be attached for it
+        early = not any(fs and fs["type"] == "file"
+                        for fs in [spec.get("rootfs"), *spec["filesystems"]])
+        if early:
+            to_child()
+
+        def handoff(ctl: Any) -> None:
+            ctl.waiting = waiting
+            if not early:
+                to_child()
             staging.rename(ctl.cg.rel)
 
         code = controller.control(spec, ready_fd, link, handoff)
