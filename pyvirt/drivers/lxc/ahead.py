@@ -72,15 +72,7 @@ def fork_init(close: tuple[Any, ...], err_w: int) -> tuple[int, Any] | None:
 def _await_init(sock: Any, err_w: int) -> None:
     """An init forked ahead (never returns): wait for the spec and descriptors, join
     the container's mount namespace (its root is the container's) and go on as init."""
-    import socket
-    try:
-        data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
-    except OSError:
-        data, fds = b"", []
-    sock.close()
-    if not data or not fds:
-        os._exit(0)
-    spec = marshal.loads(data)
+    spec, fds = controller.recv_spec(sock)
     try:
         ns.setns(fds[0], ns.CLONE_NEWNS)
         os.close(fds[0])

@@ -496,8 +496,9 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
     return ChildLink(pid, sync_r, go_w, err_r, fd_ours, mnt_r, placed=spec is None)
 
 
-def _await_spec(sock: Any) -> dict[str, Any]:
-    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+def recv_spec(sock: Any) -> tuple[dict[str, Any], list[int]]:
+    """A spec and its descriptors, the one message of ``sock`` (closed); a process
+    forked ahead that gets none (its spare went away) exits."""
     import socket
     try:
         data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
@@ -506,7 +507,12 @@ def _await_spec(sock: Any) -> dict[str, Any]:
     sock.close()
     if not data or not fds:
         os._exit(0)
-    spec = marshal.loads(data)
+    return marshal.loads(data), fds
+
+
+def _await_spec(sock: Any) -> dict[str, Any]:
+    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+    spec, fds = recv_spec(sock)
     log_fd, files = fds[0], fds[1:]
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)

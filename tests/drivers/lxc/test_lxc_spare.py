@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
@@ -41,13 +42,25 @@ def wait_for(pred, timeout: float = 10.0):
     return pred()
 
 
+@contextlib.contextmanager
+def embed(root: str):
+    """A connection to the embed root ``root``; its containers destroyed after."""
+    conn = libvirt.open(f"lxc:///embed?root={root}")
+    try:
+        yield conn
+    finally:
+        for d in conn.listAllDomains():
+            if d.isActive():
+                d.destroy()
+        conn.close()
+
+
 def test_start_takes_the_spare(tmp_path):
     os.chmod(tmp_path, 0o755)
     rootfs = build_rootfs(str(tmp_path / "rootfs"))
     root = str(tmp_path / "root")
     parent = f"machine/pyvirt-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
-    conn = libvirt.open(f"lxc:///embed?root={root}")
-    try:
+    with embed(root) as conn:
         first = conn.createXML(container_xml("sp1", rootfs), 0)
         # after a start the launcher forks the next container's controller ahead: in
         # its staging groups with the container's first process and its init, forked
@@ -111,11 +124,6 @@ def test_start_takes_the_spare(tmp_path):
         assert dom.ID() != killed
         assert not glob.glob(f"/sys/fs/cgroup/*/{parent}/pyvirt-spare-{killed}.libvirt-lxc")
         dom.destroy()
-    finally:
-        for d in conn.listAllDomains():
-            if d.isActive():
-                d.destroy()
-        conn.close()
     # closing the driver ends its launcher, which ends the spare: no group, no process left
     assert not glob.glob(f"/sys/fs/cgroup/*/{parent}")
     assert not os.path.exists(f"/proc/{ahead}") or "pyvirt" not in read(f"/proc/{ahead}/cmdline")
@@ -149,8 +157,7 @@ def test_spare_child_waits_for_its_device_whitelist(tmp_path, monkeypatch):
     rootfs = build_rootfs(str(tmp_path / "rootfs"))
     root = str(tmp_path / "root")
     parent = f"machine/pyvirt-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
-    conn = libvirt.open(f"lxc:///embed?root={root}")
-    try:
+    with embed(root) as conn:
         conn.createXML(container_xml("wl1", rootfs), 0).destroy()
         (ahead,) = wait_for(lambda: spares(parent))
         dom = conn.createXML(container_xml("wl2", rootfs), 0)
@@ -159,8 +166,3 @@ def test_spare_child_waits_for_its_device_whitelist(tmp_path, monkeypatch):
             "/dev/null", "/dev/urandom"]
         assert "MemTotal:          65536 kB" in run_inside(dom, ["/bin/cat", "/proc/meminfo"])
         dom.destroy()
-    finally:
-        for d in conn.listAllDomains():
-            if d.isActive():
-                d.destroy()
-        conn.close()
