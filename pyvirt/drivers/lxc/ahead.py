@@ -102,10 +102,11 @@ def start_init(ahead: tuple[int, Any], spec: dict[str, Any], mnt: int) -> int:
     return pid
 
 
-def premake_namespaces() -> int | None:
+def premake_namespaces() -> tuple[int, bool] | None:
     """In a spare's child, while no start waits: new UTS, IPC and network namespaces
-    (``lo`` up), the costly part of a container's namespaces; the host's network
-    namespace stays open (returned) for the container's interfaces.  None (and
+    (``lo`` up), the costly part of a container's namespaces.  Returns the host's
+    network namespace, kept open for the container's interfaces, and whether
+    ``lo`` is up (if not, the start tries again and reports why); None (and
     nothing made) when they cannot be made."""
     host = controller._high(os.open("/proc/self/ns/net", os.O_RDONLY | os.O_CLOEXEC))
     try:
@@ -113,8 +114,11 @@ def premake_namespaces() -> int | None:
     except OSError:
         os.close(host)
         return None
-    netplug.plug([], None)
-    return host
+    try:
+        netplug.plug([], None)
+    except Exception:  # noqa: BLE001 - told at the start, where it is tried again
+        return host, False
+    return host, True
 
 
 def host_socket(host_net: int, nets: list[dict[str, Any]]) -> Any:

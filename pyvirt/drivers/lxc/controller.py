@@ -331,7 +331,7 @@ def _open_pty() -> tuple[int, str]:
 
 
 def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
-           mnt_w: int, placed: bool = False, host_net: int | None = None,
+           mnt_w: int, placed: bool = False, made: tuple[int, bool] | None = None,
            ahead: tuple[int, Any] | None = None) -> None:
     """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
 
@@ -340,28 +340,28 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
     ``go_r``) that the device whitelist is complete: its rules are written one by
     one after denying all, and a device node made meanwhile is refused.  Init
     writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
-    FUSE server reads the connection from then on).  ``host_net``: the host's
-    network namespace, left ahead for new UTS, IPC and network namespaces
-    (:func:`pyvirt.drivers.lxc.ahead.premake_namespaces`), which a container
-    without ``<idmap>`` takes, with ``ahead``, its init forked ahead in them
-    (:func:`pyvirt.drivers.lxc.ahead.fork_init`).
+    FUSE server reads the connection from then on).  ``made``: the host's
+    network namespace (and whether ``lo`` is up), left ahead for new UTS, IPC
+    and network namespaces (:func:`pyvirt.drivers.lxc.ahead.premake_namespaces`),
+    which a container without ``<idmap>`` takes, with ``ahead``, its init forked
+    ahead in them (:func:`pyvirt.drivers.lxc.ahead.fork_init`).
     """
     import socket
     try:
         base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
         if spec.get("idmap"):
             ns.unshare(ns.CLONE_NEWNS)
-        elif host_net is not None:
-            host_netlink = ahead_mod.host_socket(host_net, spec["nets"]) if spec["nets"] else None
+        elif made is not None:
+            host_netlink = ahead_mod.host_socket(made[0], spec["nets"]) if spec["nets"] else None
             ns.unshare(ns.CLONE_NEWNS)
-            if spec["nets"]:
+            if spec["nets"] or not made[1]:
                 netplug.plug(spec["nets"], host_netlink)
         else:
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
-        if host_net is not None:
-            os.close(host_net)
+        if made is not None:
+            os.close(made[0])
         # the namespace init forked ahead joins (named now: after the pivot there is
         # no /proc until init mounts one)
         own_mnt = (os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
@@ -475,19 +475,25 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
             else:
                 obj.close()
         placed = spec is None
-        host_net = ahead = None
+        made = ahead = None
         if spec is None:
             try:
-                host_net = ahead_mod.premake_namespaces()
-                if os.read(go_r, 1) != b"P":        # the spare placed it in its groups
+                try:
+                    made = ahead_mod.premake_namespaces()
+                except OSError:                 # made at the start then
+                    made = None
+                if os.read(go_r, 1) != b"P":    # the spare placed it in its groups
                     os._exit(0)
-                if host_net is not None:
-                    ahead = ahead_mod.fork_init((sync_w, go_r, fd_child, spec_sock, host_net),
-                                             err_w)
-            except BaseException:  # noqa: BLE001 - a spare's child that cannot be is none
+                if made is not None:
+                    try:
+                        ahead = ahead_mod.fork_init(
+                            (sync_w, go_r, fd_child, spec_sock, made[0]), err_w)
+                    except OSError:             # init is forked at the start then
+                        ahead = None
+            except BaseException:  # noqa: BLE001 - never back into the spare's code
                 os._exit(126)
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, host_net, ahead)
+        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, made, ahead)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)

@@ -159,7 +159,10 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
         early = not any(fs and fs["type"] == "file"
                         for fs in [spec.get("rootfs"), *spec["filesystems"]])
         if early:
-            to_child()
+            try:
+                to_child()
+            except OSError:     # its child is gone: the controller says so (handoff)
+                early = False
 
         def handoff(ctl: Any) -> None:
             ctl.waiting = waiting
