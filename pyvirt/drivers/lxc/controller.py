@@ -536,12 +536,12 @@ def group_name(spec: dict[str, Any]) -> str:
 class Controller:
     """The running controller of one container."""
 
-    def __init__(self, spec: dict[str, Any], ready_fd: int) -> None:
+    def __init__(self, spec: dict[str, Any], ready_fd: int, like: Cgroup | None = None) -> None:
         self.spec = spec
         self.ready_fd = ready_fd
         # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
         spec["cgroup"] = group_name(spec)
-        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
+        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"), like=like)
         self.init_pid = 0
         self.first_pid = 0           # the container's first process (gone once init runs)
         self.loops: list[str] = []
@@ -867,15 +867,17 @@ def _describe(status: int) -> str:
 
 
 def control(spec: dict[str, Any], ready_fd: int, link: ChildLink | None = None,
-            handoff: Callable[[Controller], None] | None = None) -> int:
+            handoff: Callable[[Controller], None] | None = None,
+            like: Cgroup | None = None) -> int:
     """Start the container of ``spec`` and watch it until its init ends
-    (``link``, ``handoff``: a spare's, :meth:`Controller.start`)."""
+    (``link``, ``handoff``: a spare's, :meth:`Controller.start`; ``like``: its
+    staging groups, whose cgroup layout the container's take)."""
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
         os.write(ready_fd, f"pid {os.getpid()}\n".encode())     # before any other line
     except OSError:             # the driver went away: the start fails below
         pass
-    ctl = Controller(spec, ready_fd)
+    ctl = Controller(spec, ready_fd, like)
     try:
         ctl.start(link, handoff)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver

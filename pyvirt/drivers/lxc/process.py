@@ -126,8 +126,9 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
     mode = cgroup_mode()
+    host = Cgroup("", mode)
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
-               if c not in Cgroup("", mode).available()]
+               if c not in host.available()]
     if missing:
         # libvirt's error (lxc_process.c), for the first one missing: neither a v1
         # hierarchy nor the unified one has it
@@ -155,7 +156,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
         # all of it but init's pid and the consoles' ptys, which the controller's state
         # file holds (reconnect reads them there)
         cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{proc.pid}-{spec['name']}.libvirt-lxc",
-                    mode)
+                    mode, like=host)
         atomic_write(status_file, status_text(
             live, proc.pid, (C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_BOOTED), proc,
             domain_dir, log_path, vm.persistent, 0, cg), 0o600)
@@ -188,7 +189,7 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
             vm.id = proc.pid          # libvirt: a container's id is its controller's pid
             vm.proc = proc
             vm.init_pid = int(state["init_pid"])
-            vm.cgroup = Cgroup(state["cgroup"], state.get("cgroup_mode", "auto"))
+            vm.cgroup = Cgroup(state["cgroup"], state.get("cgroup_mode", "auto"), like=host)
             vm.domain_dir = domain_dir
             vm.log_path = log_path
             vm.shutdown_requested = vm.reboot_requested = False

@@ -170,7 +170,7 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
                 to_child()
             staging.rename(ctl.cg.rel)
 
-        code = controller.control(spec, ready_fd, link, handoff)
+        code = controller.control(spec, ready_fd, link, handoff, like=staging)
     finally:
         os._exit(code)
 
