@@ -831,8 +831,11 @@ def _watch_start(pid: int) -> int | None:
             if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
                 return None
             select.select([pidfd], [], [], delay)        # wakes at once when init exits
-            # every millisecond while a usual init settles, then less and less often
-            delay = min(delay * 2, 0.001 if age < 0.05 else 0.01)
+            # every 0.2 ms while a usual init settles (a shell blocks within a
+            # millisecond or two: doubling from the start overslept it by as much),
+            # then every millisecond, then less and less often
+            delay = (0.0002 if age < 0.003 else
+                     min(delay * 2, 0.001 if age < 0.05 else 0.01))
     finally:
         os.close(pidfd)
 
