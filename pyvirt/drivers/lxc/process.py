@@ -442,8 +442,13 @@ def reconnect(drv: Any, path: str) -> None:
     init = int(priv.get("init", "0")) if priv is not None else 0
     if not init and proc is not None and status.domain_dir:
         # a status written as the container started: init and its consoles are
-        # in the controller's state file
+        # in the controller's state file (in a moment, if it is still starting)
+        deadline = time.monotonic() + START_TIMEOUT
         state = read_state(os.path.join(status.domain_dir, "state"))
+        while ("init_pid" not in state and not proc.exited()
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+            state = read_state(os.path.join(status.domain_dir, "state"))
         init = int(state.get("init_pid", 0))
         _console_paths(live, state.get("ptys", []))
     with vm.lock:

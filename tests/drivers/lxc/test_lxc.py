@@ -176,13 +176,19 @@ def test_reconnect_after_reopen(env, tmp_path):
     dom = c1.defineXML(container_xml("ct4", rootfs))
     dom.create()
     pid = init_pid(dom)
+    console = re.search(r"<console type='pty'.*?</console>", dom.XMLDesc(0),
+                        re.DOTALL).group(0)
+    assert "<source path='/dev/pts/" in console
     c1.close()                       # the controller keeps the container running
     assert os.path.exists(f"/proc/{pid}")
     c2 = libvirt.open(f"lxc:///embed?root={root}")
     try:
         dom = c2.lookupByName("ct4")
         assert dom.isActive() and dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        # the status was written as the container started: init's pid and the
+        # console's pty come from the controller's state file
         assert init_pid(dom) == pid
+        assert console in dom.XMLDesc(0)
         assert run_inside(dom, ["/bin/hostname"]).strip() == "ct4"
         os.kill(pid, signal.SIGKILL)       # init dies: shut off, cgroup gone
         wait_inactive(dom)
