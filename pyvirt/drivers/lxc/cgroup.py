@@ -95,12 +95,20 @@ class Cgroup:
 
     ``mode`` picks the backends (:func:`layout`); the controller and the
     driver build it from the same recorded mode, so both see the same groups.
+    ``like``: a group of the same mode whose layout is taken rather than read
+    again (within one start).
     """
 
-    def __init__(self, rel: str, mode: str = "auto") -> None:
+    def __init__(self, rel: str, mode: str = "auto", like: Cgroup | None = None) -> None:
         self.rel = rel.strip("/")
         self.mode = mode
         self.root = CGROUP_ROOT
+        self.backend: dict[str, str]
+        self.unified: str | None
+        if like is not None and like.mode == mode and like.root == self.root:
+            # the host's layout as another group of this process found it moments ago
+            self.backend, self.unified = like.backend, like.unified
+            return
         self.backend = layout(mode, self.root)
         self.unified = unified_mount(self.root) if "v2" in self.backend.values() else None
 

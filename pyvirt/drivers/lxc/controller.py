@@ -11,10 +11,13 @@ started it.  Its spec comes from the driver
    (:func:`prepare_root`), unshares the user (with ``<idmap>``, then a
    mount namespace of its own), UTS, IPC and network namespaces, waits
    for its uid/gid maps, unshares the PID namespace and forks the
-   container's init, which becomes PID 1;
+   container's init, which becomes PID 1 (a spare's child has its UTS, IPC
+   and network namespaces and, for a container without ``<idmap>``, its init
+   made ahead: the init joins the child's mount namespace);
 3. init mounts its /proc and /sys (:func:`mount_kernel_fs`), sets the hostname, makes ``/dev/console`` its controlling terminal and
    execs ``<init>``; an exec failure comes back on a close-on-exec pipe;
-4. writes ``ok PID`` (or ``error TEXT``) on READY_FD, then relays the
+4. writes ``ok PID`` (or ``error TEXT``) on READY_FD (after ``pid N``, its
+   own pid, written first), then relays the
    console between the container's pty and the host-side pty whose path
    the live XML names, until init exits;
 5. kills whatever is left in the cgroup, removes the cgroups and loop
@@ -37,6 +40,7 @@ import termios
 import time
 import tty
 
+from pyvirt.drivers.lxc import ahead as ahead_mod
 from pyvirt.drivers.lxc import devnodes, meminfo, netplug
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import DEVICE_ALLOW, Cgroup
@@ -64,6 +68,32 @@ _TIOCSPTLCK = 0x40045431
 
 def _mkdirs(path: str) -> None:
     os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+class _Step:
+    """``with _Step("Failed to ..."):``: an OSError of a bare system call in the block
+    (its text no more than the errno's) comes out as ``WHAT: strerror``, naming the
+    step that failed as libvirt's messages do."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: object, _tb: object) -> None:
+        if isinstance(exc, OSError) and exc.errno and exc.strerror in (
+                None, os.strerror(exc.errno)):
+            raise OSError(exc.errno, f"{self.what}: {os.strerror(exc.errno)}") from None
+
+
+def error_text(exc: BaseException) -> str:
+    """What the driver reports for a failure of the container's first process or init."""
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.strerror == os.strerror(exc.errno or 0) and exc.filename is not None:
+            return f"{exc.strerror}: '{exc.filename}'"
+        return exc.strerror
+    return str(exc) or repr(exc)
 
 
 def _mount_fs(fs: dict[str, Any], dest: str) -> None:
@@ -113,8 +143,9 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
     idmap = spec.get("idmap")
     for name, major, minor in DEVICES:
         path = f"{dev}/{name}"
-        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-        os.chmod(path, 0o666)
+        with _Step(f"Failed to make device /dev/{name}"):
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+            os.chmod(path, 0o666)
     _mkdirs(dev + "/pts")
     ns.mount("devpts", dev + "/pts", "devpts", ns.MS_NOSUID,
              "newinstance,ptmxmode=0666,mode=0620,gid=5")
@@ -128,7 +159,8 @@ def _setup_dev(root: str, spec: dict[str, Any]) -> list[int]:
         devnodes.mknod(node, owner, prefix=root)
     masters = []
     for i in range(max(1, spec["consoles"])):
-        fd, slave = _open_console(dev + "/pts", owner)
+        with _Step("Failed to allocate a console pty"):
+            fd, slave = _open_console(dev + "/pts", owner)
         masters.append(fd)
         for name in ("console", "tty1") if i == 0 else (f"tty{i + 1}",):
             open(f"{dev}/{name}", "w").close()
@@ -216,7 +248,7 @@ def mount_kernel_fs(spec: dict[str, Any]) -> None:
     ns.mount("/proc/sys", "/proc/sys", None, ns.MS_BIND)
     ns.mount(None, "/proc/sys", None, ns.MS_BIND | ns.MS_REMOUNT | ns.MS_RDONLY | flags)
     if spec.get("fuse_fd") is not None:
-        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo")
+        meminfo.mount_on(spec["fuse_fd"], "/proc/meminfo", spec.get("mounted_fd"))
         os.close(spec["fuse_fd"])
     if spec.get("idmap"):
         ns.mount("sysfs", "/sys", "sysfs", flags | ns.MS_RDONLY)
@@ -254,27 +286,33 @@ def exec_init(spec: dict[str, Any]) -> None:
     """Become the container's init (never returns)."""
     mount_kernel_fs(spec)
     ns.sethostname(spec["hostname"])
-    os.setsid()
-    fd = os.open("/dev/console", os.O_RDWR)
-    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-    for i in range(3):
-        os.dup2(fd, i)
-    if fd > 2:
-        os.close(fd)
-    _move_fds(spec.get("pass_fds") or [], 3)     # the caller's files (CreateWithFiles)
+    with _Step("Unable to set up the console as init's controlling terminal"):
+        os.setsid()
+        fd = os.open("/dev/console", os.O_RDWR)
+        fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+        for i in range(3):
+            os.dup2(fd, i)
+        if fd > 2:
+            os.close(fd)
+    with _Step("Unable to pass the files to init"):
+        _move_fds(spec.get("pass_fds") or [], 3)     # the caller's files (CreateWithFiles)
     gid = _lookup_id(spec.get("initgroup"), "/etc/group", 2)
     uid = _lookup_id(spec.get("inituser"), "/etc/passwd", 2)
     if gid is not None:
-        os.setgroups([])
-        os.setgid(gid)
+        with _Step(f"Unable to change to group {gid}"):
+            os.setgroups([])
+            os.setgid(gid)
     if uid is not None:
-        os.setuid(uid)
-    os.chdir(spec.get("initdir") or "/")
+        with _Step(f"Unable to change to user {uid}"):
+            os.setuid(uid)
+    with _Step(f"Unable to change to the init directory '{spec.get('initdir') or '/'}'"):
+        os.chdir(spec.get("initdir") or "/")
     argv = spec["init"]
     if not os.path.lexists(argv[0]):
         raise OSError(errno.ENOENT, f"cannot find init path '{argv[0]}' relative to "
                       "container root: No such file or directory")
-    os.execve(argv[0], argv, spec["env"])
+    with _Step(f"Failed to execute init '{argv[0]}'"):
+        os.execve(argv[0], argv, spec["env"])
 
 
 # --- the controller --------------------------------------------------------------------------
@@ -292,17 +330,44 @@ def _open_pty() -> tuple[int, str]:
     return master, name
 
 
-def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any) -> None:
-    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns)."""
+def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: Any,
+           mnt_w: int, placed: bool = False, made: tuple[int, bool] | None = None,
+           ahead: tuple[int, Any] | None = None) -> None:
+    """The first child: namespaces, the root filesystem, then init (PID 1 of the new ns).
+
+    ``placed``: a spare's child, in the container's groups before the controller
+    sets them up; it touches no device before the controller says (``d`` on
+    ``go_r``) that the device whitelist is complete: its rules are written one by
+    one after denying all, and a device node made meanwhile is refused.  Init
+    writes on ``mnt_w`` once it has mounted /proc/meminfo (the controller's
+    FUSE server reads the connection from then on).  ``made``: the host's
+    network namespace (and whether ``lo`` is up), left ahead for new UTS, IPC
+    and network namespaces (:func:`pyvirt.drivers.lxc.ahead.premake_namespaces`),
+    which a container without ``<idmap>`` takes, with ``ahead``, its init forked
+    ahead in them (:func:`pyvirt.drivers.lxc.ahead.fork_init`).
+    """
     import socket
     try:
         base = ns.CLONE_NEWUTS | ns.CLONE_NEWIPC | ns.CLONE_NEWNET
         if spec.get("idmap"):
             ns.unshare(ns.CLONE_NEWNS)
+        elif made is not None:
+            host_netlink = ahead_mod.host_socket(made[0], spec["nets"]) if spec["nets"] else None
+            ns.unshare(ns.CLONE_NEWNS)
+            if spec["nets"] or not made[1]:
+                netplug.plug(spec["nets"], host_netlink)
         else:
             host_netlink = netplug.host_socket(spec["nets"])
             ns.unshare(ns.CLONE_NEWNS | base)
             netplug.plug(spec["nets"], host_netlink)
+        if made is not None:
+            os.close(made[0])
+        # the namespace init forked ahead joins (named now: after the pivot there is
+        # no /proc until init mounts one)
+        own_mnt = (os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+                   if ahead is not None and not spec.get("idmap") else -1)
+        if placed and os.read(go_r, 1) != b"d":
+            os._exit(1)
         fuse_dev = meminfo.find_device()       # the host's, before the pivot
         fuse_fd = None
         if not spec.get("idmap"):
@@ -310,7 +375,17 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             # /proc (the container's root has none until init mounts its own)
             fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
-        socket.send_fds(fd_sock, [b"p"], masters)
+        spec["mounted_fd"] = mnt_w
+        init_pid = 0
+        if ahead is not None and not spec.get("idmap"):
+            # the init forked ahead goes on in the new root while the controller
+            # takes the consoles
+            spec["fuse_fd"] = fuse_fd
+            init_pid = ahead_mod.start_init(ahead, spec, own_mnt)
+        # the consoles' masters, and the FUSE connection when it is open already (the
+        # controller serves it while init is made)
+        early = [] if fuse_fd is None else [fuse_fd]
+        socket.send_fds(fd_sock, [b"pf" if early else b"p"], masters + early)
         for fd in masters:
             os.close(fd)
         if spec.get("idmap"):
@@ -326,21 +401,27 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
         # the FUSE connection of the container's /proc/meminfo, opened in its user
         # namespace: init mounts it, the controller serves it
         spec["fuse_fd"] = meminfo.open_device(fuse_dev) if fuse_dev is not None else fuse_fd
-        fuse = [] if spec["fuse_fd"] is None else [spec["fuse_fd"]]
+        fuse = [] if spec["fuse_fd"] is None or fuse_fd is not None else [spec["fuse_fd"]]
         socket.send_fds(fd_sock, [b"f" if fuse else b"-"], fuse)
+        if init_pid:
+            os.close(mnt_w)
+            os.write(sync_w, str(init_pid).encode())
+            os._exit(0)
+        if ahead is not None:        # <idmap>: init's PID namespace must be the user's
+            ahead[1].close()         # it exits
         ns.unshare(ns.CLONE_NEWPID)
         pid = os.fork()
         if pid == 0:
             try:
                 exec_init(spec)
             except BaseException as exc:  # noqa: BLE001 - anything goes back to the controller
-                msg = str(exc) if isinstance(exc, OSError) else repr(exc)
-                os.write(err_w, msg.encode(errors="replace")[:4000])
+                os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
             os._exit(127)
+        os.close(mnt_w)
         os.write(sync_w, str(pid).encode())
         os._exit(0)
     except BaseException as exc:  # noqa: BLE001
-        os.write(err_w, str(exc).encode(errors="replace")[:4000])
+        os.write(err_w, error_text(exc).encode(errors="replace")[:4000])
         os._exit(126)
 
 
@@ -353,7 +434,7 @@ def controller_skip(cg: Cgroup) -> tuple[str, ...]:
 
 #: the controller's ends of the pipes to the container's first process (``placed``:
 #: the child is in the container's groups already)
-ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock placed")
+ChildLink = collections.namedtuple("ChildLink", "pid sync_r go_w err_r sock mnt_r placed")
 
 
 def _high(fd: int) -> int:
@@ -374,10 +455,11 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
     sync_r, sync_w = os.pipe()
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    mnt_r, mnt_w = os.pipe2(os.O_CLOEXEC)
     fd_ours, fd_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     if spec is None:
-        sync_r, sync_w, go_r, go_w, err_r, err_w = map(
-            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w))
+        sync_r, sync_w, go_r, go_w, err_r, err_w, mnt_r, mnt_w = map(
+            _high, (sync_r, sync_w, go_r, go_w, err_r, err_w, mnt_r, mnt_w))
         fd_ours = socket.socket(fileno=_high(fd_ours.detach()))
         fd_child = socket.socket(fileno=_high(fd_child.detach()))
     pid = os.fork()
@@ -385,24 +467,44 @@ def fork_child(spec: dict[str, Any] | None, spec_sock: Any = None,
         os.close(sync_r)
         os.close(go_w)
         os.close(err_r)
+        os.close(mnt_r)
         fd_ours.close()
         for obj in not_ours:
             if isinstance(obj, int):
                 os.close(obj)
             else:
                 obj.close()
+        placed = spec is None
+        made = ahead = None
         if spec is None:
+            try:
+                try:
+                    made = ahead_mod.premake_namespaces()
+                except OSError:                 # made at the start then
+                    made = None
+                if os.read(go_r, 1) != b"P":    # the spare placed it in its groups
+                    os._exit(0)
+                if made is not None:
+                    try:
+                        ahead = ahead_mod.fork_init(
+                            (sync_w, go_r, fd_child, spec_sock, made[0]), err_w)
+                    except OSError:             # init is forked at the start then
+                        ahead = None
+            except BaseException:  # noqa: BLE001 - never back into the spare's code
+                os._exit(126)
             spec = _await_spec(spec_sock)
-        _child(spec, sync_w, go_r, err_w, fd_child)
+        _child(spec, sync_w, go_r, err_w, fd_child, mnt_w, placed, made, ahead)
     os.close(sync_w)
     os.close(go_r)
     os.close(err_w)
+    os.close(mnt_w)
     fd_child.close()
-    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, placed=spec is None)
+    return ChildLink(pid, sync_r, go_w, err_r, fd_ours, mnt_r, placed=spec is None)
 
 
-def _await_spec(sock: Any) -> dict[str, Any]:
-    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+def recv_spec(sock: Any) -> tuple[dict[str, Any], list[int]]:
+    """A spec and its descriptors, the one message of ``sock`` (closed); a process
+    forked ahead that gets none (its spare went away) exits."""
     import socket
     try:
         data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 254)
@@ -411,7 +513,12 @@ def _await_spec(sock: Any) -> dict[str, Any]:
     sock.close()
     if not data or not fds:
         os._exit(0)
-    spec = marshal.loads(data)
+    return marshal.loads(data), fds
+
+
+def _await_spec(sock: Any) -> dict[str, Any]:
+    """In a spare's child: the spec, with the log as output and init's files as 4, ..."""
+    spec, fds = recv_spec(sock)
     log_fd, files = fds[0], fds[1:]
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
@@ -420,20 +527,28 @@ def _await_spec(sock: Any) -> dict[str, Any]:
     return spec
 
 
+def group_name(spec: dict[str, Any]) -> str:
+    """The container's groups, named as libvirt does: ``lxc-CONTROLLERPID-NAME.libvirt-lxc``
+    (the calling process is its controller)."""
+    return f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
+
+
 class Controller:
     """The running controller of one container."""
 
-    def __init__(self, spec: dict[str, Any], ready_fd: int) -> None:
+    def __init__(self, spec: dict[str, Any], ready_fd: int, like: Cgroup | None = None) -> None:
         self.spec = spec
         self.ready_fd = ready_fd
         # libvirt's name: lxc-CONTROLLERPID-NAME.libvirt-lxc
-        spec["cgroup"] = f"{spec['cgroup_parent']}/lxc-{os.getpid()}-{spec['name']}.libvirt-lxc"
-        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"))
+        spec["cgroup"] = group_name(spec)
+        self.cg = Cgroup(spec["cgroup"], spec.get("cgroup_mode", "auto"), like=like)
         self.init_pid = 0
         self.first_pid = 0           # the container's first process (gone once init runs)
         self.loops: list[str] = []
         self.ptys: list[tuple[int, int]] = []      # (container-side master, host-side master)
         self.host_slaves: list[int] = []
+        self.meminfo = False         # its FUSE server runs
+        self.waiting: meminfo.Waiting | None = None     # its thread, started ahead
 
     def _ready(self, text: str, last: bool = True) -> None:
         """A line to the driver on the ready pipe (closed after the ``last`` one)."""
@@ -443,12 +558,26 @@ class Controller:
                 os.close(self.ready_fd)
                 self.ready_fd = -1
 
-    def _setup_cgroup(self, first: int, placed: bool = False) -> None:
+    def _setup_cgroup(self, first: int, placed: bool = False,
+                      go_w: int = -1) -> None:
         """Make the container's groups and join them, as libvirt_lxc does (the
         domain's id is the controller's pid, and clients find the groups
         through it); move the container's ``first`` process in, before it
         starts init, so what the container runs is in them from the start.
-        The groups exist already (the first process mounts them)."""
+        The groups exist already (the first process mounts them).  A spare's
+        child (``placed``) is told on ``go_w`` once its device whitelist is
+        written (before the limits: it waits for that alone)."""
+        if "devices" in self.cg.available():
+            rules = list(DEVICE_ALLOW)
+            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
+            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
+            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
+                if fs and fs["type"] in ("file", "block"):
+                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
+                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
+            self.cg.set_devices(rules)
+        if placed:
+            os.write(go_w, b"d")
         try:
             self.cg.apply(self.spec["cgroup_settings"])
         except OSError as exc:
@@ -459,15 +588,6 @@ class Controller:
             kib = next(v for k, f, v in self.spec["cgroup_settings"] if f == "hard_limit")
             raise OSError(errno.ENOMEM, f"the container ran out of memory while starting "
                           f"(its memory limit is {kib} KiB)") from None
-        if "devices" in self.cg.available():
-            rules = list(DEVICE_ALLOW)
-            rules += [devnodes.rule(node) for node in self.spec.get("devnodes", [])]
-            # the block devices of <filesystem type='file'|'block'>, as libvirt allows them
-            for fs in [self.spec.get("rootfs"), *self.spec["filesystems"]]:
-                if fs and fs["type"] in ("file", "block"):
-                    dev = os.stat(fs.get("loop") or fs["source"]).st_rdev
-                    rules.append(f"b {os.major(dev)}:{os.minor(dev)} rw")
-            self.cg.set_devices(rules)
         if placed:                      # a spare's: in the groups already
             return
         self.cg.add(os.getpid(), skip=controller_skip(self.cg))
@@ -523,8 +643,12 @@ class Controller:
         import socket
         try:
             # the groups are set up while the child builds the namespaces and the root
-            self._setup_cgroup(pid, placed=link.placed)
-            _msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 16)
+            self._setup_cgroup(pid, link.placed, go_w)
+            if self.waiting is not None:
+                self.waiting.prepare(self.cg, self.spec["swap_limit"])
+            msg, masters, _flags, _addr = socket.recv_fds(fd_ours, 16, 17)
+            if msg == b"pf" and masters:
+                self._serve_meminfo(masters.pop(), link.mnt_r)
             self._setup_ptys(masters)
             if os.read(sync_r, 1) != b"u":
                 raise OSError(errno.EIO, _drain(err_r) or self._died())
@@ -538,9 +662,9 @@ class Controller:
             msg, fuse, _flags, _addr = socket.recv_fds(fd_ours, 16, 1)
             fd_ours.close()
             if msg == b"f" and fuse:
-                import threading
-                server = meminfo.Server(fuse[0], self.cg, self.spec["swap_limit"])
-                threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+                self._serve_meminfo(fuse[0], link.mnt_r)
+            elif not self.meminfo:
+                os.close(link.mnt_r)
             data = os.read(sync_r, 32)
             os.waitpid(pid, 0)
             self.first_pid = 0           # reaped: its pid may be another's now
@@ -565,6 +689,17 @@ class Controller:
                           f"init '{self.spec['init'][0]}' exited at once "
                           f"({_describe(done)})")
         self._ready("running")
+
+    def _serve_meminfo(self, fd: int, mounted: int) -> None:
+        """Serve the container's /proc/meminfo on the FUSE connection ``fd`` in a
+        thread, from when init says on ``mounted`` that it is mounted."""
+        if self.waiting is not None:        # a spare's, started ahead
+            self.waiting.serve(fd, mounted)
+        else:
+            import threading
+            server = meminfo.Server(fd, self.cg, self.spec["swap_limit"], mounted)
+            threading.Thread(target=server.serve, name="meminfo", daemon=True).start()
+        self.meminfo = True
 
     def _died(self) -> str:
         """Why the container's first process died without a word: memory, or unknown."""
@@ -591,6 +726,7 @@ class Controller:
         pidfd = os.pidfd_open(self.init_pid)
         poller.register(pidfd, select.POLLIN)
         while status is None:
+            _reap_others(self.init_pid)
             for fd, _ev in poller.poll(1000):
                 if fd == pidfd:
                     continue
@@ -695,10 +831,26 @@ def _watch_start(pid: int) -> int | None:
             if now[0] == "S" or age >= START_CAP or (age >= BUSY_AGE and now[1] >= BUSY_CPU):
                 return None
             select.select([pidfd], [], [], delay)        # wakes at once when init exits
-            # every millisecond while a usual init settles, then less and less often
-            delay = min(delay * 2, 0.001 if age < 0.05 else 0.01)
+            # every 0.2 ms while a usual init settles (a shell blocks within a
+            # millisecond or two: doubling from the start overslept it by as much),
+            # then every millisecond, then less and less often
+            delay = (0.0002 if age < 0.003 else
+                     min(delay * 2, 0.001 if age < 0.05 else 0.01))
     finally:
         os.close(pidfd)
+
+
+def _reap_others(keep: int) -> None:
+    """Reap the controller's exited children but ``keep`` (an init forked ahead and let
+    go, reparented here when its helper exited)."""
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return
+        if info is None or info.si_pid == keep:
+            return
+        os.waitpid(info.si_pid, 0)
 
 
 def _reap_all() -> None:
@@ -718,11 +870,17 @@ def _describe(status: int) -> str:
 
 
 def control(spec: dict[str, Any], ready_fd: int, link: ChildLink | None = None,
-            handoff: Callable[[Controller], None] | None = None) -> int:
+            handoff: Callable[[Controller], None] | None = None,
+            like: Cgroup | None = None) -> int:
     """Start the container of ``spec`` and watch it until its init ends
-    (``link``, ``handoff``: a spare's, :meth:`Controller.start`)."""
-    ctl = Controller(spec, ready_fd)
+    (``link``, ``handoff``: a spare's, :meth:`Controller.start`; ``like``: its
+    staging groups, whose cgroup layout the container's take)."""
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        os.write(ready_fd, f"pid {os.getpid()}\n".encode())     # before any other line
+    except OSError:             # the driver went away: the start fails below
+        pass
+    ctl = Controller(spec, ready_fd, like)
     try:
         ctl.start(link, handoff)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the driver

@@ -307,6 +307,9 @@ class LxcDriver(HotplugAPI, TuneAPI, DomainTableAPI, I.HypervisorDriver):
     def _ask_init(self, vm: LxcDomainObj, modes: int, what: str, signum: int) -> None:
         if not vm.is_active():
             raise not_running()
+        if vm.init_pid <= 0:        # never signal pid 0 (the caller's process group)
+            raise report(C.VIR_ERR_OPERATION_FAILED,
+                         "the container's init process is not known", _FROM)
         if modes & C.VIR_DOMAIN_SHUTDOWN_INITCTL and _initctl(vm.init_pid, what):
             return
         if modes & C.VIR_DOMAIN_SHUTDOWN_SIGNAL:

@@ -4,9 +4,11 @@ Each LXC driver keeps one launcher, started on its first container start:
 a fresh interpreter that has imported only the controller's code, in a
 session of its own, reading requests on a socket.  For each container the
 driver sends the spec (a :mod:`marshal` dict) with two descriptors, the
-ready pipe's write end and the log; the launcher forks, writes ``pid N``
-on the ready pipe and the child becomes the controller
-(:func:`pyvirt.drivers.lxc.controller.become`).
+ready pipe's write end and the log; the launcher forks and the child
+becomes the controller (:func:`pyvirt.drivers.lxc.controller.become`),
+whose first line on the ready pipe is ``pid N`` (the controller's, not the
+launcher's: a launcher writing it after the fork could be overtaken by its
+child's next lines on a loaded host).
 
 Why not fork the driver's own process: it is large and, in pyvirtd,
 threaded; each fork (and the controller's own forks of the container's
@@ -160,7 +162,6 @@ def serve(sock: socket.socket) -> None:
                 if pid == 0:
                     sock.close()
                     controller.become(spec, ready_w, log_fd)
-            os.write(ready_w, f"pid {pid}\n".encode())
         except Exception as exc:  # noqa: BLE001 - told to the driver, the launcher goes on
             try:
                 os.write(ready_w, f"error cannot launch the controller: {exc}\n".encode())

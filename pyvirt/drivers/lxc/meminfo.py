@@ -71,13 +71,17 @@ def open_device(dev: int | None) -> int | None:
         os.close(dev)
 
 
-def mount_on(fd: int, target: str) -> None:
+def mount_on(fd: int, target: str, mounted: int | None = None) -> None:
     """Mount the connection ``fd`` on the file ``target`` (as libvirt: fsname
-    ``libvirt``, allow_other), and learn its size once (a file read with
-    sendfile() is read up to the size the kernel knows)."""
+    ``libvirt``, allow_other), tell the server so on ``mounted`` (a pipe, closed
+    here), and learn the file's size once (a file read with sendfile() is read
+    up to the size the kernel knows)."""
     from pyvirt.drivers.lxc import nsutil as ns
     ns.mount("libvirt", target, "fuse", ns.MS_NOSUID | ns.MS_NODEV,
              f"fd={fd},rootmode=100444,user_id=0,group_id=0,allow_other")
+    if mounted is not None:
+        os.write(mounted, b"m")
+        os.close(mounted)
     os.stat(target)
 
 
@@ -127,20 +131,45 @@ def render(host: str, fig: dict[str, int], swap: bool) -> bytes:
     return ("\n".join(out) + "\n").encode()
 
 
+def current(cg: Any, swap: bool) -> bytes:
+    """The container's /proc/meminfo as it reads now (the host's, should the cgroup
+    be unreadable)."""
+    with open("/proc/meminfo") as f:
+        host = f.read()
+    try:
+        return render(host, figures(cg), swap)
+    except (OSError, ValueError, KeyError):
+        return host.encode()
+
+
 class Server:
     """The controller's end of the FUSE connection of one container."""
 
-    def __init__(self, fd: int, cg: Any, swap: bool) -> None:
+    def __init__(self, fd: int, cg: Any, swap: bool, mounted: int | None = None) -> None:
         self.fd = fd
         self.cg = cg
         self.swap = swap
+        #: a pipe init writes on once it has mounted the connection (EOF: it never will)
+        self.mounted = mounted
         self.files: dict[int, bytes] = {}       # what each open file reads
         self.next_fh = 1
+        self.ahead: bytes | None = None          # the content for the first GETATTR
 
     def serve(self) -> None:
         """Answer requests until the filesystem is gone (the controller runs this in a
         thread of its own: init waits for an answer before it execs)."""
         import time
+        # ready before init asks (its first GETATTR, on mounting, needs the size)
+        if self.ahead is None:
+            self.ahead = self.content()
+        if self.mounted is not None:
+            try:
+                ok = os.read(self.mounted, 1) == b"m"
+            finally:
+                os.close(self.mounted)
+            if not ok:                  # init died before it mounted the connection
+                os.close(self.fd)
+                return
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -153,13 +182,8 @@ class Server:
         os.close(self.fd)
 
     def content(self) -> bytes:
-        """The file as it reads now (the host's, should the cgroup be unreadable)."""
-        with open("/proc/meminfo") as f:
-            host = f.read()
-        try:
-            return render(host, figures(self.cg), self.swap)
-        except (OSError, ValueError, KeyError):
-            return host.encode()
+        """The file as it reads now."""
+        return current(self.cg, self.swap)
 
     def handle(self) -> bool:
         """Answer one request (waiting for it); False once the filesystem is gone.
@@ -184,7 +208,9 @@ class Server:
         elif opcode == _GETATTR:
             st = os.stat("/proc/meminfo")
             # the size is what a read gives now: sendfile() (busybox cat) reads no further
-            attr = _ATTR.pack(1, len(self.content()), 0, int(st.st_atime), int(st.st_mtime),
+            ahead, self.ahead = self.ahead, None
+            size = len(ahead if ahead is not None else self.content())
+            attr = _ATTR.pack(1, size, 0, int(st.st_atime), int(st.st_mtime),
                               int(st.st_ctime), 0, 0, 0, st.st_mode, 1, 0, 0, 0,
                               st.st_blksize, 0)
             data = struct.pack("<QII", 0, 0, 0) + attr
@@ -211,3 +237,32 @@ class Server:
         except OSError:             # the request was interrupted meanwhile
             pass
         return opcode != _DESTROY
+
+
+class Waiting:
+    """A server's thread started ahead (by a spare controller, while no start
+    waits): told the container's groups once their limits are set (:meth:`prepare`),
+    it makes the file's first content, then serves the connection it is handed
+    (:meth:`serve`)."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+        self.box: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="meminfo", daemon=True).start()
+
+    def _run(self) -> None:
+        cg, swap = self.box.get()
+        first = current(cg, swap)
+        fd, mounted = self.box.get()
+        server = Server(fd, cg, swap, mounted)
+        server.ahead = first
+        server.serve()
+
+    def prepare(self, cg: Any, swap: bool) -> None:
+        """The container's groups (``swap``: its /proc/meminfo shows swap)."""
+        self.box.put((cg, swap))
+
+    def serve(self, fd: int, mounted: int | None) -> None:
+        """Serve the FUSE connection ``fd`` (mounted once init writes on ``mounted``)."""
+        self.box.put((fd, mounted))

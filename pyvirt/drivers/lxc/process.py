@@ -19,6 +19,7 @@ import select
 import shutil
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pyvirt import constants as C
@@ -78,20 +79,28 @@ def cgroup_mode() -> str:
 
 def format_status(vm: LxcDomainObj) -> str:
     """The status XML of a running container (read back by ``status.read_status``)."""
-    proc = vm.proc
-    root = E("domstatus", [("state", state_name(vm.state)),
-                           ("reason", reason_name(vm.state, vm.reason)),
+    return status_text(vm.def_, vm.id, (vm.state, vm.reason), vm.proc, vm.domain_dir,
+                       vm.log_path, vm.persistent, vm.init_pid, vm.cgroup)
+
+
+def status_text(live: Any, domid: int, state: tuple[int, int], proc: Any,
+                domain_dir: str | None, log_path: str | None, persistent: bool,
+                init_pid: int, cgroup: Cgroup | None) -> str:
+    """The status XML of a container whose controller is ``proc`` (``init_pid`` 0:
+    not known yet, :func:`reconnect` reads it from the controller's state file)."""
+    root = E("domstatus", [("state", state_name(state[0])),
+                           ("reason", reason_name(*state)),
                            ("pid", proc.pid if proc else None)])
     root.add(E("pyvirt", [("starttime", proc.starttime if proc else None),
-                          ("domaindir", vm.domain_dir), ("log", vm.log_path),
-                          ("persistent", "yes" if vm.persistent else "no"),
-                          ("init", vm.init_pid),
-                          ("cgroup", vm.cgroup.rel if vm.cgroup else None),
-                          ("cgroupmode", vm.cgroup.mode if vm.cgroup and
-                           vm.cgroup.mode != "auto" else None)]))
+                          ("domaindir", domain_dir), ("log", log_path),
+                          ("persistent", "yes" if persistent else "no"),
+                          ("init", init_pid or None),
+                          ("cgroup", cgroup.rel if cgroup else None),
+                          ("cgroupmode", cgroup.mode if cgroup and
+                           cgroup.mode != "auto" else None)]))
     text = to_string(root)
-    live = vm.def_.format(id=vm.id, flags=C.VIR_DOMAIN_XML_SECURE)
-    inner = "".join("  " + line + "\n" if line else "\n" for line in live.splitlines())
+    live_xml = live.format(id=domid, flags=C.VIR_DOMAIN_XML_SECURE)
+    inner = "".join("  " + line + "\n" if line else "\n" for line in live_xml.splitlines())
     return text.replace("</domstatus>\n", inner + "</domstatus>\n")
 
 
@@ -117,8 +126,9 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
     if vm.is_active():
         raise report(C.VIR_ERR_OPERATION_INVALID, "Domain is already running", _FROM)
     mode = cgroup_mode()
+    host = Cgroup("", mode)
     missing = [c for c in ("cpuacct", "memory", "freezer", "devices")
-               if c not in Cgroup("", mode).available()]
+               if c not in host.available()]
     if missing:
         # libvirt's error (lxc_process.c), for the first one missing: neither a v1
         # hierarchy nor the unified one has it
@@ -135,11 +145,27 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
     shutil.rmtree(domain_dir, ignore_errors=True)
     os.makedirs(domain_dir, mode=0o700)
     log_path = os.path.join(drv.cfg.log_dir, f"{live.name}.log")
+    status_file = st.status_path(drv.cfg, vm.name)
+    _console_paths(live, [])
+    if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
+        # the cgroup partition libvirt records in the live XML
+        live.kept.append(E("resource", children=[E("partition", text="/machine")]))
+
+    def record(proc: Any) -> None:
+        # the status is written (and synced) while the controller starts the container:
+        # all of it but init's pid and the consoles' ptys, which the controller's state
+        # file holds (reconnect reads them there)
+        cg = Cgroup(f"{spec['cgroup_parent']}/lxc-{proc.pid}-{spec['name']}.libvirt-lxc",
+                    mode, like=host)
+        atomic_write(status_file, status_text(
+            live, proc.pid, (C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_BOOTED), proc,
+            domain_dir, log_path, vm.persistent, 0, cg), 0o600)
+
     with contextlib.ExitStack() as undo:
         undo.callback(shutil.rmtree, domain_dir, True)
         spec = plan.build_spec(live, domain_dir, cgroup_parent(drv), cgroup_mode=mode)
         spec["nets"] = netplug.prepare(drv, live, undo)
-        ready = _run_controller(drv, log_path, spec, list(files))
+        ready = _run_controller(drv, log_path, spec, list(files), record)
         undo.pop_all()          # the interfaces belong to the container now
     try:
         state = read_state(spec["state_file"])
@@ -150,12 +176,10 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
                 C.VIR_ERR_INTERNAL_ERROR, f"the init of container '{vm.name}' exited at once",
                 _FROM)
             ready.proc.wait(5.0)
+            st.delete_status(drv.cfg, vm.name)
             shutil.rmtree(domain_dir, True)
             raise why
         _console_paths(live, state.get("ptys", []))
-        if not any(getattr(k, "tag", None) == "resource" for k in live.kept):
-            # the cgroup partition libvirt records in the live XML
-            live.kept.append(E("resource", children=[E("partition", text="/machine")]))
         proc = ready.proc
         with vm.lock:
             before = (vm.def_, vm.new_def, vm.state, vm.reason)
@@ -165,13 +189,12 @@ def start(drv: Any, vm: LxcDomainObj, run_def: Any = None, files: Any = ()) -> N
             vm.id = proc.pid          # libvirt: a container's id is its controller's pid
             vm.proc = proc
             vm.init_pid = int(state["init_pid"])
-            vm.cgroup = Cgroup(state["cgroup"], state.get("cgroup_mode", "auto"))
+            vm.cgroup = Cgroup(state["cgroup"], state.get("cgroup_mode", "auto"), like=host)
             vm.domain_dir = domain_dir
             vm.log_path = log_path
             vm.shutdown_requested = vm.reboot_requested = False
             vm.started_at = time.monotonic()
             vm.set_state(C.VIR_DOMAIN_RUNNING, C.VIR_DOMAIN_RUNNING_BOOTED)
-        save_status(drv, vm)          # while the controller watches init's first moments
         error = ready.confirm()
         if error is not None:         # as if never started
             proc.wait(5.0)
@@ -227,10 +250,12 @@ class Ready:
         os.close(self.fd)
 
 
-def _run_controller(drv: Any, log_path: str, spec: dict[str, Any],
-                    files: list[int]) -> Ready:
+def _run_controller(drv: Any, log_path: str, spec: dict[str, Any], files: list[int],
+                    started: Callable[[Any], None]) -> Ready:
     """Have the driver's launcher fork the controller for ``spec``, handing init
-    ``files`` (CreateWithFiles); its ready pipe once init runs (``ok``)."""
+    ``files`` (CreateWithFiles); ``started`` is called with the controller's process
+    as soon as it is known (while it starts the container).  Returns the ready pipe
+    once init runs (``ok``); on any failure the controller and its groups are gone."""
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
     ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
     try:
@@ -244,29 +269,42 @@ def _run_controller(drv: Any, log_path: str, spec: dict[str, Any],
         os.close(ready_w)
         os.close(log_fd)
     ready = Ready(ready_r, log_path)
+    ctl_pid = 0
     try:
         first = ready.line()
         ctl_pid = int(first[4:]) if first.startswith("pid ") else 0
+        if ctl_pid:
+            st_ = qproc.proc_stat(ctl_pid)
+            ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
+            try:
+                started(ready.proc)
+            except OSError as exc:
+                raise report(C.VIR_ERR_INTERNAL_ERROR, "guest failed to start: cannot "
+                             f"save the status of '{spec['name']}': {exc}", _FROM) from None
         answer = ready.line() if ctl_pid else first
+        if not answer.startswith("ok "):
+            raise ready.error(answer)
     except BaseException:
         ready.close()
+        _abandon(drv, spec, ctl_pid, ready.proc)
         raise
-    if not answer.startswith("ok "):
-        ready.close()
-        if ctl_pid:                  # a controller stuck, or killed before it cleaned up
-            ctl = qproc.proc_stat(ctl_pid)
-            if ctl is not None:
-                qproc.QemuProcess(ctl_pid, ctl[1]).kill(graceful_timeout=1.0)
-            # its groups, or those of a spare that died as it was handed the start
-            for name in (f"lxc-{ctl_pid}-{spec['name']}", f"pyvirt-spare-{ctl_pid}"):
-                cg = Cgroup(f"{spec['cgroup_parent']}/{name}.libvirt-lxc", spec["cgroup_mode"])
-                if cg.exists():
-                    cg.kill_all()
-                    cg.remove()
-        raise ready.error(answer)
-    st_ = qproc.proc_stat(ctl_pid)
-    ready.proc = qproc.QemuProcess(ctl_pid, st_[1] if st_ else 0)
     return ready
+
+
+def _abandon(drv: Any, spec: dict[str, Any], ctl_pid: int, proc: Any) -> None:
+    """A start that failed before init ran: the controller ``proc`` (stuck, or killed
+    before it cleaned up), its groups or those of a spare that died as it was handed
+    the start, and the status written meanwhile go."""
+    if proc is not None:
+        proc.kill(graceful_timeout=1.0)
+        proc.close()
+    if ctl_pid:
+        for name in (f"lxc-{ctl_pid}-{spec['name']}", f"pyvirt-spare-{ctl_pid}"):
+            cg = Cgroup(f"{spec['cgroup_parent']}/{name}.libvirt-lxc", spec["cgroup_mode"])
+            if cg.exists():
+                cg.kill_all()
+                cg.remove()
+    st.delete_status(drv.cfg, spec["name"])
 
 
 def _log_tail(path: str) -> str:
@@ -401,6 +439,18 @@ def reconnect(drv: Any, path: str) -> None:
     proc = None
     if status.pid and status.starttime is not None:
         proc = qproc.attach(status.pid, status.starttime)
+    init = int(priv.get("init", "0")) if priv is not None else 0
+    if not init and proc is not None and status.domain_dir:
+        # a status written as the container started: init and its consoles are
+        # in the controller's state file (in a moment, if it is still starting)
+        deadline = time.monotonic() + START_TIMEOUT
+        state = read_state(os.path.join(status.domain_dir, "state"))
+        while ("init_pid" not in state and not proc.exited()
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+            state = read_state(os.path.join(status.domain_dir, "state"))
+        init = int(state.get("init_pid", 0))
+        _console_paths(live, state.get("ptys", []))
     with vm.lock:
         vm.def_ = live
         vm.new_def = persistent
@@ -408,7 +458,7 @@ def reconnect(drv: Any, path: str) -> None:
         vm.state, vm.reason = status.state, status.reason
         vm.domain_dir = status.domain_dir
         vm.log_path = status.log_path
-        vm.init_pid = int(priv.get("init", "0")) if priv is not None else 0
+        vm.init_pid = init
         rel = priv.get("cgroup") if priv is not None else None
         mode = priv.get("cgroupmode", "auto") if priv is not None else "auto"
         vm.cgroup = Cgroup(rel, mode) if rel else None

@@ -10,11 +10,14 @@ what does is having the processes in their groups before the start.
 So the launcher (:mod:`pyvirt.drivers.lxc.launcher`) keeps one spare: a
 forked controller that made a staging group ``pyvirt-spare-PID.libvirt-lxc``
 next to where its container's will be, forked the container's first
-process (which waits for its spec), and moved both in, all while no start
+process (which makes new UTS, IPC and network namespaces, the costly ones,
+forks the container's init in a new PID namespace once it is in the groups,
+and waits for its spec), and moved both in, all while no start
 waited.  A start hands the spare the spec: it renames the staging groups to
 the container's ``lxc-PID-NAME.libvirt-lxc`` (a v1 group may be renamed in
 its parent; v2 groups cannot, so only hosts whose controllers are all v1
-get spares), gives the child the spec, and goes on as any controller
+get spares), gives the child the spec (first: the child touches the groups only
+once the controller has set them up), and goes on as any controller
 (:meth:`pyvirt.drivers.lxc.controller.Controller.start`).  The launcher
 forks the next spare once no request came for a tenth of a second: not
 during the start, whose forks would wait for the spare's cgroup moves.  A
@@ -29,7 +32,7 @@ import os
 import signal
 import socket
 
-from pyvirt.drivers.lxc import controller
+from pyvirt.drivers.lxc import controller, meminfo
 from pyvirt.drivers.lxc import nsutil as ns
 from pyvirt.drivers.lxc.cgroup import Cgroup
 
@@ -126,6 +129,8 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
             spec_theirs.close()
             staging.add(os.getpid(), skip=controller.controller_skip(staging))
             staging.add(link.pid)
+            os.write(link.go_w, b"P")   # placed: it forks the container's init ahead
+            waiting = meminfo.Waiting()  # the thread of the container's /proc/meminfo
             data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 253)
         except Exception:  # noqa: BLE001 - a spare that cannot be is none
             data = b""
@@ -140,15 +145,32 @@ def run(sock: socket.socket, done_w: int, parent: str, mode: str) -> None:
         os.dup2(log_fd, 2)
         spec = marshal.loads(data)
         spec["pass_fds"] = []    # init's files go to the child
+        spec["cgroup"] = controller.group_name(spec)
 
-        def handoff(ctl: Any) -> None:
-            staging.rename(ctl.cg.rel)
-            socket.send_fds(spec_ours, [marshal.dumps(ctl.spec)], [log_fd, *files])
+        def to_child() -> None:
+            # the child starts on its namespaces at once; it reaches the groups (by
+            # their new names) only once the controller has set them up
+            socket.send_fds(spec_ours, [marshal.dumps(spec)], [log_fd, *files])
             for fd in (log_fd, *files):
                 os.close(fd)
             spec_ours.close()
 
-        code = controller.control(spec, ready_fd, link, handoff)
+        # the child gets the spec now, unless loop devices are to be attached for it
+        early = not any(fs and fs["type"] == "file"
+                        for fs in [spec.get("rootfs"), *spec["filesystems"]])
+        if early:
+            try:
+                to_child()
+            except OSError:     # its child is gone: the controller says so (handoff)
+                early = False
+
+        def handoff(ctl: Any) -> None:
+            ctl.waiting = waiting
+            if not early:
+                to_child()
+            staging.rename(ctl.cg.rel)
+
+        code = controller.control(spec, ready_fd, link, handoff, like=staging)
     finally:
         os._exit(code)
 

@@ -176,13 +176,19 @@ def test_reconnect_after_reopen(env, tmp_path):
     dom = c1.defineXML(container_xml("ct4", rootfs))
     dom.create()
     pid = init_pid(dom)
+    console = re.search(r"<console type='pty'.*?</console>", dom.XMLDesc(0),
+                        re.DOTALL).group(0)
+    assert "<source path='/dev/pts/" in console
     c1.close()                       # the controller keeps the container running
     assert os.path.exists(f"/proc/{pid}")
     c2 = libvirt.open(f"lxc:///embed?root={root}")
     try:
         dom = c2.lookupByName("ct4")
         assert dom.isActive() and dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        # the status was written as the container started: init's pid and the
+        # console's pty come from the controller's state file
         assert init_pid(dom) == pid
+        assert console in dom.XMLDesc(0)
         assert run_inside(dom, ["/bin/hostname"]).strip() == "ct4"
         os.kill(pid, signal.SIGKILL)       # init dies: shut off, cgroup gone
         wait_inactive(dom)
@@ -266,6 +272,8 @@ def test_emulator(env):
 def test_idmap_user_namespace(env):
     conn, rootfs, root = env
     os.chmod(rootfs, 0o755)
+    conn.createXML(container_xml("ct5w", rootfs), 0).destroy()
+    time.sleep(0.3)         # the next start takes the spare forked meanwhile
     dom = conn.createXML(container_xml("ct5", rootfs, idmap="""<idmap>
     <uid start='0' target='100000' count='65536'/>
     <gid start='0' target='100000' count='65536'/>
@@ -281,6 +289,18 @@ def test_idmap_user_namespace(env):
         out = subprocess.run(["nsenter", "-a", "-t", str(pid), "/bin/cat", "/proc/meminfo"],
                              capture_output=True, text=True, check=True).stdout
         assert "MemTotal:          65536 kB\n" in out
+        # started from a spare, whose init forked ahead (in a PID namespace not the
+        # user namespace's) was let go: reaped by the controller, no zombie left
+        ctl = dom.ID()
+
+        def zombies() -> list[str]:
+            kids = read(f"/proc/{ctl}/task/{ctl}/children").split()
+            return [k for k in kids if os.path.exists(f"/proc/{k}")
+                    and read(f"/proc/{k}/stat").rsplit(")", 1)[1].split()[0] == "Z"]
+        deadline = time.monotonic() + 5
+        while zombies() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert zombies() == []
     finally:
         dom.destroy()
     assert cgroup_dirs(root, "ct5") == []

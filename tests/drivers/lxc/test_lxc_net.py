@@ -66,6 +66,22 @@ SCRIPT = textwrap.dedent("""
         out["detached_brif"] = len(os.listdir("/sys/class/net/br0/brif"))
     finally:
         dom.destroy()
+    # again, from the spare forked meanwhile: its child made its network namespace
+    # ahead, and moves the interfaces in through a socket of the host's
+    import glob
+    time.sleep(0.5)
+    ahead = [int(os.path.basename(p).split("-")[2].split(".")[0])
+             for p in glob.glob("/sys/fs/cgroup/pids/machine/pyvirt-*/pyvirt-spare-*")]
+    dom = conn.createXML(xml, 0)
+    try:
+        out["from_spare"] = dom.ID() in ahead
+        pid = init_pid(dom)
+        sysnet = f"/proc/{pid}/root/sys/class/net"
+        out["inside2"] = {n: open(f"{sysnet}/{n}/address").read().strip()
+                          for n in os.listdir(sysnet)}
+        out["ping2"] = run_inside(dom, ["/bin/ping", "-c", "1", "-W", "2", "10.9.0.1"])
+    finally:
+        dom.destroy()
     time.sleep(0.2)
     out["after"] = sorted(os.listdir("/sys/class/net"))
     conn.close()
@@ -96,5 +112,8 @@ def test_interfaces(tmp_path):
     assert out["attached"] == ["eth0", "eth1", "hot0", "lo", "mv0"]
     assert out["attached_brif"] == 2 and out["attached_xml"] == 4
     assert out["detached"] == ["eth0", "eth1", "lo", "mv0"] and out["detached_brif"] == 1
+    assert out["from_spare"]
+    assert out["inside2"] == out["inside"]
+    assert " 0% packet loss" in out["ping2"]
     # the container's interfaces went with it: only the test's own links remain
     assert out["after"] == ["br0", "lo", "lower0", "lower1"]
