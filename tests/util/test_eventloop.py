@@ -56,7 +56,7 @@ def test_runner_left_alone_is_woken_after_another_stops() -> None:
             loop.remove_timeout(tick)
             time.sleep(0.005)                       # the runner goes back to an endless poll
             fired = threading.Event()
-            timer = loop.add_timeout(-1, lambda _t, _o: fired.set(), None)
+            timer = loop.add_timeout(-1, lambda _t, ev: ev.set(), fired)
             threading.Thread(target=loop.update_timeout, args=(timer, 0)).start()
             assert fired.wait(DEADLINE), f"round {n}: the loop thread was never woken"
             loop.remove_timeout(timer)
