@@ -166,7 +166,10 @@ class DefaultEventLoop:
         return 0
 
     def run_once(self) -> None:
-        """Wait for the next file event or timer and dispatch what is ready."""
+        """Wait for the next file event or timer and dispatch what is ready.
+
+        Returns also when another thread running the loop dispatched something.
+        """
         with self._lock:
             now = time.monotonic()
             active = [t.due for t in self._timers.values() if t.interval >= 0]
@@ -195,23 +198,34 @@ class DefaultEventLoop:
                 else:
                     waker.drain()        # nothing writes to it once it is out of the set
                     self._spare.append(waker)
-        self._dispatch_timers()
-        self._dispatch_handles([(fd, ev) for fd, ev in ready if fd != waker.rfd], watched)
+        ran = self._dispatch_timers()
+        ran += self._dispatch_handles([(fd, ev) for fd, ev in ready if fd != waker.rfd],
+                                      watched)
+        if ran:
+            # Another thread running the loop returns too, and sees what these
+            # callbacks did: "run the loop until my callback was called"
+            # must not sleep on when this thread was the one to call it.
+            self._wake()
 
-    def _dispatch_timers(self) -> None:
+    def _dispatch_timers(self) -> int:
         now = time.monotonic()
         with self._lock:
             due = [(timer, t) for timer, t in self._timers.items()
                    if t.interval >= 0 and t.due <= now]
             for _timer, t in due:
                 t.due = now + t.interval / 1000
+        ran = 0
         for timer, t in due:
             with self._lock:
                 current = self._timers.get(timer)
             if current is t:            # not removed by an earlier callback
                 t.cb(timer, t.opaque)
+                ran += 1
+        return ran
 
-    def _dispatch_handles(self, ready: list[tuple[int, int]], watched: dict[int, list[int]]) -> None:
+    def _dispatch_handles(self, ready: list[tuple[int, int]],
+                          watched: dict[int, list[int]]) -> int:
+        ran = 0
         for fd, revents in ready:
             events = 0
             if revents & _POLL_IN:
@@ -227,3 +241,5 @@ class DefaultEventLoop:
                     h = self._handles.get(watch)
                 if h is not None:
                     h.cb(watch, fd, events, h.opaque)
+                    ran += 1
+        return ran

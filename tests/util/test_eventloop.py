@@ -128,3 +128,36 @@ def test_closed_descriptor_is_reported_as_an_error() -> None:
     loop.remove_handle(watch)
     os.close(wfd)
     loop.close()
+
+
+def test_run_until_callback_returns_when_another_thread_ran_it() -> None:
+    # "Run the loop until my callback was called" in one thread, while a
+    # loop thread runs it too: when the loop thread is the one that calls it,
+    # the waiting thread must return rather than sleep on in poll().
+    loop = DefaultEventLoop()
+    runner = Runner(loop)
+    try:
+        for n in range(20):
+            got = threading.Event()
+
+            def flush(t: int, ev: threading.Event) -> None:
+                loop.update_timeout(t, -1)      # as a connection's event queue: disarm,
+                time.sleep(0.01)                # then run the callbacks (which take time)
+                ev.set()
+            timer = loop.add_timeout(-1, flush, got)
+
+            def run_until_got(ev: threading.Event = got) -> None:
+                while not ev.is_set():
+                    loop.run_once()
+            waiter = threading.Thread(target=run_until_got, daemon=True)
+            waiter.start()
+            time.sleep(0.005)
+            threading.Thread(target=loop.update_timeout, args=(timer, 0)).start()
+            waiter.join(DEADLINE)
+            stuck = waiter.is_alive()
+            loop.remove_timeout(timer)          # wakes a stuck waiter for the next round
+            waiter.join(DEADLINE)
+            assert not stuck, f"round {n}: the waiting thread slept on after its callback ran"
+    finally:
+        runner.stop()
+        loop.close()
