@@ -56,6 +56,32 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
         time.sleep(step)
 
 
+def run_event_loop_until(cond: Callable[[], T], timeout: float = DEADLINE,
+                         what: str = "the events") -> T:
+    """Run libvirt's default event loop in this thread until ``cond()`` holds
+    (returned); fail after ``timeout``.
+
+    Another thread may run the loop too (a loop thread that a QEMU test of
+    the same process started): the callbacks then run there, and each turn
+    here returns once they ran.  A 10 ms timer makes the turns end now and
+    then, so that the deadline is seen even when nothing comes.
+    """
+    import pyvirt
+    pyvirt.virEventRegisterDefaultImpl()
+    tick = pyvirt.virEventAddTimeout(10, lambda _t, _o: None, None)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = cond()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+            pyvirt.virEventRunDefaultImpl()
+    finally:
+        pyvirt.virEventRemoveTimeout(tick)
+
+
 class LineWatcher:
     """A background process whose stdout lines are collected as they come."""
 
