@@ -17,6 +17,10 @@ How a timing-dependent test must wait (new tests too):
   test checks that nothing else came, settle briefly after the expected
   events (``SETTLE``), or better, provoke a marker event that arrives after
   every earlier one and wait for it (tests/drivers/test/scenario.py).
+* A test that runs libvirt's default event loop in its own thread runs it
+  with ``run_event_loop_until`` (a deadline, not a number of turns):
+  another thread of the process may be running the loop too and call
+  the callbacks there.
 * A process that listens for events prints nothing when it is ready:
   provoke harmless events until it reports one (``LineWatcher.ready_after``)
   instead of sleeping until it probably listens.
@@ -54,6 +58,11 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
         time.sleep(step)
+
+
+def nonblank(text: str) -> str | None:
+    """``text``, or None when it is blank: for ``wait_until`` on a command's output."""
+    return text if text.strip() else None
 
 
 def run_event_loop_until(cond: Callable[[], T], timeout: float = DEADLINE,
