@@ -48,8 +48,9 @@ T = TypeVar("T")
 
 
 def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "the condition",
-               step: float = 0.02) -> T:
-    """Poll ``cond`` until it returns a true value (returned); fail after ``timeout``."""
+               step: float = 0.02, pause: Callable[[], object] | None = None) -> T:
+    """Poll ``cond`` until it returns a true value (returned); fail after ``timeout``.
+    Between two polls: ``pause()`` if given, else a sleep of ``step`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = cond()
@@ -57,7 +58,10 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(step)
+        if pause is not None:
+            pause()
+        else:
+            time.sleep(step)
 
 
 def nonblank(text: str) -> str | None:
@@ -79,14 +83,7 @@ def run_event_loop_until(cond: Callable[[], T], timeout: float = DEADLINE,
     pyvirt.virEventRegisterDefaultImpl()
     tick = pyvirt.virEventAddTimeout(10, lambda _t, _o: None, None)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = cond()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-            pyvirt.virEventRunDefaultImpl()
+        return wait_until(cond, timeout, what, pause=pyvirt.virEventRunDefaultImpl)
     finally:
         pyvirt.virEventRemoveTimeout(tick)
 
