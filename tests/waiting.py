@@ -17,6 +17,10 @@ How a timing-dependent test must wait (new tests too):
   test checks that nothing else came, settle briefly after the expected
   events (``SETTLE``), or better, provoke a marker event that arrives after
   every earlier one and wait for it (tests/drivers/test/scenario.py).
+* A test that runs libvirt's default event loop in its own thread runs it
+  with ``run_event_loop_until`` (a deadline, not a number of turns):
+  another thread of the process may be running the loop too and call
+  the callbacks there.
 * A process that listens for events prints nothing when it is ready:
   provoke harmless events until it reports one (``LineWatcher.ready_after``)
   instead of sleeping until it probably listens.
@@ -44,8 +48,9 @@ T = TypeVar("T")
 
 
 def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "the condition",
-               step: float = 0.02) -> T:
-    """Poll ``cond`` until it returns a true value (returned); fail after ``timeout``."""
+               step: float = 0.02, pause: Callable[[], object] | None = None) -> T:
+    """Poll ``cond`` until it returns a true value (returned); fail after ``timeout``.
+    Between two polls: ``pause()`` if given, else a sleep of ``step`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = cond()
@@ -53,7 +58,34 @@ def wait_until(cond: Callable[[], T], timeout: float = DEADLINE, what: str = "th
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(step)
+        if pause is not None:
+            pause()
+        else:
+            time.sleep(step)
+
+
+def nonblank(text: str) -> str | None:
+    """``text``, or None when it is blank: for ``wait_until`` on a command's output."""
+    return text if text.strip() else None
+
+
+def run_event_loop_until(cond: Callable[[], T], timeout: float = DEADLINE,
+                         what: str = "the events") -> T:
+    """Run libvirt's default event loop in this thread until ``cond()`` holds
+    (returned); fail after ``timeout``.
+
+    Another thread may run the loop too (a loop thread that a QEMU test of
+    the same process started): the callbacks then run there, and each turn
+    here returns once they ran.  A 10 ms timer makes the turns end now and
+    then, so that the deadline is seen even when nothing comes.
+    """
+    import pyvirt
+    pyvirt.virEventRegisterDefaultImpl()
+    tick = pyvirt.virEventAddTimeout(10, lambda _t, _o: None, None)
+    try:
+        return wait_until(cond, timeout, what, pause=pyvirt.virEventRunDefaultImpl)
+    finally:
+        pyvirt.virEventRemoveTimeout(tick)
 
 
 class LineWatcher:

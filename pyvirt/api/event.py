@@ -60,15 +60,37 @@ def virEventRegisterDefaultImpl() -> int:  # noqa: N802
     """
     global _default_registered, _impl
     _default_registered = True
-    _impl = {
-        "addHandle": lambda fd, ev, cb, op: _default_loop().add_handle(fd, ev, cb, op,
-                                                                       _free_of(op)),
-        "updateHandle": lambda watch, ev: _default_loop().update_handle(watch, ev),
-        "removeHandle": lambda watch: _default_loop().remove_handle(watch),
-        "addTimeout": lambda ms, cb, op: _default_loop().add_timeout(ms, cb, op, _free_of(op)),
-        "updateTimeout": lambda timer, ms: _default_loop().update_timeout(timer, ms),
-        "removeTimeout": lambda timer: _default_loop().remove_timeout(timer)}
+    _impl = _DefaultFuncs(_default_loop)
     return 0
+
+
+class _DefaultFuncs(dict):
+    """The six functions of virEventRegisterImpl, served by the default loop
+    that ``loop_of()`` returns when each is called."""
+
+    def __init__(self, loop_of: Callable[[], DefaultEventLoop]) -> None:
+        super().__init__(
+            addHandle=lambda fd, ev, cb, op: loop_of().add_handle(fd, ev, cb, op, _free_of(op)),
+            updateHandle=lambda watch, ev: loop_of().update_handle(watch, ev),
+            removeHandle=lambda watch: loop_of().remove_handle(watch),
+            addTimeout=lambda ms, cb, op: loop_of().add_timeout(ms, cb, op, _free_of(op)),
+            updateTimeout=lambda timer, ms: loop_of().update_timeout(timer, ms),
+            removeTimeout=lambda timer: loop_of().remove_timeout(timer))
+
+
+def _bound_impl() -> dict[str, Callable[..., Any]]:
+    """The registered functions, tied to the loop that serves them now.
+
+    A timer added through them is updated and removed in that same loop
+    even if the default loop is later replaced or another implementation
+    registered: timer numbers are per loop, so "arm timer 3" sent to another
+    loop would arm a stranger's timer and leave this one asleep.
+    """
+    impl = _require()
+    if isinstance(impl, _DefaultFuncs):
+        loop = _default_loop()
+        return _DefaultFuncs(lambda: loop)
+    return impl
 
 
 def _free_of(opaque: Any) -> Callable[[Any], Any] | None:
@@ -153,6 +175,8 @@ class EventQueue:
         self._queue: collections.deque[tuple[Callable[..., Any], tuple]] = collections.deque()
         self._timer = -1
         self._users = 0
+        # the loop's functions the timer was added with (it lives in that loop)
+        self._ops: dict[str, Callable[..., Any]] = {}
 
     def acquire(self) -> None:
         """Note a new callback registration (adds the timer on the first)."""
@@ -162,7 +186,9 @@ class EventQueue:
                     raise report(C.VIR_ERR_INTERNAL_ERROR,
                                  "could not initialize domain event timer (register an event "
                                  "loop with virEventRegisterDefaultImpl() first)", _FROM)
-                self._timer = virEventAddTimeout(-1, self._flush, None)
+                self._ops = _bound_impl()
+                self._timer = self._ops["addTimeout"](-1, _invoke_timeout,
+                                                      (self._flush, None, None))
             self._users += 1
 
     def release(self) -> None:
@@ -172,22 +198,23 @@ class EventQueue:
             timer = self._timer if self._users == 0 else -1
             if self._users == 0:
                 self._timer = -1
+            ops = self._ops
         if timer >= 0:
-            virEventRemoveTimeout(timer)
+            ops["removeTimeout"](timer)
 
     def deliver(self, func: Callable[..., Any], *args: Any) -> None:
         """Queue func(*args) to run from the event loop."""
         with self._lock:
             self._queue.append((func, args))
-            timer = self._timer
+            timer, ops = self._timer, self._ops
         if timer >= 0:
-            virEventUpdateTimeout(timer, 0)
+            ops["updateTimeout"](timer, 0)
 
     def _flush(self, timer: int, _opaque: Any) -> None:
         with self._lock:
             items = list(self._queue)
             self._queue.clear()
             if self._timer >= 0:
-                virEventUpdateTimeout(self._timer, -1)
+                self._ops["updateTimeout"](self._timer, -1)
         for func, args in items:
             func(*args)

@@ -37,7 +37,10 @@ def default_loop(monkeypatch):
     monkeypatch.setattr(event, "virEventRunDefaultImpl", run)
     monkeypatch.setattr(pyvirt, "virEventRunDefaultImpl", run)
     yield
+    fresh = event._default
     event._impl, event._default = saved
+    if fresh is not None and fresh is not saved[1]:
+        fresh.close()                   # its wake-up pipes
 
 
 def test_timer_fires_and_can_be_disabled(default_loop):
@@ -122,6 +125,32 @@ def test_event_queue_delivers_in_loop_and_frees_timer(default_loop):
         pyvirt.virEventRunDefaultImpl()
     assert got == ["from-thread"]
     queue.release()
+
+
+def test_event_queue_keeps_its_timer_in_its_loop(default_loop):
+    # Timer numbers are per loop: after the default loop is replaced (as this
+    # file's fixture does), an event of an older connection must arm its timer
+    # in the loop it lives in, not the new loop's timer of the same number.
+    queue = event.EventQueue()
+    queue.acquire()
+    first = event._default
+    event._default = None
+    pyvirt.virEventRegisterDefaultImpl()
+    second = event._default_loop()
+    stranger = pyvirt.virEventAddTimeout(-1, lambda t, op: None, None)
+    try:
+        assert stranger == queue._timer              # the same number, in another loop
+        got = []
+        queue.deliver(got.append, "x")
+        assert second._timers[stranger].interval == -1
+        first.run_once()
+        assert got == ["x"]
+    finally:
+        pyvirt.virEventRemoveTimeout(stranger)
+        second.close()
+        event._default = first
+        queue.release()
+    assert not first._timers
 
 
 def test_event_queue_needs_a_loop():

@@ -323,5 +323,8 @@ def event_loop_thread() -> Iterator[None]:
         yield
     finally:
         stop.set()
-        pyvirt.virEventAddTimeout(0, lambda *_: None, None)
+        # a timer due at once ends the thread's wait; removed after, or every
+        # other thread running the loop would spin on it for the rest of the process
+        wake = pyvirt.virEventAddTimeout(0, lambda *_: None, None)
         thread.join(5)
+        pyvirt.virEventRemoveTimeout(wake)

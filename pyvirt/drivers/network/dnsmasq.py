@@ -57,9 +57,11 @@ class DnsmasqFiles:
     def remove(self) -> None:
         """Remove every file (nothing is left behind after a stop)."""
         for path in (self.conf, self.hostsfile, self.addnhosts, self.leasefile, self.pidfile,
-                     self.helper, self.macfile):
+                     self.helper):
             if path:
                 remove_durably(path)
+        if self.macfile:
+            leases.remove_macfile(self.macfile)     # under the lease script's lock
 
 
 def _lease_time(lease: Lease | None) -> str | None:

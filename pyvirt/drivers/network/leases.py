@@ -10,20 +10,31 @@ pyvirt's helper (:func:`main`, run by dnsmasq through a small wrapper that
 :func:`write_helper` makes) keeps ``address -> MAC`` of the DHCPv6 leases in
 a JSON file beside the leases file.  As libvirt, a DHCPv6 lease whose MAC
 dnsmasq did not know is not listed.
+
+dnsmasq runs the script in a process of its own, which may still be
+handling an event (the ``del`` of a released lease) while the network is
+stopped and its files removed.  The driver therefore makes the MAC file
+when it starts dnsmasq and removes it when it stops; the script only
+changes a file that exists, and both hold a lock on the directory, so a
+late event can neither bring the file back after the stop nor lose a
+change to a concurrent one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import ipaddress
 import json
 import os
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from pyvirt import constants as C
-from pyvirt.util.fileutil import atomic_write
+from pyvirt.util.fileutil import atomic_write, remove_durably
 
 _HELPER = """#!/bin/sh
 # DHCPv6 lease events of a pyvirt network (written by pyvirt; dnsmasq --dhcp-script)
@@ -34,12 +45,34 @@ PYTHONPATH={path}${{PYTHONPATH:+:$PYTHONPATH}} exec {python} -m pyvirt.drivers.n
 
 def write_helper(helper: str, macfile: str) -> None:
     """Write the executable that dnsmasq runs on each lease event (``--dhcp-script``):
-    it calls :func:`main` with the same interpreter and pyvirt as the driver."""
+    it calls :func:`main` with the same interpreter and pyvirt as the driver; and the
+    MAC file it keeps, empty, unless there is one already."""
     import pyvirt
     path = os.path.dirname(os.path.dirname(os.path.abspath(pyvirt.__file__)))
     atomic_write(helper, _HELPER.format(path=shlex.quote(path),
                                         python=shlex.quote(sys.executable),
                                         macfile=shlex.quote(macfile)), 0o700)
+    with _locked(macfile):
+        if not os.path.exists(macfile):
+            atomic_write(macfile, "{}\n", 0o644)
+
+
+def remove_macfile(macfile: str) -> None:
+    """Remove the MAC file (the network stopped); a lease event handled later changes
+    nothing."""
+    with _locked(macfile):
+        remove_durably(macfile)
+
+
+@contextlib.contextmanager
+def _locked(macfile: str) -> Iterator[None]:
+    """Hold the lock of ``macfile``'s directory (which outlives the file)."""
+    fd = os.open(os.path.dirname(macfile) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def read_macs(macfile: str | None) -> dict[str, str]:
@@ -53,16 +86,20 @@ def read_macs(macfile: str | None) -> dict[str, str]:
 
 
 def record(macfile: str, action: str, address: str, mac: str | None) -> None:
-    """Follow one DHCPv6 lease event (``add``/``old``/``del``) in ``macfile``."""
-    macs = read_macs(macfile)
-    if action == "del":
-        if macs.pop(address, None) is None:
+    """Follow one DHCPv6 lease event (``add``/``old``/``del``) in ``macfile``; nothing
+    if the file is gone (the network stopped)."""
+    with _locked(macfile):
+        if not os.path.exists(macfile):
             return
-    elif not mac or macs.get(address) == mac:
-        return          # dnsmasq does not always know the MAC of an old lease: kept
-    else:
-        macs[address] = mac
-    atomic_write(macfile, json.dumps(macs, sort_keys=True) + "\n", 0o644)
+        macs = read_macs(macfile)
+        if action == "del":
+            if macs.pop(address, None) is None:
+                return
+        elif not mac or macs.get(address) == mac:
+            return          # dnsmasq does not always know the MAC of an old lease: kept
+        else:
+            macs[address] = mac
+        atomic_write(macfile, json.dumps(macs, sort_keys=True) + "\n", 0o644)
 
 
 def main(argv: list[str], env: dict[str, str]) -> int:

@@ -62,6 +62,16 @@ def err(fn, *args):
         return [exc.get_error_code(), exc.get_error_domain(), exc.get_error_message()]
     raise AssertionError("no error")
 
+def until(fn, seconds=60.0, step=0.1):
+    # fn()'s value once it is true, or its last one after a generous deadline (the
+    # test's own check then says what is missing): not a guessed number of tries
+    deadline = time.monotonic() + seconds
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
+
 def pyvirsh(*args):
     # pyvirsh's output on the root (an embed root has one user at a time: close the
     # script's connection first)

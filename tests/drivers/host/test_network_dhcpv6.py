@@ -18,12 +18,14 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, run
 from test_network_root import _guest_dir, guest_domain
 from test_network_vs_libvirt import private_libvirtd
+from waiting import DEADLINE
 
 pytestmark = [NEEDS, pytest.mark.timeout(300), pytest.mark.slow,
               pytest.mark.skipif(not (shutil.which("virsh") and shutil.which("libvirtd")
@@ -76,14 +78,15 @@ def _fresh_client(work: Path) -> None:
     leases.write_text("".join(f"{ln}\n" for ln in duid))
 
 
-def _wait_rows(ask: object, count: int) -> str:
-    text = ""
-    for _ in range(100):
-        text = ask()        # type: ignore[operator]
-        if len(_rows(text)) >= count:
-            break
+def _wait_rows(ask: Callable[[], str], count: int) -> str:
+    """``ask()``'s text once it has ``count`` rows (or its last after a generous deadline):
+    the DHCPv6 row waits for the lease script, a process dnsmasq starts."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        text = ask()
+        if len(_rows(text)) >= count or time.monotonic() > deadline:
+            return text
         time.sleep(0.1)
-    return text
 
 
 def _libvirt_side(ns: str, work: Path, client: str) -> dict[str, list[str]]:
@@ -105,10 +108,7 @@ c = pyvirt.open(URI)
 n = c.networkCreateXML(NET)
 print("ready", flush=True)
 sys.stdin.readline()          # the client has its leases
-for _ in range(100):
-    if len(n.DHCPLeases()) >= 2:
-        break
-    time.sleep(0.1)
+until(lambda: len(n.DHCPLeases()) >= 2)
 c.close()                     # an embed root is driven by one process at a time
 OUT["all"] = pyvirsh("net-dhcp-leases", "v6")
 OUT["mac"] = pyvirsh("net-dhcp-leases", "v6", "--mac", MAC)
@@ -123,12 +123,8 @@ d.destroy()
 OUT["script"] = [a for a in open(f"/proc/{dnsmasqs()[0]}/cmdline").read().split("\\0")
                  if a.startswith("--dhcp-script")]
 subprocess.run(RELEASE, check=True, capture_output=True)
-for _ in range(100):
-    left = [l["type"] for l in n.DHCPLeases()]
-    if left == [C.VIR_IP_ADDR_TYPE_IPV4]:
-        break
-    time.sleep(0.1)
-OUT["released"] = left
+until(lambda: [l["type"] for l in n.DHCPLeases()] == [C.VIR_IP_ADDR_TYPE_IPV4])
+OUT["released"] = [l["type"] for l in n.DHCPLeases()]
 n.destroy()
 OUT["files"] = sorted(os.listdir(ROOT + "/run/network/dnsmasq"))
 OUT["after"] = [[l for l in links() if l.startswith("pvbr")], tables(), dnsmasqs()]

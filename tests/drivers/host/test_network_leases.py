@@ -58,9 +58,10 @@ def test_lease_script_keeps_dhcpv6_macs(tmp_path: Path) -> None:
     helper, macfile = tmp_path / "v6.leasehelper", tmp_path / "v6.macs"
     leases.write_helper(str(helper), str(macfile))
     assert os.stat(helper).st_mode & 0o777 == 0o700
+    assert json.loads(macfile.read_text()) == {}       # made with the script
     # an IPv4 event: nothing kept (its MAC is in the leases file)
     _event(helper, "add", "52:54:00:6e:00:07", "10.66.0.19", "client4")
-    assert not macfile.exists()
+    assert json.loads(macfile.read_text()) == {}
     _event(helper, "add", DUID, "fd00:66::1a7", "client6", DNSMASQ_IAID="7208967",
            DNSMASQ_MAC="52:54:00:6e:00:07")
     assert json.loads(macfile.read_text()) == {"fd00:66::1a7": "52:54:00:6e:00:07"}
@@ -70,3 +71,20 @@ def test_lease_script_keeps_dhcpv6_macs(tmp_path: Path) -> None:
     _event(helper, "del", DUID, "fd00:66::1a7", DNSMASQ_IAID="7208967")
     assert leases.read_macs(str(macfile)) == {}
     assert leases.read_macs(str(tmp_path / "none")) == {}
+
+
+def test_lease_event_after_the_stop_leaves_no_file(tmp_path: Path) -> None:
+    # dnsmasq's script process may handle a lease event after the network
+    # stopped and its files were removed: it must not make the MAC file again
+    # (it was left behind when a released lease's 'del' raced the stop).
+    helper, macfile = tmp_path / "v6.leasehelper", tmp_path / "v6.macs"
+    leases.write_helper(str(helper), str(macfile))
+    _event(helper, "add", DUID, "fd00:66::1a7", "client6", DNSMASQ_IAID="7208967",
+           DNSMASQ_MAC="52:54:00:6e:00:07")
+    leases.remove_macfile(str(macfile))
+    for action in ("del", "add", "old"):
+        _event(helper, action, DUID, "fd00:66::1a7", "client6", DNSMASQ_IAID="7208967",
+               DNSMASQ_MAC="52:54:00:6e:00:07")
+    assert not macfile.exists()
+    leases.write_helper(str(helper), str(macfile))         # started again: kept as found
+    assert json.loads(macfile.read_text()) == {}

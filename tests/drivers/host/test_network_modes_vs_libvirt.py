@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, run
 from test_network_vs_libvirt import private_libvirtd
+from waiting import nonblank, wait_until
 
 from pyvirt.conf.network import NetworkDef
 from pyvirt.drivers.network import dnsmasq
@@ -87,13 +87,8 @@ def _libvirt_side(ns: str, work: Path, clients: dict[str, str]) -> dict:
             out[f"{mode}.xml"] = virsh("net-dumpxml", name)
             out[f"{mode}.conf"] = Path(f"/proc/{pid}/root/var/lib/libvirt/dnsmasq/"
                                        f"{name}.conf").read_text()
-            leases = ""
-            for _ in range(50):
-                leases = virsh("net-dhcp-leases", name)
-                if leases.strip():
-                    break
-                time.sleep(0.1)
-            out[f"{mode}.leases"] = _leases(leases)
+            out[f"{mode}.leases"] = _leases(wait_until(
+                lambda n=name: nonblank(virsh("net-dhcp-leases", n)), what=f"{name}'s lease"))
         _unplug_clients(ns)
         for mode in MODES:
             virsh("net-destroy", f"m_{mode}")
@@ -111,12 +106,10 @@ c.close()
 print("ready", flush=True)
 sys.stdin.readline()          # the clients have their leases
 for mode in NETS:
-    for _ in range(50):
-        leases = pyvirsh("net-dhcp-leases", "m_" + mode)
-        if leases.strip():
-            break
-        time.sleep(0.1)
-    OUT[mode + ".leases"] = leases
+    def leases(mode=mode):
+        text = pyvirsh("net-dhcp-leases", "m_" + mode)
+        return text if text.strip() else ""
+    OUT[mode + ".leases"] = until(leases)
 c = pyvirt.open(URI)
 for mode in NETS:
     c.networkLookupByName("m_" + mode).destroy()

@@ -193,12 +193,7 @@ def test_dhcp_lease_from_busybox_udhcpc(netns: str, tmp_path: Path) -> None:
                                 "-T 1 -s /bin/true -x hostname:guest1"],
                                capture_output=True, text=True, timeout=60)
             OUT["udhcpc"] = [r.returncode, r.stdout + r.stderr]
-            for _ in range(50):
-                leases = n.DHCPLeases()
-                if leases:
-                    break
-                time.sleep(0.1)
-            OUT["leases"] = leases
+            OUT["leases"] = until(n.DHCPLeases)
             OUT["by_mac"] = n.DHCPLeases("52:54:00:12:34:56")
             OUT["other_mac"] = n.DHCPLeases("52:54:00:99:99:99")
             n.destroy()

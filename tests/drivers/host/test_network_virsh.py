@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from netns import NEEDS, namespace, ns_pids
+from waiting import nonblank, wait_until
 
 pytestmark = [NEEDS, pytest.mark.timeout(300),
               pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")]
@@ -130,12 +131,8 @@ def test_virsh_net_commands_and_daemon_restart(netns: str, tmp_path: Path) -> No
                 capture_output=True, text=True, timeout=60, check=False)
             assert dhcp.returncode == 0, dhcp.stdout + dhcp.stderr
             _ns(netns, "link", "del", "pvv0")      # (its peer goes with it)
-        leases = ""
-        for _ in range(50):
-            leases = d.virsh("net-dhcp-leases", "vnet1").stdout
-            if leases.strip():
-                break
-            time.sleep(0.1)
+        leases = wait_until(lambda: nonblank(d.virsh("net-dhcp-leases", "vnet1").stdout),
+                            what="vnet1's lease")
         assert re.search(r"52:54:00:12:34:57\s+ipv4\s+10\.66\.0\.(1\d|20)/24\s+vguest\s+",
                          leases), leases
         assert "10.66.0.1/24" in _ns(netns, "addr", "show", "pvbr7")

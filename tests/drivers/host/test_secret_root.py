@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hostutil import code
+from waiting import run_event_loop_until
 
 import pyvirt
 from pyvirt import constants as C
@@ -111,10 +112,7 @@ def test_usage_is_unique_and_events(conn: pyvirt.virConnect) -> None:
     with pytest.raises(pyvirt.libvirtError) as exc:
         conn.secretLookupByUUIDString(UUID)
     assert code(exc) == (C.VIR_ERR_NO_SECRET, C.VIR_FROM_SECRET)
-    for _ in range(50):
-        if len(seen) >= 3:
-            break
-        pyvirt.virEventRunDefaultImpl()
+    run_event_loop_until(lambda: len(seen) >= 3)
     assert seen == [("life", C.VIR_SECRET_EVENT_DEFINED), ("value", None),
                     ("life", C.VIR_SECRET_EVENT_UNDEFINED)]
 

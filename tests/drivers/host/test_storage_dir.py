@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from hostutil import code
+from waiting import run_event_loop_until
 
 import pyvirt
 from pyvirt import constants as C
@@ -168,10 +169,7 @@ def test_pool_lifecycle_and_events(conn: pyvirt.virConnect, tmp_path: Path) -> N
     with pytest.raises(pyvirt.libvirtError) as exc:
         conn.storagePoolLookupByName("lc")
     assert code(exc) == (C.VIR_ERR_NO_STORAGE_POOL, C.VIR_FROM_STORAGE)
-    for _ in range(50):
-        if len(seen) >= 6:
-            break
-        pyvirt.virEventRunDefaultImpl()
+    run_event_loop_until(lambda: len(seen) >= 6)
     conn.storagePoolEventDeregisterAny(cb)
     assert [ev for _n, ev in seen] == [
         C.VIR_STORAGE_POOL_EVENT_DEFINED, C.VIR_STORAGE_POOL_EVENT_CREATED,

@@ -7,6 +7,7 @@ own, paused when they need no booted kernel.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from qemutest_util import (
 
 import pyvirt
 from pyvirt import constants as C
+from pyvirt import libvirt_qemu
 from pyvirt.conf import xmlutil
 from pyvirt.errors import libvirtError
 
@@ -183,13 +185,23 @@ def test_hotplug_disk_live_and_config(running: Running) -> None:
     assert "vdb" not in dom.XMLDesc(C.VIR_DOMAIN_XML_INACTIVE)
 
 
+def _driver_ok(dom: Any, alias: str) -> bool:
+    """Whether the guest's driver has set up virtio device ``alias`` (DRIVER_OK)."""
+    reply = libvirt_qemu.qemuMonitorCommand(dom, json.dumps({
+        "execute": "x-query-virtio-status",
+        "arguments": {"path": f"/machine/peripheral/{alias}/virtio-backend"}}), 0)
+    return "DRIVER_OK" in json.dumps(json.loads(reply)["return"]["status"])
+
+
 def test_hotplug_interface(running: Running) -> None:
     dom = running.dom
     nic = "<interface type='user'><mac address='52:54:00:aa:00:09'/><model type='virtio'/>" \
           "</interface>"
     dom.attachDeviceFlags(nic, C.VIR_DOMAIN_AFFECT_LIVE)
     assert "52:54:00:aa:00:09" in dom.XMLDesc(0)
-    time.sleep(0.5)
+    # unplugged once the guest's driver has taken the new NIC (not after a guessed
+    # 0.5 s: a guest still probing it on a loaded host may not act on the unplug)
+    wait_for(lambda: _driver_ok(dom, "net2"), what="the guest's driver to take the NIC")
     dom.detachDeviceFlags(nic, C.VIR_DOMAIN_AFFECT_LIVE)
     running.events.wait("shared", ("removed", "net2"))
     assert "52:54:00:aa:00:09" not in dom.XMLDesc(0)
