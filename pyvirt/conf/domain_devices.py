@@ -40,7 +40,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
     xml_err,
 )
-from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
+from pyvirt.conf.xmlutil import ESC, E, attr_text, to_kib, write_node
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -220,13 +220,13 @@ class Graphics(Device):
         kind = self.type
         first = self.listens[0] if self.listens else None
         listen_attr = None
-        if first is not None and first.type in (ListenType.ADDRESS, ListenType.NETWORK) \
-                and first.address and not (fctx.inactive and first.type == ListenType.NETWORK):
+        if first is not None and first.type in ("address", "network") \
+                and first.address and not (fctx.inactive and first.type == "network"):
             listen_attr = first.address
         with_ports = first is not None and first.type in (ListenType.ADDRESS,
                                                           ListenType.NETWORK)
-        if kind == GraphicsType.VNC:
-            if first is not None and first.type == ListenType.SOCKET:
+        if kind == "vnc":
+            if first is not None and first.type == "socket":
                 attrs.append(("socket", first.socket))
             elif with_ports:
                 if self.port and (not self.autoport or not fctx.inactive):
@@ -240,14 +240,14 @@ class Graphics(Device):
                       ("powerControl", None if self.power_control is None else
                        ("yes" if self.power_control else "no"))]
             attrs += self._auth_attrs(fctx)
-        elif kind == GraphicsType.SPICE:
+        elif kind == "spice":
             if with_ports:
                 attrs += [("port", self.port), ("tlsPort", self.tls_port),
                           ("autoport", "yes" if self.autoport else "no"),
                           ("listen", listen_attr)]
             attrs += [("keymap", self.keymap), ("defaultMode", self.default_mode)]
             attrs += self._auth_attrs(fctx)
-        elif kind == GraphicsType.RDP:
+        elif kind == "rdp":
             if self.port:
                 attrs.append(("port", self.port))
             elif self.autoport:
@@ -256,10 +256,10 @@ class Graphics(Device):
                       ("replaceUser", "yes" if self.replace_user else None),
                       ("multiUser", "yes" if self.multi_user else None),
                       ("listen", listen_attr)]
-        elif kind in (GraphicsType.SDL, GraphicsType.DESKTOP):
+        elif kind in ("sdl", "desktop"):
             attrs += [("display", self.display), ("xauth", self.xauth),
                       ("fullscreen", "yes" if self.fullscreen else None)]
-        elif kind == GraphicsType.DBUS:
+        elif kind == "dbus":
             attrs += [("address", self.dbus_address),
                       ("p2p", None if self.p2p is None else ("yes" if self.p2p else "no"))]
         start = len(out)
@@ -267,13 +267,13 @@ class Graphics(Device):
         sub = pad + "  "
         for listen in self.listens:
             text = f"{sub}<listen type='{listen.type._value_}'"
-            if listen.address is not None and (listen.type is ListenType.ADDRESS or (
-                    listen.type is ListenType.NETWORK and not fctx.inactive)):
-                text += f" address='{escape_attr(listen.address)}'"
+            if listen.address is not None and (listen.type == "address" or (
+                    listen.type == "network" and not fctx.inactive)):
+                text += f" address='{ESC[listen.address]}'"
             if listen.network is not None:
-                text += f" network='{escape_attr(listen.network)}'"
+                text += f" network='{ESC[listen.network]}'"
             if listen.socket is not None:
-                text += f" socket='{escape_attr(listen.socket)}'"
+                text += f" socket='{ESC[listen.socket]}'"
             out.append(text + "/>\n")
         self.close(pad, out, start, _GRAPHICS_ORDER, fctx)
 
@@ -437,7 +437,7 @@ class Input(Device):
         if self.bus is not None:
             head += f" bus='{self.bus._value_}'"
         if self.model is not None:
-            head += f" model='{escape_attr(self.model)}'"
+            head += f" model='{ESC[self.model]}'"
         start = len(out)
         out.append(head + ">\n")
         self.close(pad, out, start, _INPUT_ORDER, fctx)
@@ -485,9 +485,9 @@ class Sound(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<sound>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        out.append(f"{pad}<sound model='{escape_attr(self.model)}'>\n")
+        out.append(f"{pad}<sound model='{ESC[self.model]}'>\n")
         for codec in self.codecs:
-            out.append(f"{pad}  <codec type='{escape_attr(codec)}'/>\n")
+            out.append(f"{pad}  <codec type='{ESC[codec]}'/>\n")
         if self.audio_id is not None:
             out.append(f"{pad}  <audio id='{self.audio_id}'/>\n")
         self.close(pad, out, start, _SOUND_ORDER, fctx)
@@ -560,8 +560,8 @@ class Watchdog(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<watchdog>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        out.append(f"{pad}<watchdog model='{escape_attr(self.model)}' "
-                   f"action='{escape_attr(self.action)}'>\n")
+        out.append(f"{pad}<watchdog model='{ESC[self.model]}' "
+                   f"action='{ESC[self.action]}'>\n")
         self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
@@ -609,7 +609,7 @@ class Memballoon(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        head = f"{pad}<memballoon model='{escape_attr(self.model)}'"
+        head = f"{pad}<memballoon model='{ESC[self.model]}'"
         if self.autodeflate is not None:
             head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
         if self.free_page_reporting is not None:
@@ -686,7 +686,7 @@ class Panic(Device):
         """Write the ``<panic>`` element (see :meth:`Device.write`)."""
         start = len(out)
         out.append(f"{pad}<panic>\n" if self.model is None else
-                   f"{pad}<panic model='{escape_attr(self.model)}'>\n")
+                   f"{pad}<panic model='{ESC[self.model]}'>\n")
         self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
