@@ -92,7 +92,6 @@ from pyvirt.conf.domain_os import (
 )
 from pyvirt.conf.domain_seclabel import SecLabel
 from pyvirt.conf.xmlutil import (
-    ESC,
     E,
     attr_text,
     element_to_string,
@@ -595,7 +594,7 @@ class DomainDef:
         # before the first element this model writes that comes after it
         kept = sorted([(_TOP_ORDER.get(e.tag, 1 << 30), e) for e in self.kept],
                       key=lambda t: t[0]) if self.kept else None
-        out.append(f"  <name>{ESC[self.name]}</name>\n")
+        out.append(f"  <name>{escape_text(self.name)}</name>\n")
         if self.uuid is not None:
             out.append(f"  <uuid>{self.uuid}</uuid>\n")
         write_texts(self, ("genid", "title", "description"), "  ", out)
@@ -711,7 +710,7 @@ class DomainDef:
         mark = len(out)
         out.append("  <devices>\n")
         if devs.emulator is not None:
-            out.append(f"    <emulator>{ESC[devs.emulator]}</emulator>\n")
+            out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
         fields = devs.__dict__
         for tag, attr in _FORMAT_SEQ if devs.kept else _TYPED_SEQ:
             if attr is None:

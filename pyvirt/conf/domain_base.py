@@ -60,9 +60,10 @@ from pyvirt.conf.xmlattr import (  # noqa: F401 - the attribute layer, used thro
     uint,
 )
 from pyvirt.conf.xmlutil import (
-    ESC,
+    PLAIN,
     E,
     attr_text,
+    escape_attr,
     indent_lines,
     write_node,
     xml_error,
@@ -230,7 +231,7 @@ def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> N
     for tag in tags:
         value = getattr(obj, tag)
         if value is not None:
-            out.append(f"{pad}<{tag}>{ESC[value]}</{tag}>\n")
+            out.append(f"{pad}<{tag}>{(value if value in PLAIN else escape_attr(value))}</{tag}>\n")
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -603,10 +604,10 @@ class Device:
             loadparm = self.boot_loadparm
             out.append(f"{pad}<boot order='{self.boot_order}'/>\n" if loadparm is None else
                        f"{pad}<boot order='{self.boot_order}' "
-                       f"loadparm='{ESC[loadparm]}'/>\n")
+                       f"loadparm='{escape_attr(loadparm)}'/>\n")
         alias = self.alias
         if alias is not None and (not fctx.inactive or alias.startswith("ua-")):
-            alias = ESC[alias]
+            alias = alias if alias in PLAIN else escape_attr(alias)
             out.append(f"{pad}<alias name='{alias}'/>\n")
         if self.master_startport is not None:
             out.append(f"{pad}<master startport='{self.master_startport}'/>\n")

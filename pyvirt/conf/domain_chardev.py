@@ -25,7 +25,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import ESC, E, attr_text, escape_attr, indent_lines, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, indent_lines, write_node
 
 
 class ChrType(enum.StrEnum):
@@ -153,12 +153,12 @@ class ChrSource:
         if not self.kept and not self.log and not self.reconnect:
             if kind == "pty":
                 if not fctx.inactive and self.path:
-                    out.append(f"{pad}<source path='{ESC[self.path]}'/>\n")
+                    out.append(f"{pad}<source path='{escape_attr(self.path)}'/>\n")
                 return
             if kind == "unix":
                 if self.path is not None:
-                    mode = "" if self.mode is None else f" mode='{ESC[self.mode]}'"
-                    out.append(f"{pad}<source{mode} path='{ESC[self.path]}'/>\n")
+                    mode = "" if self.mode is None else f" mode='{escape_attr(self.mode)}'"
+                    out.append(f"{pad}<source{mode} path='{escape_attr(self.path)}'/>\n")
                 return
         for elem in self.format(fctx):
             write_node(elem, pad, out)
@@ -261,7 +261,7 @@ class CharDevice(Device):
     def target_text(self, fctx: FormatCtx) -> str:
         """The attributes of ``<target>``, formatted."""
         kind = self.target_type
-        text = "" if kind is None else f" type='{ESC[kind]}'"
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_port is not None:
             text += f" port='{self.target_port}'"
         return text
@@ -276,7 +276,7 @@ class CharDevice(Device):
         if self.target_model is None:
             target = f"<target{target}/>"
         else:
-            target = (f"<target{target}>\n  <model name='{ESC[self.target_model]}'/>\n"
+            target = (f"<target{target}>\n  <model name='{escape_attr(self.target_model)}'/>\n"
                       "</target>")
         self.write_as(self.TAG, target, pad, out, fctx)
 
@@ -289,7 +289,7 @@ class CharDevice(Device):
         source = self.source
         if tag == "console" and source.type == "pty" and not fctx.inactive \
                 and source.path is not None:
-            out.append(f"{pad}<{tag} type='pty' tty='{ESC[source.path]}'>\n")
+            out.append(f"{pad}<{tag} type='pty' tty='{escape_attr(source.path)}'>\n")
         else:
             out.append(f"{pad}<{tag} type='{source.type._value_}'>\n")
         sub = pad + "  "
@@ -334,12 +334,12 @@ class Channel(CharDevice):
                                             ("address", self.target_address),
                                             ("port", self.target_port)) if kv[1] is not None])
         kind = self.target_type
-        text = "" if kind is None else f" type='{ESC[kind]}'"
+        text = "" if kind is None else f" type='{kind if kind in PLAIN else escape_attr(kind)}'"
         if self.target_name is not None:
             name = self.target_name
-            text += f" name='{ESC[name]}'"
+            text += f" name='{name if name in PLAIN else escape_attr(name)}'"
         if self.target_state is not None and not fctx.inactive:
-            text += f" state='{ESC[self.target_state]}'"
+            text += f" state='{escape_attr(self.target_state)}'"
         return text
 
 
@@ -475,7 +475,7 @@ class Rng(Device):
             write_node(self._format_tree(fctx), pad, out)
             return
         start = len(out)
-        out.append(f"{pad}<rng model='{ESC[self.model]}'>\n")
+        out.append(f"{pad}<rng model='{escape_attr(self.model)}'>\n")
         out.append(f"{pad}  <backend model='random'>{escape_attr(self.backend_path or '')}"
                    "</backend>\n")
         self.close(pad, out, start, _RNG_ORDER, fctx)

@@ -32,7 +32,7 @@ from pyvirt.conf.domain_base import (
     text_el,
     xml_err,
 )
-from pyvirt.conf.xmlutil import ESC, E, escape_attr, invalid_value, write_node
+from pyvirt.conf.xmlutil import E, escape_attr, invalid_value, write_node
 from pyvirt.errors import report
 
 _FROM_CPU = C.VIR_FROM_CPU
@@ -357,26 +357,26 @@ class CPU:
         if mode == "custom" or mode == "host-model":
             vendor_id = self.vendor_id
             if self.model:
-                text = "" if vendor_id is None else f" vendor_id='{ESC[vendor_id]}'"
+                text = "" if vendor_id is None else f" vendor_id='{escape_attr(vendor_id)}'"
                 out.append(f"{sub}<model fallback='{self.fallback._value_}'{text}>"
-                           f"{ESC[self.model]}</model>\n")
+                           f"{escape_attr(self.model)}</model>\n")
             elif vendor_id:
-                out.append(f"{sub}<model vendor_id='{ESC[vendor_id]}'/>\n")
+                out.append(f"{sub}<model vendor_id='{escape_attr(vendor_id)}'/>\n")
             if self.vendor is not None:
-                out.append(f"{sub}<vendor>{ESC[self.vendor]}</vendor>\n")
+                out.append(f"{sub}<vendor>{escape_attr(self.vendor)}</vendor>\n")
         if self.sockets and self.cores and self.threads:
             out.append(f"{sub}<topology sockets='{self.sockets}' dies='{self.dies or 1}' "
                        f"cores='{self.cores}' threads='{self.threads}'/>\n")
         if self.cache_mode is not None:
             level = "" if self.cache_level is None else f" level='{self.cache_level}'"
-            out.append(f"{sub}<cache{level} mode='{ESC[self.cache_mode]}'/>\n")
+            out.append(f"{sub}<cache{level} mode='{escape_attr(self.cache_mode)}'/>\n")
         if self.maxphysaddr is not None:
             bits = self.maxphysaddr[1]
             text = "" if bits is None else f" bits='{bits}'"
             out.append(f"{sub}<maxphysaddr mode='{escape_attr(self.maxphysaddr[0])}'{text}/>\n")
         for feat in self.features:
             out.append(f"{sub}<feature policy='{feat.policy._value_}' "
-                       f"name='{ESC[feat.name]}'/>\n")
+                       f"name='{escape_attr(feat.name)}'/>\n")
         if self.numa or self.numa_kept:
             node = self.format()
             assert node is not None

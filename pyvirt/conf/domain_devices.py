@@ -40,7 +40,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
     xml_err,
 )
-from pyvirt.conf.xmlutil import ESC, E, attr_text, to_kib, write_node
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, to_kib, write_node
 
 # --- <graphics> ----------------------------------------------------------------------
 
@@ -269,11 +269,11 @@ class Graphics(Device):
             text = f"{sub}<listen type='{listen.type._value_}'"
             if listen.address is not None and (listen.type == "address" or (
                     listen.type == "network" and not fctx.inactive)):
-                text += f" address='{ESC[listen.address]}'"
+                text += f" address='{escape_attr(listen.address)}'"
             if listen.network is not None:
-                text += f" network='{ESC[listen.network]}'"
+                text += f" network='{escape_attr(listen.network)}'"
             if listen.socket is not None:
-                text += f" socket='{ESC[listen.socket]}'"
+                text += f" socket='{escape_attr(listen.socket)}'"
             out.append(text + "/>\n")
         self.close(pad, out, start, _GRAPHICS_ORDER, fctx)
 
@@ -437,7 +437,7 @@ class Input(Device):
         if self.bus is not None:
             head += f" bus='{self.bus._value_}'"
         if self.model is not None:
-            head += f" model='{ESC[self.model]}'"
+            head += f" model='{escape_attr(self.model)}'"
         start = len(out)
         out.append(head + ">\n")
         self.close(pad, out, start, _INPUT_ORDER, fctx)
@@ -485,9 +485,9 @@ class Sound(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<sound>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        out.append(f"{pad}<sound model='{ESC[self.model]}'>\n")
+        out.append(f"{pad}<sound model='{escape_attr(self.model)}'>\n")
         for codec in self.codecs:
-            out.append(f"{pad}  <codec type='{ESC[codec]}'/>\n")
+            out.append(f"{pad}  <codec type='{escape_attr(codec)}'/>\n")
         if self.audio_id is not None:
             out.append(f"{pad}  <audio id='{self.audio_id}'/>\n")
         self.close(pad, out, start, _SOUND_ORDER, fctx)
@@ -560,8 +560,8 @@ class Watchdog(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<watchdog>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        out.append(f"{pad}<watchdog model='{ESC[self.model]}' "
-                   f"action='{ESC[self.action]}'>\n")
+        out.append(f"{pad}<watchdog model='{escape_attr(self.model)}' "
+                   f"action='{escape_attr(self.action)}'>\n")
         self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
@@ -609,7 +609,7 @@ class Memballoon(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<memballoon>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        head = f"{pad}<memballoon model='{ESC[self.model]}'"
+        head = f"{pad}<memballoon model='{escape_attr(self.model)}'"
         if self.autodeflate is not None:
             head += " autodeflate='on'" if self.autodeflate else " autodeflate='off'"
         if self.free_page_reporting is not None:
@@ -686,7 +686,7 @@ class Panic(Device):
         """Write the ``<panic>`` element (see :meth:`Device.write`)."""
         start = len(out)
         out.append(f"{pad}<panic>\n" if self.model is None else
-                   f"{pad}<panic model='{ESC[self.model]}'>\n")
+                   f"{pad}<panic model='{escape_attr(self.model)}'>\n")
         self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 

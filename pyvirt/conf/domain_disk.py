@@ -40,7 +40,7 @@ from pyvirt.conf.domain_base import (
     write_texts,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import ESC, E, attr_text, to_kib, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, to_kib, write_node
 from pyvirt.errors import report
 
 #: attributes every virtio device's <driver> may carry, in libvirt's order
@@ -366,16 +366,16 @@ class Disk(Device):
         if src is not None:
             if self.type == "file" and src.file is not None and src.fdgroup is None \
                     and src.startup_policy is None and not src.hosts and not src.kept:
-                file = ESC[src.file]
+                file = src.file if src.file in PLAIN else escape_attr(src.file)
                 out.append(f"{sub}<source file='{file}'/>\n")
             else:
                 self._write_source(sub, out)
-        dev = ESC[self.target]
+        dev = self.target if self.target in PLAIN else escape_attr(self.target)
         target = f"{sub}<target dev='{dev}'"
         if self.bus is not None:
             target += f" bus='{self.bus._value_}'"
         if self.tray is not None:
-            target += f" tray='{ESC[self.tray]}'"
+            target += f" tray='{(self.tray if self.tray in PLAIN else escape_attr(self.tray))}'"
         if self.removable is not None:
             target += " removable='on'" if self.removable else " removable='off'"
         if self.rotation_rate is not None:
@@ -393,7 +393,9 @@ class Disk(Device):
             share = self.transient_share_backing
             out.append(f"{sub}<transient/>\n" if share is None else
                        f"{sub}<transient shareBacking='{'yes' if share else 'no'}'/>\n")
-        write_texts(self, _DISK_TEXTS, sub, out)
+        if self.serial is not None or self.wwn is not None or self.vendor is not None \
+                or self.product is not None:
+            write_texts(self, _DISK_TEXTS, sub, out)
         self.close(pad, out, start, _DISK_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str]) -> None:
@@ -401,9 +403,9 @@ class Disk(Device):
         assert src is not None
         kind = self.type
         if kind is DiskType.FILE:
-            text = "" if src.file is None else f" file='{ESC[src.file]}'"
+            text = "" if src.file is None else f" file='{escape_attr(src.file)}'"
             if src.fdgroup is not None:
-                text += f" fdgroup='{ESC[src.fdgroup]}'"
+                text += f" fdgroup='{escape_attr(src.fdgroup)}'"
         else:
             if kind is DiskType.BLOCK:
                 attrs = [("dev", src.dev)]
@@ -420,7 +422,7 @@ class Disk(Device):
                 attrs = []
             text = attr_text([kv for kv in attrs if kv[1] is not None])
         if src.startup_policy is not None:
-            text += f" startupPolicy='{ESC[src.startup_policy]}'"
+            text += f" startupPolicy='{escape_attr(src.startup_policy)}'"
         if not src.hosts and not src.kept:
             out.append(f"{pad}<source{text}/>\n")
             return
@@ -624,14 +626,14 @@ class Controller(Device):
         if self.index is not None:
             head += f" index='{self.index}'"
         if self.model is not None:
-            head += f" model='{ESC[self.model]}'"
+            head += f" model='{(self.model if self.model in PLAIN else escape_attr(self.model))}'"
         if self.ports is not None or self.vectors is not None \
                 or self.maxGrantFrames is not None or self.maxEventChannels is not None:
             head += attrs_text(self, _CTRL_ATTRS)
         out.append(head + ">\n")
         sub = pad + "  "
         if self.model_name is not None:
-            out.append(f"{sub}<model name='{ESC[self.model_name]}'/>\n")
+            out.append(f"{sub}<model name='{escape_attr(self.model_name)}'/>\n")
         target = self.target
         if target is not None:
             text = _ctrl_target_text(target)

@@ -35,7 +35,7 @@ from pyvirt.conf.domain_base import (
     xml_err,
 )
 from pyvirt.conf.domain_disk import VIRTIO_OPTS
-from pyvirt.conf.xmlutil import ESC, E, attr_text, escape_attr, write_node
+from pyvirt.conf.xmlutil import PLAIN, E, attr_text, escape_attr, write_node
 from pyvirt.errors import report
 
 
@@ -304,18 +304,18 @@ class Interface(Device):
         out.append(head + ">\n")
         sub = pad + "  "
         if self.mac is not None:
-            mac = ESC[self.mac]
+            mac = self.mac if self.mac in PLAIN else escape_attr(self.mac)
             mac = f"{sub}<mac address='{mac}'"
             if self.mac_type is not None:
-                mac += f" type='{ESC[self.mac_type]}'"
+                mac += f" type='{escape_attr(self.mac_type)}'"
             if self.mac_check is not None:
-                mac += f" check='{ESC[self.mac_check]}'"
+                mac += f" check='{escape_attr(self.mac_check)}'"
             out.append(mac + "/>\n")
         source = self.source
         if self.type == "network" and len(source) == 1 and "network" in source \
                 and self.source_address is None and not self.source_local \
                 and not self.source_kept:
-            out.append(f"{sub}<source network='{ESC[source['network']]}'/>\n")
+            out.append(f"{sub}<source network='{escape_attr(source['network'])}'/>\n")
         elif source or self.source_address is not None or self.source_local or \
                 self.source_kept or self.type == "hostdev":
             self._write_source(sub, out, fctx)
@@ -324,19 +324,19 @@ class Interface(Device):
                 ("address", ip.address), ("family", ip.family), ("prefix", ip.prefix),
                 ("peer", ip.peer)) if kv[1] is not None]) + "/>\n")
         if self.script is not None:
-            out.append(f"{sub}<script path='{ESC[self.script]}'/>\n")
+            out.append(f"{sub}<script path='{escape_attr(self.script)}'/>\n")
         if self.downscript is not None:
-            out.append(f"{sub}<downscript path='{ESC[self.downscript]}'/>\n")
+            out.append(f"{sub}<downscript path='{escape_attr(self.downscript)}'/>\n")
         if self.target_dev is not None and not (
                 fctx.inactive and self.target_managed is not False
                 and self.target_dev.startswith(GENERATED_IFNAME_PREFIXES)):
             dev = self.target_dev
-            target = f"{sub}<target dev='{ESC[dev]}'"
+            target = f"{sub}<target dev='{dev if dev in PLAIN else escape_attr(dev)}'"
             if self.target_managed is not None:
                 target += " managed='yes'" if self.target_managed else " managed='no'"
             out.append(target + "/>\n")
         if self.model is not None:
-            model = ESC[self.model]
+            model = self.model if self.model in PLAIN else escape_attr(self.model)
             out.append(f"{sub}<model type='{model}'/>\n")
         if self.driver is not None:
             text = attr_text([(s.attr, s.conv.dump(self.driver[s.name])) for s in _NET_DRIVER
@@ -347,7 +347,7 @@ class Interface(Device):
             else:
                 out.append(f"{sub}<driver{text}/>\n")
         if self.link_state is not None:
-            out.append(f"{sub}<link state='{ESC[self.link_state]}'/>\n")
+            out.append(f"{sub}<link state='{escape_attr(self.link_state)}'/>\n")
         if self.mtu is not None:
             out.append(f"{sub}<mtu size='{self.mtu}'/>\n")
         self.close(pad, out, start, _NET_ORDER, fctx)

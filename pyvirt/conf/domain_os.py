@@ -26,7 +26,7 @@ from pyvirt.conf.domain_base import (
     unsupported,
 )
 from pyvirt.conf.domain_cpu import memory_kib
-from pyvirt.conf.xmlutil import ESC, E, attr_text, write_node
+from pyvirt.conf.xmlutil import E, attr_text, escape_attr, write_node
 from pyvirt.errors import report
 
 
@@ -183,9 +183,9 @@ class OS:
         # the common case, written directly: <type> and <boot> only
         text = f"{pad}<os>\n{pad}  <type"
         if self.arch is not None:
-            text += f" arch='{ESC[self.arch]}'"
+            text += f" arch='{escape_attr(self.arch)}'"
         if self.machine is not None:
-            text += f" machine='{ESC[self.machine]}'"
+            text += f" machine='{escape_attr(self.machine)}'"
         out.append(f"{text}>{kind._value_}</type>\n")
         for dev in self.boot:
             out.append(f"{pad}  <boot dev='{dev._value_}'/>\n")
@@ -496,7 +496,7 @@ class Clock:
         elif self.adjustment is None:
             out.append(f"{pad}<clock offset='utc'/>\n")
         else:
-            out.append(f"{pad}<clock offset='utc' adjustment='{ESC[self.adjustment]}'/>\n")
+            out.append(f"{pad}<clock offset='utc' adjustment='{escape_attr(self.adjustment)}'/>\n")
 
     def format(self) -> E:
         """The ``<clock>`` element."""

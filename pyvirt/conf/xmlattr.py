@@ -33,7 +33,7 @@ from typing import Any, cast
 from lxml import etree
 
 from pyvirt import constants as C
-from pyvirt.conf.xmlutil import ESC, escape_attr, strtol, xml_error
+from pyvirt.conf.xmlutil import PLAIN, escape_attr, strtol, xml_error
 from pyvirt.errors import libvirtError, report
 
 _FROM = C.VIR_FROM_DOMAIN
@@ -301,7 +301,7 @@ def attrs_text(obj: Any, specs: Sequence[A]) -> str:
 def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
     if not specs:
         return lambda o: ""
-    env: dict[str, Any] = {"esc": escape_attr, "ESC": ESC,
+    env: dict[str, Any] = {"esc": escape_attr, "plain": PLAIN,
                            "get": operator.itemgetter(*[spec.name for spec in specs])}
     body: list[str] = []
     for i, spec in enumerate(specs):
@@ -310,7 +310,7 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
         body.append(f"if {v} is not None:")
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            body.append(f"    s += {head!r} + ESC[{v}] + \"'\"")
+            body.append(f"    s += {head!r} + ({v} if {v} in plain else esc({v})) + \"'\"")
         elif conv.kind == "num":
             body.append(f"    s += {head!r} + str({v}) + \"'\"")
         elif conv.kind == "bool":

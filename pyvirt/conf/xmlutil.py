@@ -247,41 +247,24 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&apos;",
                           '"': "&quot;"})
 
 
-def _escape(value: str) -> str:
-    # five substring tests beat a regular expression on short values
-    if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
-        return value.translate(_ESCAPES)
-    return value
-
-
-class _EscapeMemo(dict[str, str]):
-    """A string -> its escaped form, computed on first use (``__missing__``).
-
-    ``ESC[value]`` is one dictionary lookup done in C, many times cheaper
-    than a call of :func:`escape_attr`; the values a guest's XML repeats
-    (paths, names, models) are looked up, not scanned again.  Emptied when
-    it grows large, so odd values cannot make it grow without bound."""
-
-    __slots__ = ()
-
-    def __missing__(self, value: str) -> str:
-        if not isinstance(value, str):  # an int and a bool could share an entry
-            raise TypeError(f"cannot escape {type(value).__name__} {value!r}")
-        if len(self) >= _ESC_MAX:
-            self.clear()
-        # a str enum member is kept as the plain string it stands for
-        text = self[value] = _escape(value if value.__class__ is str else str.__str__(value))
-        return text
-
-
-_ESC_MAX = 1 << 16
-#: ``ESC[text]``: ``text`` escaped for an attribute or element text (str only)
-ESC = _EscapeMemo()
+#: strings seen to need no escaping: the hot writers test ``v in PLAIN``
+#: (one set lookup on the string's cached hash) before calling
+#: :func:`escape_attr`, which is many times dearer; emptied when it grows large
+PLAIN: set[str] = set()
+_PLAIN_MAX = 1 << 16
 
 
 def escape_attr(value: str) -> str:
     """Escape an attribute value for single quotes, as libvirt does."""
-    return ESC[value]
+    if value in PLAIN:
+        return value
+    # five substring tests beat a regular expression on short values
+    if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
+        return value.translate(_ESCAPES)
+    if len(PLAIN) >= _PLAIN_MAX:
+        PLAIN.clear()
+    PLAIN.add(value)
+    return value
 
 
 #: libvirt escapes element text the same way (quotes included)
@@ -290,7 +273,7 @@ escape_text = escape_attr
 
 def attr_text(attrs: Iterable[tuple[str, object]]) -> str:
     """`` k='v'`` for each attribute, escaped as libvirt does."""
-    return "".join([f" {k}='{ESC[v if v.__class__ is str else str(v)]}'" for k, v in attrs])
+    return "".join([f" {k}='{v if v in PLAIN else escape_attr(str(v))}'" for k, v in attrs])
 
 
 def indent_lines(text: str, pad: str) -> str:
