@@ -257,7 +257,7 @@ class AtDefaults:
             if decl.default is not dataclasses.MISSING:
                 values.append(decl.default)
             else:
-                values.append(decl.default_factory())  # type: ignore[misc]
+                values.append(decl.default_factory())  # type: ignore[misc,operator]
         self.get = operator.itemgetter(*names)
         self.defaults = tuple(values) if len(names) > 1 else values[0]
 
