@@ -151,11 +151,11 @@ class ChrSource:
         """Append the lines of :meth:`format`, indented by ``pad``."""
         kind = self.type
         if not self.kept and not self.log and not self.reconnect:
-            if kind is ChrType.PTY:
+            if kind == "pty":
                 if not fctx.inactive and self.path:
                     out.append(f"{pad}<source path='{escape_attr(self.path)}'/>\n")
                 return
-            if kind is ChrType.UNIX:
+            if kind == "unix":
                 if self.path is not None:
                     mode = "" if self.mode is None else f" mode='{escape_attr(self.mode)}'"
                     out.append(f"{pad}<source{mode} path='{escape_attr(self.path)}'/>\n")
@@ -287,7 +287,7 @@ class CharDevice(Device):
         written so)."""
         start = len(out)
         source = self.source
-        if tag == "console" and source.type is ChrType.PTY and not fctx.inactive \
+        if tag == "console" and source.type == "pty" and not fctx.inactive \
                 and source.path is not None:
             out.append(f"{pad}<{tag} type='pty' tty='{escape_attr(source.path)}'>\n")
         else:

@@ -342,19 +342,19 @@ class CPU:
         straight as text, the NUMA cells excepted."""
         mode = self.mode
         head = ""
-        if mode is not CpuMode.CUSTOM or self.model:
+        if mode != "custom" or self.model:
             head = f" mode='{mode._value_}'"
-            if mode is CpuMode.CUSTOM:
+            if mode == "custom":
                 head += f" match='{(self.match or CpuMatch.EXACT)._value_}'"
             if self.check is not None:
                 head += f" check='{self.check._value_}'"
-            if mode in (CpuMode.HOST_PASSTHROUGH, CpuMode.MAXIMUM) \
+            if mode in ("host-passthrough", "maximum") \
                     and self.migratable is not None:
                 head += " migratable='on'" if self.migratable else " migratable='off'"
         start = len(out)
         out.append(f"{pad}<cpu{head}>\n")
         sub = pad + "  "
-        if mode is CpuMode.CUSTOM or mode is CpuMode.HOST_MODEL:
+        if mode == "custom" or mode == "host-model":
             vendor_id = self.vendor_id
             if self.model:
                 text = "" if vendor_id is None else f" vendor_id='{escape_attr(vendor_id)}'"

@@ -220,13 +220,13 @@ class Graphics(Device):
         kind = self.type
         first = self.listens[0] if self.listens else None
         listen_attr = None
-        if first is not None and first.type in (ListenType.ADDRESS, ListenType.NETWORK) \
-                and first.address and not (fctx.inactive and first.type == ListenType.NETWORK):
+        if first is not None and first.type in ("address", "network") \
+                and first.address and not (fctx.inactive and first.type == "network"):
             listen_attr = first.address
         with_ports = first is not None and first.type in (ListenType.ADDRESS,
                                                           ListenType.NETWORK)
-        if kind == GraphicsType.VNC:
-            if first is not None and first.type == ListenType.SOCKET:
+        if kind == "vnc":
+            if first is not None and first.type == "socket":
                 attrs.append(("socket", first.socket))
             elif with_ports:
                 if self.port and (not self.autoport or not fctx.inactive):
@@ -240,14 +240,14 @@ class Graphics(Device):
                       ("powerControl", None if self.power_control is None else
                        ("yes" if self.power_control else "no"))]
             attrs += self._auth_attrs(fctx)
-        elif kind == GraphicsType.SPICE:
+        elif kind == "spice":
             if with_ports:
                 attrs += [("port", self.port), ("tlsPort", self.tls_port),
                           ("autoport", "yes" if self.autoport else "no"),
                           ("listen", listen_attr)]
             attrs += [("keymap", self.keymap), ("defaultMode", self.default_mode)]
             attrs += self._auth_attrs(fctx)
-        elif kind == GraphicsType.RDP:
+        elif kind == "rdp":
             if self.port:
                 attrs.append(("port", self.port))
             elif self.autoport:
@@ -256,10 +256,10 @@ class Graphics(Device):
                       ("replaceUser", "yes" if self.replace_user else None),
                       ("multiUser", "yes" if self.multi_user else None),
                       ("listen", listen_attr)]
-        elif kind in (GraphicsType.SDL, GraphicsType.DESKTOP):
+        elif kind in ("sdl", "desktop"):
             attrs += [("display", self.display), ("xauth", self.xauth),
                       ("fullscreen", "yes" if self.fullscreen else None)]
-        elif kind == GraphicsType.DBUS:
+        elif kind == "dbus":
             attrs += [("address", self.dbus_address),
                       ("p2p", None if self.p2p is None else ("yes" if self.p2p else "no"))]
         start = len(out)
@@ -267,8 +267,8 @@ class Graphics(Device):
         sub = pad + "  "
         for listen in self.listens:
             text = f"{sub}<listen type='{listen.type._value_}'"
-            if listen.address is not None and (listen.type is ListenType.ADDRESS or (
-                    listen.type is ListenType.NETWORK and not fctx.inactive)):
+            if listen.address is not None and (listen.type == "address" or (
+                    listen.type == "network" and not fctx.inactive)):
                 text += f" address='{escape_attr(listen.address)}'"
             if listen.network is not None:
                 text += f" network='{escape_attr(listen.network)}'"

@@ -364,7 +364,7 @@ class Disk(Device):
                 out.append(f"{sub}<driver{text}/>\n")
         src = self.source
         if src is not None:
-            if self.type is DiskType.FILE and src.file is not None and src.fdgroup is None \
+            if self.type == "file" and src.file is not None and src.fdgroup is None \
                     and src.startup_policy is None and not src.hosts and not src.kept:
                 file = src.file if src.file in PLAIN else escape_attr(src.file)
                 out.append(f"{sub}<source file='{file}'/>\n")
@@ -393,7 +393,9 @@ class Disk(Device):
             share = self.transient_share_backing
             out.append(f"{sub}<transient/>\n" if share is None else
                        f"{sub}<transient shareBacking='{'yes' if share else 'no'}'/>\n")
-        write_texts(self, _DISK_TEXTS, sub, out)
+        if self.serial is not None or self.wwn is not None or self.vendor is not None \
+                or self.product is not None:
+            write_texts(self, _DISK_TEXTS, sub, out)
         self.close(pad, out, start, _DISK_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str]) -> None:

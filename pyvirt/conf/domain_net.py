@@ -312,12 +312,12 @@ class Interface(Device):
                 mac += f" check='{escape_attr(self.mac_check)}'"
             out.append(mac + "/>\n")
         source = self.source
-        if self.type is NetType.NETWORK and len(source) == 1 and "network" in source \
+        if self.type == "network" and len(source) == 1 and "network" in source \
                 and self.source_address is None and not self.source_local \
                 and not self.source_kept:
             out.append(f"{sub}<source network='{escape_attr(source['network'])}'/>\n")
         elif source or self.source_address is not None or self.source_local or \
-                self.source_kept or self.type is NetType.HOSTDEV:
+                self.source_kept or self.type == "hostdev":
             self._write_source(sub, out, fctx)
         for ip in self.ips:
             out.append(f"{sub}<ip" + attr_text([kv for kv in (

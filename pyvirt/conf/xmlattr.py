@@ -75,8 +75,9 @@ class Conv:
     """Two-way conversion of one attribute value: ``load(text, attr, elem)``
     and ``dump(value) -> str``.  ``kind`` tells the compiled writers
     (:func:`attr_writer`) how to write a value without calling ``dump``:
-    'str' (escaped), 'num' (``str``), 'bool' (``words``), 'enum' (the
-    member's string value, which needs no escaping) or 'fmt' (``fmt % value``)."""
+    'str' (escaped), 'num' (``str``), 'bool' (``words``), 'enum' (a member
+    of a ``str`` enum, whose value needs no escaping), 'enumvalue' (the
+    same for an enum not derived from ``str``) or 'fmt' (``fmt % value``)."""
 
     __slots__ = ("dump", "fmt", "kind", "load", "words")
 
@@ -181,7 +182,8 @@ def enumconv(cls: type[enum.Enum], error: ErrorMaker | None = None) -> Conv:
         return member
     # the compiled writers write a member's value as it is when no value needs escaping
     plain = all(isinstance(m.value, str) and escape_attr(m.value) == m.value for m in cls)
-    return Conv(load, lambda v: v.value, "enum" if plain else "")
+    kind = ("enum" if issubclass(cls, str) else "enumvalue") if plain else ""
+    return Conv(load, lambda v: v.value, kind)
 
 
 class A:
@@ -268,6 +270,9 @@ def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
     return out
 
 
+#: tables of at least this many attributes keep their text in the object
+#: (see :func:`_compile_writer`); below it, writing is as cheap as checking
+_MEMO_MIN = 6
 #: id(spec table) -> (the table, its writer); tables are module constants
 _WRITERS: dict[int, tuple[Sequence[A], Callable[[Any], str]]] = {}
 
@@ -278,6 +283,9 @@ def attr_writer(specs: Sequence[A]) -> Callable[[Any], str]:
 
     The function is generated once per spec table, on first use, as
     straight-line code: one test and one concatenation per attribute.
+    For a table of many attributes (a disk's ``<driver>``), the text is
+    kept in the object (in its ``__dict__``, not a field) with the values
+    it was written from, and written again only when a value changed.
     """
     entry = _WRITERS.get(id(specs))
     if entry is None or entry[0] is not specs:
@@ -309,6 +317,9 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
             yes, no = (f"{head}{w}'" for w in conv.words)
             body.append(f"    s += {yes!r} if {v} else {no!r}")
         elif conv.kind == "enum":
+            # a member is a str: concatenated as it is (reading ._value_ costs more)
+            body.append(f"    s += {head!r} + {v} + \"'\"")
+        elif conv.kind == "enumvalue":
             body.append(f"    s += {head!r} + {v}._value_ + \"'\"")
         elif conv.kind == "fmt":
             body.append(f"    s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
@@ -322,18 +333,31 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
     # the same code reading attributes.
     slow = ["def write_attrs(o):"]
     slow += [f"    v{i} = getattr(o, {spec.name!r})" for i, spec in enumerate(specs)]
-    fast = ["def write(o):", "    try:"]
+    tail = ["    s = ''"] + ["    " + line for line in body]
+    fast = ["def write(o):", "    try:", "        d = o.__dict__"]
     if len(specs) == 1:
-        fast.append("        v0 = get(o.__dict__)")
+        fast.append("        v0 = get(d)")
     else:
-        fast.append("        vals = get(o.__dict__)")
+        fast.append("        vals = get(d)")
     fast += ["    except (AttributeError, KeyError):", "        return write_attrs(o)"]
-    if len(specs) > 1:
-        fast.append(f"    if vals.count(None) == {len(specs)}:")
-        fast.append("        return ''")
-        fast.append(f"    {', '.join(names)}, = vals")
-    tail = ["    s = ''"] + ["    " + line for line in body] + ["    return s"]
-    code = "\n".join(slow + tail + fast + tail)
+    if len(specs) < _MEMO_MIN:
+        if len(specs) > 1:
+            fast.append(f"    {', '.join(names)}, = vals")
+        code = "\n".join(slow + tail + ["    return s"] + fast + tail + ["    return s"])
+    else:
+        # The text is kept in the instance with the values it was written
+        # from, and used again while they compare equal: the values are
+        # immutable (str, int, bool, enum members), so equal values write
+        # equal text, and a change of any of them is seen at the next call.
+        env["NONES"] = (None,) * len(specs)
+        key = f"_attrs_memo{len(_WRITERS)}"
+        fast += ["    if vals == NONES:", "        return ''",
+                 f"    memo = d.get({key!r})",
+                 "    if memo is not None and memo[0] == vals:",
+                 "        return memo[1]",
+                 f"    {', '.join(names)}, = vals"]
+        code = "\n".join(slow + tail + ["    return s"] + fast + tail
+                         + [f"    d[{key!r}] = (vals, s)", "    return s"])
     exec(code, env)  # noqa: S102 - code generated from the declarations above
     return cast("Callable[[Any], str]", env["write"])
 

@@ -256,6 +256,8 @@ _PLAIN_MAX = 1 << 16
 
 def escape_attr(value: str) -> str:
     """Escape an attribute value for single quotes, as libvirt does."""
+    if value in PLAIN:
+        return value
     # five substring tests beat a regular expression on short values
     if "&" in value or "<" in value or ">" in value or "'" in value or '"' in value:
         return value.translate(_ESCAPES)
