@@ -160,7 +160,8 @@ def mask_host(result: Result) -> Result:
     return Result(out, err, result.rc)
 
 
-def regenerate(group: str, name: str, argv: list[str], mode: str) -> None:
+def regenerate(group: str, name: str, argv: list[str], mode: str,
+               back: Callable[[str], str] = str) -> None:
     """Rewrite a case file: captured ones only from virsh, pyvirt-only ones only from pyvirsh."""
     own = PYVIRT_ONLY / group / f"{name}.txt"
     captured = DATA / group / f"{name}.txt"
@@ -170,7 +171,7 @@ def regenerate(group: str, name: str, argv: list[str], mode: str) -> None:
                                  "it, delete that file and capture again")
         result = mask_host(run_virsh(argv))
         captured.parent.mkdir(parents=True, exist_ok=True)
-        captured.write_text(f"@@@ {CAPTURED}: {CAPTURED_HEADER}\n" + result.text())
+        captured.write_text(f"@@@ {CAPTURED}: {CAPTURED_HEADER}\n" + back(result.text()))
         return
     if not own.exists():
         raise AssertionError(
@@ -180,7 +181,7 @@ def regenerate(group: str, name: str, argv: list[str], mode: str) -> None:
             "created by hand with a '@@@ pyvirt-only: <why>' header first")
     _kind, header, _old = parse_case(own.read_text())
     result = mask_host(run_pyvirsh(argv))
-    own.write_text(f"@@@ {PYVIRT}: {header}\n" + result.text())
+    own.write_text(f"@@@ {PYVIRT}: {header}\n" + back(result.text()))
 
 
 def clean_for(mask: Callable[[str], str] | None) -> Callable[[str], str]:
@@ -200,12 +201,48 @@ def compare(actual: Result, expected: Result, argv: list[str],
     assert actual.rc == expected.rc, f"exit status of {argv}"
 
 
+def own_path(shared: str) -> str:
+    """This process's stand-in for a fixed path that expected files record.
+
+    Files under /tmp are shared by every test run on the machine: two runs
+    (or a run and a developer's) that save to one fixed path remove each
+    other's file.  A case runs with a path of its own, and its output is
+    written back with the recorded one before comparing or capturing.
+    """
+    stem, dot, ext = shared.rpartition(".")
+    return f"{stem}-{os.getpid()}{dot}{ext}"
+
+
+def _unshare(argv: list[str], paths: dict[str, str] | None,
+             mask: Callable[[str], str] | None
+             ) -> tuple[list[str], Callable[[str], str] | None, Callable[[str], str]]:
+    """argv with each recorded path replaced by its own one, a mask that also puts
+    the recorded paths back, and that putting back alone."""
+    pairs = list((paths or {}).items())
+
+    def back(text: str) -> str:
+        for shared, own in pairs:
+            text = text.replace(own, shared)
+        return text
+    if not pairs:
+        return argv, mask, back
+    run = []
+    for word in argv:
+        for shared, own in pairs:
+            word = word.replace(shared, own)
+        run.append(word)
+    return run, (lambda text: mask(back(text))) if mask else back, back
+
+
 def check(group: str, name: str, argv: list[str],
-          mask: Callable[[str], str] | None = None) -> Result:
-    """Run a case with pyvirsh and compare it with its expected file."""
+          mask: Callable[[str], str] | None = None,
+          paths: dict[str, str] | None = None) -> Result:
+    """Run a case with pyvirsh and compare it with its expected file; ``paths``
+    maps paths the expected files record to the ones this run uses instead."""
+    argv, mask, back = _unshare(argv, paths, mask)
     mode = os.environ.get("PYVIRT_REGENERATE")
     if mode:
-        regenerate(group, name, argv, mode)
+        regenerate(group, name, argv, mode, back)
     expected = Result.parse(case_path(group, name).read_text())
     actual = run_pyvirsh(argv)
     compare(actual, expected, argv, mask)

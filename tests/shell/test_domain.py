@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from shellcase import check, cmd
+from shellcase import check, cmd, own_path
 
-SAVE = "/tmp/pyvirsh-test-domain.sav"
+SAVE = "/tmp/pyvirsh-test-domain.sav"       # as the expected files record it
+OWN_SAVE = own_path(SAVE)                   # what this run saves to
 DEFINE = "define input/dom.xml; "
 CASES = {
     "define": cmd("define input/dom.xml"),
@@ -80,10 +81,10 @@ CASES = {
 @pytest.fixture(autouse=True)
 def _clean_save_file():
     yield
-    if os.path.exists(SAVE):
-        os.unlink(SAVE)
+    if os.path.exists(OWN_SAVE):
+        os.unlink(OWN_SAVE)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_domain(name: str) -> None:
-    check("domain", name, CASES[name])
+    check("domain", name, CASES[name], paths={SAVE: OWN_SAVE})

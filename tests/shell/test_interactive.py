@@ -47,7 +47,7 @@ def test_complete_domain_and_network_names() -> None:
         shell.close()
 
 
-def test_interactive_loop(monkeypatch) -> None:
+def test_interactive_loop(monkeypatch, tmp_path) -> None:
     lines = iter(["uri", "dominfo nope", "quit"])
 
     def fake_input(prompt: str) -> str:
@@ -57,7 +57,7 @@ def test_interactive_loop(monkeypatch) -> None:
             raise EOFError from None
 
     monkeypatch.setattr("builtins.input", fake_input)
-    monkeypatch.setenv("XDG_CACHE_HOME", "/tmp/pyvirsh-test-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out, err = io.StringIO(), io.StringIO()
     assert main(["-c", "test:///default"], stdout=out, stderr=err) == 0
     assert out.getvalue().startswith("Welcome to pyvirsh, the virtualization interactive "

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from shellcase import cmd, run_pyvirsh
 
-SAVE = "/tmp/pyvirsh-test-progress.sav"
+SAVE = f"/tmp/pyvirsh-test-progress-{os.getpid()}.sav"
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from shellcase import check, cmd
+from shellcase import check, cmd, own_path
 
 POOL = "pool-create input/pool.xml; "
 VOLS = POOL + "vol-create pool1 input/vol.xml; vol-create-as pool1 v2 1G --allocation 100M " \
               "--format qcow2; "
-DOWNLOAD = "/tmp/pyvirsh-test-volume.img"
+DOWNLOAD = "/tmp/pyvirsh-test-volume.img"      # as the expected files record it
+OWN_DOWNLOAD = own_path(DOWNLOAD)              # what this run writes
 CASES = {
     "vol-list-empty": cmd("vol-list default-pool"),
     "vol-list-details-empty": cmd("vol-list default-pool --details"),
@@ -53,10 +54,10 @@ CASES = {
 @pytest.fixture(autouse=True)
 def _clean_download():
     yield
-    if os.path.exists(DOWNLOAD):
-        os.unlink(DOWNLOAD)
+    if os.path.exists(OWN_DOWNLOAD):
+        os.unlink(OWN_DOWNLOAD)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_volume(name: str) -> None:
-    check("volume", name, CASES[name])
+    check("volume", name, CASES[name], paths={DOWNLOAD: OWN_DOWNLOAD})
