@@ -21,6 +21,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         ApiObject.__init__(self, conn, _obj if _obj is not None else Stream())
         self._cb: tuple[Callable[..., Any], Any] | None = None
         self._timer = -1
+        self._ops: dict[str, Callable[..., Any]] = {}
         self._events = 0
         self._watch: Callable[[], None] | None = None
 
@@ -134,7 +135,9 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         """Call cb(stream, events, opaque) from the event loop when ``events`` hold."""
         self._cb = (cb, opaque)
         self._events = events
-        self._timer = event.virEventAddTimeout(-1, self._fire, None)
+        # the timer lives in the loop it is added to: keep that loop's functions
+        self._ops = event._bound_impl()
+        self._timer = self._ops["addTimeout"](-1, event._invoke_timeout, (self._fire, None, None))
         self._watch = self._changed
         self._o.watch(self._watch)
         self._changed()
@@ -150,20 +153,20 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
             self._o.unwatch(self._watch)
             self._watch = None
         if self._timer >= 0:
-            event.virEventRemoveTimeout(self._timer)
+            self._ops["removeTimeout"](self._timer)
             self._timer = -1
         self._cb = None
 
     def _changed(self) -> None:
         if self._timer >= 0 and self._o.readiness() & self._events:
-            event.virEventUpdateTimeout(self._timer, 0)
+            self._ops["updateTimeout"](self._timer, 0)
 
     def _fire(self, timer: int, _opaque: Any) -> None:
         ready = self._o.readiness() & self._events
         if not ready or self._cb is None:
-            event.virEventUpdateTimeout(timer, -1)
+            self._ops["updateTimeout"](timer, -1)
             return
         cb, opaque = self._cb
         cb(self, ready, opaque)
         if not self._o.readiness() & self._events:
-            event.virEventUpdateTimeout(timer, -1)
+            self._ops["updateTimeout"](timer, -1)

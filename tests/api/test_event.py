@@ -217,3 +217,37 @@ def test_install_as_libvirt():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_stream_callback_stays_with_the_loop_it_was_added_to():
+    """A stream's event callback keeps its timer in the loop it was added to:
+    data that arrives after the default loop was replaced still reaches it.
+    (Timer numbers are per loop; "arm timer N" sent to the new loop would
+    arm nothing there and leave the callback's loop asleep.)"""
+    saved = event._impl, event._default
+    try:
+        event._default = None
+        pyvirt.virEventRegisterDefaultImpl()
+        first = event._default_loop()
+        conn = pyvirt.open("test:///default")
+        stream = conn.newStream(0)
+        inner = stream._o                   # the driver's side of it
+        inner.bind()
+        got, done = [], threading.Event()
+
+        def readable(st, events, opaque):
+            got.append((st.recv(64), events, opaque))
+            st.eventRemoveCallback()
+            done.set()
+        stream.eventAddCallback(pyvirt.VIR_STREAM_EVENT_READABLE, readable, "op")
+        event._default = None
+        event._default_loop()               # another default loop from now on
+        threading.Thread(target=lambda: [first.run_once() for _ in iter(done.is_set, True)],
+                         daemon=True).start()
+        inner.feed(b"late data")
+        assert done.wait(DEADLINE), "the callback's loop was never woken"
+        assert got == [(b"late data", pyvirt.VIR_STREAM_EVENT_READABLE, "op")]
+        stream.abort()
+        conn.close()
+    finally:
+        event._impl, event._default = saved
