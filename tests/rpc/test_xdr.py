@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 
 import pytest
@@ -224,3 +225,67 @@ def test_stream_frames_in_a_row_take_one_read_each():
     assert [bytes(m.body[:1]) for m in got[:5]] == [bytes([i]) for i in range(5)]
     assert all(isinstance(m.body, memoryview) for m in got[1:5])
     assert got[5].status == P.OK and got[5].body == b"" and reader.pending == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([5, 70_000, 262_120, 262_120, 262_120]), min_size=1,
+                max_size=8),
+       st.integers(1, 300_000))
+def test_recycled_frame_buffers_take_the_next_frames(sizes, step):
+    """A long STREAM body handed back (copied by its consumer) is received into
+    again: the frames that follow come out whole, in order, each in its own place
+    while in use; a buffer of another length is not reused."""
+    frames = [P.frame(1, 1, 7, P.STREAM, i, P.CONTINUE, bytes([i % 251]) * size)
+              for i, size in enumerate(sizes)]
+    data = memoryview(b"".join(frames))
+    reader = P.FrameReader()
+    got, owners, pos = [], [], 0
+    while pos < len(data):
+        buf = reader.get_buffer()
+        n = min(len(buf), step, len(data) - pos)
+        buf[:n] = data[pos:pos + n]
+        reader.advance(n)
+        pos += n
+        while (body := reader.next_frame()) is not None:
+            msg = P.parse_frame(body)
+            got.append((msg.serial, bytes(msg.body)))      # the consumer's copy
+            owners.append(body.obj if isinstance(body, memoryview) else None)
+            reader.recycle(msg.body)
+    assert got == [(i, bytes([i % 251]) * size) for i, size in enumerate(sizes)]
+    long_runs = sum(1 for a, b in itertools.pairwise(sizes) if a == b and a > 65_536)
+    reused = sum(1 for a, b in itertools.pairwise(owners) if a is not None and a is b)
+    # only a frame as long as the one before may take its buffer
+    assert reused <= long_runs
+
+
+def test_recycled_buffer_takes_a_row_of_stream_frames():
+    """A stream's messages in a row, each handed back once copied, all go through
+    one buffer after the first two."""
+    frames = [P.frame(1, 1, 7, P.STREAM, 9, P.CONTINUE, bytes([i]) * 262_120)
+              for i in range(6)]
+    data = memoryview(b"".join(frames))
+    reader = P.FrameReader()
+    owners, pos = [], 0
+    while pos < len(data):
+        buf = reader.get_buffer()
+        n = min(len(buf), len(data) - pos)
+        buf[:n] = data[pos:pos + n]
+        reader.advance(n)
+        pos += n
+        while (body := reader.next_frame()) is not None:
+            msg = P.parse_frame(body)
+            assert bytes(msg.body) == bytes([len(owners)]) * 262_120
+            owners.append(body.obj)
+            reader.recycle(msg.body)
+    assert len(owners) == 6 and all(o is owners[1] for o in owners[2:])
+
+
+def test_recycle_ignores_other_bodies():
+    """Bytes bodies and buffers of another length are not taken for the next frame."""
+    reader = P.FrameReader()
+    reader.recycle(b"abc")
+    reader.recycle(memoryview(bytearray(100))[4:])
+    frame = P.frame(1, 1, 7, P.STREAM, 1, P.CONTINUE, b"x" * 262_120)
+    reader.feed(frame)
+    buf = reader.get_buffer()
+    assert len(buf) == len(frame) and buf.obj is not None and len(buf.obj) == len(frame)

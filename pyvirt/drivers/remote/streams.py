@@ -99,7 +99,8 @@ class ClientStream:
             return
         if msg.status == P.CONTINUE:
             if msg.body:
-                self.stream.feed(msg.body)
+                self.stream.feed(msg.body)        # (a copy: the reader may reuse the body)
+                self.client.reader.recycle(msg.body)
             else:                      # libvirt's end of data: an empty CONTINUE
                 self.stream.feed_eof()
             return
