@@ -176,6 +176,7 @@ def check_length(length: int) -> None:
 
 _STAGE = 256 * 1024      # the reader's buffer for small frames
 _BIG = 64 * 1024         # a frame longer than this is received into a buffer of its own
+_SPARES = 16             # long frames' buffers a reader keeps for reuse
 _TYPE_AT = 4 + 12        # offset of the message type in a frame
 
 
@@ -194,9 +195,10 @@ class FrameReader:
     there goes through the stage instead (a copy, once per change).
     ``feed``/``push`` take bytes received elsewhere (TLS).
     A consumer done with a long frame's body (it copied it) may hand its
-    buffer back with :meth:`recycle`: the next long frame of that length is
-    received into it, not into a new buffer (256 KiB allocated, zeroed and
-    faulted in per message otherwise).
+    buffer back with :meth:`recycle`: the next long frames of that length are
+    received into the buffers given back (up to :data:`_SPARES` kept), not
+    into new ones (256 KiB allocated, zeroed and faulted in per message
+    otherwise).
     """
 
     __slots__ = ("_after_big", "_big", "_end", "_got", "_guess", "_ready", "_spare",
@@ -210,7 +212,7 @@ class FrameReader:
         self._guess = False                  # _big's length is the last long frame's
         self._ready: collections.deque[bytes | memoryview] = collections.deque()
         self._after_big = 0                  # the length of the last frame when long
-        self._spare: bytearray | None = None  # a long frame's buffer given back
+        self._spare: list[bytearray] = []    # long frames' buffers given back
 
     def get_buffer(self) -> memoryview:
         """Where the next received bytes go (never empty)."""
@@ -274,17 +276,24 @@ class FrameReader:
         self._start = self._end = 0
 
     def _new_big(self, length: int) -> bytearray:
-        # (the spare may be given back by another thread: take it in one step)
-        spare, self._spare = self._spare, None
-        return spare if spare is not None and len(spare) == length else bytearray(length)
+        # (buffers are given back by other threads: list.pop is one step)
+        spares = self._spare
+        while spares:
+            try:
+                spare = spares.pop()
+            except IndexError:
+                break
+            if len(spare) == length:
+                return spare
+        return bytearray(length)
 
     def recycle(self, body: bytes | memoryview) -> None:
         """``body``, a long frame's body this reader gave, is no longer used (its
-        bytes were copied, no view of it is kept): its buffer may take the next
-        long frame.  Bodies of other frames are ignored."""
+        bytes were copied, no view of it is kept): its buffer may take a next
+        long frame.  Bodies of other frames are ignored.  Any thread may call it."""
         buf = body.obj if isinstance(body, memoryview) else None
-        if isinstance(buf, bytearray) and buf is not self._big:
-            self._spare = buf
+        if isinstance(buf, bytearray) and buf is not self._big and len(self._spare) < _SPARES:
+            self._spare.append(buf)
 
     def feed(self, data: bytes) -> list[bytes | memoryview]:
         """Add received bytes; return the bodies of the frames now complete."""
