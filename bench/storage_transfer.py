@@ -20,12 +20,18 @@ The rows take turns: each round runs cp and dd, then every row once, the
 rows in a rotating order (the first row after cp one round is the second
 the next), so no row always meets the page cache or the memory as another
 row left it.  The cost of writing fresh page-cache pages swings with the
-machine's memory state (on a VM whose free memory goes back to the host, a
-page first touched again costs a fault in the host too: a plain ``dd``
-costs 2-3x the CPU after its target's pages were freed a few seconds
-before), and when every row of one client ran before the next client's,
-the first daemon row paid for it: the 3x CPU of pyvirt's client against
-libvirt-python's was that order (reversed, the figures swapped).
+machine's memory state (on a VM whose free memory goes back to the host
+a few seconds after it is freed, a page first touched again costs a fault
+in the host too: a plain ``dd`` of 512 MiB costs 1.3-1.8 s of system time
+when its target's pages were freed 6 s before, 0.3-0.6 s when as much
+was written and deleted just before it).  So every timed step starts, after
+its sync, with as many pages as it will write freed just before (a scratch
+file written and deleted: its ``prime``), the same for every row and cp.
+When every row of one client ran before the next client's and nothing
+was primed, the first daemon row paid for it: the 3x CPU of pyvirt's client
+against libvirt-python's was that order (reversed, the figures swapped),
+and a client that starts slower (pyvirt's import) met more pages already
+given back.
 
 Prints seconds (median of --runs) and, for (a), each rate as a fraction of
 cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
@@ -69,6 +75,14 @@ import filecmp, importlib, os, resource, sys, time
 lv = importlib.import_module(sys.argv[1])
 uri, base, src, sparse, pid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
 size = os.path.getsize(src)
+written = os.stat(src).st_blocks * 512      # the data a copy writes (holes aside)
+def prime():
+    # as many page-cache pages freed just now as the step will write (see the docstring)
+    with open(f"{base}.prime", "wb", buffering=0) as tmp:
+        zeros = bytes(1 << 20)
+        for _ in range(0, written, 1 << 20):
+            tmp.write(zeros)
+    os.unlink(f"{base}.prime")
 def cpu():
     me = resource.getrusage(resource.RUSAGE_SELF)
     if not pid:
@@ -82,6 +96,7 @@ vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><all
 path = vol.path()
 fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
 os.sync()                           # no writeback of earlier steps runs meanwhile
+prime()
 c0 = cpu()
 t = time.perf_counter()
 st = conn.newStream(0)
@@ -111,6 +126,7 @@ c1 = cpu()
 fh.close()
 out = open(f"{base}/down.img", "wb", buffering=0)
 os.sync()
+prime()
 c2 = cpu()
 t = time.perf_counter()
 st = conn.newStream(0)
@@ -161,10 +177,21 @@ print("volumes", n)
 '''
 
 
-def timed(func: Callable[[], None]) -> tuple[float, float]:
+def prime(path: Path, size: int) -> None:
+    """Write ``size`` bytes to ``path`` and delete it: that many page-cache pages were
+    freed just before the step that follows (see the docstring)."""
+    zeros = bytes(CHUNK)
+    with open(path, "wb", buffering=0) as fh:
+        for _ in range(0, size, CHUNK):
+            fh.write(zeros)
+    path.unlink()
+
+
+def timed(func: Callable[[], None], scratch: Path, size: int) -> tuple[float, float]:
     """Seconds ``func`` took, after a sync (no writeback of earlier steps runs
-    meanwhile), and the CPU seconds of the processes it ran."""
+    meanwhile) and :func:`prime`, and the CPU seconds of the processes it ran."""
     os.sync()
+    prime(scratch, size)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     func()
@@ -200,8 +227,9 @@ def baseline_round(src: Path, base: Path, sparse: bool) -> dict[str, float]:
         extra = ["conv=sparse,fsync"] if sparse else ["conv=fsync"]
         subprocess.run(["dd", f"if={src}", f"of={dst}", "bs=1M", "status=none", *extra],
                        check=True)
-    cp_time, cp_cpu = timed(cp)
-    dd_time, _ = timed(dd)
+    written = os.stat(src).st_blocks * 512
+    cp_time, cp_cpu = timed(cp, base / "prime.tmp", written)
+    dd_time, _ = timed(dd, base / "prime.tmp", written)
     dst.unlink()
     return {"cp": cp_time, "cp_cpu": cp_cpu, "dd": dd_time}
 
