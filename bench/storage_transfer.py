@@ -182,8 +182,7 @@ def prime(path: Path, size: int) -> None:
     freed just before the step that follows (see the docstring)."""
     zeros = bytes(CHUNK)
     with open(path, "wb", buffering=0) as fh:
-        for _ in range(0, size, CHUNK):
-            fh.write(zeros)
+        fh.writelines(zeros for _ in range(0, size, CHUNK))
     path.unlink()
 
 
