@@ -28,10 +28,15 @@ was written and deleted just before it).  So every timed step starts, after
 its sync, with as many pages as it will write freed just before (a scratch
 file written and deleted: its ``prime``), the same for every row and cp.
 When every row of one client ran before the next client's and nothing
-was primed, the first daemon row paid for it: the 3x CPU of pyvirt's client
-against libvirt-python's was that order (reversed, the figures swapped),
-and a client that starts slower (pyvirt's import) met more pages already
-given back.
+was primed, the first daemon row paid for it (with 512 MiB images, swapping
+the two pyvirtd rows swapped their daemon CPU figures).  With turns and
+priming, 1 GiB under load, pyvirtd's upload CPU in the "pyvirt via pyvirtd"
+row still came out 2-3x the libvirt-py row's (3.2-3.4 against 1.2-1.4 s/GiB,
+two runs), both uploads fully spliced and the extra all in the kernel's
+page-cache copy; that row opens ``qemu+unix:///embed?root=``, the other
+``qemu+unix:///session``, and pyvirt's client alone showed embed uploads
+costlier than session ones in most pairs (1.4-1.9 against 0.7-1.25 s/GiB):
+not explained yet.
 
 Prints seconds (median of --runs) and, for (a), each rate as a fraction of
 cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
