@@ -16,10 +16,35 @@
     images) in pyvirt (in process and through pyvirtd) and in libvirtd 9.0:
     the first refresh and a repeated one.
 
+The rows take turns: each round runs cp and dd, then every row once, the
+rows in a rotating order (the first row after cp one round is the second
+the next), so no row always meets the page cache or the memory as another
+row left it.  The cost of writing fresh page-cache pages swings with the
+machine's memory state (on a VM whose free memory goes back to the host
+a few seconds after it is freed, a page first touched again costs a fault
+in the host too: a plain ``dd`` of 512 MiB costs 1.3-1.8 s of system time
+when its target's pages were freed 6 s before, 0.3-0.6 s when as much
+was written and deleted just before it).  So every timed step starts, after
+its sync, with as many pages as it will write freed just before (a scratch
+file written and deleted: its ``prime``), the same for every row and cp.
+When every row of one client ran before the next client's and nothing
+was primed, the first daemon row paid for it (with 512 MiB images, swapping
+the two pyvirtd rows swapped their daemon CPU figures).  With turns and
+priming, 1 GiB under load, pyvirtd's upload CPU in the "pyvirt via pyvirtd"
+row still came out 2-3x the libvirt-py row's (3.2-3.4 against 1.2-1.4 s/GiB,
+two runs), both uploads fully spliced and the extra all in the kernel's
+page-cache copy; that row opens ``qemu+unix:///embed?root=``, the other
+``qemu+unix:///session``, and pyvirt's client alone showed embed uploads
+costlier than session ones in most pairs (1.4-1.9 against 0.7-1.25 s/GiB):
+not explained yet.
+
 Prints seconds (median of --runs) and, for (a), each rate as a fraction of
-cp's (the goal: >= 0.9), and the CPU time pyvirtd spent per GiB it moved
-(its utime + stime, uploads and downloads of the row together: on a busy
-machine a steadier figure than the rates); for (b), pyvirt's time over libvirt's.  The
+cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
+its row) spent per GiB it moved, uploads and downloads apart (its utime +
+stime; on a busy machine a steadier figure than the rates), the client's
+own CPU per GiB, and cp's CPU per GiB copied (the kernel's cost of writing
+the page cache, which an upload's daemon and a download's client pay as
+well); for (b), pyvirt's time over libvirt's.  The
 machine this runs on may be busy: compare the ratios of one run only.
 
 Usage: bench/storage_transfer.py [--runs N] [--size MiB] [--dir DIR] [--no-libvirt]
@@ -29,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,68 +72,93 @@ import daemons  # noqa: E402
 CHUNK = 1 << 20
 
 # The same transfers from Debian's python3-libvirt (or pyvirt): argv MODULE URI BASE SRC
-# SPARSE(0/1) RUNS; prints 'upload SECONDS' and 'download SECONDS' lines.
+# SPARSE(0/1) DAEMON_PID (0: none); one upload and one download; prints 'upload
+# SECONDS', 'download SECONDS', and the CPU seconds the daemon ('dcpu_up', 'dcpu_down')
+# and this process ('ccpu_up', 'ccpu_down') spent in each.
 TRANSFER = r'''
-import filecmp, importlib, os, statistics, sys, time
+import filecmp, importlib, os, resource, sys, time
 lv = importlib.import_module(sys.argv[1])
-uri, base, src, sparse, runs = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
+uri, base, src, sparse, pid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
 size = os.path.getsize(src)
+written = os.stat(src).st_blocks * 512      # the data a copy writes (holes aside)
+def prime():
+    # as many page-cache pages freed just now as the step will write (see the docstring)
+    with open(f"{base}.prime", "wb", buffering=0) as tmp:
+        zeros = bytes(1 << 20)
+        for _ in range(0, written, 1 << 20):
+            tmp.write(zeros)
+    os.unlink(f"{base}.prime")
+def cpu():
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    if not pid:
+        return 0.0, me.ru_utime + me.ru_stime
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), me.ru_utime + me.ru_stime
 conn = lv.open(uri)
 pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>bench</name><target><path>{base}/pool</path></target></pool>", lv.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
-ups, downs = [], []
-for _ in range(runs):
-    vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><allocation>0</allocation></volume>", 0)
-    path = vol.path()
-    fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
-    os.sync()                           # no writeback of earlier steps runs meanwhile
-    t = time.perf_counter()
-    st = conn.newStream(0)
-    if sparse:
-        vol.upload(st, 0, 0, lv.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
-        def hole(_s, _o):
-            pos = fh.tell()
-            if pos >= size:
-                return True, 0
-            try:
-                data = os.lseek(fh.fileno(), pos, os.SEEK_DATA)
-            except OSError:
-                data = size
-            end = data if data > pos else os.lseek(fh.fileno(), pos, os.SEEK_HOLE)
-            fh.seek(pos)
-            return data <= pos, end - pos
-        st.sparseSendAll(lambda _s, n, _o: fh.read(n), hole, lambda _s, n, _o: fh.seek(n, 1), None)
-    else:
-        vol.upload(st, 0, 0, 0)
-        st.sendAll(lambda _s, n, _o: fh.read(n), None)
-    st.finish()
-    fd = os.open(path, os.O_RDONLY)     # the volume on disk, whoever wrote it
-    os.fsync(fd)
-    os.close(fd)
-    ups.append(time.perf_counter() - t)
-    fh.close()
-    out = open(f"{base}/down.img", "wb", buffering=0)
-    os.sync()
-    t = time.perf_counter()
-    st = conn.newStream(0)
-    if sparse:
-        vol.download(st, 0, 0, lv.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
-        st.sparseRecvAll(lambda _s, d, _o: out.write(d), lambda _s, n, _o: out.seek(n, 1), None)
-        out.truncate()
-    else:
-        vol.download(st, 0, 0, 0)
-        st.recvAll(lambda _s, d, _o: out.write(d), None)
-    st.finish()
-    out.flush()
-    os.fsync(out.fileno())
-    downs.append(time.perf_counter() - t)
-    out.close()
-    vol.delete(0)
-# the last round trip gave back the source, byte for byte (not timed)
+vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><allocation>0</allocation></volume>", 0)
+path = vol.path()
+fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
+os.sync()                           # no writeback of earlier steps runs meanwhile
+prime()
+c0 = cpu()
+t = time.perf_counter()
+st = conn.newStream(0)
+if sparse:
+    vol.upload(st, 0, 0, lv.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+    def hole(_s, _o):
+        pos = fh.tell()
+        if pos >= size:
+            return True, 0
+        try:
+            data = os.lseek(fh.fileno(), pos, os.SEEK_DATA)
+        except OSError:
+            data = size
+        end = data if data > pos else os.lseek(fh.fileno(), pos, os.SEEK_HOLE)
+        fh.seek(pos)
+        return data <= pos, end - pos
+    st.sparseSendAll(lambda _s, n, _o: fh.read(n), hole, lambda _s, n, _o: fh.seek(n, 1), None)
+else:
+    vol.upload(st, 0, 0, 0)
+    st.sendAll(lambda _s, n, _o: fh.read(n), None)
+st.finish()
+fd = os.open(path, os.O_RDONLY)     # the volume on disk, whoever wrote it
+os.fsync(fd)
+os.close(fd)
+up = time.perf_counter() - t
+c1 = cpu()
+fh.close()
+out = open(f"{base}/down.img", "wb", buffering=0)
+os.sync()
+prime()
+c2 = cpu()
+t = time.perf_counter()
+st = conn.newStream(0)
+if sparse:
+    vol.download(st, 0, 0, lv.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+    st.sparseRecvAll(lambda _s, d, _o: out.write(d), lambda _s, n, _o: out.seek(n, 1), None)
+    out.truncate()
+else:
+    vol.download(st, 0, 0, 0)
+    st.recvAll(lambda _s, d, _o: out.write(d), None)
+st.finish()
+out.flush()
+os.fsync(out.fileno())
+down = time.perf_counter() - t
+c3 = cpu()
+out.close()
+vol.delete(0)
+pool.destroy()
+# the round trip gave back the source, byte for byte (not timed)
 if not filecmp.cmp(src, f"{base}/down.img", shallow=False):
     sys.exit("the downloaded image differs from the uploaded one")
-pool.destroy()
-print("upload", statistics.median(ups))
-print("download", statistics.median(downs))
+print("upload", up)
+print("download", down)
+print("dcpu_up", c1[0] - c0[0])
+print("dcpu_down", c3[0] - c2[0])
+print("ccpu_up", c1[1] - c0[1])
+print("ccpu_down", c3[1] - c2[1])
 '''
 
 REFRESH = r'''
@@ -131,14 +182,26 @@ print("volumes", n)
 '''
 
 
-def median_time(func: Callable[[], None], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        os.sync()           # each copy starts with no writeback of earlier steps running
-        t = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def prime(path: Path, size: int) -> None:
+    """Write ``size`` bytes to ``path`` and delete it: that many page-cache pages were
+    freed just before the step that follows (see the docstring)."""
+    zeros = bytes(CHUNK)
+    with open(path, "wb", buffering=0) as fh:
+        fh.writelines(zeros for _ in range(0, size, CHUNK))
+    path.unlink()
+
+
+def timed(func: Callable[[], None], scratch: Path, size: int) -> tuple[float, float]:
+    """Seconds ``func`` took, after a sync (no writeback of earlier steps runs
+    meanwhile) and :func:`prime`, and the CPU seconds of the processes it ran."""
+    os.sync()
+    prime(scratch, size)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    func()
+    took = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return took, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def make_images(base: Path, mib: int) -> tuple[Path, Path]:
@@ -155,7 +218,8 @@ def make_images(base: Path, mib: int) -> tuple[Path, Path]:
     return dense, sparse
 
 
-def baselines(src: Path, base: Path, sparse: bool, runs: int) -> dict[str, float]:
+def baseline_round(src: Path, base: Path, sparse: bool) -> dict[str, float]:
+    """One cp and one dd of ``src``: their seconds, and cp's CPU seconds."""
     dst = base / "copy.img"
 
     def cp() -> None:
@@ -167,26 +231,23 @@ def baselines(src: Path, base: Path, sparse: bool, runs: int) -> dict[str, float
         extra = ["conv=sparse,fsync"] if sparse else ["conv=fsync"]
         subprocess.run(["dd", f"if={src}", f"of={dst}", "bs=1M", "status=none", *extra],
                        check=True)
-    out = {"cp": median_time(cp, runs), "dd": median_time(dd, runs)}
+    written = os.stat(src).st_blocks * 512
+    cp_time, cp_cpu = timed(cp, base / "prime.tmp", written)
+    dd_time, _ = timed(dd, base / "prime.tmp", written)
     dst.unlink()
-    return out
+    return {"cp": cp_time, "cp_cpu": cp_cpu, "dd": dd_time}
 
 
 LEGEND = """\
-rows (each starts after a sync and ends with its data on disk):
+rows (each starts after a sync and ends with its data on disk; the rows take turns):
   cp        cp FILE COPY, then sync COPY (an fsync of the copy)
   dd        dd bs=1M conv=fsync
   upload    newStream + vol.upload + send all + finish, then an fsync of the volume
             (pyvirt's finish syncs the volume itself; libvirtd's does not)
-  download  newStream + vol.download + receive all + finish, then an fsync of the copy\
+  download  newStream + vol.download + receive all + finish, then an fsync of the copy
+  CPU       the daemon's (pyvirtd's; libvirtd's in its row) and the client process's
+            utime + stime in the step, per GiB moved (in process: the client has the driver)\
 """
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` so far."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_script(python: list[str], script: str, args: list[str]) -> dict[str, float]:
@@ -236,32 +297,44 @@ def main() -> None:
               f"({os.cpu_count()} CPUs); {args.size} MiB images, median of {args.runs}")
         print(LEGEND)
         for label, src, is_sparse in (("dense", dense, False), ("sparse", sparse, True)):
-            base = baselines(src, work, is_sparse, args.runs)
             sides = {"pyvirt in process": ([sys.executable], "pyvirt",
-                                           f"qemu:///embed?root={work}/root-{label}"),
+                                           f"qemu:///embed?root={work}/root-{label}", 0),
                      "pyvirt via pyvirtd": ([sys.executable], "pyvirt",
                                             (f"qemu+unix:///embed?root={work}/rootd-{label}"
-                                             f"&socket={pyvirtd.sock}"))}
+                                             f"&socket={pyvirtd.sock}"), pyvirtd.proc.pid)}
             # the same client (Debian's libvirt-python) against both daemons
             sides["libvirt-py via pyvirtd"] = (["/usr/bin/python3"], "libvirt",
-                                               f"qemu+unix:///session?socket={pyvirtd.sock}")
+                                               f"qemu+unix:///session?socket={pyvirtd.sock}",
+                                               pyvirtd.proc.pid)
             if libvirtd is not None:
                 sides["libvirtd 9.0"] = (["/usr/bin/python3"], "libvirt",
-                                         f"qemu+unix:///system?socket={libvirtd.sock}")
-            print(f"\n{label} image: cp {base['cp']:.3f} s, dd {base['dd']:.3f} s")
-            for name, (python, module, uri) in sides.items():
-                cpu = cpu_seconds(pyvirtd.proc.pid)
-                got = run_script(python, TRANSFER, [module, uri, str(work / f"x-{label}"),
-                                                    str(src), "1" if is_sparse else "0",
-                                                    str(args.runs)])
-                if "pyvirtd" in name:
-                    moved = 2 * args.runs * args.size / 1024      # GiB up and down
-                    print(f"  {name:22s} pyvirtd CPU "
-                          f"{(cpu_seconds(pyvirtd.proc.pid) - cpu) / moved:.2f} s/GiB moved")
-                for what in ("upload", "download"):
+                                         f"qemu+unix:///system?socket={libvirtd.sock}",
+                                         libvirtd.proc.pid)
+            base_runs: list[dict[str, float]] = []
+            runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+            names = list(sides)
+            for rnd in range(args.runs):
+                base_runs.append(baseline_round(src, work, is_sparse))
+                for name in names[rnd % len(names):] + names[:rnd % len(names)]:
+                    python, module, uri, pid = sides[name]
+                    runs[name].append(run_script(python, TRANSFER, [
+                        module, uri, str(work / f"x-{label}"), str(src),
+                        "1" if is_sparse else "0", str(pid)]))
+            base = {key: statistics.median(r[key] for r in base_runs)
+                    for key in base_runs[0]}
+            gib = args.size / 1024
+            print(f"\n{label} image: cp {base['cp']:.3f} s ({base['cp_cpu'] / gib:.2f} s CPU "
+                  f"per GiB), dd {base['dd']:.3f} s")
+            for name in names:
+                got = {key: statistics.median(r[key] for r in runs[name])
+                       for key in runs[name][0]}
+                for what, short in (("upload", "up"), ("download", "down")):
+                    daemon = (f"daemon CPU {got['dcpu_' + short] / gib:.2f} s/GiB  "
+                              if sides[name][3] else "")
                     print(f"  {name:22s} {what:8s} {got[what]:.3f} s  "
                           f"rate/cp {base['cp'] / got[what]:.2f}  "
-                          f"rate/dd {base['dd'] / got[what]:.2f}")
+                          f"rate/dd {base['dd'] / got[what]:.2f}  {daemon}"
+                          f"client CPU {got['ccpu_' + short] / gib:.2f} s/GiB")
         pool_dir = work / "many"
         make_pool_dir(pool_dir, args.volumes)
         print(f"\npool-refresh of {args.volumes} volumes (half qcow2)")

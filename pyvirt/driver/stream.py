@@ -82,6 +82,20 @@ class Region:
         return data
 
 
+class Lent:
+    """Data in a buffer lent by its owner (a connection's receive buffer): copied to
+    bytes when the application takes it, then ``release()`` gives the buffer back
+    to be filled again (no new buffer per message)."""
+
+    __slots__ = ("release", "view")
+
+    def __init__(self, view: memoryview, release: Callable[[], None]) -> None:
+        self.view, self.release = view, release
+
+    def __len__(self) -> int:
+        return len(self.view)
+
+
 #: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
 AT_HOLE = -3
 
@@ -92,7 +106,8 @@ class Stream:
     def __init__(self, flags: int = 0) -> None:
         self.nonblock = bool(flags & C.VIR_STREAM_NONBLOCK)
         self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes | memoryview | Hole | Region] = collections.deque()
+        self._chunks: collections.deque[bytes | memoryview | Hole | Region | Lent] = \
+            collections.deque()
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
@@ -123,6 +138,20 @@ class Stream:
             if self._closed:
                 return
             self._chunks.append(data if isinstance(data, bytes) else bytes(data))
+            self._cond.notify_all()
+        self._notify()
+
+    def feed_lent(self, view: memoryview, release: Callable[[], None]) -> None:
+        """Make the data in ``view`` available without copying it now: the
+        application's recv() copies it and then calls ``release()`` (never called
+        when the stream is closed first)."""
+        if not len(view):
+            release()
+            return
+        with self._cond:
+            if self._closed:
+                return
+            self._chunks.append(Lent(view, release))
             self._cond.notify_all()
         self._notify()
 
@@ -185,6 +214,10 @@ class Stream:
                 self._cond.wait()
             return not self._closed
 
+    def queued(self) -> int:
+        """How many fed pieces wait for the application (any thread)."""
+        return len(self._chunks)
+
     # --- application side ------------------------------------------------
     def recv(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
         """Return up to ``nbytes`` (b'' at end of file; -2 if non-blocking and empty).
@@ -213,6 +246,16 @@ class Stream:
                     if data:
                         return data
                     return self.recv(nbytes, stop_at_hole)    # the file ended early
+                if isinstance(chunk, Lent):
+                    lent = chunk.view
+                    if len(lent) > nbytes:
+                        chunk.view = lent[nbytes:]
+                        return bytes(lent[:nbytes])
+                    self._chunks.popleft()
+                    self._cond.notify_all()
+                    data = bytes(lent)
+                    chunk.release()
+                    return data
                 if len(chunk) > nbytes:
                     # the rest stays queued as a view: each byte is copied once
                     view = memoryview(chunk)

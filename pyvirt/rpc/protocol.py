@@ -176,6 +176,7 @@ def check_length(length: int) -> None:
 
 _STAGE = 256 * 1024      # the reader's buffer for small frames
 _BIG = 64 * 1024         # a frame longer than this is received into a buffer of its own
+_SPARES = 16             # long frames' buffers a reader keeps for reuse
 _TYPE_AT = 4 + 12        # offset of the message type in a frame
 
 
@@ -193,10 +194,15 @@ class FrameReader:
     length, header and body with one read; a frame of another length found
     there goes through the stage instead (a copy, once per change).
     ``feed``/``push`` take bytes received elsewhere (TLS).
+    A consumer done with a long frame's body (it copied it) may hand its
+    buffer back with :meth:`recycle`: the next long frames of that length are
+    received into the buffers given back (up to :data:`_SPARES` kept), not
+    into new ones (256 KiB allocated, zeroed and faulted in per message
+    otherwise).
     """
 
-    __slots__ = ("_after_big", "_big", "_end", "_got", "_guess", "_ready", "_stage",
-                 "_start")
+    __slots__ = ("_after_big", "_big", "_end", "_got", "_guess", "_ready", "_spare",
+                 "_stage", "_start")
 
     def __init__(self) -> None:
         self._stage = bytearray(_STAGE)
@@ -206,6 +212,7 @@ class FrameReader:
         self._guess = False                  # _big's length is the last long frame's
         self._ready: collections.deque[bytes | memoryview] = collections.deque()
         self._after_big = 0                  # the length of the last frame when long
+        self._spare: list[bytearray] = []    # long frames' buffers given back
 
     def get_buffer(self) -> memoryview:
         """Where the next received bytes go (never empty)."""
@@ -218,7 +225,7 @@ class FrameReader:
             # long frames come in a row (a stream): the next one, as long, is
             # received in place, its header with it
             self._start = self._end = 0
-            self._big, self._got, self._guess = bytearray(self._after_big), 0, True
+            self._big, self._got, self._guess = self._new_big(self._after_big), 0, True
             return memoryview(self._big)
         if self._end == len(self._stage):
             n = self._end - self._start
@@ -263,10 +270,30 @@ class FrameReader:
         (length,) = LENGTH.unpack_from(self._stage, self._start)
         if length <= _BIG or avail >= length or length > MESSAGE_MAX:
             return
-        big = bytearray(length)
+        big = self._new_big(length)
         big[:avail] = self._stage[self._start:self._end]
         self._big, self._got = big, avail
         self._start = self._end = 0
+
+    def _new_big(self, length: int) -> bytearray:
+        # (buffers are given back by other threads: list.pop is one step)
+        spares = self._spare
+        while spares:
+            try:
+                spare = spares.pop()
+            except IndexError:
+                break
+            if len(spare) == length:
+                return spare
+        return bytearray(length)
+
+    def recycle(self, body: bytes | memoryview) -> None:
+        """``body``, a long frame's body this reader gave, is no longer used (its
+        bytes were copied, no view of it is kept): its buffer may take a next
+        long frame.  Bodies of other frames are ignored.  Any thread may call it."""
+        buf = body.obj if isinstance(body, memoryview) else None
+        if isinstance(buf, bytearray) and buf is not self._big and len(self._spare) < _SPARES:
+            self._spare.append(buf)
 
     def feed(self, data: bytes) -> list[bytes | memoryview]:
         """Add received bytes; return the bodies of the frames now complete."""

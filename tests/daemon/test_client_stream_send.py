@@ -66,3 +66,48 @@ def test_large_sends_are_whole_messages_in_order_when_the_socket_fills() -> None
     finally:
         client.close()
         b.close()
+
+
+def test_a_download_the_application_does_not_take_stops_the_reading() -> None:
+    """Received stream data waits in memory only up to a bound: while the
+    application takes none the client stops reading the connection (the daemon's
+    writes wait), and reads again as it takes them; every byte comes, in order."""
+    from pyvirt.drivers.remote import streams as S
+    a, b = socket.socketpair()
+    client = RPCClient(a)
+    try:
+        stream = Stream()
+        cs = ClientStream(client, stream)
+        cs.serial, cs.proc = 7, 209
+        client.streams[7] = cs
+        stream.bind(cs)
+        count = 3 * S._QUEUE_HIGH
+        payloads = [bytes([i % 251]) * P.STREAM_CHUNK_MAX for i in range(count)]
+        sent = [0]
+
+        def daemon() -> None:
+            for i, data in enumerate(payloads):
+                b.sendall(P.frame(P.REMOTE_PROGRAM, P.REMOTE_PROTOCOL_VERSION, 209, P.STREAM,
+                                  7, P.CONTINUE, data))
+                sent[0] = i + 1
+            b.sendall(P.frame(P.REMOTE_PROGRAM, P.REMOTE_PROTOCOL_VERSION, 209, P.STREAM, 7,
+                              P.CONTINUE, b""))
+        writer = threading.Thread(target=daemon)
+        writer.start()
+        deadline = time.monotonic() + 30
+        while stream.queued() < S._QUEUE_HIGH and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)
+        # the client read no further than the bound (what the sockets hold aside)
+        assert S._QUEUE_HIGH <= stream.queued() <= S._QUEUE_HIGH + 1
+        assert writer.is_alive() and sent[0] < count
+        got = []
+        while (data := stream.recv(CHUNK)):
+            got.append(data)
+            assert stream.queued() <= S._QUEUE_HIGH + 1
+        writer.join(30)
+        assert not writer.is_alive()
+        assert b"".join(got) == b"".join(payloads)
+    finally:
+        client.close()
+        b.close()

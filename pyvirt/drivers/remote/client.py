@@ -116,6 +116,7 @@ class _Direct:
         self.fd = sock.fileno()
         self.encrypted = False
         self.armed = False
+        self.paused = False           # a stream's reader lags: the loop does not read
         self._rearm_pending = False
         self._last_call = 0.0
         self._poll = select.poll()
@@ -126,8 +127,19 @@ class _Direct:
         self.client.loop.call_soon_threadsafe(self._arm)
 
     # -- the loop's side ---------------------------------------------------------------
+    def pause(self) -> None:
+        """Stop reading in the loop until :meth:`resume` (loop thread)."""
+        self.paused = True
+        self._disarm()
+
+    def resume(self) -> None:
+        """Read in the loop again (loop thread)."""
+        if self.paused:
+            self.paused = False
+            self._arm()
+
     def _arm(self) -> None:
-        if not self.armed and self.client.closed is None:
+        if not self.armed and not self.paused and self.client.closed is None:
             self.client.loop.add_reader(self.fd, self._readable)
             self.armed = True
 
@@ -353,6 +365,14 @@ class _Async:
 
     def grow_send_buffer(self) -> None:
         pass
+
+    def pause(self) -> None:
+        """Stop reading until :meth:`resume` (loop thread)."""
+        self.transport.pause_reading()
+
+    def resume(self) -> None:
+        """Read again (loop thread)."""
+        self.transport.resume_reading()
 
     def send_parts(self, parts: list[Any]) -> None:
         self.send(b"".join(parts))

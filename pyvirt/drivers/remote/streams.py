@@ -18,6 +18,11 @@ from pyvirt.driver.stream import Stream
 from pyvirt.rpc import protocol as P
 
 _CONFIRM_TIMEOUT = 30.0
+# Data messages received and not yet taken by the application before the
+# connection is not read any more (a download to a slow disk is not held in
+# memory whole), and how few let it be read again.
+_QUEUE_HIGH = 32
+_QUEUE_LOW = 8
 
 
 class ClientStream:
@@ -32,6 +37,7 @@ class ClientStream:
         self.vers = P.REMOTE_PROTOCOL_VERSION
         self.done = False
         self.allow_skip = False       # holes may be sent (a sparse volume transfer)
+        self.paused = False           # the connection is not read: the application lags
 
     def bind(self) -> None:
         """Attach to the application's stream after the call succeeded."""
@@ -86,6 +92,20 @@ class ClientStream:
     def _forget(self) -> None:
         self.done = True
         self.client.streams.pop(self.serial, None)
+        if self.paused:
+            self.client.loop.call_soon_threadsafe(self._resume)
+
+    def _taken(self, body: memoryview) -> None:
+        # (the application's thread) a lent message was copied: its buffer may be
+        # received into again; the loop checks whether to read again
+        self.client.reader.recycle(body)
+        if self.paused:
+            self.client.loop.call_soon_threadsafe(self._resume)
+
+    def _resume(self) -> None:
+        if self.paused and (self.done or self.stream.queued() <= _QUEUE_LOW):
+            self.paused = False
+            self.client.io.resume()
 
     # -- the daemon's side (loop thread) ---------------------------------------------------
     def incoming(self, msg: P.Message) -> None:
@@ -98,8 +118,17 @@ class ClientStream:
                 self.stream.feed_error(report(1, f"malformed stream hole: {exc}"))
             return
         if msg.status == P.CONTINUE:
-            if msg.body:
-                self.stream.feed(msg.body)
+            body = msg.body
+            if isinstance(body, memoryview) and len(body):
+                # the application copies it when it takes it; then the reader may
+                # receive into its buffer again
+                self.stream.feed_lent(body, lambda: self._taken(body))
+                if not self.paused and not self.done and \
+                        self.stream.queued() >= _QUEUE_HIGH:
+                    self.paused = True
+                    self.client.io.pause()
+            elif body:
+                self.stream.feed(body)
             else:                      # libvirt's end of data: an empty CONTINUE
                 self.stream.feed_eof()
             return
