@@ -9,7 +9,6 @@ from pyvirt import constants as C
 from pyvirt.api import _generated as G
 from pyvirt.api import event
 from pyvirt.api.base import ApiObject
-from pyvirt.driver.stream import CHUNK as _CHUNK
 from pyvirt.driver.stream import Stream
 from pyvirt.errors import check_flags, report
 
@@ -65,7 +64,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
     def recvAll(self, handler: Callable[[Any, bytes, Any], Any], opaque: Any) -> None:  # noqa: N802
         """Receive until end of file, passing each chunk to handler(stream, data, opaque)."""
         while True:
-            got = self.recv(_CHUNK)
+            got = self.recv(self._o.piece)
             if got == -2:
                 continue
             if not got:
@@ -80,7 +79,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         """Send what handler(stream, nbytes, opaque) returns until it returns b''."""
         while True:
             try:
-                got = handler(self, _CHUNK, opaque)
+                got = handler(self, self._o.piece, opaque)
             except BaseException:
                 self.abort()
                 raise
@@ -93,7 +92,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         """Receive until end of file: data to handler(stream, data, opaque), each hole's
         length to holeHandler(stream, length, opaque)."""
         while True:
-            got = self.recvFlags(_CHUNK, C.VIR_STREAM_RECV_STOP_AT_HOLE)
+            got = self.recvFlags(self._o.piece, C.VIR_STREAM_RECV_STOP_AT_HOLE)
             if got == -2:
                 raise report(C.VIR_ERR_OPERATION_INVALID, "cannot use sparseRecvAll with "
                              "a non-blocking stream", C.VIR_FROM_STREAMS)
@@ -121,7 +120,8 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
                     self.sendHole(section, 0)
                     skipHandler(self, section, opaque)
                     continue
-                want = min(_CHUNK, section) if in_data and section > 0 else _CHUNK
+                piece = self._o.piece
+                want = min(piece, section) if in_data and section > 0 else piece
                 got = handler(self, want, opaque)
             except BaseException:
                 self.abort()

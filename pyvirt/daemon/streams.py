@@ -62,6 +62,7 @@ class ServerStream:
         self.prog, self.vers, self.proc, self.serial = prog, vers, proc, serial
         self.stream = Stream(C.VIR_STREAM_NONBLOCK)
         self.stream.takes_regions = conn.can_write_direct()
+        self.stream.on_wire = True       # its pieces stay whole messages
         self.started = False          # the call's reply went out: data may follow
         self.closed = False
         self.eof_sent = False

@@ -35,6 +35,13 @@ _FROM = C.VIR_FROM_STREAMS
 #: an RPC connection a piece is whole messages, never a short one after them.
 CHUNK = 4 * 262120
 
+#: the piece of a stream whose both ends are in this process (an application and a
+#: storage driver in process): whole pages, as the file's writes then are (writes
+#: that start or end inside a page cost the kernel several times more to put in
+#: the page cache: 3-5x the system time, 1 GiB in 1,048,480-byte writes against
+#: 1 MiB ones); no wire message limits it
+LOCAL_CHUNK = 1 << 20
+
 
 class Sink(Protocol):
     """Where the data an application sends goes."""
@@ -118,6 +125,11 @@ class Stream:
         # (no thread hop per chunk), pyvirtd sends them with sendfile; pyvirtd
         # clears it while its loop, which reads no files, sends.
         self.takes_regions = True
+        # The size of a piece: what sendAll asks its handler for and recvAll for, a
+        # download's regions.  A driver in process sets LOCAL_CHUNK unless the stream
+        # is a daemon's (``on_wire``: its pieces are whole messages).
+        self.piece = CHUNK
+        self.on_wire = False
         self._watchers: list[Callable[[], None]] = []
 
     # --- driver side ---------------------------------------------------

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyvirt import constants as C
-from pyvirt.driver.stream import CHUNK, Region, handle_of
+from pyvirt.driver.stream import LOCAL_CHUNK, Region, Stream, handle_of
 from pyvirt.errors import libvirtError, report_system
 
 _FROM = C.VIR_FROM_STORAGE
@@ -263,12 +263,20 @@ class _SparseUploadSink(_UploadSink):
         super().finish()
 
 
+def _local_pieces(st: Stream) -> None:
+    """Page-sized pieces on a stream whose application is in this process (not a
+    daemon's, whose pieces are whole wire messages)."""
+    if not st.on_wire:
+        st.piece = LOCAL_CHUNK
+
+
 def upload(vol: Any, stream: Any, offset: int, length: int,
            done: Callable[[], None], io: VolumeIO | None = None,
            sparse: bool = False) -> None:
     """Bind ``stream`` to write into ``vol``'s file (or ``io``); ``done()`` after a clean
     finish."""
     st = handle_of(stream)
+    _local_pieces(st)
     fd = io or FileIO(vol.path, True)
     hold(vol.path)
     try:
@@ -302,6 +310,8 @@ def download(vol: Any, stream: Any, offset: int, length: int,
     """Feed ``stream`` with ``vol``'s file (or ``io``) from ``offset`` on a thread of its
     own (a file's holes as stream holes when ``sparse``)."""
     st = handle_of(stream)
+    _local_pieces(st)
+    piece = st.piece
     fd = io or FileIO(vol.path, False)
     raw = fd.fd if isinstance(fd, FileIO) else None
     sparse = sparse and raw is not None
@@ -342,7 +352,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 # application in process, pyvirtd's producer; not pyvirtd's loop
                 # while its client lags: that reads memory, not files)
                 regions = raw is not None and st.takes_regions
-                want = CHUNK if left is None else min(CHUNK, left)
+                want = piece if left is None else min(piece, left)
                 if sparse:
                     want = min(want, section[1] - pos)
                     if want <= 0:
