@@ -112,7 +112,7 @@ class Run:
         last ``ALIGN`` boundary it reaches.  Dropped when the upload was closed."""
         count = self._inpipe
         if not everything:
-            count = (self.sink.pos + count) // ALIGN * ALIGN - self.sink.pos
+            count = (self.sink.end + count) // ALIGN * ALIGN - self.sink.end
         if count <= 0:
             return
         if not self.sink.can_splice():

@@ -108,7 +108,7 @@ def test_spliced_writes_end_on_boundaries(served: _Served, spliced: list[int],
     write = transfer._UploadSink.write_spliced
 
     def recorded(self: transfer._UploadSink, pipe: int, count: int) -> None:
-        writes.append((self.pos, count))
+        writes.append((self.end, count))
         write(self, pipe, count)
     monkeypatch.setattr(transfer._UploadSink, "write_spliced", recorded)
     size = 12 * MIB + 777

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 import pyvirt
 from pyvirt import constants as C
 from pyvirt.driver.stream import CHUNK, Stream
@@ -77,3 +79,63 @@ def test_daemon_streams_keep_message_pieces(tmp_path: Path) -> None:
     transfer.upload(Vol(), local, 0, 0, lambda: None)
     assert local.piece % PAGE == 0 and local.piece != CHUNK
     local.abort()
+
+
+def _volume(conn: pyvirt.virConnect, base: Path, size: int) -> pyvirt.virStorageVol:
+    pool = conn.storagePoolCreateXML(
+        f"<pool type='dir'><name>q</name><target><path>{base / 'pool'}</path></target>"
+        "</pool>", C.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+    return pool.createXML(f"<volume><name>w.img</name><capacity>{size}</capacity>"
+                          "<allocation>0</allocation></volume>", 0)
+
+
+def test_odd_sends_are_written_in_pages(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of any size (libvirt-python's 262,120 bytes, a few bytes, a hole in the
+    middle of a page) reach the file whole and in writes that end on page
+    boundaries, but where the hole starts."""
+    ends: list[int] = []
+    pwritev = transfer.FileIO.pwritev
+
+    def recorded(self: transfer.FileIO, buffers: list[memoryview], offset: int) -> int:
+        n = pwritev(self, buffers, offset)
+        ends.append(offset + n)
+        return n
+    monkeypatch.setattr(transfer.FileIO, "pwritev", recorded)
+    conn = pyvirt.open(f"qemu:///embed?root={tmp_path / 'root'}")
+    size = 3 << 20
+    vol = _volume(conn, tmp_path, size)
+    data = bytearray(os.urandom(size))
+    data[1000000:1100000] = bytes(100000)          # a hole, sent as one
+    st = conn.newStream(0)
+    vol.upload(st, 0, 0, C.VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)
+    pos = 0
+    for n in (262120, 262120, 3, 5, 475752):       # ends at 1,000,000
+        st.send(bytes(data[pos:pos + n]))
+        pos += n
+    st.sendHole(100000, 0)
+    pos += 100000
+    while pos < size:
+        st.send(bytes(data[pos:pos + 262120]))
+        pos += 262120
+    st.finish()
+    assert Path(vol.path()).read_bytes() == bytes(data)
+    # the bytes before the hole go when it comes
+    assert [end for end in ends if end % PAGE] == [1000000] and ends[-1] == size
+    vol.delete(0)
+    conn.close()
+
+
+def test_abort_keeps_what_was_sent(tmp_path: Path) -> None:
+    """Bytes held back for the rest of their page are written when the stream is
+    aborted: the volume has everything sent before the abort."""
+    conn = pyvirt.open(f"qemu:///embed?root={tmp_path / 'root'}")
+    vol = _volume(conn, tmp_path, 1 << 20)
+    sent = os.urandom(262120)
+    st = conn.newStream(0)
+    vol.upload(st, 0, 0, 0)
+    st.send(sent)
+    st.abort()
+    assert Path(vol.path()).read_bytes()[:len(sent)] == sent
+    vol.delete(0)
+    conn.close()
