@@ -13,13 +13,6 @@ frame reader and the loop reads the client again, as it does when no data
 comes for a moment.  TLS connections never get here (their bytes must be
 decrypted first).
 
-The payloads gather in the pipe and go to the volume in writes that end on
-``ALIGN`` boundaries of the file once half the pipe is full (and all of it
-when the run ends, before a hole or data from memory): the messages are
-262,120 bytes, and writes that start or end inside pages cost the kernel
-several times more to put into the page cache (it allocates small pages
-for them where aligned writes get large folios).
-
 Errors: a volume write that fails (disk full) consumes the rest of the
 message from the socket, so the framing holds, and raises the sink's
 libvirtError (the daemon then fails and aborts the stream); a client that
@@ -44,7 +37,6 @@ HEAD = P.MESSAGE_LEN_SIZE + P.MESSAGE_HEADER_SIZE   # length word + header
 IDLE = 0.02            # a run ends when no message starts for this long (s)
 STALL = 30.0           # and gives up on a client that stops mid-message
 PIPE_SIZE = 1 << 20    # asked of the kernel; the pipe may be smaller
-ALIGN = 1 << 18        # the volume writes of a run end on these boundaries (but its last)
 _HOLE_BODY = 12
 _FLAGS = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 _HEAD = struct.Struct(">I" + P.HEADER.format.lstrip(">"))   # length word + header
@@ -85,7 +77,6 @@ class Run:
         with contextlib.suppress(OSError):
             fcntl.fcntl(self._pw, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         self._room = fcntl.fcntl(self._pw, fcntl.F_GETPIPE_SZ)
-        self._inpipe = 0         # bytes of payload in the pipe, not yet in the volume
 
     def close(self) -> None:
         """Release the pipe and the socket duplicate."""
@@ -97,35 +88,6 @@ class Run:
     def run(self) -> None:
         """Move messages until one is not the upload's (kept in ``rest``), the
         client pauses, or the stream ends.  Raises the sink's libvirtError."""
-        try:
-            self._messages()
-        except BaseException:
-            # what came whole into the pipe still goes to the volume, as it would
-            # have unbuffered; the run's own failure is the one raised
-            with contextlib.suppress(Exception):
-                self._drain(True)
-            raise
-        self._drain(True)
-
-    def _drain(self, everything: bool) -> None:
-        """Write the pipe's payload into the volume: all of it, or what ends on the
-        last ``ALIGN`` boundary it reaches.  Dropped when the upload was closed."""
-        count = self._inpipe
-        if not everything:
-            count = (self.sink.end + count) // ALIGN * ALIGN - self.sink.end
-        if count <= 0:
-            return
-        if not self.sink.can_splice():
-            self._inpipe = 0
-            return
-        self._inpipe -= count
-        try:
-            self.sink.write_spliced(self._pr, count)
-        except BaseException:
-            self._inpipe = 0         # the pipe's order is lost: the rest is dropped
-            raise
-
-    def _messages(self) -> None:
         while self.alive():
             head = self._read(HEAD, IDLE)
             if len(head) < HEAD:
@@ -144,10 +106,9 @@ class Run:
                 except ValueError:
                     self._give_back(head + body)
                     return
-                self._drain(True)
                 self.hole(gap)
             elif (mtype == P.STREAM and 0 < size <= P.STREAM_CHUNK_MAX
-                    and (self.sink.left is None or self.sink.left - self._inpipe >= size)):
+                    and (self.sink.left is None or self.sink.left >= size)):
                 self._payload(size)
             else:
                 self._give_back(head)
@@ -166,7 +127,6 @@ class Run:
         if self.ahead:
             first, self.ahead = self.ahead[:size], self.ahead[size:]
             try:
-                self._drain(True)
                 self.sink.write_vector([first])
             except BaseException:
                 self._skip(size - len(first))
@@ -174,17 +134,8 @@ class Run:
             left -= len(first)
         while left:
             try:
-                n = os.splice(self.fd, self._pw, min(left, self._room - self._inpipe),
-                              flags=_FLAGS)
+                n = os.splice(self.fd, self._pw, min(left, self._room), flags=_FLAGS)
             except (BlockingIOError, InterruptedError):
-                if self._inpipe and self._readable():
-                    # the pipe is full (its pages partly filled), not the socket empty
-                    try:
-                        self._drain(True)
-                    except BaseException:
-                        self._skip(left)
-                        raise
-                    continue
                 if not self._wait(STALL):
                     raise Gone("the client stopped in the middle of a message") from None
                 continue
@@ -193,12 +144,8 @@ class Run:
             if n == 0:
                 raise Gone("the client closed its connection in a message")
             left -= n
-            self._inpipe += n
             try:
-                if self._inpipe >= self._room // 2:
-                    self._drain(False)
-                if self._inpipe >= self._room - 4096:
-                    self._drain(True)
+                self.sink.write_spliced(self._pr, n)
             except BaseException:
                 self._skip(left)
                 raise
@@ -233,12 +180,6 @@ class Run:
                 return out
             out += got
         return out
-
-    def _readable(self) -> bool:
-        """Whether the socket has bytes to read now."""
-        poll = select.poll()
-        poll.register(self.fd, select.POLLIN)
-        return bool(poll.poll(0))
 
     def _wait(self, wait: float) -> bool:
         """Wait for the socket to be readable (False after ``wait`` s, or once the

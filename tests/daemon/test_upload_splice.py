@@ -99,36 +99,6 @@ def test_dense_upload_is_spliced_with_calls_in_between(served: _Served,
     assert vol.info()[1] == size
 
 
-def test_spliced_writes_end_on_boundaries(served: _Served, spliced: list[int],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 262,120-byte payloads gather in the pipe: the volume's writes end on
-    splice.ALIGN boundaries but for the last of a run."""
-    from pyvirt.drivers.storage import transfer
-    writes: list[tuple[int, int]] = []
-    write = transfer._UploadSink.write_spliced
-
-    def recorded(self: transfer._UploadSink, pipe: int, count: int) -> None:
-        writes.append((self.end, count))
-        write(self, pipe, count)
-    monkeypatch.setattr(transfer._UploadSink, "write_spliced", recorded)
-    size = 12 * MIB + 777
-    data = os.urandom(size)
-    vol = served.volume("a.img", size)
-    st = served.conn.newStream(0)
-    vol.upload(st, 0, 0, 0)
-    for off in range(0, size, MIB):
-        st.send(data[off:off + MIB])
-    st.finish()
-    assert (served.base / "pool" / "a.img").read_bytes() == data
-    assert sum(spliced) > 0 and writes
-    ends = [pos + count for pos, count in writes]
-    unaligned = [end for end in ends if end % splice.ALIGN]
-    # one short write may end each run (the data paused, or the upload ended)
-    assert len(unaligned) <= len(spliced)
-    assert sum(count for _pos, count in writes) >= size // 2
-    assert max(count for _pos, count in writes) >= splice.ALIGN
-
-
 def test_sparse_upload_spliced_keeps_holes(served: _Served, spliced: list[int]) -> None:
     size = 64 * MIB
     src = served.base / "src.img"
