@@ -19,6 +19,7 @@ import pyvirt
 from pyvirt import constants as C
 from pyvirt.driver.stream import CHUNK, Stream
 from pyvirt.drivers.storage import transfer
+from pyvirt.errors import report
 
 PAGE = 4096
 
@@ -138,4 +139,29 @@ def test_abort_keeps_what_was_sent(tmp_path: Path) -> None:
     st.abort()
     assert Path(vol.path()).read_bytes()[:len(sent)] == sent
     vol.delete(0)
+    conn.close()
+
+
+def test_recv_all_gathers_message_pieces() -> None:
+    """recvAll hands over 1 MiB chunks gathered from a remote stream's 262,120-byte
+    pieces (the last shorter); what came before an error still reaches the handler
+    before the error is raised."""
+    conn = pyvirt.open("test:///default")
+    data = os.urandom(10 * 262120 + 7)
+    st = conn.newStream(0)
+    for off in range(0, len(data), 262120):
+        st._o.feed(data[off:off + 262120])
+    st._o.feed_eof()
+    got: list[bytes] = []
+    st.recvAll(lambda _s, d, _o: got.append(d), None)
+    assert b"".join(got) == data
+    assert [len(d) for d in got[:-1]] == [1 << 20] * (len(got) - 1) and len(got) == 3
+
+    st = conn.newStream(0)
+    st._o.feed(data[:262120])
+    st._o.feed_error(report(C.VIR_ERR_INTERNAL_ERROR, "cut short", C.VIR_FROM_STREAMS))
+    got = []
+    with pytest.raises(pyvirt.libvirtError, match="cut short"):
+        st.recvAll(lambda _s, d, _o: got.append(d), None)
+    assert got == [data[:262120]]
     conn.close()
