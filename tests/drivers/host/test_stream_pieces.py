@@ -5,7 +5,8 @@ given, page-sized pieces when the storage driver runs in the application's
 process, so the volume's (and the application's) file writes start and end
 on page boundaries: the kernel puts unaligned writes into the page cache at
 several times the cost.  A daemon's streams keep pieces of whole wire
-messages.
+messages; recvAll joins a remote stream's message pieces into 1 MiB; an
+upload sent in pieces of any size is written in whole pages.
 """
 
 from __future__ import annotations
