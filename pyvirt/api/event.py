@@ -161,6 +161,32 @@ def virEventInvokeFreeCallback(opaque: Any) -> None:  # noqa: N802
         opaque[2](opaque[1])
 
 
+class LoopTimer:
+    """A timer, disabled at first, in the loop registered when it is made.
+
+    Arming, disarming and removing it go to that same loop even if the
+    default loop is later replaced or another implementation registered
+    (see ``_bound_impl``).  ``cb(timer, opaque)`` is called as a timer's
+    callback is, with None as opaque.
+    """
+
+    def __init__(self, cb: Callable[[int, Any], Any]) -> None:
+        self._ops = _bound_impl()
+        self.id = self._ops["addTimeout"](-1, _invoke_timeout, (cb, None, None))
+
+    def arm(self) -> None:
+        """Fire on the loop's next turn (and every turn until disarmed)."""
+        self._ops["updateTimeout"](self.id, 0)
+
+    def disarm(self) -> None:
+        """Stop firing."""
+        self._ops["updateTimeout"](self.id, -1)
+
+    def remove(self) -> None:
+        """Delete the timer from its loop."""
+        self._ops["removeTimeout"](self.id)
+
+
 class EventQueue:
     """One connection's queue of events from its drivers.
 
@@ -173,10 +199,8 @@ class EventQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queue: collections.deque[tuple[Callable[..., Any], tuple]] = collections.deque()
-        self._timer = -1
+        self._timer: LoopTimer | None = None
         self._users = 0
-        # the loop's functions the timer was added with (it lives in that loop)
-        self._ops: dict[str, Callable[..., Any]] = {}
 
     def acquire(self) -> None:
         """Note a new callback registration (adds the timer on the first)."""
@@ -186,35 +210,32 @@ class EventQueue:
                     raise report(C.VIR_ERR_INTERNAL_ERROR,
                                  "could not initialize domain event timer (register an event "
                                  "loop with virEventRegisterDefaultImpl() first)", _FROM)
-                self._ops = _bound_impl()
-                self._timer = self._ops["addTimeout"](-1, _invoke_timeout,
-                                                      (self._flush, None, None))
+                self._timer = LoopTimer(self._flush)
             self._users += 1
 
     def release(self) -> None:
         """Note a deregistration (removes the timer after the last)."""
         with self._lock:
             self._users -= 1
-            timer = self._timer if self._users == 0 else -1
+            timer = self._timer if self._users == 0 else None
             if self._users == 0:
-                self._timer = -1
-            ops = self._ops
-        if timer >= 0:
-            ops["removeTimeout"](timer)
+                self._timer = None
+        if timer is not None:
+            timer.remove()
 
     def deliver(self, func: Callable[..., Any], *args: Any) -> None:
         """Queue func(*args) to run from the event loop."""
         with self._lock:
             self._queue.append((func, args))
-            timer, ops = self._timer, self._ops
-        if timer >= 0:
-            ops["updateTimeout"](timer, 0)
+            timer = self._timer
+        if timer is not None:
+            timer.arm()
 
-    def _flush(self, timer: int, _opaque: Any) -> None:
+    def _flush(self, _timer: int, _opaque: Any) -> None:
         with self._lock:
             items = list(self._queue)
             self._queue.clear()
-            if self._timer >= 0:
-                self._ops["updateTimeout"](self._timer, -1)
+            if self._timer is not None:
+                self._timer.disarm()
         for func, args in items:
             func(*args)

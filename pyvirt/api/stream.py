@@ -20,8 +20,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
     def __init__(self, conn: Any, _obj: Any = None) -> None:
         ApiObject.__init__(self, conn, _obj if _obj is not None else Stream())
         self._cb: tuple[Callable[..., Any], Any] | None = None
-        self._timer = -1
-        self._ops: dict[str, Callable[..., Any]] = {}
+        self._timer: event.LoopTimer | None = None
         self._events = 0
         self._watch: Callable[[], None] | None = None
 
@@ -158,9 +157,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         """Call cb(stream, events, opaque) from the event loop when ``events`` hold."""
         self._cb = (cb, opaque)
         self._events = events
-        # the timer lives in the loop it is added to: keep that loop's functions
-        self._ops = event._bound_impl()
-        self._timer = self._ops["addTimeout"](-1, event._invoke_timeout, (self._fire, None, None))
+        self._timer = event.LoopTimer(self._fire)
         self._watch = self._changed
         self._o.watch(self._watch)
         self._changed()
@@ -175,21 +172,25 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         if self._watch is not None:
             self._o.unwatch(self._watch)
             self._watch = None
-        if self._timer >= 0:
-            self._ops["removeTimeout"](self._timer)
-            self._timer = -1
+        if self._timer is not None:
+            self._timer.remove()
+            self._timer = None
         self._cb = None
 
     def _changed(self) -> None:
-        if self._timer >= 0 and self._o.readiness() & self._events:
-            self._ops["updateTimeout"](self._timer, 0)
+        timer = self._timer
+        if timer is not None and self._o.readiness() & self._events:
+            timer.arm()
 
-    def _fire(self, timer: int, _opaque: Any) -> None:
+    def _fire(self, _timer: int, _opaque: Any) -> None:
+        timer = self._timer
+        if timer is None:                 # removed since this turn began
+            return
         ready = self._o.readiness() & self._events
         if not ready or self._cb is None:
-            self._ops["updateTimeout"](timer, -1)
+            timer.disarm()
             return
         cb, opaque = self._cb
         cb(self, ready, opaque)
-        if not self._o.readiness() & self._events:
-            self._ops["updateTimeout"](timer, -1)
+        if not self._o.readiness() & self._events and self._timer is timer:
+            timer.disarm()

@@ -139,7 +139,7 @@ def test_event_queue_keeps_its_timer_in_its_loop(default_loop):
     second = event._default_loop()
     stranger = pyvirt.virEventAddTimeout(-1, lambda t, op: None, None)
     try:
-        assert stranger == queue._timer              # the same number, in another loop
+        assert stranger == queue._timer.id            # the same number, in another loop
         got = []
         queue.deliver(got.append, "x")
         assert second._timers[stranger].interval == -1
