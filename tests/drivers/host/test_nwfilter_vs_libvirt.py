@@ -281,8 +281,10 @@ LEARN_BINDING = BINDING.replace("pv-side", "clean-traffic").replace(
 
 def _learned(c: str) -> dict[str, bool]:
     """The guest talks from 10.89.0.77 first: that address is learned, 10.89.0.50 is
-    then spoofed (libvirt loads the learned address's rules a second or so later: a few
-    tries until the other address stops passing)."""
+    then spoofed.  libvirt loads the learned address's rules a second or so later on a
+    quiet machine and much later on a busy one (its rules are many firewall commands),
+    so the spoofed address is tried until it stops passing, up to a generous deadline
+    (60 s): "other address" is True only if it still passed then."""
     def ping(src: str) -> bool:
         return _ok(c, "busybox", "ping", "-c", "1", "-W", "1", "-I", src, "10.89.0.1")
 
@@ -294,12 +296,11 @@ def _learned(c: str) -> dict[str, bool]:
     while time.monotonic() < end:
         ping("10.89.0.77")
         time.sleep(0.2)
-    other = True
-    for _ in range(6):
-        other = ping("10.89.0.50")
-        if not other:
-            break
+    end = time.monotonic() + 60.0
+    other = ping("10.89.0.50")
+    while other and time.monotonic() < end:
         time.sleep(0.5)
+        other = ping("10.89.0.50")
     return {"first address": first, "other address": other,
             "first address still": ping("10.89.0.77")}
 
