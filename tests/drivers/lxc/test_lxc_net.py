@@ -69,9 +69,12 @@ SCRIPT = textwrap.dedent("""
     # again, from the spare forked meanwhile: its child made its network namespace
     # ahead, and moves the interfaces in through a socket of the host's
     import glob
-    time.sleep(0.5)
-    ahead = [int(os.path.basename(p).split("-")[2].split(".")[0])
-             for p in glob.glob("/sys/fs/cgroup/pids/machine/pyvirt-*/pyvirt-spare-*")]
+    deadline = time.monotonic() + 60      # the spare is forked after the destroy
+    ahead = []
+    while not ahead and time.monotonic() < deadline:
+        time.sleep(0.1)
+        ahead = [int(os.path.basename(p).split("-")[2].split(".")[0])
+                 for p in glob.glob("/sys/fs/cgroup/pids/machine/pyvirt-*/pyvirt-spare-*")]
     dom = conn.createXML(xml, 0)
     try:
         out["from_spare"] = dom.ID() in ahead
@@ -82,8 +85,12 @@ SCRIPT = textwrap.dedent("""
         out["ping2"] = run_inside(dom, ["/bin/ping", "-c", "1", "-W", "2", "10.9.0.1"])
     finally:
         dom.destroy()
-    time.sleep(0.2)
-    out["after"] = sorted(os.listdir("/sys/class/net"))
+    deadline = time.monotonic() + 60      # the host ends of the veths go with the netns
+    while True:
+        out["after"] = sorted(os.listdir("/sys/class/net"))
+        if out["after"] == ["br0", "lo", "lower0", "lower1"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     conn.close()
     print(json.dumps(out))
 """).replace("HERE", repr(HERE))
