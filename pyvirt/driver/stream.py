@@ -280,6 +280,47 @@ class Stream:
                 raise self._error
             return b""
 
+    def recv_whole(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
+        """Like :meth:`recv`, but data fed in pieces (a remote stream's messages) is
+        gathered until ``nbytes`` are in or something else comes next (a hole, a
+        file region, the end, an error: the next call meets it), and copied once
+        into the bytes returned (no bytes per piece: building and freeing those
+        has the allocator hand memory back to the kernel and fault it in again)."""
+        views: list[memoryview] = []
+        lent: list[Lent] = []
+        have = 0
+        with self._cond:
+            while have < nbytes:
+                while not self._chunks and not self._eof and self._error is None \
+                        and not self.nonblock:
+                    self._cond.wait()
+                chunk = self._chunks[0] if self._chunks else None
+                if chunk is None or isinstance(chunk, (Hole, Region)):
+                    break
+                view = chunk.view if isinstance(chunk, Lent) else memoryview(chunk)
+                take = min(nbytes - have, len(view))
+                if not views and take == nbytes == len(view) and isinstance(chunk, bytes):
+                    break                   # one whole piece: recv() returns it as it is
+                views.append(view[:take])
+                have += take
+                if take < len(view):
+                    if isinstance(chunk, Lent):
+                        chunk.view = view[take:]
+                    else:
+                        self._chunks[0] = view[take:]
+                    continue
+                self._chunks.popleft()
+                if isinstance(chunk, Lent):
+                    lent.append(chunk)
+            data = b"".join(views)
+            if views:
+                self._cond.notify_all()
+        if not views:
+            return self.recv(nbytes, stop_at_hole)
+        for chunk in lent:
+            chunk.release()
+        return data
+
     def recv_hole(self) -> int:
         """Take the hole that comes next and return its length (0: data comes next)."""
         with self._cond:

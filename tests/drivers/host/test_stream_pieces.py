@@ -5,7 +5,8 @@ given, page-sized pieces when the storage driver runs in the application's
 process, so the volume's (and the application's) file writes start and end
 on page boundaries: the kernel puts unaligned writes into the page cache at
 several times the cost.  A daemon's streams keep pieces of whole wire
-messages; recvAll joins a remote stream's message pieces into 1 MiB; an
+messages; recvAll and sparseRecvAll join a remote stream's message pieces into
+1 MiB (one copy, no bytes per piece); an
 upload sent in pieces of any size is written in whole pages.
 """
 
@@ -164,5 +165,37 @@ def test_recv_all_gathers_message_pieces() -> None:
     got = []
     with pytest.raises(pyvirt.libvirtError, match="cut short"):
         st.recvAll(lambda _s, d, _o: got.append(d), None)
+    assert got == [data[:262120]]
+    conn.close()
+
+
+def test_sparse_recv_all_gathers_message_pieces() -> None:
+    """sparseRecvAll gathers a remote stream's message pieces into 1 MiB chunks as
+    recvAll does, a chunk ending where a hole comes; pieces lent by the connection's
+    reader are given back once copied; what came before an error is delivered."""
+    conn = pyvirt.open("test:///default")
+    data = os.urandom(7 * 262120)
+    released: list[int] = []
+    st = conn.newStream(0)
+    for off in range(0, 5 * 262120, 262120):
+        view = memoryview(bytearray(data[off:off + 262120]))
+        st._o.feed_lent(view, lambda off=off: released.append(off))
+    st._o.feed_hole(1 << 20)
+    st._o.feed(data[5 * 262120:6 * 262120])
+    st._o.feed(data[6 * 262120:])
+    st._o.feed_eof()
+    got: list[bytes | int] = []
+    st.sparseRecvAll(lambda _s, d, _o: got.append(d), lambda _s, n, _o: got.append(n), None)
+    assert [len(d) if isinstance(d, bytes) else d for d in got] == [
+        1 << 20, 5 * 262120 - (1 << 20), 1 << 20, 2 * 262120]
+    assert b"".join(d for d in got if isinstance(d, bytes)) == data
+    assert sorted(released) == list(range(0, 5 * 262120, 262120))
+
+    st = conn.newStream(0)
+    st._o.feed(data[:262120])
+    st._o.feed_error(report(C.VIR_ERR_INTERNAL_ERROR, "cut short", C.VIR_FROM_STREAMS))
+    got = []
+    with pytest.raises(pyvirt.libvirtError, match="cut short"):
+        st.sparseRecvAll(lambda _s, d, _o: got.append(d), lambda _s, n, _o: None, None)
     assert got == [data[:262120]]
     conn.close()
