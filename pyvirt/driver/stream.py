@@ -103,6 +103,9 @@ class Lent:
         return len(self.view)
 
 
+#: lent pieces that may wait for a gathering consumer before it is woken anyway
+_GATHER_PIECES = 8
+
 #: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
 AT_HOLE = -3
 
@@ -118,6 +121,9 @@ class Stream:
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
+        # data a consumer gathering with recv_whole still lacks: feeds of less do not
+        # wake it (one wake-up per chunk it returns, not one per message)
+        self._lacking = 0
         self.sink: Sink | None = None
         self.bound = False
         # Whether a download may feed file regions, read when taken (see
@@ -164,8 +170,18 @@ class Stream:
             if self._closed:
                 return
             self._chunks.append(Lent(view, release))
-            self._cond.notify_all()
+            self._wake(len(view))
         self._notify()
+
+    def _wake(self, fed: int) -> None:
+        # (under _cond) ``fed`` bytes were lent: wake the consumer, unless a recv_whole
+        # waits for more than that and few pieces wait (fewer than a connection's
+        # reader queues before it stops reading)
+        if self._lacking > fed and len(self._chunks) < _GATHER_PIECES:
+            self._lacking -= fed
+            return
+        self._lacking = 0
+        self._cond.notify_all()
 
     def feed_region(self, region: Region) -> None:
         """Make a file region available like data (read when taken)."""
@@ -293,7 +309,9 @@ class Stream:
             while have < nbytes:
                 while not self._chunks and not self._eof and self._error is None \
                         and not self.nonblock:
+                    self._lacking = nbytes - have
                     self._cond.wait()
+                self._lacking = 0
                 chunk = self._chunks[0] if self._chunks else None
                 if chunk is None or isinstance(chunk, (Hole, Region)):
                     break

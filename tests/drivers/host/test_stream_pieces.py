@@ -13,6 +13,8 @@ upload sent in pieces of any size is written in whole pages.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +201,61 @@ def test_sparse_recv_all_gathers_message_pieces() -> None:
         st.sparseRecvAll(lambda _s, d, _o: got.append(d), lambda _s, n, _o: None, None)
     assert got == [data[:262120]]
     conn.close()
+
+
+class _CountingCondition:
+    """A stream's condition that counts the waits that return (wake-ups)."""
+
+    def __init__(self, cond: threading.Condition) -> None:
+        self.cond, self.wakeups = cond, 0
+
+    def __enter__(self) -> bool:
+        return self.cond.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cond.__exit__(*exc)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        got = self.cond.wait(timeout)
+        self.wakeups += 1
+        return got
+
+    def notify_all(self) -> None:
+        self.cond.notify_all()
+
+
+def test_gathering_consumer_wakes_once_per_chunk() -> None:
+    """A recvAll gathering a remote stream's messages is woken when the chunk it
+    waits for is complete, not at each message; with many small pieces it is woken
+    anyway before the connection's reader would stop reading (no stall)."""
+    st = Stream()
+    counting = _CountingCondition(st._cond)
+    st._cond = counting          # type: ignore[assignment]
+    data = os.urandom(5 * 262120)
+
+    def feed() -> None:
+        for off in range(0, len(data), 262120):
+            time.sleep(0.02)
+            st.feed_lent(memoryview(bytearray(data[off:off + 262120])), lambda: None)
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    got = st.recv_whole(1 << 20)
+    feeder.join()
+    assert got == data[:1 << 20]
+    assert counting.wakeups <= 2
+    # small pieces: the consumer takes them before the reader would pause (it then
+    # waits for the rest of its chunk, here the end)
+    st2 = Stream()
+    small: list[bytes | int] = []
+    waiter = threading.Thread(target=lambda: small.append(st2.recv_whole(1 << 20)))
+    waiter.start()
+    time.sleep(0.05)
+    for _ in range(8):
+        st2.feed_lent(memoryview(bytearray(b"y" * 100)), lambda: None)
+    deadline = time.monotonic() + 10
+    while st2.queued() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not st2.queued()
+    st2.feed_eof()
+    waiter.join(10)
+    assert small == [b"y" * 800]
