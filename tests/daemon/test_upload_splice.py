@@ -236,6 +236,35 @@ def test_finish_reads_its_own_confirmation(served: _Served) -> None:
     assert (served.base / "pool" / "f.img").read_bytes() == data
 
 
+def test_finish_after_spliced_data_skips_the_loop(served: _Served,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finish that follows the spliced data is read by the splice run and carried
+    out by the writer (sync, confirmation) at once: it returns while the daemon's
+    loop is busy (before, the run gave it back to the loop, which passed it on)."""
+    monkeypatch.setattr(splice, "IDLE", 10.0)     # the run waits for the rest
+    data = os.urandom(4 * MIB)
+    vol = served.volume("g.img", len(data))
+    st = served.conn.newStream(0)
+    vol.upload(st, 0, 0, 0)
+    st.send(data[:MIB])
+    deadline = time.monotonic() + 10
+    while not any(s._running for c in served.daemon.clients for s in c.streams.values()):
+        assert time.monotonic() < deadline, "no splice run started"
+        time.sleep(0.005)
+    busy = threading.Event()
+
+    def block() -> None:
+        busy.set()
+        time.sleep(3)
+    served.loop.call_soon_threadsafe(block)
+    assert busy.wait(5)
+    start = time.monotonic()
+    st.send(data[MIB:])
+    st.finish()
+    assert time.monotonic() - start < 1.5
+    assert (served.base / "pool" / "g.img").read_bytes() == data
+
+
 @pytest.mark.parametrize("shell", ["virsh", "pyvirsh"])
 def test_virsh_vol_upload_round_trips(served: _Served, spliced: list[int], shell: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
