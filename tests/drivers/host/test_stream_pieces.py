@@ -13,6 +13,8 @@ upload sent in pieces of any size is written in whole pages.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -259,3 +261,47 @@ def test_gathering_consumer_wakes_once_per_chunk() -> None:
     st2.feed_eof()
     waiter.join(10)
     assert small == [b"y" * 800]
+
+
+_HELD_BACK_FAILS = """
+import os, resource, signal, sys
+import pyvirt
+from pyvirt import constants as C
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # writes past the limit fail: EFBIG
+conn = pyvirt.open(f"qemu:///embed?root={sys.argv[1]}/root")
+pool = conn.storagePoolCreateXML(
+    f"<pool type='dir'><name>p</name><target><path>{sys.argv[1]}/pool</path></target>"
+    "</pool>", C.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
+vol = pool.createXML("<volume><name>v.img</name><capacity>1048576</capacity>"
+                     "<allocation>0</allocation></volume>", 0)
+data = os.urandom(262120)
+resource.setrlimit(resource.RLIMIT_FSIZE, (260000, resource.RLIM_INFINITY))
+st = conn.newStream(0)
+vol.upload(st, 0, 0, 0)
+st.send(data)                 # 258,048 bytes written, the last 4,072 held back
+try:
+    st.finish()
+except pyvirt.libvirtError as exc:
+    print("error", exc.get_error_code(), exc.get_error_domain(), exc.get_error_message())
+else:
+    print("no error")
+with open(vol.path(), "rb") as fh:
+    print("kept", fh.read(258048) == data[:258048])
+vol.delete(0)                 # the failed upload left the volume free
+print("deleted")
+"""
+
+
+def test_held_back_bytes_failing_at_finish_raise(tmp_path: Path) -> None:
+    """The bytes an upload holds back for the rest of their page are written at the
+    finish; when that write fails (here past a file size limit, as a full disk),
+    finish() raises the storage driver's error with the file named, the bytes
+    written before are in the volume, and the volume is free again."""
+    res = subprocess.run([sys.executable, "-c", _HELD_BACK_FAILS, str(tmp_path)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith(f"error {C.VIR_ERR_SYSTEM_ERROR} {C.VIR_FROM_STORAGE} "
+                               "cannot write to file '"), lines
+    assert lines[0].endswith("v.img': File too large"), lines
+    assert lines[1:] == ["kept True", "deleted"]
