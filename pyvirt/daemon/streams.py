@@ -108,13 +108,25 @@ class ServerStream:
             self._scheduled = True
             self.conn.loop.call_soon_threadsafe(self.pump)
 
-    def start(self) -> None:
-        """The call succeeded and its reply was sent: start moving data."""
-        self.started = True
+    def prepare(self) -> None:
+        """The call succeeded: get ready for data, which may follow its reply at once
+        (any thread, before the reply is sent)."""
         self._splice_ok = (hasattr(self.stream.sink, "can_splice") and splice.available()
                            and not self.conn.inline and self.conn.can_write_direct())
         self.conn.grow_send_buffer()
+
+    def start(self) -> None:
+        """The call succeeded and its reply was sent: start moving data (loop thread)."""
+        self.prepare()
+        self.started = True
         self.pump()
+
+    def start_from_worker(self) -> None:
+        """The worker that ran the call sent its reply (after :meth:`prepare`): start
+        moving data from that thread, as a producer does (what a download fed
+        meanwhile goes from its file by sendfile, not read by the loop)."""
+        self.started = True
+        self._changed()
 
     def _take(self) -> list[Any] | None:
         """The next message(s) to send as (status, body parts, type), taken from the

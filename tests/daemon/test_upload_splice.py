@@ -6,7 +6,8 @@ it.  Checks that the data messages did go by splice (counted on
 with other calls interleaved, that an upload limited to a length stops
 there, that a client cut in the middle of a message leaves the volume
 free and the daemon serving, and (a pyvirtd in a mount namespace with a
-small tmpfs) that a full disk gives libvirt's error.
+small tmpfs) that a full disk gives libvirt's error; that an upload's
+finish after spliced data and a download's start skip the daemon's loop.
 """
 
 from __future__ import annotations
@@ -263,6 +264,31 @@ def test_finish_after_spliced_data_skips_the_loop(served: _Served,
     st.finish()
     assert time.monotonic() - start < 1.5
     assert (served.base / "pool" / "g.img").read_bytes() == data
+
+
+def test_download_starts_on_the_worker(served: _Served,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker that ran a download's call sends its reply and then the file
+    regions the download fed meanwhile, by sendfile: the daemon's loop reads none
+    of the file into memory (before, it sent the first regions itself)."""
+    from pyvirt.driver.stream import Region
+    readers: list[threading.Thread] = []
+    read = Region.read
+
+    def recorded(self: Region, nbytes: int) -> bytes:
+        readers.append(threading.current_thread())
+        return read(self, nbytes)
+    monkeypatch.setattr(Region, "read", recorded)
+    data = os.urandom(6 * MIB)
+    vol = served.volume("r.img", len(data))
+    (served.base / "pool" / "r.img").write_bytes(data)
+    got: list[bytes] = []
+    st = served.conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    st.recvAll(lambda _s, d, _o: got.append(d), None)
+    st.finish()
+    assert b"".join(got) == data
+    assert served.thread not in readers
 
 
 @pytest.mark.parametrize("shell", ["virsh", "pyvirsh"])
