@@ -265,15 +265,13 @@ def test_gathering_consumer_wakes_once_per_chunk() -> None:
 
 _HELD_BACK_FAILS = """
 import os, resource, signal, sys
+from pathlib import Path
 import pyvirt
-from pyvirt import constants as C
+sys.path.insert(0, sys.argv[2])
+from test_stream_pieces import _volume
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # writes past the limit fail: EFBIG
 conn = pyvirt.open(f"qemu:///embed?root={sys.argv[1]}/root")
-pool = conn.storagePoolCreateXML(
-    f"<pool type='dir'><name>p</name><target><path>{sys.argv[1]}/pool</path></target>"
-    "</pool>", C.VIR_STORAGE_POOL_CREATE_WITH_BUILD)
-vol = pool.createXML("<volume><name>v.img</name><capacity>1048576</capacity>"
-                     "<allocation>0</allocation></volume>", 0)
+vol = _volume(conn, Path(sys.argv[1]), 1 << 20)
 data = os.urandom(262120)
 resource.setrlimit(resource.RLIMIT_FSIZE, (260000, resource.RLIM_INFINITY))
 st = conn.newStream(0)
@@ -297,11 +295,12 @@ def test_held_back_bytes_failing_at_finish_raise(tmp_path: Path) -> None:
     finish; when that write fails (here past a file size limit, as a full disk),
     finish() raises the storage driver's error with the file named, the bytes
     written before are in the volume, and the volume is free again."""
-    res = subprocess.run([sys.executable, "-c", _HELD_BACK_FAILS, str(tmp_path)],
+    res = subprocess.run([sys.executable, "-c", _HELD_BACK_FAILS, str(tmp_path),
+                          str(Path(__file__).parent)],
                          capture_output=True, text=True, timeout=120, check=False)
     assert res.returncode == 0, res.stderr[-2000:]
     lines = res.stdout.splitlines()
     assert lines[0].startswith(f"error {C.VIR_ERR_SYSTEM_ERROR} {C.VIR_FROM_STORAGE} "
                                "cannot write to file '"), lines
-    assert lines[0].endswith("v.img': File too large"), lines
+    assert lines[0].endswith("w.img': File too large"), lines
     assert lines[1:] == ["kept True", "deleted"]
