@@ -7,7 +7,8 @@ with other calls interleaved, that an upload limited to a length stops
 there, that a client cut in the middle of a message leaves the volume
 free and the daemon serving, and (a pyvirtd in a mount namespace with a
 small tmpfs) that a full disk gives libvirt's error; that an upload's
-finish after spliced data and a download's start skip the daemon's loop.
+finish after spliced data and a download's start skip the daemon's loop, and
+that the client's loop reads a download's data as soon as its call returns.
 """
 
 from __future__ import annotations
@@ -289,6 +290,26 @@ def test_download_starts_on_the_worker(served: _Served,
     st.finish()
     assert b"".join(got) == data
     assert served.thread not in readers
+
+
+def test_download_data_is_read_at_once(served: _Served,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a download's call returns, the client's loop watches the socket for the
+    stream's data at once (before, it waited as after any call, in case more calls
+    followed: here 5 s)."""
+    from pyvirt.drivers.remote import client as clientmod
+    monkeypatch.setattr(clientmod, "_REARM_DELAY", 5.0)
+    data = os.urandom(2 * MIB)
+    vol = served.volume("a.img", len(data))
+    (served.base / "pool" / "a.img").write_bytes(data)
+    got: list[bytes] = []
+    start = time.monotonic()
+    st = served.conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    st.recvAll(lambda _s, d, _o: got.append(d), None)
+    st.finish()
+    assert time.monotonic() - start < 2.5
+    assert b"".join(got) == data
 
 
 @pytest.mark.parametrize("shell", ["virsh", "pyvirsh"])
