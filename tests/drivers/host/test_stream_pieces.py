@@ -6,8 +6,9 @@ process, so the volume's (and the application's) file writes start and end
 on page boundaries: the kernel puts unaligned writes into the page cache at
 several times the cost.  A daemon's streams keep pieces of whole wire
 messages; recvAll and sparseRecvAll join a remote stream's message pieces into
-1 MiB (one copy, no bytes per piece); an
-upload sent in pieces of any size is written in whole pages.
+1 MiB (one copy, no bytes per piece, one wake-up per chunk); an upload sent
+in pieces of any size is written in whole pages, and the bytes it holds back
+for the rest of a page are written (or their error raised) at the finish.
 """
 
 from __future__ import annotations
