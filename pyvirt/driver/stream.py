@@ -124,6 +124,7 @@ class Stream:
         # data a consumer gathering with recv_whole still lacks: feeds of less do not
         # wake it (one wake-up per chunk it returns, not one per message)
         self._lacking = 0
+        self._closer: Callable[[], None] | None = None     # see feed_eof
         self.sink: Sink | None = None
         self.bound = False
         # Whether a download may feed file regions, read when taken (see
@@ -220,12 +221,25 @@ class Stream:
             self._cond.notify_all()
         self._notify()
 
-    def feed_eof(self) -> None:
-        """Mark the end of the data."""
+    def feed_eof(self, closer: Callable[[], None] | None = None) -> None:
+        """Mark the end of the data.  ``closer()`` (releasing what the fed file
+        regions are read from) runs once, on the consumer's thread as it meets the
+        end (before it sees it), or when the stream is finished or aborted first:
+        the producer need not wait for its regions to be taken."""
         with self._cond:
             self._eof = True
+            if not self._closed:
+                self._closer, closer = closer, None
             self._cond.notify_all()
+        if closer is not None:
+            closer()                    # closed already: nothing will be read
         self._notify()
+
+    def _close_source(self) -> None:
+        with self._cond:
+            closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()
 
     def feed_error(self, err: libvirtError) -> None:
         """Fail the stream: the application's next call raises ``err``."""
@@ -294,7 +308,10 @@ class Stream:
                 return chunk if isinstance(chunk, bytes) else bytes(chunk)
             if self._error is not None:
                 raise self._error
-            return b""
+            closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()                    # before the end is seen
+        return b""
 
     def recv_whole(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
         """Like :meth:`recv`, but data fed in pieces (a remote stream's messages) is
@@ -412,6 +429,7 @@ class Stream:
             sink = self.sink
             self._closed = True
             self._cond.notify_all()
+        self._close_source()
         if sink is not None:
             sink.finish()
         if err is not None:
@@ -424,6 +442,7 @@ class Stream:
             self._eof = True
             sink = self.sink
             self._cond.notify_all()
+        self._close_source()
         if sink is not None:
             sink.abort()
 

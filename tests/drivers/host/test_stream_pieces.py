@@ -305,3 +305,40 @@ def test_held_back_bytes_failing_at_finish_raise(tmp_path: Path) -> None:
                                "cannot write to file '"), lines
     assert lines[0].endswith("w.img': File too large"), lines
     assert lines[1:] == ["kept True", "deleted"]
+
+
+def test_download_thread_ends_before_its_regions_are_read(tmp_path: Path) -> None:
+    """A download's thread ends once it has fed its file regions and the end, without
+    waiting for the application to take them (so the application meets the end
+    without waiting for that thread again); the volume stays in use while regions
+    wait and is free when the application sees the end."""
+    conn = pyvirt.open(f"qemu:///embed?root={tmp_path / 'root'}")
+    vol = _volume(conn, tmp_path, 2 << 20)
+    data = os.urandom(2 << 20)
+    Path(vol.path()).write_bytes(data)
+    before = set(threading.enumerate())
+    st = conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    deadline = time.monotonic() + 5
+    while any(t not in before and t.name == "pyvirt-vol-download"
+              for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the download's thread waits for the reader"
+        time.sleep(0.01)
+    with pytest.raises(pyvirt.libvirtError, match="in use"):
+        vol.delete(0)
+    got = []
+    while True:
+        chunk = st.recv(1 << 20)
+        if not chunk:
+            break
+        got.append(chunk)
+    assert b"".join(got) == data
+    # free once the end was seen (before the finish): another download may start
+    again = conn.newStream(0)
+    vol.download(again, 0, 0, 0)
+    st.finish()
+    # and a download aborted before its end frees the volume as well
+    assert again.recv(4096) == data[:4096]
+    again.abort()
+    vol.delete(0)
+    conn.close()
