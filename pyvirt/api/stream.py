@@ -65,34 +65,22 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
         """Receive until end of file, passing each chunk to handler(stream, data, opaque).
 
         The chunks are 1 MiB (the last aside), gathered from the smaller pieces a
-        remote stream gives (262,120-byte messages): an application that writes
-        them to a file then writes whole pages, which the kernel takes at a
-        fraction of the cost of writes that end inside one."""
-        parts: list[bytes] = []
-        have = 0
+        remote stream gives (262,120-byte messages) with one copy: an application
+        that writes them to a file then writes whole pages, which the kernel takes
+        at a fraction of the cost of writes that end inside one.  What came before
+        an error reaches the handler before the error is raised."""
         while True:
-            try:
-                got = self.recv(_WHOLE - have)
-            except BaseException:
-                if parts:
-                    self._deliver(handler, parts, opaque)    # what came before the error
-                raise
+            got = self._o.recv_whole(_WHOLE)
             if got == -2:
                 continue
-            if got:
-                data = cast(bytes, got)
-                parts.append(data)
-                have += len(data)
-            if parts and (have >= _WHOLE or not got):
-                self._deliver(handler, parts, opaque)
-                parts, have = [], 0
             if not got:
                 break
+            self._deliver(handler, cast(bytes, got), opaque)
 
-    def _deliver(self, handler: Callable[[Any, bytes, Any], Any], parts: list[bytes],
-                 opaque: Any) -> None:
+    def _deliver(self, handler: Callable[..., Any], data: Any, opaque: Any) -> None:
+        # a handler that fails aborts the transfer
         try:
-            handler(self, parts[0] if len(parts) == 1 else b"".join(parts), opaque)
+            handler(self, data, opaque)
         except BaseException:
             self.abort()
             raise
@@ -112,22 +100,19 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
     def sparseRecvAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
                       opaque: Any) -> None:
         """Receive until end of file: data to handler(stream, data, opaque), each hole's
-        length to holeHandler(stream, length, opaque)."""
+        length to holeHandler(stream, length, opaque).  The data comes in 1 MiB
+        chunks gathered as recvAll's are (shorter before a hole)."""
         while True:
-            got = self.recvFlags(self._o.piece, C.VIR_STREAM_RECV_STOP_AT_HOLE)
+            got = self._o.recv_whole(_WHOLE, stop_at_hole=True)
             if got == -2:
                 raise report(C.VIR_ERR_OPERATION_INVALID, "cannot use sparseRecvAll with "
                              "a non-blocking stream", C.VIR_FROM_STREAMS)
-            try:
-                if got == -3:
-                    holeHandler(self, self.recvHole(0), opaque)
-                    continue
-                if not got:
-                    break
-                handler(self, cast(bytes, got), opaque)
-            except BaseException:
-                self.abort()
-                raise
+            if got == -3:
+                self._deliver(holeHandler, self._o.recv_hole(), opaque)
+                continue
+            if not got:
+                break
+            self._deliver(handler, got, opaque)
 
     def sparseSendAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
                       skipHandler: Callable[..., Any], opaque: Any) -> None:

@@ -592,14 +592,20 @@ class ClientConnection(asyncio.BufferedProtocol):
     def _work(self, msg: P.Message, call: K.Call, args: tuple, stream: ServerStream | None,
               files: list[int] | None = None) -> tuple[bool, bytes | None]:
         """Run the call (worker thread) and send its reply when it can go out at
-        once; return (ok, body), body None when sent."""
+        once (a stream's data then starts from here); return (ok, body), body None
+        when sent."""
         ok, body = self.execute(call, args, stream, files)
         if isinstance(body, fdreply.FDBody):
             fdreply.reply_with_fds(self, msg, body, body.fds)
             return ok, None
-        if stream is None and self.send_from_worker(
-                P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
-                        P.OK if ok else P.ERROR, body)):
+        if stream is not None:
+            if not ok or self.closed:
+                return ok, body      # the loop sends the error and closes the stream
+            stream.prepare()
+        if self.send_from_worker(P.frame(msg.prog, msg.vers, msg.proc, P.REPLY, msg.serial,
+                                         P.OK if ok else P.ERROR, body)):
+            if stream is not None:
+                stream.start_from_worker()
             return ok, None
         return ok, body
 

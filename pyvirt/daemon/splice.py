@@ -6,12 +6,14 @@ the upload's writer (a worker), which owns the socket's reads for a *run*:
 it reads each message's 28-byte header itself and, for a ``STREAM``/
 ``CONTINUE`` message of the upload, moves the payload socket -> pipe ->
 volume with ``splice`` (the bytes never enter the process's memory).  A
-``STREAM_HOLE`` of the upload is read and handed to the sink.  Anything
-else (the finish, an abort, a keepalive, another call, data past the
-upload's length) ends the run: the bytes read of it are given back to the
-frame reader and the loop reads the client again, as it does when no data
-comes for a moment.  TLS connections never get here (their bytes must be
-decrypted first).
+``STREAM_HOLE`` of the upload is read and handed to the sink.  The
+upload's finish ends the run and is carried out by the writer at once (no
+trip through the loop and back before the volume is synced).  Anything
+else (an abort, a keepalive, another call, data past the upload's length)
+ends the run: the bytes read of it are given back to the frame reader and
+the loop reads the client again, as it does when no data comes for a
+moment.  TLS connections never get here (their bytes must be decrypted
+first).
 
 Errors: a volume write that fails (disk full) consumes the rest of the
 message from the socket, so the framing holds, and raises the sink's
@@ -71,6 +73,7 @@ class Run:
         self.alive = alive
         self.seen = seen
         self.frames = 0
+        self.finished = False    # the run ended at the upload's finish (read, not given back)
         self.rest = b""          # bytes read that the frame reader must take back
         self.ahead = memoryview(ahead)
         self._pr, self._pw = os.pipe2(os.O_CLOEXEC)
@@ -87,7 +90,8 @@ class Run:
 
     def run(self) -> None:
         """Move messages until one is not the upload's (kept in ``rest``), the
-        client pauses, or the stream ends.  Raises the sink's libvirtError."""
+        client pauses, or finishes the upload (``finished``).  Raises the sink's
+        libvirtError."""
         while self.alive():
             head = self._read(HEAD, IDLE)
             if len(head) < HEAD:
@@ -95,10 +99,15 @@ class Run:
                 return
             self.seen()
             length, prog, vers, proc, mtype, serial, status = _HEAD.unpack(head)
+            size = length - HEAD
+            if (prog, vers, proc, serial) == self.ids and status == P.OK \
+                    and mtype == P.STREAM and size == 0:
+                self._give_back(b"")
+                self.finished = True
+                return
             if (prog, vers, proc, serial) != self.ids or status != P.CONTINUE:
                 self._give_back(head)
                 return
-            size = length - HEAD
             if mtype == P.STREAM_HOLE and size == _HOLE_BODY:
                 body = self._read(size, STALL)
                 try:

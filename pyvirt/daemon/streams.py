@@ -108,13 +108,25 @@ class ServerStream:
             self._scheduled = True
             self.conn.loop.call_soon_threadsafe(self.pump)
 
-    def start(self) -> None:
-        """The call succeeded and its reply was sent: start moving data."""
-        self.started = True
+    def prepare(self) -> None:
+        """The call succeeded: get ready for data, which may follow its reply at once
+        (any thread, before the reply is sent)."""
         self._splice_ok = (hasattr(self.stream.sink, "can_splice") and splice.available()
                            and not self.conn.inline and self.conn.can_write_direct())
         self.conn.grow_send_buffer()
+
+    def start(self) -> None:
+        """The call succeeded and its reply was sent: start moving data (loop thread)."""
+        self.prepare()
+        self.started = True
         self.pump()
+
+    def start_from_worker(self) -> None:
+        """The worker that ran the call sent its reply (after :meth:`prepare`): start
+        moving data from that thread, as a producer does (what a download fed
+        meanwhile goes from its file by sendfile, not read by the loop)."""
+        self.started = True
+        self._changed()
 
     def _take(self) -> list[Any] | None:
         """The next message(s) to send as (status, body parts, type), taken from the
@@ -287,7 +299,8 @@ class ServerStream:
                 self.conn.loop.call_soon_threadsafe(self._resume)
             if not queue:
                 if self._splicing:
-                    self._splice_run()
+                    if self._splice_run():
+                        queue.appendleft(_FINISH)     # the run read the client's finish
                     continue
                 # more data is usually on its way: wait a moment for it rather
                 # than going back to the loop and here again for each chunk
@@ -332,29 +345,32 @@ class ServerStream:
         self._splicing = True
         conn.pause_reading("splice")
 
-    def _splice_run(self) -> None:
+    def _splice_run(self) -> bool:
         """Splice the upload's next data messages from the socket into the volume
-        (the writer, on a worker), then give the socket back to the loop.  Raises
-        the volume's libvirtError."""
+        (the writer, on a worker), then give the socket back to the loop; True when
+        the run ended at the client's finish, which the writer then carries out.
+        Raises the volume's libvirtError."""
         with self._slock:
             if not self._splicing:
-                return                      # the stream closed: close() took it back
+                return False                # the stream closed: close() took it back
             self._running = True
         rest, gone, self._ahead = self._ahead, False, b""
+        finished = False
         try:
             sink = self.stream.sink
             fd = self.conn.dup_socket()
             if fd < 0:
-                return
+                return False
             if not sink.can_splice():        # type: ignore[union-attr]
                 os.close(fd)
-                return
+                return False
             run = splice.Run(fd, (self.prog, self.vers, self.proc, self.serial), sink,
                              self.stream.send_hole, self._splice_alive, self._seen,
                              rest)
             rest = b""
             try:
                 run.run()
+                finished = run.finished
             except splice.Gone:
                 gone = True
             finally:
@@ -365,6 +381,7 @@ class ServerStream:
             with self._slock:
                 self._splicing = self._running = False
             self.conn.loop.call_soon_threadsafe(self._splice_done, rest, gone)
+        return finished
 
     def _splice_alive(self) -> bool:
         return not self.closed and not self.conn.closed

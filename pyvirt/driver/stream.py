@@ -103,6 +103,9 @@ class Lent:
         return len(self.view)
 
 
+#: lent pieces that may wait for a gathering consumer before it is woken anyway
+_GATHER_PIECES = 8
+
 #: what recvFlags(STOP_AT_HOLE) returns when a hole comes next
 AT_HOLE = -3
 
@@ -118,6 +121,10 @@ class Stream:
         self._eof = False
         self._error: libvirtError | None = None
         self._closed = False
+        # data a consumer gathering with recv_whole still lacks: feeds of less do not
+        # wake it (one wake-up per chunk it returns, not one per message)
+        self._lacking = 0
+        self._closer: Callable[[], None] | None = None     # see feed_eof
         self.sink: Sink | None = None
         self.bound = False
         # Whether a download may feed file regions, read when taken (see
@@ -164,8 +171,18 @@ class Stream:
             if self._closed:
                 return
             self._chunks.append(Lent(view, release))
-            self._cond.notify_all()
+            self._wake(len(view))
         self._notify()
+
+    def _wake(self, fed: int) -> None:
+        # (under _cond) ``fed`` bytes were lent: wake the consumer, unless a recv_whole
+        # waits for more than that and few pieces wait (fewer than a connection's
+        # reader queues before it stops reading)
+        if self._lacking > fed and len(self._chunks) < _GATHER_PIECES:
+            self._lacking -= fed
+            return
+        self._lacking = 0
+        self._cond.notify_all()
 
     def feed_region(self, region: Region) -> None:
         """Make a file region available like data (read when taken)."""
@@ -204,12 +221,25 @@ class Stream:
             self._cond.notify_all()
         self._notify()
 
-    def feed_eof(self) -> None:
-        """Mark the end of the data."""
+    def feed_eof(self, closer: Callable[[], None] | None = None) -> None:
+        """Mark the end of the data.  ``closer()`` (releasing what the fed file
+        regions are read from) runs once, on the consumer's thread as it meets the
+        end (before it sees it), or when the stream is finished or aborted first:
+        the producer need not wait for its regions to be taken."""
         with self._cond:
             self._eof = True
+            if not self._closed:
+                self._closer, closer = closer, None
             self._cond.notify_all()
+        if closer is not None:
+            closer()                    # closed already: nothing will be read
         self._notify()
+
+    def _close_source(self) -> None:
+        with self._cond:
+            closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()
 
     def feed_error(self, err: libvirtError) -> None:
         """Fail the stream: the application's next call raises ``err``."""
@@ -278,7 +308,53 @@ class Stream:
                 return chunk if isinstance(chunk, bytes) else bytes(chunk)
             if self._error is not None:
                 raise self._error
-            return b""
+            closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()                    # before the end is seen
+        return b""
+
+    def recv_whole(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
+        """Like :meth:`recv`, but data fed in pieces (a remote stream's messages) is
+        gathered until ``nbytes`` are in or something else comes next (a hole, a
+        file region, the end, an error: the next call meets it), and copied once
+        into the bytes returned (no bytes per piece: building and freeing those
+        has the allocator hand memory back to the kernel and fault it in again)."""
+        views: list[memoryview] = []
+        lent: list[Lent] = []
+        have = 0
+        with self._cond:
+            while have < nbytes:
+                while not self._chunks and not self._eof and self._error is None \
+                        and not self.nonblock:
+                    self._lacking = nbytes - have
+                    self._cond.wait()
+                self._lacking = 0
+                chunk = self._chunks[0] if self._chunks else None
+                if chunk is None or isinstance(chunk, (Hole, Region)):
+                    break
+                view = chunk.view if isinstance(chunk, Lent) else memoryview(chunk)
+                take = min(nbytes - have, len(view))
+                if not views and take == nbytes == len(view) and isinstance(chunk, bytes):
+                    break                   # one whole piece: recv() returns it as it is
+                views.append(view[:take])
+                have += take
+                if take < len(view):
+                    if isinstance(chunk, Lent):
+                        chunk.view = view[take:]
+                    else:
+                        self._chunks[0] = view[take:]
+                    continue
+                self._chunks.popleft()
+                if isinstance(chunk, Lent):
+                    lent.append(chunk)
+            data = b"".join(views)
+            if views:
+                self._cond.notify_all()
+        if not views:
+            return self.recv(nbytes, stop_at_hole)
+        for chunk in lent:
+            chunk.release()
+        return data
 
     def recv_hole(self) -> int:
         """Take the hole that comes next and return its length (0: data comes next)."""
@@ -353,6 +429,7 @@ class Stream:
             sink = self.sink
             self._closed = True
             self._cond.notify_all()
+        self._close_source()
         if sink is not None:
             sink.finish()
         if err is not None:
@@ -365,6 +442,7 @@ class Stream:
             self._eof = True
             sink = self.sink
             self._cond.notify_all()
+        self._close_source()
         if sink is not None:
             sink.abort()
 

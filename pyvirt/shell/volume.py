@@ -417,12 +417,8 @@ def cmd_vol_download(shell: Shell, args: Args) -> bool:
                 if flags:
                     _sparse_receive(stream, sink, report)
                     return
-                while True:
-                    chunk = stream.recv(CHUNK)
-                    if not chunk or not isinstance(chunk, bytes):
-                        break
-                    report(len(chunk))
-                    sink.write(chunk)
+                # recvAll's 1 MiB chunks: the file is written in whole pages
+                stream.recvAll(lambda _s, chunk, _o: _write_chunk(sink, chunk, report), None)
 
             _transfer(shell, stream, receive, total, "Download", args.flag("verbose"),
                       f"cannot receive data from volume {name}")
@@ -438,6 +434,11 @@ def cmd_vol_download(shell: Shell, args: Args) -> bool:
             except OSError:
                 pass
     return True
+
+
+def _write_chunk(sink: Any, chunk: bytes, report: Callable[[int], None]) -> None:
+    report(len(chunk))
+    sink.write(chunk)
 
 
 def _wrapped(args: Args, name: str) -> int:

@@ -6,7 +6,9 @@ it.  Checks that the data messages did go by splice (counted on
 with other calls interleaved, that an upload limited to a length stops
 there, that a client cut in the middle of a message leaves the volume
 free and the daemon serving, and (a pyvirtd in a mount namespace with a
-small tmpfs) that a full disk gives libvirt's error.
+small tmpfs) that a full disk gives libvirt's error; that an upload's
+finish after spliced data and a download's start skip the daemon's loop, and
+that the client's loop reads a download's data as soon as its call returns.
 """
 
 from __future__ import annotations
@@ -234,6 +236,80 @@ def test_finish_reads_its_own_confirmation(served: _Served) -> None:
     st.finish()
     assert time.monotonic() - start < 3      # the loop is busy for 6 s
     assert (served.base / "pool" / "f.img").read_bytes() == data
+
+
+def test_finish_after_spliced_data_skips_the_loop(served: _Served,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finish that follows the spliced data is read by the splice run and carried
+    out by the writer (sync, confirmation) at once: it returns while the daemon's
+    loop is busy (before, the run gave it back to the loop, which passed it on)."""
+    monkeypatch.setattr(splice, "IDLE", 10.0)     # the run waits for the rest
+    data = os.urandom(4 * MIB)
+    vol = served.volume("g.img", len(data))
+    st = served.conn.newStream(0)
+    vol.upload(st, 0, 0, 0)
+    st.send(data[:MIB])
+    deadline = time.monotonic() + 10
+    while not any(s._running for c in served.daemon.clients for s in c.streams.values()):
+        assert time.monotonic() < deadline, "no splice run started"
+        time.sleep(0.005)
+    busy = threading.Event()
+
+    def block() -> None:
+        busy.set()
+        time.sleep(3)
+    served.loop.call_soon_threadsafe(block)
+    assert busy.wait(5)
+    start = time.monotonic()
+    st.send(data[MIB:])
+    st.finish()
+    assert time.monotonic() - start < 1.5
+    assert (served.base / "pool" / "g.img").read_bytes() == data
+
+
+def test_download_starts_on_the_worker(served: _Served,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker that ran a download's call sends its reply and then the file
+    regions the download fed meanwhile, by sendfile: the daemon's loop reads none
+    of the file into memory (before, it sent the first regions itself)."""
+    from pyvirt.driver.stream import Region
+    readers: list[threading.Thread] = []
+    read = Region.read
+
+    def recorded(self: Region, nbytes: int) -> bytes:
+        readers.append(threading.current_thread())
+        return read(self, nbytes)
+    monkeypatch.setattr(Region, "read", recorded)
+    data = os.urandom(6 * MIB)
+    vol = served.volume("r.img", len(data))
+    (served.base / "pool" / "r.img").write_bytes(data)
+    got: list[bytes] = []
+    st = served.conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    st.recvAll(lambda _s, d, _o: got.append(d), None)
+    st.finish()
+    assert b"".join(got) == data
+    assert served.thread not in readers
+
+
+def test_download_data_is_read_at_once(served: _Served,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a download's call returns, the client's loop watches the socket for the
+    stream's data at once (before, it waited as after any call, in case more calls
+    followed: here 5 s)."""
+    from pyvirt.drivers.remote import client as clientmod
+    monkeypatch.setattr(clientmod, "_REARM_DELAY", 5.0)
+    data = os.urandom(2 * MIB)
+    vol = served.volume("a.img", len(data))
+    (served.base / "pool" / "a.img").write_bytes(data)
+    got: list[bytes] = []
+    start = time.monotonic()
+    st = served.conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    st.recvAll(lambda _s, d, _o: got.append(d), None)
+    st.finish()
+    assert time.monotonic() - start < 2.5
+    assert b"".join(got) == data
 
 
 @pytest.mark.parametrize("shell", ["virsh", "pyvirsh"])

@@ -247,7 +247,9 @@ class _Direct:
         client = self.client
         if self.armed or client.closed is not None:
             return
-        if client.pending:
+        if client.pending or client.streams:
+            # others wait for replies, or a stream's data (a download's, just
+            # started by the call that returns now) is for the loop to read
             client.loop.call_soon_threadsafe(self._arm)
         elif not self._rearm_pending:
             self._rearm_pending = True

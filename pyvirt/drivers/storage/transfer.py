@@ -7,8 +7,10 @@ volume.  A download runs a thread that feeds the stream with regions of
 the file, read when taken (by the application's recv() on its own thread,
 or by pyvirtd's sendfile), or with the bytes a backend's own storage
 reads, waiting while the application has not taken what was fed (so a
-large volume is never all in memory).  While a transfer runs its volume is
-in use: it cannot be deleted, wiped or resized.
+large volume is never all in memory); once it has fed the end it leaves,
+and the file its regions are read from is released by whoever meets the
+end (or finishes or aborts the stream first).  While a transfer runs its
+volume is in use: it cannot be deleted, wiped or resized.
 
 Both read and write through a :class:`VolumeIO`: a file (:class:`FileIO`)
 unless the backend gives its own (an RBD image, for instance).
@@ -372,16 +374,21 @@ def download(vol: Any, stream: Any, offset: int, length: int,
         drop(vol.path)
         raise
 
+    def release() -> None:
+        # the volume is free before the application sees the end
+        fd.close()
+        drop(vol.path)
+
     def pump() -> None:
         pos, left = offset, (length if length > 0 else None)
         failure = None
+        fed = False                          # file regions were fed
         try:
             end = size = 0
             if raw is not None:
                 size = os.lseek(raw, 0, os.SEEK_END)
                 end = size if left is None else min(size, offset + left)
             section = (True, pos)            # (in data, section end): none read yet
-            fed = False                      # file regions were fed
             while left is None or left > 0:
                 if sparse:
                     if pos >= end:
@@ -391,7 +398,7 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                         section = _sections(raw, pos, end)
                 if sparse and not section[0]:
                     if not st.wait_room(BACKLOG):
-                        return
+                        break
                     st.feed_hole(section[1] - pos)
                     if left is not None:
                         left -= section[1] - pos
@@ -423,17 +430,20 @@ def download(vol: Any, stream: Any, offset: int, length: int,
                 pos += want
                 if left is not None:
                     left -= want
-            if fed:
-                st.wait_room(1)                 # the regions fed were taken
         except libvirtError as exc:
             failure = exc
-        finally:
-            # the volume is free before the application sees the end
-            fd.close()
-            drop(vol.path)
+        except BaseException:
+            release()
+            raise
         if failure is not None:
+            release()
             st.feed_error(failure)
+        elif fed:
+            # the regions fed are read before the end is met: whoever meets it
+            # releases the file then (no wait here for them to be taken)
+            st.feed_eof(release)
         else:
+            release()
             st.feed_eof()
 
     threading.Thread(target=pump, name="pyvirt-vol-download", daemon=True).start()

@@ -5,13 +5,19 @@ given, page-sized pieces when the storage driver runs in the application's
 process, so the volume's (and the application's) file writes start and end
 on page boundaries: the kernel puts unaligned writes into the page cache at
 several times the cost.  A daemon's streams keep pieces of whole wire
-messages; recvAll joins a remote stream's message pieces into 1 MiB; an
-upload sent in pieces of any size is written in whole pages.
+messages; recvAll and sparseRecvAll join a remote stream's message pieces into
+1 MiB (one copy, no bytes per piece, one wake-up per chunk); an upload sent
+in pieces of any size is written in whole pages, and the bytes it holds back
+for the rest of a page are written (or their error raised) at the finish.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -165,4 +171,174 @@ def test_recv_all_gathers_message_pieces() -> None:
     with pytest.raises(pyvirt.libvirtError, match="cut short"):
         st.recvAll(lambda _s, d, _o: got.append(d), None)
     assert got == [data[:262120]]
+    conn.close()
+
+
+def test_sparse_recv_all_gathers_message_pieces() -> None:
+    """sparseRecvAll gathers a remote stream's message pieces into 1 MiB chunks as
+    recvAll does, a chunk ending where a hole comes; pieces lent by the connection's
+    reader are given back once copied; what came before an error is delivered."""
+    conn = pyvirt.open("test:///default")
+    data = os.urandom(7 * 262120)
+    released: list[int] = []
+    st = conn.newStream(0)
+    for off in range(0, 5 * 262120, 262120):
+        view = memoryview(bytearray(data[off:off + 262120]))
+        st._o.feed_lent(view, lambda off=off: released.append(off))
+    st._o.feed_hole(1 << 20)
+    st._o.feed(data[5 * 262120:6 * 262120])
+    st._o.feed(data[6 * 262120:])
+    st._o.feed_eof()
+    got: list[bytes | int] = []
+    st.sparseRecvAll(lambda _s, d, _o: got.append(d), lambda _s, n, _o: got.append(n), None)
+    assert [len(d) if isinstance(d, bytes) else d for d in got] == [
+        1 << 20, 5 * 262120 - (1 << 20), 1 << 20, 2 * 262120]
+    assert b"".join(d for d in got if isinstance(d, bytes)) == data
+    assert sorted(released) == list(range(0, 5 * 262120, 262120))
+
+    st = conn.newStream(0)
+    st._o.feed(data[:262120])
+    st._o.feed_error(report(C.VIR_ERR_INTERNAL_ERROR, "cut short", C.VIR_FROM_STREAMS))
+    got = []
+    with pytest.raises(pyvirt.libvirtError, match="cut short"):
+        st.sparseRecvAll(lambda _s, d, _o: got.append(d), lambda _s, n, _o: None, None)
+    assert got == [data[:262120]]
+    conn.close()
+
+
+class _CountingCondition:
+    """A stream's condition that counts the waits that return (wake-ups)."""
+
+    def __init__(self, cond: threading.Condition) -> None:
+        self.cond, self.wakeups = cond, 0
+
+    def __enter__(self) -> bool:
+        return self.cond.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cond.__exit__(*exc)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        got = self.cond.wait(timeout)
+        self.wakeups += 1
+        return got
+
+    def notify_all(self) -> None:
+        self.cond.notify_all()
+
+
+def test_gathering_consumer_wakes_once_per_chunk() -> None:
+    """A recvAll gathering a remote stream's messages is woken when the chunk it
+    waits for is complete, not at each message; with many small pieces it is woken
+    anyway before the connection's reader would stop reading (no stall)."""
+    st = Stream()
+    counting = _CountingCondition(st._cond)
+    st._cond = counting          # type: ignore[assignment]
+    data = os.urandom(5 * 262120)
+
+    def feed() -> None:
+        for off in range(0, len(data), 262120):
+            time.sleep(0.02)
+            st.feed_lent(memoryview(bytearray(data[off:off + 262120])), lambda: None)
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    got = st.recv_whole(1 << 20)
+    feeder.join()
+    assert got == data[:1 << 20]
+    assert counting.wakeups <= 2
+    # small pieces: the consumer takes them before the reader would pause (it then
+    # waits for the rest of its chunk, here the end)
+    st2 = Stream()
+    small: list[bytes | int] = []
+    waiter = threading.Thread(target=lambda: small.append(st2.recv_whole(1 << 20)))
+    waiter.start()
+    time.sleep(0.05)
+    for _ in range(8):
+        st2.feed_lent(memoryview(bytearray(b"y" * 100)), lambda: None)
+    deadline = time.monotonic() + 10
+    while st2.queued() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not st2.queued()
+    st2.feed_eof()
+    waiter.join(10)
+    assert small == [b"y" * 800]
+
+
+_HELD_BACK_FAILS = """
+import os, resource, signal, sys
+from pathlib import Path
+import pyvirt
+sys.path.insert(0, sys.argv[2])
+from test_stream_pieces import _volume
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # writes past the limit fail: EFBIG
+conn = pyvirt.open(f"qemu:///embed?root={sys.argv[1]}/root")
+vol = _volume(conn, Path(sys.argv[1]), 1 << 20)
+data = os.urandom(262120)
+resource.setrlimit(resource.RLIMIT_FSIZE, (260000, resource.RLIM_INFINITY))
+st = conn.newStream(0)
+vol.upload(st, 0, 0, 0)
+st.send(data)                 # 258,048 bytes written, the last 4,072 held back
+try:
+    st.finish()
+except pyvirt.libvirtError as exc:
+    print("error", exc.get_error_code(), exc.get_error_domain(), exc.get_error_message())
+else:
+    print("no error")
+with open(vol.path(), "rb") as fh:
+    print("kept", fh.read(258048) == data[:258048])
+vol.delete(0)                 # the failed upload left the volume free
+print("deleted")
+"""
+
+
+def test_held_back_bytes_failing_at_finish_raise(tmp_path: Path) -> None:
+    """The bytes an upload holds back for the rest of their page are written at the
+    finish; when that write fails (here past a file size limit, as a full disk),
+    finish() raises the storage driver's error with the file named, the bytes
+    written before are in the volume, and the volume is free again."""
+    res = subprocess.run([sys.executable, "-c", _HELD_BACK_FAILS, str(tmp_path),
+                          str(Path(__file__).parent)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith(f"error {C.VIR_ERR_SYSTEM_ERROR} {C.VIR_FROM_STORAGE} "
+                               "cannot write to file '"), lines
+    assert lines[0].endswith("w.img': File too large"), lines
+    assert lines[1:] == ["kept True", "deleted"]
+
+
+def test_download_thread_ends_before_its_regions_are_read(tmp_path: Path) -> None:
+    """A download's thread ends once it has fed its file regions and the end, without
+    waiting for the application to take them (so the application meets the end
+    without waiting for that thread again); the volume stays in use while regions
+    wait and is free when the application sees the end."""
+    conn = pyvirt.open(f"qemu:///embed?root={tmp_path / 'root'}")
+    vol = _volume(conn, tmp_path, 2 << 20)
+    data = os.urandom(2 << 20)
+    Path(vol.path()).write_bytes(data)
+    before = set(threading.enumerate())
+    st = conn.newStream(0)
+    vol.download(st, 0, 0, 0)
+    deadline = time.monotonic() + 5
+    while any(t not in before and t.name == "pyvirt-vol-download"
+              for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the download's thread waits for the reader"
+        time.sleep(0.01)
+    with pytest.raises(pyvirt.libvirtError, match="in use"):
+        vol.delete(0)
+    got = []
+    while True:
+        chunk = st.recv(1 << 20)
+        if not chunk:
+            break
+        got.append(chunk)
+    assert b"".join(got) == data
+    # free once the end was seen (before the finish): another download may start
+    again = conn.newStream(0)
+    vol.download(again, 0, 0, 0)
+    st.finish()
+    # and a download aborted before its end frees the volume as well
+    assert again.recv(4096) == data[:4096]
+    again.abort()
+    vol.delete(0)
     conn.close()
