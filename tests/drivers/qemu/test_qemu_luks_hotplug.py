@@ -132,9 +132,12 @@ def _guest_sh(dom: Any, cmd: str) -> str:
     return base64.b64decode(ret.get("out-data", "")).decode()
 
 
-# the guest's disk with a given serial, its first MiB hashed (waits for the device)
-_READ = ("for i in $(seq 100); do for b in /sys/block/vd*; do "
+# the guest's disk with a given serial, its first MiB hashed: waits (up to 60 s) for the
+# device to have its size and its /dev node (a loaded host's TCG guest showed the disk in
+# sysfs before either, and read nothing)
+_READ = ("for i in $(seq 600); do for b in /sys/block/vd*; do "
          "[ \"$(cat $b/serial 2>/dev/null)\" = {serial} ] && "
+         "[ \"$(cat $b/size 2>/dev/null)\" -gt 0 ] && [ -b /dev/${{b##*/}} ] && "
          "{{ dd if=/dev/${{b##*/}} bs=1M count=1 2>/dev/null | md5sum; exit 0; }}; done; "
          "sleep 0.1; done; echo missing")
 
