@@ -240,8 +240,8 @@ class AtDefaults:
     """Tells whether fields of a dataclass instance all hold the defaults
     their declarations give, in one comparison done in C.
 
-    ``AtDefaults(cls, names)(obj.__dict__)`` reads the fields ``names`` of
-    ``obj`` (one ``itemgetter`` call) and compares them, as one tuple, with
+    ``AtDefaults(cls, names)(obj)`` reads the fields ``names`` of ``obj``
+    (one ``attrgetter`` call) and compares them, as one tuple, with
     the defaults declared in ``cls`` (``default`` or what
     ``default_factory`` makes: ``[]``, ``{}``).  The writers use it to skip
     at once the many optional elements a common device does not have,
@@ -258,11 +258,13 @@ class AtDefaults:
                 values.append(decl.default)
             else:
                 values.append(decl.default_factory())  # type: ignore[misc,operator]
-        self.get = operator.itemgetter(*names)
+        # attrgetter, not an itemgetter of obj.__dict__: a __dict__ once
+        # made slows every later attribute read of the instance
+        self.get = operator.attrgetter(*names)
         self.defaults = tuple(values) if len(names) > 1 else values[0]
 
-    def __call__(self, fields: Mapping[str, Any]) -> bool:
-        return bool(self.get(fields) == self.defaults)
+    def __call__(self, obj: object) -> bool:
+        return bool(self.get(obj) == self.defaults)
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -682,16 +684,15 @@ class Device:
         (lines that come after it) and the end tag, places the kept
         children per ``order``, and writes ``<TAG .../>`` when there is no
         child."""
-        # read from __dict__: attribute reads here, shared by every kind of
-        # device, would each miss the interpreter's per-class shortcuts
-        fields = self.__dict__
-        if fields["address"] is not None or fields["alias"] is not None \
-                or fields["boot_order"] is not None or fields["rom"] is not None \
-                or fields["acpi_index"] is not None or fields["master_startport"] is not None:
+        # attributes, never self.__dict__: once an instance's __dict__ is
+        # made, every attribute read of it takes CPython's slow path
+        if self.address is not None or self.alias is not None \
+                or self.boot_order is not None or self.rom is not None \
+                or self.acpi_index is not None or self.master_startport is not None:
             self.write_info(pad + "  ", out, fctx)
         if tail:
             out.append(tail)
-        if fields["kept"]:
+        if self.kept:
             place_lines(out, start + 1, pad + "  ", self.kept, order)
         if len(out) > start + 1:
             out.append(f"{pad}</{tag or self.TAG}>\n")

@@ -178,7 +178,7 @@ class OS:
         """Append the lines of the ``<os>`` element, indented by ``pad``."""
         kind = self.type
         if kind is None or (kind == "xen" and virt_type == "xen") \
-                or not _ONLY_TYPE_AND_BOOT(self.__dict__):
+                or not _ONLY_TYPE_AND_BOOT(self):
             write_node(self.format(virt_type), pad, out)
             return
         # the common case, written directly: <type> and <boot> only
