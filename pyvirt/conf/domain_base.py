@@ -20,10 +20,8 @@ libvirt's ``virXMLProp*`` do) and from ``VIR_FROM_DOMAIN`` otherwise.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -234,37 +232,6 @@ def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> N
         value = getattr(obj, tag)
         if value is not None:
             out.append(f"{pad}<{tag}>{(value if value in PLAIN else escape_attr(value))}</{tag}>\n")
-
-
-class AtDefaults:
-    """Tells whether fields of a dataclass instance all hold the defaults
-    their declarations give, in one comparison done in C.
-
-    ``AtDefaults(cls, names)(obj)`` reads the fields ``names`` of ``obj``
-    (one ``attrgetter`` call) and compares them, as one tuple, with
-    the defaults declared in ``cls`` (``default`` or what
-    ``default_factory`` makes: ``[]``, ``{}``).  The writers use it to skip
-    at once the many optional elements a common device does not have,
-    instead of testing each field in turn."""
-
-    __slots__ = ("defaults", "get")
-
-    def __init__(self, cls: type, names: Sequence[str]) -> None:
-        declared = {f.name: f for f in dataclasses.fields(cls)}
-        values: list[Any] = []
-        for name in names:
-            decl = declared[name]  # a KeyError names a field the class does not declare
-            if decl.default is not dataclasses.MISSING:
-                values.append(decl.default)
-            else:
-                values.append(decl.default_factory())  # type: ignore[misc,operator]
-        # attrgetter, not an itemgetter of obj.__dict__: a __dict__ once
-        # made slows every later attribute read of the instance
-        self.get = operator.attrgetter(*names)
-        self.defaults = tuple(values) if len(names) > 1 else values[0]
-
-    def __call__(self, obj: object) -> bool:
-        return bool(self.get(obj) == self.defaults)
 
 
 def order_of(*tags: str) -> dict[str, int]:
