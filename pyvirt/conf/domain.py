@@ -597,7 +597,8 @@ class DomainDef:
         out.append(f"  <name>{escape_text(self.name)}</name>\n")
         if self.uuid is not None:
             out.append(f"  <uuid>{self.uuid}</uuid>\n")
-        write_texts(self, ("genid", "title", "description"), "  ", out)
+        if self.genid is not None or self.title is not None or self.description is not None:
+            write_texts(self, ("genid", "title", "description"), "  ", out)
         if self.metadata is not None:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
@@ -633,7 +634,14 @@ class DomainDef:
         if self.cpu is not None:
             self.cpu.write("  ", out)
         self.clock.write("  ", out)
-        write_texts(self, _LIFECYCLE_TAGS, "  ", out)
+        poweroff, reboot, crash = self.on_poweroff, self.on_reboot, self.on_crash
+        if poweroff is not None and reboot is not None and crash is not None \
+                and self.on_lockfailure is None:
+            # the common case as one string: the actions are words that need no escaping
+            out.append("  <on_poweroff>" + poweroff + "</on_poweroff>\n  <on_reboot>" + reboot
+                       + "</on_reboot>\n  <on_crash>" + crash + "</on_crash>\n")
+        else:
+            write_texts(self, _LIFECYCLE_TAGS, "  ", out)
         if kept:
             _write_kept(out, kept, "pm")
         if self.pm is not None:

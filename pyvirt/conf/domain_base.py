@@ -20,10 +20,8 @@ libvirt's ``virXMLProp*`` do) and from ``VIR_FROM_DOMAIN`` otherwise.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -234,35 +232,6 @@ def write_texts(obj: object, tags: Sequence[str], pad: str, out: list[str]) -> N
         value = getattr(obj, tag)
         if value is not None:
             out.append(f"{pad}<{tag}>{(value if value in PLAIN else escape_attr(value))}</{tag}>\n")
-
-
-class AtDefaults:
-    """Tells whether fields of a dataclass instance all hold the defaults
-    their declarations give, in one comparison done in C.
-
-    ``AtDefaults(cls, names)(obj.__dict__)`` reads the fields ``names`` of
-    ``obj`` (one ``itemgetter`` call) and compares them, as one tuple, with
-    the defaults declared in ``cls`` (``default`` or what
-    ``default_factory`` makes: ``[]``, ``{}``).  The writers use it to skip
-    at once the many optional elements a common device does not have,
-    instead of testing each field in turn."""
-
-    __slots__ = ("defaults", "get")
-
-    def __init__(self, cls: type, names: Sequence[str]) -> None:
-        declared = {f.name: f for f in dataclasses.fields(cls)}
-        values: list[Any] = []
-        for name in names:
-            decl = declared[name]  # a KeyError names a field the class does not declare
-            if decl.default is not dataclasses.MISSING:
-                values.append(decl.default)
-            else:
-                values.append(decl.default_factory())  # type: ignore[misc,operator]
-        self.get = operator.itemgetter(*names)
-        self.defaults = tuple(values) if len(names) > 1 else values[0]
-
-    def __call__(self, fields: Mapping[str, Any]) -> bool:
-        return bool(self.get(fields) == self.defaults)
 
 
 def order_of(*tags: str) -> dict[str, int]:
@@ -682,16 +651,15 @@ class Device:
         (lines that come after it) and the end tag, places the kept
         children per ``order``, and writes ``<TAG .../>`` when there is no
         child."""
-        # read from __dict__: attribute reads here, shared by every kind of
-        # device, would each miss the interpreter's per-class shortcuts
-        fields = self.__dict__
-        if fields["address"] is not None or fields["alias"] is not None \
-                or fields["boot_order"] is not None or fields["rom"] is not None \
-                or fields["acpi_index"] is not None or fields["master_startport"] is not None:
+        # attributes, never self.__dict__: once an instance's __dict__ is
+        # made, every attribute read of it takes CPython's slow path
+        if self.address is not None or self.alias is not None \
+                or self.boot_order is not None or self.rom is not None \
+                or self.acpi_index is not None or self.master_startport is not None:
             self.write_info(pad + "  ", out, fctx)
         if tail:
             out.append(tail)
-        if fields["kept"]:
+        if self.kept:
             place_lines(out, start + 1, pad + "  ", self.kept, order)
         if len(out) > start + 1:
             out.append(f"{pad}</{tag or self.TAG}>\n")

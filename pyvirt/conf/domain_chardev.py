@@ -294,7 +294,8 @@ class CharDevice(Device):
             out.append(f"{pad}<{tag} type='{source.type._value_}'>\n")
         sub = pad + "  "
         source.write(sub, out, fctx)
-        out.append(indent_lines(target, sub))
+        # a <target> is mostly one line: written without the call that splits lines
+        out.append(indent_lines(target, sub) if "\n" in target else f"{sub}{target}\n")
         self.close(pad, out, start, _CHR_ORDER, fctx, "", tag)
 
 

@@ -393,9 +393,12 @@ class Disk(Device):
             share = self.transient_share_backing
             out.append(f"{sub}<transient/>\n" if share is None else
                        f"{sub}<transient shareBacking='{'yes' if share else 'no'}'/>\n")
-        if self.serial is not None or self.wwn is not None or self.vendor is not None \
-                or self.product is not None:
+        if self.wwn is not None or self.vendor is not None or self.product is not None:
             write_texts(self, _DISK_TEXTS, sub, out)
+        elif self.serial is not None:  # the common one alone, without a loop of getattr
+            serial = self.serial
+            out.append(f"{sub}<serial>{serial if serial in PLAIN else escape_attr(serial)}"
+                       "</serial>\n")
         self.close(pad, out, start, _DISK_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str]) -> None:

@@ -315,7 +315,9 @@ class Interface(Device):
         if self.type == "network" and len(source) == 1 and "network" in source \
                 and self.source_address is None and not self.source_local \
                 and not self.source_kept:
-            out.append(f"{sub}<source network='{escape_attr(source['network'])}'/>\n")
+            network = source["network"]
+            network = network if network in PLAIN else escape_attr(network)
+            out.append(f"{sub}<source network='{network}'/>\n")
         elif source or self.source_address is not None or self.source_local or \
                 self.source_kept or self.type == "hostdev":
             self._write_source(sub, out, fctx)

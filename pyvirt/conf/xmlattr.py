@@ -25,7 +25,6 @@ table is read with a family's own error maker.
 from __future__ import annotations
 
 import enum
-import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -270,9 +269,6 @@ def attrs_of(obj: Any, specs: Sequence[A]) -> list[tuple[str, str]]:
     return out
 
 
-#: tables of at least this many attributes keep their text in the object
-#: (see :func:`_compile_writer`); below it, writing is as cheap as checking
-_MEMO_MIN = 6
 #: id(spec table) -> (the table, its writer); tables are module constants
 _WRITERS: dict[int, tuple[Sequence[A], Callable[[Any], str]]] = {}
 
@@ -282,10 +278,8 @@ def attr_writer(specs: Sequence[A]) -> Callable[[Any], str]:
     (`` a='1' b='x'``, escaped, None left out), as :func:`attrs_of` does.
 
     The function is generated once per spec table, on first use, as
-    straight-line code: one test and one concatenation per attribute.
-    For a table of many attributes (a disk's ``<driver>``), the text is
-    kept in the object (in its ``__dict__``, not a field) with the values
-    it was written from, and written again only when a value changed.
+    straight-line code: one attribute read, one test and one
+    concatenation per attribute.
     """
     entry = _WRITERS.get(id(specs))
     if entry is None or entry[0] is not specs:
@@ -301,64 +295,35 @@ def attrs_text(obj: Any, specs: Sequence[A]) -> str:
 def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
     if not specs:
         return lambda o: ""
-    env: dict[str, Any] = {"esc": escape_attr, "plain": PLAIN,
-                           "get": operator.itemgetter(*[spec.name for spec in specs])}
-    body: list[str] = []
+    env: dict[str, Any] = {"esc": escape_attr, "plain": PLAIN}
+    # Plain attribute reads (o.name), which CPython specialises per call
+    # site; never o.__dict__: once an instance's __dict__ is made, every
+    # attribute read of that instance, here and elsewhere, is slower.
+    lines = ["def write(o):", "    s = ''"]
     for i, spec in enumerate(specs):
         conv = spec.conv
         v = f"v{i}"
-        body.append(f"if {v} is not None:")
+        lines += [f"    {v} = o.{spec.name}", f"    if {v} is not None:"]
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            body.append(f"    s += {head!r} + ({v} if {v} in plain else esc({v})) + \"'\"")
+            lines.append(f"        s += {head!r} + ({v} if {v} in plain else esc({v})) + \"'\"")
         elif conv.kind == "num":
-            body.append(f"    s += {head!r} + str({v}) + \"'\"")
+            lines.append(f"        s += {head!r} + str({v}) + \"'\"")
         elif conv.kind == "bool":
             yes, no = (f"{head}{w}'" for w in conv.words)
-            body.append(f"    s += {yes!r} if {v} else {no!r}")
+            lines.append(f"        s += {yes!r} if {v} else {no!r}")
         elif conv.kind == "enum":
             # a member is a str: concatenated as it is (reading ._value_ costs more)
-            body.append(f"    s += {head!r} + {v} + \"'\"")
+            lines.append(f"        s += {head!r} + {v} + \"'\"")
         elif conv.kind == "enumvalue":
-            body.append(f"    s += {head!r} + {v}._value_ + \"'\"")
+            lines.append(f"        s += {head!r} + {v}._value_ + \"'\"")
         elif conv.kind == "fmt":
-            body.append(f"    s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
+            lines.append(f"        s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
         else:
             env[f"dump{i}"] = conv.dump
-            body.append(f"    s += {head!r} + esc(dump{i}({v})) + \"'\"")
-    names = [f"v{i}" for i in range(len(specs))]
-    # The values are read from the instance's __dict__ in one call (an
-    # itemgetter of every field), faster than one lookup each; an object
-    # without one, or with a field elsewhere (a property), is written by
-    # the same code reading attributes.
-    slow = ["def write_attrs(o):"]
-    slow += [f"    v{i} = getattr(o, {spec.name!r})" for i, spec in enumerate(specs)]
-    tail = ["    s = ''"] + ["    " + line for line in body]
-    fast = ["def write(o):", "    try:", "        d = o.__dict__"]
-    if len(specs) == 1:
-        fast.append("        v0 = get(d)")
-    else:
-        fast.append("        vals = get(d)")
-    fast += ["    except (AttributeError, KeyError):", "        return write_attrs(o)"]
-    if len(specs) < _MEMO_MIN:
-        if len(specs) > 1:
-            fast.append(f"    {', '.join(names)}, = vals")
-        code = "\n".join(slow + tail + ["    return s"] + fast + tail + ["    return s"])
-    else:
-        # The text is kept in the instance with the values it was written
-        # from, and used again while they compare equal: the values are
-        # immutable (str, int, bool, enum members), so equal values write
-        # equal text, and a change of any of them is seen at the next call.
-        env["NONES"] = (None,) * len(specs)
-        key = f"_attrs_memo{len(_WRITERS)}"
-        fast += ["    if vals == NONES:", "        return ''",
-                 f"    memo = d.get({key!r})",
-                 "    if memo is not None and memo[0] == vals:",
-                 "        return memo[1]",
-                 f"    {', '.join(names)}, = vals"]
-        code = "\n".join(slow + tail + ["    return s"] + fast + tail
-                         + [f"    d[{key!r}] = (vals, s)", "    return s"])
-    exec(code, env)  # noqa: S102 - code generated from the declarations above
+            lines.append(f"        s += {head!r} + esc(dump{i}({v})) + \"'\"")
+    lines.append("    return s")
+    exec("\n".join(lines), env)  # noqa: S102 - code generated from the declarations above
     return cast("Callable[[Any], str]", env["write"])
 
 

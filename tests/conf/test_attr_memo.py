@@ -1,7 +1,8 @@
-"""The attribute text a long declaration table keeps in an object
-(:func:`pyvirt.conf.xmlattr.attr_writer`) follows every change of the
-object's values: a changed value shows in the next format, a value set
-back writes the old text again, and copies are independent."""
+"""The attribute text a compiled writer of a long declaration table
+(:func:`pyvirt.conf.xmlattr.attr_writer`) writes follows every change of
+the object's values: a changed value shows in the next format, a value
+set back writes the old text again, and copies are independent.  (The
+writers once kept their text in the object; they now write it afresh.)"""
 
 from __future__ import annotations
 
