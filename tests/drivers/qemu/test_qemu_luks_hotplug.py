@@ -132,14 +132,17 @@ def _guest_sh(dom: Any, cmd: str) -> str:
     return base64.b64decode(ret.get("out-data", "")).decode()
 
 
-# the guest's disk with a given serial, its first MiB hashed: waits (up to 60 s) for the
-# device to have its size and its /dev node (a loaded host's TCG guest showed the disk in
-# sysfs before either, and read nothing)
-_READ = ("for i in $(seq 600); do for b in /sys/block/vd*; do "
-         "[ \"$(cat $b/serial 2>/dev/null)\" = {serial} ] && "
-         "[ \"$(cat $b/size 2>/dev/null)\" -gt 0 ] && [ -b /dev/${{b##*/}} ] && "
-         "{{ dd if=/dev/${{b##*/}} bs=1M count=1 2>/dev/null | md5sum; exit 0; }}; done; "
-         "sleep 0.1; done; echo missing")
+# the guest's disk with a given serial, its first MiB hashed: waits (some 30 s) for the
+# device to have its size and its /dev node and to give a whole MiB (a loaded host's TCG
+# guest read nothing from a disk just plugged, twice); if it never does, the last read's
+# error is the output
+_READ = ("n=; for i in $(seq 300); do for b in /sys/block/vd*; do "
+         "[ \"$(cat $b/serial 2>/dev/null)\" = {serial} ] && n=${{b##*/}} && "
+         "[ \"$(cat $b/size 2>/dev/null)\" -gt 0 ] && [ -b /dev/$n ] && "
+         "[ \"$(dd if=/dev/$n bs=1M count=1 2>/dev/null | wc -c)\" = 1048576 ] && "
+         "{{ dd if=/dev/$n bs=1M count=1 2>/dev/null | md5sum; exit 0; }}; done; "
+         "sleep 0.1; done; echo missing $n; [ -n \"$n\" ] && "
+         "dd if=/dev/$n of=/dev/null bs=1M count=1 2>&1")
 
 
 @pytest.mark.parametrize(("fmt", "dev", "pattern"), [("raw", "vdb", 0x5A),
