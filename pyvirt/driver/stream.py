@@ -308,9 +308,7 @@ class Stream:
                 return chunk if isinstance(chunk, bytes) else bytes(chunk)
             if self._error is not None:
                 raise self._error
-            closer, self._closer = self._closer, None
-        if closer is not None:
-            closer()                    # before the end is seen
+        self._close_source()            # before the end is seen
         return b""
 
     def recv_whole(self, nbytes: int, stop_at_hole: bool = False) -> bytes | int:
