@@ -84,8 +84,10 @@ COUNTER = b"PYVIRT-GUEST-COUNTER"
 
 def counters(path: str, since: int = 0) -> list[int]:
     """The disk counter values (tools/guest.d/counter.sh) the guest printed in the
-    serial log ``path`` after byte ``since``."""
-    return [int(ln.split()[1]) for ln in file_text(path)[since:].splitlines()
+    serial log ``path`` after byte ``since``: whole lines only (QEMU may be
+    writing the last one)."""
+    text = file_text(path)[since:]
+    return [int(ln.split()[1]) for ln in text[:text.rfind(b"\n") + 1].splitlines()
             if ln.startswith(COUNTER)]
 
 
