@@ -18,8 +18,11 @@ the drivers' business.
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import compress
+from typing import Any
 
 from lxml import etree
 
@@ -155,10 +158,13 @@ _DEVICE_ORDER = order_of("emulator", *DEVICE_TAGS)
 _FORMAT_SEQ = tuple((tag, attr) for tag, (_c, attr) in DEVICE_TAGS.items())
 #: the typed lists alone, for devices without any kept verbatim
 _TYPED_SEQ = tuple((tag, attr) for tag, attr in _FORMAT_SEQ if attr is not None)
+_TYPED_TAGS = tuple(tag for tag, _a in _TYPED_SEQ)
+_TYPED_ATTRS = tuple(attr for _t, attr in _TYPED_SEQ)
+_GET_TYPED = operator.attrgetter(*_TYPED_ATTRS)
 _LIST_ATTRS = tuple(a for _c, a in DEVICE_TAGS.values() if a is not None and a != "memballoon")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Devices:
     """The ``<devices>`` of a domain, one typed list per kind, in libvirt's
     output order; ``memballoon`` is the one balloon (or None)."""
@@ -334,7 +340,7 @@ class FormatParts:
             by_id.pop(id(dev), None)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DomainDef:
     """A guest definition.  Memory sizes are KiB.  ``features`` maps a
     feature name ('acpi', 'hyperv' ...) to its :class:`Feature`."""
@@ -719,14 +725,19 @@ class DomainDef:
         out.append("  <devices>\n")
         if devs.emulator is not None:
             out.append(f"    <emulator>{escape_text(devs.emulator)}</emulator>\n")
-        fields = devs.__dict__
-        for tag, attr in _FORMAT_SEQ if devs.kept else _TYPED_SEQ:
+        if devs.kept:
+            seq: Iterable[tuple[str, str | None, Any]] = [
+                (tag, attr, None if attr is None else getattr(devs, attr))
+                for tag, attr in _FORMAT_SEQ]
+        else:
+            values = _GET_TYPED(devs)   # every typed list in one call
+            seq = compress(zip(_TYPED_TAGS, _TYPED_ATTRS, values), values)
+        for tag, attr, items in seq:
             if attr is None:
                 for d in devs.kept:
                     if d.tag == tag:
                         write_node(d.format(fctx), "    ", out)
                 continue
-            items = fields[attr]
             if not items:
                 continue
             if attr == "consoles":

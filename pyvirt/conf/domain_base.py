@@ -330,7 +330,7 @@ class AddressType(enum.StrEnum):
     UNASSIGNED = "unassigned"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Address:
     """Base of the typed device addresses."""
 
@@ -370,7 +370,7 @@ def _pci_range_error(domain: int, bus: int, slot: int, function: int) -> libvirt
                   "must be <= 7", C.VIR_FROM_NONE)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class PciAddress(Address):
     """A PCI address; ``multifunction`` is True/False/None (on/off/default)."""
 
@@ -432,7 +432,7 @@ class PciAddress(Address):
         return f"{self.domain:04x}:{self.bus:02x}:{self.slot:02x}.{self.function:x}"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DriveAddress(Address):
     """A drive address on an IDE/SCSI/SATA/FDC controller."""
 
@@ -444,7 +444,7 @@ class DriveAddress(Address):
     unit: int = 0
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class VirtioSerialAddress(Address):
     """A port on a virtio-serial controller."""
 
@@ -455,7 +455,7 @@ class VirtioSerialAddress(Address):
     port: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class CcidAddress(Address):
     """A slot on a CCID (smartcard) controller."""
 
@@ -475,7 +475,7 @@ def _load_usb_port(text: str, attr: str, elem: str) -> str:
     return ".".join(str(n) for n in numbers)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class UsbAddress(Address):
     """A USB bus and port path ('1.2.3')."""
 
@@ -485,7 +485,7 @@ class UsbAddress(Address):
     port: str | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class SpaprVioAddress(Address):
     """A PAPR VIO register."""
 
@@ -494,7 +494,7 @@ class SpaprVioAddress(Address):
     reg: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class CcwAddress(Address):
     """An s390 channel I/O address."""
 
@@ -506,7 +506,7 @@ class CcwAddress(Address):
     devno: int = 0
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class IsaAddress(Address):
     """An ISA I/O base and IRQ."""
 
@@ -516,7 +516,7 @@ class IsaAddress(Address):
     irq: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DimmAddress(Address):
     """A memory DIMM slot and base address."""
 
@@ -526,21 +526,21 @@ class DimmAddress(Address):
     base: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class VirtioMmioAddress(Address):
     """A virtio-mmio device (no attributes)."""
 
     TYPE = AddressType.VIRTIO_MMIO
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class VirtioS390Address(Address):
     """The legacy s390 virtio transport (no attributes)."""
 
     TYPE = AddressType.VIRTIO_S390
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class UnassignedAddress(Address):
     """A host device not assigned to the guest's bus."""
 
@@ -568,7 +568,7 @@ def parse_address(elem: etree._Element) -> Address | None:
 
 # --- device info -----------------------------------------------------------
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Rom:
     """``<rom bar= file= enabled=>`` of a PCI device."""
 
@@ -577,7 +577,7 @@ class Rom:
     enabled: bool | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Device:
     """Fields every device has (libvirt's device info), and the element
     order shared by all devices for them."""
@@ -651,8 +651,6 @@ class Device:
         (lines that come after it) and the end tag, places the kept
         children per ``order``, and writes ``<TAG .../>`` when there is no
         child."""
-        # attributes, never self.__dict__: once an instance's __dict__ is
-        # made, every attribute read of it takes CPython's slow path
         if self.address is not None or self.alias is not None \
                 or self.boot_order is not None or self.rom is not None \
                 or self.acpi_index is not None or self.master_startport is not None:

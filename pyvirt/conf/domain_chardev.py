@@ -51,7 +51,7 @@ class ChrType(enum.StrEnum):
 _PATH_TYPES = (ChrType.DEV, ChrType.FILE, ChrType.PIPE, ChrType.PTY)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class ChrSource:
     """Where a character device's data goes on the host.
 
@@ -218,7 +218,7 @@ _RATE_BYTES = uint(10, message("invalid RNG rate bytes value"))
 _RATE_PERIOD = uint(10, message("invalid RNG rate period value"))
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class CharDevice(Device):
     """Common part of serial/parallel/console/channel devices: the host
     ``source`` and the guest ``target_*`` fields (which apply depends on
@@ -299,21 +299,21 @@ class CharDevice(Device):
         self.close(pad, out, start, _CHR_ORDER, fctx, "", tag)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Serial(CharDevice):
     """A ``<serial>`` port."""
 
     TAG = "serial"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Parallel(CharDevice):
     """A ``<parallel>`` port."""
 
     TAG = "parallel"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Console(CharDevice):
     """A ``<console>``; on HVM guests a console of target type 'serial' is
     the first serial port seen another way, and is written from it."""
@@ -321,7 +321,7 @@ class Console(CharDevice):
     TAG = "console"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Channel(CharDevice):
     """A ``<channel>``: virtio-serial port (``target_name``) or guestfwd
     (``target_address``/``target_port``)."""
@@ -346,7 +346,7 @@ class Channel(CharDevice):
 
 # --- redirdev, smartcard, rng ------------------------------------------------------
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Redirdev(Device):
     """A ``<redirdev>``: USB redirected from a client over ``source``."""
 
@@ -379,7 +379,7 @@ class Redirdev(Device):
         return node
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Smartcard(Device):
     """A ``<smartcard>`` (mode host, host-certificates or passthrough)."""
 
@@ -419,7 +419,7 @@ _RNG_ORDER = order_of("rate", "backend", "driver", "boot", "alias", "acpi", "add
 _RNG_DRIVER = VIRTIO_OPTS
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Rng(Device):
     """A random number generator: backend 'random' reads ``backend_path``,
     'egd' talks to ``source``, 'builtin' needs nothing."""

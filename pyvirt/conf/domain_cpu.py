@@ -126,7 +126,7 @@ class FeaturePolicy(enum.StrEnum):
     FORBID = "forbid"
 
 
-@dataclass
+@dataclass(slots=True)
 class CpuFeature:
     """One ``<feature policy= name=/>``."""
 
@@ -134,7 +134,7 @@ class CpuFeature:
     policy: FeaturePolicy = FeaturePolicy.REQUIRE
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class NumaCell:
     """One guest NUMA ``<cell>``; memory in KiB."""
 
@@ -154,7 +154,7 @@ UNREACHABLE = 255
 _NUMA_ORDER = order_of("cell", "interconnects")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class CPU:
     """The guest CPU; ``numa`` holds the guest NUMA cells."""
 
@@ -444,7 +444,7 @@ class CPU:
 _MEMTUNE = ("hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class MemTune:
     """``<memtune>`` limits, in KiB."""
 
@@ -467,7 +467,7 @@ class MemTune:
         return E("memtune", children=[kib_el(n, getattr(self, n)) for n in _MEMTUNE])
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class HugePage:
     """One ``<page>`` of ``<hugepages>``: size in KiB, host NUMA nodeset."""
 
@@ -475,7 +475,7 @@ class HugePage:
     nodeset: frozenset[int] | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class MemoryBacking:
     """``<memoryBacking>``."""
 
@@ -548,7 +548,7 @@ class MemoryBacking:
 
 # --- <vcpu>, <vcpus>, <iothreads>, <cputune>, <numatune> -------------------------
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class VcpuInfo:
     """One ``<vcpus><vcpu id= enabled= hotpluggable= order=/>``."""
 
@@ -559,7 +559,7 @@ class VcpuInfo:
     order: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Sched:
     """A per-thread scheduler setting (``<vcpusched>``, ``<iothreadsched>``,
     ``<emulatorsched>``)."""
@@ -575,7 +575,7 @@ _CPUTUNE_ORDER = order_of(*_CPUTUNE_NUMS, "vcpupin", "emulatorpin", "iothreadpin
                           "memorytune")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class CpuTune:
     """``<cputune>``: CFS numbers, pinning and schedulers; cache and memory
     bandwidth tuning are kept verbatim in ``kept``."""
@@ -671,7 +671,7 @@ def _parse_sched(elem: etree._Element) -> Sched:
     return Sched(scheduler=scheduler)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class NumaTune:
     """``<numatune>``: the guest memory policy; ``<memnode>`` kept verbatim."""
 

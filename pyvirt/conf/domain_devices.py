@@ -65,7 +65,7 @@ class ListenType(enum.StrEnum):
     SOCKET = "socket"
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Listen:
     """One ``<listen>`` of a VNC/SPICE/RDP display."""
 
@@ -81,7 +81,7 @@ _GRAPHICS_ORDER = order_of("listen", "channel", "image", "jpeg", "zlib", "playba
                            "streaming", "mouse", "clipboard", "filetransfer", "gl", "audio")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Graphics(Device):
     """A ``<graphics>`` display.  Ports are ints; ``autoport`` says the
     port is picked at start.  ``passwd`` is written only for
@@ -323,7 +323,7 @@ _video_attrs_text = attr_writer(_VIDEO_ATTRS)
 _VIDEO_ORDER = order_of("driver", "model", "boot", "alias", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Video(Device):
     """A ``<video>`` adapter; sizes in KiB; ``model`` None means the
     hypervisor's default, chosen when defaults are filled."""
@@ -399,7 +399,7 @@ class InputBus(enum.StrEnum):
 _INPUT_ORDER = order_of("source", "driver", "boot", "alias", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Input(Device):
     """An ``<input>`` device."""
 
@@ -449,7 +449,7 @@ SOUND_MODELS = ("sb16", "es1370", "pcspk", "ac97", "ich6", "ich7", "ich9", "usb"
 _SOUND_ORDER = order_of("codec", "audio", "boot", "alias", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Sound(Device):
     """A ``<sound>`` card; ``codecs`` lists the codec types."""
 
@@ -496,7 +496,7 @@ class Sound(Device):
 _SOUND_HANDLERS = {"codec": Sound._codec, "audio": Sound._audio}
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Audio(Device):
     """An ``<audio>`` backend: ``id``, ``type``, other attributes and the
     ``<input>``/``<output>`` settings kept as given."""
@@ -530,7 +530,7 @@ WATCHDOG_ACTIONS = ("reset", "shutdown", "poweroff", "pause", "dump", "none", "i
 _PLAIN_ORDER = order_of("driver", "boot", "alias", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Watchdog(Device):
     """A ``<watchdog>`` and what it does when it fires."""
 
@@ -569,7 +569,7 @@ MEMBALLOON_MODELS = ("virtio", "virtio-transitional", "virtio-non-transitional",
 _BALLOON_ORDER = order_of("stats", "boot", "alias", "acpi", "address", "driver")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Memballoon(Device):
     """The ``<memballoon>``; ``stats_period`` in seconds."""
 
@@ -625,7 +625,7 @@ TPM_MODELS = ("tpm-tis", "tpm-crb", "tpm-spapr", "spapr-tpm-proxy")
 _TPM_ORDER = order_of("backend", "boot", "alias", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Tpm(Device):
     """A ``<tpm>``; ``backend_type`` is passthrough, emulator or external,
     and the ``<backend>`` element is kept as given in ``kept``."""
@@ -660,7 +660,7 @@ class Tpm(Device):
         return self.finish(node, _TPM_ORDER, fctx)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Panic(Device):
     """A ``<panic>`` notifier."""
 
@@ -690,7 +690,7 @@ class Panic(Device):
         self.close(pad, out, start, _PLAIN_ORDER, fctx)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Hub(Device):
     """A USB ``<hub>``."""
 
@@ -712,7 +712,7 @@ class Hub(Device):
         return self.finish(E("hub", [("type", self.type)]), _PLAIN_ORDER, fctx)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class KeptDevice(Device):
     """A device this model does not break down (``<shmem>``, ``<memory>``,
     ``<iommu>``, ``<vsock>``, ``<nvram>``, ``<redirfilter>`` ...): kept

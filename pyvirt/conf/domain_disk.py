@@ -107,7 +107,7 @@ _BUS_BY_PREFIX = (("hd", DiskBus.IDE), ("sd", DiskBus.SCSI), ("vd", DiskBus.VIRT
                   ("xvd", DiskBus.XEN), ("ubd", DiskBus.UML), ("fd", DiskBus.FDC))
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DiskDriver:
     """``<disk><driver>``: the host-side format and I/O options."""
 
@@ -140,7 +140,7 @@ class DiskDriver:
 _driver_text = attr_writer(DiskDriver._ATTRS)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DiskHost:
     """One ``<host>`` of a network disk source."""
 
@@ -158,7 +158,7 @@ _SOURCE_ORDER = order_of("address", "host", "snapshot", "config", "initiator", "
                          "auth", "encryption", "reservations", "privateData")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class DiskSource:
     """``<disk><source>``; which fields apply depends on the disk type:
     file -> ``file``; block -> ``dev``; dir -> ``dir``; network ->
@@ -181,6 +181,9 @@ class DiskSource:
     #: an NVMe source's type, managed and namespace, in libvirt's order
     nvme: list[tuple[str, str]] = field(default_factory=list)
     kept: list[E] = field(default_factory=list)
+    #: what QEMU needs to reach a network source, never formatted: set by
+    #: the storage driver (``pyvirt.drivers.storage.backends.netdisk``)
+    network: Any = field(default=None, compare=False, repr=False)
 
     def path(self) -> str | None:
         """The local path or network name, for messages."""
@@ -204,7 +207,7 @@ IOTUNE_FIELDS = (
     "read_iops_sec_max_length", "write_iops_sec_max_length")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Disk(Device):
     """A ``<disk>``: ``type`` selects which ``source`` fields apply."""
 
@@ -532,7 +535,7 @@ _CTRL_TARGET = (A("chassisNr", INT0), A("chassis", INT0), A("port", STR), A("bus
                 A("index", INT0), A("hotplug", ONOFF), A("memReserve", UINT))
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class ControllerDriver:
     """``<controller><driver>`` options."""
 
@@ -547,7 +550,7 @@ class ControllerDriver:
     page_per_vq: bool | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class PciTarget:
     """``<controller type='pci'><target>`` options; ``node`` is a host NUMA node."""
 
@@ -561,7 +564,7 @@ class PciTarget:
     node: int | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Controller(Device):
     """A ``<controller>``; ``model`` is libvirt's model string for the type."""
 
@@ -687,7 +690,7 @@ _FS_ORDER = order_of("driver", "binary", "source", "target", "idmap", "readonly"
 _FS_SOURCE_KEYS = ("dir", "file", "dev", "name", "socket", "pool", "volume", "usage", "units")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Filesystem(Device):
     """A ``<filesystem>`` shared with the guest; ``source`` maps the source
     attributes given (dir/file/dev/name/socket/usage)."""
@@ -774,7 +777,7 @@ _FS_HANDLERS = {"driver": Filesystem._driver, "source": Filesystem._source,
 
 # --- <lease> -----------------------------------------------------------------------
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Lease(Device):
     """A ``<lease>`` held by the lock manager while the guest runs."""
 

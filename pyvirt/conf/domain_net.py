@@ -145,7 +145,7 @@ def generate_mac(prefix: tuple[int, int, int] = (0x52, 0x54, 0x00)) -> str:
     return ":".join(f"{o:02x}" for o in (*prefix, *(random.randrange(256) for _ in range(3))))
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class GuestIP:
     """An ``<ip>`` given to the guest side of an interface."""
 
@@ -155,7 +155,7 @@ class GuestIP:
     family: str | None = None
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Interface(Device):
     """An ``<interface>``: ``source`` holds the attributes of ``<source>``
     that apply to ``type`` (network/portgroup, bridge, dev/mode ...)."""
@@ -396,7 +396,7 @@ _HOSTDEV_ORDER = order_of("driver", "source", "origstates", "readonly", "shareab
                           "alias", "rom", "acpi", "address")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Hostdev(Device):
     """A ``<hostdev>`` passed through from the host.
 

@@ -64,7 +64,7 @@ _OS_ORDER = order_of("type", "firmware", "init", "initarg", "initenv", "initdir"
                      "root", "acpi", "boot", "bootmenu", "bios", "smbios")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class OS:
     """``<os>``: guest type, firmware and boot settings.
 
@@ -291,7 +291,7 @@ _SIZE_CHILDREN = {"smm": ("tseg", "MiB"), "hpt": ("maxpagesize", "KiB"),
                   "tcg": ("tb-cache", "KiB")}
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Feature:
     """One guest feature: ``<name state=... attr=...>`` and its sub-features
     (hyperv enlightenments, kvm options ...); ``size`` is in KiB."""
@@ -442,7 +442,7 @@ _TIMER_NAMES = ("platform", "pit", "rtc", "hpet", "tsc", "kvmclock", "hypervcloc
                 "armvtimer")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Timer:
     """One ``<timer>``; ``catchup`` holds threshold/slew/limit."""
 
@@ -455,7 +455,7 @@ class Timer:
     catchup: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Clock:
     """``<clock>``: offset kind and its parameters, timers."""
 
@@ -583,7 +583,7 @@ def parse_lifecycle(elem: etree._Element) -> Lifecycle | str:
     return action  # type: ignore[return-value]
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class PM:
     """``<pm>``: guest suspend-to-mem/disk allowed or not (None: default)."""
 

@@ -21,7 +21,7 @@ SECLABEL_TYPES = ("default", "none", "dynamic", "static")
 _TEXTS = ("label", "imagelabel", "baselabel")
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class SecLabel:
     """One top-level ``<seclabel>``."""
 

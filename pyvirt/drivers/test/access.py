@@ -111,11 +111,7 @@ class DomainAccess(interface.HypervisorDriver):
         obj.set_state(C.VIR_DOMAIN_RUNNING, reason)
         self.state.domains.set_id(obj, self.state.allocate_id())
         if obj.persistent and obj.new_def is None:
-            # the copy runs and the original stays the next-boot definition:
-            # a deep copy makes each source object's __dict__ in CPython,
-            # which slows every later attribute read of it, and the live
-            # definition is the one read (formatted) most
-            obj.new_def, obj.def_ = obj.def_, obj.def_.copy()
+            obj.new_def = obj.def_.copy()
         obj.def_.touch()
         obj.managed_save = False
 

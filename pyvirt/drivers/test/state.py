@@ -487,8 +487,8 @@ def _load_domains(state: NodeState, root: etree._Element, file: str | None) -> N
         obj.managed_save = managed
         if runstate != C.VIR_DOMAIN_SHUTOFF:
             state.domains.set_id(obj, state.allocate_id())
-            if obj.persistent:  # the copy runs (see DomainAccess._dom_start)
-                obj.new_def, obj.def_ = dom_def, dom_def.copy()
+            if obj.persistent:
+                obj.new_def = dom_def.copy()
         obj.set_state(runstate, 0)
 
 
@@ -499,7 +499,7 @@ def _defer_domains(state: NodeState) -> None:
         def load(index: int = index) -> tuple[Any, Any]:
             elem = state.default_document().findall("domain")[index]
             dom_def = domconf.TestDef.from_element(elem)
-            return dom_def.copy(), dom_def  # the copy runs (see DomainAccess._dom_start)
+            return dom_def, dom_def.copy()
         obj = DomainObj.deferred(name, uuid, load)
         state.domains.add(obj)
         obj.persistent = True

@@ -2,8 +2,9 @@
 
 A ``<disk type='network'>`` carries it in its XML (protocol, name, hosts,
 ``<auth>``); a ``<disk type='volume'>`` of a network pool gets it from the
-pool when the guest starts (:func:`network_source`), kept beside the disk's
-XML -- the live XML still shows ``<source pool= volume=>`` as libvirt's does.
+pool when the guest starts (:func:`network_source`), kept in the source's
+``network`` field, which is never formatted -- the live XML still shows
+``<source pool= volume=>`` as libvirt's does.
 The QEMU driver reads it with :func:`of_disk`.
 """
 
@@ -13,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt.conf.storage_pool import StoragePoolDef
-
-_ATTR = "pyvirt_network"
 
 
 @dataclass
@@ -45,11 +44,11 @@ def network_source(disk: Any, protocol: str, name: str, pool: StoragePoolDef,
                    default_port: int | None) -> None:
     """Give a volume disk the network source of ``pool``'s volume ``name``."""
     auth = pool.source.auth
-    setattr(disk.source, _ATTR, NetSource(
+    disk.source.network = NetSource(
         protocol, name, [(h.name, h.port or default_port) for h in pool.source.hosts],
         None if auth is None else NetAuth(auth.type, auth.username, auth.secret_uuid,
                                           auth.secret_usage),
-        pool.source.initiator_iqn))
+        pool.source.initiator_iqn)
 
 
 def _auth_of(kept: list[Any]) -> NetAuth | None:
@@ -69,7 +68,7 @@ def of_disk(disk: Any) -> NetSource | None:
     src = disk.source
     if src is None:
         return None
-    found: NetSource | None = getattr(src, _ATTR, None)
+    found: NetSource | None = src.network
     if found is not None:
         return found
     if getattr(disk.type, "value", disk.type) != "network" or not src.protocol:
@@ -82,7 +81,7 @@ def of_disk(disk: Any) -> NetSource | None:
     auth = _auth_of(src.kept) or _auth_of(getattr(disk, "kept", []))
     found = NetSource(src.protocol, src.name or "", [(h.name or "", h.port)
                                                      for h in src.hosts], auth, initiator)
-    setattr(src, _ATTR, found)
+    src.network = found
     return found
 
 
