@@ -208,21 +208,6 @@ class Monitor:
             client.send_fd_scm(fd)
         return await client._raw(msg, assign_id=False)
 
-    def send(self, cmd: str, args: dict | None = None) -> None:
-        """Send QMP command ``cmd`` without waiting for its reply; its outcome is
-        dropped.  For a clean-up nothing waits on (a finished job's dismissal):
-        QEMU answers commands in order, so the next :meth:`execute` returns
-        after it ran, and the caller saves a round trip."""
-        client = self._client
-        if client is None or self.closed:
-            return
-        aioloop.submit(self._send_quietly(client, cmd, args))
-
-    @staticmethod
-    async def _send_quietly(client: QMPClient, cmd: str, args: dict | None) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.execute(cmd, args), COMMAND_TIMEOUT)
-
     def send_fd(self, fd: int, name: str) -> None:
         """Pass descriptor ``fd`` to QEMU under ``name`` (SCM_RIGHTS, then 'getfd')."""
         self._with_fd(fd, "getfd", {"fdname": name})

@@ -5,9 +5,11 @@ A QMP job runs in QEMU while the caller waits: QEMU's ``JOB_STATUS_CHANGE``
 events wake it (:func:`job_changed`).  A job started here is followed
 through its events from ``created`` on: nothing is asked of QEMU until they
 say it ended (or none came for a while); one that concluded without
-``aborting`` succeeded, and is dismissed without reading ``query-jobs`` and
-without waiting for the reply (QEMU runs the dismissal before the caller's
-next command).  Otherwise ``query-jobs`` is read on each event and at
+``aborting`` succeeded, and is dismissed without reading ``query-jobs``.
+The dismissal's reply is waited for: sent without waiting, it could be
+lost when the connection closed at once (the driver shut down, which
+drops what the monitor had not written yet) and the job stayed behind in
+QEMU.  Otherwise ``query-jobs`` is read on each event and at
 growing intervals, and a concluded job's error is read before it is
 dismissed, so no finished job stays behind in QEMU.  Errors come back as
 ``VIR_ERR_OPERATION_FAILED`` carrying QEMU's words.
@@ -114,9 +116,12 @@ def _wait_job(mon: Any, jid: str, what: str, timeout: float, waker: _Waker) -> N
     quiet = False                  # the last wait for an event timed out
     while True:
         waker.clear()              # a change from now on wakes the wait below
-        if waker.succeeded():      # no error to read: only the dismissal is left,
-            mon.send("job-dismiss", {"id": jid})    # answered before the next command
-            return
+        if waker.succeeded():      # no error to read: only the dismissal is left
+            try:
+                mon.execute("job-dismiss", {"id": jid})
+                return
+            except libvirtError:
+                pass               # not taken: query-jobs below says why
         if waker.followed() and not waker.ended() and not quiet and \
                 time.monotonic() < deadline:
             quiet = not waker.wait(_EVENT_WAIT)     # the next event says more than
