@@ -86,11 +86,18 @@ def case_path(group: str, name: str) -> Path:
     return own if own.exists() else DATA / group / f"{name}.txt"
 
 
-def clear_scratch() -> None:
-    """Remove the files cases write at fixed places under /tmp."""
+def clear_scratch(recorded: bool = False) -> None:
+    """Remove the files cases write under /tmp: this process's own (see
+    :func:`own_path`) and, with ``recorded``, those at the paths the expected
+    files record, which only real virsh writes (:func:`run_virsh`).  Never
+    another process's: a pyvirsh run on one worker once removed the save
+    file real virsh was about to restore on the other."""
+    own = f"-{os.getpid()}."
     for pattern in SCRATCH_GLOBS:
         for leftover in Path("/tmp").glob(pattern):
-            leftover.unlink(missing_ok=True)
+            name = leftover.name
+            if own in name or (recorded and not re.search(r"-\d+\.[a-z]+$", name)):
+                leftover.unlink(missing_ok=True)
 
 
 def run_pyvirsh(argv: list[str], cwd: Path = DATA) -> Result:
@@ -127,7 +134,7 @@ def run_virsh(argv: list[str], cwd: Path = DATA) -> Result:
     # the tries go on for up to 3 minutes.
     deadline = time.monotonic() + 180
     while True:
-        clear_scratch()
+        clear_scratch(recorded=True)
         try:
             proc = subprocess.run([VIRSH] + list(argv), cwd=cwd, env=env,
                                   capture_output=True, text=True,

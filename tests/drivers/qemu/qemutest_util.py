@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -73,10 +74,19 @@ def wait_ready(path: str, count: int = 1, timeout: float = BOOT_WAIT) -> None:
     wait_for(lambda: file_text(path).count(READY) >= count, timeout, f"{path} ready")
 
 
+def _values(tag: bytes, text: bytes) -> list[int]:
+    """The numbers of the lines ``TAG N`` in ``text``: whole lines that are
+    exactly that (QEMU may be writing the last line, and the console's echo of
+    what a test typed can land in the middle of one: 'PYVIRT-GUEST-TICK
+    1hello console' was read once)."""
+    line = re.compile(rb"^" + re.escape(tag) + rb" (\d+)\r?$", re.MULTILINE)
+    return [int(m) for m in line.findall(text[:text.rfind(b"\n") + 1])]
+
+
 def ticks(path: str) -> int:
     """The last tick counter the guest printed in the serial log ``path`` (-1: none)."""
-    lines = [ln for ln in file_text(path).splitlines() if ln.startswith(b"PYVIRT-GUEST-TICK")]
-    return int(lines[-1].split()[1]) if lines else -1
+    values = _values(b"PYVIRT-GUEST-TICK", file_text(path))
+    return values[-1] if values else -1
 
 
 COUNTER = b"PYVIRT-GUEST-COUNTER"
@@ -84,11 +94,8 @@ COUNTER = b"PYVIRT-GUEST-COUNTER"
 
 def counters(path: str, since: int = 0) -> list[int]:
     """The disk counter values (tools/guest.d/counter.sh) the guest printed in the
-    serial log ``path`` after byte ``since``: whole lines only (QEMU may be
-    writing the last one)."""
-    text = file_text(path)[since:]
-    return [int(ln.split()[1]) for ln in text[:text.rfind(b"\n") + 1].splitlines()
-            if ln.startswith(COUNTER)]
+    serial log ``path`` after byte ``since`` (see :func:`_values`)."""
+    return _values(COUNTER, file_text(path)[since:])
 
 
 def last_counter(path: str) -> int:
