@@ -308,30 +308,29 @@ def _compile_writer(specs: tuple[A, ...]) -> Callable[[Any], str]:
     # site; never o.__dict__: once an instance's __dict__ is made, every
     # attribute read of that instance, here and elsewhere, is slower.
     lines = ["def write(o):", "    s = ''"]
-    pad = "        "
     for i, spec in enumerate(specs):
         conv = spec.conv
         v = f"v{i}"
         lines += [f"    {v} = o.{spec.name}", f"    if {v} is not None:"]
         head = f" {spec.attr}='"
         if conv.kind == "str":
-            lines.append(f"{pad}s += f\"{head}{{{v} if {v} in plain else esc({v})}}'\"")
+            lines.append(f"        s += f\"{head}{{{v} if {v} in plain else esc({v})}}'\"")
         elif conv.kind == "num":
-            lines.append(f"{pad}s += f\"{head}{{{v}}}'\"")
+            lines.append(f"        s += f\"{head}{{{v}}}'\"")
         elif conv.kind == "enum":
             # a member is a str: concatenated as it is (reading ._value_ costs
             # more; format() of a str-mixin enum is not its value on 3.11)
-            lines.append(f"{pad}s += {head!r} + {v} + \"'\"")
+            lines.append(f"        s += {head!r} + {v} + \"'\"")
         elif conv.kind == "bool":
             yes, no = (f"{head}{w}'" for w in conv.words)
-            lines.append(f"{pad}s += {yes!r} if {v} else {no!r}")
+            lines.append(f"        s += {yes!r} if {v} else {no!r}")
         elif conv.kind == "enumvalue":
-            lines.append(f"{pad}s += f\"{head}{{{v}._value_}}'\"")
+            lines.append(f"        s += f\"{head}{{{v}._value_}}'\"")
         elif conv.kind == "fmt":
-            lines.append(f"{pad}s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
+            lines.append(f"        s += {head!r} + ({conv.fmt!r} % {v}) + \"'\"")
         else:
             env[f"dump{i}"] = conv.dump
-            lines.append(f"{pad}s += {head!r} + esc(dump{i}({v})) + \"'\"")
+            lines.append(f"        s += {head!r} + esc(dump{i}({v})) + \"'\"")
     lines.append("    return s")
     exec("\n".join(lines), env)  # noqa: S102 - code generated from the declarations above
     return cast("Callable[[Any], str]", env["write"])
