@@ -270,8 +270,6 @@ _TOP_ORDER = order_of(
 
 #: the flags that change the output of :meth:`DomainDef.format`
 _FORMAT_FLAGS = C.VIR_DOMAIN_XML_INACTIVE | C.VIR_DOMAIN_XML_SECURE | C.VIR_DOMAIN_XML_MIGRATABLE
-#: where :meth:`DomainDef._write_body` leaves out the memory elements (no XML has a NUL)
-_MEMORY_MARK = "\0memory\0"
 
 _LIFECYCLE_TAGS = ("on_poweroff", "on_reboot", "on_crash", "on_lockfailure")
 
@@ -294,28 +292,35 @@ class FormatParts:
     """A cache of formatted parts of one domain, kept by its owner (the test
     driver) between :meth:`DomainDef.format` calls, by output flags.
 
+    A format that finds nothing here writes the whole domain and keeps its
+    lines (``lines``: the lines, where the memory line is, where
+    ``<devices>`` starts and ends and where each device's lines are), not
+    yet joined into parts: that costs only when a later format uses them.
     ``around_memory`` holds the text before and after the memory elements
     (``<maxMemory>``, ``<memory>``, ``<currentMemory>``), which are
     written anew on every format; ``devices`` holds the ``<devices>``
-    element, ``device_lines`` the lines of each device (made, after a
-    whole format, from ``device_runs``: the lines of ``<devices>`` and
-    where each device's lines start and end in them).  The owner empties
-    what a change makes stale: :meth:`clear` after any change,
-    :meth:`clear_top` after a change outside ``<devices>`` (and of no
-    ``<os>`` type), :meth:`clear_device` after a change of one device in
-    place, nothing after a change of the memory sizes only.
+    element, ``device_lines`` the lines of each device (made from
+    ``device_runs``, the lines of a whole format and where each device's
+    lines are in them).  The owner empties what a change makes stale:
+    :meth:`clear` after any change, :meth:`clear_top` after a change
+    outside ``<devices>`` (and of no ``<os>`` type), :meth:`clear_device`
+    after a change of one device in place, nothing after a change of the
+    memory sizes only.
     """
 
-    __slots__ = ("around_memory", "device_lines", "device_runs", "devices")
+    __slots__ = ("around_memory", "device_lines", "device_runs", "devices", "lines")
 
     def __init__(self) -> None:
         self.around_memory: dict[int, tuple[str, str]] = {}
-        self.devices: dict[tuple[bool, bool, bool], str] = {}
+        self.devices: dict[int, str] = {}
         #: id of a device -> (the device, its lines), by output flags
-        self.device_lines: dict[tuple[bool, bool, bool], dict[int, tuple[Device, list[str]]]] = {}
-        #: (the lines of <devices>, (device, start, end) of each device), by output flags
-        self.device_runs: dict[tuple[bool, bool, bool],
-                               tuple[list[str], list[tuple[Device, int, int]]]] = {}
+        self.device_lines: dict[int, dict[int, tuple[Device, list[str]]]] = {}
+        #: (the lines of a format, (device, start, end) of each device), by output flags
+        self.device_runs: dict[int, tuple[list[str], list[tuple[Device, int, int]]]] = {}
+        #: the last whole format's lines by output flags: (lines, index of the memory
+        #: line, start and end of <devices>, the device runs or None)
+        self.lines: dict[int, tuple[list[str], int, int, int,
+                                    list[tuple[Device, int, int]] | None]] = {}
 
     def clear(self) -> None:
         """Forget every part."""
@@ -323,16 +328,27 @@ class FormatParts:
         self.devices.clear()
         self.device_lines.clear()
         self.device_runs.clear()
+        self.lines.clear()
 
     def clear_top(self) -> None:
         """Forget all but the devices."""
         self.around_memory.clear()
+        for key, (lines, _mem, start, end, runs) in self.lines.items():
+            if key not in self.devices:
+                self.devices[key] = "".join(lines[start:end])
+            if runs is not None:
+                self.device_runs[key] = (lines, runs)
+        self.lines.clear()
 
     def clear_device(self, dev: Device) -> None:
         """Forget all but the lines of the other devices, after a change of
         ``dev`` alone."""
         self.around_memory.clear()
         self.devices.clear()
+        for key, (lines, _mem, _start, _end, runs) in self.lines.items():
+            if runs is not None:
+                self.device_runs[key] = (lines, runs)
+        self.lines.clear()
         for key, (lines, runs) in self.device_runs.items():
             self.device_lines[key] = {id(d): (d, lines[start:end]) for d, start, end in runs}
         self.device_runs.clear()
@@ -576,26 +592,30 @@ class DomainDef:
             head = f"<domain type='{self.type}'"
         if self.ns_kept:
             head += attr_text([(f"xmlns:{p}", uri) for p, uri in self.namespaces.items()])
+        out = [head, ">\n"]
         if parts is None:
-            out = [head, ">\n"]
-            self._write_body(out, fctx, None)
+            self._write_body(out, fctx, None, 0)
             return "".join(out)
         key = flags & _FORMAT_FLAGS
         cached = parts.around_memory.get(key)
         if cached is None:
-            out = [""]
-            self._write_body(out, fctx, parts)
-            mark = out.index(_MEMORY_MARK)
-            cached = parts.around_memory[key] = ("".join(out[:mark]), "".join(out[mark + 1:]))
+            last = parts.lines.get(key)
+            if last is None:
+                self._write_body(out, fctx, parts, key)
+                return "".join(out)
+            lines, mem = last[0], last[1]
+            cached = parts.around_memory[key] = ("".join(lines[2:mem]),
+                                                 "".join(lines[mem + 1:]))
         return f"{head}>\n{cached[0]}{self._memory_text()}{cached[1]}"
 
-    def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None) -> None:
+    def _write_body(self, out: list[str], fctx: FormatCtx, parts: FormatParts | None,
+                    key: int) -> None:
         """Append the children of ``<domain>`` and its end tag to ``out``, in
         libvirt's order; elements kept verbatim go at their place among them.
 
-        With ``parts``, the memory elements are left out
-        (:data:`_MEMORY_MARK` stands in their place) and the devices are
-        taken from (or kept in) ``parts.devices``."""
+        With ``parts``, the devices are taken from ``parts.devices`` or
+        the kept lines of ``parts.device_lines``, and ``out`` is kept in
+        ``parts.lines`` (under the flags ``key``)."""
         # the kept elements by their place in libvirt's order; each is written
         # before the first element this model writes that comes after it
         kept = sorted([(_TOP_ORDER.get(e.tag, 1 << 30), e) for e in self.kept],
@@ -611,7 +631,8 @@ class DomainDef:
             write_node(meta, "  ", out)
         if kept:
             _write_kept(out, kept, "maxMemory")
-        out.append(self._memory_text() if parts is None else _MEMORY_MARK)
+        mem = len(out)
+        out.append(self._memory_text())
         if kept:
             _write_kept(out, kept, "memtune")
         if self.memtune is not None:
@@ -654,22 +675,22 @@ class DomainDef:
             write_node(self.pm.format(), "  ", out)
         if kept:
             _write_kept(out, kept, "devices")
+        dstart = len(out)
+        runs: list[tuple[Device, int, int]] | None = None
         if parts is None:
             self._write_devices(out, fctx)
         else:
-            key = (fctx.inactive, fctx.secure, fctx.migratable)
             text = parts.devices.get(key)
-            if text is None:
-                devs: list[str] = []
+            if text is not None:
+                out.append(text)
+            else:
                 by_id = parts.device_lines.get(key)
                 if by_id is None:
-                    runs: list[tuple[Device, int, int]] = []
-                    self._write_devices(devs, fctx, runs=runs)
-                    parts.device_runs[key] = (devs, runs)
+                    runs = []
+                    self._write_devices(out, fctx, runs=runs)
                 else:
-                    self._write_devices(devs, fctx, by_id)
-                text = parts.devices[key] = "".join(devs)
-            out.append(text)
+                    self._write_devices(out, fctx, by_id)
+            dend = len(out)
         for sec in self.seclabels:
             node = sec.format()
             if node is not None:
@@ -679,6 +700,8 @@ class DomainDef:
         for node in self.ns_kept:
             write_node(node, "  ", out)
         out.append("</domain>\n")
+        if parts is not None:
+            parts.lines[key] = (out, mem, dstart, dend, runs)
 
     def _memory_text(self) -> str:
         """``<maxMemory>``, ``<memory>`` and ``<currentMemory>`` as lines of text."""
