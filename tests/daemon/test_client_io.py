@@ -43,7 +43,10 @@ def test_calling_thread_reads_its_own_reply(conn):
             conn.getVersion()
     finally:
         del io.serve
-    assert len(served) >= 45       # the loop may read a reply now and then
+    # The application's event loop may read a reply now and then: on a loaded
+    # machine it took 11 of 50 (a suite run next to a CPU hog).  Were the
+    # loop the reader, the calling thread would serve next to none.
+    assert len(served) > 25
 
 
 def test_many_threads_share_one_connection(conn):
