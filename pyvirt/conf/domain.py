@@ -279,13 +279,33 @@ _LIFECYCLE_DEFAULTS = {"on_poweroff": Lifecycle.DESTROY, "on_reboot": Lifecycle.
                        "on_crash": Lifecycle.DESTROY}
 
 
-def _write_kept(out: list[str], kept: list[tuple[int, E]], before: str | None) -> None:
-    """Write and take out of ``kept`` (elements by their place in libvirt's
-    order, sorted) those that come before the element ``before`` (None:
-    all that are left)."""
-    limit = 1 << 31 if before is None else _TOP_ORDER[before]
-    while kept and kept[0][0] < limit:
-        write_node(kept.pop(0)[1], "  ", out)
+#: the elements of this model before which kept elements can go, in libvirt's order
+_KEPT_PLACES = ("maxMemory", "memtune", "vcpu", "cputune", "numatune", "bootloader",
+                "features", "pm", "devices")
+#: a top-level tag -> the first of :data:`_KEPT_PLACES` after it (absent: the end)
+_PLACE_OF = {tag: next(p for p in _KEPT_PLACES if _TOP_ORDER[p] > order)
+             for tag, order in _TOP_ORDER.items() if order < _TOP_ORDER["devices"]}
+
+
+def _kept_places(kept: list[E]) -> dict[str | None, list[E]]:
+    """The kept elements by the element of :data:`_KEPT_PLACES` they go
+    just before (None: at the end), each list in libvirt's order."""
+    if len(kept) > 1:
+        kept = sorted(kept, key=lambda e: _TOP_ORDER.get(e.tag, 1 << 30))
+    places: dict[str | None, list[E]] = {}
+    for elem in kept:
+        place = _PLACE_OF.get(elem.tag)
+        if place in places:
+            places[place].append(elem)
+        else:
+            places[place] = [elem]
+    return places
+
+
+def _write_kept(out: list[str], places: dict[str | None, list[E]], place: str | None) -> None:
+    """Write the kept elements that go before ``place`` (see :func:`_kept_places`)."""
+    for elem in places[place]:
+        write_node(elem, "  ", out)
 
 
 class FormatParts:
@@ -618,8 +638,7 @@ class DomainDef:
         ``parts.lines`` (under the flags ``key``)."""
         # the kept elements by their place in libvirt's order; each is written
         # before the first element this model writes that comes after it
-        kept = sorted([(_TOP_ORDER.get(e.tag, 1 << 30), e) for e in self.kept],
-                      key=lambda t: t[0]) if self.kept else None
+        kept = _kept_places(self.kept) if self.kept else None
         out.append(f"  <name>{escape_text(self.name)}</name>\n")
         if self.uuid is not None:
             out.append(f"  <uuid>{self.uuid}</uuid>\n")
@@ -629,32 +648,32 @@ class DomainDef:
             meta = E("metadata", keep=True)
             meta.children = [E.raw_xml(element_to_string(m)) for m in self.metadata]
             write_node(meta, "  ", out)
-        if kept:
+        if kept and "maxMemory" in kept:
             _write_kept(out, kept, "maxMemory")
         mem = len(out)
         out.append(self._memory_text())
-        if kept:
+        if kept and "memtune" in kept:
             _write_kept(out, kept, "memtune")
         if self.memtune is not None:
             write_node(self.memtune.format(), "  ", out)
         if self.memory_backing is not None:
             write_node(self.memory_backing.format(), "  ", out)
-        if kept:
+        if kept and "vcpu" in kept:
             _write_kept(out, kept, "vcpu")
         self._write_vcpus(out)
-        if kept:
+        if kept and "cputune" in kept:
             _write_kept(out, kept, "cputune")
         if self.cputune is not None:
             write_node(self.cputune.format(), "  ", out)
-        if kept:
+        if kept and "numatune" in kept:
             _write_kept(out, kept, "numatune")
         if self.numatune is not None:
             write_node(self.numatune.format(), "  ", out)
-        if kept:
+        if kept and "bootloader" in kept:
             _write_kept(out, kept, "bootloader")
         write_texts(self, ("bootloader", "bootloader_args"), "  ", out)
         self.os.write("  ", out, self.type)
-        if kept:
+        if kept and "features" in kept:
             _write_kept(out, kept, "features")
         if self.features:
             write_features(self.features, "  ", out)
@@ -669,11 +688,11 @@ class DomainDef:
                        + "</on_reboot>\n  <on_crash>" + crash + "</on_crash>\n")
         else:
             write_texts(self, _LIFECYCLE_TAGS, "  ", out)
-        if kept:
+        if kept and "pm" in kept:
             _write_kept(out, kept, "pm")
         if self.pm is not None:
             write_node(self.pm.format(), "  ", out)
-        if kept:
+        if kept and "devices" in kept:
             _write_kept(out, kept, "devices")
         dstart = len(out)
         runs: list[tuple[Device, int, int]] | None = None
@@ -695,7 +714,7 @@ class DomainDef:
             node = sec.format()
             if node is not None:
                 write_node(node, "  ", out)
-        if kept:
+        if kept and None in kept:
             _write_kept(out, kept, None)
         for node in self.ns_kept:
             write_node(node, "  ", out)

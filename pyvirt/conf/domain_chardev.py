@@ -296,7 +296,12 @@ class CharDevice(Device):
         source.write(sub, out, fctx)
         # a <target> is mostly one line: written without the call that splits lines
         out.append(indent_lines(target, sub) if "\n" in target else f"{sub}{target}\n")
-        self.close(pad, out, start, _CHR_ORDER, fctx, "", tag)
+        if self.address is None and self.alias is None and self.boot_order is None \
+                and self.rom is None and self.acpi_index is None \
+                and self.master_startport is None and not self.kept:
+            out.append(f"{pad}</{tag}>\n")     # as Disk.write: close's common case
+        else:
+            self.close(pad, out, start, _CHR_ORDER, fctx, "", tag)
 
 
 @dataclass(kw_only=True, slots=True)

@@ -352,11 +352,12 @@ class Disk(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<disk>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        head = f"{pad}<disk type='{self.type._value_}' device='{self.device._value_}'"
-        if self.model is not None or self.rawio is not None or self.sgio is not None \
-                or self.snapshot is not None:
-            head += attrs_text(self, _DISK_ATTRS)
-        out.append(head + ">\n")
+        if self.model is None and self.rawio is None and self.sgio is None \
+                and self.snapshot is None:
+            out.append(f"{pad}<disk type='{self.type._value_}' device='{self.device._value_}'>\n")
+        else:
+            out.append(f"{pad}<disk type='{self.type._value_}' device='{self.device._value_}'"
+                       f"{attrs_text(self, _DISK_ATTRS)}>\n")
         sub = pad + "  "
         driver = self.driver
         if driver is not None:
@@ -374,16 +375,21 @@ class Disk(Device):
             else:
                 self._write_source(sub, out)
         dev = self.target if self.target in PLAIN else escape_attr(self.target)
-        target = f"{sub}<target dev='{dev}'"
-        if self.bus is not None:
-            target += f" bus='{self.bus._value_}'"
-        if self.tray is not None:
-            target += f" tray='{(self.tray if self.tray in PLAIN else escape_attr(self.tray))}'"
-        if self.removable is not None:
-            target += " removable='on'" if self.removable else " removable='off'"
-        if self.rotation_rate is not None:
-            target += f" rotation_rate='{self.rotation_rate}'"
-        out.append(target + "/>\n")
+        bus = self.bus
+        if bus is not None and self.tray is None and self.removable is None \
+                and self.rotation_rate is None:     # the common target in one string
+            out.append(f"{sub}<target dev='{dev}' bus='{bus._value_}'/>\n")
+        else:
+            target = f"{sub}<target dev='{dev}'"
+            if bus is not None:
+                target += f" bus='{bus._value_}'"
+            if self.tray is not None:
+                target += f" tray='{(self.tray if self.tray in PLAIN else escape_attr(self.tray))}'"
+            if self.removable is not None:
+                target += " removable='on'" if self.removable else " removable='off'"
+            if self.rotation_rate is not None:
+                target += f" rotation_rate='{self.rotation_rate}'"
+            out.append(target + "/>\n")
         if self.iotune:
             write_node(E("iotune", children=[
                 text_node(k, self.iotune[k]) for k in IOTUNE_FIELDS if k in self.iotune]),
@@ -402,7 +408,12 @@ class Disk(Device):
             serial = self.serial
             out.append(f"{sub}<serial>{serial if serial in PLAIN else escape_attr(serial)}"
                        "</serial>\n")
-        self.close(pad, out, start, _DISK_ORDER, fctx)
+        if self.address is None and self.alias is None and self.boot_order is None \
+                and self.rom is None and self.acpi_index is None \
+                and self.master_startport is None and not self.kept:
+            out.append(f"{pad}</disk>\n")      # no device info: close's common case inline
+        else:
+            self.close(pad, out, start, _DISK_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str]) -> None:
         src = self.source
@@ -653,7 +664,16 @@ class Controller(Device):
             if text:
                 out.append(f"{sub}<driver{text}/>\n")
         if self.pcihole64 is None:
-            self.close(pad, out, start, _CTRL_ORDER, fctx)
+            if self.address is None and self.alias is None and self.boot_order is None \
+                    and self.rom is None and self.acpi_index is None \
+                    and self.master_startport is None and not self.kept:
+                # as Disk.write: close's common case, here often with no child
+                if len(out) > start + 1:
+                    out.append(f"{pad}</controller>\n")
+                else:
+                    out[start] = out[start][:-2] + "/>\n"
+            else:
+                self.close(pad, out, start, _CTRL_ORDER, fctx)
         else:  # after the device info, unlike every other child
             self.close(pad, out, start, _CTRL_ORDER, fctx,
                        f"{sub}<pcihole64 unit='KiB'>{self.pcihole64}</pcihole64>\n")

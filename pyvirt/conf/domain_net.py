@@ -295,13 +295,16 @@ class Interface(Device):
     def write(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         """Write the ``<interface>`` element (see :meth:`Device.write`)."""
         start = len(out)
-        head = f"{pad}<interface type='{self.type._value_}'"
-        if self.managed is not None:
-            head += " managed='yes'" if self.managed else " managed='no'"
-        if self.trust_guest_rx_filters is not None:
-            head += (" trustGuestRxFilters='yes'" if self.trust_guest_rx_filters
-                     else " trustGuestRxFilters='no'")
-        out.append(head + ">\n")
+        if self.managed is None and self.trust_guest_rx_filters is None:
+            out.append(f"{pad}<interface type='{self.type._value_}'>\n")
+        else:
+            head = f"{pad}<interface type='{self.type._value_}'"
+            if self.managed is not None:
+                head += " managed='yes'" if self.managed else " managed='no'"
+            if self.trust_guest_rx_filters is not None:
+                head += (" trustGuestRxFilters='yes'" if self.trust_guest_rx_filters
+                         else " trustGuestRxFilters='no'")
+            out.append(head + ">\n")
         sub = pad + "  "
         if self.mac is not None:
             mac = self.mac if self.mac in PLAIN else escape_attr(self.mac)
@@ -352,7 +355,12 @@ class Interface(Device):
             out.append(f"{sub}<link state='{escape_attr(self.link_state)}'/>\n")
         if self.mtu is not None:
             out.append(f"{sub}<mtu size='{self.mtu}'/>\n")
-        self.close(pad, out, start, _NET_ORDER, fctx)
+        if self.address is None and self.alias is None and self.boot_order is None \
+                and self.rom is None and self.acpi_index is None \
+                and self.master_startport is None and not self.kept and len(out) > start + 1:
+            out.append(f"{pad}</interface>\n")     # as Disk.write: close's common case
+        else:
+            self.close(pad, out, start, _NET_ORDER, fctx)
 
     def _write_source(self, pad: str, out: list[str], fctx: FormatCtx) -> None:
         keys = _SOURCE_KEYS.get(self.type, ())

@@ -315,7 +315,7 @@ def write_node(node: E, pad: str, out: list[str]) -> None:
         del out[mark]
     text = node.text
     if text is not None:
-        text = escape_attr(text)
+        text = text if text in PLAIN else escape_attr(text)
         out.append(f"{pad}<{tag}{attrs}>{text}</{tag}>\n")
     elif attrs or node.keep:
         out.append(f"{pad}<{tag}{attrs}/>\n")
