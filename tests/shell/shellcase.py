@@ -92,11 +92,11 @@ def clear_scratch(recorded: bool = False) -> None:
     files record, which only real virsh writes (:func:`run_virsh`).  Never
     another process's: a pyvirsh run on one worker once removed the save
     file real virsh was about to restore on the other."""
-    own = f"-{os.getpid()}."
+    me = str(os.getpid())
     for pattern in SCRATCH_GLOBS:
         for leftover in Path("/tmp").glob(pattern):
-            name = leftover.name
-            if own in name or (recorded and not re.search(r"-\d+\.[a-z]+$", name)):
+            owner = _OWNER.search(leftover.name)
+            if (owner is not None and owner.group(1) == me) or (recorded and owner is None):
                 leftover.unlink(missing_ok=True)
 
 
@@ -227,6 +227,10 @@ def own_path(shared: str) -> str:
     """
     stem, dot, ext = shared.rpartition(".")
     return f"{stem}-{os.getpid()}{dot}{ext}"
+
+
+#: the process id in a name :func:`own_path` made ('...-PID.ext'); no match: a recorded name
+_OWNER = re.compile(r"-(\d+)\.[^.]+$")
 
 
 def _unshare(argv: list[str], paths: dict[str, str] | None,
