@@ -3,7 +3,7 @@
 A pool refresh must learn each image's format, virtual size, cluster size,
 compat level, encryption and backing file.  Running ``qemu-img info`` once
 per image costs a process each (a pool of 1,000 images takes seconds); the
-qcow2 header holds all of it in its first cluster.  :func:`info` answers in
+qcow2 header holds all of it in its first cluster.  :func:`parse` answers in
 the shape of ``qemu-img info --output=json`` for the fields the storage
 driver reads, or None when the header is anything unusual (then qemu-img
 is asked).  Layout: QEMU's docs/interop/qcow2.txt.
@@ -19,13 +19,13 @@ _BACKING_FORMAT_EXT = 0xE2792ACA
 _END_EXT = 0
 
 
-def info(path: str) -> dict[str, Any] | None:
-    """Format, sizes, compat, encryption and backing file of the qcow2 image ``path``."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(65536)
-    except OSError:
-        return None
+HEAD_MAX = 65536        # the header and what it points to must lie within this
+
+
+def parse(head: bytes) -> dict[str, Any] | None:
+    """Format, sizes, compat, encryption and backing file of a qcow2 image from its
+    first bytes ``head`` (None: not a qcow2 header this reads, or what the header
+    points to lies past ``head``)."""
     if len(head) < 72 or head[:4] != MAGIC:
         return None
     (version, backing_off, backing_len, cluster_bits, size,

@@ -61,29 +61,44 @@ _MAGIC = ((0, b"QFI\xfb"), (0, b"KDMV"), (0, b"QED\x00"), (0, b"conectix"), (0, 
           (0x40, b"\x7f\x10\xda\xbe"), (0, b"WithoutFreeSpace"), (0, b"OOOM"),
           (0, b"LUKS\xba\xbe"))
 _CACHE_MAX = 4096
-_info_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+_info_cache: dict[str, tuple[tuple[int, int, int], dict[str, Any] | None]] = {}
 
 
-def _looks_like_image(path: str) -> bool:
+_HEAD = 4096            # read of each file a refresh looks at: its magic, a qcow2 header
+
+
+def _read_start(path: str, size: int) -> bytes:
+    """Up to ``size`` bytes from the start of the file (none when it cannot be read)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(0x44)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
-        return False
-    return any(head[off:off + len(magic)] == magic for off, magic in _MAGIC)
+        return b""
+    try:
+        return os.read(fd, size)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
     """What qemu-img says of an image file (None: a raw file), cached while the file's
-    inode, size and mtime stay the same."""
+    inode, size and mtime stay the same.  A qcow2 header is read here (one read of
+    the file's start, a second when what it points to lies further), any other
+    format found by its magic is asked of qemu-img."""
     key = (st.st_ino, st.st_size, st.st_mtime_ns)
     hit = _info_cache.get(path)
     if hit is not None and hit[0] == key:
         return hit[1]
-    if not _looks_like_image(path):
-        return None
-    from pyvirt.drivers.storage import qcow2
-    info = qcow2.info(path) or qemu_img_info(path)
+    head = _read_start(path, _HEAD)
+    info: dict[str, Any] | None = None
+    if any(head[off:off + len(magic)] == magic for off, magic in _MAGIC):
+        from pyvirt.drivers.storage import qcow2
+        if head[:4] == qcow2.MAGIC:
+            info = qcow2.parse(head)
+            if info is None and len(head) == _HEAD:
+                info = qcow2.parse(_read_start(path, qcow2.HEAD_MAX))
+        info = info or qemu_img_info(path)
     if len(_info_cache) >= _CACHE_MAX:
         _info_cache.clear()
     _info_cache[path] = (key, info)
@@ -91,8 +106,9 @@ def image_info(path: str, st: os.stat_result) -> dict[str, Any] | None:
 
 
 def timestamps_of(st: os.stat_result) -> Timestamps:
-    def ts(sec: int) -> str:
-        return f"{sec // 10**9}.{sec % 10**9:09d}"
+    def ts(nsec: int) -> str:
+        sec, ns = divmod(nsec, 1_000_000_000)
+        return f"{sec}.{ns:09d}"
     return Timestamps(atime=ts(st.st_atime_ns), mtime=ts(st.st_mtime_ns),
                       ctime=ts(st.st_ctime_ns), btime="0")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +15,31 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "daemon"))
+
+
+def on_loop_device(tmp_path: Path, script: str, size: int, *, ext4: bool = False,
+                   timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``script BASE LOOPDEV`` (BASE: ``tmp_path``) in a private mount namespace
+    (``unshare -m``: its mounts vanish with it) on a loop device of ``size`` bytes made
+    for it (formatted ext4 first with ``ext4``), detached afterwards; the test skips
+    unless root with losetup, unshare and mkfs.ext4."""
+    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("losetup", "unshare",
+                                                               "mkfs.ext4", "blkid")):
+        pytest.skip("needs root, losetup, unshare, mkfs.ext4 and blkid")
+    img = tmp_path / "disk.img"
+    with open(img, "wb") as fh:
+        fh.truncate(size)
+    if ext4:
+        subprocess.run(["mkfs.ext4", "-q", "-F", str(img)], check=True)
+    (tmp_path / "mnt").mkdir()
+    dev = subprocess.run(["losetup", "-f", "--show", str(img)], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    try:
+        return subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
+                               script, str(tmp_path), dev], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    finally:
+        subprocess.run(["losetup", "-d", dev], check=False)
 
 
 def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:

@@ -7,33 +7,16 @@ vanish with it; the loop device is detached at the end.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from hostutil import on_loop_device
 
 SCRIPT = str(Path(__file__).with_name("fs_pool_script.py"))
 
 
 def test_fs_pool_on_a_loop_device(tmp_path: Path) -> None:
-    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("losetup", "unshare",
-                                                                   "mkfs.ext4", "blkid")):
-        pytest.skip("needs root, losetup, unshare, mkfs.ext4 and blkid")
-    img = tmp_path / "disk.img"
-    with open(img, "wb") as fh:
-        fh.truncate(64 << 20)
-    (tmp_path / "mnt").mkdir()
-    dev = subprocess.run(["losetup", "-f", "--show", str(img)], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    try:
-        res = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable,
-                              SCRIPT, str(tmp_path), dev], capture_output=True, text=True,
-                             timeout=120, check=False)
-    finally:
-        subprocess.run(["losetup", "-d", dev], check=False)
+    res = on_loop_device(tmp_path, SCRIPT, 64 << 20)
+    dev = res.args[-1]
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout)
     mnt = tmp_path / "mnt"

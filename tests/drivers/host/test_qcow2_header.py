@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -29,7 +30,14 @@ def test_header_fields_match_qemu_img(tmp_path: Path) -> None:
         make("top2.qcow2", "-f", "qcow2", "-b", "top.qcow2", "-F", "qcow2", "2M"),
     ]
     for path in images:
-        mine = qcow2.info(path)
+        head = Path(path).read_bytes()[:qcow2.HEAD_MAX]
+        mine = qcow2.parse(head)
         assert mine is not None, path
         assert _fields(mine) == _fields(volfile.qemu_img_info(path)), path
-    assert qcow2.info(str(tmp_path / "base.raw")) is None
+        # a refresh's reader: the same from its first read or a second, longer one
+        assert volfile.image_info(path, os.stat(path)) == mine, path
+    # a header whose backing name lies past what was read is not guessed at
+    assert qcow2.parse(Path(images[-1]).read_bytes()[:200]) is None
+    raw = str(tmp_path / "base.raw")
+    assert qcow2.parse(Path(raw).read_bytes()) is None
+    assert volfile.image_info(raw, os.stat(raw)) is None
