@@ -375,6 +375,11 @@ def _child(spec: dict[str, Any], sync_w: int, go_r: int, err_w: int, fd_sock: An
             # /proc (the container's root has none until init mounts its own)
             fuse_fd, fuse_dev = meminfo.open_device(fuse_dev), None
         masters = prepare_root(spec)
+        if spec.get("idmap") and fuse_dev is not None:
+            # the connection is opened in the user namespace, as the container's
+            # root: through a node of its own (the host's may be host root's alone)
+            os.close(fuse_dev)
+            fuse_dev = meminfo.private_device("/dev/.fuse", devnodes.host_root(spec["idmap"]))
         spec["mounted_fd"] = mnt_w
         init_pid = 0
         if ahead is not None and not spec.get("idmap"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import struct
 
 from pyvirt.drivers.lxc.cgroup import UNLIMITED
@@ -41,6 +42,7 @@ _ATTR = struct.Struct("<QQQQQQIIIIIIIIII")
 _FOPEN_DIRECT_IO = 1
 _MAX_WRITE = 4096
 _BUFSIZE = (1 << 17) + 4096                       # the kernel wants room for max_write
+_FUSE_MAJOR, _FUSE_MINOR = 10, 229                # /dev/fuse
 #: the protocol version answered to INIT
 _VERSION = (7, 31)
 
@@ -55,6 +57,27 @@ def find_device() -> int | None:
         return os.open("/dev/fuse", os.O_PATH | os.O_CLOEXEC)
     except OSError:
         return None
+
+
+def private_device(path: str, owner: tuple[int, int]) -> int | None:
+    """A FUSE device node of the container's root only, for a connection opened in
+    its user namespace (:func:`open_device`): the host's ``/dev/fuse`` may be
+    root's alone (mode 0600 where no udev rule opens it), which the container's
+    root is not.  Made at ``path`` (in the container's /dev), owned by ``owner``
+    (the host ids of the container's root), mode 0600, held by an O_PATH
+    descriptor and unlinked at once: nothing is left in /dev.  None when it
+    cannot be made."""
+    try:
+        os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(_FUSE_MAJOR, _FUSE_MINOR))
+    except OSError:
+        return None
+    try:
+        os.chown(path, *owner)
+        return os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return None
+    finally:
+        os.unlink(path)
 
 
 def open_device(dev: int | None) -> int | None:

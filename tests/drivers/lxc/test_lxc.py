@@ -289,6 +289,9 @@ def test_idmap_user_namespace(env):
         out = subprocess.run(["nsenter", "-a", "-t", str(pid), "/bin/cat", "/proc/meminfo"],
                              capture_output=True, text=True, check=True).stdout
         assert "MemTotal:          65536 kB\n" in out
+        # opened through a FUSE node of the container's root (the host's /dev/fuse
+        # may be host root's alone), which is not left in its /dev
+        assert not [n for n in os.listdir(f"/proc/{pid}/root/dev") if "fuse" in n]
         # started from a spare, whose init forked ahead (in a PID namespace not the
         # user namespace's) was let go: reaped by the controller, no zombie left
         ctl = dom.ID()
