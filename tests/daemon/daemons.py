@@ -135,14 +135,67 @@ def start_pyvirtd(workdir: Path, tcp: bool = True, extra: list[str] | None = Non
     return daemon
 
 
+#: pyvirt's system directories (qemu:///system's state), which tests bind to their own
+SYSTEM_DIRS = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
+               "/var/cache/pyvirt")
+
+
+def private_system(state: Path, autostart: bool = False) -> str:
+    """Shell commands, for a private mount namespace, that bind directories under
+    ``state`` (made when missing, kept across calls) over pyvirt's system directories
+    (their mount points made when missing: a fresh host has none).
+
+    Unless ``autostart``, the network driver's mark of this boot's autostart is set
+    first: a qemu:///system opened there shares the host's network namespace, and
+    its ``default`` network (a bridge, NAT rules and a dnsmasq, which outlive the
+    process) must not start in it.  A test in a network namespace of its own may
+    let it start."""
+    prelude = ""
+    for d in SYSTEM_DIRS:
+        src = state / d.strip("/").replace("/", "_")
+        src.mkdir(parents=True, exist_ok=True)
+        prelude += f"mkdir -p '{d}' && mount --bind '{src}' '{d}' || exit 1; "
+    if not autostart:
+        marks = state / "run_pyvirt" / "network"
+        marks.mkdir(parents=True, exist_ok=True)
+        (marks / "autostarted").write_text("")
+    return prelude
+
+
+def unshared(prelude: str) -> list[str]:
+    """The start of an argv that runs the rest of it in a private mount namespace after
+    the shell commands ``prelude``."""
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", prelude + 'exec "$@"',
+            "sh"]
+
+
 def spawn_pyvirtd_unshared(prelude: str, args: list[str], log: Path) -> subprocess.Popen:
     """pyvirtd run by ``sh -c`` in a private mount namespace after the shell
     commands ``prelude`` (mounts of its own), its output appended to ``log``."""
-    script = prelude + f"exec {sys.executable} -m pyvirt.daemon.main " + " ".join(args)
     with open(log, "ab") as out:
-        return subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                                 script], stdout=out, stderr=subprocess.STDOUT,
+        return subprocess.Popen([*unshared(prelude), sys.executable, "-m", "pyvirt.daemon.main",
+                                 *args], stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def start_private_pyvirtd(workdir: Path, state: Path) -> RunningDaemon:
+    """pyvirtd (unix sockets under ``workdir``) in a private mount namespace whose
+    pyvirt system directories are bound from ``state`` (:func:`private_system`: kept
+    across restarts, no ``default`` network started on the host), for tests that
+    open qemu:///system through it."""
+    sockdir = workdir / "run"
+    sockdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "pyvirtd.log"
+    proc = spawn_pyvirtd_unshared(
+        private_system(state),
+        ["--unix-sock-dir", str(sockdir), "--pid-file", str(workdir / "pyvirtd.pid")], log)
+    daemon = RunningDaemon(sockdir, proc, log)
+    try:
+        _wait_socket(daemon.sock, proc, log)
+    except BaseException:
+        daemon.stop()
+        raise
+    return daemon
 
 
 def _wait_tcp(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:

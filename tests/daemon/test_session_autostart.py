@@ -136,7 +136,11 @@ def test_root_session_stays_in_process_without_the_switch(home):
 
 
 def test_system_uri_uses_a_running_daemon(tmp_path):
-    d = daemons.start_pyvirtd(tmp_path, tcp=False)
+    if os.geteuid() != 0:
+        pytest.skip("a private system root needs root")
+    # the daemon's system root is a private one: opening it starts no 'default'
+    # network on the host
+    d = daemons.start_private_pyvirtd(tmp_path / "d", tmp_path / "state")
     try:
         env = _env(tmp_path, PYVIRT_SYSTEM_SOCKET=d.sock)
         c = _client(env, "qemu:///system")
@@ -147,8 +151,13 @@ def test_system_uri_uses_a_running_daemon(tmp_path):
 
 
 def test_system_uri_without_daemon_stays_in_process(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("qemu:///system in process needs root")
     env = _env(tmp_path, PYVIRT_SYSTEM_SOCKET=str(tmp_path / "none" / "libvirt-sock"))
-    c = _client(env, "qemu:///system")
+    # the system root of a private mount namespace (not the host's), which starts
+    # no 'default' network in the host's network namespace
+    c = _client(env, "qemu:///system",
+                daemons.unshared(daemons.private_system(tmp_path / "state")))
     assert _answer(c)[:2] == ["qemu:///system", "QemuDriver"]
     _finish(c)
 

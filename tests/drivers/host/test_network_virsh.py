@@ -8,7 +8,6 @@ and nothing of it reaches the host.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -17,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import daemons
 import pytest
 from netns import NEEDS, namespace, ns_pids
 from waiting import nonblank, wait_until
@@ -24,8 +24,6 @@ from waiting import nonblank, wait_until
 pytestmark = [NEEDS, pytest.mark.timeout(300),
               pytest.mark.skipif(shutil.which("virsh") is None, reason="needs virsh")]
 
-SYSTEM_DIRS = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
-               "/var/cache/pyvirt")
 NET = """<network><name>vnet1</name><forward mode='nat'/><bridge name='pvbr7'/>
 <ip address='10.66.0.1' netmask='255.255.255.0'><dhcp>
 <range start='10.66.0.10' end='10.66.0.20'/></dhcp></ip></network>"""
@@ -41,22 +39,16 @@ class Daemon:
 
     def start(self) -> None:
         self.sockdir.mkdir(parents=True, exist_ok=True)
-        mounts = ""
-        for d in SYSTEM_DIRS:
-            if not os.path.isdir(d):
-                pytest.skip(f"{d} is missing (the mount point of the private state)")
-            src = self.base / d.strip("/").replace("/", "_")
-            src.mkdir(exist_ok=True)
-            mounts += f"mount --bind '{src}' '{d}' || exit 1; "
+        # its own network namespace: the 'default' network may autostart there
+        prelude = daemons.private_system(self.base, autostart=True)
         sock = self.sockdir / "libvirt-sock"
         if sock.exists():
             sock.unlink()
-        script = (mounts + f"exec '{sys.executable}' -m pyvirt.daemon.main --unix-sock-dir "
-                  f"'{self.sockdir}' --pid-file '{self.base}/pyvirtd.pid'")
         log = open(self.base / "pyvirtd.log", "ab")   # noqa: SIM115 - the daemon's log
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, "unshare", "-m", "--propagation", "private",
-             "sh", "-c", script], stdout=log, stderr=log, start_new_session=True)
+            ["ip", "netns", "exec", self.ns, *daemons.unshared(prelude), sys.executable, "-m",
+             "pyvirt.daemon.main", "--unix-sock-dir", str(self.sockdir), "--pid-file",
+             f"{self.base}/pyvirtd.pid"], stdout=log, stderr=log, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 30
         while not sock.exists():

@@ -150,42 +150,6 @@ def test_pyvirsh_sparse_commands(tmp_path: Path) -> None:
     _virsh_side(f"qemu:///embed?root={tmp_path / 'root'}", tmp_path / "shell", pyvirsh)
 
 
-SYSTEM_DIRS = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
-               "/var/cache/pyvirt")
-
-
-def _system_pyvirtd(base: Path) -> daemons.RunningDaemon:
-    """pyvirtd serving qemu:///system in a private mount namespace whose pyvirt system
-    directories are directories under ``base`` (Debian's virsh takes no embed URI)."""
-    sockdir = base / "sock"
-    sockdir.mkdir(parents=True)
-    mounts = ""
-    for d in SYSTEM_DIRS:
-        if not os.path.isdir(d):
-            pytest.skip(f"{d} is missing (the mount point of the private state)")
-        src = base / d.strip("/").replace("/", "_")
-        src.mkdir()
-        mounts += f"mount --bind '{src}' '{d}' || exit 1; "
-    # This daemon shares the host's network namespace: its system root must not
-    # autostart the 'default' network there (a bridge, NAT rules and a dnsmasq that
-    # would outlive the test).  The mark of autostart done in this boot stops it.
-    marks = base / "run_pyvirt" / "network"
-    marks.mkdir(parents=True, exist_ok=True)
-    (marks / "autostarted").write_text("")
-    log = base / "pyvirtd.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            ["unshare", "-m", "--propagation", "private", "sh", "-c",
-             mounts + f"exec '{sys.executable}' -m pyvirt.daemon.main --unix-sock-dir "
-             f"'{sockdir}' --pid-file '{base}/pyvirtd.pid'"],
-            stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    daemon = daemons.RunningDaemon(sockdir, proc, log, None)
-    try:
-        daemons._wait_socket(daemon.sock, proc, log)
-    except BaseException:
-        daemon.stop()
-        raise
-    return daemon
 
 
 @pytest.mark.slow
@@ -239,7 +203,7 @@ def test_virsh_sparse_same_as_libvirt(tmp_path: Path) -> None:
         ref = _virsh_side(f"qemu+unix:///system?socket={daemon.sock}", tmp_path / "libvirt")
     finally:
         daemon.stop()
-    ours = _system_pyvirtd(tmp_path / "p")
+    ours = daemons.start_private_pyvirtd(tmp_path / "p", tmp_path / "p")
     try:
         got = _virsh_side(f"qemu+unix:///system?socket={ours.sock}", tmp_path / "pyvirt")
     finally:

@@ -9,11 +9,9 @@ import shutil
 import sys
 import threading
 import time
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "daemon"))
-import daemons
 
 import pyvirt as libvirt
 from pyvirt import libvirt_lxc
@@ -34,29 +32,6 @@ def build_rootfs(path: str) -> str:
     with open(os.path.join(path, "etc/group"), "w") as f:
         f.write("root:x:0:\nnogroup:x:65534:\n")
     return path
-
-
-PRIVATE = ("/etc/pyvirt", "/run/pyvirt", "/var/lib/pyvirt", "/var/log/pyvirt",
-           "/var/cache/pyvirt")
-
-
-def start_private_pyvirtd(workdir: Path, state: Path) -> daemons.RunningDaemon:
-    """pyvirtd with its system directories bound from ``state`` (kept across restarts)."""
-    sockdir = workdir / "run"
-    sockdir.mkdir(parents=True, exist_ok=True)
-    binds = []
-    for i, d in enumerate(PRIVATE):
-        src = state / str(i)
-        src.mkdir(parents=True, exist_ok=True)
-        binds.append(f"mkdir -p {d} && mount --bind {src} {d} || exit 1; ")
-    log = workdir / "pyvirtd.log"
-    proc = daemons.spawn_pyvirtd_unshared(
-        "".join(binds), ["--unix-sock-dir", str(sockdir), "--pid-file", str(workdir / "pid")], log)
-    daemon = daemons.RunningDaemon(sockdir, proc, log)
-    daemons._wait_socket(daemon.sock, proc, log)
-    return daemon
-
-
 
 
 INIT = ("trap 'echo bye; exit 0' TERM; echo hello from $(hostname) pid $$ FOO=$FOO; "

@@ -75,9 +75,8 @@ def test_through_pyvirtd(tmp_path: Path) -> None:
     import subprocess
 
     import daemons
-    from lxctest_util import start_private_pyvirtd
     rootfs = build_rootfs(str(tmp_path / "rootfs"))
-    daemon = start_private_pyvirtd(tmp_path / "d", tmp_path / "state")
+    daemon = daemons.start_private_pyvirtd(tmp_path / "d", tmp_path / "state")
     uri = f"lxc+unix:///system?socket={daemon.sock}"
     conn = libvirt.open(uri)
     try:

@@ -1,8 +1,8 @@
 """lxc:///system through pyvirtd, driven by Debian's virsh (libvirt 9.0's client).
 
 pyvirtd runs in a mount namespace of its own where the system directories
-(/etc/pyvirt, /run/pyvirt, ...) are empty tmpfs mounts, so lxc:///system
-is private to the test.  virsh's ``lxc-enter-namespace`` goes through the
+(/etc/pyvirt, /run/pyvirt, ...) are directories of the test bound over them
+(daemons.start_private_pyvirtd), so lxc:///system is private to the test.  virsh's ``lxc-enter-namespace`` goes through the
 LXC program's DOMAIN_OPEN_NAMESPACE, whose reply carries the namespace
 descriptors; a restarted pyvirtd takes the running container over.
 """
@@ -16,7 +16,7 @@ import time
 
 import daemons
 import pytest
-from lxctest_util import build_rootfs, container_xml, start_private_pyvirtd
+from lxctest_util import build_rootfs, container_xml
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,7 +29,7 @@ def test_virsh_through_pyvirtd(tmp_path):
     xml = tmp_path / "ct.xml"
     xml.write_text(container_xml("vct", rootfs))
     state = tmp_path / "state"
-    daemon = start_private_pyvirtd(tmp_path / "d1", state)
+    daemon = daemons.start_private_pyvirtd(tmp_path / "d1", state)
     uri = f"lxc+unix:///system?socket={daemon.sock}"
 
     def virsh(*args: str) -> str:
@@ -55,7 +55,7 @@ def test_virsh_through_pyvirtd(tmp_path):
         assert "state.state=1" in stats and "cpu.time=" in stats
         # a restarted pyvirtd takes the running container over
         daemon.stop()
-        daemon = start_private_pyvirtd(tmp_path / "d2", state)
+        daemon = daemons.start_private_pyvirtd(tmp_path / "d2", state)
         uri = f"lxc+unix:///system?socket={daemon.sock}"
         assert virsh("domstate", "vct", "--reason").strip() == "running (booted)"
         assert virsh("lxc-enter-namespace", "vct", "/bin/hostname").strip() == "vct"
