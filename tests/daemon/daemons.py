@@ -178,17 +178,21 @@ def spawn_pyvirtd_unshared(prelude: str, args: list[str], log: Path) -> subproce
                                 start_new_session=True)
 
 
-def start_private_pyvirtd(workdir: Path, state: Path) -> RunningDaemon:
-    """pyvirtd (unix sockets under ``workdir``) in a private mount namespace whose
-    pyvirt system directories are bound from ``state`` (:func:`private_system`: kept
-    across restarts, no ``default`` network started on the host), for tests that
-    open qemu:///system through it."""
+def start_private_pyvirtd(workdir: Path, state: Path, config: str | None = None) -> RunningDaemon:
+    """pyvirtd (unix sockets under ``workdir``, the settings ``config`` when given)
+    in a private mount namespace whose pyvirt system directories are bound from
+    ``state`` (:func:`private_system`: kept across restarts, no ``default`` network
+    started on the host), for tests that open qemu:///system through it (or the
+    default URI, which is qemu:///system for root)."""
     sockdir = workdir / "run"
     sockdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "pyvirtd.log"
-    proc = spawn_pyvirtd_unshared(
-        private_system(state),
-        ["--unix-sock-dir", str(sockdir), "--pid-file", str(workdir / "pyvirtd.pid")], log)
+    args = ["--unix-sock-dir", str(sockdir), "--pid-file", str(workdir / "pyvirtd.pid")]
+    if config:
+        cfg = workdir / "pyvirtd.conf"
+        cfg.write_text(config)
+        args += ["--config", str(cfg)]
+    proc = spawn_pyvirtd_unshared(private_system(state), args, log)
     daemon = RunningDaemon(sockdir, proc, log)
     try:
         _wait_socket(daemon.sock, proc, log)

@@ -52,8 +52,10 @@ def daemon(world):
     """pyvirtd with test_driver_dir set to ``world/allowed``."""
     allowed = world / "allowed"
     allowed.mkdir(mode=0o755)
-    d = daemons.start_pyvirtd(world, tcp=False,
-                              config=f'test_driver_dir = "{allowed}"\n')
+    # private system directories: test_nul_bytes_get_libvirt_errors opens the
+    # default URI, qemu:///system for root
+    d = daemons.start_private_pyvirtd(world, world / "state",
+                                      config=f'test_driver_dir = "{allowed}"\n')
     d.allowed = allowed
     hostile.wait_read_only(d)
     yield d
