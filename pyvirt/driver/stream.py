@@ -137,6 +137,12 @@ class Stream:
         # is a daemon's (``on_wire``: its pieces are whole messages).
         self.piece = CHUNK
         self.on_wire = False
+        # Called (under the stream's lock) when the application is about to wait for
+        # data: a feeder that stopped reading for a full queue must read again, or a
+        # consumer holding some of the queue's pieces (recv_whole) or passing pieces
+        # that give nothing back (holes, short messages) would wait for ever.
+        self.starved: Callable[[], None] | None = None
+        self._starving = False
         self._watchers: list[Callable[[], None]] = []
 
     # --- driver side ---------------------------------------------------
@@ -248,6 +254,21 @@ class Stream:
             self._cond.notify_all()
         self._notify()
 
+    def _wait_data(self) -> None:
+        """(under _cond) Wait for what a feeder gives, marked waiting (:meth:`starving`)
+        and telling the feeder first (:attr:`starved`)."""
+        self._starving = True
+        try:
+            if self.starved is not None:
+                self.starved()
+            self._cond.wait()
+        finally:
+            self._starving = False
+
+    def starving(self) -> bool:
+        """Whether the application waits for data now (any thread)."""
+        return self._starving
+
     def wait_room(self, backlog: int) -> bool:
         """Block while ``backlog`` or more fed chunks wait for the application (a
         producer's flow control); False once the stream is closed or aborted."""
@@ -268,7 +289,7 @@ class Stream:
             while not self._chunks and not self._eof and self._error is None:
                 if self.nonblock:
                     return -2
-                self._cond.wait()
+                self._wait_data()
             if self._chunks:
                 chunk = self._chunks[0]
                 if isinstance(chunk, Hole):
@@ -325,7 +346,7 @@ class Stream:
                 while not self._chunks and not self._eof and self._error is None \
                         and not self.nonblock:
                     self._lacking = nbytes - have
-                    self._cond.wait()
+                    self._wait_data()
                 self._lacking = 0
                 chunk = self._chunks[0] if self._chunks else None
                 if chunk is None or isinstance(chunk, (Hole, Region)):
@@ -360,7 +381,7 @@ class Stream:
             while not self._chunks and not self._eof and self._error is None:
                 if self.nonblock:
                     return 0
-                self._cond.wait()
+                self._wait_data()
             if self._chunks and isinstance(self._chunks[0], Hole):
                 hole = self._chunks.popleft()
                 self._cond.notify_all()

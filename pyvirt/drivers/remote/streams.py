@@ -38,6 +38,7 @@ class ClientStream:
         self.done = False
         self.allow_skip = False       # holes may be sent (a sparse volume transfer)
         self.paused = False           # the connection is not read: the application lags
+        stream.starved = self._starved
 
     def bind(self) -> None:
         """Attach to the application's stream after the call succeeded."""
@@ -102,8 +103,18 @@ class ClientStream:
         if self.paused:
             self.client.loop.call_soon_threadsafe(self._resume)
 
+    def _starved(self) -> None:
+        # (the application's thread, its stream marked waiting for data) reading
+        # resumes even when no piece it took gave a buffer back (holes, short
+        # messages, or pieces it still holds while gathering a larger one).  With
+        # the loop's order in incoming() (paused set, then the mark read), either
+        # the loop sees the mark and does not pause, or this sees ``paused``.
+        if self.paused:
+            self.client.loop.call_soon_threadsafe(self._resume)
+
     def _resume(self) -> None:
-        if self.paused and (self.done or self.stream.queued() <= _QUEUE_LOW):
+        if self.paused and (self.done or self.stream.queued() <= _QUEUE_LOW
+                            or self.stream.starving()):
             self.paused = False
             self.client.io.resume()
 
@@ -126,7 +137,10 @@ class ClientStream:
                 if not self.paused and not self.done and \
                         self.stream.queued() >= _QUEUE_HIGH:
                     self.paused = True
-                    self.client.io.pause()
+                    if self.stream.starving():      # it waits: never pause then
+                        self.paused = False
+                    else:
+                        self.client.io.pause()
             elif body:
                 self.stream.feed(body)
             else:                      # libvirt's end of data: an empty CONTINUE

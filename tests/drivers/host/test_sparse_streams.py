@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,42 @@ def test_virsh_sparse_same_as_libvirt(tmp_path: Path) -> None:
     finally:
         ours.stop()
     assert got == ref
+
+
+@pytest.mark.slow
+def test_paused_download_reads_again_when_the_application_waits(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """pyvirt's client stops reading a download while many messages wait for the
+    application, and reads again once it takes them.  An application gathering a
+    1 MiB piece (sparseRecvAll) holds the messages it took until the piece is
+    whole, and holes give nothing back: with the queue's marks below a piece's
+    messages it waited for ever (until the keepalive closed the connection).
+    Reading now resumes whenever the application waits for data."""
+    from pyvirt.drivers.remote import streams
+    monkeypatch.setattr(streams, "_QUEUE_HIGH", 8)
+    monkeypatch.setattr(streams, "_QUEUE_LOW", 3)
+    src, dst = tmp_path / "src.img", tmp_path / "dst.img"
+    with open(src, "wb") as fh:          # 16 x 1 MiB of data, 3 MiB holes between
+        fh.truncate(SIZE)
+        for i in range(16):
+            fh.seek(i * (4 << 20))
+            fh.write(os.urandom(1 << 20))
+    daemon = daemons.start_pyvirtd(tmp_path / "d", tcp=False)
+    try:
+        conn = pyvirt.open(f"qemu+unix:///embed?root={tmp_path / 'root'}"
+                           f"&socket={daemon.sock}")
+        vol = _empty_vol(_pool(conn, tmp_path))
+        _upload(conn, vol, src)
+        for i in range(8):          # without the fix one of the first few stalled
+            done: list[object] = []
+            worker = threading.Thread(target=lambda got=done: got.append(_download(conn, vol,
+                                                                                   dst)),
+                                      daemon=True)
+            worker.start()
+            worker.join(20)
+            assert done, f"download {i} stalled"
+            assert dst.read_bytes() == src.read_bytes()
+            assert data_map(dst) == data_map(src)
+        conn.close()
+    finally:
+        daemon.stop()
