@@ -38,7 +38,7 @@ class ClientStream:
         self.done = False
         self.allow_skip = False       # holes may be sent (a sparse volume transfer)
         self.paused = False           # the connection is not read: the application lags
-        stream.starved = self._starved
+        stream.starved = self._resume_soon
 
     def bind(self) -> None:
         """Attach to the application's stream after the call succeeded."""
@@ -93,22 +93,22 @@ class ClientStream:
     def _forget(self) -> None:
         self.done = True
         self.client.streams.pop(self.serial, None)
-        if self.paused:
-            self.client.loop.call_soon_threadsafe(self._resume)
+        self._resume_soon()
 
     def _taken(self, body: memoryview) -> None:
         # (the application's thread) a lent message was copied: its buffer may be
         # received into again; the loop checks whether to read again
         self.client.reader.recycle(body)
-        if self.paused:
-            self.client.loop.call_soon_threadsafe(self._resume)
+        self._resume_soon()
 
-    def _starved(self) -> None:
-        # (the application's thread, its stream marked waiting for data) reading
-        # resumes even when no piece it took gave a buffer back (holes, short
-        # messages, or pieces it still holds while gathering a larger one).  With
-        # the loop's order in incoming() (paused set, then the mark read), either
-        # the loop sees the mark and does not pause, or this sees ``paused``.
+    def _resume_soon(self) -> None:
+        # (any thread) while the connection is paused, the loop checks whether to read
+        # again.  Also the stream's ``starved`` hook (the application waits for data,
+        # its stream marked so): reading resumes even when no piece it took gave a
+        # buffer back (holes, short messages, or pieces it still holds while
+        # gathering a larger one).  With the loop's order in incoming() (paused set,
+        # then the mark read), either the loop sees the mark and does not pause, or
+        # this sees ``paused``.
         if self.paused:
             self.client.loop.call_soon_threadsafe(self._resume)
 

@@ -225,12 +225,14 @@ class _UploadSink:
                 views.pop(0)
             if n:
                 views[0] = views[0][n:]
-        if self.pos - self.unstarted >= _WRITEBACK:
-            self._start_writeback()
+        self._start_writeback()
 
     def _start_writeback(self) -> None:
-        """Start the disk writes of what was written since the last start (a file's)."""
-        if isinstance(self.fd, FileIO) and self.pos > self.unstarted:
+        """Once :data:`_WRITEBACK` bytes were written since the last start, start their
+        disk writes (a file's)."""
+        if self.pos - self.unstarted < _WRITEBACK:
+            return
+        if isinstance(self.fd, FileIO):
             self.fd.start_writeback(self.unstarted, self.pos - self.unstarted)
         self.unstarted = self.pos
 
@@ -257,8 +259,7 @@ class _UploadSink:
             count -= n
             if self.left is not None:
                 self.left -= n
-        if self.pos - self.unstarted >= _WRITEBACK:
-            self._start_writeback()
+        self._start_writeback()
 
     def _close(self) -> bool:
         if self.closed:

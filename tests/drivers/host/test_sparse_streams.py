@@ -151,8 +151,6 @@ def test_pyvirsh_sparse_commands(tmp_path: Path) -> None:
     _virsh_side(f"qemu:///embed?root={tmp_path / 'root'}", tmp_path / "shell", pyvirsh)
 
 
-
-
 @pytest.mark.slow
 def test_sparse_through_pyvirtd_and_virsh(tmp_path: Path) -> None:
     daemon = daemons.start_pyvirtd(tmp_path / "d", tcp=False)
