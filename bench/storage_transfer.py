@@ -38,8 +38,10 @@ page-cache copy; that row opens ``qemu+unix:///embed?root=``, the other
 costlier than session ones in most pairs (1.4-1.9 against 0.7-1.25 s/GiB):
 not explained yet.
 
-Prints seconds (median of --runs) and, for (a), each rate as a fraction of
-cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
+Prints seconds (median of --runs; for the sparse image, of --sparse-runs:
+its steps take tens of milliseconds, most of it the final fsync, and one
+round moves its rates by a fifth or more, cp's as much as the others') and,
+for (a), each rate as a fraction of cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
 its row) spent per GiB it moved, uploads and downloads apart (its utime +
 stime; on a busy machine a steadier figure than the rates), the client's
 own CPU per GiB, and cp's CPU per GiB copied (the kernel's cost of writing
@@ -47,7 +49,8 @@ the page cache, which an upload's daemon and a download's client pay as
 well); for (b), pyvirt's time over libvirt's.  The
 machine this runs on may be busy: compare the ratios of one run only.
 
-Usage: bench/storage_transfer.py [--runs N] [--size MiB] [--dir DIR] [--no-libvirt]
+Usage: bench/storage_transfer.py [--runs N] [--sparse-runs N] [--size MiB] [--dir DIR]
+                                 [--no-libvirt]
 """
 
 from __future__ import annotations
@@ -204,6 +207,19 @@ def timed(func: Callable[[], None], scratch: Path, size: int) -> tuple[float, fl
     return took, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
+def start_session_pyvirtd(work: Path) -> daemons.RunningDaemon:
+    """pyvirtd on a unix socket under ``work``, its ``qemu:///session`` state in
+    temporary XDG dirs there."""
+    saved = dict(os.environ)
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        os.environ[var] = str(work / "xdg" / var)
+    try:
+        return daemons.start_pyvirtd(work / "pyvirtd", tcp=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def make_images(base: Path, mib: int) -> tuple[Path, Path]:
     """A dense image (data everywhere) and a sparse one (16 x 1 MiB of data)."""
     block = os.urandom(CHUNK)
@@ -275,6 +291,8 @@ def make_pool_dir(path: Path, count: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sparse-runs", type=int, default=None,
+                    help="rounds for the sparse image (default: 3 x --runs)")
     ap.add_argument("--size", type=int, default=1024, help="image size in MiB")
     ap.add_argument("--volumes", type=int, default=1000)
     ap.add_argument("--dir", default=None, help="work directory (default: a temporary one)")
@@ -283,18 +301,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="pyvirt-bench-", dir=args.dir))
     libvirtd = None if args.no_libvirt or daemons.libvirtd_available() else \
         daemons.start_libvirtd(work / "libvirtd")
-    saved = dict(os.environ)
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
-        os.environ[var] = str(work / "xdg" / var)     # pyvirtd's qemu:///session state
-    try:
-        pyvirtd = daemons.start_pyvirtd(work / "pyvirtd", tcp=False)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    pyvirtd = start_session_pyvirtd(work)
     try:
         dense, sparse = make_images(work, args.size)
+        sparse_runs = args.sparse_runs or 3 * args.runs
         print(f"load average at start: {os.getloadavg()[0]:.1f} "
-              f"({os.cpu_count()} CPUs); {args.size} MiB images, median of {args.runs}")
+              f"({os.cpu_count()} CPUs); {args.size} MiB images, median of {args.runs} "
+              f"rounds (the sparse image: {sparse_runs})")
         print(LEGEND)
         for label, src, is_sparse in (("dense", dense, False), ("sparse", sparse, True)):
             sides = {"pyvirt in process": ([sys.executable], "pyvirt",
@@ -313,7 +326,7 @@ def main() -> None:
             base_runs: list[dict[str, float]] = []
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
             names = list(sides)
-            for rnd in range(args.runs):
+            for rnd in range(sparse_runs if is_sparse else args.runs):
                 base_runs.append(baseline_round(src, work, is_sparse))
                 for name in names[rnd % len(names):] + names[:rnd % len(names)]:
                     python, module, uri, pid = sides[name]
