@@ -107,6 +107,27 @@ _SLOW_FIXTURES = frozenset({"guest", "reference_libvirtd", "ceph_cluster", "tgt_
 _SLOW_DIRS = (os.path.join(os.path.dirname(__file__), "daemon") + os.sep,)
 
 
+# pyvirt's system directories missing when the run began (a fresh host): the
+# tests that bind private state over them (daemons.private_system) make them
+# as mount points; the run removes them again when they are still empty.
+_MADE_DIRS: list[str] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):    # the run itself, not an xdist worker
+        _MADE_DIRS[:] = [d for d in daemons.SYSTEM_DIRS if not os.path.exists(d)]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    for d in _MADE_DIRS:
+        try:
+            os.rmdir(d)     # only when empty: nothing a test left there is lost
+        except OSError:
+            pass
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark ``slow`` the tests that boot guests or start daemons."""
     for item in items:
