@@ -62,7 +62,10 @@ def _libc() -> Any:
 
 
 def in_use(vol: Any) -> bool:
-    """Whether a transfer of ``vol`` runs."""
+    """Whether a long job (a build, clone, wipe or resize) uses ``vol``.  A transfer
+    does not count, as in libvirt: a volume is marked in use only while its upload or
+    download is set up, so it may be downloaded twice at once, uploaded to, or deleted
+    (the transfer keeps its open file) while one runs."""
     with _lock:
         return _busy.get(vol.path, 0) > 0
 
@@ -266,7 +269,6 @@ class _UploadSink:
             return False
         self.closed = True
         self.fd.close()
-        drop(self.path)
         return True
 
     def finish(self) -> None:
@@ -355,14 +357,12 @@ def upload(vol: Any, stream: Any, offset: int, length: int,
     st = handle_of(stream)
     _local_pieces(st)
     fd = io or FileIO(vol.path, True)
-    hold(vol.path)
     try:
         sink = (_SparseUploadSink if sparse else _UploadSink)(vol.path, fd, offset, length,
                                                                done)
         st.bind(sink)
     except BaseException:
         fd.close()
-        drop(vol.path)
         raise
 
 
@@ -392,18 +392,15 @@ def download(vol: Any, stream: Any, offset: int, length: int,
     fd = io or FileIO(vol.path, False)
     raw = fd.fd if isinstance(fd, FileIO) else None
     sparse = sparse and raw is not None
-    hold(vol.path)
     try:
         st.bind(None)
     except BaseException:
         fd.close()
-        drop(vol.path)
         raise
 
     def release() -> None:
-        # the volume is free before the application sees the end
+        # the file is closed before the application sees the end
         fd.close()
-        drop(vol.path)
 
     def pump() -> None:
         pos, left = offset, (length if length > 0 else None)

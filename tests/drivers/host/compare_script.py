@@ -103,6 +103,30 @@ st.send(b"\x01" * (3 << 20))
 st.finish()
 out["raw.img.info after big upload"] = raw.info()
 
+# A transfer marks its volume in use only while it is set up: while one runs, the
+# volume may be downloaded again, uploaded to, its pool refreshed, and it deleted
+cur = big.createXML(vol("cur.img", "1"), 0)
+first = conn.newStream(0)
+call("download", cur.download, first, 0, 0, 0)
+second = conn.newStream(0)
+call("second download while one runs", cur.download, second, 0, 0, 0)
+third = conn.newStream(0)
+call("upload while a download runs", cur.upload, third, 0, 0, 0)
+call("pool refresh while a download runs", big.refresh, 0)
+cur = big.storageVolLookupByName("cur.img")
+call("delete while a download runs", cur.delete, 0)
+got: list[int] = []
+if out["second download while one runs"] == "ok":        # (an unbound stream would wait)
+    call("second download after the delete", second.recvAll,
+         lambda _s, d, _o: got.append(len(d)), None)
+out["bytes of the second download"] = sum(got)
+for stream in (third, second, first):
+    try:
+        stream.abort()
+    except lv.libvirtError:
+        pass
+out["volumes after the delete"] = sorted(big.listVolumes())
+
 call("delete vol", full.delete, 0)
 call("delete vol twice", full.delete, 0)
 out["small vols"] = sorted(small.listVolumes())

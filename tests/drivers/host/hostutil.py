@@ -47,18 +47,28 @@ def code(exc: pytest.ExceptionInfo) -> tuple[int, int]:
     return exc.value.get_error_code(), exc.value.get_error_domain()
 
 
-def delete_when_free(vol: Any, timeout: float = 10) -> None:
-    """Delete volume ``vol`` once no transfer holds it (an upload whose client died
-    is let go soon after); fails the test if it stays in use."""
-    import pyvirt
-    deadline = time.monotonic() + timeout
-    while True:
+def opened_by(pid: int, path: str) -> int:
+    """How many descriptors of process ``pid`` have the file at ``path`` open."""
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
-            vol.delete(0)
-            return
-        except pyvirt.libvirtError:
-            assert time.monotonic() < deadline, "the volume stayed in use"
-            time.sleep(0.05)
+            count += os.readlink(f"/proc/{pid}/fd/{fd}") == path
+        except OSError:
+            pass                            # closed meanwhile
+    return count
+
+
+def delete_when_closed(vol: Any, pid: int, timeout: float = 10) -> None:
+    """Delete volume ``vol`` once process ``pid`` (the daemon) has closed its file (a
+    transfer whose client died is let go soon after); fails the test if it stays
+    open.  (Nothing else waits for it: as in libvirt, a transfer does not keep its
+    volume in use.)"""
+    path = vol.path()
+    deadline = time.monotonic() + timeout
+    while opened_by(pid, path):
+        assert time.monotonic() < deadline, "the daemon kept the volume's file open"
+        time.sleep(0.05)
+    vol.delete(0)
 
 
 def side_by_side(tmp_path: Path, script: str,

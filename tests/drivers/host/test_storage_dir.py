@@ -323,9 +323,6 @@ def test_upload_and_download_through_streams(pool: pyvirt.virStoragePool) -> Non
     payload = os.urandom(300_000) + b"end"
     st = conn.newStream(0)
     vol.upload(st, 4096, 0, 0)
-    with pytest.raises(pyvirt.libvirtError) as exc:
-        vol.delete(0)                                   # in use by the upload
-    assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
     for i in range(0, len(payload), 65536):
         st.send(payload[i:i + 65536])
     st.finish()
