@@ -366,7 +366,7 @@ class StorageDriver(I.StorageDriver):
         """Stop a pool (a transient one is gone after)."""
         with self.lock:
             obj = self._pool_active(pool)
-            busy = [v.name for v in obj.volumes.values() if transfer.in_use(v)]
+            busy = [v.name for v in obj.volumes.values() if transfer.busy(v)]
             if busy:
                 raise report(C.VIR_ERR_OPERATION_INVALID, f"pool '{obj.name}' has "
                              "asynchronous jobs running.", _FROM)
@@ -414,7 +414,7 @@ class StorageDriver(I.StorageDriver):
         check_flags(flags, 0, "storagePoolRefresh")
         with self.lock:
             obj = self._pool_active(pool)
-            if any(transfer.in_use(v) for v in obj.volumes.values()):
+            if any(transfer.busy(v) for v in obj.volumes.values()):
                 raise report(C.VIR_ERR_OPERATION_INVALID, f"pool '{obj.name}' has "
                              "asynchronous jobs running.", _FROM)
             try:
@@ -532,13 +532,13 @@ class StorageDriver(I.StorageDriver):
     def _build_vol(self, obj: PoolObj, vol: StorageVolDef, build: Callable[[], None],
                    src: VolObj | None = None) -> VolObj:
         """Run ``build`` (which makes the volume's storage) without the driver's lock, as
-        libvirt builds volumes: meanwhile the new volume is listed and in use (and so is
-        the clone source), so it cannot be deleted, nor its pool stopped or refreshed.
-        Called with the lock held; returns with it held."""
+        libvirt builds volumes: meanwhile the new volume is listed and being built, and
+        the clone source in use, so neither can be deleted, nor their pool stopped or
+        refreshed.  Called with the lock held; returns with it held."""
         handle = VolObj(vol, obj.name)
         obj.volumes[vol.name] = handle
         try:
-            self._unlocked([handle] + ([src] if src is not None else []), build)
+            self._unlocked([src] if src is not None else [], build, built=[handle])
         except BaseException:
             if obj.volumes.get(vol.name) is handle:
                 del obj.volumes[vol.name]
@@ -547,20 +547,23 @@ class StorageDriver(I.StorageDriver):
         self._refresh_sizes(obj)
         return handle
 
-    def _unlocked(self, busy: list[VolObj], work: Callable[[], Any]) -> Any:
+    def _unlocked(self, busy: list[VolObj], work: Callable[[], Any],
+                  built: list[VolObj] | None = None) -> Any:
         """Run ``work`` (a long storage operation) without the driver's lock, the volumes
-        ``busy`` marked in use meanwhile (so they cannot be deleted, wiped or resized, nor
-        their pool stopped or refreshed), as libvirt marks a volume it builds or wipes.
-        Called with the lock held; returns (or raises) with it held again."""
-        for vol in busy:
-            transfer.hold(vol.path)
+        ``busy`` marked in use and those ``built`` marked being built meanwhile (so they
+        cannot be deleted, wiped or resized, nor their pool stopped or refreshed), as
+        libvirt marks a volume it wipes or clones from and one it builds.  Called with
+        the lock held; returns (or raises) with it held again."""
+        marks = [(vol.path, False) for vol in busy] + [(vol.path, True) for vol in built or ()]
+        for path, build in marks:
+            transfer.hold(path, build)
         self.lock.release()
         try:
             return work()
         finally:
             self.lock.acquire()
-            for vol in busy:
-                transfer.drop(vol.path)
+            for path, build in marks:
+                transfer.drop(path, build)
 
     def _refresh_sizes(self, obj: PoolObj) -> None:
         try:
@@ -590,7 +593,7 @@ class StorageDriver(I.StorageDriver):
             obj = self._pool_active(pool)
             src_pool, src = self._vol(clonevol)
             src_def = self._fresh(src_pool, src)
-            if transfer.in_use(src):
+            if transfer.building(src):
                 raise report(C.VIR_ERR_OPERATION_INVALID,
                              f"volume '{src.name}' is still being allocated.", _FROM)
             vol = self._new_vol(obj, xmlDesc, flags)
@@ -599,11 +602,17 @@ class StorageDriver(I.StorageDriver):
             return self._build_vol(obj, vol, lambda: backend.clone_vol(
                 pool_def, vol, src_def, flags & ~C.VIR_STORAGE_VOL_CREATE_VALIDATE), src)
 
-    def _vol_idle(self, vol: Any) -> tuple[PoolObj, VolObj]:
+    def _vol_idle(self, vol: Any, reading: bool = False) -> tuple[PoolObj, VolObj]:
+        """The volume, when no long job uses it and it is not being built (libvirt's
+        checks and messages, in its order); ``reading`` (a download) minds only the
+        build, as libvirt's download does."""
         obj, handle = self._vol(vol)
-        if transfer.in_use(handle):
+        if not reading and transfer.in_use(handle):
             raise report(C.VIR_ERR_OPERATION_INVALID,
                          f"volume '{handle.name}' is still in use.", _FROM)
+        if transfer.building(handle):
+            raise report(C.VIR_ERR_OPERATION_INVALID,
+                         f"volume '{handle.name}' is still being allocated.", _FROM)
         return obj, handle
 
     def storageVolDelete(self, vol: Any, flags: int) -> int:
@@ -741,7 +750,7 @@ class StorageDriver(I.StorageDriver):
         """Send the volume's file (from ``offset``, ``length`` bytes or to its end)."""
         check_flags(flags, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM, "storageVolDownload")
         with self.lock:
-            obj, handle = self._vol_idle(vol)
+            obj, handle = self._vol_idle(vol, reading=True)
             transfer.download(handle, stream, offset, length,
                               self._backend(obj).open_io(obj.def_, handle.def_, False),
                               bool(flags & C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM))

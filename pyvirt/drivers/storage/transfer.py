@@ -45,7 +45,8 @@ _WRITEBACK = 16 << 20         # an upload asks the kernel to start writing each 
 BACKLOG = 4                   # chunks a download may have fed ahead of the reader
 
 _lock = threading.Lock()
-_busy: dict[str, int] = {}    # volume path -> transfers running
+_busy: dict[str, int] = {}    # volume path -> long jobs using it (libvirt's in_use)
+_built: dict[str, int] = {}   # volume path -> builds making it (libvirt's building)
 _LIBC: list[Any] = []
 _SYNC_FILE_RANGE_WRITE = 2
 
@@ -62,28 +63,42 @@ def _libc() -> Any:
 
 
 def in_use(vol: Any) -> bool:
-    """Whether a long job (a build, clone, wipe or resize) uses ``vol``.  A transfer
-    does not count, as in libvirt: a volume is marked in use only while its upload or
-    download is set up, so it may be downloaded twice at once, uploaded to, or deleted
-    (the transfer keeps its open file) while one runs."""
+    """Whether a long job (a wipe, a resize, a clone reading it) uses ``vol``: libvirt's
+    ``in_use``.  A transfer does not count, as in libvirt: a volume is marked in use
+    only while its upload or download is set up, so it may be downloaded twice at
+    once, uploaded to, or deleted (the transfer keeps its open file) while one runs."""
     with _lock:
         return _busy.get(vol.path, 0) > 0
 
 
-def hold(path: str) -> None:
-    """Count one more operation using the volume at ``path``."""
+def building(vol: Any) -> bool:
+    """Whether ``vol`` is being made (created or cloned): libvirt's ``building``."""
     with _lock:
-        _busy[path] = _busy.get(path, 0) + 1
+        return _built.get(vol.path, 0) > 0
 
 
-def drop(path: str) -> None:
-    """The end of an operation counted by :func:`hold`."""
+def busy(vol: Any) -> bool:
+    """Whether a long job uses ``vol`` or makes it (its pool may not stop meanwhile)."""
     with _lock:
-        left = _busy.get(path, 0) - 1
+        return _busy.get(vol.path, 0) > 0 or _built.get(vol.path, 0) > 0
+
+
+def hold(path: str, build: bool = False) -> None:
+    """Count one more long job using (``build``: making) the volume at ``path``."""
+    counts = _built if build else _busy
+    with _lock:
+        counts[path] = counts.get(path, 0) + 1
+
+
+def drop(path: str, build: bool = False) -> None:
+    """The end of a job counted by :func:`hold`."""
+    counts = _built if build else _busy
+    with _lock:
+        left = counts.get(path, 0) - 1
         if left > 0:
-            _busy[path] = left
+            counts[path] = left
         else:
-            _busy.pop(path, None)
+            counts.pop(path, None)
 
 
 def _open(path: str, flags: int) -> int:

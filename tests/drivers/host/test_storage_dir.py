@@ -382,7 +382,7 @@ def test_volume_errors_leave_nothing_behind(pool: pyvirt.virStoragePool,
 
 
 def test_a_clone_runs_without_blocking_the_driver(pool: pyvirt.virStoragePool) -> None:
-
+    conn = pool.connect()
     src = pool.createXML(vol_xml("big.img", 256, alloc=0), 0)
     with open(src.path(), "r+b") as fh:
         block = os.urandom(1 << 20)
@@ -397,12 +397,20 @@ def test_a_clone_runs_without_blocking_the_driver(pool: pyvirt.virStoragePool) -
     if not seen:
         worker.join()
         pytest.skip("the clone finished before it could be observed")
+    copy = pool.storageVolLookupByName("copy.qcow2")
+    for call in (lambda: copy.delete(0), lambda: copy.download(conn.newStream(0), 0, 0, 0)):
+        with pytest.raises(pyvirt.libvirtError) as exc:
+            call()                                        # as libvirt: being built
+        assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
+        assert str(exc.value).endswith("volume 'copy.qcow2' is still being allocated.")
     with pytest.raises(pyvirt.libvirtError) as exc:
-        pool.storageVolLookupByName("copy.qcow2").delete(0)
+        src.delete(0)                                     # the source is in use
     assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
-    with pytest.raises(pyvirt.libvirtError) as exc:
-        src.delete(0)                                     # the source is in use too
-    assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
+    assert str(exc.value).endswith("volume 'big.img' is still in use.")
+    reading = conn.newStream(0)
+    src.download(reading, 0, 4096, 0)                     # as libvirt's: only a build stops it
+    assert reading.recv(4096) == block[:4096]
+    reading.finish()
     with pytest.raises(pyvirt.libvirtError) as exc:
         pool.destroy()
     assert code(exc) == (C.VIR_ERR_OPERATION_INVALID, C.VIR_FROM_STORAGE)
