@@ -91,7 +91,9 @@ def test_loop_run_from_two_threads_still_wakes_after_one_leaves():
     from pyvirt.util.eventloop import DefaultEventLoop
     loop = DefaultEventLoop()
     fired = threading.Event()
-    timer = loop.add_timeout(-1, lambda t, op: (fired.set(), loop.update_timeout(t, -1)), None)
+    # (disarmed before it tells: a test thread re-arming it on the news must not be
+    # undone by the disarm that follows)
+    timer = loop.add_timeout(-1, lambda t, op: (loop.update_timeout(t, -1), fired.set()), None)
     leave = threading.Event()
 
     def first() -> None:
