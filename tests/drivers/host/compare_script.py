@@ -127,6 +127,32 @@ for stream in (third, second, first):
         pass
 out["volumes after the delete"] = sorted(big.listVolumes())
 
+edge = big.createXML(vol("edge.img", "1"), 0)
+for case, off, length in (("download from the middle", 1 << 19, 0),
+                          ("download past the end", 1 << 20, 4096),
+                          ("download far past the end", 8 << 20, 4096),
+                          ("download longer than the rest", (1 << 20) - 100, 4096)):
+    stream = conn.newStream(0)
+    sizes: list[int] = []
+    if call(case, edge.download, stream, off, length, 0) is not None or out[case] == "ok":
+        try:
+            stream.recvAll(lambda _s, d, got: got.append(len(d)), sizes)
+            stream.finish()
+            out[case + ": bytes"] = sum(sizes)
+        except lv.libvirtError as exc:
+            out[case + ": bytes"] = [exc.get_error_code(), exc.get_error_domain(),
+                                     clean(str(exc))]
+for case, off in (("upload past the end", 2 << 20), ("upload at the end", 1 << 20)):
+    stream = conn.newStream(0)
+    if call(case, edge.upload, stream, off, 0, 0) is not None or out[case] == "ok":
+        try:
+            stream.send(b"\x02" * 4096)
+            stream.finish()
+            out[case + ": info"] = edge.info()
+        except lv.libvirtError as exc:
+            out[case + ": info"] = [exc.get_error_code(), exc.get_error_domain(),
+                                    clean(str(exc))]
+
 call("delete vol", full.delete, 0)
 call("delete vol twice", full.delete, 0)
 out["small vols"] = sorted(small.listVolumes())
