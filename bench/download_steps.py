@@ -30,7 +30,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -110,20 +109,16 @@ def main() -> None:
             cps.append(storage_transfer.baseline_round(sparse, work, True)["cp"])
             names = list(sides)[rnd % 2:] + list(sides)[:rnd % 2]
             for name in names:
-                res = subprocess.run([sys.executable, "-c", STEPS, sides[name],
-                                      str(work / f"r{rnd}{dirs[name]}"),
-                                      str(sparse)],
-                                     capture_output=True, text=True, check=False, timeout=600)
-                if res.returncode != 0:
-                    raise RuntimeError(res.stderr[-2000:])
-                got[name].append({k: float(v) for k, v in
-                                  (line.split() for line in res.stdout.splitlines())})
-        print(f"cp --sparse=always + sync: {statistics.median(cps) * 1000:.1f} ms")
+                got[name].append(storage_transfer.run_script(
+                    [sys.executable], STEPS, [sides[name], str(work / f"r{rnd}{dirs[name]}"),
+                                              str(sparse)]))
+        cp = statistics.median(cps)
+        print(f"cp --sparse=always + sync: {cp * 1000:.1f} ms")
         print(f"{'':12s}" + "".join(f"{s:>9s}" for s in STEP_NAMES) + "   faults   rate/cp")
         for name, rows in got.items():
             med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
             print(f"{name:12s}" + "".join(f"{med[s] * 1000:9.1f}" for s in STEP_NAMES)
-                  + f"{med['faults']:9.0f}   {statistics.median(cps) / med['total']:.2f}")
+                  + f"{med['faults']:9.0f}   {cp / med['total']:.2f}")
         print("(milliseconds; cpu: the client process's)")
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
     finally:

@@ -41,8 +41,8 @@ not explained yet.
 Prints seconds (median of --runs; for the sparse image, of --sparse-runs:
 its steps take tens of milliseconds, most of it the final fsync, and one
 round moves its rates by a fifth or more, cp's as much as the others') and,
-for (a), each rate as a fraction of cp's (the goal: >= 0.9); the CPU time the daemon (pyvirtd, or libvirtd for
-its row) spent per GiB it moved, uploads and downloads apart (its utime +
+for (a), each rate as a fraction of cp's (the goal: >= 0.9); the CPU time the
+daemon (pyvirtd, or libvirtd for its row) spent per GiB it moved, uploads and downloads apart (its utime +
 stime; on a busy machine a steadier figure than the rates), the client's
 own CPU per GiB, and cp's CPU per GiB copied (the kernel's cost of writing
 the page cache, which an upload's daemon and a download's client pay as
