@@ -76,6 +76,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
             if not got:
                 break
             self._deliver(handler, cast(bytes, got), opaque)
+            del got         # freed before the next is gathered: its pages take the next
 
     def _deliver(self, handler: Callable[..., Any], data: Any, opaque: Any) -> None:
         # a handler that fails aborts the transfer
@@ -113,6 +114,7 @@ class virStream(ApiObject, G._virStream):  # noqa: N801
             if not got:
                 break
             self._deliver(handler, got, opaque)
+            del got
 
     def sparseSendAll(self, handler: Callable[..., Any], holeHandler: Callable[..., Any],  # noqa: N802,N803
                       skipHandler: Callable[..., Any], opaque: Any) -> None:

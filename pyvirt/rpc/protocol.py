@@ -178,6 +178,11 @@ _STAGE = 256 * 1024      # the reader's buffer for small frames
 _BIG = 64 * 1024         # a frame longer than this is received into a buffer of its own
 _SPARES = 16             # long frames' buffers a reader keeps for reuse
 _TYPE_AT = 4 + 12        # offset of the message type in a frame
+# Room a long frame's buffer has beyond the frame: when the frame received in the
+# place of an expected long one turns out short (a stream's last piece of a region,
+# then a hole), the short frames are taken from there and the long frame after
+# them stays in place if it starts within this many bytes.
+_SLACK = 4096
 
 
 class FrameReader:
@@ -190,9 +195,13 @@ class FrameReader:
     the socket fills in place, and a ``STREAM`` frame's body comes out as a
     memoryview of it (stream data is then never copied by the reader).
     After a long frame the next one is expected to be as long (a stream's
-    messages come in a row): it is received whole into a buffer of that
-    length, header and body with one read; a frame of another length found
-    there goes through the stage instead (a copy, once per change).
+    messages come in a row): it is received whole into a buffer for that
+    length, header and body with one read.  A frame of another length found
+    there: when short frames and then the start of a long one came (the end
+    of a sparse stream's data region, then a hole), the short ones are taken
+    from there and the long one stays where it began (each long frame's
+    buffer has :data:`_SLACK` bytes to spare for that); otherwise what was
+    read goes to the stage (a copy, once per change).
     ``feed``/``push`` take bytes received elsewhere (TLS).
     A consumer done with a long frame's body (it copied it) may hand its
     buffer back with :meth:`recycle`: the next long frames of that length are
@@ -201,15 +210,17 @@ class FrameReader:
     otherwise).
     """
 
-    __slots__ = ("_after_big", "_big", "_end", "_got", "_guess", "_ready", "_spare",
-                 "_stage", "_start")
+    __slots__ = ("_after_big", "_base", "_big", "_end", "_flen", "_got", "_guess", "_ready",
+                 "_spare", "_stage", "_start")
 
     def __init__(self) -> None:
         self._stage = bytearray(_STAGE)
         self._start = self._end = 0          # unread bytes: _stage[_start:_end]
-        self._big: bytearray | None = None   # a long frame being filled in place
-        self._got = 0                        # bytes of _big filled
-        self._guess = False                  # _big's length is the last long frame's
+        self._big: bytearray | None = None   # a long frame being filled in place:
+        self._base = 0                       # it starts at _big[_base],
+        self._flen = 0                       # is this long (or expected to be: _guess)
+        self._got = 0                        # and _big[:_got] is filled
+        self._guess = False
         self._ready: collections.deque[bytes | memoryview] = collections.deque()
         self._after_big = 0                  # the length of the last frame when long
         self._spare: list[bytearray] = []    # long frames' buffers given back
@@ -220,13 +231,15 @@ class FrameReader:
             self._settle()
         big = self._big
         if big is not None:
-            return memoryview(big)[self._got:]
+            return memoryview(big)[self._got:self._base + self._flen]
         if self._after_big and self._start == self._end:
             # long frames come in a row (a stream): the next one, as long, is
             # received in place, its header with it
             self._start = self._end = 0
-            self._big, self._got, self._guess = self._new_big(self._after_big), 0, True
-            return memoryview(self._big)
+            big = self._new_big(self._after_big)
+            self._hold(big, self._after_big, 0)
+            self._guess = True
+            return memoryview(big)[:self._flen]
         if self._end == len(self._stage):
             n = self._end - self._start
             if self._start:
@@ -235,6 +248,9 @@ class FrameReader:
             if n == len(self._stage):          # complete frames wait unread: grow
                 self._stage.extend(bytes(_STAGE))
         return memoryview(self._stage)[self._end:]
+
+    def _hold(self, big: bytearray, length: int, got: int) -> None:
+        self._big, self._base, self._flen, self._got, self._guess = big, 0, length, got, False
 
     def advance(self, n: int) -> None:
         """``n`` bytes were received into the buffer :meth:`get_buffer` gave."""
@@ -246,20 +262,34 @@ class FrameReader:
             self._end += n
 
     def _check_guess(self) -> None:
-        # The frame received into a buffer of the last long frame's length is
-        # as long, or its bytes (and what follows them) move to the stage.
+        # The frame received into a buffer for the last long frame's length is as
+        # long; or short frames then a long one that fits where it began; or what
+        # was read moves to the stage.
         self._guess = False
         big = self._big
         assert big is not None
+        got, pos = self._got, 0
         (length,) = LENGTH.unpack_from(big, 0)
-        if length == len(big):
+        if length == self._flen:
             return
-        got = self._got
+        while MESSAGE_LEN_SIZE + MESSAGE_HEADER_SIZE <= length <= min(_BIG, got - pos):
+            self._ready.append(bytes(memoryview(big)[pos + 4:pos + length]))
+            pos += length
+            if got - pos < 4:
+                break
+            (length,) = LENGTH.unpack_from(big, pos)
+        if pos and got - pos >= 4 and _BIG < length <= MESSAGE_MAX \
+                and got <= pos + length <= len(big):
+            self._base, self._flen = pos, length
+            return
         self._big = None
-        if got > len(self._stage):
-            self._stage.extend(bytes(got - len(self._stage)))
-        self._stage[:got] = memoryview(big)[:got]
-        self._start, self._end = 0, got
+        self._after_big = 0
+        rest = got - pos
+        if rest > len(self._stage):
+            self._stage.extend(bytes(rest - len(self._stage)))
+        self._stage[:rest] = memoryview(big)[pos:got]
+        self._start, self._end = 0, rest
+        self.recycle(memoryview(big))
 
     def _settle(self) -> None:
         # The frame at the start of the stage is long: move it to a buffer of
@@ -272,20 +302,21 @@ class FrameReader:
             return
         big = self._new_big(length)
         big[:avail] = self._stage[self._start:self._end]
-        self._big, self._got = big, avail
+        self._hold(big, length, avail)
         self._start = self._end = 0
 
     def _new_big(self, length: int) -> bytearray:
         # (buffers are given back by other threads: list.pop is one step)
+        size = length + _SLACK
         spares = self._spare
         while spares:
             try:
                 spare = spares.pop()
             except IndexError:
                 break
-            if len(spare) == length:
+            if len(spare) == size:
                 return spare
-        return bytearray(length)
+        return bytearray(size)
 
     def recycle(self, body: bytes | memoryview) -> None:
         """``body``, a long frame's body this reader gave, is no longer used (its
@@ -326,12 +357,13 @@ class FrameReader:
     def _take(self) -> bytes | memoryview | None:
         big = self._big
         if big is not None:
-            if self._got < len(big):
+            base, length = self._base, self._flen
+            if self._got < base + length:
                 return None
             self._big = None
-            self._after_big = len(big)
-            body = memoryview(big)[4:]
-            (mtype,) = LENGTH.unpack_from(big, _TYPE_AT)
+            self._after_big = length
+            body = memoryview(big)[base + 4:base + length]
+            (mtype,) = LENGTH.unpack_from(big, base + _TYPE_AT)
             return body if mtype == STREAM else bytes(body)
         start = self._start
         avail = self._end - start
@@ -365,7 +397,7 @@ class FrameReader:
         if self._ready:
             return None
         if self._big is not None:
-            out = bytes(memoryview(self._big)[:self._got])
+            out = bytes(memoryview(self._big)[self._base:self._got])
             self._big, self._got, self._guess = None, 0, False
         else:
             out = bytes(self._stage[self._start:self._end])
@@ -375,7 +407,8 @@ class FrameReader:
     @property
     def pending(self) -> int:
         """Bytes received that belong to no frame taken yet."""
-        return (self._end - self._start + (self._got if self._big is not None else 0)
+        return (self._end - self._start
+                + (self._got - self._base if self._big is not None else 0)
                 + sum(len(b) + 4 for b in self._ready))
 
 

@@ -8,6 +8,7 @@ from many threads against pyvirtd and a real libvirtd while events flow.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -223,3 +224,85 @@ def test_a_caller_waiting_in_recv_wakes_when_keepalive_gives_up():
     finally:
         client.close()
         theirs.close()
+
+
+def test_a_download_keeps_its_order_while_callers_read_the_socket(pyvirtd, tmp_path):
+    """Stream data read by calling threads (waiting for their replies) and by the
+    loop goes to the stream in the order it came: a sparse download made while
+    three threads call without pause gives back the volume, holes and all."""
+    images = tmp_path / "images"
+    images.mkdir()
+    data = [os.urandom(300_000 + 4096 * i) for i in range(6)]
+    with open(images / "v.img", "wb") as fh:
+        for i, piece in enumerate(data):
+            fh.seek(i * (1 << 22))
+            fh.write(piece)
+        fh.truncate(6 << 22)
+    conn = pyvirt.open(f"qemu+unix:///embed?root={tmp_path}/root&socket={pyvirtd.sock}")
+    busy = threading.Event()
+    calls = [0]
+
+    def caller() -> None:
+        while not busy.is_set():
+            conn.getVersion()
+            calls[0] += 1
+    threads = [threading.Thread(target=caller) for _ in range(3)]
+    try:
+        pool = conn.storagePoolCreateXML(
+            f"<pool type='dir'><name>order</name><target><path>{images}</path></target>"
+            "</pool>", 0)
+        vol = pool.storageVolLookupByName("v.img")
+        for t in threads:
+            t.start()
+        for _ in range(3):
+            out = bytearray()
+            st = conn.newStream(0)
+            vol.download(st, 0, 0, C.VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)
+            st.sparseRecvAll(lambda _s, chunk, acc: acc.extend(chunk),
+                             lambda _s, n, acc: acc.extend(bytes(n)), out)
+            st.finish()
+            assert bytes(out) == (images / "v.img").read_bytes()
+    finally:
+        busy.set()
+        for t in threads:
+            t.join(30)
+        conn.close()
+    assert calls[0] > 0
+
+
+def test_stream_data_a_caller_read_is_handled_before_what_the_loop_reads_next(pyvirtd):
+    """A calling thread that meets a stream's data queues it for the loop; data the
+    loop itself reads after that, before the queue's turn came, is handled after
+    it, not at once (here the loop is held while the caller's message arrives)."""
+    from pyvirt.driver.stream import Stream
+    from pyvirt.drivers.remote.streams import ClientStream
+    from pyvirt.rpc import protocol as P
+    from pyvirt.util import aioloop
+
+    conn = pyvirt.open(f"qemu+unix:///session?socket={pyvirtd.sock}")
+    try:
+        client = conn._hv.client
+        stream = Stream()
+        cs = ClientStream(client, stream)
+        cs.serial = 1 << 30
+        client.streams[cs.serial] = cs
+        cs.bind()
+
+        def message(body: bytes) -> P.Message:
+            return P.Message(P.REMOTE_PROGRAM, P.REMOTE_PROTOCOL_VERSION, 0, P.STREAM,
+                             cs.serial, P.CONTINUE, body)
+        hold, held = threading.Event(), threading.Event()
+
+        def loop_reads_next() -> None:
+            held.set()
+            hold.wait(DEADLINE)
+            client._dispatch(message(b"second"))     # the loop's own read
+        aioloop.call_soon(loop_reads_next)
+        assert held.wait(DEADLINE)
+        client._dispatch(message(b"first"))          # a caller's read, loop busy
+        hold.set()
+        assert stream.recv(100) == b"first"
+        assert stream.recv(100) == b"second"
+    finally:
+        client.streams.pop(1 << 30, None)
+        conn.close()

@@ -90,6 +90,9 @@ _REARM_DELAY = 0.002
 # The socket send buffer asked for once a stream runs (the kernel caps it).
 STREAM_SNDBUF = 2 << 20
 _REARM_MAX = 0.05
+# Reads the loop makes per wake-up while data keeps coming (a stream's messages,
+# one per read), before it lets its other work run.
+_READS_PER_WAKE = 8
 # Room for the descriptors one read may bring (libvirt's limit per message).
 _CMSG_SPACE = socket.CMSG_SPACE(P.NUM_FDS_MAX * 4)
 # Buffers one sendmsg() takes at most (the kernel's UIO_MAXIOV).
@@ -173,12 +176,16 @@ class _Direct:
                 return
             self._arm()
         try:
-            self._read_once()
+            # a stream's messages come one per read: take those waiting (a few)
+            for _ in range(_READS_PER_WAKE):
+                if self._read_once() <= 0 or self.paused:
+                    break
         finally:
             self.reading.release()
 
-    def _read_once(self, flags: int = socket.MSG_DONTWAIT) -> bool:
-        """Read what the socket has and dispatch it; False once the connection is gone.
+    def _read_once(self, flags: int = socket.MSG_DONTWAIT) -> int:
+        """Read what the socket has and dispatch it; return how many bytes came (0:
+        none waited), -1 once the connection is gone.
 
         ``flags`` 0 waits for data (a caller with no deadline); the loop never does.
         """
@@ -189,17 +196,17 @@ class _Direct:
             else:
                 n = self.sock.recv_into(reader.get_buffer(), 0, flags)
         except (BlockingIOError, InterruptedError):
-            return True
+            return 0
         except OSError as exc:
             self.client.lost(exc)
-            return False
+            return -1
         if not n:
             self.client.lost(None)
-            return False
+            return -1
         reader.advance(n)
         self.client.last_rx = time.monotonic()
         self.client.received_frames()
-        return True
+        return n
 
     def _recv_fds(self, buf: memoryview, flags: int) -> int:
         """recv_into that keeps the descriptors coming with the data (while a call
@@ -226,7 +233,7 @@ class _Direct:
             if deadline is None:
                 read = self._read_once
                 while not pending.finished:
-                    if not read(0):
+                    if read(0) < 0:
                         break
                 return True
             poll = self._poll.poll
@@ -234,7 +241,7 @@ class _Direct:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                if poll(left * 1000) and not self._read_once():
+                if poll(left * 1000) and self._read_once() < 0:
                     break
             return True
         finally:
@@ -663,10 +670,10 @@ class RPCClient:
         if msg.type in (P.REPLY, P.REPLY_WITH_FDS):
             self._complete(msg.serial, msg.status, msg.body)
             return
-        # Events and stream data are handled on the loop thread, in order: always
-        # through the loop's queue, even when the loop itself read them, or a
-        # message it reads would overtake one a calling thread read just before
-        # and queued.
+        # Events and stream data are handled on the loop thread, in order: events
+        # always through the loop's queue, even when the loop itself read them, or
+        # one it reads would overtake one a calling thread read just before and
+        # queued; stream data through its stream's inbox.
         if msg.type == P.MESSAGE:
             if self.on_event is not None:
                 self._to_loop(self.on_event, msg)
@@ -678,7 +685,13 @@ class RPCClient:
                 return
             stream = self.streams.get(msg.serial)
             if stream is not None:
-                self._to_loop(stream.incoming, msg)
+                # in the order read: the loop, which read it, hands over at once what
+                # the stream got (a caller's reads before it included); else soon
+                stream.inbox.append(msg)
+                if aioloop.in_loop_thread():
+                    stream.drain()
+                else:
+                    self.loop.call_soon_threadsafe(stream.drain)
 
     def _to_loop(self, handler: Callable[[Any], None], arg: Any) -> None:
         """Queue ``handler(arg)`` on the loop, after everything queued before it."""

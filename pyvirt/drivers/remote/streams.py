@@ -12,6 +12,7 @@ when no other thread reads the socket, like a call's reply.
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 from pyvirt.driver.stream import Stream
@@ -38,6 +39,8 @@ class ClientStream:
         self.done = False
         self.allow_skip = False       # holes may be sent (a sparse volume transfer)
         self.paused = False           # the connection is not read: the application lags
+        # messages received for the stream, in order, for the loop thread to handle
+        self.inbox: collections.deque[P.Message] = collections.deque()
         stream.starved = self._resume_soon
 
     def bind(self) -> None:
@@ -119,6 +122,12 @@ class ClientStream:
             self.client.io.resume()
 
     # -- the daemon's side (loop thread) ---------------------------------------------------
+    def drain(self) -> None:
+        """Handle the messages received for the stream so far, in order."""
+        inbox = self.inbox
+        while inbox:
+            self.incoming(inbox.popleft())
+
     def incoming(self, msg: P.Message) -> None:
         """A STREAM (or STREAM_HOLE) message for this stream arrived."""
         if msg.type == P.STREAM_HOLE:
