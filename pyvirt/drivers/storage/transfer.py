@@ -9,8 +9,10 @@ or by pyvirtd's sendfile), or with the bytes a backend's own storage
 reads, waiting while the application has not taken what was fed (so a
 large volume is never all in memory); once it has fed the end it leaves,
 and the file its regions are read from is released by whoever meets the
-end (or finishes or aborts the stream first).  While a transfer runs its
-volume is in use: it cannot be deleted, wiped or resized.
+end (or finishes or aborts the stream first).  The thread is one of
+:data:`_PUMPS`, which an earlier download may have left idle.  As in libvirt
+9.0, a transfer marks its volume in use only while it is set up: the
+volume may be downloaded again, uploaded to or deleted while one runs.
 
 Both read and write through a :class:`VolumeIO`: a file (:class:`FileIO`)
 unless the backend gives its own (an RBD image, for instance).
@@ -37,6 +39,7 @@ from typing import Any, Protocol
 from pyvirt import constants as C
 from pyvirt.driver.stream import LOCAL_CHUNK, Region, Stream, handle_of
 from pyvirt.errors import libvirtError, report_system
+from pyvirt.util.spare_threads import SpareThreads
 
 _FROM = C.VIR_FROM_STORAGE
 _IOV_MAX = 1024
@@ -44,6 +47,8 @@ _PAGE = 4096                  # the upload's file writes end on these boundaries
 _WRITEBACK = 16 << 20         # an upload asks the kernel to start writing each such run
 BACKLOG = 4                   # chunks a download may have fed ahead of the reader
 
+# the threads downloads feed their streams from (one each, kept for the next)
+_PUMPS = SpareThreads("pyvirt-vol-download")
 _lock = threading.Lock()
 _busy: dict[str, int] = {}    # volume path -> long jobs using it (libvirt's in_use)
 _built: dict[str, int] = {}   # volume path -> builds making it (libvirt's building)
@@ -484,4 +489,4 @@ def download(vol: Any, stream: Any, offset: int, length: int,
             release()
             st.feed_eof()
 
-    threading.Thread(target=pump, name="pyvirt-vol-download", daemon=True).start()
+    _PUMPS.run(pump)

@@ -1,0 +1,61 @@
+"""SpareThreads: a job goes to an idle thread, or to a new one when none is idle."""
+
+from __future__ import annotations
+
+import threading
+
+from waiting import DEADLINE, wait_until
+
+from pyvirt.util.spare_threads import SpareThreads
+
+
+def test_a_finished_thread_takes_the_next_job():
+    spare = SpareThreads("test-spare")
+    seen: list[int] = []
+    done = threading.Event()
+
+    def job() -> None:
+        seen.append(threading.get_ident())
+        done.set()
+    for _ in range(5):
+        done.clear()
+        spare.run(job)
+        assert done.wait(DEADLINE)
+        wait_until(lambda: spare.idle_threads() == 1, what="the thread to be idle again")
+    assert len(set(seen)) == 1
+
+
+def test_jobs_at_once_each_get_a_thread_and_a_failing_job_leaves_its_thread_usable():
+    spare = SpareThreads("test-spare")
+    release = threading.Event()
+    running: list[int] = []
+    lock = threading.Lock()
+
+    def blocked() -> None:
+        with lock:
+            running.append(threading.get_ident())
+        release.wait(DEADLINE)
+
+    def failing() -> None:
+        raise RuntimeError("job failed on purpose")
+    for _ in range(3):
+        spare.run(blocked)
+    wait_until(lambda: len(running) == 3, what="three jobs running at once")
+    assert len(set(running)) == 3 and spare.idle_threads() == 0
+    release.set()
+    wait_until(lambda: spare.idle_threads() == 3, what="the three threads idle")
+    spare.run(failing)
+    wait_until(lambda: spare.idle_threads() == 3, what="the thread back after the failure")
+    ran = threading.Event()
+    spare.run(ran.set)
+    assert ran.wait(DEADLINE)
+
+
+def test_idle_threads_end_after_their_time():
+    spare = SpareThreads("test-spare-end", idle=0.05)
+    ran = threading.Event()
+    spare.run(ran.set)
+    assert ran.wait(DEADLINE)
+    assert any(t.name == "test-spare-end" for t in threading.enumerate())
+    wait_until(lambda: not any(t.name == "test-spare-end" for t in threading.enumerate())
+               and spare.idle_threads() == 0, what="the idle thread to end")
