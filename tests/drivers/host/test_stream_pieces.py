@@ -28,6 +28,7 @@ from pyvirt import constants as C
 from pyvirt.driver.stream import CHUNK, Stream
 from pyvirt.drivers.storage import transfer
 from pyvirt.errors import report
+from pyvirt.util.spare_threads import SpareThreads
 
 PAGE = 4096
 
@@ -308,22 +309,24 @@ def test_held_back_bytes_failing_at_finish_raise(tmp_path: Path) -> None:
     assert lines[1:] == ["kept True", "deleted"]
 
 
-def test_download_thread_ends_before_its_regions_are_read(tmp_path: Path) -> None:
-    """A download's thread ends once it has fed its file regions and the end, without
-    waiting for the application to take them (so the application meets the end
-    without waiting for that thread again); the file stays open while regions wait
-    and is closed when the application sees the end.  As in libvirt, the transfer
-    does not keep the volume in use: it may be downloaded again meanwhile."""
+def test_download_thread_ends_before_its_regions_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download's thread is done once it has fed its file regions and the end,
+    without waiting for the application to take them (so the application meets the
+    end without waiting for that thread again); the file stays open while regions
+    wait and is closed when the application sees the end.  As in libvirt, the
+    transfer does not keep the volume in use: it may be downloaded again meanwhile."""
+    # a pool of the test's own: its one thread is idle again once the job is done
+    pumps = SpareThreads("pyvirt-vol-download")
+    monkeypatch.setattr(transfer, "_PUMPS", pumps)
     conn = pyvirt.open(f"qemu:///embed?root={tmp_path / 'root'}")
     vol = _volume(conn, tmp_path, 2 << 20)
     data = os.urandom(2 << 20)
     Path(vol.path()).write_bytes(data)
-    before = set(threading.enumerate())
     st = conn.newStream(0)
     vol.download(st, 0, 0, 0)
     deadline = time.monotonic() + 5
-    while any(t not in before and t.name == "pyvirt-vol-download"
-              for t in threading.enumerate()):
+    while pumps.idle_threads() != 1:
         assert time.monotonic() < deadline, "the download's thread waits for the reader"
         time.sleep(0.01)
     assert opened_by(os.getpid(), vol.path()) == 1
