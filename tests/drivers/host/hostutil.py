@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,11 +62,10 @@ def delete_when_closed(vol: Any, pid: int, timeout: float = 10) -> None:
     transfer whose client died is let go soon after); fails the test if it stays
     open.  (Nothing else waits for it: as in libvirt, a transfer does not keep its
     volume in use.)"""
+    from waiting import wait_until
     path = vol.path()
-    deadline = time.monotonic() + timeout
-    while opened_by(pid, path):
-        assert time.monotonic() < deadline, "the daemon kept the volume's file open"
-        time.sleep(0.05)
+    wait_until(lambda: not opened_by(pid, path), timeout,
+               what="the daemon closing the volume's file", step=0.05)
     vol.delete(0)
 
 
