@@ -9,13 +9,17 @@ finished an earlier one and waits for work (a queue put, no waiting), and
 starts a new thread only when none is idle.  Idle threads end after
 ``idle`` seconds without a job; all are daemon threads, so a job that waits
 for ever (a producer whose consumer left) never holds up the process's exit.
+A child of ``fork()`` (which has none of the parent's threads) starts with
+no idle thread.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 
 log = logging.getLogger("pyvirt")
@@ -27,6 +31,17 @@ class SpareThreads:
     def __init__(self, name: str, idle: float = 60.0) -> None:
         self.name = name
         self.idle = idle
+        self._forget_threads()
+        # a child of fork() has none of the threads: it starts its own
+        pool = weakref.ref(self)
+
+        def in_child() -> None:
+            alive = pool()
+            if alive is not None:
+                alive._forget_threads()
+        os.register_at_fork(after_in_child=in_child)
+
+    def _forget_threads(self) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self._idle = 0                    # threads waiting for a job
         self._lock = threading.Lock()

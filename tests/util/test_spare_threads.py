@@ -59,3 +59,21 @@ def test_idle_threads_end_after_their_time():
     assert any(t.name == "test-spare-end" for t in threading.enumerate())
     wait_until(lambda: not any(t.name == "test-spare-end" for t in threading.enumerate())
                and spare.idle_threads() == 0, what="the idle thread to end")
+
+
+def test_a_forked_child_starts_its_own_threads():
+    """The parent's idle thread does not exist in a child of fork(): a job run there
+    gets a thread of its own instead of waiting for ever in the queue."""
+    import os
+    spare = SpareThreads("test-spare-fork")
+    ran = threading.Event()
+    spare.run(ran.set)
+    assert ran.wait(DEADLINE)
+    wait_until(lambda: spare.idle_threads() == 1, what="the thread to be idle")
+    pid = os.fork()
+    if not pid:                                   # the child: no test machinery here
+        done = threading.Event()
+        spare.run(done.set)
+        os._exit(0 if done.wait(10) and spare.idle_threads() <= 1 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
