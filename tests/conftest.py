@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -134,3 +135,18 @@ def pytest_collection_modifyitems(config, items) -> None:
         if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or \
                 str(item.path).startswith(_SLOW_DIRS):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that fails on a command's exit status shows what the command said:
+    ``CalledProcessError`` names only the argv and the status."""
+    outcome = yield
+    report = outcome.get_result()
+    err = call.excinfo.value if call.excinfo is not None else None
+    if report.failed and isinstance(err, subprocess.CalledProcessError):
+        for name, text in (("stdout", err.stdout), ("stderr", err.stderr)):
+            if text:
+                if isinstance(text, bytes):
+                    text = text.decode(errors="replace")
+                report.sections.append((f"failed command's {name}", text[-4000:]))
