@@ -69,11 +69,13 @@ class SpareThreads:
                 log.exception("%s: a job failed", self.name)
             with self._lock:
                 self._idle += 1
-            try:
-                job = self._jobs.get(timeout=self.idle)
-            except queue.Empty:
-                with self._lock:
-                    if self._jobs.empty():
-                        self._idle -= 1
-                        return
-                job = self._jobs.get()      # one was queued for us just now
+            while True:
+                try:
+                    job = self._jobs.get(timeout=self.idle)
+                    break
+                except queue.Empty:
+                    with self._lock:
+                        if self._jobs.empty():
+                            self._idle -= 1
+                            return
+                # a job was queued just now: this thread or another idle one takes it
