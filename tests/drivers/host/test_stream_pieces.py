@@ -233,6 +233,9 @@ def test_gathering_consumer_wakes_once_per_chunk() -> None:
     """A recvAll gathering a remote stream's messages is woken when the chunk it
     waits for is complete, not at each message; with many small pieces it is woken
     anyway before the connection's reader would stop reading (no stall)."""
+    # (imported here: the scripts that import this file lack tests/ on their path)
+    from waiting import wait_until
+
     st = Stream()
     counting = _CountingCondition(st._cond)
     st._cond = counting          # type: ignore[assignment]
@@ -257,10 +260,8 @@ def test_gathering_consumer_wakes_once_per_chunk() -> None:
     time.sleep(0.05)
     for _ in range(8):
         st2.feed_lent(memoryview(bytearray(b"y" * 100)), lambda: None)
-    deadline = time.monotonic() + 10
-    while st2.queued() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not st2.queued()
+    wait_until(lambda: not st2.queued(), 10, what="the consumer taking the pieces",
+               step=0.01)
     st2.feed_eof()
     waiter.join(10)
     assert small == [b"y" * 800]
@@ -316,6 +317,9 @@ def test_download_thread_ends_before_its_regions_are_read(
     end without waiting for that thread again); the file stays open while regions
     wait and is closed when the application sees the end.  As in libvirt, the
     transfer does not keep the volume in use: it may be downloaded again meanwhile."""
+    # (imported here: see test_gathering_consumer_wakes_once_per_chunk)
+    from waiting import wait_until
+
     # a pool of the test's own: its one thread is idle again once the job is done
     pumps = SpareThreads("pyvirt-vol-download")
     monkeypatch.setattr(transfer, "_PUMPS", pumps)
@@ -325,10 +329,8 @@ def test_download_thread_ends_before_its_regions_are_read(
     Path(vol.path()).write_bytes(data)
     st = conn.newStream(0)
     vol.download(st, 0, 0, 0)
-    deadline = time.monotonic() + 5
-    while pumps.idle_threads() != 1:
-        assert time.monotonic() < deadline, "the download's thread waits for the reader"
-        time.sleep(0.01)
+    wait_until(lambda: pumps.idle_threads() == 1, 5,
+               what="the download's thread done without the reader", step=0.01)
     assert opened_by(os.getpid(), vol.path()) == 1
     again = conn.newStream(0)
     vol.download(again, 0, 0, 0)
