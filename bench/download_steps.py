@@ -40,7 +40,7 @@ import storage_transfer  # noqa: E402
 
 # argv URI BASE SRC: SRC copied into a new dir pool (not timed), then downloaded once,
 # timed step by step; prints 'STEP SECONDS' lines, 'cpu SECONDS' and 'faults N'.
-STEPS = r'''
+STEPS = storage_transfer.PRIME + r'''
 import os, resource, subprocess, sys, time
 import pyvirt as lv
 uri, base, src = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -51,11 +51,7 @@ pool = conn.storagePoolCreateXML(f"<pool type='dir'><name>steps</name><target><p
 vol = pool.storageVolLookupByName("v.img")
 out = open(f"{base}/down.img", "wb", buffering=0)
 os.sync()
-with open(f"{base}.prime", "wb", buffering=0) as tmp:     # as the bench primes
-    zeros = bytes(1 << 20)
-    for _ in range(0, os.stat(src).st_blocks * 512, 1 << 20):
-        tmp.write(zeros)
-os.unlink(f"{base}.prime")
+prime(base, os.stat(src).st_blocks * 512)                 # as the bench primes
 first = []
 def write(_s, data, _o):
     if not first:

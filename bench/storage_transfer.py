@@ -78,19 +78,24 @@ CHUNK = 1 << 20
 # SPARSE(0/1) DAEMON_PID (0: none); one upload and one download; prints 'upload
 # SECONDS', 'download SECONDS', and the CPU seconds the daemon ('dcpu_up', 'dcpu_down')
 # and this process ('ccpu_up', 'ccpu_down') spent in each.
-TRANSFER = r'''
-import filecmp, importlib, os, resource, sys, time
-lv = importlib.import_module(sys.argv[1])
-uri, base, src, sparse, pid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
-size = os.path.getsize(src)
-written = os.stat(src).st_blocks * 512      # the data a copy writes (holes aside)
-def prime():
-    # as many page-cache pages freed just now as the step will write (see the docstring)
+# The client scripts' prime(BASE, WRITTEN): as many page-cache pages freed just now as
+# the step will write (see the docstring), by a file next to BASE written and deleted.
+PRIME = r'''
+import os
+def prime(base, written):
     with open(f"{base}.prime", "wb", buffering=0) as tmp:
         zeros = bytes(1 << 20)
         for _ in range(0, written, 1 << 20):
             tmp.write(zeros)
     os.unlink(f"{base}.prime")
+'''
+
+TRANSFER = PRIME + r'''
+import filecmp, importlib, os, resource, sys, time
+lv = importlib.import_module(sys.argv[1])
+uri, base, src, sparse, pid = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1", int(sys.argv[6])
+size = os.path.getsize(src)
+written = os.stat(src).st_blocks * 512      # the data a copy writes (holes aside)
 def cpu():
     me = resource.getrusage(resource.RUSAGE_SELF)
     if not pid:
@@ -104,7 +109,7 @@ vol = pool.createXML(f"<volume><name>v.img</name><capacity>{size}</capacity><all
 path = vol.path()
 fh = open(src, "rb", buffering=0)   # unbuffered: the hole handler's lseeks are the file's
 os.sync()                           # no writeback of earlier steps runs meanwhile
-prime()
+prime(base, written)
 c0 = cpu()
 t = time.perf_counter()
 st = conn.newStream(0)
@@ -134,7 +139,7 @@ c1 = cpu()
 fh.close()
 out = open(f"{base}/down.img", "wb", buffering=0)
 os.sync()
-prime()
+prime(base, written)
 c2 = cpu()
 t = time.perf_counter()
 st = conn.newStream(0)
