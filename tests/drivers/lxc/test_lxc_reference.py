@@ -18,6 +18,7 @@ import subprocess
 
 import daemons
 import pytest
+import waiting
 from lxctest_util import build_rootfs, container_xml, read_console, run_inside
 
 import pyvirt as libvirt
@@ -75,20 +76,24 @@ def sides(tmp_path_factory):
 def _virsh_inside(ref, dom, argv: list[str]) -> str:
     """Run argv in libvirt's container with Debian's virsh.
 
-    libvirt's side gets a second try: once, in a CI run, virsh's
-    lxc-enter-namespace exited 1 on the first command (its message was not
-    kept) and not in some 50 runs here before or since.  Both attempts' messages
-    are in the failure if the second try fails too.
+    libvirt learns the container's init pid from its controller's "init"
+    event, which may come after create() has returned and the console has
+    spoken; until then lxc-enter-namespace fails with "Init pid is not yet
+    available" (seen once in CI).  The helper retries while that is the
+    error (libvirt's state, not the container's), and fails at once, with
+    virsh's message, on any other.
     """
-    tries = []
-    for _ in range(2):
+    def attempt():
         run = subprocess.run(["virsh", "-q", "-c", ref.uri(driver="lxc", path="/system"),
                               "lxc-enter-namespace", dom.name(), *argv],
                              capture_output=True, text=True, check=False)
-        if run.returncode == 0:
-            return run.stdout
-        tries.append((run.returncode, run.stderr, run.stdout))
-    raise AssertionError(f"virsh lxc-enter-namespace {dom.name()} {argv}: {tries}")
+        if run.returncode and "Init pid is not yet available" not in run.stderr:
+            raise AssertionError(f"virsh lxc-enter-namespace {dom.name()} {argv}: "
+                                 f"exit {run.returncode}: {run.stderr}{run.stdout}")
+        return None if run.returncode else (run.stdout,)
+
+    return waiting.wait_until(attempt, timeout=30, step=0.1,
+                              what="libvirt's container init pid")[0]
 
 
 def _run(conn, rootfs: str, loop: str) -> dict:
