@@ -11,8 +11,10 @@ large volume is never all in memory); once it has fed the end it leaves,
 and the file its regions are read from is released by whoever meets the
 end (or finishes or aborts the stream first).  The thread is one of
 :data:`_PUMPS`, which an earlier download may have left idle.  As in libvirt
-9.0, a transfer marks its volume in use only while it is set up: the
-volume may be downloaded again, uploaded to or deleted while one runs.
+9.0, a running transfer does not keep its volume in use (libvirt marks it
+only while the transfer is set up; here the storage driver's lock covers
+that setup): the volume may be downloaded again, uploaded to or deleted
+while one runs.
 
 Both read and write through a :class:`VolumeIO`: a file (:class:`FileIO`)
 unless the backend gives its own (an RBD image, for instance).
@@ -84,8 +86,7 @@ def building(vol: Any) -> bool:
 
 def busy(vol: Any) -> bool:
     """Whether a long job uses ``vol`` or makes it (its pool may not stop meanwhile)."""
-    with _lock:
-        return _busy.get(vol.path, 0) > 0 or _built.get(vol.path, 0) > 0
+    return in_use(vol) or building(vol)
 
 
 def hold(path: str, build: bool = False) -> None:
